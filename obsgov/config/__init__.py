@@ -1,0 +1,13 @@
+"""Environment configuration: pydantic models and the loader that validates them."""
+
+from .loader import EnvironmentConfig, load_environment, stack_file_for
+from .models import AccountsRegistry, OrganizationConfig, StackSettings
+
+__all__ = [
+    "AccountsRegistry",
+    "EnvironmentConfig",
+    "OrganizationConfig",
+    "StackSettings",
+    "load_environment",
+    "stack_file_for",
+]

@@ -1,0 +1,225 @@
+"""A mock resource monitor that records what the Pulumi engine would see.
+
+The SDK's ``MockMonitor`` hands ``Mocks.new_resource`` only the type, name and inputs; parent,
+dependencies and options are visible only on the gRPC request. ``RecordingMonitor`` captures them
+at the monitor, fixes the URNs to the real engine's form (the SDK's mock puts the root stack's
+type into child URNs and keeps only the parent's last type segment; the engine omits the root
+stack and keeps the parent's full qualified type), and returns realistic outputs: ARNs and ids
+built from the account and region of the resource's own provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any, Optional
+
+from google.protobuf import json_format
+from pulumi.runtime import mocks
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.settings import get_project, get_stack
+
+from obsgov.graph import STACK_TYPE, UNKNOWN, GraphResource, split_provider_ref
+
+from .arns import arn_for, physical_name
+
+AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+DEFAULT_AWS_PROVIDER = "default_7_51_1"
+
+
+def _account_from_role(assume_roles: Any) -> Optional[str]:
+    if isinstance(assume_roles, str):
+        try:
+            assume_roles = json.loads(assume_roles)
+        except json.JSONDecodeError:
+            return None
+    if isinstance(assume_roles, dict):
+        assume_roles = [assume_roles]
+    for role in assume_roles or []:
+        arn = (role or {}).get("roleArn") or ""
+        parts = arn.split(":")
+        if len(parts) >= 5 and parts[4].isdigit():
+            return parts[4]
+    return None
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    def __init__(self, preview: bool, default_region: str, mock_impl: "ObsgovMocks") -> None:
+        super().__init__(mock_impl)
+        mock_impl.monitor = self
+        self.preview = preview
+        self.default_region = default_region
+        self.records: dict[str, GraphResource] = {}
+        self.provider_account: dict[str, Optional[str]] = {}
+        self.provider_region: dict[str, str] = {}
+        self._stack_urn: Optional[str] = None
+
+    # ------------------------------------------------------------------ URNs
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != STACK_TYPE:
+                qualified = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([get_stack(), get_project(), qualified, name])
+
+    # ------------------------------------------------------------------ accounts
+    def account_of_ref(self, provider_ref: str) -> tuple[Optional[str], str]:
+        urn, _ = split_provider_ref(provider_ref) if provider_ref else ("", "")
+        return self.provider_account.get(urn), self.provider_region.get(urn, self.default_region)
+
+    def _default_provider_ref(self) -> str:
+        urn = "urn:pulumi:" + "::".join(
+            [get_stack(), get_project(), AWS_PROVIDER_TYPE, DEFAULT_AWS_PROVIDER]
+        )
+        if urn not in self.records:
+            # The engine creates a default provider for resources that name none; it uses the
+            # ambient credentials, so its account is unknown offline.
+            self.records[urn] = GraphResource(
+                urn=urn, type=AWS_PROVIDER_TYPE, name=DEFAULT_AWS_PROVIDER, custom=True,
+                inputs={"region": self.default_region}, outputs={"region": self.default_region},
+                id=UNKNOWN, parent=self._stack_urn, account=None, region=self.default_region,
+            )
+            self.provider_account[urn] = None
+            self.provider_region[urn] = self.default_region
+        return f"{urn}::{UNKNOWN}"
+
+    # ------------------------------------------------------------------ registration
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = json_format.MessageToDict(request.object)
+        provider_ref = request.provider or None
+        if request.type == AWS_PROVIDER_TYPE:
+            self.provider_account[urn] = _account_from_role(inputs.get("assumeRoles"))
+            self.provider_region[urn] = inputs.get("region") or self.default_region
+        elif request.custom and not provider_ref and request.type.startswith("aws:"):
+            provider_ref = self._default_provider_ref()
+
+        if request.type == STACK_TYPE:
+            self._stack_urn = urn
+            response = resource_pb2.RegisterResourceResponse(urn=urn)
+            state: dict[str, Any] = {}
+            resource_id = None
+        else:
+            self.mocks.current_provider_ref = provider_ref or ""
+            response = super().RegisterResource(request)
+            state = json_format.MessageToDict(response.object)
+            resource_id = response.id or None
+
+        if request.type == AWS_PROVIDER_TYPE:
+            account, region = self.provider_account[urn], self.provider_region[urn]
+        elif request.custom:
+            account, region = self.account_of_ref(provider_ref or "")
+        else:
+            account, region = None, None
+
+        options = request.customTimeouts
+        self.records[urn] = GraphResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            inputs=inputs,
+            outputs=state,
+            id=resource_id if request.custom else None,
+            parent=request.parent or None,
+            provider=provider_ref,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={
+                k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())
+            },
+            protect=bool(request.protect),
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=(
+                request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None
+            ),
+            aliases=sorted(a.urn for a in request.aliases if a.urn),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            custom_timeouts={
+                k: v for k, v in (("create", options.create), ("update", options.update),
+                                  ("delete", options.delete)) if v
+            },
+            account=account,
+            region=region,
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        record = self.records.get(request.urn)
+        if record is not None and not record.custom:
+            record.outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+class ObsgovMocks(mocks.Mocks):
+    """Outputs shaped like AWS's: built from the resource's account, region and name."""
+
+    monitor: RecordingMonitor
+    current_provider_ref: str = ""
+
+    def __init__(self, project: str, stack: str) -> None:
+        self.project = project
+        self.stack = stack
+
+    def new_resource(self, args: mocks.MockResourceArgs):
+        if not args.custom:
+            return "", {}
+        seed = f"{self.stack}/{args.typ}/{args.name}"
+        if args.typ.startswith("pulumi:providers:"):
+            if self.monitor.preview:
+                return UNKNOWN, dict(args.inputs)
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, seed)), dict(args.inputs)
+        state = dict(args.inputs)
+        if self.monitor.preview:
+            # `pulumi preview` knows only the inputs of a resource it is about to create: every
+            # computed output (arn, id, ...) stays unknown, and the SDK resolves it as such.
+            return "", state
+        account, region = self.monitor.account_of_ref(self.current_provider_ref)
+        account = account or "000000000000"
+        name = physical_name(args.typ, args.name, args.inputs, seed)
+        arn, resource_id = arn_for(args.typ, name, account, region, seed)
+        state.setdefault("arn", arn)
+        state.setdefault("name", name)
+        if args.typ == "aws:kms/key:Key":
+            state["keyId"] = resource_id
+        if "tags" in args.inputs or _provider_tags(self.monitor, self.current_provider_ref):
+            merged = dict(_provider_tags(self.monitor, self.current_provider_ref))
+            merged.update(args.inputs.get("tags") or {})
+            state["tagsAll"] = merged
+        return resource_id, state
+
+    def call(self, args: mocks.MockCallArgs):
+        account, region = self.monitor.account_of_ref(args.provider)
+        account = account or "000000000000"
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            role = "ObsgovDeploymentRole"
+            return {
+                "accountId": account,
+                "arn": f"arn:aws:sts::{account}:assumed-role/{role}/obsgov",
+                "userId": f"AROA{hashlib.sha1(account.encode()).hexdigest()[:16].upper()}:obsgov",
+                "id": account,
+            }
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": region, "region": region, "id": region,
+                    "endpoint": f"ec2.{region}.amazonaws.com",
+                    "description": region}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                    "reverseDnsPrefix": "com.amazonaws"}
+        return {}
+
+
+def _provider_tags(monitor: RecordingMonitor, provider_ref: str) -> dict[str, str]:
+    urn, _ = split_provider_ref(provider_ref) if provider_ref else ("", "")
+    record = monitor.records.get(urn)
+    if record is None:
+        return {}
+    raw = record.inputs.get("defaultTags")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            return {}
+    return dict((raw or {}).get("tags") or {})

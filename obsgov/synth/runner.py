@@ -1,0 +1,129 @@
+"""Run the real Pulumi program offline and return its resource graph.
+
+The program (``__main__.py``) runs unmodified under the SDK's mock monitor, with the stack's
+config applied exactly as the CLI applies it, in preview mode by default so unknown outputs
+behave as in ``pulumi preview``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import runpy
+import sys
+import threading
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pulumi
+from pulumi.runtime import mocks, settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from obsgov.config.loader import PROJECT, EnvironmentConfig, load_environment
+from obsgov.graph import ResourceGraph, sort_resources
+
+from .monitor import ObsgovMocks, RecordingMonitor
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PROGRAM = PROJECT_ROOT / "__main__.py"
+
+# The SDK keeps its runtime state in module globals and context variables: one synthesis at a
+# time per process.
+_LOCK = threading.Lock()
+
+
+class SynthesisError(Exception):
+    """The program failed while it ran under the mocks."""
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _program_on_path(program: Path) -> Iterator[None]:
+    root = str(program.parent)
+    added = root not in sys.path
+    if added:
+        sys.path.insert(0, root)
+    try:
+        yield
+    finally:
+        if added:
+            sys.path.remove(root)
+
+
+def synthesize(
+    env: EnvironmentConfig,
+    *,
+    preview: bool = True,
+    program: Path = DEFAULT_PROGRAM,
+    organization: str = "organization",
+) -> ResourceGraph:
+    """Run ``program`` for ``env``'s stack under mocks and return the recorded graph."""
+    with _LOCK:
+        return _synthesize(env, preview, program, organization)
+
+
+def _synthesize(
+    env: EnvironmentConfig, preview: bool, program: Path, organization: str
+) -> ResourceGraph:
+    region = env.config_map.get("aws:region", env.settings.region)
+    impl = ObsgovMocks(PROJECT, env.stack)
+    monitor = RecordingMonitor(preview=preview, default_region=region, mock_impl=impl)
+    errors = _ErrorCollector()
+    logger = logging.getLogger("obsgov.synth.engine")
+    logger.propagate = False
+    logger.handlers = [errors]
+
+    settings.ROOT.set(None)
+    mocks.set_mocks(
+        impl, project=PROJECT, stack=env.stack, preview=preview, logger=logger,
+        monitor=monitor, organization=organization,
+    )
+    set_all_config(dict(env.config_map), [])
+
+    def run() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
+    stdout = io.StringIO()
+    try:
+        with _program_on_path(program), contextlib.redirect_stdout(stdout):
+            _sync_await(run_pulumi_func(run))
+    except pulumi.RunError as exc:
+        raise SynthesisError(str(exc)) from None
+    except Exception as exc:  # the program's own bug: report it with its type, not a traceback
+        raise SynthesisError(f"{program.name} failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        settings.ROOT.set(None)
+    if errors.messages:
+        raise SynthesisError("\n".join(errors.messages))
+
+    accounts = {
+        env.org.organization.management_account_id: "management",
+        env.org.organization.observability_account_id: "observability",
+        env.org.organization.log_archive_account_id: "log-archive",
+    }
+    accounts.update({a.id: a.name for a in env.registry.accounts})
+    return ResourceGraph(
+        project=PROJECT,
+        stack=env.stack,
+        preview=preview,
+        resources=sort_resources(monitor.records.values()),
+        accounts=accounts,
+    )
+
+
+def synthesize_stack(
+    stack: str, stack_file: Path, *, preview: bool = True, program: Optional[Path] = None
+) -> ResourceGraph:
+    env = load_environment(stack, stack_file)
+    return synthesize(env, preview=preview, program=program or DEFAULT_PROGRAM)

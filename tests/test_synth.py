@@ -1,0 +1,218 @@
+"""Offline synthesis: the real program under mocks, recorded as the engine would see it."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from obsgov.cli import app
+from obsgov.graph import STACK_TYPE, UNKNOWN, ResourceGraph
+from obsgov.synth import SynthesisError, synthesize
+
+URN_RE = re.compile(r"^urn:pulumi:(?P<stack>[^:]+)::(?P<project>[^:]+)::(?P<qtype>.+)::(?P<name>[^:]+)$")
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_urns_have_the_engine_form(example_graph, stack):
+    graph: ResourceGraph = example_graph(stack, True)
+    for resource in graph:
+        match = URN_RE.match(resource.urn)
+        assert match, resource.urn
+        assert match["stack"] == stack and match["project"] == "obsgov"
+        assert match["name"] == resource.name
+        qualified = match["qtype"]
+        if resource.type == STACK_TYPE:
+            assert qualified == STACK_TYPE
+            continue
+        # The engine leaves the root stack out of child URNs ...
+        assert STACK_TYPE not in qualified, resource.urn
+        assert qualified.split("$")[-1] == resource.type
+        # ... and chains the parent's full qualified type.
+        parent = graph.get(resource.parent)
+        assert parent is not None, f"{resource.urn} has no recorded parent"
+        if parent.type == STACK_TYPE:
+            assert qualified == resource.type
+        else:
+            assert qualified == parent.urn.split("::")[2] + "$" + resource.type
+
+
+def test_nested_component_urn_keeps_full_parent_chain(inline_env, tmp_path):
+    env = inline_env().load()
+    program = tmp_path / "__main__.py"
+    program.write_text(textwrap.dedent("""
+        import pulumi, pulumi_aws as aws
+        class Outer(pulumi.ComponentResource):
+            def __init__(self, name, opts=None):
+                super().__init__("test:index:Outer", name, None, opts)
+                Inner(f"{name}-inner", pulumi.ResourceOptions(parent=self))
+                self.register_outputs({})
+        class Inner(pulumi.ComponentResource):
+            def __init__(self, name, opts=None):
+                super().__init__("test:index:Inner", name, None, opts)
+                aws.sns.Topic(f"{name}-topic", opts=pulumi.ResourceOptions(parent=self))
+                self.register_outputs({})
+        Outer("o")
+    """))
+    graph = synthesize(env, program=program)
+    topic = graph.of_type("aws:sns/topic:Topic")[0]
+    assert topic.urn == (
+        "urn:pulumi:dev::obsgov::test:index:Outer$test:index:Inner$aws:sns/topic:Topic::o-inner-topic"
+    )
+    # a resource with no provider gets the engine's default provider, account unknown offline
+    provider = graph.provider_of(topic)
+    assert provider is not None and provider.name.startswith("default_")
+    assert topic.account is None
+
+
+def test_json_is_deterministic(example_graph, inline_env, tmp_path):
+    first = example_graph("prod", True).to_json()
+    second = inline_env("prod").synthesize().to_json()
+    assert json.loads(first)["resources"] and json.loads(first)["stack"] == "prod"
+    # same stack, fresh run, different folder: byte-identical
+    assert first == second
+
+
+def test_cli_json_output_is_byte_identical(tmp_path):
+    runner = CliRunner()
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for target in (a, b):
+        result = runner.invoke(app, ["synth", "--stack", "dev", "--json", str(target)])
+        assert result.exit_code == 0, result.output
+    assert a.read_bytes() == b.read_bytes()
+    assert ResourceGraph.from_dict(json.loads(a.read_text())).to_json() == a.read_text()
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_resource_resolves_to_its_accounts_provider(example_graph, example_env, stack):
+    graph = example_graph(stack, True)
+    env = example_env(stack)
+    expected_role = {
+        a.id: env.role_arn(a.id) for a in env.registry.accounts
+    } | {env.org.organization.observability_account_id:
+         env.role_arn(env.org.organization.observability_account_id)}
+    members = {a.name: a.id for a in env.member_accounts}
+    for resource in graph.custom_resources():
+        provider = graph.provider_of(resource)
+        assert provider is not None, f"{resource.urn} has no provider"
+        roles = json.loads(provider.inputs["assumeRoles"])
+        assert roles[0]["roleArn"] == expected_role[resource.account]
+        assert json.loads(provider.inputs["allowedAccountIds"]) == [resource.account]
+        component = graph.component_of(resource)
+        if component.type == "obsgov:member:MemberAccountBaseline":
+            assert resource.account == members[component.name]
+        else:
+            assert resource.account == env.org.organization.observability_account_id
+    assert {r.account for r in graph.custom_resources()} == set(members.values()) | {
+        env.org.organization.observability_account_id}
+
+
+def test_providers_carry_the_tag_schema_as_default_tags(example_graph, example_env):
+    graph, env = example_graph("staging", True), example_env("staging")
+    schema = env.org.tag_schema
+    for provider in graph.providers():
+        tags = json.loads(provider.inputs["defaultTags"])["tags"]
+        for rule in schema.required:
+            assert rule.key in tags, f"{provider.name} lacks {rule.key}"
+            assert rule.accepts(tags[rule.key]), (provider.name, rule.key, tags[rule.key])
+        assert tags["environment"] == "staging"
+    member = next(p for p in graph.providers() if p.name == "account-ml-serving-staging")
+    assert json.loads(member.inputs["defaultTags"])["tags"]["owner"] == "ml-platform@example.com"
+
+
+def test_parents_dependencies_and_property_dependencies_are_captured(example_graph):
+    graph = example_graph("dev", True)
+    policy = next(r for r in graph.of_type("aws:sns/topicPolicy:TopicPolicy"))
+    topic = next(r for r in graph.of_type("aws:sns/topic:Topic") if r.parent == policy.parent)
+    assert graph.get(policy.parent).type == "obsgov:member:MemberAccountBaseline"
+    assert policy.property_dependencies["arn"] == [topic.urn]
+    assert topic.urn in policy.dependencies
+
+
+def test_preview_leaves_computed_outputs_unknown(example_graph):
+    topic = example_graph("dev", True).of_type("aws:sns/topic:Topic")[0]
+    assert topic.inputs["kmsMasterKeyId"] == UNKNOWN
+    assert "arn" not in topic.outputs
+
+
+def test_update_mode_builds_arns_from_the_resources_own_account(example_graph, example_env):
+    graph = example_graph("dev", False)
+    for topic in graph.of_type("aws:sns/topic:Topic"):
+        assert topic.outputs["arn"] == f"arn:aws:sns:eu-west-1:{topic.account}:obsgov-dev-alarms"
+        assert topic.inputs["kmsMasterKeyId"].startswith(f"arn:aws:kms:eu-west-1:{topic.account}:key/")
+        assert topic.outputs["tagsAll"]["environment"] == "dev"
+    sink = graph.of_type("aws:oam/sink:Sink")[0]
+    for link in graph.of_type("aws:oam/link:Link"):
+        assert link.inputs["sinkIdentifier"] == sink.outputs["arn"]
+        assert ":100000000002:" in link.inputs["sinkIdentifier"]
+
+
+def test_invokes_answer_for_the_providers_account(inline_env, tmp_path):
+    env = inline_env().load()
+    program = tmp_path / "__main__.py"
+    program.write_text(textwrap.dedent("""
+        import pulumi, pulumi_aws as aws
+        p = aws.Provider("p", region="eu-central-1",
+            assume_roles=[aws.ProviderAssumeRoleArgs(role_arn="arn:aws:iam::200000000002:role/R")])
+        who = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=p))
+        where = aws.get_region_output(opts=pulumi.InvokeOutputOptions(provider=p))
+        part = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(provider=p))
+        aws.sns.Topic("t", name=pulumi.Output.concat(who.account_id, "-", where.region, "-", part.partition),
+                      opts=pulumi.ResourceOptions(provider=p))
+    """))
+    topic = synthesize(env, program=program, preview=False).of_type("aws:sns/topic:Topic")[0]
+    assert topic.inputs["name"] == "200000000002-eu-central-1-aws"
+    assert topic.outputs["arn"] == "arn:aws:sns:eu-central-1:200000000002:200000000002-eu-central-1-aws"
+
+
+def test_program_failure_is_reported_not_raised_raw(inline_env, tmp_path):
+    env = inline_env().load()
+    program = tmp_path / "__main__.py"
+    program.write_text("raise ValueError('boom')\n")
+    with pytest.raises(SynthesisError, match="ValueError: boom"):
+        synthesize(env, program=program)
+
+
+def test_stack_config_reaches_the_program_as_the_cli_passes_it(inline_env, tmp_path):
+    env = inline_env().load()
+    program = tmp_path / "__main__.py"
+    program.write_text(textwrap.dedent("""
+        import json, pulumi, pulumi_aws as aws
+        cfg = pulumi.Config("obsgov")
+        aws.sns.Topic("t", name="-".join([
+            pulumi.Config("aws").require("region"),
+            cfg.require("environment"),
+            str(cfg.require_int("logRetentionDays")),
+            str(cfg.require_object("alarmDefaults")["periodSeconds"]),
+        ]))
+    """))
+    topic = synthesize(env, program=program).of_type("aws:sns/topic:Topic")[0]
+    assert topic.inputs["name"] == "eu-west-1-dev-30-300"
+
+
+def test_workload_alarms_follow_the_registry(example_graph, example_env):
+    graph, env = example_graph("prod", True), example_env("prod")
+    alarms = graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    names = {a.inputs["name"] for a in alarms}
+    for workload in env.registry.workloads:
+        if workload.environment != "prod":
+            continue
+        kinds = {"ml-endpoint": ["latency", "errors", "throughput"],
+                 "etl-pipeline": ["duration", "failures"], "business-kpi": ["anomaly"]}[workload.kind]
+        for kind in kinds:
+            assert f"obsgov-prod-{workload.name}-{kind}" in names
+    latency = next(a for a in alarms if a.inputs["name"] == "obsgov-prod-fraud-scoring-prod-latency")
+    assert latency.inputs["threshold"] == 120_000  # 120 ms in ModelLatency's microseconds
+    assert latency.inputs["dimensions"] == {"EndpointName": "fraud-scoring-prod", "VariantName": "AllTraffic"}
+
+
+def test_cli_summary_counts_accounts_and_components():
+    result = CliRunner().invoke(app, ["synth", "--stack", "dev"])
+    assert result.exit_code == 0, result.output
+    assert "200000000001 ml-serving-dev" in result.output
+    assert "obsgov:member:MemberAccountBaseline" in result.output
+    assert re.search(r"Totals: \d+ resources of \d+ types, 4 components, 4 providers, 4 accounts", result.output)
