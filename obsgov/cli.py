@@ -130,6 +130,221 @@ def synth(
     render_summary(graph, out)
 
 
+
+# --------------------------------------------------------------------------- policy gate
+
+policy_app = typer.Typer(
+    help="Policy packs: judge a deployed stack, write pack configs for the Pulumi CLI.",
+    no_args_is_help=True,
+)
+app.add_typer(policy_app, name="policy")
+
+PackOption = typer.Option(
+    None, "--policy-pack", help="A policy pack folder (PulumiPolicy.yaml). Repeatable. Default: "
+    "the packs the stack's config lists, else every pack under policies/.",
+)
+PackConfigOption = typer.Option(
+    None, "--policy-pack-config", help="Policy config JSON in the Pulumi CLI's format (keys: "
+    "policy names or 'all'; values: a level or an object with enforcementLevel and properties). "
+    "Repeatable: one per --policy-pack, in the same order.", dir_okay=False,
+)
+FormatOption = typer.Option(
+    "text", "--format", "-f", help="Report format written to --output: text, json, sarif "
+    "(SARIF 2.1.0 for GitHub code scanning) or junit (JUnit XML).",
+)
+OutputOption = typer.Option(
+    None, "--output", "-o", help="File for the --format report (the text block is always "
+    "printed).", dir_okay=False,
+)
+FORMATS = ("text", "json", "sarif", "junit")
+
+
+def _resolve_packs(env, packs: Optional[list[Path]], configs: Optional[list[Path]]):
+    from obsgov.gate.config import load_pack_config_file
+    from obsgov.gate.envconfig import EnvironmentLayer
+    from obsgov.gate.project import discover_policy_packs, load_policy_pack
+
+    packs, configs = packs or [], configs or []
+    if configs and len(configs) != len(packs):
+        raise InputError.single(
+            "--policy-pack-config", "",
+            f"got {len(configs)} config file(s) for {len(packs)} --policy-pack folder(s); "
+            "give one --policy-pack-config per --policy-pack, in the same order",
+        )
+    base_layers = [EnvironmentLayer(env)] if env is not None else []
+    chosen = []
+    if packs:
+        for i, directory in enumerate(packs):
+            layers = list(base_layers)
+            if configs:
+                layers.append(load_pack_config_file(configs[i]))
+            chosen.append((load_policy_pack(directory), layers))
+        return chosen
+    if env is not None and env.settings.policy_packs:
+        for i, ref in enumerate(env.settings.policy_packs):
+            directory = (env.stack_file.parent / ref.path).resolve()
+            option = f"{display_path(env.stack_file)}: config.obsgov:policyPacks[{i}].path"
+            layers = list(base_layers)
+            if ref.config:
+                layers.append(load_pack_config_file(
+                    (env.stack_file.parent / ref.config).resolve(),
+                    f"{display_path(env.stack_file)}: config.obsgov:policyPacks[{i}].config"))
+            chosen.append((load_policy_pack(directory, option), layers))
+        return chosen
+    root = Path(__file__).resolve().parents[1] / "policies"
+    for directory in discover_policy_packs(root):
+        chosen.append((load_policy_pack(directory), list(base_layers)))
+    if not chosen:
+        raise InputError.single("--policy-pack", "", f"no policy packs found under {root}")
+    return chosen
+
+
+def _report(run, fmt: str, output: Optional[Path], location_file: Optional[Path]) -> None:
+    from obsgov.gate.report import render_text, write_report
+
+    render_text(run, out)
+    if fmt != "text":
+        assert output is not None
+        write_report(run, fmt, output, location_file)
+        err.print(f"wrote {fmt} report to {output}")
+    elif output is not None:
+        with output.open("w", encoding="utf-8") as handle:
+            render_text(run, Console(file=handle, width=200, highlight=False, soft_wrap=True))
+
+
+def _check_format(fmt: str, output: Optional[Path]) -> None:
+    if fmt not in FORMATS:
+        raise InputError.single("--format", "", f"{fmt!r} is not one of {', '.join(FORMATS)}")
+    if fmt != "text" and output is None:
+        raise InputError.single("--output", "", f"--format {fmt} needs --output FILE")
+    if output is not None:
+        _check_writable(output, "--output")
+
+
+def _run_gate(graph, chosen, env, fmt, output, location_file) -> None:
+    from obsgov.gate.engine import GateOptions, PolicyConfigError, run_gate
+
+    options = GateOptions(stack_config=env.config_map if env is not None else {})
+    try:
+        run = run_gate(graph, chosen, options)
+    except PolicyConfigError as exc:
+        for line in exc.lines:
+            err.print(f"[bold red]error:[/bold red] {line}", markup=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    _report(run, fmt, output, location_file)
+    raise typer.Exit(EXIT_FAILED if run.failed else EXIT_OK)
+
+
+@app.command()
+@handles_input_errors
+def preview(
+    stack: str = StackOption,
+    policy_pack: Optional[list[Path]] = PackOption,
+    policy_pack_config: Optional[list[Path]] = PackConfigOption,
+    fmt: str = FormatOption,
+    output: Optional[Path] = OutputOption,
+    preview_mode: bool = typer.Option(
+        True, "--preview/--no-preview",
+        help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
+    ),
+    stacks_dir: Optional[Path] = StacksDirOption,
+) -> None:
+    """Synthesize a stack offline and judge it with the CrossGuard policy packs.
+
+    The packs run unmodified, driven over Pulumi's Analyzer gRPC protocol as `pulumi preview
+    --policy-pack` drives them. Exit 1 when any mandatory violation is found (or a pack fails),
+    0 otherwise, 2 for usage or config errors.
+    """
+    from obsgov.synth import SynthesisError, synthesize
+
+    _check_format(fmt, output)
+    env = load_stack(stack, stacks_dir)
+    chosen = _resolve_packs(env, policy_pack, policy_pack_config)
+    try:
+        graph = synthesize(env, preview=preview_mode)
+    except SynthesisError as exc:
+        err.print(f"[bold red]error:[/bold red] the program failed: {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    _run_gate(graph, chosen, env, fmt, output, env.registry_file)
+
+
+@policy_app.command("analyze")
+@handles_input_errors
+def policy_analyze(
+    file: Path = typer.Option(..., "--file", help="`pulumi stack export` JSON of a deployed "
+                              "stack.", dir_okay=False),
+    stack: Optional[str] = typer.Option(
+        None, "--stack", "-s", help="Environment whose config and pack list apply (default: the "
+        "stack named in the file, when stacks/ has it)."),
+    policy_pack: Optional[list[Path]] = PackOption,
+    policy_pack_config: Optional[list[Path]] = PackConfigOption,
+    fmt: str = FormatOption,
+    output: Optional[Path] = OutputOption,
+    stacks_dir: Optional[Path] = StacksDirOption,
+) -> None:
+    """Judge a deployed stack from its `pulumi stack export` file.
+
+    Analyze runs on each live resource's inputs, AnalyzeStack on outputs with parents and
+    dependencies; resources pending deletion are skipped; secrets show as [secret].
+    """
+    from obsgov.gate.state import load_state
+
+    _check_format(fmt, output)
+    graph = load_state(file)
+    directory = stacks_dir or default_stacks_dir()
+    name = stack or graph.stack
+    env = None
+    if stack is not None or (directory / f"Pulumi.{name}.yaml").exists():
+        env = load_stack(name, directory)
+        graph.accounts = {a.id: a.name for a in env.registry.accounts}
+    chosen = _resolve_packs(env, policy_pack, policy_pack_config)
+    _run_gate(graph, chosen, env, fmt, output, file)
+
+
+@policy_app.command("config")
+@handles_input_errors
+def policy_config(
+    stack: str = StackOption,
+    policy_pack: Path = typer.Option(..., "--policy-pack", help="The pack folder.", file_okay=False),
+    output: Path = typer.Option(..., "--output", "-o", help="JSON file to write.", dir_okay=False),
+    stacks_dir: Optional[Path] = StacksDirOption,
+) -> None:
+    """Write the environment's config for one pack, for `pulumi preview --policy-pack-config`.
+
+    The file holds what obsgov derives from stacks/ (enforcement level, tag schema, thresholds)
+    merged with the pack's per-environment config file, in the CLI's format.
+    """
+    import json as _json
+
+    from obsgov.gate.envconfig import environment_layer, pack_config_document
+    from obsgov.gate.plugin import AnalyzerPlugin, PackError
+    from obsgov.gate.config import policies_from_info
+    from google.protobuf import empty_pb2
+
+    env = load_stack(stack, stacks_dir)
+    chosen = _resolve_packs(env, [policy_pack], None)
+    project, _ = chosen[0]
+    extra = []
+    for ref in env.settings.policy_packs:
+        if (env.stack_file.parent / ref.path).resolve() == project.directory and ref.config:
+            from obsgov.gate.config import load_pack_config_file
+            extra.append(load_pack_config_file((env.stack_file.parent / ref.config).resolve()))
+    try:
+        with AnalyzerPlugin(project, stack=env.stack, project_name="obsgov",
+                            organization="organization", dry_run=True,
+                            config=env.config_map) as plugin:
+            schemas = policies_from_info(plugin.call("GetAnalyzerInfo", empty_pb2.Empty()))
+    except PackError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    document = pack_config_document([environment_layer(env, schemas), *extra])
+    _check_writable(output, "--output")
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(_json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(output)
+    err.print(f"wrote {output}")
+
+
 def _check_writable(path: Path, option: str) -> None:
     if not path.parent.exists():
         raise InputError.single(option, "", f"folder {path.parent} does not exist")

@@ -1,0 +1,229 @@
+"""Policy pack configuration, reconciled and validated the way the Pulumi CLI does it.
+
+Order (``pkg/resource/analyzer/config.go``): each policy's schema ``default`` values and its
+declared enforcement level, then the pack's ``initial_config``, then the config files. In every
+layer the ``all`` key sets every policy's level first, then per-policy keys set a level and merge
+properties. The result is validated against each policy's config schema
+(``{"type": "object", "properties": ..., "required": ...}``) with a JSON Schema library, with
+errors worded as the CLI (gojsonschema) words them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+
+import jsonschema
+from google.protobuf import json_format
+
+from obsgov.errors import InputError
+
+LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+LEVEL_FROM_PROTO = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+LEVEL_TO_PROTO = {v: k for k, v in LEVEL_FROM_PROTO.items()}
+
+
+@dataclass
+class PolicyConfig:
+    enforcement_level: Optional[str] = None
+    properties: Optional[dict[str, Any]] = None
+
+
+PackConfig = dict[str, PolicyConfig]
+
+
+@dataclass(frozen=True)
+class PolicySchemaInfo:
+    name: str
+    enforcement_level: str
+    properties: dict[str, Any] = field(default_factory=dict)
+    required: list[str] = field(default_factory=list)
+
+    @property
+    def has_schema(self) -> bool:
+        return bool(self.properties or self.required)
+
+
+def policies_from_info(info) -> list[PolicySchemaInfo]:
+    out = []
+    for policy in info.policies:
+        has_schema = policy.HasField("configSchema")
+        out.append(PolicySchemaInfo(
+            name=policy.name,
+            enforcement_level=LEVEL_FROM_PROTO.get(policy.enforcementLevel, "advisory"),
+            properties=json_format.MessageToDict(policy.configSchema.properties)
+            if has_schema else {},
+            required=list(policy.configSchema.required) if has_schema else [],
+        ))
+    return out
+
+
+def initial_config_from_info(info) -> PackConfig:
+    result: PackConfig = {}
+    for name, config in info.initialConfig.items():
+        props = json_format.MessageToDict(config.properties) or None
+        result[name] = PolicyConfig(LEVEL_FROM_PROTO.get(config.enforcementLevel), props)
+    return result
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_pack_config(data: Any, source: str) -> PackConfig:
+    """Parse the CLI's ``--policy-pack-config`` format (raises InputError naming ``source``)."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError.single(source, "", "must be a JSON object keyed by policy name or all")
+    result: PackConfig = {}
+    for key, value in data.items():
+        if key == "environments":  # reserved by the CLI for Pulumi ESC
+            continue
+        if isinstance(value, str):
+            if value not in LEVELS:
+                raise InputError.single(
+                    source, key, f"{value!r} is not a valid enforcement level "
+                    f"(expected one of {', '.join(LEVELS)})",
+                )
+            result[key] = PolicyConfig(value, None)
+        elif isinstance(value, dict):
+            props = dict(value)
+            level = props.pop("enforcementLevel", None)
+            if level is not None and level not in LEVELS:
+                raise InputError.single(
+                    source, f"{key}.enforcementLevel",
+                    f"{level!r} is not a valid enforcement level (expected one of {', '.join(LEVELS)})",
+                )
+            if level is None and not props:
+                continue
+            result[key] = PolicyConfig(level, props or None)
+        else:
+            raise InputError.single(
+                source, key, f"{json.dumps(value)} is not a valid value; must be a string or object"
+            )
+    return result
+
+
+def load_pack_config_file(path: Path, option: str = "--policy-pack-config") -> PackConfig:
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.single(option, "", f"{shown} does not exist") from None
+    except OSError as exc:
+        raise InputError.single(option, "", f"{shown} cannot be read ({exc.strerror})") from None
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(shown, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    return parse_pack_config(data, shown)
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def _apply(result: PackConfig, layer: Mapping[str, PolicyConfig]) -> None:
+    everything = layer.get("all")
+    if everything is not None and everything.enforcement_level in LEVELS:
+        for config in result.values():
+            config.enforcement_level = everything.enforcement_level
+    for name, given in layer.items():
+        if name == "all":
+            continue
+        current = result.setdefault(name, PolicyConfig())
+        if given.enforcement_level in LEVELS:
+            current.enforcement_level = given.enforcement_level
+        if given.properties:
+            current.properties = dict(current.properties or {})
+            current.properties.update(copy.deepcopy(given.properties))
+
+
+def reconcile(
+    policies: Iterable[PolicySchemaInfo],
+    initial: Mapping[str, PolicyConfig],
+    layers: Iterable[Mapping[str, PolicyConfig]],
+) -> PackConfig:
+    result: PackConfig = {}
+    for policy in policies:
+        defaults = {k: copy.deepcopy(v["default"]) for k, v in policy.properties.items()
+                    if isinstance(v, dict) and "default" in v}
+        result[policy.name] = PolicyConfig(policy.enforcement_level, defaults or None)
+    _apply(result, initial)
+    for layer in layers:
+        _apply(result, layer)
+    return result
+
+
+# --------------------------------------------------------------------------- validation
+
+_GO_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean",
+             "list": "array", "dict": "object", "NoneType": "null"}
+
+
+def _field(path: Iterable[Any]) -> str:
+    parts = [str(p) for p in path]
+    return ".".join(parts) if parts else "(root)"
+
+
+def _number(value: Any) -> Any:
+    # Schemas arrive through protobuf Structs, where every number is a double.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
+    """(field, description) in gojsonschema's words."""
+    field_name = _field(error.absolute_path)
+    v = error.validator
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return field_name, f"{missing} is required"
+    if v == "type":
+        given = _GO_TYPES.get(type(error.instance).__name__, type(error.instance).__name__)
+        if isinstance(error.instance, float) and error.instance.is_integer():
+            given = "integer"
+        expected = error.validator_value
+        expected = ", ".join(expected) if isinstance(expected, list) else expected
+        return field_name, f"Invalid type. Expected: {expected}, given: {given}"
+    if v == "enum":
+        allowed = ", ".join(json.dumps(x) for x in error.validator_value)
+        return field_name, f"{field_name} must be one of the following: {allowed}"
+    if v == "minimum":
+        return field_name, f"Must be greater than or equal to {_number(error.validator_value)}"
+    if v == "maximum":
+        return field_name, f"Must be less than or equal to {_number(error.validator_value)}"
+    if v == "minLength":
+        return field_name, f"String length must be greater than or equal to {_number(error.validator_value)}"
+    if v == "maxLength":
+        return field_name, f"String length must be less than or equal to {_number(error.validator_value)}"
+    if v == "pattern":
+        return field_name, f"Does not match pattern '{error.validator_value}'"
+    if v == "minItems":
+        return field_name, f"Array must have at least {_number(error.validator_value)} items"
+    if v == "additionalProperties":
+        extra = error.message.split("'")[1] if "'" in error.message else "?"
+        return field_name, f"Additional property {extra} is not allowed"
+    return field_name, error.message
+
+
+def validate(policies: Iterable[PolicySchemaInfo], config: PackConfig) -> list[str]:
+    errors: list[str] = []
+    for policy in policies:
+        if not policy.has_schema:
+            continue
+        schema: dict[str, Any] = {"type": "object"}
+        if policy.properties:
+            schema["properties"] = policy.properties
+        if policy.required:
+            schema["required"] = policy.required
+        props = (config.get(policy.name) or PolicyConfig()).properties or {}
+        validator = jsonschema.Draft7Validator(schema)
+        for error in sorted(validator.iter_errors(props), key=lambda e: (list(e.absolute_path), e.message)):
+            field_name, description = _describe(error)
+            text = description if field_name == "(root)" else f"{field_name}: {description}"
+            errors.append(f"{policy.name}: {text}")
+    return errors

@@ -1,0 +1,88 @@
+"""Policy pack config derived from the environment, so thresholds live in one place.
+
+The environment (``stacks/``) is the single source of truth for the tag schema, retention,
+model-approval rules and the enforcement level. Where a policy's config schema declares a
+property named in :func:`environment_facts`, the gate fills it from the environment; the
+per-environment pack config files and ``--policy-pack-config`` files are applied on top.
+``obsgov policy config`` writes the same merged config for ``pulumi preview --policy-pack-config``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Optional
+
+from obsgov.config.loader import EnvironmentConfig
+from obsgov.config.models import TagRule
+
+from .config import PackConfig, PolicyConfig, PolicySchemaInfo
+
+
+def _rules(rules: Iterable[TagRule]) -> list[dict[str, Any]]:
+    return [r.model_dump(by_alias=True, exclude_none=True, exclude={"description"}) for r in rules]
+
+
+def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
+    org = env.org.organization
+    approval = env.settings.model_approval
+    facts: dict[str, Any] = {
+        "environment": env.environment,
+        "organizationId": org.id,
+        "requiredTags": _rules(env.org.tag_schema.required),
+        "mlResourceTags": _rules(env.org.tag_schema.ml_resources),
+        "pipelineTags": _rules(env.org.tag_schema.pipelines),
+        "minLogRetentionDays": env.settings.log_retention_days,
+        "trustedAccountIds": sorted(
+            {org.management_account_id, org.observability_account_id, org.log_archive_account_id}
+            | {a.id for a in env.registry.accounts}
+        ),
+        "modelApprovalRequired": approval.enabled,
+        "dataCaptureMinPercent": approval.data_capture_min_percent,
+        "requiredModelMetadata": list(approval.required_metadata),
+        "promotionOrder": list(approval.promotion_order),
+        "multiInstanceVariants": env.environment == "prod",
+    }
+    if approval.registry_account_id:
+        facts["registryAccountId"] = approval.registry_account_id
+    if approval.snapshot_file:
+        facts["registrySnapshotFile"] = str((env.stack_file.parent / approval.snapshot_file).resolve())
+    return facts
+
+
+def environment_layer(
+    env: EnvironmentConfig, policies: Iterable[PolicySchemaInfo]
+) -> PackConfig:
+    """The environment's config layer: its enforcement level for every policy the pack has not
+    disabled (unlike the CLI's ``all`` key, which would revive disabled policies), plus every
+    fact a policy's schema asks for."""
+    facts = environment_facts(env)
+    level = env.settings.policy_enforcement
+    layer: PackConfig = {}
+    for policy in policies:
+        props = {k: v for k, v in facts.items() if k in policy.properties}
+        keep_level = policy.enforcement_level == "disabled"
+        layer[policy.name] = PolicyConfig(None if keep_level else level, props or None)
+    return layer
+
+
+class EnvironmentLayer(dict):
+    """A lazily-resolved layer: it needs the pack's schemas, known only after GetAnalyzerInfo."""
+
+    def __init__(self, env: EnvironmentConfig):
+        super().__init__()
+        self.env = env
+
+    def resolve(self, policies: Iterable[PolicySchemaInfo]) -> Mapping[str, PolicyConfig]:
+        return environment_layer(self.env, policies)
+
+
+def pack_config_document(layers: Iterable[Mapping[str, PolicyConfig]]) -> dict[str, Any]:
+    """Flatten layers into one ``--policy-pack-config`` JSON document."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for name, config in layer.items():
+            entry = merged.setdefault(name, {})
+            if config.enforcement_level:
+                entry["enforcementLevel"] = config.enforcement_level
+            entry.update(config.properties or {})
+    return {k: (v["enforcementLevel"] if set(v) == {"enforcementLevel"} else v)
+            for k, v in sorted(merged.items())}

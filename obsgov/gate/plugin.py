@@ -1,0 +1,169 @@
+"""Launch a policy pack and talk to it over Pulumi's Analyzer gRPC protocol.
+
+This mirrors what the Pulumi CLI does for a Python pack: the pack folder is the working
+directory, the language host runs ``python -u -m pulumi.policy <engine> <program>``, the stack's
+identity and config travel in ``PULUMI_*`` environment variables, and the plugin prints the port
+it listens on as the first line of stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+from collections import deque
+from typing import Mapping
+
+import grpc
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from .project import PolicyPackProject
+
+MAX_MESSAGE = 400 * 1024 * 1024  # the same ceiling pulumi_policy sets on its server
+_CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE),
+    ("grpc.max_receive_message_length", MAX_MESSAGE),
+]
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class PackError(Exception):
+    """A pack that crashed, hung or spoke nonsense; the gate fails closed on it."""
+
+
+class AnalyzerPlugin:
+    def __init__(
+        self,
+        project: PolicyPackProject,
+        *,
+        stack: str,
+        project_name: str,
+        organization: str,
+        dry_run: bool,
+        config: Mapping[str, str],
+        start_timeout: float = 60.0,
+        call_timeout: float = 300.0,
+    ) -> None:
+        self.project = project
+        self.start_timeout = start_timeout
+        self.call_timeout = call_timeout
+        self._stderr: deque[str] = deque(maxlen=60)
+        env = dict(os.environ)
+        env.update({
+            "PULUMI_CONFIG": json.dumps(dict(config), sort_keys=True),
+            "PULUMI_PROJECT": project_name,
+            "PULUMI_STACK": stack,
+            "PULUMI_ORGANIZATION": organization,
+            "PULUMI_DRY_RUN": "true" if dry_run else "false",
+            "PYTHONUNBUFFERED": "1",
+        })
+        args = [project.python(), "-u", "-m", "pulumi.policy", "127.0.0.1:0", project.program()]
+        args += [f"-{k}={v}" for k, v in sorted(project.runtime_options.items())]
+        try:
+            self.process = subprocess.Popen(
+                args, cwd=project.directory, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise PackError(f"policy pack {project.label}: cannot start {args[0]}: {exc}") from None
+        self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._stderr_thread.start()
+        port = self._read_port()
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
+        try:
+            grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
+        except grpc.FutureTimeoutError:
+            self.close()
+            raise PackError(
+                f"policy pack {project.label}: port {port} never accepted connections"
+            ) from None
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    # ------------------------------------------------------------------ process
+    def _drain_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for raw in self.process.stderr:
+            self._stderr.append(raw.decode("utf-8", "replace").rstrip())
+
+    def stderr_tail(self, lines: int = 15) -> str:
+        tail = list(self._stderr)[-lines:]
+        return "\n".join(f"    {line}" for line in tail)
+
+    def _read_port(self) -> int:
+        line: list[bytes] = []
+        done = threading.Event()
+
+        def reader() -> None:
+            assert self.process.stdout is not None
+            line.append(self.process.stdout.readline())
+            done.set()
+
+        threading.Thread(target=reader, daemon=True).start()
+        if not done.wait(self.start_timeout):
+            self.close()
+            raise PackError(
+                f"policy pack {self.project.label} printed no port within "
+                f"{self.start_timeout:g}s; it may be hanging at import.\n{self.stderr_tail()}"
+            )
+        text = _ANSI.sub("", line[0].decode("utf-8", "replace")).strip()
+        if not text.isdigit():
+            if not text:  # stdout closed: the process is exiting, let it finish
+                try:
+                    self.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+            code = self.process.poll()
+            self._stderr_thread.join(timeout=2)
+            status = f"exited with code {code}" if code is not None else "is still running"
+            self.close()
+            got = f"printed {text!r} instead of a port" if text else "printed no port"
+            raise PackError(
+                f"policy pack {self.project.label} {got} and {status}.\n{self.stderr_tail()}"
+            )
+        return int(text)
+
+    # ------------------------------------------------------------------ calls
+    def call(self, method: str, request):
+        try:
+            return getattr(self.stub, method)(request, timeout=self.call_timeout)
+        except grpc.RpcError as exc:
+            raise self._rpc_failure(method, exc) from None
+
+    def call_async(self, method: str, request):
+        return getattr(self.stub, method).future(request, timeout=self.call_timeout)
+
+    def _rpc_failure(self, method: str, exc: grpc.RpcError) -> PackError:
+        time.sleep(0.1)  # let stderr catch up with a crash
+        code = exc.code() if hasattr(exc, "code") else None
+        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            what = f"did not answer {method} within {self.call_timeout:g}s"
+        elif self.process.poll() is not None:
+            what = f"exited with code {self.process.returncode} during {method}"
+        else:
+            details = exc.details() if hasattr(exc, "details") else str(exc)
+            what = f"failed {method}: {details}"
+        return PackError(f"policy pack {self.project.label} {what}\n{self.stderr_tail()}")
+
+    def close(self) -> None:
+        channel = getattr(self, "channel", None)
+        if channel is not None:
+            channel.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def __enter__(self) -> "AnalyzerPlugin":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

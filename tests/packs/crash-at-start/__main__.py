@@ -1,0 +1,1 @@
+raise ImportError("this pack cannot load its policies")
