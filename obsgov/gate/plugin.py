@@ -60,8 +60,9 @@ class AnalyzerPlugin:
             "PULUMI_DRY_RUN": "true" if dry_run else "false",
             "PYTHONUNBUFFERED": "1",
         })
+        # Runtime options (virtualenv, toolchain) are the language host's business: they pick
+        # the interpreter and are not passed on to the pack.
         args = [project.python(), "-u", "-m", "pulumi.policy", "127.0.0.1:0", project.program()]
-        args += [f"-{k}={v}" for k, v in sorted(project.runtime_options.items())]
         try:
             self.process = subprocess.Popen(
                 args, cwd=project.directory, env=env, stdin=subprocess.DEVNULL,

@@ -1,0 +1,1 @@
+"""model_governance policies."""

@@ -1,0 +1,47 @@
+"""Shared by the model-governance policies: the packages a SageMaker model serves."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..props import as_list, as_str, get, is_set
+from ..model_registry import PACKAGE_ARN
+
+MODEL = "aws:sagemaker/model:Model"
+
+APPROVAL_CONFIG = {
+    "modelApprovalRequired": {"type": "boolean", "default": True,
+                              "description": "Whether this environment enforces approval rules."},
+    "approvalSource": {"type": "string", "enum": ["auto", "registry", "snapshot"], "default": "auto",
+                       "description": "Where approval is read: the live registry (boto3), a "
+                                      "snapshot file, or auto (registry when credentials exist)."},
+    "registrySnapshotFile": {"type": "string",
+                             "description": "Path of the snapshot `obsgov registry snapshot` wrote."},
+    "registryAccountId": {"type": "string", "description": "Account of the model registry."},
+}
+
+
+def containers(props) -> Iterator[tuple[str, object]]:
+    if is_set(props, "primaryContainer"):
+        yield "primaryContainer", get(props, "primaryContainer")
+    for i, container in enumerate(as_list(get(props, "containers"))):
+        yield f"containers[{i}]", container
+
+
+def served_packages(props, report_violation) -> list[str]:
+    """Versioned package ARNs the model serves; reports containers that serve anything else."""
+    arns = []
+    for where, container in containers(props):
+        package = get(container, "modelPackageName")
+        if not isinstance(package, str) or not package:
+            image = as_str(get(container, "image"))
+            report_violation(f"{where} serves a bare image{f' ({image})' if image else ''}; "
+                             "models must serve a versioned package from the model registry.")
+        elif not PACKAGE_ARN.match(package):
+            report_violation(f"{where} serves {package!r}, which is not a versioned model "
+                             "package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>).")
+        else:
+            arns.append(package)
+    if not arns and not any(True for _ in containers(props)):
+        report_violation("The model has no container.")
+    return arns

@@ -1,0 +1,123 @@
+"""Reading resource properties defensively.
+
+Properties come from any team's stack, so nothing here assumes a type: a helper returns the
+default for a missing or oddly-typed value instead of raising. Unknown values (preview) are left
+to the SDK's proxy, which raises ``UnknownValueError`` when a policy reads one; the pack then
+reports the advisory "can't run during preview" diagnostic. Only :func:`is_set` treats an
+unknown value as an answer, because a value that will be known later is, in any case, set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Iterator, Optional
+
+from pulumi_policy.proxy import UnknownValueError
+
+_MISSING = object()
+
+
+def get(value: Any, *path: Any, default: Any = None) -> Any:
+    """Follow keys (str) and indexes (int) through mappings and sequences."""
+    current = value
+    for key in path:
+        if isinstance(key, int):
+            if isinstance(current, Sequence) and not isinstance(current, (str, bytes)) \
+                    and -len(current) <= key < len(current):
+                current = current[key]
+            else:
+                return default
+        elif isinstance(current, Mapping):
+            try:
+                current = current[key]
+            except KeyError:
+                return default
+        else:
+            return default
+    return default if current is None else current
+
+
+def is_set(props: Any, *path: Any) -> bool:
+    """True when the value exists and is not empty; unknown values count as set."""
+    try:
+        value = get(props, *path, default=_MISSING)
+    except UnknownValueError:
+        return True
+    if value is _MISSING or value is None:
+        return False
+    if isinstance(value, (str, list, tuple, dict)) or isinstance(value, (Mapping, Sequence)):
+        return len(value) > 0
+    return True
+
+
+def as_str(value: Any, default: str = "") -> str:
+    return value if isinstance(value, str) else default
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return False
+
+
+def as_number(value: Any) -> Optional[float]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return list(value)
+    return []
+
+
+def as_dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def json_document(value: Any) -> Optional[Mapping[str, Any]]:
+    """A policy document given as a JSON string or an object; None when it is neither."""
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except (json.JSONDecodeError, ValueError):
+            return None
+        return parsed if isinstance(parsed, Mapping) else None
+    return None
+
+
+def statements(document: Optional[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    raw = get(document, "Statement", default=[]) if document is not None else []
+    if isinstance(raw, Mapping):
+        raw = [raw]
+    for statement in as_list(raw):
+        if isinstance(statement, Mapping):
+            yield statement
+
+
+def str_list(value: Any) -> list[str]:
+    """IAM fields that take a string or a list of strings."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in as_list(value) if isinstance(v, str)]
+
+
+def resource_name(props: Mapping[str, Any], *keys: str) -> Optional[str]:
+    for key in keys or ("name",):
+        value = get(props, key)
+        if isinstance(value, str) and value:
+            return value
+    return None

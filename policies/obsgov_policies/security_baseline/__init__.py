@@ -1,0 +1,1 @@
+"""security_baseline policies."""

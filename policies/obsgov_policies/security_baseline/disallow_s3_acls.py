@@ -1,0 +1,30 @@
+"""Buckets are governed by policies, not ACLs."""
+
+from ..props import as_str, get, is_set
+from ..registry import FSBP, Control, policy
+
+
+@policy(
+    id="obsgov-s3-bucket-disallow-acls",
+    pack="security-baseline",
+    description="S3 buckets must not use ACLs: object ownership is BucketOwnerEnforced and no "
+                "ACL is granted.",
+    severity="medium",
+    service="s3",
+    resource_types=("aws:s3/bucketAcl:BucketAcl",
+                    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                    "aws:s3/bucket:Bucket"),
+    controls=[Control(FSBP, "S3.12")],
+    remediation="Remove the ACL and set object_ownership to BucketOwnerEnforced.",
+)
+def disallow_s3_acls(args, report_violation):
+    kind = args.resource_type
+    if kind == "aws:s3/bucketAcl:BucketAcl":
+        report_violation("Bucket ACLs are not allowed; grant access with bucket policies.")
+    elif kind == "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
+        ownership = as_str(get(args.props, "rule", "objectOwnership"))
+        if ownership != "BucketOwnerEnforced":
+            report_violation(f"Object ownership is {ownership or '(unset)'}; it must be "
+                             "BucketOwnerEnforced, which disables ACLs.")
+    elif is_set(args.props, "acl") or is_set(args.props, "grants"):
+        report_violation("The bucket sets acl or grants; ACLs are not allowed.")

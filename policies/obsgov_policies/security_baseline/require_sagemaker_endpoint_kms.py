@@ -1,0 +1,18 @@
+"""Endpoint configs encrypt the ML storage volumes with a KMS key."""
+
+from ..props import is_set
+from ..registry import policy
+
+
+@policy(
+    id="obsgov-sagemaker-endpointconfig-require-kms",
+    pack="security-baseline",
+    description="SageMaker endpoint configurations must encrypt data with a KMS key.",
+    severity="high",
+    service="sagemaker",
+    resource_types=("aws:sagemaker/endpointConfiguration:EndpointConfiguration",),
+    remediation="Set kms_key_arn on the endpoint configuration.",
+)
+def require_sagemaker_endpoint_kms(args, report_violation):
+    if not is_set(args.props, "kmsKeyArn"):
+        report_violation("The endpoint configuration has no kmsKeyArn.")
