@@ -345,6 +345,67 @@ def policy_config(
     err.print(f"wrote {output}")
 
 
+# --------------------------------------------------------------------------- model registry
+
+registry_app = typer.Typer(help="The SageMaker model registry, as the model-governance pack sees it.",
+                           no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+
+@registry_app.command("snapshot")
+@handles_input_errors
+def registry_snapshot(
+    env_name: str = typer.Option(..., "--env", "--stack", "-s",
+                                 help="Environment whose modelApproval settings name the registry."),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", dir_okay=False,
+        help="Snapshot file (default: the environment's modelApproval.snapshotFile)."),
+    assume_role: bool = typer.Option(
+        True, "--assume-role/--no-assume-role",
+        help="Assume the deployment role in the registry account (default) or use the current "
+             "credentials as they are."),
+    stacks_dir: Optional[Path] = StacksDirOption,
+) -> None:
+    """Record every model package's approval status and metadata with boto3.
+
+    The offline gate verifies model approval against this file; commit it with the change
+    that deploys the model.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    from obsgov.model_registry import registry_client, take_snapshot, write_snapshot
+
+    env = load_stack(env_name, stacks_dir)
+    approval = env.settings.model_approval
+    key = f"{display_path(env.stack_file)}: config.obsgov:modelApproval"
+    if not approval.registry_account_id:
+        raise InputError.single(key, "registryAccountId", "is not set: the environment has no model registry")
+    target = output
+    if target is None:
+        if not approval.snapshot_file:
+            raise InputError.single("--output", "", f"give --output or set snapshotFile in {key}")
+        target = (env.stack_file.parent / approval.snapshot_file).resolve()
+    _check_writable(target, "--output")
+    role = env.role_arn(approval.registry_account_id) if assume_role else None
+    try:
+        client = registry_client(env.settings.region, role)
+        snapshot = take_snapshot(client, approval.registry_account_id, env.settings.region)
+    except NoCredentialsError:
+        err.print("[bold red]error:[/bold red] no AWS credentials: set AWS_PROFILE or "
+                  "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
+        raise typer.Exit(EXIT_FAILED) from None
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        err.print(f"[bold red]error:[/bold red] AWS refused {exc.operation_name}: "
+                  f"{error.get('Code')}: {error.get('Message')}")
+        raise typer.Exit(EXIT_FAILED) from None
+    except BotoCoreError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
+    write_snapshot(snapshot, target)
+    out.print(f"wrote {len(snapshot['packages'])} model packages to {display_path(target)}")
+
+
 def _check_writable(path: Path, option: str) -> None:
     if not path.parent.exists():
         raise InputError.single(option, "", f"folder {path.parent} does not exist")

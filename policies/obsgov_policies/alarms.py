@@ -11,7 +11,7 @@ from typing import Any, Iterator, Mapping
 
 from pulumi_policy.proxy import UnknownValueError
 
-from .props import as_dict, as_list, as_str, get
+from .props import as_dict, as_list, as_str, get, known_items
 
 ALARM_TYPES = ("aws:cloudwatch/metricAlarm:MetricAlarm",)
 
@@ -64,7 +64,7 @@ def watched_metrics(props: Mapping[str, Any]) -> Iterator[WatchedMetric]:
         name = get(props, "metricName")
         if isinstance(name, str):
             yield WatchedMetric(as_str(get(props, "namespace")), name,
-                                dict(as_dict(get(props, "dimensions"))))
+                                known_items(get(props, "dimensions")))
     except UnknownValueError:
         pass
     try:
@@ -77,13 +77,10 @@ def watched_metrics(props: Mapping[str, Any]) -> Iterator[WatchedMetric]:
             name = get(metric, "metricName")
             if isinstance(name, str):
                 yield WatchedMetric(as_str(get(metric, "namespace")), name,
-                                    dict(as_dict(get(metric, "dimensions"))))
+                                    known_items(get(metric, "dimensions")))
         except UnknownValueError:
             continue
 
 
 def dimension_value(dimensions: Mapping[str, Any], key: str) -> Any:
-    try:
-        return dimensions.get(key)
-    except UnknownValueError:
-        return None
+    return dimensions.get(key)

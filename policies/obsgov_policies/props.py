@@ -86,6 +86,24 @@ def as_dict(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+UNKNOWN_VALUE = object()
+"""Stands in for a value that is unknown until deployment (see :func:`known_items`)."""
+
+
+def known_items(value: Any) -> dict[str, Any]:
+    """A plain copy of a mapping where unknown values become :data:`UNKNOWN_VALUE` instead
+    of raising, for policies that only need the keys or the known values."""
+    out: dict[str, Any] = {}
+    if not isinstance(value, Mapping):
+        return out
+    for key in list(value.keys()):
+        try:
+            out[key] = value[key]
+        except UnknownValueError:
+            out[key] = UNKNOWN_VALUE
+    return out
+
+
 def json_document(value: Any) -> Optional[Mapping[str, Any]]:
     """A policy document given as a JSON string or an object; None when it is neither."""
     if isinstance(value, Mapping):

@@ -17,7 +17,7 @@ PIPELINE_TYPES = (
     description="Glue jobs, crawlers, triggers and Step Functions state machines must carry "
                 "the pipeline tags.",
     severity="low",
-    service="glue",
+    service="pipeline",
     resource_types=PIPELINE_TYPES,
     remediation="Tag the resource with the pipeline it belongs to.",
     config={

@@ -1,0 +1,89 @@
+"""Run registry policies in-process on hand-made resources, exactly as the SDK would call them
+(props behind the SDK's unknown-checking proxy, config from the schema defaults)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from obsgov_policies.registry import PolicySpec, load_all
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def spec(policy_id: str) -> PolicySpec:
+    return load_all()[policy_id]
+
+
+def _options(parent: Optional[str] = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+
+
+def provider(default_tags: Optional[dict] = None, region: str = "eu-west-1") -> PolicyProviderResource:
+    props = {"region": region}
+    if default_tags is not None:
+        props["defaultTags"] = json.dumps({"tags": default_tags})
+    return PolicyProviderResource("pulumi:providers:aws", unknown_checking_proxy(props),
+                                  "urn:pulumi:dev::p::pulumi:providers:aws::member", "member")
+
+
+def urn(resource_type: str, name: str) -> str:
+    return f"urn:pulumi:dev::p::{resource_type}::{name}"
+
+
+def check(policy_id: str, props: dict, resource_type: Optional[str] = None,
+          config: Optional[dict] = None, provider_resource=None, name: str = "r") -> list[str]:
+    """Messages a resource policy reports for one resource."""
+    s = spec(policy_id)
+    rtype = resource_type or s.resource_types[0]
+    messages: list[str] = []
+    args = ResourceValidationArgs(
+        rtype, unknown_checking_proxy(copy.deepcopy(props)), urn(rtype, name), name, _options(),
+        provider_resource, {**s.config_defaults(), **(config or {})},
+    )
+    s.validate(args, lambda message, urn=None: messages.append(message))
+    return messages
+
+
+@dataclass
+class R:
+    """A resource for stack policies."""
+
+    type: str
+    name: str
+    props: dict = field(default_factory=dict)
+    depends_on: list[str] = field(default_factory=list)  # names
+    prop_deps: dict[str, list[str]] = field(default_factory=dict)  # key -> names
+    tags_provider: Optional[dict] = None
+
+
+def check_stack(policy_id: str, resources: list[R], config: Optional[dict] = None) -> list[tuple[str, str]]:
+    """(resource name, message) pairs a stack policy reports."""
+    s = spec(policy_id)
+    built: dict[str, PolicyResource] = {}
+    for r in resources:
+        built[r.name] = PolicyResource(
+            r.type, unknown_checking_proxy(copy.deepcopy(r.props)), urn(r.type, r.name), r.name,
+            _options(), provider(r.tags_provider) if r.tags_provider is not None else None,
+            None, [], {},
+        )
+    for r in resources:
+        built[r.name].dependencies = [built[n] for n in r.depends_on]
+        built[r.name].property_dependencies = {k: [built[n] for n in v] for k, v in r.prop_deps.items()}
+    by_urn = {b.urn: name for name, b in built.items()}
+    found: list[tuple[str, str]] = []
+    args = StackValidationArgs(list(built.values()), {**s.config_defaults(), **(config or {})})
+    s.validate(args, lambda message, urn=None: found.append((by_urn.get(urn, "<stack>"), message)))
+    return found

@@ -1,0 +1,37 @@
+import json
+
+from ..harness import check
+
+ID = "obsgov-oam-sinkpolicy-disallow-open-principal"
+STATEMENT = {"Effect": "Allow", "Principal": "*", "Resource": "*", "Action": ["oam:CreateLink", "oam:UpdateLink"],
+             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}}
+
+
+def policy_of(*statements):
+    return {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+
+def test_org_scoped_sink_policy_passes():
+    assert check(ID, policy_of(STATEMENT)) == []
+
+
+def test_named_accounts_need_no_condition():
+    named = {**STATEMENT, "Principal": {"AWS": ["111111111111"]}}
+    del named["Condition"]
+    assert check(ID, policy_of(named)) == []
+
+
+def test_open_sink_policy():
+    open_statement = {k: v for k, v in STATEMENT.items() if k != "Condition"}
+    assert check(ID, policy_of(open_statement)) == [
+        "Statement 0 allows any principal without a condition on aws:PrincipalOrgID or "
+        "aws:PrincipalOrgPaths or aws:PrincipalAccount."]
+
+
+def test_condition_that_does_not_scope():
+    loose = {**STATEMENT, "Condition": {"ForAllValues:StringEquals": {"oam:ResourceTypes": ["AWS::Logs::LogGroup"]}}}
+    assert len(check(ID, policy_of(loose))) == 1
+
+
+def test_not_a_policy_document():
+    assert check(ID, {"policy": "not json"}) == ["The sink policy is not a JSON policy document."]

@@ -1,0 +1,28 @@
+from ..harness import R, check_stack
+
+ID = "obsgov-s3-bucket-require-archive-versioning"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+
+
+def versioning(bucket, status="Enabled"):
+    return R(VERSIONING, f"{bucket}-v", {"bucket": bucket, "versioningConfiguration": {"status": status}})
+
+
+def test_versioned_archive_passes():
+    assert check_stack(ID, [R("aws:s3/bucket:Bucket", "trail-logs", {"bucket": "org-trail-logs"}),
+                            versioning("org-trail-logs")]) == []
+
+
+def test_archive_by_name_without_versioning():
+    assert check_stack(ID, [R("aws:s3/bucket:Bucket", "audit", {"bucket": "org-audit"}),
+                            versioning("org-audit", "Suspended")]) == [
+        ("audit", "Archive bucket audit does not have versioning enabled.")]
+
+
+def test_archive_by_tag():
+    tagged = R("aws:s3/bucket:Bucket", "store", {"bucket": "store", "tags": {"purpose": "archive"}})
+    assert check_stack(ID, [tagged]) == [("store", "Archive bucket store does not have versioning enabled.")]
+
+
+def test_other_buckets_are_not_archives():
+    assert check_stack(ID, [R("aws:s3/bucket:Bucket", "scratch", {"bucket": "scratch"})]) == []

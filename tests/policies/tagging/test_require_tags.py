@@ -1,0 +1,64 @@
+import pytest
+from pulumi_policy.proxy import UnknownValueError
+
+from obsgov_policies.tags import taggable_types
+
+from ..harness import UNKNOWN, check, provider
+
+ID = "obsgov-aws-resource-require-tags"
+RULES = {"requiredTags": [
+    {"key": "environment", "allowedValues": ["dev", "staging", "prod"]},
+    {"key": "owner", "pattern": r"[^@\s]+@[^@\s]+\.[a-z]{2,}"},
+    {"key": "cost-centre", "pattern": r"CC-\d{4}"},
+]}
+GOOD = {"environment": "dev", "owner": "team@example.com", "cost-centre": "CC-1234"}
+
+
+def run(tags=None, default_tags=None, resource_type="aws:sns/topic:Topic", config=RULES):
+    props = {} if tags is None else {"tags": tags}
+    prov = provider(default_tags) if default_tags is not None else None
+    return check(ID, props, resource_type, config=config, provider_resource=prov)
+
+
+def test_compliant_tags_pass():
+    assert run(GOOD) == []
+
+
+def test_provider_default_tags_count():
+    assert run({}, default_tags=GOOD) == []
+    assert run({"owner": "other@example.com"}, default_tags=GOOD) == []
+
+
+def test_resource_tags_override_default_tags():
+    assert run({"environment": "qa"}, default_tags=GOOD) == [
+        "Tag 'environment' is 'qa'; expected one of dev, staging, prod."]
+
+
+def test_missing_tags_are_listed_together():
+    assert run({"environment": "dev"}) == ["Missing required tags: owner, cost-centre."]
+
+
+def test_value_must_match_pattern():
+    assert run({**GOOD, "cost-centre": "finance"}) == [
+        r"Tag 'cost-centre' is 'finance'; expected a value matching CC-\d{4}."]
+
+
+def test_untaggable_types_are_not_judged():
+    assert "aws:sns/topicPolicy:TopicPolicy" not in taggable_types()
+    assert run({}, resource_type="aws:sns/topicPolicy:TopicPolicy") == []
+
+
+def test_taggable_types_come_from_the_sdk():
+    types = taggable_types()
+    assert {"aws:sns/topic:Topic", "aws:s3/bucket:Bucket", "aws:sagemaker/endpoint:Endpoint",
+            "aws:cloudwatch/metricAlarm:MetricAlarm"} <= types
+    assert len(types) > 500
+
+
+def test_defaults_apply_without_config():
+    assert run({}, config={}) == ["Missing required tags: environment, owner, cost-centre."]
+
+
+def test_unknown_tag_value_cannot_be_judged_in_preview():
+    with pytest.raises(UnknownValueError):
+        run({**GOOD, "owner": UNKNOWN})
