@@ -6,6 +6,7 @@ observability account and every member account's baseline. ``obsgov synth`` runs
 under the Pulumi SDK's mocks; ``pulumi up --stack <env>`` runs it for real.
 """
 
+import os
 from pathlib import Path
 
 import pulumi
@@ -17,7 +18,8 @@ from obsgov.config.loader import load_environment
 from obsgov.config.runtime import runtime_config_map
 from obsgov.errors import InputError
 
-STACKS_DIR = Path(__file__).resolve().parent / "stacks"
+# Pulumi.yaml's stackConfigDir; `obsgov synth` points it elsewhere for generated environments.
+STACKS_DIR = Path(os.environ.get("OBSGOV_STACKS_DIR") or Path(__file__).resolve().parent / "stacks")
 
 
 def main() -> None:

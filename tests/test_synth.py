@@ -216,3 +216,16 @@ def test_cli_summary_counts_accounts_and_components():
     assert "200000000001 ml-serving-dev" in result.output
     assert "obsgov:member:MemberAccountBaseline" in result.output
     assert re.search(r"Totals: \d+ resources of \d+ types, 4 components, 4 providers, 4 accounts", result.output)
+
+
+def test_the_program_reads_the_environment_it_was_given(inline_env):
+    env = inline_env("dev")
+    env.registry["accounts"].append({
+        "id": "200000000099", "name": "sandbox-dev", "email": "aws+sandbox-dev@example.com",
+        "environment": "dev", "organizationalUnit": "ml-dev", "owner": "ml-platform@example.com",
+        "costCentre": "CC-2100",
+    })
+    env.stack_doc["config"]["obsgov:notifications"]["emails"] = []
+    graph = env.synthesize()
+    assert "200000000099" in {r.account for r in graph.custom_resources()}
+    assert graph.of_type("aws:sns/topicSubscription:TopicSubscription") == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import runpy
 import sys
 import threading
@@ -49,16 +50,24 @@ class _ErrorCollector(logging.Handler):
 
 
 @contextlib.contextmanager
-def _program_on_path(program: Path) -> Iterator[None]:
+def _program_context(program: Path, stacks_dir: Path) -> Iterator[None]:
+    """The program's folder on sys.path (it imports components/) and OBSGOV_STACKS_DIR set to
+    the environment's folder (where the program reads its stack files)."""
     root = str(program.parent)
     added = root not in sys.path
     if added:
         sys.path.insert(0, root)
+    previous = os.environ.get("OBSGOV_STACKS_DIR")
+    os.environ["OBSGOV_STACKS_DIR"] = str(stacks_dir)
     try:
         yield
     finally:
         if added:
             sys.path.remove(root)
+        if previous is None:
+            os.environ.pop("OBSGOV_STACKS_DIR", None)
+        else:
+            os.environ["OBSGOV_STACKS_DIR"] = previous
 
 
 def synthesize(
@@ -96,7 +105,7 @@ def _synthesize(
 
     stdout = io.StringIO()
     try:
-        with _program_on_path(program), contextlib.redirect_stdout(stdout):
+        with _program_context(program, env.stack_file.parent), contextlib.redirect_stdout(stdout):
             _sync_await(run_pulumi_func(run))
     except pulumi.RunError as exc:
         raise SynthesisError(str(exc)) from None

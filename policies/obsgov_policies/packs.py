@@ -18,9 +18,10 @@ DESCRIPTIONS = {
 def build_pack(pack: str) -> None:
     if pack not in PACKS:
         raise ValueError(f"unknown pack {pack!r}; expected one of {', '.join(PACKS)}")
-    # Derive the taggable types before serving: the gRPC server's worker threads would
-    # otherwise all race to compute them on their first Analyze.
-    taggable_types()
+    if pack == "tagging":
+        # Derive the taggable types before serving: the gRPC server's worker threads would
+        # otherwise all race to compute them on their first Analyze.
+        taggable_types()
     PolicyPack(
         name=f"obsgov-{pack}",
         description=DESCRIPTIONS[pack],

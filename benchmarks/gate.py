@@ -1,0 +1,164 @@
+"""Benchmark the offline policy gate on generated organisations of 1, 10 and 100 accounts.
+
+For each size it prints: resources, synthesis seconds, gate seconds (4 packs, real processes
+over gRPC), ms per resource end to end, peak RSS of obsgov and of the largest pack process,
+and the floor: the same policies run in-process on the same requests by the SDK's own
+servicer, with no processes and no gRPC. Each size runs in a fresh interpreter so peaks and
+caches do not leak between sizes.
+
+    .venv/bin/python benchmarks/gate.py            # 1, 10, 100 accounts
+    .venv/bin/python benchmarks/gate.py --sizes 1 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def generate_environment(directory: Path, accounts: int) -> Path:
+    """The shipped prod environment with ``accounts`` generated member accounts, each with an
+    ML endpoint, a Glue pipeline and a business KPI."""
+    stacks = ROOT / "stacks"
+    directory.mkdir(parents=True, exist_ok=True)
+    stack_doc = yaml.safe_load((stacks / "Pulumi.prod.yaml").read_text())
+    for ref in stack_doc["config"]["obsgov:policyPacks"]:
+        ref["path"] = str((stacks / ref["path"]).resolve())
+        if "config" in ref:
+            ref["config"] = str((stacks / ref["config"]).resolve())
+    (directory / "Pulumi.prod.yaml").write_text(yaml.safe_dump(stack_doc))
+    (directory / "organization.yaml").write_text((stacks / "organization.yaml").read_text())
+    registry = {"accounts": [], "workloads": []}
+    for i in range(accounts):
+        name = f"member-{i:03d}-prod"
+        registry["accounts"].append({
+            "id": f"5{i:011d}", "name": name, "email": f"aws+{name}@example.com",
+            "environment": "prod", "organizationalUnit": "ml-prod", "owner": "ml@example.com",
+            "costCentre": "CC-4000", "dataClassification": "internal",
+        })
+        base = {"account": name, "environment": "prod"}
+        registry["workloads"] += [
+            {"kind": "ml-endpoint", "name": f"scoring-{i:03d}", "modelId": "scoring", "modelVersion": "1",
+             "modelPackageGroup": "scoring", "slo": {"latencyP99Ms": 100, "errorRatePercent": 1}, **base},
+            {"kind": "etl-pipeline", "name": f"etl-{i:03d}", "engine": "glue",
+             "slo": {"maxDurationMinutes": 60}, **base},
+            {"kind": "business-kpi", "name": f"kpi-{i:03d}", "namespace": "Obsgov/Business",
+             "metricName": "Orders", **base},
+        ]
+    (directory / "accounts.yaml").write_text(yaml.safe_dump(registry))
+    return directory / "Pulumi.prod.yaml"
+
+
+def floor_seconds(graph, packs) -> float:
+    """The same policies on the same requests, in-process, through the SDK's servicer."""
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+    from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
+
+    from obsgov.gate.engine import _Wire
+    from obsgov_policies.registry import policies_for
+
+    wire = _Wire(graph)
+    analyze = [wire.analyze_request(r) for r in graph.resources]
+    stack = proto.AnalyzeStackRequest(resources=[wire.stack_resource(r) for r in graph.resources])
+    started = time.perf_counter()
+    for pack in packs:
+        servicer = _PolicyAnalyzerServicer(f"obsgov-{pack}", "0.1.0",
+                                           [s.build() for s in policies_for(pack)],
+                                           EnforcementLevel.ADVISORY)
+        configure = proto.ConfigureAnalyzerRequest()
+        for spec in policies_for(pack):
+            entry = configure.policyConfig[spec.id]
+            if spec.config_defaults():
+                entry.properties.update(spec.config_defaults())
+        servicer.Configure(configure, None)
+        for request in analyze:
+            servicer.Analyze(request, None)
+        servicer.AnalyzeStack(stack, None)
+    return time.perf_counter() - started
+
+
+def run_one(accounts: int) -> dict:
+    from obsgov.config.loader import load_environment
+    from obsgov.gate.engine import GateOptions, run_gate
+    from obsgov.gate.envconfig import EnvironmentLayer
+    from obsgov.gate.project import load_policy_pack
+    from obsgov.synth import synthesize
+    from obsgov_policies.registry import PACKS
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stack_file = generate_environment(Path(tmp), accounts)
+        env = load_environment("prod", stack_file)
+        started = time.perf_counter()
+        graph = synthesize(env)
+        synth = time.perf_counter() - started
+        packs = [(load_policy_pack(ROOT / "policies" / p), [EnvironmentLayer(env)]) for p in PACKS]
+        started = time.perf_counter()
+        run = run_gate(graph, packs, GateOptions(stack_config=env.config_map))
+        gate = time.perf_counter() - started
+        errors = [p.error for p in run.packs if p.error]
+        floor = floor_seconds(graph, PACKS)
+    return {
+        "accounts": accounts,
+        "resources": len(graph),
+        "synth_s": synth,
+        "gate_s": gate,
+        "floor_s": floor,
+        "pack_s": {p.name: round(p.seconds, 3) for p in run.packs},
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_pack_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(run_one(args.one)))
+        return
+
+    rows = []
+    for size in args.sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True,
+                             text=True, check=False, env={**os.environ, "PYTHONHASHSEED": "0"})
+        if out.returncode != 0:
+            sys.exit(f"size {size} failed:\n{out.stderr}")
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+
+    header = (f"{'accounts':>8} {'resources':>9} {'synth s':>8} {'gate s':>7} {'ms/res gate':>11} "
+              f"{'ms/res e2e':>10} {'floor s':>8} {'gate/floor':>10} {'rss MiB':>8} {'pack rss':>8}")
+    print(header)
+    for r in rows:
+        n = r["resources"]
+        print(f"{r['accounts']:>8} {n:>9} {r['synth_s']:>8.2f} {r['gate_s']:>7.2f} "
+              f"{1000 * r['gate_s'] / n:>11.2f} {1000 * (r['gate_s'] + r['synth_s']) / n:>10.2f} "
+              f"{r['floor_s']:>8.2f} {r['gate_s'] / r['floor_s']:>10.2f} {r['peak_rss_mib']:>8.0f} "
+              f"{r['peak_pack_rss_mib']:>8.0f}")
+        if r["errors"]:
+            print("   pack errors:", *r["errors"], sep="\n   ")
+    if len(rows) >= 2:
+        small, large = rows[0], rows[-1]
+        marginal = (large["gate_s"] - small["gate_s"]) / max(1, large["resources"] - small["resources"])
+        print(f"marginal gate cost: {1000 * marginal:.2f} ms per added resource "
+              f"({small['accounts']} -> {large['accounts']} accounts)")
+    for r in rows:
+        print(f"per-pack seconds at {r['accounts']} accounts: {r['pack_s']}")
+
+
+if __name__ == "__main__":
+    main()
