@@ -13,7 +13,6 @@ caches do not leak between sizes.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import resource

@@ -221,10 +221,17 @@ def _check_format(fmt: str, output: Optional[Path]) -> None:
         _check_writable(output, "--output")
 
 
-def _run_gate(graph, chosen, env, fmt, output, location_file) -> None:
+TimeoutOption = typer.Option(
+    300.0, "--pack-timeout", min=1.0,
+    help="Seconds a pack may take to start or to answer one call before the gate fails closed.",
+)
+
+
+def _run_gate(graph, chosen, env, fmt, output, location_file, timeout: float) -> None:
     from obsgov.gate.engine import GateOptions, PolicyConfigError, run_gate
 
-    options = GateOptions(stack_config=env.config_map if env is not None else {})
+    options = GateOptions(stack_config=env.config_map if env is not None else {},
+                          start_timeout=min(timeout, 60.0), call_timeout=timeout)
     try:
         run = run_gate(graph, chosen, options)
     except PolicyConfigError as exc:
@@ -247,6 +254,7 @@ def preview(
         True, "--preview/--no-preview",
         help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
     ),
+    pack_timeout: float = TimeoutOption,
     stacks_dir: Optional[Path] = StacksDirOption,
 ) -> None:
     """Synthesize a stack offline and judge it with the CrossGuard policy packs.
@@ -265,7 +273,7 @@ def preview(
     except SynthesisError as exc:
         err.print(f"[bold red]error:[/bold red] the program failed: {exc}")
         raise typer.Exit(EXIT_FAILED) from None
-    _run_gate(graph, chosen, env, fmt, output, env.registry_file)
+    _run_gate(graph, chosen, env, fmt, output, env.registry_file, pack_timeout)
 
 
 @policy_app.command("analyze")
@@ -280,6 +288,7 @@ def policy_analyze(
     policy_pack_config: Optional[list[Path]] = PackConfigOption,
     fmt: str = FormatOption,
     output: Optional[Path] = OutputOption,
+    pack_timeout: float = TimeoutOption,
     stacks_dir: Optional[Path] = StacksDirOption,
 ) -> None:
     """Judge a deployed stack from its `pulumi stack export` file.
@@ -298,7 +307,7 @@ def policy_analyze(
         env = load_stack(name, directory)
         graph.accounts = {a.id: a.name for a in env.registry.accounts}
     chosen = _resolve_packs(env, policy_pack, policy_pack_config)
-    _run_gate(graph, chosen, env, fmt, output, file)
+    _run_gate(graph, chosen, env, fmt, output, file, pack_timeout)
 
 
 @policy_app.command("config")

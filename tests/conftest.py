@@ -84,3 +84,21 @@ def example_graph() -> Callable[..., ResourceGraph]:
 @pytest.fixture
 def example_env() -> Callable[[str], EnvironmentConfig]:
     return lambda stack: load_environment(stack, STACKS / f"Pulumi.{stack}.yaml")
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch):
+    """Fake credentials for moto (never real ones)."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def no_aws_credentials(monkeypatch, tmp_path):
+    """No credentials anywhere boto3 looks, so code must take its offline path."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

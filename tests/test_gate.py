@@ -200,6 +200,12 @@ def test_a_pack_that_dies_during_analyze_fails_closed(graphs):
     assert "crash-in-analyze exited with code 7 during Analyze" in result.error
 
 
+def test_a_pack_that_hangs_in_analyze_times_out(graphs):
+    result = run_probe(graphs[True], pack="hang-in-analyze", call_timeout=2)
+    assert result.status == "failed"
+    assert "hang-in-analyze did not answer Analyze within 2s" in result.error
+
+
 def test_packs_run_concurrently_and_report_in_a_fixed_order(graphs):
     packs = [(load_policy_pack(PACKS / name), []) for name in ("strict-config", "probe", "crash-at-start")]
     packs[0] = (packs[0][0], [__import__("obsgov.gate.config", fromlist=["x"]).parse_pack_config(

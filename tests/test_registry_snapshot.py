@@ -19,10 +19,7 @@ REGION = "eu-west-1"
 
 
 @pytest.fixture
-def sagemaker(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
+def sagemaker(aws_credentials):
     with mock_aws():
         yield boto3.client("sagemaker", region_name=REGION)
     clear_caches()
@@ -68,12 +65,7 @@ def test_environment_without_registry_is_a_usage_error(tmp_path):
     assert "config.obsgov:modelApproval: registryAccountId: is not set" in result.output
 
 
-def test_missing_credentials_are_explained(monkeypatch, tmp_path):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_missing_credentials_are_explained(no_aws_credentials, tmp_path):
     result = CliRunner().invoke(app, ["registry", "snapshot", "--env", "prod", "--output",
                                       str(tmp_path / "s.json"), "--no-assume-role"])
     assert result.exit_code == 1

@@ -175,6 +175,16 @@ def _number(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+_BOUND_WORDING = {
+    "minimum": "Must be greater than or equal to {}",
+    "maximum": "Must be less than or equal to {}",
+    "minLength": "String length must be greater than or equal to {}",
+    "maxLength": "String length must be less than or equal to {}",
+    "minItems": "Array must have at least {} items",
+}
+_PATTERN_WORDING = "Does not match pattern '{}'"
+
+
 def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
     """(field, description) in gojsonschema's words."""
     field_name = _field(error.absolute_path)
@@ -192,18 +202,10 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
     if v == "enum":
         allowed = ", ".join(json.dumps(x) for x in error.validator_value)
         return field_name, f"{field_name} must be one of the following: {allowed}"
-    if v == "minimum":
-        return field_name, f"Must be greater than or equal to {_number(error.validator_value)}"
-    if v == "maximum":
-        return field_name, f"Must be less than or equal to {_number(error.validator_value)}"
-    if v == "minLength":
-        return field_name, f"String length must be greater than or equal to {_number(error.validator_value)}"
-    if v == "maxLength":
-        return field_name, f"String length must be less than or equal to {_number(error.validator_value)}"
+    if v in _BOUND_WORDING:
+        return field_name, _BOUND_WORDING[v].format(_number(error.validator_value))
     if v == "pattern":
-        return field_name, f"Does not match pattern '{error.validator_value}'"
-    if v == "minItems":
-        return field_name, f"Array must have at least {_number(error.validator_value)} items"
+        return field_name, _PATTERN_WORDING.format(error.validator_value)
     if v == "additionalProperties":
         extra = error.message.split("'")[1] if "'" in error.message else "?"
         return field_name, f"Additional property {extra} is not allowed"

@@ -9,7 +9,7 @@ per-environment pack config files and ``--policy-pack-config`` files are applied
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping
 
 from obsgov.config.loader import EnvironmentConfig
 from obsgov.config.models import TagRule

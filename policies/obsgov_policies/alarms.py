@@ -7,7 +7,7 @@ workloads they cover through the alarms' dimensions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Optional
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -58,28 +58,33 @@ class WatchedMetric:
         return ALARM_CLASSES.get(self.namespace, {}).get(self.metric_name, "")
 
 
+def _metric(source: Any) -> Optional[WatchedMetric]:
+    try:
+        name = get(source, "metricName")
+        if not isinstance(name, str):
+            return None
+        return WatchedMetric(as_str(get(source, "namespace")), name,
+                             known_items(get(source, "dimensions")))
+    except UnknownValueError:
+        return None
+
+
 def watched_metrics(props: Mapping[str, Any]) -> Iterator[WatchedMetric]:
     """Metrics an alarm reads, top-level or inside metric queries (unknowns skipped)."""
-    try:
-        name = get(props, "metricName")
-        if isinstance(name, str):
-            yield WatchedMetric(as_str(get(props, "namespace")), name,
-                                known_items(get(props, "dimensions")))
-    except UnknownValueError:
-        pass
+    candidates = [props]
     try:
         queries = as_list(get(props, "metricQueries"))
     except UnknownValueError:
         queries = []
     for i in range(len(queries)):
         try:
-            metric = as_dict(get(queries, i, "metric"))
-            name = get(metric, "metricName")
-            if isinstance(name, str):
-                yield WatchedMetric(as_str(get(metric, "namespace")), name,
-                                    known_items(get(metric, "dimensions")))
+            candidates.append(as_dict(get(queries, i, "metric")))
         except UnknownValueError:
             continue
+    for source in candidates:
+        metric = _metric(source)
+        if metric is not None:
+            yield metric
 
 
 def dimension_value(dimensions: Mapping[str, Any], key: str) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 from pulumi_policy import (
     PolicyCustomTimeouts,

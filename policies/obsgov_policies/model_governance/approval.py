@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..model_registry import PACKAGE_ARN, ApprovalUnavailable, PackageRecord, approval_source
 from ..props import as_list, as_str, get, is_set
-from ..model_registry import PACKAGE_ARN
 
 MODEL = "aws:sagemaker/model:Model"
 
@@ -45,3 +45,33 @@ def served_packages(props, report_violation) -> list[str]:
     if not arns and not any(True for _ in containers(props)):
         report_violation("The model has no container.")
     return arns
+
+
+def provider_region(args):
+    """The region of the resource's provider, where its registry lookups go."""
+    if args.provider is None:
+        return None
+    return as_str(get(args.provider.props, "region")) or None
+
+
+def lookup_packages(args, packages: list[str], what: str, report_violation) -> list[tuple[str, PackageRecord]]:
+    """Registry records of ``packages``. Fails closed: each package whose record cannot be
+    read is reported as "<what> of <arn> cannot be verified: <why>." and left out."""
+    try:
+        source = approval_source(args.get_config(), provider_region(args))
+    except ApprovalUnavailable as exc:
+        for arn in packages:
+            report_violation(f"{what} of {arn} cannot be verified: {exc}.")
+        return []
+    found = []
+    for arn in packages:
+        try:
+            record = source.lookup(arn)
+        except ApprovalUnavailable as exc:
+            report_violation(f"{what} of {arn} cannot be verified: {exc}.")
+            continue
+        if record is None:
+            report_violation(f"{what} of {arn} cannot be verified: it is not in {source.describe()}.")
+        else:
+            found.append((arn, record))
+    return found

@@ -1,13 +1,8 @@
 """Models serve registered, versioned packages whose approval status is Approved."""
 
-from ..model_registry import ApprovalUnavailable, approval_source
-from ..props import as_bool, as_str, get
+from ..props import as_bool
 from ..registry import policy
-from .approval import APPROVAL_CONFIG, MODEL, served_packages
-
-
-def provider_region(args):
-    return as_str(get(args.provider.props, "region")) or None if args.provider else None
+from .approval import APPROVAL_CONFIG, MODEL, lookup_packages, served_packages
 
 
 @policy(
@@ -27,22 +22,7 @@ def require_approved_model_package(args, report_violation):
     if not as_bool(config.get("modelApprovalRequired", True)):
         return
     packages = served_packages(args.props, report_violation)
-    if not packages:
-        return
-    try:
-        source = approval_source(config, provider_region(args))
-    except ApprovalUnavailable as exc:
-        for arn in packages:
-            report_violation(f"Approval of {arn} cannot be verified: {exc}.")
-        return
-    for arn in packages:
-        try:
-            record = source.lookup(arn)
-        except ApprovalUnavailable as exc:
-            report_violation(f"Approval of {arn} cannot be verified: {exc}.")
-            continue
-        if record is None:
-            report_violation(f"Approval of {arn} cannot be verified: it is not in {source.describe()}.")
-        elif record.approval_status != "Approved":
+    for arn, record in lookup_packages(args, packages, "Approval", report_violation):
+        if record.approval_status != "Approved":
             report_violation(f"Model package {arn} is {record.approval_status or 'without status'}, "
                              "not Approved.")

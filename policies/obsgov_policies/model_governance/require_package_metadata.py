@@ -1,10 +1,8 @@
 """Model packages carry the metadata the organisation requires (owner, training data...)."""
 
-from ..model_registry import ApprovalUnavailable, approval_source
 from ..props import as_bool, as_list
 from ..registry import policy
-from .approval import APPROVAL_CONFIG, MODEL, served_packages
-from .require_approved_model_package import provider_region
+from .approval import APPROVAL_CONFIG, MODEL, lookup_packages, served_packages
 
 
 @policy(
@@ -26,17 +24,7 @@ def require_package_metadata(args, report_violation):
     if not required or not as_bool(config.get("modelApprovalRequired", True)):
         return
     packages = served_packages(args.props, lambda message: None)  # the approval policy reports these
-    try:
-        source = approval_source(config, provider_region(args))
-        records = [(arn, source.lookup(arn)) for arn in packages]
-    except ApprovalUnavailable as exc:
-        for arn in packages:
-            report_violation(f"Metadata of {arn} cannot be verified: {exc}.")
-        return
-    for arn, record in records:
-        if record is None:
-            report_violation(f"Metadata of {arn} cannot be verified: it is not in {source.describe()}.")
-            continue
+    for arn, record in lookup_packages(args, packages, "Metadata", report_violation):
         missing = [k for k in required if not record.metadata.get(k)]
         if missing:
             report_violation(f"Model package {arn} lacks metadata: {', '.join(missing)}.")

@@ -1,10 +1,8 @@
 """A package reaches an environment only after the environment before it in the order."""
 
-from ..model_registry import ApprovalUnavailable, approval_source
 from ..props import as_bool, as_list, as_str
 from ..registry import policy
-from .approval import APPROVAL_CONFIG, MODEL, served_packages
-from .require_approved_model_package import provider_region
+from .approval import APPROVAL_CONFIG, MODEL, lookup_packages, served_packages
 
 
 @policy(
@@ -32,16 +30,7 @@ def require_promotion_order(args, report_violation):
         return
     earlier = order[order.index(environment) - 1]
     packages = served_packages(args.props, lambda message: None)
-    try:
-        source = approval_source(config, provider_region(args))
-        records = [(arn, source.lookup(arn)) for arn in packages]
-    except ApprovalUnavailable as exc:
-        for arn in packages:
-            report_violation(f"Promotion of {arn} cannot be verified: {exc}.")
-        return
-    for arn, record in records:
-        if record is None:
-            report_violation(f"Promotion of {arn} cannot be verified: it is not in {source.describe()}.")
-        elif earlier not in record.deployed_environments:
+    for arn, record in lookup_packages(args, packages, "Promotion", report_violation):
+        if earlier not in record.deployed_environments:
             report_violation(f"Model package {arn} has not been deployed to {earlier} before "
                              f"{environment}.")
