@@ -30,6 +30,8 @@ from .models import (
 )
 
 PROJECT = "obsgov"
+# libyaml's safe loader when PyYAML has it: registries of hundreds of accounts load ~10x faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _WORKLOAD_KINDS = {"ml-endpoint", "etl-pipeline", "business-kpi"}
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,7 +57,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise InputError.single(shown, "", f"cannot be read ({exc.strerror})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
