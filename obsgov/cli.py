@@ -227,13 +227,14 @@ TimeoutOption = typer.Option(
 )
 
 
-def _run_gate(graph, chosen, env, fmt, output, location_file, timeout: float) -> None:
-    from obsgov.gate.engine import GateOptions, PolicyConfigError, run_gate
+def _run_gate(gate, env, fmt, output, location_file, timeout: float) -> None:
+    """Run ``gate(options)``, report, and exit with the gate's verdict."""
+    from obsgov.gate.engine import GateOptions, PolicyConfigError
 
     options = GateOptions(stack_config=env.config_map if env is not None else {},
                           start_timeout=min(timeout, 60.0), call_timeout=timeout)
     try:
-        run = run_gate(graph, chosen, options)
+        run = gate(options)
     except PolicyConfigError as exc:
         for line in exc.lines:
             err.print(f"[bold red]error:[/bold red] {line}", markup=True)
@@ -263,17 +264,21 @@ def preview(
     --policy-pack` drives them. Exit 1 when any mandatory violation is found (or a pack fails),
     0 otherwise, 2 for usage or config errors.
     """
-    from obsgov.synth import SynthesisError, synthesize
+    from obsgov.gate.engine import synthesize_and_gate
+    from obsgov.synth import SynthesisError
 
     _check_format(fmt, output)
     env = load_stack(stack, stacks_dir)
     chosen = _resolve_packs(env, policy_pack, policy_pack_config)
-    try:
-        graph = synthesize(env, preview=preview_mode)
-    except SynthesisError as exc:
-        err.print(f"[bold red]error:[/bold red] the program failed: {exc}")
-        raise typer.Exit(EXIT_FAILED) from None
-    _run_gate(graph, chosen, env, fmt, output, env.registry_file, pack_timeout)
+
+    def gate(options):
+        try:
+            return synthesize_and_gate(env, chosen, options, preview=preview_mode)
+        except SynthesisError as exc:
+            err.print(f"[bold red]error:[/bold red] the program failed: {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
+
+    _run_gate(gate, env, fmt, output, env.registry_file, pack_timeout)
 
 
 @policy_app.command("analyze")
@@ -307,7 +312,9 @@ def policy_analyze(
         env = load_stack(name, directory)
         graph.accounts = {a.id: a.name for a in env.registry.accounts}
     chosen = _resolve_packs(env, policy_pack, policy_pack_config)
-    _run_gate(graph, chosen, env, fmt, output, file, pack_timeout)
+    from obsgov.gate.engine import run_gate
+
+    _run_gate(lambda options: run_gate(graph, chosen, options), env, fmt, output, file, pack_timeout)
 
 
 @policy_app.command("config")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import grpc
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
 
 from obsgov.graph import STACK_TYPE, GraphResource, ResourceGraph
@@ -211,23 +211,32 @@ class GateOptions:
     stack_tags: Mapping[str, str] = field(default_factory=dict)
 
 
+def launch_pack(project: PolicyPackProject, stack: str, project_name: str, dry_run: bool,
+                options: GateOptions) -> AnalyzerPlugin:
+    return AnalyzerPlugin(
+        project, stack=stack, project_name=project_name, organization=options.organization,
+        dry_run=dry_run, config=options.stack_config, start_timeout=options.start_timeout,
+        call_timeout=options.call_timeout,
+    )
+
+
 def run_pack(
     project: PolicyPackProject,
     graph: ResourceGraph,
     config_layers: Sequence[Mapping[str, cfg.PolicyConfig]],
     options: GateOptions,
     wire: Optional[_Wire] = None,
+    launched: Optional[Callable[[], AnalyzerPlugin]] = None,
 ) -> PackResult:
+    """Judge ``graph`` with one pack. ``launched`` hands over a pack process started earlier
+    (see :class:`PackLauncher`); otherwise the pack is started here."""
     started = time.perf_counter()
     result = PackResult(project=project)
     wire = wire or _Wire(graph)
     try:
-        with AnalyzerPlugin(
-            project, stack=graph.stack, project_name=graph.project,
-            organization=options.organization, dry_run=graph.preview,
-            config=options.stack_config, start_timeout=options.start_timeout,
-            call_timeout=options.call_timeout,
-        ) as plugin:
+        plugin = launched() if launched is not None else launch_pack(
+            project, graph.stack, graph.project, graph.preview, options)
+        with plugin:
             _drive(plugin, project, graph, config_layers, options, wire, result)
     except PackError as exc:
         result.error = str(exc)
@@ -235,9 +244,40 @@ def run_pack(
     return result
 
 
-def _drive(plugin, project, graph, config_layers, options, wire, result: PackResult) -> None:
-    from google.protobuf import empty_pb2
+class PackLauncher:
+    """Start pack processes in the background (while the program is being synthesized, say):
+    a Python pack spends most of its start-up importing, on a core synthesis leaves idle."""
 
+    def __init__(self, projects: Sequence[PolicyPackProject], *, stack: str, project_name: str,
+                 dry_run: bool, options: GateOptions) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(projects)))
+        self._futures = {
+            p.directory: self._pool.submit(launch_pack, p, stack, project_name, dry_run, options)
+            for p in projects
+        }
+
+    def take(self, project: PolicyPackProject) -> Callable[[], AnalyzerPlugin]:
+        future = self._futures.pop(project.directory)
+        return future.result
+
+    def close(self) -> None:
+        """Stop packs that were started but never taken (the run was cut short)."""
+        for future in self._futures.values():
+            try:
+                future.result().close()
+            except PackError:
+                pass
+        self._futures.clear()
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> "PackLauncher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _drive(plugin, project, graph, config_layers, options, wire, result: PackResult) -> None:
     info = plugin.call("GetAnalyzerInfo", empty_pb2.Empty())
     result.name = info.name
     # The CLI prefers PulumiPolicy.yaml's version over the one the SDK reports (always 0.0.1).
@@ -363,6 +403,7 @@ def run_gate(
     packs: Sequence[tuple[PolicyPackProject, Sequence[Mapping[str, cfg.PolicyConfig]]]],
     options: GateOptions,
     max_workers: Optional[int] = None,
+    launcher: Optional[PackLauncher] = None,
 ) -> GateRun:
     """Run every pack against ``graph``; results keep the order of ``packs``."""
     started = time.perf_counter()
@@ -374,7 +415,18 @@ def run_gate(
     wire = _Wire(live)
     workers = max_workers or min(len(packs), 4) or 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run_pack, project, live, layers, options, wire)
+        futures = [pool.submit(run_pack, project, live, layers, options, wire,
+                               launcher.take(project) if launcher is not None else None)
                    for project, layers in packs]
         results = [f.result() for f in futures]
     return GateRun(graph=live, packs=results, seconds=time.perf_counter() - started)
+
+
+def synthesize_and_gate(env, packs, options: GateOptions, preview: bool = True) -> GateRun:
+    """What ``obsgov preview`` does: start the packs, synthesize meanwhile, then judge."""
+    from obsgov.synth import synthesize
+
+    with PackLauncher([p for p, _ in packs], stack=env.stack, project_name="obsgov",
+                      dry_run=preview, options=options) as launcher:
+        graph = synthesize(env, preview=preview)
+        return run_gate(graph, packs, options, launcher=launcher)

@@ -8,6 +8,7 @@ behave as in ``pulumi preview``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import os
@@ -47,6 +48,23 @@ class _ErrorCollector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _relaxed_gc() -> Iterator[None]:
+    """Registering a resource allocates thousands of short-lived objects; with the default
+    thresholds the cyclic collector runs so often that it doubles the time of a large stack
+    (measured: 100 accounts, 10 s -> 5 s). Objects alive before the run are frozen out of
+    the collector's sight and collections are made rarer, then everything is restored."""
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -105,7 +123,8 @@ def _synthesize(
 
     stdout = io.StringIO()
     try:
-        with _program_context(program, env.stack_file.parent), contextlib.redirect_stdout(stdout):
+        with _program_context(program, env.stack_file.parent), _relaxed_gc(), \
+                contextlib.redirect_stdout(stdout):
             _sync_await(run_pulumi_func(run))
     except pulumi.RunError as exc:
         raise SynthesisError(str(exc)) from None
