@@ -77,7 +77,7 @@ def _all_packs(env):
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_example_stacks_have_no_mandatory_violations(stack, example_env, example_graph):
+def test_example_stacks_have_no_mandatory_violations(stack, example_env, example_graph, no_aws_credentials):
     env = example_env(stack)
     run = run_gate(example_graph(stack, True), _all_packs(env), GateOptions(stack_config=env.config_map))
     for pack in run.packs:
@@ -85,7 +85,7 @@ def test_example_stacks_have_no_mandatory_violations(stack, example_env, example
         assert pack.mandatory == [], [(v.policy, v.resource_name, v.detail) for v in pack.mandatory]
 
 
-def test_a_broken_stack_trips_every_pack(example_env):
+def test_a_broken_stack_trips_every_pack(example_env, no_aws_credentials):
     env = example_env("prod")
     graph = synthesize(env, program=ROOT / "tests" / "fixtures" / "broken_program.py", preview=False)
     run = run_gate(graph, _all_packs(env), GateOptions(stack_config=env.config_map))
@@ -103,3 +103,16 @@ def test_a_broken_stack_trips_every_pack(example_env):
     assert {"obsgov-sagemaker-model-require-approved-package",
             "obsgov-sagemaker-endpointconfig-require-data-capture",
             "obsgov-sagemaker-endpoint-require-monitoring"} <= set(tripped["obsgov-model-governance"])
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_well_governed_team_stack_passes_every_pack(example_env, preview, no_aws_credentials):
+    # no credentials: model approval is read from the shipped registry snapshot
+    env = example_env("prod")
+    graph = synthesize(env, program=ROOT / "tests" / "fixtures" / "team_stack_program.py", preview=preview)
+    run = run_gate(graph, _all_packs(env), GateOptions(stack_config=env.config_map))
+    assert all(p.error is None for p in run.packs), [p.error for p in run.packs]
+    mandatory = [(v.policy, v.resource_name, v.detail) for p in run.packs for v in p.mandatory]
+    assert mandatory == []
+    if not preview:  # with every value known, nothing is left unjudged either
+        assert [(v.policy, v.resource_name, v.detail) for v in run.violations] == []
