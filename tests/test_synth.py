@@ -228,3 +228,16 @@ def test_the_program_reads_the_environment_it_was_given(inline_env):
     graph = env.synthesize()
     assert "200000000099" in {r.account for r in graph.custom_resources()}
     assert graph.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+
+
+def test_graph_queries_by_type_account_and_component(example_graph):
+    graph = example_graph("dev", True)
+    in_account = graph.in_account("200000000002")
+    assert in_account and {r.account for r in in_account} == {"200000000002"}
+    in_component = graph.in_component("data-platform-dev")
+    assert {r.urn for r in in_component} == {r.urn for r in in_account}
+    assert {r.type for r in graph.in_component("central-dev")} == {
+        "aws:oam/sink:Sink", "aws:oam/sinkPolicy:SinkPolicy"}
+    pipelines = [r for r in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+                 if r.account == "200000000002"]
+    assert len(pipelines) == 4  # two pipelines, duration and failure alarms each

@@ -9,6 +9,7 @@ Packs run concurrently (each is its own process); the report order is determinis
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +26,10 @@ from .plugin import AnalyzerPlugin, PackError
 from .project import PolicyPackProject
 
 SEVERITIES = {0: "", 1: "low", 2: "medium", 3: "high", 4: "critical"}
-_IN_FLIGHT = 16  # pipelined Analyze calls per pack
+# Analyze calls in flight per pack: enough to keep the pack's server busy while the next
+# request travels; more only adds contention for the pack's GIL (measured: 1 -> 6.3 s,
+# 4 -> 4.5 s, 16 -> 5.0 s for the security-baseline pack on 1,505 resources).
+_IN_FLIGHT = 4
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,9 @@ class _Wire:
     def __init__(self, graph: ResourceGraph):
         self.graph = graph
         self._providers: dict[str, proto.AnalyzerProviderResource] = {}
+        self._analyze: dict[str, proto.AnalyzeRequest] = {}
+        self._stack: Optional[proto.AnalyzeStackRequest] = None
+        self._lock = threading.Lock()
 
     def provider(self, resource: GraphResource) -> Optional[proto.AnalyzerProviderResource]:
         provider = self.graph.provider_of(resource)
@@ -172,6 +179,23 @@ class _Wire:
         return cached
 
     def analyze_request(self, resource: GraphResource) -> proto.AnalyzeRequest:
+        """Built once per resource and shared by every pack (packs only read requests)."""
+        cached = self._analyze.get(resource.urn)
+        if cached is None:
+            with self._lock:
+                cached = self._analyze.get(resource.urn)
+                if cached is None:
+                    cached = self._analyze[resource.urn] = self._build_analyze(resource)
+        return cached
+
+    def stack_request(self) -> proto.AnalyzeStackRequest:
+        with self._lock:
+            if self._stack is None:
+                self._stack = proto.AnalyzeStackRequest(resources=[
+                    self.stack_resource(r) for r in self.graph.resources if not r.pending_delete])
+            return self._stack
+
+    def _build_analyze(self, resource: GraphResource) -> proto.AnalyzeRequest:
         request = proto.AnalyzeRequest(
             type=resource.type, properties=_struct(resource.inputs), urn=resource.urn,
             name=resource.name, options=_options(resource),
@@ -373,10 +397,7 @@ def _drive(plugin, project, graph, config_layers, options, wire, result: PackRes
         result.analyze_calls = len(resources)
 
     if any(p.policy_type == "stack" and levels.get(p.name) != "disabled" for p in result.policies):
-        stack_request = proto.AnalyzeStackRequest(
-            resources=[wire.stack_resource(r) for r in resources if not r.pending_delete]
-        )
-        record(plugin.call("AnalyzeStack", stack_request), None, "stack")
+        record(plugin.call("AnalyzeStack", wire.stack_request()), None, "stack")
 
 
 def _collect(plugin: AnalyzerPlugin, item, record) -> None:
