@@ -65,6 +65,23 @@ def test_enforcement_levels_pack_policy_and_config(graphs, layers, kms_level, pr
         assert [v.resource_name for v in by_policy(result, KMS)] == ["plain"]
 
 
+@pytest.mark.parametrize(
+    ("pack_level", "layers", "kms_level", "prefix_level"),
+    [
+        ("mandatory", [], "mandatory", "mandatory"),  # the pack's level fills unset policies
+        ("disabled", [], "mandatory", None),  # ... but never overrides a policy's own level
+        ("disabled", [{PREFIX: "advisory"}], "mandatory", "advisory"),  # config revives it
+        ("mandatory", [{"all": "advisory"}], "advisory", "advisory"),  # config beats both
+    ],
+)
+def test_pack_level_meets_policy_level_and_config(graphs, pack_level, layers, kms_level, prefix_level):
+    result = run_probe(graphs[False], *layers, {"never-called": "disabled"},
+                       config={"probe:packLevel": pack_level, "obsgov:environment": "dev"})
+    assert result.error is None, result.error
+    assert {v.level for v in by_policy(result, KMS)} == ({kms_level} if kms_level else set())
+    assert {v.level for v in by_policy(result, PREFIX)} == ({prefix_level} if prefix_level else set())
+
+
 def test_disabled_policies_are_never_called(graphs):
     quiet = run_probe(graphs[False])
     assert quiet.error is None  # "never-called" raises if the pack ever runs it
@@ -204,6 +221,36 @@ def test_a_pack_that_hangs_in_analyze_times_out(graphs):
     result = run_probe(graphs[True], pack="hang-in-analyze", call_timeout=2)
     assert result.status == "failed"
     assert "hang-in-analyze did not answer Analyze within 2s" in result.error
+
+
+def test_pulumipolicy_yaml_main_and_virtualenv_are_respected(tmp_path, graphs):
+    import os
+    import shutil
+    import sys
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PACKS / "strict-config", pack / "src")
+    (pack / "src" / "PulumiPolicy.yaml").unlink()
+    # a minimal virtualenv of the pack's own, which sees this environment's packages via .pth
+    import site
+    import sysconfig
+
+    env = pack / "env"
+    (env / "bin").mkdir(parents=True)
+    os.symlink(os.path.realpath(sys.executable), env / "bin" / "python")
+    (env / "pyvenv.cfg").write_text(f"home = {os.path.dirname(os.path.realpath(sys.executable))}\n"
+                                    "include-system-site-packages = false\n")
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    env_site = env / "lib" / version / "site-packages"
+    env_site.mkdir(parents=True)
+    (env_site / "host.pth").write_text("\n".join(site.getsitepackages() + [sysconfig.get_path("purelib")]))
+    (pack / "PulumiPolicy.yaml").write_text(
+        "runtime:\n  name: python\n  options:\n    virtualenv: env\nmain: src/\nversion: 9.9.9\n")
+    project = load_policy_pack(pack)
+    assert project.python() == str(pack / "env" / "bin" / "python")
+    result = run_gate(graphs[True], [(project, [__import__("obsgov.gate.config", fromlist=["x"]).parse_pack_config(
+        {"needs-config": {"owner": "me"}}, "t")])], GateOptions(stack_config={})).packs[0]
+    assert result.error is None and result.version == "9.9.9" and result.name == "strict-config"
 
 
 def test_packs_run_concurrently_and_report_in_a_fixed_order(graphs):

@@ -74,9 +74,13 @@ def add_tag(args):
     return None
 
 
+# The pack-wide level comes from the stack's config (read at import, as packs may), so tests
+# can vary pack x policy x config levels.
+PACK_LEVEL = EnforcementLevel(pulumi.Config("probe").get("packLevel") or "advisory")
+
 PolicyPack(
     name="probe",
-    enforcement_level=EnforcementLevel.ADVISORY,
+    enforcement_level=PACK_LEVEL,
     policies=[
         ResourceValidationPolicy(
             name="topic-needs-kms", description="Topics are encrypted.",
