@@ -159,6 +159,19 @@ OutputOption = typer.Option(
 FORMATS = ("text", "json", "sarif", "junit")
 
 
+def _stack_pack_files(env, directory: Path) -> list:
+    """The per-environment config files the stack's policyPacks list gives for a pack."""
+    from obsgov.gate.config import load_pack_config_file
+
+    layers = []
+    for i, ref in enumerate(env.settings.policy_packs):
+        if ref.config and (env.stack_file.parent / ref.path).resolve() == directory.resolve():
+            layers.append(load_pack_config_file(
+                (env.stack_file.parent / ref.config).resolve(),
+                f"{display_path(env.stack_file)}: config.obsgov:policyPacks[{i}].config"))
+    return layers
+
+
 def _resolve_packs(env, packs: Optional[list[Path]], configs: Optional[list[Path]]):
     from obsgov.gate.config import load_pack_config_file
     from obsgov.gate.envconfig import EnvironmentLayer
@@ -175,21 +188,20 @@ def _resolve_packs(env, packs: Optional[list[Path]], configs: Optional[list[Path
     chosen = []
     if packs:
         for i, directory in enumerate(packs):
+            project = load_policy_pack(directory)
             layers = list(base_layers)
+            if env is not None:
+                layers += _stack_pack_files(env, project.directory)
             if configs:
                 layers.append(load_pack_config_file(configs[i]))
-            chosen.append((load_policy_pack(directory), layers))
+            chosen.append((project, layers))
         return chosen
     if env is not None and env.settings.policy_packs:
         for i, ref in enumerate(env.settings.policy_packs):
             directory = (env.stack_file.parent / ref.path).resolve()
             option = f"{display_path(env.stack_file)}: config.obsgov:policyPacks[{i}].path"
-            layers = list(base_layers)
-            if ref.config:
-                layers.append(load_pack_config_file(
-                    (env.stack_file.parent / ref.config).resolve(),
-                    f"{display_path(env.stack_file)}: config.obsgov:policyPacks[{i}].config"))
-            chosen.append((load_policy_pack(directory, option), layers))
+            project = load_policy_pack(directory, option)
+            chosen.append((project, [*base_layers, *_stack_pack_files(env, directory)]))
         return chosen
     root = Path(__file__).resolve().parents[1] / "policies"
     for directory in discover_policy_packs(root):
@@ -330,21 +342,18 @@ def policy_config(
     The file holds what obsgov derives from stacks/ (enforcement level, tag schema, thresholds)
     merged with the pack's per-environment config file, in the CLI's format.
     """
-    import json as _json
+    import json
 
-    from obsgov.gate.envconfig import environment_layer, pack_config_document
-    from obsgov.gate.plugin import AnalyzerPlugin, PackError
-    from obsgov.gate.config import policies_from_info
     from google.protobuf import empty_pb2
 
+    from obsgov.gate.config import policies_from_info
+    from obsgov.gate.envconfig import environment_layer, pack_config_document
+    from obsgov.gate.plugin import AnalyzerPlugin, PackError
+    from obsgov.gate.project import load_policy_pack
+
     env = load_stack(stack, stacks_dir)
-    chosen = _resolve_packs(env, [policy_pack], None)
-    project, _ = chosen[0]
-    extra = []
-    for ref in env.settings.policy_packs:
-        if (env.stack_file.parent / ref.path).resolve() == project.directory and ref.config:
-            from obsgov.gate.config import load_pack_config_file
-            extra.append(load_pack_config_file((env.stack_file.parent / ref.config).resolve()))
+    _check_writable(output, "--output")
+    project = load_policy_pack(policy_pack)
     try:
         with AnalyzerPlugin(project, stack=env.stack, project_name="obsgov",
                             organization="organization", dry_run=True,
@@ -353,10 +362,10 @@ def policy_config(
     except PackError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(EXIT_FAILED) from None
-    document = pack_config_document([environment_layer(env, schemas), *extra])
-    _check_writable(output, "--output")
+    layers = [environment_layer(env, schemas), *_stack_pack_files(env, project.directory)]
     tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(_json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(pack_config_document(layers), indent=2, sort_keys=True) + "\n",
+                   encoding="utf-8")
     tmp.replace(output)
     err.print(f"wrote {output}")
 
