@@ -104,16 +104,20 @@ class MemberAccountBaseline(pulumi.ComponentResource):
             target_key_id=self.key.key_id,
             opts=child,
         )
+        topic_name = f"obsgov-{args.environment}-alarms"
         self.alarm_topic = aws.sns.Topic(
             f"{name}-alarms",
-            name=f"obsgov-{args.environment}-alarms",
+            name=topic_name,
             kms_master_key_id=self.key.arn,
             opts=child,
         )
+        # The topic's name is fixed, so its ARN is known before it exists: the policy document
+        # is then known at preview time too, and policy packs can judge it there.
+        topic_arn = f"arn:aws:sns:{args.region}:{args.account_id}:{topic_name}"
         aws.sns.TopicPolicy(
             f"{name}-alarms-policy",
             arn=self.alarm_topic.arn,
-            policy=self.alarm_topic.arn.apply(lambda arn: _topic_policy(arn, args.account_id)),
+            policy=_topic_policy(topic_arn, args.account_id),
             opts=child,
         )
         for i, email in enumerate(args.notification_emails):

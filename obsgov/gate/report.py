@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Optional
 from xml.etree import ElementTree as ET
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -71,12 +72,15 @@ def render_text(run: GateRun, console: Console) -> None:
             console.print(f"        - [remediate]  {r.policy}  ({r.urn.rsplit('::', 1)[-1]}): {note}",
                           markup=False)
 
-    table = Table(title="Policy gate summary", title_justify="left")
-    for column in ("Pack", "Status", "Mandatory", "Advisory", "Remediations", "Seconds"):
-        table.add_column(column, justify="right" if column not in ("Pack", "Status") else "left")
+    # compact enough for the 80 columns CI logs get (versions are in the Policies block)
+    table = Table(title="Policy gate summary", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("pack", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for column in ("mandatory", "advisory", "remediate", "secs"):
+        table.add_column(column, justify="right", no_wrap=True)
     for pack in run.packs:
         table.add_row(
-            _pack_label(pack), "error" if pack.error else pack.status,
+            pack.name or pack.project.directory.name, "error" if pack.error else pack.status,
             str(len(pack.mandatory)), str(len(pack.advisory)), str(len(pack.remediations)),
             f"{pack.seconds:.2f}",
         )
