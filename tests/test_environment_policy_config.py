@@ -49,3 +49,16 @@ def test_policy_config_command_writes_the_cli_format(tmp_path):
     assert approved["registrySnapshotFile"].endswith("stacks/registry-snapshot.staging.json")
     # the per-environment file is merged on top of what the environment derives
     assert document["obsgov-sagemaker-model-require-package-metadata"]["enforcementLevel"] == "advisory"
+
+
+def test_without_a_pack_list_every_pack_under_policies_runs(inline_env, tmp_path):
+    env = inline_env("dev")
+    del env.stack_doc["config"]["obsgov:policyPacks"]
+    env.write()
+    report = tmp_path / "gate.json"
+    result = CliRunner().invoke(app, ["preview", "--stack", "dev", "--stacks-dir", str(env.directory),
+                                      "--format", "json", "--output", str(report)])
+    assert result.exit_code == 0, result.output
+    names = [p["name"] for p in json.loads(report.read_text())["packs"]]
+    assert names == ["obsgov-model-governance", "obsgov-observability", "obsgov-security-baseline",
+                     "obsgov-tagging"]
