@@ -71,3 +71,17 @@ def test_missing_credentials_are_explained(no_aws_credentials, tmp_path):
     assert result.exit_code == 1
     assert "no AWS credentials" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "s.json").exists()
+
+
+def test_registry_source_relies_on_the_not_found_error_code(sagemaker):
+    """RegistrySource treats this error code as "not registered" (fail closed), any other
+    code as "cannot verify": pin the code the SageMaker API returns."""
+    from botocore.exceptions import ClientError
+
+    from obsgov_policies.model_registry import RegistrySource
+
+    missing = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/nothing/1"
+    with pytest.raises(ClientError) as caught:
+        sagemaker.describe_model_package(ModelPackageName=missing)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert RegistrySource(sagemaker).lookup(missing) is None
