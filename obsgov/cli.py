@@ -313,6 +313,7 @@ def policy_analyze(
     Analyze runs on each live resource's inputs, AnalyzeStack on outputs with parents and
     dependencies; resources pending deletion are skipped; secrets show as [secret].
     """
+    from obsgov.gate.engine import run_gate
     from obsgov.gate.state import load_state
 
     _check_format(fmt, output)
@@ -324,8 +325,6 @@ def policy_analyze(
         env = load_stack(name, directory)
         graph.accounts = {a.id: a.name for a in env.registry.accounts}
     chosen = _resolve_packs(env, policy_pack, policy_pack_config)
-    from obsgov.gate.engine import run_gate
-
     _run_gate(lambda options: run_gate(graph, chosen, options), env, fmt, output, file, pack_timeout)
 
 
@@ -346,27 +345,26 @@ def policy_config(
 
     from google.protobuf import empty_pb2
 
+    from obsgov.config.loader import PROJECT
+    from obsgov.files import write_atomic
     from obsgov.gate.config import policies_from_info
+    from obsgov.gate.engine import GateOptions, launch_pack
     from obsgov.gate.envconfig import environment_layer, pack_config_document
-    from obsgov.gate.plugin import AnalyzerPlugin, PackError
+    from obsgov.gate.plugin import PackError
     from obsgov.gate.project import load_policy_pack
 
     env = load_stack(stack, stacks_dir)
     _check_writable(output, "--output")
     project = load_policy_pack(policy_pack)
     try:
-        with AnalyzerPlugin(project, stack=env.stack, project_name="obsgov",
-                            organization="organization", dry_run=True,
-                            config=env.config_map) as plugin:
+        with launch_pack(project, env.stack, PROJECT, True,
+                         GateOptions(stack_config=env.config_map)) as plugin:
             schemas = policies_from_info(plugin.call("GetAnalyzerInfo", empty_pb2.Empty()))
     except PackError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}")
         raise typer.Exit(EXIT_FAILED) from None
     layers = [environment_layer(env, schemas), *_stack_pack_files(env, project.directory)]
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(json.dumps(pack_config_document(layers), indent=2, sort_keys=True) + "\n",
-                   encoding="utf-8")
-    tmp.replace(output)
+    write_atomic(output, json.dumps(pack_config_document(layers), indent=2, sort_keys=True) + "\n")
     err.print(f"wrote {output}")
 
 

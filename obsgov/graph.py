@@ -14,6 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
+from obsgov.files import write_atomic
+
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -44,6 +46,26 @@ def split_provider_ref(ref: str) -> tuple[str, str]:
     """A provider reference is ``<provider urn>::<provider id>``."""
     urn, _, provider_id = ref.rpartition("::")
     return urn, provider_id
+
+
+def account_from_assume_roles(assume_roles: Any) -> Optional[str]:
+    """The account of an AWS provider's first assumed role. The engine passes nested provider
+    config as JSON text, so ``assume_roles`` may be a string, a list or a single mapping."""
+    if isinstance(assume_roles, str):
+        try:
+            assume_roles = json.loads(assume_roles)
+        except json.JSONDecodeError:
+            return None
+    if isinstance(assume_roles, dict):
+        assume_roles = [assume_roles]
+    if not isinstance(assume_roles, list):
+        return None
+    for role in assume_roles:
+        arn = (role or {}).get("roleArn") if isinstance(role, dict) else None
+        parts = str(arn or "").split(":")
+        if len(parts) >= 5 and parts[4].isdigit():
+            return parts[4]
+    return None
 
 
 def urn_type(urn: str) -> str:
@@ -168,10 +190,7 @@ class ResourceGraph:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write_json(self, path: Path) -> None:
-        """Write atomically so an interrupted run never leaves half a file."""
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, self.to_json())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ResourceGraph":

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+from obsgov.files import write_atomic
 from obsgov_policies.model_registry import SNAPSHOT_FORMAT, record_from_description
 
 
@@ -52,9 +53,7 @@ def take_snapshot(client: Any, registry_account_id: str, region: str,
 
 
 def write_snapshot(snapshot: dict[str, Any], path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(snapshot, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(snapshot, indent=2, sort_keys=True) + "\n")
 
 
 def registry_client(region: str, role_arn: Optional[str]):

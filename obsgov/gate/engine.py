@@ -445,9 +445,10 @@ def run_gate(
 
 def synthesize_and_gate(env, packs, options: GateOptions, preview: bool = True) -> GateRun:
     """What ``obsgov preview`` does: start the packs, synthesize meanwhile, then judge."""
+    from obsgov.config.loader import PROJECT
     from obsgov.synth import synthesize
 
-    with PackLauncher([p for p, _ in packs], stack=env.stack, project_name="obsgov",
+    with PackLauncher([p for p, _ in packs], stack=env.stack, project_name=PROJECT,
                       dry_run=preview, options=options) as launcher:
         graph = synthesize(env, preview=preview)
         return run_gate(graph, packs, options, launcher=launcher)

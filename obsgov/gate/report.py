@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from obsgov import __version__
+from obsgov.config.loader import display_path
+from obsgov.files import write_atomic
 
 from .engine import GateRun, PackResult, Violation
 
@@ -41,18 +43,11 @@ def _pack_label(pack: PackResult) -> str:
     return f"{name}{version}"
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def render_text(run: GateRun, console: Console) -> None:
     console.print("Policies:")
     for pack in run.packs:
         console.print(
-            f"    {_ICONS[pack.status]} {_pack_label(pack)} (local: {_relative(pack.project.directory)})"
+            f"    {_ICONS[pack.status]} {_pack_label(pack)} (local: {display_path(pack.project.directory)})"
         )
         if pack.error:
             for i, line in enumerate(pack.error.splitlines()):
@@ -106,7 +101,7 @@ def to_json(run: GateRun) -> dict[str, Any]:
             {
                 "name": p.name or p.project.directory.name,
                 "version": p.version,
-                "path": _relative(p.project.directory),
+                "path": display_path(p.project.directory),
                 "status": "error" if p.error else p.status,
                 "error": p.error,
                 "config": p.config,
@@ -161,7 +156,7 @@ def _names_for(run: GateRun, violation: Violation) -> list[str]:
 
 def to_sarif(run: GateRun, location_file: Optional[Path] = None) -> dict[str, Any]:
     """SARIF 2.1.0 for GitHub code scanning: one run, rules from every pack's policies."""
-    artifact = _relative(location_file) if location_file else f"stacks/Pulumi.{run.graph.stack}.yaml"
+    artifact = display_path(location_file) if location_file else f"stacks/Pulumi.{run.graph.stack}.yaml"
     lines = location_file.read_text().splitlines() if location_file and location_file.exists() else []
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
@@ -290,6 +285,4 @@ def write_report(run: GateRun, fmt: str, output: Path, location_file: Optional[P
         text = to_junit(run)
     else:
         raise ValueError(fmt)
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
+    write_atomic(output, text)

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from obsgov.errors import InputError, Problem
-from obsgov.graph import SECRET_SIG, SIG_KEY, GraphResource, ResourceGraph, split_provider_ref
+from obsgov.graph import (
+    SECRET_SIG,
+    SIG_KEY,
+    GraphResource,
+    ResourceGraph,
+    account_from_assume_roles,
+    split_provider_ref,
+)
 
 REDACTED = "[secret]"
 
@@ -34,19 +41,9 @@ def _reveal(value: Any) -> Any:
     return value
 
 
-def _account_of(provider: dict[str, Any]) -> Any:
-    outputs = provider.get("outputs") or provider.get("inputs") or {}
-    roles = outputs.get("assumeRoles")
-    if isinstance(roles, str):
-        try:
-            roles = json.loads(roles)
-        except json.JSONDecodeError:
-            roles = None
-    for role in roles or []:
-        parts = str((role or {}).get("roleArn", "")).split(":")
-        if len(parts) > 4 and parts[4].isdigit():
-            return parts[4]
-    return None
+def _account_of(provider: dict[str, Any]) -> Optional[str]:
+    config = provider.get("outputs") or provider.get("inputs") or {}
+    return account_from_assume_roles(config.get("assumeRoles"))
 
 
 def load_state(path: Path) -> ResourceGraph:

@@ -20,28 +20,18 @@ from pulumi.runtime import mocks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
 
-from obsgov.graph import STACK_TYPE, UNKNOWN, GraphResource, split_provider_ref
+from obsgov.graph import (
+    STACK_TYPE,
+    UNKNOWN,
+    GraphResource,
+    account_from_assume_roles,
+    split_provider_ref,
+)
 
 from .arns import arn_for, physical_name
 
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
 DEFAULT_AWS_PROVIDER = "default_7_51_1"
-
-
-def _account_from_role(assume_roles: Any) -> Optional[str]:
-    if isinstance(assume_roles, str):
-        try:
-            assume_roles = json.loads(assume_roles)
-        except json.JSONDecodeError:
-            return None
-    if isinstance(assume_roles, dict):
-        assume_roles = [assume_roles]
-    for role in assume_roles or []:
-        arn = (role or {}).get("roleArn") or ""
-        parts = arn.split(":")
-        if len(parts) >= 5 and parts[4].isdigit():
-            return parts[4]
-    return None
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -91,7 +81,7 @@ class RecordingMonitor(mocks.MockMonitor):
         inputs = json_format.MessageToDict(request.object)
         provider_ref = request.provider or None
         if request.type == AWS_PROVIDER_TYPE:
-            self.provider_account[urn] = _account_from_role(inputs.get("assumeRoles"))
+            self.provider_account[urn] = account_from_assume_roles(inputs.get("assumeRoles"))
             self.provider_region[urn] = inputs.get("region") or self.default_region
         elif request.custom and not provider_ref and request.type.startswith("aws:"):
             provider_ref = self._default_provider_ref()
