@@ -14,7 +14,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import jsonschema
 from google.protobuf import json_format
@@ -45,6 +45,15 @@ class PolicySchemaInfo:
     @property
     def has_schema(self) -> bool:
         return bool(self.properties or self.required)
+
+
+# A config layer is a mapping of policy name (or "all") to config, or a function of the pack's
+# policy schemas that returns one, for layers that depend on what the pack declares.
+Layer = Union[Mapping[str, PolicyConfig], Callable[[list[PolicySchemaInfo]], Mapping[str, PolicyConfig]]]
+
+
+def resolve_layers(layers: Iterable[Layer], policies: list[PolicySchemaInfo]) -> list[Mapping[str, PolicyConfig]]:
+    return [layer(policies) if callable(layer) else layer for layer in layers]
 
 
 def policies_from_info(info) -> list[PolicySchemaInfo]:

@@ -15,11 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
 
-from obsgov.graph import STACK_TYPE, GraphResource, ResourceGraph
+from obsgov.graph import STACK_TYPE, GraphResource, ResourceGraph, urn_type
 
 from . import config as cfg
 from .plugin import AnalyzerPlugin, PackError
@@ -247,7 +246,7 @@ def launch_pack(project: PolicyPackProject, stack: str, project_name: str, dry_r
 def run_pack(
     project: PolicyPackProject,
     graph: ResourceGraph,
-    config_layers: Sequence[Mapping[str, cfg.PolicyConfig]],
+    config_layers: Sequence[cfg.Layer],
     options: GateOptions,
     wire: Optional[_Wire] = None,
     launched: Optional[Callable[[], AnalyzerPlugin]] = None,
@@ -308,9 +307,7 @@ def _drive(plugin, project, graph, config_layers, options, wire, result: PackRes
     result.version = project.version or info.version
 
     schemas = cfg.policies_from_info(info)
-    # Layers that depend on the pack's schemas (the environment's facts) resolve now.
-    layers = [layer.resolve(schemas) if hasattr(layer, "resolve") else layer
-              for layer in config_layers]
+    layers = cfg.resolve_layers(config_layers, schemas)
     reconciled = cfg.reconcile(schemas, cfg.initial_config_from_info(info), layers)
     errors = cfg.validate(schemas, reconciled)
     if errors:
@@ -363,7 +360,7 @@ def _drive(plugin, project, graph, config_layers, options, wire, result: PackRes
                 level=cfg.LEVEL_FROM_PROTO.get(diag.enforcementLevel, "advisory"),
                 severity=SEVERITIES.get(diag.severity, ""),
                 urn=urn,
-                resource_type=target.type if target else urn.split("::")[2].split("$")[-1],
+                resource_type=target.type if target else urn_type(urn),
                 resource_name=target.name if target else urn.rsplit("::", 1)[-1],
                 phase=phase,
             ))
@@ -402,11 +399,7 @@ def _drive(plugin, project, graph, config_layers, options, wire, result: PackRes
 
 def _collect(plugin: AnalyzerPlugin, item, record) -> None:
     resource, future = item
-    try:
-        response = future.result()
-    except grpc.RpcError as exc:
-        raise plugin._rpc_failure("Analyze", exc) from None
-    record(response, resource, "analyze")
+    record(plugin.result("Analyze", future), resource, "analyze")
 
 
 def _stack_urn(graph: ResourceGraph) -> str:
@@ -421,7 +414,7 @@ def _stack_urn(graph: ResourceGraph) -> str:
 
 def run_gate(
     graph: ResourceGraph,
-    packs: Sequence[tuple[PolicyPackProject, Sequence[Mapping[str, cfg.PolicyConfig]]]],
+    packs: Sequence[tuple[PolicyPackProject, Sequence[cfg.Layer]]],
     options: GateOptions,
     max_workers: Optional[int] = None,
     launcher: Optional[PackLauncher] = None,

@@ -64,14 +64,14 @@ def environment_layer(
     return layer
 
 
-class EnvironmentLayer(dict):
-    """A lazily-resolved layer: it needs the pack's schemas, known only after GetAnalyzerInfo."""
+class EnvironmentLayer:
+    """The environment's layer before the pack is known: the gate calls it with the pack's
+    schemas, which arrive only with GetAnalyzerInfo (see :data:`config.Layer`)."""
 
     def __init__(self, env: EnvironmentConfig):
-        super().__init__()
         self.env = env
 
-    def resolve(self, policies: Iterable[PolicySchemaInfo]) -> Mapping[str, PolicyConfig]:
+    def __call__(self, policies: Iterable[PolicySchemaInfo]) -> Mapping[str, PolicyConfig]:
         return environment_layer(self.env, policies)
 
 

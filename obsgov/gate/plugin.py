@@ -134,7 +134,14 @@ class AnalyzerPlugin:
             raise self._rpc_failure(method, exc) from None
 
     def call_async(self, method: str, request):
+        """Start a call; hand the future to :meth:`result`."""
         return getattr(self.stub, method).future(request, timeout=self.call_timeout)
+
+    def result(self, method: str, future):
+        try:
+            return future.result()
+        except grpc.RpcError as exc:
+            raise self._rpc_failure(method, exc) from None
 
     def _rpc_failure(self, method: str, exc: grpc.RpcError) -> PackError:
         time.sleep(0.1)  # let stderr catch up with a crash
