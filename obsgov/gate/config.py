@@ -81,6 +81,15 @@ def initial_config_from_info(info) -> PackConfig:
 # --------------------------------------------------------------------------- parsing
 
 
+def _level(value: Any, source: str, key: str) -> str:
+    if value not in LEVELS:
+        raise InputError.single(
+            source, key, f"{value!r} is not a valid enforcement level "
+            f"(expected one of {', '.join(LEVELS)})",
+        )
+    return value
+
+
 def parse_pack_config(data: Any, source: str) -> PackConfig:
     """Parse the CLI's ``--policy-pack-config`` format (raises InputError naming ``source``)."""
     if data is None:
@@ -92,20 +101,12 @@ def parse_pack_config(data: Any, source: str) -> PackConfig:
         if key == "environments":  # reserved by the CLI for Pulumi ESC
             continue
         if isinstance(value, str):
-            if value not in LEVELS:
-                raise InputError.single(
-                    source, key, f"{value!r} is not a valid enforcement level "
-                    f"(expected one of {', '.join(LEVELS)})",
-                )
-            result[key] = PolicyConfig(value, None)
+            result[key] = PolicyConfig(_level(value, source, key), None)
         elif isinstance(value, dict):
             props = dict(value)
             level = props.pop("enforcementLevel", None)
-            if level is not None and level not in LEVELS:
-                raise InputError.single(
-                    source, f"{key}.enforcementLevel",
-                    f"{level!r} is not a valid enforcement level (expected one of {', '.join(LEVELS)})",
-                )
+            if level is not None:
+                _level(level, source, f"{key}.enforcementLevel")
             if level is None and not props:
                 continue
             result[key] = PolicyConfig(level, props or None)

@@ -51,6 +51,16 @@ def is_set(props: Any, *path: Any) -> bool:
     return True
 
 
+def known_str(value: Any, *path: Any) -> Optional[str]:
+    """The non-empty string at ``path``; None when it is missing, not a string, or unknown
+    until deployment (for matching resources, where an unknown name simply does not match)."""
+    try:
+        found = get(value, *path)
+    except UnknownValueError:
+        return None
+    return found if isinstance(found, str) and found else None
+
+
 def as_str(value: Any, default: str = "") -> str:
     return value if isinstance(value, str) else default
 

@@ -31,7 +31,10 @@ def containers(props) -> Iterator[tuple[str, object]]:
 def served_packages(props, report_violation) -> list[str]:
     """Versioned package ARNs the model serves; reports containers that serve anything else."""
     arns = []
-    for where, container in containers(props):
+    served = list(containers(props))
+    if not served:
+        report_violation("The model has no container.")
+    for where, container in served:
         package = get(container, "modelPackageName")
         if not isinstance(package, str) or not package:
             image = as_str(get(container, "image"))
@@ -42,8 +45,6 @@ def served_packages(props, report_violation) -> list[str]:
                              "package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>).")
         else:
             arns.append(package)
-    if not arns and not any(True for _ in containers(props)):
-        report_violation("The model has no container.")
     return arns
 
 

@@ -1,10 +1,12 @@
 """Endpoints have drift monitoring and latency and error alarms."""
 
+from collections.abc import Mapping, Sequence
+
 from pulumi_policy.proxy import UnknownValueError
 
 from ..alarms import ALARM_TYPES
-from ..observability.require_workload_alarms import alarm_classes_for, known_name
-from ..props import as_dict, as_list, get
+from ..observability.require_workload_alarms import alarm_classes_for
+from ..props import as_list, known_str
 from ..registry import policy
 
 ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
@@ -17,13 +19,10 @@ JOB_DEFINITIONS = (
 def _mentions(value, name: str) -> bool:
     """True when ``endpointName == name`` appears anywhere in a nested value."""
     try:
-        if isinstance(value, dict) or hasattr(value, "items"):
-            for key, item in value.items():
-                if key == "endpointName" and item == name:
-                    return True
-                if _mentions(item, name):
-                    return True
-        elif isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and not isinstance(value, str)):
+        if isinstance(value, Mapping):
+            return any((key == "endpointName" and value[key] == name) or _mentions(value[key], name)
+                       for key in value)
+        if isinstance(value, Sequence) and not isinstance(value, str):
             return any(_mentions(v, name) for v in value)
     except UnknownValueError:
         return False
@@ -31,7 +30,7 @@ def _mentions(value, name: str) -> bool:
 
 
 def monitored(endpoint, resources) -> bool:
-    name = known_name(endpoint, "name")
+    name = known_str(endpoint.props, "name")
     related = [r for r in resources if r.resource_type in (SCHEDULE, *JOB_DEFINITIONS)]
     targets = {endpoint.urn}
     for resource in related:
@@ -69,7 +68,7 @@ def require_endpoint_monitoring(args, report_violation):
     required = [c for c in as_list(config.get("requiredAlarms")) if isinstance(c, str)]
     alarms = [r for r in args.resources if r.resource_type in ALARM_TYPES]
     for endpoint in (r for r in args.resources if r.resource_type == ENDPOINT):
-        if get(as_dict(config), "requireDriftMonitoring", default=True) is not False and \
+        if config.get("requireDriftMonitoring", True) is not False and \
                 not monitored(endpoint, args.resources):
             report_violation(f"SageMaker endpoint {endpoint.name} has no drift monitoring schedule.",
                              endpoint.urn)

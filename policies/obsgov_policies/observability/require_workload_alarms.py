@@ -7,7 +7,7 @@ monitored from the platform's stack lists their types in ``monitoredElsewhere``.
 """
 
 from ..alarms import ALARM_TYPES, WORKLOAD_DIMENSIONS, dimension_value, watched_metrics
-from ..props import as_dict, as_list, get
+from ..props import as_dict, as_list, known_str
 from ..registry import policy
 
 DEFAULT_REQUIRED = {
@@ -24,19 +24,9 @@ LABELS = {
 }
 
 
-def known_name(resource, prop: str):
-    from pulumi_policy.proxy import UnknownValueError
-
-    try:
-        value = get(resource.props, prop)
-    except UnknownValueError:
-        return None
-    return value if isinstance(value, str) else None
-
-
 def alarm_classes_for(resource, alarms, dimension: str, prop: str) -> set[str]:
     """Alarm classes that cover ``resource``."""
-    name = known_name(resource, prop)
+    name = known_str(resource.props, prop)
     covered: set[str] = set()
     for alarm in alarms:
         depends = any(d.urn == resource.urn for d in alarm.dependencies)
