@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from obsgov.cli import app
+from obsgov.gate.config import parse_pack_config
 from obsgov.gate.engine import GateOptions, PolicyConfigError, run_gate
 from obsgov.gate.project import load_policy_pack
 from obsgov.gate.report import to_junit, to_sarif
@@ -248,14 +249,14 @@ def test_pulumipolicy_yaml_main_and_virtualenv_are_respected(tmp_path, graphs):
         "runtime:\n  name: python\n  options:\n    virtualenv: env\nmain: src/\nversion: 9.9.9\n")
     project = load_policy_pack(pack)
     assert project.python() == str(pack / "env" / "bin" / "python")
-    result = run_gate(graphs[True], [(project, [__import__("obsgov.gate.config", fromlist=["x"]).parse_pack_config(
+    result = run_gate(graphs[True], [(project, [parse_pack_config(
         {"needs-config": {"owner": "me"}}, "t")])], GateOptions(stack_config={})).packs[0]
     assert result.error is None and result.version == "9.9.9" and result.name == "strict-config"
 
 
 def test_packs_run_concurrently_and_report_in_a_fixed_order(graphs):
     packs = [(load_policy_pack(PACKS / name), []) for name in ("strict-config", "probe", "crash-at-start")]
-    packs[0] = (packs[0][0], [__import__("obsgov.gate.config", fromlist=["x"]).parse_pack_config(
+    packs[0] = (packs[0][0], [parse_pack_config(
         {"needs-config": {"owner": "me"}}, "t")])
     run = run_gate(graphs[True], packs, GateOptions(stack_config={}))
     assert [p.project.directory.name for p in run.packs] == ["strict-config", "probe", "crash-at-start"]
