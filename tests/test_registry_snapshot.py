@@ -68,7 +68,7 @@ def test_environment_without_registry_is_a_usage_error(tmp_path):
 def test_missing_credentials_are_explained(no_aws_credentials, tmp_path):
     result = CliRunner().invoke(app, ["registry", "snapshot", "--env", "prod", "--output",
                                       str(tmp_path / "s.json"), "--no-assume-role"])
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # AWS unreachable: not a verdict
     assert "no AWS credentials" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "s.json").exists()
 

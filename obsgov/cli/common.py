@@ -1,0 +1,131 @@
+"""What every command shares: the consoles, the exit codes and the one place errors become
+messages.
+
+Exit codes (README and ``obsgov --help`` say the same):
+
+* 0: pass;
+* 1: a verdict: a mandatory policy violation, or a policy pack that failed (the gate fails
+  closed);
+* 2: bad input: config, registry, arguments, files, or a program that fails under the mocks;
+  every problem names its file and key path or its option;
+* 3: an internal error in obsgov itself: one line, and ``--debug`` shows the traceback;
+* 4: AWS refused or could not be reached (credentials, permissions, endpoints).
+
+Commands parse arguments and print; the decisions live in the library. A command function
+wrapped in :func:`command` never lets an exception escape as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable, NoReturn, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from obsgov.errors import InputError
+
+EXIT_OK = 0
+EXIT_VERDICT = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_AWS = 4
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 pass; 1 verdict (mandatory violation or failed pack); 2 bad input; "
+    "3 internal error (rerun with --debug); 4 AWS refused or unreachable."
+)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+class Settings:
+    """Process-wide CLI switches set by the root callback."""
+
+    debug: bool = False
+
+
+class CommandFailed(Exception):
+    """A failure the command has already worded; ``code`` is the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def error(message: str) -> None:
+    """Print ``error: <message>`` on stderr; the message is shown literally (no markup)."""
+    err.print(f"[bold red]error:[/bold red] {escape(message)}")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    raise CommandFailed(message, code)
+
+
+def command(fn: F) -> F:
+    """Run a command body: input problems exit 2 with the problem list, worded failures exit
+    with their code, anything unexpected exits 3 with one line (``--debug`` for the traceback).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except InputError as exc:
+            error(exc.report())
+            raise typer.Exit(EXIT_INPUT) from None
+        except CommandFailed as exc:
+            error(str(exc))
+            raise typer.Exit(exc.code) from None
+        except KeyboardInterrupt:
+            error("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into exit 3
+            if Settings.debug:
+                traceback.print_exc(file=sys.stderr)
+            summary = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+            error(f"internal error: {summary}")
+            if not Settings.debug:
+                err.print("rerun with --debug for the traceback, and report it as a bug")
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def default_stacks_dir() -> Path:
+    """``./stacks`` when the working directory has one, else the project's ``stacks/``."""
+    local = Path.cwd() / "stacks"
+    if local.is_dir():
+        return local
+    return Path(__file__).resolve().parents[2] / "stacks"
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+StackOption = typer.Option(
+    ..., "--stack", "-s", metavar="ENV",
+    help="Environment to use: reads stacks/Pulumi.<ENV>.yaml.",
+)
+StacksDirOption = typer.Option(
+    None, "--stacks-dir", metavar="DIR", file_okay=False,
+    help="Folder with Pulumi.<ENV>.yaml, organization.yaml and accounts.yaml "
+    "(default: ./stacks, else the project's stacks/).",
+)
+
+
+def load_stack(stack: str, stacks_dir: Optional[Path]):
+    from obsgov.config.loader import load_environment, stack_file_for
+
+    directory = stacks_dir or default_stacks_dir()
+    return load_environment(stack, stack_file_for(directory, stack))
