@@ -16,7 +16,7 @@ from obsgov import __version__
 from obsgov.config.loader import display_path
 from obsgov.files import write_atomic
 
-from .engine import GateRun, PackResult, Violation
+from .results import GateRun, PackResult, Violation
 
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "": 4}

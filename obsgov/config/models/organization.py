@@ -1,0 +1,85 @@
+"""``stacks/organization.yaml``: the organization, its central accounts, OUs and the tag schema."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Optional
+
+from pydantic import Field, model_validator
+
+from .types import AccountId, Email, Model, OrgId, OuId, Regex, ResourceName
+
+
+class OrganizationalUnit(Model):
+    name: ResourceName
+    id: OuId
+
+
+class Organization(Model):
+    id: OrgId
+    management_account_id: AccountId
+    observability_account_id: AccountId
+    log_archive_account_id: AccountId
+    deployment_role_name: Annotated[str, Field(pattern=r"^[\w+=,.@-]{1,64}$")] = (
+        "ObsgovDeploymentRole"
+    )
+    organizational_units: list[OrganizationalUnit] = Field(min_length=1)
+    platform_owner: Email
+    platform_cost_centre: str
+
+    @model_validator(mode="after")
+    def _unique_ous(self) -> "Organization":
+        names = [ou.name for ou in self.organizational_units]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"organizational unit names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+class TagRule(Model):
+    """One required tag: its key and what its value may be."""
+
+    key: Annotated[str, Field(min_length=1, max_length=128)]
+    allowed_values: Optional[list[str]] = None
+    pattern: Optional[Regex] = None
+    description: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_constraint(self) -> "TagRule":
+        if self.allowed_values is not None and self.pattern is not None:
+            raise ValueError("set either allowedValues or pattern, not both")
+        return self
+
+    def accepts(self, value: str) -> bool:
+        if self.allowed_values is not None:
+            return value in self.allowed_values
+        if self.pattern is not None:
+            return re.fullmatch(self.pattern, value) is not None
+        return bool(value)
+
+    def expectation(self) -> str:
+        if self.allowed_values is not None:
+            return "one of " + ", ".join(self.allowed_values)
+        if self.pattern is not None:
+            return f"a value matching {self.pattern}"
+        return "a non-empty value"
+
+
+class TagSchema(Model):
+    """The organisation's tag schema: read by the providers' default tags, the tagging policy
+    pack and account onboarding alike."""
+
+    required: list[TagRule] = Field(min_length=1)
+    ml_resources: list[TagRule] = Field(default_factory=list)
+    pipelines: list[TagRule] = Field(default_factory=list)
+
+    def rule(self, key: str) -> Optional[TagRule]:
+        for rule in [*self.required, *self.ml_resources, *self.pipelines]:
+            if rule.key == key:
+                return rule
+        return None
+
+
+class OrganizationConfig(Model):
+    organization: Organization
+    tag_schema: TagSchema

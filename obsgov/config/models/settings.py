@@ -1,0 +1,96 @@
+"""``stacks/Pulumi.<env>.yaml``: the ``obsgov:*`` keys of one stack."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from pydantic import AfterValidator, Field, model_validator
+
+from .types import AccountId, Email, Environment, Model, _retention_days
+
+
+class AlarmDefaults(Model):
+    period_seconds: int = 60
+    evaluation_periods: Annotated[int, Field(ge=1, le=100)] = 5
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=100)] = 3
+    anomaly_band_width: Annotated[float, Field(gt=0, le=10)] = 2.0
+    treat_missing_data: Literal["breaching", "notBreaching", "ignore", "missing"] = "notBreaching"
+
+    @model_validator(mode="after")
+    def _aws_accepts(self) -> "AlarmDefaults":
+        # PutMetricAlarm: Period is 10, 20, 30 or a multiple of 60; Period x EvaluationPeriods
+        # must stay within 7 days (1 day for periods under an hour).
+        if self.period_seconds not in (10, 20, 30) and (
+            self.period_seconds <= 0 or self.period_seconds % 60
+        ):
+            raise ValueError("periodSeconds must be 10, 20, 30 or a multiple of 60")
+        limit = 86_400 if self.period_seconds < 3600 else 604_800
+        if self.period_seconds * self.evaluation_periods > limit:
+            raise ValueError(
+                f"periodSeconds x evaluationPeriods must be at most {limit} seconds"
+            )
+        if self.datapoints_to_alarm > self.evaluation_periods:
+            raise ValueError("datapointsToAlarm must not exceed evaluationPeriods")
+        return self
+
+
+class Notifications(Model):
+    emails: list[Email] = Field(default_factory=list)
+    https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = Field(
+        default_factory=list
+    )
+
+
+class OpenSearchSizing(Model):
+    instance_type: Annotated[str, Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+\.search$")] = (
+        "r6g.large.search"
+    )
+    instance_count: Annotated[int, Field(ge=1, le=80)] = 3
+    dedicated_master_count: Annotated[int, Field(ge=0, le=5)] = 3
+    volume_size_gib: Annotated[int, Field(ge=10, le=16384)] = 100
+    zone_awareness: bool = True
+
+
+class QuickSightSettings(Model):
+    principals: list[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:quicksight:")]] = Field(
+        default_factory=list
+    )
+
+
+class ModelApprovalRules(Model):
+    enabled: bool = False
+    registry_account_id: Optional[AccountId] = None
+    snapshot_file: Optional[str] = None
+    data_capture_min_percent: Annotated[int, Field(ge=0, le=100)] = 10
+    required_metadata: list[str] = Field(default_factory=list)
+    promotion_order: list[Environment] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _registry_when_enabled(self) -> "ModelApprovalRules":
+        if self.enabled and self.registry_account_id is None:
+            raise ValueError("registryAccountId is required when enabled is true")
+        return self
+
+
+class PolicyPackRef(Model):
+    """A policy pack the gate runs for this stack, with the per-environment config file."""
+
+    path: str
+    config: Optional[str] = None
+
+
+class StackSettings(Model):
+    """The ``obsgov:*`` keys of ``stacks/Pulumi.<env>.yaml``."""
+
+    environment: Environment
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+    organization_file: str = "organization.yaml"
+    registry_file: str = "accounts.yaml"
+    log_retention_days: Annotated[int, AfterValidator(_retention_days)] = 365
+    alarm_defaults: AlarmDefaults = Field(default_factory=AlarmDefaults)
+    notifications: Notifications = Field(default_factory=Notifications)
+    open_search: OpenSearchSizing = Field(default_factory=OpenSearchSizing)
+    quick_sight: QuickSightSettings = Field(default_factory=QuickSightSettings)
+    model_approval: ModelApprovalRules = Field(default_factory=ModelApprovalRules)
+    policy_enforcement: Literal["advisory", "mandatory"] = "advisory"
+    policy_packs: list[PolicyPackRef] = Field(default_factory=list)
