@@ -1,0 +1,124 @@
+"""The custom metrics obsgov's producers publish and its alarms watch: one contract, two sides.
+
+Producers (pipelines through Embedded Metric Format log lines, the drift engine, the model-quality
+job) and consumers (the member baseline's alarms, the dashboards) import the names from here, so
+a metric cannot be published under one name and alarmed under another.
+
+Dimensions are fixed per metric family: CloudWatch treats every distinct dimension set as a
+separate metric, so an alarm matches a published value only when both use exactly these keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str  # a CloudWatch StandardUnit
+    description: str
+
+
+# --------------------------------------------------------------------------- pipelines
+
+PIPELINE_NAMESPACE = "Obsgov/Pipelines"
+PIPELINE_DIMENSIONS = ("Pipeline",)
+
+RECORDS_PROCESSED = Metric("RecordsProcessed", "Count", "Records a run wrote downstream.")
+RECORDS_FAILED = Metric("RecordsFailed", "Count", "Records a run rejected or could not process.")
+PROCESSING_TIME = Metric("ProcessingTime", "Milliseconds", "Wall-clock time of one run.")
+RUN_SUCCEEDED = Metric("RunSucceeded", "Count", "1 per successful run: its absence is staleness.")
+PIPELINE_METRICS = (RECORDS_PROCESSED, RECORDS_FAILED, PROCESSING_TIME, RUN_SUCCEEDED)
+
+# --------------------------------------------------------------------------- data quality and drift
+
+DATA_QUALITY_NAMESPACE = "Obsgov/DataQuality"
+# Exactly one of these names the monitored workload; FEATURE_DIMENSION is added per feature.
+WORKLOAD_DIMENSIONS = ("Endpoint", "Pipeline")
+FEATURE_DIMENSION = "Feature"
+
+FEATURE_PSI = Metric("PSI", "None", "Population stability index against the baseline.")
+FEATURE_KS = Metric("KSStatistic", "None", "Two-sample Kolmogorov-Smirnov statistic.")
+FEATURE_JS = Metric("JensenShannonDistance", "None", "Jensen-Shannon distance (base 2).")
+FEATURE_WASSERSTEIN = Metric("WassersteinDistance", "None", "Earth mover's distance.")
+FEATURE_MISSING_CHANGE = Metric("MissingRateChange", "None", "Missing rate now minus baseline.")
+FEATURE_METRICS = (FEATURE_PSI, FEATURE_KS, FEATURE_JS, FEATURE_WASSERSTEIN, FEATURE_MISSING_CHANGE)
+
+DRIFTED_FEATURE_SHARE = Metric("DriftedFeatureShare", "Percent", "Share of features drifted.")
+SCHEMA_VIOLATIONS = Metric("SchemaViolations", "Count", "Values breaking the declared schema.")
+OUT_OF_RANGE_RATE = Metric("OutOfRangeRate", "Percent", "Numeric values outside the range.")
+UNSEEN_CATEGORY_RATE = Metric("UnseenCategoryRate", "Percent", "Categories the baseline lacks.")
+DUPLICATE_ROW_RATE = Metric("DuplicateRowRate", "Percent", "Rows that repeat an earlier row.")
+ROWS_EVALUATED = Metric("RowsEvaluated", "Count", "Rows in the evaluated window.")
+MALFORMED_RECORDS = Metric("MalformedRecords", "Count", "Capture lines that could not be read.")
+DATASET_METRICS = (DRIFTED_FEATURE_SHARE, SCHEMA_VIOLATIONS, OUT_OF_RANGE_RATE,
+                   UNSEEN_CATEGORY_RATE, DUPLICATE_ROW_RATE, ROWS_EVALUATED, MALFORMED_RECORDS)
+
+# --------------------------------------------------------------------------- model quality
+
+MODEL_QUALITY_NAMESPACE = "Obsgov/ModelQuality"
+MODEL_QUALITY_DIMENSIONS = ("Endpoint", "ModelVersion")
+
+CLASSIFICATION_METRICS = tuple(Metric(n, "None", d) for n, d in (
+    ("Accuracy", "Share of labelled predictions that were right."),
+    ("Precision", "Positive predictions that were right."),
+    ("Recall", "Positive labels that were found."),
+    ("F1", "Harmonic mean of precision and recall."),
+    ("AUC", "Area under the ROC curve."),
+))
+REGRESSION_METRICS = tuple(Metric(n, "None", d) for n, d in (
+    ("MAE", "Mean absolute error."),
+    ("RMSE", "Root mean squared error."),
+    ("MAPE", "Mean absolute percentage error."),
+))
+LABELS_MISSING = Metric("LabelsMissing", "Count", "Predictions with no ground-truth label yet.")
+LABELS_LATE = Metric("LabelsLate", "Count", "Labels that arrived after the window closed.")
+
+# --------------------------------------------------------------------------- Embedded Metric Format
+
+
+def emf_line(
+    namespace: str,
+    dimensions: Mapping[str, str],
+    values: Mapping[Metric, float],
+    timestamp_ms: Optional[int] = None,
+) -> str:
+    """One CloudWatch Embedded Metric Format log line publishing ``values`` under
+    ``dimensions``. CloudWatch Logs extracts the metrics from the line; no PutMetricData call
+    and no credentials are needed where the process already ships its logs."""
+    if not dimensions:
+        raise ValueError("EMF metrics need at least one dimension")
+    for metric, value in values.items():
+        if not math.isfinite(value):
+            raise ValueError(f"{metric.name} is {value}: CloudWatch accepts finite numbers only")
+    document: dict = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                "Dimensions": [list(dimensions)],
+                "Metrics": [{"Name": m.name, "Unit": m.unit} for m in values],
+            }],
+        },
+        **dict(dimensions),
+        **{m.name: v for m, v in values.items()},
+    }
+    return json.dumps(document, sort_keys=True)
+
+
+def pipeline_run_line(pipeline: str, *, records_processed: int, records_failed: int,
+                      processing_ms: float, succeeded: bool,
+                      timestamp_ms: Optional[int] = None) -> str:
+    """The EMF line a pipeline prints at the end of every run."""
+    values = {
+        RECORDS_PROCESSED: float(records_processed),
+        RECORDS_FAILED: float(records_failed),
+        PROCESSING_TIME: float(processing_ms),
+        RUN_SUCCEEDED: 1.0 if succeeded else 0.0,
+    }
+    return emf_line(PIPELINE_NAMESPACE, {"Pipeline": pipeline}, values, timestamp_ms)
