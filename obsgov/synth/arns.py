@@ -38,6 +38,7 @@ _ARN_FORMATS: dict[str, tuple[str, str]] = {
     "aws:glue/job:Job": ("glue", "job/{name}"),
     "aws:sfn/stateMachine:StateMachine": ("states", "stateMachine:{name}"),
     "aws:lambda/function:Function": ("lambda", "function:{name}"),
+    "aws:sqs/queue:Queue": ("sqs", "{name}"),
     "aws:xray/group:Group": ("xray", "group/{name}/{id}"),
 }
 _GLOBAL_SERVICES = {"iam", "s3"}
