@@ -12,7 +12,7 @@ import typer
 
 from obsgov import __version__
 
-from . import environment, gate, policy, registry
+from . import environment, gate, models, opensearch, policy, registry
 from .common import EXIT_CODES_HELP, Settings, out
 
 app = typer.Typer(
@@ -51,6 +51,8 @@ app.command("synth")(environment.synth)
 app.command("preview")(gate.preview)
 app.add_typer(policy.app, name="policy")
 app.add_typer(registry.app, name="registry")
+app.add_typer(models.app, name="models")
+app.add_typer(opensearch.app, name="opensearch")
 
 
 def main() -> None:  # console-script entry point

@@ -1,0 +1,60 @@
+"""``obsgov opensearch``: what Pulumi cannot set on the log analytics domain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import EXIT_AWS, StacksDirOption, command, fail, load_stack, out
+
+app = typer.Typer(help="The log analytics domain: index templates and ISM policies.",
+                  no_args_is_help=True)
+
+
+@app.command("bootstrap")
+@command
+def bootstrap(
+    env_name: str = typer.Option(..., "--env", "-s", metavar="ENV",
+                                 help="Environment whose log analytics domain to configure."),
+    endpoint: Optional[str] = typer.Option(
+        None, "--endpoint", metavar="URL",
+        help="The domain's endpoint (default: looked up with DescribeDomain)."),
+    stacks_dir: Optional[Path] = StacksDirOption,
+) -> None:
+    """Apply the shipped index templates and ISM policies with signed requests.
+
+    Idempotent: each document is read first and written only when missing or different.
+    Exit 4 when AWS or the domain refuses.
+    """
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from obsgov.opensearch.bootstrap import RemoteError, apply, load_documents, signed_sender
+
+    env = load_stack(env_name, stacks_dir)
+    documents = load_documents()
+    region = env.settings.region
+    session = boto3.Session(region_name=region)
+    credentials = session.get_credentials()
+    if credentials is None:
+        fail("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+             EXIT_AWS)
+    domain = f"obsgov-{env.environment}-logs"
+    try:
+        if endpoint is None:
+            status = session.client("opensearch").describe_domain(DomainName=domain)["DomainStatus"]
+            host = status.get("Endpoint") or (status.get("Endpoints") or {}).get("vpc")
+            if not host:
+                fail(f"domain {domain} has no endpoint yet (is it still being created?)", EXIT_AWS)
+            endpoint = f"https://{host}"
+        outcomes = apply(signed_sender(endpoint, region, credentials), documents)
+    except ClientError as exc:
+        detail = exc.response.get("Error", {})
+        fail(f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
+             EXIT_AWS)
+    except (BotoCoreError, RemoteError) as exc:
+        fail(str(exc), EXIT_AWS)
+    for outcome in outcomes:
+        out.print(f"{outcome.action:9} {outcome.document.kind} {outcome.document.name}")

@@ -1,0 +1,56 @@
+"""``obsgov:modelApproval.guard``: what the model approval guard demands in one environment.
+
+The guard shares ``requiredMetadata`` and ``promotionOrder`` with the model-governance pack (one
+source for both); the keys here are the guard's own.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from pydantic import AfterValidator, Field
+
+from obsgov.model_guard.rules import GuardRules, Threshold
+
+from .types import Model
+
+
+def _thresholds(values: list[str]) -> list[str]:
+    for value in values:
+        Threshold.parse(value)  # raises ValueError with the offending text
+    return values
+
+
+Thresholds = Annotated[list[str], AfterValidator(_thresholds)]
+
+
+class MetricThresholds(Model):
+    """Quality-report thresholds such as ``auc >= 0.8``: ``default`` for every model package
+    group, ``groups`` replacing it for named groups."""
+
+    default: Thresholds = Field(default_factory=list)
+    groups: dict[str, Thresholds] = Field(default_factory=dict)
+
+
+class ApprovalGuardSettings(Model):
+    enabled: bool = False
+    metric_thresholds: MetricThresholds = Field(default_factory=MetricThresholds)
+    require_description: bool = True
+    # IAM principal ARNs (wildcards allowed) that may approve; checked when CloudTrail names them.
+    allowed_approvers: list[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:(iam|sts)::")]] = Field(
+        default_factory=list)
+    metrics_report_prefix: Optional[Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")]] = None
+
+    def rules(self, environment: str, required_metadata: list[str], promotion_order: list[str],
+              previous_registry_account: Optional[str]) -> GuardRules:
+        return GuardRules(
+            environment=environment,
+            required_metadata=tuple(required_metadata),
+            default_thresholds=tuple(Threshold.parse(t) for t in self.metric_thresholds.default),
+            group_thresholds={g: tuple(Threshold.parse(t) for t in ts)
+                              for g, ts in self.metric_thresholds.groups.items()},
+            require_description=self.require_description,
+            promotion_order=tuple(promotion_order),
+            previous_registry_account=previous_registry_account,
+            allowed_approvers=tuple(self.allowed_approvers),
+        )

@@ -1,0 +1,148 @@
+"""``obsgov opensearch bootstrap`` against a local HTTP stub of the domain's REST API."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from typer.testing import CliRunner
+
+from obsgov.cli import app
+from obsgov.opensearch.bootstrap import TEMPLATES, load_documents
+
+
+class FakeDomain(BaseHTTPRequestHandler):
+    """Enough of OpenSearch's index template and ISM APIs to observe what bootstrap sends."""
+
+    templates: dict
+    policies: dict
+    requests: list
+    refuse: bool = False
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def _reply(self, status, body):
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _record(self, body=None):
+        self.requests.append((self.command, self.path, dict(self.headers), body))
+
+    def do_GET(self):
+        self._record()
+        if self.refuse:
+            return self._reply(403, {"message": "no permissions for [indices:admin/template/get]"})
+        if self.path.startswith("/_index_template/"):
+            name = self.path.rsplit("/", 1)[-1]
+            if name not in self.templates:
+                return self._reply(404, {"error": "not found"})
+            return self._reply(200, {"index_templates": [{"name": name, "index_template": self.templates[name]}]})
+        name = self.path.rsplit("/", 1)[-1]
+        if name not in self.policies:
+            return self._reply(404, {"error": "not found"})
+        return self._reply(200, {"_id": name, "_seq_no": 4, "_primary_term": 1,
+                                 "policy": {**self.policies[name]["policy"], "policy_id": name,
+                                            "last_updated_time": 1}})
+
+    def do_PUT(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self._record(body)
+        name = self.path.split("?")[0].rsplit("/", 1)[-1]
+        target = self.templates if self.path.startswith("/_index_template/") else self.policies
+        target[name] = body
+        self._reply(200, {"acknowledged": True})
+
+
+@pytest.fixture
+def domain(aws_credentials):
+    handler = type("Handler", (FakeDomain,), {"templates": {}, "policies": {}, "requests": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield handler, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _bootstrap(endpoint):
+    return CliRunner().invoke(app, ["opensearch", "bootstrap", "--env", "prod", "--endpoint", endpoint])
+
+
+def test_first_run_creates_every_shipped_document_with_signed_requests(domain):
+    handler, endpoint = domain
+    result = _bootstrap(endpoint)
+    assert result.exit_code == 0, result.output
+    assert "created   index-template obsgov-logs" in result.output
+    assert "created   ism-policy obsgov-logs-retention" in result.output
+    puts = [(path, body) for method, path, _, body in handler.requests if method == "PUT"]
+    shipped = {d.path: d.body for d in load_documents()}
+    assert dict(puts) == shipped
+    for _, _, headers, _ in handler.requests:
+        authorization = headers["Authorization"]
+        assert authorization.startswith("AWS4-HMAC-SHA256 Credential=testing/")
+        assert "/eu-west-1/es/aws4_request" in authorization and "X-Amz-Date" in headers
+
+
+def test_a_rerun_only_reads(domain):
+    handler, endpoint = domain
+    assert _bootstrap(endpoint).exit_code == 0
+    handler.requests.clear()
+    result = _bootstrap(endpoint)
+    assert result.exit_code == 0 and "unchanged" in result.output
+    assert {method for method, *_ in handler.requests} == {"GET"}
+
+
+def test_a_changed_policy_is_updated_with_its_sequence_numbers(domain):
+    handler, endpoint = domain
+    assert _bootstrap(endpoint).exit_code == 0
+    handler.policies["obsgov-logs-retention"]["policy"]["default_state"] = "warm"
+    handler.requests.clear()
+    result = _bootstrap(endpoint)
+    assert "updated   ism-policy obsgov-logs-retention" in result.output
+    [put] = [path for method, path, *_ in handler.requests if method == "PUT"]
+    assert put == "/_plugins/_ism/policies/obsgov-logs-retention?if_seq_no=4&if_primary_term=1"
+
+
+def test_a_refusing_domain_exits_4_with_the_request_named(domain):
+    handler, endpoint = domain
+    handler.refuse = True
+    result = _bootstrap(endpoint)
+    assert result.exit_code == 4
+    assert "GET /_index_template/obsgov-logs answered 403" in result.output
+
+
+def test_plain_http_is_refused_off_loopback(aws_credentials):
+    result = _bootstrap("http://search.example.com")
+    assert result.exit_code == 2
+    assert "--endpoint: 'http://search.example.com' must be an https:// URL" in result.output
+
+
+def test_shipped_documents_are_wellformed_and_consistent():
+    documents = {d.name: d for d in load_documents()}
+    template, policy = documents["obsgov-logs"], documents["obsgov-logs-retention"]
+    assert template.body["template"]["settings"]["plugins.index_state_management.policy_id"] == policy.name
+    assert policy.body["policy"]["ism_template"][0]["index_patterns"] == template.body["index_patterns"]
+    states = {s["name"] for s in policy.body["policy"]["states"]}
+    for state in policy.body["policy"]["states"]:
+        assert {t["state_name"] for t in state["transitions"]} <= states
+    assert sorted(p.name for p in TEMPLATES.glob("*.json")) == [
+        "index-template.obsgov-logs.json", "ism-policy.obsgov-logs-retention.json"]
+
+
+def test_bad_template_files_are_input_errors(tmp_path):
+    from obsgov.errors import InputError
+
+    (tmp_path / "index-template.x.json").write_text("{nope")
+    (tmp_path / "stray.json").write_text("{}")
+    with pytest.raises(InputError) as exc:
+        load_documents(tmp_path)
+    messages = [str(p) for p in exc.value.problems]
+    assert any("index-template.x.json: invalid JSON" in m for m in messages)
+    assert any("stray.json: file names must be" in m for m in messages)
