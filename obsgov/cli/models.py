@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -89,3 +91,132 @@ def check(
         table.add_row(r.rule, result, r.detail)
     out.print(table)
     raise typer.Exit(EXIT_OK if verdict.passed else EXIT_VERDICT)
+
+
+def _registry_clients(env, assume_role: bool):
+    """SageMaker and S3 clients in the environment's registry region (and account, when the
+    deployment role there is assumed)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard"})
+    session = boto3.Session(region_name=env.settings.region)
+    registry = env.settings.model_approval.registry_account_id
+    if assume_role and registry:
+        credentials = session.client("sts", config=config).assume_role(
+            RoleArn=env.role_arn(registry), RoleSessionName="obsgov-models")["Credentials"]
+        session = boto3.Session(region_name=env.settings.region,
+                                aws_access_key_id=credentials["AccessKeyId"],
+                                aws_secret_access_key=credentials["SecretAccessKey"],
+                                aws_session_token=credentials["SessionToken"])
+    return session.client("sagemaker", config=config), session.client("s3", config=config)
+
+
+def _aws_call(fn):
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        return fn()
+    except NoCredentialsError:
+        fail("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+             EXIT_AWS)
+    except ClientError as exc:
+        detail = exc.response.get("Error", {})
+        fail(f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
+             EXIT_AWS)
+    except BotoCoreError as exc:
+        fail(str(exc), EXIT_AWS)
+
+
+EnvOption = typer.Option(..., "--env", "-s", metavar="ENV",
+                         help="Environment whose model registry to read.")
+AssumeRoleOption = typer.Option(
+    False, "--assume-role/--no-assume-role",
+    help="Assume the deployment role in the registry account (default: current credentials).")
+JsonOption = typer.Option(False, "--json", help="Print JSON instead of tables.")
+
+
+def _short(value, width: int = 48) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+@app.command("history")
+@command
+def history(
+    group: str = typer.Argument(..., metavar="GROUP", help="Model package group name."),
+    env_name: str = EnvOption,
+    assume_role: bool = AssumeRoleOption,
+    as_json: bool = JsonOption,
+    stacks_dir: Optional[Path] = StacksDirOption,
+) -> None:
+    """List a model package group's versions: approval, creation time, the training job
+    behind each (hyperparameters, input data, final metrics) and the package's model metrics."""
+    from obsgov.lineage.history import history as read_history
+
+    env = load_stack(env_name, stacks_dir)
+    sagemaker, s3 = _registry_clients(env, assume_role)
+    records = _aws_call(lambda: read_history(sagemaker, s3, group))
+    if as_json:
+        sys.stdout.write(json.dumps([r.to_json() for r in records], indent=2, sort_keys=True,
+                                    default=str) + "\n")
+        return
+    if not records:
+        out.print(f"{group}: no versions")
+        return
+    table = Table(title=f"{group}: {len(records)} versions", title_justify="left")
+    for column in ("v", "approval", "created", "training job", "metrics"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        metrics = ", ".join(f"{k}={v:g}" for k, v in sorted(r.report_metrics.items())) or (
+            r.report_note or "")
+        training = r.training.name if r.training else (r.training_note or "")
+        created = r.created.strftime("%Y-%m-%d %H:%M") if r.created else ""
+        table.add_row(str(r.version), r.approval_status, created, training, metrics)
+    out.print(table)
+
+
+@app.command("diff")
+@command
+def diff(
+    group: str = typer.Argument(..., metavar="GROUP", help="Model package group name."),
+    old: int = typer.Argument(..., metavar="V1", min=1, help="The earlier version."),
+    new: int = typer.Argument(..., metavar="V2", min=1, help="The later version."),
+    env_name: str = EnvOption,
+    assume_role: bool = AssumeRoleOption,
+    as_json: bool = JsonOption,
+    stacks_dir: Optional[Path] = StacksDirOption,
+) -> None:
+    """Show what changed between two versions: metrics, hyperparameters, input data,
+    container images, metadata and approval."""
+    from obsgov.lineage.history import diff as compare
+    from obsgov.lineage.history import version_record
+
+    env = load_stack(env_name, stacks_dir)
+    sagemaker, s3 = _registry_clients(env, assume_role)
+    region = env.settings.region
+    account = env.settings.model_approval.registry_account_id
+    if account is None:
+        account = _aws_call(lambda: boto3_account(sagemaker))
+    arn = f"arn:aws:sagemaker:{region}:{account}:model-package/{group}/{{}}"
+    before = _aws_call(lambda: version_record(sagemaker, s3, arn.format(old)))
+    after = _aws_call(lambda: version_record(sagemaker, s3, arn.format(new)))
+    changes = compare(before, after)
+    if as_json:
+        sys.stdout.write(json.dumps([{"area": c.area, "key": str(c.key), "before": c.before,
+                                      "after": c.after} for c in changes],
+                                    indent=2, sort_keys=True, default=str) + "\n")
+        return
+    table = Table(title=f"{group}: v{old} -> v{new}, {len(changes)} changes", title_justify="left")
+    for column in ("area", "key", f"v{old}", f"v{new}"):
+        table.add_column(column, overflow="fold")
+    for c in changes:
+        table.add_row(c.area, str(c.key), _short(c.before), _short(c.after))
+    out.print(table)
+
+
+def boto3_account(sagemaker) -> str:
+    """The caller's account, for registries the config does not name."""
+    import boto3
+
+    return boto3.client("sts", region_name=sagemaker.meta.region_name).get_caller_identity()["Account"]

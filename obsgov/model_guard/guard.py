@@ -60,7 +60,8 @@ class Clients:
     cloudwatch: Any = None
 
 
-def _read_report(s3: Any, package: Mapping[str, Any]) -> tuple[Optional[dict], Optional[str]]:
+def read_quality_report(s3: Any, package: Mapping[str, Any]) -> tuple[Optional[dict], Optional[str]]:
+    """The package's model quality report, or None and why it could not be read."""
     uri = (((package.get("ModelMetrics") or {}).get("ModelQuality") or {})
            .get("Statistics") or {}).get("S3Uri")
     if not uri:
@@ -120,7 +121,7 @@ def _previous(sagemaker: Any, package: Mapping[str, Any], rules: GuardRules) -> 
 def check_package(clients: Clients, arn: str, rules: GuardRules,
                   approver: Optional[str] = None) -> Verdict:
     package = clients.sagemaker.describe_model_package(ModelPackageName=arn)
-    report, unavailable = _read_report(clients.s3, package)
+    report, unavailable = read_quality_report(clients.s3, package)
     verdict = Verdict(arn, str(package.get("ModelPackageGroupName", "")),
                       str(package.get("ModelApprovalStatus", "")))
     verdict.results = [

@@ -1,0 +1,155 @@
+"""Read a model package group's versions and their training jobs with boto3.
+
+A version's training job is the one its ``MetadataProperties.GeneratedBy`` names (SageMaker
+Pipelines and the SDK set it to the training job's ARN), else the ``training-job`` customer
+metadata key. Versions whose producer is unknown are listed with the gap said, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator, Mapping, Optional
+
+from obsgov.model_guard.guard import read_quality_report
+from obsgov.model_guard.rules import report_metrics
+
+TRAINING_JOB_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:training-job/(.+)$")
+TRAINING_JOB_KEY = "training-job"
+
+
+@dataclass
+class TrainingRun:
+    name: str
+    status: str = ""
+    hyperparameters: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # channel -> S3 URI
+    final_metrics: dict[str, float] = field(default_factory=dict)
+    image: str = ""
+
+
+@dataclass
+class VersionRecord:
+    arn: str
+    version: int
+    approval_status: str
+    approval_description: str
+    created: Optional[datetime]
+    images: list[str]
+    metadata: dict[str, str]
+    report_metrics: dict[str, float]
+    report_note: Optional[str]
+    training: Optional[TrainingRun]
+    training_note: Optional[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "arn": self.arn, "version": self.version, "approvalStatus": self.approval_status,
+            "approvalDescription": self.approval_description,
+            "created": self.created.isoformat() if self.created else None,
+            "images": self.images, "metadata": self.metadata,
+            "modelMetrics": self.report_metrics, "modelMetricsNote": self.report_note,
+            "training": None if self.training is None else {
+                "name": self.training.name, "status": self.training.status,
+                "hyperparameters": self.training.hyperparameters, "inputs": self.training.inputs,
+                "finalMetrics": self.training.final_metrics, "image": self.training.image},
+            "trainingNote": self.training_note,
+        }
+
+
+def _pages(sagemaker: Any, group: str) -> Iterator[Mapping[str, Any]]:
+    paginator = sagemaker.get_paginator("list_model_packages")
+    for page in paginator.paginate(ModelPackageGroupName=group, ModelPackageType="Versioned"):
+        yield from page.get("ModelPackageSummaryList", [])
+
+
+def training_job_name(package: Mapping[str, Any]) -> Optional[str]:
+    generated_by = (package.get("MetadataProperties") or {}).get("GeneratedBy", "")
+    match = TRAINING_JOB_ARN.match(generated_by or "")
+    if match:
+        return match.group(1)
+    named = (package.get("CustomerMetadataProperties") or {}).get(TRAINING_JOB_KEY)
+    return named or None
+
+
+def training_run(sagemaker: Any, name: str) -> TrainingRun:
+    job = sagemaker.describe_training_job(TrainingJobName=name)
+    inputs = {}
+    for channel in job.get("InputDataConfig") or []:
+        uri = ((channel.get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri")
+        if uri:
+            inputs[channel.get("ChannelName", "")] = uri
+    return TrainingRun(
+        name=name, status=job.get("TrainingJobStatus", ""),
+        hyperparameters=dict(job.get("HyperParameters") or {}), inputs=inputs,
+        final_metrics={m["MetricName"]: float(m["Value"]) for m in job.get("FinalMetricDataList") or []
+                       if "MetricName" in m and "Value" in m},
+        image=(job.get("AlgorithmSpecification") or {}).get("TrainingImage", ""),
+    )
+
+
+def version_record(sagemaker: Any, s3: Any, arn: str) -> VersionRecord:
+    from botocore.exceptions import ClientError
+
+    package = sagemaker.describe_model_package(ModelPackageName=arn)
+    report, note = read_quality_report(s3, package)
+    training = None
+    training_note = None
+    name = training_job_name(package)
+    if name is None:
+        training_note = "no training job recorded (MetadataProperties.GeneratedBy)"
+    else:
+        try:
+            training = training_run(sagemaker, name)
+        except ClientError as exc:
+            training_note = f"training job {name} cannot be described " \
+                            f"({exc.response.get('Error', {}).get('Code')})"
+    containers = (package.get("InferenceSpecification") or {}).get("Containers") or []
+    return VersionRecord(
+        arn=arn, version=int(package.get("ModelPackageVersion") or 0),
+        approval_status=package.get("ModelApprovalStatus", ""),
+        approval_description=package.get("ApprovalDescription", "") or "",
+        created=package.get("CreationTime"),
+        images=[c.get("Image", "") for c in containers],
+        metadata=dict(package.get("CustomerMetadataProperties") or {}),
+        report_metrics=report_metrics(report) if report is not None else {},
+        report_note=note, training=training, training_note=training_note,
+    )
+
+
+def history(sagemaker: Any, s3: Any, group: str) -> list[VersionRecord]:
+    """Every version of ``group``, oldest first."""
+    arns = [s["ModelPackageArn"] for s in _pages(sagemaker, group)]
+    records = [version_record(sagemaker, s3, arn) for arn in arns]
+    return sorted(records, key=lambda r: r.version)
+
+
+@dataclass(frozen=True)
+class Change:
+    area: str  # metrics | hyperparameters | data | image | metadata | approval
+    key: str
+    before: Any
+    after: Any
+
+
+def _mapping_changes(area: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
+    return [Change(area, key, before.get(key), after.get(key))
+            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+
+
+def diff(old: VersionRecord, new: VersionRecord) -> list[Change]:
+    """What changed from ``old`` to ``new``: model and training metrics, hyperparameters, input
+    data, container images, customer metadata and approval."""
+    old_training, new_training = old.training or TrainingRun(""), new.training or TrainingRun("")
+    changes = _mapping_changes("metrics", old.report_metrics, new.report_metrics)
+    changes += _mapping_changes("metrics", {f"training:{k}": v for k, v in old_training.final_metrics.items()},
+                                {f"training:{k}": v for k, v in new_training.final_metrics.items()})
+    changes += _mapping_changes("hyperparameters", old_training.hyperparameters,
+                                new_training.hyperparameters)
+    changes += _mapping_changes("data", old_training.inputs, new_training.inputs)
+    changes += _mapping_changes("image", dict(enumerate(old.images)), dict(enumerate(new.images)))
+    changes += _mapping_changes("metadata", old.metadata, new.metadata)
+    if old.approval_status != new.approval_status:
+        changes.append(Change("approval", "status", old.approval_status, new.approval_status))
+    return changes

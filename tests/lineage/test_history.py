@@ -1,0 +1,126 @@
+"""Model lineage read from a moto registry: versions, training jobs, metrics, and diffs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from obsgov.cli import app
+from obsgov.lineage.history import diff, history, training_job_name
+
+
+def _training_job(registry, name, *, eta, data, auc=None):
+    sm = registry.clients.sagemaker
+    sm.create_training_job(
+        TrainingJobName=name, RoleArn="arn:aws:iam::123456789012:role/train",
+        AlgorithmSpecification={"TrainingImage": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/xgb:1",
+                                "TrainingInputMode": "File"},
+        OutputDataConfig={"S3OutputPath": "s3://models/out"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600}, HyperParameters={"eta": eta, "depth": "6"},
+        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": data}}}])
+    return sm.describe_training_job(TrainingJobName=name)["TrainingJobArn"]
+
+
+def _version(registry, group, job_arn, auc, image="churn:7"):
+    sm = registry.clients.sagemaker
+    try:
+        sm.create_model_package_group(ModelPackageGroupName=group)
+    except sm.exceptions.ClientError:
+        pass
+    report = registry.report(f"{group}/{auc}.json",
+                             {"binary_classification_metrics": {"auc": {"value": auc}}})
+    arn = sm.create_model_package(
+        ModelPackageGroupName=group, ModelApprovalStatus="PendingManualApproval",
+        MetadataProperties={"GeneratedBy": job_arn},
+        ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": report}}},
+        InferenceSpecification={"Containers": [{"Image": f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/{image}"}],
+                                "SupportedContentTypes": ["text/csv"],
+                                "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+    return arn
+
+
+@pytest.fixture
+def churn(registry):
+    first = _training_job(registry, "churn-2026-10", eta="0.3", data="s3://data/churn/2026-10/")
+    second = _training_job(registry, "churn-2026-11", eta="0.1", data="s3://data/churn/2026-11/")
+    _version(registry, "churn", first, 0.81)
+    arn = _version(registry, "churn", second, 0.86, image="churn:8")
+    registry.clients.sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved",
+                                                    ApprovalDescription="better auc")
+    return registry
+
+
+def test_history_lists_versions_with_training_runs_and_metrics(churn):
+    records = history(churn.clients.sagemaker, churn.clients.s3, "churn")
+    assert [r.version for r in records] == [1, 2]
+    first, second = records
+    assert first.training.name == "churn-2026-10"
+    assert first.training.hyperparameters == {"eta": "0.3", "depth": "6"}
+    assert first.training.inputs == {"train": "s3://data/churn/2026-10/"}
+    assert first.report_metrics == {"auc": 0.81} and second.report_metrics == {"auc": 0.86}
+    assert (second.approval_status, second.approval_description) == ("Approved", "better auc")
+
+
+def test_diff_names_each_changed_area(churn):
+    old, new = history(churn.clients.sagemaker, churn.clients.s3, "churn")
+    changes = {(c.area, c.key): (c.before, c.after) for c in diff(old, new)}
+    assert changes[("metrics", "auc")] == (0.81, 0.86)
+    assert changes[("hyperparameters", "eta")] == ("0.3", "0.1")
+    assert changes[("data", "train")] == ("s3://data/churn/2026-10/", "s3://data/churn/2026-11/")
+    assert changes[("image", 0)] == ("111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:7",
+                                     "111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:8")
+    assert changes[("approval", "status")] == ("PendingManualApproval", "Approved")
+    assert ("hyperparameters", "depth") not in changes
+
+
+def test_history_follows_every_page():
+    import boto3
+    from botocore.stub import Stubber
+
+    from obsgov.lineage.history import _pages
+
+    client = boto3.client("sagemaker", region_name="eu-west-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    summary = {"ModelPackageGroupName": "g", "ModelPackageStatus": "Completed",
+               "CreationTime": "2026-01-01T00:00:00Z"}
+    with Stubber(client) as stub:
+        stub.add_response("list_model_packages", {"ModelPackageSummaryList": [
+            {**summary, "ModelPackageArn": "arn:aws:sagemaker:eu-west-1:1:model-package/g/1"}],
+            "NextToken": "page-2"}, {"ModelPackageGroupName": "g", "ModelPackageType": "Versioned"})
+        stub.add_response("list_model_packages", {"ModelPackageSummaryList": [
+            {**summary, "ModelPackageArn": "arn:aws:sagemaker:eu-west-1:1:model-package/g/2"}]},
+            {"ModelPackageGroupName": "g", "ModelPackageType": "Versioned", "NextToken": "page-2"})
+        arns = [p["ModelPackageArn"] for p in _pages(client, "g")]
+        stub.assert_no_pending_responses()
+    assert arns == ["arn:aws:sagemaker:eu-west-1:1:model-package/g/1",
+                    "arn:aws:sagemaker:eu-west-1:1:model-package/g/2"]
+
+
+def test_unknown_producers_are_said_not_guessed(registry):
+    sm = registry.clients.sagemaker
+    sm.create_model_package_group(ModelPackageGroupName="orphan")
+    sm.create_model_package(ModelPackageGroupName="orphan", InferenceSpecification={
+        "Containers": [{"Image": "i:1"}], "SupportedContentTypes": ["text/csv"],
+        "SupportedResponseMIMETypes": ["text/csv"]})
+    [record] = history(sm, registry.clients.s3, "orphan")
+    assert record.training is None
+    assert record.training_note == "no training job recorded (MetadataProperties.GeneratedBy)"
+    assert record.report_note == "the package has no ModelMetrics.ModelQuality.Statistics report"
+    assert training_job_name({"CustomerMetadataProperties": {"training-job": "tj-9"}}) == "tj-9"
+
+
+def test_cli_history_and_diff(churn, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    result = CliRunner().invoke(app, ["models", "history", "churn", "--env", "dev", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [v["training"]["name"] for v in data] == ["churn-2026-10", "churn-2026-11"]
+    table = CliRunner().invoke(app, ["models", "diff", "churn", "1", "2", "--env", "dev"])
+    assert table.exit_code == 0, table.output
+    assert "churn: v1 -> v2" in table.output and "eta" in table.output
+    missing = CliRunner().invoke(app, ["models", "diff", "churn", "1", "9", "--env", "dev"])
+    assert missing.exit_code == 4 and "AWS refused DescribeModelPackage" in missing.output
