@@ -51,8 +51,12 @@ def one(graph, token):
 def test_children_are_parented_and_named_after_the_component(graph):
     [component] = graph.of_type("obsgov:model_guard:ModelApprovalGuard")
     children = graph.children(component.urn)
-    assert len(children) >= 15
     assert all(c.name.startswith("guard-prod-") for c in children)
+    [function] = graph.of_type("obsgov:platform_function:PlatformFunction")
+    assert function.parent == component.urn and function.name == "guard-prod-fn"
+    grandchildren = {c.type for c in graph.children(function.urn)}
+    assert {"aws:lambda/function:Function", "aws:sqs/queue:Queue", "aws:kms/key:Key",
+            "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role"} <= grandchildren
 
 
 def test_role_may_touch_only_named_resources(graph):

@@ -1,0 +1,154 @@
+"""A Lambda function with the platform's deployment hygiene, for every function obsgov ships.
+
+One place decides what each platform function gets: a rotated KMS key for its environment
+variables, dead letters and logs; an encrypted dead-letter queue; a log group with retention; a
+role that trusts Lambda in this account only and holds the function's own statements plus the
+ones every function needs (its log streams, its queue, its key); bounded concurrency; and alarms
+on errors, throttles and dead letters that notify a topic.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+RUNTIME = "python3.12"
+
+
+@dataclass
+class PlatformFunctionArgs:
+    environment: str
+    account_id: str
+    region: str
+    function_name: str
+    handler: str
+    archive_files: Mapping[str, Path]  # archive path -> file
+    # The function's own statements; the ones every function needs are added here.
+    statements: Sequence[Mapping[str, Any]]
+    alarm_topic_arn: pulumi.Input[str]
+    environment_variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    log_retention_days: int = 365
+    reserved_concurrency: int = 2
+    timeout_seconds: int = 60
+    memory_mb: int = 256
+    # Services that publish to the alarm topic encrypted with this key (CloudWatch alarms).
+    description: str = ""
+
+
+def names(args: PlatformFunctionArgs) -> dict[str, str]:
+    base = f"arn:aws:{{}}:{args.region}:{args.account_id}"
+    log_group = f"/aws/lambda/{args.function_name}"
+    return {
+        "log_group": log_group,
+        "log_group_arn": f"{base.format('logs')}:log-group:{log_group}",
+        "queue": f"{args.function_name}-dlq",
+        "queue_arn": f"{base.format('sqs')}:{args.function_name}-dlq",
+    }
+
+
+def key_policy(args: PlatformFunctionArgs) -> str:
+    n = names(args)
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AccountAdministers", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam::{args.account_id}:root"}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Sid": "CloudWatchLogsEncrypt", "Effect": "Allow",
+         "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
+         "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                    "kms:Describe*"],
+         "Resource": "*",
+         "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": n["log_group_arn"]}}},
+        {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow",
+         "Principal": {"Service": "cloudwatch.amazonaws.com"},
+         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
+    ]}, sort_keys=True)
+
+
+def role_policy(args: PlatformFunctionArgs, key_arn: str) -> str:
+    n = names(args)
+    baseline = [
+        {"Sid": "DeadLetters", "Effect": "Allow", "Action": "sqs:SendMessage",
+         "Resource": n["queue_arn"]},
+        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": f"{n['log_group_arn']}:log-stream:*"},
+        {"Sid": "UseKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+         "Resource": key_arn},
+    ]
+    return json.dumps({"Version": "2012-10-17",
+                       "Statement": [*map(dict, args.statements), *baseline]}, sort_keys=True)
+
+
+class PlatformFunction(pulumi.ComponentResource):
+    function: aws.lambda_.Function
+    key: aws.kms.Key
+
+    def __init__(self, name: str, args: PlatformFunctionArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("obsgov:platform_function:PlatformFunction", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args)
+        self.key = aws.kms.Key(f"{name}-key", description=args.description or args.function_name,
+                               enable_key_rotation=True, deletion_window_in_days=30,
+                               policy=key_policy(args), opts=child)
+        queue = aws.sqs.Queue(f"{name}-dlq", name=n["queue"], kms_master_key_id=self.key.arn,
+                              message_retention_seconds=1_209_600, opts=child)
+        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=n["log_group"],
+                                       retention_in_days=args.log_retention_days,
+                                       kms_key_id=self.key.arn, opts=child)
+        role = aws.iam.Role(f"{name}-role", name=args.function_name, assume_role_policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]},
+            sort_keys=True), opts=child)
+        aws.iam.RolePolicy(f"{name}-role-policy", role=role.id,
+                           policy=self.key.arn.apply(lambda arn: role_policy(args, arn)),
+                           opts=child)
+        archive = pulumi.AssetArchive({path: pulumi.FileAsset(str(source))
+                                       for path, source in args.archive_files.items()})
+        self.function = aws.lambda_.Function(
+            f"{name}-function", name=args.function_name, runtime=RUNTIME, handler=args.handler,
+            code=archive, role=role.arn, timeout=args.timeout_seconds,
+            memory_size=args.memory_mb, kms_key_arn=self.key.arn,
+            reserved_concurrent_executions=args.reserved_concurrency,
+            dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=queue.arn),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="Text",
+                                                                  log_group=n["log_group"]),
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables=dict(args.environment_variables)) if args.environment_variables else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
+        )
+        alarms = (("errors", "AWS/Lambda", "Errors", {"FunctionName": args.function_name}),
+                  ("throttles", "AWS/Lambda", "Throttles", {"FunctionName": args.function_name}),
+                  ("dlq-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                   {"QueueName": n["queue"]}))
+        for role_name, namespace, metric, dimensions in alarms:
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{role_name}", name=f"{args.function_name}-{role_name}",
+                alarm_description=f"{args.function_name}: {metric} above 0; see {n['log_group']}.",
+                namespace=namespace, metric_name=metric, dimensions=dimensions,
+                statistic="Maximum" if namespace == "AWS/SQS" else "Sum", period=300,
+                evaluation_periods=1, threshold=0, comparison_operator="GreaterThanThreshold",
+                # no datapoints means no invocations and no dead letters: healthy
+                treat_missing_data="notBreaching", actions_enabled=True,
+                alarm_actions=[args.alarm_topic_arn], ok_actions=[args.alarm_topic_arn],
+                opts=child)
+        self.register_outputs({"functionArn": self.function.arn})
+
+
+def package_files(package: str, *extra_modules: str) -> dict[str, Path]:
+    """Archive path -> file for an ``obsgov`` subpackage and single modules it imports, plus the
+    ``obsgov`` package marker; nothing else (boto3 comes with the Lambda runtime)."""
+    root = Path(__file__).resolve().parents[1] / "obsgov"
+    files = {"obsgov/__init__.py": root / "__init__.py"}
+    for source in sorted((root / package).glob("*.py")):
+        files[f"obsgov/{package}/{source.name}"] = source
+    for module in extra_modules:
+        files[f"obsgov/{module}.py"] = root / f"{module}.py"
+    return files
