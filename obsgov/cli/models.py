@@ -220,3 +220,69 @@ def boto3_account(sagemaker) -> str:
     import boto3
 
     return boto3.client("sts", region_name=sagemaker.meta.region_name).get_caller_identity()["Account"]
+
+
+@app.command("quality")
+@command
+def quality(
+    capture: str = typer.Option(..., "--capture", metavar="S3URI",
+                                help="s3://bucket/prefix/ of the endpoint's data capture."),
+    labels: str = typer.Option(..., "--labels", metavar="S3URI",
+                               help="s3://bucket/prefix/ of its ground-truth labels."),
+    endpoint: str = typer.Option(..., "--endpoint", metavar="NAME", help="The endpoint."),
+    model_version: str = typer.Option(..., "--model-version", metavar="VERSION",
+                                      help="The model version it served in the window."),
+    problem: str = typer.Option("binary", "--problem", metavar="KIND",
+                                help="binary (scores or 0/1 classes) or regression."),
+    window_hours: int = typer.Option(24, "--window-hours", min=1, max=24 * 31, metavar="HOURS",
+                                     help="Length of the window that ends now."),
+    label_deadline_hours: int = typer.Option(
+        24, "--label-deadline-hours", min=0, metavar="HOURS",
+        help="Labels arriving later than this after the window are counted as late."),
+    publish: bool = typer.Option(False, "--publish",
+                                 help="Publish the metrics to CloudWatch (Obsgov/ModelQuality)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Score an endpoint's predictions against ground truth, as the scheduled job does.
+
+    Predictions and labels are joined by inference id; missing and late labels are counted,
+    never guessed. Exit 4 when AWS refuses.
+    """
+    from datetime import datetime, timedelta, timezone
+
+    import boto3
+    from botocore.config import Config
+
+    from obsgov.errors import InputError as Bad
+    from obsgov.model_quality.job import publish as publish_metrics
+    from obsgov.model_quality.job import run, split_s3_uri
+
+    if problem not in ("binary", "regression"):
+        raise Bad.single("--problem", "", f"{problem!r} is not binary or regression")
+    for option, uri in (("--capture", capture), ("--labels", labels)):
+        try:
+            split_s3_uri(uri)
+        except ValueError as exc:
+            raise Bad.single(option, "", str(exc)) from None
+    config = Config(retries={"mode": "standard"})
+    now = datetime.now(timezone.utc)
+    result = _aws_call(lambda: run(
+        boto3.client("s3", config=config), capture_uri=capture, labels_uri=labels,
+        endpoint=endpoint, model_version=model_version, problem=problem, window_end=now,
+        window=timedelta(hours=window_hours), label_deadline=timedelta(hours=label_deadline_hours)))
+    if publish:
+        _aws_call(lambda: publish_metrics(boto3.client("cloudwatch", config=config), result, now))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2, sort_keys=True, default=str) + "\n")
+        return
+    table = Table(title=f"{endpoint} v{model_version}: {len(result.joined.pairs)} labelled "
+                        f"predictions", title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in sorted(result.metrics.items()):
+        table.add_row(name, f"{value:.4f}")
+    for name, value in (("labels missing", result.joined.missing),
+                        ("labels late", result.joined.late),
+                        ("malformed lines", len(result.joined.malformed))):
+        table.add_row(name, str(value))
+    out.print(table)

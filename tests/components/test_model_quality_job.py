@@ -1,0 +1,82 @@
+"""The scheduled model-quality job component under the Pulumi mocks."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from obsgov.config.loader import load_environment
+from obsgov.synth import synthesize
+
+from ..conftest import STACKS
+
+PROGRAM = textwrap.dedent('''
+    import pulumi, pulumi_aws as aws
+    from components.model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
+
+    provider = aws.Provider("ml", region="eu-west-1", allowed_account_ids=["400000000001"],
+        assume_roles=[aws.ProviderAssumeRoleArgs(role_arn="arn:aws:iam::400000000001:role/Deploy")])
+    ModelQualityJob("quality-ml", ModelQualityJobArgs(
+        environment="prod", account_id="400000000001", region="eu-west-1", account_name="ml",
+        sources=[QualitySource("fraud", "7", "binary", "s3://capture-bucket/fraud/",
+                               "s3://labels-bucket/fraud/")],
+        alarm_topic_arn="arn:aws:sns:eu-west-1:400000000001:obsgov-prod-alarms"),
+        opts=pulumi.ResourceOptions(providers=[provider]))
+''')
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory):
+    path = tmp_path_factory.mktemp("quality") / "program.py"
+    path.write_text(PROGRAM)
+    return synthesize(load_environment("prod", STACKS / "Pulumi.prod.yaml"), program=path,
+                      preview=False)
+
+
+def test_role_reads_only_the_named_prefixes_and_writes_one_namespace(graph):
+    [policy] = graph.of_type("aws:iam/rolePolicy:RolePolicy")
+    by_sid = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert by_sid["ReadCaptureAndLabels"]["Resource"] == [
+        "arn:aws:s3:::capture-bucket/fraud/*", "arn:aws:s3:::labels-bucket/fraud/*"]
+    listing = [s for sid, s in by_sid.items() if sid.startswith("ListPrefixes")]
+    assert {(s["Resource"], tuple(s["Condition"]["StringLike"]["s3:prefix"])) for s in listing} == {
+        ("arn:aws:s3:::capture-bucket", ("fraud/*",)), ("arn:aws:s3:::labels-bucket", ("fraud/*",))}
+    assert by_sid["Metrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Obsgov/ModelQuality"}}
+    assert set(by_sid) >= {"DeadLetters", "Logs", "UseKey"}
+
+
+def test_schedule_hands_the_job_its_sources(graph):
+    [rule] = graph.of_type("aws:cloudwatch/eventRule:EventRule")
+    assert rule.inputs["scheduleExpression"] == "rate(1 hour)"
+    [target] = graph.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert json.loads(target.inputs["input"]) == {
+        "endpoint": "fraud", "modelVersion": "7", "problem": "binary",
+        "captureUri": "s3://capture-bucket/fraud/", "labelsUri": "s3://labels-bucket/fraud/",
+        "windowHours": 24, "labelDeadlineHours": 24}
+    [function] = graph.of_type("aws:lambda/function:Function")
+    assert function.inputs["handler"] == "obsgov.model_quality.job.handler"
+    assert function.inputs["deadLetterConfig"]["targetArn"].endswith("-model-quality-dlq")
+    alarms = {a.inputs["metricName"] for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert alarms == {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible"}
+
+
+def test_archive_runs_the_handler_with_only_its_own_files(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    from components.platform_function import package_files
+
+    files = package_files("model_quality", "metric_contract")
+    archive = tmp_path / "quality.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, source in files.items():
+            zf.write(source, name)
+    check = subprocess.run(
+        [sys.executable, "-I", "-c",
+         "import sys; sys.path.insert(0, sys.argv[1]); import obsgov.model_quality.job as j; "
+         "assert j.__file__.startswith(sys.argv[1]); print('ok')", str(archive)],
+        capture_output=True, text=True, cwd=tmp_path)
+    assert check.stdout.strip() == "ok", check.stderr
