@@ -1,0 +1,272 @@
+"""The monthly cost estimate of a synthesized environment, per account and per service.
+
+Each custom resource is priced by a rule for its type: what it bills for, in which unit, how
+many units, and which usage assumptions the quantity rests on. Types known to be free say so;
+any other type is listed as unpriced, never counted as zero.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional
+
+import yaml
+
+from obsgov.errors import InputError, Problem
+from obsgov.graph import UNKNOWN, GraphResource, ResourceGraph, plain
+
+PRICES = Path(__file__).with_name("prices.yaml")
+HOURS_PER_MONTH = 730
+DAYS_PER_MONTH = 30
+
+
+@dataclass(frozen=True)
+class Price:
+    key: str
+    unit: str
+    usd: float
+    source: str
+    read: str
+    verified: bool
+
+
+@dataclass
+class PriceTable:
+    region: str
+    items: dict[str, Price]
+    assumptions: dict[str, float]
+
+    def with_assumptions(self, overrides: Mapping[str, float]) -> "PriceTable":
+        return PriceTable(self.region, self.items, {**self.assumptions, **overrides})
+
+
+def load_prices(path: Path = PRICES) -> PriceTable:
+    shown = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError.single(shown, "", f"cannot be read as YAML ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
+        raise InputError.single(shown, "items", "must be a mapping of price entries")
+    problems = []
+    items = {}
+    for key, entry in data["items"].items():
+        try:
+            items[key] = Price(key, str(entry["unit"]), float(entry["usd"]), str(entry["source"]),
+                               str(entry["read"]), bool(entry.get("verified", False)))
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(Problem(shown, f"items.{key}", f"needs unit, usd, source and read ({exc})"))
+    assumptions = data.get("assumptions") or {}
+    if problems:
+        raise InputError(problems)
+    return PriceTable(str(data.get("region", "")), items,
+                      {str(k): float(v) for k, v in assumptions.items()})
+
+
+def load_assumptions(path: Path, known: Iterable[str]) -> dict[str, float]:
+    shown = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError.single(shown, "", f"cannot be read as YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError.single(shown, "", "must be a mapping of assumption: number")
+    known = set(known)
+    problems = []
+    out: dict[str, float] = {}
+    for key, value in data.items():
+        if key not in known:
+            problems.append((str(key), f"is not a known assumption (known: {', '.join(sorted(known))})"))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            problems.append((str(key), "must be a finite number >= 0"))
+        else:
+            out[str(key)] = float(value)
+    if problems:
+        raise InputError([Problem(shown, k, m) for k, m in problems])
+    return out
+
+
+@dataclass
+class Charge:
+    urn: str
+    account: Optional[str]
+    service: str
+    resource_type: str
+    name: str
+    item: str
+    quantity: float
+    usd: float
+    assumptions: tuple[str, ...] = ()
+    verified: bool = True
+
+
+@dataclass
+class Estimate:
+    region: str
+    charges: list[Charge] = field(default_factory=list)
+    unpriced: list[GraphResource] = field(default_factory=list)
+    free: list[GraphResource] = field(default_factory=list)
+    assumptions: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(c.usd for c in self.charges)
+
+    def by(self, attribute: str) -> dict[Any, float]:
+        totals: dict[Any, float] = {}
+        for charge in self.charges:
+            key = getattr(charge, attribute)
+            totals[key] = totals.get(key, 0.0) + charge.usd
+        return dict(sorted(totals.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+
+
+# --------------------------------------------------------------------------- pricing rules
+
+Line = tuple[str, float, tuple[str, ...]]  # price key, quantity, assumptions used
+Rule = Callable[[Mapping[str, Any], Mapping[str, float]], list[Line]]
+
+
+def _known(value: Any) -> Any:
+    return None if value == UNKNOWN else value
+
+
+def _alarm(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    queries = props.get("metricQueries") or []
+    if any("ANOMALY_DETECTION_BAND" in str(q.get("expression", "")) for q in queries):
+        return [("cloudwatch-alarm-anomaly-detection", 1, ())]
+    metrics = [q for q in queries if q.get("metric")] or [props]
+    periods = [(_known((q.get("metric") or q).get("period")) or 60) for q in metrics]
+    high = sum(1 for p in periods if isinstance(p, (int, float)) and p < 60)
+    lines: list[Line] = []
+    if high:
+        lines.append(("cloudwatch-alarm-metric-high-resolution", high, ()))
+    if len(metrics) - high:
+        lines.append(("cloudwatch-alarm-metric", len(metrics) - high, ()))
+    return lines
+
+
+def _log_group(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    daily = a["logGbPerDayPerLogGroup"]
+    retention = _known(props.get("retentionInDays")) or 365
+    return [("cloudwatch-logs-ingestion", daily * DAYS_PER_MONTH, ("logGbPerDayPerLogGroup",)),
+            # steady state: a retention period's worth of data is stored
+            ("cloudwatch-logs-storage", daily * min(float(retention), 3653),
+             ("logGbPerDayPerLogGroup",))]
+
+
+def _trail(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    selectors = props.get("advancedEventSelectors") or []
+    data = [s for s in selectors if not any(
+        f.get("field") == "eventCategory" and "Management" in (f.get("equals") or [])
+        for f in (s.get("fieldSelectors") or []))]
+    if not data and not props.get("eventSelectors"):
+        return []  # the first copy of management events is free
+    return [("cloudtrail-data-events", a["dataEventsPerMonth"] / 100_000, ("dataEventsPerMonth",))]
+
+
+def _opensearch(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    cluster = props.get("clusterConfig") or {}
+    lines: list[Line] = []
+    count = _known(cluster.get("instanceCount")) or 1
+    lines.append((f"opensearch-{cluster.get('instanceType', 'r6g.large.search')}",
+                  count * HOURS_PER_MONTH, ()))
+    if cluster.get("dedicatedMasterEnabled"):
+        lines.append((f"opensearch-{cluster.get('dedicatedMasterType', 'r6g.large.search')}",
+                      (_known(cluster.get("dedicatedMasterCount")) or 3) * HOURS_PER_MONTH, ()))
+    volume = _known((props.get("ebsOptions") or {}).get("volumeSize")) or 0
+    if volume:
+        lines.append(("opensearch-gp3-storage", volume * count, ()))
+    return lines
+
+
+def _lambda(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    invocations = a["lambdaInvocationsPerMonth"]
+    memory_gb = (_known(props.get("memorySize")) or 128) / 1024
+    used = ("lambdaInvocationsPerMonth", "lambdaAverageMilliseconds")
+    return [("lambda-requests", invocations / 1_000_000, used[:1]),
+            ("lambda-compute", invocations * a["lambdaAverageMilliseconds"] / 1000 * memory_gb, used)]
+
+
+RULES: dict[str, Rule] = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": lambda p, a: [("cloudwatch-alarm-composite", 1, ())],
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": lambda p, a: [("cloudwatch-custom-metric", 1, ())],
+    "aws:cloudwatch/dashboard:Dashboard": lambda p, a: [("cloudwatch-dashboard", 1, ())],
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricStream:MetricStream": lambda p, a: [
+        ("cloudwatch-metric-stream-update", a["metricUpdatesPerMonthPerStream"] / 1000,
+         ("metricUpdatesPerMonthPerStream",))],
+    "aws:cloudtrail/trail:Trail": _trail,
+    "aws:kms/key:Key": lambda p, a: [("kms-key", 1, ())],
+    "aws:opensearch/domain:Domain": _opensearch,
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": lambda p, a: [
+        ("firehose-ingestion", a["firehoseGbPerMonthPerStream"], ("firehoseGbPerMonthPerStream",))],
+    "aws:xray/samplingRule:SamplingRule": lambda p, a: [
+        ("xray-traces-recorded", a["tracesPerMonthPerSamplingRule"] / 1_000_000,
+         ("tracesPerMonthPerSamplingRule",))],
+    "aws:lambda/function:Function": _lambda,
+    "aws:quicksight/dataSource:DataSource": lambda p, a: [
+        ("quicksight-reader", a["quicksightReaders"], ("quicksightReaders",)),
+        ("quicksight-author", a["quicksightAuthors"], ("quicksightAuthors",))],
+    "aws:s3/bucket:Bucket": lambda p, a: [("s3-standard-storage", a["bucketGb"], ("bucketGb",))],
+    "aws:s3/bucketV2:BucketV2": lambda p, a: [("s3-standard-storage", a["bucketGb"], ("bucketGb",))],
+    "aws:sns/topic:Topic": lambda p, a: [
+        ("sns-publishes", a["publishesPerMonthPerTopic"] / 1_000_000, ("publishesPerMonthPerTopic",))],
+    "aws:sqs/queue:Queue": lambda p, a: [
+        ("sqs-requests", a["requestsPerMonthPerQueue"] / 1_000_000, ("requestsPerMonthPerQueue",))],
+}
+
+# Types AWS does not bill for by themselves (their use is priced on the resources above).
+FREE_TYPES = frozenset({
+    "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:kms/alias:Alias",
+    "aws:sns/topicPolicy:TopicPolicy", "aws:sns/topicSubscription:TopicSubscription",
+    "aws:oam/sink:Sink", "aws:oam/sinkPolicy:SinkPolicy", "aws:oam/link:Link",
+    "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:cloudwatch/eventBus:EventBus", "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "aws:cloudwatch/logStream:LogStream",
+    "aws:cloudwatch/logDestination:LogDestination",
+    "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy",
+    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+    "aws:lambda/permission:Permission", "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLogging:BucketLogging", "aws:glue/catalogDatabase:CatalogDatabase",
+    "aws:glue/catalogTable:CatalogTable", "aws:athena/workgroup:Workgroup",
+    "aws:athena/namedQuery:NamedQuery", "aws:organizations/policy:Policy",
+    "aws:organizations/policyAttachment:PolicyAttachment",
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
+    "aws:quicksight/dataSet:DataSet", "aws:quicksight/refreshSchedule:RefreshSchedule",
+    "aws:xray/group:Group",
+})
+
+
+def _service(token: str) -> str:
+    return token.split(":")[1].split("/")[0] if token.count(":") >= 2 else token
+
+
+def estimate(graph: ResourceGraph, prices: PriceTable) -> Estimate:
+    result = Estimate(prices.region, assumptions=dict(prices.assumptions))
+    for resource in graph.resources:
+        if not resource.custom or resource.is_provider or resource.pending_delete:
+            continue
+        rule = RULES.get(resource.type)
+        if rule is None:
+            (result.free if resource.type in FREE_TYPES else result.unpriced).append(resource)
+            continue
+        for key, quantity, used in rule(plain(resource.inputs), prices.assumptions):
+            price = prices.items.get(key)
+            if price is None:
+                result.unpriced.append(resource)
+                continue
+            result.charges.append(Charge(
+                urn=resource.urn, account=resource.account, service=_service(resource.type),
+                resource_type=resource.type, name=resource.name, item=key, quantity=quantity,
+                usd=quantity * price.usd, assumptions=used, verified=price.verified))
+    return result
