@@ -1,0 +1,107 @@
+"""Policy documents and ARNs the central audit components share.
+
+Documents are built from account ids, regions and fixed names rather than resource outputs, so
+they are plain JSON at preview time and the policy packs can judge them there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+Strings = str | Sequence[str]
+
+
+def statement(
+    sid: str,
+    actions: Strings,
+    resources: Strings,
+    *,
+    effect: str = "Allow",
+    principal: Mapping[str, Any] | None = None,
+    condition: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"Sid": sid, "Effect": effect}
+    if principal is not None:
+        out["Principal"] = dict(principal)
+    out["Action"] = actions if isinstance(actions, str) else list(actions)
+    out["Resource"] = resources if isinstance(resources, str) else list(resources)
+    if condition:
+        out["Condition"] = {op: dict(values) for op, values in condition.items()}
+    return out
+
+
+def document(*statements: Mapping[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
+
+
+def service(name: str) -> dict[str, str]:
+    return {"Service": name}
+
+
+def account_root(account_id: str) -> str:
+    return f"arn:aws:iam::{account_id}:root"
+
+
+def deny_insecure_transport(bucket: str) -> dict[str, Any]:
+    """FSBP S3.5: refuse every request that does not use TLS."""
+    return statement(
+        "DenyInsecureTransport", "s3:*", [bucket_arn(bucket), f"{bucket_arn(bucket)}/*"],
+        effect="Deny", principal={"AWS": "*"},
+        condition={"Bool": {"aws:SecureTransport": "false"}},
+    )
+
+
+def assume_role_policy(service_principal: str, condition: Mapping[str, Mapping[str, Any]]) -> str:
+    """A trust policy: only ``service_principal``, and only under ``condition`` (a confused-deputy
+    guard such as ``aws:SourceAccount``). Trust statements carry no Resource."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "ServiceAssumesRole",
+            "Effect": "Allow",
+            "Principal": service(service_principal),
+            "Action": "sts:AssumeRole",
+            "Condition": {op: dict(values) for op, values in condition.items()},
+        }],
+    }, sort_keys=True)
+
+
+# ------------------------------------------------------------------------------------ ARNs
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def trail_arn(region: str, management_account_id: str, name: str) -> str:
+    """An organization trail's ARN names the management account, whichever account created it."""
+    return f"arn:aws:cloudtrail:{region}:{management_account_id}:trail/{name}"
+
+
+def log_group_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:logs:{region}:{account_id}:log-group:{name}"
+
+
+def topic_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:sns:{region}:{account_id}:{name}"
+
+
+def event_bus_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:events:{region}:{account_id}:event-bus/{name}"
+
+
+def event_rule_arn(region: str, account_id: str, bus: str, rule: str) -> str:
+    """Rules on a custom bus carry the bus name in their ARN; rules on the default bus do not."""
+    if bus == "default":
+        return f"arn:aws:events:{region}:{account_id}:rule/{rule}"
+    return f"arn:aws:events:{region}:{account_id}:rule/{bus}/{rule}"
+
+
+def alarm_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{name}"
+
+
+def athena_workgroup_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:athena:{region}:{account_id}:workgroup/{name}"
