@@ -1,0 +1,347 @@
+"""The model lifecycle, observable and auditable across accounts.
+
+* :class:`ModelRegistry` (the environment's registry account): one model package group per
+  group the accounts registry's ML endpoints name, each with a resource policy that lets exactly
+  the accounts serving that model describe and list its packages, and a KMS key for model
+  artifacts shared with the same accounts.
+* :class:`LifecycleForwarding` (every ML account and the registry account): EventBridge rules
+  for training, processing, transform and tuning failures, failed SageMaker Pipelines
+  executions, every model package state change and the CloudTrail record of approvals,
+  forwarded to the central bus by a role that may only put events there.
+* :class:`LifecycleCentral` (the observability account): failures notify the severity topic and
+  land in a log group whose metric filter counts them per account; alarms per account; every
+  lifecycle event is archived to S3 through Firehose and catalogued for Athena.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from .iam_documents import (
+    account_root,
+    assume_role_policy,
+    bucket_arn,
+    deny_insecure_transport,
+    document,
+    log_group_arn,
+    service,
+    statement,
+)
+from .log_archive import hardened_bucket
+
+SAGEMAKER = "aws.sagemaker"
+
+# The documented SageMaker event types (detail-type) and the detail field with the status.
+FAILURE_PATTERNS: dict[str, dict[str, Any]] = {
+    "training-failed": {"detail-type": ["SageMaker Training Job State Change"],
+                        "detail": {"TrainingJobStatus": ["Failed", "Stopped"]}},
+    "processing-failed": {"detail-type": ["SageMaker Processing Job State Change"],
+                          "detail": {"ProcessingJobStatus": ["Failed"]}},
+    "transform-failed": {"detail-type": ["SageMaker Transform Job State Change"],
+                         "detail": {"TransformJobStatus": ["Failed"]}},
+    "tuning-failed": {"detail-type": ["SageMaker HyperParameter Tuning Job State Change"],
+                      "detail": {"HyperParameterTuningJobStatus": ["Failed"]}},
+    "pipeline-failed": {"detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+                        "detail": {"currentPipelineExecutionStatus": ["Failed"]}},
+}
+RECORD_PATTERNS: dict[str, dict[str, Any]] = {
+    "model-package-changes": {"detail-type": ["SageMaker Model Package State Change"]},
+    "approval-calls": {"detail-type": ["AWS API Call via CloudTrail"],
+                       "detail": {"eventSource": ["sagemaker.amazonaws.com"],
+                                  "eventName": ["UpdateModelPackage"]}},
+}
+FAILURE_METRIC_NAMESPACE = "Obsgov/ModelLifecycle"
+FAILURE_METRIC = "LifecycleFailures"
+
+
+def event_pattern(kind: str, accounts: Sequence[str] = ()) -> dict[str, Any]:
+    base = {**FAILURE_PATTERNS, **RECORD_PATTERNS}[kind]
+    pattern = {"source": [SAGEMAKER], **base}
+    if accounts:
+        pattern["account"] = sorted(accounts)
+    return pattern
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def group_policy(region: str, registry_account: str, group: str, serving: Sequence[str]) -> str:
+    base = f"arn:aws:sagemaker:{region}:{registry_account}"
+    principals = sorted(account_root(a) for a in set(serving))
+    return document(
+        statement("ServingAccountsDescribeGroup", "sagemaker:DescribeModelPackageGroup",
+                  f"{base}:model-package-group/{group}", principal={"AWS": principals}),
+        statement("ServingAccountsReadPackages",
+                  ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+                  f"{base}:model-package/{group}/*", principal={"AWS": principals}),
+    )
+
+
+def artifact_key_policy(region: str, registry_account: str, serving: Sequence[str]) -> str:
+    statements = [statement("RegistryAdministers", "kms:*", "*",
+                            principal={"AWS": account_root(registry_account)})]
+    if serving:
+        statements.append(statement(
+            "ServingAccountsDecryptArtifacts", ["kms:Decrypt", "kms:DescribeKey"], "*",
+            principal={"AWS": sorted(account_root(a) for a in set(serving))},
+            condition={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
+    return document(*statements)
+
+
+@dataclass
+class ModelRegistryArgs:
+    environment: str
+    account_id: str
+    region: str
+    # model package group -> the member accounts whose endpoints serve it
+    serving_accounts: Mapping[str, Sequence[str]]
+
+
+class ModelRegistry(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ModelRegistryArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("obsgov:model_lifecycle:ModelRegistry", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        every_serving = sorted({a for accounts in args.serving_accounts.values() for a in accounts})
+        self.artifact_key = aws.kms.Key(
+            f"{name}-artifact-key", description=f"obsgov {args.environment} model artifacts",
+            enable_key_rotation=True, deletion_window_in_days=30,
+            policy=artifact_key_policy(args.region, args.account_id, every_serving), opts=child)
+        aws.kms.Alias(f"{name}-artifact-key-alias", name=f"alias/obsgov-{args.environment}-model-artifacts",
+                      target_key_id=self.artifact_key.key_id, opts=child)
+        for group, serving in sorted(args.serving_accounts.items()):
+            package_group = aws.sagemaker.ModelPackageGroup(
+                f"{name}-{group}", model_package_group_name=group,
+                model_package_group_description=f"obsgov {args.environment}: {group}", opts=child)
+            aws.sagemaker.ModelPackageGroupPolicy(
+                f"{name}-{group}-policy", model_package_group_name=package_group.model_package_group_name,
+                resource_policy=group_policy(args.region, args.account_id, group, serving),
+                opts=child)
+        self.register_outputs({"artifactKeyArn": self.artifact_key.arn})
+
+
+# --------------------------------------------------------------------------- forwarding
+
+
+def forwarding_role_policy(bus_arn: str) -> str:
+    return document(statement("PutToCentralBusOnly", "events:PutEvents", bus_arn))
+
+
+@dataclass
+class LifecycleForwardingArgs:
+    environment: str
+    account_id: str
+    central_bus_arn: str
+
+
+class LifecycleForwarding(pulumi.ComponentResource):
+    def __init__(self, name: str, args: LifecycleForwardingArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("obsgov:model_lifecycle:LifecycleForwarding", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-role", name=f"obsgov-{args.environment}-lifecycle-forwarding",
+            assume_role_policy=assume_role_policy("events.amazonaws.com", {
+                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
+        aws.iam.RolePolicy(f"{name}-role-policy", role=role.id,
+                           policy=forwarding_role_policy(args.central_bus_arn), opts=child)
+        for kind in [*FAILURE_PATTERNS, *RECORD_PATTERNS]:
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{kind}", name=f"obsgov-{args.environment}-{kind}",
+                description=f"Forward SageMaker {kind.replace('-', ' ')} to the central bus.",
+                event_pattern=json.dumps(event_pattern(kind), sort_keys=True), opts=child)
+            aws.cloudwatch.EventTarget(f"{name}-{kind}-target", rule=rule.name,
+                                       arn=args.central_bus_arn, role_arn=role.arn, opts=child)
+        self.register_outputs({})
+
+
+# --------------------------------------------------------------------------- central
+
+
+@dataclass
+class LifecycleCentralArgs:
+    environment: str
+    account_id: str
+    region: str
+    bus_name: str
+    failure_topic_arn: str
+    ml_account_ids: Sequence[str]
+    log_retention_days: int = 365
+    archive_expiry_days: int = 1827
+
+
+def archive_columns() -> list[tuple[str, str]]:
+    """The archive table's columns: the EventBridge envelope and the detail fields the lineage
+    dataset reads (model package state changes and the CloudTrail approval record)."""
+    detail = ("struct<ModelPackageGroupName:string,ModelPackageVersion:int,"
+              "ModelPackageArn:string,ModelApprovalStatus:string,ModelPackageStatus:string,"
+              "ApprovalDescription:string,CreationTime:bigint,LastModifiedTime:bigint,"
+              "MetadataProperties:struct<GeneratedBy:string,ProjectId:string,CommitId:string>,"
+              "TrainingJobName:string,TrainingJobStatus:string,FailureReason:string,"
+              "eventName:string,userIdentity:struct<arn:string,type:string>,"
+              "requestParameters:struct<modelPackageArn:string,modelApprovalStatus:string,"
+              "approvalDescription:string>>")
+    return [("id", "string"), ("detail_type", "string"), ("source", "string"),
+            ("account", "string"), ("time", "string"), ("region", "string"),
+            ("resources", "array<string>"), ("detail", detail)]
+
+
+def lineage_sql(database: str, table: str) -> str:
+    """Who approved which model package version and when, from which training job."""
+    source = f'"{database}"."{table}"'
+    return (
+        f"SELECT s.detail.ModelPackageGroupName AS model_group, "
+        f"s.detail.ModelPackageVersion AS version, s.detail.ModelPackageArn AS package_arn, "
+        f"s.detail.ModelApprovalStatus AS approval_status, "
+        f"s.detail.ApprovalDescription AS approval_description, "
+        f"from_iso8601_timestamp(s.time) AS changed_at, a.detail.userIdentity.arn AS approver, "
+        f"s.detail.MetadataProperties.GeneratedBy AS produced_by, s.account AS account "
+        f"FROM {source} s LEFT JOIN {source} a ON a.detail_type = 'AWS API Call via CloudTrail' "
+        f"AND a.detail.requestParameters.modelPackageArn = s.detail.ModelPackageArn "
+        f"AND a.detail.requestParameters.modelApprovalStatus = s.detail.ModelApprovalStatus "
+        f"WHERE s.detail_type = 'SageMaker Model Package State Change'")
+
+
+class LifecycleCentral(pulumi.ComponentResource):
+    def __init__(self, name: str, args: LifecycleCentralArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("obsgov:model_lifecycle:LifecycleCentral", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        prefix = f"obsgov-{args.environment}-model-lifecycle"
+        failures_group = f"/aws/events/{prefix}-failures"
+        bucket_name = f"{prefix}-archive-{args.account_id}"
+        database = f"obsgov_{args.environment}_lifecycle"
+        self.database_name, self.table_name = database, "events"
+
+        key = aws.kms.Key(f"{name}-key", description=f"{prefix}: archive and logs",
+                          enable_key_rotation=True, deletion_window_in_days=30,
+                          policy=document(
+                              statement("AccountAdministers", "kms:*", "*",
+                                        principal={"AWS": account_root(args.account_id)}),
+                              statement("CloudWatchLogsEncrypt",
+                                        ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
+                                         "kms:GenerateDataKey*", "kms:Describe*"], "*",
+                                        principal=service(f"logs.{args.region}.amazonaws.com"),
+                                        condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn":
+                                            log_group_arn(args.region, args.account_id, failures_group)}})),
+                          opts=child)
+        failure_kinds = list(FAILURE_PATTERNS)
+        failures = aws.cloudwatch.LogGroup(f"{name}-failures", name=failures_group,
+                                           retention_in_days=args.log_retention_days,
+                                           kms_key_id=key.arn, opts=child)
+        aws.cloudwatch.LogResourcePolicy(
+            f"{name}-failures-delivery", policy_name=f"{prefix}-failures",
+            policy_document=document(statement(
+                "EventBridgeDelivers", ["logs:CreateLogStream", "logs:PutLogEvents"],
+                f"{log_group_arn(args.region, args.account_id, failures_group)}:*",
+                principal={"Service": ["delivery.logs.amazonaws.com", "events.amazonaws.com"]},
+                condition={"StringEquals": {"aws:SourceAccount": args.account_id}})),
+            opts=child)
+        aws.cloudwatch.LogMetricFilter(
+            f"{name}-failure-count", name=f"{prefix}-failures", log_group_name=failures.name,
+            pattern='{ $.source = "aws.sagemaker" }',
+            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                name=FAILURE_METRIC, namespace=FAILURE_METRIC_NAMESPACE, value="1", unit="Count",
+                dimensions={"Account": "$.account", "EventType": "$.detail-type"}),
+            opts=child)
+        for kind in failure_kinds:
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{kind}", name=f"{prefix}-{kind}", event_bus_name=args.bus_name,
+                event_pattern=json.dumps(event_pattern(kind, args.ml_account_ids), sort_keys=True),
+                opts=child)
+            aws.cloudwatch.EventTarget(f"{name}-{kind}-notify", rule=rule.name,
+                                       event_bus_name=args.bus_name,
+                                       arn=args.failure_topic_arn, opts=child)
+            aws.cloudwatch.EventTarget(f"{name}-{kind}-count", rule=rule.name,
+                                       event_bus_name=args.bus_name, arn=failures.arn, opts=child)
+        for account in sorted(set(args.ml_account_ids)):
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-failures-{account}", name=f"{prefix}-failures-{account}",
+                alarm_description=f"[HIGH] SageMaker training, processing, tuning or pipeline "
+                                  f"failures in account {account}. Details: {failures_group}.",
+                metric_queries=[aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id=f"f{i}", return_data=False,
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        namespace=FAILURE_METRIC_NAMESPACE, metric_name=FAILURE_METRIC, period=300,
+                        stat="Sum", unit="Count",
+                        dimensions={"Account": account, "EventType": event_type}))
+                    for i, event_type in enumerate(
+                        p["detail-type"][0] for p in FAILURE_PATTERNS.values())] + [
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id="total", expression="SUM(METRICS())", label="failures", return_data=True)],
+                comparison_operator="GreaterThanThreshold", threshold=0, evaluation_periods=1,
+                # no datapoint means no failure was logged in the period
+                treat_missing_data="notBreaching", actions_enabled=True,
+                alarm_actions=[args.failure_topic_arn], ok_actions=[args.failure_topic_arn],
+                opts=child)
+
+        archive = hardened_bucket(self, f"{name}-archive", bucket_name, kms_key_arn=key.arn,
+                                  policy=document(deny_insecure_transport(bucket_name)),
+                                  lifecycle_rules=[{"id": "expire-events", "status": "Enabled",
+                                                    "filter": {},
+                                                    "expiration": {"days": args.archive_expiry_days}}],
+                                  purpose="model-lifecycle-archive")
+        firehose_role = aws.iam.Role(
+            f"{name}-firehose-role", name=f"{prefix}-firehose",
+            assume_role_policy=assume_role_policy("firehose.amazonaws.com", {
+                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
+        firehose_policy = aws.iam.RolePolicy(
+            f"{name}-firehose-policy", role=firehose_role.id, policy=document(
+                statement("WriteArchive", ["s3:AbortMultipartUpload", "s3:GetBucketLocation",
+                                           "s3:ListBucket", "s3:ListBucketMultipartUploads",
+                                           "s3:PutObject"],
+                          [bucket_arn(bucket_name), f"{bucket_arn(bucket_name)}/*"]),
+                statement("EncryptArchive", ["kms:GenerateDataKey", "kms:Decrypt"], "*",
+                          condition={"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
+                                     "StringLike": {"kms:EncryptionContext:aws:s3:arn":
+                                                    f"{bucket_arn(bucket_name)}/*"}})),
+            opts=child)
+        stream = aws.kinesis.FirehoseDeliveryStream(
+            f"{name}-archive-delivery", name=f"{prefix}-archive", destination="extended_s3",
+            server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
+                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn),
+            extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
+                role_arn=firehose_role.arn, bucket_arn=archive.arn, kms_key_arn=key.arn,
+                prefix="events/!{timestamp:yyyy/MM/dd}/",
+                error_output_prefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
+                buffering_interval=300, buffering_size=5),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]))
+        events_role = aws.iam.Role(
+            f"{name}-archive-role", name=f"{prefix}-archive-events",
+            assume_role_policy=assume_role_policy("events.amazonaws.com", {
+                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
+        aws.iam.RolePolicy(f"{name}-archive-role-policy", role=events_role.id, policy=document(
+            statement("DeliverToArchive", ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                      f"arn:aws:firehose:{args.region}:{args.account_id}:deliverystream/{prefix}-archive")),
+            opts=child)
+        everything = aws.cloudwatch.EventRule(
+            f"{name}-archive-all", name=f"{prefix}-archive-all", event_bus_name=args.bus_name,
+            event_pattern=json.dumps({"source": [SAGEMAKER]}, sort_keys=True), opts=child)
+        aws.cloudwatch.EventTarget(f"{name}-archive-target", rule=everything.name,
+                                   event_bus_name=args.bus_name, arn=stream.arn,
+                                   role_arn=events_role.arn, opts=child)
+        glue_db = aws.glue.CatalogDatabase(f"{name}-database", name=database, opts=child)
+        aws.glue.CatalogTable(
+            f"{name}-table", name="events", database_name=glue_db.name, table_type="EXTERNAL_TABLE",
+            parameters={"classification": "json", "projection.enabled": "true",
+                        "projection.dt.type": "date", "projection.dt.format": "yyyy/MM/dd",
+                        "projection.dt.range": "2024/01/01,NOW",
+                        "storage.location.template": f"s3://{bucket_name}/events/${{dt}}/"},
+            partition_keys=[aws.glue.CatalogTablePartitionKeyArgs(name="dt", type="string")],
+            storage_descriptor=aws.glue.CatalogTableStorageDescriptorArgs(
+                location=f"s3://{bucket_name}/events/",
+                input_format="org.apache.hadoop.mapred.TextInputFormat",
+                output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(
+                    serialization_library="org.openx.data.jsonserde.JsonSerDe",
+                    # EventBridge's envelope key has a hyphen; Hive columns cannot.
+                    parameters={"mapping.detail_type": "detail-type"}),
+                columns=[aws.glue.CatalogTableStorageDescriptorColumnArgs(name=c, type=t)
+                         for c, t in archive_columns()]),
+            opts=child)
+        self.register_outputs({"archiveBucket": archive.bucket})
