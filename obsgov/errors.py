@@ -7,10 +7,10 @@ the CLI can print all of them at once and exit 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence, Union
 
-PathPart = Union[str, int]
+PathPart = str | int
 
 
 def format_key_path(parts: Sequence[PathPart]) -> str:
@@ -48,5 +48,5 @@ class InputError(Exception):
         return "\n".join([header, *(f"  {p}" for p in self.problems)])
 
     @classmethod
-    def single(cls, file: str, key_path: str, message: str) -> "InputError":
+    def single(cls, file: str, key_path: str, message: str) -> InputError:
         return cls([Problem(file, key_path, message)])

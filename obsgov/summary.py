@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from obsgov.graph import ResourceGraph
@@ -21,7 +22,8 @@ def render_summary(graph: ResourceGraph, console: Console) -> None:
     custom = graph.custom_resources()
     mode = "preview" if graph.preview else "update (all outputs known)"
     console.print(
-        f"[bold]Stack[/bold] {graph.project}/{graph.stack}  [dim]({mode}, offline)[/dim]"
+        f"[bold]Stack[/bold] {escape(graph.project)}/{escape(graph.stack)}  "
+        f"[dim]({mode}, offline)[/dim]"
     )
 
     per_account = Counter(r.account for r in custom)
@@ -29,7 +31,7 @@ def render_summary(graph: ResourceGraph, console: Console) -> None:
     accounts.add_column("Account")
     accounts.add_column("Resources", justify="right")
     for account, count in sorted(per_account.items(), key=lambda kv: str(kv[0])):
-        accounts.add_row(account_label(graph, account), str(count))
+        accounts.add_row(escape(account_label(graph, account)), str(count))
     console.print(accounts)
 
     per_component: Counter[tuple[str, str]] = Counter()
@@ -42,7 +44,7 @@ def render_summary(graph: ResourceGraph, console: Console) -> None:
     components.add_column("Name")
     components.add_column("Resources", justify="right")
     for (ctype, name), count in sorted(per_component.items()):
-        components.add_row(ctype, name, str(count))
+        components.add_row(escape(ctype), escape(name), str(count))
     console.print(components)
 
     types = Counter(r.type for r in custom)

@@ -3,73 +3,43 @@ their synthesized resource graphs."""
 
 from __future__ import annotations
 
-import copy
 import functools
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
 
 import pytest
-import yaml
 
-from obsgov.config.loader import EnvironmentConfig, load_environment
+from obsgov.config.environment import EnvironmentConfig
+from obsgov.config.loader import load_environment
 from obsgov.graph import ResourceGraph
 from obsgov.synth import synthesize
 
-ROOT = Path(__file__).resolve().parents[1]
-STACKS = ROOT / "stacks"
-EXAMPLE_STACKS = ("dev", "staging", "prod")
+from .support.environments import (
+    EXAMPLE_STACKS,
+    ROOT,
+    STACKS,
+    InlineEnvironment,
+    minimal,
+    read,
+    shipped,
+)
 
-
-def read(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
-
-
-@dataclass
-class InlineEnvironment:
-    """A copy of a shipped environment in a temp folder, editable as plain dicts."""
-
-    directory: Path
-    stack: str
-    stack_doc: dict
-    organization: dict
-    registry: dict
-
-    @property
-    def stack_file(self) -> Path:
-        return self.directory / f"Pulumi.{self.stack}.yaml"
-
-    def write(self) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.stack_file.write_text(yaml.safe_dump(self.stack_doc, sort_keys=False))
-        (self.directory / "organization.yaml").write_text(
-            yaml.safe_dump(self.organization, sort_keys=False))
-        (self.directory / "accounts.yaml").write_text(yaml.safe_dump(self.registry, sort_keys=False))
-        return self.stack_file
-
-    def load(self) -> EnvironmentConfig:
-        self.write()
-        return load_environment(self.stack, self.stack_file)
-
-    def synthesize(self, preview: bool = True) -> ResourceGraph:
-        return synthesize(self.load(), preview=preview)
+__all__ = ["EXAMPLE_STACKS", "ROOT", "STACKS", "InlineEnvironment", "read"]
 
 
 @pytest.fixture
 def inline_env(tmp_path: Path) -> Callable[..., InlineEnvironment]:
-    def make(stack: str = "dev") -> InlineEnvironment:
-        return InlineEnvironment(
-            directory=tmp_path / "stacks",
-            stack=stack,
-            stack_doc=copy.deepcopy(read(STACKS / f"Pulumi.{stack}.yaml")),
-            organization=copy.deepcopy(read(STACKS / "organization.yaml")),
-            registry=copy.deepcopy(read(STACKS / "accounts.yaml")),
-        )
-
-    return make
+    """A copy of a shipped environment in a temp folder, editable as plain dicts."""
+    return lambda stack="dev": shipped(tmp_path / "stacks", stack)
 
 
-@functools.lru_cache(maxsize=None)
+@pytest.fixture
+def scenario(tmp_path: Path) -> Callable[..., InlineEnvironment]:
+    """The smallest valid environment (see ``tests.support.environments.minimal``)."""
+    return lambda stack="dev": minimal(tmp_path / "stacks", stack)
+
+
+@functools.cache
 def _example_graph(stack: str, preview: bool) -> ResourceGraph:
     env = load_environment(stack, STACKS / f"Pulumi.{stack}.yaml")
     return synthesize(env, preview=preview)
@@ -89,8 +59,12 @@ def example_env() -> Callable[[str], EnvironmentConfig]:
 @pytest.fixture
 def aws_credentials(monkeypatch):
     """Fake credentials for moto (never real ones)."""
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
         monkeypatch.setenv(key, value)
 
 

@@ -6,14 +6,12 @@ with one line below.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from obsgov import __version__
 
 from . import environment, gate, models, opensearch, policy, registry
-from .common import EXIT_CODES_HELP, Settings, out
+from .common import EXIT_CODES_HELP, Settings, WrappingGroup, out
 
 app = typer.Typer(
     name="obsgov",
@@ -23,6 +21,7 @@ app = typer.Typer(
         + EXIT_CODES_HELP
     ),
     no_args_is_help=True,
+    cls=WrappingGroup,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -40,7 +39,7 @@ def _show_version(value: bool) -> None:
 def root(
     debug: bool = typer.Option(False, "--debug",
                                help="Show the traceback of an internal error (exit 3)."),
-    version: Optional[bool] = typer.Option(None, "--version", callback=_show_version,
+    version: bool | None = typer.Option(None, "--version", callback=_show_version,
                                            is_eager=True, help="Print the version and exit."),
 ) -> None:
     Settings.debug = debug

@@ -20,12 +20,14 @@ from __future__ import annotations
 import functools
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NoReturn, Optional, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from obsgov.errors import InputError
 
@@ -50,6 +52,41 @@ class Settings:
     """Process-wide CLI switches set by the root callback."""
 
     debug: bool = False
+
+
+class WrappingGroup(TyperGroup):
+    """A command group whose command list wraps each command's first paragraph instead of
+    cutting it at the terminal's width with "..." (click's default). Nested groups get the
+    same listing, so a new command group needs nothing to look right."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            if type(command) is TyperGroup:
+                command.__class__ = WrappingGroup
+                WrappingGroup._adopt(command)
+
+    @staticmethod
+    def _adopt(group: Any) -> None:
+        for command in group.commands.values():
+            if type(command) is TyperGroup:
+                command.__class__ = WrappingGroup
+                WrappingGroup._adopt(command)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, command.short_help or _first_paragraph(command.help or "")))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(text.strip().split("\n\n", 1)[0].split())
 
 
 class CommandFailed(Exception):
@@ -92,7 +129,9 @@ def command(fn: F) -> F:
         except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into exit 3
             if Settings.debug:
                 traceback.print_exc(file=sys.stderr)
-            summary = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+            summary = (
+                f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+            )
             error(f"internal error: {summary}")
             if not Settings.debug:
                 err.print("rerun with --debug for the traceback, and report it as a bug")
@@ -114,18 +153,25 @@ def project_root() -> Path:
 
 
 StackOption = typer.Option(
-    ..., "--stack", "-s", metavar="ENV",
+    ...,
+    "--stack",
+    "-s",
+    metavar="ENV",
     help="Environment to use: reads stacks/Pulumi.<ENV>.yaml.",
 )
 StacksDirOption = typer.Option(
-    None, "--stacks-dir", metavar="DIR", file_okay=False,
+    None,
+    "--stacks-dir",
+    metavar="DIR",
+    file_okay=False,
     help="Folder with Pulumi.<ENV>.yaml, organization.yaml and accounts.yaml "
     "(default: ./stacks, else the project's stacks/).",
 )
 
 
-def load_stack(stack: str, stacks_dir: Optional[Path]):
+def load_stack(stack: str, stacks_dir: Path | None, option: str = "--stack"):
+    """Validate the environment ``stack`` names; ``option`` is how the user gave it."""
     from obsgov.config.loader import load_environment, stack_file_for
 
     directory = stacks_dir or default_stacks_dir()
-    return load_environment(stack, stack_file_for(directory, stack))
+    return load_environment(stack, stack_file_for(directory, stack, option))

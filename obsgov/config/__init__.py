@@ -1,6 +1,7 @@
 """Environment configuration: pydantic models and the loader that validates them."""
 
-from .loader import EnvironmentConfig, load_environment, stack_file_for
+from .environment import EnvironmentConfig
+from .loader import load_environment, stack_file_for
 from .models import AccountsRegistry, OrganizationConfig, StackSettings
 
 __all__ = [

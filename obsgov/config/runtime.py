@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pulumi
 
-from .loader import PROJECT
 from .models import StackSettings
+from .stack_config import PROJECT
 
 
 def runtime_config_map() -> dict[str, str]:

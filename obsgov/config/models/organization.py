@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Optional
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from .types import AccountId, Email, Model, OrgId, OuId, Regex, ResourceName
+from obsgov_policies.aws_limits import tag_value_problem
+
+from .types import AccountId, Email, Model, OrgId, OuId, Regex, ResourceName, TagKey, TagValue
+
+
+def _tag_value(value: str) -> str:
+    reason = tag_value_problem(value)
+    if reason:
+        raise ValueError(reason)
+    return value
 
 
 class OrganizationalUnit(Model):
@@ -24,28 +33,31 @@ class Organization(Model):
         "ObsgovDeploymentRole"
     )
     organizational_units: list[OrganizationalUnit] = Field(min_length=1)
-    platform_owner: Email
-    platform_cost_centre: str
+    # Both become tag values on every central resource (``owner``, ``cost-centre``).
+    platform_owner: Annotated[Email, AfterValidator(_tag_value)]
+    platform_cost_centre: TagValue
 
     @model_validator(mode="after")
-    def _unique_ous(self) -> "Organization":
+    def _unique_ous(self) -> Organization:
         names = [ou.name for ou in self.organizational_units]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"organizational unit names must be unique; repeated: {', '.join(dupes)}")
+            raise ValueError(
+                f"organizational unit names must be unique; repeated: {', '.join(dupes)}"
+            )
         return self
 
 
 class TagRule(Model):
     """One required tag: its key and what its value may be."""
 
-    key: Annotated[str, Field(min_length=1, max_length=128)]
-    allowed_values: Optional[list[str]] = None
-    pattern: Optional[Regex] = None
-    description: Optional[str] = None
+    key: TagKey
+    allowed_values: list[TagValue] | None = None
+    pattern: Regex | None = None
+    description: str | None = None
 
     @model_validator(mode="after")
-    def _one_constraint(self) -> "TagRule":
+    def _one_constraint(self) -> TagRule:
         if self.allowed_values is not None and self.pattern is not None:
             raise ValueError("set either allowedValues or pattern, not both")
         return self
@@ -73,7 +85,7 @@ class TagSchema(Model):
     ml_resources: list[TagRule] = Field(default_factory=list)
     pipelines: list[TagRule] = Field(default_factory=list)
 
-    def rule(self, key: str) -> Optional[TagRule]:
+    def rule(self, key: str) -> TagRule | None:
         for rule in [*self.required, *self.ml_resources, *self.pipelines]:
             if rule.key == key:
                 return rule

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from obsgov_policies import aws_limits
+
+
+def _aws(check: Callable[[Any], str | None]) -> AfterValidator:
+    """A validator from one of :mod:`obsgov_policies.aws_limits`' rules."""
+
+    def validate(value: Any) -> Any:
+        reason = check(value)
+        if reason:
+            raise ValueError(reason)
+        return value
+
+    return AfterValidator(validate)
+
 
 def _account_id(value: str) -> str:
-    if not re.fullmatch(r"\d{12}", value):
-        raise ValueError("must be 12 digits")
+    reason = aws_limits.account_id_problem(value)
+    if reason:
+        raise ValueError(reason)
     return value
 
 
@@ -48,18 +64,48 @@ def _resource_name(value: str) -> str:
 
 
 # The values CloudWatch Logs' PutRetentionPolicy accepts.
-RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                  2192, 2557, 2922, 3288, 3653)
+RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 
 def _retention_days(value: int) -> int:
     if value not in RETENTION_DAYS:
-        raise ValueError("must be one of the values CloudWatch Logs accepts: "
-                         + ", ".join(map(str, RETENTION_DAYS)))
+        raise ValueError(
+            "must be one of the values CloudWatch Logs accepts: "
+            + ", ".join(map(str, RETENTION_DAYS))
+        )
     return value
 
 
 AccountId = Annotated[str, AfterValidator(_account_id)]
+TagKey = Annotated[str, _aws(aws_limits.tag_key_problem)]
+TagValue = Annotated[str, _aws(aws_limits.tag_value_problem)]
+Tags = Annotated[dict[str, str], _aws(aws_limits.tags_problem)]
+Namespace = Annotated[str, _aws(aws_limits.namespace_problem)]
+MetricName = Annotated[str, _aws(aws_limits.metric_name_problem)]
+Dimensions = Annotated[dict[str, str], _aws(aws_limits.dimensions_problem)]
 OrgId = Annotated[str, AfterValidator(_org_id)]
 OuId = Annotated[str, AfterValidator(_ou_id)]
 Email = Annotated[str, AfterValidator(_email)]
@@ -69,6 +115,12 @@ Environment = Literal["dev", "staging", "prod"]
 
 
 class Model(BaseModel):
+    # allow_inf_nan=False: AWS's numbers are finite, and "inf" would otherwise pass as a
+    # float from YAML or from a Pulumi config string and fail much later without a key path.
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        allow_inf_nan=False,
     )
