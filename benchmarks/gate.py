@@ -45,19 +45,43 @@ def generate_environment(directory: Path, accounts: int) -> Path:
     registry = {"accounts": [], "workloads": []}
     for i in range(accounts):
         name = f"member-{i:03d}-prod"
-        registry["accounts"].append({
-            "id": f"5{i:011d}", "name": name, "email": f"aws+{name}@example.com",
-            "environment": "prod", "organizationalUnit": "ml-prod", "owner": "ml@example.com",
-            "costCentre": "CC-4000", "dataClassification": "internal",
-        })
+        registry["accounts"].append(
+            {
+                "id": f"5{i:011d}",
+                "name": name,
+                "email": f"aws+{name}@example.com",
+                "environment": "prod",
+                "organizationalUnit": "ml-prod",
+                "owner": "ml@example.com",
+                "costCentre": "CC-4000",
+                "dataClassification": "internal",
+            }
+        )
         base = {"account": name, "environment": "prod"}
         registry["workloads"] += [
-            {"kind": "ml-endpoint", "name": f"scoring-{i:03d}", "modelId": "scoring", "modelVersion": "1",
-             "modelPackageGroup": "scoring", "slo": {"latencyP99Ms": 100, "errorRatePercent": 1}, **base},
-            {"kind": "etl-pipeline", "name": f"etl-{i:03d}", "engine": "glue",
-             "slo": {"maxDurationMinutes": 60}, **base},
-            {"kind": "business-kpi", "name": f"kpi-{i:03d}", "namespace": "Obsgov/Business",
-             "metricName": "Orders", **base},
+            {
+                "kind": "ml-endpoint",
+                "name": f"scoring-{i:03d}",
+                "modelId": "scoring",
+                "modelVersion": "1",
+                "modelPackageGroup": "scoring",
+                "slo": {"latencyP99Ms": 100, "errorRatePercent": 1},
+                **base,
+            },
+            {
+                "kind": "etl-pipeline",
+                "name": f"etl-{i:03d}",
+                "engine": "glue",
+                "slo": {"maxDurationMinutes": 60},
+                **base,
+            },
+            {
+                "kind": "business-kpi",
+                "name": f"kpi-{i:03d}",
+                "namespace": "Obsgov/Business",
+                "metricName": "Orders",
+                **base,
+            },
         ]
     (directory / "accounts.yaml").write_text(yaml.safe_dump(registry))
     return directory / "Pulumi.prod.yaml"
@@ -69,19 +93,22 @@ def floor_seconds(graph, packs) -> float:
     from pulumi.runtime.proto import analyzer_pb2 as proto
     from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
 
-    from obsgov.gate.engine import _Wire
+    from obsgov.gate.requests import Requests
     from obsgov_policies.packs import relax_gc
     from obsgov_policies.registry import policies_for
 
     relax_gc()
-    wire = _Wire(graph)
-    analyze = [wire.analyze_request(r) for r in graph.resources]
-    stack = proto.AnalyzeStackRequest(resources=[wire.stack_resource(r) for r in graph.resources])
+    requests = Requests(graph)
+    analyze = [requests.analyze_request(r) for r in graph.resources]
+    stack = requests.stack_request()
     started = time.perf_counter()
     for pack in packs:
-        servicer = _PolicyAnalyzerServicer(f"obsgov-{pack}", "0.1.0",
-                                           [s.build() for s in policies_for(pack)],
-                                           EnforcementLevel.ADVISORY)
+        servicer = _PolicyAnalyzerServicer(
+            f"obsgov-{pack}",
+            "0.1.0",
+            [s.build() for s in policies_for(pack)],
+            EnforcementLevel.ADVISORY,
+        )
         configure = proto.ConfigureAnalyzerRequest()
         for spec in policies_for(pack):
             entry = configure.policyConfig[spec.id]
@@ -137,7 +164,7 @@ class RssSampler:
             self.peak_kib = max(self.peak_kib, total)
             self._stop.wait(self._interval)
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self._thread.start()
         return self
 
@@ -152,7 +179,7 @@ def run_one(accounts: int) -> dict:
     from obsgov.gate.envconfig import EnvironmentLayer
     from obsgov.gate.project import load_policy_pack
     from obsgov.synth import synthesize
-    from obsgov_policies.registry import PACKS
+    from obsgov_policies.registry import pack_table
 
     with tempfile.TemporaryDirectory() as tmp:
         stack_file = generate_environment(Path(tmp), accounts)
@@ -162,14 +189,30 @@ def run_one(accounts: int) -> dict:
         with RssSampler() as sampler:
             started = time.perf_counter()
             cli = subprocess.run(
-                [sys.executable, "-m", "obsgov.cli", "preview", "--stack", "prod", "--stacks-dir", tmp,
-                 "--format", "json", "--output", str(report)],
-                capture_output=True, text=True, check=False, cwd=ROOT,
+                [
+                    sys.executable,
+                    "-m",
+                    "obsgov.cli",
+                    "preview",
+                    "--stack",
+                    "prod",
+                    "--stacks-dir",
+                    tmp,
+                    "--format",
+                    "json",
+                    "--output",
+                    str(report),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=ROOT,
             )
             end_to_end = time.perf_counter() - started
         if cli.returncode not in (0, 1):
             raise SystemExit(f"obsgov preview failed ({cli.returncode}):\n{cli.stderr}")
-        packs = [(load_policy_pack(ROOT / "policies" / p), [EnvironmentLayer(env)]) for p in PACKS]
+        names = list(pack_table())
+        packs = [(load_policy_pack(ROOT / "policies" / p), [EnvironmentLayer(env)]) for p in names]
         options = GateOptions(stack_config=env.config_map)
         # the parts, one after the other
         started = time.perf_counter()
@@ -179,7 +222,7 @@ def run_one(accounts: int) -> dict:
         run = run_gate(graph, packs, options)
         gate = time.perf_counter() - started
         errors = [p.error for p in run.packs if p.error]
-        floor = floor_seconds(graph, PACKS)
+        floor = floor_seconds(graph, names)
     return {
         "accounts": accounts,
         "resources": len(graph),
@@ -206,29 +249,42 @@ def main() -> None:
 
     rows = []
     for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True,
-                             text=True, check=False, env={**os.environ, "PYTHONHASHSEED": "0"})
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
         if out.returncode != 0:
             sys.exit(f"size {size} failed:\n{out.stderr}")
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
 
-    header = (f"{'accounts':>8} {'resources':>9} {'synth s':>8} {'gate s':>7} {'e2e s':>6} "
-              f"{'ms/res gate':>11} {'ms/res e2e':>10} {'floor s':>8} {'gate/floor':>10} "
-              f"{'rss MiB':>8} {'pack rss':>8} {'total rss':>9}")
+    header = (
+        f"{'accounts':>8} {'resources':>9} {'synth s':>8} {'gate s':>7} {'e2e s':>6} "
+        f"{'ms/res gate':>11} {'ms/res e2e':>10} {'floor s':>8} {'gate/floor':>10} "
+        f"{'rss MiB':>8} {'pack rss':>8} {'total rss':>9}"
+    )
     print(header)
     for r in rows:
         n = r["resources"]
-        print(f"{r['accounts']:>8} {n:>9} {r['synth_s']:>8.2f} {r['gate_s']:>7.2f} {r['e2e_s']:>6.2f} "
-              f"{1000 * r['gate_s'] / n:>11.2f} {1000 * r['e2e_s'] / n:>10.2f} "
-              f"{r['floor_s']:>8.2f} {r['gate_s'] / r['floor_s']:>10.2f} {r['peak_rss_mib']:>8.0f} "
-              f"{r['peak_pack_rss_mib']:>8.0f} {r['peak_total_rss_mib']:>9.0f}")
+        print(
+            f"{r['accounts']:>8} {n:>9} {r['synth_s']:>8.2f} {r['gate_s']:>7.2f} {r['e2e_s']:>6.2f} "
+            f"{1000 * r['gate_s'] / n:>11.2f} {1000 * r['e2e_s'] / n:>10.2f} "
+            f"{r['floor_s']:>8.2f} {r['gate_s'] / r['floor_s']:>10.2f} {r['peak_rss_mib']:>8.0f} "
+            f"{r['peak_pack_rss_mib']:>8.0f} {r['peak_total_rss_mib']:>9.0f}"
+        )
         if r["errors"]:
             print("   pack errors:", *r["errors"], sep="\n   ")
     if len(rows) >= 2:
         small, large = rows[0], rows[-1]
-        marginal = (large["gate_s"] - small["gate_s"]) / max(1, large["resources"] - small["resources"])
-        print(f"marginal gate cost: {1000 * marginal:.2f} ms per added resource "
-              f"({small['accounts']} -> {large['accounts']} accounts)")
+        marginal = (large["gate_s"] - small["gate_s"]) / max(
+            1, large["resources"] - small["resources"]
+        )
+        print(
+            f"marginal gate cost: {1000 * marginal:.2f} ms per added resource "
+            f"({small['accounts']} -> {large['accounts']} accounts)"
+        )
     for r in rows:
         print(f"per-pack seconds at {r['accounts']} accounts: {r['pack_s']}")
 

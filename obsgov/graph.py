@@ -9,22 +9,19 @@ unknown sentinel and secrets are signature objects.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
-from obsgov.files import write_atomic
+from obsgov.io import write_atomic
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 STACK_TYPE = "pulumi:pulumi:Stack"
 GRAPH_FORMAT_VERSION = 1
-
-
-def is_unknown(value: Any) -> bool:
-    return value == UNKNOWN
 
 
 def is_secret(value: Any) -> bool:
@@ -48,7 +45,7 @@ def split_provider_ref(ref: str) -> tuple[str, str]:
     return urn, provider_id
 
 
-def account_from_assume_roles(assume_roles: Any) -> Optional[str]:
+def account_from_assume_roles(assume_roles: Any) -> str | None:
     """The account of an AWS provider's first assumed role. The engine passes nested provider
     config as JSON text, so ``assume_roles`` may be a string, a list or a single mapping."""
     if isinstance(assume_roles, str):
@@ -69,8 +66,16 @@ def account_from_assume_roles(assume_roles: Any) -> Optional[str]:
 
 
 def urn_type(urn: str) -> str:
-    """The resource's own type token (last segment of the qualified type)."""
-    return urn.split("::")[2].split("$")[-1]
+    """The resource's own type token (last segment of the qualified type); empty for a
+    malformed URN."""
+    parts = urn.split("::")
+    return parts[2].split("$")[-1] if len(parts) >= 4 else ""
+
+
+def is_valid_urn(urn: Any) -> bool:
+    """The engine's test (``URN.IsValid``, sdk/go/common/resource/urn/urn.go): the
+    ``urn:pulumi:`` prefix and at least three ``::`` delimiters."""
+    return isinstance(urn, str) and urn.startswith("urn:pulumi:") and urn.count("::") >= 3
 
 
 @dataclass
@@ -81,19 +86,19 @@ class GraphResource:
     custom: bool
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
-    id: Optional[str] = None
-    parent: Optional[str] = None
-    provider: Optional[str] = None
+    id: str | None = None
+    parent: str | None = None
+    provider: str | None = None
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
     ignore_changes: list[str] = field(default_factory=list)
-    delete_before_replace: Optional[bool] = None
+    delete_before_replace: bool | None = None
     aliases: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
     custom_timeouts: dict[str, float] = field(default_factory=dict)
-    account: Optional[str] = None
-    region: Optional[str] = None
+    account: str | None = None
+    region: str | None = None
     pending_delete: bool = False
 
     @property
@@ -101,7 +106,7 @@ class GraphResource:
         return self.type.startswith("pulumi:providers:")
 
     @property
-    def provider_urn(self) -> Optional[str]:
+    def provider_urn(self) -> str | None:
         return split_provider_ref(self.provider)[0] if self.provider else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,7 +133,7 @@ class ResourceGraph:
     def __len__(self) -> int:
         return len(self.resources)
 
-    def get(self, urn: str) -> Optional[GraphResource]:
+    def get(self, urn: str) -> GraphResource | None:
         return self.by_urn.get(urn)
 
     def of_type(self, *types: str) -> list[GraphResource]:
@@ -143,14 +148,14 @@ class ResourceGraph:
     def components(self) -> list[GraphResource]:
         return [r for r in self.resources if not r.custom and r.type != STACK_TYPE]
 
-    def provider_of(self, resource: GraphResource) -> Optional[GraphResource]:
+    def provider_of(self, resource: GraphResource) -> GraphResource | None:
         urn = resource.provider_urn
         return self.by_urn.get(urn) if urn else None
 
     def in_account(self, account_id: str) -> list[GraphResource]:
         return [r for r in self.custom_resources() if r.account == account_id]
 
-    def component_of(self, resource: GraphResource) -> Optional[GraphResource]:
+    def component_of(self, resource: GraphResource) -> GraphResource | None:
         """The nearest enclosing component (not the root stack)."""
         parent = self.by_urn.get(resource.parent) if resource.parent else None
         while parent is not None:
@@ -193,11 +198,14 @@ class ResourceGraph:
         write_atomic(path, self.to_json())
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ResourceGraph":
+    def from_dict(cls, data: dict[str, Any]) -> ResourceGraph:
         resources = [GraphResource(**r) for r in data["resources"]]
         return cls(
-            project=data["project"], stack=data["stack"], preview=data["preview"],
-            resources=resources, accounts=data.get("accounts", {}),
+            project=data["project"],
+            stack=data["stack"],
+            preview=data["preview"],
+            resources=resources,
+            accounts=data.get("accounts", {}),
             source=data.get("source", "synth"),
         )
 
@@ -205,14 +213,14 @@ class ResourceGraph:
 def sort_resources(resources: Iterable[GraphResource]) -> list[GraphResource]:
     """Stack first, then parents before children, siblings by URN: stable across runs."""
     items = list(resources)
-    by_parent: dict[Optional[str], list[GraphResource]] = {}
+    by_parent: dict[str | None, list[GraphResource]] = {}
     urns = {r.urn for r in items}
     for r in items:
         key = r.parent if r.parent in urns else None
         by_parent.setdefault(key, []).append(r)
     out: list[GraphResource] = []
 
-    def visit(parent: Optional[str]) -> None:
+    def visit(parent: str | None) -> None:
         for child in sorted(by_parent.get(parent, []), key=lambda r: (r.type != STACK_TYPE, r.urn)):
             out.append(child)
             visit(child.urn)

@@ -5,11 +5,12 @@ Also the options and the report step that ``obsgov policy analyze`` shares.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from obsgov.errors import InputError
 
@@ -25,38 +26,54 @@ from .common import (
     fail,
     load_stack,
     out,
+    project_root,
 )
 from .output import check_output
 
 FORMATS = ("text", "json", "sarif", "junit")
 
 PackOption = typer.Option(
-    None, "--policy-pack", metavar="DIR",
+    None,
+    "--policy-pack",
+    metavar="DIR",
     help="A policy pack folder (PulumiPolicy.yaml). Repeatable. Default: the packs the "
     "stack's config lists, else every pack under policies/.",
 )
 PackConfigOption = typer.Option(
-    None, "--policy-pack-config", metavar="FILE", dir_okay=False,
+    None,
+    "--policy-pack-config",
+    metavar="FILE",
+    dir_okay=False,
     help="Policy config JSON in the Pulumi CLI's format (keys: policy names or 'all'; values: "
     "a level or an object with enforcementLevel and properties). Repeatable: one per "
     "--policy-pack, in the same order.",
 )
 FormatOption = typer.Option(
-    "text", "--format", "-f", metavar="FORMAT",
+    "text",
+    "--format",
+    "-f",
+    metavar="FORMAT",
     help="Report format written to --output: text, json, sarif (SARIF 2.1.0 for GitHub code "
     "scanning) or junit (JUnit XML).",
 )
 OutputOption = typer.Option(
-    None, "--output", "-o", metavar="FILE", dir_okay=False,
+    None,
+    "--output",
+    "-o",
+    metavar="FILE",
+    dir_okay=False,
     help="File for the --format report (the text block is always printed).",
 )
 TimeoutOption = typer.Option(
-    300.0, "--pack-timeout", min=1.0, metavar="SECONDS",
+    300.0,
+    "--pack-timeout",
+    min=1.0,
+    metavar="SECONDS",
     help="Seconds a pack may take to start or to answer one call before the gate fails closed.",
 )
 
 
-def check_format(fmt: str, output: Optional[Path], inputs: list[Path]) -> None:
+def check_format(fmt: str, output: Path | None, inputs: list[Path]) -> None:
     if fmt not in FORMATS:
         raise InputError.single("--format", "", f"{fmt!r} is not one of {', '.join(FORMATS)}")
     if fmt != "text" and output is None:
@@ -65,8 +82,8 @@ def check_format(fmt: str, output: Optional[Path], inputs: list[Path]) -> None:
         check_output(output, "--output", inputs)
 
 
-def report(run, fmt: str, output: Optional[Path], location_file: Optional[Path]) -> None:
-    from obsgov.gate.report import render_text, write_report
+def report(run, fmt: str, output: Path | None, location_file: Path | None) -> None:
+    from obsgov.reports import render_text, write_report
 
     render_text(run, out)
     if fmt != "text":
@@ -78,19 +95,38 @@ def report(run, fmt: str, output: Optional[Path], location_file: Optional[Path])
             render_text(run, Console(file=handle, width=200, highlight=False, soft_wrap=True))
 
 
-def run_and_report(gate: Callable, env, fmt: str, output: Optional[Path],
-                   location_file: Optional[Path], timeout: float) -> None:
-    """Run ``gate(options)``, report, and exit with the gate's verdict."""
+def run_and_report(
+    gate: Callable,
+    env,
+    fmt: str,
+    output: Path | None,
+    location_file: Path | None,
+    timeout: float,
+    analyze_file: bool = False,
+) -> None:
+    """Run ``gate(options)``, report, and exit with the gate's verdict. ``analyze_file`` runs
+    packs as ``pulumi policy analyze --file`` does: no ConfigureStack, no stack environment."""
     from obsgov.gate.engine import GateOptions, PolicyConfigError
+    from obsgov.gate.project import builtin_stack_tags
 
-    options = GateOptions(stack_config=env.config_map if env is not None else {},
-                          start_timeout=min(timeout, 60.0), call_timeout=timeout)
+    options = GateOptions(
+        stack_config=env.config_map if env is not None else {},
+        start_timeout=min(timeout, 60.0),
+        call_timeout=timeout,
+        configure_stack=not analyze_file,
+        apply_remediations=not analyze_file,
+    )
+    if not analyze_file:
+        options.stack_tags = builtin_stack_tags(project_root() / "Pulumi.yaml")
     try:
         run = gate(options)
     except PolicyConfigError as exc:
         for line in exc.lines:
             error(line)
         raise typer.Exit(EXIT_INPUT) from None
+    for pack in run.packs:
+        for line in pack.warnings:
+            err.print(f"warning: {escape(line)}")
     report(run, fmt, output, location_file)
     raise typer.Exit(EXIT_VERDICT if run.failed else EXIT_OK)
 
@@ -98,17 +134,17 @@ def run_and_report(gate: Callable, env, fmt: str, output: Optional[Path],
 @command
 def preview(
     stack: str = StackOption,
-    policy_pack: Optional[list[Path]] = PackOption,
-    policy_pack_config: Optional[list[Path]] = PackConfigOption,
+    policy_pack: list[Path] | None = PackOption,
+    policy_pack_config: list[Path] | None = PackConfigOption,
     fmt: str = FormatOption,
-    output: Optional[Path] = OutputOption,
+    output: Path | None = OutputOption,
     preview_mode: bool = typer.Option(
-        True, "--preview/--no-preview",
-        help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an "
-        "update.",
+        True,
+        "--preview/--no-preview",
+        help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
     ),
     pack_timeout: float = TimeoutOption,
-    stacks_dir: Optional[Path] = StacksDirOption,
+    stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Synthesize a stack offline and judge it with the CrossGuard policy packs.
 
@@ -121,8 +157,11 @@ def preview(
     from obsgov.synth import SynthesisError
 
     env = load_stack(stack, stacks_dir)
-    check_format(fmt, output, [env.stack_file, env.organization_file, env.registry_file,
-                               *(policy_pack_config or [])])
+    check_format(
+        fmt,
+        output,
+        [env.stack_file, env.organization_file, env.registry_file, *(policy_pack_config or [])],
+    )
     chosen = select_packs(env, policy_pack, policy_pack_config)
 
     def gate(options):

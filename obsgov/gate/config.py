@@ -1,9 +1,12 @@
 """Policy pack configuration, reconciled and validated the way the Pulumi CLI does it.
 
-Order (``pkg/resource/analyzer/config.go``): each policy's schema ``default`` values and its
-declared enforcement level, then the pack's ``initial_config``, then the config files. In every
-layer the ``all`` key sets every policy's level first, then per-policy keys set a level and merge
-properties. The result is validated against each policy's config schema
+The CLI reconciles exactly one config file per pack (``ReconcilePolicyPackConfig`` in
+``pkg/resource/analyzer/config.go``): each policy's schema ``default`` values and its declared
+enforcement level, then the pack's ``initial_config``, then the file; in each, the ``all`` key
+sets every policy's level first, then per-policy keys set a level and merge properties. obsgov's
+several layers (environment, per-environment file, ``--policy-pack-config``) are first merged
+into one such file by :func:`merge_layers` (a later layer's ``all`` folded into per-policy
+keys), and that one document is reconciled, so the gate and ``obsgov policy config`` agree. The result is validated against each policy's config schema
 (``{"type": "object", "properties": ..., "required": ...}``) with a JSON Schema library, with
 errors worded as the CLI (gojsonschema) words them.
 """
@@ -12,14 +15,16 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional, Union
+from typing import Any
 
 import jsonschema
 from google.protobuf import json_format
 
 from obsgov.errors import InputError
+from obsgov.io import display_path, read_json, read_text
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 LEVEL_FROM_PROTO = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
@@ -28,8 +33,8 @@ LEVEL_TO_PROTO = {v: k for k, v in LEVEL_FROM_PROTO.items()}
 
 @dataclass
 class PolicyConfig:
-    enforcement_level: Optional[str] = None
-    properties: Optional[dict[str, Any]] = None
+    enforcement_level: str | None = None
+    properties: dict[str, Any] | None = None
 
 
 PackConfig = dict[str, PolicyConfig]
@@ -49,10 +54,12 @@ class PolicySchemaInfo:
 
 # A config layer is a mapping of policy name (or "all") to config, or a function of the pack's
 # policy schemas that returns one, for layers that depend on what the pack declares.
-Layer = Union[Mapping[str, PolicyConfig], Callable[[list[PolicySchemaInfo]], Mapping[str, PolicyConfig]]]
+Layer = Mapping[str, PolicyConfig] | Callable[[list[PolicySchemaInfo]], Mapping[str, PolicyConfig]]
 
 
-def resolve_layers(layers: Iterable[Layer], policies: list[PolicySchemaInfo]) -> list[Mapping[str, PolicyConfig]]:
+def resolve_layers(
+    layers: Iterable[Layer], policies: list[PolicySchemaInfo]
+) -> list[Mapping[str, PolicyConfig]]:
     return [layer(policies) if callable(layer) else layer for layer in layers]
 
 
@@ -60,13 +67,16 @@ def policies_from_info(info) -> list[PolicySchemaInfo]:
     out = []
     for policy in info.policies:
         has_schema = policy.HasField("configSchema")
-        out.append(PolicySchemaInfo(
-            name=policy.name,
-            enforcement_level=LEVEL_FROM_PROTO.get(policy.enforcementLevel, "advisory"),
-            properties=json_format.MessageToDict(policy.configSchema.properties)
-            if has_schema else {},
-            required=list(policy.configSchema.required) if has_schema else [],
-        ))
+        out.append(
+            PolicySchemaInfo(
+                name=policy.name,
+                enforcement_level=LEVEL_FROM_PROTO.get(policy.enforcementLevel, "advisory"),
+                properties=json_format.MessageToDict(policy.configSchema.properties)
+                if has_schema
+                else {},
+                required=list(policy.configSchema.required) if has_schema else [],
+            )
+        )
     return out
 
 
@@ -84,8 +94,9 @@ def initial_config_from_info(info) -> PackConfig:
 def _level(value: Any, source: str, key: str) -> str:
     if value not in LEVELS:
         raise InputError.single(
-            source, key, f"{value!r} is not a valid enforcement level "
-            f"(expected one of {', '.join(LEVELS)})",
+            source,
+            key,
+            f"{value!r} is not a valid enforcement level (expected one of {', '.join(LEVELS)})",
         )
     return value
 
@@ -118,20 +129,14 @@ def parse_pack_config(data: Any, source: str) -> PackConfig:
 
 
 def load_pack_config_file(path: Path, option: str = "--policy-pack-config") -> PackConfig:
-    shown = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.single(option, "", f"{shown} does not exist") from None
-    except OSError as exc:
-        raise InputError.single(option, "", f"{shown} cannot be read ({exc.strerror})") from None
-    if not text.strip():
+    """A ``--policy-pack-config`` file, read by the shared input layer (strict UTF-8, no
+    duplicate keys, bounded size and depth); an empty file is no config, as for the CLI
+    (``parsePolicyPackConfig``)."""
+    if not path.exists() and not path.is_symlink():
+        raise InputError.single(option, "", f"{path} does not exist")
+    if not read_text(path).strip():
         return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError.single(shown, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    return parse_pack_config(data, shown)
+    return parse_pack_config(read_json(path), display_path(path))
 
 
 # --------------------------------------------------------------------------- reconciliation
@@ -153,6 +158,62 @@ def _apply(result: PackConfig, layer: Mapping[str, PolicyConfig]) -> None:
             current.properties.update(copy.deepcopy(given.properties))
 
 
+def merge_layers(
+    layers: Iterable[Mapping[str, PolicyConfig]],
+    policies: Iterable[PolicySchemaInfo],
+    initial: Mapping[str, PolicyConfig] = {},
+) -> PackConfig:
+    """Several config layers as the one ``--policy-pack-config`` document the CLI reconciles.
+
+    A layer's ``all`` applies to every policy the pack has (and every name configured so far)
+    before that layer's own keys, so it overrides earlier layers' per-policy levels but not
+    later ones: it is folded into per-policy keys and the document has no ``all`` key."""
+    known = [p.name for p in policies] + [n for n in initial if n != "all"]
+    merged: PackConfig = {}
+    for layer in layers:
+        everything = layer.get("all")
+        if everything is not None and everything.enforcement_level in LEVELS:
+            for name in [*known, *merged]:
+                merged.setdefault(
+                    name, PolicyConfig()
+                ).enforcement_level = everything.enforcement_level
+        for name, given in layer.items():
+            if name == "all":
+                continue
+            current = merged.setdefault(name, PolicyConfig())
+            if given.enforcement_level in LEVELS:
+                current.enforcement_level = given.enforcement_level
+            if given.properties:
+                current.properties = {
+                    **(current.properties or {}),
+                    **copy.deepcopy(given.properties),
+                }
+    return merged
+
+
+def to_document(config: Mapping[str, PolicyConfig]) -> dict[str, Any]:
+    """A pack config in the CLI's file format (what ``parse_pack_config`` reads back)."""
+    document: dict[str, Any] = {}
+    for name, entry in sorted(config.items()):
+        if entry.enforcement_level and not entry.properties:
+            document[name] = entry.enforcement_level
+        elif entry.enforcement_level or entry.properties:
+            body: dict[str, Any] = dict(entry.properties or {})
+            if entry.enforcement_level:
+                body["enforcementLevel"] = entry.enforcement_level
+            document[name] = body
+    return document
+
+
+def unknown_policy_names(
+    config: Mapping[str, PolicyConfig], policies: Iterable[PolicySchemaInfo]
+) -> list[str]:
+    """Configured names the pack does not have. The CLI passes them to the pack, which ignores
+    them (``applyConfig`` keeps every key); obsgov does the same but says so."""
+    names = {p.name for p in policies}
+    return sorted(n for n in config if n != "all" and n not in names)
+
+
 def reconcile(
     policies: Iterable[PolicySchemaInfo],
     initial: Mapping[str, PolicyConfig],
@@ -160,8 +221,11 @@ def reconcile(
 ) -> PackConfig:
     result: PackConfig = {}
     for policy in policies:
-        defaults = {k: copy.deepcopy(v["default"]) for k, v in policy.properties.items()
-                    if isinstance(v, dict) and "default" in v}
+        defaults = {
+            k: copy.deepcopy(v["default"])
+            for k, v in policy.properties.items()
+            if isinstance(v, dict) and "default" in v
+        }
         result[policy.name] = PolicyConfig(policy.enforcement_level, defaults or None)
     _apply(result, initial)
     for layer in layers:
@@ -171,8 +235,15 @@ def reconcile(
 
 # --------------------------------------------------------------------------- validation
 
-_GO_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean",
-             "list": "array", "dict": "object", "NoneType": "null"}
+_GO_TYPES = {
+    "str": "string",
+    "int": "integer",
+    "float": "number",
+    "bool": "boolean",
+    "list": "array",
+    "dict": "object",
+    "NoneType": "null",
+}
 
 
 def _field(path: Iterable[Any]) -> str:
@@ -234,7 +305,9 @@ def validate(policies: Iterable[PolicySchemaInfo], config: PackConfig) -> list[s
             schema["required"] = policy.required
         props = (config.get(policy.name) or PolicyConfig()).properties or {}
         validator = jsonschema.Draft7Validator(schema)
-        for error in sorted(validator.iter_errors(props), key=lambda e: (list(e.absolute_path), e.message)):
+        for error in sorted(
+            validator.iter_errors(props), key=lambda e: (list(e.absolute_path), e.message)
+        ):
             field_name, description = _describe(error)
             text = description if field_name == "(root)" else f"{field_name}: {description}"
             errors.append(f"{policy.name}: {text}")

@@ -4,12 +4,14 @@ The environment (``stacks/``) is the single source of truth for the tag schema, 
 model-approval rules and the enforcement level. Where a policy's config schema declares a
 property named in :func:`environment_facts`, the gate fills it from the environment; the
 per-environment pack config files and ``--policy-pack-config`` files are applied on top.
-``obsgov policy config`` writes the same merged config for ``pulumi preview --policy-pack-config``.
+``obsgov policy config`` writes the same merged config for ``pulumi preview --policy-pack-config``
+(see :func:`obsgov.gate.config.merge_layers`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from obsgov.config.loader import EnvironmentConfig
 from obsgov.config.models import TagRule
@@ -44,13 +46,13 @@ def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
     if approval.registry_account_id:
         facts["registryAccountId"] = approval.registry_account_id
     if approval.snapshot_file:
-        facts["registrySnapshotFile"] = str((env.stack_file.parent / approval.snapshot_file).resolve())
+        facts["registrySnapshotFile"] = str(
+            (env.stack_file.parent / approval.snapshot_file).resolve()
+        )
     return facts
 
 
-def environment_layer(
-    env: EnvironmentConfig, policies: Iterable[PolicySchemaInfo]
-) -> PackConfig:
+def environment_layer(env: EnvironmentConfig, policies: Iterable[PolicySchemaInfo]) -> PackConfig:
     """The environment's config layer: its enforcement level for every policy the pack has not
     disabled (unlike the CLI's ``all`` key, which would revive disabled policies), plus every
     fact a policy's schema asks for."""
@@ -73,16 +75,3 @@ class EnvironmentLayer:
 
     def __call__(self, policies: Iterable[PolicySchemaInfo]) -> Mapping[str, PolicyConfig]:
         return environment_layer(self.env, policies)
-
-
-def pack_config_document(layers: Iterable[Mapping[str, PolicyConfig]]) -> dict[str, Any]:
-    """Flatten layers into one ``--policy-pack-config`` JSON document."""
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        for name, config in layer.items():
-            entry = merged.setdefault(name, {})
-            if config.enforcement_level:
-                entry["enforcementLevel"] = config.enforcement_level
-            entry.update(config.properties or {})
-    return {k: (v["enforcementLevel"] if set(v) == {"enforcementLevel"} else v)
-            for k, v in sorted(merged.items())}

@@ -15,7 +15,8 @@ import subprocess
 import threading
 import time
 from collections import deque
-from typing import Mapping
+from collections.abc import Mapping
+from pathlib import Path
 
 import grpc
 from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -28,6 +29,15 @@ _CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE),
 ]
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def activate_virtualenv(env: dict[str, str], venv: Path) -> dict[str, str]:
+    """As the language host's ``ActivateVirtualEnv`` (sdk/python/toolchain/toolchain.go): the
+    virtualenv's bin first on PATH, VIRTUAL_ENV set, PYTHONHOME removed."""
+    env = {k: v for k, v in env.items() if k != "PYTHONHOME"}
+    env["VIRTUAL_ENV"] = str(venv)
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", "")])
+    return env
 
 
 class PackError(Exception):
@@ -46,42 +56,56 @@ class AnalyzerPlugin:
         config: Mapping[str, str],
         start_timeout: float = 60.0,
         call_timeout: float = 300.0,
+        stack_environment: bool = True,
     ) -> None:
         self.project = project
         self.start_timeout = start_timeout
         self.call_timeout = call_timeout
         self._stderr: deque[str] = deque(maxlen=60)
-        env = dict(os.environ)
-        env.update({
+        stack_env = {
             "PULUMI_CONFIG": json.dumps(dict(config), sort_keys=True),
             "PULUMI_PROJECT": project_name,
             "PULUMI_STACK": stack,
             "PULUMI_ORGANIZATION": organization,
             "PULUMI_DRY_RUN": "true" if dry_run else "false",
-            "PYTHONUNBUFFERED": "1",
-        })
+        }
+        env = {k: v for k, v in os.environ.items() if k not in stack_env}
+        if stack_environment:
+            env.update(stack_env)
+        env["PYTHONUNBUFFERED"] = "1"
         # Runtime options (virtualenv, toolchain) are the language host's business: they pick
         # the interpreter and are not passed on to the pack.
-        args = [project.python(), "-u", "-m", "pulumi.policy", "127.0.0.1:0", project.program()]
+        python = project.python()
+        if project.virtualenv is not None:
+            env = activate_virtualenv(env, project.virtualenv)
+        args = [python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", project.program()]
         try:
             self.process = subprocess.Popen(
-                args, cwd=project.directory, env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                args,
+                cwd=project.directory,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
         except OSError as exc:
             raise PackError(f"policy pack {project.label}: cannot start {args[0]}: {exc}") from None
-        self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
-        self._stderr_thread.start()
-        port = self._read_port()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
         try:
-            grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
-        except grpc.FutureTimeoutError:
+            self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
+            self._stderr_thread.start()
+            port = self._read_port()
+            self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
+            try:
+                grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
+            except grpc.FutureTimeoutError:
+                raise PackError(
+                    f"policy pack {project.label}: port {port} never accepted connections"
+                ) from None
+            self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        except BaseException:
+            # Whatever went wrong while starting (a timeout, an interrupt), the process goes.
             self.close()
-            raise PackError(
-                f"policy pack {project.label}: port {port} never accepted connections"
-            ) from None
-        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+            raise
 
     # ------------------------------------------------------------------ process
     def _drain_stderr(self) -> None:
@@ -170,7 +194,7 @@ class AnalyzerPlugin:
             if stream is not None:
                 stream.close()
 
-    def __enter__(self) -> "AnalyzerPlugin":
+    def __enter__(self) -> AnalyzerPlugin:
         return self
 
     def __exit__(self, *exc) -> None:

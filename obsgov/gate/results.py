@@ -6,7 +6,7 @@ Reports, the CLI and the tests depend on these types only, never on how the gate
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from obsgov.graph import ResourceGraph
 
@@ -22,7 +22,7 @@ class PolicyMeta:
     enforcement_level: str  # after reconciliation
     severity: str
     policy_type: str  # "resource" | "stack"
-    framework: Optional[dict[str, str]] = None
+    framework: dict[str, str] | None = None
     remediation_steps: str = ""
     url: str = ""
     tags: tuple[str, ...] = ()
@@ -40,7 +40,7 @@ class Violation:
     urn: str
     resource_type: str
     resource_name: str
-    phase: str  # analyze | stack
+    phase: str  # analyze | stack | remediate (a remediation that could not run)
 
     @property
     def detail(self) -> str:
@@ -50,6 +50,9 @@ class Violation:
 
 @dataclass(frozen=True)
 class Remediation:
+    """A remediation the gate applied: ``changes`` are the top-level properties it changed;
+    ``Analyze`` and ``AnalyzeStack`` saw the remediated inputs, as under the CLI."""
+
     pack: str
     policy: str
     urn: str
@@ -67,9 +70,20 @@ class PackResult:
     remediations: list[Remediation] = field(default_factory=list)
     not_applicable: int = 0
     config: dict[str, dict[str, Any]] = field(default_factory=dict)
-    error: Optional[str] = None
+    error: str | None = None
     seconds: float = 0.0
     analyze_calls: int = 0
+    # Things a user should know that do not change the verdict (unknown policy names).
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def remediation_summary(self) -> list[tuple[str, int]]:
+        """(policy, resources remediated) sorted by policy: the CLI's summary lines
+        ``- [remediate]  <policy>  (N resources)`` (pkg/backend/display/progress.go)."""
+        counts: dict[str, int] = {}
+        for remediation in self.remediations:
+            counts[remediation.policy] = counts.get(remediation.policy, 0) + 1
+        return sorted(counts.items())
 
     @property
     def mandatory(self) -> list[Violation]:

@@ -1,10 +1,9 @@
-"""obsgov observability pack. The policies live in ../obsgov_policies (shared by all packs)."""
+"""obsgov observability pack. The policies live in the obsgov_policies library.
 
-import sys
-from pathlib import Path
+The pack runs in the project's environment, where ``pip install -e .`` installed the library;
+``obsgov policy bundle`` writes a self-contained copy of this pack for ``pulumi policy publish``.
+"""
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from obsgov_policies.packs import build_pack  # noqa: E402
+from obsgov_policies.packs import build_pack
 
 build_pack("observability")

@@ -7,5 +7,9 @@ def die(args, report_violation):
     os._exit(7)
 
 
-PolicyPack(name="crash-in-analyze", policies=[
-    ResourceValidationPolicy(name="dies", description="Exits the process.", validate=die)])
+PolicyPack(
+    name="crash-in-analyze",
+    policies=[
+        ResourceValidationPolicy(name="dies", description="Exits the process.", validate=die)
+    ],
+)

@@ -7,5 +7,7 @@ def hang(args, report_violation):
     time.sleep(3600)
 
 
-PolicyPack(name="hang-in-analyze", policies=[
-    ResourceValidationPolicy(name="hangs", description="Never returns.", validate=hang)])
+PolicyPack(
+    name="hang-in-analyze",
+    policies=[ResourceValidationPolicy(name="hangs", description="Never returns.", validate=hang)],
+)

@@ -33,7 +33,11 @@ def name_prefix(args, report_violation):
 
 
 def provider_account(args, report_violation):
-    if args.resource_type == TOPIC and args.provider is not None and "assumeRoles" in args.provider.props:
+    if (
+        args.resource_type == TOPIC
+        and args.provider is not None
+        and "assumeRoles" in args.provider.props
+    ):
         roles = json.loads(args.provider.props["assumeRoles"])
         tags = json.loads(args.provider.props["defaultTags"])["tags"]
         report_violation(
@@ -61,8 +65,10 @@ def parents_and_dependencies(args, report_violation):
         if resource.resource_type == "aws:sns/topicPolicy:TopicPolicy":
             parent = resource.parent.resource_type if resource.parent else None
             deps = sorted(d.name for d in resource.dependencies)
-            prop_deps = {k: sorted(d.name for d in v)
-                         for k, v in sorted(resource.property_dependencies.items())}
+            prop_deps = {
+                k: sorted(d.name for d in v)
+                for k, v in sorted(resource.property_dependencies.items())
+            }
             report_violation(f"parent={parent} deps={deps} propdeps={prop_deps}", resource.urn)
 
 
@@ -83,17 +89,23 @@ PolicyPack(
     enforcement_level=PACK_LEVEL,
     policies=[
         ResourceValidationPolicy(
-            name="topic-needs-kms", description="Topics are encrypted.",
-            validate=topic_needs_kms, enforcement_level=EnforcementLevel.MANDATORY,
+            name="topic-needs-kms",
+            description="Topics are encrypted.",
+            validate=topic_needs_kms,
+            enforcement_level=EnforcementLevel.MANDATORY,
             severity=Severity.HIGH,
         ),
         ResourceValidationPolicy(
-            name="never-called", description="Disabled in the pack itself.",
-            validate=never_called, enforcement_level=EnforcementLevel.DISABLED,
+            name="never-called",
+            description="Disabled in the pack itself.",
+            validate=never_called,
+            enforcement_level=EnforcementLevel.DISABLED,
         ),
         ResourceValidationPolicy(
-            name="name-prefix", description="Topic names carry the prefix.",
-            validate=name_prefix, severity=Severity.LOW,
+            name="name-prefix",
+            description="Topic names carry the prefix.",
+            validate=name_prefix,
+            severity=Severity.LOW,
             config_schema=PolicyConfigSchema(
                 properties={
                     "prefix": {"type": "string", "default": "obsgov-"},
@@ -102,22 +114,29 @@ PolicyPack(
             ),
         ),
         ResourceValidationPolicy(
-            name="provider-account", description="Reports the provider it was given.",
+            name="provider-account",
+            description="Reports the provider it was given.",
             validate=provider_account,
         ),
         ResourceValidationPolicy(
-            name="runtime-data", description="Reports the runtime settings.",
+            name="runtime-data",
+            description="Reports the runtime settings.",
             validate=runtime_data,
         ),
         ResourceValidationPolicy(
-            name="blob-size", description="Reports large properties.", validate=size_of_blob,
+            name="blob-size",
+            description="Reports large properties.",
+            validate=size_of_blob,
         ),
         ResourceValidationPolicy(
-            name="add-tag", description="Tags topics.", remediate=add_tag,
+            name="add-tag",
+            description="Tags topics.",
+            remediate=add_tag,
             enforcement_level=EnforcementLevel.DISABLED,
         ),
         StackValidationPolicy(
-            name="parents-and-dependencies", description="Reports parents and dependencies.",
+            name="parents-and-dependencies",
+            description="Reports parents and dependencies.",
             validate=parents_and_dependencies,
         ),
     ],

@@ -10,7 +10,9 @@ PolicyPack(
     name="strict-config",
     policies=[
         ResourceValidationPolicy(
-            name="needs-config", description="Requires configuration.", validate=check,
+            name="needs-config",
+            description="Requires configuration.",
+            validate=check,
             config_schema=PolicyConfigSchema(
                 properties={
                     "owner": {"type": "string"},

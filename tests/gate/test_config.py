@@ -1,0 +1,267 @@
+"""Pack config: several layers merged into the one file the CLI reconciles.
+
+``ReconcilePolicyPackConfig`` and ``applyConfig`` (pkg/resource/analyzer/config.go) reconcile
+one ``--policy-pack-config`` file per pack: defaults, initial config, then the file, ``all``
+before per-policy keys. The gate must give, for every environment and pack, exactly what the
+CLI derives from the file ``obsgov policy config`` writes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from obsgov.cli import app
+from obsgov.gate.config import (
+    PolicySchemaInfo,
+    load_pack_config_file,
+    merge_layers,
+    parse_pack_config,
+    reconcile,
+    to_document,
+    unknown_policy_names,
+)
+from obsgov.gate.engine import GateOptions, run_gate
+from obsgov.gate.envconfig import EnvironmentLayer
+from obsgov.gate.project import discover_policy_packs, load_policy_pack
+from obsgov.gate.selection import stack_pack_files
+from obsgov.graph import ResourceGraph
+from tests.support.gate import SHIPPED_PACKS
+
+POLICIES = [
+    PolicySchemaInfo("a", "mandatory"),
+    PolicySchemaInfo("b", "advisory"),
+    PolicySchemaInfo("off", "disabled"),
+]
+
+
+def _levels(layers: list[dict]) -> dict[str, str | None]:
+    parsed = [parse_pack_config(layer, "t") for layer in layers]
+    merged = merge_layers(parsed, POLICIES)
+    # what the CLI does with the merged file
+    cli = reconcile(POLICIES, {}, [parse_pack_config(to_document(merged), "file")])
+    return {name: c.enforcement_level for name, c in sorted(cli.items())}
+
+
+@pytest.mark.parametrize(
+    ("layers", "expected"),
+    [
+        # a later layer's all overrides an earlier layer's per-policy level
+        (
+            [{"a": "advisory"}, {"all": "mandatory"}],
+            {"a": "mandatory", "b": "mandatory", "off": "mandatory"},
+        ),
+        # ... and a later per-policy level overrides an earlier all
+        (
+            [{"all": "advisory"}, {"b": "mandatory"}],
+            {"a": "advisory", "b": "mandatory", "off": "advisory"},
+        ),
+        # within one layer, all first, then the per-policy keys (applyConfig)
+        (
+            [{"b": "disabled", "all": "mandatory"}],
+            {"a": "mandatory", "b": "disabled", "off": "mandatory"},
+        ),
+        # no all: the pack's own levels stay, a disabled policy stays disabled
+        ([{"b": "mandatory"}], {"a": "mandatory", "b": "mandatory", "off": "disabled"}),
+    ],
+)
+def test_layers_merge_into_the_file_the_cli_reconciles(layers, expected):
+    assert _levels(layers) == expected
+
+
+def test_the_merged_document_has_no_all_key_and_keeps_properties():
+    merged = merge_layers(
+        [
+            parse_pack_config({"all": "advisory", "a": {"x": 1}}, "t"),
+            parse_pack_config({"a": {"y": 2}}, "t"),
+        ],
+        POLICIES,
+    )
+    assert to_document(merged) == {
+        "a": {"enforcementLevel": "advisory", "x": 1, "y": 2},
+        "b": "advisory",
+        "off": "advisory",
+    }
+
+
+def test_unknown_policy_names_are_kept_and_named():
+    """applyConfig keeps every configured name (the pack ignores unknown ones); obsgov
+    matches that and names them so a typo is not silent."""
+    config = parse_pack_config({"a": "advisory", "typo-policy": "mandatory"}, "t")
+    assert unknown_policy_names(config, POLICIES) == ["typo-policy"]
+    assert "typo-policy" in reconcile(POLICIES, {}, [config])
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def _empty_graph(stack: str) -> ResourceGraph:
+    return ResourceGraph(project="obsgov", stack=stack, preview=True, resources=[])
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_gate_config_equals_the_cli_config_from_the_written_file(inline_env, tmp_path, stack):
+    """For every shipped environment and pack, with an ``all`` layer present, the gate's
+    effective config equals what ReconcilePolicyPackConfig gives for the file that
+    ``obsgov policy config --out-dir`` writes (one merge, one reconciliation)."""
+    env = inline_env(stack)
+    overrides = env.directory / "overrides"
+    overrides.mkdir(parents=True)
+    packs = discover_policy_packs(SHIPPED_PACKS)
+    refs = []
+    for directory in packs:
+        file = overrides / f"{directory.name}.json"
+        # all after the environment's per-policy levels: every policy must end mandatory,
+        # except the one per-policy key after it
+        file.write_text(
+            json.dumps({"all": "mandatory", "obsgov-aws-resource-require-tags": "advisory"})
+        )
+        refs.append({"path": str(directory), "config": str(file)})
+    env.stack_doc["config"]["obsgov:policyPacks"] = refs
+    loaded = env.load()
+
+    out = tmp_path / "configs"
+    result = CliRunner().invoke(
+        app,
+        [
+            "policy",
+            "config",
+            "--stack",
+            stack,
+            "--stacks-dir",
+            str(env.directory),
+            "--out-dir",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"--policy-pack {d} --policy-pack-config {out / (d.name + '.json')}" for d in packs
+    ]
+
+    projects = [load_policy_pack(d) for d in packs]
+    options = GateOptions(stack_config=loaded.config_map)
+    gate = run_gate(
+        _empty_graph(stack),
+        [(p, [EnvironmentLayer(loaded), *stack_pack_files(loaded, p.directory)]) for p in projects],
+        options,
+    )
+    cli = run_gate(
+        _empty_graph(stack),
+        [(p, [load_pack_config_file(out / f"{p.directory.name}.json")]) for p in projects],
+        options,
+    )
+    assert [p.error for p in gate.packs + cli.packs] == [None] * 8
+    for mine, theirs in zip(gate.packs, cli.packs, strict=True):
+        assert mine.config == theirs.config, mine.name
+        levels = {name: c["enforcementLevel"] for name, c in mine.config.items()}
+        assert set(levels.values()) <= {"mandatory", "advisory"}
+        assert [n for n, level in levels.items() if level == "advisory"] == (
+            ["obsgov-aws-resource-require-tags"] if mine.name == "obsgov-tagging" else []
+        )
+
+
+def test_policy_config_refuses_to_write_a_file_the_pack_rejects(inline_env, tmp_path):
+    """``policy config`` validates as the gate does: a schema error exits 2, writes nothing."""
+    env = inline_env("dev")
+    bad = env.directory / "bad.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        json.dumps({"obsgov-logs-loggroup-require-retention": {"minLogRetentionDays": "thirty"}})
+    )
+    env.stack_doc["config"]["obsgov:policyPacks"] = [
+        {"path": str(SHIPPED_PACKS / "observability"), "config": str(bad)}
+    ]
+    env.write()
+    out = tmp_path / "configs"
+    result = CliRunner().invoke(
+        app,
+        [
+            "policy",
+            "config",
+            "--stack",
+            "dev",
+            "--stacks-dir",
+            str(env.directory),
+            "--out-dir",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert (
+        "validating policy config: obsgov-observability 0.1.0  "
+        "obsgov-logs-loggroup-require-retention: minLogRetentionDays: Invalid type. "
+        "Expected: integer, given: string"
+    ) in result.output
+    assert list(out.iterdir()) == []
+    preview = CliRunner().invoke(
+        app, ["preview", "--stack", "dev", "--stacks-dir", str(env.directory)]
+    )
+    assert preview.exit_code == 2 and "minLogRetentionDays: Invalid type" in preview.output
+
+
+def test_policy_config_single_pack_form(tmp_path):
+    target = tmp_path / "mg.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "policy",
+            "config",
+            "--stack",
+            "staging",
+            "--policy-pack",
+            str(SHIPPED_PACKS / "model-governance"),
+            "--output",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(target.read_text())
+    approved = document["obsgov-sagemaker-model-require-approved-package"]
+    assert approved["enforcementLevel"] == "mandatory"
+    assert approved["registrySnapshotFile"].endswith("stacks/registry-snapshot.staging.json")
+    # the per-environment file is merged on top of what the environment derives
+    assert document["obsgov-sagemaker-model-require-package-metadata"] == "advisory" or (
+        document["obsgov-sagemaker-model-require-package-metadata"]["enforcementLevel"]
+        == "advisory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give either --policy-pack DIR with --output FILE, or --out-dir DIR"),
+        (["--policy-pack", str(SHIPPED_PACKS / "tagging")], "--policy-pack needs --output FILE"),
+    ],
+)
+def test_policy_config_usage_errors(args, message):
+    result = CliRunner().invoke(app, ["policy", "config", "--stack", "dev", *args])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_pack_config_layers_map_and_unknown_names_warn(tmp_path):
+    """A configured name the pack lacks: the CLI passes it on and the pack ignores it; the gate
+    gives the same verdict and says so on stderr."""
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"topic-needs-kms": "advisory", "no-such-policy": "mandatory"}))
+    from tests.support.gate import PACKS
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "preview",
+            "--stack",
+            "dev",
+            "--policy-pack",
+            str(PACKS / "probe"),
+            "--policy-pack-config",
+            str(config),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: policy config for probe names 'no-such-policy', which the pack does not "
+        "have; it is ignored (as the Pulumi CLI ignores it)"
+    ) in result.output

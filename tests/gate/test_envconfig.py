@@ -1,0 +1,77 @@
+"""Policy thresholds come from the environment (stacks/), one source for the gate and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from obsgov.cli import app
+from obsgov.gate.config import load_pack_config_file
+from obsgov.gate.engine import GateOptions, run_pack
+from obsgov.gate.envconfig import EnvironmentLayer
+from obsgov.gate.project import load_policy_pack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_environment_facts_and_per_env_file_reach_the_pack(example_env, example_graph):
+    env = example_env("dev")
+    layers = [
+        EnvironmentLayer(env),
+        load_pack_config_file(ROOT / "stacks/policy-packs/dev/observability.json"),
+    ]
+    result = run_pack(
+        load_policy_pack(ROOT / "policies/observability"),
+        example_graph("dev", True),
+        layers,
+        GateOptions(stack_config=env.config_map),
+    )
+    assert result.error is None
+    retention = result.config["obsgov-logs-loggroup-require-retention"]
+    assert retention == {"enforcementLevel": "advisory", "minLogRetentionDays": 30}
+    alarms = result.config["obsgov-cloudwatch-workload-require-alarms"]
+    assert alarms["requiredAlarms"]["aws:lambda/function:Function"] == ["errors"]
+
+
+def test_tag_schema_reaches_the_tagging_pack(example_env, example_graph):
+    env = example_env("prod")
+    result = run_pack(
+        load_policy_pack(ROOT / "policies/tagging"),
+        example_graph("prod", True),
+        [EnvironmentLayer(env)],
+        GateOptions(stack_config=env.config_map),
+    )
+    rules = result.config["obsgov-aws-resource-require-tags"]["requiredTags"]
+    assert {"key": "cost-centre", "pattern": r"CC-\d{4}"} in rules
+    assert result.config["obsgov-aws-resource-require-tags"]["enforcementLevel"] == "mandatory"
+
+
+def test_without_a_pack_list_every_pack_under_policies_runs(inline_env, tmp_path):
+    env = inline_env("dev")
+    del env.stack_doc["config"]["obsgov:policyPacks"]
+    env.write()
+    report = tmp_path / "gate.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "preview",
+            "--stack",
+            "dev",
+            "--stacks-dir",
+            str(env.directory),
+            "--format",
+            "json",
+            "--output",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    names = [p["name"] for p in json.loads(report.read_text())["packs"]]
+    assert names == [
+        "obsgov-model-governance",
+        "obsgov-observability",
+        "obsgov-security-baseline",
+        "obsgov-tagging",
+    ]

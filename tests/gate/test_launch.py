@@ -1,0 +1,134 @@
+"""Pack processes: refused duplicates, and never one left behind, whatever fails."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from obsgov.cli import app
+from obsgov.config.loader import load_environment
+from obsgov.errors import InputError
+from obsgov.gate.config import parse_pack_config
+from obsgov.gate.engine import GateOptions, PackLauncher, PolicyConfigError, run_gate
+from obsgov.gate.project import load_policy_pack
+from tests.support.gate import PACKS, STACKS, child_pids, probe_graph
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory):
+    env = load_environment("dev", STACKS / "Pulumi.dev.yaml")
+    return probe_graph(env, tmp_path_factory.mktemp("launch"), False)
+
+
+def _settled(before: set[int], seconds: float = 5.0) -> set[int]:
+    """Children that are still alive a moment after the run (a process being reaped may
+    linger for a few milliseconds)."""
+    deadline = time.monotonic() + seconds
+    left = child_pids() - before
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = child_pids() - before
+    return left
+
+
+def test_the_same_pack_twice_is_refused_before_any_process_starts(graph):
+    before = child_pids()
+    probe = load_policy_pack(PACKS / "probe")
+    with pytest.raises(InputError) as caught:
+        run_gate(
+            graph,
+            [(probe, []), (load_policy_pack(PACKS / "probe"), [])],
+            GateOptions(stack_config={}),
+        )
+    assert str(caught.value.problems[0]) == (
+        f"--policy-pack: {probe.directory} is given twice (positions 1 and 2); "
+        "give each policy pack once"
+    )
+    assert _settled(before) == set()
+
+
+def test_the_same_pack_twice_on_the_command_line():
+    before = child_pids()
+    result = CliRunner().invoke(
+        app,
+        [
+            "preview",
+            "--stack",
+            "dev",
+            "--policy-pack",
+            str(PACKS / "probe"),
+            "--policy-pack",
+            str(PACKS / "probe") + "/",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "is given twice (positions 1 and 2)" in result.output
+    assert "Traceback" not in result.output
+    assert _settled(before) == set()
+
+
+@pytest.mark.parametrize(
+    ("packs", "layers", "expect"),
+    [
+        # a config error in one pack while the others are up
+        (["probe", "strict-config", "conformance"], [[], [{}], []], PolicyConfigError),
+        # a pack that crashes at start, one that dies mid-Analyze, one that hangs
+        (["crash-at-start", "probe"], [[], []], None),
+        (["crash-in-analyze", "probe"], [[], []], None),
+        (["hang-in-analyze", "probe"], [[], []], None),
+    ],
+)
+def test_no_pack_process_is_left_after_a_failure(graph, packs, layers, expect):
+    before = child_pids()
+    chosen = [
+        (load_policy_pack(PACKS / name), [parse_pack_config(x, "t") for x in layer])
+        for name, layer in zip(packs, layers, strict=True)
+    ]
+    options = GateOptions(stack_config={}, call_timeout=2, start_timeout=10)
+    if expect is not None:
+        with pytest.raises(expect):
+            run_gate(graph, chosen, options)
+    else:
+        run = run_gate(graph, chosen, options)
+        assert run.failed and any(p.error for p in run.packs)
+    assert _settled(before) == set()
+
+
+def test_no_pack_process_is_left_when_synthesis_fails_after_launch(tmp_path):
+    """``obsgov preview`` starts packs while it synthesizes; a program that fails under the
+    mocks must stop them."""
+    before = child_pids()
+    projects = [load_policy_pack(PACKS / "probe"), load_policy_pack(PACKS / "strict-config")]
+    with pytest.raises(RuntimeError):
+        with PackLauncher(
+            projects,
+            stack="dev",
+            project_name="obsgov",
+            dry_run=True,
+            options=GateOptions(stack_config={}),
+        ):
+            raise RuntimeError("synthesis failed")
+    assert _settled(before) == set()
+
+
+def test_no_pack_process_is_left_after_bad_input_on_the_command_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name-prefix": {"mode": "fast"}}))
+    before = child_pids()
+    result = CliRunner().invoke(
+        app,
+        [
+            "preview",
+            "--stack",
+            "dev",
+            "--policy-pack",
+            str(PACKS / "probe"),
+            "--policy-pack-config",
+            str(bad),
+        ],
+    )
+    assert result.exit_code == 2
+    assert _settled(before) == set()

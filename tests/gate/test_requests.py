@@ -1,0 +1,79 @@
+"""The requests the gate sends: what a pack sees of each resource."""
+
+from __future__ import annotations
+
+from obsgov.gate.requests import Requests, output_names, preview_outputs
+from obsgov.graph import UNKNOWN, GraphResource, ResourceGraph
+
+TOPIC = "aws:sns/topic:Topic"
+
+
+def _topic(**inputs) -> GraphResource:
+    return GraphResource(
+        urn=f"urn:pulumi:dev::obsgov::{TOPIC}::t",
+        type=TOPIC,
+        name="t",
+        custom=True,
+        inputs=dict(inputs),
+        outputs=dict(inputs),
+    )
+
+
+def test_output_names_come_from_the_installed_sdk_class():
+    import pulumi_aws
+
+    names = output_names(TOPIC)
+    assert {"arn", "name", "kmsMasterKeyId", "tagsAll", "owner"} <= names
+    assert names == {
+        p.fget._pulumi_name
+        for p in vars(pulumi_aws.sns.Topic).values()
+        if isinstance(p, property) and hasattr(p.fget, "_pulumi_name")
+    }
+    assert output_names("test:index:Alarms") == frozenset()
+    assert output_names("aws:nosuchmodule/x:X") == frozenset()
+
+
+def test_in_preview_computed_outputs_are_unknown_and_inputs_kept():
+    """Point 4 (step_generator.go: AnalyzeStack in preview gets the provider's preview
+    outputs): output properties that are not inputs are unknown, inputs keep their values."""
+    outputs = preview_outputs(_topic(name="obsgov-alarms", kmsMasterKeyId="alias/aws/sns"))
+    assert outputs["name"] == "obsgov-alarms" and outputs["kmsMasterKeyId"] == "alias/aws/sns"
+    assert outputs["arn"] == UNKNOWN and outputs["tagsAll"] == UNKNOWN
+    assert set(outputs) == output_names(TOPIC)
+
+
+def test_components_and_providers_keep_their_outputs():
+    component = GraphResource(
+        urn="urn:pulumi:dev::obsgov::test:index:C::c",
+        type="test:index:C",
+        name="c",
+        custom=False,
+        outputs={"x": 1},
+    )
+    provider = GraphResource(
+        urn="urn:pulumi:dev::obsgov::pulumi:providers:aws::p",
+        type="pulumi:providers:aws",
+        name="p",
+        custom=True,
+        inputs={"region": "eu-west-1"},
+    )
+    assert preview_outputs(component) == {"x": 1}
+    assert preview_outputs(provider) == {"region": "eu-west-1"}
+
+
+def test_update_mode_sends_the_recorded_outputs_and_remediation_replaces_inputs():
+    topic = _topic(name="plain")
+    topic.outputs["arn"] = "arn:aws:sns:eu-west-1:1:plain"
+    requests = Requests(
+        ResourceGraph(project="obsgov", stack="dev", preview=False, resources=[topic])
+    )
+    assert requests.stack_properties(topic) == {
+        "name": "plain",
+        "arn": "arn:aws:sns:eu-west-1:1:plain",
+    }
+    before = requests.analyze_request(topic)
+    requests.remediate(topic, {"name": "plain", "kmsMasterKeyId": "k"})
+    after = requests.analyze_request(topic)
+    assert dict(before.properties) == {"name": "plain"}
+    assert dict(after.properties) == {"name": "plain", "kmsMasterKeyId": "k"}
+    assert requests.stack_properties(topic)["kmsMasterKeyId"] == "k"
