@@ -83,6 +83,8 @@ def analyze(
     if stack is not None or (directory / f"Pulumi.{name}.yaml").exists():
         env = load_stack(name, directory)
         graph.accounts = {a.id: a.name for a in env.registry.accounts}
+        if output is not None:  # the environment's own files are inputs too
+            check_output(output, "--output", [file, *(policy_pack_config or []), *env.input_files])
     chosen = select_packs(env, policy_pack, policy_pack_config)
     for line in warnings:
         err.print(f"warning: {escape(line)}")

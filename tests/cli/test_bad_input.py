@@ -549,8 +549,6 @@ COMMAND_CASES = [
         _state_file(json.dumps(_state())),
         ("--output", "inputs"),
         (*ANALYZE, "--format", "json", "--output", ACCOUNTS),
-        xfail="obsgov/cli/policy.py analyze checks --output against the state and pack "
-        "configs only, not env.input_files (owned elsewhere; see report)",
     ),
     # ---- output paths
     Case(
