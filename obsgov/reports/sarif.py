@@ -1,0 +1,244 @@
+"""SARIF 2.1.0 for GitHub code scanning.
+
+Written to GitHub's documented subset ("SARIF support for code scanning"):
+
+- every result has a rule (pack errors too), a level, one location relative to the
+  repository root with a full region, and ``partialFingerprints.primaryLocationLineHash``;
+- the hash is ours, per (rule, resource URN, occurrence): the upload action only computes one
+  when it is missing, from the text of the result's first line
+  (github/codeql-action src/fingerprints.ts), so every result on one registry entry would
+  share it and code scanning would fold them into one alert;
+- ``security-severity`` only on security rules (it makes a result a security alert),
+  ``problem.severity`` on the others; at most ten tags per rule (the rest are not shown);
+- ``runs[].automationDetails.id`` is ``obsgov/<stack>/``, so the uploads for several
+  environments of one commit are separate analyses instead of replacing each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from obsgov import __version__
+from obsgov.gate.results import GateRun, PackResult, PolicyMeta, Violation
+
+from .common import (
+    clean_text,
+    display_type,
+    pack_name,
+    resource_clause,
+    sort_packs,
+    sort_violations,
+)
+from .locations import Artifacts, Locator, Region
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+TOOL_NAME = "obsgov-policy-gate"
+
+RESULT_LEVEL = {"mandatory": "error", "remediate": "error", "advisory": "warning"}
+# GitHub's scale: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+PROBLEM_SEVERITY = {"critical": "error", "high": "error", "medium": "warning",
+                    "low": "recommendation", "": "warning"}
+MAX_TAGS = 10  # code scanning shows ten per rule and rejects a file with more than twenty
+MAX_DESCRIPTION = 1024
+MAX_NAME = 255
+PACK_ERROR = "pack-error"
+
+
+def _limit(text: str, limit: int) -> str:
+    text = clean_text(text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_security_rule(pack: str, policy: PolicyMeta) -> bool:
+    """A rule about security: its pack is named for security (``security-baseline``) or the
+    policy is tagged ``security``. A control of a security standard is not enough: the
+    observability rules map to AWS Foundational Security Best Practices controls (alarm
+    actions, log retention) and are still quality findings, as tagging rules are."""
+    return "security" in re.split(r"[^a-z]+", pack.lower()) or any(
+        str(tag).strip().lower() == "security" for tag in policy.tags)
+
+
+def _tags(pack: str, policy: PolicyMeta, security: bool) -> list[str]:
+    tags: list[str] = []
+    for tag in (["security"] if security else []) + [pack, *policy.tags, "pulumi-policy"]:
+        tag = clean_text(str(tag)).strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags[:MAX_TAGS]
+
+
+def _rule(pack: str, policy: PolicyMeta) -> dict[str, Any]:
+    security = is_security_rule(pack, policy)
+    description = _limit(policy.description or policy.name, MAX_DESCRIPTION)
+    properties: dict[str, Any] = {
+        "tags": _tags(pack, policy, security),
+        "problem.severity": PROBLEM_SEVERITY.get(policy.severity, "warning"),
+        "precision": "very-high",  # a policy judges the resource itself; no heuristics
+    }
+    if security and policy.severity in SECURITY_SEVERITY:
+        properties["security-severity"] = SECURITY_SEVERITY[policy.severity]
+    if policy.framework:
+        properties["framework"] = policy.framework
+    if policy.enforcement_level == "disabled":
+        # "none" is not a level code scanning accepts; SARIF says so with enabled: false.
+        configuration: dict[str, Any] = {"enabled": False, "level": "note"}
+    else:
+        configuration = {"level": RESULT_LEVEL.get(policy.enforcement_level, "warning")}
+    rule: dict[str, Any] = {
+        "id": f"{pack}/{policy.name}",
+        "name": _limit(policy.name, MAX_NAME),
+        "shortDescription": {"text": description},
+        "fullDescription": {"text": description},
+        # help.text is required; third-party packs often have no remediation steps
+        "help": {"text": clean_text(policy.remediation_steps or policy.description
+                                    or policy.name).strip()},
+        "defaultConfiguration": configuration,
+        "properties": properties,
+    }
+    if policy.url:
+        rule["helpUri"] = policy.url
+    return rule
+
+
+def _pack_error_rule(pack: str) -> dict[str, Any]:
+    text = f"The policy pack {pack} could not judge the stack."
+    return {
+        "id": f"{pack}/{PACK_ERROR}",
+        "name": PACK_ERROR,
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": text + " The gate fails closed: no policy of the pack "
+                            "was applied."},
+        "help": {"text": "Run the gate locally and read the pack's error output; fix the "
+                 "pack or its config."},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": [pack, "pulumi-policy", PACK_ERROR],
+                       "problem.severity": "error", "precision": "very-high"},
+    }
+
+
+def fingerprint(kind: str, rule_id: str, urn: str, occurrence: int) -> str:
+    """Stable across runs and unique per result: it names what the result is about, never
+    where it is printed, so moving a registry entry keeps its alerts."""
+    digest = hashlib.sha256("\0".join((kind, rule_id, urn)).encode("utf-8")).hexdigest()
+    return f"{digest[:16]}:{occurrence}"
+
+
+class _Builder:
+    def __init__(self, run: GateRun, location_file: Path | None):
+        self.run = run
+        self.artifacts = Artifacts(location_file)
+        self.location_file = location_file
+        self.locator = Locator(location_file, run.graph) if location_file is not None else None
+        self.rules: list[dict[str, Any]] = []
+        self.index: dict[str, int] = {}
+        self.results: list[dict[str, Any]] = []
+        self.seen: Counter[tuple[str, str, str]] = Counter()
+
+    def add_rule(self, rule: dict[str, Any]) -> None:
+        if rule["id"] not in self.index:
+            self.index[rule["id"]] = len(self.rules)
+            self.rules.append(rule)
+
+    def location(self, path: Path | None, region: Region | None, urn: str = "",
+                 name: str = "") -> dict[str, Any]:
+        location: dict[str, Any] = {}
+        if path is not None:
+            physical: dict[str, Any] = {"artifactLocation": self.artifacts.location(path)}
+            if region is not None:
+                physical["region"] = region.to_sarif()
+            location["physicalLocation"] = physical
+        if urn:
+            location["logicalLocations"] = [
+                {"name": name, "fullyQualifiedName": urn, "kind": "resource"}]
+        return location
+
+    def result(self, kind: str, rule_id: str, level: str, text: str, urn: str,
+               location: dict[str, Any]) -> None:
+        self.seen[(kind, rule_id, urn)] += 1
+        result: dict[str, Any] = {
+            "ruleId": rule_id,
+            "ruleIndex": self.index[rule_id],
+            "level": level,
+            "message": {"text": clean_text(text).strip() or rule_id},
+            "locations": [location] if location else [],
+            "partialFingerprints": {
+                "primaryLocationLineHash": fingerprint(kind, rule_id, urn,
+                                                       self.seen[(kind, rule_id, urn)]),
+            },
+        }
+        if kind == "remediation":
+            result["kind"] = "informational"
+        self.results.append(result)
+
+    def resource_location(self, violation_urn: str, name: str) -> dict[str, Any]:
+        region = self.locator.region(violation_urn) if self.locator is not None else None
+        return self.location(self.location_file, region, violation_urn, name)
+
+    def violation(self, pack: str, v: Violation) -> None:
+        rule_id = f"{pack}/{v.policy}"
+        if rule_id not in self.index:  # a policy the pack did not describe
+            self.add_rule(_rule(pack, PolicyMeta(
+                name=v.policy, description=v.description, enforcement_level=v.level,
+                severity=v.severity, policy_type="resource")))
+        clause = resource_clause(v)
+        text = f"{v.detail or v.description} ({clause})" if clause else (v.detail or v.description)
+        self.result("violation", rule_id, RESULT_LEVEL.get(v.level, "warning"), text, v.urn,
+                    self.resource_location(v.urn, v.resource_name))
+
+    def pack(self, pack: PackResult) -> None:
+        name = pack_name(pack)
+        for policy in pack.policies:
+            self.add_rule(_rule(name, policy))
+        for v in sort_violations(pack.violations):
+            self.violation(name, v)
+        for r in sorted(pack.remediations, key=lambda r: (r.policy, r.urn)):
+            rule_id = f"{name}/{r.policy}"
+            if rule_id not in self.index:
+                self.add_rule(_rule(name, PolicyMeta(
+                    name=r.policy, description=r.policy, enforcement_level="remediate",
+                    severity="", policy_type="resource")))
+            resource = self.run.graph.get(r.urn)
+            resource_name = resource.name if resource else r.urn.rsplit("::", 1)[-1]
+            clause = (f"{display_type(resource.type)}: {resource_name}" if resource
+                      else resource_name)
+            change = ", ".join(sorted(r.changes)) or "nothing"
+            note = r.diagnostic or f"remediation would change {change}"
+            self.result("remediation", rule_id, "note", f"{note} ({clause})", r.urn,
+                        self.resource_location(r.urn, resource_name))
+        if pack.error:
+            self.add_rule(_pack_error_rule(name))
+            manifest = pack.project.directory / "PulumiPolicy.yaml"
+            region = Region(1, 1, 1, 1)
+            self.result("pack-error", f"{name}/{PACK_ERROR}", "error",
+                        f"policy pack {name} failed: {pack.error}", "",
+                        self.location(manifest, region))
+
+
+def to_sarif(run: GateRun, location_file: Path | None = None) -> dict[str, Any]:
+    """One SARIF run; results point at ``location_file`` (the accounts registry, or the
+    state file) with URIs relative to its repository root."""
+    builder = _Builder(run, location_file)
+    for pack in sort_packs(run.packs):
+        builder.pack(pack)
+    sarif_run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": TOOL_NAME,
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
+            "rules": builder.rules,
+        }},
+        "automationDetails": {"id": f"obsgov/{run.graph.stack}/"},
+        "columnKind": "unicodeCodePoints",
+        "results": builder.results,
+    }
+    base_ids = builder.artifacts.base_ids()
+    if base_ids:
+        sarif_run["originalUriBaseIds"] = base_ids
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [sarif_run]}

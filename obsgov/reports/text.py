@@ -1,0 +1,147 @@
+"""The ``Policies:`` block as ``pulumi preview`` prints it, fitted to the terminal.
+
+The layout follows the CLI (pkg/backend/display/progress.go, printPolicies, and diff.go,
+renderDiffPolicyViolationEvent): packs sorted by ``name@vX``, per pack first one summary line
+per remediating policy, then the violations in the CLI's order with the message indented
+under them. Unlike the CLI, lines are wrapped to the console's width with a hanging indent
+(CI logs are 80 columns; violation lines reach 155) and pack output is stripped of control
+characters before it reaches the terminal.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from obsgov.gate.results import GateRun, PackResult
+from obsgov.io import display_path
+
+from .common import clean_text, pack_label, pack_name, resource_clause, sort_packs, sort_violations
+
+_ICONS = {"failed": "❌", "warnings": "⚠️", "passed": "✅"}
+PACK_INDENT = " " * 4
+ITEM_INDENT = " " * 8  # the CLI's subItemIndent
+LINE_INDENT = " " * 10  # subItemIndent + "  ": message lines
+HANG = "  "  # continuation lines sit this much deeper than the line they continue
+MIN_TEXT_WIDTH = 20  # below this a terminal is too narrow to wrap into; lines overflow instead
+
+
+def _take(word: str, room: int) -> tuple[str, str]:
+    """The longest head of ``word`` that fits ``room`` cells (at least one character)."""
+    for i in range(1, len(word) + 1):
+        if cell_len(word[:i]) > room:
+            return word[: max(i - 1, 1)], word[max(i - 1, 1):]
+    return word, ""
+
+
+def wrap(text: str, width: int, indent: str, hang: str = HANG) -> list[str]:
+    """``text`` (one line) as lines of at most ``width`` cells: the first after ``indent``,
+    the rest after ``indent + hang``. A line that fits is kept as it is; otherwise words are
+    kept whole unless one alone is wider than the room."""
+    # Only spaces break lines: a no-break space or any other character stays inside its word.
+    text = text.rstrip(" ")
+    if cell_len(indent + text) <= width:
+        return [(indent + text).rstrip(" ")]
+    body = text.lstrip(" ")
+    lead = text[: len(text) - len(body)]
+    first, rest = indent + lead, indent + lead + hang
+
+    def room(prefix: str) -> int:
+        return max(width - cell_len(prefix), MIN_TEXT_WIDTH)
+
+    lines: list[str] = []
+    prefix, current = first, ""
+    for word in body.split(" "):
+        if not word:
+            continue
+        candidate = f"{current} {word}" if current else word
+        if cell_len(candidate) <= room(prefix):
+            current = candidate
+            continue
+        if current:
+            lines.append(prefix + current)
+            prefix = rest
+        while cell_len(word) > room(prefix):
+            head, word = _take(word, room(prefix))
+            lines.append(prefix + head)
+            prefix = rest
+        current = word
+    lines.append(prefix + current)
+    return lines
+
+
+def _print(console: Console, line: str) -> None:
+    # Already wrapped and cleaned: no markup, emoji codes or highlighting from pack text.
+    console.print(line, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
+def _pack_lines(pack: PackResult, width: int) -> list[str]:
+    status = "failed" if pack.error else pack.status
+    head = f"{PACK_INDENT}{_ICONS[status]} {clean_text(pack_label(pack))}"
+    local = f"(local: {display_path(pack.project.directory)})"
+    if cell_len(f"{head} {local}") <= width:
+        lines = [f"{head} {local}"]
+    else:
+        lines = [head, *wrap(local, width, PACK_INDENT + "  ")]
+    if pack.error:
+        for i, line in enumerate(clean_text(pack.error).split("\n")):
+            lines += wrap(("error: " if i == 0 else "") + line, width, ITEM_INDENT)
+        return lines
+
+    counts = Counter(r.policy for r in pack.remediations)
+    for policy in sorted(counts):
+        n = counts[policy]
+        summary = f"- [remediate]  {clean_text(policy)}  ({n} resource{'' if n == 1 else 's'})"
+        lines += wrap(summary, width, ITEM_INDENT, HANG * 2)
+
+    for v in sort_violations(pack.violations):
+        severity = f" [severity: {v.severity}]" if v.severity else ""
+        head = f"- [{v.level}]{severity}  {clean_text(v.policy)}"
+        clause = clean_text(resource_clause(v))
+        one_line = f"{ITEM_INDENT}{head}  ({clause})" if clause else f"{ITEM_INDENT}{head}"
+        if cell_len(one_line) <= width:
+            lines.append(one_line)
+        else:
+            # The resource gets its own line, where the CLI puts message lines.
+            lines += wrap(head, width, ITEM_INDENT, HANG * 2)
+            if clause:
+                lines += wrap(f"({clause})", width, LINE_INDENT)
+        for line in clean_text(v.message).rstrip("\n").split("\n"):
+            lines += wrap(line, width, LINE_INDENT)
+    return lines
+
+
+def render_text(run: GateRun, console: Console) -> None:
+    """The ``Policies:`` block, a summary table and the verdict, on ``console``."""
+    width = console.width
+    _print(console, "Policies:")
+    packs = sort_packs(run.packs)
+    for pack in packs:
+        for line in _pack_lines(pack, width):
+            _print(console, line)
+
+    # compact enough for the 80 columns CI logs get (versions are in the Policies block)
+    table = Table(title="Policy gate summary", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("pack", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for column in ("mandatory", "advisory", "remediate", "secs"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for pack in packs:
+        table.add_row(
+            Text(clean_text(pack_name(pack))), "error" if pack.error else pack.status,
+            str(len(pack.mandatory)), str(len(pack.advisory)), str(len(pack.remediations)),
+            f"{pack.seconds:.2f}",
+        )
+    console.print(table)
+    verdict = "[bold red]FAILED[/bold red]" if run.failed else "[bold green]PASSED[/bold green]"
+    console.print(
+        f"{verdict}: {len(run.graph)} resources of "
+        f"{escape(clean_text(f'{run.graph.project}/{run.graph.stack}'))} judged by "
+        f"{len(run.packs)} packs in {run.seconds:.2f}s"
+    )
