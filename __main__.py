@@ -35,8 +35,10 @@ def main() -> None:
     region = env.settings.region
 
     observability = account_provider(
-        "observability", account_id=org.observability_account_id,
-        role_arn=env.role_arn(org.observability_account_id), region=region,
+        "observability",
+        account_id=org.observability_account_id,
+        role_arn=env.role_arn(org.observability_account_id),
+        region=region,
         default_tags=env.central_default_tags(),
     )
     central = CentralObservability(
@@ -48,8 +50,10 @@ def main() -> None:
     alarm_topics = {}
     for account in env.member_accounts:
         provider = account_provider(
-            f"account-{account.name}", account_id=account.id,
-            role_arn=env.role_arn(account.id), region=region,
+            f"account-{account.name}",
+            account_id=account.id,
+            role_arn=env.role_arn(account.id),
+            region=region,
             default_tags=env.account_default_tags(account),
         )
         baseline = MemberAccountBaseline(
@@ -60,9 +64,12 @@ def main() -> None:
                 region=region,
                 environment=env.environment,
                 alarm_defaults=env.settings.alarm_defaults,
+                log_retention_days=env.settings.log_retention_days,
                 notification_emails=env.settings.notifications.emails,
                 notification_https_endpoints=env.settings.notifications.https_endpoints,
                 sink_arn=central.sink.arn,
+                alert_routing=env.settings.alert_routing,
+                tracing=env.settings.tracing,
                 workloads=env.workloads_for(account),
             ),
             opts=pulumi.ResourceOptions(providers=[provider]),

@@ -2,6 +2,10 @@
 
 * ``providers``        - one explicit AWS provider per target account (assume-role + default tags)
 * ``central``          - the central observability account: OAM sink and its organization policy
-* ``member_baseline``  - every member account: KMS key, alarm topic, OAM link, workload alarms
-* ``workload_alarms``  - alarm definitions for ML endpoints, ETL pipelines and business KPIs
+* ``member_baseline``  - every member account: KMS key, alarm and paging topics, OAM link, alert
+                         routing and each workload's monitoring
+* ``workload_alarms``  - alarm specs per workload kind (``ALARM_BUILDERS``), alarms, composites
+* ``workload_logs``    - log groups, critical-event metric filters, forwarding to the centre
+* ``workload_traces``  - X-Ray group and sampling rule of a traced workload
+* ``alert_routing``    - EventBridge forwarding of alarm state changes to the central bus
 """

@@ -7,8 +7,8 @@ organization (``aws:PrincipalOrgID``) and only for the resource types obsgov sha
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -24,20 +24,25 @@ class CentralObservabilityArgs:
 
 
 def sink_policy(organization_id: str, resource_types: Sequence[str]) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "OrganizationMembersLink",
-            "Effect": "Allow",
-            "Principal": "*",
-            "Resource": "*",
-            "Action": ["oam:CreateLink", "oam:UpdateLink"],
-            "Condition": {
-                "StringEquals": {"aws:PrincipalOrgID": organization_id},
-                "ForAllValues:StringEquals": {"oam:ResourceTypes": list(resource_types)},
-            },
-        }],
-    }, sort_keys=True)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "OrganizationMembersLink",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Resource": "*",
+                    "Action": ["oam:CreateLink", "oam:UpdateLink"],
+                    "Condition": {
+                        "StringEquals": {"aws:PrincipalOrgID": organization_id},
+                        "ForAllValues:StringEquals": {"oam:ResourceTypes": list(resource_types)},
+                    },
+                }
+            ],
+        },
+        sort_keys=True,
+    )
 
 
 class CentralObservability(pulumi.ComponentResource):
@@ -49,7 +54,7 @@ class CentralObservability(pulumi.ComponentResource):
         self,
         name: str,
         args: CentralObservabilityArgs,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("obsgov:central:CentralObservability", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

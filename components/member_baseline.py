@@ -1,23 +1,30 @@
 """The monitoring baseline every member account gets.
 
-A customer-managed KMS key (rotated) encrypts the account's alarm topic; CloudWatch may publish
-to that topic only from this account; on-call targets subscribe to it; an OAM link shares the
-account's metrics, logs and traces with the central observability sink; and every workload the
-registry declares for the account gets its alarms.
+A customer-managed KMS key (rotated) encrypts the account's topics and log groups; CloudWatch
+may publish to the topics only from this account. Individual alarms notify the alarm topic
+(the team's email); each workload's composite "unhealthy" alarm notifies the paging topic (the
+on-call's HTTPS endpoints). An OAM link shares metrics, logs and traces with the central
+observability sink, an EventBridge rule forwards alarm state changes to the central event bus,
+and every workload the registry declares gets its log groups, critical-event filters, traces
+and alarms (see :mod:`components.workload_alarms`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Union
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from obsgov.config.models import AlarmDefaults, BusinessKpi, EtlPipeline, MlEndpoint
+from obsgov.config.models.settings import AlarmDefaults, AlertRouting, Tracing
 
-from .workload_alarms import AlarmContext, endpoint_alarms, kpi_alarms, pipeline_alarms
+from .alert_routing import forward_alarm_events
+from .workload_alarms import ALARM_BUILDERS, AlarmContext, create_alarms, create_composite
+from .workload_logs import LogSettings, workload_logs
+from .workload_traces import workload_traces
 
 SHARED_RESOURCE_TYPES = ["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup", "AWS::XRay::Trace"]
 
@@ -29,106 +36,133 @@ class MemberAccountBaselineArgs:
     region: str
     environment: str
     alarm_defaults: AlarmDefaults
+    log_retention_days: int = 365
     notification_emails: Sequence[str] = ()
     notification_https_endpoints: Sequence[str] = ()
-    sink_arn: Optional[pulumi.Input[str]] = None
-    workloads: Sequence[Union[MlEndpoint, EtlPipeline, BusinessKpi]] = field(default_factory=list)
+    sink_arn: pulumi.Input[str] | None = None
+    alert_routing: AlertRouting = field(default_factory=AlertRouting)
+    tracing: Tracing = field(default_factory=Tracing)
+    # Registry entries of any kind in components.workload_alarms.ALARM_BUILDERS.
+    workloads: Sequence[Any] = field(default_factory=list)
 
 
-def _key_policy(account_id: str) -> str:
+def key_policy(account_id: str, region: str) -> str:
     root = f"arn:aws:iam::{account_id}:root"
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                # CloudWatch alarms publish to an encrypted topic only if they can use its key.
-                "Sid": "CloudWatchAlarmsEncrypt",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
-        ],
-    }, sort_keys=True)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": root},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    # CloudWatch alarms publish to an encrypted topic only if they can use its key.
+                    "Sid": "CloudWatchAlarmsEncrypt",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+                {
+                    # CloudWatch Logs names the log group in the encryption context of every call;
+                    # the condition limits the key to this account's log groups in this region.
+                    "Sid": "CloudWatchLogsEncrypt",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"
+                        }
+                    },
+                },
+            ],
+        },
+        sort_keys=True,
+    )
 
 
-def _topic_policy(topic_arn: str, account_id: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "CloudWatchAlarmsPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": topic_arn,
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        }],
-    }, sort_keys=True)
+def topic_policy(topic_arn: str, account_id: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CloudWatchAlarmsPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
 
 
 class MemberAccountBaseline(pulumi.ComponentResource):
-    """Alarm topic, encryption key, OAM link and workload alarms of one member account."""
+    """Topics, encryption key, OAM link, alert routing and workload monitoring of one member
+    account."""
 
     key: aws.kms.Key
     alarm_topic: aws.sns.Topic
+    paging_topic: aws.sns.Topic
     alarms: list[aws.cloudwatch.MetricAlarm]
+    composites: list[aws.cloudwatch.CompositeAlarm]
 
     def __init__(
         self,
         name: str,
         args: MemberAccountBaselineArgs,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("obsgov:member:MemberAccountBaseline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         self.key = aws.kms.Key(
             f"{name}-key",
-            description=f"obsgov alarm notifications for {args.account_name}",
+            description=f"obsgov alarm topics and log groups of {args.account_name}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=_key_policy(args.account_id),
+            policy=key_policy(args.account_id, args.region),
             opts=child,
         )
         aws.kms.Alias(
             f"{name}-key-alias",
-            name=f"alias/obsgov-{args.environment}-alarms",
+            name=f"alias/obsgov-{args.environment}-monitoring",
             target_key_id=self.key.key_id,
             opts=child,
         )
-        topic_name = f"obsgov-{args.environment}-alarms"
-        self.alarm_topic = aws.sns.Topic(
-            f"{name}-alarms",
-            name=topic_name,
-            kms_master_key_id=self.key.arn,
-            opts=child,
-        )
-        # The topic's name is fixed, so its ARN is known before it exists: the policy document
-        # is then known at preview time too, and policy packs can judge it there.
-        topic_arn = f"arn:aws:sns:{args.region}:{args.account_id}:{topic_name}"
-        aws.sns.TopicPolicy(
-            f"{name}-alarms-policy",
-            arn=self.alarm_topic.arn,
-            policy=_topic_policy(topic_arn, args.account_id),
-            opts=child,
-        )
+        self.alarm_topic, alarm_arn = self._topic(name, args, "alarms", child)
+        self.paging_topic, paging_arn = self._topic(name, args, "paging", child)
         for i, email in enumerate(args.notification_emails):
             aws.sns.TopicSubscription(
-                f"{name}-email-{i}", topic=self.alarm_topic.arn, protocol="email",
-                endpoint=email, opts=child,
+                f"{name}-email-{i}",
+                topic=self.alarm_topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=child,
             )
         for i, url in enumerate(args.notification_https_endpoints):
             aws.sns.TopicSubscription(
-                f"{name}-https-{i}", topic=self.alarm_topic.arn, protocol="https",
-                endpoint=url, opts=child,
+                f"{name}-https-{i}",
+                topic=self.paging_topic.arn,
+                protocol="https",
+                endpoint=url,
+                opts=child,
             )
         if args.sink_arn is not None:
             aws.oam.Link(
@@ -141,24 +175,76 @@ class MemberAccountBaseline(pulumi.ComponentResource):
 
         ctx = AlarmContext(
             logical_prefix=name,
-            prefix=f"obsgov-{args.environment}",
+            environment=args.environment,
+            account_name=args.account_name,
             account_id=args.account_id,
             region=args.region,
             defaults=args.alarm_defaults,
-            actions=[self.alarm_topic.arn],
+            actions=[alarm_arn],
+            # The topic ARNs are literals; the alarms still wait for the topics to exist.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.alarm_topic, self.paging_topic]
+            ),
+            runbook_url=args.alert_routing.runbook_url,
+        )
+        routing = args.alert_routing
+        if routing.central_event_bus_arn:
+            forward_alarm_events(
+                name,
+                account_id=args.account_id,
+                region=args.region,
+                environment=args.environment,
+                alarm_name_prefix=ctx.name_prefix,
+                bus_arn=routing.central_event_bus_arn,
+                opts=child,
+            )
+        logs = LogSettings(
+            key_arn=self.key.arn,
+            retention_days=args.log_retention_days,
+            destination_arn=routing.central_log_destination_arn,
             opts=child,
         )
-        self.alarms = []
-        for workload in args.workloads:
-            if isinstance(workload, MlEndpoint):
-                self.alarms += endpoint_alarms(ctx, workload)
-            elif isinstance(workload, EtlPipeline):
-                self.alarms += pipeline_alarms(ctx, workload)
-            else:
-                self.alarms += kpi_alarms(ctx, workload)
 
-        self.register_outputs({
-            "alarmTopicArn": self.alarm_topic.arn,
-            "keyArn": self.key.arn,
-            "alarmCount": len(self.alarms),
-        })
+        self.alarms, self.composites = [], []
+        for workload in args.workloads:
+            specs = ALARM_BUILDERS[workload.kind](ctx, workload)
+            specs += workload_logs(ctx, workload, logs)
+            if workload.traced:
+                workload_traces(name, workload, args.tracing, child)
+            alarms = create_alarms(ctx, workload, specs)
+            self.alarms += alarms
+            self.composites.append(
+                create_composite(
+                    ctx,
+                    workload,
+                    alarms,
+                    [ctx.alarm_name(workload.name, s.signal) for s in specs],
+                    [paging_arn],
+                )
+            )
+
+        self.register_outputs(
+            {
+                "alarmTopicArn": self.alarm_topic.arn,
+                "pagingTopicArn": self.paging_topic.arn,
+                "keyArn": self.key.arn,
+                "alarmCount": len(self.alarms) + len(self.composites),
+            }
+        )
+
+    def _topic(
+        self, name: str, args: MemberAccountBaselineArgs, role: str, opts: pulumi.ResourceOptions
+    ) -> tuple[aws.sns.Topic, str]:
+        topic_name = f"obsgov-{args.environment}-{role}"
+        # The topic's name is fixed, so its ARN is known before it exists: its policy is set
+        # on the topic itself (one resource, not two) and is known at preview time, where
+        # policy packs judge it.
+        topic_arn = f"arn:aws:sns:{args.region}:{args.account_id}:{topic_name}"
+        topic = aws.sns.Topic(
+            f"{name}-{role}",
+            name=topic_name,
+            kms_master_key_id=self.key.arn,
+            policy=topic_policy(topic_arn, args.account_id),
+            opts=opts,
+        )
+        return topic, topic_arn

@@ -7,7 +7,7 @@ and stamps the organisation's tags on every taggable resource through ``default_
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -21,7 +21,7 @@ def account_provider(
     region: str,
     default_tags: Mapping[str, str],
     session_name: str = "obsgov",
-    opts: Optional[pulumi.ResourceOptions] = None,
+    opts: pulumi.ResourceOptions | None = None,
 ) -> aws.Provider:
     return aws.Provider(
         name,

@@ -2,63 +2,223 @@
 
 A workload kind is one model here plus one entry in :data:`WORKLOAD_MODELS`; its alarms are
 one entry in ``components.workload_alarms.ALARM_BUILDERS``.
+
+Facts that describe one workload (its log groups, critical-event patterns, tracing, SLOs) are
+validated here, entry by entry; rules across entries (a KPI's ``drivenBy`` naming a workload,
+log groups unique per account) belong to the loader's cross-file rules.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from obsgov.metric_contract import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
 from .types import AccountId, Email, Environment, Model, ResourceName
+
+Severity = Literal["critical", "high", "medium", "low"]
+
+
+def _log_group_name(value: str) -> str:
+    # CreateLogGroup: 1-512 characters of a-z, A-Z, 0-9, '_', '-', '/', '.', '#'.
+    if not re.fullmatch(r"[\w\-/.#]{1,512}", value, flags=re.ASCII):
+        raise ValueError(
+            "must be 1-512 letters, digits or _ - / . # (a CloudWatch Logs log group name)"
+        )
+    return value
+
+
+def _filter_term(value: str) -> str:
+    # Each term becomes one ?"..." alternative of an unstructured filter pattern.
+    if not value or len(value) > 200 or '"' in value or "\n" in value:
+        raise ValueError("must be 1-200 characters without double quotes or line breaks")
+    return value
+
+
+LogGroupName = Annotated[str, AfterValidator(_log_group_name)]
+FilterTerm = Annotated[str, AfterValidator(_filter_term)]
+
+# PutMetricFilter accepts a filterPattern of at most 1024 characters.
+_MAX_PATTERN = 1024
+
+
+class _Workload(Model):
+    """What every workload kind shares: where it runs and how it is watched."""
+
+    name: ResourceName
+    account: str
+    environment: Environment
+    # Severity of the workload's composite "unhealthy" alarm, the one that pages.
+    severity: Severity = "high"
+    # None: the kind's default log groups (see ``log_group_names``); [] for none.
+    log_groups: list[LogGroupName] | None = None
+    # Terms any of which marks a log line as a critical event; None: the kind's defaults.
+    critical_event_patterns: list[FilterTerm] | None = None
+    forward_logs: bool = True
+    traced: bool = False
+
+    @model_validator(mode="after")
+    def _pattern_fits(self) -> _Workload:
+        terms = self.critical_event_patterns
+        if terms is not None and len(" ".join(f'?"{t}"' for t in terms)) > _MAX_PATTERN:
+            raise ValueError(
+                f"criticalEventPatterns make a filter pattern longer than "
+                f"{_MAX_PATTERN} characters (the CloudWatch Logs limit)"
+            )
+        return self
+
+    def default_log_groups(self) -> list[str]:
+        return []
+
+    def default_critical_patterns(self) -> list[str]:
+        return [
+            "ERROR",
+            "CRITICAL",
+            "Traceback (most recent call last)",
+            "OutOfMemoryError",
+            "MemoryError",
+        ]
+
+    def log_group_names(self) -> list[str]:
+        return list(self.default_log_groups() if self.log_groups is None else self.log_groups)
+
+    def critical_patterns(self) -> list[str]:
+        return list(
+            self.default_critical_patterns()
+            if self.critical_event_patterns is None
+            else self.critical_event_patterns
+        )
 
 
 class EndpointSlo(Model):
     latency_p99_ms: Annotated[float, Field(gt=0)]
     error_rate_percent: Annotated[float, Field(gt=0, le=100)]
-    min_invocations_per_minute: Optional[Annotated[float, Field(ge=0)]] = None
+    client_error_rate_percent: Annotated[float, Field(gt=0, le=100)] = 5
+    overhead_latency_p99_ms: Annotated[float, Field(gt=0)] = 50
+    min_invocations_per_minute: Annotated[float, Field(ge=0)] | None = None
+    # Per vCPU, as the other saturation limits default to alarmDefaults.
+    max_cpu_percent: Annotated[float, Field(gt=0, le=100)] | None = None
+    max_memory_percent: Annotated[float, Field(gt=0, le=100)] | None = None
+    max_disk_percent: Annotated[float, Field(gt=0, le=100)] | None = None
+    max_drifted_feature_percent: Annotated[float, Field(gt=0, le=100)] = 20
 
 
-class MlEndpoint(Model):
+_CLASSIFICATION = tuple(m.name for m in CLASSIFICATION_METRICS)
+_REGRESSION = tuple(m.name for m in REGRESSION_METRICS)
+
+
+class ModelQualityTarget(Model):
+    """The model-quality metric (``obsgov.metric_contract``) the endpoint is held to."""
+
+    metric: str
+    threshold: float
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str) -> str:
+        if metric not in _CLASSIFICATION + _REGRESSION:
+            raise ValueError(f"must be one of {', '.join(_CLASSIFICATION + _REGRESSION)}")
+        return metric
+
+    @model_validator(mode="after")
+    def _threshold_in_range(self) -> ModelQualityTarget:
+        if self.metric in _CLASSIFICATION and not 0 <= self.threshold <= 1:
+            raise ValueError(f"threshold for {self.metric} must be between 0 and 1")
+        if self.metric in _REGRESSION and self.threshold < 0:
+            raise ValueError(f"threshold for {self.metric} must not be negative")
+        return self
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.metric in _CLASSIFICATION
+
+
+class MlEndpoint(_Workload):
     kind: Literal["ml-endpoint"]
-    name: ResourceName
-    account: str
-    environment: Environment
     model_id: str
     model_version: str
     model_package_group: ResourceName
     variant_name: str = "AllTraffic"
+    # CPUUtilization sums every core (up to 100 x vCPUs), so its alarm needs the count.
+    instance_vcpus: Annotated[int, Field(ge=1, le=192)] = 2
     drift_monitoring: bool = True
+    model_quality: ModelQualityTarget | None = None
     slo: EndpointSlo
+
+    def default_log_groups(self) -> list[str]:
+        return [f"/aws/sagemaker/Endpoints/{self.name}"]
+
+    def default_critical_patterns(self) -> list[str]:
+        return [*super().default_critical_patterns(), "Failed to load model", "ModelLoadError"]
 
 
 class PipelineSlo(Model):
     max_duration_minutes: Annotated[int, Field(gt=0, le=2880)]
     max_failed_runs: Annotated[int, Field(ge=0)] = 0
+    max_error_rate_percent: Annotated[float, Field(gt=0, le=100)] = 5
 
 
-class EtlPipeline(Model):
+class EtlPipeline(_Workload):
     kind: Literal["etl-pipeline"]
-    name: ResourceName
-    account: str
-    environment: Environment
-    engine: Literal["glue", "step-functions"]
+    engine: Literal["glue", "step-functions", "lambda"]
+    # Freshness: a successful run is expected at least this often (at most a week, the
+    # longest window a CloudWatch alarm can evaluate).
+    schedule_interval_minutes: Annotated[int, Field(ge=1, le=10080)] = 1440
+    data_quality_monitoring: bool = False
     slo: PipelineSlo
 
+    @field_validator("slo")
+    @classmethod
+    def _engine_limits(cls, slo: PipelineSlo, info: ValidationInfo) -> PipelineSlo:
+        if info.data.get("engine") == "lambda" and slo.max_duration_minutes > 15:
+            raise ValueError(
+                "maxDurationMinutes must be at most 15 for engine lambda "
+                "(a Lambda invocation runs at most 15 minutes)"
+            )
+        return slo
 
-class BusinessKpi(Model):
+    def default_log_groups(self) -> list[str]:
+        # Glue shares /aws-glue/jobs/output between jobs, so each job logs continuously to its
+        # own group (--continuous-log-logGroup); Step Functions logs to a vended-logs group.
+        return [
+            {
+                "glue": f"/aws-glue/jobs/{self.name}",
+                "step-functions": f"/aws/vendedlogs/states/{self.name}",
+                "lambda": f"/aws/lambda/{self.name}",
+            }[self.engine]
+        ]
+
+
+class BusinessKpi(_Workload):
     kind: Literal["business-kpi"]
-    name: ResourceName
-    account: str
-    environment: Environment
     namespace: Annotated[str, Field(min_length=1, max_length=255)]
     metric_name: Annotated[str, Field(min_length=1, max_length=255)]
     statistic: Literal["Average", "Sum", "Minimum", "Maximum", "SampleCount"] = "Sum"
     dimensions: dict[str, str] = Field(default_factory=dict)
     alert_on: Literal["drop", "spike", "both"] = "both"
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+    # The ml-endpoint or etl-pipeline (by name, same account or not) whose output moves it.
+    driven_by: ResourceName | None = None
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> BusinessKpi:
+        if (
+            self.lower_bound is not None
+            and self.upper_bound is not None
+            and self.lower_bound >= self.upper_bound
+        ):
+            raise ValueError("lowerBound must be less than upperBound")
+        return self
+
+    def default_critical_patterns(self) -> list[str]:
+        return []
 
 
-Workload = Annotated[Union[MlEndpoint, EtlPipeline, BusinessKpi], Field(discriminator="kind")]
+Workload = Annotated[MlEndpoint | EtlPipeline | BusinessKpi, Field(discriminator="kind")]
 
 
 class MemberAccount(Model):

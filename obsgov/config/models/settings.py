@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+import re
+import string
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -15,9 +17,14 @@ class AlarmDefaults(Model):
     datapoints_to_alarm: Annotated[int, Field(ge=1, le=100)] = 3
     anomaly_band_width: Annotated[float, Field(gt=0, le=10)] = 2.0
     treat_missing_data: Literal["breaching", "notBreaching", "ignore", "missing"] = "notBreaching"
+    # Endpoint instance saturation when the registry's SLO sets none. CPU is per vCPU: the
+    # alarm multiplies it by the instance's vCPUs, since CPUUtilization sums every core.
+    cpu_utilization_percent: Annotated[float, Field(gt=0, le=100)] = 80
+    memory_utilization_percent: Annotated[float, Field(gt=0, le=100)] = 85
+    disk_utilization_percent: Annotated[float, Field(gt=0, le=100)] = 80
 
     @model_validator(mode="after")
-    def _aws_accepts(self) -> "AlarmDefaults":
+    def _aws_accepts(self) -> AlarmDefaults:
         # PutMetricAlarm: Period is 10, 20, 30 or a multiple of 60; Period x EvaluationPeriods
         # must stay within 7 days (1 day for periods under an hour).
         if self.period_seconds not in (10, 20, 30) and (
@@ -26,9 +33,7 @@ class AlarmDefaults(Model):
             raise ValueError("periodSeconds must be 10, 20, 30 or a multiple of 60")
         limit = 86_400 if self.period_seconds < 3600 else 604_800
         if self.period_seconds * self.evaluation_periods > limit:
-            raise ValueError(
-                f"periodSeconds x evaluationPeriods must be at most {limit} seconds"
-            )
+            raise ValueError(f"periodSeconds x evaluationPeriods must be at most {limit} seconds")
         if self.datapoints_to_alarm > self.evaluation_periods:
             raise ValueError("datapointsToAlarm must not exceed evaluationPeriods")
         return self
@@ -39,6 +44,62 @@ class Notifications(Model):
     https_endpoints: list[Annotated[str, Field(pattern=r"^https://\S+$")]] = Field(
         default_factory=list
     )
+
+
+def _event_bus_arn(value: str) -> str:
+    if not re.fullmatch(
+        r"arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[\w.\-/]{1,256}", value
+    ):
+        raise ValueError(
+            "must be an EventBridge event bus ARN "
+            "(arn:aws:events:<region>:<account>:event-bus/<name>)"
+        )
+    return value
+
+
+def _log_destination_arn(value: str) -> str:
+    if not re.fullmatch(r"arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:destination:[^:*]{1,512}", value):
+        raise ValueError(
+            "must be a CloudWatch Logs destination ARN "
+            "(arn:aws:logs:<region>:<account>:destination:<name>)"
+        )
+    return value
+
+
+RUNBOOK_FIELDS = ("account", "kind", "signal", "workload")
+
+
+def _runbook_url(value: str) -> str:
+    if not re.fullmatch(r"https://\S+", value):
+        raise ValueError("must be an https:// URL")
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"is not a valid URL template ({exc})") from None
+    unknown = sorted(fields - set(RUNBOOK_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"uses unknown placeholder(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join('{' + f + '}' for f in RUNBOOK_FIELDS)}"
+        )
+    return value
+
+
+class Tracing(Model):
+    """X-Ray sampling for the workloads the registry marks ``traced``."""
+
+    sampling_rate: Annotated[float, Field(ge=0, le=1)] = 0.05
+    reservoir_size: Annotated[int, Field(ge=0)] = 1
+
+
+class AlertRouting(Model):
+    """Where member accounts send what the central accounts collect. Until the central-audit
+    and central-analytics stacks export these, they are configured here."""
+
+    central_event_bus_arn: Annotated[str, AfterValidator(_event_bus_arn)] | None = None
+    central_log_destination_arn: Annotated[str, AfterValidator(_log_destination_arn)] | None = None
+    # Alarm descriptions link here; {account}, {kind}, {signal} and {workload} are filled in.
+    runbook_url: Annotated[str, AfterValidator(_runbook_url)] | None = None
 
 
 class OpenSearchSizing(Model):
@@ -59,14 +120,14 @@ class QuickSightSettings(Model):
 
 class ModelApprovalRules(Model):
     enabled: bool = False
-    registry_account_id: Optional[AccountId] = None
-    snapshot_file: Optional[str] = None
+    registry_account_id: AccountId | None = None
+    snapshot_file: str | None = None
     data_capture_min_percent: Annotated[int, Field(ge=0, le=100)] = 10
     required_metadata: list[str] = Field(default_factory=list)
     promotion_order: list[Environment] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _registry_when_enabled(self) -> "ModelApprovalRules":
+    def _registry_when_enabled(self) -> ModelApprovalRules:
         if self.enabled and self.registry_account_id is None:
             raise ValueError("registryAccountId is required when enabled is true")
         return self
@@ -76,7 +137,7 @@ class PolicyPackRef(Model):
     """A policy pack the gate runs for this stack, with the per-environment config file."""
 
     path: str
-    config: Optional[str] = None
+    config: str | None = None
 
 
 class StackSettings(Model):
@@ -89,6 +150,8 @@ class StackSettings(Model):
     log_retention_days: Annotated[int, AfterValidator(_retention_days)] = 365
     alarm_defaults: AlarmDefaults = Field(default_factory=AlarmDefaults)
     notifications: Notifications = Field(default_factory=Notifications)
+    alert_routing: AlertRouting = Field(default_factory=AlertRouting)
+    tracing: Tracing = Field(default_factory=Tracing)
     open_search: OpenSearchSizing = Field(default_factory=OpenSearchSizing)
     quick_sight: QuickSightSettings = Field(default_factory=QuickSightSettings)
     model_approval: ModelApprovalRules = Field(default_factory=ModelApprovalRules)

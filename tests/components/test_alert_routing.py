@@ -1,0 +1,66 @@
+"""Alarm state changes forwarded from each member account to the central event bus."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import statements
+
+BUS = "arn:aws:events:eu-west-1:100000000002:event-bus/obsgov-prod-alerts"
+
+
+@pytest.mark.parametrize(
+    "account, name", [("400000000001", "ml-serving-prod"), ("400000000003", "analytics-prod")]
+)
+def test_rule_matches_this_accounts_platform_alarms_and_targets_the_bus(prod, account, name):
+    rules = [r for r in prod.of_type("aws:cloudwatch/eventRule:EventRule") if r.account == account]
+    assert len(rules) == 1
+    rule = rules[0].inputs
+    assert rule["name"] == "obsgov-prod-alarm-forwarding"
+    assert json.loads(rule["eventPattern"]) == {
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "detail": {"alarmName": [{"prefix": f"prod-{name}-"}]},
+    }
+    # every alarm and composite of the account matches the prefix
+    for alarm in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        if alarm.account == account:
+            assert alarm.inputs["name"].startswith(f"prod-{name}-")
+    target = next(
+        t for t in prod.of_type("aws:cloudwatch/eventTarget:EventTarget") if t.account == account
+    )
+    assert target.inputs == {
+        "rule": "obsgov-prod-alarm-forwarding",
+        "targetId": "central-event-bus",
+        "arn": BUS,
+        "roleArn": f"arn:aws:iam::{account}:role/obsgov-prod-alarm-forwarding",
+    }
+    assert rules[0].urn in target.dependencies
+
+
+def test_role_may_only_put_events_to_the_central_bus(prod):
+    role = next(r for r in prod.of_type("aws:iam/role:Role") if r.account == "400000000002")
+    assert role.inputs["name"] == "obsgov-prod-alarm-forwarding"
+    assert statements(role.inputs["assumeRolePolicy"]) == {
+        "EventBridgeForwardsAlarms": {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": "400000000002",
+                    "aws:SourceArn": "arn:aws:events:eu-west-1:400000000002:rule/obsgov-prod-alarm-forwarding",
+                }
+            },
+        }
+    }
+    # the only permission: an exclusive inline policy
+    [inline] = role.inputs["inlinePolicies"]
+    assert inline["name"] == "put-events-to-central-bus"
+    assert statements(inline["policy"]) == {
+        "PutEventsToCentralBus": {"Effect": "Allow", "Action": "events:PutEvents", "Resource": BUS}
+    }
+    assert "managedPolicyArns" not in role.inputs
+    assert prod.of_type("aws:iam/rolePolicy:RolePolicy") == []

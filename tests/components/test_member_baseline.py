@@ -1,0 +1,242 @@
+"""The member-account baseline as the program builds it from the shipped registry: key and
+topic policies statement by statement, alert routing to topics, composite alarms, and the
+signal classes every workload is covered by."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import ALARM, COMPOSITE, by_name, statements
+
+# Signal class by (namespace, metric), independent of the component's own labels: the
+# classification an on-call would make from what an alarm reads.
+SIGNAL_OF_METRIC = {
+    ("AWS/SageMaker", "ModelLatency"): "latency",
+    ("AWS/SageMaker", "OverheadLatency"): "latency",
+    ("AWS/SageMaker", "Invocation5XXErrors"): "errors",
+    ("AWS/SageMaker", "Invocation4XXErrors"): "errors",
+    ("AWS/SageMaker", "Invocations"): "traffic",
+    ("/aws/sagemaker/Endpoints", "CPUUtilization"): "saturation",
+    ("/aws/sagemaker/Endpoints", "MemoryUtilization"): "saturation",
+    ("/aws/sagemaker/Endpoints", "DiskUtilization"): "saturation",
+    ("Obsgov/DataQuality", "DriftedFeatureShare"): "quality",
+    ("Obsgov/DataQuality", "SchemaViolations"): "quality",
+    ("Obsgov/ModelQuality", "AUC"): "quality",
+    ("Glue", "glue.driver.aggregate.elapsedTime"): "latency",
+    ("Glue", "glue.driver.aggregate.numFailedTasks"): "errors",
+    ("AWS/States", "ExecutionTime"): "latency",
+    ("AWS/States", "ExecutionsFailed"): "errors",
+    ("AWS/Lambda", "Duration"): "latency",
+    ("AWS/Lambda", "Errors"): "errors",
+    ("Obsgov/Pipelines", "RecordsProcessed"): "traffic",
+    ("Obsgov/Pipelines", "RunSucceeded"): "freshness",
+    ("Obsgov/Business", "ApprovedLoans"): "quality",
+    ("Obsgov/Business", "CheckoutConversionRate"): "quality",
+}
+
+
+def expected_classes(workload) -> set[str]:
+    if workload.kind == "ml-endpoint":
+        quality = {"quality"} if workload.drift_monitoring or workload.model_quality else set()
+        return {"latency", "errors", "traffic", "saturation"} | quality
+    if workload.kind == "etl-pipeline":
+        quality = {"quality"} if workload.data_quality_monitoring else set()
+        return {"latency", "errors", "traffic", "freshness"} | quality
+    return {"quality"}
+
+
+def classes_of(props) -> set[str]:
+    """Classes of what an alarm reads (the numerator of a rate decides it)."""
+    sources = (
+        [props]
+        if "metricName" in props
+        else [
+            q["metric"]
+            for q in props["metricQueries"]
+            if "metric" in q and q["id"] not in ("calls", "t0", "t1")
+        ]
+    )
+    found = {SIGNAL_OF_METRIC.get((s["namespace"], s["metricName"])) for s in sources}
+    if any(s["namespace"] == "Obsgov/LogEvents" for s in sources):
+        found.add("errors")  # critical events counted from the workload's logs
+    return found - {None}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_workload_has_an_alarm_of_each_signal_class_of_its_kind(
+    example_graph, example_env, stack
+):
+    graph, env = example_graph(stack, True), example_env(stack)
+    by_workload: dict[str, set[str]] = {}
+    for resource in graph.of_type(ALARM):
+        workload = resource.inputs["tags"]["workload"]
+        by_workload.setdefault(workload, set()).update(classes_of(resource.inputs))
+    workloads = [w for w in env.registry.workloads if w.environment == stack]
+    assert {w.name for w in workloads} == set(by_workload)
+    for workload in workloads:
+        missing = expected_classes(workload) - by_workload[workload.name]
+        assert not missing, f"{workload.name} has no {sorted(missing)} alarm"
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_alarm_names_actions_tags_and_descriptions(example_graph, example_env, stack):
+    graph, env = example_graph(stack, True), example_env(stack)
+    accounts = {a.id: a.name for a in env.member_accounts}
+    workloads = {w.name for w in env.registry.workloads if w.environment == stack}
+    for resource in graph.of_type(ALARM):
+        props = resource.inputs
+        account = accounts[resource.account]
+        workload = props["tags"]["workload"]
+        assert workload in workloads
+        assert re.fullmatch(rf"{stack}-{account}-{workload}-[a-z0-9-]+", props["name"])
+        topic = f"arn:aws:sns:eu-west-1:{resource.account}:obsgov-{stack}-alarms"
+        assert props["alarmActions"] == [topic] and props["okActions"] == [topic]
+        assert props["actionsEnabled"] is True
+        severity = props["tags"]["severity"]
+        assert severity in ("critical", "high", "medium", "low")
+        assert props["tags"]["signal-class"] in (
+            "latency",
+            "errors",
+            "traffic",
+            "saturation",
+            "freshness",
+            "quality",
+        )
+        signal = props["name"].removeprefix(f"{stack}-{account}-{workload}-")
+        kind = next(w.kind for w in env.registry.workloads if w.name == workload)
+        assert props["alarmDescription"].startswith(f"[{severity.upper()}] ")
+        assert props["alarmDescription"].endswith(
+            f" Runbook: https://runbooks.example.com/obsgov/{kind}/{signal}"
+        )
+        assert " Look at: " in props["alarmDescription"]
+        assert len(props["alarmDescription"]) <= 1024
+
+
+def test_one_composite_per_workload_over_exactly_its_alarms_pages(prod, example_env):
+    env = example_env("prod")
+    composites = by_name(prod, COMPOSITE, "alarmName")
+    alarms = by_name(prod, ALARM)
+    workloads = [w for w in env.registry.workloads if w.environment == "prod"]
+    assert len(composites) == len(workloads)
+    for workload in workloads:
+        own = sorted(
+            (r for r in alarms.values() if r.inputs["tags"]["workload"] == workload.name),
+            key=lambda r: r.urn,
+        )
+        composite = next(
+            c for name, c in composites.items() if name.endswith(f"-{workload.name}-unhealthy")
+        )
+        props = composite.inputs
+        rule_names = re.findall(r'ALARM\("([^"]+)"\)', props["alarmRule"])
+        assert props["alarmRule"] == " OR ".join(f'ALARM("{n}")' for n in rule_names)
+        assert sorted(rule_names) == sorted(r.inputs["name"] for r in own)
+        # the composite is created after the alarms its rule names
+        assert {r.urn for r in own} <= set(composite.dependencies)
+        paging = f"arn:aws:sns:eu-west-1:{composite.account}:obsgov-prod-paging"
+        assert props["alarmActions"] == [paging] and props["okActions"] == [paging]
+        assert props["actionsEnabled"] is True
+        assert props["tags"]["severity"] == workload.severity
+        assert props["alarmDescription"].startswith(
+            f"[{workload.severity.upper()}] {workload.name} unhealthy: {len(own)} alarm(s)"
+        )
+    fraud = composites["prod-ml-serving-prod-fraud-scoring-prod-unhealthy"].inputs
+    assert fraud["tags"]["severity"] == "critical"  # the registry's severity for it
+
+
+def test_key_policy_lets_alarms_and_this_accounts_log_groups_use_the_key(prod):
+    key = next(k for k in prod.of_type("aws:kms/key:Key") if k.account == "400000000002")
+    assert key.inputs["enableKeyRotation"] is True
+    assert statements(key.inputs["policy"]) == {
+        "AccountAdministers": {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::400000000002:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        "CloudWatchAlarmsEncrypt": {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": "400000000002"}},
+        },
+        "CloudWatchLogsEncrypt": {
+            "Effect": "Allow",
+            "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:400000000002:log-group:*"
+                }
+            },
+        },
+    }
+
+
+def test_alarm_and_paging_topics_are_encrypted_and_only_cloudwatch_publishes(example_graph):
+    graph = example_graph("prod", False)
+    for account in ("400000000001", "400000000002", "400000000003"):
+        key = next(k for k in graph.of_type("aws:kms/key:Key") if k.account == account)
+        topics = {
+            t.inputs["name"]: t
+            for t in graph.of_type("aws:sns/topic:Topic")
+            if t.account == account
+        }
+        assert set(topics) == {"obsgov-prod-alarms", "obsgov-prod-paging"}
+        for name, topic in topics.items():
+            assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+            assert topic.outputs["arn"] == f"arn:aws:sns:eu-west-1:{account}:{name}"
+            assert statements(topic.inputs["policy"]) == {
+                "CloudWatchAlarmsPublish": {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": "sns:Publish",
+                    "Resource": f"arn:aws:sns:eu-west-1:{account}:{name}",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                }
+            }
+
+
+def test_email_notifies_the_alarm_topic_and_https_pages(example_graph):
+    graph = example_graph("prod", False)
+    subscriptions = [
+        s
+        for s in graph.of_type("aws:sns/topicSubscription:TopicSubscription")
+        if s.account == "400000000001"
+    ]
+    assert sorted(
+        (s.inputs["protocol"], s.inputs["endpoint"], s.inputs["topic"]) for s in subscriptions
+    ) == [
+        ("email", "ml-oncall@example.com", "arn:aws:sns:eu-west-1:400000000001:obsgov-prod-alarms"),
+        (
+            "https",
+            "https://events.pagerduty.example.com/integration/obsgov-prod/enqueue",
+            "arn:aws:sns:eu-west-1:400000000001:obsgov-prod-paging",
+        ),
+    ]
+
+
+def test_without_central_routing_or_runbook_nothing_is_forwarded(inline_env):
+    env = inline_env("dev")
+    del env.stack_doc["config"]["obsgov:alertRouting"]
+    graph = env.synthesize()
+    for absent in (
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:iam/role:Role",
+        "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+    ):
+        assert graph.of_type(absent) == [], absent
+    descriptions = [a.inputs["alarmDescription"] for a in graph.of_type(ALARM)]
+    assert descriptions and not any("Runbook:" in d for d in descriptions)
+    # the rest of the baseline stays
+    assert graph.of_type("aws:cloudwatch/logGroup:LogGroup")

@@ -1,0 +1,378 @@
+"""The alarms of each workload kind, as synthesized from the shipped registry: namespaces,
+metric names, units, dimensions, statistics, periods, thresholds derived from the SLOs and
+anomaly-band structure (AWS facts: SageMaker and CloudWatch alarm documentation)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.workload_alarms import ALARM_BUILDERS
+from obsgov.config.models.registry import WORKLOAD_MODELS
+
+from .conftest import ALARM, alarm, by_name
+
+SM_DIMS = {"EndpointName": "fraud-scoring-prod", "VariantName": "AllTraffic"}
+FRAUD = "prod-ml-serving-prod-fraud-scoring-prod"
+CHURN = "prod-ml-serving-prod-churn-propensity-prod"
+DATA = "prod-data-platform-prod"
+KPI = "prod-analytics-prod"
+
+
+def test_one_builder_per_workload_kind():
+    assert set(ALARM_BUILDERS) == set(WORKLOAD_MODELS)
+
+
+def test_static_latency_alarm_is_p99_model_latency_in_microseconds(prod):
+    latency = alarm(prod, f"{FRAUD}-latency-p99")
+    assert {
+        k: latency[k]
+        for k in (
+            "namespace",
+            "metricName",
+            "extendedStatistic",
+            "unit",
+            "dimensions",
+            "period",
+            "threshold",
+            "comparisonOperator",
+        )
+    } == {
+        "namespace": "AWS/SageMaker",
+        "metricName": "ModelLatency",
+        "extendedStatistic": "p99",
+        "unit": "Microseconds",
+        "dimensions": SM_DIMS,
+        "period": 60,
+        "threshold": 120_000,  # the SLO's 120 ms
+        "comparisonOperator": "GreaterThanThreshold",
+    }
+    assert "statistic" not in latency
+    # the prod stack's alarm defaults
+    assert (latency["evaluationPeriods"], latency["datapointsToAlarm"]) == (5, 3)
+    assert latency["treatMissingData"] == "breaching"
+
+
+def test_overhead_latency_uses_the_slo_or_its_default(prod):
+    overhead = alarm(prod, f"{FRAUD}-overhead-latency")
+    assert (
+        overhead["metricName"],
+        overhead["unit"],
+        overhead["extendedStatistic"],
+        overhead["threshold"],
+    ) == ("OverheadLatency", "Microseconds", "p99", 50_000)
+
+
+@pytest.mark.parametrize(
+    "signal, metric, slo",
+    [("errors-5xx", "Invocation5XXErrors", 1), ("errors-4xx", "Invocation4XXErrors", 5)],
+)
+def test_error_rates_are_metric_math_over_invocations(prod, signal, metric, slo):
+    rate = alarm(prod, f"{FRAUD}-{signal}")
+    queries = {q["id"]: q for q in rate["metricQueries"]}
+    assert set(queries) == {"errors", "calls", "e1"}
+    for qid, name in (("errors", metric), ("calls", "Invocations")):
+        assert queries[qid]["returnData"] is False
+        assert queries[qid]["metric"] == {
+            "namespace": "AWS/SageMaker",
+            "metricName": name,
+            "dimensions": SM_DIMS,
+            "period": 60,
+            "stat": "Sum",
+        }
+    assert queries["e1"]["expression"] == "IF(calls > 0, 100 * errors / calls, 0)"
+    assert queries["e1"]["returnData"] is True
+    assert rate["threshold"] == slo and rate["comparisonOperator"] == "GreaterThanThreshold"
+    assert "namespace" not in rate and "metricName" not in rate
+
+
+@pytest.mark.parametrize(
+    "signal, metric, stat, operator",
+    [
+        ("latency-anomaly", "ModelLatency", "Average", "GreaterThanUpperThreshold"),
+        ("invocations-anomaly", "Invocations", "Sum", "LessThanLowerThreshold"),
+    ],
+)
+def test_anomaly_bands_have_the_structure_cloudwatch_requires(prod, signal, metric, stat, operator):
+    band = alarm(prod, f"{FRAUD}-{signal}")
+    assert band["comparisonOperator"] == operator
+    assert band["thresholdMetricId"] == "ad1"
+    assert "threshold" not in band
+    m1, ad1 = band["metricQueries"]
+    assert m1["id"] == "m1" and m1["returnData"] is True
+    assert m1["metric"]["namespace"] == "AWS/SageMaker"
+    assert m1["metric"]["metricName"] == metric and m1["metric"]["stat"] == stat
+    assert m1["metric"]["dimensions"] == SM_DIMS and m1["metric"]["period"] == 60
+    assert ad1["id"] == "ad1" and ad1["expression"] == "ANOMALY_DETECTION_BAND(m1, 2)"
+
+
+def test_zero_invocations_alarm_breaches_on_missing_data(prod, dev):
+    fraud = alarm(prod, f"{FRAUD}-invocations-zero")
+    assert (
+        fraud["metricName"],
+        fraud["statistic"],
+        fraud["comparisonOperator"],
+        fraud["treatMissingData"],
+    ) == ("Invocations", "Sum", "LessThanThreshold", "breaching")
+    assert fraud["threshold"] == 5  # minInvocationsPerMinute 5 over a 60 s period
+    # dev's periods are 300 s: 25 invocations per period; without the SLO, at least one
+    assert alarm(dev, "dev-ml-serving-dev-fraud-scoring-dev-invocations-zero")["threshold"] == 25
+    assert alarm(prod, f"{CHURN}-invocations-zero")["threshold"] == 1
+
+
+def test_saturation_alarms_read_the_instance_namespace(prod):
+    cpu = alarm(prod, f"{FRAUD}-cpu")
+    assert (cpu["namespace"], cpu["metricName"], cpu["unit"], cpu["statistic"]) == (
+        "/aws/sagemaker/Endpoints",
+        "CPUUtilization",
+        "Percent",
+        "Average",
+    )
+    # CPUUtilization sums the cores: 70% per vCPU on 4 vCPUs
+    assert cpu["threshold"] == 280
+    # churn-propensity sets no limits: the defaults, CPU times its 2 default vCPUs
+    assert alarm(prod, f"{CHURN}-cpu")["threshold"] == 160
+    assert alarm(prod, f"{CHURN}-memory")["threshold"] == 85
+    assert alarm(prod, f"{CHURN}-disk")["threshold"] == 80
+    assert alarm(prod, f"{CHURN}-disk")["metricName"] == "DiskUtilization"
+    assert alarm(prod, f"{CHURN}-memory")["dimensions"] == {
+        "EndpointName": "churn-propensity-prod",
+        "VariantName": "AllTraffic",
+    }
+
+
+def test_drift_and_model_quality_alarms_follow_the_metric_contract(prod, dev):
+    drift = alarm(prod, f"{FRAUD}-drift")
+    assert {
+        k: drift[k]
+        for k in (
+            "namespace",
+            "metricName",
+            "dimensions",
+            "statistic",
+            "unit",
+            "period",
+            "threshold",
+            "treatMissingData",
+            "evaluationPeriods",
+        )
+    } == {
+        "namespace": "Obsgov/DataQuality",
+        "metricName": "DriftedFeatureShare",
+        "dimensions": {"Endpoint": "fraud-scoring-prod"},
+        "statistic": "Maximum",
+        "unit": "Percent",
+        "period": 3600,
+        "threshold": 20,
+        "treatMissingData": "ignore",
+        "evaluationPeriods": 1,
+    }
+    quality = alarm(prod, f"{FRAUD}-model-quality")
+    assert {
+        k: quality[k]
+        for k in (
+            "namespace",
+            "metricName",
+            "dimensions",
+            "threshold",
+            "comparisonOperator",
+            "unit",
+        )
+    } == {
+        "namespace": "Obsgov/ModelQuality",
+        "metricName": "AUC",
+        "dimensions": {"Endpoint": "fraud-scoring-prod", "ModelVersion": "12"},
+        "threshold": 0.85,
+        "comparisonOperator": "LessThanThreshold",
+        "unit": "None",
+    }
+    names = set(by_name(dev, ALARM))
+    # churn-propensity-dev has driftMonitoring: false and no modelQuality
+    assert "dev-ml-serving-dev-churn-propensity-dev-drift" not in names
+    assert "dev-ml-serving-dev-churn-propensity-dev-model-quality" not in names
+    assert "dev-ml-serving-dev-fraud-scoring-dev-drift" in names
+
+
+def test_regression_quality_metrics_alarm_when_they_rise(inline_env):
+    env = inline_env("dev")
+    fraud = next(w for w in env.registry["workloads"] if w["name"] == "fraud-scoring-dev")
+    fraud["modelQuality"] = {"metric": "RMSE", "threshold": 3.5}
+    quality = alarm(env.synthesize(), "dev-ml-serving-dev-fraud-scoring-dev-model-quality")
+    assert (quality["metricName"], quality["comparisonOperator"], quality["threshold"]) == (
+        "RMSE",
+        "GreaterThanThreshold",
+        3.5,
+    )
+
+
+@pytest.mark.parametrize(
+    "workload, namespace, dims, duration, unit, failed, total",
+    [
+        (
+            "transactions-daily-prod",
+            "Glue",
+            {"JobName": "transactions-daily-prod", "JobRunId": "ALL", "Type": "count"},
+            "glue.driver.aggregate.elapsedTime",
+            None,
+            "glue.driver.aggregate.numFailedTasks",
+            ["glue.driver.aggregate.numCompletedTasks", "glue.driver.aggregate.numFailedTasks"],
+        ),
+        (
+            "feature-refresh-prod",
+            "AWS/States",
+            {
+                "StateMachineArn": "arn:aws:states:eu-west-1:400000000002:stateMachine:feature-refresh-prod"
+            },
+            "ExecutionTime",
+            "Milliseconds",
+            "ExecutionsFailed",
+            ["ExecutionsStarted"],
+        ),
+        (
+            "events-enricher-prod",
+            "AWS/Lambda",
+            {"FunctionName": "events-enricher-prod"},
+            "Duration",
+            "Milliseconds",
+            "Errors",
+            ["Invocations"],
+        ),
+    ],
+)
+def test_pipeline_engine_metrics(prod, workload, namespace, dims, duration, unit, failed, total):
+    prefix = f"{DATA}-{workload}"
+    slo_minutes = {
+        "transactions-daily-prod": 90,
+        "feature-refresh-prod": 45,
+        "events-enricher-prod": 5,
+    }[workload]
+    timing = alarm(prod, f"{prefix}-duration")
+    assert (
+        timing["namespace"],
+        timing["metricName"],
+        timing["dimensions"],
+        timing["statistic"],
+        timing.get("unit"),
+    ) == (namespace, duration, dims, "Maximum", unit)
+    assert timing["threshold"] == slo_minutes * 60_000
+    # one bad run is enough: batch runs report once
+    assert (timing["evaluationPeriods"], timing["datapointsToAlarm"]) == (1, 1)
+    failures = alarm(prod, f"{prefix}-failures")
+    assert (failures["metricName"], failures["statistic"], failures["threshold"]) == (
+        failed,
+        "Sum",
+        {"feature-refresh-prod": 1}.get(workload, 0),
+    )
+    rate = alarm(prod, f"{prefix}-error-rate")
+    queries = {q["id"]: q for q in rate["metricQueries"]}
+    assert queries["failed"]["metric"]["metricName"] == failed
+    assert [queries[f"t{i}"]["metric"]["metricName"] for i in range(len(total))] == total
+    assert all(q["metric"]["dimensions"] == dims for q in queries.values() if "metric" in q)
+    denominator = " + ".join(f"t{i}" for i in range(len(total)))
+    assert queries["e1"]["expression"] == (
+        f"IF(({denominator}) > 0, 100 * failed / ({denominator}), 0)"
+    )
+    assert rate["threshold"] == {"events-enricher-prod": 2}.get(workload, 5)
+
+
+@pytest.mark.parametrize(
+    "workload, interval_minutes",
+    [("transactions-daily-prod", 1440), ("feature-refresh-prod", 60), ("events-enricher-prod", 15)],
+)
+def test_pipeline_freshness_and_throughput_use_the_contract_and_the_schedule(
+    prod, workload, interval_minutes
+):
+    prefix = f"{DATA}-{workload}"
+    fresh = alarm(prod, f"{prefix}-freshness")
+    assert {
+        k: fresh[k]
+        for k in (
+            "namespace",
+            "metricName",
+            "dimensions",
+            "statistic",
+            "unit",
+            "period",
+            "threshold",
+            "comparisonOperator",
+            "treatMissingData",
+            "evaluationPeriods",
+        )
+    } == {
+        "namespace": "Obsgov/Pipelines",
+        "metricName": "RunSucceeded",
+        "dimensions": {"Pipeline": workload},
+        "statistic": "Sum",
+        "unit": "Count",
+        "period": interval_minutes * 60,
+        "threshold": 1,
+        "comparisonOperator": "LessThanThreshold",
+        "treatMissingData": "breaching",
+        "evaluationPeriods": 1,
+    }
+    band = alarm(prod, f"{prefix}-throughput-anomaly")
+    m1, ad1 = band["metricQueries"]
+    assert m1["metric"] == {
+        "namespace": "Obsgov/Pipelines",
+        "metricName": "RecordsProcessed",
+        "dimensions": {"Pipeline": workload},
+        "stat": "Sum",
+        "unit": "Count",
+        "period": interval_minutes * 60,
+    }
+    assert ad1["expression"] == "ANOMALY_DETECTION_BAND(m1, 2)"
+    assert band["comparisonOperator"] == "LessThanLowerThreshold"
+
+
+def test_pipeline_data_quality_alarm_only_when_monitored(prod):
+    names = set(by_name(prod, ALARM))
+    quality = alarm(prod, f"{DATA}-transactions-daily-prod-data-quality")
+    assert (
+        quality["namespace"],
+        quality["metricName"],
+        quality["dimensions"],
+        quality["threshold"],
+    ) == ("Obsgov/DataQuality", "SchemaViolations", {"Pipeline": "transactions-daily-prod"}, 0)
+    assert f"{DATA}-feature-refresh-prod-data-quality" not in names
+
+
+def test_kpi_bands_and_static_bounds(prod):
+    loans = alarm(prod, f"{KPI}-approved-loans-prod-anomaly")
+    assert loans["comparisonOperator"] == "LessThanLowerThreshold"  # alertOn: drop
+    assert loans["metricQueries"][0]["metric"] == {
+        "namespace": "Obsgov/Business",
+        "metricName": "ApprovedLoans",
+        "dimensions": {"Product": "personal-loan"},
+        "stat": "Sum",
+        "period": 60,
+    }
+    assert "fraud-scoring-prod" in loans["alarmDescription"]  # drivenBy
+    below = alarm(prod, f"{KPI}-approved-loans-prod-below-bound")
+    assert (below["threshold"], below["comparisonOperator"], below["statistic"]) == (
+        10,
+        "LessThanThreshold",
+        "Sum",
+    )
+    conversion = f"{KPI}-checkout-conversion-prod"
+    assert alarm(prod, f"{conversion}-anomaly")["comparisonOperator"] == (
+        "LessThanLowerOrGreaterThanUpperThreshold"
+    )
+    assert alarm(prod, f"{conversion}-above-bound")["threshold"] == 25
+    assert alarm(prod, f"{conversion}-below-bound")["threshold"] == 0.5
+    assert f"{KPI}-approved-loans-prod-above-bound" not in by_name(prod, ALARM)
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_period_and_window_is_one_cloudwatch_accepts(example_graph, stack):
+    for resource in example_graph(stack, True).of_type(ALARM):
+        props = resource.inputs
+        periods = (
+            [props["period"]]
+            if "period" in props
+            else [q["metric"]["period"] for q in props["metricQueries"] if "metric" in q]
+        )
+        assert periods, resource.name
+        for period in periods:
+            assert period in (10, 20, 30) or period % 60 == 0, (resource.name, period)
+        limit = 604_800 if max(periods) >= 3600 else 86_400
+        assert max(periods) * props["evaluationPeriods"] <= limit, resource.name
+        assert props["datapointsToAlarm"] <= props["evaluationPeriods"], resource.name
