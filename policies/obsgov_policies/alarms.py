@@ -1,34 +1,47 @@
 """What an alarm watches: its metrics, their dimensions, and the class of signal they carry.
 
 Shared by the observability and model-governance stack policies, which match alarms to the
-workloads they cover through the alarms' dimensions.
+workloads they cover through the alarms' dimensions (:data:`WORKLOADS` says how each kind of
+workload is named and which alarm classes it needs).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-from .props import as_dict, as_list, as_str, get, known_items
+from .aws_types import GLUE_JOB, LAMBDA_FUNCTION, METRIC_ALARM, SAGEMAKER_ENDPOINT, STATE_MACHINE
+from .props import as_dict, as_str, get, is_list, known_items, known_str
 
-ALARM_TYPES = ("aws:cloudwatch/metricAlarm:MetricAlarm",)
+ALARM_TYPES = (METRIC_ALARM,)
 
 # metric name -> alarm class, per namespace
 ALARM_CLASSES: dict[str, dict[str, str]] = {
     "AWS/SageMaker": {
-        "ModelLatency": "latency", "OverheadLatency": "latency",
-        "Invocation5XXErrors": "errors", "Invocation4XXErrors": "errors", "ModelError": "errors",
-        "Invocations": "throughput", "InvocationsPerInstance": "throughput",
+        "ModelLatency": "latency",
+        "OverheadLatency": "latency",
+        "Invocation5XXErrors": "errors",
+        "Invocation4XXErrors": "errors",
+        "ModelError": "errors",
+        "Invocations": "throughput",
+        "InvocationsPerInstance": "throughput",
     },
     "AWS/Lambda": {
-        "Duration": "latency", "Errors": "errors", "Throttles": "errors",
-        "Invocations": "throughput", "ConcurrentExecutions": "throughput",
+        "Duration": "latency",
+        "Errors": "errors",
+        "Throttles": "errors",
+        "Invocations": "throughput",
+        "ConcurrentExecutions": "throughput",
     },
     "AWS/States": {
-        "ExecutionTime": "duration", "ExecutionsFailed": "errors", "ExecutionsTimedOut": "errors",
-        "ExecutionsAborted": "errors", "ExecutionsStarted": "throughput",
+        "ExecutionTime": "duration",
+        "ExecutionsFailed": "errors",
+        "ExecutionsTimedOut": "errors",
+        "ExecutionsAborted": "errors",
+        "ExecutionsStarted": "throughput",
         "ExecutionsSucceeded": "throughput",
     },
     "Glue": {
@@ -38,12 +51,28 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
     },
 }
 
-# resource type -> (alarm dimension naming it, property holding that value)
-WORKLOAD_DIMENSIONS: dict[str, tuple[str, str]] = {
-    "aws:sagemaker/endpoint:Endpoint": ("EndpointName", "name"),
-    "aws:lambda/function:Function": ("FunctionName", "name"),
-    "aws:sfn/stateMachine:StateMachine": ("StateMachineArn", "arn"),
-    "aws:glue/job:Job": ("JobName", "name"),
+
+@dataclass(frozen=True)
+class Workload:
+    """A kind of workload the platform alarms: how alarms name it and what it needs."""
+
+    label: str  # for messages
+    dimension: str  # the alarm dimension whose value names the workload
+    name_prop: str  # the workload's property holding that value
+    required: tuple[str, ...]  # alarm classes required by default
+
+
+WORKLOADS: dict[str, Workload] = {
+    SAGEMAKER_ENDPOINT: Workload(
+        "SageMaker endpoint", "EndpointName", "name", ("latency", "errors", "throughput")
+    ),
+    LAMBDA_FUNCTION: Workload(
+        "Lambda function", "FunctionName", "name", ("latency", "errors", "throughput")
+    ),
+    STATE_MACHINE: Workload(
+        "Step Functions state machine", "StateMachineArn", "arn", ("duration", "errors")
+    ),
+    GLUE_JOB: Workload("Glue job", "JobName", "name", ("duration", "errors")),
 }
 
 
@@ -55,16 +84,22 @@ class WatchedMetric:
 
     @property
     def alarm_class(self) -> str:
-        return ALARM_CLASSES.get(self.namespace, {}).get(self.metric_name, "")
+        return alarm_class(self.namespace, self.metric_name)
 
 
-def _metric(source: Any) -> Optional[WatchedMetric]:
+def alarm_class(namespace: str, metric_name: str) -> str:
+    """The class of signal a metric carries ("" when obsgov does not classify it)."""
+    return ALARM_CLASSES.get(namespace, {}).get(metric_name, "")
+
+
+def _metric(source: Any) -> WatchedMetric | None:
     try:
         name = get(source, "metricName")
         if not isinstance(name, str):
             return None
-        return WatchedMetric(as_str(get(source, "namespace")), name,
-                             known_items(get(source, "dimensions")))
+        return WatchedMetric(
+            as_str(get(source, "namespace")), name, known_items(get(source, "dimensions"))
+        )
     except UnknownValueError:
         return None
 
@@ -73,10 +108,11 @@ def watched_metrics(props: Mapping[str, Any]) -> Iterator[WatchedMetric]:
     """Metrics an alarm reads, top-level or inside metric queries (unknowns skipped)."""
     candidates = [props]
     try:
-        queries = as_list(get(props, "metricQueries"))
+        queries = get(props, "metricQueries")
     except UnknownValueError:
-        queries = []
-    for i in range(len(queries)):
+        queries = None
+    # by index, not by copying the list: one unknown query must not hide the others
+    for i in range(len(queries) if is_list(queries) else 0):
         try:
             candidates.append(as_dict(get(queries, i, "metric")))
         except UnknownValueError:
@@ -87,5 +123,18 @@ def watched_metrics(props: Mapping[str, Any]) -> Iterator[WatchedMetric]:
             yield metric
 
 
-def dimension_value(dimensions: Mapping[str, Any], key: str) -> Any:
-    return dimensions.get(key)
+def alarm_classes_for(resource: Any, alarms: Iterable[Any], dimension: str, prop: str) -> set[str]:
+    """Alarm classes that cover ``resource``: an alarm covers it when one of its metrics has
+    ``dimension`` equal to the resource's ``prop``, or has ``dimension`` and depends on the
+    resource (whose name is then unknown until deployment)."""
+    name = known_str(resource.props, prop)
+    covered: set[str] = set()
+    for alarm in alarms:
+        depends = any(d.urn == resource.urn for d in alarm.dependencies)
+        for metric in watched_metrics(alarm.props):
+            if not metric.alarm_class:
+                continue
+            value = metric.dimensions.get(dimension)
+            if (name is not None and value == name) or (dimension in metric.dimensions and depends):
+                covered.add(metric.alarm_class)
+    return covered

@@ -10,8 +10,8 @@ unknown value as an answer, because a value that will be known later is, in any 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -23,8 +23,11 @@ def get(value: Any, *path: Any, default: Any = None) -> Any:
     current = value
     for key in path:
         if isinstance(key, int):
-            if isinstance(current, Sequence) and not isinstance(current, (str, bytes)) \
-                    and -len(current) <= key < len(current):
+            if (
+                isinstance(current, Sequence)
+                and not isinstance(current, (str, bytes))
+                and -len(current) <= key < len(current)
+            ):
                 current = current[key]
             else:
                 return default
@@ -39,19 +42,22 @@ def get(value: Any, *path: Any, default: Any = None) -> Any:
 
 
 def is_set(props: Any, *path: Any) -> bool:
-    """True when the value exists and is not empty; unknown values count as set."""
+    """True when the value exists and is not empty (a blank string is empty); unknown values
+    count as set."""
     try:
         value = get(props, *path, default=_MISSING)
     except UnknownValueError:
         return True
-    if value is _MISSING or value is None:
+    if value is _MISSING:
         return False
-    if isinstance(value, (str, list, tuple, dict)) or isinstance(value, (Mapping, Sequence)):
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (Mapping, Sequence)):
         return len(value) > 0
     return True
 
 
-def known_str(value: Any, *path: Any) -> Optional[str]:
+def known_str(value: Any, *path: Any) -> str | None:
     """The non-empty string at ``path``; None when it is missing, not a string, or unknown
     until deployment (for matching resources, where an unknown name simply does not match)."""
     try:
@@ -73,7 +79,7 @@ def as_bool(value: Any) -> bool:
     return False
 
 
-def as_number(value: Any) -> Optional[float]:
+def as_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -86,10 +92,19 @@ def as_number(value: Any) -> Optional[float]:
     return None
 
 
+def number_text(value: float) -> str:
+    """A number for messages: whole numbers in full (``86400``, never ``:g``'s ``86400`` turning
+    into ``1e+06`` past six digits), others as Python writes them."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def is_list(value: Any) -> bool:
+    """A JSON array (or the SDK's proxy of one), not a string."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
 def as_list(value: Any) -> list[Any]:
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        return list(value)
-    return []
+    return list(value) if is_list(value) else []
 
 
 def as_dict(value: Any) -> Mapping[str, Any]:
@@ -114,7 +129,7 @@ def known_items(value: Any) -> dict[str, Any]:
     return out
 
 
-def json_document(value: Any) -> Optional[Mapping[str, Any]]:
+def json_document(value: Any) -> Mapping[str, Any] | None:
     """A policy document given as a JSON string or an object; None when it is neither."""
     if isinstance(value, Mapping):
         return value
@@ -127,8 +142,8 @@ def json_document(value: Any) -> Optional[Mapping[str, Any]]:
     return None
 
 
-def statements(document: Optional[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
-    raw = get(document, "Statement", default=[]) if document is not None else []
+def statements(document: Mapping[str, Any] | None) -> Iterator[Mapping[str, Any]]:
+    raw = get(document, "Statement")
     if isinstance(raw, Mapping):
         raw = [raw]
     for statement in as_list(raw):
@@ -136,16 +151,15 @@ def statements(document: Optional[Mapping[str, Any]]) -> Iterator[Mapping[str, A
             yield statement
 
 
+def is_everyone(principal: Any) -> bool:
+    """True when an IAM statement's Principal is anyone: ``*`` or ``{"AWS": "*"}``."""
+    if principal == "*":
+        return True
+    return "*" in str_list(as_dict(principal).get("AWS"))
+
+
 def str_list(value: Any) -> list[str]:
     """IAM fields that take a string or a list of strings."""
     if isinstance(value, str):
         return [value]
     return [v for v in as_list(value) if isinstance(v, str)]
-
-
-def resource_name(props: Mapping[str, Any], *keys: str) -> Optional[str]:
-    for key in keys or ("name",):
-        value = get(props, key)
-        if isinstance(value, str) and value:
-            return value
-    return None

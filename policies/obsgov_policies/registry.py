@@ -1,11 +1,20 @@
-"""The policy registry: every obsgov policy with the metadata packs and reports need."""
+"""The policy registry: every obsgov policy with the metadata packs and reports need.
+
+A policy's package is its pack: a policy module under ``obsgov_policies/tagging/`` belongs to
+the ``tagging`` pack, and so on. Each such package's ``__init__`` declares its pack's
+``DESCRIPTION``; the pack table is discovered from the packages (:func:`pack_table`), so a new
+policy is one module (and its test file) and a new pack is one package.
+"""
 
 from __future__ import annotations
 
 import functools
+import importlib
+import pkgutil
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -16,8 +25,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-PACKS = ("tagging", "observability", "security-baseline", "model-governance")
+LIBRARY = __name__.rpartition(".")[0]
 ID_PATTERN = re.compile(r"^obsgov-[a-z0-9]+-[a-z0-9]+-[a-z0-9]+(-[a-z0-9]+)*$")
+SEVERITIES = ("low", "medium", "high", "critical")
 
 FSBP = "AWS Foundational Security Best Practices"
 CIS = "CIS AWS Foundations Benchmark"
@@ -31,6 +41,46 @@ class Control:
 
     def __str__(self) -> str:
         return f"{self.framework} {self.control_id}"
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A policy pack as the library defines it: the package holding its policies."""
+
+    name: str  # the pack folder's name under policies/, e.g. security-baseline
+    package: str  # e.g. obsgov_policies.security_baseline
+    description: str
+    # run once before the pack serves (the package's optional ``warm_up``)
+    warm_up: Callable[[], None] | None = None
+
+
+def pack_name(package: str) -> str:
+    """The pack a policy package defines: its last name part, with hyphens (pack folders and
+    pack names use hyphens, Python packages cannot)."""
+    return package.rpartition(".")[2].replace("_", "-")
+
+
+def _discover_packs() -> dict[str, Pack]:
+    """Every pack, by name, discovered from the library's subpackages."""
+    library = importlib.import_module(LIBRARY)
+    packs = {}
+    for info in sorted(pkgutil.iter_modules(library.__path__), key=lambda i: i.name):
+        if not info.ispkg:
+            continue
+        package = importlib.import_module(f"{LIBRARY}.{info.name}")
+        description = getattr(package, "DESCRIPTION", None)
+        if not isinstance(description, str) or not description:
+            raise ValueError(
+                f"{package.__name__} holds policies, so its __init__ must declare "
+                "the pack's DESCRIPTION"
+            )
+        name = pack_name(package.__name__)
+        packs[name] = Pack(name, package.__name__, description, getattr(package, "warm_up", None))
+    return packs
+
+
+# Cached by wrapping rather than decorating: mutation testing leaves decorated functions alone.
+pack_table = functools.lru_cache(maxsize=1)(_discover_packs)
 
 
 @dataclass(frozen=True)
@@ -53,9 +103,13 @@ class PolicySpec:
         return {k: v["default"] for k, v in self.config_properties.items() if "default" in v}
 
     def build(self) -> ResourceValidationPolicy | StackValidationPolicy:
-        schema = (PolicyConfigSchema(properties=self.config_properties,
-                                     required=list(self.config_required) or None)
-                  if self.config_properties else None)
+        schema = (
+            PolicyConfigSchema(
+                properties=self.config_properties, required=list(self.config_required) or None
+            )
+            if self.config_properties
+            else None
+        )
         framework = None
         if self.controls:
             first = self.controls[0]
@@ -82,63 +136,83 @@ class PolicySpec:
 REGISTRY: dict[str, PolicySpec] = {}
 
 
+def _pack_of(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) != 3 or parts[0] != LIBRARY:
+        raise ValueError(
+            f"policy module {module} is not directly inside a pack package "
+            f"({LIBRARY}.<pack>.<policy>)"
+        )
+    return pack_name(parts[1])
+
+
 def policy(
+    fn: Callable[..., Any],
     *,
     id: str,
-    pack: str,
     description: str,
     severity: str,
     service: str,
     resource_types: Iterable[str] = (),
     controls: Iterable[Control] = (),
     remediation: str = "",
-    config: Optional[dict[str, dict[str, Any]]] = None,
+    config: dict[str, dict[str, Any]] | None = None,
     required_config: Iterable[str] = (),
     kind: str = "resource",
-    applies_to: Optional[Callable[[str], bool]] = None,
-) -> Callable[[Callable[..., Any]], PolicySpec]:
-    """Register a validation function as a policy.
+    applies_to: Callable[[str], bool] | None = None,
+) -> PolicySpec:
+    """Register ``fn`` as a policy of the pack its package defines, with its metadata.
 
     Resource policies are only called for ``resource_types`` (or types ``applies_to`` accepts);
-    the function receives the SDK's ``args`` and ``report_violation``.
+    ``fn`` receives the SDK's ``args`` and ``report_violation``. A policy module calls this
+    after defining ``fn`` rather than decorating it, so that mutation testing (which leaves
+    decorated functions alone) reaches the policy's logic.
     """
     types = tuple(resource_types)
+    if not ID_PATTERN.match(id) or not id.startswith(f"obsgov-{service}-"):
+        raise ValueError(f"policy id {id} must read obsgov-{service}-<resource>-<rule>")
+    if severity not in SEVERITIES:
+        raise ValueError(f"policy {id}: severity {severity} is not one of {', '.join(SEVERITIES)}")
+    if kind not in ("resource", "stack"):
+        raise ValueError(f"policy {id}: kind {kind} is not resource or stack")
+    if id in REGISTRY:
+        raise ValueError(f"duplicate policy id {id}")
+    validate = fn
+    if kind == "resource":
 
-    def wrap(fn: Callable[..., Any]) -> PolicySpec:
-        if id in REGISTRY:
-            raise ValueError(f"duplicate policy id {id}")
-        if kind == "resource":
-            @functools.wraps(fn)
-            def validate(args, report_violation):
-                matches = (args.resource_type in types) or (
-                    applies_to is not None and applies_to(args.resource_type))
-                if matches:
-                    return fn(args, report_violation)
-                return None
-        else:
-            validate = fn
-        spec = PolicySpec(
-            id=id, pack=pack, description=description, severity=severity, service=service,
-            kind=kind, validate=validate, module=fn.__module__, resource_types=types,
-            controls=tuple(controls), remediation=remediation,
-            config_properties=dict(config or {}), config_required=tuple(required_config),
-        )
-        REGISTRY[id] = spec
-        return spec
+        @functools.wraps(fn)
+        def validate(args, report_violation):
+            if args.resource_type in types or (
+                applies_to is not None and applies_to(args.resource_type)
+            ):
+                return fn(args, report_violation)
+            return None
 
-    return wrap
+    spec = PolicySpec(
+        id=id,
+        pack=_pack_of(fn.__module__),
+        description=description,
+        severity=severity,
+        service=service,
+        kind=kind,
+        validate=validate,
+        module=fn.__module__,
+        resource_types=types,
+        controls=tuple(controls),
+        remediation=remediation,
+        config_properties=dict(config or {}),
+        config_required=tuple(required_config),
+    )
+    REGISTRY[id] = spec
+    return spec
 
 
 def load_all() -> dict[str, PolicySpec]:
-    """Import every policy module so that the registry is complete."""
-    import importlib
-    import pkgutil
-
-    from . import model_governance, observability, security_baseline, tagging
-
-    for package in (tagging, observability, security_baseline, model_governance):
+    """Import every policy module of every pack so that the registry is complete."""
+    for pack in pack_table().values():
+        package = importlib.import_module(pack.package)
         for info in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+            importlib.import_module(f"{pack.package}.{info.name}")
     return REGISTRY
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
+from .aws_types import BUCKET
 from .props import known_str
-
-BUCKET = "aws:s3/bucket:Bucket"
 
 
 def bucket_names(bucket) -> set[str]:
-    names = (known_str(bucket.props, key) for key in ("bucket", "id", "name"))
+    names = (known_str(bucket.props, key) for key in ("bucket", "id"))
     return {n for n in names if n}
 
 

@@ -1,4 +1,4 @@
-"""Tag rules shared by the tagging policies, and the list of taggable resource types.
+"""The tags a resource will carry, checked against tag rules; and which types take tags.
 
 The taggable types are derived from the installed pulumi-aws SDK (every resource whose
 constructor takes ``tags``), never maintained by hand: a new pulumi-aws release brings its new
@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from .props import as_dict, as_list, as_str, get
+from .props import UNKNOWN_VALUE, as_dict, as_list, as_str, get, known_items
+from .tag_rules import expectation, value_accepted
 
 _TOKEN = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'(aws:[^']+)'")
 _TAGS_ARG = re.compile(r"\btags: ")
@@ -32,8 +34,7 @@ TAG_RULE_SCHEMA = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def taggable_types() -> frozenset[str]:
+def _find_taggable_types() -> frozenset[str]:
     """Type tokens of pulumi-aws resources that accept ``tags`` (read from the SDK's source,
     which is much faster than importing all of its modules)."""
     import pulumi_aws
@@ -48,10 +49,14 @@ def taggable_types() -> frozenset[str]:
         if not match:
             continue
         start = text.find("def _internal_init(")
-        signature = text[start:text.find("):", start)] if start >= 0 else ""
+        signature = text[start : text.find("):", start)] if start >= 0 else ""
         if _TAGS_ARG.search(signature):
             found.add(match.group(1))
     return frozenset(found)
+
+
+# Cached by wrapping rather than decorating: mutation testing leaves decorated functions alone.
+taggable_types = functools.lru_cache(maxsize=1)(_find_taggable_types)
 
 
 def is_taggable(resource_type: str) -> bool:
@@ -72,49 +77,66 @@ def provider_default_tags(provider: Any) -> dict[str, Any]:
 
 
 def effective_tags(args: Any) -> dict[str, Any]:
-    """Tags the resource will carry: the provider's default tags, overridden by its own."""
+    """Tags the resource will carry: the provider's default tags, overridden by its own (a
+    resource tag wins even when empty, as in the AWS provider). A value that is unknown until
+    deployment is :data:`~obsgov_policies.props.UNKNOWN_VALUE`, so that one unknown tag does
+    not stop the other tags from being checked."""
     tags = provider_default_tags(args.provider)
-    tags.update(as_dict(get(args.props, "tags")))
+    tags.update(known_items(get(args.props, "tags")))
     return tags
 
 
+def _constraints(rule: Mapping[str, Any]) -> tuple[list[str] | None, str | None]:
+    raw = rule.get("allowedValues")
+    listed = isinstance(raw, Sequence) and not isinstance(raw, str)
+    allowed = [v for v in raw if isinstance(v, str)] if listed else None
+    pattern = rule.get("pattern")
+    return allowed, pattern if isinstance(pattern, str) else None
+
+
 def check_tags(rules: Iterable[Mapping[str, Any]], tags: Mapping[str, Any]) -> list[str]:
-    """Messages for every rule the tags break, in rule order."""
+    """Messages for every rule the tags break: absent tags first, in one message, then each
+    tag whose value the rule does not accept (see :func:`~.tag_rules.value_accepted`)."""
     missing: list[str] = []
     invalid: list[str] = []
     for rule in rules:
-        if not isinstance(rule, Mapping):
-            continue
         key = as_str(rule.get("key"))
         if not key:
             continue
-        if key not in tags or tags[key] in (None, ""):
+        value = tags.get(key)
+        if value is None:
             missing.append(key)
-            continue
-        value = tags[key]
-        if not isinstance(value, str):
+        elif value is UNKNOWN_VALUE:
+            continue  # set, and judged once it is known
+        elif not isinstance(value, str):
             invalid.append(f"Tag {key!r} must be a string.")
-            continue
-        allowed = [v for v in as_list(rule.get("allowedValues")) if isinstance(v, str)]
-        pattern = as_str(rule.get("pattern"))
-        if allowed and value not in allowed:
-            invalid.append(f"Tag {key!r} is {value!r}; expected one of {', '.join(allowed)}.")
-        elif pattern and not _fullmatch(pattern, value):
-            invalid.append(f"Tag {key!r} is {value!r}; expected a value matching {pattern}.")
-    messages = []
-    if missing:
-        messages.append(f"Missing required tags: {', '.join(missing)}.")
+        else:
+            allowed, pattern = _constraints(rule)
+            if not value_accepted(value, allowed, pattern):
+                invalid.append(
+                    f"Tag {key!r} is {value!r}; expected {expectation(allowed, pattern)}."
+                )
+    messages = [f"Missing required tags: {', '.join(missing)}."] if missing else []
     return messages + invalid
-
-
-def _fullmatch(pattern: str, value: str) -> bool:
-    try:
-        return re.fullmatch(pattern, value) is not None
-    except re.error:
-        return False
 
 
 def rules_from_config(config: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     return [r for r in as_list(config.get(key)) if isinstance(r, Mapping)]
 
 
+def report_tag_violations(args: Any, config_key: str, report_violation: Any) -> None:
+    """The whole of a tagging policy: check the resource's tags against the rules under
+    ``config_key`` in the policy's config.
+
+    Every tag that can be judged is; then, if a required tag's value is unknown until
+    deployment, its unknown value is read again so that the SDK reports its usual advisory
+    "can't run policy ... during preview" for the part it could not judge.
+    """
+    rules = rules_from_config(args.get_config(), config_key)
+    tags = effective_tags(args)
+    for message in check_tags(rules, tags):
+        report_violation(message)
+    for rule in rules:
+        key = as_str(rule.get("key"))
+        if tags.get(key) is UNKNOWN_VALUE:
+            get(args.props, "tags", key)  # raises the SDK's UnknownValueError

@@ -1,1 +1,3 @@
-"""model_governance policies."""
+"""The model-governance pack's policies."""
+
+DESCRIPTION = "SageMaker models serve approved, registered packages and are monitored."

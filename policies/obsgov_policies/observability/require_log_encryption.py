@@ -1,18 +1,21 @@
 """Log groups are encrypted with a customer managed KMS key."""
 
+from ..aws_types import LOG_GROUP
 from ..props import is_set
 from ..registry import policy
 
 
-@policy(
-    id="obsgov-logs-loggroup-require-kms",
-    pack="observability",
-    description="CloudWatch log groups must be encrypted with a customer managed KMS key.",
-    severity="medium",
-    service="logs",
-    resource_types=("aws:cloudwatch/logGroup:LogGroup",),
-    remediation="Set kms_key_id to a KMS key whose policy lets logs.<region>.amazonaws.com use it.",
-)
 def require_log_encryption(args, report_violation):
     if not is_set(args.props, "kmsKeyId"):
         report_violation("The log group has no kmsKeyId.")
+
+
+policy(
+    require_log_encryption,
+    id="obsgov-logs-loggroup-require-kms",
+    description="CloudWatch log groups must be encrypted with a customer managed KMS key.",
+    severity="medium",
+    service="logs",
+    resource_types=(LOG_GROUP,),
+    remediation="Set kms_key_id to a KMS key whose policy lets logs.<region>.amazonaws.com use it.",
+)

@@ -1,6 +1,7 @@
 """Alarm periods and evaluation windows are ones CloudWatch accepts."""
 
-from ..props import as_list, as_number, get
+from ..aws_types import METRIC_ALARM
+from ..props import as_list, as_number, get, number_text
 from ..registry import policy
 
 ONE_DAY, ONE_WEEK = 86_400, 604_800
@@ -10,17 +11,6 @@ def _valid_period(period: float) -> bool:
     return period in (10, 20, 30) or (period >= 60 and period % 60 == 0)
 
 
-@policy(
-    id="obsgov-cloudwatch-alarm-valid-evaluation-window",
-    pack="observability",
-    description="Alarm periods must be 10, 20, 30 or a multiple of 60 seconds and the "
-                "evaluation window must fit CloudWatch's limits.",
-    severity="low",
-    service="cloudwatch",
-    resource_types=("aws:cloudwatch/metricAlarm:MetricAlarm",),
-    remediation="Use a period of 10, 20, 30 or a multiple of 60 seconds; keep period x "
-                "evaluation_periods within one day (one week for periods of an hour or more).",
-)
 def require_valid_evaluation_window(args, report_violation):
     props = args.props
     periods = []
@@ -34,7 +24,9 @@ def require_valid_evaluation_window(args, report_violation):
                 periods.append((f"metricQueries[{i}].{'.'.join(path)}", value))
     for where, period in periods:
         if not _valid_period(period):
-            report_violation(f"{where} is {period:g} s; it must be 10, 20, 30 or a multiple of 60.")
+            report_violation(
+                f"{where} is {number_text(period)} s; it must be 10, 20, 30 or a multiple of 60."
+            )
     evaluations = as_number(get(props, "evaluationPeriods"))
     if evaluations is None:
         return
@@ -44,9 +36,25 @@ def require_valid_evaluation_window(args, report_violation):
     if longest is not None:
         limit = ONE_WEEK if longest >= 3600 else ONE_DAY
         if longest * evaluations > limit:
-            report_violation(f"period x evaluationPeriods is {longest * evaluations:g} s; the "
-                             f"limit is {limit} s.")
+            report_violation(
+                f"period x evaluationPeriods is {number_text(longest * evaluations)} s; the "
+                f"limit is {limit} s."
+            )
     datapoints = as_number(get(props, "datapointsToAlarm"))
     if datapoints is not None and datapoints > evaluations:
-        report_violation(f"datapointsToAlarm ({datapoints:g}) exceeds evaluationPeriods "
-                         f"({evaluations:g}).")
+        report_violation(
+            f"datapointsToAlarm ({number_text(datapoints)}) exceeds evaluationPeriods ({number_text(evaluations)})."
+        )
+
+
+policy(
+    require_valid_evaluation_window,
+    id="obsgov-cloudwatch-alarm-valid-evaluation-window",
+    description="Alarm periods must be 10, 20, 30 or a multiple of 60 seconds and the "
+    "evaluation window must fit CloudWatch's limits.",
+    severity="low",
+    service="cloudwatch",
+    resource_types=(METRIC_ALARM,),
+    remediation="Use a period of 10, 20, 30 or a multiple of 60 seconds; keep period x "
+    "evaluation_periods within one day (one week for periods of an hour or more).",
+)

@@ -1,1 +1,3 @@
-"""security_baseline policies."""
+"""The security-baseline pack's policies."""
+
+DESCRIPTION = "S3, KMS, SNS, CloudTrail, OpenSearch, OAM, IAM and SageMaker security settings."

@@ -1,5 +1,6 @@
 """No identity policy grants every action on every resource."""
 
+from ..aws_types import IAM_ROLE
 from ..props import as_list, get, json_document, statements, str_list
 from ..registry import CIS, FSBP, Control, policy
 
@@ -12,28 +13,18 @@ IDENTITY_POLICIES = {
 
 
 def documents(resource_type: str, props):
-    if resource_type == "aws:iam/role:Role":
+    if resource_type == IAM_ROLE:
         for inline in as_list(get(props, "inlinePolicies")):
-            yield as_str_name(inline), json_document(get(inline, "policy"))
+            yield _inline_label(inline), json_document(get(inline, "policy"))
         return
     yield "", json_document(get(props, IDENTITY_POLICIES[resource_type]))
 
 
-def as_str_name(inline) -> str:
+def _inline_label(inline) -> str:
     name = get(inline, "name")
     return f" (inline policy {name})" if isinstance(name, str) else ""
 
 
-@policy(
-    id="obsgov-iam-policy-disallow-full-admin",
-    pack="security-baseline",
-    description="IAM policies must not allow every action (*) on every resource (*).",
-    severity="critical",
-    service="iam",
-    resource_types=(*IDENTITY_POLICIES, "aws:iam/role:Role"),
-    controls=[Control(FSBP, "IAM.1"), Control(CIS, "1.16")],
-    remediation="Grant the specific actions and resources the principal needs.",
-)
 def disallow_iam_full_admin(args, report_violation):
     for where, document in documents(args.resource_type, args.props):
         for i, statement in enumerate(statements(document)):
@@ -43,3 +34,15 @@ def disallow_iam_full_admin(args, report_violation):
             resources = set(str_list(statement.get("Resource")))
             if actions & {"*", "*:*"} and "*" in resources:
                 report_violation(f"Statement {i}{where} allows action * on resource *.")
+
+
+policy(
+    disallow_iam_full_admin,
+    id="obsgov-iam-policy-disallow-full-admin",
+    description="IAM policies must not allow every action (*) on every resource (*).",
+    severity="critical",
+    service="iam",
+    resource_types=(*IDENTITY_POLICIES, IAM_ROLE),
+    controls=[Control(FSBP, "IAM.1"), Control(CIS, "1.16")],
+    remediation="Grant the specific actions and resources the principal needs.",
+)

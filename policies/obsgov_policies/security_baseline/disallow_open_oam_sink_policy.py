@@ -1,16 +1,15 @@
 """OAM sinks admit links only from the organization or named accounts."""
 
-from ..props import as_dict, get, json_document, statements, str_list
+from ..props import as_dict, get, is_everyone, json_document, statements
 from ..registry import policy
 
-SCOPING_KEYS = ("aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount",
-                "aws:SourceAccount", "aws:SourceOrgID")
-
-
-def _wildcard_principal(principal) -> bool:
-    if principal == "*":
-        return True
-    return "*" in str_list(as_dict(principal).get("AWS"))
+SCOPING_KEYS = (
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:SourceAccount",
+    "aws:SourceOrgID",
+)
 
 
 def _scoped(condition) -> bool:
@@ -21,17 +20,6 @@ def _scoped(condition) -> bool:
     return False
 
 
-@policy(
-    id="obsgov-oam-sinkpolicy-disallow-open-principal",
-    pack="security-baseline",
-    description="OAM sink policies must not admit any principal without an organization or "
-                "account condition.",
-    severity="critical",
-    service="oam",
-    resource_types=("aws:oam/sinkPolicy:SinkPolicy",),
-    remediation="Scope the statement with a Condition on aws:PrincipalOrgID (or name the "
-                "accounts in Principal.AWS).",
-)
 def disallow_open_oam_sink_policy(args, report_violation):
     raw = get(args.props, "policy")
     document = json_document(raw)
@@ -39,8 +27,23 @@ def disallow_open_oam_sink_policy(args, report_violation):
         report_violation("The sink policy is not a JSON policy document.")
         return
     for i, statement in enumerate(statements(document)):
-        if statement.get("Effect") != "Allow" or not _wildcard_principal(statement.get("Principal")):
+        if statement.get("Effect") != "Allow" or not is_everyone(statement.get("Principal")):
             continue
         if not _scoped(statement.get("Condition")):
-            report_violation(f"Statement {i} allows any principal without a condition on "
-                             f"{' or '.join(SCOPING_KEYS[:3])}.")
+            report_violation(
+                f"Statement {i} allows any principal without a condition on "
+                f"{' or '.join(SCOPING_KEYS[:3])}."
+            )
+
+
+policy(
+    disallow_open_oam_sink_policy,
+    id="obsgov-oam-sinkpolicy-disallow-open-principal",
+    description="OAM sink policies must not admit any principal without an organization or "
+    "account condition.",
+    severity="critical",
+    service="oam",
+    resource_types=("aws:oam/sinkPolicy:SinkPolicy",),
+    remediation="Scope the statement with a Condition on aws:PrincipalOrgID (or name the "
+    "accounts in Principal.AWS).",
+)

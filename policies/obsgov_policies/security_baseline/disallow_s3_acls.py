@@ -1,22 +1,10 @@
 """Buckets are governed by policies, not ACLs."""
 
+from ..aws_types import BUCKET
 from ..props import as_str, get, is_set
 from ..registry import FSBP, Control, policy
 
 
-@policy(
-    id="obsgov-s3-bucket-disallow-acls",
-    pack="security-baseline",
-    description="S3 buckets must not use ACLs: object ownership is BucketOwnerEnforced and no "
-                "ACL is granted.",
-    severity="medium",
-    service="s3",
-    resource_types=("aws:s3/bucketAcl:BucketAcl",
-                    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-                    "aws:s3/bucket:Bucket"),
-    controls=[Control(FSBP, "S3.12")],
-    remediation="Remove the ACL and set object_ownership to BucketOwnerEnforced.",
-)
 def disallow_s3_acls(args, report_violation):
     kind = args.resource_type
     if kind == "aws:s3/bucketAcl:BucketAcl":
@@ -24,7 +12,26 @@ def disallow_s3_acls(args, report_violation):
     elif kind == "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
         ownership = as_str(get(args.props, "rule", "objectOwnership"))
         if ownership != "BucketOwnerEnforced":
-            report_violation(f"Object ownership is {ownership or '(unset)'}; it must be "
-                             "BucketOwnerEnforced, which disables ACLs.")
+            report_violation(
+                f"Object ownership is {ownership or '(unset)'}; it must be "
+                "BucketOwnerEnforced, which disables ACLs."
+            )
     elif is_set(args.props, "acl") or is_set(args.props, "grants"):
         report_violation("The bucket sets acl or grants; ACLs are not allowed.")
+
+
+policy(
+    disallow_s3_acls,
+    id="obsgov-s3-bucket-disallow-acls",
+    description="S3 buckets must not use ACLs: object ownership is BucketOwnerEnforced and no "
+    "ACL is granted.",
+    severity="medium",
+    service="s3",
+    resource_types=(
+        "aws:s3/bucketAcl:BucketAcl",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        BUCKET,
+    ),
+    controls=[Control(FSBP, "S3.12")],
+    remediation="Remove the ACL and set object_ownership to BucketOwnerEnforced.",
+)

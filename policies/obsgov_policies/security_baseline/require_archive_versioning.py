@@ -8,22 +8,6 @@ from ..s3 import bucket_names, buckets, configs_for
 from ..tags import effective_tags
 
 
-@policy(
-    id="obsgov-s3-bucket-require-archive-versioning",
-    pack="security-baseline",
-    description="S3 buckets that hold archives must have versioning enabled.",
-    severity="medium",
-    service="s3",
-    kind="stack",
-    controls=[Control(FSBP, "S3.14")],
-    remediation="Add an aws.s3.BucketVersioning for the bucket with status Enabled.",
-    config={
-        "archiveNamePattern": {"type": "string", "default": "(^|[-_.])(archive|logs|trail|audit)([-_.]|$)",
-                               "description": "Bucket names (search) that mark an archive."},
-        "archiveTag": {"type": "string", "default": "purpose=archive",
-                       "description": "A key=value tag that marks an archive."},
-    },
-)
 def require_archive_versioning(args, report_violation):
     config = args.get_config()
     pattern = as_str(config.get("archiveNamePattern"))
@@ -37,8 +21,33 @@ def require_archive_versioning(args, report_violation):
         versioning = configs_for(args.resources, bucket, "aws:s3/bucketVersioning:BucketVersioning")
         statuses = [as_str(get(v.props, "versioningConfiguration", "status")) for v in versioning]
         if "Enabled" not in statuses:
-            report_violation(f"Archive bucket {bucket.name} does not have versioning enabled.",
-                             bucket.urn)
+            report_violation(
+                f"Archive bucket {bucket.name} does not have versioning enabled.", bucket.urn
+            )
+
+
+policy(
+    require_archive_versioning,
+    id="obsgov-s3-bucket-require-archive-versioning",
+    description="S3 buckets that hold archives must have versioning enabled.",
+    severity="medium",
+    service="s3",
+    kind="stack",
+    controls=[Control(FSBP, "S3.14")],
+    remediation="Add an aws.s3.BucketVersioning for the bucket with status Enabled.",
+    config={
+        "archiveNamePattern": {
+            "type": "string",
+            "default": "(^|[-_.])(archive|logs|trail|audit)([-_.]|$)",
+            "description": "Bucket names (search) that mark an archive.",
+        },
+        "archiveTag": {
+            "type": "string",
+            "default": "purpose=archive",
+            "description": "A key=value tag that marks an archive.",
+        },
+    },
+)
 
 
 def _search(pattern: str, text: str) -> bool:

@@ -1,22 +1,25 @@
 """Symmetric KMS keys rotate their key material yearly."""
 
+from ..aws_types import KMS_KEY
 from ..props import as_bool, as_str, get
 from ..registry import FSBP, Control, policy
 
 
-@policy(
-    id="obsgov-kms-key-require-rotation",
-    pack="security-baseline",
-    description="Symmetric customer managed KMS keys must have automatic rotation enabled.",
-    severity="medium",
-    service="kms",
-    resource_types=("aws:kms/key:Key",),
-    controls=[Control(FSBP, "KMS.4")],
-    remediation="Set enable_key_rotation=True on the key.",
-)
 def require_kms_rotation(args, report_violation):
     spec = as_str(get(args.props, "customerMasterKeySpec"), "SYMMETRIC_DEFAULT")
     if spec != "SYMMETRIC_DEFAULT":
         return  # AWS rotates only symmetric keys automatically
     if not as_bool(get(args.props, "enableKeyRotation")):
         report_violation("Key rotation is not enabled (enableKeyRotation is not true).")
+
+
+policy(
+    require_kms_rotation,
+    id="obsgov-kms-key-require-rotation",
+    description="Symmetric customer managed KMS keys must have automatic rotation enabled.",
+    severity="medium",
+    service="kms",
+    resource_types=(KMS_KEY,),
+    controls=[Control(FSBP, "KMS.4")],
+    remediation="Set enable_key_rotation=True on the key.",
+)

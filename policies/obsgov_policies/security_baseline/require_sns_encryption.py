@@ -1,19 +1,22 @@
 """SNS topics encrypt messages at rest."""
 
+from ..aws_types import SNS_TOPIC
 from ..props import is_set
 from ..registry import FSBP, Control, policy
 
 
-@policy(
-    id="obsgov-sns-topic-require-kms",
-    pack="security-baseline",
-    description="SNS topics must encrypt messages at rest with a KMS key.",
-    severity="medium",
-    service="sns",
-    resource_types=("aws:sns/topic:Topic",),
-    controls=[Control(FSBP, "SNS.1")],
-    remediation="Set kms_master_key_id on the topic to a customer managed key.",
-)
 def require_sns_encryption(args, report_violation):
     if not is_set(args.props, "kmsMasterKeyId"):
         report_violation("The topic has no kmsMasterKeyId, so messages are stored unencrypted.")
+
+
+policy(
+    require_sns_encryption,
+    id="obsgov-sns-topic-require-kms",
+    description="SNS topics must encrypt messages at rest with a KMS key.",
+    severity="medium",
+    service="sns",
+    resource_types=(SNS_TOPIC,),
+    controls=[Control(FSBP, "SNS.1")],
+    remediation="Set kms_master_key_id on the topic to a customer managed key.",
+)

@@ -1,27 +1,32 @@
 """SageMaker resources also say which model and version they serve."""
 
+from ..aws_types import SAGEMAKER_ENDPOINT, SAGEMAKER_ENDPOINT_CONFIG, SAGEMAKER_MODEL
 from ..registry import TAGGING_STANDARD, Control, policy
-from ..tags import TAG_RULE_SCHEMA, check_tags, effective_tags, rules_from_config
+from ..tags import TAG_RULE_SCHEMA, report_tag_violations
 
 ML_TYPES = (
-    "aws:sagemaker/model:Model",
-    "aws:sagemaker/endpoint:Endpoint",
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+    SAGEMAKER_MODEL,
+    SAGEMAKER_ENDPOINT,
+    SAGEMAKER_ENDPOINT_CONFIG,
     "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
 )
 
 
-@policy(
+def require_ml_tags(args, report_violation):
+    report_tag_violations(args, "mlResourceTags", report_violation)
+
+
+policy(
+    require_ml_tags,
     id="obsgov-sagemaker-resource-require-ml-tags",
-    pack="tagging",
     description="SageMaker models, endpoints, endpoint configs and model package groups must "
-                "carry the ML tags (model id and version).",
+    "carry the ML tags (model id and version).",
     severity="medium",
     service="sagemaker",
     resource_types=ML_TYPES,
     controls=[Control(TAGGING_STANDARD, "SageMaker.6"), Control(TAGGING_STANDARD, "SageMaker.7")],
     remediation="Tag the resource with the model it serves (model-id) and its version "
-                "(model-version).",
+    "(model-version).",
     config={
         "mlResourceTags": {
             **TAG_RULE_SCHEMA,
@@ -30,7 +35,3 @@ ML_TYPES = (
         },
     },
 )
-def require_ml_tags(args, report_violation):
-    rules = rules_from_config(args.get_config(), "mlResourceTags")
-    for message in check_tags(rules, effective_tags(args)):
-        report_violation(message)

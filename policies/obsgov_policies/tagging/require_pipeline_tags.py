@@ -1,21 +1,26 @@
 """ETL pipelines say which pipeline they belong to."""
 
+from ..aws_types import GLUE_JOB, STATE_MACHINE
 from ..registry import policy
-from ..tags import TAG_RULE_SCHEMA, check_tags, effective_tags, rules_from_config
+from ..tags import TAG_RULE_SCHEMA, report_tag_violations
 
 PIPELINE_TYPES = (
-    "aws:glue/job:Job",
+    GLUE_JOB,
     "aws:glue/crawler:Crawler",
     "aws:glue/trigger:Trigger",
-    "aws:sfn/stateMachine:StateMachine",
+    STATE_MACHINE,
 )
 
 
-@policy(
+def require_pipeline_tags(args, report_violation):
+    report_tag_violations(args, "pipelineTags", report_violation)
+
+
+policy(
+    require_pipeline_tags,
     id="obsgov-pipeline-resource-require-pipeline-tags",
-    pack="tagging",
     description="Glue jobs, crawlers, triggers and Step Functions state machines must carry "
-                "the pipeline tags.",
+    "the pipeline tags.",
     severity="low",
     service="pipeline",
     resource_types=PIPELINE_TYPES,
@@ -28,7 +33,3 @@ PIPELINE_TYPES = (
         },
     },
 )
-def require_pipeline_tags(args, report_violation):
-    rules = rules_from_config(args.get_config(), "pipelineTags")
-    for message in check_tags(rules, effective_tags(args)):
-        report_violation(message)

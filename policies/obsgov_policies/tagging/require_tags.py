@@ -1,20 +1,27 @@
 """Every taggable resource carries the organisation's required tags."""
 
 from ..registry import TAGGING_STANDARD, Control, policy
-from ..tags import TAG_RULE_SCHEMA, check_tags, effective_tags, is_taggable, rules_from_config
+from ..tags import TAG_RULE_SCHEMA, is_taggable, report_tag_violations
 
 
-@policy(
+def require_tags(args, report_violation):
+    report_tag_violations(args, "requiredTags", report_violation)
+
+
+policy(
+    require_tags,
     id="obsgov-aws-resource-require-tags",
-    pack="tagging",
     description="Taggable AWS resources must carry every required tag with an allowed value.",
     severity="medium",
     service="aws",
     applies_to=is_taggable,
-    controls=[Control(TAGGING_STANDARD, "CloudTrail.9"), Control(TAGGING_STANDARD, "Opensearch.9"),
-              Control(TAGGING_STANDARD, "SageMaker.6")],
+    controls=[
+        Control(TAGGING_STANDARD, "CloudTrail.9"),
+        Control(TAGGING_STANDARD, "Opensearch.9"),
+        Control(TAGGING_STANDARD, "SageMaker.6"),
+    ],
     remediation="Add the missing tags to the resource, or to the provider's default_tags so "
-                "that every resource of the account carries them.",
+    "that every resource of the account carries them.",
     config={
         "requiredTags": {
             **TAG_RULE_SCHEMA,
@@ -23,7 +30,3 @@ from ..tags import TAG_RULE_SCHEMA, check_tags, effective_tags, is_taggable, rul
         },
     },
 )
-def require_tags(args, report_violation):
-    rules = rules_from_config(args.get_config(), "requiredTags")
-    for message in check_tags(rules, effective_tags(args)):
-        report_violation(message)

@@ -4,7 +4,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from obsgov_policies.model_registry import clear_caches
+from obsgov_policies.approval_source import clear_caches
 
 REGION = "eu-west-1"
 
@@ -32,7 +32,8 @@ def register(client, group, approval="Approved", metadata=None):
         ModelApprovalStatus=approval,
         InferenceSpecification={
             "Containers": [{"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:1"}],
-            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
         },
     )
     if metadata:
@@ -41,8 +42,16 @@ def register(client, group, approval="Approved", metadata=None):
 
 
 def write_snapshot(path, *packages):
-    path.write_text(json.dumps({"formatVersion": 1, "registryAccountId": "123456789012",
-                                "region": REGION, "packages": list(packages)}))
+    path.write_text(
+        json.dumps(
+            {
+                "formatVersion": 1,
+                "registryAccountId": "123456789012",
+                "region": REGION,
+                "packages": list(packages),
+            }
+        )
+    )
     return str(path)
 
 
@@ -50,5 +59,11 @@ ARN = "arn:aws:sagemaker:eu-west-1:100000000002:model-package/fraud-scoring/12"
 
 
 def package(arn=ARN, status="Approved", metadata=None, deployed=()):
-    return {"arn": arn, "group": arn.split("/")[1], "version": int(arn.rsplit("/", 1)[1]),
-            "approvalStatus": status, "metadata": metadata or {}, "deployedEnvironments": list(deployed)}
+    return {
+        "arn": arn,
+        "group": arn.split("/")[1],
+        "version": int(arn.rsplit("/", 1)[1]),
+        "approvalStatus": status,
+        "metadata": metadata or {},
+        "deployedEnvironments": list(deployed),
+    }

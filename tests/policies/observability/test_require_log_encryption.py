@@ -1,4 +1,4 @@
-from ..harness import UNKNOWN, check
+from tests.support.policies import UNKNOWN, check
 
 ID = "obsgov-logs-loggroup-require-kms"
 

@@ -1,4 +1,4 @@
-from ..harness import check
+from tests.support.policies import check
 
 ID = "obsgov-kms-key-require-rotation"
 
@@ -9,7 +9,8 @@ def test_rotating_key_passes():
 
 def test_key_without_rotation():
     assert check(ID, {"enableKeyRotation": False}) == [
-        "Key rotation is not enabled (enableKeyRotation is not true)."]
+        "Key rotation is not enabled (enableKeyRotation is not true)."
+    ]
     assert check(ID, {}) == ["Key rotation is not enabled (enableKeyRotation is not true)."]
 
 

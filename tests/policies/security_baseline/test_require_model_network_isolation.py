@@ -1,4 +1,4 @@
-from ..harness import check
+from tests.support.policies import check
 
 ID = "obsgov-sagemaker-model-require-network-isolation"
 
@@ -9,4 +9,5 @@ def test_isolated_model_passes():
 
 def test_model_with_network_access():
     assert check(ID, {"enableNetworkIsolation": False}) == [
-        "Network isolation is off (enableNetworkIsolation is not true)."]
+        "Network isolation is off (enableNetworkIsolation is not true)."
+    ]

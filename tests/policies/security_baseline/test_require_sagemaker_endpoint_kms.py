@@ -1,4 +1,4 @@
-from ..harness import check
+from tests.support.policies import check
 
 ID = "obsgov-sagemaker-endpointconfig-require-kms"
 

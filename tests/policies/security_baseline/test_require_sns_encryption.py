@@ -1,4 +1,4 @@
-from ..harness import UNKNOWN, check
+from tests.support.policies import UNKNOWN, check
 
 ID = "obsgov-sns-topic-require-kms"
 
@@ -10,6 +10,8 @@ def test_encrypted_topic_passes():
 
 def test_unencrypted_topic():
     assert check(ID, {"name": "alarms"}) == [
-        "The topic has no kmsMasterKeyId, so messages are stored unencrypted."]
+        "The topic has no kmsMasterKeyId, so messages are stored unencrypted."
+    ]
     assert check(ID, {"kmsMasterKeyId": ""}) == [
-        "The topic has no kmsMasterKeyId, so messages are stored unencrypted."]
+        "The topic has no kmsMasterKeyId, so messages are stored unencrypted."
+    ]

@@ -1,4 +1,4 @@
-from ..harness import check, provider
+from tests.support.policies import check, provider
 
 ID = "obsgov-sagemaker-resource-require-ml-tags"
 CONFIG = {"mlResourceTags": [{"key": "model-id"}, {"key": "model-version", "pattern": r"\d+"}]}
@@ -17,8 +17,9 @@ def test_missing_model_version():
 
 
 def test_model_version_pattern():
-    assert run({"model-id": "fraud", "model-version": "latest"}, "aws:sagemaker/endpoint:Endpoint") == [
-        r"Tag 'model-version' is 'latest'; expected a value matching \d+."]
+    assert run(
+        {"model-id": "fraud", "model-version": "latest"}, "aws:sagemaker/endpoint:Endpoint"
+    ) == [r"Tag 'model-version' is 'latest'; expected a value matching \d+."]
 
 
 def test_non_ml_resources_are_ignored():

@@ -1,4 +1,4 @@
-from ..harness import check
+from tests.support.policies import check
 
 ID = "obsgov-pipeline-resource-require-pipeline-tags"
 
@@ -9,10 +9,12 @@ def test_tagged_pipeline_passes():
 
 def test_untagged_state_machine():
     assert check(ID, {"tags": {}}, "aws:sfn/stateMachine:StateMachine") == [
-        "Missing required tags: pipeline."]
+        "Missing required tags: pipeline."
+    ]
 
 
 def test_allowed_values_from_config():
     config = {"pipelineTags": [{"key": "pipeline", "allowedValues": ["a", "b"]}]}
     assert check(ID, {"tags": {"pipeline": "c"}}, "aws:glue/crawler:Crawler", config=config) == [
-        "Tag 'pipeline' is 'c'; expected one of a, b."]
+        "Tag 'pipeline' is 'c'; expected one of a, b."
+    ]

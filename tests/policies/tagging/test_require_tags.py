@@ -1,16 +1,19 @@
+import re
+
 import pytest
 from pulumi_policy.proxy import UnknownValueError
 
-from obsgov_policies.tags import taggable_types
-
-from ..harness import UNKNOWN, check, provider
+from obsgov_policies.tags import _find_taggable_types, taggable_types
+from tests.support.policies import UNKNOWN, check, provider
 
 ID = "obsgov-aws-resource-require-tags"
-RULES = {"requiredTags": [
-    {"key": "environment", "allowedValues": ["dev", "staging", "prod"]},
-    {"key": "owner", "pattern": r"[^@\s]+@[^@\s]+\.[a-z]{2,}"},
-    {"key": "cost-centre", "pattern": r"CC-\d{4}"},
-]}
+RULES = {
+    "requiredTags": [
+        {"key": "environment", "allowedValues": ["dev", "staging", "prod"]},
+        {"key": "owner", "pattern": r"[^@\s]+@[^@\s]+\.[a-z]{2,}"},
+        {"key": "cost-centre", "pattern": r"CC-\d{4}"},
+    ]
+}
 GOOD = {"environment": "dev", "owner": "team@example.com", "cost-centre": "CC-1234"}
 
 
@@ -31,7 +34,8 @@ def test_provider_default_tags_count():
 
 def test_resource_tags_override_default_tags():
     assert run({"environment": "qa"}, default_tags=GOOD) == [
-        "Tag 'environment' is 'qa'; expected one of dev, staging, prod."]
+        "Tag 'environment' is 'qa'; expected one of dev, staging, prod."
+    ]
 
 
 def test_missing_tags_are_listed_together():
@@ -40,7 +44,8 @@ def test_missing_tags_are_listed_together():
 
 def test_value_must_match_pattern():
     assert run({**GOOD, "cost-centre": "finance"}) == [
-        r"Tag 'cost-centre' is 'finance'; expected a value matching CC-\d{4}."]
+        r"Tag 'cost-centre' is 'finance'; expected a value matching CC-\d{4}."
+    ]
 
 
 def test_untaggable_types_are_not_judged():
@@ -49,10 +54,24 @@ def test_untaggable_types_are_not_judged():
 
 
 def test_taggable_types_come_from_the_sdk():
-    types = taggable_types()
-    assert {"aws:sns/topic:Topic", "aws:s3/bucket:Bucket", "aws:sagemaker/endpoint:Endpoint",
-            "aws:cloudwatch/metricAlarm:MetricAlarm"} <= types
+    types = _find_taggable_types()  # uncached: the derivation itself
+    assert {
+        "aws:sns/topic:Topic",
+        "aws:s3/bucket:Bucket",
+        "aws:sagemaker/endpoint:Endpoint",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+    } <= types
     assert len(types) > 500
+    untaggable = {
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    }
+    assert not types & untaggable
+    assert all(re.fullmatch(r"aws:[a-z0-9]+/[a-zA-Z0-9]+:[A-Za-z0-9]+", t) for t in types)
+    assert types == taggable_types()  # what the policy uses
 
 
 def test_defaults_apply_without_config():

@@ -1,0 +1,26 @@
+"""Type tokens of the pulumi-aws resources that several policies or helpers look at.
+
+A policy that alone inspects a type names its token where it is used; a token read in more
+than one place is named here once.
+"""
+
+from __future__ import annotations
+
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+IAM_ROLE = "aws:iam/role:Role"
+KMS_KEY = "aws:kms/key:Key"
+SNS_TOPIC = "aws:sns/topic:Topic"
+
+SAGEMAKER_MODEL = "aws:sagemaker/model:Model"
+SAGEMAKER_ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+SAGEMAKER_ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+
+GLUE_JOB = "aws:glue/job:Job"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
