@@ -1,9 +1,12 @@
 """The obsgov Pulumi program: one stack per environment.
 
 It validates the environment (``stacks/Pulumi.<env>.yaml``, ``stacks/organization.yaml`` and
-``stacks/accounts.yaml``), builds one explicit AWS provider per target account, then the central
-observability account and every member account's baseline. ``obsgov synth`` runs this same file
-under the Pulumi SDK's mocks; ``pulumi up --stack <env>`` runs it for real.
+``stacks/accounts.yaml``), then builds, each on the provider of the account that owns it: the
+central accounts (observability, organization trail and archive, guardrails, log analytics and
+the metric lake), every member account's baseline and monitoring jobs, the model lifecycle that
+spans them, and the views on top. ``obsgov synth`` runs this same file under the Pulumi SDK's
+mocks; ``pulumi up --stack <env>`` runs it for real. The wiring lives in
+``components/environment.py``.
 """
 
 import os
@@ -11,9 +14,8 @@ from pathlib import Path
 
 import pulumi
 
-from components.central import CentralObservability, CentralObservabilityArgs
-from components.member_baseline import MemberAccountBaseline, MemberAccountBaselineArgs
-from components.providers import account_provider
+from components import environment as assemble
+from components.workload_alarms import alarm_name
 from obsgov.config.loader import load_environment
 from obsgov.config.runtime import runtime_config_map
 from obsgov.errors import InputError
@@ -31,53 +33,26 @@ def main() -> None:
         # RunError makes the CLI print the message without a Python traceback.
         raise pulumi.RunError(exc.report()) from None
 
-    org = env.org.organization
-    region = env.settings.region
+    providers = assemble.central_providers(env)
+    central = assemble.central_account(env, providers)
 
-    observability = account_provider(
-        "observability",
-        account_id=org.observability_account_id,
-        role_arn=env.role_arn(org.observability_account_id),
-        region=region,
-        default_tags=env.central_default_tags(),
-    )
-    central = CentralObservability(
-        f"central-{env.environment}",
-        CentralObservabilityArgs(organization_id=org.id, environment=env.environment),
-        opts=pulumi.ResourceOptions(providers=[observability]),
-    )
-
-    alarm_topics = {}
+    alarm_topics, member_providers, paging_alarms = {}, {}, []
     for account in env.member_accounts:
-        provider = account_provider(
-            f"account-{account.name}",
-            account_id=account.id,
-            role_arn=env.role_arn(account.id),
-            region=region,
-            default_tags=env.account_default_tags(account),
-        )
-        baseline = MemberAccountBaseline(
-            account.name,
-            MemberAccountBaselineArgs(
-                account_id=account.id,
-                account_name=account.name,
-                region=region,
-                environment=env.environment,
-                alarm_defaults=env.settings.alarm_defaults,
-                log_retention_days=env.settings.log_retention_days,
-                notification_emails=env.settings.notifications.emails,
-                notification_https_endpoints=env.settings.notifications.https_endpoints,
-                sink_arn=central.sink.arn,
-                alert_routing=env.settings.alert_routing,
-                tracing=env.settings.tracing,
-                workloads=env.workloads_for(account),
-            ),
-            opts=pulumi.ResourceOptions(providers=[provider]),
-        )
+        provider, baseline = assemble.member_account(env, account, central)
+        assemble.member_monitoring_jobs(env, account, provider, baseline)
+        member_providers[account.id] = provider
         alarm_topics[account.id] = baseline.alarm_topic.arn
+        paging_alarms += [
+            f"arn:aws:cloudwatch:{env.settings.region}:{account.id}:alarm:"
+            f"{alarm_name(env.environment, account.name, w.name, 'unhealthy')}"
+            for w in env.workloads_for(account)
+        ]
+
+    assemble.model_lifecycle(env, providers, central, member_providers)
+    assemble.analytics_views(env, providers, central, paging_alarms)
 
     pulumi.export("environment", env.environment)
-    pulumi.export("sinkArn", central.sink.arn)
+    pulumi.export("sinkArn", central.sink.sink.arn)
     pulumi.export("alarmTopicArns", alarm_topics)
 
 

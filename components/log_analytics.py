@@ -64,7 +64,7 @@ def names(environment: str, account_id: str) -> dict[str, str]:
     return {
         "domain": f"{base}-logs",
         "stream": f"{base}-log-ingest",
-        "destination": f"{base}-log-destination",
+        "destination": f"{base}-logs",
         "backup": f"{base}-log-ingest-failed-{account_id}",
         "firehose_logs": f"/aws/kinesisfirehose/{base}-log-ingest",
         "master_role": f"{base}-opensearch-master",

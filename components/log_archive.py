@@ -108,6 +108,12 @@ def archive_key_policy(account_id: str, trail: str, reader_arns: Sequence[str]) 
         statement("CloudTrailBucketDefaultEncryption", "kms:GenerateDataKey*", "*",
                   principal=service("cloudtrail.amazonaws.com"),
                   condition={"StringEquals": {"aws:SourceArn": trail}}),
+        # S3 writes server access logs into the SSE-KMS access-log bucket with this key; the
+        # logging service principal must be able to make data keys (S3 user guide, server
+        # access logging permissions).
+        statement("S3ServerAccessLogDelivery", ["kms:GenerateDataKey*", "kms:Encrypt"], "*",
+                  principal=service("logging.s3.amazonaws.com"),
+                  condition={"StringEquals": {"aws:SourceAccount": account_id}}),
     ]
     if reader_arns:
         statements.append(statement(
@@ -259,7 +265,7 @@ class LogArchive(pulumi.ComponentResource):
         log_bucket = args.access_log_bucket_name
         self.access_log_bucket = hardened_bucket(
             self, f"{name}-access-logs", log_bucket,
-            kms_key_arn=None,
+            kms_key_arn=self.key.arn,
             policy=access_log_bucket_policy(
                 log_bucket, args.account_id, [args.bucket_name, *args.logged_bucket_names]),
             lifecycle_rules=access_log_lifecycle_rules(settings),

@@ -71,15 +71,22 @@ def key_policy(account_id: str) -> str:
     )
 
 
-def firehose_role_policy(args: MetricLakeArgs, key_arn: str) -> str:
+def key_alias(environment: str) -> str:
+    return f"alias/obsgov-{environment}-metric-lake"
+
+
+def firehose_role_policy(args: MetricLakeArgs) -> str:
+    """Known at preview: the key is named by its alias (``kms:ResourceAliases``)."""
     bucket = bucket_arn(names(args.environment, args.account_id)["bucket"])
     return document(
         statement("WriteMetrics", ["s3:AbortMultipartUpload", "s3:GetBucketLocation",
                                    "s3:ListBucket", "s3:ListBucketMultipartUploads",
                                    "s3:PutObject"],
                   [bucket, f"{bucket}/{METRICS_PREFIX}*", f"{bucket}/errors/*"]),
-        statement("EncryptObjects", ["kms:GenerateDataKey", "kms:Decrypt"], key_arn,
-                  condition={"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}),
+        statement("EncryptObjects", ["kms:GenerateDataKey", "kms:Decrypt"],
+                  f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
+                  condition={"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
+                             "ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias(args.environment)}}),
     )
 
 
@@ -115,6 +122,8 @@ class MetricLake(pulumi.ComponentResource):
         key = aws.kms.Key(f"{name}-key", description=f"obsgov {args.environment} metric lake",
                           enable_key_rotation=True, deletion_window_in_days=30,
                           policy=key_policy(args.account_id), opts=child)
+        aws.kms.Alias(f"{name}-key-alias", name=key_alias(args.environment),
+                      target_key_id=key.key_id, opts=child)
         self.bucket = hardened_bucket(
             self, f"{name}-bucket", n["bucket"], kms_key_arn=key.arn,
             policy=document(deny_insecure_transport(n["bucket"])),
@@ -132,7 +141,7 @@ class MetricLake(pulumi.ComponentResource):
                 "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
         firehose_policy = aws.iam.RolePolicy(
             f"{name}-firehose-policy", role=firehose_role.id,
-            policy=key.arn.apply(lambda arn: firehose_role_policy(args, arn)), opts=child)
+            policy=firehose_role_policy(args), opts=child)
         stream = aws.kinesis.FirehoseDeliveryStream(
             f"{name}-delivery", name=n["stream"], destination="extended_s3",
             server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(

@@ -100,6 +100,8 @@ class ModelRegistryArgs:
     region: str
     # model package group -> the member accounts whose endpoints serve it
     serving_accounts: Mapping[str, Sequence[str]]
+    # model package group -> the model id its endpoints serve (its model-id tag)
+    model_ids: Mapping[str, str] = field(default_factory=dict)
 
 
 class ModelRegistry(pulumi.ComponentResource):
@@ -117,7 +119,9 @@ class ModelRegistry(pulumi.ComponentResource):
         for group, serving in sorted(args.serving_accounts.items()):
             package_group = aws.sagemaker.ModelPackageGroup(
                 f"{name}-{group}", model_package_group_name=group,
-                model_package_group_description=f"obsgov {args.environment}: {group}", opts=child)
+                model_package_group_description=f"obsgov {args.environment}: {group}",
+                tags={"model-id": args.model_ids[group]} if group in args.model_ids else None,
+                opts=child)
             aws.sagemaker.ModelPackageGroupPolicy(
                 f"{name}-{group}-policy", model_package_group_name=package_group.model_package_group_name,
                 resource_policy=group_policy(args.region, args.account_id, group, serving),

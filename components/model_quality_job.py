@@ -72,6 +72,7 @@ class ModelQualityJobArgs:
     sources: Sequence[QualitySource]
     alarm_topic_arn: pulumi.Input[str]
     schedule: str = "rate(1 hour)"
+    schedule_period_seconds: int = 3600  # what `schedule` means, for the not-running alarm
     window_hours: int = 24
     label_deadline_hours: int = 24
     log_retention_days: int = 365
@@ -89,6 +90,7 @@ class ModelQualityJob(pulumi.ComponentResource):
             archive_files=package_files("model_quality", "metric_contract"),
             statements=job_statements(args.sources), alarm_topic_arn=args.alarm_topic_arn,
             log_retention_days=args.log_retention_days, timeout_seconds=300, memory_mb=512,
+            schedule_period_seconds=args.schedule_period_seconds,
             description=f"{function_name}: environment, queue, logs"), opts=child)
         for source in args.sources:
             rule = aws.cloudwatch.EventRule(

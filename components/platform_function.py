@@ -36,14 +36,18 @@ class PlatformFunctionArgs:
     reserved_concurrency: int = 2
     timeout_seconds: int = 60
     memory_mb: int = 256
-    # Services that publish to the alarm topic encrypted with this key (CloudWatch alarms).
     description: str = ""
+    # How the function is invoked, for its throughput alarm: on a schedule (no run within two
+    # periods is an outage) or by events (more than this many an hour is a flood).
+    schedule_period_seconds: int | None = None
+    max_invocations_per_hour: int = 100
 
 
 def names(args: PlatformFunctionArgs) -> dict[str, str]:
     base = f"arn:aws:{{}}:{args.region}:{args.account_id}"
     log_group = f"/aws/lambda/{args.function_name}"
     return {
+        "key_alias": f"alias/{args.function_name}",
         "log_group": log_group,
         "log_group_arn": f"{base.format('logs')}:log-group:{log_group}",
         "queue": f"{args.function_name}-dlq",
@@ -70,7 +74,9 @@ def key_policy(args: PlatformFunctionArgs) -> str:
     ]}, sort_keys=True)
 
 
-def role_policy(args: PlatformFunctionArgs, key_arn: str) -> str:
+def role_policy(args: PlatformFunctionArgs) -> str:
+    """Known at preview: the key is named by its alias (``kms:ResourceAliases``), not by an ARN
+    that exists only after the key does."""
     n = names(args)
     baseline = [
         {"Sid": "DeadLetters", "Effect": "Allow", "Action": "sqs:SendMessage",
@@ -78,10 +84,58 @@ def role_policy(args: PlatformFunctionArgs, key_arn: str) -> str:
         {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": f"{n['log_group_arn']}:log-stream:*"},
         {"Sid": "UseKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-         "Resource": key_arn},
+         "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
+         "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": n["key_alias"]}}},
     ]
     return json.dumps({"Version": "2012-10-17",
                        "Statement": [*map(dict, args.statements), *baseline]}, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class FunctionAlarm:
+    role: str
+    what: str
+    namespace: str
+    metric: str
+    dimensions: dict[str, str]
+    statistic: str
+    period: int
+    threshold: float
+    operator: str
+    missing: str
+
+
+def alarm_specs(args: PlatformFunctionArgs) -> list[FunctionAlarm]:
+    """Errors, throttles and dead letters (any is one too many), duration near the timeout, and
+    invocation volume as the trigger makes it meaningful."""
+    function = {"FunctionName": args.function_name}
+    above = "GreaterThanThreshold"
+    specs = [
+        # no datapoint means no invocation, hence no error: healthy
+        FunctionAlarm("errors", "errors above 0", "AWS/Lambda", "Errors", function, "Sum", 300,
+                      0, above, "notBreaching"),
+        FunctionAlarm("throttles", "throttles above 0", "AWS/Lambda", "Throttles", function,
+                      "Sum", 300, 0, above, "notBreaching"),
+        FunctionAlarm("dlq-depth", "dead letters waiting", "AWS/SQS",
+                      "ApproximateNumberOfMessagesVisible", {"QueueName": names(args)["queue"]},
+                      "Maximum", 300, 0, above, "notBreaching"),
+        # Duration is in milliseconds; 80% of the timeout leaves room to act before it fails
+        FunctionAlarm("duration", "duration near its timeout", "AWS/Lambda", "Duration",
+                      function, "Maximum", 300, args.timeout_seconds * 1000 * 0.8, above,
+                      "notBreaching"),
+    ]
+    if args.schedule_period_seconds:
+        period = max(60, min(86_400, 2 * args.schedule_period_seconds) // 60 * 60)
+        # a scheduled job that stops running sends no datapoints: that is the outage
+        specs.append(FunctionAlarm("not-running", "no run within two schedule periods",
+                                   "AWS/Lambda", "Invocations", function, "Sum", period, 1,
+                                   "LessThanThreshold", "breaching"))
+    else:
+        specs.append(FunctionAlarm("invocation-flood",
+                                   f"more than {args.max_invocations_per_hour} invocations an hour",
+                                   "AWS/Lambda", "Invocations", function, "Sum", 3600,
+                                   args.max_invocations_per_hour, above, "notBreaching"))
+    return specs
 
 
 class PlatformFunction(pulumi.ComponentResource):
@@ -96,6 +150,8 @@ class PlatformFunction(pulumi.ComponentResource):
         self.key = aws.kms.Key(f"{name}-key", description=args.description or args.function_name,
                                enable_key_rotation=True, deletion_window_in_days=30,
                                policy=key_policy(args), opts=child)
+        aws.kms.Alias(f"{name}-key-alias", name=n["key_alias"], target_key_id=self.key.key_id,
+                      opts=child)
         queue = aws.sqs.Queue(f"{name}-dlq", name=n["queue"], kms_master_key_id=self.key.arn,
                               message_retention_seconds=1_209_600, opts=child)
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=n["log_group"],
@@ -107,8 +163,7 @@ class PlatformFunction(pulumi.ComponentResource):
                 "Action": "sts:AssumeRole",
                 "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]},
             sort_keys=True), opts=child)
-        aws.iam.RolePolicy(f"{name}-role-policy", role=role.id,
-                           policy=self.key.arn.apply(lambda arn: role_policy(args, arn)),
+        aws.iam.RolePolicy(f"{name}-role-policy", role=role.id, policy=role_policy(args),
                            opts=child)
         archive = pulumi.AssetArchive({path: pulumi.FileAsset(str(source))
                                        for path, source in args.archive_files.items()})
@@ -124,19 +179,14 @@ class PlatformFunction(pulumi.ComponentResource):
                 variables=dict(args.environment_variables)) if args.environment_variables else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
         )
-        alarms = (("errors", "AWS/Lambda", "Errors", {"FunctionName": args.function_name}),
-                  ("throttles", "AWS/Lambda", "Throttles", {"FunctionName": args.function_name}),
-                  ("dlq-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
-                   {"QueueName": n["queue"]}))
-        for role_name, namespace, metric, dimensions in alarms:
+        for spec in alarm_specs(args):
             aws.cloudwatch.MetricAlarm(
-                f"{name}-{role_name}", name=f"{args.function_name}-{role_name}",
-                alarm_description=f"{args.function_name}: {metric} above 0; see {n['log_group']}.",
-                namespace=namespace, metric_name=metric, dimensions=dimensions,
-                statistic="Maximum" if namespace == "AWS/SQS" else "Sum", period=300,
-                evaluation_periods=1, threshold=0, comparison_operator="GreaterThanThreshold",
-                # no datapoints means no invocations and no dead letters: healthy
-                treat_missing_data="notBreaching", actions_enabled=True,
+                f"{name}-{spec.role}", name=f"{args.function_name}-{spec.role}",
+                alarm_description=f"{args.function_name}: {spec.what}; see {n['log_group']}.",
+                namespace=spec.namespace, metric_name=spec.metric, dimensions=spec.dimensions,
+                statistic=spec.statistic, period=spec.period, evaluation_periods=1,
+                threshold=spec.threshold, comparison_operator=spec.operator,
+                treat_missing_data=spec.missing, actions_enabled=True,
                 alarm_actions=[args.alarm_topic_arn], ok_actions=[args.alarm_topic_arn],
                 opts=child)
         self.register_outputs({"functionArn": self.function.arn})

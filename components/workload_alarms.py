@@ -93,6 +93,16 @@ class AlarmSpec:
         return self.severity or DEFAULT_SEVERITY[self.signal_class]
 
 
+def alarm_prefix(environment: str, account_name: str) -> str:
+    """Every alarm of one account starts with it; alert routing and the guardrails match on it."""
+    return f"{environment}-{account_name}-"
+
+
+def alarm_name(environment: str, account_name: str, workload: str, signal: str) -> str:
+    """``<env>-<account>-<workload>-<signal>``: the one naming rule for every platform alarm."""
+    return f"{alarm_prefix(environment, account_name)}{workload}-{signal}"
+
+
 @dataclass(frozen=True)
 class AlarmContext:
     """What every alarm of one account shares."""
@@ -110,10 +120,10 @@ class AlarmContext:
     @property
     def name_prefix(self) -> str:
         """Every alarm of this account starts with it; alert routing matches on it."""
-        return f"{self.environment}-{self.account_name}-"
+        return alarm_prefix(self.environment, self.account_name)
 
     def alarm_name(self, workload: str, signal: str) -> str:
-        return f"{self.name_prefix}{workload}-{signal}"
+        return alarm_name(self.environment, self.account_name, workload, signal)
 
     def runbook(self, kind: str, workload: str, signal: str) -> str | None:
         if not self.runbook_url:

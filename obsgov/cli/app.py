@@ -10,7 +10,7 @@ import typer
 
 from obsgov import __version__
 
-from . import environment, gate, models, opensearch, policy, registry
+from . import accounts, drift, environment, gate, models, opensearch, policy, registry, workloads
 from .common import EXIT_CODES_HELP, Settings, WrappingGroup, out
 
 app = typer.Typer(
@@ -50,7 +50,10 @@ app.command("synth")(environment.synth)
 app.command("preview")(gate.preview)
 app.add_typer(policy.app, name="policy")
 app.add_typer(registry.app, name="registry")
+app.add_typer(accounts.app, name="accounts")
+app.add_typer(workloads.app, name="workloads")
 app.add_typer(models.app, name="models")
+app.add_typer(drift.app, name="drift")
 app.add_typer(opensearch.app, name="opensearch")
 
 

@@ -27,7 +27,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from obsgov.errors import InputError
 
@@ -54,6 +54,25 @@ class Settings:
     debug: bool = False
 
 
+class PlainArgument(TyperArgument):
+    """A positional argument shown as Click shows it: its metavar alone. Typer 0.2x wraps a
+    required one in braces and appends its Python type (``{ARN} <str>``)."""
+
+    def display_type_rich(self, ctx: Any) -> None:  # type: ignore[override]
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+
+def _plain_arguments(command: Any) -> None:
+    for param in getattr(command, "params", ()):
+        if type(param) is TyperArgument:
+            param.__class__ = PlainArgument
+
+
 class WrappingGroup(TyperGroup):
     """A command group whose command list wraps each command's first paragraph instead of
     cutting it at the terminal's width with "..." (click's default). Nested groups get the
@@ -61,14 +80,12 @@ class WrappingGroup(TyperGroup):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for command in self.commands.values():
-            if type(command) is TyperGroup:
-                command.__class__ = WrappingGroup
-                WrappingGroup._adopt(command)
+        WrappingGroup._adopt(self)
 
     @staticmethod
     def _adopt(group: Any) -> None:
         for command in group.commands.values():
+            _plain_arguments(command)
             if type(command) is TyperGroup:
                 command.__class__ = WrappingGroup
                 WrappingGroup._adopt(command)

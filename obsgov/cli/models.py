@@ -14,27 +14,8 @@ from obsgov.errors import InputError
 
 from .common import EXIT_AWS, EXIT_OK, EXIT_VERDICT, StacksDirOption, command, fail, load_stack, out
 
-app = typer.Typer(help="Model packages: check them against the organisation's approval rules.",
+app = typer.Typer(help="Model packages: approval rules, lineage, and quality from ground truth.",
                   no_args_is_help=True)
-
-
-def guard_rules(env, stacks_dir: Optional[Path] = None):
-    """The guard's rules for ``env``, with the previous environment's registry account read from
-    its own stack file (the promotion rule describes packages there)."""
-    from obsgov.config.loader import load_environment, stack_file_for
-
-    approval = env.settings.model_approval
-    order = list(approval.promotion_order)
-    previous_account = None
-    if env.environment in order and order.index(env.environment) > 0:
-        earlier = order[order.index(env.environment) - 1]
-        try:
-            previous = load_environment(earlier, stack_file_for(env.stack_file.parent, earlier))
-            previous_account = previous.settings.model_approval.registry_account_id
-        except InputError:
-            previous_account = None  # promotion then needs approved-environments metadata
-    return approval.guard.rules(env.environment, list(approval.required_metadata), order,
-                                previous_account)
 
 
 @app.command("check")
@@ -66,7 +47,7 @@ def check(
                                 "model package ARN (arn:aws:sagemaker:<region>:<account>:"
                                 "model-package/<group>/<version>)")
     env = load_stack(env_name, stacks_dir)
-    rules = guard_rules(env)
+    rules = env.settings.model_approval.guard_rules(env.environment)
     config = Config(retries={"mode": "standard"}, region_name=package_arn.split(":")[3])
     try:
         clients = Clients(sagemaker=boto3.client("sagemaker", config=config),

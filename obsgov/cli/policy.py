@@ -93,7 +93,8 @@ def analyze(
         env,
         fmt,
         output,
-        file,
+        # results point at the registry entry; the state file is rarely in the repository
+        env.registry_file if env is not None else file,
         pack_timeout,
         analyze_file=True,
     )

@@ -72,8 +72,8 @@ def add(
 def remove(
     name: str = typer.Argument(..., metavar="NAME", help="The workload's name."),
     env_name: str = EnvOption,
-    kind: str | None = typer.Option(None, "--kind", help="Only a workload of this kind."),
-    account: str | None = typer.Option(None, "--account",
+    kind: str | None = typer.Option(None, "--kind", metavar="KIND", help="Only a workload of this kind."),
+    account: str | None = typer.Option(None, "--account", metavar="ACCOUNT",
                                        help="Only a workload of this account (name)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the change without "
                                  "writing it."),

@@ -341,15 +341,11 @@ CONFIG_CASES = [
         "workload-kpi-namespace-emoji",
         lambda ws: ws.registry(lambda r: _first("business-kpi")(r).update(namespace="Shop 🛒")),
         (f"{ACCOUNTS}: workloads[", ".namespace: a CloudWatch namespace must be printable ASCII"),
-        xfail="needs obsgov/config/models/registry.py: BusinessKpi.namespace: Namespace "
-        "(owned elsewhere; see report)",
     ),
     Case(
         "workload-kpi-empty-dimension-name",
         lambda ws: ws.registry(lambda r: _first("business-kpi")(r).update(dimensions={"": "x"})),
         (f"{ACCOUNTS}: workloads[", ".dimensions: '': a dimension name must hold"),
-        xfail="needs obsgov/config/models/registry.py: BusinessKpi.dimensions: Dimensions "
-        "(owned elsewhere; see report)",
     ),
     Case("organization-symlink-loop", lambda ws: _loop(ws, ORG), (f"{ORG}: is a symlink loop",)),
     Case(

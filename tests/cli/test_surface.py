@@ -23,7 +23,7 @@ def _paths(command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
 
 COMMAND_PATHS = _paths(typer.main.get_command(app))
 #: Commands owned elsewhere whose arguments still show typer's default metavars.
-ODD_METAVARS = {("models", "check"), ("models", "diff"), ("models", "history")}
+ODD_METAVARS: set[tuple[str, ...]] = set()
 
 
 def _surface_params():

@@ -39,3 +39,19 @@ def prod(example_graph) -> ResourceGraph:
 @pytest.fixture
 def dev(example_graph) -> ResourceGraph:
     return example_graph("dev", True)
+
+
+MEMBER_BASELINE = "obsgov:member:MemberAccountBaseline"
+
+
+def members(graph: ResourceGraph, *types: str) -> list[GraphResource]:
+    """Resources of ``types`` that a member account's baseline created (central accounts and
+    the model lifecycle also hold alarms, keys and rules)."""
+    found = []
+    for resource in graph.of_type(*types):
+        parent = graph.by_urn.get(resource.parent) if resource.parent else None
+        while parent is not None and parent.type != MEMBER_BASELINE:
+            parent = graph.by_urn.get(parent.parent) if parent.parent else None
+        if parent is not None:
+            found.append(resource)
+    return found

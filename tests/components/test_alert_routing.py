@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import statements
+from .conftest import members, statements
 
 BUS = "arn:aws:events:eu-west-1:100000000002:event-bus/obsgov-prod-alerts"
 
@@ -15,7 +15,7 @@ BUS = "arn:aws:events:eu-west-1:100000000002:event-bus/obsgov-prod-alerts"
     "account, name", [("400000000001", "ml-serving-prod"), ("400000000003", "analytics-prod")]
 )
 def test_rule_matches_this_accounts_platform_alarms_and_targets_the_bus(prod, account, name):
-    rules = [r for r in prod.of_type("aws:cloudwatch/eventRule:EventRule") if r.account == account]
+    rules = [r for r in members(prod, "aws:cloudwatch/eventRule:EventRule") if r.account == account]
     assert len(rules) == 1
     rule = rules[0].inputs
     assert rule["name"] == "obsgov-prod-alarm-forwarding"
@@ -25,11 +25,11 @@ def test_rule_matches_this_accounts_platform_alarms_and_targets_the_bus(prod, ac
         "detail": {"alarmName": [{"prefix": f"prod-{name}-"}]},
     }
     # every alarm and composite of the account matches the prefix
-    for alarm in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+    for alarm in members(prod, "aws:cloudwatch/metricAlarm:MetricAlarm"):
         if alarm.account == account:
             assert alarm.inputs["name"].startswith(f"prod-{name}-")
     target = next(
-        t for t in prod.of_type("aws:cloudwatch/eventTarget:EventTarget") if t.account == account
+        t for t in members(prod, "aws:cloudwatch/eventTarget:EventTarget") if t.account == account
     )
     assert target.inputs == {
         "rule": "obsgov-prod-alarm-forwarding",
@@ -41,7 +41,7 @@ def test_rule_matches_this_accounts_platform_alarms_and_targets_the_bus(prod, ac
 
 
 def test_role_may_only_put_events_to_the_central_bus(prod):
-    role = next(r for r in prod.of_type("aws:iam/role:Role") if r.account == "400000000002")
+    role = next(r for r in members(prod, "aws:iam/role:Role") if r.account == "400000000002")
     assert role.inputs["name"] == "obsgov-prod-alarm-forwarding"
     assert statements(role.inputs["assumeRolePolicy"]) == {
         "EventBridgeForwardsAlarms": {
@@ -63,4 +63,4 @@ def test_role_may_only_put_events_to_the_central_bus(prod):
         "PutEventsToCentralBus": {"Effect": "Allow", "Action": "events:PutEvents", "Resource": BUS}
     }
     assert "managedPolicyArns" not in role.inputs
-    assert prod.of_type("aws:iam/rolePolicy:RolePolicy") == []
+    assert members(prod, "aws:iam/rolePolicy:RolePolicy") == []

@@ -54,11 +54,6 @@ OWNERS = {
     "obsgov:guardrails:Guardrails": MANAGEMENT,
 }
 
-# The security-baseline pack's SSE-KMS rule does not yet exempt server-access-log targets,
-# for which S3 supports only SSE-S3 (awsdocs/amazon-s3-userguide enable-server-access-logging).
-KNOWN_POLICY_GAP = ("obsgov-s3-bucket-require-sse-kms", "log-archive-prod-access-logs")
-
-
 @pytest.fixture(scope="module")
 def graphs() -> dict[str, ResourceGraph]:
     return {stack: central_graph(stack, settings) for stack, settings in SETTINGS.items()}
@@ -148,11 +143,9 @@ def test_the_four_packs_pass_but_for_the_documented_policy_gap(stack, preview,
     for pack in run.packs:
         assert pack.error is None, pack.error
         found = [(v.policy, v.resource_name) for v in pack.violations]
-        assert [f for f in found if f != KNOWN_POLICY_GAP] == [], found
+        assert found == [], found
 
 
-@pytest.mark.xfail(strict=True, reason="security-baseline's SSE-KMS rule must exempt "
-                                       "server-access-log targets (see KNOWN_POLICY_GAP)")
 def test_the_four_packs_pass_on_prod_without_exceptions(graphs, no_aws_credentials):
     run = _gate("prod", graphs["prod"])
     assert [(v.policy, v.resource_name) for p in run.packs for v in p.violations] == []

@@ -97,14 +97,20 @@ def test_archive_and_results_buckets_use_sse_kms_with_their_own_rotated_key(prod
     assert key_resource.account == LOG_ARCHIVE
 
 
-def test_access_log_bucket_uses_sse_s3_because_s3_logging_supports_nothing_else(prod):
-    """awsdocs/amazon-s3-userguide doc_source/enable-server-access-logging.md: default
-    encryption on the target bucket only with SSE-S3; SSE-KMS is not supported, nor Object
-    Lock."""
+def test_access_log_bucket_uses_sse_kms_the_logging_service_may_use(prod):
+    """S3 delivers server access logs to an SSE-KMS destination when the key policy lets
+    logging.s3.amazonaws.com make data keys (the S3 user guide's server access logging
+    permissions; aws-cdk's ServerAccessLogsSseKms integration test, PR #25350, deploys it). The
+    June 2023 awsdocs copy still said SSE-S3 only. Object Lock stays off on a log target."""
     b = bucket(prod, ACCESS_LOGS)
     rule = single(prod, b, "aws:s3/bucketServerSideEncryptionConfiguration:"
                            "BucketServerSideEncryptionConfiguration")["rules"][0]
-    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+    key = one(prod, "aws:kms/key:Key", "log-archive-prod-key")
+    [logging] = [st for st in json.loads(key.inputs["policy"])["Statement"]
+                 if st["Sid"] == "S3ServerAccessLogDelivery"]
+    assert logging["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert logging["Condition"] == {"StringEquals": {"aws:SourceAccount": LOG_ARCHIVE}}
     assert b.inputs.get("objectLockEnabled") in (None, False)
     assert config_of(prod, b, "aws:s3/bucketObjectLockConfiguration:"
                               "BucketObjectLockConfiguration") == []
@@ -216,6 +222,10 @@ def test_archive_key_lets_cloudtrail_use_it_for_this_trail_and_readers_decrypt(p
             "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "kms:GenerateDataKey*", "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}},
+        "S3ServerAccessLogDelivery": {
+            "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": ["kms:GenerateDataKey*", "kms:Encrypt"], "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": LOG_ARCHIVE}}},
         "ReadersDecrypt": {
             "Effect": "Allow",
             "Principal": {"AWS": [f"arn:aws:iam::{LOG_ARCHIVE}:role/obsgov-auditor"]},

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .conftest import ALARM, COMPOSITE, by_name, statements
+from .conftest import ALARM, COMPOSITE, by_name, members, statements
 
 # Signal class by (namespace, metric), independent of the component's own labels: the
 # classification an on-call would make from what an alarm reads.
@@ -70,7 +70,7 @@ def test_every_workload_has_an_alarm_of_each_signal_class_of_its_kind(
 ):
     graph, env = example_graph(stack, True), example_env(stack)
     by_workload: dict[str, set[str]] = {}
-    for resource in graph.of_type(ALARM):
+    for resource in members(graph, ALARM):
         workload = resource.inputs["tags"]["workload"]
         by_workload.setdefault(workload, set()).update(classes_of(resource.inputs))
     workloads = [w for w in env.registry.workloads if w.environment == stack]
@@ -85,7 +85,7 @@ def test_alarm_names_actions_tags_and_descriptions(example_graph, example_env, s
     graph, env = example_graph(stack, True), example_env(stack)
     accounts = {a.id: a.name for a in env.member_accounts}
     workloads = {w.name for w in env.registry.workloads if w.environment == stack}
-    for resource in graph.of_type(ALARM):
+    for resource in members(graph, ALARM):
         props = resource.inputs
         account = accounts[resource.account]
         workload = props["tags"]["workload"]
@@ -117,7 +117,7 @@ def test_alarm_names_actions_tags_and_descriptions(example_graph, example_env, s
 def test_one_composite_per_workload_over_exactly_its_alarms_pages(prod, example_env):
     env = example_env("prod")
     composites = by_name(prod, COMPOSITE, "alarmName")
-    alarms = by_name(prod, ALARM)
+    alarms = {r.inputs["name"]: r for r in members(prod, ALARM)}
     workloads = [w for w in env.registry.workloads if w.environment == "prod"]
     assert len(composites) == len(workloads)
     for workload in workloads:
@@ -146,7 +146,7 @@ def test_one_composite_per_workload_over_exactly_its_alarms_pages(prod, example_
 
 
 def test_key_policy_lets_alarms_and_this_accounts_log_groups_use_the_key(prod):
-    key = next(k for k in prod.of_type("aws:kms/key:Key") if k.account == "400000000002")
+    key = next(k for k in members(prod, "aws:kms/key:Key") if k.account == "400000000002")
     assert key.inputs["enableKeyRotation"] is True
     assert statements(key.inputs["policy"]) == {
         "AccountAdministers": {
@@ -185,10 +185,10 @@ def test_key_policy_lets_alarms_and_this_accounts_log_groups_use_the_key(prod):
 def test_alarm_and_paging_topics_are_encrypted_and_only_cloudwatch_publishes(example_graph):
     graph = example_graph("prod", False)
     for account in ("400000000001", "400000000002", "400000000003"):
-        key = next(k for k in graph.of_type("aws:kms/key:Key") if k.account == account)
+        key = next(k for k in members(graph, "aws:kms/key:Key") if k.account == account)
         topics = {
             t.inputs["name"]: t
-            for t in graph.of_type("aws:sns/topic:Topic")
+            for t in members(graph, "aws:sns/topic:Topic")
             if t.account == account
         }
         assert set(topics) == {"obsgov-prod-alarms", "obsgov-prod-paging"}
@@ -210,7 +210,7 @@ def test_email_notifies_the_alarm_topic_and_https_pages(example_graph):
     graph = example_graph("prod", False)
     subscriptions = [
         s
-        for s in graph.of_type("aws:sns/topicSubscription:TopicSubscription")
+        for s in members(graph, "aws:sns/topicSubscription:TopicSubscription")
         if s.account == "400000000001"
     ]
     assert sorted(
@@ -225,18 +225,16 @@ def test_email_notifies_the_alarm_topic_and_https_pages(example_graph):
     ]
 
 
-def test_without_central_routing_or_runbook_nothing_is_forwarded(inline_env):
+def test_without_routing_config_members_send_to_the_programs_own_central_account(inline_env):
+    """alertRouting only overrides: by default the bus and the log destination are the ones
+    the program builds in the observability account, named from the environment."""
     env = inline_env("dev")
     del env.stack_doc["config"]["obsgov:alertRouting"]
     graph = env.synthesize()
-    for absent in (
-        "aws:cloudwatch/eventRule:EventRule",
-        "aws:cloudwatch/eventTarget:EventTarget",
-        "aws:iam/role:Role",
-        "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
-    ):
-        assert graph.of_type(absent) == [], absent
-    descriptions = [a.inputs["alarmDescription"] for a in graph.of_type(ALARM)]
+    targets = {t.inputs["arn"] for t in members(graph, "aws:cloudwatch/eventTarget:EventTarget")}
+    assert targets == {"arn:aws:events:eu-west-1:100000000002:event-bus/obsgov-dev-alerts"}
+    destinations = {f.inputs["destinationArn"]
+                    for f in members(graph, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")}
+    assert destinations == {"arn:aws:logs:eu-west-1:100000000002:destination:obsgov-dev-logs"}
+    descriptions = [a.inputs["alarmDescription"] for a in members(graph, ALARM)]
     assert descriptions and not any("Runbook:" in d for d in descriptions)
-    # the rest of the baseline stays
-    assert graph.of_type("aws:cloudwatch/logGroup:LogGroup")

@@ -76,7 +76,9 @@ def test_role_may_touch_only_named_resources(graph):
     assert by_sid["Metrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Obsgov/ModelGovernance"}}
     assert by_sid["Logs"]["Resource"] == (
         "arn:aws:logs:eu-west-1:100000000002:log-group:/aws/lambda/obsgov-prod-model-guard:log-stream:*")
-    assert by_sid["UseKey"]["Resource"].startswith("arn:aws:kms:eu-west-1:100000000002:key/")
+    assert by_sid["UseKey"]["Resource"] == "arn:aws:kms:eu-west-1:100000000002:key/*"
+    assert by_sid["UseKey"]["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/obsgov-prod-model-guard"}}
     wildcard = [s["Sid"] for s in policy["Statement"] if s["Resource"] == "*"]
     assert wildcard == ["Metrics"]
     trust = json.loads(one(graph, "aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
@@ -120,9 +122,16 @@ def test_rules_match_the_documented_events_for_this_environments_groups(graph):
 
 def test_alarms_watch_errors_throttles_and_dead_letters(graph):
     alarms = {a.inputs["metricName"]: a.inputs for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert set(alarms) == {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible"}
+    assert set(alarms) == {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible", "Duration",
+                           "Invocations"}
+    for metric in ("Errors", "Throttles", "ApproximateNumberOfMessagesVisible"):
+        assert alarms[metric]["threshold"] == 0
+        assert alarms[metric]["comparisonOperator"] == "GreaterThanThreshold"
+    assert alarms["Duration"]["threshold"] == 60 * 1000 * 0.8  # 80% of the 60 s timeout
+    # approvals arrive as events: a flood is the anomaly, silence is normal
+    assert (alarms["Invocations"]["comparisonOperator"], alarms["Invocations"]["threshold"],
+            alarms["Invocations"]["treatMissingData"]) == ("GreaterThanThreshold", 100, "notBreaching")
     for alarm in alarms.values():
-        assert alarm["threshold"] == 0 and alarm["comparisonOperator"] == "GreaterThanThreshold"
         assert alarm["alarmActions"] and alarm["okActions"] and alarm["actionsEnabled"]
 
 

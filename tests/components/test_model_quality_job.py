@@ -58,8 +58,13 @@ def test_schedule_hands_the_job_its_sources(graph):
     [function] = graph.of_type("aws:lambda/function:Function")
     assert function.inputs["handler"] == "obsgov.model_quality.job.handler"
     assert function.inputs["deadLetterConfig"]["targetArn"].endswith("-model-quality-dlq")
-    alarms = {a.inputs["metricName"] for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert alarms == {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible"}
+    alarms = {a.inputs["metricName"]: a.inputs for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert set(alarms) == {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible", "Duration",
+                           "Invocations"}
+    # an hourly job that has not run for two hours is down: no datapoint breaches
+    running = alarms["Invocations"]
+    assert (running["comparisonOperator"], running["threshold"], running["period"],
+            running["treatMissingData"]) == ("LessThanThreshold", 1, 7200, "breaching")
 
 
 def test_archive_runs_the_handler_with_only_its_own_files(tmp_path):

@@ -8,14 +8,26 @@ import json
 import pytest
 
 
+# The central components and the account that owns each (organization trail and guardrails in
+# the management account, the archive and audit analytics in the log-archive account).
+CENTRAL_OWNER = {
+    "obsgov:audittrail:AuditTrail": "managementAccountId",
+    "obsgov:guardrails:Guardrails": "managementAccountId",
+    "obsgov:logarchive:LogArchive": "logArchiveAccountId",
+    "obsgov:auditanalytics:AuditAnalytics": "logArchiveAccountId",
+}
+
+
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_resource_resolves_to_its_accounts_provider(example_graph, example_env, stack):
     graph = example_graph(stack, True)
     env = example_env(stack)
+    org = env.org.organization
+    central = {"managementAccountId": org.management_account_id,
+               "logArchiveAccountId": org.log_archive_account_id}
     expected_role = {a.id: env.role_arn(a.id) for a in env.registry.accounts} | {
-        env.org.organization.observability_account_id: env.role_arn(
-            env.org.organization.observability_account_id
-        )
+        account: env.role_arn(account)
+        for account in (org.observability_account_id, *central.values())
     }
     members = {a.name: a.id for a in env.member_accounts}
     for resource in graph.custom_resources():
@@ -24,14 +36,20 @@ def test_every_resource_resolves_to_its_accounts_provider(example_graph, example
         roles = json.loads(provider.inputs["assumeRoles"])
         assert roles[0]["roleArn"] == expected_role[resource.account]
         assert json.loads(provider.inputs["allowedAccountIds"]) == [resource.account]
-        component = graph.component_of(resource)
-        if component.type == "obsgov:member:MemberAccountBaseline":
-            assert resource.account == members[component.name]
+        outer = graph.component_of(resource)
+        while outer is not None and graph.component_of(outer) is not None:
+            outer = graph.component_of(outer)  # the top-level component decides the account
+        if outer.type == "obsgov:member:MemberAccountBaseline":
+            assert resource.account == members[outer.name]
+        elif outer.type in CENTRAL_OWNER:
+            assert resource.account == central[CENTRAL_OWNER[outer.type]], resource.urn
+        elif resource.account in members.values():
+            # member accounts also run the lifecycle forwarding and their scheduled jobs
+            assert outer.name.startswith(tuple(members)), resource.urn
         else:
-            assert resource.account == env.org.organization.observability_account_id
-    assert {r.account for r in graph.custom_resources()} == set(members.values()) | {
-        env.org.organization.observability_account_id
-    }
+            assert resource.account == org.observability_account_id, resource.urn
+    assert set(members.values()) | {org.observability_account_id, org.management_account_id} <= {
+        r.account for r in graph.custom_resources()}
 
 
 def test_providers_carry_the_tag_schema_as_default_tags(example_graph, example_env):

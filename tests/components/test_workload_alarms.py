@@ -9,7 +9,7 @@ import pytest
 from components.workload_alarms import ALARM_BUILDERS
 from obsgov.config.models.registry import WORKLOAD_MODELS
 
-from .conftest import ALARM, alarm, by_name
+from .conftest import ALARM, alarm, by_name, members
 
 SM_DIMS = {"EndpointName": "fraud-scoring-prod", "VariantName": "AllTraffic"}
 FRAUD = "prod-ml-serving-prod-fraud-scoring-prod"
@@ -363,7 +363,7 @@ def test_kpi_bands_and_static_bounds(prod):
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_period_and_window_is_one_cloudwatch_accepts(example_graph, stack):
-    for resource in example_graph(stack, True).of_type(ALARM):
+    for resource in members(example_graph(stack, True), ALARM):
         props = resource.inputs
         periods = (
             [props["period"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from components.workload_logs import critical_event_pattern
 
-from .conftest import ALARM, alarm, by_name
+from .conftest import ALARM, alarm, by_name, members
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
@@ -19,7 +19,7 @@ DEFAULT_TERMS = [
 
 
 def test_each_kind_gets_its_default_log_groups_with_the_environments_retention(prod, dev):
-    groups = {(g.account, g.inputs["name"]): g.inputs for g in prod.of_type(LOG_GROUP)}
+    groups = {(g.account, g.inputs["name"]): g.inputs for g in members(prod, LOG_GROUP)}
     assert set(groups) == {
         ("400000000001", "/aws/sagemaker/Endpoints/fraud-scoring-prod"),
         ("400000000001", "/aws/sagemaker/Endpoints/churn-propensity-prod"),
@@ -28,18 +28,18 @@ def test_each_kind_gets_its_default_log_groups_with_the_environments_retention(p
         ("400000000002", "/aws/lambda/events-enricher-prod"),
     }  # business KPIs have no logs of their own
     assert {g["retentionInDays"] for g in groups.values()} == {365}
-    assert {g.inputs["retentionInDays"] for g in dev.of_type(LOG_GROUP)} == {30}
+    assert {g.inputs["retentionInDays"] for g in members(dev, LOG_GROUP)} == {30}
 
 
 def test_log_groups_are_encrypted_with_their_accounts_key(example_graph):
     graph = example_graph("prod", False)
-    keys = {k.account: k.outputs["arn"] for k in graph.of_type("aws:kms/key:Key")}
-    for group in graph.of_type(LOG_GROUP):
+    keys = {k.account: k.outputs["arn"] for k in members(graph, "aws:kms/key:Key")}
+    for group in members(graph, LOG_GROUP):
         assert group.inputs["kmsKeyId"] == keys[group.account]
 
 
 def test_critical_events_become_one_metric_per_workload_with_an_alarm(prod):
-    filters = {f.inputs["logGroupName"]: f.inputs for f in prod.of_type(METRIC_FILTER)}
+    filters = {f.inputs["logGroupName"]: f.inputs for f in members(prod, METRIC_FILTER)}
     fraud = filters["/aws/sagemaker/Endpoints/fraud-scoring-prod"]
     assert fraud == {
         "name": "obsgov-critical-events",
@@ -91,15 +91,15 @@ def test_critical_events_become_one_metric_per_workload_with_an_alarm(prod):
 
 
 def test_filters_wait_for_their_log_group(prod):
-    groups = {g.inputs["name"]: g.urn for g in prod.of_type(LOG_GROUP)}
-    for resource in prod.of_type(METRIC_FILTER, SUBSCRIPTION):
+    groups = {g.inputs["name"]: g.urn for g in members(prod, LOG_GROUP)}
+    for resource in members(prod, METRIC_FILTER, SUBSCRIPTION):
         group = resource.inputs.get("logGroupName") or resource.inputs["logGroup"]
         assert groups[group] in resource.dependencies, resource.name
 
 
 def test_every_log_group_is_forwarded_to_the_central_destination(prod):
-    forwarded = {f.inputs["logGroup"]: f.inputs for f in prod.of_type(SUBSCRIPTION)}
-    assert set(forwarded) == {g.inputs["name"] for g in prod.of_type(LOG_GROUP)}
+    forwarded = {f.inputs["logGroup"]: f.inputs for f in members(prod, SUBSCRIPTION)}
+    assert set(forwarded) == {g.inputs["name"] for g in members(prod, LOG_GROUP)}
     for inputs in forwarded.values():
         assert inputs["destinationArn"] == (
             "arn:aws:logs:eu-west-1:100000000002:destination:obsgov-prod-logs"
@@ -117,13 +117,13 @@ def test_registry_log_settings_override_the_defaults(inline_env):
     workloads["transactions-daily-dev"]["logGroups"] = []
     workloads["feature-refresh-dev"]["criticalEventPatterns"] = []
     graph = env.synthesize()
-    groups = {g.inputs["name"] for g in graph.of_type(LOG_GROUP)}
+    groups = {g.inputs["name"] for g in members(graph, LOG_GROUP)}
     assert {"/teams/fraud/app", "/teams/fraud/batch"} <= groups
     assert "/aws/sagemaker/Endpoints/fraud-scoring-dev" not in groups
     assert "/aws-glue/jobs/transactions-daily-dev" not in groups
-    forwarded = {f.inputs["logGroup"] for f in graph.of_type(SUBSCRIPTION)}
+    forwarded = {f.inputs["logGroup"] for f in members(graph, SUBSCRIPTION)}
     assert not forwarded & {"/teams/fraud/app", "/teams/fraud/batch"}
-    filters = {f.inputs["logGroupName"] for f in graph.of_type(METRIC_FILTER)}
+    filters = {f.inputs["logGroupName"] for f in members(graph, METRIC_FILTER)}
     assert {"/teams/fraud/app", "/teams/fraud/batch"} <= filters
     assert "/aws/vendedlogs/states/feature-refresh-dev" not in filters
     names = set(by_name(graph, ALARM))

@@ -129,7 +129,7 @@ def test_stack_config_errors_name_the_namespaced_key(scenario):
         for p in problems
     )
     assert (
-        f"{stack}: config.aws:region: must match the pattern ^[a-z]{{2}}(-gov)?-[a-z]+-\\d$"
+        f"{stack}: config.aws:region: must match the pattern ^[a-z]{{2}}(-gov)?-[a-z]+-[0-9]$"
     ) in problems
 
 

@@ -15,7 +15,7 @@ from obsgov.cli import app
 from obsgov.gate.config import parse_pack_config
 from obsgov.gate.engine import GateOptions, PolicyConfigError, run_gate
 from obsgov.gate.project import load_policy_pack
-from obsgov.gate.report import to_junit, to_sarif
+from obsgov.reports import to_junit, to_sarif
 from tests.support.gate import PACKS, STACKS, by_policy, probe_graph, run_probe
 
 

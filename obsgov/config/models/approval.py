@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from obsgov.model_guard.rules import GuardRules, Threshold
 
@@ -39,7 +39,18 @@ class ApprovalGuardSettings(Model):
     # IAM principal ARNs (wildcards allowed) that may approve; checked when CloudTrail names them.
     allowed_approvers: list[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:(iam|sts)::")]] = Field(
         default_factory=list)
+    # Registry account of the previous environment of promotionOrder (default: this one's,
+    # when every environment shares one registry).
+    previous_registry_account_id: Optional[Annotated[str, Field(pattern=r"^[0-9]{12}$")]] = None
     metrics_report_prefix: Optional[Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")]] = None
+
+    @model_validator(mode="after")
+    def _reports_when_enabled(self) -> ApprovalGuardSettings:
+        if self.enabled and self.metrics_report_prefix is None and (
+                self.metric_thresholds.default or self.metric_thresholds.groups):
+            raise ValueError("metricsReportPrefix is required when the guard checks metric "
+                             "thresholds: the function may read quality reports only there")
+        return self
 
     def rules(self, environment: str, required_metadata: list[str], promotion_order: list[str],
               previous_registry_account: Optional[str]) -> GuardRules:

@@ -17,7 +17,17 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from obsgov.metric_contract import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
-from .types import AccountId, Email, Environment, Model, ResourceName
+from .types import (
+    AccountId,
+    Dimensions,
+    Email,
+    Environment,
+    MetricName,
+    Model,
+    Namespace,
+    ResourceName,
+    TagValue,
+)
 
 Severity = Literal["critical", "high", "medium", "low"]
 
@@ -136,6 +146,18 @@ class ModelQualityTarget(Model):
         return self.metric in _CLASSIFICATION
 
 
+S3Uri = Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$")]
+
+
+class GroundTruth(Model):
+    """Where an endpoint's captured predictions and their ground-truth labels land, for the
+    scheduled model-quality job."""
+
+    capture_uri: S3Uri
+    labels_uri: S3Uri
+    problem: Literal["binary", "regression"] = "binary"
+
+
 class MlEndpoint(_Workload):
     kind: Literal["ml-endpoint"]
     model_id: str
@@ -146,6 +168,7 @@ class MlEndpoint(_Workload):
     instance_vcpus: Annotated[int, Field(ge=1, le=192)] = 2
     drift_monitoring: bool = True
     model_quality: ModelQualityTarget | None = None
+    ground_truth: GroundTruth | None = None
     slo: EndpointSlo
 
     def default_log_groups(self) -> list[str]:
@@ -168,6 +191,8 @@ class EtlPipeline(_Workload):
     # longest window a CloudWatch alarm can evaluate).
     schedule_interval_minutes: Annotated[int, Field(ge=1, le=10080)] = 1440
     data_quality_monitoring: bool = False
+    # s3://bucket/prefix/ of the pipeline's output, read by its drift job
+    dataset_location: S3Uri | None = None
     slo: PipelineSlo
 
     @field_validator("slo")
@@ -194,10 +219,10 @@ class EtlPipeline(_Workload):
 
 class BusinessKpi(_Workload):
     kind: Literal["business-kpi"]
-    namespace: Annotated[str, Field(min_length=1, max_length=255)]
-    metric_name: Annotated[str, Field(min_length=1, max_length=255)]
+    namespace: Namespace
+    metric_name: MetricName
     statistic: Literal["Average", "Sum", "Minimum", "Maximum", "SampleCount"] = "Sum"
-    dimensions: dict[str, str] = Field(default_factory=dict)
+    dimensions: Dimensions = Field(default_factory=dict)
     alert_on: Literal["drop", "spike", "both"] = "both"
     lower_bound: float | None = None
     upper_bound: float | None = None
@@ -228,8 +253,8 @@ class MemberAccount(Model):
     environment: Environment
     organizational_unit: str
     owner: Email
-    cost_centre: str
-    data_classification: str = "internal"
+    cost_centre: TagValue
+    data_classification: TagValue = "internal"
     tags: dict[str, str] = Field(default_factory=dict)
 
 

@@ -8,7 +8,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from .approval import ApprovalGuardSettings
+from .central import CentralAuditSettings
 from .types import AccountId, Email, Environment, Model, _retention_days
+
+IamPrincipalArn = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:\S+$")]
+QuickSightPrincipal = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:quicksight:")]
 
 
 class AlarmDefaults(Model):
@@ -48,7 +53,7 @@ class Notifications(Model):
 
 def _event_bus_arn(value: str) -> str:
     if not re.fullmatch(
-        r"arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[\w.\-/]{1,256}", value
+        r"arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[\w.\-/]{1,256}", value
     ):
         raise ValueError(
             "must be an EventBridge event bus ARN "
@@ -58,7 +63,7 @@ def _event_bus_arn(value: str) -> str:
 
 
 def _log_destination_arn(value: str) -> str:
-    if not re.fullmatch(r"arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:destination:[^:*]{1,512}", value):
+    if not re.fullmatch(r"arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:destination:[^:*]{1,512}", value):
         raise ValueError(
             "must be a CloudWatch Logs destination ARN "
             "(arn:aws:logs:<region>:<account>:destination:<name>)"
@@ -103,19 +108,51 @@ class AlertRouting(Model):
 
 
 class OpenSearchSizing(Model):
+    """The log analytics domain in the observability account."""
+
+    enabled: bool = True
+    engine_version: Annotated[str, Field(pattern=r"^OpenSearch_[0-9]+\.[0-9]+$")] = "OpenSearch_2.17"
     instance_type: Annotated[str, Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+\.search$")] = (
         "r6g.large.search"
     )
     instance_count: Annotated[int, Field(ge=1, le=80)] = 3
     dedicated_master_count: Annotated[int, Field(ge=0, le=5)] = 3
+    dedicated_master_type: Annotated[str, Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+\.search$")] = (
+        "m6g.large.search"
+    )
     volume_size_gib: Annotated[int, Field(ge=10, le=16384)] = 100
     zone_awareness: bool = True
+    # Principals that may assume the domain's master role and search it (no passwords).
+    admin_principals: list[IamPrincipalArn] = Field(default_factory=list)
+    # In a VPC when subnets are given (Security Hub Opensearch.2); else named principals only.
+    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+        default_factory=list)
+    security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
+        default_factory=list)
+
+    @model_validator(mode="after")
+    def _network(self) -> OpenSearchSizing:
+        if self.security_group_ids and not self.subnet_ids:
+            raise ValueError("securityGroupIds need subnetIds: the domain is in a VPC only with subnets")
+        return self
 
 
 class QuickSightSettings(Model):
-    principals: list[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:quicksight:")]] = Field(
-        default_factory=list
-    )
+    principals: list[QuickSightPrincipal] = Field(default_factory=list)  # readers
+    owners: list[QuickSightPrincipal] = Field(default_factory=list)
+
+
+class DriftMonitoringSettings(Model):
+    """Where the scheduled drift jobs read and write, and the image they run."""
+
+    image_uri: Annotated[str, Field(pattern=r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/\S+$")]
+    capture_bucket: Annotated[str, Field(min_length=3, max_length=63)]
+    capture_prefix: str = "datacapture/"
+    baseline_bucket: Annotated[str, Field(min_length=3, max_length=63)]
+    report_bucket: Annotated[str, Field(min_length=3, max_length=63)]
+    kms_key_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/\S+$")]
+    schedule: str = "rate(1 hour)"
+    window_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
 
 
 class ModelApprovalRules(Model):
@@ -125,6 +162,13 @@ class ModelApprovalRules(Model):
     data_capture_min_percent: Annotated[int, Field(ge=0, le=100)] = 10
     required_metadata: list[str] = Field(default_factory=list)
     promotion_order: list[Environment] = Field(default_factory=list)
+    guard: ApprovalGuardSettings = Field(default_factory=ApprovalGuardSettings)
+
+    def guard_rules(self, environment: str):  # -> obsgov.model_guard.rules.GuardRules
+        """The approval guard's rules for ``environment``, as the deployed function gets them
+        and ``obsgov models check`` applies them."""
+        return self.guard.rules(environment, list(self.required_metadata), list(self.promotion_order),
+                                self.guard.previous_registry_account_id or self.registry_account_id)
 
     @model_validator(mode="after")
     def _registry_when_enabled(self) -> ModelApprovalRules:
@@ -144,7 +188,7 @@ class StackSettings(Model):
     """The ``obsgov:*`` keys of ``stacks/Pulumi.<env>.yaml``."""
 
     environment: Environment
-    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")]
     organization_file: str = "organization.yaml"
     registry_file: str = "accounts.yaml"
     log_retention_days: Annotated[int, AfterValidator(_retention_days)] = 365
@@ -155,5 +199,7 @@ class StackSettings(Model):
     open_search: OpenSearchSizing = Field(default_factory=OpenSearchSizing)
     quick_sight: QuickSightSettings = Field(default_factory=QuickSightSettings)
     model_approval: ModelApprovalRules = Field(default_factory=ModelApprovalRules)
+    central_audit: CentralAuditSettings = Field(default_factory=CentralAuditSettings)
+    drift_monitoring: DriftMonitoringSettings | None = None
     policy_enforcement: Literal["advisory", "mandatory"] = "advisory"
     policy_packs: list[PolicyPackRef] = Field(default_factory=list)

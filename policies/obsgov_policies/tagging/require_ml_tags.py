@@ -2,25 +2,26 @@
 
 from ..aws_types import SAGEMAKER_ENDPOINT, SAGEMAKER_ENDPOINT_CONFIG, SAGEMAKER_MODEL
 from ..registry import TAGGING_STANDARD, Control, policy
+from ..props import as_list
 from ..tags import TAG_RULE_SCHEMA, report_tag_violations
 
-ML_TYPES = (
-    SAGEMAKER_MODEL,
-    SAGEMAKER_ENDPOINT,
-    SAGEMAKER_ENDPOINT_CONFIG,
-    "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
-)
+MODEL_PACKAGE_GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
+ML_TYPES = (SAGEMAKER_MODEL, SAGEMAKER_ENDPOINT, SAGEMAKER_ENDPOINT_CONFIG, MODEL_PACKAGE_GROUP)
 
 
 def require_ml_tags(args, report_violation):
-    report_tag_violations(args, "mlResourceTags", report_violation)
+    # A model package group holds every version of its model, so version tags name nothing
+    # on it; it still says which model it is.
+    skip = (frozenset(as_list(args.get_config().get("versionTagKeys")))
+            if args.resource_type == MODEL_PACKAGE_GROUP else frozenset())
+    report_tag_violations(args, "mlResourceTags", report_violation, skip)
 
 
 policy(
     require_ml_tags,
     id="obsgov-sagemaker-resource-require-ml-tags",
-    description="SageMaker models, endpoints, endpoint configs and model package groups must "
-    "carry the ML tags (model id and version).",
+    description="SageMaker models, endpoints and endpoint configs must carry the ML tags (model "
+    "id and version); model package groups all but the version tags.",
     severity="medium",
     service="sagemaker",
     resource_types=ML_TYPES,
@@ -32,6 +33,10 @@ policy(
             **TAG_RULE_SCHEMA,
             "description": "Extra tags for SageMaker resources.",
             "default": [{"key": "model-id"}, {"key": "model-version"}],
+        },
+        "versionTagKeys": {
+            "type": "array", "items": {"type": "string"}, "default": ["model-version"],
+            "description": "ML tags that name a version, which model package groups do not carry.",
         },
     },
 )

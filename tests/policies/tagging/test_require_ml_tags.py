@@ -29,3 +29,15 @@ def test_non_ml_resources_are_ignored():
 def test_provider_tags_count_for_ml_tags():
     prov = provider({"model-id": "fraud", "model-version": "3"})
     assert check(ID, {}, "aws:sagemaker/model:Model", config=CONFIG, provider_resource=prov) == []
+
+
+GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
+
+
+def test_model_package_groups_need_the_model_id_but_no_version():
+    groups = {**CONFIG, "versionTagKeys": ["model-version"]}
+    assert check(ID, {"tags": {"model-id": "fraud"}}, GROUP, config=groups) == []
+    assert check(ID, {"tags": {}}, GROUP, config=groups) == ["Missing required tags: model-id."]
+    # the version key is skipped on groups only
+    assert check(ID, {"tags": {"model-id": "fraud"}}, "aws:sagemaker/model:Model", config=groups) == [
+        "Missing required tags: model-version."]

@@ -1,0 +1,35 @@
+"""Every Python package in the source tree ships in a wheel, with its data files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+
+
+def _source_packages() -> set[str]:
+    found = set()
+    for base, prefix in ((ROOT / "obsgov", "obsgov"), (ROOT / "components", "components"),
+                         (ROOT / "policies" / "obsgov_policies", "obsgov_policies")):
+        for init in base.rglob("__init__.py"):
+            relative = init.parent.relative_to(base)
+            found.add(".".join([prefix, *relative.parts]))
+    return found
+
+
+def test_every_package_is_listed():
+    assert _source_packages() == set(CONFIG["packages"])
+
+
+def test_data_files_are_declared():
+    data = CONFIG["package-data"]
+    assert "templates/*.json" in data["obsgov.opensearch"]
+    assert list((ROOT / "obsgov" / "opensearch" / "templates").glob("*.json"))
+    assert "*.yaml" in data["obsgov.environment_report"]
