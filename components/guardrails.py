@@ -98,20 +98,45 @@ def protect_baseline_policy(
     prefix = f"obsgov-{environment}-"
     key, value = managed_by_tag
     return document(
-        statement("ProtectOamLinks", ["oam:DeleteLink", "oam:UpdateLink"], "*",
-                  effect="Deny", condition=exempt),
-        statement("ProtectOrganizationTrail",
-                  ["cloudtrail:DeleteTrail", "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",
-                   "cloudtrail:PutEventSelectors"],
-                  f"arn:aws:cloudtrail:*:*:trail/{trail_name}", effect="Deny", condition=exempt),
-        statement("ProtectBaselineByName", [*LOG_GROUP_ACTIONS, *ALARM_ACTIONS, *TOPIC_ACTIONS],
-                  [*(f"arn:aws:logs:*:*:log-group:{p}*" for p in log_group_prefixes),
-                   f"arn:aws:cloudwatch:*:*:alarm:{prefix}*", f"arn:aws:sns:*:*:{prefix}*"],
-                  effect="Deny", condition=exempt),
-        statement("ProtectBaselineByTag",
-                  [*LOG_GROUP_ACTIONS, *ALARM_ACTIONS, *TOPIC_ACTIONS, *KEY_ACTIONS], "*",
-                  effect="Deny",
-                  condition={**exempt, "StringEquals": {f"aws:ResourceTag/{key}": value}}),
+        statement(
+            "ProtectOamLinks",
+            ["oam:DeleteLink", "oam:UpdateLink"],
+            "*",
+            effect="Deny",
+            condition=exempt,
+        ),
+        statement(
+            "ProtectOrganizationTrail",
+            [
+                "cloudtrail:DeleteTrail",
+                "cloudtrail:StopLogging",
+                "cloudtrail:UpdateTrail",
+                "cloudtrail:PutEventSelectors",
+            ],
+            f"arn:aws:cloudtrail:*:*:trail/{trail_name}",
+            effect="Deny",
+            condition=exempt,
+        ),
+        statement(
+            "ProtectBaselineByName",
+            [*LOG_GROUP_ACTIONS, *ALARM_ACTIONS, *TOPIC_ACTIONS],
+            [
+                *(f"arn:aws:logs:*:*:log-group:{p}*" for p in log_group_prefixes),
+                f"arn:aws:cloudwatch:*:*:alarm:{prefix}*",
+                # member alarms are named <env>-<account>-<workload>-<signal>
+                f"arn:aws:cloudwatch:*:*:alarm:{environment}-*",
+                f"arn:aws:sns:*:*:{prefix}*",
+            ],
+            effect="Deny",
+            condition=exempt,
+        ),
+        statement(
+            "ProtectBaselineByTag",
+            [*LOG_GROUP_ACTIONS, *ALARM_ACTIONS, *TOPIC_ACTIONS, *KEY_ACTIONS],
+            "*",
+            effect="Deny",
+            condition={**exempt, "StringEquals": {f"aws:ResourceTag/{key}": value}},
+        ),
     )
 
 
@@ -152,40 +177,55 @@ class Guardrails(pulumi.ComponentResource):
         self.tag_policy = None
         if args.tag_policy_enabled:
             self.tag_policy = aws.organizations.Policy(
-                f"{name}-tag-policy", name=f"obsgov-{env}-tags", type="TAG_POLICY",
+                f"{name}-tag-policy",
+                name=f"obsgov-{env}-tags",
+                type="TAG_POLICY",
                 description=f"obsgov tag schema for the {env} OUs (from organization.yaml)",
-                content=tag_policy(args.tag_schema, env, args.enforced_for), opts=child,
+                content=tag_policy(args.tag_schema, env, args.enforced_for),
+                opts=child,
             )
             for ou in ous:
                 aws.organizations.PolicyAttachment(
-                    f"{name}-tag-policy-{ou}", policy_id=self.tag_policy.id, target_id=ou,
+                    f"{name}-tag-policy-{ou}",
+                    policy_id=self.tag_policy.id,
+                    target_id=ou,
                     opts=child,
                 )
         self.service_control_policy = None
         if args.service_control_policy_enabled:
             self.service_control_policy = aws.organizations.Policy(
-                f"{name}-scp", name=f"obsgov-{env}-protect-monitoring",
+                f"{name}-scp",
+                name=f"obsgov-{env}-protect-monitoring",
                 type="SERVICE_CONTROL_POLICY",
                 description=f"Keeps {env} accounts from disabling obsgov's monitoring",
                 content=protect_baseline_policy(
-                    env, args.deployment_role_name, args.trail_name, args.log_group_prefixes,
-                    args.managed_by_tag),
+                    env,
+                    args.deployment_role_name,
+                    args.trail_name,
+                    args.log_group_prefixes,
+                    args.managed_by_tag,
+                ),
                 opts=child,
             )
             for ou in ous:
                 aws.organizations.PolicyAttachment(
-                    f"{name}-scp-{ou}", policy_id=self.service_control_policy.id, target_id=ou,
+                    f"{name}-scp-{ou}",
+                    policy_id=self.service_control_policy.id,
+                    target_id=ou,
                     opts=child,
                 )
         if args.cloudtrail_admin_account_id:
             aws.cloudtrail.OrganizationDelegatedAdminAccount(
-                f"{name}-cloudtrail-admin", account_id=args.cloudtrail_admin_account_id,
+                f"{name}-cloudtrail-admin",
+                account_id=args.cloudtrail_admin_account_id,
                 opts=child,
             )
-        self.register_outputs({
-            "tagPolicyId": self.tag_policy.id if self.tag_policy else None,
-            "serviceControlPolicyId": (self.service_control_policy.id
-                                       if self.service_control_policy else None),
-            "organizationalUnitIds": ous,
-        })
-
+        self.register_outputs(
+            {
+                "tagPolicyId": self.tag_policy.id if self.tag_policy else None,
+                "serviceControlPolicyId": (
+                    self.service_control_policy.id if self.service_control_policy else None
+                ),
+                "organizationalUnitIds": ous,
+            }
+        )

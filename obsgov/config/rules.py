@@ -216,19 +216,56 @@ def workload_environment_matches_account(facts: Facts) -> Iterator[Problem]:
 
 
 def workloads_are_unique(facts: Facts) -> Iterator[Problem]:
-    """No two workloads of one kind share a name in one account (their resources would)."""
-    seen: dict[tuple[str, str, str], int] = {}
+    """No two workloads share a name in one account, whatever their kinds: alarm names
+    (``<env>-<account>-<workload>-<signal>``) and logical names are built from it."""
+    seen: dict[tuple[str, str], int] = {}
     for i, workload in enumerate(facts.registry.workloads):
-        key = (workload.kind, workload.account, workload.name)
+        key = (workload.account, workload.name)
         if key in seen:
+            first = facts.registry.workloads[seen[key]]
             yield Problem(
                 facts.registry_file,
                 facts.workload_path(i, "name"),
-                f"duplicate {workload.kind} {workload.name!r} in account "
-                f"{workload.account!r} (already {facts.workload_path(seen[key])})",
+                f"duplicate workload name {workload.name!r} in account {workload.account!r} "
+                f"(already the {first.kind} at {facts.workload_path(seen[key])})",
             )
         else:
             seen[key] = i
+
+
+def kpi_drivers_exist(facts: Facts) -> Iterator[Problem]:
+    """A KPI's ``drivenBy`` names an ML endpoint or ETL pipeline of the same environment (the
+    dashboards put them side by side)."""
+    drivers = {
+        (w.environment, w.name)
+        for w in facts.registry.workloads
+        if w.kind in ("ml-endpoint", "etl-pipeline")
+    }
+    invalid = set(facts.positions.declared_workloads) - {w.name for w in facts.registry.workloads}
+    for i, workload in enumerate(facts.registry.workloads):
+        driver = getattr(workload, "driven_by", None)
+        if driver and driver not in invalid and (workload.environment, driver) not in drivers:
+            yield Problem(
+                facts.registry_file,
+                facts.workload_path(i, "drivenBy"),
+                f"{driver!r} is not an ml-endpoint or etl-pipeline of {workload.environment}",
+            )
+
+
+def log_groups_are_unique(facts: Facts) -> Iterator[Problem]:
+    """Two workloads of one account cannot own the same log group."""
+    seen: dict[tuple[str, str], int] = {}
+    for i, workload in enumerate(facts.registry.workloads):
+        for group in workload.log_groups or workload.default_log_groups():
+            key = (workload.account, group)
+            if key in seen and seen[key] != i:
+                yield Problem(
+                    facts.registry_file,
+                    facts.workload_path(i, "logGroups"),
+                    f"log group {group!r} is already owned by {facts.workload_path(seen[key])} "
+                    f"in account {workload.account!r}",
+                )
+            seen.setdefault(key, i)
 
 
 #: Per workload kind: the tag-schema section its resources carry, and for each tag the
@@ -330,6 +367,8 @@ RULES: list[Rule] = [
     workload_accounts_exist,
     workload_environment_matches_account,
     workloads_are_unique,
+    kpi_drivers_exist,
+    log_groups_are_unique,
     workload_tags_follow_tag_schema,
     environment_allowed_by_tag_schema,
     stack_name_matches_environment,

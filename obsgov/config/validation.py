@@ -58,6 +58,9 @@ class Positions:
     accounts: list[int] = field(default_factory=list)
     workloads: list[int] = field(default_factory=list)
     declared: list[Any] = field(default_factory=list)
+    # names every workload entry gave, valid or not: a reference to an invalid entry is that
+    # entry's problem, already reported, not a dangling reference
+    declared_workloads: list[Any] = field(default_factory=list)
 
 
 def _at(index: int) -> Callable[[tuple], list[PathPart]]:
@@ -110,6 +113,9 @@ def validate_registry(
     accounts = data.get("accounts")
     if isinstance(accounts, list):
         positions.declared = [a.get("name") for a in accounts if isinstance(a, dict)]
+    workloads = data.get("workloads")
+    if isinstance(workloads, list):
+        positions.declared_workloads = [w.get("name") for w in workloads if isinstance(w, dict)]
     if not accounts:
         problems.append(Problem(file, "accounts", "must list at least one member account"))
     if problems and not kept["accounts"]:

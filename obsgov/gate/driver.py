@@ -3,7 +3,7 @@
 The steps, each a method of :class:`PackSession`:
 
 * :meth:`~PackSession.configure`: ``GetAnalyzerInfo``; merge the config layers into one
-  document and reconcile and validate it (:mod:`obsgov.gate.config`); ``ConfigureStack``
+  document and reconcile and validate it (:mod:`obsgov.gate.pack_config`); ``ConfigureStack``
   (unless the run is ``policy analyze --file``, which skips it) and ``Configure``.
 * :meth:`~PackSession.remediate`: ``Remediate`` every resource; the returned properties replace
   the resource's inputs for every later call (``step_generator.go``, the remediation pass).
@@ -21,7 +21,7 @@ from pulumi.runtime.proto import analyzer_pb2 as proto
 
 from obsgov.graph import STACK_TYPE, GraphResource, ResourceGraph, urn_type
 
-from . import config as cfg
+from . import pack_config as cfg
 from .launch import GateOptions
 from .plugin import AnalyzerPlugin
 from .project import PolicyPackProject

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from obsgov.graph import ResourceGraph
 
-from . import config as cfg
+from . import pack_config as cfg
 from .driver import IN_FLIGHT, PackSession, pack_order, violation_order
 from .launch import GateOptions, PackLauncher, launch_pack, launcher_for, refuse_duplicates
 from .plugin import AnalyzerPlugin, PackError

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from obsgov.config.loader import EnvironmentConfig, display_path
 from obsgov.errors import InputError
 
-from . import config as cfg
-from .envconfig import EnvironmentLayer
+from . import pack_config as cfg
+from .environment_layer import EnvironmentLayer
 from .launch import refuse_duplicates
 from .project import PolicyPackProject, discover_policy_packs, load_policy_pack
 

@@ -8,9 +8,10 @@ metadata key. Versions whose producer is unknown are listed with the gap said, n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 from obsgov.model_guard.guard import read_quality_report
 from obsgov.model_guard.rules import report_metrics
@@ -35,25 +36,35 @@ class VersionRecord:
     version: int
     approval_status: str
     approval_description: str
-    created: Optional[datetime]
+    created: datetime | None
     images: list[str]
     metadata: dict[str, str]
     report_metrics: dict[str, float]
-    report_note: Optional[str]
-    training: Optional[TrainingRun]
-    training_note: Optional[str]
+    report_note: str | None
+    training: TrainingRun | None
+    training_note: str | None
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "arn": self.arn, "version": self.version, "approvalStatus": self.approval_status,
+            "arn": self.arn,
+            "version": self.version,
+            "approvalStatus": self.approval_status,
             "approvalDescription": self.approval_description,
             "created": self.created.isoformat() if self.created else None,
-            "images": self.images, "metadata": self.metadata,
-            "modelMetrics": self.report_metrics, "modelMetricsNote": self.report_note,
-            "training": None if self.training is None else {
-                "name": self.training.name, "status": self.training.status,
-                "hyperparameters": self.training.hyperparameters, "inputs": self.training.inputs,
-                "finalMetrics": self.training.final_metrics, "image": self.training.image},
+            "images": self.images,
+            "metadata": self.metadata,
+            "modelMetrics": self.report_metrics,
+            "modelMetricsNote": self.report_note,
+            "training": None
+            if self.training is None
+            else {
+                "name": self.training.name,
+                "status": self.training.status,
+                "hyperparameters": self.training.hyperparameters,
+                "inputs": self.training.inputs,
+                "finalMetrics": self.training.final_metrics,
+                "image": self.training.image,
+            },
             "trainingNote": self.training_note,
         }
 
@@ -64,7 +75,7 @@ def _pages(sagemaker: Any, group: str) -> Iterator[Mapping[str, Any]]:
         yield from page.get("ModelPackageSummaryList", [])
 
 
-def training_job_name(package: Mapping[str, Any]) -> Optional[str]:
+def training_job_name(package: Mapping[str, Any]) -> str | None:
     generated_by = (package.get("MetadataProperties") or {}).get("GeneratedBy", "")
     match = TRAINING_JOB_ARN.match(generated_by or "")
     if match:
@@ -81,10 +92,15 @@ def training_run(sagemaker: Any, name: str) -> TrainingRun:
         if uri:
             inputs[channel.get("ChannelName", "")] = uri
     return TrainingRun(
-        name=name, status=job.get("TrainingJobStatus", ""),
-        hyperparameters=dict(job.get("HyperParameters") or {}), inputs=inputs,
-        final_metrics={m["MetricName"]: float(m["Value"]) for m in job.get("FinalMetricDataList") or []
-                       if "MetricName" in m and "Value" in m},
+        name=name,
+        status=job.get("TrainingJobStatus", ""),
+        hyperparameters=dict(job.get("HyperParameters") or {}),
+        inputs=inputs,
+        final_metrics={
+            m["MetricName"]: float(m["Value"])
+            for m in job.get("FinalMetricDataList") or []
+            if "MetricName" in m and "Value" in m
+        },
         image=(job.get("AlgorithmSpecification") or {}).get("TrainingImage", ""),
     )
 
@@ -103,18 +119,23 @@ def version_record(sagemaker: Any, s3: Any, arn: str) -> VersionRecord:
         try:
             training = training_run(sagemaker, name)
         except ClientError as exc:
-            training_note = f"training job {name} cannot be described " \
-                            f"({exc.response.get('Error', {}).get('Code')})"
+            training_note = (
+                f"training job {name} cannot be described "
+                f"({exc.response.get('Error', {}).get('Code')})"
+            )
     containers = (package.get("InferenceSpecification") or {}).get("Containers") or []
     return VersionRecord(
-        arn=arn, version=int(package.get("ModelPackageVersion") or 0),
+        arn=arn,
+        version=int(package.get("ModelPackageVersion") or 0),
         approval_status=package.get("ModelApprovalStatus", ""),
         approval_description=package.get("ApprovalDescription", "") or "",
         created=package.get("CreationTime"),
         images=[c.get("Image", "") for c in containers],
         metadata=dict(package.get("CustomerMetadataProperties") or {}),
         report_metrics=report_metrics(report) if report is not None else {},
-        report_note=note, training=training, training_note=training_note,
+        report_note=note,
+        training=training,
+        training_note=training_note,
     )
 
 
@@ -133,9 +154,14 @@ class Change:
     after: Any
 
 
-def _mapping_changes(area: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
-    return [Change(area, key, before.get(key), after.get(key))
-            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+def _mapping_changes(
+    area: str, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[Change]:
+    return [
+        Change(area, key, before.get(key), after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
 
 
 def diff(old: VersionRecord, new: VersionRecord) -> list[Change]:
@@ -143,12 +169,20 @@ def diff(old: VersionRecord, new: VersionRecord) -> list[Change]:
     data, container images, customer metadata and approval."""
     old_training, new_training = old.training or TrainingRun(""), new.training or TrainingRun("")
     changes = _mapping_changes("metrics", old.report_metrics, new.report_metrics)
-    changes += _mapping_changes("metrics", {f"training:{k}": v for k, v in old_training.final_metrics.items()},
-                                {f"training:{k}": v for k, v in new_training.final_metrics.items()})
-    changes += _mapping_changes("hyperparameters", old_training.hyperparameters,
-                                new_training.hyperparameters)
+    changes += _mapping_changes(
+        "metrics",
+        {f"training:{k}": v for k, v in old_training.final_metrics.items()},
+        {f"training:{k}": v for k, v in new_training.final_metrics.items()},
+    )
+    changes += _mapping_changes(
+        "hyperparameters", old_training.hyperparameters, new_training.hyperparameters
+    )
     changes += _mapping_changes("data", old_training.inputs, new_training.inputs)
-    changes += _mapping_changes("image", dict(enumerate(old.images)), dict(enumerate(new.images)))
+    changes += _mapping_changes(
+        "image",
+        {str(i): v for i, v in enumerate(old.images)},
+        {str(i): v for i, v in enumerate(new.images)},
+    )
     changes += _mapping_changes("metadata", old.metadata, new.metadata)
     if old.approval_status != new.approval_status:
         changes.append(Change("approval", "status", old.approval_status, new.approval_status))

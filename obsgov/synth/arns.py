@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # Type token -> (service, resource part of the ARN with {name}/{id}); None means a global ARN
 # without region (IAM, S3).
@@ -34,7 +35,9 @@ _ARN_FORMATS: dict[str, tuple[str, str]] = {
     "aws:sagemaker/endpoint:Endpoint": ("sagemaker", "endpoint/{name}"),
     "aws:sagemaker/model:Model": ("sagemaker", "model/{name}"),
     "aws:sagemaker/endpointConfiguration:EndpointConfiguration": (
-        "sagemaker", "endpoint-config/{name}"),
+        "sagemaker",
+        "endpoint-config/{name}",
+    ),
     "aws:glue/job:Job": ("glue", "job/{name}"),
     "aws:sfn/stateMachine:StateMachine": ("states", "stateMachine:{name}"),
     "aws:lambda/function:Function": ("lambda", "function:{name}"),
@@ -45,9 +48,11 @@ _GLOBAL_SERVICES = {"iam", "s3"}
 
 
 def physical_name(type_token: str, logical_name: str, inputs: Mapping[str, Any], seed: str) -> str:
-    given = inputs.get("name")
-    if isinstance(given, str) and given:
-        return given
+    # most resources take `name`; composite alarms, X-Ray groups and sampling rules their own
+    for key in ("name", "alarmName", "groupName", "ruleName"):
+        given = inputs.get(key)
+        if isinstance(given, str) and given:
+            return given
     suffix = hashlib.sha256(seed.encode()).hexdigest()[:7]
     return f"{logical_name}-{suffix}"
 

@@ -49,6 +49,44 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
         "glue.driver.aggregate.numFailedTasks": "errors",
         "glue.driver.aggregate.numCompletedTasks": "throughput",
     },
+    # An endpoint's instances; CPU and GPU sum every core, so thresholds scale with them.
+    "/aws/sagemaker/Endpoints": {
+        m: "saturation"
+        for m in (
+            "CPUUtilization",
+            "MemoryUtilization",
+            "DiskUtilization",
+            "GPUUtilization",
+            "GPUMemoryUtilization",
+        )
+    },
+    # The platform's metric contract (obsgov.metric_contract), written out: packs do not
+    # import obsgov.
+    "Obsgov/Pipelines": {
+        "RecordsProcessed": "throughput",
+        "RecordsFailed": "errors",
+        "ProcessingTime": "duration",
+        "RunSucceeded": "freshness",
+    },
+    "Obsgov/DataQuality": {
+        m: "quality"
+        for m in (
+            "PSI",
+            "KSStatistic",
+            "JensenShannonDistance",
+            "WassersteinDistance",
+            "MissingRateChange",
+            "DriftedFeatureShare",
+            "SchemaViolations",
+            "OutOfRangeRate",
+            "UnseenCategoryRate",
+            "DuplicateRowRate",
+        )
+    },
+    "Obsgov/ModelQuality": {
+        m: "quality"
+        for m in ("Accuracy", "Precision", "Recall", "F1", "AUC", "MAE", "RMSE", "MAPE")
+    },
 }
 
 

@@ -39,6 +39,7 @@ def schema(example_env_module) -> TagSchema:
 @pytest.fixture(scope="module")
 def example_env_module():
     from obsgov.config.loader import load_environment
+
     return load_environment("prod", STACKS / "Pulumi.prod.yaml")
 
 
@@ -57,7 +58,8 @@ def test_tag_policy_is_generated_from_the_tag_schema(prod, schema):
     # prod OUs hold prod resources only, whatever the schema allows elsewhere.
     assert tags["environment"]["tag_value"] == {"@@assign": ["prod"]}
     assert tags["data-classification"]["tag_value"] == {
-        "@@assign": ["public", "internal", "confidential", "restricted"]}
+        "@@assign": ["public", "internal", "confidential", "restricted"]
+    }
     # Patterns become their literal prefix plus the one wildcard tag policies know.
     assert tags["cost-centre"]["tag_value"] == {"@@assign": ["CC-*"]}
     assert "tag_value" not in tags["owner"] and "tag_value" not in tags["model-id"]
@@ -67,8 +69,12 @@ def test_tag_policy_is_generated_from_the_tag_schema(prod, schema):
 def test_wildcard_values_accept_every_value_the_schema_accepts(schema):
     """A tag policy must never reject what the schema (and so the tagging pack) accepts."""
     content = json.loads(tag_policy(schema, "prod", []))
-    examples = {"cost-centre": ["CC-1000", "CC-9999"], "model-version": ["1", "2.3.4"],
-                "pipeline": ["daily-features"], "owner": ["ml@example.com"]}
+    examples = {
+        "cost-centre": ["CC-1000", "CC-9999"],
+        "model-version": ["1", "2.3.4"],
+        "pipeline": ["daily-features"],
+        "owner": ["ml@example.com"],
+    }
     for key, values in examples.items():
         rule = schema.rule(key)
         assert rule is not None
@@ -83,8 +89,11 @@ def test_tag_policy_and_scp_are_attached_to_the_environments_ous_only(prod):
     tag = one(prod, "aws:organizations/policy:Policy", "guardrails-prod-tag-policy")
     scp = one(prod, "aws:organizations/policy:Policy", "guardrails-prod-scp")
     for policy in (tag, scp):
-        targets = sorted(a.inputs["targetId"] for a in attachments
-                         if a.property_dependencies["policyId"] == [policy.urn])
+        targets = sorted(
+            a.inputs["targetId"]
+            for a in attachments
+            if a.property_dependencies["policyId"] == [policy.urn]
+        )
         assert targets == PROD_OUS
 
 
@@ -99,25 +108,40 @@ def test_scp_denies_dismantling_monitoring_except_to_the_deployment_role(prod):
     alarms = ["cloudwatch:DeleteAlarms", "cloudwatch:DisableAlarmActions"]
     topics = ["sns:DeleteTopic", "sns:SetTopicAttributes", "sns:RemovePermission"]
     assert statements == {
-        "ProtectOamLinks": {"Effect": "Deny", "Action": ["oam:DeleteLink", "oam:UpdateLink"],
-                            "Resource": "*", "Condition": DEPLOY},
+        "ProtectOamLinks": {
+            "Effect": "Deny",
+            "Action": ["oam:DeleteLink", "oam:UpdateLink"],
+            "Resource": "*",
+            "Condition": DEPLOY,
+        },
         "ProtectOrganizationTrail": {
             "Effect": "Deny",
-            "Action": ["cloudtrail:DeleteTrail", "cloudtrail:StopLogging",
-                       "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"],
+            "Action": [
+                "cloudtrail:DeleteTrail",
+                "cloudtrail:StopLogging",
+                "cloudtrail:UpdateTrail",
+                "cloudtrail:PutEventSelectors",
+            ],
             "Resource": "arn:aws:cloudtrail:*:*:trail/obsgov-prod-organization-trail",
-            "Condition": DEPLOY},
+            "Condition": DEPLOY,
+        },
         "ProtectBaselineByName": {
-            "Effect": "Deny", "Action": [*logs, *alarms, *topics],
-            "Resource": ["arn:aws:logs:*:*:log-group:/obsgov/*",
-                         "arn:aws:cloudwatch:*:*:alarm:obsgov-prod-*",
-                         "arn:aws:sns:*:*:obsgov-prod-*"],
-            "Condition": DEPLOY},
+            "Effect": "Deny",
+            "Action": [*logs, *alarms, *topics],
+            "Resource": [
+                "arn:aws:logs:*:*:log-group:/obsgov/*",
+                "arn:aws:cloudwatch:*:*:alarm:obsgov-prod-*",
+                "arn:aws:cloudwatch:*:*:alarm:prod-*",
+                "arn:aws:sns:*:*:obsgov-prod-*",
+            ],
+            "Condition": DEPLOY,
+        },
         "ProtectBaselineByTag": {
             "Effect": "Deny",
             "Action": [*logs, *alarms, *topics, "kms:DisableKey", "kms:ScheduleKeyDeletion"],
             "Resource": "*",
-            "Condition": {**DEPLOY, "StringEquals": {"aws:ResourceTag/managed-by": "obsgov"}}},
+            "Condition": {**DEPLOY, "StringEquals": {"aws:ResourceTag/managed-by": "obsgov"}},
+        },
     }
 
 
@@ -125,16 +149,25 @@ def test_scp_reaches_every_baseline_resource_by_name_or_tag(example_graph):
     """The member baseline's topics match the SCP's names; everything it creates (alarms whose
     names vary by workload, keys with random ids) carries the managed-by tag the SCP's tag
     statement matches, through the member providers' default tags."""
-    scp = json.loads(one(central_graph("prod", PROD_SETTINGS), "aws:organizations/policy:Policy",
-                         "guardrails-prod-scp").inputs["content"])
+    scp = json.loads(
+        one(
+            central_graph("prod", PROD_SETTINGS),
+            "aws:organizations/policy:Policy",
+            "guardrails-prod-scp",
+        ).inputs["content"]
+    )
     by_name = next(s for s in scp["Statement"] if s["Sid"] == "ProtectBaselineByName")
     topic_pattern = next(r for r in by_name["Resource"] if r.startswith("arn:aws:sns:"))
     topic_re = re.escape(topic_pattern.split(":")[-1]).replace(r"\*", ".*")
     member = example_graph("prod", True)
     topics = [r.inputs["name"] for r in member.of_type("aws:sns/topic:Topic")]
     assert topics and all(re.fullmatch(topic_re, t) for t in topics), topics
-    protected = ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:kms/key:Key",
-                 "aws:sns/topic:Topic", "aws:cloudwatch/logGroup:LogGroup")
+    protected = (
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:kms/key:Key",
+        "aws:sns/topic:Topic",
+        "aws:cloudwatch/logGroup:LogGroup",
+    )
     resources = [r for r in member.custom_resources() if r.type in protected]
     assert resources
     for resource in resources:
@@ -151,11 +184,17 @@ def test_scp_lints_clean(prod):
 
 
 def test_disabled_guardrails_create_nothing_and_a_delegated_admin_is_registered():
-    graph = central_graph("prod", {"tagPolicy": {"enabled": False},
-                                   "serviceControlPolicy": {"enabled": False},
-                                   "trail": {"adminAccountId": "100000000009"}})
+    graph = central_graph(
+        "prod",
+        {
+            "tagPolicy": {"enabled": False},
+            "serviceControlPolicy": {"enabled": False},
+            "trail": {"adminAccountId": "100000000009"},
+        },
+    )
     assert graph.of_type("aws:organizations/policy:Policy") == []
     assert graph.of_type("aws:organizations/policyAttachment:PolicyAttachment") == []
-    admin = graph.of_type("aws:cloudtrail/organizationDelegatedAdminAccount:"
-                          "OrganizationDelegatedAdminAccount")
+    admin = graph.of_type(
+        "aws:cloudtrail/organizationDelegatedAdminAccount:OrganizationDelegatedAdminAccount"
+    )
     assert [(a.inputs["accountId"], a.account) for a in admin] == [("100000000009", MANAGEMENT)]

@@ -147,10 +147,26 @@ SCENARIOS: dict[rules.Rule, Case] = {
         "workload 'fraud-dev' is for dev but account 'serving-prod' belongs to prod",
     ),
     rules.workloads_are_unique: Case(
-        lambda env: env.workloads.append(ml_endpoint("fraud-dev", "serving-dev")),
+        lambda env: env.workloads.append(
+            ml_endpoint("fraud-dev", "serving-dev", logGroups=["/aws/sagemaker/Endpoints/other"])
+        ),
         "accounts",
         "workloads[3].name",
-        "duplicate ml-endpoint 'fraud-dev' in account 'serving-dev' (already workloads[0])",
+        "duplicate workload name 'fraud-dev' in account 'serving-dev' (already the ml-endpoint "
+        "at workloads[0])",
+    ),
+    rules.kpi_drivers_exist: Case(
+        lambda env: env.workloads[2].update(drivenBy="nowhere"),
+        "accounts",
+        "workloads[2].drivenBy",
+        "'nowhere' is not an ml-endpoint or etl-pipeline of dev",
+    ),
+    rules.log_groups_are_unique: Case(
+        lambda env: env.workloads[1].update(logGroups=["/aws/sagemaker/Endpoints/fraud-dev"]),
+        "accounts",
+        "workloads[1].logGroups",
+        "log group '/aws/sagemaker/Endpoints/fraud-dev' is already owned by workloads[0] in "
+        "account 'serving-dev'",
     ),
     rules.workload_tags_follow_tag_schema: Case(
         _set(_first_workload, "modelId", "Fraud_Model"),

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from obsgov.cli import app
 from obsgov.gate.engine import GateOptions, run_gate
-from obsgov.gate.envconfig import EnvironmentLayer
+from obsgov.gate.environment_layer import EnvironmentLayer
 from obsgov.gate.project import load_policy_pack
 from obsgov.gate.selection import stack_pack_files
 from obsgov.synth import synthesize

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from obsgov.cli import app
 from obsgov.config.loader import load_environment
-from obsgov.gate.config import parse_pack_config
 from obsgov.gate.driver import PackSession
 from obsgov.gate.engine import GateOptions, run_gate
+from obsgov.gate.pack_config import parse_pack_config
 from obsgov.gate.project import load_policy_pack
 from obsgov.gate.results import PackResult, PolicyMeta
 from tests.support.gate import PACKS, STACKS, by_policy, probe_graph, run_probe

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from obsgov.cli import app
-from obsgov.gate.config import parse_pack_config
 from obsgov.gate.engine import GateOptions, PolicyConfigError, run_gate
+from obsgov.gate.pack_config import parse_pack_config
 from obsgov.gate.project import load_policy_pack
 from obsgov.reports import to_junit, to_sarif
 from tests.support.gate import PACKS, STACKS, by_policy, probe_graph, run_probe
@@ -160,7 +160,7 @@ def test_config_schema_errors_are_reported_like_the_cli(graphs, layer, pack, mes
 
 def test_invalid_level_in_a_config_file_names_file_and_key(tmp_path):
     from obsgov.errors import InputError
-    from obsgov.gate.config import load_pack_config_file
+    from obsgov.gate.pack_config import load_pack_config_file
 
     path = tmp_path / "policy.json"
     path.write_text(json.dumps({"name-prefix": {"enforcementLevel": "blocking"}}))

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from obsgov.cli import app
 from obsgov.config.loader import load_environment
 from obsgov.errors import InputError
-from obsgov.gate.config import parse_pack_config
 from obsgov.gate.engine import GateOptions, PackLauncher, PolicyConfigError, run_gate
+from obsgov.gate.pack_config import parse_pack_config
 from obsgov.gate.project import load_policy_pack
 from tests.support.gate import PACKS, STACKS, child_pids, probe_graph
 

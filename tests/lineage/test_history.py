@@ -14,14 +14,23 @@ from obsgov.lineage.history import diff, history, training_job_name
 def _training_job(registry, name, *, eta, data, auc=None):
     sm = registry.clients.sagemaker
     sm.create_training_job(
-        TrainingJobName=name, RoleArn="arn:aws:iam::123456789012:role/train",
-        AlgorithmSpecification={"TrainingImage": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/xgb:1",
-                                "TrainingInputMode": "File"},
+        TrainingJobName=name,
+        RoleArn="arn:aws:iam::123456789012:role/train",
+        AlgorithmSpecification={
+            "TrainingImage": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/xgb:1",
+            "TrainingInputMode": "File",
+        },
         OutputDataConfig={"S3OutputPath": "s3://models/out"},
         ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600}, HyperParameters={"eta": eta, "depth": "6"},
-        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": data}}}])
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        HyperParameters={"eta": eta, "depth": "6"},
+        InputDataConfig=[
+            {
+                "ChannelName": "train",
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": data}},
+            }
+        ],
+    )
     return sm.describe_training_job(TrainingJobName=name)["TrainingJobArn"]
 
 
@@ -31,15 +40,22 @@ def _version(registry, group, job_arn, auc, image="churn:7"):
         sm.create_model_package_group(ModelPackageGroupName=group)
     except sm.exceptions.ClientError:
         pass
-    report = registry.report(f"{group}/{auc}.json",
-                             {"binary_classification_metrics": {"auc": {"value": auc}}})
+    report = registry.report(
+        f"{group}/{auc}.json", {"binary_classification_metrics": {"auc": {"value": auc}}}
+    )
     arn = sm.create_model_package(
-        ModelPackageGroupName=group, ModelApprovalStatus="PendingManualApproval",
+        ModelPackageGroupName=group,
+        ModelApprovalStatus="PendingManualApproval",
         MetadataProperties={"GeneratedBy": job_arn},
-        ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": report}}},
-        InferenceSpecification={"Containers": [{"Image": f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/{image}"}],
-                                "SupportedContentTypes": ["text/csv"],
-                                "SupportedResponseMIMETypes": ["text/csv"]})["ModelPackageArn"]
+        ModelMetrics={
+            "ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": report}}
+        },
+        InferenceSpecification={
+            "Containers": [{"Image": f"111111111111.dkr.ecr.eu-west-1.amazonaws.com/{image}"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    )["ModelPackageArn"]
     return arn
 
 
@@ -49,8 +65,9 @@ def churn(registry):
     second = _training_job(registry, "churn-2026-11", eta="0.1", data="s3://data/churn/2026-11/")
     _version(registry, "churn", first, 0.81)
     arn = _version(registry, "churn", second, 0.86, image="churn:8")
-    registry.clients.sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved",
-                                                    ApprovalDescription="better auc")
+    registry.clients.sagemaker.update_model_package(
+        ModelPackageArn=arn, ModelApprovalStatus="Approved", ApprovalDescription="better auc"
+    )
     return registry
 
 
@@ -71,8 +88,10 @@ def test_diff_names_each_changed_area(churn):
     assert changes[("metrics", "auc")] == (0.81, 0.86)
     assert changes[("hyperparameters", "eta")] == ("0.3", "0.1")
     assert changes[("data", "train")] == ("s3://data/churn/2026-10/", "s3://data/churn/2026-11/")
-    assert changes[("image", 0)] == ("111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:7",
-                                     "111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:8")
+    assert changes[("image", "0")] == (
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:7",
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:8",
+    )
     assert changes[("approval", "status")] == ("PendingManualApproval", "Approved")
     assert ("hyperparameters", "depth") not in changes
 
@@ -83,29 +102,59 @@ def test_history_follows_every_page():
 
     from obsgov.lineage.history import _pages
 
-    client = boto3.client("sagemaker", region_name="eu-west-1", aws_access_key_id="x",
-                          aws_secret_access_key="x")
-    summary = {"ModelPackageGroupName": "g", "ModelPackageStatus": "Completed",
-               "CreationTime": "2026-01-01T00:00:00Z"}
+    client = boto3.client(
+        "sagemaker", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    summary = {
+        "ModelPackageGroupName": "g",
+        "ModelPackageStatus": "Completed",
+        "CreationTime": "2026-01-01T00:00:00Z",
+    }
     with Stubber(client) as stub:
-        stub.add_response("list_model_packages", {"ModelPackageSummaryList": [
-            {**summary, "ModelPackageArn": "arn:aws:sagemaker:eu-west-1:1:model-package/g/1"}],
-            "NextToken": "page-2"}, {"ModelPackageGroupName": "g", "ModelPackageType": "Versioned"})
-        stub.add_response("list_model_packages", {"ModelPackageSummaryList": [
-            {**summary, "ModelPackageArn": "arn:aws:sagemaker:eu-west-1:1:model-package/g/2"}]},
-            {"ModelPackageGroupName": "g", "ModelPackageType": "Versioned", "NextToken": "page-2"})
+        stub.add_response(
+            "list_model_packages",
+            {
+                "ModelPackageSummaryList": [
+                    {
+                        **summary,
+                        "ModelPackageArn": "arn:aws:sagemaker:eu-west-1:1:model-package/g/1",
+                    }
+                ],
+                "NextToken": "page-2",
+            },
+            {"ModelPackageGroupName": "g", "ModelPackageType": "Versioned"},
+        )
+        stub.add_response(
+            "list_model_packages",
+            {
+                "ModelPackageSummaryList": [
+                    {
+                        **summary,
+                        "ModelPackageArn": "arn:aws:sagemaker:eu-west-1:1:model-package/g/2",
+                    }
+                ]
+            },
+            {"ModelPackageGroupName": "g", "ModelPackageType": "Versioned", "NextToken": "page-2"},
+        )
         arns = [p["ModelPackageArn"] for p in _pages(client, "g")]
         stub.assert_no_pending_responses()
-    assert arns == ["arn:aws:sagemaker:eu-west-1:1:model-package/g/1",
-                    "arn:aws:sagemaker:eu-west-1:1:model-package/g/2"]
+    assert arns == [
+        "arn:aws:sagemaker:eu-west-1:1:model-package/g/1",
+        "arn:aws:sagemaker:eu-west-1:1:model-package/g/2",
+    ]
 
 
 def test_unknown_producers_are_said_not_guessed(registry):
     sm = registry.clients.sagemaker
     sm.create_model_package_group(ModelPackageGroupName="orphan")
-    sm.create_model_package(ModelPackageGroupName="orphan", InferenceSpecification={
-        "Containers": [{"Image": "i:1"}], "SupportedContentTypes": ["text/csv"],
-        "SupportedResponseMIMETypes": ["text/csv"]})
+    sm.create_model_package(
+        ModelPackageGroupName="orphan",
+        InferenceSpecification={
+            "Containers": [{"Image": "i:1"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    )
     [record] = history(sm, registry.clients.s3, "orphan")
     assert record.training is None
     assert record.training_note == "no training job recorded (MetadataProperties.GeneratedBy)"

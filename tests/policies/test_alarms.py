@@ -136,3 +136,25 @@ def test_every_query_is_read_past_an_unknown_or_unclassified_one():
     assert [m.metric_name for m in metrics(props)] == ["Iterators", "Errors"]
     fn = Resource("urn:fn", {"name": "f"})
     assert alarm_classes_for(fn, [Resource("urn:a", props)], "FunctionName", "name") == {"errors"}
+
+
+def test_the_metric_contract_and_instance_metrics_are_classified():
+    """The packs cannot import obsgov, so the contract's names are written out in the policy
+    library; this holds the two copies together."""
+    from obsgov import metric_contract as contract
+    from obsgov_policies.alarms import alarm_class
+
+    assert alarm_class("/aws/sagemaker/Endpoints", "CPUUtilization") == "saturation"
+    assert {
+        m.name: alarm_class(contract.PIPELINE_NAMESPACE, m.name) for m in contract.PIPELINE_METRICS
+    } == {
+        "RecordsProcessed": "throughput",
+        "RecordsFailed": "errors",
+        "ProcessingTime": "duration",
+        "RunSucceeded": "freshness",
+    }
+    for metric in (*contract.FEATURE_METRICS, *contract.DATASET_METRICS):
+        if metric.name not in ("RowsEvaluated", "MalformedRecords"):
+            assert alarm_class(contract.DATA_QUALITY_NAMESPACE, metric.name) == "quality", metric
+    for metric in (*contract.CLASSIFICATION_METRICS, *contract.REGRESSION_METRICS):
+        assert alarm_class(contract.MODEL_QUALITY_NAMESPACE, metric.name) == "quality", metric

@@ -6,7 +6,7 @@ source for both); the keys here are the guard's own.
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -38,28 +38,43 @@ class ApprovalGuardSettings(Model):
     require_description: bool = True
     # IAM principal ARNs (wildcards allowed) that may approve; checked when CloudTrail names them.
     allowed_approvers: list[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:(iam|sts)::")]] = Field(
-        default_factory=list)
+        default_factory=list
+    )
     # Registry account of the previous environment of promotionOrder (default: this one's,
     # when every environment shares one registry).
-    previous_registry_account_id: Optional[Annotated[str, Field(pattern=r"^[0-9]{12}$")]] = None
-    metrics_report_prefix: Optional[Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")]] = None
+    previous_registry_account_id: Annotated[str, Field(pattern=r"^[0-9]{12}$")] | None = None
+    metrics_report_prefix: (
+        Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")] | None
+    ) = None
 
     @model_validator(mode="after")
     def _reports_when_enabled(self) -> ApprovalGuardSettings:
-        if self.enabled and self.metrics_report_prefix is None and (
-                self.metric_thresholds.default or self.metric_thresholds.groups):
-            raise ValueError("metricsReportPrefix is required when the guard checks metric "
-                             "thresholds: the function may read quality reports only there")
+        if (
+            self.enabled
+            and self.metrics_report_prefix is None
+            and (self.metric_thresholds.default or self.metric_thresholds.groups)
+        ):
+            raise ValueError(
+                "metricsReportPrefix is required when the guard checks metric "
+                "thresholds: the function may read quality reports only there"
+            )
         return self
 
-    def rules(self, environment: str, required_metadata: list[str], promotion_order: list[str],
-              previous_registry_account: Optional[str]) -> GuardRules:
+    def rules(
+        self,
+        environment: str,
+        required_metadata: list[str],
+        promotion_order: list[str],
+        previous_registry_account: str | None,
+    ) -> GuardRules:
         return GuardRules(
             environment=environment,
             required_metadata=tuple(required_metadata),
             default_thresholds=tuple(Threshold.parse(t) for t in self.metric_thresholds.default),
-            group_thresholds={g: tuple(Threshold.parse(t) for t in ts)
-                              for g, ts in self.metric_thresholds.groups.items()},
+            group_thresholds={
+                g: tuple(Threshold.parse(t) for t in ts)
+                for g, ts in self.metric_thresholds.groups.items()
+            },
             require_description=self.require_description,
             promotion_order=tuple(promotion_order),
             previous_registry_account=previous_registry_account,

@@ -38,8 +38,14 @@ EnforcedType = Annotated[str, Field(pattern=r"^[a-z0-9-]+:([A-Za-z0-9-]+|ALL_SUP
 RetentionDays = Annotated[int, AfterValidator(_retention_days)]
 
 REQUIRED_SEVERITIES = ("critical", "warning", "security")
-STORAGE_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER",
-                   "DEEP_ARCHIVE")
+STORAGE_CLASSES = (
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER_IR",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+)
 # PutBucketLifecycleConfiguration rejects transitions to the IA classes before 30 days.
 _IA_MINIMUM_DAYS = 30
 PROD_MINIMUM_RETENTION_DAYS = 365
@@ -66,14 +72,17 @@ class TrailSettings(Model):
 
 class LifecycleTransition(Model):
     days: Annotated[int, Field(ge=0, le=36500)]
-    storage_class: Literal["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR",
-                           "GLACIER", "DEEP_ARCHIVE"]
+    storage_class: Literal[
+        "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
+    ]
 
     @model_validator(mode="after")
     def _ia_minimum(self) -> LifecycleTransition:
         if self.storage_class in ("STANDARD_IA", "ONEZONE_IA") and self.days < _IA_MINIMUM_DAYS:
-            raise ValueError(f"days must be at least {_IA_MINIMUM_DAYS} for {self.storage_class} "
-                             "(S3 rejects earlier transitions to IA classes)")
+            raise ValueError(
+                f"days must be at least {_IA_MINIMUM_DAYS} for {self.storage_class} "
+                "(S3 rejects earlier transitions to IA classes)"
+            )
         return self
 
 
@@ -102,14 +111,18 @@ class ArchiveSettings(Model):
         order = [STORAGE_CLASSES.index(c) for c in classes]
         if order != sorted(order):
             # S3 only moves objects down the waterfall (IA -> Glacier IR -> Glacier -> Deep).
-            raise ValueError("transitions must go to colder storage classes in the order "
-                             + ", ".join(STORAGE_CLASSES))
+            raise ValueError(
+                "transitions must go to colder storage classes in the order "
+                + ", ".join(STORAGE_CLASSES)
+            )
         if self.expiration_days is not None:
             if days and self.expiration_days <= days[-1]:
                 raise ValueError("expirationDays must be greater than the last transition's days")
             if self.object_lock and self.expiration_days < self.object_lock.days:
-                raise ValueError("expirationDays must be at least objectLock.days: locked "
-                                 "objects cannot expire before their retention ends")
+                raise ValueError(
+                    "expirationDays must be at least objectLock.days: locked "
+                    "objects cannot expire before their retention ends"
+                )
         return self
 
 
@@ -123,8 +136,11 @@ class Subscribers(Model):
 
 
 # Member accounts' alarms carry levels high/medium/low; the central topics group them.
-DEFAULT_LEVELS = {"critical": ["critical", "high"], "warning": ["warning", "medium", "low"],
-                  "security": ["security"]}
+DEFAULT_LEVELS = {
+    "critical": ["critical", "high"],
+    "warning": ["warning", "medium", "low"],
+    "security": ["security"],
+}
 
 
 def _default_severities() -> dict[str, Subscribers]:
@@ -139,14 +155,20 @@ class EventRoutingSettings(Model):
     def _required(self) -> EventRoutingSettings:
         missing = [s for s in REQUIRED_SEVERITIES if s not in self.severities]
         if missing:
-            raise ValueError("severities must include " + ", ".join(REQUIRED_SEVERITIES)
-                             + "; missing: " + ", ".join(missing))
+            raise ValueError(
+                "severities must include "
+                + ", ".join(REQUIRED_SEVERITIES)
+                + "; missing: "
+                + ", ".join(missing)
+            )
         owners: dict[str, str] = {}
         for topic, subscribers in self.severities.items():
             for level in subscribers.levels or [topic]:
                 if level in owners:
-                    raise ValueError(f"level {level} is routed to both {owners[level]} and "
-                                     f"{topic}; each level goes to one topic")
+                    raise ValueError(
+                        f"level {level} is routed to both {owners[level]} and "
+                        f"{topic}; each level goes to one topic"
+                    )
                 owners[level] = topic
         return self
 
@@ -160,12 +182,13 @@ class AnalyticsSettings(Model):
     workgroup_name: WorkgroupName | None = None
     results_expiration_days: Annotated[int, Field(ge=1, le=3650)] = 30
     # Athena's minimum per-query cutoff is 10 MB.
-    bytes_scanned_cutoff_per_query: Annotated[int, Field(ge=10_485_760)] = 10 * 1024 ** 3
+    bytes_scanned_cutoff_per_query: Annotated[int, Field(ge=10_485_760)] = 10 * 1024**3
     projection_start: Annotated[str, Field(pattern=r"^\d{4}/\d{2}/\d{2}$")] = "2024/01/01"
     # Regions the table projects; empty means the stack's region and us-east-1 (where global
     # services such as IAM and the console sign-in log their events).
     regions: list[Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]] = Field(
-        default_factory=list)
+        default_factory=list
+    )
 
 
 class TagPolicySettings(Model):
@@ -192,8 +215,9 @@ class CentralAuditSettings(Model):
     @model_validator(mode="after")
     def _analytics_needs_trail(self) -> CentralAuditSettings:
         if self.analytics.enabled and not self.trail.enabled:
-            raise ValueError("analytics.enabled needs trail.enabled: the Athena table reads "
-                             "the trail's logs")
+            raise ValueError(
+                "analytics.enabled needs trail.enabled: the Athena table reads the trail's logs"
+            )
         return self
 
 
@@ -210,22 +234,34 @@ def central_audit_problems(
     """Rules that need the environment or the organization file, not just the key itself."""
     problems = []
     trail = central.trail
-    if environment == "prod" and trail.enabled \
-            and trail.log_retention_days < PROD_MINIMUM_RETENTION_DAYS:
-        problems.append(Problem(
-            file, f"{KEY}.trail.logRetentionDays",
-            f"{trail.log_retention_days} is too short for prod: CloudWatch.16 asks for at least "
-            f"{PROD_MINIMUM_RETENTION_DAYS} days",
-        ))
+    if (
+        environment == "prod"
+        and trail.enabled
+        and trail.log_retention_days < PROD_MINIMUM_RETENTION_DAYS
+    ):
+        problems.append(
+            Problem(
+                file,
+                f"{KEY}.trail.logRetentionDays",
+                f"{trail.log_retention_days} is too short for prod: CloudWatch.16 asks for at least "
+                f"{PROD_MINIMUM_RETENTION_DAYS} days",
+            )
+        )
     if trail.admin_account_id == log_archive_account_id:
-        problems.append(Problem(
-            file, f"{KEY}.trail.adminAccountId",
-            f"{log_archive_account_id} is the log-archive account; the trail's administrator must "
-            "be another account so that the archive stays out of its reach",
-        ))
+        problems.append(
+            Problem(
+                file,
+                f"{KEY}.trail.adminAccountId",
+                f"{log_archive_account_id} is the log-archive account; the trail's administrator must "
+                "be another account so that the archive stays out of its reach",
+            )
+        )
     if trail.admin_account_id == management_account_id:
-        problems.append(Problem(
-            file, f"{KEY}.trail.adminAccountId",
-            "is the management account, which runs the trail anyway; leave it unset",
-        ))
+        problems.append(
+            Problem(
+                file,
+                f"{KEY}.trail.adminAccountId",
+                "is the management account, which runs the trail anyway; leave it unset",
+            )
+        )
     return problems

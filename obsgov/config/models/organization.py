@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
 from obsgov_policies.aws_limits import tag_value_problem
+from obsgov_policies.tag_rules import expectation, value_accepted
 
 from .types import AccountId, Email, Model, OrgId, OuId, Regex, ResourceName, TagKey, TagValue
 
@@ -52,7 +52,7 @@ class TagRule(Model):
     """One required tag: its key and what its value may be."""
 
     key: TagKey
-    allowed_values: list[TagValue] | None = None
+    allowed_values: Annotated[list[TagValue], Field(min_length=1)] | None = None
     pattern: Regex | None = None
     description: str | None = None
 
@@ -63,18 +63,11 @@ class TagRule(Model):
         return self
 
     def accepts(self, value: str) -> bool:
-        if self.allowed_values is not None:
-            return value in self.allowed_values
-        if self.pattern is not None:
-            return re.fullmatch(self.pattern, value) is not None
-        return bool(value)
+        """The tagging policies' own matcher, so config and packs never disagree on a tag."""
+        return value_accepted(value, self.allowed_values, self.pattern)
 
     def expectation(self) -> str:
-        if self.allowed_values is not None:
-            return "one of " + ", ".join(self.allowed_values)
-        if self.pattern is not None:
-            return f"a value matching {self.pattern}"
-        return "a non-empty value"
+        return expectation(self.allowed_values, self.pattern)
 
 
 class TagSchema(Model):

@@ -63,7 +63,9 @@ def _event_bus_arn(value: str) -> str:
 
 
 def _log_destination_arn(value: str) -> str:
-    if not re.fullmatch(r"arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:destination:[^:*]{1,512}", value):
+    if not re.fullmatch(
+        r"arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:destination:[^:*]{1,512}", value
+    ):
         raise ValueError(
             "must be a CloudWatch Logs destination ARN "
             "(arn:aws:logs:<region>:<account>:destination:<name>)"
@@ -111,7 +113,9 @@ class OpenSearchSizing(Model):
     """The log analytics domain in the observability account."""
 
     enabled: bool = True
-    engine_version: Annotated[str, Field(pattern=r"^OpenSearch_[0-9]+\.[0-9]+$")] = "OpenSearch_2.17"
+    engine_version: Annotated[str, Field(pattern=r"^OpenSearch_[0-9]+\.[0-9]+$")] = (
+        "OpenSearch_2.17"
+    )
     instance_type: Annotated[str, Field(pattern=r"^[a-z0-9]+\.[a-z0-9]+\.search$")] = (
         "r6g.large.search"
     )
@@ -126,14 +130,18 @@ class OpenSearchSizing(Model):
     admin_principals: list[IamPrincipalArn] = Field(default_factory=list)
     # In a VPC when subnets are given (Security Hub Opensearch.2); else named principals only.
     subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
-        default_factory=list)
+        default_factory=list
+    )
     security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
-        default_factory=list)
+        default_factory=list
+    )
 
     @model_validator(mode="after")
     def _network(self) -> OpenSearchSizing:
         if self.security_group_ids and not self.subnet_ids:
-            raise ValueError("securityGroupIds need subnetIds: the domain is in a VPC only with subnets")
+            raise ValueError(
+                "securityGroupIds need subnetIds: the domain is in a VPC only with subnets"
+            )
         return self
 
 
@@ -145,7 +153,9 @@ class QuickSightSettings(Model):
 class DriftMonitoringSettings(Model):
     """Where the scheduled drift jobs read and write, and the image they run."""
 
-    image_uri: Annotated[str, Field(pattern=r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/\S+$")]
+    image_uri: Annotated[
+        str, Field(pattern=r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/\S+$")
+    ]
     capture_bucket: Annotated[str, Field(min_length=3, max_length=63)]
     capture_prefix: str = "datacapture/"
     baseline_bucket: Annotated[str, Field(min_length=3, max_length=63)]
@@ -167,8 +177,12 @@ class ModelApprovalRules(Model):
     def guard_rules(self, environment: str):  # -> obsgov.model_guard.rules.GuardRules
         """The approval guard's rules for ``environment``, as the deployed function gets them
         and ``obsgov models check`` applies them."""
-        return self.guard.rules(environment, list(self.required_metadata), list(self.promotion_order),
-                                self.guard.previous_registry_account_id or self.registry_account_id)
+        return self.guard.rules(
+            environment,
+            list(self.required_metadata),
+            list(self.promotion_order),
+            self.guard.previous_registry_account_id or self.registry_account_id,
+        )
 
     @model_validator(mode="after")
     def _registry_when_enabled(self) -> ModelApprovalRules:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from obsgov.cli import app
-from obsgov.gate.config import load_pack_config_file
 from obsgov.gate.engine import GateOptions, run_pack
-from obsgov.gate.envconfig import EnvironmentLayer
+from obsgov.gate.environment_layer import EnvironmentLayer
+from obsgov.gate.pack_config import load_pack_config_file
 from obsgov.gate.project import load_policy_pack
 
 ROOT = Path(__file__).resolve().parents[2]

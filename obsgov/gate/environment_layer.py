@@ -5,7 +5,7 @@ model-approval rules and the enforcement level. Where a policy's config schema d
 property named in :func:`environment_facts`, the gate fills it from the environment; the
 per-environment pack config files and ``--policy-pack-config`` files are applied on top.
 ``obsgov policy config`` writes the same merged config for ``pulumi preview --policy-pack-config``
-(see :func:`obsgov.gate.config.merge_layers`).
+(see :func:`obsgov.gate.pack_config.merge_layers`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from obsgov.config.loader import EnvironmentConfig
 from obsgov.config.models import TagRule
 
-from .config import PackConfig, PolicyConfig, PolicySchemaInfo
+from .pack_config import PackConfig, PolicyConfig, PolicySchemaInfo
 
 
 def _rules(rules: Iterable[TagRule]) -> list[dict[str, Any]]:

@@ -14,7 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from obsgov.cli import app
-from obsgov.gate.config import (
+from obsgov.gate.engine import GateOptions, run_gate
+from obsgov.gate.environment_layer import EnvironmentLayer
+from obsgov.gate.pack_config import (
     PolicySchemaInfo,
     load_pack_config_file,
     merge_layers,
@@ -23,8 +25,6 @@ from obsgov.gate.config import (
     to_document,
     unknown_policy_names,
 )
-from obsgov.gate.engine import GateOptions, run_gate
-from obsgov.gate.envconfig import EnvironmentLayer
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
 from obsgov.gate.selection import stack_pack_files
 from obsgov.graph import ResourceGraph
