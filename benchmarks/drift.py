@@ -111,11 +111,25 @@ def obsgov_run(workdir: Path) -> dict:
     frame = read_frame(workdir / "current.parquet")
     report = evaluate(baseline, frame)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    values = {f.name: {"psi": f.psi, "js_distance": f.js_distance, "ks_statistic": f.ks_statistic,
-                       "ks_pvalue": f.ks_pvalue, "wasserstein": f.wasserstein,
-                       "chi2_pvalue": f.chi2_pvalue} for f in report.features}
-    return {"seconds": seconds, "cpu": cpu, "rows": frame.rows, "peak_mb": peak_mb(),
-            "values": values, "duplicates": report.dataset.duplicate_rows}
+    values = {
+        f.name: {
+            "psi": f.psi,
+            "js_distance": f.js_distance,
+            "ks_statistic": f.ks_statistic,
+            "ks_pvalue": f.ks_pvalue,
+            "wasserstein": f.wasserstein,
+            "chi2_pvalue": f.chi2_pvalue,
+        }
+        for f in report.features
+    }
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "rows": frame.rows,
+        "peak_mb": peak_mb(),
+        "values": values,
+        "duplicates": report.dataset.duplicate_rows,
+    }
 
 
 def obsgov_matched(workdir: Path) -> dict:
@@ -147,8 +161,9 @@ def obsgov_matched(workdir: Path) -> dict:
                 ref_counts = bin_counts(ref, keys)[1:-1]
                 cur_counts = bin_counts(cur, keys)[1:-1]
             out[name] = {
-                "psi": stats.psi_from_shares(*_evidently_fill(ref_counts / ref.size,
-                                                              cur_counts / cur.size)),
+                "psi": stats.psi_from_shares(
+                    *_evidently_fill(ref_counts / ref.size, cur_counts / cur.size)
+                ),
                 "js_distance": stats.jensen_shannon(ref_counts, cur_counts, base=math.e),
                 "wasserstein_norm": stats.two_sample(ref, cur).wasserstein
                 / max(float(np.std(ref)), 0.001),
@@ -162,8 +177,9 @@ def obsgov_matched(workdir: Path) -> dict:
             rc = np.array([r.get(k, 0) for k in keys], dtype=np.float64)
             cc = np.array([c.get(k, 0) for k in keys], dtype=np.float64)
             out[name] = {
-                "psi": stats.psi_from_shares(*_evidently_fill(rc / reference.rows,
-                                                              cc / current.rows)),
+                "psi": stats.psi_from_shares(
+                    *_evidently_fill(rc / reference.rows, cc / current.rows)
+                ),
                 "js_distance": stats.jensen_shannon(rc, cc, base=math.e),
                 "chi2_gof_pvalue": stats.chi2_goodness_of_fit(rc, cc),
             }
@@ -199,12 +215,14 @@ def evidently_run(workdir: Path) -> dict:
     definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
     ref = Dataset.from_pandas(reference, data_definition=definition)
     cur = Dataset.from_pandas(current, data_definition=definition)
-    report = Report([
-        DataDriftPreset(num_method="ks", cat_method="chisquare"),
-        DataDriftPreset(method="psi"),
-        DataDriftPreset(method="jensenshannon"),
-        DataDriftPreset(columns=numeric, num_method="wasserstein"),
-    ])
+    report = Report(
+        [
+            DataDriftPreset(num_method="ks", cat_method="chisquare"),
+            DataDriftPreset(method="psi"),
+            DataDriftPreset(method="jensenshannon"),
+            DataDriftPreset(columns=numeric, num_method="wasserstein"),
+        ]
+    )
     snapshot = report.run(cur, ref)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     values: dict[str, dict] = {}
@@ -212,10 +230,15 @@ def evidently_run(workdir: Path) -> dict:
         name = str(metric.get("metric_name", ""))
         if not name.startswith("ValueDrift("):
             continue
-        fields = dict(part.split("=", 1) for part in name[len("ValueDrift("):-1].split(","))
+        fields = dict(part.split("=", 1) for part in name[len("ValueDrift(") : -1].split(","))
         values.setdefault(fields["column"], {})[fields["method"]] = float(metric["value"])
-    return {"seconds": seconds, "cpu": cpu, "rows": len(current), "peak_mb": peak_mb(),
-            "values": values}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "rows": len(current),
+        "peak_mb": peak_mb(),
+        "values": values,
+    }
 
 
 # --------------------------------------------------------------------------- parent
@@ -229,7 +252,11 @@ def child(python: str, role: str, workdir: Path) -> dict:
     env["DO_NOT_TRACK"] = "1"
     completed = subprocess.run(
         [python, __file__, "--child", role, "--workdir", str(workdir)],
-        capture_output=True, text=True, env=env, check=False)
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     if completed.returncode != 0:
         raise SystemExit(f"{role} failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -240,30 +267,59 @@ def compare(ours: dict, matched: dict, theirs: dict) -> list[tuple[str, str, flo
     rows = []
 
     def worst(pairs):
-        diffs = [abs(a - b) for a, b in pairs if a is not None and b is not None
-                 and math.isfinite(a) and math.isfinite(b)]
+        diffs = [
+            abs(a - b)
+            for a, b in pairs
+            if a is not None and b is not None and math.isfinite(a) and math.isfinite(b)
+        ]
         return (max(diffs) if diffs else float("nan")), len(diffs)
 
     numeric = [n for n in ours if n.startswith("num_")]
     categorical = [n for n in ours if n.startswith("cat_")]
     specs = [
-        ("KS p-value (numeric)", "same definition (two-sample, full reference)",
-         [(ours[n]["ks_pvalue"], theirs[n]["ks"]) for n in numeric]),
-        ("Wasserstein (numeric)", "obsgov raw W / max(std(ref), 0.001) = Evidently's normed",
-         [(matched[n]["wasserstein_norm"], theirs[n]["wasserstein"]) for n in numeric]),
-        ("PSI (numeric)", "obsgov PSI on Evidently's Sturges bins and zero fill",
-         [(matched[n]["psi"], theirs[n]["psi"]) for n in numeric]),
-        ("JS distance (numeric)", "obsgov JS on Evidently's bins, natural log",
-         [(matched[n]["js_distance"], theirs[n]["jensenshannon"]) for n in numeric]),
-        ("PSI (categorical)", "same categories; Evidently's zero fill",
-         [(matched[n]["psi"], theirs[n]["psi"]) for n in categorical]),
-        ("PSI (categorical), engine", "obsgov engine as reported (no empty categories here)",
-         [(ours[n]["psi"], theirs[n]["psi"]) for n in categorical]),
-        ("JS distance (categorical)", "engine value x sqrt(ln 2): base 2 -> natural log",
-         [(ours[n]["js_distance"] * math.sqrt(math.log(2)), theirs[n]["jensenshannon"])
-          for n in categorical]),
-        ("chi-square p-value", "goodness of fit, as Evidently (obsgov reports homogeneity)",
-         [(matched[n]["chi2_gof_pvalue"], theirs[n]["chisquare"]) for n in categorical]),
+        (
+            "KS p-value (numeric)",
+            "same definition (two-sample, full reference)",
+            [(ours[n]["ks_pvalue"], theirs[n]["ks"]) for n in numeric],
+        ),
+        (
+            "Wasserstein (numeric)",
+            "obsgov raw W / max(std(ref), 0.001) = Evidently's normed",
+            [(matched[n]["wasserstein_norm"], theirs[n]["wasserstein"]) for n in numeric],
+        ),
+        (
+            "PSI (numeric)",
+            "obsgov PSI on Evidently's Sturges bins and zero fill",
+            [(matched[n]["psi"], theirs[n]["psi"]) for n in numeric],
+        ),
+        (
+            "JS distance (numeric)",
+            "obsgov JS on Evidently's bins, natural log",
+            [(matched[n]["js_distance"], theirs[n]["jensenshannon"]) for n in numeric],
+        ),
+        (
+            "PSI (categorical)",
+            "same categories; Evidently's zero fill",
+            [(matched[n]["psi"], theirs[n]["psi"]) for n in categorical],
+        ),
+        (
+            "PSI (categorical), engine",
+            "obsgov engine as reported (no empty categories here)",
+            [(ours[n]["psi"], theirs[n]["psi"]) for n in categorical],
+        ),
+        (
+            "JS distance (categorical)",
+            "engine value x sqrt(ln 2): base 2 -> natural log",
+            [
+                (ours[n]["js_distance"] * math.sqrt(math.log(2)), theirs[n]["jensenshannon"])
+                for n in categorical
+            ],
+        ),
+        (
+            "chi-square p-value",
+            "goodness of fit, as Evidently (obsgov reports homogeneity)",
+            [(matched[n]["chi2_gof_pvalue"], theirs[n]["chisquare"]) for n in categorical],
+        ),
     ]
     for label, how, pairs in specs:
         diff, count = worst(pairs)
@@ -275,24 +331,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--reference-rows", type=int, default=100_000)
-    parser.add_argument("--evidently-python", default="/tmp/evidently-venv/bin/python",
-                        help="Python of the venv holding benchmarks/requirements-drift.txt.")
+    parser.add_argument(
+        "--evidently-python",
+        default="/tmp/evidently-venv/bin/python",
+        help="Python of the venv holding benchmarks/requirements-drift.txt.",
+    )
     parser.add_argument("--skip-evidently", action="store_true")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        role = {"baseline": obsgov_baseline, "run": obsgov_run, "matched": obsgov_matched,
-                "evidently": evidently_run}[args.child]
+        role = {
+            "baseline": obsgov_baseline,
+            "run": obsgov_run,
+            "matched": obsgov_matched,
+            "evidently": evidently_run,
+        }[args.child]
         print(json.dumps(role(args.workdir)))
         return
 
     with tempfile.TemporaryDirectory(prefix="obsgov-drift-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        print(f"data: {args.rows:,} current rows, {args.reference_rows:,} reference rows, "
-              f"{NUMERIC} numeric + {CATEGORICAL} categorical features")
+        print(
+            f"data: {args.rows:,} current rows, {args.reference_rows:,} reference rows, "
+            f"{NUMERIC} numeric + {CATEGORICAL} categorical features"
+        )
         generate(workdir, args.rows, args.reference_rows)
         base = child(sys.executable, "baseline", workdir)
         print(f"obsgov baseline: {base['seconds']:.2f} s, peak {base['peak_mb']:.0f} MB")
@@ -302,17 +367,23 @@ def main() -> None:
         if not args.skip_evidently:
             theirs = child(args.evidently_python, "evidently", workdir)
             lines.append(("Evidently", theirs))
-        print(f"\n{'tool':<10} {'wall s':>8} {'rows/s':>11} {'CPU s':>8} {'rows/CPU s':>11} "
-              f"{'peak MB':>8}")
+        print(
+            f"\n{'tool':<10} {'wall s':>8} {'rows/s':>11} {'CPU s':>8} {'rows/CPU s':>11} "
+            f"{'peak MB':>8}"
+        )
         for label, result in lines:
-            print(f"{label:<10} {result['seconds']:>8.2f} "
-                  f"{result['rows'] / result['seconds']:>11,.0f} {result['cpu']:>8.2f} "
-                  f"{result['rows'] / result['cpu']:>11,.0f} {result['peak_mb']:>8.0f}")
+            print(
+                f"{label:<10} {result['seconds']:>8.2f} "
+                f"{result['rows'] / result['seconds']:>11,.0f} {result['cpu']:>8.2f} "
+                f"{result['rows'] / result['cpu']:>11,.0f} {result['peak_mb']:>8.0f}"
+            )
         if theirs is None:
             return
-        print(f"\nthroughput ratio: {theirs['seconds'] / ours['seconds']:.1f}x wall, "
-              f"{theirs['cpu'] / ours['cpu']:.1f}x CPU; "
-              f"peak memory ratio: {ours['peak_mb'] / theirs['peak_mb']:.2f}")
+        print(
+            f"\nthroughput ratio: {theirs['seconds'] / ours['seconds']:.1f}x wall, "
+            f"{theirs['cpu'] / ours['cpu']:.1f}x CPU; "
+            f"peak memory ratio: {ours['peak_mb'] / theirs['peak_mb']:.2f}"
+        )
         matched = child(sys.executable, "matched", workdir)
         print(f"\n{'statistic':<31} {'max |diff|':>10} {'n':>3}  matched how")
         for label, how, diff, count in compare(ours["values"], matched, theirs["values"]):

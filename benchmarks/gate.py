@@ -176,7 +176,7 @@ class RssSampler:
 def run_one(accounts: int) -> dict:
     from obsgov.config.loader import load_environment
     from obsgov.gate.engine import GateOptions, run_gate
-    from obsgov.gate.envconfig import EnvironmentLayer
+    from obsgov.gate.environment_layer import EnvironmentLayer
     from obsgov.gate.project import load_policy_pack
     from obsgov.synth import synthesize
     from obsgov_policies.registry import pack_table

@@ -48,13 +48,15 @@ class Counter_:
         self.attempts += 1
 
     def writes(self) -> list[str]:
-        return [c for c in self.calls
-                if not c.split(":")[1].startswith(READS) and c != "sts:AssumeRole"]
+        return [
+            c for c in self.calls if not c.split(":")[1].startswith(READS) and c != "sts:AssumeRole"
+        ]
 
 
 def main() -> int:
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                      AWS_DEFAULT_REGION=REGION)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.pop("AWS_PROFILE", None)
     import boto3
@@ -64,17 +66,25 @@ def main() -> int:
     from obsgov.accounts import Aws, Onboarding, OnboardRequest
     from obsgov.config import load_environment
 
-    common: dict[str, Any] = dict(owner="ml-platform@example.com", cost_centre="CC-2100",
-                                  data_classification="internal", ou="ml-prod")
+    common: dict[str, Any] = dict(
+        owner="ml-platform@example.com",
+        cost_centre="CC-2100",
+        data_classification="internal",
+        ou="ml-prod",
+    )
     failed = False
-    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}), \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        mock_aws(config={"iam": {"load_aws_managed_policies": True}}),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         session = boto3.Session(region_name=REGION)
         orgs = session.client("organizations")
         orgs.create_organization(FeatureSet="ALL")
         root = orgs.list_roots()["Roots"][0]["Id"]
-        ou_ids = {n: orgs.create_organizational_unit(ParentId=root, Name=n)
-                  ["OrganizationalUnit"]["Id"] for n in OUS}
+        ou_ids = {
+            n: orgs.create_organizational_unit(ParentId=root, Name=n)["OrganizationalUnit"]["Id"]
+            for n in OUS
+        }
         stacks = Path(tmp) / "stacks"
         stacks.mkdir()
         for name in ("Pulumi.prod.yaml", "accounts.yaml"):
@@ -84,19 +94,24 @@ def main() -> int:
         for ou in org["organization"]["organizationalUnits"]:
             ou["id"] = ou_ids[ou["name"]]
         (stacks / "organization.yaml").write_text(yaml.safe_dump(org, sort_keys=False))
-        status = orgs.create_account(AccountName="ml-legacy-prod",
-                                     Email="aws+ml-legacy-prod@example.com")
+        status = orgs.create_account(
+            AccountName="ml-legacy-prod", Email="aws+ml-legacy-prod@example.com"
+        )
         existing = orgs.describe_create_account_status(
             CreateAccountRequestId=status["CreateAccountStatus"]["Id"]
         )["CreateAccountStatus"]["AccountId"]
 
         scenarios = [
-            ("new account (--create)", OnboardRequest(
-                create=True, name="ml-new-prod", email="aws+ml-new-prod@example.com",
-                **common), 15, None),
+            (
+                "new account (--create)",
+                OnboardRequest(
+                    create=True, name="ml-new-prod", email="aws+ml-new-prod@example.com", **common
+                ),
+                15,
+                None,
+            ),
             ("rerun of the same", None, None, 0),
-            ("existing member account", OnboardRequest(account_id=existing, **common),
-             15, None),
+            ("existing member account", OnboardRequest(account_id=existing, **common), 15, None),
             ("rerun of the same", None, None, 0),
         ]
         previous: OnboardRequest | None = None
@@ -106,8 +121,12 @@ def main() -> int:
             assert request is not None
             previous = request
             counter = Counter_()
-            aws = Aws(region=REGION, session=session, sleep=lambda s: None,
-                      hooks=[("before-call", counter.call), ("before-send", counter.send)])
+            aws = Aws(
+                region=REGION,
+                session=session,
+                sleep=lambda s: None,
+                hooks=[("before-call", counter.call), ("before-send", counter.send)],
+            )
             registry = stacks / "accounts.yaml"
             before = registry.read_bytes()
             env = load_environment("prod", stacks / "Pulumi.prod.yaml")
@@ -116,19 +135,29 @@ def main() -> int:
             seconds = time.perf_counter() - started
             writes = counter.writes()
             changed = registry.read_bytes() != before
-            ok = (max_calls is None or len(counter.calls) <= max_calls) and \
-                (max_writes is None or (len(writes) <= max_writes and not changed))
+            ok = (max_calls is None or len(counter.calls) <= max_calls) and (
+                max_writes is None or (len(writes) <= max_writes and not changed)
+            )
             failed |= not ok
-            rows.append({"scenario": label, "calls": len(counter.calls),
-                         "http_attempts": counter.attempts, "aws_writes": len(writes),
-                         "registry_changed": changed, "target_met": ok,
-                         "seconds_under_moto": round(seconds, 2),
-                         "by_operation": dict(Counter(counter.calls))})
+            rows.append(
+                {
+                    "scenario": label,
+                    "calls": len(counter.calls),
+                    "http_attempts": counter.attempts,
+                    "aws_writes": len(writes),
+                    "registry_changed": changed,
+                    "target_met": ok,
+                    "seconds_under_moto": round(seconds, 2),
+                    "by_operation": dict(Counter(counter.calls)),
+                }
+            )
     for row in rows:
-        print(f"{row['scenario']}: {row['calls']} API calls ({row['http_attempts']} HTTP "
-              f"attempts), {row['aws_writes']} AWS writes, registry "
-              f"{'changed' if row['registry_changed'] else 'unchanged'}"
-              f"{'' if row['target_met'] else '  <-- TARGET MISSED'}")
+        print(
+            f"{row['scenario']}: {row['calls']} API calls ({row['http_attempts']} HTTP "
+            f"attempts), {row['aws_writes']} AWS writes, registry "
+            f"{'changed' if row['registry_changed'] else 'unchanged'}"
+            f"{'' if row['target_met'] else '  <-- TARGET MISSED'}"
+        )
         for op, n in row["by_operation"].items():
             print(f"    {n} x {op}")
     if "--json" in sys.argv:

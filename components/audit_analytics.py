@@ -27,14 +27,17 @@ TABLE_NAME = "organization_trail"
 # (create-cloudtrail-table-partition-projection), lower-cased as Glue stores column names.
 CLOUDTRAIL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("eventversion", "string"),
-    ("useridentity", "struct<type:string,principalid:string,arn:string,accountid:string,"
-                     "invokedby:string,accesskeyid:string,username:string,"
-                     "onbehalfof:struct<userid:string,identitystorearn:string>,"
-                     "sessioncontext:struct<attributes:struct<mfaauthenticated:string,"
-                     "creationdate:string>,sessionissuer:struct<type:string,principalid:string,"
-                     "arn:string,accountid:string,username:string>,ec2roledelivery:string,"
-                     "webidfederationdata:struct<federatedprovider:string,"
-                     "attributes:map<string,string>>>>"),
+    (
+        "useridentity",
+        "struct<type:string,principalid:string,arn:string,accountid:string,"
+        "invokedby:string,accesskeyid:string,username:string,"
+        "onbehalfof:struct<userid:string,identitystorearn:string>,"
+        "sessioncontext:struct<attributes:struct<mfaauthenticated:string,"
+        "creationdate:string>,sessionissuer:struct<type:string,principalid:string,"
+        "arn:string,accountid:string,username:string>,ec2roledelivery:string,"
+        "webidfederationdata:struct<federatedprovider:string,"
+        "attributes:map<string,string>>>>",
+    ),
     ("eventtime", "string"),
     ("eventsource", "string"),
     ("eventname", "string"),
@@ -58,16 +61,21 @@ CLOUDTRAIL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("vpcendpointid", "string"),
     ("vpcendpointaccountid", "string"),
     ("eventcategory", "string"),
-    ("addendum", "struct<reason:string,updatedfields:string,originalrequestid:string,"
-                 "originaleventid:string>"),
+    (
+        "addendum",
+        "struct<reason:string,updatedfields:string,originalrequestid:string,"
+        "originaleventid:string>",
+    ),
     ("sessioncredentialfromconsole", "string"),
     ("edgedevicedetails", "string"),
-    ("tlsdetails", "struct<tlsversion:string,ciphersuite:string,"
-                   "clientprovidedhostheader:string>"),
+    ("tlsdetails", "struct<tlsversion:string,ciphersuite:string,clientprovidedhostheader:string>"),
 )
 # `date` is reserved in Athena DDL; `logdate` needs no quoting.
 PARTITION_KEYS: tuple[tuple[str, str], ...] = (
-    ("account", "string"), ("region", "string"), ("logdate", "string"))
+    ("account", "string"),
+    ("region", "string"),
+    ("logdate", "string"),
+)
 
 _RECENT = "logdate >= date_format(current_date - interval '30' day, '%Y/%m/%d')"
 
@@ -144,8 +152,9 @@ def trail_location(bucket: str, organization_id: str) -> str:
     return f"s3://{bucket}/AWSLogs/{organization_id}/"
 
 
-def projection_parameters(bucket: str, organization_id: str, accounts: Sequence[str],
-                          regions: Sequence[str], start: str) -> dict[str, str]:
+def projection_parameters(
+    bucket: str, organization_id: str, accounts: Sequence[str], regions: Sequence[str], start: str
+) -> dict[str, str]:
     return {
         "EXTERNAL": "TRUE",
         "classification": "cloudtrail",
@@ -159,22 +168,26 @@ def projection_parameters(bucket: str, organization_id: str, accounts: Sequence[
         "projection.logdate.range": f"{start},NOW",
         "projection.logdate.interval": "1",
         "projection.logdate.interval.unit": "DAYS",
-        "storage.location.template":
-            f"{trail_location(bucket, organization_id)}${{account}}/CloudTrail/${{region}}/"
-            "${logdate}",
+        "storage.location.template": f"{trail_location(bucket, organization_id)}${{account}}/CloudTrail/${{region}}/"
+        "${logdate}",
     }
 
 
 def results_key_policy(account_id: str, reader_arns: Sequence[str]) -> str:
     """Athena writes and reads results with the caller's credentials, so the readers need to
     generate data keys and decrypt, and no one else does."""
-    statements = [statement("AccountAdministers", "kms:*", "*",
-                            principal={"AWS": account_root(account_id)})]
+    statements = [
+        statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)})
+    ]
     if reader_arns:
-        statements.append(statement(
-            "ReadersUseKey", ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "*",
-            principal={"AWS": sorted(reader_arns)},
-        ))
+        statements.append(
+            statement(
+                "ReadersUseKey",
+                ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "*",
+                principal={"AWS": sorted(reader_arns)},
+            )
+        )
     return document(*statements)
 
 
@@ -183,8 +196,9 @@ def results_bucket_policy(bucket: str) -> str:
 
 
 def query_sql(name: str, database: str) -> str:
-    return textwrap.dedent(NAMED_QUERIES[name][1]).strip().format(
-        table=f'"{database}"."{TABLE_NAME}"')
+    return (
+        textwrap.dedent(NAMED_QUERIES[name][1]).strip().format(table=f'"{database}"."{TABLE_NAME}"')
+    )
 
 
 @dataclass
@@ -242,28 +256,38 @@ class AuditAnalytics(pulumi.ComponentResource):
             policy=results_key_policy(args.account_id, args.reader_arns),
             opts=child,
         )
-        aws.kms.Alias(f"{name}-key-alias", name=f"alias/obsgov-{args.environment}-athena-results",
-                      target_key_id=self.key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/obsgov-{args.environment}-athena-results",
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
         bucket = args.results_bucket_name
         self.results_bucket = hardened_bucket(
-            self, f"{name}-results", bucket,
+            self,
+            f"{name}-results",
+            bucket,
             kms_key_arn=self.key.arn,
             policy=results_bucket_policy(bucket),
-            lifecycle_rules=[{
-                "id": "query-results",
-                "status": "Enabled",
-                "filter": {"prefix": ""},
-                "expiration": {"days": settings.results_expiration_days},
-                "noncurrent_version_expiration": {"noncurrent_days": 1},
-                "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
-            }],
+            lifecycle_rules=[
+                {
+                    "id": "query-results",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"days": settings.results_expiration_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": 1},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
             access_log_bucket=args.access_log_bucket,
             purpose="query-results",
         )
 
         self.database = aws.glue.CatalogDatabase(
-            f"{name}-database", name=args.database_name,
-            description="obsgov audit: the organization trail", opts=child,
+            f"{name}-database",
+            name=args.database_name,
+            description="obsgov audit: the organization trail",
+            opts=child,
         )
         self.table = aws.glue.CatalogTable(
             f"{name}-table",
@@ -271,8 +295,12 @@ class AuditAnalytics(pulumi.ComponentResource):
             database_name=self.database.name,
             table_type="EXTERNAL_TABLE",
             parameters=projection_parameters(
-                args.archive_bucket_name, args.organization_id, args.account_ids,
-                args.regions, settings.projection_start),
+                args.archive_bucket_name,
+                args.organization_id,
+                args.account_ids,
+                args.regions,
+                settings.projection_start,
+            ),
             partition_keys=[{"name": n, "type": t} for n, t in PARTITION_KEYS],
             storage_descriptor={
                 "location": trail_location(args.archive_bucket_name, args.organization_id),
@@ -295,8 +323,10 @@ class AuditAnalytics(pulumi.ComponentResource):
                 "result_configuration": {
                     "output_location": f"s3://{bucket}/",
                     "expected_bucket_owner": args.account_id,
-                    "encryption_configuration": {"encryption_option": "SSE_KMS",
-                                                 "kms_key_arn": self.key.arn},
+                    "encryption_configuration": {
+                        "encryption_option": "SSE_KMS",
+                        "kms_key_arn": self.key.arn,
+                    },
                 },
             },
             opts=child,
@@ -311,9 +341,11 @@ class AuditAnalytics(pulumi.ComponentResource):
                 query=query_sql(query, args.database_name),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.table]),
             )
-        self.register_outputs({
-            "databaseName": args.database_name,
-            "tableName": TABLE_NAME,
-            "workgroupName": args.workgroup_name,
-            "resultsBucketName": bucket,
-        })
+        self.register_outputs(
+            {
+                "databaseName": args.database_name,
+                "tableName": TABLE_NAME,
+                "workgroupName": args.workgroup_name,
+                "resultsBucketName": bucket,
+            }
+        )

@@ -46,72 +46,127 @@ class CisControl(NamedTuple):
 # Security Hub CloudWatch.1-14 as documented (cloudwatch-controls, "Remediation"): Security
 # Hub fails the control unless the filter is exactly this pattern, so none may be reworded.
 CIS_CONTROLS: tuple[CisControl, ...] = (
-    CisControl("CloudWatch.1", "root-usage", "Usage of the root user",
-               '{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && '
-               '$.eventType !="AwsServiceEvent"}'),
-    CisControl("CloudWatch.2", "unauthorized-api-calls", "Unauthorized API calls",
-               '{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}'),
-    CisControl("CloudWatch.3", "console-signin-without-mfa", "Console sign-in without MFA",
-               '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
-               '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = '
-               '"Success") }'),
-    CisControl("CloudWatch.4", "iam-policy-changes", "IAM policy changes",
-               "{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || "
-               "($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || "
-               "($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || "
-               "($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || "
-               "($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || "
-               "($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || "
-               "($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || "
-               "($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}"),
-    CisControl("CloudWatch.5", "cloudtrail-changes", "CloudTrail configuration changes",
-               "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || "
-               "($.eventName=DeleteTrail) || ($.eventName=StartLogging) || "
-               "($.eventName=StopLogging)}"),
-    CisControl("CloudWatch.6", "console-auth-failures", "Console authentication failures",
-               '{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication")}'),
-    CisControl("CloudWatch.7", "kms-key-disable-or-deletion",
-               "Disabling or scheduled deletion of customer managed keys",
-               "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || "
-               "($.eventName=ScheduleKeyDeletion))}"),
-    CisControl("CloudWatch.8", "s3-bucket-policy-changes", "S3 bucket policy changes",
-               "{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || "
-               "($.eventName=PutBucketPolicy) || ($.eventName=PutBucketCors) || "
-               "($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || "
-               "($.eventName=DeleteBucketPolicy) || ($.eventName=DeleteBucketCors) || "
-               "($.eventName=DeleteBucketLifecycle) || ($.eventName=DeleteBucketReplication))}"),
-    CisControl("CloudWatch.9", "config-changes", "AWS Config configuration changes",
-               "{($.eventSource=config.amazonaws.com) && "
-               "(($.eventName=StopConfigurationRecorder) || ($.eventName=DeleteDeliveryChannel) "
-               "|| ($.eventName=PutDeliveryChannel) || ($.eventName=PutConfigurationRecorder))}"),
-    CisControl("CloudWatch.10", "security-group-changes", "Security group changes",
-               "{($.eventName=AuthorizeSecurityGroupIngress) || "
-               "($.eventName=AuthorizeSecurityGroupEgress) || "
-               "($.eventName=RevokeSecurityGroupIngress) || "
-               "($.eventName=RevokeSecurityGroupEgress) || ($.eventName=CreateSecurityGroup) || "
-               "($.eventName=DeleteSecurityGroup)}"),
-    CisControl("CloudWatch.11", "nacl-changes", "Network ACL changes",
-               "{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || "
-               "($.eventName=DeleteNetworkAcl) || ($.eventName=DeleteNetworkAclEntry) || "
-               "($.eventName=ReplaceNetworkAclEntry) || "
-               "($.eventName=ReplaceNetworkAclAssociation)}"),
-    CisControl("CloudWatch.12", "network-gateway-changes", "Network gateway changes",
-               "{($.eventName=CreateCustomerGateway) || ($.eventName=DeleteCustomerGateway) || "
-               "($.eventName=AttachInternetGateway) || ($.eventName=CreateInternetGateway) || "
-               "($.eventName=DeleteInternetGateway) || ($.eventName=DetachInternetGateway)}"),
-    CisControl("CloudWatch.13", "route-table-changes", "Route table changes",
-               "{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || "
-               "($.eventName=ReplaceRoute) || ($.eventName=ReplaceRouteTableAssociation) || "
-               "($.eventName=DeleteRouteTable) || ($.eventName=DeleteRoute) || "
-               "($.eventName=DisassociateRouteTable)}"),
-    CisControl("CloudWatch.14", "vpc-changes", "VPC changes",
-               "{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || "
-               "($.eventName=ModifyVpcAttribute) || ($.eventName=AcceptVpcPeeringConnection) || "
-               "($.eventName=CreateVpcPeeringConnection) || "
-               "($.eventName=DeleteVpcPeeringConnection) || "
-               "($.eventName=RejectVpcPeeringConnection) || ($.eventName=AttachClassicLinkVpc) "
-               "|| ($.eventName=DetachClassicLinkVpc) || ($.eventName=DisableVpcClassicLink) || "
-               "($.eventName=EnableVpcClassicLink)}"),
+    CisControl(
+        "CloudWatch.1",
+        "root-usage",
+        "Usage of the root user",
+        '{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && '
+        '$.eventType !="AwsServiceEvent"}',
+    ),
+    CisControl(
+        "CloudWatch.2",
+        "unauthorized-api-calls",
+        "Unauthorized API calls",
+        '{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}',
+    ),
+    CisControl(
+        "CloudWatch.3",
+        "console-signin-without-mfa",
+        "Console sign-in without MFA",
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
+        '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = '
+        '"Success") }',
+    ),
+    CisControl(
+        "CloudWatch.4",
+        "iam-policy-changes",
+        "IAM policy changes",
+        "{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || "
+        "($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || "
+        "($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || "
+        "($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || "
+        "($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || "
+        "($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || "
+        "($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || "
+        "($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}",
+    ),
+    CisControl(
+        "CloudWatch.5",
+        "cloudtrail-changes",
+        "CloudTrail configuration changes",
+        "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || "
+        "($.eventName=DeleteTrail) || ($.eventName=StartLogging) || "
+        "($.eventName=StopLogging)}",
+    ),
+    CisControl(
+        "CloudWatch.6",
+        "console-auth-failures",
+        "Console authentication failures",
+        '{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication")}',
+    ),
+    CisControl(
+        "CloudWatch.7",
+        "kms-key-disable-or-deletion",
+        "Disabling or scheduled deletion of customer managed keys",
+        "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || "
+        "($.eventName=ScheduleKeyDeletion))}",
+    ),
+    CisControl(
+        "CloudWatch.8",
+        "s3-bucket-policy-changes",
+        "S3 bucket policy changes",
+        "{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || "
+        "($.eventName=PutBucketPolicy) || ($.eventName=PutBucketCors) || "
+        "($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || "
+        "($.eventName=DeleteBucketPolicy) || ($.eventName=DeleteBucketCors) || "
+        "($.eventName=DeleteBucketLifecycle) || ($.eventName=DeleteBucketReplication))}",
+    ),
+    CisControl(
+        "CloudWatch.9",
+        "config-changes",
+        "AWS Config configuration changes",
+        "{($.eventSource=config.amazonaws.com) && "
+        "(($.eventName=StopConfigurationRecorder) || ($.eventName=DeleteDeliveryChannel) "
+        "|| ($.eventName=PutDeliveryChannel) || ($.eventName=PutConfigurationRecorder))}",
+    ),
+    CisControl(
+        "CloudWatch.10",
+        "security-group-changes",
+        "Security group changes",
+        "{($.eventName=AuthorizeSecurityGroupIngress) || "
+        "($.eventName=AuthorizeSecurityGroupEgress) || "
+        "($.eventName=RevokeSecurityGroupIngress) || "
+        "($.eventName=RevokeSecurityGroupEgress) || ($.eventName=CreateSecurityGroup) || "
+        "($.eventName=DeleteSecurityGroup)}",
+    ),
+    CisControl(
+        "CloudWatch.11",
+        "nacl-changes",
+        "Network ACL changes",
+        "{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || "
+        "($.eventName=DeleteNetworkAcl) || ($.eventName=DeleteNetworkAclEntry) || "
+        "($.eventName=ReplaceNetworkAclEntry) || "
+        "($.eventName=ReplaceNetworkAclAssociation)}",
+    ),
+    CisControl(
+        "CloudWatch.12",
+        "network-gateway-changes",
+        "Network gateway changes",
+        "{($.eventName=CreateCustomerGateway) || ($.eventName=DeleteCustomerGateway) || "
+        "($.eventName=AttachInternetGateway) || ($.eventName=CreateInternetGateway) || "
+        "($.eventName=DeleteInternetGateway) || ($.eventName=DetachInternetGateway)}",
+    ),
+    CisControl(
+        "CloudWatch.13",
+        "route-table-changes",
+        "Route table changes",
+        "{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || "
+        "($.eventName=ReplaceRoute) || ($.eventName=ReplaceRouteTableAssociation) || "
+        "($.eventName=DeleteRouteTable) || ($.eventName=DeleteRoute) || "
+        "($.eventName=DisassociateRouteTable)}",
+    ),
+    CisControl(
+        "CloudWatch.14",
+        "vpc-changes",
+        "VPC changes",
+        "{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || "
+        "($.eventName=ModifyVpcAttribute) || ($.eventName=AcceptVpcPeeringConnection) || "
+        "($.eventName=CreateVpcPeeringConnection) || "
+        "($.eventName=DeleteVpcPeeringConnection) || "
+        "($.eventName=RejectVpcPeeringConnection) || ($.eventName=AttachClassicLinkVpc) "
+        "|| ($.eventName=DetachClassicLinkVpc) || ($.eventName=DisableVpcClassicLink) || "
+        "($.eventName=EnableVpcClassicLink)}",
+    ),
 )
 
 
@@ -123,31 +178,45 @@ def trail_log_group_name(environment: str) -> str:
     return f"/obsgov/{environment}/organization-trail"
 
 
-def trail_key_policy(account_id: str, management_account_id: str, trail: str,
-                     decrypt_principals: Sequence[str]) -> str:
+def trail_key_policy(
+    account_id: str, management_account_id: str, trail: str, decrypt_principals: Sequence[str]
+) -> str:
     """CloudTrail encrypts only for this organization's trails (the encryption context names
     a trail of the management account) and only for this trail (``aws:SourceArn``); it may
     describe the key; decryption is for the named principals only, and only of CloudTrail's
     log files (the encryption context must be present)."""
     statements = [
         statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
-        statement("CloudTrailEncryptLogs", "kms:GenerateDataKey*", "*",
-                  principal=service("cloudtrail.amazonaws.com"),
-                  condition={
-                      "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
-                                     f"arn:aws:cloudtrail:*:{management_account_id}:trail/*"},
-                      "StringEquals": {"aws:SourceArn": trail},
-                  }),
-        statement("CloudTrailDescribeKey", "kms:DescribeKey", "*",
-                  principal=service("cloudtrail.amazonaws.com"),
-                  condition={"StringEquals": {"aws:SourceArn": trail}}),
+        statement(
+            "CloudTrailEncryptLogs",
+            "kms:GenerateDataKey*",
+            "*",
+            principal=service("cloudtrail.amazonaws.com"),
+            condition={
+                "StringLike": {
+                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{management_account_id}:trail/*"
+                },
+                "StringEquals": {"aws:SourceArn": trail},
+            },
+        ),
+        statement(
+            "CloudTrailDescribeKey",
+            "kms:DescribeKey",
+            "*",
+            principal=service("cloudtrail.amazonaws.com"),
+            condition={"StringEquals": {"aws:SourceArn": trail}},
+        ),
     ]
     if decrypt_principals:
-        statements.append(statement(
-            "NamedPrincipalsDecryptLogs", ["kms:Decrypt", "kms:ReEncryptFrom"], "*",
-            principal={"AWS": sorted(decrypt_principals)},
-            condition={"Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}},
-        ))
+        statements.append(
+            statement(
+                "NamedPrincipalsDecryptLogs",
+                ["kms:Decrypt", "kms:ReEncryptFrom"],
+                "*",
+                principal={"AWS": sorted(decrypt_principals)},
+                condition={"Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}},
+            )
+        )
     return document(*statements)
 
 
@@ -159,27 +228,45 @@ def logs_key_policy(account_id: str, region: str, log_group: str) -> str:
         # AWS's example also lists kms:Describe*, but DescribeKey carries no encryption
         # context, so under this condition it could never be allowed anyway. The context value
         # is a string key: StringEquals on the exact ARN is ArnEquals without a type mismatch.
-        statement("LogsEncryptTrailGroup",
-                  ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"], "*",
-                  principal=service(f"logs.{region}.amazonaws.com"),
-                  condition={"StringEquals": {"kms:EncryptionContext:aws:logs:arn":
-                                              log_group_arn(region, account_id, log_group)}}),
-        statement("CloudWatchAlarmsEncrypt", ["kms:Decrypt", "kms:GenerateDataKey*"], "*",
-                  principal=service("cloudwatch.amazonaws.com"),
-                  condition={"StringEquals": {"aws:SourceAccount": account_id}}),
+        statement(
+            "LogsEncryptTrailGroup",
+            ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
+            "*",
+            principal=service(f"logs.{region}.amazonaws.com"),
+            condition={
+                "StringEquals": {
+                    "kms:EncryptionContext:aws:logs:arn": log_group_arn(
+                        region, account_id, log_group
+                    )
+                }
+            },
+        ),
+        statement(
+            "CloudWatchAlarmsEncrypt",
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "*",
+            principal=service("cloudwatch.amazonaws.com"),
+            condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
     )
 
 
-def delivery_role_policy(region: str, account_id: str, log_group: str,
-                         management_account_id: str, organization_id: str) -> str:
+def delivery_role_policy(
+    region: str, account_id: str, log_group: str, management_account_id: str, organization_id: str
+) -> str:
     """The streams CloudTrail writes for an organization trail: the management account's own
     and one per member account, prefixed with the organization id."""
     group = log_group_arn(region, account_id, log_group)
-    return document(statement(
-        "CloudTrailCreateStreamsAndPutEvents", ["logs:CreateLogStream", "logs:PutLogEvents"],
-        [f"{group}:log-stream:{management_account_id}_CloudTrail_{region}*",
-         f"{group}:log-stream:{organization_id}_*"],
-    ))
+    return document(
+        statement(
+            "CloudTrailCreateStreamsAndPutEvents",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [
+                f"{group}:log-stream:{management_account_id}_CloudTrail_{region}*",
+                f"{group}:log-stream:{organization_id}_*",
+            ],
+        )
+    )
 
 
 def forwarding_role_policy(bus_arn: str) -> str:
@@ -187,49 +274,64 @@ def forwarding_role_policy(bus_arn: str) -> str:
 
 
 def security_topic_policy(topic: str, account_id: str) -> str:
-    return document(statement(
-        "CloudWatchAlarmsPublish", "sns:Publish", topic,
-        principal=service("cloudwatch.amazonaws.com"),
-        condition={"StringEquals": {"aws:SourceAccount": account_id}},
-    ))
+    return document(
+        statement(
+            "CloudWatchAlarmsPublish",
+            "sns:Publish",
+            topic,
+            principal=service("cloudwatch.amazonaws.com"),
+            condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        )
+    )
 
 
 def advanced_event_selectors(data_events: DataEvents) -> list[Any]:
     """Management events always; data events only for what config names. With advanced
     selectors, management events are recorded only if a selector asks for them."""
-    if not (data_events.s3_buckets or data_events.sagemaker_endpoints
-            or data_events.lambda_functions):
+    if not (
+        data_events.s3_buckets or data_events.sagemaker_endpoints or data_events.lambda_functions
+    ):
         return []
-    selectors: list[Any] = [{
-        "name": "Management events",
-        "field_selectors": [{"field": "eventCategory", "equals": ["Management"]}],
-    }]
+    selectors: list[Any] = [
+        {
+            "name": "Management events",
+            "field_selectors": [{"field": "eventCategory", "equals": ["Management"]}],
+        }
+    ]
     if data_events.s3_buckets:
-        selectors.append({
-            "name": "S3 objects of named buckets",
-            "field_selectors": [
-                {"field": "eventCategory", "equals": ["Data"]},
-                {"field": "resources.type", "equals": ["AWS::S3::Object"]},
-                {"field": "resources.ARN",
-                 "starts_withs": [f"arn:aws:s3:::{b}/" for b in data_events.s3_buckets]},
-            ],
-        })
+        selectors.append(
+            {
+                "name": "S3 objects of named buckets",
+                "field_selectors": [
+                    {"field": "eventCategory", "equals": ["Data"]},
+                    {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                    {
+                        "field": "resources.ARN",
+                        "starts_withs": [f"arn:aws:s3:::{b}/" for b in data_events.s3_buckets],
+                    },
+                ],
+            }
+        )
     if data_events.sagemaker_endpoints:
-        selectors.append({
-            "name": "SageMaker endpoint invocations",
-            "field_selectors": [
-                {"field": "eventCategory", "equals": ["Data"]},
-                {"field": "resources.type", "equals": ["AWS::SageMaker::Endpoint"]},
-            ],
-        })
+        selectors.append(
+            {
+                "name": "SageMaker endpoint invocations",
+                "field_selectors": [
+                    {"field": "eventCategory", "equals": ["Data"]},
+                    {"field": "resources.type", "equals": ["AWS::SageMaker::Endpoint"]},
+                ],
+            }
+        )
     if data_events.lambda_functions:
-        selectors.append({
-            "name": "Lambda invocations",
-            "field_selectors": [
-                {"field": "eventCategory", "equals": ["Data"]},
-                {"field": "resources.type", "equals": ["AWS::Lambda::Function"]},
-            ],
-        })
+        selectors.append(
+            {
+                "name": "Lambda invocations",
+                "field_selectors": [
+                    {"field": "eventCategory", "equals": ["Data"]},
+                    {"field": "resources.type", "equals": ["AWS::Lambda::Function"]},
+                ],
+            }
+        )
     return selectors
 
 
@@ -294,12 +396,17 @@ class AuditTrail(pulumi.ComponentResource):
             description=f"obsgov {env} organization trail log files",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=trail_key_policy(account, args.management_account_id, args.trail_arn,
-                                    settings.decrypt_principals),
+            policy=trail_key_policy(
+                account, args.management_account_id, args.trail_arn, settings.decrypt_principals
+            ),
             opts=child,
         )
-        aws.kms.Alias(f"{name}-key-alias", name=f"alias/obsgov-{env}-organization-trail",
-                      target_key_id=self.key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/obsgov-{env}-organization-trail",
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
         self.logs_key = aws.kms.Key(
             f"{name}-logs-key",
             description=f"obsgov {env} organization trail log group and security topic",
@@ -308,23 +415,35 @@ class AuditTrail(pulumi.ComponentResource):
             policy=logs_key_policy(account, region, group_name),
             opts=child,
         )
-        aws.kms.Alias(f"{name}-logs-key-alias", name=f"alias/obsgov-{env}-audit-logs",
-                      target_key_id=self.logs_key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-logs-key-alias",
+            name=f"alias/obsgov-{env}-audit-logs",
+            target_key_id=self.logs_key.key_id,
+            opts=child,
+        )
 
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-log-group", name=group_name, kms_key_id=self.logs_key.arn,
-            retention_in_days=settings.log_retention_days, opts=child,
+            f"{name}-log-group",
+            name=group_name,
+            kms_key_id=self.logs_key.arn,
+            retention_in_days=settings.log_retention_days,
+            opts=child,
         )
         role = aws.iam.Role(
-            f"{name}-delivery-role", name=f"obsgov-{env}-cloudtrail-to-logs",
+            f"{name}-delivery-role",
+            name=f"obsgov-{env}-cloudtrail-to-logs",
             assume_role_policy=assume_role_policy(
-                "cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceArn": args.trail_arn}}),
+                "cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceArn": args.trail_arn}}
+            ),
             opts=child,
         )
         delivery = aws.iam.RolePolicy(
-            f"{name}-delivery-policy", role=role.id, name="cloudtrail-to-logs",
-            policy=delivery_role_policy(region, account, group_name, args.management_account_id,
-                                        args.organization_id),
+            f"{name}-delivery-policy",
+            role=role.id,
+            name="cloudtrail-to-logs",
+            policy=delivery_role_policy(
+                region, account, group_name, args.management_account_id, args.organization_id
+            ),
             opts=child,
         )
         selectors = advanced_event_selectors(settings.data_events)
@@ -342,14 +461,17 @@ class AuditTrail(pulumi.ComponentResource):
             cloud_watch_logs_role_arn=role.arn,
             advanced_event_selectors=selectors or None,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[delivery, self.log_group, *args.archive_ready]),
+                parent=self, depends_on=[delivery, self.log_group, *args.archive_ready]
+            ),
         )
 
         topic_name = f"obsgov-{env}-audit-security"
-        self.security_topic = aws.sns.Topic(f"{name}-security", name=topic_name,
-                                            kms_master_key_id=self.logs_key.arn, opts=child)
+        self.security_topic = aws.sns.Topic(
+            f"{name}-security", name=topic_name, kms_master_key_id=self.logs_key.arn, opts=child
+        )
         aws.sns.TopicPolicy(
-            f"{name}-security-policy", arn=self.security_topic.arn,
+            f"{name}-security-policy",
+            arn=self.security_topic.arn,
             policy=security_topic_policy(topic_arn(region, account, topic_name), account),
             opts=child,
         )
@@ -359,36 +481,49 @@ class AuditTrail(pulumi.ComponentResource):
             self.alarms.append(self._cis_alarm(name, args, control))
 
         forward_role = aws.iam.Role(
-            f"{name}-forward-role", name=f"obsgov-{env}-audit-alarms-to-central-bus",
+            f"{name}-forward-role",
+            name=f"obsgov-{env}-audit-alarms-to-central-bus",
             assume_role_policy=assume_role_policy(
-                "events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}),
+                "events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
+            ),
             opts=child,
         )
         aws.iam.RolePolicy(
-            f"{name}-forward-policy", role=forward_role.id, name="put-events-central-bus",
-            policy=forwarding_role_policy(args.central_bus_arn), opts=child,
+            f"{name}-forward-policy",
+            role=forward_role.id,
+            name="put-events-central-bus",
+            policy=forwarding_role_policy(args.central_bus_arn),
+            opts=child,
         )
         rule = aws.cloudwatch.EventRule(
-            f"{name}-forward-rule", name=f"obsgov-{env}-cis-alarms-to-central-bus",
+            f"{name}-forward-rule",
+            name=f"obsgov-{env}-cis-alarms-to-central-bus",
             description="CIS alarm state changes, forwarded to the central event bus",
             event_pattern=json.dumps(forwarding_event_pattern(env), sort_keys=True),
             opts=child,
         )
         aws.cloudwatch.EventTarget(
-            f"{name}-forward-target", rule=rule.name, arn=args.central_bus_arn,
-            role_arn=forward_role.arn, target_id="central-bus", opts=child,
+            f"{name}-forward-target",
+            rule=rule.name,
+            arn=args.central_bus_arn,
+            role_arn=forward_role.arn,
+            target_id="central-bus",
+            opts=child,
         )
 
-        self.register_outputs({
-            "trailArn": self.trail.arn,
-            "keyArn": self.key.arn,
-            "logGroupName": group_name,
-            "securityTopicArn": self.security_topic.arn,
-            "alarmCount": len(self.alarms),
-        })
+        self.register_outputs(
+            {
+                "trailArn": self.trail.arn,
+                "keyArn": self.key.arn,
+                "logGroupName": group_name,
+                "securityTopicArn": self.security_topic.arn,
+                "alarmCount": len(self.alarms),
+            }
+        )
 
-    def _cis_alarm(self, name: str, args: AuditTrailArgs,
-                   control: CisControl) -> aws.cloudwatch.MetricAlarm:
+    def _cis_alarm(
+        self, name: str, args: AuditTrailArgs, control: CisControl
+    ) -> aws.cloudwatch.MetricAlarm:
         child = pulumi.ResourceOptions(parent=self)
         number = control.control.split(".")[1]
         metric = f"CIS{number}-{control.slug}"
@@ -397,15 +532,19 @@ class AuditTrail(pulumi.ComponentResource):
             name=f"obsgov-cis-{number}-{control.slug}",
             log_group_name=self.log_group.name,
             pattern=control.pattern,
-            metric_transformation={"name": metric, "namespace": args.settings.metric_namespace,
-                                   "value": "1"},
+            metric_transformation={
+                "name": metric,
+                "namespace": args.settings.metric_namespace,
+                "value": "1",
+            },
             opts=child,
         )
         return aws.cloudwatch.MetricAlarm(
             f"{name}-cis-{number}-alarm",
             name=cis_alarm_name(args.environment, control),
             alarm_description=severity_description(
-                "security", f"{control.title} (Security Hub {control.control})."),
+                "security", f"{control.title} (Security Hub {control.control})."
+            ),
             namespace=args.settings.metric_namespace,
             metric_name=metric,
             statistic="Sum",

@@ -57,38 +57,73 @@ def function_name(kind: str, name: str) -> str:
     return f"obsgov-drift-{kind.lower()}-{name}"[:_MAX_FUNCTION_NAME]
 
 
-def role_policy(partition: str, region: str, account: str, fn_name: str, data_bucket: str,
-                data_prefix: str, baseline_bucket: str, baseline_key: str, report_bucket: str,
-                report_prefix: str, kms_key_arn: str) -> str:
+def role_policy(
+    partition: str,
+    region: str,
+    account: str,
+    fn_name: str,
+    data_bucket: str,
+    data_prefix: str,
+    baseline_bucket: str,
+    baseline_key: str,
+    report_bucket: str,
+    report_prefix: str,
+    kms_key_arn: str,
+) -> str:
     """The function's only permissions, as an IAM policy document. ARNs are built from names
     rather than taken from the resources' outputs, so the document is known at preview and
     policy packs can judge it."""
-    log_group_arn = (f"arn:{partition}:logs:{region}:{account}:log-group:"
-                     f"/aws/lambda/{fn_name}")
+    log_group_arn = f"arn:{partition}:logs:{region}:{account}:log-group:/aws/lambda/{fn_name}"
     dlq_arn = f"arn:{partition}:sqs:{region}:{account}:{fn_name}-dlq"
     s3 = f"arn:{partition}:s3:::"
     statements = [
-        {"Sid": "WriteOwnLogs", "Effect": "Allow",
-         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": f"{log_group_arn}:*"},
-        {"Sid": "ListWindow", "Effect": "Allow", "Action": "s3:ListBucket",
-         "Resource": f"{s3}{data_bucket}",
-         "Condition": {"StringLike": {"s3:prefix": [f"{data_prefix}*"]}}},
-        {"Sid": "ReadWindow", "Effect": "Allow", "Action": "s3:GetObject",
-         "Resource": f"{s3}{data_bucket}/{data_prefix}*"},
-        {"Sid": "ReadBaseline", "Effect": "Allow", "Action": "s3:GetObject",
-         "Resource": f"{s3}{baseline_bucket}/{baseline_key}"},
-        {"Sid": "WriteReports", "Effect": "Allow", "Action": "s3:PutObject",
-         "Resource": f"{s3}{report_bucket}/{report_prefix}*"},
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group_arn}:*",
+        },
+        {
+            "Sid": "ListWindow",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": f"{s3}{data_bucket}",
+            "Condition": {"StringLike": {"s3:prefix": [f"{data_prefix}*"]}},
+        },
+        {
+            "Sid": "ReadWindow",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"{s3}{data_bucket}/{data_prefix}*",
+        },
+        {
+            "Sid": "ReadBaseline",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"{s3}{baseline_bucket}/{baseline_key}",
+        },
+        {
+            "Sid": "WriteReports",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": f"{s3}{report_bucket}/{report_prefix}*",
+        },
         # PutMetricData has no resource-level permissions; the namespace condition is the
         # only way to narrow it.
-        {"Sid": "PublishDataQualityMetrics", "Effect": "Allow",
-         "Action": "cloudwatch:PutMetricData", "Resource": "*",
-         "Condition": {"StringEquals": {"cloudwatch:namespace": mc.DATA_QUALITY_NAMESPACE}}},
-        {"Sid": "UseKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-         "Resource": kms_key_arn},
-        {"Sid": "DeadLetters", "Effect": "Allow", "Action": "sqs:SendMessage",
-         "Resource": dlq_arn},
+        {
+            "Sid": "PublishDataQualityMetrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": mc.DATA_QUALITY_NAMESPACE}},
+        },
+        {
+            "Sid": "UseKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": kms_key_arn,
+        },
+        {"Sid": "DeadLetters", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq_arn},
     ]
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
@@ -99,95 +134,169 @@ class DriftMonitor(pulumi.ComponentResource):
     dead_letter_queue: aws.sqs.Queue
     log_group: aws.cloudwatch.LogGroup
 
-    def __init__(self, name: str, args: DriftMonitorArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: DriftMonitorArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:quality:DriftMonitor", name, None, opts)
         if args.workload_kind not in mc.WORKLOAD_DIMENSIONS:
             raise ValueError(f"workload_kind must be one of {', '.join(mc.WORKLOAD_DIMENSIONS)}")
         child = pulumi.ResourceOptions(parent=self)
-        tags = {**args.tags, "obsgov:workload": args.workload_name,
-                "obsgov:signal": "quality"}
+        tags = {**args.tags, "obsgov:workload": args.workload_name, "obsgov:signal": "quality"}
         fn_name = function_name(args.workload_kind, args.workload_name)
 
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/lambda/{fn_name}",
-            retention_in_days=args.log_retention_days, kms_key_id=args.kms_key_arn,
-            tags=tags, opts=child)
+            f"{name}-logs",
+            name=f"/aws/lambda/{fn_name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            tags=tags,
+            opts=child,
+        )
         self.dead_letter_queue = aws.sqs.Queue(
-            f"{name}-dlq", name=f"{fn_name}-dlq", kms_master_key_id=args.kms_key_arn,
-            message_retention_seconds=14 * 24 * 3600, tags=tags, opts=child)
+            f"{name}-dlq",
+            name=f"{fn_name}-dlq",
+            kms_master_key_id=args.kms_key_arn,
+            message_retention_seconds=14 * 24 * 3600,
+            tags=tags,
+            opts=child,
+        )
         self.role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": "lambda.amazonaws.com"}}]}),
-            tags=tags, opts=child)
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
+            tags=tags,
+            opts=child,
+        )
         invoke = pulumi.InvokeOutputOptions(parent=self)
         policy = pulumi.Output.all(
             aws.get_partition_output(opts=invoke).partition,
             aws.get_region_output(opts=invoke).region,
-            aws.get_caller_identity_output(opts=invoke).account_id, fn_name,
-            args.data_bucket, args.data_prefix, args.baseline_bucket, args.baseline_key,
-            args.report_bucket, args.report_prefix, args.kms_key_arn,
+            aws.get_caller_identity_output(opts=invoke).account_id,
+            fn_name,
+            args.data_bucket,
+            args.data_prefix,
+            args.baseline_bucket,
+            args.baseline_key,
+            args.report_bucket,
+            args.report_prefix,
+            args.kms_key_arn,
         ).apply(lambda v: role_policy(*v))
         role_policy_resource = aws.iam.RolePolicy(
-            f"{name}-policy", role=self.role.id, policy=policy, opts=child)
+            f"{name}-policy", role=self.role.id, policy=policy, opts=child
+        )
 
         environment: dict[str, Any] = {
             "OBSGOV_WORKLOAD_KIND": args.workload_kind,
             "OBSGOV_WORKLOAD_NAME": args.workload_name,
-            "OBSGOV_DATA_URI": pulumi.Output.concat("s3://", args.data_bucket, "/",
-                                                    args.data_prefix),
-            "OBSGOV_BASELINE_URI": pulumi.Output.concat("s3://", args.baseline_bucket, "/",
-                                                        args.baseline_key),
-            "OBSGOV_REPORT_URI": pulumi.Output.concat("s3://", args.report_bucket, "/",
-                                                      args.report_prefix),
+            "OBSGOV_DATA_URI": pulumi.Output.concat(
+                "s3://", args.data_bucket, "/", args.data_prefix
+            ),
+            "OBSGOV_BASELINE_URI": pulumi.Output.concat(
+                "s3://", args.baseline_bucket, "/", args.baseline_key
+            ),
+            "OBSGOV_REPORT_URI": pulumi.Output.concat(
+                "s3://", args.report_bucket, "/", args.report_prefix
+            ),
             "OBSGOV_WINDOW_MINUTES": str(args.window_minutes),
             "OBSGOV_CAPTURE": "true" if args.capture else "false",
             "OBSGOV_KMS_KEY_ARN": args.kms_key_arn,
         }
         self.function = aws.lambda_.Function(
-            f"{name}-function", name=fn_name, package_type="Image", image_uri=args.image_uri,
-            role=self.role.arn, timeout=args.timeout_seconds, memory_size=args.memory_mb,
+            f"{name}-function",
+            name=fn_name,
+            package_type="Image",
+            image_uri=args.image_uri,
+            role=self.role.arn,
+            timeout=args.timeout_seconds,
+            memory_size=args.memory_mb,
             # one run at a time: overlapping windows would publish the same hour twice
             reserved_concurrent_executions=1,
             kms_key_arn=args.kms_key_arn,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
             dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(
-                target_arn=self.dead_letter_queue.arn),
+                target_arn=self.dead_letter_queue.arn
+            ),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="Text", log_group=self.log_group.name),
+                log_format="Text", log_group=self.log_group.name
+            ),
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self,
-                                        depends_on=[role_policy_resource, self.log_group]))
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[role_policy_resource, self.log_group]
+            ),
+        )
         self.schedule = aws.cloudwatch.EventRule(
-            f"{name}-schedule", schedule_expression=args.schedule_expression,
+            f"{name}-schedule",
+            schedule_expression=args.schedule_expression,
             description=f"Drift check of {args.workload_kind.lower()} {args.workload_name}",
-            tags=tags, opts=child)
+            tags=tags,
+            opts=child,
+        )
         aws.lambda_.Permission(
-            f"{name}-invoke", action="lambda:InvokeFunction", function=self.function.name,
-            principal="events.amazonaws.com", source_arn=self.schedule.arn, opts=child)
+            f"{name}-invoke",
+            action="lambda:InvokeFunction",
+            function=self.function.name,
+            principal="events.amazonaws.com",
+            source_arn=self.schedule.arn,
+            opts=child,
+        )
         aws.cloudwatch.EventTarget(
-            f"{name}-target", rule=self.schedule.name, arn=self.function.arn, opts=child)
+            f"{name}-target", rule=self.schedule.name, arn=self.function.arn, opts=child
+        )
         self.error_alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-errors", name=f"{fn_name}-errors",
-            alarm_description=(f"The drift job of {args.workload_name} failed: its metrics and "
-                               f"report are missing for this window. Look in /aws/lambda/"
-                               f"{fn_name}."),
-            namespace="AWS/Lambda", metric_name="Errors",
-            dimensions={"FunctionName": fn_name}, statistic="Sum", period=3600,
-            evaluation_periods=1, threshold=0, comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching", alarm_actions=list(args.alarm_actions),
-            tags=tags, opts=child)
+            f"{name}-errors",
+            name=f"{fn_name}-errors",
+            alarm_description=(
+                f"The drift job of {args.workload_name} failed: its metrics and "
+                f"report are missing for this window. Look in /aws/lambda/"
+                f"{fn_name}."
+            ),
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            dimensions={"FunctionName": fn_name},
+            statistic="Sum",
+            period=3600,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=list(args.alarm_actions),
+            tags=tags,
+            opts=child,
+        )
         self.dead_letter_alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-dead-letters", name=f"{fn_name}-dead-letters",
-            alarm_description=(f"Scheduled runs of the drift job of {args.workload_name} "
-                               "failed every retry and were dead-lettered."),
-            namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": self.dead_letter_queue.name}, statistic="Maximum",
-            period=3600, evaluation_periods=1, threshold=0,
-            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
-            alarm_actions=list(args.alarm_actions), tags=tags, opts=child)
-        self.register_outputs({"function_name": self.function.name,
-                               "role_arn": self.role.arn,
-                               "dead_letter_queue_arn": self.dead_letter_queue.arn})
+            f"{name}-dead-letters",
+            name=f"{fn_name}-dead-letters",
+            alarm_description=(
+                f"Scheduled runs of the drift job of {args.workload_name} "
+                "failed every retry and were dead-lettered."
+            ),
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": self.dead_letter_queue.name},
+            statistic="Maximum",
+            period=3600,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=list(args.alarm_actions),
+            tags=tags,
+            opts=child,
+        )
+        self.register_outputs(
+            {
+                "function_name": self.function.name,
+                "role_arn": self.role.arn,
+                "dead_letter_queue_arn": self.dead_letter_queue.arn,
+            }
+        )

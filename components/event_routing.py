@@ -63,41 +63,62 @@ def severity_event_pattern(levels: Sequence[str]) -> dict[str, Any]:
         "detail-type": [ALARM_DETAIL_TYPE],
         "detail": {
             "state": {"value": list(ROUTED_STATES)},
-            "configuration": {"description": [
-                {"prefix": {"equals-ignore-case": f"[{level}]"}} for level in levels]},
+            "configuration": {
+                "description": [
+                    {"prefix": {"equals-ignore-case": f"[{level}]"}} for level in levels
+                ]
+            },
         },
     }
 
 
 def bus_policy(bus_arn: str, organization_id: str) -> str:
     """Any principal, but only of this organization, may put events on the bus."""
-    return document(statement(
-        "OrganizationPutEvents", "events:PutEvents", bus_arn, principal={"AWS": "*"},
-        condition={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
-    ))
+    return document(
+        statement(
+            "OrganizationPutEvents",
+            "events:PutEvents",
+            bus_arn,
+            principal={"AWS": "*"},
+            condition={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+        )
+    )
 
 
 def topics_key_policy(account_id: str) -> str:
     """CloudWatch and EventBridge must be able to use the key to publish to encrypted topics."""
     return document(
         statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
-        statement("AlarmsAndRulesEncrypt", ["kms:Decrypt", "kms:GenerateDataKey*"], "*",
-                  principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-                  condition={"StringEquals": {"aws:SourceAccount": account_id}}),
+        statement(
+            "AlarmsAndRulesEncrypt",
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "*",
+            principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+            condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
     )
 
 
 def severity_topic_policy(topic: str, account_id: str, rule_arns: list[str]) -> str:
     """Only CloudWatch alarms of this account, the routing rules and this account publish."""
     return document(
-        statement("CloudWatchAlarmsPublish", "sns:Publish", topic,
-                  principal=service("cloudwatch.amazonaws.com"),
-                  condition={"StringEquals": {"aws:SourceAccount": account_id}}),
-        statement("RoutingRulesPublish", "sns:Publish", topic,
-                  principal=service("events.amazonaws.com"),
-                  condition={"ArnEquals": {"aws:SourceArn": sorted(rule_arns)}}),
-        statement("AccountPublishes", "sns:Publish", topic,
-                  principal={"AWS": account_root(account_id)}),
+        statement(
+            "CloudWatchAlarmsPublish",
+            "sns:Publish",
+            topic,
+            principal=service("cloudwatch.amazonaws.com"),
+            condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
+        statement(
+            "RoutingRulesPublish",
+            "sns:Publish",
+            topic,
+            principal=service("events.amazonaws.com"),
+            condition={"ArnEquals": {"aws:SourceArn": sorted(rule_arns)}},
+        ),
+        statement(
+            "AccountPublishes", "sns:Publish", topic, principal={"AWS": account_root(account_id)}
+        ),
     )
 
 
@@ -142,57 +163,83 @@ class EventRouting(pulumi.ComponentResource):
             policy=topics_key_policy(args.account_id),
             opts=child,
         )
-        aws.kms.Alias(f"{name}-key-alias", name=f"alias/obsgov-{args.environment}-severity-topics",
-                      target_key_id=self.key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/obsgov-{args.environment}-severity-topics",
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
 
         self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=args.bus_name, opts=child)
         aws.cloudwatch.EventBusPolicy(
-            f"{name}-bus-policy", event_bus_name=self.bus.name,
-            policy=bus_policy(args.bus_arn, args.organization_id), opts=child,
+            f"{name}-bus-policy",
+            event_bus_name=self.bus.name,
+            policy=bus_policy(args.bus_arn, args.organization_id),
+            opts=child,
         )
 
         self.topics = {}
         for severity, subscribers in sorted(args.settings.severities.items()):
             self.topics[severity] = self._severity(name, args, severity, subscribers)
 
-        self.register_outputs({
-            "eventBusArn": self.bus.arn,
-            "topicArns": {s: t.arn for s, t in self.topics.items()},
-        })
+        self.register_outputs(
+            {
+                "eventBusArn": self.bus.arn,
+                "topicArns": {s: t.arn for s, t in self.topics.items()},
+            }
+        )
 
-    def _severity(self, name: str, args: EventRoutingArgs, severity: str,
-                  subscribers: Subscribers) -> aws.sns.Topic:
+    def _severity(
+        self, name: str, args: EventRoutingArgs, severity: str, subscribers: Subscribers
+    ) -> aws.sns.Topic:
         child = pulumi.ResourceOptions(parent=self)
         topic_name = severity_topic_name(args.environment, severity)
         arn = topic_arn(args.region, args.account_id, topic_name)
         rule_name = severity_rule_name(severity)
-        topic = aws.sns.Topic(f"{name}-{severity}", name=topic_name,
-                              kms_master_key_id=self.key.arn, opts=child)
+        topic = aws.sns.Topic(
+            f"{name}-{severity}", name=topic_name, kms_master_key_id=self.key.arn, opts=child
+        )
         aws.sns.TopicPolicy(
-            f"{name}-{severity}-policy", arn=topic.arn,
+            f"{name}-{severity}-policy",
+            arn=topic.arn,
             policy=severity_topic_policy(
-                arn, args.account_id,
-                [event_rule_arn(args.region, args.account_id, args.bus_name, rule_name)]),
+                arn,
+                args.account_id,
+                [event_rule_arn(args.region, args.account_id, args.bus_name, rule_name)],
+            ),
             opts=child,
         )
         rule = aws.cloudwatch.EventRule(
-            f"{name}-{severity}-rule", name=rule_name, event_bus_name=self.bus.name,
+            f"{name}-{severity}-rule",
+            name=rule_name,
+            event_bus_name=self.bus.name,
             description=f"CloudWatch alarm state changes of severity {severity}",
             event_pattern=json.dumps(
-                severity_event_pattern(args.settings.levels_of(severity)), sort_keys=True),
+                severity_event_pattern(args.settings.levels_of(severity)), sort_keys=True
+            ),
             opts=child,
         )
         aws.cloudwatch.EventTarget(
-            f"{name}-{severity}-target", rule=rule.name, event_bus_name=self.bus.name,
-            arn=topic.arn, target_id=f"{severity}-topic", opts=child,
+            f"{name}-{severity}-target",
+            rule=rule.name,
+            event_bus_name=self.bus.name,
+            arn=topic.arn,
+            target_id=f"{severity}-topic",
+            opts=child,
         )
-        by_protocol = {"email": subscribers.emails, "https": subscribers.https_endpoints,
-                       "sqs": subscribers.sqs_queue_arns}
+        by_protocol = {
+            "email": subscribers.emails,
+            "https": subscribers.https_endpoints,
+            "sqs": subscribers.sqs_queue_arns,
+        }
         for protocol, endpoints in by_protocol.items():
             # Numbered per protocol: adding an email does not rename the HTTPS subscriptions.
             for i, endpoint in enumerate(endpoints):
                 aws.sns.TopicSubscription(
-                    f"{name}-{severity}-{protocol}-{i}", topic=topic.arn, protocol=protocol,
-                    endpoint=endpoint, opts=child,
+                    f"{name}-{severity}-{protocol}-{i}",
+                    topic=topic.arn,
+                    protocol=protocol,
+                    endpoint=endpoint,
+                    opts=child,
                 )
         return topic

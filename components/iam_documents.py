@@ -47,8 +47,11 @@ def account_root(account_id: str) -> str:
 def deny_insecure_transport(bucket: str) -> dict[str, Any]:
     """FSBP S3.5: refuse every request that does not use TLS."""
     return statement(
-        "DenyInsecureTransport", "s3:*", [bucket_arn(bucket), f"{bucket_arn(bucket)}/*"],
-        effect="Deny", principal={"AWS": "*"},
+        "DenyInsecureTransport",
+        "s3:*",
+        [bucket_arn(bucket), f"{bucket_arn(bucket)}/*"],
+        effect="Deny",
+        principal={"AWS": "*"},
         condition={"Bool": {"aws:SecureTransport": "false"}},
     )
 
@@ -56,16 +59,21 @@ def deny_insecure_transport(bucket: str) -> dict[str, Any]:
 def assume_role_policy(service_principal: str, condition: Mapping[str, Mapping[str, Any]]) -> str:
     """A trust policy: only ``service_principal``, and only under ``condition`` (a confused-deputy
     guard such as ``aws:SourceAccount``). Trust statements carry no Resource."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "ServiceAssumesRole",
-            "Effect": "Allow",
-            "Principal": service(service_principal),
-            "Action": "sts:AssumeRole",
-            "Condition": {op: dict(values) for op, values in condition.items()},
-        }],
-    }, sort_keys=True)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ServiceAssumesRole",
+                    "Effect": "Allow",
+                    "Principal": service(service_principal),
+                    "Action": "sts:AssumeRole",
+                    "Condition": {op: dict(values) for op, values in condition.items()},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
 
 
 # ------------------------------------------------------------------------------------ ARNs

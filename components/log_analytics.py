@@ -14,8 +14,8 @@ software updates, and a VPC when subnets are given, else an access policy naming
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -78,22 +78,37 @@ def domain_arn(region: str, account_id: str, domain: str) -> str:
 
 
 def domain_log_groups(environment: str) -> dict[str, str]:
-    return {log_type: f"/aws/opensearch/obsgov-{environment}-logs/{kind}"
-            for log_type, kind in LOG_TYPES.items()}
+    return {
+        log_type: f"/aws/opensearch/obsgov-{environment}-logs/{kind}"
+        for log_type, kind in LOG_TYPES.items()
+    }
 
 
 def key_policy(args: LogAnalyticsArgs) -> str:
-    groups = [log_group_arn(args.region, args.account_id, g)
-              for g in [*domain_log_groups(args.environment).values(),
-                        names(args.environment, args.account_id)["firehose_logs"]]]
+    groups = [
+        log_group_arn(args.region, args.account_id, g)
+        for g in [
+            *domain_log_groups(args.environment).values(),
+            names(args.environment, args.account_id)["firehose_logs"],
+        ]
+    ]
     return document(
-        statement("AccountAdministers", "kms:*", "*",
-                  principal={"AWS": account_root(args.account_id)}),
-        statement("CloudWatchLogsEncrypt",
-                  ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                   "kms:Describe*"], "*",
-                  principal=service(f"logs.{args.region}.amazonaws.com"),
-                  condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": groups}}),
+        statement(
+            "AccountAdministers", "kms:*", "*", principal={"AWS": account_root(args.account_id)}
+        ),
+        statement(
+            "CloudWatchLogsEncrypt",
+            [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "*",
+            principal=service(f"logs.{args.region}.amazonaws.com"),
+            condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": groups}},
+        ),
     )
 
 
@@ -101,24 +116,37 @@ def log_publishing_policy(args: LogAnalyticsArgs) -> str:
     """The resource policy that lets OpenSearch write its audit and error logs, and nothing
     else (confused-deputy conditions on the account and the domain)."""
     n = names(args.environment, args.account_id)
-    resources = [f"{log_group_arn(args.region, args.account_id, g)}:*"
-                 for g in domain_log_groups(args.environment).values()]
-    return document(statement(
-        "OpenSearchPublishesLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], resources,
-        principal=service("es.amazonaws.com"),
-        condition={"StringEquals": {"aws:SourceAccount": args.account_id},
-                   "ArnLike": {"aws:SourceArn": domain_arn(args.region, args.account_id,
-                                                           n["domain"])}}))
+    resources = [
+        f"{log_group_arn(args.region, args.account_id, g)}:*"
+        for g in domain_log_groups(args.environment).values()
+    ]
+    return document(
+        statement(
+            "OpenSearchPublishesLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources,
+            principal=service("es.amazonaws.com"),
+            condition={
+                "StringEquals": {"aws:SourceAccount": args.account_id},
+                "ArnLike": {"aws:SourceArn": domain_arn(args.region, args.account_id, n["domain"])},
+            },
+        )
+    )
 
 
 def domain_access_policy(args: LogAnalyticsArgs) -> str:
     n = names(args.environment, args.account_id)
     arn = domain_arn(args.region, args.account_id, n["domain"])
-    principals = sorted({f"arn:aws:iam::{args.account_id}:role/{n['master_role']}",
-                         f"arn:aws:iam::{args.account_id}:role/{n['firehose_role']}",
-                         *args.admin_principals})
-    return document(statement("NamedPrincipalsOnly", "es:ESHttp*", f"{arn}/*",
-                              principal={"AWS": principals}))
+    principals = sorted(
+        {
+            f"arn:aws:iam::{args.account_id}:role/{n['master_role']}",
+            f"arn:aws:iam::{args.account_id}:role/{n['firehose_role']}",
+            *args.admin_principals,
+        }
+    )
+    return document(
+        statement("NamedPrincipalsOnly", "es:ESHttp*", f"{arn}/*", principal={"AWS": principals})
+    )
 
 
 def firehose_role_policy(args: LogAnalyticsArgs) -> str:
@@ -126,41 +154,72 @@ def firehose_role_policy(args: LogAnalyticsArgs) -> str:
     arn = domain_arn(args.region, args.account_id, n["domain"])
     backup = bucket_arn(n["backup"])
     return document(
-        statement("DescribeDomain", ["es:DescribeDomain", "es:DescribeDomains",
-                                     "es:DescribeDomainConfig"], arn),
-        statement("IndexDocuments", ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
-                  [f"{arn}/_bulk", f"{arn}/{INDEX}*", f"{arn}/_all/_settings",
-                   f"{arn}/_cluster/stats", f"{arn}/_nodes", f"{arn}/_nodes/*/stats",
-                   f"{arn}/_stats"]),
-        statement("BackUpFailedDocuments", ["s3:AbortMultipartUpload", "s3:GetBucketLocation",
-                                            "s3:GetObject", "s3:ListBucket",
-                                            "s3:ListBucketMultipartUploads", "s3:PutObject"],
-                  [backup, f"{backup}/*"]),
-        statement("LogDeliveryErrors", "logs:PutLogEvents",
-                  f"{log_group_arn(args.region, args.account_id, n['firehose_logs'])}:log-stream:*"),
+        statement(
+            "DescribeDomain",
+            ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"],
+            arn,
+        ),
+        statement(
+            "IndexDocuments",
+            ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
+            [
+                f"{arn}/_bulk",
+                f"{arn}/{INDEX}*",
+                f"{arn}/_all/_settings",
+                f"{arn}/_cluster/stats",
+                f"{arn}/_nodes",
+                f"{arn}/_nodes/*/stats",
+                f"{arn}/_stats",
+            ],
+        ),
+        statement(
+            "BackUpFailedDocuments",
+            [
+                "s3:AbortMultipartUpload",
+                "s3:GetBucketLocation",
+                "s3:GetObject",
+                "s3:ListBucket",
+                "s3:ListBucketMultipartUploads",
+                "s3:PutObject",
+            ],
+            [backup, f"{backup}/*"],
+        ),
+        statement(
+            "LogDeliveryErrors",
+            "logs:PutLogEvents",
+            f"{log_group_arn(args.region, args.account_id, n['firehose_logs'])}:log-stream:*",
+        ),
     )
 
 
 def destination_role_policy(args: LogAnalyticsArgs) -> str:
     n = names(args.environment, args.account_id)
     stream = f"arn:aws:firehose:{args.region}:{args.account_id}:deliverystream/{n['stream']}"
-    return document(statement("ForwardToFirehose", ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                              stream))
+    return document(
+        statement("ForwardToFirehose", ["firehose:PutRecord", "firehose:PutRecordBatch"], stream)
+    )
 
 
 def destination_trust_policy(args: LogAnalyticsArgs) -> str:
     """CloudWatch Logs assumes the role only on behalf of the member accounts' log groups."""
-    sources = sorted(f"arn:aws:logs:{args.region}:{a}:*"
-                     for a in {*args.member_account_ids, args.account_id})
+    sources = sorted(
+        f"arn:aws:logs:{args.region}:{a}:*" for a in {*args.member_account_ids, args.account_id}
+    )
     return assume_role_policy("logs.amazonaws.com", {"StringLike": {"aws:SourceArn": sources}})
 
 
 def destination_policy(args: LogAnalyticsArgs) -> str:
     n = names(args.environment, args.account_id)
     arn = f"arn:aws:logs:{args.region}:{args.account_id}:destination:{n['destination']}"
-    return document(statement(
-        "OrganizationSubscribes", "logs:PutSubscriptionFilter", arn, principal={"AWS": "*"},
-        condition={"StringEquals": {"aws:PrincipalOrgID": [args.organization_id]}}))
+    return document(
+        statement(
+            "OrganizationSubscribes",
+            "logs:PutSubscriptionFilter",
+            arn,
+            principal={"AWS": "*"},
+            condition={"StringEquals": {"aws:PrincipalOrgID": [args.organization_id]}},
+        )
+    )
 
 
 class LogAnalytics(pulumi.ComponentResource):
@@ -169,118 +228,227 @@ class LogAnalytics(pulumi.ComponentResource):
     domain: aws.opensearch.Domain
     destination: aws.cloudwatch.LogDestination
 
-    def __init__(self, name: str, args: LogAnalyticsArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: LogAnalyticsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:log_analytics:LogAnalytics", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         n = names(args.environment, args.account_id)
 
-        key = aws.kms.Key(f"{name}-key", description=f"obsgov {args.environment} log analytics",
-                          enable_key_rotation=True, deletion_window_in_days=30,
-                          policy=key_policy(args), opts=child)
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"obsgov {args.environment} log analytics",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=key_policy(args),
+            opts=child,
+        )
         groups = {}
         for log_type, group_name in domain_log_groups(args.environment).items():
             groups[log_type] = aws.cloudwatch.LogGroup(
-                f"{name}-{LOG_TYPES[log_type]}-logs", name=group_name,
-                retention_in_days=args.log_retention_days, kms_key_id=key.arn, opts=child)
+                f"{name}-{LOG_TYPES[log_type]}-logs",
+                name=group_name,
+                retention_in_days=args.log_retention_days,
+                kms_key_id=key.arn,
+                opts=child,
+            )
         publishing = aws.cloudwatch.LogResourcePolicy(
-            f"{name}-log-publishing", policy_name=f"obsgov-{args.environment}-opensearch-logs",
-            policy_document=log_publishing_policy(args), opts=child)
+            f"{name}-log-publishing",
+            policy_name=f"obsgov-{args.environment}-opensearch-logs",
+            policy_document=log_publishing_policy(args),
+            opts=child,
+        )
 
-        master = aws.iam.Role(f"{name}-master-role", name=n["master_role"], assume_role_policy=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Sid": "AdministratorsAssume", "Effect": "Allow",
-                "Principal": {"AWS": sorted(args.admin_principals) or account_root(args.account_id)},
-                "Action": "sts:AssumeRole"}]}, sort_keys=True), opts=child)
+        master = aws.iam.Role(
+            f"{name}-master-role",
+            name=n["master_role"],
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AdministratorsAssume",
+                            "Effect": "Allow",
+                            "Principal": {
+                                "AWS": sorted(args.admin_principals)
+                                or account_root(args.account_id)
+                            },
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                sort_keys=True,
+            ),
+            opts=child,
+        )
 
         in_vpc = bool(args.subnet_ids)
         zones = min(args.zone_count, 3) if args.instance_count >= 2 else 1
         self.domain = aws.opensearch.Domain(
-            f"{name}-domain", domain_name=n["domain"], engine_version=args.engine_version,
+            f"{name}-domain",
+            domain_name=n["domain"],
+            engine_version=args.engine_version,
             cluster_config=aws.opensearch.DomainClusterConfigArgs(
-                instance_type=args.instance_type, instance_count=args.instance_count,
+                instance_type=args.instance_type,
+                instance_count=args.instance_count,
                 zone_awareness_enabled=zones > 1,
                 zone_awareness_config=aws.opensearch.DomainClusterConfigZoneAwarenessConfigArgs(
-                    availability_zone_count=zones) if zones > 1 else None,
+                    availability_zone_count=zones
+                )
+                if zones > 1
+                else None,
                 dedicated_master_enabled=args.dedicated_master_count > 0,
                 dedicated_master_count=args.dedicated_master_count or None,
-                dedicated_master_type=args.dedicated_master_type if args.dedicated_master_count else None,
+                dedicated_master_type=args.dedicated_master_type
+                if args.dedicated_master_count
+                else None,
             ),
             ebs_options=aws.opensearch.DomainEbsOptionsArgs(
-                ebs_enabled=True, volume_size=args.volume_size_gib, volume_type="gp3"),
-            encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(enabled=True, kms_key_id=key.arn),
+                ebs_enabled=True, volume_size=args.volume_size_gib, volume_type="gp3"
+            ),
+            encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(
+                enabled=True, kms_key_id=key.arn
+            ),
             node_to_node_encryption=aws.opensearch.DomainNodeToNodeEncryptionArgs(enabled=True),
             domain_endpoint_options=aws.opensearch.DomainDomainEndpointOptionsArgs(
-                enforce_https=True, tls_security_policy=TLS_POLICY),
+                enforce_https=True, tls_security_policy=TLS_POLICY
+            ),
             advanced_security_options=aws.opensearch.DomainAdvancedSecurityOptionsArgs(
-                enabled=True, internal_user_database_enabled=False,
+                enabled=True,
+                internal_user_database_enabled=False,
                 master_user_options=aws.opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs(
-                    master_user_arn=master.arn)),
+                    master_user_arn=master.arn
+                ),
+            ),
             log_publishing_options=[
                 aws.opensearch.DomainLogPublishingOptionArgs(
-                    log_type=log_type, cloudwatch_log_group_arn=group.arn, enabled=True)
-                for log_type, group in groups.items()],
+                    log_type=log_type, cloudwatch_log_group_arn=group.arn, enabled=True
+                )
+                for log_type, group in groups.items()
+            ],
             software_update_options=aws.opensearch.DomainSoftwareUpdateOptionsArgs(
-                auto_software_update_enabled=True),
+                auto_software_update_enabled=True
+            ),
             vpc_options=aws.opensearch.DomainVpcOptionsArgs(
-                subnet_ids=list(args.subnet_ids), security_group_ids=list(args.security_group_ids))
-            if in_vpc else None,
+                subnet_ids=list(args.subnet_ids), security_group_ids=list(args.security_group_ids)
+            )
+            if in_vpc
+            else None,
             access_policies=domain_access_policy(args),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[publishing]),
         )
 
-        backup = hardened_bucket(self, f"{name}-failed-documents", n["backup"], kms_key_arn=key.arn,
-                                 policy=document(deny_insecure_transport(n["backup"])),
-                                 lifecycle_rules=[{"id": "expire-failed-documents",
-                                                   "status": "Enabled", "filter": {},
-                                                   "expiration": {"days": args.backup_expiry_days},
-                                                   "noncurrent_version_expiration":
-                                                       {"noncurrent_days": 7}}],
-                                 purpose="log-ingest-backup")
+        backup = hardened_bucket(
+            self,
+            f"{name}-failed-documents",
+            n["backup"],
+            kms_key_arn=key.arn,
+            policy=document(deny_insecure_transport(n["backup"])),
+            lifecycle_rules=[
+                {
+                    "id": "expire-failed-documents",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"days": args.backup_expiry_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": 7},
+                }
+            ],
+            purpose="log-ingest-backup",
+        )
         firehose_logs = aws.cloudwatch.LogGroup(
-            f"{name}-firehose-logs", name=n["firehose_logs"],
-            retention_in_days=args.log_retention_days, kms_key_id=key.arn, opts=child)
-        aws.cloudwatch.LogStream(f"{name}-firehose-errors", name="DestinationDelivery",
-                                 log_group_name=firehose_logs.name, opts=child)
+            f"{name}-firehose-logs",
+            name=n["firehose_logs"],
+            retention_in_days=args.log_retention_days,
+            kms_key_id=key.arn,
+            opts=child,
+        )
+        aws.cloudwatch.LogStream(
+            f"{name}-firehose-errors",
+            name="DestinationDelivery",
+            log_group_name=firehose_logs.name,
+            opts=child,
+        )
         firehose_role = aws.iam.Role(
-            f"{name}-firehose-role", name=n["firehose_role"],
-            assume_role_policy=assume_role_policy("firehose.amazonaws.com", {
-                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
-        firehose_policy = aws.iam.RolePolicy(f"{name}-firehose-policy", role=firehose_role.id,
-                                             policy=firehose_role_policy(args), opts=child)
+            f"{name}-firehose-role",
+            name=n["firehose_role"],
+            assume_role_policy=assume_role_policy(
+                "firehose.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
+            ),
+            opts=child,
+        )
+        firehose_policy = aws.iam.RolePolicy(
+            f"{name}-firehose-policy",
+            role=firehose_role.id,
+            policy=firehose_role_policy(args),
+            opts=child,
+        )
         stream = aws.kinesis.FirehoseDeliveryStream(
-            f"{name}-ingest", name=n["stream"], destination="opensearch",
+            f"{name}-ingest",
+            name=n["stream"],
+            destination="opensearch",
             server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn),
+                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn
+            ),
             opensearch_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs(
-                domain_arn=self.domain.arn, index_name=INDEX, index_rotation_period="OneDay",
+                domain_arn=self.domain.arn,
+                index_name=INDEX,
+                index_rotation_period="OneDay",
                 # Subscription records arrive gzip-compressed; indexed decompressed, one
                 # document per batch with owner, logGroup, logStream and logEvents.
-                processing_configuration={"enabled": True, "processors": [{
-                    "type": "Decompression", "parameters": [
-                        {"parameter_name": "CompressionFormat", "parameter_value": "GZIP"}]}]},
-                role_arn=firehose_role.arn, s3_backup_mode="FailedDocumentsOnly",
+                processing_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationArgs(
+                    enabled=True,
+                    processors=[
+                        aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorArgs(
+                            type="Decompression",
+                            parameters=[
+                                aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorParameterArgs(
+                                    parameter_name="CompressionFormat", parameter_value="GZIP"
+                                )
+                            ],
+                        )
+                    ],
+                ),
+                role_arn=firehose_role.arn,
+                s3_backup_mode="FailedDocumentsOnly",
                 s3_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationS3ConfigurationArgs(
-                    role_arn=firehose_role.arn, bucket_arn=backup.arn, kms_key_arn=key.arn,
-                    compression_format="GZIP"),
+                    role_arn=firehose_role.arn,
+                    bucket_arn=backup.arn,
+                    kms_key_arn=key.arn,
+                    compression_format="GZIP",
+                ),
                 cloudwatch_logging_options=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationCloudwatchLoggingOptionsArgs(
-                    enabled=True, log_group_name=n["firehose_logs"],
-                    log_stream_name="DestinationDelivery"),
+                    enabled=True,
+                    log_group_name=n["firehose_logs"],
+                    log_stream_name="DestinationDelivery",
+                ),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
         )
-        destination_role = aws.iam.Role(f"{name}-destination-role", name=n["destination_role"],
-                                         assume_role_policy=destination_trust_policy(args),
-                                         opts=child)
+        destination_role = aws.iam.Role(
+            f"{name}-destination-role",
+            name=n["destination_role"],
+            assume_role_policy=destination_trust_policy(args),
+            opts=child,
+        )
         destination_policy_attachment = aws.iam.RolePolicy(
-            f"{name}-destination-role-policy", role=destination_role.id,
-            policy=destination_role_policy(args), opts=child)
+            f"{name}-destination-role-policy",
+            role=destination_role.id,
+            policy=destination_role_policy(args),
+            opts=child,
+        )
         self.destination = aws.cloudwatch.LogDestination(
-            f"{name}-destination", name=n["destination"], role_arn=destination_role.arn,
+            f"{name}-destination",
+            name=n["destination"],
+            role_arn=destination_role.arn,
             target_arn=stream.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[destination_policy_attachment]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[destination_policy_attachment]),
+        )
         aws.cloudwatch.LogDestinationPolicy(
-            f"{name}-destination-policy", destination_name=self.destination.name,
-            access_policy=destination_policy(args), opts=child)
-        self.register_outputs({"domainArn": self.domain.arn, "destinationArn": self.destination.arn})
-
+            f"{name}-destination-policy",
+            destination_name=self.destination.name,
+            access_policy=destination_policy(args),
+            opts=child,
+        )
+        self.register_outputs(
+            {"domainArn": self.domain.arn, "destinationArn": self.destination.arn}
+        )

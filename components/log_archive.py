@@ -59,30 +59,40 @@ class LogArchiveArgs:
     @property
     def access_log_bucket_name(self) -> str:
         return self.settings.access_log_bucket_name or access_log_bucket_name(
-            self.environment, self.account_id)
+            self.environment, self.account_id
+        )
 
 
-def archive_bucket_policy(bucket: str, organization_id: str, management_account_id: str,
-                          trail: str) -> str:
+def archive_bucket_policy(
+    bucket: str, organization_id: str, management_account_id: str, trail: str
+) -> str:
     """TLS only, plus CloudTrail's three organization-trail statements, verbatim in substance:
     the ACL check, the management account's own path and the organization's path, each limited
     to the trail by ``aws:SourceArn`` (whose ARN names the management account)."""
     source = {"aws:SourceArn": trail}
     return document(
         deny_insecure_transport(bucket),
-        statement("AWSCloudTrailAclCheck20150319", "s3:GetBucketAcl", bucket_arn(bucket),
-                  principal=service("cloudtrail.amazonaws.com"),
-                  condition={"StringEquals": source}),
-        statement("AWSCloudTrailWrite20150319", "s3:PutObject",
-                  f"{bucket_arn(bucket)}/AWSLogs/{management_account_id}/*",
-                  principal=service("cloudtrail.amazonaws.com"),
-                  condition={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
-                                              **source}}),
-        statement("AWSCloudTrailOrganizationWrite20150319", "s3:PutObject",
-                  f"{bucket_arn(bucket)}/AWSLogs/{organization_id}/*",
-                  principal=service("cloudtrail.amazonaws.com"),
-                  condition={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
-                                              **source}}),
+        statement(
+            "AWSCloudTrailAclCheck20150319",
+            "s3:GetBucketAcl",
+            bucket_arn(bucket),
+            principal=service("cloudtrail.amazonaws.com"),
+            condition={"StringEquals": source},
+        ),
+        statement(
+            "AWSCloudTrailWrite20150319",
+            "s3:PutObject",
+            f"{bucket_arn(bucket)}/AWSLogs/{management_account_id}/*",
+            principal=service("cloudtrail.amazonaws.com"),
+            condition={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}},
+        ),
+        statement(
+            "AWSCloudTrailOrganizationWrite20150319",
+            "s3:PutObject",
+            f"{bucket_arn(bucket)}/AWSLogs/{organization_id}/*",
+            principal=service("cloudtrail.amazonaws.com"),
+            condition={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}},
+        ),
     )
 
 
@@ -91,12 +101,18 @@ def access_log_bucket_policy(bucket: str, account_id: str, sources: Sequence[str
     buckets only (enable-server-access-logging, bucket policy for logging.s3.amazonaws.com)."""
     statements = [deny_insecure_transport(bucket)]
     for i, source in enumerate(sources):
-        statements.append(statement(
-            f"S3ServerAccessLogs{i}", "s3:PutObject", f"{bucket_arn(bucket)}/{source}/*",
-            principal=service("logging.s3.amazonaws.com"),
-            condition={"ArnLike": {"aws:SourceArn": bucket_arn(source)},
-                       "StringEquals": {"aws:SourceAccount": account_id}},
-        ))
+        statements.append(
+            statement(
+                f"S3ServerAccessLogs{i}",
+                "s3:PutObject",
+                f"{bucket_arn(bucket)}/{source}/*",
+                principal=service("logging.s3.amazonaws.com"),
+                condition={
+                    "ArnLike": {"aws:SourceArn": bucket_arn(source)},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            )
+        )
     return document(*statements)
 
 
@@ -105,21 +121,33 @@ def archive_key_policy(account_id: str, trail: str, reader_arns: Sequence[str]) 
         statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
         # Objects CloudTrail writes without its own key header (none today) would fall back to
         # the bucket default; allowing it here keeps such writes from failing silently.
-        statement("CloudTrailBucketDefaultEncryption", "kms:GenerateDataKey*", "*",
-                  principal=service("cloudtrail.amazonaws.com"),
-                  condition={"StringEquals": {"aws:SourceArn": trail}}),
+        statement(
+            "CloudTrailBucketDefaultEncryption",
+            "kms:GenerateDataKey*",
+            "*",
+            principal=service("cloudtrail.amazonaws.com"),
+            condition={"StringEquals": {"aws:SourceArn": trail}},
+        ),
         # S3 writes server access logs into the SSE-KMS access-log bucket with this key; the
         # logging service principal must be able to make data keys (S3 user guide, server
         # access logging permissions).
-        statement("S3ServerAccessLogDelivery", ["kms:GenerateDataKey*", "kms:Encrypt"], "*",
-                  principal=service("logging.s3.amazonaws.com"),
-                  condition={"StringEquals": {"aws:SourceAccount": account_id}}),
+        statement(
+            "S3ServerAccessLogDelivery",
+            ["kms:GenerateDataKey*", "kms:Encrypt"],
+            "*",
+            principal=service("logging.s3.amazonaws.com"),
+            condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
     ]
     if reader_arns:
-        statements.append(statement(
-            "ReadersDecrypt", ["kms:Decrypt", "kms:DescribeKey"], "*",
-            principal={"AWS": sorted(reader_arns)},
-        ))
+        statements.append(
+            statement(
+                "ReadersDecrypt",
+                ["kms:Decrypt", "kms:DescribeKey"],
+                "*",
+                principal={"AWS": sorted(reader_arns)},
+            )
+        )
     return document(*statements)
 
 
@@ -138,9 +166,15 @@ def hardened_bucket(
     """A private, versioned, TLS-only bucket with ACLs disabled and default encryption:
     SSE-KMS with ``kms_key_arn``, or SSE-S3 where S3 allows nothing else."""
     return harden_bucket(
-        owner, logical, name, kms_key_arn=kms_key_arn, policy=policy,
-        lifecycle_rules=lifecycle_rules, access_log_bucket=access_log_bucket,
-        object_lock_enabled=object_lock_enabled, purpose=purpose,
+        owner,
+        logical,
+        name,
+        kms_key_arn=kms_key_arn,
+        policy=policy,
+        lifecycle_rules=lifecycle_rules,
+        access_log_bucket=access_log_bucket,
+        object_lock_enabled=object_lock_enabled,
+        purpose=purpose,
     )[0]
 
 
@@ -160,45 +194,72 @@ def harden_bucket(
     until the policy admits them)."""
     child = pulumi.ResourceOptions(parent=owner)
     # `purpose` is the tag the security-baseline pack reads to recognise archives.
-    bucket = aws.s3.Bucket(logical, bucket=name, object_lock_enabled=object_lock_enabled or None,
-                           tags={"purpose": purpose}, opts=child)
+    bucket = aws.s3.Bucket(
+        logical,
+        bucket=name,
+        object_lock_enabled=object_lock_enabled or None,
+        tags={"purpose": purpose},
+        opts=child,
+    )
     after = pulumi.ResourceOptions(parent=owner, depends_on=[bucket])
     block = aws.s3.BucketPublicAccessBlock(
-        f"{logical}-public-access", bucket=bucket.id, block_public_acls=True,
-        block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+        f"{logical}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
         opts=after,
     )
     aws.s3.BucketOwnershipControls(
-        f"{logical}-ownership", bucket=bucket.id,
-        rule={"object_ownership": "BucketOwnerEnforced"}, opts=after,
+        f"{logical}-ownership",
+        bucket=bucket.id,
+        rule={"object_ownership": "BucketOwnerEnforced"},
+        opts=after,
     )
     versioning = aws.s3.BucketVersioning(
-        f"{logical}-versioning", bucket=bucket.id,
-        versioning_configuration={"status": "Enabled"}, opts=after,
+        f"{logical}-versioning",
+        bucket=bucket.id,
+        versioning_configuration={"status": "Enabled"},
+        opts=after,
     )
-    default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-        sse_algorithm="aws:kms" if kms_key_arn is not None else "AES256",
-        kms_master_key_id=kms_key_arn,
+    default = (
+        aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="aws:kms" if kms_key_arn is not None else "AES256",
+            kms_master_key_id=kms_key_arn,
+        )
     )
     aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{logical}-encryption", bucket=bucket.id,
-        rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-            apply_server_side_encryption_by_default=default,
-            bucket_key_enabled=kms_key_arn is not None,
-        )],
+        f"{logical}-encryption",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=default,
+                bucket_key_enabled=kms_key_arn is not None,
+            )
+        ],
         opts=after,
     )
     # The public access block first: BlockPublicPolicy judges the policy we put next.
-    bucket_policy = aws.s3.BucketPolicy(f"{logical}-policy", bucket=bucket.id, policy=policy,
-                        opts=pulumi.ResourceOptions(parent=owner, depends_on=[block]))
+    bucket_policy = aws.s3.BucketPolicy(
+        f"{logical}-policy",
+        bucket=bucket.id,
+        policy=policy,
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=[block]),
+    )
     aws.s3.BucketLifecycleConfiguration(
-        f"{logical}-lifecycle", bucket=bucket.id, rules=list(lifecycle_rules),
+        f"{logical}-lifecycle",
+        bucket=bucket.id,
+        rules=list(lifecycle_rules),
         opts=pulumi.ResourceOptions(parent=owner, depends_on=[versioning]),
     )
     if access_log_bucket is not None:
         aws.s3.BucketLogging(
-            f"{logical}-access-logging", bucket=bucket.id, target_bucket=access_log_bucket,
-            target_prefix=f"{name}/", opts=after,
+            f"{logical}-access-logging",
+            bucket=bucket.id,
+            target_bucket=access_log_bucket,
+            target_prefix=f"{name}/",
+            opts=after,
         )
     return bucket, bucket_policy
 
@@ -210,25 +271,29 @@ def archive_lifecycle_rules(settings: ArchiveSettings) -> list[dict[str, Any]]:
         "filter": {"prefix": ""},
         "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
         "noncurrent_version_expiration": {
-            "noncurrent_days": settings.noncurrent_version_expiration_days},
+            "noncurrent_days": settings.noncurrent_version_expiration_days
+        },
     }
     if settings.transitions:
-        rule["transitions"] = [{"days": t.days, "storage_class": t.storage_class}
-                               for t in settings.transitions]
+        rule["transitions"] = [
+            {"days": t.days, "storage_class": t.storage_class} for t in settings.transitions
+        ]
     if settings.expiration_days is not None:
         rule["expiration"] = {"days": settings.expiration_days}
     return [rule]
 
 
 def access_log_lifecycle_rules(settings: ArchiveSettings) -> list[dict[str, Any]]:
-    return [{
-        "id": "access-logs",
-        "status": "Enabled",
-        "filter": {"prefix": ""},
-        "expiration": {"days": settings.access_log_expiration_days},
-        "noncurrent_version_expiration": {"noncurrent_days": 30},
-        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-    }]
+    return [
+        {
+            "id": "access-logs",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"days": settings.access_log_expiration_days},
+            "noncurrent_version_expiration": {"noncurrent_days": 30},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+        }
+    ]
 
 
 class LogArchive(pulumi.ComponentResource):
@@ -259,36 +324,53 @@ class LogArchive(pulumi.ComponentResource):
             policy=archive_key_policy(args.account_id, trail, args.reader_arns),
             opts=child,
         )
-        aws.kms.Alias(f"{name}-key-alias", name=f"alias/obsgov-{args.environment}-audit-archive",
-                      target_key_id=self.key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/obsgov-{args.environment}-audit-archive",
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
 
         log_bucket = args.access_log_bucket_name
         self.access_log_bucket = hardened_bucket(
-            self, f"{name}-access-logs", log_bucket,
+            self,
+            f"{name}-access-logs",
+            log_bucket,
             kms_key_arn=self.key.arn,
             policy=access_log_bucket_policy(
-                log_bucket, args.account_id, [args.bucket_name, *args.logged_bucket_names]),
+                log_bucket, args.account_id, [args.bucket_name, *args.logged_bucket_names]
+            ),
             lifecycle_rules=access_log_lifecycle_rules(settings),
         )
         self.bucket, self.bucket_policy = harden_bucket(
-            self, f"{name}-bucket", args.bucket_name,
+            self,
+            f"{name}-bucket",
+            args.bucket_name,
             kms_key_arn=self.key.arn,
-            policy=archive_bucket_policy(args.bucket_name, args.organization_id,
-                                         args.management_account_id, trail),
+            policy=archive_bucket_policy(
+                args.bucket_name, args.organization_id, args.management_account_id, trail
+            ),
             lifecycle_rules=archive_lifecycle_rules(settings),
             access_log_bucket=self.access_log_bucket.id,
             object_lock_enabled=settings.object_lock is not None,
         )
         if settings.object_lock is not None:
             aws.s3.BucketObjectLockConfiguration(
-                f"{name}-bucket-object-lock", bucket=self.bucket.id,
-                rule={"default_retention": {"mode": settings.object_lock.mode,
-                                            "days": settings.object_lock.days}},
+                f"{name}-bucket-object-lock",
+                bucket=self.bucket.id,
+                rule={
+                    "default_retention": {
+                        "mode": settings.object_lock.mode,
+                        "days": settings.object_lock.days,
+                    }
+                },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket]),
             )
-        self.register_outputs({
-            "bucketName": args.bucket_name,
-            "bucketArn": self.bucket.arn,
-            "accessLogBucketName": log_bucket,
-            "keyArn": self.key.arn,
-        })
+        self.register_outputs(
+            {
+                "bucketName": args.bucket_name,
+                "bucketArn": self.bucket.arn,
+                "accessLogBucketName": log_bucket,
+                "keyArn": self.key.arn,
+            }
+        )

@@ -9,8 +9,8 @@ Athena workgroup that enforces its own encrypted result location.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -27,17 +27,29 @@ from .iam_documents import (
 )
 from .log_archive import hardened_bucket
 
-PLATFORM_NAMESPACES = ("AWS/SageMaker", "/aws/sagemaker/Endpoints", "Glue", "AWS/States",
-                       "AWS/Lambda", contract.PIPELINE_NAMESPACE,
-                       contract.DATA_QUALITY_NAMESPACE, contract.MODEL_QUALITY_NAMESPACE)
+PLATFORM_NAMESPACES = (
+    "AWS/SageMaker",
+    "/aws/sagemaker/Endpoints",
+    "Glue",
+    "AWS/States",
+    "AWS/Lambda",
+    contract.PIPELINE_NAMESPACE,
+    contract.DATA_QUALITY_NAMESPACE,
+    contract.MODEL_QUALITY_NAMESPACE,
+)
 METRICS_PREFIX = "metrics/"
 RESULTS_PREFIX = "athena-results/"
 
 # The fields of a metric stream's JSON output format, one record per line.
 TABLE_COLUMNS = (
-    ("metric_stream_name", "string"), ("account_id", "string"), ("region", "string"),
-    ("namespace", "string"), ("metric_name", "string"), ("dimensions", "map<string,string>"),
-    ("timestamp", "bigint"), ("value", "struct<max:double,min:double,sum:double,count:double>"),
+    ("metric_stream_name", "string"),
+    ("account_id", "string"),
+    ("region", "string"),
+    ("namespace", "string"),
+    ("metric_name", "string"),
+    ("dimensions", "map<string,string>"),
+    ("timestamp", "bigint"),
+    ("value", "struct<max:double,min:double,sum:double,count:double>"),
     ("unit", "string"),
 )
 
@@ -54,11 +66,16 @@ class MetricLakeArgs:
 
 def names(environment: str, account_id: str) -> dict[str, str]:
     base = f"obsgov-{environment}"
-    return {"bucket": f"{base}-metric-lake-{account_id}", "stream": f"{base}-metric-lake",
-            "metric_stream": f"{base}-platform-metrics", "database": f"obsgov_{environment}_metrics",
-            "table": "platform_metrics", "workgroup": f"{base}-metrics",
-            "firehose_role": f"{base}-metric-lake-firehose",
-            "stream_role": f"{base}-metric-stream"}
+    return {
+        "bucket": f"{base}-metric-lake-{account_id}",
+        "stream": f"{base}-metric-lake",
+        "metric_stream": f"{base}-platform-metrics",
+        "database": f"obsgov_{environment}_metrics",
+        "table": "platform_metrics",
+        "workgroup": f"{base}-metrics",
+        "firehose_role": f"{base}-metric-lake-firehose",
+        "stream_role": f"{base}-metric-stream",
+    }
 
 
 def namespaces(args: MetricLakeArgs) -> list[str]:
@@ -79,21 +96,35 @@ def firehose_role_policy(args: MetricLakeArgs) -> str:
     """Known at preview: the key is named by its alias (``kms:ResourceAliases``)."""
     bucket = bucket_arn(names(args.environment, args.account_id)["bucket"])
     return document(
-        statement("WriteMetrics", ["s3:AbortMultipartUpload", "s3:GetBucketLocation",
-                                   "s3:ListBucket", "s3:ListBucketMultipartUploads",
-                                   "s3:PutObject"],
-                  [bucket, f"{bucket}/{METRICS_PREFIX}*", f"{bucket}/errors/*"]),
-        statement("EncryptObjects", ["kms:GenerateDataKey", "kms:Decrypt"],
-                  f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
-                  condition={"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
-                             "ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias(args.environment)}}),
+        statement(
+            "WriteMetrics",
+            [
+                "s3:AbortMultipartUpload",
+                "s3:GetBucketLocation",
+                "s3:ListBucket",
+                "s3:ListBucketMultipartUploads",
+                "s3:PutObject",
+            ],
+            [bucket, f"{bucket}/{METRICS_PREFIX}*", f"{bucket}/errors/*"],
+        ),
+        statement(
+            "EncryptObjects",
+            ["kms:GenerateDataKey", "kms:Decrypt"],
+            f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
+            condition={
+                "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias(args.environment)},
+            },
+        ),
     )
 
 
 def stream_role_policy(args: MetricLakeArgs) -> str:
     n = names(args.environment, args.account_id)
     arn = f"arn:aws:firehose:{args.region}:{args.account_id}:deliverystream/{n['stream']}"
-    return document(statement("DeliverMetrics", ["firehose:PutRecord", "firehose:PutRecordBatch"], arn))
+    return document(
+        statement("DeliverMetrics", ["firehose:PutRecord", "firehose:PutRecordBatch"], arn)
+    )
 
 
 def table_parameters(bucket: str) -> dict[str, str]:
@@ -113,82 +144,154 @@ class MetricLake(pulumi.ComponentResource):
     bucket: aws.s3.Bucket
     workgroup: aws.athena.Workgroup
 
-    def __init__(self, name: str, args: MetricLakeArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: MetricLakeArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:metric_lake:MetricLake", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         n = names(args.environment, args.account_id)
 
-        key = aws.kms.Key(f"{name}-key", description=f"obsgov {args.environment} metric lake",
-                          enable_key_rotation=True, deletion_window_in_days=30,
-                          policy=key_policy(args.account_id), opts=child)
-        aws.kms.Alias(f"{name}-key-alias", name=key_alias(args.environment),
-                      target_key_id=key.key_id, opts=child)
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"obsgov {args.environment} metric lake",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=key_policy(args.account_id),
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=key_alias(args.environment),
+            target_key_id=key.key_id,
+            opts=child,
+        )
         self.bucket = hardened_bucket(
-            self, f"{name}-bucket", n["bucket"], kms_key_arn=key.arn,
+            self,
+            f"{name}-bucket",
+            n["bucket"],
+            kms_key_arn=key.arn,
             policy=document(deny_insecure_transport(n["bucket"])),
-            lifecycle_rules=[{
-                "id": "age-out-metrics", "status": "Enabled", "filter": {"prefix": METRICS_PREFIX},
-                "transitions": [{"days": args.transition_to_ia_days, "storage_class": "STANDARD_IA"}],
-                "expiration": {"days": args.expiry_days},
-                "noncurrent_version_expiration": {"noncurrent_days": 30}},
-                {"id": "expire-query-results", "status": "Enabled",
-                 "filter": {"prefix": RESULTS_PREFIX}, "expiration": {"days": 30}}],
-            purpose="metric-lake")
+            lifecycle_rules=[
+                {
+                    "id": "age-out-metrics",
+                    "status": "Enabled",
+                    "filter": {"prefix": METRICS_PREFIX},
+                    "transitions": [
+                        {"days": args.transition_to_ia_days, "storage_class": "STANDARD_IA"}
+                    ],
+                    "expiration": {"days": args.expiry_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": 30},
+                },
+                {
+                    "id": "expire-query-results",
+                    "status": "Enabled",
+                    "filter": {"prefix": RESULTS_PREFIX},
+                    "expiration": {"days": 30},
+                },
+            ],
+            purpose="metric-lake",
+        )
         firehose_role = aws.iam.Role(
-            f"{name}-firehose-role", name=n["firehose_role"],
-            assume_role_policy=assume_role_policy("firehose.amazonaws.com", {
-                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
+            f"{name}-firehose-role",
+            name=n["firehose_role"],
+            assume_role_policy=assume_role_policy(
+                "firehose.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
+            ),
+            opts=child,
+        )
         firehose_policy = aws.iam.RolePolicy(
-            f"{name}-firehose-policy", role=firehose_role.id,
-            policy=firehose_role_policy(args), opts=child)
+            f"{name}-firehose-policy",
+            role=firehose_role.id,
+            policy=firehose_role_policy(args),
+            opts=child,
+        )
         stream = aws.kinesis.FirehoseDeliveryStream(
-            f"{name}-delivery", name=n["stream"], destination="extended_s3",
+            f"{name}-delivery",
+            name=n["stream"],
+            destination="extended_s3",
             server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn),
+                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn
+            ),
             extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
-                role_arn=firehose_role.arn, bucket_arn=self.bucket.arn, kms_key_arn=key.arn,
+                role_arn=firehose_role.arn,
+                bucket_arn=self.bucket.arn,
+                kms_key_arn=key.arn,
                 prefix=f"{METRICS_PREFIX}!{{timestamp:yyyy/MM/dd}}/",
                 error_output_prefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                buffering_interval=300, buffering_size=64, compression_format="GZIP"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]))
+                buffering_interval=300,
+                buffering_size=64,
+                compression_format="GZIP",
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
+        )
         stream_role = aws.iam.Role(
-            f"{name}-stream-role", name=n["stream_role"],
-            assume_role_policy=assume_role_policy("streams.metrics.cloudwatch.amazonaws.com", {
-                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
-        stream_policy = aws.iam.RolePolicy(f"{name}-stream-policy", role=stream_role.id,
-                                           policy=stream_role_policy(args), opts=child)
+            f"{name}-stream-role",
+            name=n["stream_role"],
+            assume_role_policy=assume_role_policy(
+                "streams.metrics.cloudwatch.amazonaws.com",
+                {"StringEquals": {"aws:SourceAccount": args.account_id}},
+            ),
+            opts=child,
+        )
+        stream_policy = aws.iam.RolePolicy(
+            f"{name}-stream-policy",
+            role=stream_role.id,
+            policy=stream_role_policy(args),
+            opts=child,
+        )
         aws.cloudwatch.MetricStream(
-            f"{name}-metric-stream", name=n["metric_stream"], firehose_arn=stream.arn,
-            role_arn=stream_role.arn, output_format="json", include_linked_accounts_metrics=True,
-            include_filters=[aws.cloudwatch.MetricStreamIncludeFilterArgs(namespace=ns)
-                             for ns in namespaces(args)],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[stream_policy]))
+            f"{name}-metric-stream",
+            name=n["metric_stream"],
+            firehose_arn=stream.arn,
+            role_arn=stream_role.arn,
+            output_format="json",
+            include_linked_accounts_metrics=True,
+            include_filters=[
+                aws.cloudwatch.MetricStreamIncludeFilterArgs(namespace=ns)
+                for ns in namespaces(args)
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[stream_policy]),
+        )
 
         database = aws.glue.CatalogDatabase(f"{name}-database", name=n["database"], opts=child)
         aws.glue.CatalogTable(
-            f"{name}-table", name=n["table"], database_name=database.name,
-            table_type="EXTERNAL_TABLE", parameters=table_parameters(n["bucket"]),
+            f"{name}-table",
+            name=n["table"],
+            database_name=database.name,
+            table_type="EXTERNAL_TABLE",
+            parameters=table_parameters(n["bucket"]),
             partition_keys=[aws.glue.CatalogTablePartitionKeyArgs(name="dt", type="string")],
             storage_descriptor=aws.glue.CatalogTableStorageDescriptorArgs(
                 location=f"s3://{n['bucket']}/{METRICS_PREFIX}",
                 input_format="org.apache.hadoop.mapred.TextInputFormat",
                 output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
                 ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(
-                    serialization_library="org.openx.data.jsonserde.JsonSerDe"),
-                columns=[aws.glue.CatalogTableStorageDescriptorColumnArgs(name=c, type=t)
-                         for c, t in TABLE_COLUMNS]),
-            opts=child)
+                    serialization_library="org.openx.data.jsonserde.JsonSerDe"
+                ),
+                columns=[
+                    aws.glue.CatalogTableStorageDescriptorColumnArgs(name=c, type=t)
+                    for c, t in TABLE_COLUMNS
+                ],
+            ),
+            opts=child,
+        )
         self.workgroup = aws.athena.Workgroup(
-            f"{name}-workgroup", name=n["workgroup"], force_destroy=False,
+            f"{name}-workgroup",
+            name=n["workgroup"],
+            force_destroy=False,
             configuration=aws.athena.WorkgroupConfigurationArgs(
-                enforce_workgroup_configuration=True, publish_cloudwatch_metrics_enabled=True,
-                bytes_scanned_cutoff_per_query=10 * 1024 ** 3,
+                enforce_workgroup_configuration=True,
+                publish_cloudwatch_metrics_enabled=True,
+                bytes_scanned_cutoff_per_query=10 * 1024**3,
                 result_configuration=aws.athena.WorkgroupConfigurationResultConfigurationArgs(
                     output_location=f"s3://{n['bucket']}/{RESULTS_PREFIX}",
                     encryption_configuration=aws.athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs(
-                        encryption_option="SSE_KMS", kms_key_arn=key.arn))),
-            opts=child)
+                        encryption_option="SSE_KMS", kms_key_arn=key.arn
+                    ),
+                ),
+            ),
+            opts=child,
+        )
         self.database_name = n["database"]
         self.table_name = n["table"]
         self.register_outputs({"bucket": self.bucket.bucket, "workgroup": self.workgroup.name})

@@ -12,9 +12,9 @@ component's topic and writes one metric namespace.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -41,7 +41,7 @@ class ModelApprovalGuardArgs:
     # s3://bucket/prefix/ where model quality reports live; the only S3 the function may read.
     metrics_report_prefix: str
     # Registry of the previous environment, whose packages the promotion rule describes.
-    previous_registry_account_id: Optional[str] = None
+    previous_registry_account_id: str | None = None
     log_retention_days: int = 365
     notification_emails: Sequence[str] = field(default_factory=tuple)
     reserved_concurrency: int = 2
@@ -59,31 +59,55 @@ def guard_statements(args: ModelApprovalGuardArgs, *, topic_arn: str) -> list[di
     registry = f"arn:aws:sagemaker:{args.region}:{args.account_id}"
     readable = [f"{registry}:model-package/*"]
     if args.previous_registry_account_id and args.previous_registry_account_id != args.account_id:
-        readable.append(f"arn:aws:sagemaker:{args.region}:{args.previous_registry_account_id}"
-                        ":model-package/*")
+        readable.append(
+            f"arn:aws:sagemaker:{args.region}:{args.previous_registry_account_id}:model-package/*"
+        )
     return [
-        {"Sid": "ReadPackages", "Effect": "Allow", "Action": "sagemaker:DescribeModelPackage",
-         "Resource": readable},
-        {"Sid": "RevertApprovals", "Effect": "Allow", "Action": "sagemaker:UpdateModelPackage",
-         "Resource": f"{registry}:model-package/*"},
-        {"Sid": "ReadQualityReports", "Effect": "Allow", "Action": "s3:GetObject",
-         "Resource": _s3_prefix_arn(args.metrics_report_prefix)},
+        {
+            "Sid": "ReadPackages",
+            "Effect": "Allow",
+            "Action": "sagemaker:DescribeModelPackage",
+            "Resource": readable,
+        },
+        {
+            "Sid": "RevertApprovals",
+            "Effect": "Allow",
+            "Action": "sagemaker:UpdateModelPackage",
+            "Resource": f"{registry}:model-package/*",
+        },
+        {
+            "Sid": "ReadQualityReports",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": _s3_prefix_arn(args.metrics_report_prefix),
+        },
         {"Sid": "Notify", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
-        {"Sid": "Metrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData",
-         "Resource": "*",  # PutMetricData has no resource type; the namespace is pinned
-         "Condition": {"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}}},
+        {
+            "Sid": "Metrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",  # PutMetricData has no resource type; the namespace is pinned
+            "Condition": {"StringEquals": {"cloudwatch:namespace": METRIC_NAMESPACE}},
+        },
     ]
 
 
 def event_patterns(groups: Sequence[str]) -> tuple[str, str]:
     """The state-change and CloudTrail patterns, limited to ``groups``."""
-    state = {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"],
-             "detail": {"ModelApprovalStatus": ["Approved"],
-                        "ModelPackageGroupName": sorted(groups)}}
-    api = {"source": ["aws.sagemaker"], "detail-type": ["AWS API Call via CloudTrail"],
-           "detail": {"eventSource": ["sagemaker.amazonaws.com"],
-                      "eventName": ["UpdateModelPackage"],
-                      "requestParameters": {"modelApprovalStatus": ["Approved"]}}}
+    state = {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Model Package State Change"],
+        "detail": {"ModelApprovalStatus": ["Approved"], "ModelPackageGroupName": sorted(groups)},
+    }
+    api = {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {
+            "eventSource": ["sagemaker.amazonaws.com"],
+            "eventName": ["UpdateModelPackage"],
+            "requestParameters": {"modelApprovalStatus": ["Approved"]},
+        },
+    }
     return json.dumps(state, sort_keys=True), json.dumps(api, sort_keys=True)
 
 
@@ -93,42 +117,85 @@ class ModelApprovalGuard(pulumi.ComponentResource):
     function: aws.lambda_.Function
     topic: aws.sns.Topic
 
-    def __init__(self, name: str, args: ModelApprovalGuardArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: ModelApprovalGuardArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:model_guard:ModelApprovalGuard", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         prefix = f"obsgov-{args.environment}-model-guard"
         topic_arn = f"arn:aws:sns:{args.region}:{args.account_id}:{prefix}"
-        platform = PlatformFunction(f"{name}-fn", PlatformFunctionArgs(
-            environment=args.environment, account_id=args.account_id, region=args.region,
-            function_name=prefix, handler=HANDLER, archive_files=guard_archive_files(),
-            statements=guard_statements(args, topic_arn=topic_arn), alarm_topic_arn=topic_arn,
-            environment_variables={"OBSGOV_GUARD_RULES": args.rules_json,
-                                   "OBSGOV_GUARD_TOPIC_ARN": topic_arn},
-            log_retention_days=args.log_retention_days,
-            reserved_concurrency=args.reserved_concurrency,
-            description=f"{prefix}: environment, queue, topic, logs"), opts=child)
+        platform = PlatformFunction(
+            f"{name}-fn",
+            PlatformFunctionArgs(
+                environment=args.environment,
+                account_id=args.account_id,
+                region=args.region,
+                function_name=prefix,
+                handler=HANDLER,
+                archive_files=guard_archive_files(),
+                statements=guard_statements(args, topic_arn=topic_arn),
+                alarm_topic_arn=topic_arn,
+                environment_variables={
+                    "OBSGOV_GUARD_RULES": args.rules_json,
+                    "OBSGOV_GUARD_TOPIC_ARN": topic_arn,
+                },
+                log_retention_days=args.log_retention_days,
+                reserved_concurrency=args.reserved_concurrency,
+                description=f"{prefix}: environment, queue, topic, logs",
+            ),
+            opts=child,
+        )
         self.function = platform.function
-        self.topic = aws.sns.Topic(f"{name}-topic", name=prefix, kms_master_key_id=platform.key.arn,
-                                   opts=child)
-        aws.sns.TopicPolicy(f"{name}-topic-policy", arn=self.topic.arn, policy=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Sid": "CloudWatchAlarmsPublish", "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]},
-            sort_keys=True), opts=child)
+        self.topic = aws.sns.Topic(
+            f"{name}-topic", name=prefix, kms_master_key_id=platform.key.arn, opts=child
+        )
+        aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=self.topic.arn,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "CloudWatchAlarmsPublish",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": topic_arn,
+                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                        }
+                    ],
+                },
+                sort_keys=True,
+            ),
+            opts=child,
+        )
         for i, email in enumerate(args.notification_emails):
-            aws.sns.TopicSubscription(f"{name}-email-{i}", topic=self.topic.arn, protocol="email",
-                                      endpoint=email, opts=child)
-        for role_name, pattern in zip(("approvals", "approval-calls"),
-                                      event_patterns(args.model_package_groups)):
-            rule = aws.cloudwatch.EventRule(f"{name}-{role_name}", name=f"{prefix}-{role_name}",
-                                            event_pattern=pattern, opts=child)
-            aws.cloudwatch.EventTarget(f"{name}-{role_name}-target", rule=rule.name,
-                                       arn=self.function.arn, opts=child)
-            aws.lambda_.Permission(f"{name}-{role_name}-invoke", action="lambda:InvokeFunction",
-                                   function=self.function.name,
-                                   principal="events.amazonaws.com", source_arn=rule.arn,
-                                   opts=child)
+            aws.sns.TopicSubscription(
+                f"{name}-email-{i}",
+                topic=self.topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=child,
+            )
+        for role_name, pattern in zip(
+            ("approvals", "approval-calls"), event_patterns(args.model_package_groups), strict=True
+        ):
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{role_name}",
+                name=f"{prefix}-{role_name}",
+                event_pattern=pattern,
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{role_name}-target", rule=rule.name, arn=self.function.arn, opts=child
+            )
+            aws.lambda_.Permission(
+                f"{name}-{role_name}-invoke",
+                action="lambda:InvokeFunction",
+                function=self.function.name,
+                principal="events.amazonaws.com",
+                source_arn=rule.arn,
+                opts=child,
+            )
         self.register_outputs({"functionArn": self.function.arn, "topicArn": self.topic.arn})

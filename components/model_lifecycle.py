@@ -16,8 +16,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -38,22 +39,33 @@ SAGEMAKER = "aws.sagemaker"
 
 # The documented SageMaker event types (detail-type) and the detail field with the status.
 FAILURE_PATTERNS: dict[str, dict[str, Any]] = {
-    "training-failed": {"detail-type": ["SageMaker Training Job State Change"],
-                        "detail": {"TrainingJobStatus": ["Failed", "Stopped"]}},
-    "processing-failed": {"detail-type": ["SageMaker Processing Job State Change"],
-                          "detail": {"ProcessingJobStatus": ["Failed"]}},
-    "transform-failed": {"detail-type": ["SageMaker Transform Job State Change"],
-                         "detail": {"TransformJobStatus": ["Failed"]}},
-    "tuning-failed": {"detail-type": ["SageMaker HyperParameter Tuning Job State Change"],
-                      "detail": {"HyperParameterTuningJobStatus": ["Failed"]}},
-    "pipeline-failed": {"detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
-                        "detail": {"currentPipelineExecutionStatus": ["Failed"]}},
+    "training-failed": {
+        "detail-type": ["SageMaker Training Job State Change"],
+        "detail": {"TrainingJobStatus": ["Failed", "Stopped"]},
+    },
+    "processing-failed": {
+        "detail-type": ["SageMaker Processing Job State Change"],
+        "detail": {"ProcessingJobStatus": ["Failed"]},
+    },
+    "transform-failed": {
+        "detail-type": ["SageMaker Transform Job State Change"],
+        "detail": {"TransformJobStatus": ["Failed"]},
+    },
+    "tuning-failed": {
+        "detail-type": ["SageMaker HyperParameter Tuning Job State Change"],
+        "detail": {"HyperParameterTuningJobStatus": ["Failed"]},
+    },
+    "pipeline-failed": {
+        "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+        "detail": {"currentPipelineExecutionStatus": ["Failed"]},
+    },
 }
 RECORD_PATTERNS: dict[str, dict[str, Any]] = {
     "model-package-changes": {"detail-type": ["SageMaker Model Package State Change"]},
-    "approval-calls": {"detail-type": ["AWS API Call via CloudTrail"],
-                       "detail": {"eventSource": ["sagemaker.amazonaws.com"],
-                                  "eventName": ["UpdateModelPackage"]}},
+    "approval-calls": {
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {"eventSource": ["sagemaker.amazonaws.com"], "eventName": ["UpdateModelPackage"]},
+    },
 }
 FAILURE_METRIC_NAMESPACE = "Obsgov/ModelLifecycle"
 FAILURE_METRIC = "LifecycleFailures"
@@ -74,22 +86,37 @@ def group_policy(region: str, registry_account: str, group: str, serving: Sequen
     base = f"arn:aws:sagemaker:{region}:{registry_account}"
     principals = sorted(account_root(a) for a in set(serving))
     return document(
-        statement("ServingAccountsDescribeGroup", "sagemaker:DescribeModelPackageGroup",
-                  f"{base}:model-package-group/{group}", principal={"AWS": principals}),
-        statement("ServingAccountsReadPackages",
-                  ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
-                  f"{base}:model-package/{group}/*", principal={"AWS": principals}),
+        statement(
+            "ServingAccountsDescribeGroup",
+            "sagemaker:DescribeModelPackageGroup",
+            f"{base}:model-package-group/{group}",
+            principal={"AWS": principals},
+        ),
+        statement(
+            "ServingAccountsReadPackages",
+            ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+            f"{base}:model-package/{group}/*",
+            principal={"AWS": principals},
+        ),
     )
 
 
 def artifact_key_policy(region: str, registry_account: str, serving: Sequence[str]) -> str:
-    statements = [statement("RegistryAdministers", "kms:*", "*",
-                            principal={"AWS": account_root(registry_account)})]
+    statements = [
+        statement(
+            "RegistryAdministers", "kms:*", "*", principal={"AWS": account_root(registry_account)}
+        )
+    ]
     if serving:
-        statements.append(statement(
-            "ServingAccountsDecryptArtifacts", ["kms:Decrypt", "kms:DescribeKey"], "*",
-            principal={"AWS": sorted(account_root(a) for a in set(serving))},
-            condition={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
+        statements.append(
+            statement(
+                "ServingAccountsDecryptArtifacts",
+                ["kms:Decrypt", "kms:DescribeKey"],
+                "*",
+                principal={"AWS": sorted(account_root(a) for a in set(serving))},
+                condition={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            )
+        )
     return document(*statements)
 
 
@@ -105,27 +132,40 @@ class ModelRegistryArgs:
 
 
 class ModelRegistry(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ModelRegistryArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: ModelRegistryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:model_lifecycle:ModelRegistry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         every_serving = sorted({a for accounts in args.serving_accounts.values() for a in accounts})
         self.artifact_key = aws.kms.Key(
-            f"{name}-artifact-key", description=f"obsgov {args.environment} model artifacts",
-            enable_key_rotation=True, deletion_window_in_days=30,
-            policy=artifact_key_policy(args.region, args.account_id, every_serving), opts=child)
-        aws.kms.Alias(f"{name}-artifact-key-alias", name=f"alias/obsgov-{args.environment}-model-artifacts",
-                      target_key_id=self.artifact_key.key_id, opts=child)
+            f"{name}-artifact-key",
+            description=f"obsgov {args.environment} model artifacts",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=artifact_key_policy(args.region, args.account_id, every_serving),
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-artifact-key-alias",
+            name=f"alias/obsgov-{args.environment}-model-artifacts",
+            target_key_id=self.artifact_key.key_id,
+            opts=child,
+        )
         for group, serving in sorted(args.serving_accounts.items()):
             package_group = aws.sagemaker.ModelPackageGroup(
-                f"{name}-{group}", model_package_group_name=group,
+                f"{name}-{group}",
+                model_package_group_name=group,
                 model_package_group_description=f"obsgov {args.environment}: {group}",
                 tags={"model-id": args.model_ids[group]} if group in args.model_ids else None,
-                opts=child)
+                opts=child,
+            )
             aws.sagemaker.ModelPackageGroupPolicy(
-                f"{name}-{group}-policy", model_package_group_name=package_group.model_package_group_name,
+                f"{name}-{group}-policy",
+                model_package_group_name=package_group.model_package_group_name,
                 resource_policy=group_policy(args.region, args.account_id, group, serving),
-                opts=child)
+                opts=child,
+            )
         self.register_outputs({"artifactKeyArn": self.artifact_key.arn})
 
 
@@ -144,23 +184,40 @@ class LifecycleForwardingArgs:
 
 
 class LifecycleForwarding(pulumi.ComponentResource):
-    def __init__(self, name: str, args: LifecycleForwardingArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: LifecycleForwardingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:model_lifecycle:LifecycleForwarding", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
-            f"{name}-role", name=f"obsgov-{args.environment}-lifecycle-forwarding",
-            assume_role_policy=assume_role_policy("events.amazonaws.com", {
-                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
-        aws.iam.RolePolicy(f"{name}-role-policy", role=role.id,
-                           policy=forwarding_role_policy(args.central_bus_arn), opts=child)
+            f"{name}-role",
+            name=f"obsgov-{args.environment}-lifecycle-forwarding",
+            assume_role_policy=assume_role_policy(
+                "events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=role.id,
+            policy=forwarding_role_policy(args.central_bus_arn),
+            opts=child,
+        )
         for kind in [*FAILURE_PATTERNS, *RECORD_PATTERNS]:
             rule = aws.cloudwatch.EventRule(
-                f"{name}-{kind}", name=f"obsgov-{args.environment}-{kind}",
+                f"{name}-{kind}",
+                name=f"obsgov-{args.environment}-{kind}",
                 description=f"Forward SageMaker {kind.replace('-', ' ')} to the central bus.",
-                event_pattern=json.dumps(event_pattern(kind), sort_keys=True), opts=child)
-            aws.cloudwatch.EventTarget(f"{name}-{kind}-target", rule=rule.name,
-                                       arn=args.central_bus_arn, role_arn=role.arn, opts=child)
+                event_pattern=json.dumps(event_pattern(kind), sort_keys=True),
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{kind}-target",
+                rule=rule.name,
+                arn=args.central_bus_arn,
+                role_arn=role.arn,
+                opts=child,
+            )
         self.register_outputs({})
 
 
@@ -182,17 +239,26 @@ class LifecycleCentralArgs:
 def archive_columns() -> list[tuple[str, str]]:
     """The archive table's columns: the EventBridge envelope and the detail fields the lineage
     dataset reads (model package state changes and the CloudTrail approval record)."""
-    detail = ("struct<ModelPackageGroupName:string,ModelPackageVersion:int,"
-              "ModelPackageArn:string,ModelApprovalStatus:string,ModelPackageStatus:string,"
-              "ApprovalDescription:string,CreationTime:bigint,LastModifiedTime:bigint,"
-              "MetadataProperties:struct<GeneratedBy:string,ProjectId:string,CommitId:string>,"
-              "TrainingJobName:string,TrainingJobStatus:string,FailureReason:string,"
-              "eventName:string,userIdentity:struct<arn:string,type:string>,"
-              "requestParameters:struct<modelPackageArn:string,modelApprovalStatus:string,"
-              "approvalDescription:string>>")
-    return [("id", "string"), ("detail_type", "string"), ("source", "string"),
-            ("account", "string"), ("time", "string"), ("region", "string"),
-            ("resources", "array<string>"), ("detail", detail)]
+    detail = (
+        "struct<ModelPackageGroupName:string,ModelPackageVersion:int,"
+        "ModelPackageArn:string,ModelApprovalStatus:string,ModelPackageStatus:string,"
+        "ApprovalDescription:string,CreationTime:bigint,LastModifiedTime:bigint,"
+        "MetadataProperties:struct<GeneratedBy:string,ProjectId:string,CommitId:string>,"
+        "TrainingJobName:string,TrainingJobStatus:string,FailureReason:string,"
+        "eventName:string,userIdentity:struct<arn:string,type:string>,"
+        "requestParameters:struct<modelPackageArn:string,modelApprovalStatus:string,"
+        "approvalDescription:string>>"
+    )
+    return [
+        ("id", "string"),
+        ("detail_type", "string"),
+        ("source", "string"),
+        ("account", "string"),
+        ("time", "string"),
+        ("region", "string"),
+        ("resources", "array<string>"),
+        ("detail", detail),
+    ]
 
 
 def lineage_sql(database: str, table: str) -> str:
@@ -208,12 +274,14 @@ def lineage_sql(database: str, table: str) -> str:
         f"FROM {source} s LEFT JOIN {source} a ON a.detail_type = 'AWS API Call via CloudTrail' "
         f"AND a.detail.requestParameters.modelPackageArn = s.detail.ModelPackageArn "
         f"AND a.detail.requestParameters.modelApprovalStatus = s.detail.ModelApprovalStatus "
-        f"WHERE s.detail_type = 'SageMaker Model Package State Change'")
+        f"WHERE s.detail_type = 'SageMaker Model Package State Change'"
+    )
 
 
 class LifecycleCentral(pulumi.ComponentResource):
-    def __init__(self, name: str, args: LifecycleCentralArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: LifecycleCentralArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:model_lifecycle:LifecycleCentral", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         prefix = f"obsgov-{args.environment}-model-lifecycle"
@@ -222,120 +290,257 @@ class LifecycleCentral(pulumi.ComponentResource):
         database = f"obsgov_{args.environment}_lifecycle"
         self.database_name, self.table_name = database, "events"
 
-        key = aws.kms.Key(f"{name}-key", description=f"{prefix}: archive and logs",
-                          enable_key_rotation=True, deletion_window_in_days=30,
-                          policy=document(
-                              statement("AccountAdministers", "kms:*", "*",
-                                        principal={"AWS": account_root(args.account_id)}),
-                              statement("CloudWatchLogsEncrypt",
-                                        ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
-                                         "kms:GenerateDataKey*", "kms:Describe*"], "*",
-                                        principal=service(f"logs.{args.region}.amazonaws.com"),
-                                        condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn":
-                                            log_group_arn(args.region, args.account_id, failures_group)}})),
-                          opts=child)
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{prefix}: archive and logs",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=document(
+                statement(
+                    "AccountAdministers",
+                    "kms:*",
+                    "*",
+                    principal={"AWS": account_root(args.account_id)},
+                ),
+                statement(
+                    "CloudWatchLogsEncrypt",
+                    [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "*",
+                    principal=service(f"logs.{args.region}.amazonaws.com"),
+                    condition={
+                        "ArnEquals": {
+                            "kms:EncryptionContext:aws:logs:arn": log_group_arn(
+                                args.region, args.account_id, failures_group
+                            )
+                        }
+                    },
+                ),
+            ),
+            opts=child,
+        )
         failure_kinds = list(FAILURE_PATTERNS)
-        failures = aws.cloudwatch.LogGroup(f"{name}-failures", name=failures_group,
-                                           retention_in_days=args.log_retention_days,
-                                           kms_key_id=key.arn, opts=child)
+        failures = aws.cloudwatch.LogGroup(
+            f"{name}-failures",
+            name=failures_group,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=key.arn,
+            opts=child,
+        )
         aws.cloudwatch.LogResourcePolicy(
-            f"{name}-failures-delivery", policy_name=f"{prefix}-failures",
-            policy_document=document(statement(
-                "EventBridgeDelivers", ["logs:CreateLogStream", "logs:PutLogEvents"],
-                f"{log_group_arn(args.region, args.account_id, failures_group)}:*",
-                principal={"Service": ["delivery.logs.amazonaws.com", "events.amazonaws.com"]},
-                condition={"StringEquals": {"aws:SourceAccount": args.account_id}})),
-            opts=child)
+            f"{name}-failures-delivery",
+            policy_name=f"{prefix}-failures",
+            policy_document=document(
+                statement(
+                    "EventBridgeDelivers",
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    f"{log_group_arn(args.region, args.account_id, failures_group)}:*",
+                    principal={"Service": ["delivery.logs.amazonaws.com", "events.amazonaws.com"]},
+                    condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                )
+            ),
+            opts=child,
+        )
         aws.cloudwatch.LogMetricFilter(
-            f"{name}-failure-count", name=f"{prefix}-failures", log_group_name=failures.name,
+            f"{name}-failure-count",
+            name=f"{prefix}-failures",
+            log_group_name=failures.name,
             pattern='{ $.source = "aws.sagemaker" }',
             metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
-                name=FAILURE_METRIC, namespace=FAILURE_METRIC_NAMESPACE, value="1", unit="Count",
-                dimensions={"Account": "$.account", "EventType": "$.detail-type"}),
-            opts=child)
+                name=FAILURE_METRIC,
+                namespace=FAILURE_METRIC_NAMESPACE,
+                value="1",
+                unit="Count",
+                dimensions={"Account": "$.account", "EventType": "$.detail-type"},
+            ),
+            opts=child,
+        )
         for kind in failure_kinds:
             rule = aws.cloudwatch.EventRule(
-                f"{name}-{kind}", name=f"{prefix}-{kind}", event_bus_name=args.bus_name,
+                f"{name}-{kind}",
+                name=f"{prefix}-{kind}",
+                event_bus_name=args.bus_name,
                 event_pattern=json.dumps(event_pattern(kind, args.ml_account_ids), sort_keys=True),
-                opts=child)
-            aws.cloudwatch.EventTarget(f"{name}-{kind}-notify", rule=rule.name,
-                                       event_bus_name=args.bus_name,
-                                       arn=args.failure_topic_arn, opts=child)
-            aws.cloudwatch.EventTarget(f"{name}-{kind}-count", rule=rule.name,
-                                       event_bus_name=args.bus_name, arn=failures.arn, opts=child)
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{kind}-notify",
+                rule=rule.name,
+                event_bus_name=args.bus_name,
+                arn=args.failure_topic_arn,
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{kind}-count",
+                rule=rule.name,
+                event_bus_name=args.bus_name,
+                arn=failures.arn,
+                opts=child,
+            )
         for account in sorted(set(args.ml_account_ids)):
             aws.cloudwatch.MetricAlarm(
-                f"{name}-failures-{account}", name=f"{prefix}-failures-{account}",
+                f"{name}-failures-{account}",
+                name=f"{prefix}-failures-{account}",
                 alarm_description=f"[HIGH] SageMaker training, processing, tuning or pipeline "
-                                  f"failures in account {account}. Details: {failures_group}.",
-                metric_queries=[aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                    id=f"f{i}", return_data=False,
-                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                        namespace=FAILURE_METRIC_NAMESPACE, metric_name=FAILURE_METRIC, period=300,
-                        stat="Sum", unit="Count",
-                        dimensions={"Account": account, "EventType": event_type}))
-                    for i, event_type in enumerate(
-                        p["detail-type"][0] for p in FAILURE_PATTERNS.values())] + [
+                f"failures in account {account}. Details: {failures_group}.",
+                metric_queries=[
                     aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                        id="total", expression="SUM(METRICS())", label="failures", return_data=True)],
-                comparison_operator="GreaterThanThreshold", threshold=0, evaluation_periods=1,
+                        id=f"f{i}",
+                        return_data=False,
+                        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                            namespace=FAILURE_METRIC_NAMESPACE,
+                            metric_name=FAILURE_METRIC,
+                            period=300,
+                            stat="Sum",
+                            unit="Count",
+                            dimensions={"Account": account, "EventType": event_type},
+                        ),
+                    )
+                    for i, event_type in enumerate(
+                        p["detail-type"][0] for p in FAILURE_PATTERNS.values()
+                    )
+                ]
+                + [
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id="total", expression="SUM(METRICS())", label="failures", return_data=True
+                    )
+                ],
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=1,
                 # no datapoint means no failure was logged in the period
-                treat_missing_data="notBreaching", actions_enabled=True,
-                alarm_actions=[args.failure_topic_arn], ok_actions=[args.failure_topic_arn],
-                opts=child)
+                treat_missing_data="notBreaching",
+                actions_enabled=True,
+                alarm_actions=[args.failure_topic_arn],
+                ok_actions=[args.failure_topic_arn],
+                opts=child,
+            )
 
-        archive = hardened_bucket(self, f"{name}-archive", bucket_name, kms_key_arn=key.arn,
-                                  policy=document(deny_insecure_transport(bucket_name)),
-                                  lifecycle_rules=[{"id": "expire-events", "status": "Enabled",
-                                                    "filter": {},
-                                                    "expiration": {"days": args.archive_expiry_days}}],
-                                  purpose="model-lifecycle-archive")
+        archive = hardened_bucket(
+            self,
+            f"{name}-archive",
+            bucket_name,
+            kms_key_arn=key.arn,
+            policy=document(deny_insecure_transport(bucket_name)),
+            lifecycle_rules=[
+                {
+                    "id": "expire-events",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"days": args.archive_expiry_days},
+                }
+            ],
+            purpose="model-lifecycle-archive",
+        )
         firehose_role = aws.iam.Role(
-            f"{name}-firehose-role", name=f"{prefix}-firehose",
-            assume_role_policy=assume_role_policy("firehose.amazonaws.com", {
-                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
+            f"{name}-firehose-role",
+            name=f"{prefix}-firehose",
+            assume_role_policy=assume_role_policy(
+                "firehose.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
+            ),
+            opts=child,
+        )
         firehose_policy = aws.iam.RolePolicy(
-            f"{name}-firehose-policy", role=firehose_role.id, policy=document(
-                statement("WriteArchive", ["s3:AbortMultipartUpload", "s3:GetBucketLocation",
-                                           "s3:ListBucket", "s3:ListBucketMultipartUploads",
-                                           "s3:PutObject"],
-                          [bucket_arn(bucket_name), f"{bucket_arn(bucket_name)}/*"]),
-                statement("EncryptArchive", ["kms:GenerateDataKey", "kms:Decrypt"], "*",
-                          condition={"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
-                                     "StringLike": {"kms:EncryptionContext:aws:s3:arn":
-                                                    f"{bucket_arn(bucket_name)}/*"}})),
-            opts=child)
+            f"{name}-firehose-policy",
+            role=firehose_role.id,
+            policy=document(
+                statement(
+                    "WriteArchive",
+                    [
+                        "s3:AbortMultipartUpload",
+                        "s3:GetBucketLocation",
+                        "s3:ListBucket",
+                        "s3:ListBucketMultipartUploads",
+                        "s3:PutObject",
+                    ],
+                    [bucket_arn(bucket_name), f"{bucket_arn(bucket_name)}/*"],
+                ),
+                statement(
+                    "EncryptArchive",
+                    ["kms:GenerateDataKey", "kms:Decrypt"],
+                    "*",
+                    condition={
+                        "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:s3:arn": f"{bucket_arn(bucket_name)}/*"
+                        },
+                    },
+                ),
+            ),
+            opts=child,
+        )
         stream = aws.kinesis.FirehoseDeliveryStream(
-            f"{name}-archive-delivery", name=f"{prefix}-archive", destination="extended_s3",
+            f"{name}-archive-delivery",
+            name=f"{prefix}-archive",
+            destination="extended_s3",
             server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn),
+                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn
+            ),
             extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
-                role_arn=firehose_role.arn, bucket_arn=archive.arn, kms_key_arn=key.arn,
+                role_arn=firehose_role.arn,
+                bucket_arn=archive.arn,
+                kms_key_arn=key.arn,
                 prefix="events/!{timestamp:yyyy/MM/dd}/",
                 error_output_prefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                buffering_interval=300, buffering_size=5),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]))
+                buffering_interval=300,
+                buffering_size=5,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
+        )
         events_role = aws.iam.Role(
-            f"{name}-archive-role", name=f"{prefix}-archive-events",
-            assume_role_policy=assume_role_policy("events.amazonaws.com", {
-                "StringEquals": {"aws:SourceAccount": args.account_id}}), opts=child)
-        aws.iam.RolePolicy(f"{name}-archive-role-policy", role=events_role.id, policy=document(
-            statement("DeliverToArchive", ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                      f"arn:aws:firehose:{args.region}:{args.account_id}:deliverystream/{prefix}-archive")),
-            opts=child)
+            f"{name}-archive-role",
+            name=f"{prefix}-archive-events",
+            assume_role_policy=assume_role_policy(
+                "events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-archive-role-policy",
+            role=events_role.id,
+            policy=document(
+                statement(
+                    "DeliverToArchive",
+                    ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                    f"arn:aws:firehose:{args.region}:{args.account_id}:deliverystream/{prefix}-archive",
+                )
+            ),
+            opts=child,
+        )
         everything = aws.cloudwatch.EventRule(
-            f"{name}-archive-all", name=f"{prefix}-archive-all", event_bus_name=args.bus_name,
-            event_pattern=json.dumps({"source": [SAGEMAKER]}, sort_keys=True), opts=child)
-        aws.cloudwatch.EventTarget(f"{name}-archive-target", rule=everything.name,
-                                   event_bus_name=args.bus_name, arn=stream.arn,
-                                   role_arn=events_role.arn, opts=child)
+            f"{name}-archive-all",
+            name=f"{prefix}-archive-all",
+            event_bus_name=args.bus_name,
+            event_pattern=json.dumps({"source": [SAGEMAKER]}, sort_keys=True),
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-archive-target",
+            rule=everything.name,
+            event_bus_name=args.bus_name,
+            arn=stream.arn,
+            role_arn=events_role.arn,
+            opts=child,
+        )
         glue_db = aws.glue.CatalogDatabase(f"{name}-database", name=database, opts=child)
         aws.glue.CatalogTable(
-            f"{name}-table", name="events", database_name=glue_db.name, table_type="EXTERNAL_TABLE",
-            parameters={"classification": "json", "projection.enabled": "true",
-                        "projection.dt.type": "date", "projection.dt.format": "yyyy/MM/dd",
-                        "projection.dt.range": "2024/01/01,NOW",
-                        "storage.location.template": f"s3://{bucket_name}/events/${{dt}}/"},
+            f"{name}-table",
+            name="events",
+            database_name=glue_db.name,
+            table_type="EXTERNAL_TABLE",
+            parameters={
+                "classification": "json",
+                "projection.enabled": "true",
+                "projection.dt.type": "date",
+                "projection.dt.format": "yyyy/MM/dd",
+                "projection.dt.range": "2024/01/01,NOW",
+                "storage.location.template": f"s3://{bucket_name}/events/${{dt}}/",
+            },
             partition_keys=[aws.glue.CatalogTablePartitionKeyArgs(name="dt", type="string")],
             storage_descriptor=aws.glue.CatalogTableStorageDescriptorArgs(
                 location=f"s3://{bucket_name}/events/",
@@ -344,8 +549,13 @@ class LifecycleCentral(pulumi.ComponentResource):
                 ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(
                     serialization_library="org.openx.data.jsonserde.JsonSerDe",
                     # EventBridge's envelope key has a hyphen; Hive columns cannot.
-                    parameters={"mapping.detail_type": "detail-type"}),
-                columns=[aws.glue.CatalogTableStorageDescriptorColumnArgs(name=c, type=t)
-                         for c, t in archive_columns()]),
-            opts=child)
+                    parameters={"mapping.detail_type": "detail-type"},
+                ),
+                columns=[
+                    aws.glue.CatalogTableStorageDescriptorColumnArgs(name=c, type=t)
+                    for c, t in archive_columns()
+                ],
+            ),
+            opts=child,
+        )
         self.register_outputs({"archiveBucket": archive.bucket})

@@ -10,8 +10,9 @@ as many dashboards as those limits need.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -46,7 +47,7 @@ class KpiPanel:
     metric_name: str
     statistic: str
     dimensions: tuple[tuple[str, str], ...] = ()
-    drives: Optional[str] = None  # the endpoint or pipeline this KPI depends on
+    drives: str | None = None  # the endpoint or pipeline this KPI depends on
 
 
 @dataclass
@@ -60,8 +61,9 @@ class DashboardSpec:
     anomaly_band_width: float = 2.0
 
 
-def _metric(namespace: str, name: str, dims: Sequence[tuple[str, str]], account_id: str,
-            **options: Any) -> list[Any]:
+def _metric(
+    namespace: str, name: str, dims: Sequence[tuple[str, str]], account_id: str, **options: Any
+) -> list[Any]:
     row: list[Any] = [namespace, name]
     for key, value in dims:
         row += [key, value]
@@ -69,11 +71,22 @@ def _metric(namespace: str, name: str, dims: Sequence[tuple[str, str]], account_
     return row
 
 
-def _widget(title: str, metrics: list[list[Any]], region: str, *, stat: str = "Average",
-            width: int = 12) -> dict[str, Any]:
-    return {"type": "metric", "width": width, "height": 6, "properties": {
-        "title": title, "region": region, "view": "timeSeries", "stat": stat, "period": 60,
-        "metrics": metrics}}
+def _widget(
+    title: str, metrics: list[list[Any]], region: str, *, stat: str = "Average", width: int = 12
+) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "width": width,
+        "height": 6,
+        "properties": {
+            "title": title,
+            "region": region,
+            "view": "timeSeries",
+            "stat": stat,
+            "period": 60,
+            "metrics": metrics,
+        },
+    }
 
 
 def endpoint_widgets(panel: EndpointPanel, region: str, band: float) -> list[dict[str, Any]]:
@@ -81,28 +94,82 @@ def endpoint_widgets(panel: EndpointPanel, region: str, band: float) -> list[dic
     a = panel.account_id
     where = f"{panel.endpoint} ({a})"
     return [
-        _widget(f"{where}: model latency p50 / p99 (µs)", [
-            _metric("AWS/SageMaker", "ModelLatency", dims, a, stat="p50", label="p50"),
-            _metric("AWS/SageMaker", "ModelLatency", dims, a, stat="p99", label="p99"),
-        ], region),
-        _widget(f"{where}: error rates (%)", [
-            _metric("AWS/SageMaker", "Invocation4XXErrors", dims, a, stat="Sum", id="e4", visible=False),
-            _metric("AWS/SageMaker", "Invocation5XXErrors", dims, a, stat="Sum", id="e5", visible=False),
-            _metric("AWS/SageMaker", "Invocations", dims, a, stat="Sum", id="calls", visible=False),
-            [{"expression": "IF(calls > 0, 100 * e4 / calls, 0)", "label": "4XX %", "id": "r4"}],
-            [{"expression": "IF(calls > 0, 100 * e5 / calls, 0)", "label": "5XX %", "id": "r5"}],
-        ], region, stat="Sum"),
-        _widget(f"{where}: invocations and expected band", [
-            _metric("AWS/SageMaker", "Invocations", dims, a, stat="Sum", id="m1"),
-            [{"expression": f"ANOMALY_DETECTION_BAND(m1, {band:g})", "label": "expected",
-              "id": "ad1"}],
-        ], region, stat="Sum"),
+        _widget(
+            f"{where}: model latency p50 / p99 (µs)",
+            [
+                _metric("AWS/SageMaker", "ModelLatency", dims, a, stat="p50", label="p50"),
+                _metric("AWS/SageMaker", "ModelLatency", dims, a, stat="p99", label="p99"),
+            ],
+            region,
+        ),
+        _widget(
+            f"{where}: error rates (%)",
+            [
+                _metric(
+                    "AWS/SageMaker",
+                    "Invocation4XXErrors",
+                    dims,
+                    a,
+                    stat="Sum",
+                    id="e4",
+                    visible=False,
+                ),
+                _metric(
+                    "AWS/SageMaker",
+                    "Invocation5XXErrors",
+                    dims,
+                    a,
+                    stat="Sum",
+                    id="e5",
+                    visible=False,
+                ),
+                _metric(
+                    "AWS/SageMaker", "Invocations", dims, a, stat="Sum", id="calls", visible=False
+                ),
+                [
+                    {
+                        "expression": "IF(calls > 0, 100 * e4 / calls, 0)",
+                        "label": "4XX %",
+                        "id": "r4",
+                    }
+                ],
+                [
+                    {
+                        "expression": "IF(calls > 0, 100 * e5 / calls, 0)",
+                        "label": "5XX %",
+                        "id": "r5",
+                    }
+                ],
+            ],
+            region,
+            stat="Sum",
+        ),
+        _widget(
+            f"{where}: invocations and expected band",
+            [
+                _metric("AWS/SageMaker", "Invocations", dims, a, stat="Sum", id="m1"),
+                [
+                    {
+                        "expression": f"ANOMALY_DETECTION_BAND(m1, {band:g})",
+                        "label": "expected",
+                        "id": "ad1",
+                    }
+                ],
+            ],
+            region,
+            stat="Sum",
+        ),
     ]
 
 
 _PIPELINE_METRICS = {
-    "glue": ("Glue", (("JobRunId", "ALL"), ("Type", "count")), "glue.driver.aggregate.elapsedTime",
-             "glue.driver.aggregate.numFailedTasks", "JobName"),
+    "glue": (
+        "Glue",
+        (("JobRunId", "ALL"), ("Type", "count")),
+        "glue.driver.aggregate.elapsedTime",
+        "glue.driver.aggregate.numFailedTasks",
+        "JobName",
+    ),
     "step-functions": ("AWS/States", (), "ExecutionTime", "ExecutionsFailed", "StateMachineArn"),
     "lambda": ("AWS/Lambda", (), "Duration", "Errors", "FunctionName"),
 }
@@ -119,16 +186,38 @@ def pipeline_widgets(panel: PipelinePanel, region: str) -> list[dict[str, Any]]:
     a = panel.account_id
     where = f"{panel.pipeline} ({a})"
     return [
-        _widget(f"{where}: duration and failures", [
-            _metric(namespace, duration, dims, a, stat="Maximum", label="duration"),
-            _metric(namespace, failures, dims, a, stat="Sum", label="failures", yAxis="right"),
-        ], region, stat="Maximum"),
-        _widget(f"{where}: records processed", [
-            _metric(contract.PIPELINE_NAMESPACE, contract.RECORDS_PROCESSED.name,
-                    (("Pipeline", panel.pipeline),), a, stat="Sum", label="processed"),
-            _metric(contract.PIPELINE_NAMESPACE, contract.RECORDS_FAILED.name,
-                    (("Pipeline", panel.pipeline),), a, stat="Sum", label="failed"),
-        ], region, stat="Sum"),
+        _widget(
+            f"{where}: duration and failures",
+            [
+                _metric(namespace, duration, dims, a, stat="Maximum", label="duration"),
+                _metric(namespace, failures, dims, a, stat="Sum", label="failures", yAxis="right"),
+            ],
+            region,
+            stat="Maximum",
+        ),
+        _widget(
+            f"{where}: records processed",
+            [
+                _metric(
+                    contract.PIPELINE_NAMESPACE,
+                    contract.RECORDS_PROCESSED.name,
+                    (("Pipeline", panel.pipeline),),
+                    a,
+                    stat="Sum",
+                    label="processed",
+                ),
+                _metric(
+                    contract.PIPELINE_NAMESPACE,
+                    contract.RECORDS_FAILED.name,
+                    (("Pipeline", panel.pipeline),),
+                    a,
+                    stat="Sum",
+                    label="failed",
+                ),
+            ],
+            region,
+            stat="Sum",
+        ),
     ]
 
 
@@ -136,19 +225,48 @@ def kpi_widgets(panel: KpiPanel, region: str, band: float) -> list[dict[str, Any
     title = f"KPI {panel.name} ({panel.account_id})"
     if panel.drives:
         title += f", driven by {panel.drives}"
-    return [_widget(title, [
-        _metric(panel.namespace, panel.metric_name, panel.dimensions, panel.account_id,
-                stat=panel.statistic, id="m1"),
-        [{"expression": f"ANOMALY_DETECTION_BAND(m1, {band:g})", "label": "expected", "id": "ad1"}],
-    ], region, stat=panel.statistic)]
+    return [
+        _widget(
+            title,
+            [
+                _metric(
+                    panel.namespace,
+                    panel.metric_name,
+                    panel.dimensions,
+                    panel.account_id,
+                    stat=panel.statistic,
+                    id="m1",
+                ),
+                [
+                    {
+                        "expression": f"ANOMALY_DETECTION_BAND(m1, {band:g})",
+                        "label": "expected",
+                        "id": "ad1",
+                    }
+                ],
+            ],
+            region,
+            stat=panel.statistic,
+        )
+    ]
 
 
 def alarm_widgets(alarm_arns: Sequence[str], environment: str) -> list[dict[str, Any]]:
     arns = sorted(alarm_arns)
-    return [{"type": "alarm", "width": GRID_WIDTH, "height": 6, "properties": {
-        "title": f"{environment}: alarms ({i // MAX_ALARMS_PER_WIDGET + 1})",
-        "alarms": arns[i:i + MAX_ALARMS_PER_WIDGET], "sortBy": "stateUpdatedTimestamp",
-        "states": ["ALARM"]}} for i in range(0, len(arns), MAX_ALARMS_PER_WIDGET)]
+    return [
+        {
+            "type": "alarm",
+            "width": GRID_WIDTH,
+            "height": 6,
+            "properties": {
+                "title": f"{environment}: alarms ({i // MAX_ALARMS_PER_WIDGET + 1})",
+                "alarms": arns[i : i + MAX_ALARMS_PER_WIDGET],
+                "sortBy": "stateUpdatedTimestamp",
+                "states": ["ALARM"],
+            },
+        }
+        for i in range(0, len(arns), MAX_ALARMS_PER_WIDGET)
+    ]
 
 
 def metric_count(widget: dict[str, Any]) -> int:
@@ -186,8 +304,11 @@ def dashboard_bodies(spec: DashboardSpec) -> list[dict[str, Any]]:
             metrics = 0
         bodies[-1].append(widget)
         metrics += count
-    return [{"start": "-PT6H", "periodOverride": "inherit", "widgets": _layout(b)}
-            for b in bodies if b or len(bodies) == 1]
+    return [
+        {"start": "-PT6H", "periodOverride": "inherit", "widgets": _layout(b)}
+        for b in bodies
+        if b or len(bodies) == 1
+    ]
 
 
 @dataclass
@@ -198,16 +319,20 @@ class OperationsDashboardsArgs:
 class OperationsDashboards(pulumi.ComponentResource):
     """One or more dashboards named ``obsgov-<env>-operations[-<n>]``."""
 
-    def __init__(self, name: str, args: OperationsDashboardsArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: OperationsDashboardsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:ops_dashboards:OperationsDashboards", name, None, opts)
         bodies = dashboard_bodies(args.spec)
         self.names = []
         for i, body in enumerate(bodies, start=1):
             suffix = "" if len(bodies) == 1 else f"-{i}"
             dashboard = f"obsgov-{args.spec.environment}-operations{suffix}"
-            aws.cloudwatch.Dashboard(f"{name}-dashboard{suffix}", dashboard_name=dashboard,
-                                     dashboard_body=json.dumps(body, sort_keys=True),
-                                     opts=pulumi.ResourceOptions(parent=self))
+            aws.cloudwatch.Dashboard(
+                f"{name}-dashboard{suffix}",
+                dashboard_name=dashboard,
+                dashboard_body=json.dumps(body, sort_keys=True),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
             self.names.append(dashboard)
         self.register_outputs({"dashboardNames": self.names})

@@ -10,9 +10,10 @@ on errors, throttles and dead letters that notify a topic.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -57,21 +58,45 @@ def names(args: PlatformFunctionArgs) -> dict[str, str]:
 
 def key_policy(args: PlatformFunctionArgs) -> str:
     n = names(args)
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "AccountAdministers", "Effect": "Allow",
-         "Principal": {"AWS": f"arn:aws:iam::{args.account_id}:root"}, "Action": "kms:*",
-         "Resource": "*"},
-        {"Sid": "CloudWatchLogsEncrypt", "Effect": "Allow",
-         "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
-         "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                    "kms:Describe*"],
-         "Resource": "*",
-         "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": n["log_group_arn"]}}},
-        {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow",
-         "Principal": {"Service": "cloudwatch.amazonaws.com"},
-         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
-         "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}},
-    ]}, sort_keys=True)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{args.account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogsEncrypt",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": n["log_group_arn"]}
+                    },
+                },
+                {
+                    "Sid": "CloudWatchAlarmsPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                },
+            ],
+        },
+        sort_keys=True,
+    )
 
 
 def role_policy(args: PlatformFunctionArgs) -> str:
@@ -79,16 +104,30 @@ def role_policy(args: PlatformFunctionArgs) -> str:
     that exists only after the key does."""
     n = names(args)
     baseline = [
-        {"Sid": "DeadLetters", "Effect": "Allow", "Action": "sqs:SendMessage",
-         "Resource": n["queue_arn"]},
-        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": f"{n['log_group_arn']}:log-stream:*"},
-        {"Sid": "UseKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-         "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
-         "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": n["key_alias"]}}},
+        {
+            "Sid": "DeadLetters",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": n["queue_arn"],
+        },
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{n['log_group_arn']}:log-stream:*",
+        },
+        {
+            "Sid": "UseKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": n["key_alias"]}},
+        },
     ]
-    return json.dumps({"Version": "2012-10-17",
-                       "Statement": [*map(dict, args.statements), *baseline]}, sort_keys=True)
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [*map(dict, args.statements), *baseline]},
+        sort_keys=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -112,29 +151,88 @@ def alarm_specs(args: PlatformFunctionArgs) -> list[FunctionAlarm]:
     above = "GreaterThanThreshold"
     specs = [
         # no datapoint means no invocation, hence no error: healthy
-        FunctionAlarm("errors", "errors above 0", "AWS/Lambda", "Errors", function, "Sum", 300,
-                      0, above, "notBreaching"),
-        FunctionAlarm("throttles", "throttles above 0", "AWS/Lambda", "Throttles", function,
-                      "Sum", 300, 0, above, "notBreaching"),
-        FunctionAlarm("dlq-depth", "dead letters waiting", "AWS/SQS",
-                      "ApproximateNumberOfMessagesVisible", {"QueueName": names(args)["queue"]},
-                      "Maximum", 300, 0, above, "notBreaching"),
+        FunctionAlarm(
+            "errors",
+            "errors above 0",
+            "AWS/Lambda",
+            "Errors",
+            function,
+            "Sum",
+            300,
+            0,
+            above,
+            "notBreaching",
+        ),
+        FunctionAlarm(
+            "throttles",
+            "throttles above 0",
+            "AWS/Lambda",
+            "Throttles",
+            function,
+            "Sum",
+            300,
+            0,
+            above,
+            "notBreaching",
+        ),
+        FunctionAlarm(
+            "dlq-depth",
+            "dead letters waiting",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": names(args)["queue"]},
+            "Maximum",
+            300,
+            0,
+            above,
+            "notBreaching",
+        ),
         # Duration is in milliseconds; 80% of the timeout leaves room to act before it fails
-        FunctionAlarm("duration", "duration near its timeout", "AWS/Lambda", "Duration",
-                      function, "Maximum", 300, args.timeout_seconds * 1000 * 0.8, above,
-                      "notBreaching"),
+        FunctionAlarm(
+            "duration",
+            "duration near its timeout",
+            "AWS/Lambda",
+            "Duration",
+            function,
+            "Maximum",
+            300,
+            args.timeout_seconds * 1000 * 0.8,
+            above,
+            "notBreaching",
+        ),
     ]
     if args.schedule_period_seconds:
         period = max(60, min(86_400, 2 * args.schedule_period_seconds) // 60 * 60)
         # a scheduled job that stops running sends no datapoints: that is the outage
-        specs.append(FunctionAlarm("not-running", "no run within two schedule periods",
-                                   "AWS/Lambda", "Invocations", function, "Sum", period, 1,
-                                   "LessThanThreshold", "breaching"))
+        specs.append(
+            FunctionAlarm(
+                "not-running",
+                "no run within two schedule periods",
+                "AWS/Lambda",
+                "Invocations",
+                function,
+                "Sum",
+                period,
+                1,
+                "LessThanThreshold",
+                "breaching",
+            )
+        )
     else:
-        specs.append(FunctionAlarm("invocation-flood",
-                                   f"more than {args.max_invocations_per_hour} invocations an hour",
-                                   "AWS/Lambda", "Invocations", function, "Sum", 3600,
-                                   args.max_invocations_per_hour, above, "notBreaching"))
+        specs.append(
+            FunctionAlarm(
+                "invocation-flood",
+                f"more than {args.max_invocations_per_hour} invocations an hour",
+                "AWS/Lambda",
+                "Invocations",
+                function,
+                "Sum",
+                3600,
+                args.max_invocations_per_hour,
+                above,
+                "notBreaching",
+            )
+        )
     return specs
 
 
@@ -142,53 +240,103 @@ class PlatformFunction(pulumi.ComponentResource):
     function: aws.lambda_.Function
     key: aws.kms.Key
 
-    def __init__(self, name: str, args: PlatformFunctionArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, args: PlatformFunctionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("obsgov:platform_function:PlatformFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         n = names(args)
-        self.key = aws.kms.Key(f"{name}-key", description=args.description or args.function_name,
-                               enable_key_rotation=True, deletion_window_in_days=30,
-                               policy=key_policy(args), opts=child)
-        aws.kms.Alias(f"{name}-key-alias", name=n["key_alias"], target_key_id=self.key.key_id,
-                      opts=child)
-        queue = aws.sqs.Queue(f"{name}-dlq", name=n["queue"], kms_master_key_id=self.key.arn,
-                              message_retention_seconds=1_209_600, opts=child)
-        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=n["log_group"],
-                                       retention_in_days=args.log_retention_days,
-                                       kms_key_id=self.key.arn, opts=child)
-        role = aws.iam.Role(f"{name}-role", name=args.function_name, assume_role_policy=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]},
-            sort_keys=True), opts=child)
-        aws.iam.RolePolicy(f"{name}-role-policy", role=role.id, policy=role_policy(args),
-                           opts=child)
-        archive = pulumi.AssetArchive({path: pulumi.FileAsset(str(source))
-                                       for path, source in args.archive_files.items()})
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=args.description or args.function_name,
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=key_policy(args),
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias", name=n["key_alias"], target_key_id=self.key.key_id, opts=child
+        )
+        queue = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=n["queue"],
+            kms_master_key_id=self.key.arn,
+            message_retention_seconds=1_209_600,
+            opts=child,
+        )
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=n["log_group"],
+            retention_in_days=args.log_retention_days,
+            kms_key_id=self.key.arn,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=args.function_name,
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                        }
+                    ],
+                },
+                sort_keys=True,
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-role-policy", role=role.id, policy=role_policy(args), opts=child
+        )
+        archive = pulumi.AssetArchive(
+            {path: pulumi.FileAsset(str(source)) for path, source in args.archive_files.items()}
+        )
         self.function = aws.lambda_.Function(
-            f"{name}-function", name=args.function_name, runtime=RUNTIME, handler=args.handler,
-            code=archive, role=role.arn, timeout=args.timeout_seconds,
-            memory_size=args.memory_mb, kms_key_arn=self.key.arn,
+            f"{name}-function",
+            name=args.function_name,
+            runtime=RUNTIME,
+            handler=args.handler,
+            code=archive,
+            role=role.arn,
+            timeout=args.timeout_seconds,
+            memory_size=args.memory_mb,
+            kms_key_arn=self.key.arn,
             reserved_concurrent_executions=args.reserved_concurrency,
             dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=queue.arn),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="Text",
-                                                                  log_group=n["log_group"]),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="Text", log_group=n["log_group"]
+            ),
             environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables=dict(args.environment_variables)) if args.environment_variables else None,
+                variables=dict(args.environment_variables)
+            )
+            if args.environment_variables
+            else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
         )
         for spec in alarm_specs(args):
             aws.cloudwatch.MetricAlarm(
-                f"{name}-{spec.role}", name=f"{args.function_name}-{spec.role}",
+                f"{name}-{spec.role}",
+                name=f"{args.function_name}-{spec.role}",
                 alarm_description=f"{args.function_name}: {spec.what}; see {n['log_group']}.",
-                namespace=spec.namespace, metric_name=spec.metric, dimensions=spec.dimensions,
-                statistic=spec.statistic, period=spec.period, evaluation_periods=1,
-                threshold=spec.threshold, comparison_operator=spec.operator,
-                treat_missing_data=spec.missing, actions_enabled=True,
-                alarm_actions=[args.alarm_topic_arn], ok_actions=[args.alarm_topic_arn],
-                opts=child)
+                namespace=spec.namespace,
+                metric_name=spec.metric,
+                dimensions=spec.dimensions,
+                statistic=spec.statistic,
+                period=spec.period,
+                evaluation_periods=1,
+                threshold=spec.threshold,
+                comparison_operator=spec.operator,
+                treat_missing_data=spec.missing,
+                actions_enabled=True,
+                alarm_actions=[args.alarm_topic_arn],
+                ok_actions=[args.alarm_topic_arn],
+                opts=child,
+            )
         self.register_outputs({"functionArn": self.function.arn})
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 
 @dataclass(frozen=True)
@@ -56,26 +56,39 @@ UNSEEN_CATEGORY_RATE = Metric("UnseenCategoryRate", "Percent", "Categories the b
 DUPLICATE_ROW_RATE = Metric("DuplicateRowRate", "Percent", "Rows that repeat an earlier row.")
 ROWS_EVALUATED = Metric("RowsEvaluated", "Count", "Rows in the evaluated window.")
 MALFORMED_RECORDS = Metric("MalformedRecords", "Count", "Capture lines that could not be read.")
-DATASET_METRICS = (DRIFTED_FEATURE_SHARE, SCHEMA_VIOLATIONS, OUT_OF_RANGE_RATE,
-                   UNSEEN_CATEGORY_RATE, DUPLICATE_ROW_RATE, ROWS_EVALUATED, MALFORMED_RECORDS)
+DATASET_METRICS = (
+    DRIFTED_FEATURE_SHARE,
+    SCHEMA_VIOLATIONS,
+    OUT_OF_RANGE_RATE,
+    UNSEEN_CATEGORY_RATE,
+    DUPLICATE_ROW_RATE,
+    ROWS_EVALUATED,
+    MALFORMED_RECORDS,
+)
 
 # --------------------------------------------------------------------------- model quality
 
 MODEL_QUALITY_NAMESPACE = "Obsgov/ModelQuality"
 MODEL_QUALITY_DIMENSIONS = ("Endpoint", "ModelVersion")
 
-CLASSIFICATION_METRICS = tuple(Metric(n, "None", d) for n, d in (
-    ("Accuracy", "Share of labelled predictions that were right."),
-    ("Precision", "Positive predictions that were right."),
-    ("Recall", "Positive labels that were found."),
-    ("F1", "Harmonic mean of precision and recall."),
-    ("AUC", "Area under the ROC curve."),
-))
-REGRESSION_METRICS = tuple(Metric(n, "None", d) for n, d in (
-    ("MAE", "Mean absolute error."),
-    ("RMSE", "Root mean squared error."),
-    ("MAPE", "Mean absolute percentage error."),
-))
+CLASSIFICATION_METRICS = tuple(
+    Metric(n, "None", d)
+    for n, d in (
+        ("Accuracy", "Share of labelled predictions that were right."),
+        ("Precision", "Positive predictions that were right."),
+        ("Recall", "Positive labels that were found."),
+        ("F1", "Harmonic mean of precision and recall."),
+        ("AUC", "Area under the ROC curve."),
+    )
+)
+REGRESSION_METRICS = tuple(
+    Metric(n, "None", d)
+    for n, d in (
+        ("MAE", "Mean absolute error."),
+        ("RMSE", "Root mean squared error."),
+        ("MAPE", "Mean absolute percentage error."),
+    )
+)
 LABELS_MISSING = Metric("LabelsMissing", "Count", "Predictions with no ground-truth label yet.")
 LABELS_LATE = Metric("LabelsLate", "Count", "Labels that arrived after the window closed.")
 
@@ -86,7 +99,7 @@ def emf_line(
     namespace: str,
     dimensions: Mapping[str, str],
     values: Mapping[Metric, float],
-    timestamp_ms: Optional[int] = None,
+    timestamp_ms: int | None = None,
 ) -> str:
     """One CloudWatch Embedded Metric Format log line publishing ``values`` under
     ``dimensions``. CloudWatch Logs extracts the metrics from the line; no PutMetricData call
@@ -99,11 +112,13 @@ def emf_line(
     document: dict = {
         "_aws": {
             "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": namespace,
-                "Dimensions": [list(dimensions)],
-                "Metrics": [{"Name": m.name, "Unit": m.unit} for m in values],
-            }],
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": namespace,
+                    "Dimensions": [list(dimensions)],
+                    "Metrics": [{"Name": m.name, "Unit": m.unit} for m in values],
+                }
+            ],
         },
         **dict(dimensions),
         **{m.name: v for m, v in values.items()},
@@ -111,9 +126,15 @@ def emf_line(
     return json.dumps(document, sort_keys=True)
 
 
-def pipeline_run_line(pipeline: str, *, records_processed: int, records_failed: int,
-                      processing_ms: float, succeeded: bool,
-                      timestamp_ms: Optional[int] = None) -> str:
+def pipeline_run_line(
+    pipeline: str,
+    *,
+    records_processed: int,
+    records_failed: int,
+    processing_ms: float,
+    succeeded: bool,
+    timestamp_ms: int | None = None,
+) -> str:
     """The EMF line a pipeline prints at the end of every run."""
     values = {
         RECORDS_PROCESSED: float(records_processed),

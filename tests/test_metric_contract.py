@@ -25,8 +25,14 @@ def _check_emf(document: dict) -> None:
 
 
 def test_pipeline_run_line_carries_the_contract_dimensions_and_units():
-    line = mc.pipeline_run_line("nightly-features", records_processed=1200, records_failed=3,
-                                processing_ms=8123.5, succeeded=True, timestamp_ms=1_700_000_000_000)
+    line = mc.pipeline_run_line(
+        "nightly-features",
+        records_processed=1200,
+        records_failed=3,
+        processing_ms=8123.5,
+        succeeded=True,
+        timestamp_ms=1_700_000_000_000,
+    )
     document = json.loads(line)
     _check_emf(document)
     directive = document["_aws"]["CloudWatchMetrics"][0]
@@ -34,15 +40,26 @@ def test_pipeline_run_line_carries_the_contract_dimensions_and_units():
     assert directive["Dimensions"] == [["Pipeline"]]
     assert document["Pipeline"] == "nightly-features"
     units = {m["Name"]: m["Unit"] for m in directive["Metrics"]}
-    assert units == {"RecordsProcessed": "Count", "RecordsFailed": "Count",
-                     "ProcessingTime": "Milliseconds", "RunSucceeded": "Count"}
-    assert (document["RecordsProcessed"], document["RecordsFailed"], document["RunSucceeded"]) == (1200, 3, 1)
+    assert units == {
+        "RecordsProcessed": "Count",
+        "RecordsFailed": "Count",
+        "ProcessingTime": "Milliseconds",
+        "RunSucceeded": "Count",
+    }
+    assert (document["RecordsProcessed"], document["RecordsFailed"], document["RunSucceeded"]) == (
+        1200,
+        3,
+        1,
+    )
     assert document["_aws"]["Timestamp"] == 1_700_000_000_000
 
 
 def test_a_failed_run_publishes_zero_successes():
-    document = json.loads(mc.pipeline_run_line("p", records_processed=0, records_failed=9,
-                                               processing_ms=1, succeeded=False))
+    document = json.loads(
+        mc.pipeline_run_line(
+            "p", records_processed=0, records_failed=9, processing_ms=1, succeeded=False
+        )
+    )
     assert document["RunSucceeded"] == 0
 
 
@@ -53,8 +70,11 @@ def test_non_finite_values_are_refused(bad):
 
 
 def test_metric_names_are_unique_within_each_namespace():
-    families = [mc.PIPELINE_METRICS, mc.FEATURE_METRICS + mc.DATASET_METRICS,
-                mc.CLASSIFICATION_METRICS + mc.REGRESSION_METRICS + (mc.LABELS_MISSING, mc.LABELS_LATE)]
+    families = [
+        mc.PIPELINE_METRICS,
+        mc.FEATURE_METRICS + mc.DATASET_METRICS,
+        mc.CLASSIFICATION_METRICS + mc.REGRESSION_METRICS + (mc.LABELS_MISSING, mc.LABELS_LATE),
+    ]
     for family in families:
         names = [m.name for m in family]
         assert len(names) == len(set(names)), names

@@ -16,8 +16,11 @@ CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptool
 
 def _source_packages() -> set[str]:
     found = set()
-    for base, prefix in ((ROOT / "obsgov", "obsgov"), (ROOT / "components", "components"),
-                         (ROOT / "policies" / "obsgov_policies", "obsgov_policies")):
+    for base, prefix in (
+        (ROOT / "obsgov", "obsgov"),
+        (ROOT / "components", "components"),
+        (ROOT / "policies" / "obsgov_policies", "obsgov_policies"),
+    ):
         for init in base.rglob("__init__.py"):
             relative = init.parent.relative_to(base)
             found.add(".".join([prefix, *relative.parts]))

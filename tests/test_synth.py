@@ -173,9 +173,11 @@ def test_cli_summary_counts_accounts_and_components():
     assert "obsgov:member:MemberAccountBaseline" in result.output
     graph = synthesize(load_environment("dev", STACKS / "Pulumi.dev.yaml"))
     accounts = {r.account for r in graph.custom_resources()}
-    assert (f"Totals: {len(graph.custom_resources())} resources of "
-            f"{len({r.type for r in graph.custom_resources()})} types, {len(graph.components())} "
-            f"components, {len(graph.providers())} providers, {len(accounts)} accounts") in result.output
+    assert (
+        f"Totals: {len(graph.custom_resources())} resources of "
+        f"{len({r.type for r in graph.custom_resources()})} types, {len(graph.components())} "
+        f"components, {len(graph.providers())} providers, {len(accounts)} accounts"
+    ) in result.output
 
 
 def test_the_program_reads_the_environment_it_was_given(inline_env):

@@ -12,7 +12,16 @@ from .plan import Plan, Step
 from .registry import RegistryEditor
 
 __all__ = [
-    "EXIT_CODES_HELP", "RETRY_CONFIG", "Aws", "InvitationPending", "OnboardRequest",
-    "OnboardResult", "Onboarding", "OnboardingError", "Plan", "RegistryEditor", "Step",
+    "EXIT_CODES_HELP",
+    "RETRY_CONFIG",
+    "Aws",
+    "InvitationPending",
+    "OnboardRequest",
+    "OnboardResult",
+    "Onboarding",
+    "OnboardingError",
+    "Plan",
+    "RegistryEditor",
+    "Step",
     "StepFailed",
 ]

@@ -27,7 +27,9 @@ from .errors import (
 RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
 _ACCESS_DENIED = {
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
     "AccessDeniedForDependencyException",
 }
 
@@ -53,7 +55,8 @@ class Aws:
 
     def client(self, service: str, session: boto3.Session | None = None) -> Any:
         client = (session or self.base()).client(
-            service, region_name=self.region, config=RETRY_CONFIG)
+            service, region_name=self.region, config=RETRY_CONFIG
+        )
         for event, handler in self.hooks:
             client.meta.events.register(event, handler)
         for event, handler in self.first_hooks:
@@ -71,8 +74,9 @@ class Aws:
         sts = self.client("sts")
         for attempt in range(1, attempts + 1):
             try:
-                creds = sts.assume_role(
-                    RoleArn=role_arn, RoleSessionName=self.session_name)["Credentials"]
+                creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=self.session_name)[
+                    "Credentials"
+                ]
                 break
             except ClientError as exc:
                 if error_code(exc) not in _ACCESS_DENIED or attempt == attempts:
@@ -106,16 +110,20 @@ def aws_failure(exc: Exception, doing: str) -> OnboardingError:
     if isinstance(exc, NoCredentialsError):
         return OnboardingError(
             "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-            EXIT_AWS)
+            EXIT_AWS,
+        )
     if isinstance(exc, ClientError):
         code, message = error_code(exc), error_message(exc)
         if code in _ACCESS_DENIED:
             return OnboardingError(
                 f"AWS denied {exc.operation_name} while {doing}: {message or code}; "
                 "run with credentials of the management account (or a delegated "
-                "administrator) that allow it", EXIT_ACCESS_DENIED)
+                "administrator) that allow it",
+                EXIT_ACCESS_DENIED,
+            )
         return OnboardingError(
-            f"AWS refused {exc.operation_name} while {doing}: {code}: {message}", EXIT_AWS)
+            f"AWS refused {exc.operation_name} while {doing}: {code}: {message}", EXIT_AWS
+        )
     if isinstance(exc, BotoCoreError):
         return OnboardingError(f"AWS could not be reached while {doing}: {exc}", EXIT_AWS)
     raise exc

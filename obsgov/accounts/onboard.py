@@ -51,13 +51,17 @@ _PENDING_NAME = "pending-onboarding-entry"
 _PENDING_EMAIL = "pending-onboarding@obsgov.invalid"
 
 _PLACEHOLDERS = {
-    "--account-id": ("id", _PENDING_ID), "--name": ("name", _PENDING_NAME),
-    "--email": ("email", _PENDING_EMAIL), "--owner": ("owner", _PENDING_EMAIL),
+    "--account-id": ("id", _PENDING_ID),
+    "--name": ("name", _PENDING_NAME),
+    "--email": ("email", _PENDING_EMAIL),
+    "--owner": ("owner", _PENDING_EMAIL),
 }
 
 _UNKNOWN_OU_CODES = {
-    "ParentNotFoundException", "DestinationParentNotFoundException",
-    "OrganizationalUnitNotFoundException", "SourceParentNotFoundException",
+    "ParentNotFoundException",
+    "DestinationParentNotFoundException",
+    "OrganizationalUnitNotFoundException",
+    "SourceParentNotFoundException",
 }
 _MANAGED_FIELDS = {"environment", "owner", "cost-centre", "data-classification", "managed-by"}
 
@@ -117,11 +121,13 @@ def principal_arn(caller_arn: str) -> str:
 def trust_policy(deployer_arn: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"AWS": deployer_arn},
-            "Action": "sts:AssumeRole",
-        }],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": deployer_arn},
+                "Action": "sts:AssumeRole",
+            }
+        ],
     }
 
 
@@ -147,18 +153,28 @@ def default_ou(env: EnvironmentConfig) -> str | None:
     """The environment's OU when the organization has exactly one named for it."""
     names = [ou.name for ou in env.org.organization.organizational_units]
     env_name = env.environment
-    mine = [n for n in names if n == env_name or n.endswith(f"-{env_name}")
-            or n.startswith(f"{env_name}-")]
+    mine = [
+        n
+        for n in names
+        if n == env_name or n.endswith(f"-{env_name}") or n.startswith(f"{env_name}-")
+    ]
     return mine[0] if len(mine) == 1 else None
 
 
 class Onboarding:
     """One onboarding run. ``run`` validates first (no AWS call), then walks the steps."""
 
-    def __init__(self, env: EnvironmentConfig, request: OnboardRequest, aws: Aws,
-                 dry_run: bool = False, poll_interval: float = 5.0,
-                 poll_timeout: float = 900.0, role_attempts: int = 6,
-                 role_wait: float = 5.0) -> None:
+    def __init__(
+        self,
+        env: EnvironmentConfig,
+        request: OnboardRequest,
+        aws: Aws,
+        dry_run: bool = False,
+        poll_interval: float = 5.0,
+        poll_timeout: float = 900.0,
+        role_attempts: int = 6,
+        role_wait: float = 5.0,
+    ) -> None:
         self.env = env
         self.request = request
         self.aws = aws
@@ -189,15 +205,27 @@ class Onboarding:
                 if not value:
                     problems.append(Problem(option, "", "is required with --create"))
         for key in sorted(set(r.tags) & _MANAGED_FIELDS):
-            problems.append(Problem("--tag", "", f"{key!r} is set by obsgov; use --{key} "
-                                    "instead" if key not in ("environment", "managed-by")
-                                    else f"{key!r} is set by obsgov and cannot be overridden"))
+            problems.append(
+                Problem(
+                    "--tag",
+                    "",
+                    f"{key!r} is set by obsgov; use --{key} instead"
+                    if key not in ("environment", "managed-by")
+                    else f"{key!r} is set by obsgov and cannot be overridden",
+                )
+            )
         ou = r.ou or default_ou(self.env)
         if ou is None:
             names = ", ".join(o.name for o in self.env.org.organization.organizational_units)
-            problems.append(Problem("--ou", "", f"is required: environment "
-                                    f"{self.env.environment!r} has no single OU (choose from "
-                                    f"{names})"))
+            problems.append(
+                Problem(
+                    "--ou",
+                    "",
+                    f"is required: environment "
+                    f"{self.env.environment!r} has no single OU (choose from "
+                    f"{names})",
+                )
+            )
         if problems:
             raise InputError(problems)
         self.fields = {
@@ -223,17 +251,26 @@ class Onboarding:
             same = account.id == r.account_id if r.account_id else account.email == r.email
             if not same:
                 continue
-            wanted = {k: v for k, v in self.fields.items()
-                      if not (v in (_PENDING_NAME, _PENDING_EMAIL) or k == "id" and r.create)}
+            wanted = {
+                k: v
+                for k, v in self.fields.items()
+                if not (v in (_PENDING_NAME, _PENDING_EMAIL) or k == "id" and r.create)
+            }
             recorded = self._entry_of(account)
             differ = [k for k, v in wanted.items() if recorded.get(k) != v]
             if differ:
                 option = "--account-id" if r.account_id else "--email"
-                details = "; ".join(f"{k}: registry has {recorded.get(k)!r}, given "
-                                    f"{wanted[k]!r}" for k in differ)
-                raise InputError.single(option, "", (
-                    f"account {account.id} ({account.name}) is already in the registry with "
-                    f"other values ({details}); edit the registry or offboard it first"))
+                details = "; ".join(
+                    f"{k}: registry has {recorded.get(k)!r}, given {wanted[k]!r}" for k in differ
+                )
+                raise InputError.single(
+                    option,
+                    "",
+                    (
+                        f"account {account.id} ({account.name}) is already in the registry with "
+                        f"other values ({details}); edit the registry or offboard it first"
+                    ),
+                )
             self.fields.update(recorded)
             return account
         return None
@@ -241,11 +278,15 @@ class Onboarding:
     @staticmethod
     def _entry_of(account: MemberAccount) -> dict[str, Any]:
         return {
-            "id": account.id, "name": account.name, "email": account.email,
+            "id": account.id,
+            "name": account.name,
+            "email": account.email,
             "environment": account.environment,
-            "organizationalUnit": account.organizational_unit, "owner": account.owner,
+            "organizationalUnit": account.organizational_unit,
+            "owner": account.owner,
             "costCentre": account.cost_centre,
-            "dataClassification": account.data_classification, "tags": dict(account.tags),
+            "dataClassification": account.data_classification,
+            "tags": dict(account.tags),
         }
 
     def _validate_entry(self) -> None:
@@ -265,8 +306,7 @@ class Onboarding:
             try:
                 self.editor.edit(self._add_mutation(fields), ACCOUNT_OPTIONS, dry_run=True)
             except InputError as second:
-                more = [p for p in second.problems
-                        if p not in first.problems and p.file not in bad]
+                more = [p for p in second.problems if p not in first.problems and p.file not in bad]
                 raise InputError([*first.problems, *more]) from None
             raise
 
@@ -276,13 +316,15 @@ class Onboarding:
         def add(doc: Any) -> Any:
             seq = section(doc, "accounts")
             for item in seq:
-                same = isinstance(item, dict) and fields["id"] != _PENDING_ID and all(
-                    str(item.get(k)) == fields[k] for k in ("id", "name", "email"))
+                same = (
+                    isinstance(item, dict)
+                    and fields["id"] != _PENDING_ID
+                    and all(str(item.get(k)) == fields[k] for k in ("id", "name", "email"))
+                )
                 if same:
                     return None  # recorded meanwhile by a concurrent run
             at = insert_entry(seq, account_entry(fields), "environment")
-            return (f"accounts[{at}]: {fields['id']} {fields['name']}", "insert",
-                    f"accounts[{at}]")
+            return (f"accounts[{at}]: {fields['id']} {fields['name']}", "insert", f"accounts[{at}]")
 
         return add
 
@@ -312,7 +354,8 @@ class Onboarding:
             result.notes.append(
                 f"the deployment role trusts {self.deployer} and these credentials are "
                 f"{self.caller}: prove it with `obsgov accounts verify --env "
-                f"{self.env.environment}` as the deployer")
+                f"{self.env.environment}` as the deployer"
+            )
         self._record(account_id)
         return result
 
@@ -344,39 +387,61 @@ class Onboarding:
         if account.get("Status", "ACTIVE") != "ACTIVE":
             raise OnboardingError(
                 f"account {account_id} is {account['Status']} in the organization; only "
-                "ACTIVE accounts can be onboarded", EXIT_AWS)
+                "ACTIVE accounts can be onboarded",
+                EXIT_AWS,
+            )
         if self.fields["name"] == _PENDING_NAME:
             self.fields["name"] = account["Name"]
         if self.fields["email"] == _PENDING_EMAIL:
             self.fields["email"] = account["Email"]
-        self.plan.ok("account is in the organization", "organizations:DescribeAccount",
-                     f"{account_id} {account['Name']}")
+        self.plan.ok(
+            "account is in the organization",
+            "organizations:DescribeAccount",
+            f"{account_id} {account['Name']}",
+        )
         if self.existing is None:
             self._validate_entry()  # the name and email AWS gave us follow the same rules
         return account_id
 
     def _invite(self, orgs: Any, account_id: str) -> NoReturn:
         self.doing = f"inviting account {account_id} into the organization"
-        handshakes = paginate(orgs, "list_handshakes_for_organization", "Handshakes",
-                              Filter={"ActionType": "INVITE"})
-        pending = [h for h in handshakes if h.get("State") in ("REQUESTED", "OPEN") and any(
-            p.get("Type") == "ACCOUNT" and p.get("Id") == account_id
-            for p in h.get("Parties", []))]
+        handshakes = paginate(
+            orgs, "list_handshakes_for_organization", "Handshakes", Filter={"ActionType": "INVITE"}
+        )
+        pending = [
+            h
+            for h in handshakes
+            if h.get("State") in ("REQUESTED", "OPEN")
+            and any(
+                p.get("Type") == "ACCOUNT" and p.get("Id") == account_id
+                for p in h.get("Parties", [])
+            )
+        ]
         if pending:
             handshake = pending[0]["Id"]
-            self.plan.note("invitation already sent, not yet accepted",
-                           "organizations:ListHandshakesForOrganization", "waiting", handshake)
+            self.plan.note(
+                "invitation already sent, not yet accepted",
+                "organizations:ListHandshakesForOrganization",
+                "waiting",
+                handshake,
+            )
         elif self.dry_run:
             handshake = "(new)"
-            self.plan.change("invite the account into the organization",
-                             "organizations:InviteAccountToOrganization", account_id)
+            self.plan.change(
+                "invite the account into the organization",
+                "organizations:InviteAccountToOrganization",
+                account_id,
+            )
         else:
             handshake = orgs.invite_account_to_organization(
                 Target={"Id": account_id, "Type": "ACCOUNT"},
                 Notes=f"obsgov: onboarding into {self.env.environment}",
             )["Handshake"]["Id"]
-            self.plan.change("invite the account into the organization",
-                             "organizations:InviteAccountToOrganization", handshake)
+            self.plan.change(
+                "invite the account into the organization",
+                "organizations:InviteAccountToOrganization",
+                handshake,
+            )
         management = self.env.org.organization.management_account_id
         raise InvitationPending(
             f"account {account_id} is not in the organization; invitation {handshake} "
@@ -385,7 +450,8 @@ class Onboarding:
             "accept-handshake --handshake-id {1}`); 2) create the IAM role {2} trusting "
             "the management account {3} (invited accounts do not get it). Then rerun this "
             "command.".format(account_id, handshake, self.request.access_role, management),
-            self.plan)
+            self.plan,
+        )
 
     def _create(self, orgs: Any, ou_id: str) -> tuple[str | None, bool]:
         name, email = self.fields["name"], self.fields["email"]
@@ -396,38 +462,53 @@ class Onboarding:
             if account["Name"] != name:
                 raise OnboardingError(
                     f"--email: {email} already belongs to account {account['Id']} "
-                    f"({account['Name']}) in the organization", EXIT_DUPLICATE_EMAIL)
-            self.plan.ok("account already exists", "organizations:ListAccounts",
-                         f"{account['Id']} {name}")
+                    f"({account['Name']}) in the organization",
+                    EXIT_DUPLICATE_EMAIL,
+                )
+            self.plan.ok(
+                "account already exists", "organizations:ListAccounts", f"{account['Id']} {name}"
+            )
             self.fields["id"] = account["Id"]
             return account["Id"], False
         self.doing = "checking account creations in progress"
-        in_progress = paginate(orgs, "list_create_account_status", "CreateAccountStatuses",
-                               States=["IN_PROGRESS"])
+        in_progress = paginate(
+            orgs, "list_create_account_status", "CreateAccountStatuses", States=["IN_PROGRESS"]
+        )
         pending = [s for s in in_progress if s.get("AccountName") == name]
         self.doing = f"checking that OU {self.fields['organizationalUnit']} exists"
         self._check_ou(orgs, ou_id)
         if pending:
             request_id = pending[0]["Id"]
-            self.plan.ok("account creation already in progress",
-                         "organizations:ListCreateAccountStatus", request_id)
+            self.plan.ok(
+                "account creation already in progress",
+                "organizations:ListCreateAccountStatus",
+                request_id,
+            )
         elif self.dry_run:
-            self.plan.change(f"create account {name} <{email}>", "organizations:CreateAccount",
-                             "with the schema's tags")
-            self.plan.change("wait for the account", "organizations:DescribeCreateAccountStatus",
-                             write=False)
+            self.plan.change(
+                f"create account {name} <{email}>",
+                "organizations:CreateAccount",
+                "with the schema's tags",
+            )
+            self.plan.change(
+                "wait for the account", "organizations:DescribeCreateAccountStatus", write=False
+            )
             return None, True
         else:
             self.doing = f"creating account {name}"
             try:
                 status = orgs.create_account(
-                    Email=email, AccountName=name, RoleName=self.request.access_role,
-                    Tags=self._tag_list(self._desired_tags()))["CreateAccountStatus"]
+                    Email=email,
+                    AccountName=name,
+                    RoleName=self.request.access_role,
+                    Tags=self._tag_list(self._desired_tags()),
+                )["CreateAccountStatus"]
             except ClientError as exc:
                 raise self._create_error(exc) from None
             request_id = status["Id"]
-            self.plan.change(f"create account {name} <{email}>", "organizations:CreateAccount",
-                             request_id)
+            self.plan.change(
+                f"create account {name} <{email}>", "organizations:CreateAccount", request_id
+            )
         account_id = self._poll(orgs, request_id)
         self.fields["id"] = account_id
         return account_id, not pending
@@ -444,7 +525,9 @@ class Onboarding:
         return OnboardingError(
             f"OU {self.fields['organizationalUnit']!r} ({ou_id}, from "
             f"{self.env.organization_file.name}) does not exist in the organization; fix its "
-            "id in the organization file", EXIT_UNKNOWN_OU)
+            "id in the organization file",
+            EXIT_UNKNOWN_OU,
+        )
 
     def _create_error(self, exc: ClientError) -> Exception:
         code = error_code(exc)
@@ -452,14 +535,17 @@ class Onboarding:
         if code == "ConstraintViolationException" and "ACCOUNT_NUMBER_LIMIT_EXCEEDED" in reason:
             return OnboardingError(
                 "the organization has reached its account limit "
-                "(ACCOUNT_NUMBER_LIMIT_EXCEEDED); request a quota increase", EXIT_ACCOUNT_LIMIT)
+                "(ACCOUNT_NUMBER_LIMIT_EXCEEDED); request a quota increase",
+                EXIT_ACCOUNT_LIMIT,
+            )
         if is_access_denied(exc):
             return exc
         if code in ("TooManyRequestsException", "ServiceException"):
             return exc
         return OnboardingError(
             f"AWS refused CreateAccount: {code}: {exc.response.get('Error', {}).get('Message')}",
-            EXIT_CREATE_FAILED)
+            EXIT_CREATE_FAILED,
+        )
 
     def _poll(self, orgs: Any, request_id: str) -> str:
         self.doing = f"waiting for account creation {request_id}"
@@ -470,26 +556,34 @@ class Onboarding:
             self.aws.sleep(interval)
             waited += interval
             interval = min(interval * 2, max(self.poll_interval, 60.0))
-            status = orgs.describe_create_account_status(
-                CreateAccountRequestId=request_id)["CreateAccountStatus"]
+            status = orgs.describe_create_account_status(CreateAccountRequestId=request_id)[
+                "CreateAccountStatus"
+            ]
             state = status.get("State")
             if state == "SUCCEEDED":
-                self.plan.ok("account created", "organizations:DescribeCreateAccountStatus",
-                             status["AccountId"])
+                self.plan.ok(
+                    "account created",
+                    "organizations:DescribeCreateAccountStatus",
+                    status["AccountId"],
+                )
                 return str(status["AccountId"])
             if state == "FAILED":
                 reason = status.get("FailureReason", "unknown")
-                code = {"EMAIL_ALREADY_EXISTS": EXIT_DUPLICATE_EMAIL,
-                        "ACCOUNT_LIMIT_EXCEEDED": EXIT_ACCOUNT_LIMIT}.get(reason,
-                                                                          EXIT_CREATE_FAILED)
+                code = {
+                    "EMAIL_ALREADY_EXISTS": EXIT_DUPLICATE_EMAIL,
+                    "ACCOUNT_LIMIT_EXCEEDED": EXIT_ACCOUNT_LIMIT,
+                }.get(reason, EXIT_CREATE_FAILED)
                 raise OnboardingError(
                     f"AWS could not create account {self.fields['name']}: {reason} "
-                    f"(request {request_id})", code)
+                    f"(request {request_id})",
+                    code,
+                )
             if waited >= self.poll_timeout:
                 raise OnboardingError(
                     f"account creation {request_id} is still {state} after {waited:.0f}s; "
                     "rerun the same command to keep waiting (it will not create another)",
-                    EXIT_CREATE_FAILED)
+                    EXIT_CREATE_FAILED,
+                )
 
     # -- step 3: OU and tags
 
@@ -505,18 +599,23 @@ class Onboarding:
             return
         if self.dry_run:
             self._check_ou(orgs, ou_id)
-            self.plan.change(f"move the account into OU {ou}", "organizations:MoveAccount",
-                             f"{current} -> {ou_id}")
+            self.plan.change(
+                f"move the account into OU {ou}",
+                "organizations:MoveAccount",
+                f"{current} -> {ou_id}",
+            )
             return
         try:
-            orgs.move_account(AccountId=account_id, SourceParentId=current,
-                              DestinationParentId=ou_id)
+            orgs.move_account(
+                AccountId=account_id, SourceParentId=current, DestinationParentId=ou_id
+            )
         except ClientError as exc:
             if error_code(exc) in _UNKNOWN_OU_CODES:
                 raise self._unknown_ou(ou_id) from None
             raise
-        self.plan.change(f"move the account into OU {ou}", "organizations:MoveAccount",
-                         f"{current} -> {ou_id}")
+        self.plan.change(
+            f"move the account into OU {ou}", "organizations:MoveAccount", f"{current} -> {ou_id}"
+        )
 
     def _desired_tags(self) -> dict[str, str]:
         account = MemberAccount.model_validate(self.fields)
@@ -531,20 +630,28 @@ class Onboarding:
         if account_id is None or created:
             if account_id is None:
                 return  # the plan's CreateAccount step carries the tags
-            self.plan.ok("account tagged at creation", "organizations:CreateAccount",
-                         ", ".join(sorted(desired)))
+            self.plan.ok(
+                "account tagged at creation",
+                "organizations:CreateAccount",
+                ", ".join(sorted(desired)),
+            )
             return
         self.doing = f"tagging account {account_id}"
-        current = {t["Key"]: t["Value"] for t in paginate(
-            orgs, "list_tags_for_resource", "Tags", ResourceId=account_id)}
+        current = {
+            t["Key"]: t["Value"]
+            for t in paginate(orgs, "list_tags_for_resource", "Tags", ResourceId=account_id)
+        }
         missing = {k: v for k, v in desired.items() if current.get(k) != v}
         if not missing:
             self.plan.ok("account has the schema's tags", "organizations:ListTagsForResource")
             return
         if not self.dry_run:
             orgs.tag_resource(ResourceId=account_id, Tags=self._tag_list(missing))
-        self.plan.change("tag the account", "organizations:TagResource",
-                         ", ".join(f"{k}={v}" for k, v in missing.items()))
+        self.plan.change(
+            "tag the account",
+            "organizations:TagResource",
+            ", ".join(f"{k}={v}" for k, v in missing.items()),
+        )
 
     # -- step 4: the deployment role
 
@@ -569,7 +676,9 @@ class Onboarding:
         self.doing = f"assuming {r.access_role} in account {account_id}"
         member = self.aws.assume(
             f"arn:{partition}:iam::{account_id}:role/{r.access_role}",
-            attempts=self.role_attempts if created else 1, wait=self.role_wait)
+            attempts=self.role_attempts if created else 1,
+            wait=self.role_wait,
+        )
         iam = self.aws.client("iam", member)
         self.doing = f"checking role {role_name} in account {account_id}"
         changed = False
@@ -582,35 +691,50 @@ class Onboarding:
         if role is None:
             self.doing = f"creating role {role_name} in account {account_id}"
             params: dict[str, Any] = {
-                "RoleName": role_name, "AssumeRolePolicyDocument": json.dumps(trust),
+                "RoleName": role_name,
+                "AssumeRolePolicyDocument": json.dumps(trust),
                 "Description": "obsgov deployment role: pulumi up for this account",
-                "Tags": [{"Key": "managed-by", "Value": "obsgov"}]}
+                "Tags": [{"Key": "managed-by", "Value": "obsgov"}],
+            }
             if r.permissions_boundary:
                 params["PermissionsBoundary"] = r.permissions_boundary
             if not self.dry_run:
                 iam.create_role(**params)
-            self.plan.change(f"create role {role_name} trusting {self.deployer}",
-                             "iam:CreateRole", f"boundary {r.permissions_boundary or 'none'}")
+            self.plan.change(
+                f"create role {role_name} trusting {self.deployer}",
+                "iam:CreateRole",
+                f"boundary {r.permissions_boundary or 'none'}",
+            )
             attached: set[str] = set()
             changed = True
         else:
             if _canonical(role["AssumeRolePolicyDocument"]) != _canonical(trust):
                 if not self.dry_run:
-                    iam.update_assume_role_policy(RoleName=role_name,
-                                                  PolicyDocument=json.dumps(trust))
-                self.plan.change(f"limit {role_name}'s trust to {self.deployer}",
-                                 "iam:UpdateAssumeRolePolicy")
+                    iam.update_assume_role_policy(
+                        RoleName=role_name, PolicyDocument=json.dumps(trust)
+                    )
+                self.plan.change(
+                    f"limit {role_name}'s trust to {self.deployer}", "iam:UpdateAssumeRolePolicy"
+                )
                 changed = True
             boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
             if r.permissions_boundary and boundary != r.permissions_boundary:
                 if not self.dry_run:
                     iam.put_role_permissions_boundary(
-                        RoleName=role_name, PermissionsBoundary=r.permissions_boundary)
-                self.plan.change(f"set {role_name}'s permissions boundary",
-                                 "iam:PutRolePermissionsBoundary", r.permissions_boundary)
+                        RoleName=role_name, PermissionsBoundary=r.permissions_boundary
+                    )
+                self.plan.change(
+                    f"set {role_name}'s permissions boundary",
+                    "iam:PutRolePermissionsBoundary",
+                    r.permissions_boundary,
+                )
                 changed = True
-            attached = {p["PolicyArn"] for p in paginate(
-                iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role_name)}
+            attached = {
+                p["PolicyArn"]
+                for p in paginate(
+                    iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role_name
+                )
+            }
         for policy in r.role_policies:
             if policy in attached:
                 continue
@@ -625,12 +749,17 @@ class Onboarding:
             self.plan.change(f"prove {role_name} by assuming it", "sts:AssumeRole", write=False)
             return None
         if self.deployer != self.caller:
-            self.plan.note(f"prove {role_name} by assuming it", "sts:AssumeRole", "skipped",
-                           "these credentials are not the deployer")
+            self.plan.note(
+                f"prove {role_name} by assuming it",
+                "sts:AssumeRole",
+                "skipped",
+                "these credentials are not the deployer",
+            )
             return False
         self.doing = f"proving {role_arn} by assuming it"
-        self.aws.assume(role_arn, attempts=self.role_attempts if changed else 1,
-                        wait=self.role_wait)
+        self.aws.assume(
+            role_arn, attempts=self.role_attempts if changed else 1, wait=self.role_wait
+        )
         self.plan.ok(f"assumed {role_name}", "sts:AssumeRole", role_arn)
         return True
 
@@ -642,8 +771,11 @@ class Onboarding:
             self.plan.ok(f"already recorded in {shown}", "registry")
             return
         if account_id is None:
-            self.plan.change(f"add {self.fields['name']} to {shown}", "registry",
-                             f"environment {self.env.environment}")
+            self.plan.change(
+                f"add {self.fields['name']} to {shown}",
+                "registry",
+                f"environment {self.env.environment}",
+            )
             return
         self.doing = f"recording the account in {shown}"
         edit = self.editor.edit(self._add_mutation(), ACCOUNT_OPTIONS, dry_run=self.dry_run)

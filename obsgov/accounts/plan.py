@@ -32,8 +32,7 @@ class Plan:
 
     def change(self, what: str, call: str, detail: str = "", write: bool = True) -> None:
         """A write: done now, or planned in a dry run."""
-        self.steps.append(Step(what, call, "planned" if self.dry_run else "done", detail,
-                               write))
+        self.steps.append(Step(what, call, "planned" if self.dry_run else "done", detail, write))
 
     def ok(self, what: str, call: str, detail: str = "") -> None:
         """A check whose answer needed no change."""

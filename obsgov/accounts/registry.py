@@ -33,9 +33,15 @@ from obsgov.errors import InputError, Problem
 _INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 4), (4, 4, 2), (2, 4, 4))
 
 ACCOUNT_OPTIONS = {
-    "id": "--account-id", "name": "--name", "email": "--email", "environment": "--env",
-    "organizationalUnit": "--ou", "owner": "--owner", "costCentre": "--cost-centre",
-    "dataClassification": "--data-classification", "tags": "--tag",
+    "id": "--account-id",
+    "name": "--name",
+    "email": "--email",
+    "environment": "--env",
+    "organizationalUnit": "--ou",
+    "owner": "--owner",
+    "costCentre": "--cost-centre",
+    "dataClassification": "--data-classification",
+    "tags": "--tag",
 }
 
 
@@ -120,8 +126,12 @@ def _move_trailing_comment(source: Any, target: Any) -> None:
     """Comments and blank lines after an entry (``# --- staging``) introduce the next group:
     they move with the end of the group when an entry is inserted after or removed before."""
     src, dst = _last_slot(source), _last_slot(target)
-    if src is None or dst is None or not isinstance(src[0], CommentedMap) \
-            or not isinstance(dst[0], CommentedMap):
+    if (
+        src is None
+        or dst is None
+        or not isinstance(src[0], CommentedMap)
+        or not isinstance(dst[0], CommentedMap)
+    ):
         return
     items = src[0].ca.items
     token = items.get(src[1])
@@ -150,8 +160,12 @@ class Edit:
     dry_run: bool = False
 
     def __str__(self) -> str:
-        verbs = {("insert", False): "added", ("insert", True): "would add",
-                 ("delete", False): "removed", ("delete", True): "would remove"}
+        verbs = {
+            ("insert", False): "added",
+            ("insert", True): "would add",
+            ("delete", False): "removed",
+            ("delete", True): "would remove",
+        }
         return f"{verbs[(self.kind, self.dry_run)]} {self.summary}"
 
 
@@ -178,15 +192,18 @@ class RegistryEditor:
             if _dump(yaml, doc) == text:
                 return text, doc, yaml
         raise InputError.single(
-            display(self.path), "",
+            display(self.path),
+            "",
             "cannot be edited without reformatting it (ruamel.yaml does not reproduce its "
             "indentation or line breaks); indent mappings by 2 and list items by 4 with "
-            "offset 2, as the shipped file does")
+            "offset 2, as the shipped file does",
+        )
 
     # ------------------------------------------------------------------ edits
 
-    def edit(self, mutate: Mutation, options: Mapping[str, str] | None = None,
-             dry_run: bool = False) -> Edit:
+    def edit(
+        self, mutate: Mutation, options: Mapping[str, str] | None = None, dry_run: bool = False
+    ) -> Edit:
         """Apply ``mutate`` under the lock. ``mutate`` returns ``None`` when there is nothing
         to do, else ``(summary, kind, entry_prefix)``: ``kind`` is ``insert`` or ``delete``
         and ``entry_prefix`` the key path of the new entry (``accounts[9]``), whose problems
@@ -206,16 +223,18 @@ class RegistryEditor:
 
     def _check_only(self, before: str, after: str, kind: str) -> None:
         matcher = difflib.SequenceMatcher(
-            a=before.splitlines(keepends=True), b=after.splitlines(keepends=True),
-            autojunk=False)
+            a=before.splitlines(keepends=True), b=after.splitlines(keepends=True), autojunk=False
+        )
         allowed = {"equal", kind}
         bad = [op for op in matcher.get_opcodes() if op[0] not in allowed]
         if bad:
             tag, i1, _, _j1, _ = bad[0]
             raise InputError.single(
-                display(self.path), "",
+                display(self.path),
+                "",
                 f"the edit would also change line {i1 + 1} ({tag}); refusing to reformat "
-                "the file: edit it by hand")
+                "the file: edit it by hand",
+            )
 
     def validate(self, text: str, prefix: str, options: Mapping[str, str]) -> None:
         """Run the loader on the would-be registry, beside the real stack and organization.
@@ -235,14 +254,16 @@ class RegistryEditor:
             except InputError as exc:
                 shown = display(candidate)
                 raise InputError(
-                    self._remap(p, shown, prefix, options) for p in exc.problems) from None
+                    self._remap(p, shown, prefix, options) for p in exc.problems
+                ) from None
 
-    def _remap(self, problem: Problem, shown: str, prefix: str,
-               options: Mapping[str, str]) -> Problem:
+    def _remap(
+        self, problem: Problem, shown: str, prefix: str, options: Mapping[str, str]
+    ) -> Problem:
         if problem.file != shown:
             return problem
         if prefix and problem.key_path.startswith(prefix + "."):
-            rest = problem.key_path[len(prefix) + 1:]
+            rest = problem.key_path[len(prefix) + 1 :]
             field = rest.split(".")[0].split("[")[0]
             if field in options:
                 return Problem(options[field], "", problem.message)
@@ -262,8 +283,16 @@ def account_entry(fields: Mapping[str, Any]) -> CommentedMap:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
     entry = CommentedMap()
-    for key in ("id", "name", "email", "environment", "organizationalUnit", "owner",
-                "costCentre", "dataClassification"):
+    for key in (
+        "id",
+        "name",
+        "email",
+        "environment",
+        "organizationalUnit",
+        "owner",
+        "costCentre",
+        "dataClassification",
+    ):
         if key in fields:
             value = fields[key]
             entry[key] = DoubleQuotedScalarString(value) if key == "id" else value
@@ -274,8 +303,11 @@ def account_entry(fields: Mapping[str, Any]) -> CommentedMap:
 
 def insert_entry(seq: CommentedSeq, entry: CommentedMap, group_key: str) -> int:
     """Insert after the last entry of the same group (environment), else at the end."""
-    same = [i for i, item in enumerate(seq)
-            if isinstance(item, Mapping) and item.get(group_key) == entry.get(group_key)]
+    same = [
+        i
+        for i, item in enumerate(seq)
+        if isinstance(item, Mapping) and item.get(group_key) == entry.get(group_key)
+    ]
     at = (same[-1] + 1) if same else len(seq)
     if at > 0:
         _move_trailing_comment(seq[at - 1], entry)

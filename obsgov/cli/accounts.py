@@ -38,8 +38,9 @@ app = typer.Typer(
     context_settings={"max_content_width": 80, "help_option_names": ["--help", "-h"]},
 )
 
-EnvOption = typer.Option(..., "--env", "-e", metavar="ENV",
-                         help="Environment: reads stacks/Pulumi.<ENV>.yaml.")
+EnvOption = typer.Option(
+    ..., "--env", "-e", metavar="ENV", help="Environment: reads stacks/Pulumi.<ENV>.yaml."
+)
 
 
 def _load(env_name: str, stacks_dir: Path | None) -> Any:
@@ -49,14 +50,15 @@ def _load(env_name: str, stacks_dir: Path | None) -> Any:
     except InputError as exc:
         raise InputError(
             Problem("--env", p.key_path, p.message) if p.file == "--stack" else p
-            for p in exc.problems) from None
+            for p in exc.problems
+        ) from None
 
 
 def _environments(env_name: str | None, stacks_dir: Path | None) -> list[Any]:
     if env_name:
         return [_load(env_name, stacks_dir)]
     directory = stacks_dir or default_stacks_dir()
-    names = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
+    names = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
     if not names:
         raise InputError.single("--stacks-dir", "", f"no Pulumi.<ENV>.yaml in {directory}")
     return [_load(name, stacks_dir) for name in names]
@@ -70,8 +72,14 @@ def _tags(values: list[str]) -> dict[str, str]:
         if not sep or not key:
             problems.append(Problem("--tag", "", f"{value!r} must be KEY=VALUE"))
         elif len(key) > 128 or len(tag_value) > 256 or key.lower().startswith("aws:"):
-            problems.append(Problem("--tag", "", f"{key!r}: AWS tag keys are 1-128 "
-                                    "characters not starting with aws:, values at most 256"))
+            problems.append(
+                Problem(
+                    "--tag",
+                    "",
+                    f"{key!r}: AWS tag keys are 1-128 "
+                    "characters not starting with aws:, values at most 256",
+                )
+            )
         elif key in tags:
             problems.append(Problem("--tag", "", f"{key!r} is given twice"))
         else:
@@ -90,61 +98,99 @@ def _plan_table(plan: Any) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
-    marks = {"done": "[green]done[/]", "planned": "[yellow]would[/]", "ok": "ok",
-             "waiting": "[yellow]wait[/]", "skipped": "[dim]skip[/]"}
+    marks = {
+        "done": "[green]done[/]",
+        "planned": "[yellow]would[/]",
+        "ok": "ok",
+        "waiting": "[yellow]wait[/]",
+        "skipped": "[dim]skip[/]",
+    }
     for step in plan.steps:
         detail = f" ({step.detail})" if step.detail else ""
-        table.add_row(marks[step.status], Text.assemble((step.call, "bold"), "\n",
-                                                        step.what + detail))
+        table.add_row(
+            marks[step.status], Text.assemble((step.call, "bold"), "\n", step.what + detail)
+        )
     return table
 
 
-@app.command("onboard", help=(
-    "Bring an account under governance: create it (--create) or check an existing one is in "
-    "the organization (inviting it if not), move it into its OU, tag it with the tag "
-    "schema's tags, ensure the deployment role (assuming the organization access role) and "
-    "prove it by assuming it, then record it in stacks/accounts.yaml. Every argument is "
-    "validated before any AWS call; a rerun finishes a run that stopped halfway and changes "
-    "nothing once the account is onboarded.\n\n" + EXIT_CODES_HELP))
+@app.command(
+    "onboard",
+    help=(
+        "Bring an account under governance: create it (--create) or check an existing one is in "
+        "the organization (inviting it if not), move it into its OU, tag it with the tag "
+        "schema's tags, ensure the deployment role (assuming the organization access role) and "
+        "prove it by assuming it, then record it in stacks/accounts.yaml. Every argument is "
+        "validated before any AWS call; a rerun finishes a run that stopped halfway and changes "
+        "nothing once the account is onboarded.\n\n" + EXIT_CODES_HELP
+    ),
+)
 @command
 def onboard(
     env_name: str = EnvOption,
     account_id: str | None = typer.Option(
-        None, "--account-id", metavar="ID", help="An existing account (12 digits)."),
+        None, "--account-id", metavar="ID", help="An existing account (12 digits)."
+    ),
     create: bool = typer.Option(False, "--create", help="Create a new account."),
     name: str | None = typer.Option(
-        None, "--name", metavar="NAME", help="Account name (required with --create; default: its name in "
-        "Organizations)."),
+        None,
+        "--name",
+        metavar="NAME",
+        help="Account name (required with --create; default: its name in Organizations).",
+    ),
     email: str | None = typer.Option(
-        None, "--email", metavar="EMAIL", help="Root email (required with --create)."),
-    owner: str = typer.Option(..., "--owner", metavar="EMAIL", help="Owning team's email (owner tag)."),
+        None, "--email", metavar="EMAIL", help="Root email (required with --create)."
+    ),
+    owner: str = typer.Option(
+        ..., "--owner", metavar="EMAIL", help="Owning team's email (owner tag)."
+    ),
     cost_centre: str = typer.Option(..., "--cost-centre", metavar="CC", help="cost-centre tag."),
     data_classification: str = typer.Option(
-        ..., "--data-classification", metavar="CLASS", help="data-classification tag."),
+        ..., "--data-classification", metavar="CLASS", help="data-classification tag."
+    ),
     ou: str | None = typer.Option(
-        None, "--ou", metavar="OU", help="OU name from organization.yaml (default: the environment's "
-        "only OU)."),
-    tag: list[str] = typer.Option([], "--tag", metavar="KEY=VALUE",
-                                  help="Extra tag; repeatable."),
+        None,
+        "--ou",
+        metavar="OU",
+        help="OU name from organization.yaml (default: the environment's only OU).",
+    ),
+    tag: list[str] = typer.Option([], "--tag", metavar="KEY=VALUE", help="Extra tag; repeatable."),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Print each AWS call and registry change it would make; "
-        "change nothing (read calls still run)."),
+        False,
+        "--dry-run",
+        help="Print each AWS call and registry change it would make; "
+        "change nothing (read calls still run).",
+    ),
     access_role: str = typer.Option(
-        "OrganizationAccountAccessRole", "--access-role", metavar="ROLE",
-        help="Role the management account assumes in the member account."),
+        "OrganizationAccountAccessRole",
+        "--access-role",
+        metavar="ROLE",
+        help="Role the management account assumes in the member account.",
+    ),
     deployer_arn: str | None = typer.Option(
-        None, "--deployer-arn", metavar="ARN",
-        help="Principal the deployment role trusts (default: the caller's role or user)."),
+        None,
+        "--deployer-arn",
+        metavar="ARN",
+        help="Principal the deployment role trusts (default: the caller's role or user).",
+    ),
     permissions_boundary: str = typer.Option(
-        "arn:aws:iam::aws:policy/PowerUserAccess", "--permissions-boundary", metavar="ARN",
-        help="Permissions boundary of the deployment role."),
+        "arn:aws:iam::aws:policy/PowerUserAccess",
+        "--permissions-boundary",
+        metavar="ARN",
+        help="Permissions boundary of the deployment role.",
+    ),
     role_policy: list[str] = typer.Option(
-        [], "--role-policy", metavar="ARN",
-        help="Managed policy for the deployment role; repeatable "
-        "(default: PowerUserAccess)."),
+        [],
+        "--role-policy",
+        metavar="ARN",
+        help="Managed policy for the deployment role; repeatable (default: PowerUserAccess).",
+    ),
     poll_interval: float = typer.Option(
-        10.0, "--poll-interval", metavar="SECONDS", min=0.0,
-        help="Seconds between checks while AWS creates the account."),
+        10.0,
+        "--poll-interval",
+        metavar="SECONDS",
+        min=0.0,
+        help="Seconds between checks while AWS creates the account.",
+    ),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     from obsgov.accounts import Aws, InvitationPending, Onboarding, OnboardRequest, StepFailed
@@ -153,13 +199,23 @@ def onboard(
     tags = _tags(tag)
     env = _load(env_name, stacks_dir)
     request = OnboardRequest(
-        account_id=account_id, create=create, name=name, email=email, owner=owner,
-        cost_centre=cost_centre, data_classification=data_classification, ou=ou, tags=tags,
-        access_role=access_role, deployer_arn=deployer_arn,
+        account_id=account_id,
+        create=create,
+        name=name,
+        email=email,
+        owner=owner,
+        cost_centre=cost_centre,
+        data_classification=data_classification,
+        ou=ou,
+        tags=tags,
+        access_role=access_role,
+        deployer_arn=deployer_arn,
         permissions_boundary=permissions_boundary,
-        role_policies=tuple(role_policy) or (DEFAULT_ROLE_POLICY,))
-    run = Onboarding(env, request, Aws(region=env.settings.region), dry_run=dry_run,
-                     poll_interval=poll_interval)
+        role_policies=tuple(role_policy) or (DEFAULT_ROLE_POLICY,),
+    )
+    run = Onboarding(
+        env, request, Aws(region=env.settings.region), dry_run=dry_run, poll_interval=poll_interval
+    )
     try:
         result = run.run()
     except InvitationPending as exc:
@@ -177,18 +233,23 @@ def onboard(
     writes = [s for s in result.plan.changes if s.call != "registry"]
     registry = [s for s in result.plan.changes if s.call == "registry"]
     if dry_run:
-        out.print(f"dry run: {len(writes)} AWS writes and {len(registry)} registry change "
-                  "would be made; nothing was changed")
+        out.print(
+            f"dry run: {len(writes)} AWS writes and {len(registry)} registry change "
+            "would be made; nothing was changed"
+        )
         return
     for note in result.notes:
         out.print(f"[yellow]note:[/yellow] {note}")
     if not result.plan.changes:
-        out.print(f"{label} ({result.name}) is already onboarded into {env.environment}",
-                  soft_wrap=False)
+        out.print(
+            f"{label} ({result.name}) is already onboarded into {env.environment}", soft_wrap=False
+        )
         out.print(f"changed: nothing (AWS and {env.registry_file.name} untouched)")
     else:
-        out.print(f"[green]onboarded[/green] {label} ({result.name}) into {env.environment}",
-                  soft_wrap=False)
+        out.print(
+            f"[green]onboarded[/green] {label} ({result.name}) into {env.environment}",
+            soft_wrap=False,
+        )
         out.print(f"changed: {len(writes)} AWS writes, {len(registry)} registry change")
     out.print(f"next: pulumi up --stack {env.stack}")
 
@@ -196,8 +257,9 @@ def onboard(
 @app.command("list")
 @command
 def list_accounts(
-    env_name: str | None = typer.Option(None, "--env", "-e", metavar="ENV",
-                                        help="Only this environment (default: all)."),
+    env_name: str | None = typer.Option(
+        None, "--env", "-e", metavar="ENV", help="Only this environment (default: all)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
@@ -214,22 +276,34 @@ def list_accounts(
     for column in ("id", "name", "env", "OU", "owner", "cost centre"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r["id"], r["name"], r["environment"], r["organizationalUnit"],
-                      r["owner"], r["costCentre"])
+        table.add_row(
+            r["id"],
+            r["name"],
+            r["environment"],
+            r["organizationalUnit"],
+            r["owner"],
+            r["costCentre"],
+        )
     out.print(table)
     out.print(f"{len(rows)} accounts")
 
 
-@app.command("verify", help=(
-    "Compare the registry with AWS Organizations: accounts missing from the organization, "
-    "in the wrong OU, with drifted tags, or whose deployment role cannot be assumed. "
-    "Read-only; exit 1 when anything drifted.\n\n" + EXIT_CODES_HELP))
+@app.command(
+    "verify",
+    help=(
+        "Compare the registry with AWS Organizations: accounts missing from the organization, "
+        "in the wrong OU, with drifted tags, or whose deployment role cannot be assumed. "
+        "Read-only; exit 1 when anything drifted.\n\n" + EXIT_CODES_HELP
+    ),
+)
 @command
 def verify_accounts(
-    env_name: str | None = typer.Option(None, "--env", "-e", metavar="ENV",
-                                        help="Only this environment (default: all)."),
+    env_name: str | None = typer.Option(
+        None, "--env", "-e", metavar="ENV", help="Only this environment (default: all)."
+    ),
     check_role: bool = typer.Option(
-        True, "--role/--no-role", help="Also assume each deployment role (default)."),
+        True, "--role/--no-role", help="Also assume each deployment role (default)."
+    ),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -267,19 +341,28 @@ def verify_accounts(
     raise typer.Exit(EXIT_VERDICT)
 
 
-@app.command("offboard", help=(
-    "Remove an account from the registry and remove obsgov's tags from it in "
-    "Organizations. With --close, also close the account (after you type its id to "
-    "confirm); closing cannot be undone after 90 days.\n\n" + EXIT_CODES_HELP))
+@app.command(
+    "offboard",
+    help=(
+        "Remove an account from the registry and remove obsgov's tags from it in "
+        "Organizations. With --close, also close the account (after you type its id to "
+        "confirm); closing cannot be undone after 90 days.\n\n" + EXIT_CODES_HELP
+    ),
+)
 @command
 def offboard(
     account_id: str = typer.Argument(..., metavar="ID", help="The account's 12-digit id."),
     env_name: str | None = typer.Option(
-        None, "--env", "-e", metavar="ENV",
-        help="Environment of the account (default: found in the registry)."),
+        None,
+        "--env",
+        "-e",
+        metavar="ENV",
+        help="Environment of the account (default: found in the registry).",
+    ),
     close: bool = typer.Option(False, "--close", help="Also close the account."),
     with_workloads: bool = typer.Option(
-        False, "--with-workloads", help="Also remove the account's workloads."),
+        False, "--with-workloads", help="Also remove the account's workloads."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change."),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
@@ -300,14 +383,17 @@ def offboard(
             break
     if env is None or account is None:
         where = f"environment {env_name}" if env_name else "any environment"
-        raise InputError.single("ID", "", f"account {account_id} is not in the registry "
-                                f"for {where}")
+        raise InputError.single(
+            "ID", "", f"account {account_id} is not in the registry for {where}"
+        )
     editor = RegistryEditor(env)
     mutate = remove_account(account_id, with_workloads)
     editor.edit(mutate, dry_run=True)  # the registry stays valid without it: checked first
     if close and not dry_run:
-        typed = typer.prompt(f"closing {account_id} ({account.name}) cannot be undone after "
-                             "90 days; type the account id to confirm")
+        typed = typer.prompt(
+            f"closing {account_id} ({account.name}) cannot be undone after "
+            "90 days; type the account id to confirm"
+        )
         if typed.strip() != account_id:
             fail("confirmation did not match the account id; nothing was changed", EXIT_INPUT)
     aws = Aws(region=env.settings.region)
@@ -336,5 +422,4 @@ def offboard(
     edit = editor.edit(mutate, dry_run=dry_run)
     out.print(f"{edit} in {env.registry_file.name}")
     if not dry_run:
-        out.print(f"next: pulumi up --stack {env.stack}  (removes its OAM link and "
-                  "monitoring)")
+        out.print(f"next: pulumi up --stack {env.stack}  (removes its OAM link and monitoring)")

@@ -37,10 +37,12 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def root(
-    debug: bool = typer.Option(False, "--debug",
-                               help="Show the traceback of an internal error (exit 3)."),
-    version: bool | None = typer.Option(None, "--version", callback=_show_version,
-                                           is_eager=True, help="Print the version and exit."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of an internal error (exit 3)."
+    ),
+    version: bool | None = typer.Option(
+        None, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     Settings.debug = debug
 

@@ -17,10 +17,11 @@ wrapped in :func:`command` never lets an exception escape as a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -58,7 +59,7 @@ class PlainArgument(TyperArgument):
     """A positional argument shown as Click shows it: its metavar alone. Typer 0.2x wraps a
     required one in braces and appends its Python type (``{ARN} <str>``)."""
 
-    def display_type_rich(self, ctx: Any) -> None:  # type: ignore[override]
+    def display_type_rich(self, ctx: Any) -> None:
         return None
 
     def _usage_display_name(self) -> str:
@@ -155,6 +156,29 @@ def command(fn: F) -> F:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def aws_errors() -> Iterator[None]:
+    """AWS's refusals and outages as one worded line and exit 4, for every command that calls
+    AWS (missing credentials, a refused call with its code, an endpoint that cannot be reached)."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        yield
+    except NoCredentialsError:
+        fail(
+            "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+            EXIT_AWS,
+        )
+    except ClientError as exc:
+        detail = exc.response.get("Error", {})
+        fail(
+            f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
+            EXIT_AWS,
+        )
+    except BotoCoreError as exc:
+        fail(str(exc), EXIT_AWS)
 
 
 def default_stacks_dir() -> Path:

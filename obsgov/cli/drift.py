@@ -9,12 +9,13 @@ import typer
 
 from obsgov.errors import InputError
 
-from .common import EXIT_AWS, EXIT_OK, EXIT_VERDICT, command, fail, out
+from .common import EXIT_OK, EXIT_VERDICT, aws_errors, command, out
 from .output import check_output
 
 app = typer.Typer(
     help="Data drift and data quality of inference and pipeline data against a baseline.",
-    no_args_is_help=True)
+    no_args_is_help=True,
+)
 
 
 def _positive(value: int, option: str) -> None:
@@ -25,23 +26,47 @@ def _positive(value: int, option: str) -> None:
 @app.command("baseline", short_help="Profile training data into a baseline file.")
 @command
 def baseline(
-    data: Path = typer.Option(..., "--data", metavar="FILE", dir_okay=False,
-                              help="Training data: .parquet, .csv or .jsonl."),
-    output: Path = typer.Option(..., "--out", "-o", metavar="FILE", dir_okay=False,
-                                help="Baseline file to write (JSON)."),
+    data: Path = typer.Option(
+        ...,
+        "--data",
+        metavar="FILE",
+        dir_okay=False,
+        help="Training data: .parquet, .csv or .jsonl.",
+    ),
+    output: Path = typer.Option(
+        ..., "--out", "-o", metavar="FILE", dir_okay=False, help="Baseline file to write (JSON)."
+    ),
     schema: Path | None = typer.Option(
-        None, "--schema", metavar="YAML", dir_okay=False,
+        None,
+        "--schema",
+        metavar="YAML",
+        dir_okay=False,
         help="Declared schema: feature types, ranges, categories, nullability and drift "
-        "thresholds. Without it every column is profiled and types are inferred."),
-    bins: int = typer.Option(10, "--bins", min=1, max=1000, metavar="N",
-                             help="Reference quantile bins per numeric feature."),
+        "thresholds. Without it every column is profiled and types are inferred.",
+    ),
+    bins: int = typer.Option(
+        10,
+        "--bins",
+        min=1,
+        max=1000,
+        metavar="N",
+        help="Reference quantile bins per numeric feature.",
+    ),
     max_categories: int = typer.Option(
-        200, "--max-categories", min=1, metavar="N",
-        help="Categories kept per feature; rarer ones are pooled as 'other'."),
+        200,
+        "--max-categories",
+        min=1,
+        metavar="N",
+        help="Categories kept per feature; rarer ones are pooled as 'other'.",
+    ),
     reference_size: int = typer.Option(
-        10_000, "--reference-size", min=0, metavar="N",
+        10_000,
+        "--reference-size",
+        min=0,
+        metavar="N",
         help="Reference values kept per numeric feature for exact KS and Wasserstein; "
-        "0 keeps all. Past it, evenly spaced order statistics are kept."),
+        "0 keeps all. Past it, evenly spaced order statistics are kept.",
+    ),
 ) -> None:
     """Profile training data into a baseline: per-feature summary statistics, reference
     quantile bins, category frequencies and the (declared or inferred) schema.
@@ -57,60 +82,94 @@ def baseline(
     inputs = [data] + ([schema] if schema else [])
     check_output(output, "--out", inputs)
     declared = load_schema(schema) if schema else None
-    text_columns = [n for n, f in declared.features.items()
-                    if f.type == "categorical"] if declared else []
+    text_columns = (
+        [n for n, f in declared.features.items() if f.type == "categorical"] if declared else []
+    )
     frame = read_frame(data, "--data", text_columns=text_columns)
-    result = build_baseline(frame, declared,
-                            schema_file=display_path(schema) if schema else "--schema",
-                            bins=bins, max_categories=max_categories,
-                            reference_size=reference_size)
+    result = build_baseline(
+        frame,
+        declared,
+        schema_file=display_path(schema) if schema else "--schema",
+        bins=bins,
+        max_categories=max_categories,
+        reference_size=reference_size,
+    )
     write_atomic(output, result.to_json())
     numeric = sum(1 for f in result.features.values() if f.type == "numeric")
-    out.print(f"baseline: {result.rows} rows, {len(result.features)} features "
-              f"({numeric} numeric, {len(result.features) - numeric} categorical) "
-              f"-> {display_path(output)}")
+    out.print(
+        f"baseline: {result.rows} rows, {len(result.features)} features "
+        f"({numeric} numeric, {len(result.features) - numeric} categorical) "
+        f"-> {display_path(output)}"
+    )
     if frame.malformed.count:
-        out.print(f"skipped {frame.malformed.count} malformed rows "
-                  f"(first: {frame.malformed.examples[0]})")
+        out.print(
+            f"skipped {frame.malformed.count} malformed rows (first: {frame.malformed.examples[0]})"
+        )
 
 
 @app.command("run", short_help="Check a window of data against a baseline.")
 @command
 def run(
-    baseline_file: Path = typer.Option(..., "--baseline", metavar="FILE", dir_okay=False,
-                                       help="Baseline from `obsgov drift baseline`."),
+    baseline_file: Path = typer.Option(
+        ...,
+        "--baseline",
+        metavar="FILE",
+        dir_okay=False,
+        help="Baseline from `obsgov drift baseline`.",
+    ),
     data: Path = typer.Option(
-        ..., "--data", metavar="PATH",
+        ...,
+        "--data",
+        metavar="PATH",
         help="Window to check: .parquet, .csv or .jsonl; with --capture, a SageMaker "
-        "data-capture .jsonl file or a folder of them."),
+        "data-capture .jsonl file or a folder of them.",
+    ),
     capture: bool = typer.Option(
-        False, "--capture",
+        False,
+        "--capture",
         help="Read --data as SageMaker data capture (CSV, JSON or BASE64 payloads; "
-        "input and output)."),
+        "input and output).",
+    ),
     thresholds: Path | None = typer.Option(
-        None, "--thresholds", metavar="YAML", dir_okay=False,
-        help="Threshold overrides: defaults, per-feature values, drifted_share."),
+        None,
+        "--thresholds",
+        metavar="YAML",
+        dir_okay=False,
+        help="Threshold overrides: defaults, per-feature values, drifted_share.",
+    ),
     reports: list[Path] = typer.Option(
-        [], "--report", metavar="FILE", dir_okay=False,
-        help="Write the report: .json or .html (repeatable)."),
+        [],
+        "--report",
+        metavar="FILE",
+        dir_okay=False,
+        help="Write the report: .json or .html (repeatable).",
+    ),
     publish: bool = typer.Option(
-        False, "--publish",
+        False,
+        "--publish",
         help="Publish CloudWatch metrics (namespace Obsgov/DataQuality); needs --endpoint "
-        "or --pipeline."),
-    endpoint: str | None = typer.Option(None, "--endpoint", metavar="NAME",
-                                           help="Monitored endpoint (metric dimension)."),
-    pipeline: str | None = typer.Option(None, "--pipeline", metavar="NAME",
-                                           help="Monitored pipeline (metric dimension)."),
+        "or --pipeline.",
+    ),
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", metavar="NAME", help="Monitored endpoint (metric dimension)."
+    ),
+    pipeline: str | None = typer.Option(
+        None, "--pipeline", metavar="NAME", help="Monitored pipeline (metric dimension)."
+    ),
     s3_report: str | None = typer.Option(
-        None, "--s3-report", metavar="S3URI",
-        help="Also put the JSON report at s3://bucket/key."),
+        None, "--s3-report", metavar="S3URI", help="Also put the JSON report at s3://bucket/key."
+    ),
     kms_key_id: str | None = typer.Option(
-        None, "--kms-key-id", metavar="KEY", help="KMS key for the S3 report (SSE-KMS)."),
-    region: str | None = typer.Option(None, "--region", metavar="REGION",
-                                      help="AWS Region for publishing."),
+        None, "--kms-key-id", metavar="KEY", help="KMS key for the S3 report (SSE-KMS)."
+    ),
+    region: str | None = typer.Option(
+        None, "--region", metavar="REGION", help="AWS Region for publishing."
+    ),
     fail_on_drift: bool = typer.Option(
-        True, "--fail-on-drift/--no-fail-on-drift",
-        help="Exit 1 when the dataset drifted (default) or always exit 0."),
+        True,
+        "--fail-on-drift/--no-fail-on-drift",
+        help="Exit 1 when the dataset drifted (default) or always exit 0.",
+    ),
 ) -> None:
     """Compare a window of data with the baseline: PSI, Jensen-Shannon, KS, Wasserstein,
     chi-square and missing-rate change per feature; schema violations, out-of-range values,
@@ -162,8 +221,7 @@ def run(
     raise typer.Exit(EXIT_OK)
 
 
-def _workload(endpoint: str | None, pipeline: str | None,
-              needed: bool) -> tuple[str, str] | None:
+def _workload(endpoint: str | None, pipeline: str | None, needed: bool) -> tuple[str, str] | None:
     if endpoint and pipeline:
         raise InputError.single("--endpoint", "", "give --endpoint or --pipeline, not both")
     if endpoint:
@@ -171,43 +229,57 @@ def _workload(endpoint: str | None, pipeline: str | None,
     if pipeline:
         return ("Pipeline", pipeline)
     if needed:
-        raise InputError.single("--publish", "",
-                                "needs --endpoint NAME or --pipeline NAME for the dimension")
+        raise InputError.single(
+            "--publish", "", "needs --endpoint NAME or --pipeline NAME for the dimension"
+        )
     return None
 
 
 def _summary(report) -> None:
     d = report.dataset
-    out.print(f"window {report.source}: {d.rows} rows, "
-              f"{len(d.drifted_features)}/{d.features} features drifted "
-              f"({d.drifted_share * 100:.1f}%, threshold "
-              f"{d.drifted_share_threshold * 100:.0f}%)")
-    out.print(f"{'feature':<20} {'type':<5} {'PSI':>8} {'JS':>7} {'KS':>7} "
-              f"{'missing':>8}  drift")
+    out.print(
+        f"window {report.source}: {d.rows} rows, "
+        f"{len(d.drifted_features)}/{d.features} features drifted "
+        f"({d.drifted_share * 100:.1f}%, threshold "
+        f"{d.drifted_share_threshold * 100:.0f}%)"
+    )
+    out.print(f"{'feature':<20} {'type':<5} {'PSI':>8} {'JS':>7} {'KS':>7} {'missing':>8}  drift")
     for f in report.features:
+
         def cell(value, width):
             return f"{value:>{width}.4f}" if value is not None else f"{'n/a':>{width}}"
-        out.print(f"{f.name[:20]:<20} {f.type[:5]:<5} {cell(f.psi, 8)} {cell(f.js_distance, 7)} "
-                  f"{cell(f.ks_statistic, 7)} {f.missing_rate * 100:>7.2f}%  "
-                  f"{'DRIFT' if f.drifted else '-'}")
-    out.print(f"quality: {d.schema_violations} schema violations, "
-              f"{d.out_of_range_rate * 100:.2f}% out of range, "
-              f"{d.unseen_rate * 100:.2f}% unseen categories,")
-    out.print(f"         {d.duplicate_rows} duplicate rows, "
-              f"{d.malformed_records} malformed records")
+
+        out.print(
+            f"{f.name[:20]:<20} {f.type[:5]:<5} {cell(f.psi, 8)} {cell(f.js_distance, 7)} "
+            f"{cell(f.ks_statistic, 7)} {f.missing_rate * 100:>7.2f}%  "
+            f"{'DRIFT' if f.drifted else '-'}"
+        )
+    out.print(
+        f"quality: {d.schema_violations} schema violations, "
+        f"{d.out_of_range_rate * 100:.2f}% out of range, "
+        f"{d.unseen_rate * 100:.2f}% unseen categories,"
+    )
+    out.print(
+        f"         {d.duplicate_rows} duplicate rows, {d.malformed_records} malformed records"
+    )
     for example in d.malformed_examples:
         out.print(f"  malformed: {example}")
     out.print("dataset drift: " + ("yes" if d.dataset_drift else "no"))
 
 
-def _publish(report, workload, publish: bool, s3_report: str | None,
-             kms_key_id: str | None, region: str | None) -> None:
+def _publish(
+    report,
+    workload,
+    publish: bool,
+    s3_report: str | None,
+    kms_key_id: str | None,
+    region: str | None,
+) -> None:
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     from obsgov.quality.publish import metric_data, put_metrics, put_report
 
-    try:
+    with aws_errors():
         if publish:
             data = metric_data(report, workload)
             calls = put_metrics(boto3.client("cloudwatch", region_name=region), data)
@@ -215,12 +287,3 @@ def _publish(report, workload, publish: bool, s3_report: str | None,
         if s3_report:
             put_report(boto3.client("s3", region_name=region), s3_report, report, kms_key_id)
             out.print(f"report: {s3_report}")
-    except NoCredentialsError:
-        fail("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-             EXIT_AWS)
-    except ClientError as exc:
-        detail = exc.response.get("Error", {})
-        fail(f"AWS refused {exc.operation_name}: {detail.get('Code')}: "
-             f"{detail.get('Message')}", EXIT_AWS)
-    except BotoCoreError as exc:
-        fail(f"AWS could not be reached: {exc}", EXIT_AWS)

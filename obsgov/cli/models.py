@@ -5,30 +5,33 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
 
 from obsgov.errors import InputError
 
-from .common import EXIT_AWS, EXIT_OK, EXIT_VERDICT, StacksDirOption, command, fail, load_stack, out
+from .common import EXIT_OK, EXIT_VERDICT, StacksDirOption, aws_errors, command, load_stack, out
 
-app = typer.Typer(help="Model packages: approval rules, lineage, and quality from ground truth.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Model packages: approval rules, lineage, and quality from ground truth.",
+    no_args_is_help=True,
+)
 
 
 @app.command("check")
 @command
 def check(
-    package_arn: str = typer.Argument(..., metavar="MODEL_PACKAGE_ARN",
-                                      help="The versioned model package to check."),
-    env_name: str = typer.Option(..., "--env", "-s", metavar="ENV",
-                                 help="Environment whose approval rules apply."),
-    approver: Optional[str] = typer.Option(
-        None, "--approver", metavar="ARN",
-        help="Check this principal against allowedApprovers too."),
-    stacks_dir: Optional[Path] = StacksDirOption,
+    package_arn: str = typer.Argument(
+        ..., metavar="MODEL_PACKAGE_ARN", help="The versioned model package to check."
+    ),
+    env_name: str = typer.Option(
+        ..., "--env", "-s", metavar="ENV", help="Environment whose approval rules apply."
+    ),
+    approver: str | None = typer.Option(
+        None, "--approver", metavar="ARN", help="Check this principal against allowedApprovers too."
+    ),
+    stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Run the approval guard's rules on a model package, before anyone approves it.
 
@@ -37,33 +40,31 @@ def check(
     """
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     from obsgov.model_guard.events import PACKAGE_ARN
     from obsgov.model_guard.guard import Clients, check_package
 
     if not PACKAGE_ARN.match(package_arn):
-        raise InputError.single("MODEL_PACKAGE_ARN", "", f"{package_arn!r} is not a versioned "
-                                "model package ARN (arn:aws:sagemaker:<region>:<account>:"
-                                "model-package/<group>/<version>)")
+        raise InputError.single(
+            "MODEL_PACKAGE_ARN",
+            "",
+            f"{package_arn!r} is not a versioned "
+            "model package ARN (arn:aws:sagemaker:<region>:<account>:"
+            "model-package/<group>/<version>)",
+        )
     env = load_stack(env_name, stacks_dir)
     rules = env.settings.model_approval.guard_rules(env.environment)
     config = Config(retries={"mode": "standard"}, region_name=package_arn.split(":")[3])
-    try:
-        clients = Clients(sagemaker=boto3.client("sagemaker", config=config),
-                          s3=boto3.client("s3", config=config))
+    with aws_errors():
+        clients = Clients(
+            sagemaker=boto3.client("sagemaker", config=config), s3=boto3.client("s3", config=config)
+        )
         verdict = check_package(clients, package_arn, rules, approver)
-    except NoCredentialsError:
-        fail("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-             EXIT_AWS)
-    except ClientError as exc:
-        detail = exc.response.get("Error", {})
-        fail(f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
-             EXIT_AWS)
-    except BotoCoreError as exc:
-        fail(str(exc), EXIT_AWS)
-    table = Table(title=f"{package_arn.rsplit('/', 2)[-2]} v{package_arn.rsplit('/', 1)[-1]} "
-                        f"for {env.environment}", title_justify="left")
+    table = Table(
+        title=f"{package_arn.rsplit('/', 2)[-2]} v{package_arn.rsplit('/', 1)[-1]} "
+        f"for {env.environment}",
+        title_justify="left",
+    )
     table.add_column("rule", no_wrap=True)
     table.add_column("result", no_wrap=True)
     table.add_column("detail", overflow="fold")
@@ -85,41 +86,36 @@ def _registry_clients(env, assume_role: bool):
     registry = env.settings.model_approval.registry_account_id
     if assume_role and registry:
         credentials = session.client("sts", config=config).assume_role(
-            RoleArn=env.role_arn(registry), RoleSessionName="obsgov-models")["Credentials"]
-        session = boto3.Session(region_name=env.settings.region,
-                                aws_access_key_id=credentials["AccessKeyId"],
-                                aws_secret_access_key=credentials["SecretAccessKey"],
-                                aws_session_token=credentials["SessionToken"])
+            RoleArn=env.role_arn(registry), RoleSessionName="obsgov-models"
+        )["Credentials"]
+        session = boto3.Session(
+            region_name=env.settings.region,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
     return session.client("sagemaker", config=config), session.client("s3", config=config)
 
 
 def _aws_call(fn):
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-    try:
+    with aws_errors():
         return fn()
-    except NoCredentialsError:
-        fail("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-             EXIT_AWS)
-    except ClientError as exc:
-        detail = exc.response.get("Error", {})
-        fail(f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
-             EXIT_AWS)
-    except BotoCoreError as exc:
-        fail(str(exc), EXIT_AWS)
 
 
-EnvOption = typer.Option(..., "--env", "-s", metavar="ENV",
-                         help="Environment whose model registry to read.")
+EnvOption = typer.Option(
+    ..., "--env", "-s", metavar="ENV", help="Environment whose model registry to read."
+)
 AssumeRoleOption = typer.Option(
-    False, "--assume-role/--no-assume-role",
-    help="Assume the deployment role in the registry account (default: current credentials).")
+    False,
+    "--assume-role/--no-assume-role",
+    help="Assume the deployment role in the registry account (default: current credentials).",
+)
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of tables.")
 
 
 def _short(value, width: int = 48) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @app.command("history")
@@ -129,7 +125,7 @@ def history(
     env_name: str = EnvOption,
     assume_role: bool = AssumeRoleOption,
     as_json: bool = JsonOption,
-    stacks_dir: Optional[Path] = StacksDirOption,
+    stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """List a model package group's versions: approval, creation time, the training job
     behind each (hyperparameters, input data, final metrics) and the package's model metrics."""
@@ -139,8 +135,9 @@ def history(
     sagemaker, s3 = _registry_clients(env, assume_role)
     records = _aws_call(lambda: read_history(sagemaker, s3, group))
     if as_json:
-        sys.stdout.write(json.dumps([r.to_json() for r in records], indent=2, sort_keys=True,
-                                    default=str) + "\n")
+        sys.stdout.write(
+            json.dumps([r.to_json() for r in records], indent=2, sort_keys=True, default=str) + "\n"
+        )
         return
     if not records:
         out.print(f"{group}: no versions")
@@ -150,7 +147,8 @@ def history(
         table.add_column(column, overflow="fold")
     for r in records:
         metrics = ", ".join(f"{k}={v:g}" for k, v in sorted(r.report_metrics.items())) or (
-            r.report_note or "")
+            r.report_note or ""
+        )
         training = r.training.name if r.training else (r.training_note or "")
         created = r.created.strftime("%Y-%m-%d %H:%M") if r.created else ""
         table.add_row(str(r.version), r.approval_status, created, training, metrics)
@@ -166,7 +164,7 @@ def diff(
     env_name: str = EnvOption,
     assume_role: bool = AssumeRoleOption,
     as_json: bool = JsonOption,
-    stacks_dir: Optional[Path] = StacksDirOption,
+    stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Show what changed between two versions: metrics, hyperparameters, input data,
     container images, metadata and approval."""
@@ -184,9 +182,18 @@ def diff(
     after = _aws_call(lambda: version_record(sagemaker, s3, arn.format(new)))
     changes = compare(before, after)
     if as_json:
-        sys.stdout.write(json.dumps([{"area": c.area, "key": str(c.key), "before": c.before,
-                                      "after": c.after} for c in changes],
-                                    indent=2, sort_keys=True, default=str) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                [
+                    {"area": c.area, "key": str(c.key), "before": c.before, "after": c.after}
+                    for c in changes
+                ],
+                indent=2,
+                sort_keys=True,
+                default=str,
+            )
+            + "\n"
+        )
         return
     table = Table(title=f"{group}: v{old} -> v{new}, {len(changes)} changes", title_justify="left")
     for column in ("area", "key", f"v{old}", f"v{new}"):
@@ -200,28 +207,48 @@ def boto3_account(sagemaker) -> str:
     """The caller's account, for registries the config does not name."""
     import boto3
 
-    return boto3.client("sts", region_name=sagemaker.meta.region_name).get_caller_identity()["Account"]
+    return boto3.client("sts", region_name=sagemaker.meta.region_name).get_caller_identity()[
+        "Account"
+    ]
 
 
 @app.command("quality")
 @command
 def quality(
-    capture: str = typer.Option(..., "--capture", metavar="S3URI",
-                                help="s3://bucket/prefix/ of the endpoint's data capture."),
-    labels: str = typer.Option(..., "--labels", metavar="S3URI",
-                               help="s3://bucket/prefix/ of its ground-truth labels."),
+    capture: str = typer.Option(
+        ...,
+        "--capture",
+        metavar="S3URI",
+        help="s3://bucket/prefix/ of the endpoint's data capture.",
+    ),
+    labels: str = typer.Option(
+        ..., "--labels", metavar="S3URI", help="s3://bucket/prefix/ of its ground-truth labels."
+    ),
     endpoint: str = typer.Option(..., "--endpoint", metavar="NAME", help="The endpoint."),
-    model_version: str = typer.Option(..., "--model-version", metavar="VERSION",
-                                      help="The model version it served in the window."),
-    problem: str = typer.Option("binary", "--problem", metavar="KIND",
-                                help="binary (scores or 0/1 classes) or regression."),
-    window_hours: int = typer.Option(24, "--window-hours", min=1, max=24 * 31, metavar="HOURS",
-                                     help="Length of the window that ends now."),
+    model_version: str = typer.Option(
+        ..., "--model-version", metavar="VERSION", help="The model version it served in the window."
+    ),
+    problem: str = typer.Option(
+        "binary", "--problem", metavar="KIND", help="binary (scores or 0/1 classes) or regression."
+    ),
+    window_hours: int = typer.Option(
+        24,
+        "--window-hours",
+        min=1,
+        max=24 * 31,
+        metavar="HOURS",
+        help="Length of the window that ends now.",
+    ),
     label_deadline_hours: int = typer.Option(
-        24, "--label-deadline-hours", min=0, metavar="HOURS",
-        help="Labels arriving later than this after the window are counted as late."),
-    publish: bool = typer.Option(False, "--publish",
-                                 help="Publish the metrics to CloudWatch (Obsgov/ModelQuality)."),
+        24,
+        "--label-deadline-hours",
+        min=0,
+        metavar="HOURS",
+        help="Labels arriving later than this after the window are counted as late.",
+    ),
+    publish: bool = typer.Option(
+        False, "--publish", help="Publish the metrics to CloudWatch (Obsgov/ModelQuality)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Score an endpoint's predictions against ground truth, as the scheduled job does.
@@ -247,23 +274,36 @@ def quality(
             raise Bad.single(option, "", str(exc)) from None
     config = Config(retries={"mode": "standard"})
     now = datetime.now(timezone.utc)
-    result = _aws_call(lambda: run(
-        boto3.client("s3", config=config), capture_uri=capture, labels_uri=labels,
-        endpoint=endpoint, model_version=model_version, problem=problem, window_end=now,
-        window=timedelta(hours=window_hours), label_deadline=timedelta(hours=label_deadline_hours)))
+    result = _aws_call(
+        lambda: run(
+            boto3.client("s3", config=config),
+            capture_uri=capture,
+            labels_uri=labels,
+            endpoint=endpoint,
+            model_version=model_version,
+            problem=problem,
+            window_end=now,
+            window=timedelta(hours=window_hours),
+            label_deadline=timedelta(hours=label_deadline_hours),
+        )
+    )
     if publish:
         _aws_call(lambda: publish_metrics(boto3.client("cloudwatch", config=config), result, now))
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2, sort_keys=True, default=str) + "\n")
         return
-    table = Table(title=f"{endpoint} v{model_version}: {len(result.joined.pairs)} labelled "
-                        f"predictions", title_justify="left")
+    table = Table(
+        title=f"{endpoint} v{model_version}: {len(result.joined.pairs)} labelled predictions",
+        title_justify="left",
+    )
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in sorted(result.metrics.items()):
         table.add_row(name, f"{value:.4f}")
-    for name, value in (("labels missing", result.joined.missing),
-                        ("labels late", result.joined.late),
-                        ("malformed lines", len(result.joined.malformed))):
+    for name, value in (
+        ("labels missing", result.joined.missing),
+        ("labels late", result.joined.late),
+        ("malformed lines", len(result.joined.malformed)),
+    ):
         table.add_row(name, str(value))
     out.print(table)

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from .common import EXIT_AWS, StacksDirOption, command, fail, load_stack, out
 
-app = typer.Typer(help="The log analytics domain: index templates and ISM policies.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The log analytics domain: index templates and ISM policies.", no_args_is_help=True
+)
 
 
 @app.command("bootstrap")
 @command
 def bootstrap(
-    env_name: str = typer.Option(..., "--env", "-s", metavar="ENV",
-                                 help="Environment whose log analytics domain to configure."),
-    endpoint: Optional[str] = typer.Option(
-        None, "--endpoint", metavar="URL",
-        help="The domain's endpoint (default: looked up with DescribeDomain)."),
-    stacks_dir: Optional[Path] = StacksDirOption,
+    env_name: str = typer.Option(
+        ...,
+        "--env",
+        "-s",
+        metavar="ENV",
+        help="Environment whose log analytics domain to configure.",
+    ),
+    endpoint: str | None = typer.Option(
+        None,
+        "--endpoint",
+        metavar="URL",
+        help="The domain's endpoint (default: looked up with DescribeDomain).",
+    ),
+    stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Apply the shipped index templates and ISM policies with signed requests.
 
@@ -39,8 +47,10 @@ def bootstrap(
     session = boto3.Session(region_name=region)
     credentials = session.get_credentials()
     if credentials is None:
-        fail("no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-             EXIT_AWS)
+        fail(
+            "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+            EXIT_AWS,
+        )
     domain = f"obsgov-{env.environment}-logs"
     try:
         if endpoint is None:
@@ -52,8 +62,10 @@ def bootstrap(
         outcomes = apply(signed_sender(endpoint, region, credentials), documents)
     except ClientError as exc:
         detail = exc.response.get("Error", {})
-        fail(f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
-             EXIT_AWS)
+        fail(
+            f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
+            EXIT_AWS,
+        )
     except (BotoCoreError, RemoteError) as exc:
         fail(str(exc), EXIT_AWS)
     for outcome in outcomes:

@@ -8,7 +8,7 @@ import typer
 
 from obsgov.errors import InputError
 
-from .common import EXIT_AWS, EXIT_INPUT, StacksDirOption, command, fail, load_stack, out
+from .common import EXIT_INPUT, StacksDirOption, aws_errors, command, fail, load_stack, out
 from .output import check_output
 
 app = typer.Typer(
@@ -55,7 +55,6 @@ def snapshot(
     that deploys the model. The credentials must reach the configured registry account.
     Exit 4 when AWS refuses or cannot be reached.
     """
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     from obsgov.io import display_path
     from obsgov.sagemaker_snapshot import (
@@ -85,25 +84,13 @@ def snapshot(
     check_output(target, "--output", env.input_files)
     check_endpoint_variables()
     role = env.role_arn(approval.registry_account_id) if assume_role else None
-    try:
-        taken = snapshot_registry(
-            env.settings.region, approval.registry_account_id, role, target, force=force
-        )
-    except SnapshotRefused as exc:
-        fail(str(exc), EXIT_INPUT)
-    except NoCredentialsError:
-        fail(
-            "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-            EXIT_AWS,
-        )
-    except ClientError as exc:
-        detail = exc.response.get("Error", {})
-        fail(
-            f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
-            EXIT_AWS,
-        )
-    except BotoCoreError as exc:
-        fail(str(exc), EXIT_AWS)
+    with aws_errors():
+        try:
+            taken = snapshot_registry(
+                env.settings.region, approval.registry_account_id, role, target, force=force
+            )
+        except SnapshotRefused as exc:
+            fail(str(exc), EXIT_INPUT)
     out.print(
         f"wrote {len(taken['packages'])} model packages to {display_path(target)}", markup=False
     )

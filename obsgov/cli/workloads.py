@@ -24,8 +24,9 @@ app = typer.Typer(
     context_settings={"max_content_width": 80, "help_option_names": ["--help", "-h"]},
 )
 
-EnvOption = typer.Option(..., "--env", "-e", metavar="ENV",
-                         help="Environment: reads stacks/Pulumi.<ENV>.yaml.")
+EnvOption = typer.Option(
+    ..., "--env", "-e", metavar="ENV", help="Environment: reads stacks/Pulumi.<ENV>.yaml."
+)
 
 
 def _load(env_name: str, stacks_dir: Path | None):
@@ -34,19 +35,24 @@ def _load(env_name: str, stacks_dir: Path | None):
     except InputError as exc:
         raise InputError(
             Problem("--env", p.key_path, p.message) if p.file == "--stack" else p
-            for p in exc.problems) from None
+            for p in exc.problems
+        ) from None
 
 
 @app.command("add")
 @command
 def add(
     file: Path = typer.Argument(
-        ..., metavar="FILE", dir_okay=False,
+        ...,
+        metavar="FILE",
+        dir_okay=False,
         help="YAML file with one workload (kind, name, account, ...; as in "
-        "accounts.yaml); '-' reads stdin. environment defaults to --env."),
+        "accounts.yaml); '-' reads stdin. environment defaults to --env.",
+    ),
     env_name: str = EnvOption,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show the change "
-                                 "without writing it."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Validate and show the change without writing it."
+    ),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Add a workload, validated with the registry's rules; comments and order kept."""
@@ -57,8 +63,7 @@ def add(
     env = _load(env_name, stacks_dir)
     entry = read_workload(file, env.environment)
     shown = "-" if str(file) == "-" else display(file)
-    edit = RegistryEditor(env).edit(add_workload(entry, shown), {"*": shown},
-                                    dry_run=dry_run)
+    edit = RegistryEditor(env).edit(add_workload(entry, shown), {"*": shown}, dry_run=dry_run)
     if not edit.changed:
         out.print(f"already in {env.registry_file.name}: nothing to do")
         return
@@ -72,11 +77,13 @@ def add(
 def remove(
     name: str = typer.Argument(..., metavar="NAME", help="The workload's name."),
     env_name: str = EnvOption,
-    kind: str | None = typer.Option(None, "--kind", metavar="KIND", help="Only a workload of this kind."),
-    account: str | None = typer.Option(None, "--account", metavar="ACCOUNT",
-                                       help="Only a workload of this account (name)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show the change without "
-                                 "writing it."),
+    kind: str | None = typer.Option(
+        None, "--kind", metavar="KIND", help="Only a workload of this kind."
+    ),
+    account: str | None = typer.Option(
+        None, "--account", metavar="ACCOUNT", help="Only a workload of this account (name)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the change without writing it."),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Remove a workload from the registry."""
@@ -85,10 +92,14 @@ def remove(
 
     env = _load(env_name, stacks_dir)
     edit = RegistryEditor(env).edit(
-        remove_workload(name, env.environment, kind, account), dry_run=dry_run)
+        remove_workload(name, env.environment, kind, account), dry_run=dry_run
+    )
     if not edit.changed:
-        raise InputError.single("NAME", "", f"no workload {name!r} in environment "
-                                f"{env.environment} in {env.registry_file.name}")
+        raise InputError.single(
+            "NAME",
+            "",
+            f"no workload {name!r} in environment {env.environment} in {env.registry_file.name}",
+        )
     out.print(f"{edit} in {env.registry_file.name}")
     if not dry_run:
         out.print(f"next: pulumi up --stack {env.stack}")

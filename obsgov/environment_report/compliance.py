@@ -10,9 +10,10 @@ resource it applies to passed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal, Mapping, Optional, Sequence
+from typing import Literal
 
 import yaml
 
@@ -42,7 +43,7 @@ class Outcome:
 
     policy: str
     urn: str
-    account: Optional[str]
+    account: str | None
     status: Status
 
 
@@ -70,7 +71,7 @@ class ControlRow:
         return sum(1 for s in self.resources.values() if s == status)
 
 
-def parse_control(text: str) -> Optional[ControlId]:
+def parse_control(text: str) -> ControlId | None:
     """``"AWS Foundational Security Best Practices S3.5"`` -> ``ControlId("FSBP", "S3.5")``."""
     match = _CONTROL.match(text.strip())
     if match is None or match.group("framework") not in FRAMEWORKS:
@@ -94,8 +95,11 @@ def load_catalog(path: Path = CATALOG) -> dict[ControlId, str]:
     return catalog
 
 
-def compliance_map(outcomes: Sequence[Outcome], controls_by_policy: Mapping[str, Sequence[ControlId]],
-                   catalog: Mapping[ControlId, str]) -> list[ControlRow]:
+def compliance_map(
+    outcomes: Sequence[Outcome],
+    controls_by_policy: Mapping[str, Sequence[ControlId]],
+    catalog: Mapping[ControlId, str],
+) -> list[ControlRow]:
     rows: dict[ControlId, ControlRow] = {c: ControlRow(c, t) for c, t in catalog.items()}
     for policy, controls in controls_by_policy.items():
         for control in controls:

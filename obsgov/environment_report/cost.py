@@ -8,9 +8,10 @@ any other type is listed as unpriced, never counted as zero.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any
 
 import yaml
 
@@ -38,7 +39,7 @@ class PriceTable:
     items: dict[str, Price]
     assumptions: dict[str, float]
 
-    def with_assumptions(self, overrides: Mapping[str, float]) -> "PriceTable":
+    def with_assumptions(self, overrides: Mapping[str, float]) -> PriceTable:
         return PriceTable(self.region, self.items, {**self.assumptions, **overrides})
 
 
@@ -54,15 +55,24 @@ def load_prices(path: Path = PRICES) -> PriceTable:
     items = {}
     for key, entry in data["items"].items():
         try:
-            items[key] = Price(key, str(entry["unit"]), float(entry["usd"]), str(entry["source"]),
-                               str(entry["read"]), bool(entry.get("verified", False)))
+            items[key] = Price(
+                key,
+                str(entry["unit"]),
+                float(entry["usd"]),
+                str(entry["source"]),
+                str(entry["read"]),
+                bool(entry.get("verified", False)),
+            )
         except (KeyError, TypeError, ValueError) as exc:
-            problems.append(Problem(shown, f"items.{key}", f"needs unit, usd, source and read ({exc})"))
+            problems.append(
+                Problem(shown, f"items.{key}", f"needs unit, usd, source and read ({exc})")
+            )
     assumptions = data.get("assumptions") or {}
     if problems:
         raise InputError(problems)
-    return PriceTable(str(data.get("region", "")), items,
-                      {str(k): float(v) for k, v in assumptions.items()})
+    return PriceTable(
+        str(data.get("region", "")), items, {str(k): float(v) for k, v in assumptions.items()}
+    )
 
 
 def load_assumptions(path: Path, known: Iterable[str]) -> dict[str, float]:
@@ -78,8 +88,15 @@ def load_assumptions(path: Path, known: Iterable[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in data.items():
         if key not in known:
-            problems.append((str(key), f"is not a known assumption (known: {', '.join(sorted(known))})"))
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            problems.append(
+                (str(key), f"is not a known assumption (known: {', '.join(sorted(known))})")
+            )
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value < 0
+        ):
             problems.append((str(key), "must be a finite number >= 0"))
         else:
             out[str(key)] = float(value)
@@ -91,7 +108,7 @@ def load_assumptions(path: Path, known: Iterable[str]) -> dict[str, float]:
 @dataclass
 class Charge:
     urn: str
-    account: Optional[str]
+    account: str | None
     service: str
     resource_type: str
     name: str
@@ -150,17 +167,27 @@ def _alarm(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
 def _log_group(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
     daily = a["logGbPerDayPerLogGroup"]
     retention = _known(props.get("retentionInDays")) or 365
-    return [("cloudwatch-logs-ingestion", daily * DAYS_PER_MONTH, ("logGbPerDayPerLogGroup",)),
-            # steady state: a retention period's worth of data is stored
-            ("cloudwatch-logs-storage", daily * min(float(retention), 3653),
-             ("logGbPerDayPerLogGroup",))]
+    return [
+        ("cloudwatch-logs-ingestion", daily * DAYS_PER_MONTH, ("logGbPerDayPerLogGroup",)),
+        # steady state: a retention period's worth of data is stored
+        (
+            "cloudwatch-logs-storage",
+            daily * min(float(retention), 3653),
+            ("logGbPerDayPerLogGroup",),
+        ),
+    ]
 
 
 def _trail(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
     selectors = props.get("advancedEventSelectors") or []
-    data = [s for s in selectors if not any(
-        f.get("field") == "eventCategory" and "Management" in (f.get("equals") or [])
-        for f in (s.get("fieldSelectors") or []))]
+    data = [
+        s
+        for s in selectors
+        if not any(
+            f.get("field") == "eventCategory" and "Management" in (f.get("equals") or [])
+            for f in (s.get("fieldSelectors") or [])
+        )
+    ]
     if not data and not props.get("eventSelectors"):
         return []  # the first copy of management events is free
     return [("cloudtrail-data-events", a["dataEventsPerMonth"] / 100_000, ("dataEventsPerMonth",))]
@@ -170,11 +197,21 @@ def _opensearch(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
     cluster = props.get("clusterConfig") or {}
     lines: list[Line] = []
     count = _known(cluster.get("instanceCount")) or 1
-    lines.append((f"opensearch-{cluster.get('instanceType', 'r6g.large.search')}",
-                  count * HOURS_PER_MONTH, ()))
+    lines.append(
+        (
+            f"opensearch-{cluster.get('instanceType', 'r6g.large.search')}",
+            count * HOURS_PER_MONTH,
+            (),
+        )
+    )
     if cluster.get("dedicatedMasterEnabled"):
-        lines.append((f"opensearch-{cluster.get('dedicatedMasterType', 'r6g.large.search')}",
-                      (_known(cluster.get("dedicatedMasterCount")) or 3) * HOURS_PER_MONTH, ()))
+        lines.append(
+            (
+                f"opensearch-{cluster.get('dedicatedMasterType', 'r6g.large.search')}",
+                (_known(cluster.get("dedicatedMasterCount")) or 3) * HOURS_PER_MONTH,
+                (),
+            )
+        )
     volume = _known((props.get("ebsOptions") or {}).get("volumeSize")) or 0
     if volume:
         lines.append(("opensearch-gp3-storage", volume * count, ()))
@@ -185,66 +222,106 @@ def _lambda(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
     invocations = a["lambdaInvocationsPerMonth"]
     memory_gb = (_known(props.get("memorySize")) or 128) / 1024
     used = ("lambdaInvocationsPerMonth", "lambdaAverageMilliseconds")
-    return [("lambda-requests", invocations / 1_000_000, used[:1]),
-            ("lambda-compute", invocations * a["lambdaAverageMilliseconds"] / 1000 * memory_gb, used)]
+    return [
+        ("lambda-requests", invocations / 1_000_000, used[:1]),
+        ("lambda-compute", invocations * a["lambdaAverageMilliseconds"] / 1000 * memory_gb, used),
+    ]
 
 
 RULES: dict[str, Rule] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
-    "aws:cloudwatch/compositeAlarm:CompositeAlarm": lambda p, a: [("cloudwatch-alarm-composite", 1, ())],
-    "aws:cloudwatch/logMetricFilter:LogMetricFilter": lambda p, a: [("cloudwatch-custom-metric", 1, ())],
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": lambda p, a: [
+        ("cloudwatch-alarm-composite", 1, ())
+    ],
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": lambda p, a: [
+        ("cloudwatch-custom-metric", 1, ())
+    ],
     "aws:cloudwatch/dashboard:Dashboard": lambda p, a: [("cloudwatch-dashboard", 1, ())],
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:cloudwatch/metricStream:MetricStream": lambda p, a: [
-        ("cloudwatch-metric-stream-update", a["metricUpdatesPerMonthPerStream"] / 1000,
-         ("metricUpdatesPerMonthPerStream",))],
+        (
+            "cloudwatch-metric-stream-update",
+            a["metricUpdatesPerMonthPerStream"] / 1000,
+            ("metricUpdatesPerMonthPerStream",),
+        )
+    ],
     "aws:cloudtrail/trail:Trail": _trail,
     "aws:kms/key:Key": lambda p, a: [("kms-key", 1, ())],
     "aws:opensearch/domain:Domain": _opensearch,
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": lambda p, a: [
-        ("firehose-ingestion", a["firehoseGbPerMonthPerStream"], ("firehoseGbPerMonthPerStream",))],
+        ("firehose-ingestion", a["firehoseGbPerMonthPerStream"], ("firehoseGbPerMonthPerStream",))
+    ],
     "aws:xray/samplingRule:SamplingRule": lambda p, a: [
-        ("xray-traces-recorded", a["tracesPerMonthPerSamplingRule"] / 1_000_000,
-         ("tracesPerMonthPerSamplingRule",))],
+        (
+            "xray-traces-recorded",
+            a["tracesPerMonthPerSamplingRule"] / 1_000_000,
+            ("tracesPerMonthPerSamplingRule",),
+        )
+    ],
     "aws:lambda/function:Function": _lambda,
     "aws:quicksight/dataSource:DataSource": lambda p, a: [
         ("quicksight-reader", a["quicksightReaders"], ("quicksightReaders",)),
-        ("quicksight-author", a["quicksightAuthors"], ("quicksightAuthors",))],
+        ("quicksight-author", a["quicksightAuthors"], ("quicksightAuthors",)),
+    ],
     "aws:s3/bucket:Bucket": lambda p, a: [("s3-standard-storage", a["bucketGb"], ("bucketGb",))],
-    "aws:s3/bucketV2:BucketV2": lambda p, a: [("s3-standard-storage", a["bucketGb"], ("bucketGb",))],
+    "aws:s3/bucketV2:BucketV2": lambda p, a: [
+        ("s3-standard-storage", a["bucketGb"], ("bucketGb",))
+    ],
     "aws:sns/topic:Topic": lambda p, a: [
-        ("sns-publishes", a["publishesPerMonthPerTopic"] / 1_000_000, ("publishesPerMonthPerTopic",))],
+        (
+            "sns-publishes",
+            a["publishesPerMonthPerTopic"] / 1_000_000,
+            ("publishesPerMonthPerTopic",),
+        )
+    ],
     "aws:sqs/queue:Queue": lambda p, a: [
-        ("sqs-requests", a["requestsPerMonthPerQueue"] / 1_000_000, ("requestsPerMonthPerQueue",))],
+        ("sqs-requests", a["requestsPerMonthPerQueue"] / 1_000_000, ("requestsPerMonthPerQueue",))
+    ],
 }
 
 # Types AWS does not bill for by themselves (their use is priced on the resources above).
-FREE_TYPES = frozenset({
-    "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:kms/alias:Alias",
-    "aws:sns/topicPolicy:TopicPolicy", "aws:sns/topicSubscription:TopicSubscription",
-    "aws:oam/sink:Sink", "aws:oam/sinkPolicy:SinkPolicy", "aws:oam/link:Link",
-    "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget",
-    "aws:cloudwatch/eventBus:EventBus", "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
-    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "aws:cloudwatch/logStream:LogStream",
-    "aws:cloudwatch/logDestination:LogDestination",
-    "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy",
-    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
-    "aws:lambda/permission:Permission", "aws:s3/bucketPolicy:BucketPolicy",
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-    "aws:s3/bucketVersioning:BucketVersioning",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    "aws:s3/bucketLogging:BucketLogging", "aws:glue/catalogDatabase:CatalogDatabase",
-    "aws:glue/catalogTable:CatalogTable", "aws:athena/workgroup:Workgroup",
-    "aws:athena/namedQuery:NamedQuery", "aws:organizations/policy:Policy",
-    "aws:organizations/policyAttachment:PolicyAttachment",
-    "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
-    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
-    "aws:quicksight/dataSet:DataSet", "aws:quicksight/refreshSchedule:RefreshSchedule",
-    "aws:xray/group:Group",
-})
+FREE_TYPES = frozenset(
+    {
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/policy:Policy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:kms/alias:Alias",
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:sns/topicSubscription:TopicSubscription",
+        "aws:oam/sink:Sink",
+        "aws:oam/sinkPolicy:SinkPolicy",
+        "aws:oam/link:Link",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:cloudwatch/eventBus:EventBus",
+        "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+        "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+        "aws:cloudwatch/logStream:LogStream",
+        "aws:cloudwatch/logDestination:LogDestination",
+        "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy",
+        "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+        "aws:lambda/permission:Permission",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketLogging:BucketLogging",
+        "aws:glue/catalogDatabase:CatalogDatabase",
+        "aws:glue/catalogTable:CatalogTable",
+        "aws:athena/workgroup:Workgroup",
+        "aws:athena/namedQuery:NamedQuery",
+        "aws:organizations/policy:Policy",
+        "aws:organizations/policyAttachment:PolicyAttachment",
+        "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+        "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
+        "aws:quicksight/dataSet:DataSet",
+        "aws:quicksight/refreshSchedule:RefreshSchedule",
+        "aws:xray/group:Group",
+    }
+)
 
 
 def _service(token: str) -> str:
@@ -265,8 +342,18 @@ def estimate(graph: ResourceGraph, prices: PriceTable) -> Estimate:
             if price is None:
                 result.unpriced.append(resource)
                 continue
-            result.charges.append(Charge(
-                urn=resource.urn, account=resource.account, service=_service(resource.type),
-                resource_type=resource.type, name=resource.name, item=key, quantity=quantity,
-                usd=quantity * price.usd, assumptions=used, verified=price.verified))
+            result.charges.append(
+                Charge(
+                    urn=resource.urn,
+                    account=resource.account,
+                    service=_service(resource.type),
+                    resource_type=resource.type,
+                    name=resource.name,
+                    item=key,
+                    quantity=quantity,
+                    usd=quantity * price.usd,
+                    assumptions=used,
+                    verified=price.verified,
+                )
+            )
     return result

@@ -4,10 +4,16 @@ sort and filter, a cost bar chart per account and a controls heat map (account x
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-STATUS_COLOURS = {"passed": "#2e7d32", "failed": "#c62828", "not-judged": "#f9a825",
-                  "no resources": "#9e9e9e", "gap": "#6a1b9a"}
+STATUS_COLOURS = {
+    "passed": "#2e7d32",
+    "failed": "#c62828",
+    "not-judged": "#f9a825",
+    "no resources": "#9e9e9e",
+    "gap": "#6a1b9a",
+}
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1c1c1c;max-width:1200px}
@@ -57,8 +63,12 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _table(table_id: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-           numeric: Sequence[int] = ()) -> str:
+def _table(
+    table_id: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    numeric: Sequence[int] = (),
+) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = []
     for row in rows:
@@ -71,10 +81,12 @@ def _table(table_id: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
             else:
                 cells.append(f"<td>{_e(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<input class="filter" type="search" placeholder="filter" data-table="{table_id}" '
-            f'aria-label="filter {table_id}">'
-            f'<table id="{table_id}" class="sortable"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+    return (
+        f'<input class="filter" type="search" placeholder="filter" data-table="{table_id}" '
+        f'aria-label="filter {table_id}">'
+        f'<table id="{table_id}" class="sortable"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _badge(status: str) -> tuple[str, str]:
@@ -90,17 +102,21 @@ def bar_chart(values: Mapping[str, float], names: Mapping[str, str]) -> str:
     bar_height, label_width, width = 22, 260, 760
     items = list(values.items())
     height = bar_height * len(items) + 10
-    parts = [f'<svg id="cost-chart" role="img" aria-label="monthly cost per account" '
-             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
+    parts = [
+        f'<svg id="cost-chart" role="img" aria-label="monthly cost per account" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+    ]
     for i, (account, usd) in enumerate(items):
         y = 5 + i * bar_height
         length = (width - label_width - 90) * usd / top
         label = f"{account} {names.get(account, '')}".strip()
-        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{_e(label)}</text>'
-                     f'<rect class="bar" x="{label_width}" y="{y + 3}" width="{length:.1f}" '
-                     f'height="{bar_height - 6}" fill="#1565c0"></rect>'
-                     f'<text x="{label_width + length + 6:.1f}" y="{y + 15}" font-size="12">'
-                     f'${usd:,.2f}</text>')
+        parts.append(
+            f'<text x="0" y="{y + 15}" font-size="12">{_e(label)}</text>'
+            f'<rect class="bar" x="{label_width}" y="{y + 3}" width="{length:.1f}" '
+            f'height="{bar_height - 6}" fill="#1565c0"></rect>'
+            f'<text x="{label_width + length + 6:.1f}" y="{y + 15}" font-size="12">'
+            f"${usd:,.2f}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -117,8 +133,10 @@ def heat_map(controls: Sequence[Mapping[str, Any]], names: Mapping[str, str]) ->
         for control in judged:
             status = control["accounts"].get(account)
             colour = STATUS_COLOURS.get(status, "#eeeeee") if status else "#eeeeee"
-            cells.append(f'<td style="background:{colour}" title="{_e(control["control"])}: '
-                         f'{_e(status or "not applicable")}"></td>')
+            cells.append(
+                f'<td style="background:{colour}" title="{_e(control["control"])}: '
+                f'{_e(status or "not applicable")}"></td>'
+            )
         rows.append(f"<tr><th>{_e(account)} {_e(names.get(account, ''))}</th>{''.join(cells)}</tr>")
     return f'<table id="heat-map" class="heat"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
@@ -126,51 +144,111 @@ def heat_map(controls: Sequence[Mapping[str, Any]], names: Mapping[str, str]) ->
 def render(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
     cost = report["cost"]
     shares = report["accountShares"]
-    summary = (f'<p class="summary"><span>gate: {_badge(report["verdict"] or "not run")[0]}</span>'
-               f'<span>resources: {len(report["inventory"])}</span>'
-               f'<span>estimated monthly cost: <b>${cost["monthlyUsd"]:,.2f}</b> '
-               f'({_e(cost["region"])} list prices)</span></p>')
-    share_rows = [(a, names.get(a, ""), f"{m}/{t}", (f"{100 * m / t:.0f}%", m / t if t else 0))
-                  for a, (m, t) in ((a, (s["met"], s["applicable"])) for a, s in shares.items())]
-    control_rows = [(c["control"], c["title"], _badge(c["status"]), c["passed"], c["failed"],
-                     c["notJudged"], ", ".join(c["policies"]) or "none: a gap")
-                    for c in report["controls"]]
-    charge_rows = [(c["account"], c["service"], c["resource"], c["item"], f"{c['quantity']:g}",
-                    (f"{c['usd']:,.2f}", c["usd"]),
-                    ", ".join(c["assumptions"]) or "-", "yes" if c["verified"] else "no")
-                   for c in cost["charges"]]
-    inventory_rows = [(r["account"], r["account_name"], r["component"], r["type"], r["name"],
-                       r["source"]) for r in report["inventory"]]
-    price_rows = [(k, p["unit"], f"{p['usd']:g}", p["source"], p["read"],
-                   "yes" if p["verified"] else "no") for k, p in cost["prices"].items()]
+    summary = (
+        f'<p class="summary"><span>gate: {_badge(report["verdict"] or "not run")[0]}</span>'
+        f"<span>resources: {len(report['inventory'])}</span>"
+        f"<span>estimated monthly cost: <b>${cost['monthlyUsd']:,.2f}</b> "
+        f"({_e(cost['region'])} list prices)</span></p>"
+    )
+    share_rows = [
+        (a, names.get(a, ""), f"{m}/{t}", (f"{100 * m / t:.0f}%", m / t if t else 0))
+        for a, (m, t) in ((a, (s["met"], s["applicable"])) for a, s in shares.items())
+    ]
+    control_rows = [
+        (
+            c["control"],
+            c["title"],
+            _badge(c["status"]),
+            c["passed"],
+            c["failed"],
+            c["notJudged"],
+            ", ".join(c["policies"]) or "none: a gap",
+        )
+        for c in report["controls"]
+    ]
+    charge_rows = [
+        (
+            c["account"],
+            c["service"],
+            c["resource"],
+            c["item"],
+            f"{c['quantity']:g}",
+            (f"{c['usd']:,.2f}", c["usd"]),
+            ", ".join(c["assumptions"]) or "-",
+            "yes" if c["verified"] else "no",
+        )
+        for c in cost["charges"]
+    ]
+    inventory_rows = [
+        (r["account"], r["account_name"], r["component"], r["type"], r["name"], r["source"])
+        for r in report["inventory"]
+    ]
+    price_rows = [
+        (k, p["unit"], f"{p['usd']:g}", p["source"], p["read"], "yes" if p["verified"] else "no")
+        for k, p in cost["prices"].items()
+    ]
     sections = [
-        f"<h1>obsgov environment report: {_e(report['stack'])}</h1>", summary,
-        "<h2>Cost per account</h2>", bar_chart(cost["byAccount"], names),
-        _table("cost-by-service", ["service", "monthly USD"],
-               [(s, (f"{v:,.2f}", v)) for s, v in cost["byService"].items()]),
-        "<h2>Controls by account</h2>", heat_map(report["controls"], names),
+        f"<h1>obsgov environment report: {_e(report['stack'])}</h1>",
+        summary,
+        "<h2>Cost per account</h2>",
+        bar_chart(cost["byAccount"], names),
+        _table(
+            "cost-by-service",
+            ["service", "monthly USD"],
+            [(s, (f"{v:,.2f}", v)) for s, v in cost["byService"].items()],
+        ),
+        "<h2>Controls by account</h2>",
+        heat_map(report["controls"], names),
         _table("control-shares", ["account", "name", "controls met", "share"], share_rows),
         "<h2>Compliance map</h2>",
-        _table("controls", ["control", "title", "status", "passed", "failed", "not judged",
-                            "policies"], control_rows, numeric=(3, 4, 5)),
+        _table(
+            "controls",
+            ["control", "title", "status", "passed", "failed", "not judged", "policies"],
+            control_rows,
+            numeric=(3, 4, 5),
+        ),
         "<h2>Inventory</h2>",
-        _table("inventory", ["account", "name", "component", "type", "resource", "registry entry"],
-               inventory_rows),
+        _table(
+            "inventory",
+            ["account", "name", "component", "type", "resource", "registry entry"],
+            inventory_rows,
+        ),
         "<h2>Cost lines</h2>",
-        _table("charges", ["account", "service", "resource", "price", "quantity", "monthly USD",
-                           "assumptions", "verified price"], charge_rows),
+        _table(
+            "charges",
+            [
+                "account",
+                "service",
+                "resource",
+                "price",
+                "quantity",
+                "monthly USD",
+                "assumptions",
+                "verified price",
+            ],
+            charge_rows,
+        ),
         "<h2>Assumptions</h2>",
-        _table("assumptions", ["assumption", "value"],
-               [(k, f"{v:g}") for k, v in sorted(cost["assumptions"].items())]),
+        _table(
+            "assumptions",
+            ["assumption", "value"],
+            [(k, f"{v:g}") for k, v in sorted(cost["assumptions"].items())],
+        ),
         "<h2>Prices</h2>",
         _table("prices", ["price", "unit", "USD", "source", "read", "verified"], price_rows),
     ]
     if cost["unpriced"]:
-        sections += ["<h2>Not priced</h2><ul>", *(f"<li><code>{_e(t)}</code></li>" for t in cost["unpriced"]), "</ul>"]
+        sections += [
+            "<h2>Not priced</h2><ul>",
+            *(f"<li><code>{_e(t)}</code></li>" for t in cost["unpriced"]),
+            "</ul>",
+        ]
     if report.get("notes"):
         sections += ["<h2>Notes</h2><ul>", *(f"<li>{_e(n)}</li>" for n in report["notes"]), "</ul>"]
     body = "\n".join(sections)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>obsgov report {_e(report['stack'])}</title><style>{STYLE}</style></head>"
-            f"<body>{body}<script>{SCRIPT}</script></body></html>\n")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>obsgov report {_e(report['stack'])}</title><style>{STYLE}</style></head>"
+        f"<body>{body}<script>{SCRIPT}</script></body></html>\n"
+    )

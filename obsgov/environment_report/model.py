@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 from obsgov.graph import ResourceGraph
 
@@ -35,26 +36,55 @@ class EnvironmentReport:
     def to_json(self) -> dict[str, Any]:
         shares = account_shares(self.controls)
         return {
-            "stack": self.stack, "preview": self.preview, "verdict": self.verdict,
+            "stack": self.stack,
+            "preview": self.preview,
+            "verdict": self.verdict,
             "inventory": [row.__dict__ for row in self.inventory],
-            "controls": [{"control": str(r.control), "title": r.title, "status": r.status,
-                          "policies": r.policies, "passed": r.count("passed"),
-                          "failed": r.count("failed"), "notJudged": r.count("not-judged"),
-                          "accounts": r.accounts} for r in self.controls],
+            "controls": [
+                {
+                    "control": str(r.control),
+                    "title": r.title,
+                    "status": r.status,
+                    "policies": r.policies,
+                    "passed": r.count("passed"),
+                    "failed": r.count("failed"),
+                    "notJudged": r.count("not-judged"),
+                    "accounts": r.accounts,
+                }
+                for r in self.controls
+            ],
             "accountShares": {a: {"met": m, "applicable": t} for a, (m, t) in shares.items()},
             "cost": {
-                "region": self.estimate.region, "monthlyUsd": round(self.estimate.total, 2),
+                "region": self.estimate.region,
+                "monthlyUsd": round(self.estimate.total, 2),
                 "byAccount": {str(k): round(v, 2) for k, v in self.estimate.by("account").items()},
                 "byService": {k: round(v, 2) for k, v in self.estimate.by("service").items()},
                 "assumptions": self.estimate.assumptions,
                 "unpriced": sorted({r.type for r in self.estimate.unpriced}),
-                "charges": [{"account": c.account, "service": c.service, "resource": c.name,
-                             "type": c.resource_type, "item": c.item,
-                             "quantity": round(c.quantity, 6), "usd": round(c.usd, 4),
-                             "assumptions": list(c.assumptions), "verified": c.verified}
-                            for c in self.estimate.charges],
-                "prices": {k: {"unit": p.unit, "usd": p.usd, "source": p.source, "read": p.read,
-                               "verified": p.verified} for k, p in sorted(self.prices.items.items())},
+                "charges": [
+                    {
+                        "account": c.account,
+                        "service": c.service,
+                        "resource": c.name,
+                        "type": c.resource_type,
+                        "item": c.item,
+                        "quantity": round(c.quantity, 6),
+                        "usd": round(c.usd, 4),
+                        "assumptions": list(c.assumptions),
+                        "verified": c.verified,
+                    }
+                    for c in self.estimate.charges
+                ],
+                "prices": {
+                    k: {
+                        "unit": p.unit,
+                        "usd": p.usd,
+                        "source": p.source,
+                        "read": p.read,
+                        "verified": p.verified,
+                    }
+                    for k, p in sorted(self.prices.items.items())
+                },
             },
             "notes": self.notes,
         }
@@ -76,28 +106,45 @@ def inventory(graph: ResourceGraph, workloads: Mapping[str, Sequence[str]]) -> l
                 if workload in resource.name:
                     source = f"workloads: {workload} ({account_name})"
                     break
-        rows.append(InventoryRow(resource.account or "", account_name,
-                                 component.name if component else "", resource.type,
-                                 resource.name, source))
+        rows.append(
+            InventoryRow(
+                resource.account or "",
+                account_name,
+                component.name if component else "",
+                resource.type,
+                resource.name,
+                source,
+            )
+        )
     return sorted(rows, key=lambda r: (r.account, r.component, r.type, r.name))
 
 
 def diff(current: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
     """What a change adds: cost per account and controls whose status moved."""
     now, before = current["cost"]["byAccount"], previous["cost"]["byAccount"]
-    cost = {a: round(now.get(a, 0.0) - before.get(a, 0.0), 2) for a in sorted(set(now) | set(before))}
+    cost = {
+        a: round(now.get(a, 0.0) - before.get(a, 0.0), 2) for a in sorted(set(now) | set(before))
+    }
     old = {c["control"]: c["status"] for c in previous["controls"]}
-    moved = [{"control": c["control"], "before": old.get(c["control"], "absent"), "after": c["status"]}
-             for c in current["controls"] if old.get(c["control"]) != c["status"]]
-    return {"costDeltaByAccount": {a: d for a, d in cost.items() if d},
-            "monthlyDelta": round(current["cost"]["monthlyUsd"] - previous["cost"]["monthlyUsd"], 2),
-            "controls": moved}
+    moved = [
+        {"control": c["control"], "before": old.get(c["control"], "absent"), "after": c["status"]}
+        for c in current["controls"]
+        if old.get(c["control"]) != c["status"]
+    ]
+    return {
+        "costDeltaByAccount": {a: d for a, d in cost.items() if d},
+        "monthlyDelta": round(current["cost"]["monthlyUsd"] - previous["cost"]["monthlyUsd"], 2),
+        "controls": moved,
+    }
 
 
-def markdown(report: Mapping[str, Any], delta: Optional[Mapping[str, Any]] = None) -> str:
+def markdown(report: Mapping[str, Any], delta: Mapping[str, Any] | None = None) -> str:
     lines = [f"## obsgov environment report: {report['stack']}", ""]
     cost = report["cost"]
-    lines += [f"Estimated monthly cost: **${cost['monthlyUsd']:,.2f}** ({cost['region']} list prices)", ""]
+    lines += [
+        f"Estimated monthly cost: **${cost['monthlyUsd']:,.2f}** ({cost['region']} list prices)",
+        "",
+    ]
     if delta is not None:
         sign = "+" if delta["monthlyDelta"] >= 0 else "-"
         lines += [f"This change: **{sign}${abs(delta['monthlyDelta']):,.2f}** a month", ""]
@@ -107,7 +154,9 @@ def markdown(report: Mapping[str, Any], delta: Optional[Mapping[str, Any]] = Non
             lines.append("")
         if delta["controls"]:
             lines += ["| control | before | after |", "|---|---|---|"]
-            lines += [f"| {c['control']} | {c['before']} | {c['after']} |" for c in delta["controls"]]
+            lines += [
+                f"| {c['control']} | {c['before']} | {c['after']} |" for c in delta["controls"]
+            ]
             lines.append("")
     lines += ["| account | monthly USD |", "|---|---:|"]
     lines += [f"| {a} | {v:,.2f} |" for a, v in cost["byAccount"].items()]
@@ -115,10 +164,15 @@ def markdown(report: Mapping[str, Any], delta: Optional[Mapping[str, Any]] = Non
     for control in report["controls"]:
         counts[control["status"]] = counts.get(control["status"], 0) + 1
     lines += ["", "Controls: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())), ""]
-    failing = [c for c in report["controls"] if c["status"] in ("failed", "not judged", "not-judged")]
+    failing = [
+        c for c in report["controls"] if c["status"] in ("failed", "not judged", "not-judged")
+    ]
     if failing:
         lines += ["| control | status | failed | not judged |", "|---|---|---:|---:|"]
-        lines += [f"| {c['control']} | {c['status']} | {c['failed']} | {c['notJudged']} |" for c in failing]
+        lines += [
+            f"| {c['control']} | {c['status']} | {c['failed']} | {c['notJudged']} |"
+            for c in failing
+        ]
     if cost["unpriced"]:
         lines += ["", "Not priced: " + ", ".join(f"`{t}`" for t in cost["unpriced"])]
     return "\n".join(lines) + "\n"

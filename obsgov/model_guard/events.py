@@ -11,13 +11,15 @@ Anything else is rejected with a reason and never touches a package.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 STATE_CHANGE = "SageMaker Model Package State Change"
 API_CALL = "AWS API Call via CloudTrail"
 PACKAGE_ARN = re.compile(
-    r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:(\d{12}):model-package/[A-Za-z0-9-]{1,63}/\d+$")
+    r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:(\d{12}):model-package/[A-Za-z0-9-]{1,63}/\d+$"
+)
 
 
 class MalformedEvent(ValueError):
@@ -28,7 +30,7 @@ class MalformedEvent(ValueError):
 class ApprovalEvent:
     event_id: str
     package_arn: str
-    approver: Optional[str]  # only the CloudTrail event carries it
+    approver: str | None  # only the CloudTrail event carries it
 
     @property
     def account(self) -> str:
@@ -49,7 +51,7 @@ def _arn(value: Any, where: str) -> str:
     return value
 
 
-def parse_event(event: Any) -> Optional[ApprovalEvent]:
+def parse_event(event: Any) -> ApprovalEvent | None:
     """The approval the event reports, or None for a well-formed event that approves nothing
     (a status other than Approved). Raises :class:`MalformedEvent` for anything else."""
     event = _mapping(event, "the event")
@@ -66,8 +68,9 @@ def parse_event(event: Any) -> Optional[ApprovalEvent]:
             raise MalformedEvent("detail.ModelApprovalStatus is missing")
         if status != "Approved":
             return None
-        return ApprovalEvent(event_id, _arn(detail.get("ModelPackageArn"),
-                                            "detail.ModelPackageArn"), None)
+        return ApprovalEvent(
+            event_id, _arn(detail.get("ModelPackageArn"), "detail.ModelPackageArn"), None
+        )
     if kind == API_CALL:
         if detail.get("eventName") != "UpdateModelPackage":
             raise MalformedEvent(f"eventName {detail.get('eventName')!r} is not UpdateModelPackage")
@@ -80,6 +83,9 @@ def parse_event(event: Any) -> Optional[ApprovalEvent]:
         approver = identity.get("arn")
         if not isinstance(approver, str) or not approver:
             raise MalformedEvent("detail.userIdentity.arn is missing")
-        return ApprovalEvent(event_id, _arn(request.get("modelPackageArn"),
-                                            "detail.requestParameters.modelPackageArn"), approver)
+        return ApprovalEvent(
+            event_id,
+            _arn(request.get("modelPackageArn"), "detail.requestParameters.modelPackageArn"),
+            approver,
+        )
     raise MalformedEvent(f"detail-type {kind!r} is not handled")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, TextIO
+from typing import Any
 from urllib.parse import urlparse
 
 from .rules import (
@@ -60,10 +61,11 @@ class Clients:
     cloudwatch: Any = None
 
 
-def read_quality_report(s3: Any, package: Mapping[str, Any]) -> tuple[Optional[dict], Optional[str]]:
+def read_quality_report(s3: Any, package: Mapping[str, Any]) -> tuple[dict | None, str | None]:
     """The package's model quality report, or None and why it could not be read."""
-    uri = (((package.get("ModelMetrics") or {}).get("ModelQuality") or {})
-           .get("Statistics") or {}).get("S3Uri")
+    uri = (
+        ((package.get("ModelMetrics") or {}).get("ModelQuality") or {}).get("Statistics") or {}
+    ).get("S3Uri")
     if not uri:
         return None, "the package has no ModelMetrics.ModelQuality.Statistics report"
     parsed = urlparse(uri)
@@ -90,7 +92,9 @@ def read_quality_report(s3: Any, package: Mapping[str, Any]) -> tuple[Optional[d
     return report, None
 
 
-def _previous(sagemaker: Any, package: Mapping[str, Any], rules: GuardRules) -> Optional[PreviousApproval]:
+def _previous(
+    sagemaker: Any, package: Mapping[str, Any], rules: GuardRules
+) -> PreviousApproval | None:
     earlier = rules.previous_environment
     if earlier is None:
         return None
@@ -108,22 +112,32 @@ def _previous(sagemaker: Any, package: Mapping[str, Any], rules: GuardRules) -> 
     if found.get("ModelApprovalStatus") != "Approved":
         return PreviousApproval(source, False, f"{source} is {found.get('ModelApprovalStatus')}")
     account = source.split(":")[4] if source.count(":") >= 5 else ""
-    in_previous_registry = rules.previous_registry_account is not None \
-        and account == rules.previous_registry_account
-    environments = [e.strip() for e in str((found.get("CustomerMetadataProperties") or {})
-                                           .get(APPROVED_ENVIRONMENTS_KEY, "")).split(",")]
+    in_previous_registry = (
+        rules.previous_registry_account is not None and account == rules.previous_registry_account
+    )
+    environments = [
+        e.strip()
+        for e in str(
+            (found.get("CustomerMetadataProperties") or {}).get(APPROVED_ENVIRONMENTS_KEY, "")
+        ).split(",")
+    ]
     if in_previous_registry or earlier in environments:
         return PreviousApproval(source, True, "approved")
-    return PreviousApproval(source, False, f"{source} is approved but not recorded as approved "
-                            f"in {earlier}")
+    return PreviousApproval(
+        source, False, f"{source} is approved but not recorded as approved in {earlier}"
+    )
 
 
-def check_package(clients: Clients, arn: str, rules: GuardRules,
-                  approver: Optional[str] = None) -> Verdict:
+def check_package(
+    clients: Clients, arn: str, rules: GuardRules, approver: str | None = None
+) -> Verdict:
     package = clients.sagemaker.describe_model_package(ModelPackageName=arn)
     report, unavailable = read_quality_report(clients.s3, package)
-    verdict = Verdict(arn, str(package.get("ModelPackageGroupName", "")),
-                      str(package.get("ModelApprovalStatus", "")))
+    verdict = Verdict(
+        arn,
+        str(package.get("ModelPackageGroupName", "")),
+        str(package.get("ModelApprovalStatus", "")),
+    )
     verdict.results = [
         check_metadata(package, rules),
         check_metrics(package, rules, report, unavailable),
@@ -134,23 +148,34 @@ def check_package(clients: Clients, arn: str, rules: GuardRules,
     return verdict
 
 
-def audit_line(verdict: Verdict, action: str, event_id: Optional[str], approver: Optional[str]) -> str:
-    return json.dumps({
-        "obsgov": "model-approval-guard",
-        "eventId": event_id,
-        "modelPackageArn": verdict.package_arn,
-        "modelPackageGroup": verdict.group,
-        "approver": approver,
-        "passed": verdict.passed,
-        "action": action,
-        "rules": [{"rule": r.rule, "passed": r.passed, "judged": r.judged, "detail": r.detail}
-                  for r in verdict.results],
-    }, sort_keys=True)
+def audit_line(verdict: Verdict, action: str, event_id: str | None, approver: str | None) -> str:
+    return json.dumps(
+        {
+            "obsgov": "model-approval-guard",
+            "eventId": event_id,
+            "modelPackageArn": verdict.package_arn,
+            "modelPackageGroup": verdict.group,
+            "approver": approver,
+            "passed": verdict.passed,
+            "action": action,
+            "rules": [
+                {"rule": r.rule, "passed": r.passed, "judged": r.judged, "detail": r.detail}
+                for r in verdict.results
+            ],
+        },
+        sort_keys=True,
+    )
 
 
-def enforce(clients: Clients, verdict: Verdict, *, topic_arn: Optional[str],
-            event_id: Optional[str] = None, approver: Optional[str] = None,
-            log: Callable[[str], None] = lambda line: print(line, file=sys.stdout)) -> str:
+def enforce(
+    clients: Clients,
+    verdict: Verdict,
+    *,
+    topic_arn: str | None,
+    event_id: str | None = None,
+    approver: str | None = None,
+    log: Callable[[str], None] = lambda line: print(line, file=sys.stdout),
+) -> str:
     """Act on ``verdict``; returns the action taken (``passed``, ``reverted`` or
     ``already-reverted``)."""
     if verdict.passed:
@@ -170,15 +195,19 @@ def enforce(clients: Clients, verdict: Verdict, *, topic_arn: Optional[str],
                 TopicArn=topic_arn,
                 Subject="obsgov: model approval reverted"[:100],
                 Message=f"The approval of {verdict.package_arn} broke the organisation's rules "
-                        f"and was set back to PendingManualApproval.\n{failed}",
+                f"and was set back to PendingManualApproval.\n{failed}",
             )
     if clients.cloudwatch is not None and action != "already-reverted":
-        clients.cloudwatch.put_metric_data(Namespace=METRIC_NAMESPACE, MetricData=[{
-            "MetricName": "ApprovalViolations" if not verdict.passed else "ApprovalsPassed",
-            "Dimensions": [{"Name": METRIC_DIMENSION, "Value": verdict.group or "unknown"}],
-            "Value": 1.0, "Unit": "Count",
-        }])
+        clients.cloudwatch.put_metric_data(
+            Namespace=METRIC_NAMESPACE,
+            MetricData=[
+                {
+                    "MetricName": "ApprovalViolations" if not verdict.passed else "ApprovalsPassed",
+                    "Dimensions": [{"Name": METRIC_DIMENSION, "Value": verdict.group or "unknown"}],
+                    "Value": 1.0,
+                    "Unit": "Count",
+                }
+            ],
+        )
     log(audit_line(verdict, action, event_id, approver))
     return action
-
-

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Optional
+from typing import Any
 
 from .events import MalformedEvent, parse_event
 from .guard import Clients, check_package, enforce
 from .rules import GuardRules
 
-_clients: Optional[Clients] = None
+_clients: Clients | None = None
 
 
 def _make_clients() -> Clients:
@@ -33,13 +33,17 @@ def _make_clients() -> Clients:
     )
 
 
-def handler(event: Any, context: Any = None, clients: Optional[Clients] = None) -> dict:
+def handler(event: Any, context: Any = None, clients: Clients | None = None) -> dict:
     global _clients
     try:
         approval = parse_event(event)
     except MalformedEvent as exc:
-        print(json.dumps({"obsgov": "model-approval-guard", "action": "rejected-event",
-                          "reason": str(exc)}, sort_keys=True))
+        print(
+            json.dumps(
+                {"obsgov": "model-approval-guard", "action": "rejected-event", "reason": str(exc)},
+                sort_keys=True,
+            )
+        )
         return {"status": "rejected", "reason": str(exc)}
     if approval is None:
         return {"status": "ignored"}
@@ -48,6 +52,11 @@ def handler(event: Any, context: Any = None, clients: Optional[Clients] = None) 
         _clients = _clients or _make_clients()
         clients = _clients
     verdict = check_package(clients, approval.package_arn, rules, approval.approver)
-    action = enforce(clients, verdict, topic_arn=os.environ.get("OBSGOV_GUARD_TOPIC_ARN"),
-                     event_id=approval.event_id, approver=approval.approver)
+    action = enforce(
+        clients,
+        verdict,
+        topic_arn=os.environ.get("OBSGOV_GUARD_TOPIC_ARN"),
+        event_id=approval.event_id,
+        approver=approval.approver,
+    )
     return {"status": action, "modelPackageArn": approval.package_arn}

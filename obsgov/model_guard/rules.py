@@ -12,8 +12,9 @@ import fnmatch
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 OPERATORS = {
     ">=": lambda a, b: a >= b,
@@ -33,7 +34,7 @@ class Threshold:
     value: float
 
     @classmethod
-    def parse(cls, text: str) -> "Threshold":
+    def parse(cls, text: str) -> Threshold:
         match = _THRESHOLD.match(text)
         if match is None:
             raise ValueError(f"{text!r} is not a threshold like 'auc >= 0.8'")
@@ -56,40 +57,49 @@ class GuardRules:
     group_thresholds: Mapping[str, tuple[Threshold, ...]] = field(default_factory=dict)
     require_description: bool = True
     promotion_order: tuple[str, ...] = ()
-    previous_registry_account: Optional[str] = None
+    previous_registry_account: str | None = None
     allowed_approvers: tuple[str, ...] = ()
 
     def thresholds_for(self, group: str) -> tuple[Threshold, ...]:
         return self.group_thresholds.get(group, self.default_thresholds)
 
     @property
-    def previous_environment(self) -> Optional[str]:
+    def previous_environment(self) -> str | None:
         order = list(self.promotion_order)
         if self.environment not in order or order.index(self.environment) == 0:
             return None
         return order[order.index(self.environment) - 1]
 
     def to_json(self) -> str:
-        return json.dumps({
-            "environment": self.environment,
-            "requiredMetadata": list(self.required_metadata),
-            "defaultThresholds": [str(t) for t in self.default_thresholds],
-            "groupThresholds": {g: [str(t) for t in ts] for g, ts in self.group_thresholds.items()},
-            "requireDescription": self.require_description,
-            "promotionOrder": list(self.promotion_order),
-            "previousRegistryAccount": self.previous_registry_account,
-            "allowedApprovers": list(self.allowed_approvers),
-        }, sort_keys=True)
+        return json.dumps(
+            {
+                "environment": self.environment,
+                "requiredMetadata": list(self.required_metadata),
+                "defaultThresholds": [str(t) for t in self.default_thresholds],
+                "groupThresholds": {
+                    g: [str(t) for t in ts] for g, ts in self.group_thresholds.items()
+                },
+                "requireDescription": self.require_description,
+                "promotionOrder": list(self.promotion_order),
+                "previousRegistryAccount": self.previous_registry_account,
+                "allowedApprovers": list(self.allowed_approvers),
+            },
+            sort_keys=True,
+        )
 
     @classmethod
-    def from_json(cls, text: str) -> "GuardRules":
+    def from_json(cls, text: str) -> GuardRules:
         data = json.loads(text)
         return cls(
             environment=str(data["environment"]),
             required_metadata=tuple(data.get("requiredMetadata") or ()),
-            default_thresholds=tuple(Threshold.parse(t) for t in data.get("defaultThresholds") or ()),
-            group_thresholds={g: tuple(Threshold.parse(t) for t in ts)
-                              for g, ts in (data.get("groupThresholds") or {}).items()},
+            default_thresholds=tuple(
+                Threshold.parse(t) for t in data.get("defaultThresholds") or ()
+            ),
+            group_thresholds={
+                g: tuple(Threshold.parse(t) for t in ts)
+                for g, ts in (data.get("groupThresholds") or {}).items()
+            },
             require_description=bool(data.get("requireDescription", True)),
             promotion_order=tuple(data.get("promotionOrder") or ()),
             previous_registry_account=data.get("previousRegistryAccount"),
@@ -125,8 +135,11 @@ def report_metrics(report: Mapping[str, Any]) -> dict[str, float]:
             continue
         for name, entry in metrics.items():
             value = entry.get("value") if isinstance(entry, Mapping) else None
-            if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    and math.isfinite(value):
+            if (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            ):
                 found[str(name).lower()] = float(value)
     return found
 
@@ -136,12 +149,19 @@ def check_metadata(package: Mapping[str, Any], rules: GuardRules) -> RuleResult:
     missing = [k for k in rules.required_metadata if not str(metadata.get(k, "")).strip()]
     if missing:
         return RuleResult("metadata", False, "missing customer metadata: " + ", ".join(missing))
-    return RuleResult("metadata", True, "all required metadata present"
-                      if rules.required_metadata else "no metadata required")
+    return RuleResult(
+        "metadata",
+        True,
+        "all required metadata present" if rules.required_metadata else "no metadata required",
+    )
 
 
-def check_metrics(package: Mapping[str, Any], rules: GuardRules,
-                  report: Optional[Mapping[str, Any]], unavailable: Optional[str]) -> RuleResult:
+def check_metrics(
+    package: Mapping[str, Any],
+    rules: GuardRules,
+    report: Mapping[str, Any] | None,
+    unavailable: str | None,
+) -> RuleResult:
     thresholds = rules.thresholds_for(str(package.get("ModelPackageGroupName", "")))
     if not thresholds:
         return RuleResult("metrics", True, "no metric thresholds configured")
@@ -169,23 +189,32 @@ def check_description(package: Mapping[str, Any], rules: GuardRules) -> RuleResu
     return RuleResult("description", True, "present")
 
 
-def check_promotion(rules: GuardRules, previous: Optional[PreviousApproval]) -> RuleResult:
+def check_promotion(rules: GuardRules, previous: PreviousApproval | None) -> RuleResult:
     earlier = rules.previous_environment
     if earlier is None:
-        return RuleResult("promotion", True, f"{rules.environment} is first in the promotion order"
-                          if rules.promotion_order else "no promotion order configured")
+        return RuleResult(
+            "promotion",
+            True,
+            f"{rules.environment} is first in the promotion order"
+            if rules.promotion_order
+            else "no promotion order configured",
+        )
     if previous is None or not previous.approved:
         why = previous.why if previous is not None else "no lookup was possible"
         return RuleResult("promotion", False, f"not approved in {earlier} first ({why})")
     return RuleResult("promotion", True, f"approved in {earlier} as {previous.source_arn}")
 
 
-def check_approver(rules: GuardRules, approver: Optional[str]) -> RuleResult:
+def check_approver(rules: GuardRules, approver: str | None) -> RuleResult:
     if not rules.allowed_approvers:
         return RuleResult("approver", True, "any approver allowed")
     if approver is None:
-        return RuleResult("approver", True, "identity not in this trigger: checked on the "
-                          "CloudTrail UpdateModelPackage event", judged=False)
+        return RuleResult(
+            "approver",
+            True,
+            "identity not in this trigger: checked on the CloudTrail UpdateModelPackage event",
+            judged=False,
+        )
     if any(fnmatch.fnmatchcase(approver, pattern) for pattern in rules.allowed_approvers):
         return RuleResult("approver", True, approver)
     return RuleResult("approver", False, f"{approver} may not approve models")

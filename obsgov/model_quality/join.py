@@ -16,15 +16,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Optional
+from typing import Any
 
 
 @dataclass
 class Prediction:
     inference_id: str
-    time: Optional[datetime]
+    time: datetime | None
     value: float
 
 
@@ -78,7 +79,7 @@ def single_value(text: str) -> float:
     return number
 
 
-def _time(text: Any) -> Optional[datetime]:
+def _time(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return None
     try:
@@ -117,11 +118,17 @@ def parse_label(line: str) -> tuple[str, float]:
 
 
 Lines = Iterable[tuple[str, Iterable[str]]]  # (source name, lines)
-LabelLines = Iterable[tuple[str, Optional[datetime], Iterable[str]]]  # + when it arrived
+LabelLines = Iterable[tuple[str, datetime | None, Iterable[str]]]  # + when it arrived
 
 
-def join(captures: Lines, labels: LabelLines, *, window_start: datetime, window_end: datetime,
-         label_deadline: timedelta) -> Joined:
+def join(
+    captures: Lines,
+    labels: LabelLines,
+    *,
+    window_start: datetime,
+    window_end: datetime,
+    label_deadline: timedelta,
+) -> Joined:
     result = Joined()
     predictions: dict[str, Prediction] = {}
     for name, lines in captures:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 
-def classification(pairs: Sequence[tuple[float, float]], threshold: float = 0.5) -> dict[str, float]:
+def classification(
+    pairs: Sequence[tuple[float, float]], threshold: float = 0.5
+) -> dict[str, float]:
     """Binary metrics: the prediction is a score (>= threshold is positive) or a 0/1 class.
     Precision, recall and F1 are left out when undefined (no positive predictions or labels);
     AUC when only one class is labelled."""
@@ -33,7 +35,7 @@ def classification(pairs: Sequence[tuple[float, float]], threshold: float = 0.5)
     return result
 
 
-def roc_auc(scores: Sequence[float], positives: Sequence[bool]) -> Optional[float]:
+def roc_auc(scores: Sequence[float], positives: Sequence[bool]) -> float | None:
     """The Mann-Whitney form of the ROC AUC, with ties counted as halves."""
     n_pos = sum(positives)
     n_neg = len(positives) - n_pos
@@ -49,7 +51,7 @@ def roc_auc(scores: Sequence[float], positives: Sequence[bool]) -> Optional[floa
         for k in range(i, j + 1):
             ranks[order[k]] = (i + j) / 2 + 1
         i = j + 1
-    positive_ranks = sum(r for r, p in zip(ranks, positives) if p)
+    positive_ranks = sum(r for r, p in zip(ranks, positives, strict=True) if p)
     return (positive_ranks - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
@@ -57,8 +59,10 @@ def regression(pairs: Sequence[tuple[float, float]]) -> dict[str, float]:
     if not pairs:
         return {}
     errors = [p - a for p, a in pairs]
-    result = {"MAE": sum(abs(e) for e in errors) / len(errors),
-              "RMSE": math.sqrt(sum(e * e for e in errors) / len(errors))}
+    result = {
+        "MAE": sum(abs(e) for e in errors) / len(errors),
+        "RMSE": math.sqrt(sum(e * e for e in errors) / len(errors)),
+    }
     relative = [abs((p - a) / a) for p, a in pairs if a != 0]
     if relative:  # MAPE is undefined where the actual value is zero; those pairs are left out
         result["MAPE"] = 100 * sum(relative) / len(relative)

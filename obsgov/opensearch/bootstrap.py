@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 from urllib.parse import urlparse
 
 from obsgov.errors import InputError, Problem
@@ -50,8 +51,13 @@ def load_documents(directory: Path = TEMPLATES) -> list[Document]:
     for path in sorted(directory.glob("*.json")):
         kind, _, name = path.stem.partition(".")
         if kind not in ("index-template", "ism-policy") or not name:
-            problems.append(Problem(str(path), "", "file names must be "
-                                    "index-template.<name>.json or ism-policy.<name>.json"))
+            problems.append(
+                Problem(
+                    str(path),
+                    "",
+                    "file names must be index-template.<name>.json or ism-policy.<name>.json",
+                )
+            )
             continue
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
@@ -67,7 +73,7 @@ def load_documents(directory: Path = TEMPLATES) -> list[Document]:
     return documents
 
 
-Send = Callable[[str, str, Optional[bytes]], tuple[int, bytes]]
+Send = Callable[[str, str, bytes | None], tuple[int, bytes]]
 
 
 def signed_sender(endpoint: str, region: str, credentials: Any, timeout: float = 30.0) -> Send:
@@ -77,16 +83,25 @@ def signed_sender(endpoint: str, region: str, credentials: Any, timeout: float =
 
     parsed = urlparse(endpoint)
     if parsed.scheme != "https" and not (parsed.scheme == "http" and parsed.hostname in LOOPBACK):
-        raise InputError.single("--endpoint", "", f"{endpoint!r} must be an https:// URL "
-                                "(plain http is accepted for a loopback test endpoint only)")
+        raise InputError.single(
+            "--endpoint",
+            "",
+            f"{endpoint!r} must be an https:// URL "
+            "(plain http is accepted for a loopback test endpoint only)",
+        )
     base = endpoint.rstrip("/")
 
-    def send(method: str, path: str, body: Optional[bytes]) -> tuple[int, bytes]:
-        request = AWSRequest(method=method, url=base + path, data=body or b"",
-                             headers={"Content-Type": "application/json"} if body else {})
+    def send(method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+        request = AWSRequest(
+            method=method,
+            url=base + path,
+            data=body or b"",
+            headers={"Content-Type": "application/json"} if body else {},
+        )
         SigV4Auth(credentials, "es", region).add_auth(request)
-        prepared = urllib.request.Request(base + path, data=body, method=method,
-                                          headers=dict(request.headers.items()))
+        prepared = urllib.request.Request(
+            base + path, data=body, method=method, headers=dict(request.headers.items())
+        )
         try:
             with urllib.request.urlopen(prepared, timeout=timeout) as response:  # noqa: S310
                 return response.status, response.read()
@@ -98,7 +113,7 @@ def signed_sender(endpoint: str, region: str, credentials: Any, timeout: float =
     return send
 
 
-def _current(send: Send, document: Document) -> tuple[Optional[dict], dict]:
+def _current(send: Send, document: Document) -> tuple[dict | None, dict]:
     status, raw = send("GET", document.path, None)
     if status == 404:
         return None, {}
@@ -114,7 +129,7 @@ def _current(send: Send, document: Document) -> tuple[Optional[dict], dict]:
     return {"policy": comparable}, version
 
 
-def _same(current: Optional[dict], wanted: dict) -> bool:
+def _same(current: dict | None, wanted: dict) -> bool:
     if current is None:
         return False
     return all(current.get(key) == value for key, value in wanted.items())
@@ -129,7 +144,9 @@ def apply(send: Send, documents: list[Document]) -> list[Outcome]:
             continue
         path = document.path
         if current is not None and document.kind == "ism-policy":
-            path += f"?if_seq_no={version['if_seq_no']}&if_primary_term={version['if_primary_term']}"
+            path += (
+                f"?if_seq_no={version['if_seq_no']}&if_primary_term={version['if_primary_term']}"
+            )
         status, raw = send("PUT", path, json.dumps(document.body, sort_keys=True).encode())
         if status not in (200, 201):
             raise RemoteError(f"PUT {document.path} answered {status}: {raw[:200]!r}")

@@ -58,8 +58,9 @@ def _text(part: dict[str, Any]) -> tuple[str, str]:
             return data, "csv"
         if "json" in content_type:
             return data, "json"
-        raise PayloadError(f"BASE64 payload of content type {content_type or '(none)'}: "
-                           "cannot tell CSV from JSON")
+        raise PayloadError(
+            f"BASE64 payload of content type {content_type or '(none)'}: cannot tell CSV from JSON"
+        )
     if encoding == "CSV":
         return data, "csv"
     if encoding == "JSON":
@@ -74,7 +75,12 @@ def _csv_rows(text: str, names: Sequence[str]) -> list[dict[str, Any]]:
             continue
         if len(fields) != len(names):
             raise PayloadError(f"CSV row has {len(fields)} fields, expected {len(names)}")
-        rows.append({n: (v.strip() if v.strip() != "" else None) for n, v in zip(names, fields, strict=True)})
+        rows.append(
+            {
+                n: (v.strip() if v.strip() != "" else None)
+                for n, v in zip(names, fields, strict=True)
+            }
+        )
     return rows
 
 
@@ -120,8 +126,7 @@ def _rows(part: Any, names: Sequence[str]) -> list[dict[str, Any]]:
     return _csv_rows(text, names) if kind == "csv" else _json_rows(text, names)
 
 
-def parse_record(line: str, inputs: Sequence[str],
-                 outputs: Sequence[str]) -> list[dict[str, Any]]:
+def parse_record(line: str, inputs: Sequence[str], outputs: Sequence[str]) -> list[dict[str, Any]]:
     """The rows one capture line holds; raises :class:`PayloadError` when it is malformed."""
     try:
         record = json.loads(line)
@@ -151,8 +156,12 @@ def capture_files(path: Path) -> list[Path]:
     return [path]
 
 
-def read_capture_lines(sources: Iterable[tuple[str, Iterable[str]]], inputs: Sequence[str],
-                       outputs: Sequence[str], label: str) -> Frame:
+def read_capture_lines(
+    sources: Iterable[tuple[str, Iterable[str]]],
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    label: str,
+) -> Frame:
     """A frame from (name, lines) pairs: local files or S3 objects alike."""
     malformed = Malformed()
     rows: list[dict[str, Any]] = []
@@ -178,27 +187,39 @@ def read_capture(path: Path, inputs: Sequence[str], outputs: Sequence[str]) -> F
             with file.open("r", encoding="utf-8", errors="replace") as handle:
                 yield from handle
         except OSError as exc:
-            raise InputError.single(display_path(file), "",
-                                    f"cannot be read ({exc.strerror})") from None
+            raise InputError.single(
+                display_path(file), "", f"cannot be read ({exc.strerror})"
+            ) from None
 
-    return read_capture_lines(((display_path(f), lines(f)) for f in files), inputs, outputs,
-                              shown)
+    return read_capture_lines(((display_path(f), lines(f)) for f in files), inputs, outputs, shown)
 
 
-def capture_record(inputs: str | None, outputs: str | None, *, input_type: str = "text/csv",
-                   output_type: str = "text/csv; charset=utf-8", encoding: str = "CSV",
-                   event_id: str = "00000000-0000-0000-0000-000000000000",
-                   inference_time: str = "2026-11-27T06:00:00Z",
-                   inference_id: str | None = None) -> str:
+def capture_record(
+    inputs: str | None,
+    outputs: str | None,
+    *,
+    input_type: str = "text/csv",
+    output_type: str = "text/csv; charset=utf-8",
+    encoding: str = "CSV",
+    event_id: str = "00000000-0000-0000-0000-000000000000",
+    inference_time: str = "2026-11-27T06:00:00Z",
+    inference_id: str | None = None,
+) -> str:
     """One capture line in the documented shape (for tests, fixtures and the benchmark)."""
     capture: dict[str, Any] = {}
-    for key, mode, data, content_type in (("endpointInput", "INPUT", inputs, input_type),
-                                          ("endpointOutput", "OUTPUT", outputs, output_type)):
+    for key, mode, data, content_type in (
+        ("endpointInput", "INPUT", inputs, input_type),
+        ("endpointOutput", "OUTPUT", outputs, output_type),
+    ):
         if data is None:
             continue
         payload = base64.b64encode(data.encode()).decode() if encoding == "BASE64" else data
-        capture[key] = {"observedContentType": content_type, "mode": mode, "data": payload,
-                        "encoding": encoding}
+        capture[key] = {
+            "observedContentType": content_type,
+            "mode": mode,
+            "data": payload,
+            "encoding": encoding,
+        }
     metadata = {"eventId": event_id, "inferenceTime": inference_time}
     if inference_id is not None:
         metadata["inferenceId"] = inference_id

@@ -44,7 +44,7 @@ class Malformed:
     def merge(self, other: Malformed) -> None:
         self.count += other.count
         room = EXAMPLES_KEPT - len(self.examples)
-        self.examples.extend(other.examples[:max(room, 0)])
+        self.examples.extend(other.examples[: max(room, 0)])
 
 
 @dataclass
@@ -57,14 +57,18 @@ class Frame:
     malformed: Malformed = field(default_factory=Malformed)
 
     @classmethod
-    def from_table(cls, table: pa.Table, source: str,
-                   malformed: Malformed | None = None) -> Frame:
-        return cls({name: table.column(name) for name in table.column_names}, table.num_rows,
-                   source, malformed or Malformed())
+    def from_table(cls, table: pa.Table, source: str, malformed: Malformed | None = None) -> Frame:
+        return cls(
+            {name: table.column(name) for name in table.column_names},
+            table.num_rows,
+            source,
+            malformed or Malformed(),
+        )
 
     @classmethod
-    def from_records(cls, records: Sequence[dict[str, Any]], source: str,
-                     malformed: Malformed | None = None) -> Frame:
+    def from_records(
+        cls, records: Sequence[dict[str, Any]], source: str, malformed: Malformed | None = None
+    ) -> Frame:
         names: dict[str, None] = {}
         for record in records:
             for key in record:
@@ -79,27 +83,37 @@ def column_from_values(values: list[Any]) -> pa.ChunkedArray:
     try:
         return pa.chunked_array([pa.array(values)])
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        texts = [None if v is None else (v if isinstance(v, str) else json.dumps(v))
-                 for v in values]
+        texts = [
+            None if v is None else (v if isinstance(v, str) else json.dumps(v)) for v in values
+        ]
         return pa.chunked_array([pa.array(texts, type=pa.string())])
 
 
 def detect_format(path: Path) -> str:
     suffix = "".join(path.suffixes[-1:]).lower()
-    return {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl",
-            ".ndjson": "jsonl", ".json": "jsonl"}.get(suffix, "")
+    return {
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".csv": "csv",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".json": "jsonl",
+    }.get(suffix, "")
 
 
-def read_frame(path: Path, option: str = "--data", fmt: str | None = None,
-               text_columns: Iterable[str] = ()) -> Frame:
+def read_frame(
+    path: Path, option: str = "--data", fmt: str | None = None, text_columns: Iterable[str] = ()
+) -> Frame:
     """Read ``path``; ``text_columns`` are read as text whatever they look like (categorical
     codes such as ZIP codes must not become numbers)."""
     shown = display_path(path)
     fmt = fmt or detect_format(path)
     if not fmt:
         raise InputError.single(
-            option, "", f"{shown}: cannot tell the format from the name; "
-            "use .parquet, .csv or .jsonl")
+            option,
+            "",
+            f"{shown}: cannot tell the format from the name; use .parquet, .csv or .jsonl",
+        )
     if not path.exists():
         raise InputError.single(shown, "", "file not found")
     if path.is_dir():
@@ -117,8 +131,9 @@ def _read_parquet(path: Path, shown: str) -> Frame:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InputError.single(shown, "", f"cannot be read as Parquet ({_first_line(exc)})") \
-            from None
+        raise InputError.single(
+            shown, "", f"cannot be read as Parquet ({_first_line(exc)})"
+        ) from None
     return Frame.from_table(table, shown)
 
 
@@ -128,8 +143,10 @@ def _read_csv(path: Path, shown: str, text_columns: set[str]) -> Frame:
     malformed = Malformed()
 
     def skip(row: Any) -> str:
-        malformed.add(f"line {row.number}" if row.number is not None else "a row",
-                      f"expected {row.expected_columns} fields, found {row.actual_columns}")
+        malformed.add(
+            f"line {row.number}" if row.number is not None else "a row",
+            f"expected {row.expected_columns} fields, found {row.actual_columns}",
+        )
         return "skip"
 
     try:
@@ -143,11 +160,11 @@ def _read_csv(path: Path, shown: str, text_columns: set[str]) -> Frame:
             parse_options=csv.ParseOptions(invalid_row_handler=skip),
             convert_options=csv.ConvertOptions(
                 column_types={n: pa.string() for n in names if n in text_columns},
-                strings_can_be_null=True),
+                strings_can_be_null=True,
+            ),
         )
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InputError.single(shown, "", f"cannot be read as CSV ({_first_line(exc)})") \
-            from None
+        raise InputError.single(shown, "", f"cannot be read as CSV ({_first_line(exc)})") from None
     return Frame.from_table(table, shown, malformed)
 
 
@@ -197,8 +214,7 @@ class NumericColumn:
 
 
 def is_numeric_type(kind: pa.DataType) -> bool:
-    return (pa.types.is_integer(kind) or pa.types.is_floating(kind)
-            or pa.types.is_decimal(kind))
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
 
 
 def numeric_column(column: pa.ChunkedArray) -> NumericColumn:
@@ -208,8 +224,7 @@ def numeric_column(column: pa.ChunkedArray) -> NumericColumn:
         return NumericColumn(values, int(np.isnan(values).sum()), 0)
     if pa.types.is_dictionary(kind):
         column = pc.cast(column, pa.string())
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or \
-            pa.types.is_dictionary(kind):
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind):
         try:
             values = _float_array(pc.cast(column, pa.float64()))
             return NumericColumn(values, int(np.isnan(values).sum()), 0)
@@ -245,8 +260,11 @@ def _float_array(column: pa.ChunkedArray) -> np.ndarray:
     filled = pc.fill_null(column, math.nan) if column.null_count else column
     if filled.num_chunks == 1:
         return filled.chunk(0).to_numpy(zero_copy_only=False)
-    return np.concatenate([c.to_numpy(zero_copy_only=False) for c in filled.chunks]) \
-        if filled.num_chunks else np.empty(0, dtype=np.float64)
+    return (
+        np.concatenate([c.to_numpy(zero_copy_only=False) for c in filled.chunks])
+        if filled.num_chunks
+        else np.empty(0, dtype=np.float64)
+    )
 
 
 def text_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -259,8 +277,10 @@ def text_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.cast(column, pa.string())
     if pa.types.is_null(kind):
         return pc.cast(column, pa.string())
-    texts = [None if v is None or (isinstance(v, float) and math.isnan(v))
-             else category_text(v) for v in column.to_pylist()]
+    texts = [
+        None if v is None or (isinstance(v, float) and math.isnan(v)) else category_text(v)
+        for v in column.to_pylist()
+    ]
     return pa.chunked_array([pa.array(texts, type=pa.string())])
 
 

@@ -88,9 +88,16 @@ class DriftReport:
     features: list[FeatureResult]
 
     def to_dict(self) -> dict[str, Any]:
-        return _finite({"format": "obsgov-drift-report", "version": 1, "source": self.source,
-                        "baseline": self.baseline_source, "dataset": asdict(self.dataset),
-                        "features": [asdict(f) for f in self.features]})
+        return _finite(
+            {
+                "format": "obsgov-drift-report",
+                "version": 1,
+                "source": self.source,
+                "baseline": self.baseline_source,
+                "dataset": asdict(self.dataset),
+                "features": [asdict(f) for f in self.features],
+            }
+        )
 
 
 def _finite(value: Any) -> Any:
@@ -111,8 +118,9 @@ def _rate(part: int, whole: int) -> float:
 # --------------------------------------------------------------------------- numeric
 
 
-def _numeric(name: str, profile: NumericProfile, column: pa.ChunkedArray | None,
-             rows: int) -> tuple[FeatureResult, np.ndarray | None]:
+def _numeric(
+    name: str, profile: NumericProfile, column: pa.ChunkedArray | None, rows: int
+) -> tuple[FeatureResult, np.ndarray | None]:
     if column is None:
         return _absent(name, profile, rows), None
     converted = numeric_column(column)
@@ -122,17 +130,28 @@ def _numeric(name: str, profile: NumericProfile, column: pa.ChunkedArray | None,
     nonfinite = int(np.isinf(values).sum())
     missing_rate = _rate(converted.missing, rows)
     result = FeatureResult(
-        name=name, type="numeric", rows=rows, missing=converted.missing,
-        missing_rate=missing_rate, baseline_missing_rate=profile.missing_rate,
-        missing_rate_change=missing_rate - profile.missing_rate, values=int(finite.size),
-        invalid=converted.invalid, nonfinite=nonfinite)
-    result.schema_violations = converted.invalid + nonfinite + (
-        0 if profile.spec.nullable else converted.missing)
+        name=name,
+        type="numeric",
+        rows=rows,
+        missing=converted.missing,
+        missing_rate=missing_rate,
+        baseline_missing_rate=profile.missing_rate,
+        missing_rate_change=missing_rate - profile.missing_rate,
+        values=int(finite.size),
+        invalid=converted.invalid,
+        nonfinite=nonfinite,
+    )
+    result.schema_violations = (
+        converted.invalid + nonfinite + (0 if profile.spec.nullable else converted.missing)
+    )
     low, high = profile.allowed_range()
     if finite.size:
         below = int(np.searchsorted(finite, low, side="left")) if low is not None else 0
-        above = int(finite.size - np.searchsorted(finite, high, side="right")) \
-            if high is not None else 0
+        above = (
+            int(finite.size - np.searchsorted(finite, high, side="right"))
+            if high is not None
+            else 0
+        )
         result.out_of_range = below + above
         result.out_of_range_rate = _rate(result.out_of_range, int(finite.size))
     edges = np.asarray(profile.edges, dtype=np.float64)
@@ -143,8 +162,11 @@ def _numeric(name: str, profile: NumericProfile, column: pa.ChunkedArray | None,
     result.current_shares = stats.proportions(current_counts).tolist() if finite.size else []
     reference = profile.reference
     if finite.size == 0 or reference.size == 0:
-        result.note = ("no usable values in the window" if finite.size == 0
-                       else "the baseline has no usable values")
+        result.note = (
+            "no usable values in the window"
+            if finite.size == 0
+            else "the baseline has no usable values"
+        )
         return result, values
     result.psi = stats.psi(reference_counts, current_counts)
     result.js_distance = stats.jensen_shannon(reference_counts, current_counts)
@@ -168,8 +190,9 @@ def _numeric_labels(edges: np.ndarray) -> list[str]:
 # --------------------------------------------------------------------------- categorical
 
 
-def _categorical(name: str, profile: CategoricalProfile, column: pa.ChunkedArray | None,
-                 rows: int) -> tuple[FeatureResult, pa.ChunkedArray | None]:
+def _categorical(
+    name: str, profile: CategoricalProfile, column: pa.ChunkedArray | None, rows: int
+) -> tuple[FeatureResult, pa.ChunkedArray | None]:
     if column is None:
         return _absent(name, profile, rows), None
     texts = text_column(column)
@@ -192,25 +215,35 @@ def _categorical(name: str, profile: CategoricalProfile, column: pa.ChunkedArray
             outside_declared += count
     present = int(counts.sum())
     result = FeatureResult(
-        name=name, type="categorical", rows=rows, missing=nulls, missing_rate=missing_rate,
+        name=name,
+        type="categorical",
+        rows=rows,
+        missing=nulls,
+        missing_rate=missing_rate,
         baseline_missing_rate=profile.missing_rate,
-        missing_rate_change=missing_rate - profile.missing_rate, values=present)
+        missing_rate_change=missing_rate - profile.missing_rate,
+        values=present,
+    )
     result.schema_violations = outside_declared + (0 if profile.spec.nullable else nulls)
     result.unseen = sum(unseen.values())
     result.unseen_rate = _rate(result.unseen, present)
     top = sorted(unseen.items(), key=lambda kv: (-kv[1], kv[0]))[:UNSEEN_SHOWN]
     result.unseen_examples = dict(top)
     reference = np.asarray(profile.counts + [profile.other], dtype=np.int64)
-    result.bins = [*profile.categories,
-                   "(other)" if profile.truncated else "(unseen)"]
+    result.bins = [*profile.categories, "(other)" if profile.truncated else "(unseen)"]
     result.baseline_shares = stats.proportions(reference).tolist()
     result.current_shares = stats.proportions(current).tolist() if present else []
     if profile.truncated:
-        result.note = (f"the baseline kept its {len(profile.categories)} most frequent "
-                       "categories; rarer ones count as unseen")
+        result.note = (
+            f"the baseline kept its {len(profile.categories)} most frequent "
+            "categories; rarer ones count as unseen"
+        )
     if present == 0 or reference.sum() == 0:
-        result.note = ("no usable values in the window" if present == 0
-                       else "the baseline has no usable values")
+        result.note = (
+            "no usable values in the window"
+            if present == 0
+            else "the baseline has no usable values"
+        )
         return result, texts
     result.psi = stats.psi(reference, current)
     result.js_distance = stats.jensen_shannon(reference, current)
@@ -218,13 +251,19 @@ def _categorical(name: str, profile: CategoricalProfile, column: pa.ChunkedArray
     return result, texts
 
 
-def _absent(name: str, profile: NumericProfile | CategoricalProfile,
-            rows: int) -> FeatureResult:
+def _absent(name: str, profile: NumericProfile | CategoricalProfile, rows: int) -> FeatureResult:
     result = FeatureResult(
-        name=name, type=profile.type, rows=rows, missing=rows, missing_rate=1.0 if rows else 0.0,
+        name=name,
+        type=profile.type,
+        rows=rows,
+        missing=rows,
+        missing_rate=1.0 if rows else 0.0,
         baseline_missing_rate=profile.missing_rate,
-        missing_rate_change=(1.0 if rows else 0.0) - profile.missing_rate, values=0,
-        absent=True, note="the window has no such column")
+        missing_rate_change=(1.0 if rows else 0.0) - profile.missing_rate,
+        values=0,
+        absent=True,
+        note="the window has no such column",
+    )
     result.schema_violations = 0 if profile.spec.nullable else rows
     return result
 
@@ -249,8 +288,7 @@ def decide(result: FeatureResult, limits: Thresholds) -> None:
     below(result.ks_pvalue, limits.ks_pvalue, "KS p-value")
     below(result.chi2_pvalue, limits.chi2_pvalue, "chi-square p-value")
     if limits.missing_rate_change is not None and result.rows:
-        at_least(abs(result.missing_rate_change), limits.missing_rate_change,
-                 "missing-rate change")
+        at_least(abs(result.missing_rate_change), limits.missing_rate_change, "missing-rate change")
     result.drift_reasons = reasons
     result.drifted = bool(reasons)
     result.thresholds = limits.model_dump()
@@ -300,8 +338,9 @@ def duplicate_rows(columns: list[np.ndarray], rows: int) -> int:
 # --------------------------------------------------------------------------- the run
 
 
-def evaluate(baseline: Baseline, frame: Frame,
-             thresholds: ThresholdConfig | None = None, workers: int = 2) -> DriftReport:
+def evaluate(
+    baseline: Baseline, frame: Frame, thresholds: ThresholdConfig | None = None, workers: int = 2
+) -> DriftReport:
     """The report for ``frame`` against ``baseline``; ``thresholds`` override the ones the
     baseline recorded, key by key."""
     config = thresholds.merged_over(baseline.thresholds) if thresholds else baseline.thresholds
@@ -335,14 +374,21 @@ def evaluate(baseline: Baseline, frame: Frame,
     out_of_range = sum(r.out_of_range for r in results)
     unseen = sum(r.unseen for r in results)
     dataset = DatasetResult(
-        rows=rows, features=len(results), features_evaluated=len(evaluated),
-        drifted_features=drifted, drifted_share=share,
+        rows=rows,
+        features=len(results),
+        features_evaluated=len(evaluated),
+        drifted_features=drifted,
+        drifted_share=share,
         drifted_share_threshold=config.dataset_share(),
         dataset_drift=bool(results) and share >= config.dataset_share(),
         schema_violations=sum(r.schema_violations for r in results),
-        out_of_range=out_of_range, out_of_range_rate=_rate(out_of_range, numeric_values),
-        unseen=unseen, unseen_rate=_rate(unseen, categorical_values),
-        duplicate_rows=duplicates, duplicate_row_rate=_rate(duplicates, rows),
+        out_of_range=out_of_range,
+        out_of_range_rate=_rate(out_of_range, numeric_values),
+        unseen=unseen,
+        unseen_rate=_rate(unseen, categorical_values),
+        duplicate_rows=duplicates,
+        duplicate_row_rate=_rate(duplicates, rows),
         malformed_records=frame.malformed.count,
-        malformed_examples=list(frame.malformed.examples))
+        malformed_examples=list(frame.malformed.examples),
+    )
     return DriftReport(frame.source, baseline.source, dataset, results)

@@ -45,79 +45,106 @@ def bar_chart(result: FeatureResult) -> str:
     top = max([*base, *current, 1e-12])
     slot = (WIDTH - 2 * PAD) / len(labels)
     bar = max(slot * 0.38, 1.0)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT + 60}" '
-             f'role="img" aria-label="{escape(result.name)} distribution">',
-             f'<line x1="{PAD}" y1="{HEIGHT}" x2="{WIDTH - PAD}" y2="{HEIGHT}" stroke="#999"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT + 60}" '
+        f'role="img" aria-label="{escape(result.name)} distribution">',
+        f'<line x1="{PAD}" y1="{HEIGHT}" x2="{WIDTH - PAD}" y2="{HEIGHT}" stroke="#999"/>',
+    ]
     for i, label in enumerate(labels):
         x = PAD + i * slot
-        for offset, share, colour, kind in ((0.1, base[i], BASE_COLOUR, "baseline"),
-                                            (0.1 + 0.4, current[i], CURRENT_COLOUR, "current")):
+        for offset, share, colour, kind in (
+            (0.1, base[i], BASE_COLOUR, "baseline"),
+            (0.1 + 0.4, current[i], CURRENT_COLOUR, "current"),
+        ):
             h = (HEIGHT - PAD) * share / top
             parts.append(
                 f'<rect class="{kind}" x="{x + offset * slot:.1f}" y="{HEIGHT - h:.1f}" '
                 f'width="{bar:.1f}" height="{h:.1f}" fill="{colour}">'
-                f'<title>{escape(label)}: {kind} {_pct(share)}</title></rect>')
+                f"<title>{escape(label)}: {kind} {_pct(share)}</title></rect>"
+            )
         parts.append(
             f'<text x="{x + slot / 2:.1f}" y="{HEIGHT + 12}" font-size="9" '
             f'text-anchor="end" transform="rotate(-40 {x + slot / 2:.1f} {HEIGHT + 12})">'
-            f'{escape(label[:18])}</text>')
+            f"{escape(label[:18])}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _feature(result: FeatureResult) -> str:
-    verdict = ('<span class="drift">drifted</span>' if result.drifted
-               else '<span class="ok">no drift</span>')
+    verdict = (
+        '<span class="drift">drifted</span>'
+        if result.drifted
+        else '<span class="ok">no drift</span>'
+    )
     rows = [
-        ("PSI", _fmt(result.psi)), ("Jensen-Shannon distance", _fmt(result.js_distance)),
-        ("KS statistic", _fmt(result.ks_statistic)), ("KS p-value", _fmt(result.ks_pvalue)),
+        ("PSI", _fmt(result.psi)),
+        ("Jensen-Shannon distance", _fmt(result.js_distance)),
+        ("KS statistic", _fmt(result.ks_statistic)),
+        ("KS p-value", _fmt(result.ks_pvalue)),
         ("Wasserstein distance", _fmt(result.wasserstein)),
         ("chi-square p-value", _fmt(result.chi2_pvalue)),
         ("missing rate (baseline)", _pct(result.baseline_missing_rate)),
         ("missing rate (window)", _pct(result.missing_rate)),
-        ("values used", str(result.values)), ("schema violations", str(result.schema_violations)),
+        ("values used", str(result.values)),
+        ("schema violations", str(result.schema_violations)),
         ("out of range", f"{result.out_of_range} ({_pct(result.out_of_range_rate)})"),
         ("unseen categories", f"{result.unseen} ({_pct(result.unseen_rate)})"),
     ]
-    table = "".join(f'<tr><th class="l">{escape(k)}</th><td>{escape(v)}</td></tr>'
-                    for k, v in rows)
+    table = "".join(f'<tr><th class="l">{escape(k)}</th><td>{escape(v)}</td></tr>' for k, v in rows)
     reasons = "".join(f"<li>{escape(r)}</li>" for r in result.drift_reasons)
     note = f"<p><em>{escape(result.note)}</em></p>" if result.note else ""
     unseen = ""
     if result.unseen_examples:
-        unseen = "<p>Unseen: " + ", ".join(
-            f"{escape(k)} ({v})" for k, v in result.unseen_examples.items()) + "</p>"
-    return (f'<section class="feature" id="feature-{escape(result.name)}">'
-            f"<h2>{escape(result.name)} <small>({escape(result.type)})</small> {verdict}</h2>"
-            f"{note}<ul>{reasons}</ul>{bar_chart(result)}"
-            f'<table class="stats">{table}</table>{unseen}</section>')
+        unseen = (
+            "<p>Unseen: "
+            + ", ".join(f"{escape(k)} ({v})" for k, v in result.unseen_examples.items())
+            + "</p>"
+        )
+    return (
+        f'<section class="feature" id="feature-{escape(result.name)}">'
+        f"<h2>{escape(result.name)} <small>({escape(result.type)})</small> {verdict}</h2>"
+        f"{note}<ul>{reasons}</ul>{bar_chart(result)}"
+        f'<table class="stats">{table}</table>{unseen}</section>'
+    )
 
 
 def render(report: DriftReport) -> str:
     data = report.dataset
     summary = [
         ("rows", str(data.rows)),
-        ("drifted features", f"{len(data.drifted_features)} of {data.features} "
-                             f"({_pct(data.drifted_share)}; threshold "
-                             f"{_pct(data.drifted_share_threshold)})"),
+        (
+            "drifted features",
+            f"{len(data.drifted_features)} of {data.features} "
+            f"({_pct(data.drifted_share)}; threshold "
+            f"{_pct(data.drifted_share_threshold)})",
+        ),
         ("schema violations", str(data.schema_violations)),
         ("out-of-range rate", _pct(data.out_of_range_rate)),
         ("unseen-category rate", _pct(data.unseen_rate)),
         ("duplicate rows", f"{data.duplicate_rows} ({_pct(data.duplicate_row_rate)})"),
         ("malformed records", str(data.malformed_records)),
     ]
-    table = "".join(f'<tr><th class="l">{escape(k)}</th><td>{escape(v)}</td></tr>'
-                    for k, v in summary)
-    verdict = ('<p class="drift">Dataset drift detected</p>' if data.dataset_drift
-               else '<p class="ok">No dataset drift</p>')
-    legend = (f'<p class="legend"><span style="background:{BASE_COLOUR}"></span>baseline'
-              f'<span style="background:{CURRENT_COLOUR}"></span>current window</p>')
+    table = "".join(
+        f'<tr><th class="l">{escape(k)}</th><td>{escape(v)}</td></tr>' for k, v in summary
+    )
+    verdict = (
+        '<p class="drift">Dataset drift detected</p>'
+        if data.dataset_drift
+        else '<p class="ok">No dataset drift</p>'
+    )
+    legend = (
+        f'<p class="legend"><span style="background:{BASE_COLOUR}"></span>baseline'
+        f'<span style="background:{CURRENT_COLOUR}"></span>current window</p>'
+    )
     examples = "".join(f"<li>{escape(e)}</li>" for e in data.malformed_examples)
     features = "".join(_feature(f) for f in report.features)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>Drift report: {escape(report.source)}</title><style>{STYLE}</style>"
-            f"</head><body><h1>Drift report</h1><p>Window <code>{escape(report.source)}</code>"
-            f" against baseline <code>{escape(report.baseline_source)}</code></p>{verdict}"
-            f'<table class="summary">{table}</table>'
-            + (f"<ul class=\"malformed\">{examples}</ul>" if examples else "")
-            + f"{legend}{features}</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Drift report: {escape(report.source)}</title><style>{STYLE}</style>"
+        f"</head><body><h1>Drift report</h1><p>Window <code>{escape(report.source)}</code>"
+        f" against baseline <code>{escape(report.baseline_source)}</code></p>{verdict}"
+        f'<table class="summary">{table}</table>'
+        + (f'<ul class="malformed">{examples}</ul>' if examples else "")
+        + f"{legend}{features}</body></html>\n"
+    )

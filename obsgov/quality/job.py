@@ -39,11 +39,13 @@ class JobConfig:
     def from_env(cls, env: Mapping[str, str]) -> JobConfig:
         return cls(
             workload=Workload(env["OBSGOV_WORKLOAD_KIND"], env["OBSGOV_WORKLOAD_NAME"]),
-            data_uri=env["OBSGOV_DATA_URI"], baseline_uri=env["OBSGOV_BASELINE_URI"],
+            data_uri=env["OBSGOV_DATA_URI"],
+            baseline_uri=env["OBSGOV_BASELINE_URI"],
             report_uri=env["OBSGOV_REPORT_URI"],
             window=dt.timedelta(minutes=int(env.get("OBSGOV_WINDOW_MINUTES", "60"))),
             capture=env.get("OBSGOV_CAPTURE", "true") == "true",
-            kms_key_arn=env.get("OBSGOV_KMS_KEY_ARN") or None)
+            kms_key_arn=env.get("OBSGOV_KMS_KEY_ARN") or None,
+        )
 
 
 def _split_prefix(uri: str) -> tuple[str, str]:
@@ -53,8 +55,9 @@ def _split_prefix(uri: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def window_keys(s3: Any, bucket: str, prefix: str, since: dt.datetime,
-                until: dt.datetime) -> list[str]:
+def window_keys(
+    s3: Any, bucket: str, prefix: str, since: dt.datetime, until: dt.datetime
+) -> list[str]:
     keys = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
@@ -70,14 +73,21 @@ def _lines(s3: Any, bucket: str, key: str) -> Iterator[str]:
         yield raw.decode("utf-8", errors="replace")
 
 
-def read_window(s3: Any, config: JobConfig, inputs: list[str], outputs: list[str],
-                text_columns: list[str], now: dt.datetime) -> Frame:
+def read_window(
+    s3: Any,
+    config: JobConfig,
+    inputs: list[str],
+    outputs: list[str],
+    text_columns: list[str],
+    now: dt.datetime,
+) -> Frame:
     bucket, prefix = _split_prefix(config.data_uri)
     keys = window_keys(s3, bucket, prefix, now - config.window, now)
     label = f"{config.data_uri} ({len(keys)} objects, last {config.window})"
     if config.capture:
-        return read_capture_lines(((f"s3://{bucket}/{k}", _lines(s3, bucket, k)) for k in keys),
-                                  inputs, outputs, label)
+        return read_capture_lines(
+            ((f"s3://{bucket}/{k}", _lines(s3, bucket, k)) for k in keys), inputs, outputs, label
+        )
     tables, malformed = [], Malformed()
     with tempfile.TemporaryDirectory() as tmp:
         for key in keys:
@@ -95,24 +105,31 @@ def read_window(s3: Any, config: JobConfig, inputs: list[str], outputs: list[str
     return Frame.from_table(table, label, malformed)
 
 
-def run(config: JobConfig, s3: Any, cloudwatch: Any,
-        now: dt.datetime | None = None) -> dict[str, Any]:
+def run(
+    config: JobConfig, s3: Any, cloudwatch: Any, now: dt.datetime | None = None
+) -> dict[str, Any]:
     now = now or dt.datetime.now(dt.timezone.utc)
     bucket, key = parse_s3_uri(config.baseline_uri)
     text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
     baseline = parse_baseline(text, config.baseline_uri)
     text_columns = [n for n, f in baseline.features.items() if f.type == "categorical"]
-    frame = read_window(s3, config, baseline.input_features(), baseline.output_features(),
-                        text_columns, now)
+    frame = read_window(
+        s3, config, baseline.input_features(), baseline.output_features(), text_columns, now
+    )
     report = evaluate(baseline, frame)
     data = metric_data(report, config.workload, now)
     calls = put_metrics(cloudwatch, data)
     target = f"{config.report_uri}{now:%Y/%m/%d/%H%M%S}.json"
     put_report(s3, target, report, config.kms_key_arn)
-    return {"rows": report.dataset.rows, "drifted_share": report.dataset.drifted_share,
-            "dataset_drift": report.dataset.dataset_drift, "metrics": len(data),
-            "put_metric_data_calls": calls, "report": target,
-            "malformed_records": report.dataset.malformed_records}
+    return {
+        "rows": report.dataset.rows,
+        "drifted_share": report.dataset.drifted_share,
+        "dataset_drift": report.dataset.dataset_drift,
+        "metrics": len(data),
+        "put_metric_data_calls": calls,
+        "report": target,
+        "malformed_records": report.dataset.malformed_records,
+    }
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

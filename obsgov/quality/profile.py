@@ -171,8 +171,9 @@ def infer_spec(frame: Frame, name: str) -> FeatureSpec:
     return FeatureSpec(type="numeric" if numeric else "categorical")
 
 
-def profile_numeric(frame: Frame, name: str, spec: FeatureSpec, bins: int,
-                    reference_size: int) -> NumericProfile:
+def profile_numeric(
+    frame: Frame, name: str, spec: FeatureSpec, bins: int, reference_size: int
+) -> NumericProfile:
     column = numeric_column(frame.columns[name])
     values = column.values
     finite_mask = np.isfinite(values)
@@ -183,42 +184,72 @@ def profile_numeric(frame: Frame, name: str, spec: FeatureSpec, bins: int,
     sample, is_sample = reference_sample(finite, reference_size)
     if finite.size:
         summary = NumericSummary(
-            min=float(finite[0]), max=float(finite[-1]), mean=float(finite.mean()),
+            min=float(finite[0]),
+            max=float(finite[-1]),
+            mean=float(finite.mean()),
             std=float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
-            quantiles={f"p{round(q * 100):02d}": float(v)
-                       for q, v in zip(QUANTILES, np.quantile(finite, QUANTILES), strict=True)})
+            quantiles={
+                f"p{round(q * 100):02d}": float(v)
+                for q, v in zip(QUANTILES, np.quantile(finite, QUANTILES), strict=True)
+            },
+        )
     else:
         summary = NumericSummary(min=None, max=None, mean=None, std=None, quantiles={})
     return NumericProfile(
-        rows=frame.rows, missing=column.missing, invalid=column.invalid, nonfinite=nonfinite,
-        summary=summary, edges=[float(e) for e in edges],
-        bin_counts=[int(c) for c in counts], reference_values=encode_values(sample),
-        reference_count=int(sample.size), reference_is_sample=is_sample, spec=spec)
+        rows=frame.rows,
+        missing=column.missing,
+        invalid=column.invalid,
+        nonfinite=nonfinite,
+        summary=summary,
+        edges=[float(e) for e in edges],
+        bin_counts=[int(c) for c in counts],
+        reference_values=encode_values(sample),
+        reference_count=int(sample.size),
+        reference_is_sample=is_sample,
+        spec=spec,
+    )
 
 
-def profile_categorical(frame: Frame, name: str, spec: FeatureSpec,
-                        max_categories: int) -> CategoricalProfile:
+def profile_categorical(
+    frame: Frame, name: str, spec: FeatureSpec, max_categories: int
+) -> CategoricalProfile:
     names, counts, nulls = value_counts(text_column(frame.columns[name]))
     order = sorted(range(len(names)), key=lambda i: (-int(counts[i]), str(names[i])))
     kept = order[:max_categories]
     pooled = int(sum(int(counts[i]) for i in order[max_categories:]))
     return CategoricalProfile(
-        rows=frame.rows, missing=nulls, categories=[str(names[i]) for i in kept],
-        counts=[int(counts[i]) for i in kept], other=pooled,
-        truncated=len(order) > max_categories, spec=spec)
+        rows=frame.rows,
+        missing=nulls,
+        categories=[str(names[i]) for i in kept],
+        counts=[int(counts[i]) for i in kept],
+        other=pooled,
+        truncated=len(order) > max_categories,
+        spec=spec,
+    )
 
 
-def build_baseline(frame: Frame, schema: SchemaFile | None = None, *,
-                   schema_file: str = "--schema", bins: int = DEFAULT_BINS,
-                   max_categories: int = DEFAULT_MAX_CATEGORIES,
-                   reference_size: int = DEFAULT_REFERENCE_SIZE) -> Baseline:
+def build_baseline(
+    frame: Frame,
+    schema: SchemaFile | None = None,
+    *,
+    schema_file: str = "--schema",
+    bins: int = DEFAULT_BINS,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    reference_size: int = DEFAULT_REFERENCE_SIZE,
+) -> Baseline:
     if schema is not None:
         absent = [n for n in schema.features if n not in frame.columns]
         if absent:
-            raise InputError([
-                Problem(schema_file, f"features.{n}",
-                        f"is declared but {frame.source} has no such column")
-                for n in absent])
+            raise InputError(
+                [
+                    Problem(
+                        schema_file,
+                        f"features.{n}",
+                        f"is declared but {frame.source} has no such column",
+                    )
+                    for n in absent
+                ]
+            )
         specs = dict(schema.features)
     else:
         specs = {name: infer_spec(frame, name) for name in frame.columns}
@@ -237,10 +268,15 @@ def build_baseline(frame: Frame, schema: SchemaFile | None = None, *,
         features[name] = profile
     return Baseline(
         created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        source=frame.source, rows=frame.rows, bins=bins, max_categories=max_categories,
-        reference_size=reference_size, schema_declared=schema is not None,
+        source=frame.source,
+        rows=frame.rows,
+        bins=bins,
+        max_categories=max_categories,
+        reference_size=reference_size,
+        schema_declared=schema is not None,
         features=features,
-        thresholds=schema.thresholds if schema is not None else ThresholdConfig())
+        thresholds=schema.thresholds if schema is not None else ThresholdConfig(),
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -253,8 +289,11 @@ def load_baseline(path: Path) -> Baseline:
     except FileNotFoundError:
         raise InputError.single(shown, "", "file not found") from None
     except UnicodeDecodeError:
-        raise InputError.single(shown, "", "is not an obsgov drift baseline (not UTF-8 "
-                                "text; run `obsgov drift baseline`)") from None
+        raise InputError.single(
+            shown,
+            "",
+            "is not an obsgov drift baseline (not UTF-8 text; run `obsgov drift baseline`)",
+        ) from None
     except OSError as exc:
         raise InputError.single(shown, "", f"cannot be read ({exc.strerror})") from None
     return parse_baseline(text, shown)
@@ -264,22 +303,30 @@ def parse_baseline(text: str, shown: str) -> Baseline:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError.single(shown, "", f"line {exc.lineno}: not valid JSON ({exc.msg})") \
-            from None
+        raise InputError.single(
+            shown, "", f"line {exc.lineno}: not valid JSON ({exc.msg})"
+        ) from None
     if not isinstance(data, dict) or data.get("format") != "obsgov-drift-baseline":
-        raise InputError.single(shown, "format",
-                                "is not an obsgov drift baseline (run `obsgov drift baseline`)")
+        raise InputError.single(
+            shown, "format", "is not an obsgov drift baseline (run `obsgov drift baseline`)"
+        )
     if data.get("version") != FORMAT_VERSION:
-        raise InputError.single(shown, "version",
-                                f"must be {FORMAT_VERSION}, got {data.get('version')!r}")
+        raise InputError.single(
+            shown, "version", f"must be {FORMAT_VERSION}, got {data.get('version')!r}"
+        )
     try:
         baseline = Baseline.model_validate(data)
     except ValidationError as exc:
-        raise InputError([
-            Problem(shown, format_key_path([p for p in e["loc"]
-                                            if p not in ("numeric", "categorical")]),
-                    str(e["msg"]).replace("Input should be", "must be"))
-            for e in exc.errors()]) from None
+        raise InputError(
+            [
+                Problem(
+                    shown,
+                    format_key_path([p for p in e["loc"] if p not in ("numeric", "categorical")]),
+                    str(e["msg"]).replace("Input should be", "must be"),
+                )
+                for e in exc.errors()
+            ]
+        ) from None
     problems = []
     for name, feature in baseline.features.items():
         where = f"features.{name}"
@@ -290,19 +337,26 @@ def parse_baseline(text: str, shown: str) -> Baseline:
                 problems.append(Problem(shown, f"{where}.reference_values", "is not base64"))
                 continue
             if values.size != feature.reference_count:
-                problems.append(Problem(shown, f"{where}.reference_values",
-                                        f"holds {values.size} values, "
-                                        f"reference_count says {feature.reference_count}"))
-            elif values.size and (not np.all(np.isfinite(values))
-                                  or np.any(np.diff(values) < 0)):
-                problems.append(Problem(shown, f"{where}.reference_values",
-                                        "must be finite and sorted"))
+                problems.append(
+                    Problem(
+                        shown,
+                        f"{where}.reference_values",
+                        f"holds {values.size} values, "
+                        f"reference_count says {feature.reference_count}",
+                    )
+                )
+            elif values.size and (not np.all(np.isfinite(values)) or np.any(np.diff(values) < 0)):
+                problems.append(
+                    Problem(shown, f"{where}.reference_values", "must be finite and sorted")
+                )
             if len(feature.bin_counts) != len(feature.edges) + 1:
-                problems.append(Problem(shown, f"{where}.bin_counts",
-                                        f"must hold {len(feature.edges) + 1} counts"))
+                problems.append(
+                    Problem(
+                        shown, f"{where}.bin_counts", f"must hold {len(feature.edges) + 1} counts"
+                    )
+                )
         elif len(feature.counts) != len(feature.categories):
-            problems.append(Problem(shown, f"{where}.counts",
-                                    "must hold one count per category"))
+            problems.append(Problem(shown, f"{where}.counts", "must hold one count per category"))
     if problems:
         raise InputError(problems)
     return baseline

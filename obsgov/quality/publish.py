@@ -36,8 +36,9 @@ class Workload:
             raise ValueError(f"workload kind must be one of {mc.WORKLOAD_DIMENSIONS}")
 
 
-def metric_data(report: DriftReport, workload: Workload,
-                timestamp: dt.datetime | None = None) -> list[dict[str, Any]]:
+def metric_data(
+    report: DriftReport, workload: Workload, timestamp: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     """The MetricData entries for ``report``: per-feature statistics with dimensions
     (workload, Feature) and dataset figures with the workload dimension alone."""
     when = timestamp or dt.datetime.now(dt.timezone.utc)
@@ -47,8 +48,15 @@ def metric_data(report: DriftReport, workload: Workload,
     def add(metric: mc.Metric, value: float | None, dimensions: list[dict[str, str]]) -> None:
         if value is None or not math.isfinite(value):
             return
-        data.append({"MetricName": metric.name, "Dimensions": dimensions, "Timestamp": when,
-                     "Value": float(value), "Unit": metric.unit})
+        data.append(
+            {
+                "MetricName": metric.name,
+                "Dimensions": dimensions,
+                "Timestamp": when,
+                "Value": float(value),
+                "Unit": metric.unit,
+            }
+        )
 
     for feature in report.features:
         dims = [*base, {"Name": mc.FEATURE_DIMENSION, "Value": feature.name}]
@@ -56,8 +64,7 @@ def metric_data(report: DriftReport, workload: Workload,
         add(mc.FEATURE_KS, feature.ks_statistic, dims)
         add(mc.FEATURE_JS, feature.js_distance, dims)
         add(mc.FEATURE_WASSERSTEIN, feature.wasserstein, dims)
-        add(mc.FEATURE_MISSING_CHANGE, feature.missing_rate_change if feature.rows else None,
-            dims)
+        add(mc.FEATURE_MISSING_CHANGE, feature.missing_rate_change if feature.rows else None, dims)
     d = report.dataset
     add(mc.DRIFTED_FEATURE_SHARE, d.drifted_share * 100.0, base)
     add(mc.SCHEMA_VIOLATIONS, float(d.schema_violations), base)
@@ -74,8 +81,11 @@ def batches(data: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     size = 0
     for datum in data:
-        cost = _DATUM_OVERHEAD + sum(len(d["Name"]) + len(d["Value"]) + 60
-                                     for d in datum["Dimensions"]) + len(datum["MetricName"])
+        cost = (
+            _DATUM_OVERHEAD
+            + sum(len(d["Name"]) + len(d["Value"]) + 60 for d in datum["Dimensions"])
+            + len(datum["MetricName"])
+        )
         if batch and (len(batch) >= MAX_METRICS_PER_CALL or size + cost > MAX_REQUEST_BYTES):
             yield batch
             batch, size = [], 0
@@ -103,11 +113,15 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def put_report(s3: Any, uri: str, report: DriftReport,
-               kms_key_id: str | None = None) -> None:
+def put_report(s3: Any, uri: str, report: DriftReport, kms_key_id: str | None = None) -> None:
     bucket, key = parse_s3_uri(uri)
     extra: dict[str, Any] = {}
     if kms_key_id:
         extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
-    s3.put_object(Bucket=bucket, Key=key, ContentType="application/json",
-                  Body=json.dumps(report.to_dict(), indent=1).encode(), **extra)
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        ContentType="application/json",
+        Body=json.dumps(report.to_dict(), indent=1).encode(),
+        **extra,
+    )

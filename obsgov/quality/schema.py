@@ -68,15 +68,15 @@ class ThresholdConfig(BaseModel):
 
     def merged_over(self, base: ThresholdConfig) -> ThresholdConfig:
         """This config's explicit keys on top of ``base``."""
-        defaults = base.defaults.model_copy(
-            update=self.defaults.model_dump(exclude_unset=True))
+        defaults = base.defaults.model_copy(update=self.defaults.model_dump(exclude_unset=True))
         features = {k: v.model_copy() for k, v in base.features.items()}
         for name, over in self.features.items():
             prior = features.get(name, ThresholdOverrides())
             features[name] = prior.model_copy(update=over.model_dump(exclude_unset=True))
         share = self.drifted_share if self.drifted_share is not None else base.drifted_share
         return ThresholdConfig.model_construct(
-            defaults=defaults, features=features, drifted_share=share)
+            defaults=defaults, features=features, drifted_share=share
+        )
 
     def for_feature(self, name: str) -> Thresholds:
         result = Thresholds()
@@ -147,7 +147,8 @@ class SchemaFile(BaseModel):
         unknown = sorted(set(self.thresholds.features) - set(self.features))
         if unknown:
             raise ValueError(
-                f"thresholds.features names features the schema lacks: {', '.join(unknown)}")
+                f"thresholds.features names features the schema lacks: {', '.join(unknown)}"
+            )
         return self
 
 
@@ -178,6 +179,10 @@ def load_thresholds(path: Path, features: set[str] | None = None) -> ThresholdCo
     if features is not None:
         extra = sorted(set(model.features) - features)
         if extra:
-            raise InputError([Problem(shown, f"features.{name}",
-                                      "is not a feature of the baseline") for name in extra])
+            raise InputError(
+                [
+                    Problem(shown, f"features.{name}", "is not a feature of the baseline")
+                    for name in extra
+                ]
+            )
     return model

@@ -76,8 +76,9 @@ def proportions(counts: np.ndarray) -> np.ndarray:
     return counts / total if total > 0 else np.full_like(counts, np.nan)
 
 
-def psi(reference_counts: np.ndarray, current_counts: np.ndarray,
-        epsilon: float = PSI_EPSILON) -> float:
+def psi(
+    reference_counts: np.ndarray, current_counts: np.ndarray, epsilon: float = PSI_EPSILON
+) -> float:
     """Population stability index: sum over bins of (q - p) * ln(q / p), p the reference
     share and q the current share, each floored at ``epsilon`` so an empty bin stays finite.
     Symmetric in its arguments and never negative."""
@@ -93,8 +94,9 @@ def psi_from_shares(reference: np.ndarray, current: np.ndarray) -> float:
     return float(np.sum((reference - current) * np.log(reference / current)))
 
 
-def jensen_shannon(reference_counts: np.ndarray, current_counts: np.ndarray,
-                   base: float = 2.0) -> float:
+def jensen_shannon(
+    reference_counts: np.ndarray, current_counts: np.ndarray, base: float = 2.0
+) -> float:
     """Jensen-Shannon distance (the square root of the divergence) between two binned
     distributions, as ``scipy.spatial.distance.jensenshannon(p, q, base)``; in base 2 it lies
     in [0, 1]."""
@@ -113,8 +115,12 @@ def chi2_homogeneity(reference_counts: np.ndarray, current_counts: np.ndarray) -
     ``scipy.stats.chi2_contingency(table)`` (Yates' correction when there is one degree of
     freedom, scipy's default). Categories absent from both samples are dropped; fewer than
     two categories leave nothing to test and give 1.0."""
-    table = np.vstack((np.asarray(reference_counts, dtype=np.float64),
-                       np.asarray(current_counts, dtype=np.float64)))
+    table = np.vstack(
+        (
+            np.asarray(reference_counts, dtype=np.float64),
+            np.asarray(current_counts, dtype=np.float64),
+        )
+    )
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2 or np.any(table.sum(axis=1) == 0):
         return 1.0

@@ -65,10 +65,16 @@ def sort_packs(packs: list[PackResult]) -> list[PackResult]:
 def sort_violations(violations: list[Violation]) -> list[Violation]:
     """The CLI's order (level, severity, policy, URN), then the message so that equal keys
     come out the same way every run."""
-    return sorted(violations, key=lambda v: (
-        LEVEL_RANK.get(v.level, 99), SEVERITY_RANK.get(v.severity, 99), v.policy, v.urn,
-        v.message,
-    ))
+    return sorted(
+        violations,
+        key=lambda v: (
+            LEVEL_RANK.get(v.level, 99),
+            SEVERITY_RANK.get(v.severity, 99),
+            v.policy,
+            v.urn,
+            v.message,
+        ),
+    )
 
 
 def resource_clause(violation: Violation) -> str:

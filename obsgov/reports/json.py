@@ -28,15 +28,25 @@ def to_json(run: GateRun) -> dict[str, Any]:
                 "config": p.config,
                 "violations": [
                     {
-                        "policy": v.policy, "level": v.level, "severity": v.severity,
-                        "urn": v.urn, "type": v.resource_type, "name": v.resource_name,
-                        "description": v.description, "message": v.detail, "phase": v.phase,
+                        "policy": v.policy,
+                        "level": v.level,
+                        "severity": v.severity,
+                        "urn": v.urn,
+                        "type": v.resource_type,
+                        "name": v.resource_name,
+                        "description": v.description,
+                        "message": v.detail,
+                        "phase": v.phase,
                     }
                     for v in sort_violations(p.violations)
                 ],
                 "remediations": [
-                    {"policy": r.policy, "urn": r.urn, "changes": r.changes,
-                     "diagnostic": r.diagnostic}
+                    {
+                        "policy": r.policy,
+                        "urn": r.urn,
+                        "changes": r.changes,
+                        "diagnostic": r.diagnostic,
+                    }
                     for r in p.remediations
                 ],
                 "notApplicable": p.not_applicable,

@@ -46,8 +46,10 @@ def _violation_line(v: Violation) -> str:
 
 def _remediation_line(r: Remediation) -> str:
     change = ", ".join(sorted(r.changes)) or "nothing"
-    return f"[remediate] ({r.urn.rsplit('::', 1)[-1]}) {r.diagnostic or f'would change {change}'}" \
+    return (
+        f"[remediate] ({r.urn.rsplit('::', 1)[-1]}) {r.diagnostic or f'would change {change}'}"
         f"\n    urn: {r.urn}"
+    )
 
 
 def _failure_message(mandatory: list[Violation]) -> str:
@@ -79,10 +81,12 @@ def _suite(suites: ET.Element, run: GateRun, pack: PackResult) -> dict[str, int]
         remediations[r.policy].append(r)
 
     if pack.error:
-        case = _element(suite, "testcase", classname=name, name=PACK_CASE,
-                        time=f"{pack.seconds:.3f}")
-        _element(case, "error", pack.error, message="the policy pack failed to run",
-                 type="pack-error")
+        case = _element(
+            suite, "testcase", classname=name, name=PACK_CASE, time=f"{pack.seconds:.3f}"
+        )
+        _element(
+            case, "error", pack.error, message="the policy pack failed to run", type="pack-error"
+        )
         counts["tests"] += 1
         counts["errors"] += 1
 
@@ -106,8 +110,13 @@ def _suite(suites: ET.Element, run: GateRun, pack: PackResult) -> dict[str, int]
         mandatory = [v for v in found if v.level == "mandatory"]
         if mandatory:
             counts["failures"] += 1
-            _element(case, "failure", "\n".join(_violation_line(v) for v in mandatory),
-                     message=_failure_message(mandatory), type="mandatory")
+            _element(
+                case,
+                "failure",
+                "\n".join(_violation_line(v) for v in mandatory),
+                message=_failure_message(mandatory),
+                type="mandatory",
+            )
         # Remediations and advisory findings pass, each labelled with its own level.
         notes = [_remediation_line(r) for r in remediations.get(policy, [])]
         notes += [_violation_line(v) for v in found if v.level != "mandatory"]

@@ -57,8 +57,12 @@ class Artifacts:
     def base_ids(self) -> dict[str, Any]:
         if self.root is None:
             return {}
-        return {SRCROOT: {"uri": self.root.as_uri().rstrip("/") + "/",
-                          "description": {"text": "The repository root."}}}
+        return {
+            SRCROOT: {
+                "uri": self.root.as_uri().rstrip("/") + "/",
+                "description": {"text": "The repository root."},
+            }
+        }
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,12 @@ class Region:
     end_column: int
 
     def to_sarif(self) -> dict[str, int]:
-        return {"startLine": self.start_line, "startColumn": self.start_column,
-                "endLine": self.end_line, "endColumn": self.end_column}
+        return {
+            "startLine": self.start_line,
+            "startColumn": self.start_column,
+            "endLine": self.end_line,
+            "endColumn": self.end_column,
+        }
 
 
 def _scalar(node: yaml.Node, key: str) -> str | None:
@@ -155,20 +163,25 @@ class Locator:
         end_line = max(min(end_line, len(self.lines) - 1), start.line)
         while end_line > start.line and not _is_content(self.lines[end_line]):
             end_line -= 1
-        return Region(start.line + 1, start.column + 1, end_line + 1,
-                      len(self.lines[end_line].rstrip()) + 1)
+        return Region(
+            start.line + 1, start.column + 1, end_line + 1, len(self.lines[end_line].rstrip()) + 1
+        )
 
     def _line_region(self, index: int) -> Region:
         line = self.lines[index] if index < len(self.lines) else ""
         body = line.strip()
         start = len(line) - len(line.lstrip()) + 1
-        return Region(index + 1, start if body else 1, index + 1,
-                      len(line.rstrip()) + 1 if body else 1)
+        return Region(
+            index + 1, start if body else 1, index + 1, len(line.rstrip()) + 1 if body else 1
+        )
 
     def _workload(self, resource: GraphResource, account: str | None) -> Region | None:
         name = f"-{resource.name}-"
-        found = [(len(w), region) for owner, w, region in self.workloads
-                 if f"-{w}-" in name and (account is None or owner == account)]
+        found = [
+            (len(w), region)
+            for owner, w, region in self.workloads
+            if f"-{w}-" in name and (account is None or owner == account)
+        ]
         return max(found, key=lambda item: item[0])[1] if found else None
 
     def region(self, urn: str) -> Region:
@@ -176,8 +189,11 @@ class Locator:
         if resource is not None and (self.workloads or self.accounts_by_id):
             account = self.graph.accounts.get(resource.account) if resource.account else None
             component = self.graph.component_of(resource)
-            if account is None and component is not None \
-                    and component.name in self.accounts_by_name:
+            if (
+                account is None
+                and component is not None
+                and component.name in self.accounts_by_name
+            ):
                 account = component.name
             for candidate in (
                 self._workload(resource, account) if account else None,

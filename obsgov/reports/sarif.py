@@ -42,8 +42,13 @@ TOOL_NAME = "obsgov-policy-gate"
 RESULT_LEVEL = {"mandatory": "error", "remediate": "error", "advisory": "warning"}
 # GitHub's scale: over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
-PROBLEM_SEVERITY = {"critical": "error", "high": "error", "medium": "warning",
-                    "low": "recommendation", "": "warning"}
+PROBLEM_SEVERITY = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "recommendation",
+    "": "warning",
+}
 MAX_TAGS = 10  # code scanning shows ten per rule and rejects a file with more than twenty
 MAX_DESCRIPTION = 1024
 MAX_NAME = 255
@@ -61,7 +66,8 @@ def is_security_rule(pack: str, policy: PolicyMeta) -> bool:
     observability rules map to AWS Foundational Security Best Practices controls (alarm
     actions, log retention) and are still quality findings, as tagging rules are."""
     return "security" in re.split(r"[^a-z]+", pack.lower()) or any(
-        str(tag).strip().lower() == "security" for tag in policy.tags)
+        str(tag).strip().lower() == "security" for tag in policy.tags
+    )
 
 
 def _tags(pack: str, policy: PolicyMeta, security: bool) -> list[str]:
@@ -96,8 +102,11 @@ def _rule(pack: str, policy: PolicyMeta) -> dict[str, Any]:
         "shortDescription": {"text": description},
         "fullDescription": {"text": description},
         # help.text is required; third-party packs often have no remediation steps
-        "help": {"text": clean_text(policy.remediation_steps or policy.description
-                                    or policy.name).strip()},
+        "help": {
+            "text": clean_text(
+                policy.remediation_steps or policy.description or policy.name
+            ).strip()
+        },
         "defaultConfiguration": configuration,
         "properties": properties,
     }
@@ -112,13 +121,19 @@ def _pack_error_rule(pack: str) -> dict[str, Any]:
         "id": f"{pack}/{PACK_ERROR}",
         "name": PACK_ERROR,
         "shortDescription": {"text": text},
-        "fullDescription": {"text": text + " The gate fails closed: no policy of the pack "
-                            "was applied."},
-        "help": {"text": "Run the gate locally and read the pack's error output; fix the "
-                 "pack or its config."},
+        "fullDescription": {
+            "text": text + " The gate fails closed: no policy of the pack was applied."
+        },
+        "help": {
+            "text": "Run the gate locally and read the pack's error output; fix the "
+            "pack or its config."
+        },
         "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": [pack, "pulumi-policy", PACK_ERROR],
-                       "problem.severity": "error", "precision": "very-high"},
+        "properties": {
+            "tags": [pack, "pulumi-policy", PACK_ERROR],
+            "problem.severity": "error",
+            "precision": "very-high",
+        },
     }
 
 
@@ -145,8 +160,9 @@ class _Builder:
             self.index[rule["id"]] = len(self.rules)
             self.rules.append(rule)
 
-    def location(self, path: Path | None, region: Region | None, urn: str = "",
-                 name: str = "") -> dict[str, Any]:
+    def location(
+        self, path: Path | None, region: Region | None, urn: str = "", name: str = ""
+    ) -> dict[str, Any]:
         location: dict[str, Any] = {}
         if path is not None:
             physical: dict[str, Any] = {"artifactLocation": self.artifacts.location(path)}
@@ -155,11 +171,13 @@ class _Builder:
             location["physicalLocation"] = physical
         if urn:
             location["logicalLocations"] = [
-                {"name": name, "fullyQualifiedName": urn, "kind": "resource"}]
+                {"name": name, "fullyQualifiedName": urn, "kind": "resource"}
+            ]
         return location
 
-    def result(self, kind: str, rule_id: str, level: str, text: str, urn: str,
-               location: dict[str, Any]) -> None:
+    def result(
+        self, kind: str, rule_id: str, level: str, text: str, urn: str, location: dict[str, Any]
+    ) -> None:
         self.seen[(kind, rule_id, urn)] += 1
         result: dict[str, Any] = {
             "ruleId": rule_id,
@@ -168,8 +186,9 @@ class _Builder:
             "message": {"text": clean_text(text).strip() or rule_id},
             "locations": [location] if location else [],
             "partialFingerprints": {
-                "primaryLocationLineHash": fingerprint(kind, rule_id, urn,
-                                                       self.seen[(kind, rule_id, urn)]),
+                "primaryLocationLineHash": fingerprint(
+                    kind, rule_id, urn, self.seen[(kind, rule_id, urn)]
+                ),
             },
         }
         if kind == "remediation":
@@ -183,13 +202,28 @@ class _Builder:
     def violation(self, pack: str, v: Violation) -> None:
         rule_id = f"{pack}/{v.policy}"
         if rule_id not in self.index:  # a policy the pack did not describe
-            self.add_rule(_rule(pack, PolicyMeta(
-                name=v.policy, description=v.description, enforcement_level=v.level,
-                severity=v.severity, policy_type="resource")))
+            self.add_rule(
+                _rule(
+                    pack,
+                    PolicyMeta(
+                        name=v.policy,
+                        description=v.description,
+                        enforcement_level=v.level,
+                        severity=v.severity,
+                        policy_type="resource",
+                    ),
+                )
+            )
         clause = resource_clause(v)
         text = f"{v.detail or v.description} ({clause})" if clause else (v.detail or v.description)
-        self.result("violation", rule_id, RESULT_LEVEL.get(v.level, "warning"), text, v.urn,
-                    self.resource_location(v.urn, v.resource_name))
+        self.result(
+            "violation",
+            rule_id,
+            RESULT_LEVEL.get(v.level, "warning"),
+            text,
+            v.urn,
+            self.resource_location(v.urn, v.resource_name),
+        )
 
     def pack(self, pack: PackResult) -> None:
         name = pack_name(pack)
@@ -200,24 +234,45 @@ class _Builder:
         for r in sorted(pack.remediations, key=lambda r: (r.policy, r.urn)):
             rule_id = f"{name}/{r.policy}"
             if rule_id not in self.index:
-                self.add_rule(_rule(name, PolicyMeta(
-                    name=r.policy, description=r.policy, enforcement_level="remediate",
-                    severity="", policy_type="resource")))
+                self.add_rule(
+                    _rule(
+                        name,
+                        PolicyMeta(
+                            name=r.policy,
+                            description=r.policy,
+                            enforcement_level="remediate",
+                            severity="",
+                            policy_type="resource",
+                        ),
+                    )
+                )
             resource = self.run.graph.get(r.urn)
             resource_name = resource.name if resource else r.urn.rsplit("::", 1)[-1]
-            clause = (f"{display_type(resource.type)}: {resource_name}" if resource
-                      else resource_name)
+            clause = (
+                f"{display_type(resource.type)}: {resource_name}" if resource else resource_name
+            )
             change = ", ".join(sorted(r.changes)) or "nothing"
             note = r.diagnostic or f"remediation would change {change}"
-            self.result("remediation", rule_id, "note", f"{note} ({clause})", r.urn,
-                        self.resource_location(r.urn, resource_name))
+            self.result(
+                "remediation",
+                rule_id,
+                "note",
+                f"{note} ({clause})",
+                r.urn,
+                self.resource_location(r.urn, resource_name),
+            )
         if pack.error:
             self.add_rule(_pack_error_rule(name))
             manifest = pack.project.directory / "PulumiPolicy.yaml"
             region = Region(1, 1, 1, 1)
-            self.result("pack-error", f"{name}/{PACK_ERROR}", "error",
-                        f"policy pack {name} failed: {pack.error}", "",
-                        self.location(manifest, region))
+            self.result(
+                "pack-error",
+                f"{name}/{PACK_ERROR}",
+                "error",
+                f"policy pack {name} failed: {pack.error}",
+                "",
+                self.location(manifest, region),
+            )
 
 
 def to_sarif(run: GateRun, location_file: Path | None = None) -> dict[str, Any]:
@@ -227,13 +282,15 @@ def to_sarif(run: GateRun, location_file: Path | None = None) -> dict[str, Any]:
     for pack in sort_packs(run.packs):
         builder.pack(pack)
     sarif_run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": TOOL_NAME,
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
-            "rules": builder.rules,
-        }},
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": "https://www.pulumi.com/docs/iac/crossguard/",
+                "rules": builder.rules,
+            }
+        },
         "automationDetails": {"id": f"obsgov/{run.graph.stack}/"},
         "columnKind": "unicodeCodePoints",
         "results": builder.results,

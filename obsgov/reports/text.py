@@ -36,7 +36,7 @@ def _take(word: str, room: int) -> tuple[str, str]:
     """The longest head of ``word`` that fits ``room`` cells (at least one character)."""
     for i in range(1, len(word) + 1):
         if cell_len(word[:i]) > room:
-            return word[: max(i - 1, 1)], word[max(i - 1, 1):]
+            return word[: max(i - 1, 1)], word[max(i - 1, 1) :]
     return word, ""
 
 
@@ -134,8 +134,11 @@ def render_text(run: GateRun, console: Console) -> None:
         table.add_column(column, justify="right", no_wrap=True)
     for pack in packs:
         table.add_row(
-            Text(clean_text(pack_name(pack))), "error" if pack.error else pack.status,
-            str(len(pack.mandatory)), str(len(pack.advisory)), str(len(pack.remediations)),
+            Text(clean_text(pack_name(pack))),
+            "error" if pack.error else pack.status,
+            str(len(pack.mandatory)),
+            str(len(pack.advisory)),
+            str(len(pack.remediations)),
             f"{pack.seconds:.2f}",
         )
     console.print(table)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .policy_document import render as render_policy_document
 
@@ -29,28 +30,44 @@ def _uuid(*parts: Any) -> str:
 
 
 def caller_identity(args, account, region):
-    return {"accountId": account, "arn": f"arn:aws:sts::{account}:assumed-role/ObsgovDeploymentRole/obsgov",
-            "userId": f"AROA{hashlib.sha1(account.encode()).hexdigest()[:16].upper()}:obsgov",
-            "id": account}
+    return {
+        "accountId": account,
+        "arn": f"arn:aws:sts::{account}:assumed-role/ObsgovDeploymentRole/obsgov",
+        "userId": f"AROA{hashlib.sha1(account.encode()).hexdigest()[:16].upper()}:obsgov",
+        "id": account,
+    }
 
 
 def region_info(args, account, region):
     name = args.get("region") or args.get("name") or region
-    return {"name": name, "region": name, "id": name, "endpoint": f"ec2.{name}.amazonaws.com",
-            "description": name}
+    return {
+        "name": name,
+        "region": name,
+        "id": name,
+        "endpoint": f"ec2.{name}.amazonaws.com",
+        "description": name,
+    }
 
 
 def partition(args, account, region):
-    return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
-            "reverseDnsPrefix": "com.amazonaws"}
+    return {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "id": "aws",
+        "reverseDnsPrefix": "com.amazonaws",
+    }
 
 
 def availability_zones(args, account, region):
     letters = "abc"
     code = "".join(part[0] for part in region.split("-")[:2]) + region.rsplit("-", 1)[-1]
-    return {"names": [f"{region}{x}" for x in letters],
-            "zoneIds": [f"{code}-az{i}" for i in range(1, len(letters) + 1)],
-            "groupNames": [region], "id": region, "state": args.get("state") or "available"}
+    return {
+        "names": [f"{region}{x}" for x in letters],
+        "zoneIds": [f"{code}-az{i}" for i in range(1, len(letters) + 1)],
+        "groupNames": [region],
+        "id": region,
+        "state": args.get("state") or "available",
+    }
 
 
 def arn_parts(args, account, region):
@@ -58,18 +75,36 @@ def arn_parts(args, account, region):
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
         raise ValueError(f"{arn!r} is not an ARN")
-    return {"arn": arn, "id": arn, "partition": parts[1], "service": parts[2], "region": parts[3],
-            "account": parts[4], "resource": parts[5]}
+    return {
+        "arn": arn,
+        "id": arn,
+        "partition": parts[1],
+        "service": parts[2],
+        "region": parts[3],
+        "account": parts[4],
+        "resource": parts[5],
+    }
 
 
 def ami(args, account, region):
     image = f"ami-{_hex(region, sorted(map(str, args.get('owners') or [])), args.get('filters'), args.get('nameRegex'))}"
-    names = [f.get("values", [None])[0] for f in args.get("filters") or [] if f.get("name") == "name"]
-    return {"id": image, "imageId": image, "arn": f"arn:aws:ec2:{region}::image/{image}",
-            "name": (names[0] or "image").replace("*", "2026.11.0") if names else "obsgov-offline-image",
-            "architecture": "x86_64", "ownerId": (args.get("owners") or [account])[0],
-            "rootDeviceType": "ebs", "virtualizationType": "hvm", "state": "available",
-            "mostRecent": bool(args.get("mostRecent"))}
+    names = [
+        f.get("values", [None])[0] for f in args.get("filters") or [] if f.get("name") == "name"
+    ]
+    return {
+        "id": image,
+        "imageId": image,
+        "arn": f"arn:aws:ec2:{region}::image/{image}",
+        "name": (names[0] or "image").replace("*", "2026.11.0")
+        if names
+        else "obsgov-offline-image",
+        "architecture": "x86_64",
+        "ownerId": (args.get("owners") or [account])[0],
+        "rootDeviceType": "ebs",
+        "virtualizationType": "hvm",
+        "state": "available",
+        "mostRecent": bool(args.get("mostRecent")),
+    }
 
 
 def ami_ids(args, account, region):
@@ -78,14 +113,25 @@ def ami_ids(args, account, region):
 
 def default_vpc(args, account, region):
     vpc = f"vpc-{_hex(account, region, args.get('id'), args.get('filters'))}"
-    return {"id": args.get("id") or vpc, "arn": f"arn:aws:ec2:{region}:{account}:vpc/{args.get('id') or vpc}",
-            "cidrBlock": "172.31.0.0/16", "default": True, "ownerId": account, "state": "available",
-            "enableDnsSupport": True, "enableDnsHostnames": True, "instanceTenancy": "default"}
+    return {
+        "id": args.get("id") or vpc,
+        "arn": f"arn:aws:ec2:{region}:{account}:vpc/{args.get('id') or vpc}",
+        "cidrBlock": "172.31.0.0/16",
+        "default": True,
+        "ownerId": account,
+        "state": "available",
+        "enableDnsSupport": True,
+        "enableDnsHostnames": True,
+        "instanceTenancy": "default",
+    }
 
 
 def subnets(args, account, region):
     zones = availability_zones({}, account, region)["names"]
-    return {"ids": [f"subnet-{_hex(account, zone, args.get('filters'))}" for zone in zones], "id": region}
+    return {
+        "ids": [f"subnet-{_hex(account, zone, args.get('filters'))}" for zone in zones],
+        "id": region,
+    }
 
 
 def kms_key(args, account, region):
@@ -95,23 +141,50 @@ def kms_key(args, account, region):
     else:
         ident = _uuid(account, region, key_id)
     aws_managed = key_id.startswith("alias/aws/")
-    return {"id": ident, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{account}:key/{ident}",
-            "keyManager": "AWS" if aws_managed else "CUSTOMER", "keyState": "Enabled",
-            "keyUsage": "ENCRYPT_DECRYPT", "keySpec": "SYMMETRIC_DEFAULT", "enabled": True,
-            "awsAccountId": account, "origin": "AWS_KMS", "multiRegion": False}
+    return {
+        "id": ident,
+        "keyId": key_id,
+        "arn": f"arn:aws:kms:{region}:{account}:key/{ident}",
+        "keyManager": "AWS" if aws_managed else "CUSTOMER",
+        "keyState": "Enabled",
+        "keyUsage": "ENCRYPT_DECRYPT",
+        "keySpec": "SYMMETRIC_DEFAULT",
+        "enabled": True,
+        "awsAccountId": account,
+        "origin": "AWS_KMS",
+        "multiRegion": False,
+    }
 
 
 # Documents of AWS-managed policies short enough to ship; others get an unknown-free shape
 # without a document and are counted as unanswered.
 MANAGED_POLICIES = {
-    "AdministratorAccess": {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}]},
-    "PowerUserAccess": {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"},
-        {"Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole",
-                                        "iam:ListRoles", "organizations:DescribeOrganization",
-                                        "account:ListRegions", "account:GetAccountInformation"],
-         "Resource": "*"}]},
+    "AdministratorAccess": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    },
+    "PowerUserAccess": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "NotAction": ["iam:*", "organizations:*", "account:*"],
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "iam:CreateServiceLinkedRole",
+                    "iam:DeleteServiceLinkedRole",
+                    "iam:ListRoles",
+                    "organizations:DescribeOrganization",
+                    "account:ListRegions",
+                    "account:GetAccountInformation",
+                ],
+                "Resource": "*",
+            },
+        ],
+    },
 }
 
 
@@ -123,38 +196,71 @@ def iam_policy(args, account, region):
         raise LookupError(arn)
     import json
 
-    return {"arn": arn, "id": arn, "name": name, "path": "/", "policyId": f"ANPA{_hex(arn, length=17).upper()}",
-            "policy": json.dumps(document), "attachmentCount": 0, "tags": {}}
+    return {
+        "arn": arn,
+        "id": arn,
+        "name": name,
+        "path": "/",
+        "policyId": f"ANPA{_hex(arn, length=17).upper()}",
+        "policy": json.dumps(document),
+        "attachmentCount": 0,
+        "tags": {},
+    }
 
 
 def iam_role(args, account, region):
     name = str(args.get("name", ""))
-    return {"id": name, "name": name, "arn": f"arn:aws:iam::{account}:role/{name}", "path": "/",
-            "uniqueId": f"AROA{_hex(account, name, length=17).upper()}", "maxSessionDuration": 3600}
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:iam::{account}:role/{name}",
+        "path": "/",
+        "uniqueId": f"AROA{_hex(account, name, length=17).upper()}",
+        "maxSessionDuration": 3600,
+    }
 
 
 def hosted_zone(args, account, region):
     name = str(args.get("name", "")).rstrip(".") + "."
     zone = args.get("zoneId") or f"Z{_hex(account, name, length=20).upper()}"
-    return {"id": zone, "zoneId": zone, "name": name, "arn": f"arn:aws:route53:::hostedzone/{zone}",
-            "privateZone": bool(args.get("privateZone")), "callerReference": zone,
-            "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in (101, 202, 303, 404)],
-            "resourceRecordSetCount": 2}
+    return {
+        "id": zone,
+        "zoneId": zone,
+        "name": name,
+        "arn": f"arn:aws:route53:::hostedzone/{zone}",
+        "privateZone": bool(args.get("privateZone")),
+        "callerReference": zone,
+        "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in (101, 202, 303, 404)],
+        "resourceRecordSetCount": 2,
+    }
 
 
 def certificate(args, account, region):
     ident = _uuid(account, region, args.get("domain"))
     arn = f"arn:aws:acm:{region}:{account}:certificate/{ident}"
-    return {"id": arn, "arn": arn, "domain": args.get("domain"), "status": "ISSUED",
-            "type": "AMAZON_ISSUED", "keyTypes": ["RSA_2048"]}
+    return {
+        "id": arn,
+        "arn": arn,
+        "domain": args.get("domain"),
+        "status": "ISSUED",
+        "type": "AMAZON_ISSUED",
+        "keyTypes": ["RSA_2048"],
+    }
 
 
 def ssm_parameter(args, account, region):
     name = str(args.get("name", ""))
     value = f"offline-value-of-{name.strip('/').replace('/', '-')}"
-    return {"id": name, "name": name, "arn": f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}",
-            "type": "String", "value": value, "insecureValue": value, "version": 1,
-            "withDecryption": args.get("withDecryption", True)}
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:ssm:{region}:{account}:parameter/{name.lstrip('/')}",
+        "type": "String",
+        "value": value,
+        "insecureValue": value,
+        "version": 1,
+        "withDecryption": args.get("withDecryption", True),
+    }
 
 
 ANSWERS: dict[str, Answer] = {
@@ -163,7 +269,9 @@ ANSWERS: dict[str, Answer] = {
     "aws:index/getPartition:getPartition": partition,
     "aws:index/getAvailabilityZones:getAvailabilityZones": availability_zones,
     "aws:index/getArn:getArn": arn_parts,
-    "aws:iam/getPolicyDocument:getPolicyDocument": lambda args, account, region: render_policy_document(args),
+    "aws:iam/getPolicyDocument:getPolicyDocument": lambda args, account, region: (
+        render_policy_document(args)
+    ),
     "aws:ec2/getAmi:getAmi": ami,
     "aws:ec2/getAmiIds:getAmiIds": ami_ids,
     "aws:ec2/getVpc:getVpc": default_vpc,
@@ -176,10 +284,18 @@ ANSWERS: dict[str, Answer] = {
     "aws:ssm/getParameter:getParameter": ssm_parameter,
 }
 # Answers whose values AWS alone knows, derived deterministically instead: the report says so.
-DERIVED = frozenset({"aws:ec2/getAmi:getAmi", "aws:ec2/getAmiIds:getAmiIds", "aws:ec2/getVpc:getVpc",
-                     "aws:ec2/getSubnets:getSubnets", "aws:ssm/getParameter:getParameter",
-                     "aws:route53/getZone:getZone", "aws:acm/getCertificate:getCertificate",
-                     "aws:index/getAvailabilityZones:getAvailabilityZones"})
+DERIVED = frozenset(
+    {
+        "aws:ec2/getAmi:getAmi",
+        "aws:ec2/getAmiIds:getAmiIds",
+        "aws:ec2/getVpc:getVpc",
+        "aws:ec2/getSubnets:getSubnets",
+        "aws:ssm/getParameter:getParameter",
+        "aws:route53/getZone:getZone",
+        "aws:acm/getCertificate:getCertificate",
+        "aws:index/getAvailabilityZones:getAvailabilityZones",
+    }
+)
 
 
 class InvokeAnswers:
@@ -189,7 +305,9 @@ class InvokeAnswers:
         self.unanswered: Counter[str] = Counter()
         self.derived: Counter[str] = Counter()
 
-    def answer(self, token: str, args: Mapping[str, Any], account: str, region: str) -> Optional[dict[str, Any]]:
+    def answer(
+        self, token: str, args: Mapping[str, Any], account: str, region: str
+    ) -> dict[str, Any] | None:
         handler = ANSWERS.get(token)
         if handler is None:
             self.unanswered[token] += 1

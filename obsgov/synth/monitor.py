@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 from google.protobuf import json_format
 from pulumi.runtime import mocks
@@ -35,15 +35,15 @@ DEFAULT_AWS_PROVIDER = "default_7_51_1"
 
 
 class RecordingMonitor(mocks.MockMonitor):
-    def __init__(self, preview: bool, default_region: str, mock_impl: "ObsgovMocks") -> None:
+    def __init__(self, preview: bool, default_region: str, mock_impl: ObsgovMocks) -> None:
         super().__init__(mock_impl)
         mock_impl.monitor = self
         self.preview = preview
         self.default_region = default_region
         self.records: dict[str, GraphResource] = {}
-        self.provider_account: dict[str, Optional[str]] = {}
+        self.provider_account: dict[str, str | None] = {}
         self.provider_region: dict[str, str] = {}
-        self._stack_urn: Optional[str] = None
+        self._stack_urn: str | None = None
 
     # ------------------------------------------------------------------ URNs
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -55,7 +55,7 @@ class RecordingMonitor(mocks.MockMonitor):
         return "urn:pulumi:" + "::".join([get_stack(), get_project(), qualified, name])
 
     # ------------------------------------------------------------------ accounts
-    def account_of_ref(self, provider_ref: str) -> tuple[Optional[str], str]:
+    def account_of_ref(self, provider_ref: str) -> tuple[str | None, str]:
         urn, _ = split_provider_ref(provider_ref) if provider_ref else ("", "")
         return self.provider_account.get(urn), self.provider_region.get(urn, self.default_region)
 
@@ -67,9 +67,16 @@ class RecordingMonitor(mocks.MockMonitor):
             # The engine creates a default provider for resources that name none; it uses the
             # ambient credentials, so its account is unknown offline.
             self.records[urn] = GraphResource(
-                urn=urn, type=AWS_PROVIDER_TYPE, name=DEFAULT_AWS_PROVIDER, custom=True,
-                inputs={"region": self.default_region}, outputs={"region": self.default_region},
-                id=UNKNOWN, parent=self._stack_urn, account=None, region=self.default_region,
+                urn=urn,
+                type=AWS_PROVIDER_TYPE,
+                name=DEFAULT_AWS_PROVIDER,
+                custom=True,
+                inputs={"region": self.default_region},
+                outputs={"region": self.default_region},
+                id=UNKNOWN,
+                parent=self._stack_urn,
+                account=None,
+                region=self.default_region,
             )
             self.provider_account[urn] = None
             self.provider_region[urn] = self.default_region
@@ -127,8 +134,13 @@ class RecordingMonitor(mocks.MockMonitor):
             aliases=sorted(a.urn for a in request.aliases if a.urn),
             additional_secret_outputs=list(request.additionalSecretOutputs),
             custom_timeouts={
-                k: v for k, v in (("create", options.create), ("update", options.update),
-                                  ("delete", options.delete)) if v
+                k: v
+                for k, v in (
+                    ("create", options.create),
+                    ("update", options.update),
+                    ("delete", options.delete),
+                )
+                if v
             },
             account=account,
             region=region,
@@ -192,12 +204,20 @@ class ObsgovMocks(mocks.Mocks):
                 "id": account,
             }
         if token == "aws:index/getRegion:getRegion":
-            return {"name": region, "region": region, "id": region,
-                    "endpoint": f"ec2.{region}.amazonaws.com",
-                    "description": region}
+            return {
+                "name": region,
+                "region": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+                "description": region,
+            }
         if token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
-                    "reverseDnsPrefix": "com.amazonaws"}
+            return {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            }
         return {}
 
 

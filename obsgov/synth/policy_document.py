@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 VERSIONS = ("2008-10-17", "2012-10-17")
 
@@ -39,8 +40,10 @@ def _strings(values: Sequence[Any]) -> Any:
 def _vars(value: Any, version: str) -> Any:
     def one(text: str) -> str:
         if version == "2008-10-17" and "&{" in text:
-            raise PolicyDocumentError(f"found &{{ sequence in ({text}), which is not supported "
-                                      "in document version 2008-10-17")
+            raise PolicyDocumentError(
+                f"found &{{ sequence in ({text}), which is not supported "
+                "in document version 2008-10-17"
+            )
         return text.replace("&{", "${")
 
     return one(value) if isinstance(value, str) else [one(v) for v in value]
@@ -48,16 +51,20 @@ def _vars(value: Any, version: str) -> Any:
 
 def _principals(blocks: Sequence[Mapping[str, Any]], version: str) -> Any:
     merged: dict[str, Any] = {}
-    if len(blocks) == 1 and blocks[0].get("type") == "*" and \
-            list(blocks[0].get("identifiers") or []) == ["*"]:
+    if (
+        len(blocks) == 1
+        and blocks[0].get("type") == "*"
+        and list(blocks[0].get("identifiers") or []) == ["*"]
+    ):
         return "*"
     for block in blocks:
         kind = str(block.get("type", ""))
         identifiers = _vars(_strings(block.get("identifiers") or []), version)
         current = merged.get(kind)
         if isinstance(identifiers, list):
-            merged[kind] = ([] if current is None else [current] if isinstance(current, str)
-                            else current) + identifiers
+            merged[kind] = (
+                [] if current is None else [current] if isinstance(current, str) else current
+            ) + identifiers
         elif current is None:
             merged[kind] = identifiers
         else:
@@ -69,13 +76,28 @@ def _conditions(blocks: Sequence[Mapping[str, Any]], version: str) -> dict[str, 
     raw: dict[str, dict[str, list[str]]] = {}
     for block in blocks:
         values = _vars([str(v) for v in block.get("values") or []], version)
-        raw.setdefault(str(block.get("test")), {}).setdefault(str(block.get("variable")), []).extend(values)
-    return {test: {var: (vals[0] if len(vals) == 1 else vals) for var, vals in sorted(variables.items())}
-            for test, variables in sorted(raw.items())}
+        raw.setdefault(str(block.get("test")), {}).setdefault(
+            str(block.get("variable")), []
+        ).extend(values)
+    return {
+        test: {
+            var: (vals[0] if len(vals) == 1 else vals) for var, vals in sorted(variables.items())
+        }
+        for test, variables in sorted(raw.items())
+    }
 
 
-_FIELD_ORDER = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
-                "NotPrincipal", "Condition")
+_FIELD_ORDER = (
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
+)
 
 
 def _statement(block: Mapping[str, Any], version: str) -> dict[str, Any]:
@@ -101,21 +123,33 @@ def _reparse_statement(statement: Mapping[str, Any]) -> dict[str, Any]:
     """A statement of a source or override document, as the provider round-trips it: lists of
     actions and resources are kept as given, principals are re-encoded (sorted in reverse per
     type, ``*`` normalised), single condition values flattened."""
-    out = {k: statement[k] for k in _FIELD_ORDER if k in statement and statement[k] not in ("", None)}
+    out = {
+        k: statement[k] for k in _FIELD_ORDER if k in statement and statement[k] not in ("", None)
+    }
     for key in ("Principal", "NotPrincipal"):
         if key in out:
             value = out[key]
             if isinstance(value, str):
                 out[key] = "*"
             elif isinstance(value, Mapping):
-                out[key] = {k: (v if isinstance(v, str) else sorted(v, reverse=True))
-                            for k, v in sorted(value.items())}
+                out[key] = {
+                    k: (v if isinstance(v, str) else sorted(v, reverse=True))
+                    for k, v in sorted(value.items())
+                }
     if "Condition" in out and isinstance(out["Condition"], Mapping):
         out["Condition"] = {
-            test: {var: (("true" if v else "false") if isinstance(v, bool)
-                         else v[0] if isinstance(v, list) and len(v) == 1 else v)
-                   for var, v in sorted(variables.items())}
-            for test, variables in sorted(out["Condition"].items())}
+            test: {
+                var: (
+                    ("true" if v else "false")
+                    if isinstance(v, bool)
+                    else v[0]
+                    if isinstance(v, list) and len(v) == 1
+                    else v
+                )
+                for var, v in sorted(variables.items())
+            }
+            for test, variables in sorted(out["Condition"].items())
+        }
     return out
 
 
@@ -132,7 +166,9 @@ class _Doc:
             self.version = version
         for statement in statements:
             sid = statement.get("Sid") or ""
-            match = next((i for i, s in enumerate(self.statements) if sid and s.get("Sid") == sid), None)
+            match = next(
+                (i for i, s in enumerate(self.statements) if sid and s.get("Sid") == sid), None
+            )
             if match is None:
                 self.statements.append(statement)
             else:
@@ -145,8 +181,10 @@ class _Doc:
         if self.id:
             doc["Id"] = self.id
         if self.statements:
-            doc["Statement"] = [{k: s[k] for k in _FIELD_ORDER if k in s and s[k] not in ("", None)}
-                                for s in self.statements]
+            doc["Statement"] = [
+                {k: s[k] for k in _FIELD_ORDER if k in s and s[k] not in ("", None)}
+                for s in self.statements
+            ]
         return doc
 
 
@@ -154,23 +192,35 @@ def _parse_document(text: Any, what: str, index: int) -> dict[str, Any]:
     try:
         data = json.loads(text) if isinstance(text, str) else None
     except json.JSONDecodeError as exc:
-        raise PolicyDocumentError(f"writing IAM Policy Document: merging {what} document {index}: {exc}") from None
+        raise PolicyDocumentError(
+            f"writing IAM Policy Document: merging {what} document {index}: {exc}"
+        ) from None
     if not isinstance(data, dict):
-        raise PolicyDocumentError(f"writing IAM Policy Document: merging {what} document {index}: "
-                                  "not a JSON object")
+        raise PolicyDocumentError(
+            f"writing IAM Policy Document: merging {what} document {index}: not a JSON object"
+        )
     statements = data.get("Statement") or []
     if isinstance(statements, dict):
         statements = [statements]
-    return {"version": str(data.get("Version", "")), "id": str(data.get("Id", "")),
-            "statements": [_reparse_statement(s) for s in statements if isinstance(s, dict)]}
+    return {
+        "version": str(data.get("Version", "")),
+        "id": str(data.get("Id", "")),
+        "statements": [_reparse_statement(s) for s in statements if isinstance(s, dict)],
+    }
 
 
-def go_json(value: Any, indent: Optional[int] = None) -> str:
+def go_json(value: Any, indent: int | None = None) -> str:
     """JSON as Go's encoding/json writes it (HTML-safe escapes)."""
-    text = json.dumps(value, indent=indent, ensure_ascii=False,
-                      separators=(",", ": ") if indent else (",", ":"))
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    text = json.dumps(
+        value, indent=indent, ensure_ascii=False, separators=(",", ": ") if indent else (",", ":")
+    )
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def render(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -191,7 +241,8 @@ def render(args: Mapping[str, Any]) -> dict[str, Any]:
                     raise PolicyDocumentError(
                         f"writing IAM Policy Document: merging source document {i}: duplicate Sid "
                         f"({sid}) in source_policy_documents (statement {j}). Remove the Sid or "
-                        "ensure Sids are unique.")
+                        "ensure Sids are unique."
+                    )
                 seen.add(sid)
         merged.merge(source["version"], source["id"], source["statements"])
     own: list[dict[str, Any]] = []
@@ -199,8 +250,10 @@ def render(args: Mapping[str, Any]) -> dict[str, Any]:
     for block in args.get("statements") or []:
         sid = block.get("sid") or ""
         if sid in sids:
-            raise PolicyDocumentError(f"writing IAM Policy Document: duplicate Sid ({sid}). "
-                                      "Remove the Sid or ensure the Sid is unique.")
+            raise PolicyDocumentError(
+                f"writing IAM Policy Document: duplicate Sid ({sid}). "
+                "Remove the Sid or ensure the Sid is unique."
+            )
         if sid:
             sids.add(sid)
         own.append(_statement(block, version))
@@ -212,5 +265,9 @@ def render(args: Mapping[str, Any]) -> dict[str, Any]:
         merged.merge(override["version"], override["id"], override["statements"])
     document = merged.to_json()
     pretty = go_json(document, indent=2)
-    return {**dict(args), "json": pretty, "minifiedJson": go_json(document),
-            "id": str(zlib.crc32(pretty.encode()))}
+    return {
+        **dict(args),
+        "json": pretty,
+        "minifiedJson": go_json(document),
+        "id": str(zlib.crc32(pretty.encode())),
+    }

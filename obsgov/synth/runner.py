@@ -15,8 +15,8 @@ import os
 import runpy
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pulumi
 from pulumi.runtime import mocks, settings
@@ -113,8 +113,13 @@ def _synthesize(
 
     settings.ROOT.set(None)
     mocks.set_mocks(
-        impl, project=PROJECT, stack=env.stack, preview=preview, logger=logger,
-        monitor=monitor, organization=organization,
+        impl,
+        project=PROJECT,
+        stack=env.stack,
+        preview=preview,
+        logger=logger,
+        monitor=monitor,
+        organization=organization,
     )
     set_all_config(dict(env.config_map), [])
 
@@ -123,8 +128,11 @@ def _synthesize(
 
     stdout = io.StringIO()
     try:
-        with _program_context(program, env.stack_file.parent), _relaxed_gc(), \
-                contextlib.redirect_stdout(stdout):
+        with (
+            _program_context(program, env.stack_file.parent),
+            _relaxed_gc(),
+            contextlib.redirect_stdout(stdout),
+        ):
             _sync_await(run_pulumi_func(run))
     except pulumi.RunError as exc:
         raise SynthesisError(str(exc)) from None
@@ -151,7 +159,7 @@ def _synthesize(
 
 
 def synthesize_stack(
-    stack: str, stack_file: Path, *, preview: bool = True, program: Optional[Path] = None
+    stack: str, stack_file: Path, *, preview: bool = True, program: Path | None = None
 ) -> ResourceGraph:
     env = load_environment(stack, stack_file)
     return synthesize(env, preview=preview, program=program or DEFAULT_PROGRAM)

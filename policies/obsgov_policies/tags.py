@@ -124,8 +124,9 @@ def rules_from_config(config: Mapping[str, Any], key: str) -> list[Mapping[str, 
     return [r for r in as_list(config.get(key)) if isinstance(r, Mapping)]
 
 
-def report_tag_violations(args: Any, config_key: str, report_violation: Any,
-                          skip_keys: frozenset[str] = frozenset()) -> None:
+def report_tag_violations(
+    args: Any, config_key: str, report_violation: Any, skip_keys: frozenset[str] = frozenset()
+) -> None:
     """The whole of a tagging policy: check the resource's tags against the rules under
     ``config_key`` in the policy's config.
 
@@ -133,8 +134,11 @@ def report_tag_violations(args: Any, config_key: str, report_violation: Any,
     deployment, its unknown value is read again so that the SDK reports its usual advisory
     "can't run policy ... during preview" for the part it could not judge.
     """
-    rules = [r for r in rules_from_config(args.get_config(), config_key)
-             if as_str(r.get("key")) not in skip_keys]
+    rules = [
+        r
+        for r in rules_from_config(args.get_config(), config_key)
+        if as_str(r.get("key")) not in skip_keys
+    ]
     tags = effective_tags(args)
     for message in check_tags(rules, tags):
         report_violation(message)

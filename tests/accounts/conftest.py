@@ -37,13 +37,18 @@ class Org:
 
     def aws(self, *hooks) -> Aws:
         """An Aws whose clients log every call and never sleep (moto needs no waiting)."""
-        return Aws(region=REGION, session=self.session,
-                   hooks=[("before-call", self.calls), *hooks], sleep=lambda s: None)
+        return Aws(
+            region=REGION,
+            session=self.session,
+            hooks=[("before-call", self.calls), *hooks],
+            sleep=lambda s: None,
+        )
 
     def create_account(self, name: str, email: str) -> str:
         status = self.orgs.create_account(AccountName=name, Email=email)["CreateAccountStatus"]
-        return self.orgs.describe_create_account_status(
-            CreateAccountRequestId=status["Id"])["CreateAccountStatus"]["AccountId"]
+        return self.orgs.describe_create_account_status(CreateAccountRequestId=status["Id"])[
+            "CreateAccountStatus"
+        ]["AccountId"]
 
 
 @pytest.fixture

@@ -25,8 +25,10 @@ def build_organization(session: boto3.Session) -> dict[str, str]:
     orgs = session.client("organizations", region_name=REGION)
     orgs.create_organization(FeatureSet="ALL")
     root = orgs.list_roots()["Roots"][0]["Id"]
-    return {name: orgs.create_organizational_unit(ParentId=root, Name=name)
-            ["OrganizationalUnit"]["Id"] for name in OU_NAMES}
+    return {
+        name: orgs.create_organizational_unit(ParentId=root, Name=name)["OrganizationalUnit"]["Id"]
+        for name in OU_NAMES
+    }
 
 
 def write_stacks(target: Path, ou_ids: dict[str, str], org_id: str) -> Path:
@@ -49,8 +51,7 @@ def only_power_user_policy() -> str:
     loads all of them into every new account, which costs seconds per account."""
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    return json.dumps({"PowerUserAccess": json.loads(aws_managed_policies_data)
-                       ["PowerUserAccess"]})
+    return json.dumps({"PowerUserAccess": json.loads(aws_managed_policies_data)["PowerUserAccess"]})
 
 
 @dataclass
@@ -65,8 +66,11 @@ class CallLog:
     @property
     def writes(self) -> list[str]:
         reads = ("Get", "List", "Describe")
-        return [c for c in self.calls if not c.split(":")[1].startswith(reads)
-                and c not in ("sts:AssumeRole",)]
+        return [
+            c
+            for c in self.calls
+            if not c.split(":")[1].startswith(reads) and c not in ("sts:AssumeRole",)
+        ]
 
     def count(self) -> Counter:
         return Counter(self.calls)
@@ -93,8 +97,7 @@ def http_response(status: int, body: bytes, headers: dict[str, str] | None = Non
     return AWSResponse("https://fault.invalid/", status, headers or {}, _Raw(body))
 
 
-def fake_error(operation: str, code: str, message: str, times: int | None = None,
-               **extra: Any):
+def fake_error(operation: str, code: str, message: str, times: int | None = None, **extra: Any):
     """A ``before-call`` hook: ``operation`` fails with ``code`` (``times`` times, or always)."""
     state = {"left": times}
 
@@ -103,8 +106,11 @@ def fake_error(operation: str, code: str, message: str, times: int | None = None
             return None
         if state["left"] is not None:
             state["left"] -= 1
-        parsed = {"Error": {"Code": code, "Message": message},
-                  "ResponseMetadata": {"HTTPStatusCode": 400}, **extra}
+        parsed = {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+            **extra,
+        }
         return http_response(400, b""), parsed
 
     return ("before-call", hook)
@@ -143,9 +149,11 @@ class Throttle:
         request.url = "https://throttled.invalid/"
         body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
         if b"Action=" in body:  # query protocol (IAM, STS): an XML error
-            body = (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                    b"<Message>Rate exceeded</Message></Error><RequestId>1</RequestId>"
-                    b"</ErrorResponse>")
+            body = (
+                b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                b"<Message>Rate exceeded</Message></Error><RequestId>1</RequestId>"
+                b"</ErrorResponse>"
+            )
             return http_response(400, body)
         body = b'{"__type":"TooManyRequestsException","Message":"Rate exceeded"}'
         return http_response(400, body, {"x-amzn-errortype": "TooManyRequestsException"})

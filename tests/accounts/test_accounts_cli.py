@@ -17,11 +17,30 @@ from obsgov.cli.accounts import app
 
 from .support import REGION, fake_error, fake_response
 
-CREATE = ["onboard", "--env", "prod", "--create", "--name", "ml-new-prod",
-          "--email", "aws+ml-new-prod@example.com", "--owner", "ml-platform@example.com",
-          "--cost-centre", "CC-2100", "--data-classification", "confidential",
-          "--ou", "ml-prod", "--tag", "team=ml-platform", "--poll-interval", "0",
-          "--stacks-dir", "stacks"]
+CREATE = [
+    "onboard",
+    "--env",
+    "prod",
+    "--create",
+    "--name",
+    "ml-new-prod",
+    "--email",
+    "aws+ml-new-prod@example.com",
+    "--owner",
+    "ml-platform@example.com",
+    "--cost-centre",
+    "CC-2100",
+    "--data-classification",
+    "confidential",
+    "--ou",
+    "ml-prod",
+    "--tag",
+    "team=ml-platform",
+    "--poll-interval",
+    "0",
+    "--stacks-dir",
+    "stacks",
+]
 
 
 def run(*args: str, input: str | None = None):
@@ -33,7 +52,7 @@ def with_option(args: list[str], option: str, value: str | None) -> list[str]:
     out = list(args)
     at = out.index(option)
     if value is None:
-        del out[at:at + 2]
+        del out[at : at + 2]
     else:
         out[at + 1] = value
     return out
@@ -42,6 +61,7 @@ def with_option(args: list[str], option: str, value: str | None) -> list[str]:
 @pytest.fixture
 def no_aws(monkeypatch):
     """Any AWS client creation fails the test: proves a command made no AWS call."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("an AWS client was created")
 
@@ -51,65 +71,146 @@ def no_aws(monkeypatch):
 @pytest.fixture
 def hooks(monkeypatch):
     """Give the command's Aws extra botocore hooks (fault injection)."""
+
     def install(*extra):
-        monkeypatch.setattr(obsgov.accounts, "Aws", functools.partial(
-            Aws, hooks=list(extra), sleep=lambda s: None))
+        monkeypatch.setattr(
+            obsgov.accounts, "Aws", functools.partial(Aws, hooks=list(extra), sleep=lambda s: None)
+        )
+
     return install
 
 
 BAD_INPUT = [
-    ("malformed id", ["onboard", "--env", "prod", "--account-id", "12345", "--owner",
-                      "a@example.com", "--cost-centre", "CC-2100", "--data-classification",
-                      "internal", "--ou", "ml-prod", "--stacks-dir", "stacks"],
-     "1 problem found:\n  --account-id: must be 12 ASCII digits (0-9)"),
-    ("unknown env", with_option(CREATE, "--env", "qa"),
-     "1 problem found:\n  --env: no stack 'qa': stacks/Pulumi.qa.yaml does not exist "
-     "(available: dev, prod)"),
-    ("unknown OU", with_option(CREATE, "--ou", "ml-qa"),
-     "1 problem found:\n  --ou: unknown organizational unit 'ml-qa'; "
-     "stacks/organization.yaml defines: data-dev, data-prod, data-staging, ml-dev, ml-prod, "
-     "ml-staging"),
-    ("bad cost centre", with_option(CREATE, "--cost-centre", "12"),
-     "1 problem found:\n  --cost-centre: '12' is not valid for tag 'cost-centre': expected "
-     "a value matching CC-\\d{4}"),
-    ("bad classification", with_option(CREATE, "--data-classification", "secret"),
-     "1 problem found:\n  --data-classification: 'secret' is not valid for tag "
-     "'data-classification': expected one of public, internal, confidential, restricted"),
-    ("bad owner", with_option(CREATE, "--owner", "ml-platform"),
-     "1 problem found:\n  --owner: must be an email address"),
-    ("bad email", with_option(CREATE, "--email", "not-an-email"),
-     "1 problem found:\n  --email: must be an email address"),
-    ("duplicate name", with_option(CREATE, "--name", "analytics-prod"),
-     "1 problem found:\n  --name: duplicate name 'analytics-prod' (already used by "
-     "accounts[{analytics-prod}])"),
-    ("bad name", with_option(CREATE, "--name", "ml new"),
-     "1 problem found:\n  --name: must be 1-63 letters, digits or hyphens, starting with a "
-     "letter or digit"),
-    ("every problem at once", with_option(with_option(with_option(
-        CREATE, "--email", "nope"), "--cost-centre", "12"), "--ou", "ml-qa"),
-     "3 problems found:\n  --email: must be an email address\n  --ou: unknown "
-     "organizational unit 'ml-qa'; stacks/organization.yaml defines: data-dev, data-prod, "
-     "data-staging, ml-dev, ml-prod, ml-staging\n  --cost-centre: '12' is not valid for tag "
-     "'cost-centre': expected a value matching CC-\\d{4}"),
-    ("malformed tag", with_option(CREATE, "--tag", "team"),
-     "1 problem found:\n  --tag: 'team' must be KEY=VALUE"),
-    ("managed tag", with_option(CREATE, "--tag", "owner=x@example.com"),
-     "1 problem found:\n  --tag: 'owner' is set by obsgov; use --owner instead"),
-    ("create without name", with_option(CREATE, "--name", None),
-     "1 problem found:\n  --name: is required with --create"),
-    ("id and create", [*CREATE, "--account-id", "400000000009"],
-     "1 problem found:\n  --account-id: give either --account-id or --create"),
-    ("no OU and several", with_option(CREATE, "--ou", None),
-     "1 problem found:\n  --ou: is required: environment 'prod' has no single OU (choose "
-     "from ml-dev, data-dev, ml-staging, data-staging, ml-prod, data-prod)"),
-    ("registered differently", ["onboard", "--env", "prod", "--account-id", "400000000001",
-                                "--owner", "someone@example.com", "--cost-centre", "CC-2100",
-                                "--data-classification", "confidential", "--ou", "ml-prod",
-                                "--stacks-dir", "stacks"],
-     "1 problem found:\n  --account-id: account 400000000001 (ml-serving-prod) is already "
-     "in the registry with other values (owner: registry has 'ml-platform@example.com', "
-     "given 'someone@example.com'; tags: registry has {'team': 'ml-platform'}, given {}); "
-     "edit the registry or offboard it first"),
+    (
+        "malformed id",
+        [
+            "onboard",
+            "--env",
+            "prod",
+            "--account-id",
+            "12345",
+            "--owner",
+            "a@example.com",
+            "--cost-centre",
+            "CC-2100",
+            "--data-classification",
+            "internal",
+            "--ou",
+            "ml-prod",
+            "--stacks-dir",
+            "stacks",
+        ],
+        "1 problem found:\n  --account-id: must be 12 ASCII digits (0-9)",
+    ),
+    (
+        "unknown env",
+        with_option(CREATE, "--env", "qa"),
+        "1 problem found:\n  --env: no stack 'qa': stacks/Pulumi.qa.yaml does not exist "
+        "(available: dev, prod)",
+    ),
+    (
+        "unknown OU",
+        with_option(CREATE, "--ou", "ml-qa"),
+        "1 problem found:\n  --ou: unknown organizational unit 'ml-qa'; "
+        "stacks/organization.yaml defines: data-dev, data-prod, data-staging, ml-dev, ml-prod, "
+        "ml-staging",
+    ),
+    (
+        "bad cost centre",
+        with_option(CREATE, "--cost-centre", "12"),
+        "1 problem found:\n  --cost-centre: '12' is not valid for tag 'cost-centre': expected "
+        "a value matching CC-\\d{4}",
+    ),
+    (
+        "bad classification",
+        with_option(CREATE, "--data-classification", "secret"),
+        "1 problem found:\n  --data-classification: 'secret' is not valid for tag "
+        "'data-classification': expected one of public, internal, confidential, restricted",
+    ),
+    (
+        "bad owner",
+        with_option(CREATE, "--owner", "ml-platform"),
+        "1 problem found:\n  --owner: must be an email address",
+    ),
+    (
+        "bad email",
+        with_option(CREATE, "--email", "not-an-email"),
+        "1 problem found:\n  --email: must be an email address",
+    ),
+    (
+        "duplicate name",
+        with_option(CREATE, "--name", "analytics-prod"),
+        "1 problem found:\n  --name: duplicate name 'analytics-prod' (already used by "
+        "accounts[{analytics-prod}])",
+    ),
+    (
+        "bad name",
+        with_option(CREATE, "--name", "ml new"),
+        "1 problem found:\n  --name: must be 1-63 letters, digits or hyphens, starting with a "
+        "letter or digit",
+    ),
+    (
+        "every problem at once",
+        with_option(
+            with_option(with_option(CREATE, "--email", "nope"), "--cost-centre", "12"),
+            "--ou",
+            "ml-qa",
+        ),
+        "3 problems found:\n  --email: must be an email address\n  --ou: unknown "
+        "organizational unit 'ml-qa'; stacks/organization.yaml defines: data-dev, data-prod, "
+        "data-staging, ml-dev, ml-prod, ml-staging\n  --cost-centre: '12' is not valid for tag "
+        "'cost-centre': expected a value matching CC-\\d{4}",
+    ),
+    (
+        "malformed tag",
+        with_option(CREATE, "--tag", "team"),
+        "1 problem found:\n  --tag: 'team' must be KEY=VALUE",
+    ),
+    (
+        "managed tag",
+        with_option(CREATE, "--tag", "owner=x@example.com"),
+        "1 problem found:\n  --tag: 'owner' is set by obsgov; use --owner instead",
+    ),
+    (
+        "create without name",
+        with_option(CREATE, "--name", None),
+        "1 problem found:\n  --name: is required with --create",
+    ),
+    (
+        "id and create",
+        [*CREATE, "--account-id", "400000000009"],
+        "1 problem found:\n  --account-id: give either --account-id or --create",
+    ),
+    (
+        "no OU and several",
+        with_option(CREATE, "--ou", None),
+        "1 problem found:\n  --ou: is required: environment 'prod' has no single OU (choose "
+        "from ml-dev, data-dev, ml-staging, data-staging, ml-prod, data-prod)",
+    ),
+    (
+        "registered differently",
+        [
+            "onboard",
+            "--env",
+            "prod",
+            "--account-id",
+            "400000000001",
+            "--owner",
+            "someone@example.com",
+            "--cost-centre",
+            "CC-2100",
+            "--data-classification",
+            "confidential",
+            "--ou",
+            "ml-prod",
+            "--stacks-dir",
+            "stacks",
+        ],
+        "1 problem found:\n  --account-id: account 400000000001 (ml-serving-prod) is already "
+        "in the registry with other values (owner: registry has 'ml-platform@example.com', "
+        "given 'someone@example.com'; tags: registry has {'team': 'ml-platform'}, given {}); "
+        "edit the registry or offboard it first",
+    ),
 ]
 
 
@@ -129,16 +230,20 @@ def test_onboard_prints_the_changes_and_the_next_command_then_a_rerun_changes_no
     assert result.exit_code == 0, result.output
     account_id = org.orgs.list_accounts()["Accounts"][-1]["Id"]
     lines = result.stdout.splitlines()
-    assert lines[-3:] == [f"onboarded {account_id} (ml-new-prod) into prod",
-                          "changed: 4 AWS writes, 1 registry change",
-                          "next: pulumi up --stack prod"]
+    assert lines[-3:] == [
+        f"onboarded {account_id} (ml-new-prod) into prod",
+        "changed: 4 AWS writes, 1 registry change",
+        "next: pulumi up --stack prod",
+    ]
     assert all(len(line) <= 80 for line in lines)
 
     again = run(*CREATE)
     assert again.exit_code == 0, again.output
     assert again.stdout.splitlines()[-3:] == [
         f"{account_id} (ml-new-prod) is already onboarded into prod",
-        "changed: nothing (AWS and accounts.yaml untouched)", "next: pulumi up --stack prod"]
+        "changed: nothing (AWS and accounts.yaml untouched)",
+        "next: pulumi up --stack prod",
+    ]
     assert all(len(line) <= 80 for line in again.stdout.splitlines())
 
 
@@ -147,29 +252,55 @@ def test_dry_run_prints_the_plan_and_changes_nothing(org):
     result = run(*CREATE, "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
-        "dry run: 4 AWS writes and 1 registry change would be made; nothing was changed")
-    for call in ("organizations:CreateAccount", "organizations:MoveAccount",
-                 "iam:CreateRole", "iam:AttachRolePolicy", "registry"):
+        "dry run: 4 AWS writes and 1 registry change would be made; nothing was changed"
+    )
+    for call in (
+        "organizations:CreateAccount",
+        "organizations:MoveAccount",
+        "iam:CreateRole",
+        "iam:AttachRolePolicy",
+        "registry",
+    ):
         assert call in result.stdout
     assert org.orgs.list_accounts()["Accounts"][1:] == []
     assert (org.stacks / "accounts.yaml").read_bytes() == before
 
 
-@pytest.mark.parametrize(("fault", "code", "message"), [
-    (fake_error("ListAccounts", "AccessDeniedException", "no"), 10,
-     "error: AWS denied ListAccounts while looking for an account with email "
-     "aws+ml-new-prod@example.com: no; run with credentials of the management account (or a "
-     "delegated administrator) that allow it\n"),
-    (fake_error("CreateAccount", "ConstraintViolationException", "limit",
-                Reason="ACCOUNT_NUMBER_LIMIT_EXCEEDED"), 12,
-     "error: the organization has reached its account limit (ACCOUNT_NUMBER_LIMIT_EXCEEDED); "
-     "request a quota increase\n"),
-    (fake_error("CreateAccount", "InvalidInputException", "bad name"), 13,
-     "error: AWS refused CreateAccount: InvalidInputException: bad name\n"),
-    (fake_error("ListParents", "ServiceException", "boom"), 4,
-     "error: AWS refused ListParents while moving account {id} into OU ml-prod: "
-     "ServiceException: boom\n"),
-], ids=["access-denied", "account-limit", "create-failed", "other-aws"])
+@pytest.mark.parametrize(
+    ("fault", "code", "message"),
+    [
+        (
+            fake_error("ListAccounts", "AccessDeniedException", "no"),
+            10,
+            "error: AWS denied ListAccounts while looking for an account with email "
+            "aws+ml-new-prod@example.com: no; run with credentials of the management account (or a "
+            "delegated administrator) that allow it\n",
+        ),
+        (
+            fake_error(
+                "CreateAccount",
+                "ConstraintViolationException",
+                "limit",
+                Reason="ACCOUNT_NUMBER_LIMIT_EXCEEDED",
+            ),
+            12,
+            "error: the organization has reached its account limit (ACCOUNT_NUMBER_LIMIT_EXCEEDED); "
+            "request a quota increase\n",
+        ),
+        (
+            fake_error("CreateAccount", "InvalidInputException", "bad name"),
+            13,
+            "error: AWS refused CreateAccount: InvalidInputException: bad name\n",
+        ),
+        (
+            fake_error("ListParents", "ServiceException", "boom"),
+            4,
+            "error: AWS refused ListParents while moving account {id} into OU ml-prod: "
+            "ServiceException: boom\n",
+        ),
+    ],
+    ids=["access-denied", "account-limit", "create-failed", "other-aws"],
+)
 def test_aws_failures_have_distinct_exit_codes(org, hooks, fault, code, message):
     hooks(fault)
     before = (org.stacks / "accounts.yaml").read_bytes()
@@ -192,34 +323,58 @@ def test_unknown_ou_in_aws_exits_14(org):
     path.write_text(path.read_text().replace(org.ou_ids["ml-prod"], "ou-zzzz-zzzzzzzz"))
     result = run(*CREATE)
     assert result.exit_code == 14, result.output
-    assert result.stderr.startswith("error: OU 'ml-prod' (ou-zzzz-zzzzzzzz, from "
-                                    "organization.yaml) does not exist in the organization")
+    assert result.stderr.startswith(
+        "error: OU 'ml-prod' (ou-zzzz-zzzzzzzz, from "
+        "organization.yaml) does not exist in the organization"
+    )
 
 
 def test_invitation_exits_15_with_the_owners_instructions(org, hooks):
-    hooks(fake_error("DescribeAccount", "AccountNotFoundException", "no such account"),
-          fake_response("ListHandshakesForOrganization", {"Handshakes": []}),
-          fake_response("InviteAccountToOrganization", {"Handshake": {"Id": "h-77"}}))
-    result = run("onboard", "--env", "prod", "--account-id", "555555555555", "--owner",
-                 "a@example.com", "--cost-centre", "CC-2100", "--data-classification",
-                 "internal", "--ou", "ml-prod", "--stacks-dir", "stacks")
+    hooks(
+        fake_error("DescribeAccount", "AccountNotFoundException", "no such account"),
+        fake_response("ListHandshakesForOrganization", {"Handshakes": []}),
+        fake_response("InviteAccountToOrganization", {"Handshake": {"Id": "h-77"}}),
+    )
+    result = run(
+        "onboard",
+        "--env",
+        "prod",
+        "--account-id",
+        "555555555555",
+        "--owner",
+        "a@example.com",
+        "--cost-centre",
+        "CC-2100",
+        "--data-classification",
+        "internal",
+        "--ou",
+        "ml-prod",
+        "--stacks-dir",
+        "stacks",
+    )
     assert result.exit_code == 15, result.output
     assert "accept-handshake --handshake-id h-77" in " ".join(result.stdout.split())
 
 
 # --------------------------------------------------------------------------- list
 
+
 def test_list_json_and_table(org):
     result = run("list", "--env", "prod", "--json", "--stacks-dir", "stacks")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [r["name"] for r in rows] == ["analytics-prod", "data-platform-prod",
-                                         "ml-serving-prod"]
-    assert rows[0] == {"id": "400000000003", "name": "analytics-prod",
-                       "email": "aws+analytics-prod@example.com", "environment": "prod",
-                       "organizationalUnit": "data-prod", "owner": "analytics@example.com",
-                       "costCentre": "CC-2300", "dataClassification": "internal",
-                       "tags": {"team": "analytics"}}
+    assert [r["name"] for r in rows] == ["analytics-prod", "data-platform-prod", "ml-serving-prod"]
+    assert rows[0] == {
+        "id": "400000000003",
+        "name": "analytics-prod",
+        "email": "aws+analytics-prod@example.com",
+        "environment": "prod",
+        "organizationalUnit": "data-prod",
+        "owner": "analytics@example.com",
+        "costCentre": "CC-2300",
+        "dataClassification": "internal",
+        "tags": {"team": "analytics"},
+    }
     table = run("list", "--stacks-dir", "stacks")
     assert table.exit_code == 0, table.output
     assert table.stdout.splitlines()[-1] == "6 accounts"  # dev and prod stacks in the copy
@@ -228,12 +383,14 @@ def test_list_json_and_table(org):
 
 # --------------------------------------------------------------------------- verify
 
+
 def _only(org, account_id: str) -> None:
     """Registry with just ``account_id`` for prod (plus dev as shipped)."""
     path = org.stacks / "accounts.yaml"
     doc = yaml.safe_load(path.read_text())
-    doc["accounts"] = [a for a in doc["accounts"]
-                       if a["environment"] != "prod" or a["id"] == account_id]
+    doc["accounts"] = [
+        a for a in doc["accounts"] if a["environment"] != "prod" or a["id"] == account_id
+    ]
     doc["workloads"] = [w for w in doc["workloads"] if w["environment"] != "prod"]
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
@@ -246,10 +403,14 @@ def test_verify_passes_after_onboarding_and_reports_drift(org, hooks):
     assert clean.exit_code == 0, clean.output
     assert clean.stdout == "ok 1 accounts match the registry\n"
 
-    org.orgs.move_account(AccountId=account_id, SourceParentId=org.ou_ids["ml-prod"],
-                          DestinationParentId=org.ou_ids["data-prod"])
-    org.orgs.tag_resource(ResourceId=account_id, Tags=[{"Key": "owner",
-                                                        "Value": "old@example.com"}])
+    org.orgs.move_account(
+        AccountId=account_id,
+        SourceParentId=org.ou_ids["ml-prod"],
+        DestinationParentId=org.ou_ids["data-prod"],
+    )
+    org.orgs.tag_resource(
+        ResourceId=account_id, Tags=[{"Key": "owner", "Value": "old@example.com"}]
+    )
     org.orgs.untag_resource(ResourceId=account_id, TagKeys=["team"])
     fault = fake_error("AssumeRole", "AccessDenied", "not authorized to perform sts:AssumeRole")
     hooks(fault)
@@ -261,12 +422,20 @@ def test_verify_passes_after_onboarding_and_reports_drift(org, hooks):
     aws = Aws(region=REGION, hooks=[fault])
     assert verify(org.env(), aws) == [
         Finding(account_id, "ml-new-prod", "ou", "in data-prod, registry says ml-prod"),
-        Finding(account_id, "ml-new-prod", "tag",
-                "owner: 'old@example.com', want 'ml-platform@example.com'"),
+        Finding(
+            account_id,
+            "ml-new-prod",
+            "tag",
+            "owner: 'old@example.com', want 'ml-platform@example.com'",
+        ),
         Finding(account_id, "ml-new-prod", "tag", "team: missing, want 'ml-platform'"),
-        Finding(account_id, "ml-new-prod", "role",
-                f"cannot assume arn:aws:iam::{account_id}:role/ObsgovDeploymentRole: "
-                "AccessDenied: not authorized to perform sts:AssumeRole"),
+        Finding(
+            account_id,
+            "ml-new-prod",
+            "role",
+            f"cannot assume arn:aws:iam::{account_id}:role/ObsgovDeploymentRole: "
+            "AccessDenied: not authorized to perform sts:AssumeRole",
+        ),
     ]
 
 
@@ -276,12 +445,16 @@ def test_verify_reports_accounts_missing_from_the_organization(org):
     assert result.stdout.splitlines()[-1] == "drift: 3 findings in 3 accounts"
     assert verify(org.env(), Aws(region=REGION), check_role=False) == [
         Finding(account_id, name, "missing", "not in the organization")
-        for account_id, name in (("400000000001", "ml-serving-prod"),
-                                 ("400000000002", "data-platform-prod"),
-                                 ("400000000003", "analytics-prod"))]
+        for account_id, name in (
+            ("400000000001", "ml-serving-prod"),
+            ("400000000002", "data-platform-prod"),
+            ("400000000003", "analytics-prod"),
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- offboard
+
 
 def test_offboard_removes_the_entry_and_our_tags_only(org):
     registry = org.stacks / "accounts.yaml"
@@ -304,13 +477,15 @@ def test_offboard_close_needs_the_typed_id(org):
     before = registry.read_bytes()
     wrong = run("offboard", account_id, "--close", "--stacks-dir", "stacks", input="yes\n")
     assert wrong.exit_code == 2, wrong.output
-    assert wrong.stderr == ("error: confirmation did not match the account id; nothing was "
-                            "changed\n")
+    assert wrong.stderr == (
+        "error: confirmation did not match the account id; nothing was changed\n"
+    )
     assert registry.read_bytes() == before
     assert len(org.orgs.list_tags_for_resource(ResourceId=account_id)["Tags"]) == 6
 
-    right = run("offboard", account_id, "--close", "--stacks-dir", "stacks",
-                input=f"{account_id}\n")
+    right = run(
+        "offboard", account_id, "--close", "--stacks-dir", "stacks", input=f"{account_id}\n"
+    )
     assert right.exit_code == 0, right.output
     status = org.orgs.describe_account(AccountId=account_id)["Account"]["Status"]
     assert status in ("SUSPENDED", "PENDING_CLOSURE")
@@ -325,7 +500,8 @@ def test_offboard_refuses_to_orphan_workloads(org, no_aws):
     assert result.stderr == (
         "error: 1 problem found:\n  ID: account 400000000003 (analytics-prod) still has "
         "workloads: approved-loans-prod, checkout-conversion-prod; remove them with `obsgov "
-        "workloads remove` or pass --with-workloads\n")
+        "workloads remove` or pass --with-workloads\n"
+    )
     assert registry.read_bytes() == before
 
 
@@ -344,9 +520,14 @@ def test_help_documents_the_exit_codes(org):
     result = run("onboard", "--help")
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
-    for phrase in ("10 access denied", "11 email already used by another account",
-                   "12 organization's account limit reached", "13 account creation failed",
-                   "14 OU not found in the organization", "15 invitation sent or pending"):
+    for phrase in (
+        "10 access denied",
+        "11 email already used by another account",
+        "12 organization's account limit reached",
+        "13 account creation failed",
+        "14 OU not found in the organization",
+        "15 invitation sent or pending",
+    ):
         assert phrase in text
     assert all(len(line) <= 80 for line in result.stdout.splitlines())
 
@@ -379,8 +560,9 @@ def test_a_registry_ruamel_cannot_reproduce_is_refused_not_reformatted(org, no_a
     """Mixed list indentation: no single ruamel setting writes it back unchanged."""
     registry = org.stacks / "accounts.yaml"
     head, tail = registry.read_text().split("\nworkloads:\n", 1)
-    tail = "\n".join(line[2:] if line.startswith("  ") else line
-                     for line in tail.splitlines()) + "\n"
+    tail = (
+        "\n".join(line[2:] if line.startswith("  ") else line for line in tail.splitlines()) + "\n"
+    )
     registry.write_text(f"{head}\nworkloads:\n{tail}")
     before = registry.read_bytes()
     assert org.env().registry.workloads  # still a valid registry
@@ -389,5 +571,6 @@ def test_a_registry_ruamel_cannot_reproduce_is_refused_not_reformatted(org, no_a
     assert result.stderr == (
         "error: 1 problem found:\n  stacks/accounts.yaml: cannot be edited without "
         "reformatting it (ruamel.yaml does not reproduce its indentation or line breaks); "
-        "indent mappings by 2 and list items by 4 with offset 2, as the shipped file does\n")
+        "indent mappings by 2 and list items by 4 with offset 2, as the shipped file does\n"
+    )
     assert registry.read_bytes() == before

@@ -52,11 +52,15 @@ def endpoint(server, tmp_path, monkeypatch):
     """A fresh moto state with an organization, and the environment a user would set."""
     urllib.request.urlopen(urllib.request.Request(f"{server}/moto-api/reset", method="POST"))
     monkeypatch.setattr("moto.iam.models.aws_managed_policies_data", only_power_user_policy())
-    env = {"AWS_ENDPOINT_URL": server, "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
-           "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-           "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = {
+        "AWS_ENDPOINT_URL": server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
@@ -70,15 +74,36 @@ def endpoint(server, tmp_path, monkeypatch):
 
 def cli(tmp_path: Path, *args: str, code: str = RUN_CLI) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args], cwd=tmp_path, env=dict(os.environ),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-c", code, *args],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def onboard_args(name: str) -> list[str]:
-    return ["onboard", "--env", "prod", "--create", "--name", name,
-            "--email", f"aws+{name}@example.com", "--owner", "ml-platform@example.com",
-            "--cost-centre", "CC-2100", "--data-classification", "internal",
-            "--ou", "ml-prod", "--poll-interval", "0"]
+    return [
+        "onboard",
+        "--env",
+        "prod",
+        "--create",
+        "--name",
+        name,
+        "--email",
+        f"aws+{name}@example.com",
+        "--owner",
+        "ml-platform@example.com",
+        "--cost-centre",
+        "CC-2100",
+        "--data-classification",
+        "internal",
+        "--ou",
+        "ml-prod",
+        "--poll-interval",
+        "0",
+    ]
 
 
 def finish(process: subprocess.Popen) -> tuple[int, str, str]:
@@ -91,15 +116,21 @@ def test_cli_onboards_through_an_endpoint_url_and_a_rerun_changes_nothing(endpoi
     assert code == 0, out + err
     orgs = endpoint.client("organizations")
     account = [a for a in orgs.list_accounts()["Accounts"] if a["Name"] == "ml-e2e-prod"][0]
-    assert out.splitlines()[-3:-1] == [f"onboarded {account['Id']} (ml-e2e-prod) into prod",
-                                       "changed: 4 AWS writes, 1 registry change"]
+    assert out.splitlines()[-3:-1] == [
+        f"onboarded {account['Id']} (ml-e2e-prod) into prod",
+        "changed: 4 AWS writes, 1 registry change",
+    ]
 
     creds = endpoint.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account['Id']}:role/OrganizationAccountAccessRole",
-        RoleSessionName="check")["Credentials"]
-    iam = boto3.client("iam", aws_access_key_id=creds["AccessKeyId"],
-                       aws_secret_access_key=creds["SecretAccessKey"],
-                       aws_session_token=creds["SessionToken"])
+        RoleSessionName="check",
+    )["Credentials"]
+    iam = boto3.client(
+        "iam",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
     role = iam.get_role(RoleName="ObsgovDeploymentRole")["Role"]
     assert role["Arn"] == f"arn:aws:iam::{account['Id']}:role/ObsgovDeploymentRole"
 
@@ -112,7 +143,8 @@ def test_cli_onboards_through_an_endpoint_url_and_a_rerun_changes_nothing(endpoi
     assert code == 0, out + err
     assert out.splitlines()[-3:-1] == [
         f"{account['Id']} (ml-e2e-prod) is already onboarded into prod",
-        "changed: nothing (AWS and accounts.yaml untouched)"]
+        "changed: nothing (AWS and accounts.yaml untouched)",
+    ]
     assert registry.read_bytes() == before
 
 
@@ -124,7 +156,9 @@ def test_two_concurrent_onboardings_both_land_in_the_registry(endpoint, tmp_path
         assert code == 0, out + err
     text = (tmp_path / "stacks" / "accounts.yaml").read_text()
     names = [a["name"] for a in yaml.safe_load(text)["accounts"]]
-    assert sorted(n for n in names if n in ("ml-left-prod", "ml-right-prod")) == \
-        ["ml-left-prod", "ml-right-prod"]
+    assert sorted(n for n in names if n in ("ml-left-prod", "ml-right-prod")) == [
+        "ml-left-prod",
+        "ml-right-prod",
+    ]
     assert text.startswith("# The accounts registry")
     assert [p.name for p in (tmp_path / "stacks").iterdir() if p.suffix == ".tmp"] == []

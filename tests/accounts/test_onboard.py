@@ -21,10 +21,14 @@ from obsgov.accounts.errors import (
 
 from .support import REGION, Throttle, fake_error, fake_response
 
-NEW = dict(owner="ml-platform@example.com", cost_centre="CC-2100",
-           data_classification="confidential", ou="ml-prod", tags={"team": "ml-platform"})
-CREATE = OnboardRequest(create=True, name="ml-new-prod", email="aws+ml-new-prod@example.com",
-                        **NEW)
+NEW = dict(
+    owner="ml-platform@example.com",
+    cost_centre="CC-2100",
+    data_classification="confidential",
+    ou="ml-prod",
+    tags={"team": "ml-platform"},
+)
+CREATE = OnboardRequest(create=True, name="ml-new-prod", email="aws+ml-new-prod@example.com", **NEW)
 DEPLOYER = "arn:aws:iam::123456789012:user/moto"  # moto's caller, as an IAM principal
 ENTRY = """\
   - id: "{id}"
@@ -38,19 +42,29 @@ ENTRY = """\
     tags:
       team: ml-platform
 """
-WANTED_TAGS = {"environment": "prod", "owner": "ml-platform@example.com",
-               "cost-centre": "CC-2100", "data-classification": "confidential",
-               "managed-by": "obsgov", "team": "ml-platform"}
+WANTED_TAGS = {
+    "environment": "prod",
+    "owner": "ml-platform@example.com",
+    "cost-centre": "CC-2100",
+    "data-classification": "confidential",
+    "managed-by": "obsgov",
+    "team": "ml-platform",
+}
 
 
 def member_iam(account_id: str):
     """IAM of the member account, reached the way an operator would: the access role."""
     creds = boto3.client("sts", region_name=REGION).assume_role(
         RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
-        RoleSessionName="test")["Credentials"]
-    return boto3.client("iam", region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["SessionToken"])
+        RoleSessionName="test",
+    )["Credentials"]
+    return boto3.client(
+        "iam",
+        region_name=REGION,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
 
 
 def accounts_with(org, email: str) -> list[dict]:
@@ -69,20 +83,24 @@ def test_create_runs_every_step_and_appends_one_entry_keeping_the_file(org):
     result = onboard(org)
     account_id = result.account_id
 
-    assert [a["Name"] for a in accounts_with(org, "aws+ml-new-prod@example.com")] == \
-        ["ml-new-prod"]
+    assert [a["Name"] for a in accounts_with(org, "aws+ml-new-prod@example.com")] == ["ml-new-prod"]
     assert org.orgs.list_parents(ChildId=account_id)["Parents"] == [
-        {"Id": org.ou_ids["ml-prod"], "Type": "ORGANIZATIONAL_UNIT"}]
+        {"Id": org.ou_ids["ml-prod"], "Type": "ORGANIZATIONAL_UNIT"}
+    ]
     tags = org.orgs.list_tags_for_resource(ResourceId=account_id)["Tags"]
     assert {t["Key"]: t["Value"] for t in tags} == WANTED_TAGS
 
     role = member_iam(account_id).get_role(RoleName="ObsgovDeploymentRole")["Role"]
-    assert role["AssumeRolePolicyDocument"]["Statement"] == [{
-        "Effect": "Allow", "Principal": {"AWS": DEPLOYER}, "Action": "sts:AssumeRole"}]
-    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == \
-        "arn:aws:iam::aws:policy/PowerUserAccess"
-    attached = member_iam(account_id).list_attached_role_policies(
-        RoleName="ObsgovDeploymentRole")["AttachedPolicies"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"AWS": DEPLOYER}, "Action": "sts:AssumeRole"}
+    ]
+    assert (
+        role["PermissionsBoundary"]["PermissionsBoundaryArn"]
+        == "arn:aws:iam::aws:policy/PowerUserAccess"
+    )
+    attached = member_iam(account_id).list_attached_role_policies(RoleName="ObsgovDeploymentRole")[
+        "AttachedPolicies"
+    ]
     assert [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/PowerUserAccess"]
     with pytest.raises(ClientError) as missing:  # created in the member account, not here
         boto3.client("iam", region_name=REGION).get_role(RoleName="ObsgovDeploymentRole")
@@ -90,21 +108,36 @@ def test_create_runs_every_step_and_appends_one_entry_keeping_the_file(org):
     assert result.role_proven is True
 
     after = registry.read_text()
-    diff = [line for line in difflib.ndiff(before.splitlines(True), after.splitlines(True))
-            if line[:1] in "+-"]
+    diff = [
+        line
+        for line in difflib.ndiff(before.splitlines(True), after.splitlines(True))
+        if line[:1] in "+-"
+    ]
     assert "".join(line[2:] for line in diff) == ENTRY.format(id=account_id)
     assert all(line.startswith("+ ") for line in diff)
     # the new prod entry lands after the last prod account, before the blank line
-    assert after.index("name: analytics-prod") < after.index("name: ml-new-prod") < \
-        after.index("\nworkloads:")
+    assert (
+        after.index("name: analytics-prod")
+        < after.index("name: ml-new-prod")
+        < after.index("\nworkloads:")
+    )
     assert [a.name for a in org.env().member_accounts][-1] == "ml-new-prod"
 
     assert org.calls.calls == [
-        "organizations:ListAccounts", "organizations:ListCreateAccountStatus",
-        "organizations:DescribeOrganizationalUnit", "organizations:CreateAccount",
-        "organizations:DescribeCreateAccountStatus", "organizations:ListParents",
-        "organizations:MoveAccount", "sts:GetCallerIdentity", "sts:AssumeRole",
-        "iam:GetRole", "iam:CreateRole", "iam:AttachRolePolicy", "sts:AssumeRole"]
+        "organizations:ListAccounts",
+        "organizations:ListCreateAccountStatus",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:CreateAccount",
+        "organizations:DescribeCreateAccountStatus",
+        "organizations:ListParents",
+        "organizations:MoveAccount",
+        "sts:GetCallerIdentity",
+        "sts:AssumeRole",
+        "iam:GetRole",
+        "iam:CreateRole",
+        "iam:AttachRolePolicy",
+        "sts:AssumeRole",
+    ]
 
 
 def test_rerun_after_success_writes_nothing_to_aws_or_the_file(org):
@@ -137,11 +170,14 @@ def test_create_polls_until_the_account_exists(org):
     assert accounts_with(org, "aws+ml-new-prod@example.com")[0]["Id"] == result.account_id
 
 
-@pytest.mark.parametrize(("reason", "code"), [
-    ("EMAIL_ALREADY_EXISTS", EXIT_DUPLICATE_EMAIL),
-    ("ACCOUNT_LIMIT_EXCEEDED", EXIT_ACCOUNT_LIMIT),
-    ("INVALID_ADDRESS", EXIT_CREATE_FAILED),
-])
+@pytest.mark.parametrize(
+    ("reason", "code"),
+    [
+        ("EMAIL_ALREADY_EXISTS", EXIT_DUPLICATE_EMAIL),
+        ("ACCOUNT_LIMIT_EXCEEDED", EXIT_ACCOUNT_LIMIT),
+        ("INVALID_ADDRESS", EXIT_CREATE_FAILED),
+    ],
+)
 def test_create_failure_surfaces_the_reason_and_leaves_the_registry(org, reason, code):
     def failed(parsed=None, model=None, **_):
         if model.name == "DescribeCreateAccountStatus":
@@ -156,13 +192,19 @@ def test_create_failure_surfaces_the_reason_and_leaves_the_registry(org, reason,
 
 
 def test_account_limit_on_create_call(org):
-    limit = fake_error("CreateAccount", "ConstraintViolationException",
-                       "You have reached the limit", Reason="ACCOUNT_NUMBER_LIMIT_EXCEEDED")
+    limit = fake_error(
+        "CreateAccount",
+        "ConstraintViolationException",
+        "You have reached the limit",
+        Reason="ACCOUNT_NUMBER_LIMIT_EXCEEDED",
+    )
     with pytest.raises(StepFailed) as exc:
         onboard(org, CREATE, limit)
     assert exc.value.code == EXIT_ACCOUNT_LIMIT
-    assert str(exc.value) == ("the organization has reached its account limit "
-                              "(ACCOUNT_NUMBER_LIMIT_EXCEEDED); request a quota increase")
+    assert str(exc.value) == (
+        "the organization has reached its account limit "
+        "(ACCOUNT_NUMBER_LIMIT_EXCEEDED); request a quota increase"
+    )
 
 
 def test_duplicate_email_in_the_organization(org):
@@ -181,7 +223,8 @@ def test_access_denied_has_its_own_exit_code(org):
     assert exc.value.code == EXIT_ACCESS_DENIED
     assert str(exc.value).startswith(
         "AWS denied ListAccounts while looking for an account with email "
-        "aws+ml-new-prod@example.com: not allowed")
+        "aws+ml-new-prod@example.com: not allowed"
+    )
 
 
 def test_unknown_ou_in_aws_stops_before_creating(org):
@@ -206,13 +249,14 @@ def test_unknown_ou_when_moving_an_existing_account(org):
 
 def test_existing_account_is_moved_tagged_and_named_from_organizations(org):
     account_id = org.create_account("ml-old-prod", "aws+ml-old-prod@example.com")
-    org.orgs.tag_resource(ResourceId=account_id, Tags=[{"Key": "owner", "Value": "x@y.com"},
-                                                       {"Key": "keep", "Value": "me"}])
+    org.orgs.tag_resource(
+        ResourceId=account_id,
+        Tags=[{"Key": "owner", "Value": "x@y.com"}, {"Key": "keep", "Value": "me"}],
+    )
     result = onboard(org, OnboardRequest(account_id=account_id, **NEW))
     tags = org.orgs.list_tags_for_resource(ResourceId=account_id)["Tags"]
     assert {t["Key"]: t["Value"] for t in tags} == {**WANTED_TAGS, "keep": "me"}
-    assert org.orgs.list_parents(ChildId=account_id)["Parents"][0]["Id"] == \
-        org.ou_ids["ml-prod"]
+    assert org.orgs.list_parents(ChildId=account_id)["Parents"][0]["Id"] == org.ou_ids["ml-prod"]
     assert result.name == "ml-old-prod"
     recorded = {a.id: a for a in org.env().member_accounts}[account_id]
     assert (recorded.name, recorded.email) == ("ml-old-prod", "aws+ml-old-prod@example.com")
@@ -223,22 +267,37 @@ def test_existing_account_is_moved_tagged_and_named_from_organizations(org):
 def test_existing_role_with_wrong_trust_is_corrected(org):
     account_id = org.create_account("ml-old-prod", "aws+ml-old-prod@example.com")
     iam = member_iam(account_id)
-    iam.create_role(RoleName="ObsgovDeploymentRole", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                "Principal": {"AWS": "*"}}]}))
+    iam.create_role(
+        RoleName="ObsgovDeploymentRole",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}}
+                ],
+            }
+        ),
+    )
     onboard(org, OnboardRequest(account_id=account_id, **NEW))
     role = member_iam(account_id).get_role(RoleName="ObsgovDeploymentRole")["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"AWS": DEPLOYER}
-    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == \
-        "arn:aws:iam::aws:policy/PowerUserAccess"
+    assert (
+        role["PermissionsBoundary"]["PermissionsBoundaryArn"]
+        == "arn:aws:iam::aws:policy/PowerUserAccess"
+    )
     assert "iam:UpdateAssumeRolePolicy" in org.calls.calls
     assert "iam:PutRolePermissionsBoundary" in org.calls.calls
 
 
 def test_other_deployer_is_trusted_but_not_claimed_proven(org):
     deployer = "arn:aws:iam::123456789012:role/ci-deployer"
-    request = OnboardRequest(create=True, name="ml-new-prod",
-                             email="aws+ml-new-prod@example.com", deployer_arn=deployer, **NEW)
+    request = OnboardRequest(
+        create=True,
+        name="ml-new-prod",
+        email="aws+ml-new-prod@example.com",
+        deployer_arn=deployer,
+        **NEW,
+    )
     result = onboard(org, request)
     role = member_iam(result.account_id).get_role(RoleName="ObsgovDeploymentRole")["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"AWS": deployer}
@@ -248,10 +307,14 @@ def test_other_deployer_is_trusted_but_not_claimed_proven(org):
 
 # --------------------------------------------------------------------------- invitation
 
+
 def test_account_outside_the_organization_is_invited_then_onboarded_after_acceptance(org):
     account_id = org.create_account("ml-joining-prod", "aws+joining@example.com")
-    not_member = fake_error("DescribeAccount", "AccountNotFoundException",
-                            "You specified an account that doesn't exist.")
+    not_member = fake_error(
+        "DescribeAccount",
+        "AccountNotFoundException",
+        "You specified an account that doesn't exist.",
+    )
     no_handshakes = fake_response("ListHandshakesForOrganization", {"Handshakes": []})
     invite = fake_response("InviteAccountToOrganization", {"Handshake": {"Id": "h-abc123"}})
     request = OnboardRequest(account_id=account_id, **NEW)
@@ -259,8 +322,9 @@ def test_account_outside_the_organization_is_invited_then_onboarded_after_accept
     with pytest.raises(InvitationPending) as exc:
         onboard(org, request, not_member, no_handshakes, invite)
     assert exc.value.code == EXIT_INVITATION_PENDING
-    assert invite[1].seen == [{"Target": {"Id": account_id, "Type": "ACCOUNT"},
-                               "Notes": "obsgov: onboarding into prod"}]
+    assert invite[1].seen == [
+        {"Target": {"Id": account_id, "Type": "ACCOUNT"}, "Notes": "obsgov: onboarding into prod"}
+    ]
     message = str(exc.value)
     assert f"account {account_id} is not in the organization; invitation h-abc123" in message
     assert "accept-handshake --handshake-id h-abc123" in message
@@ -268,9 +332,18 @@ def test_account_outside_the_organization_is_invited_then_onboarded_after_accept
     assert (org.stacks / "accounts.yaml").read_bytes() == before
 
     # a rerun while the invitation is open sends no second one
-    pending = fake_response("ListHandshakesForOrganization", {"Handshakes": [{
-        "Id": "h-abc123", "State": "OPEN",
-        "Parties": [{"Id": account_id, "Type": "ACCOUNT"}]}]})
+    pending = fake_response(
+        "ListHandshakesForOrganization",
+        {
+            "Handshakes": [
+                {
+                    "Id": "h-abc123",
+                    "State": "OPEN",
+                    "Parties": [{"Id": account_id, "Type": "ACCOUNT"}],
+                }
+            ]
+        },
+    )
     invite_again = fake_response("InviteAccountToOrganization", {"Handshake": {"Id": "h-2"}})
     with pytest.raises(InvitationPending):
         onboard(org, request, not_member, pending, invite_again)
@@ -283,6 +356,7 @@ def test_account_outside_the_organization_is_invited_then_onboarded_after_accept
 
 
 # --------------------------------------------------------------------------- faults
+
 
 def test_throttling_is_retried_with_backoff_and_completes(org):
     throttle = Throttle({"CreateAccount": 2, "MoveAccount": 1, "CreateRole": 2})
@@ -343,11 +417,17 @@ def test_failure_during_the_registry_write_leaves_the_file_unchanged(org, monkey
         onboard(org)
     assert registry.read_bytes() == before
     leftovers = sorted(p.name for p in org.stacks.iterdir())
-    assert leftovers == [".accounts.yaml.lock", "Pulumi.dev.yaml", "Pulumi.prod.yaml",
-                         "accounts.yaml", "organization.yaml"]
+    assert leftovers == [
+        ".accounts.yaml.lock",
+        "Pulumi.dev.yaml",
+        "Pulumi.prod.yaml",
+        "accounts.yaml",
+        "organization.yaml",
+    ]
 
 
 # --------------------------------------------------------------------------- dry run
+
 
 def test_dry_run_plans_every_write_and_changes_nothing(org):
     before = (org.stacks / "accounts.yaml").read_bytes()
@@ -372,8 +452,12 @@ def test_dry_run_of_an_existing_account_reads_state_and_plans_only_the_differenc
     result = onboard(org, OnboardRequest(account_id=account_id, **NEW), dry_run=True)
     assert org.calls.writes == []
     assert [s.call for s in result.plan.changes] == [
-        "organizations:MoveAccount", "organizations:TagResource", "iam:CreateRole",
-        "iam:AttachRolePolicy", "registry"]
+        "organizations:MoveAccount",
+        "organizations:TagResource",
+        "iam:CreateRole",
+        "iam:AttachRolePolicy",
+        "registry",
+    ]
     assert result.plan.steps[-2].call == "sts:AssumeRole"  # proof listed, not a write
 
 
@@ -391,11 +475,13 @@ def test_rerun_while_aws_is_still_creating_waits_for_that_request(org):
 
     def still_creating(parsed=None, model=None, **_):
         if model.name == "ListAccounts":
-            parsed["Accounts"] = [a for a in parsed["Accounts"]
-                                  if a["Email"] != "aws+ml-new-prod@example.com"]
+            parsed["Accounts"] = [
+                a for a in parsed["Accounts"] if a["Email"] != "aws+ml-new-prod@example.com"
+            ]
         if model.name == "ListCreateAccountStatus":
             parsed["CreateAccountStatuses"] = [
-                {"Id": requests[0], "AccountName": "ml-new-prod", "State": "IN_PROGRESS"}]
+                {"Id": requests[0], "AccountName": "ml-new-prod", "State": "IN_PROGRESS"}
+            ]
 
     org.calls.calls.clear()
     result = onboard(org, CREATE, ("after-call", still_creating))
@@ -417,21 +503,28 @@ def test_creation_that_never_finishes_stops_with_a_rerun_hint(org):
     assert exc.value.code == EXIT_CREATE_FAILED
     assert str(exc.value).endswith(
         "is still IN_PROGRESS after 21s; rerun the same command to keep waiting (it will "
-        "not create another)")
+        "not create another)"
+    )
 
 
 def test_create_of_an_account_the_registry_already_has_never_creates_another(org):
     """accounts.yaml lists ml-serving-prod (400000000001), which moto's organization lacks:
     the same --create checks that id and invites it instead of creating a second account."""
-    request = OnboardRequest(create=True, name="ml-serving-prod",
-                             email="aws+ml-serving-prod@example.com",
-                             owner="ml-platform@example.com", cost_centre="CC-2100",
-                             data_classification="confidential", ou="ml-prod",
-                             tags={"team": "ml-platform"})
+    request = OnboardRequest(
+        create=True,
+        name="ml-serving-prod",
+        email="aws+ml-serving-prod@example.com",
+        owner="ml-platform@example.com",
+        cost_centre="CC-2100",
+        data_classification="confidential",
+        ou="ml-prod",
+        tags={"team": "ml-platform"},
+    )
     invite = fake_response("InviteAccountToOrganization", {"Handshake": {"Id": "h-1"}})
     with pytest.raises(InvitationPending):
-        onboard(org, request, fake_response("ListHandshakesForOrganization",
-                                            {"Handshakes": []}), invite)
+        onboard(
+            org, request, fake_response("ListHandshakesForOrganization", {"Handshakes": []}), invite
+        )
     assert "organizations:CreateAccount" not in org.calls.calls
     assert invite[1].seen[0]["Target"] == {"Id": "400000000001", "Type": "ACCOUNT"}
 
@@ -455,5 +548,6 @@ def test_existing_accounts_access_role_refused_is_access_denied_at_once(org):
     assert exc.value.code == EXIT_ACCESS_DENIED
     assert str(exc.value).startswith(
         f"AWS denied AssumeRole while assuming OrganizationAccountAccessRole in account "
-        f"{account_id}: no trust")
+        f"{account_id}: no trust"
+    )
     assert org.calls.calls.count("sts:AssumeRole") == 1

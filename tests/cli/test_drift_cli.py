@@ -313,16 +313,20 @@ def test_help_fits_80_columns_with_named_metavars(path):
 
     from obsgov.cli.common import WrappingGroup
 
-    root = typer.Typer(name="obsgov", cls=WrappingGroup, add_completion=False,
-                       rich_markup_mode=None, context_settings={"max_content_width": 80})
+    root = typer.Typer(
+        name="obsgov",
+        cls=WrappingGroup,
+        add_completion=False,
+        rich_markup_mode=None,
+        context_settings={"max_content_width": 80},
+    )
 
     @root.callback()
     def _root() -> None:
         pass
 
     root.add_typer(app, name="drift")
-    result = CliRunner().invoke(root, [*path, "--help"], terminal_width=80,
-                                env={"COLUMNS": "80"})
+    result = CliRunner().invoke(root, [*path, "--help"], terminal_width=80, env={"COLUMNS": "80"})
     assert result.exit_code == 0
     assert [line for line in result.output.splitlines() if len(line) > 80] == []
     assert not re.search(r"<[a-z ]+>", result.output), "a metavar shows a Python type"

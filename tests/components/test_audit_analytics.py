@@ -31,9 +31,31 @@ DATABASE = "obsgov_prod_audit"
 
 # Words of the queries that are SQL, not column names.
 SQL_WORDS = {
-    "select", "from", "where", "and", "or", "not", "in", "is", "null", "as", "group", "by",
-    "order", "desc", "asc", "limit", "count", "distinct", "max", "min", "interval", "day",
-    "current_date", "date_format", "json_extract_scalar",
+    "select",
+    "from",
+    "where",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "null",
+    "as",
+    "group",
+    "by",
+    "order",
+    "desc",
+    "asc",
+    "limit",
+    "count",
+    "distinct",
+    "max",
+    "min",
+    "interval",
+    "day",
+    "current_date",
+    "date_format",
+    "json_extract_scalar",
 }
 
 
@@ -44,11 +66,12 @@ def prod() -> ResourceGraph:
 
 def parse_type(text: str):
     """A Hive type string as nested dicts (struct fields) or the scalar type's name."""
+
     def parse(i: int):
         match = re.match(r"(struct|array|map)<", text[i:])
         if not match:
             end = re.match(r"[a-z0-9_]+", text[i:]).end()
-            return text[i:i + end], i + end
+            return text[i : i + end], i + end
         kind, i = match.group(1), i + match.end()
         if kind == "struct":
             fields = {}
@@ -91,11 +114,13 @@ def unknown_references(sql: str) -> list[str]:
 
 
 def test_the_column_check_rejects_a_misspelt_field_and_a_struct_used_as_a_value():
-    assert unknown_references("SELECT useridentity.arnn FROM \"d\".\"t\"") == ["useridentity.arnn"]
-    assert unknown_references("SELECT useridentity FROM \"d\".\"t\"") == ["useridentity"]
-    assert unknown_references("SELECT eventnam AS x FROM \"d\".\"t\"") == ["eventnam"]
-    assert unknown_references(
-        "SELECT useridentity.sessioncontext.sessionissuer.arn FROM \"d\".\"t\"") == []
+    assert unknown_references('SELECT useridentity.arnn FROM "d"."t"') == ["useridentity.arnn"]
+    assert unknown_references('SELECT useridentity FROM "d"."t"') == ["useridentity"]
+    assert unknown_references('SELECT eventnam AS x FROM "d"."t"') == ["eventnam"]
+    assert (
+        unknown_references('SELECT useridentity.sessioncontext.sessionissuer.arn FROM "d"."t"')
+        == []
+    )
 
 
 @pytest.mark.parametrize("name", sorted(NAMED_QUERIES))
@@ -123,8 +148,9 @@ def test_the_three_audit_questions_filter_on_the_right_events():
 
 def test_named_queries_are_in_the_workgroup_and_database(prod):
     workgroup = one(prod, "aws:athena/workgroup:Workgroup", "audit-analytics-prod-workgroup")
-    database = one(prod, "aws:glue/catalogDatabase:CatalogDatabase",
-                   "audit-analytics-prod-database")
+    database = one(
+        prod, "aws:glue/catalogDatabase:CatalogDatabase", "audit-analytics-prod-database"
+    )
     queries = prod.of_type("aws:athena/namedQuery:NamedQuery")
     assert sorted(q.inputs["name"] for q in queries) == sorted(NAMED_QUERIES)
     for query in queries:
@@ -142,25 +168,35 @@ def test_table_reads_the_organization_trail_path_with_projection(prod):
     storage = props["storageDescriptor"]
     assert storage["location"] == f"s3://{ARCHIVE}/AWSLogs/{ORG_ID}/"
     assert storage["inputFormat"] == "com.amazon.emr.cloudtrail.CloudTrailInputFormat"
-    assert storage["outputFormat"] == \
-        "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-    assert storage["serDeInfo"] == {"serializationLibrary": "org.apache.hive.hcatalog.data.JsonSerDe"}
+    assert storage["outputFormat"] == "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+    assert storage["serDeInfo"] == {
+        "serializationLibrary": "org.apache.hive.hcatalog.data.JsonSerDe"
+    }
     assert [c["name"] for c in storage["columns"]] == [n for n, _ in CLOUDTRAIL_COLUMNS]
-    assert props["partitionKeys"] == [{"name": "account", "type": "string"},
-                                      {"name": "region", "type": "string"},
-                                      {"name": "logdate", "type": "string"}]
+    assert props["partitionKeys"] == [
+        {"name": "account", "type": "string"},
+        {"name": "region", "type": "string"},
+        {"name": "logdate", "type": "string"},
+    ]
     params = props["parameters"]
     assert params["projection.enabled"] == "true"
     accounts = params["projection.account.values"].split(",")
     assert {MANAGEMENT, OBSERVABILITY, LOG_ARCHIVE, "200000000001", "400000000003"} <= set(accounts)
     assert params["projection.region.values"] == f"{REGION},us-east-1"
-    assert (params["projection.logdate.type"], params["projection.logdate.format"],
-            params["projection.logdate.range"], params["projection.logdate.interval"],
-            params["projection.logdate.interval.unit"]) == (
-        "date", "yyyy/MM/dd", "2024/01/01,NOW", "1", "DAYS")
+    assert (
+        params["projection.logdate.type"],
+        params["projection.logdate.format"],
+        params["projection.logdate.range"],
+        params["projection.logdate.interval"],
+        params["projection.logdate.interval.unit"],
+    ) == ("date", "yyyy/MM/dd", "2024/01/01,NOW", "1", "DAYS")
     # CloudTrail writes bucket/AWSLogs/<org id>/<account>/CloudTrail/<region>/YYYY/MM/DD/.
-    filled = (params["storage.location.template"].replace("${account}", "200000000001")
-              .replace("${region}", REGION).replace("${logdate}", "2026/11/27"))
+    filled = (
+        params["storage.location.template"]
+        .replace("${account}", "200000000001")
+        .replace("${region}", REGION)
+        .replace("${logdate}", "2026/11/27")
+    )
     assert filled == f"s3://{ARCHIVE}/AWSLogs/{ORG_ID}/200000000001/CloudTrail/{REGION}/2026/11/27"
 
 
@@ -169,7 +205,7 @@ def test_workgroup_enforces_kms_encrypted_results_in_the_hardened_bucket(prod):
     config = workgroup.inputs["configuration"]
     assert workgroup.inputs["name"] == "obsgov-prod-audit"
     assert config["enforceWorkgroupConfiguration"] is True
-    assert config["bytesScannedCutoffPerQuery"] == 10 * 1024 ** 3
+    assert config["bytesScannedCutoffPerQuery"] == 10 * 1024**3
     result = config["resultConfiguration"]
     assert result["outputLocation"] == f"s3://{RESULTS}/"
     assert result["expectedBucketOwner"] == LOG_ARCHIVE
@@ -185,7 +221,9 @@ def test_results_key_is_for_the_configured_readers_only(prod):
     assert by_sid(policy)["ReadersUseKey"] == {
         "Effect": "Allow",
         "Principal": {"AWS": [f"arn:aws:iam::{LOG_ARCHIVE}:role/obsgov-auditor"]},
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"}
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        "Resource": "*",
+    }
     assert lint(policy, allowed=KEY_POLICY_ALLOWED) == []
     assert wildcard_principals(policy) == []
 

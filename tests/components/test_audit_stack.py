@@ -11,7 +11,7 @@ import pytest
 
 from obsgov.config.loader import load_environment
 from obsgov.gate.engine import GateOptions, run_gate
-from obsgov.gate.envconfig import EnvironmentLayer
+from obsgov.gate.environment_layer import EnvironmentLayer
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
 from obsgov.graph import UNKNOWN, ResourceGraph
 
@@ -54,6 +54,7 @@ OWNERS = {
     "obsgov:guardrails:Guardrails": MANAGEMENT,
 }
 
+
 @pytest.fixture(scope="module")
 def graphs() -> dict[str, ResourceGraph]:
     return {stack: central_graph(stack, settings) for stack, settings in SETTINGS.items()}
@@ -64,8 +65,10 @@ def _documents(graph: ResourceGraph):
         key = DOCUMENTS.get(resource.type)
         if key is None:
             continue
-        if resource.type == "aws:organizations/policy:Policy" \
-                and resource.inputs["type"] == "TAG_POLICY":
+        if (
+            resource.type == "aws:organizations/policy:Policy"
+            and resource.inputs["type"] == "TAG_POLICY"
+        ):
             continue  # not an IAM policy language document
         yield resource, resource.inputs[key]
 
@@ -78,19 +81,31 @@ def test_prod_shows_every_part_on_the_account_that_owns_it(graphs):
         members = graph.in_component(components[type_token].name)
         assert members, type_token
         assert {r.account for r in members} == {account}, type_token
-    counts = {t: len(graph.of_type(t)) for t in (
-        "aws:cloudtrail/trail:Trail", "aws:s3/bucket:Bucket",
-        "aws:cloudwatch/logMetricFilter:LogMetricFilter", "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "aws:sns/topic:Topic", "aws:cloudwatch/eventBus:EventBus",
-        "aws:glue/catalogTable:CatalogTable", "aws:athena/workgroup:Workgroup",
-        "aws:athena/namedQuery:NamedQuery", "aws:organizations/policy:Policy")}
+    counts = {
+        t: len(graph.of_type(t))
+        for t in (
+            "aws:cloudtrail/trail:Trail",
+            "aws:s3/bucket:Bucket",
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "aws:sns/topic:Topic",
+            "aws:cloudwatch/eventBus:EventBus",
+            "aws:glue/catalogTable:CatalogTable",
+            "aws:athena/workgroup:Workgroup",
+            "aws:athena/namedQuery:NamedQuery",
+            "aws:organizations/policy:Policy",
+        )
+    }
     assert counts == {
-        "aws:cloudtrail/trail:Trail": 1, "aws:s3/bucket:Bucket": 3,
+        "aws:cloudtrail/trail:Trail": 1,
+        "aws:s3/bucket:Bucket": 3,
         "aws:cloudwatch/logMetricFilter:LogMetricFilter": 14,
         "aws:cloudwatch/metricAlarm:MetricAlarm": 14,
         "aws:sns/topic:Topic": 4,  # three severity topics and the trail account's own
-        "aws:cloudwatch/eventBus:EventBus": 1, "aws:glue/catalogTable:CatalogTable": 1,
-        "aws:athena/workgroup:Workgroup": 1, "aws:athena/namedQuery:NamedQuery": 3,
+        "aws:cloudwatch/eventBus:EventBus": 1,
+        "aws:glue/catalogTable:CatalogTable": 1,
+        "aws:athena/workgroup:Workgroup": 1,
+        "aws:athena/namedQuery:NamedQuery": 3,
         "aws:organizations/policy:Policy": 2,
     }
 
@@ -109,8 +124,11 @@ def test_every_policy_document_is_known_valid_json_and_lints_clean(graphs, stack
         assert document != UNKNOWN, f"{resource.name}: policy unknown at preview"
         json.loads(document)
         allowed = KEY_POLICY_ALLOWED if resource.type == "aws:kms/key:Key" else set()
-        trust = (f"arn:aws:iam::{resource.account}:role/{resource.inputs['name']}"
-                 if resource.type == "aws:iam/role:Role" else None)
+        trust = (
+            f"arn:aws:iam::{resource.account}:role/{resource.inputs['name']}"
+            if resource.type == "aws:iam/role:Role"
+            else None
+        )
         assert lint(document, allowed=allowed, trust_for=trust) == [], resource.name
         seen += 1
     # prod: 3 bucket, 4 topic, 5 key, 2 trust, 2 role, 1 bus and 1 SCP document
@@ -121,25 +139,31 @@ def test_every_policy_document_is_known_valid_json_and_lints_clean(graphs, stack
 def test_a_wildcard_principal_is_always_narrowed_to_the_organization(graphs, stack):
     for resource, document in _documents(graphs[stack]):
         for statement in wildcard_principals(document):
-            assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORG_ID}}, \
+            assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORG_ID}}, (
                 resource.name
+            )
 
 
 def _gate(stack: str, graph: ResourceGraph):
     env = load_environment(stack, STACKS / f"Pulumi.{stack}.yaml")
-    packs = [(load_policy_pack(d), [EnvironmentLayer(env)])
-             for d in discover_policy_packs(Path(ROOT / "policies"))]
+    packs = [
+        (load_policy_pack(d), [EnvironmentLayer(env)])
+        for d in discover_policy_packs(Path(ROOT / "policies"))
+    ]
     return run_gate(graph, packs, GateOptions(stack_config=env.config_map))
 
 
-@pytest.mark.parametrize("stack,preview", [("dev", True), ("staging", True), ("prod", True),
-                                           ("prod", False)])
-def test_the_four_packs_pass_but_for_the_documented_policy_gap(stack, preview,
-                                                               no_aws_credentials):
+@pytest.mark.parametrize(
+    "stack,preview", [("dev", True), ("staging", True), ("prod", True), ("prod", False)]
+)
+def test_the_four_packs_pass_but_for_the_documented_policy_gap(stack, preview, no_aws_credentials):
     run = _gate(stack, central_graph(stack, SETTINGS[stack], preview=preview))
     assert sorted(p.name for p in run.packs) == [
-        "obsgov-model-governance", "obsgov-observability", "obsgov-security-baseline",
-        "obsgov-tagging"]
+        "obsgov-model-governance",
+        "obsgov-observability",
+        "obsgov-security-baseline",
+        "obsgov-tagging",
+    ]
     for pack in run.packs:
         assert pack.error is None, pack.error
         found = [(v.policy, v.resource_name) for v in pack.violations]

@@ -28,7 +28,7 @@ LOG_ARCHIVE = "100000000003"
 ORG_ID = "o-k7x2m9p4q1"
 REGION = "eu-west-1"
 
-PROGRAM = textwrap.dedent('''
+PROGRAM = textwrap.dedent("""
     import json
     import pulumi
     from components.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
@@ -106,7 +106,7 @@ PROGRAM = textwrap.dedent('''
         service_control_policy_enabled=audit.service_control_policy.enabled,
         cloudtrail_admin_account_id=audit.trail.admin_account_id),
         opts=pulumi.ResourceOptions(providers=[management]))
-''')
+""")
 
 # Prod-like settings that exercise every option (the shipped example is close to these).
 PROD_SETTINGS: dict[str, Any] = {
@@ -116,19 +116,27 @@ PROD_SETTINGS: dict[str, Any] = {
         "decryptPrincipals": [f"arn:aws:iam::{LOG_ARCHIVE}:role/obsgov-auditor"],
     },
     "archive": {
-        "transitions": [{"days": 90, "storageClass": "GLACIER_IR"},
-                        {"days": 365, "storageClass": "DEEP_ARCHIVE"}],
+        "transitions": [
+            {"days": 90, "storageClass": "GLACIER_IR"},
+            {"days": 365, "storageClass": "DEEP_ARCHIVE"},
+        ],
         "expirationDays": 2557,
         "objectLock": {"mode": "COMPLIANCE", "days": 365},
     },
-    "eventRouting": {"severities": {
-        "critical": {"emails": ["ml-oncall@example.com"],
-                     "httpsEndpoints": ["https://events.example.com/obsgov"],
-                     "levels": ["critical", "high"]},
-        "warning": {"sqsQueueArns": [f"arn:aws:sqs:{REGION}:{OBSERVABILITY}:obsgov-warnings"],
-                    "levels": ["warning", "medium", "low"]},
-        "security": {"emails": ["security@example.com"]},
-    }},
+    "eventRouting": {
+        "severities": {
+            "critical": {
+                "emails": ["ml-oncall@example.com"],
+                "httpsEndpoints": ["https://events.example.com/obsgov"],
+                "levels": ["critical", "high"],
+            },
+            "warning": {
+                "sqsQueueArns": [f"arn:aws:sqs:{REGION}:{OBSERVABILITY}:obsgov-warnings"],
+                "levels": ["warning", "medium", "low"],
+            },
+            "security": {"emails": ["security@example.com"]},
+        }
+    },
     "tagPolicy": {"enforcedFor": ["sagemaker:endpoint", "s3:bucket"]},
 }
 
@@ -143,8 +151,9 @@ def _graph(stack: str, settings_json: str, preview: bool) -> ResourceGraph:
     return synthesize(env, program=program, preview=preview)
 
 
-def central_graph(stack: str = "prod", settings: dict[str, Any] | None = None,
-                  preview: bool = True) -> ResourceGraph:
+def central_graph(
+    stack: str = "prod", settings: dict[str, Any] | None = None, preview: bool = True
+) -> ResourceGraph:
     """The audit components of ``stack`` with ``settings`` as ``obsgov:centralAudit``
     (cached: graphs are read-only in these tests)."""
     return _graph(stack, json.dumps(settings or {}, sort_keys=True), preview)
@@ -170,8 +179,9 @@ def by_sid(document: str) -> dict[str, dict[str, Any]]:
 KEY_POLICY_ALLOWED = {"RESOURCE_STAR"}
 
 
-def lint(document: str, *, allowed: set[str] = frozenset(), trust_for: str | None = None
-         ) -> list[tuple[str, str, str]]:
+def lint(
+    document: str, *, allowed: set[str] = frozenset(), trust_for: str | None = None
+) -> list[tuple[str, str, str]]:
     """Parliament's findings as (issue, severity, detail), minus ``allowed`` issues.
 
     Parliament has no notion of trust policies (which have no Resource element): pass the
@@ -202,28 +212,55 @@ def wildcard_principals(document: str) -> list[dict[str, Any]]:
 
 
 def test_lint_flags_a_malformed_statement_and_a_type_mismatch():
-    bad = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject"},
-        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:eu-west-1:100000000001:key/k",
-         "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": "log-group"}}},
-    ]})
+    bad = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject"},
+                {
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": "arn:aws:kms:eu-west-1:100000000001:key/k",
+                    "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": "log-group"}},
+                },
+            ],
+        }
+    )
     issues = sorted(issue for issue, _, _ in lint(bad))
     assert issues == ["MALFORMED", "MISMATCHED_TYPE"]
 
 
 def test_lint_reads_a_trust_policy_as_the_roles_resource_policy():
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-        "Action": "sts:AssumeRole"}]})
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
     assert [i for i, _, _ in lint(trust)] == ["MALFORMED"]
     assert lint(trust, trust_for="arn:aws:iam::100000000001:role/r") == []
 
 
 def test_wildcard_principals_finds_both_spellings():
-    doc = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*"},
-        {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "sns:Publish",
-         "Resource": "*"},
-        {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "*"},
-    ]})
+    doc = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": ["*"]},
+                    "Action": "sns:Publish",
+                    "Resource": "*",
+                },
+                {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "*"},
+            ],
+        }
+    )
     assert len(wildcard_principals(doc)) == 2

@@ -90,16 +90,28 @@ def test_the_trail_waits_for_the_archive_bucket_policy(prod):
 def test_data_event_selectors_come_from_config_and_keep_management_events(prod, dev):
     selectors = one(prod, TRAIL, "audit-trail-prod-trail").inputs["advancedEventSelectors"]
     assert selectors == [
-        {"name": "Management events",
-         "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]},
-        {"name": "S3 objects of named buckets", "fieldSelectors": [
-            {"field": "eventCategory", "equals": ["Data"]},
-            {"field": "resources.type", "equals": ["AWS::S3::Object"]},
-            {"field": "resources.ARN",
-             "startsWiths": ["arn:aws:s3:::obsgov-prod-model-artifacts/"]}]},
-        {"name": "SageMaker endpoint invocations", "fieldSelectors": [
-            {"field": "eventCategory", "equals": ["Data"]},
-            {"field": "resources.type", "equals": ["AWS::SageMaker::Endpoint"]}]},
+        {
+            "name": "Management events",
+            "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}],
+        },
+        {
+            "name": "S3 objects of named buckets",
+            "fieldSelectors": [
+                {"field": "eventCategory", "equals": ["Data"]},
+                {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                {
+                    "field": "resources.ARN",
+                    "startsWiths": ["arn:aws:s3:::obsgov-prod-model-artifacts/"],
+                },
+            ],
+        },
+        {
+            "name": "SageMaker endpoint invocations",
+            "fieldSelectors": [
+                {"field": "eventCategory", "equals": ["Data"]},
+                {"field": "resources.type", "equals": ["AWS::SageMaker::Endpoint"]},
+            ],
+        },
     ]
     # No data events configured: the trail's default (all management events) applies.
     assert "advancedEventSelectors" not in one(dev, TRAIL, "audit-trail-dev-trail").inputs
@@ -109,8 +121,10 @@ def test_lambda_selector_when_configured():
     graph = central_graph("prod", {"trail": {"dataEvents": {"lambdaFunctions": True}}})
     selectors = one(graph, TRAIL, "audit-trail-prod-trail").inputs["advancedEventSelectors"]
     assert [s["name"] for s in selectors] == ["Management events", "Lambda invocations"]
-    assert selectors[1]["fieldSelectors"][1] == {"field": "resources.type",
-                                                 "equals": ["AWS::Lambda::Function"]}
+    assert selectors[1]["fieldSelectors"][1] == {
+        "field": "resources.type",
+        "equals": ["AWS::Lambda::Function"],
+    }
 
 
 def test_trail_key_policy_statement_by_statement(prod):
@@ -122,33 +136,53 @@ def test_trail_key_policy_statement_by_statement(prod):
     assert key.inputs["enableKeyRotation"] is True and key.account == MANAGEMENT
     policy = by_sid(key.inputs["policy"])
     assert policy == {
-        "AccountAdministers": {"Effect": "Allow",
-                               "Principal": {"AWS": f"arn:aws:iam::{MANAGEMENT}:root"},
-                               "Action": "kms:*", "Resource": "*"},
+        "AccountAdministers": {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{MANAGEMENT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
         "CloudTrailEncryptLogs": {
-            "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:GenerateDataKey*", "Resource": "*",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:GenerateDataKey*",
+            "Resource": "*",
             "Condition": {
-                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
-                               f"arn:aws:cloudtrail:*:{MANAGEMENT}:trail/*"},
-                "StringEquals": {"aws:SourceArn": TRAIL_ARN}}},
+                "StringLike": {
+                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{MANAGEMENT}:trail/*"
+                },
+                "StringEquals": {"aws:SourceArn": TRAIL_ARN},
+            },
+        },
         "CloudTrailDescribeKey": {
-            "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:DescribeKey", "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:DescribeKey",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}},
+        },
         "NamedPrincipalsDecryptLogs": {
-            "Effect": "Allow", "Principal": {"AWS": [AUDITOR]},
-            "Action": ["kms:Decrypt", "kms:ReEncryptFrom"], "Resource": "*",
-            "Condition": {"Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}}},
+            "Effect": "Allow",
+            "Principal": {"AWS": [AUDITOR]},
+            "Action": ["kms:Decrypt", "kms:ReEncryptFrom"],
+            "Resource": "*",
+            "Condition": {"Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}},
+        },
     }
 
 
 def test_without_decrypt_principals_no_one_but_the_account_can_decrypt(dev):
     policy = by_sid(one(dev, "aws:kms/key:Key", "audit-trail-dev-key").inputs["policy"])
-    assert sorted(policy) == ["AccountAdministers", "CloudTrailDescribeKey",
-                              "CloudTrailEncryptLogs"]
-    decrypters = [s for s in policy.values()
-                  if "kms:Decrypt" in json.dumps(s["Action"]) and s["Action"] != "kms:*"]
+    assert sorted(policy) == [
+        "AccountAdministers",
+        "CloudTrailDescribeKey",
+        "CloudTrailEncryptLogs",
+    ]
+    decrypters = [
+        s
+        for s in policy.values()
+        if "kms:Decrypt" in json.dumps(s["Action"]) and s["Action"] != "kms:*"
+    ]
     assert decrypters == []
 
 
@@ -158,11 +192,16 @@ def test_log_group_is_encrypted_and_kept_as_configured(prod, dev):
     assert group.inputs["retentionInDays"] == 400
     logs_key = one(prod, "aws:kms/key:Key", "audit-trail-prod-logs-key")
     assert group.property_dependencies["kmsKeyId"] == [logs_key.urn]
-    assert one(dev, "aws:cloudwatch/logGroup:LogGroup",
-               "audit-trail-dev-log-group").inputs["retentionInDays"] == 365
+    assert (
+        one(dev, "aws:cloudwatch/logGroup:LogGroup", "audit-trail-dev-log-group").inputs[
+            "retentionInDays"
+        ]
+        == 365
+    )
     policy = by_sid(logs_key.inputs["policy"])
     assert policy["LogsEncryptTrailGroup"] == {
-        "Effect": "Allow", "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+        "Effect": "Allow",
+        "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
         "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
         "Resource": "*",
         "Condition": {"StringEquals": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP_ARN}},
@@ -174,21 +213,33 @@ def test_delivery_role_may_only_create_streams_and_put_events_in_the_trail_group
     management account's stream and the organization-prefixed member streams."""
     role = one(prod, "aws:iam/role:Role", "audit-trail-prod-delivery-role")
     trust = by_sid(role.inputs["assumeRolePolicy"])
-    assert trust == {"ServiceAssumesRole": {
-        "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-        "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}}}
+    assert trust == {
+        "ServiceAssumesRole": {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceArn": TRAIL_ARN}},
+        }
+    }
     inline = one(prod, "aws:iam/rolePolicy:RolePolicy", "audit-trail-prod-delivery-policy")
     assert inline.property_dependencies["role"] == [role.urn]
-    assert by_sid(inline.inputs["policy"]) == {"CloudTrailCreateStreamsAndPutEvents": {
-        "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [f"{LOG_GROUP_ARN}:log-stream:{MANAGEMENT}_CloudTrail_{REGION}*",
-                     f"{LOG_GROUP_ARN}:log-stream:{ORG_ID}_*"]}}
+    assert by_sid(inline.inputs["policy"]) == {
+        "CloudTrailCreateStreamsAndPutEvents": {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [
+                f"{LOG_GROUP_ARN}:log-stream:{MANAGEMENT}_CloudTrail_{REGION}*",
+                f"{LOG_GROUP_ARN}:log-stream:{ORG_ID}_*",
+            ],
+        }
+    }
 
 
 def test_cis_filter_patterns_are_exactly_the_documented_ones(prod):
-    filters = {r.inputs["name"]: r.inputs for r in
-               prod.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")}
+    filters = {
+        r.inputs["name"]: r.inputs
+        for r in prod.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    }
     assert len(filters) == 14
     by_control = {}
     for name, props in filters.items():
@@ -203,10 +254,15 @@ def test_cis_filter_patterns_are_exactly_the_documented_ones(prod):
 
 
 def test_each_cis_alarm_watches_its_filters_metric_and_notifies_the_security_topic(prod):
-    filters = {r.inputs["name"].split("-")[2]: r.inputs for r in
-               prod.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")}
-    alarms = [r for r in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-              if r.inputs["name"].startswith("obsgov-prod-cis-")]
+    filters = {
+        r.inputs["name"].split("-")[2]: r.inputs
+        for r in prod.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    }
+    alarms = [
+        r
+        for r in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.inputs["name"].startswith("obsgov-prod-cis-")
+    ]
     assert len(alarms) == 14
     topic = one(prod, "aws:sns/topic:Topic", "audit-trail-prod-security")
     for alarm in alarms:
@@ -227,30 +283,41 @@ def test_security_topic_is_encrypted_and_only_this_accounts_alarms_publish(prod)
     topic = one(prod, "aws:sns/topic:Topic", "audit-trail-prod-security")
     logs_key = one(prod, "aws:kms/key:Key", "audit-trail-prod-logs-key")
     assert topic.property_dependencies["kmsMasterKeyId"] == [logs_key.urn]
-    policy = by_sid(one(prod, "aws:sns/topicPolicy:TopicPolicy",
-                        "audit-trail-prod-security-policy").inputs["policy"])
-    assert policy == {"CloudWatchAlarmsPublish": {
-        "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
-        "Action": "sns:Publish",
-        "Resource": f"arn:aws:sns:{REGION}:{MANAGEMENT}:obsgov-prod-audit-security",
-        "Condition": {"StringEquals": {"aws:SourceAccount": MANAGEMENT}}}}
+    policy = by_sid(
+        one(prod, "aws:sns/topicPolicy:TopicPolicy", "audit-trail-prod-security-policy").inputs[
+            "policy"
+        ]
+    )
+    assert policy == {
+        "CloudWatchAlarmsPublish": {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": f"arn:aws:sns:{REGION}:{MANAGEMENT}:obsgov-prod-audit-security",
+            "Condition": {"StringEquals": {"aws:SourceAccount": MANAGEMENT}},
+        }
+    }
 
 
 def test_cis_alarm_state_changes_are_forwarded_to_the_central_bus_through_a_narrow_role(prod):
     bus = f"arn:aws:events:{REGION}:{OBSERVABILITY}:event-bus/obsgov-prod-alerts"
     rule = one(prod, "aws:cloudwatch/eventRule:EventRule", "audit-trail-prod-forward-rule")
     assert json.loads(rule.inputs["eventPattern"]) == {
-        "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
-        "detail": {"alarmName": [{"prefix": "obsgov-prod-cis-"}]}}
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "detail": {"alarmName": [{"prefix": "obsgov-prod-cis-"}]},
+    }
     target = one(prod, "aws:cloudwatch/eventTarget:EventTarget", "audit-trail-prod-forward-target")
     assert target.inputs["arn"] == bus
     role = one(prod, "aws:iam/role:Role", "audit-trail-prod-forward-role")
     assert target.property_dependencies["roleArn"] == [role.urn]
     assert by_sid(role.inputs["assumeRolePolicy"])["ServiceAssumesRole"]["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": MANAGEMENT}}
+        "StringEquals": {"aws:SourceAccount": MANAGEMENT}
+    }
     policy = one(prod, "aws:iam/rolePolicy:RolePolicy", "audit-trail-prod-forward-policy")
-    assert by_sid(policy.inputs["policy"]) == {"PutEventsToCentralBus": {
-        "Effect": "Allow", "Action": "events:PutEvents", "Resource": bus}}
+    assert by_sid(policy.inputs["policy"]) == {
+        "PutEventsToCentralBus": {"Effect": "Allow", "Action": "events:PutEvents", "Resource": bus}
+    }
 
 
 def test_every_trail_policy_lints_clean_and_opens_to_no_one(prod):

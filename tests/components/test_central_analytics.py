@@ -52,8 +52,9 @@ PROGRAM = textwrap.dedent(f'''
 def graph(tmp_path_factory):
     path = tmp_path_factory.mktemp("analytics") / "program.py"
     path.write_text(PROGRAM)
-    return synthesize(load_environment("prod", STACKS / "Pulumi.prod.yaml"), program=path,
-                      preview=True)
+    return synthesize(
+        load_environment("prod", STACKS / "Pulumi.prod.yaml"), program=path, preview=True
+    )
 
 
 def of(graph, token):
@@ -69,29 +70,43 @@ def statements(document):
 
 def test_domain_meets_security_hub_opensearch_controls(graph):
     [domain] = of(graph, "aws:opensearch/domain:Domain")
-    assert domain["encryptAtRest"]["enabled"] is True and "kmsKeyId" in domain["encryptAtRest"]  # .1
+    assert (
+        domain["encryptAtRest"]["enabled"] is True and "kmsKeyId" in domain["encryptAtRest"]
+    )  # .1
     assert domain["nodeToNodeEncryption"] == {"enabled": True}  # .3
     assert domain["domainEndpointOptions"] == {
-        "enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10"}  # .8
+        "enforceHttps": True,
+        "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10",
+    }  # .8
     security = domain["advancedSecurityOptions"]  # .7, and no master password anywhere
     assert security["enabled"] is True and security["internalUserDatabaseEnabled"] is False
     assert "masterUserPassword" not in json.dumps(domain)
-    assert {o["logType"] for o in domain["logPublishingOptions"]} == {"AUDIT_LOGS", "ES_APPLICATION_LOGS"}  # .4 .5
+    assert {o["logType"] for o in domain["logPublishingOptions"]} == {
+        "AUDIT_LOGS",
+        "ES_APPLICATION_LOGS",
+    }  # .4 .5
     cluster = domain["clusterConfig"]  # .6 and .11
     assert cluster["instanceCount"] >= 3 and cluster["zoneAwarenessEnabled"] is True
     assert cluster["zoneAwarenessConfig"] == {"availabilityZoneCount": 3}
     assert cluster["dedicatedMasterEnabled"] is True and cluster["dedicatedMasterCount"] == 3
     assert domain["softwareUpdateOptions"] == {"autoSoftwareUpdateEnabled": True}  # .10
     access = statements(domain["accessPolicies"])["NamedPrincipalsOnly"]
-    assert access["Principal"] == {"AWS": [
-        f"arn:aws:iam::{OBS}:role/PlatformAdmins", f"arn:aws:iam::{OBS}:role/obsgov-prod-log-ingest-firehose",
-        f"arn:aws:iam::{OBS}:role/obsgov-prod-opensearch-master"]}
+    assert access["Principal"] == {
+        "AWS": [
+            f"arn:aws:iam::{OBS}:role/PlatformAdmins",
+            f"arn:aws:iam::{OBS}:role/obsgov-prod-log-ingest-firehose",
+            f"arn:aws:iam::{OBS}:role/obsgov-prod-opensearch-master",
+        ]
+    }
     assert access["Resource"] == f"arn:aws:es:eu-west-1:{OBS}:domain/obsgov-prod-logs/*"
 
 
 def test_domain_logs_are_encrypted_kept_and_writable_only_by_this_domain(graph):
     groups = {g["name"]: g for g in of(graph, "aws:cloudwatch/logGroup:LogGroup")}
-    for name in ("/aws/opensearch/obsgov-prod-logs/audit", "/aws/opensearch/obsgov-prod-logs/error"):
+    for name in (
+        "/aws/opensearch/obsgov-prod-logs/audit",
+        "/aws/opensearch/obsgov-prod-logs/error",
+    ):
         assert groups[name]["retentionInDays"] == 365 and groups[name]["kmsKeyId"]
     [policy] = of(graph, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
     publish = statements(policy["policyDocument"])["OpenSearchPublishesLogs"]
@@ -99,7 +114,8 @@ def test_domain_logs_are_encrypted_kept_and_writable_only_by_this_domain(graph):
     assert publish["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
     assert publish["Condition"] == {
         "StringEquals": {"aws:SourceAccount": OBS},
-        "ArnLike": {"aws:SourceArn": f"arn:aws:es:eu-west-1:{OBS}:domain/obsgov-prod-logs"}}
+        "ArnLike": {"aws:SourceArn": f"arn:aws:es:eu-west-1:{OBS}:domain/obsgov-prod-logs"},
+    }
 
 
 def test_destination_admits_only_the_organization(graph):
@@ -111,28 +127,48 @@ def test_destination_admits_only_the_organization(graph):
     roles = {r["name"]: r for r in of(graph, "aws:iam/role:Role")}
     trust = json.loads(roles["obsgov-prod-log-destination"]["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "logs.amazonaws.com"}
-    assert trust["Condition"] == {"StringLike": {"aws:SourceArn": [
-        f"arn:aws:logs:eu-west-1:{OBS}:*", *(f"arn:aws:logs:eu-west-1:{a}:*" for a in MEMBERS)]}}
+    assert trust["Condition"] == {
+        "StringLike": {
+            "aws:SourceArn": [
+                f"arn:aws:logs:eu-west-1:{OBS}:*",
+                *(f"arn:aws:logs:eu-west-1:{a}:*" for a in MEMBERS),
+            ]
+        }
+    }
 
 
 def test_ingestion_roles_are_limited_to_named_resources(graph):
-    known = [p["policy"] for p in of(graph, "aws:iam/rolePolicy:RolePolicy") if p["policy"] != UNKNOWN]
+    known = [
+        p["policy"] for p in of(graph, "aws:iam/rolePolicy:RolePolicy") if p["policy"] != UNKNOWN
+    ]
     policies = {json.loads(p)["Statement"][0]["Sid"]: p for p in known}
     forward = statements(policies["ForwardToFirehose"])["ForwardToFirehose"]
-    assert forward["Resource"] == f"arn:aws:firehose:eu-west-1:{OBS}:deliverystream/obsgov-prod-log-ingest"
+    assert (
+        forward["Resource"]
+        == f"arn:aws:firehose:eu-west-1:{OBS}:deliverystream/obsgov-prod-log-ingest"
+    )
     firehose = statements(policies["DescribeDomain"])
-    assert firehose["DescribeDomain"]["Resource"] == f"arn:aws:es:eu-west-1:{OBS}:domain/obsgov-prod-logs"
-    assert all(r.startswith(f"arn:aws:es:eu-west-1:{OBS}:domain/obsgov-prod-logs/")
-               for r in firehose["IndexDocuments"]["Resource"])
+    assert (
+        firehose["DescribeDomain"]["Resource"]
+        == f"arn:aws:es:eu-west-1:{OBS}:domain/obsgov-prod-logs"
+    )
+    assert all(
+        r.startswith(f"arn:aws:es:eu-west-1:{OBS}:domain/obsgov-prod-logs/")
+        for r in firehose["IndexDocuments"]["Resource"]
+    )
     assert firehose["BackUpFailedDocuments"]["Resource"] == [
-        f"arn:aws:s3:::obsgov-prod-log-ingest-failed-{OBS}", f"arn:aws:s3:::obsgov-prod-log-ingest-failed-{OBS}/*"]
+        f"arn:aws:s3:::obsgov-prod-log-ingest-failed-{OBS}",
+        f"arn:aws:s3:::obsgov-prod-log-ingest-failed-{OBS}/*",
+    ]
     for document in policies.values():
         for s in json.loads(document)["Statement"]:
             assert "*" not in s["Action"] and s["Resource"] != "*", s
 
 
 def test_firehose_to_opensearch_is_encrypted_backs_up_failures_and_logs_errors(graph):
-    streams = {s["name"]: s for s in of(graph, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")}
+    streams = {
+        s["name"]: s for s in of(graph, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    }
     stream = streams["obsgov-prod-log-ingest"]
     assert stream["serverSideEncryption"]["keyType"] == "CUSTOMER_MANAGED_CMK"
     config = stream["opensearchConfiguration"]
@@ -147,9 +183,19 @@ def test_firehose_to_opensearch_is_encrypted_backs_up_failures_and_logs_errors(g
 def test_metric_stream_carries_linked_accounts_platform_namespaces(graph):
     [stream] = of(graph, "aws:cloudwatch/metricStream:MetricStream")
     assert stream["includeLinkedAccountsMetrics"] is True and stream["outputFormat"] == "json"
-    assert [f["namespace"] for f in stream["includeFilters"]] == sorted([
-        "/aws/sagemaker/Endpoints", "AWS/Lambda", "AWS/SageMaker", "AWS/States", "Business/Payments",
-        "Glue", "Obsgov/DataQuality", "Obsgov/ModelQuality", "Obsgov/Pipelines"])
+    assert [f["namespace"] for f in stream["includeFilters"]] == sorted(
+        [
+            "/aws/sagemaker/Endpoints",
+            "AWS/Lambda",
+            "AWS/SageMaker",
+            "AWS/States",
+            "Business/Payments",
+            "Glue",
+            "Obsgov/DataQuality",
+            "Obsgov/ModelQuality",
+            "Obsgov/Pipelines",
+        ]
+    )
     roles = {r["name"]: r for r in of(graph, "aws:iam/role:Role")}
     trust = json.loads(roles["obsgov-prod-metric-stream"]["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "streams.metrics.cloudwatch.amazonaws.com"}
@@ -159,16 +205,22 @@ def test_lake_table_projects_dates_and_workgroup_enforces_encryption(graph):
     [table] = of(graph, "aws:glue/catalogTable:CatalogTable")
     assert table["parameters"]["projection.enabled"] == "true"
     assert table["parameters"]["storage.location.template"] == (
-        f"s3://obsgov-prod-metric-lake-{OBS}/metrics/${{dt}}/")
+        f"s3://obsgov-prod-metric-lake-{OBS}/metrics/${{dt}}/"
+    )
     assert [k["name"] for k in table["partitionKeys"]] == ["dt"]
-    assert [c["name"] for c in table["storageDescriptor"]["columns"]] == [c for c, _ in TABLE_COLUMNS]
+    assert [c["name"] for c in table["storageDescriptor"]["columns"]] == [
+        c for c, _ in TABLE_COLUMNS
+    ]
     [workgroup] = of(graph, "aws:athena/workgroup:Workgroup")
     config = workgroup["configuration"]
     assert config["enforceWorkgroupConfiguration"] is True
     assert config["resultConfiguration"]["encryptionConfiguration"]["encryptionOption"] == "SSE_KMS"
-    delivery = {s["name"]: s for s in of(graph, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")}
+    delivery = {
+        s["name"]: s for s in of(graph, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    }
     assert delivery["obsgov-prod-metric-lake"]["extendedS3Configuration"]["prefix"] == (
-        "metrics/!{timestamp:yyyy/MM/dd}/")
+        "metrics/!{timestamp:yyyy/MM/dd}/"
+    )
 
 
 def test_the_stream_prefix_and_the_projection_template_agree():
@@ -192,8 +244,11 @@ def test_quicksight_source_uses_ssl_and_grants_by_role(graph):
     assert "quicksight:UpdateDataSourcePermissions" in grants[owner]
     datasets = of(graph, "aws:quicksight/dataSet:DataSet")
     assert {d["dataSetId"] for d in datasets} == {
-        "obsgov-prod-endpoint-health", "obsgov-prod-pipeline-health", "obsgov-prod-business-kpis",
-        "obsgov-prod-model-performance-vs-kpis"}
+        "obsgov-prod-endpoint-health",
+        "obsgov-prod-pipeline-health",
+        "obsgov-prod-business-kpis",
+        "obsgov-prod-model-performance-vs-kpis",
+    }
     for dataset in datasets:
         assert dataset["importMode"] == "SPICE"
         grants = {p["principal"]: set(p["actions"]) for p in dataset["permissions"]}
@@ -220,11 +275,14 @@ def test_dataset_sql_reads_only_real_lake_columns_and_declares_its_output():
     links = [business_views.KpiLink("4", "payments", "Biz", "Payments", "fraud-scoring")]
     for dataset in business_views.datasets("db", "platform_metrics", served, links):
         used = set(re.findall(r"\bm\.([a-z_]+)", dataset.sql)) | set(
-            re.findall(r"\b([a-z_]+)(?:\[|\.(?:sum|max|count|min)\b)", dataset.sql))
+            re.findall(r"\b([a-z_]+)(?:\[|\.(?:sum|max|count|min)\b)", dataset.sql)
+        )
         assert used - {"m"} <= real, (dataset.key, used - real)
         select = dataset.sql.split(" FROM ")[0]
-        aliases = [part.rsplit(" AS ", 1)[-1].split(".")[-1].strip()
-                   for part in _top_level(select[len("SELECT "):])]
+        aliases = [
+            part.rsplit(" AS ", 1)[-1].split(".")[-1].strip()
+            for part in _top_level(select[len("SELECT ") :])
+        ]
         assert aliases == [c for c, _ in dataset.columns], dataset.key
     assert "'fraud-scoring'" in business_views.datasets("d", "t", served, links)[0].sql
     assert "VALUES ('', '', '', '')" in business_views.datasets("d", "t", [], [])[0].sql
@@ -234,42 +292,99 @@ def test_dataset_sql_reads_only_real_lake_columns_and_declares_its_output():
 
 # The documented dashboard body structure, for the widget types obsgov emits.
 DASHBOARD_SCHEMA = {
-    "type": "object", "required": ["widgets"],
+    "type": "object",
+    "required": ["widgets"],
     "properties": {
-        "start": {"type": "string"}, "periodOverride": {"enum": ["auto", "inherit"]},
-        "widgets": {"type": "array", "maxItems": 500, "items": {
-            "type": "object", "required": ["type", "properties"],
-            "properties": {
-                "type": {"enum": ["metric", "text", "log", "alarm", "explorer"]},
-                "x": {"type": "integer", "minimum": 0, "maximum": 23},
-                "y": {"type": "integer", "minimum": 0},
-                "width": {"type": "integer", "minimum": 1, "maximum": 24},
-                "height": {"type": "integer", "minimum": 1, "maximum": 1000},
-                "properties": {"type": "object"}},
-            "allOf": [{"if": {"properties": {"type": {"const": "metric"}}},
-                       "then": {"properties": {"properties": {
-                           "required": ["metrics", "region"],
-                           "properties": {"metrics": {"type": "array", "maxItems": 500, "items": {
-                               "type": "array", "minItems": 1}}}}}}},
-                      {"if": {"properties": {"type": {"const": "alarm"}}},
-                       "then": {"properties": {"properties": {
-                           "required": ["alarms"],
-                           "properties": {"alarms": {"type": "array", "maxItems": 100}}}}}}]}}},
+        "start": {"type": "string"},
+        "periodOverride": {"enum": ["auto", "inherit"]},
+        "widgets": {
+            "type": "array",
+            "maxItems": 500,
+            "items": {
+                "type": "object",
+                "required": ["type", "properties"],
+                "properties": {
+                    "type": {"enum": ["metric", "text", "log", "alarm", "explorer"]},
+                    "x": {"type": "integer", "minimum": 0, "maximum": 23},
+                    "y": {"type": "integer", "minimum": 0},
+                    "width": {"type": "integer", "minimum": 1, "maximum": 24},
+                    "height": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    "properties": {"type": "object"},
+                },
+                "allOf": [
+                    {
+                        "if": {"properties": {"type": {"const": "metric"}}},
+                        "then": {
+                            "properties": {
+                                "properties": {
+                                    "required": ["metrics", "region"],
+                                    "properties": {
+                                        "metrics": {
+                                            "type": "array",
+                                            "maxItems": 500,
+                                            "items": {"type": "array", "minItems": 1},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    {
+                        "if": {"properties": {"type": {"const": "alarm"}}},
+                        "then": {
+                            "properties": {
+                                "properties": {
+                                    "required": ["alarms"],
+                                    "properties": {"alarms": {"type": "array", "maxItems": 100}},
+                                }
+                            }
+                        },
+                    },
+                ],
+            },
+        },
+    },
 }
-METRIC_OPTIONS = {"accountId", "color", "expression", "id", "label", "period", "region", "stat",
-                  "visible", "yAxis"}
+METRIC_OPTIONS = {
+    "accountId",
+    "color",
+    "expression",
+    "id",
+    "label",
+    "period",
+    "region",
+    "stat",
+    "visible",
+    "yAxis",
+}
 
 
 def _spec(accounts: int) -> ops_dashboards.DashboardSpec:
     ids = [f"4{i:011d}" for i in range(accounts)]
     return ops_dashboards.DashboardSpec(
-        environment="prod", region="eu-west-1",
+        environment="prod",
+        region="eu-west-1",
         endpoints=[ops_dashboards.EndpointPanel(a, f"scoring-{i}") for i, a in enumerate(ids)],
-        pipelines=[ops_dashboards.PipelinePanel(a, f"etl-{i}", ("glue", "step-functions", "lambda")[i % 3])
-                   for i, a in enumerate(ids)],
-        kpis=[ops_dashboards.KpiPanel(a, f"kpi-{i}", "Business/Payments", "Approved", "Sum",
-                                      (("Market", "EU"),), f"scoring-{i}") for i, a in enumerate(ids)],
-        alarm_arns=[f"arn:aws:cloudwatch:eu-west-1:{a}:alarm:prod-{a}-scoring-latency" for a in ids])
+        pipelines=[
+            ops_dashboards.PipelinePanel(a, f"etl-{i}", ("glue", "step-functions", "lambda")[i % 3])
+            for i, a in enumerate(ids)
+        ],
+        kpis=[
+            ops_dashboards.KpiPanel(
+                a,
+                f"kpi-{i}",
+                "Business/Payments",
+                "Approved",
+                "Sum",
+                (("Market", "EU"),),
+                f"scoring-{i}",
+            )
+            for i, a in enumerate(ids)
+        ],
+        alarm_arns=[
+            f"arn:aws:cloudwatch:eu-west-1:{a}:alarm:prod-{a}-scoring-latency" for a in ids
+        ],
+    )
 
 
 def _check_body(body):
@@ -283,7 +398,9 @@ def _check_body(body):
             if "expression" not in options:
                 strings = row[:-1] if options else row
                 assert all(isinstance(s, str) for s in strings) and len(strings) % 2 == 0
-                assert options.get("accountId"), row  # cross-account: every metric names its account
+                assert options.get("accountId"), (
+                    row
+                )  # cross-account: every metric names its account
             metrics += 1
     assert metrics <= ops_dashboards.MAX_METRICS_PER_DASHBOARD
     assert len(json.dumps(body)) < 1_000_000
@@ -293,12 +410,20 @@ def test_dashboard_widgets_reference_each_metrics_source_account():
     [body] = ops_dashboards.dashboard_bodies(_spec(2))
     _check_body(body)
     latency = body["widgets"][1]["properties"]["metrics"]
-    assert latency[0] == ["AWS/SageMaker", "ModelLatency", "EndpointName", "scoring-0",
-                          "VariantName", "AllTraffic",
-                          {"accountId": "400000000000", "stat": "p50", "label": "p50"}]
+    assert latency[0] == [
+        "AWS/SageMaker",
+        "ModelLatency",
+        "EndpointName",
+        "scoring-0",
+        "VariantName",
+        "AllTraffic",
+        {"accountId": "400000000000", "stat": "p50", "label": "p50"},
+    ]
     band = body["widgets"][3]["properties"]["metrics"][1][0]
     assert band == {"expression": "ANOMALY_DETECTION_BAND(m1, 2)", "label": "expected", "id": "ad1"}
-    assert body["widgets"][0]["type"] == "alarm" and body["widgets"][0]["properties"]["states"] == ["ALARM"]
+    assert body["widgets"][0]["type"] == "alarm" and body["widgets"][0]["properties"]["states"] == [
+        "ALARM"
+    ]
 
 
 def test_dashboards_split_under_cloudwatch_limits_at_100_accounts():
@@ -312,12 +437,14 @@ def test_dashboards_split_under_cloudwatch_limits_at_100_accounts():
 
 def test_the_dashboard_component_names_each_split(tmp_path):
     program = tmp_path / "dash.py"
-    program.write_text(textwrap.dedent('''
+    program.write_text(
+        textwrap.dedent("""
         import pulumi
         from components.ops_dashboards import OperationsDashboards, OperationsDashboardsArgs
         from tests.components.test_central_analytics import _spec
         OperationsDashboards("dash-prod", OperationsDashboardsArgs(spec=_spec(100)))
-    '''))
+    """)
+    )
     graph = synthesize(load_environment("prod", STACKS / "Pulumi.prod.yaml"), program=program)
     names = sorted(d["dashboardName"] for d in of(graph, "aws:cloudwatch/dashboard:Dashboard"))
     assert names[0] == "obsgov-prod-operations-1" and len(names) >= 2

@@ -46,10 +46,8 @@ SAMPLE_EVENT: dict[str, Any] = {
             "description": "Goes into alarm when server CPU utilization is too high!",
             "metrics": [],
         },
-        "previousState": {"reason": "", "timestamp": "2019-10-02T17:04:40.985+0000",
-                          "value": "OK"},
-        "state": {"reason": "", "timestamp": "2019-10-02T17:04:40.989+0000",
-                  "value": "ALARM"},
+        "previousState": {"reason": "", "timestamp": "2019-10-02T17:04:40.985+0000", "value": "OK"},
+        "state": {"reason": "", "timestamp": "2019-10-02T17:04:40.989+0000", "value": "ALARM"},
     },
 }
 
@@ -59,14 +57,15 @@ def matches(pattern: Any, event: Any) -> bool:
     values (OR), ``prefix`` and ``prefix`` with ``equals-ignore-case``."""
     if isinstance(pattern, dict):
         return isinstance(event, dict) and all(
-            key in event and matches(value, event[key]) for key, value in pattern.items())
+            key in event and matches(value, event[key]) for key, value in pattern.items()
+        )
     assert isinstance(pattern, list)
     for option in pattern:
         if isinstance(option, dict):
-            (operator, operand), = option.items()
+            ((operator, operand),) = option.items()
             assert operator == "prefix", operator
             if isinstance(operand, dict):
-                (mode, text), = operand.items()
+                ((mode, text),) = operand.items()
                 assert mode == "equals-ignore-case", mode
                 if isinstance(event, str) and event.lower().startswith(text.lower()):
                     return True
@@ -95,9 +94,11 @@ def dev() -> ResourceGraph:
 
 
 def rules(graph: ResourceGraph) -> dict[str, dict]:
-    return {r.inputs["name"]: json.loads(r.inputs["eventPattern"])
-            for r in graph.of_type("aws:cloudwatch/eventRule:EventRule")
-            if r.account == OBSERVABILITY}
+    return {
+        r.inputs["name"]: json.loads(r.inputs["eventPattern"])
+        for r in graph.of_type("aws:cloudwatch/eventRule:EventRule")
+        if r.account == OBSERVABILITY
+    }
 
 
 def routed_to(graph: ResourceGraph, sample: dict) -> list[str]:
@@ -107,19 +108,26 @@ def routed_to(graph: ResourceGraph, sample: dict) -> list[str]:
 def test_matcher_can_say_no():
     assert not matches({"source": ["aws.s3"]}, SAMPLE_EVENT)
     assert not matches({"detail": {"alarmName": [{"prefix": "obsgov-"}]}}, SAMPLE_EVENT)
-    assert matches({"detail": {"alarmName": [{"prefix": {"equals-ignore-case": "servercpu"}}]}},
-                   SAMPLE_EVENT)
+    assert matches(
+        {"detail": {"alarmName": [{"prefix": {"equals-ignore-case": "servercpu"}}]}}, SAMPLE_EVENT
+    )
 
 
-@pytest.mark.parametrize("description,expected", [
-    ("[HIGH] p99 latency above the SLO. Look at: ...", ["route-critical-alarms"]),
-    ("[critical] model endpoint down", ["route-critical-alarms"]),
-    ("[MEDIUM] invocations dropped. Look at: ...", ["route-warning-alarms"]),
-    ("[Low] a KPI drifted", ["route-warning-alarms"]),
-    ("[SECURITY] Usage of the root user (Security Hub CloudWatch.1).", ["route-security-alarms"]),
-    ("Goes into alarm when server CPU utilization is too high!", []),
-    ("high latency [HIGH]", []),
-])
+@pytest.mark.parametrize(
+    "description,expected",
+    [
+        ("[HIGH] p99 latency above the SLO. Look at: ...", ["route-critical-alarms"]),
+        ("[critical] model endpoint down", ["route-critical-alarms"]),
+        ("[MEDIUM] invocations dropped. Look at: ...", ["route-warning-alarms"]),
+        ("[Low] a KPI drifted", ["route-warning-alarms"]),
+        (
+            "[SECURITY] Usage of the root user (Security Hub CloudWatch.1).",
+            ["route-security-alarms"],
+        ),
+        ("Goes into alarm when server CPU utilization is too high!", []),
+        ("high latency [HIGH]", []),
+    ],
+)
 def test_each_alarm_level_reaches_exactly_one_topic(prod, description, expected):
     assert routed_to(prod, event(description)) == expected
 
@@ -133,43 +141,65 @@ def test_rules_target_their_topic_on_the_central_bus(prod):
     bus = one(prod, "aws:cloudwatch/eventBus:EventBus", "event-routing-prod-bus")
     assert bus.inputs["name"] == BUS and bus.account == OBSERVABILITY
     for severity in ("critical", "warning", "security"):
-        rule = one(prod, "aws:cloudwatch/eventRule:EventRule", f"event-routing-prod-{severity}-rule")
+        rule = one(
+            prod, "aws:cloudwatch/eventRule:EventRule", f"event-routing-prod-{severity}-rule"
+        )
         assert rule.property_dependencies["eventBusName"] == [bus.urn]
-        target = one(prod, "aws:cloudwatch/eventTarget:EventTarget",
-                     f"event-routing-prod-{severity}-target")
+        target = one(
+            prod, "aws:cloudwatch/eventTarget:EventTarget", f"event-routing-prod-{severity}-target"
+        )
         topic = one(prod, "aws:sns/topic:Topic", f"event-routing-prod-{severity}")
         assert target.property_dependencies["arn"] == [topic.urn]
         assert target.property_dependencies["rule"] == [rule.urn]
 
 
 def test_bus_policy_admits_put_events_from_the_organization_only(prod):
-    policy = one(prod, "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
-                 "event-routing-prod-bus-policy").inputs["policy"]
-    assert by_sid(policy) == {"OrganizationPutEvents": {
-        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "events:PutEvents",
-        "Resource": BUS_ARN,
-        "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG_ID}}}}
+    policy = one(
+        prod, "aws:cloudwatch/eventBusPolicy:EventBusPolicy", "event-routing-prod-bus-policy"
+    ).inputs["policy"]
+    assert by_sid(policy) == {
+        "OrganizationPutEvents": {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "events:PutEvents",
+            "Resource": BUS_ARN,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG_ID}},
+        }
+    }
 
 
 @pytest.mark.parametrize("severity", ["critical", "warning", "security"])
 def test_topic_policy_lets_only_cloudwatch_the_routing_rule_and_this_account_publish(
-        prod, severity):
+    prod, severity
+):
     topic_arn = f"arn:aws:sns:{REGION}:{OBSERVABILITY}:obsgov-prod-{severity}"
     rule_arn = f"arn:aws:events:{REGION}:{OBSERVABILITY}:rule/{BUS}/route-{severity}-alarms"
-    policy = by_sid(one(prod, "aws:sns/topicPolicy:TopicPolicy",
-                        f"event-routing-prod-{severity}-policy").inputs["policy"])
+    policy = by_sid(
+        one(
+            prod, "aws:sns/topicPolicy:TopicPolicy", f"event-routing-prod-{severity}-policy"
+        ).inputs["policy"]
+    )
     assert policy == {
         "CloudWatchAlarmsPublish": {
-            "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": "sns:Publish", "Resource": topic_arn,
-            "Condition": {"StringEquals": {"aws:SourceAccount": OBSERVABILITY}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": OBSERVABILITY}},
+        },
         "RoutingRulesPublish": {
-            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sns:Publish", "Resource": topic_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": [rule_arn]}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": [rule_arn]}},
+        },
         "AccountPublishes": {
-            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OBSERVABILITY}:root"},
-            "Action": "sns:Publish", "Resource": topic_arn},
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{OBSERVABILITY}:root"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+        },
     }
 
 
@@ -183,19 +213,26 @@ def test_topics_are_encrypted_with_a_rotated_key_cloudwatch_and_eventbridge_can_
     assert by_sid(key.inputs["policy"])["AlarmsAndRulesEncrypt"] == {
         "Effect": "Allow",
         "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
-        "Condition": {"StringEquals": {"aws:SourceAccount": OBSERVABILITY}}}
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": OBSERVABILITY}},
+    }
 
 
 def test_subscriptions_come_from_config(prod, dev):
-    subs = sorted((r.name, r.inputs["protocol"], r.inputs["endpoint"])
-                  for r in prod.of_type("aws:sns/topicSubscription:TopicSubscription"))
+    subs = sorted(
+        (r.name, r.inputs["protocol"], r.inputs["endpoint"])
+        for r in prod.of_type("aws:sns/topicSubscription:TopicSubscription")
+    )
     assert subs == [
         ("event-routing-prod-critical-email-0", "email", "ml-oncall@example.com"),
         ("event-routing-prod-critical-https-0", "https", "https://events.example.com/obsgov"),
         ("event-routing-prod-security-email-0", "email", "security@example.com"),
-        ("event-routing-prod-warning-sqs-0", "sqs",
-         f"arn:aws:sqs:{REGION}:{OBSERVABILITY}:obsgov-warnings"),
+        (
+            "event-routing-prod-warning-sqs-0",
+            "sqs",
+            f"arn:aws:sqs:{REGION}:{OBSERVABILITY}:obsgov-warnings",
+        ),
     ]
     assert dev.of_type("aws:sns/topicSubscription:TopicSubscription") == []
 
@@ -211,12 +248,12 @@ def test_the_bus_arn_the_trail_forwards_to_is_this_bus(prod):
 
 
 def test_every_routing_policy_lints_clean_and_opens_only_to_the_organization(prod):
-    bus = one(prod, "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
-              "event-routing-prod-bus-policy").inputs["policy"]
+    bus = one(
+        prod, "aws:cloudwatch/eventBusPolicy:EventBusPolicy", "event-routing-prod-bus-policy"
+    ).inputs["policy"]
     assert lint(bus) == []
     opened = wildcard_principals(bus)
-    assert [s["Condition"] for s in opened] == [
-        {"StringEquals": {"aws:PrincipalOrgID": ORG_ID}}]
+    assert [s["Condition"] for s in opened] == [{"StringEquals": {"aws:PrincipalOrgID": ORG_ID}}]
     for topic_policy in prod.of_type("aws:sns/topicPolicy:TopicPolicy"):
         assert lint(topic_policy.inputs["policy"]) == [], topic_policy.name
         assert wildcard_principals(topic_policy.inputs["policy"]) == []

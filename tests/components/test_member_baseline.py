@@ -233,8 +233,10 @@ def test_without_routing_config_members_send_to_the_programs_own_central_account
     graph = env.synthesize()
     targets = {t.inputs["arn"] for t in members(graph, "aws:cloudwatch/eventTarget:EventTarget")}
     assert targets == {"arn:aws:events:eu-west-1:100000000002:event-bus/obsgov-dev-alerts"}
-    destinations = {f.inputs["destinationArn"]
-                    for f in members(graph, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")}
+    destinations = {
+        f.inputs["destinationArn"]
+        for f in members(graph, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
+    }
     assert destinations == {"arn:aws:logs:eu-west-1:100000000002:destination:obsgov-dev-logs"}
     descriptions = [a.inputs["alarmDescription"] for a in members(graph, ALARM)]
     assert descriptions and not any("Runbook:" in d for d in descriptions)

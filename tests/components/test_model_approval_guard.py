@@ -16,7 +16,7 @@ from obsgov.synth import synthesize
 
 from ..conftest import STACKS
 
-PROGRAM = textwrap.dedent('''
+PROGRAM = textwrap.dedent("""
     import pulumi, pulumi_aws as aws
     from components.model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
     from obsgov.model_guard.rules import GuardRules, Threshold
@@ -32,7 +32,7 @@ PROGRAM = textwrap.dedent('''
         metrics_report_prefix="s3://obsgov-model-metrics/reports/",
         previous_registry_account_id="100000000004", notification_emails=["ml@example.com"]),
         opts=pulumi.ResourceOptions(providers=[provider]))
-''')
+""")
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +55,13 @@ def test_children_are_parented_and_named_after_the_component(graph):
     [function] = graph.of_type("obsgov:platform_function:PlatformFunction")
     assert function.parent == component.urn and function.name == "guard-prod-fn"
     grandchildren = {c.type for c in graph.children(function.urn)}
-    assert {"aws:lambda/function:Function", "aws:sqs/queue:Queue", "aws:kms/key:Key",
-            "aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role"} <= grandchildren
+    assert {
+        "aws:lambda/function:Function",
+        "aws:sqs/queue:Queue",
+        "aws:kms/key:Key",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/role:Role",
+    } <= grandchildren
 
 
 def test_role_may_touch_only_named_resources(graph):
@@ -66,19 +71,32 @@ def test_role_may_touch_only_named_resources(graph):
     assert by_sid["ReadPackages"]["Action"] == "sagemaker:DescribeModelPackage"
     assert by_sid["ReadPackages"]["Resource"] == [
         "arn:aws:sagemaker:eu-west-1:100000000002:model-package/*",
-        "arn:aws:sagemaker:eu-west-1:100000000004:model-package/*"]
+        "arn:aws:sagemaker:eu-west-1:100000000004:model-package/*",
+    ]
     assert by_sid["RevertApprovals"] == {
-        "Sid": "RevertApprovals", "Effect": "Allow", "Action": "sagemaker:UpdateModelPackage",
-        "Resource": "arn:aws:sagemaker:eu-west-1:100000000002:model-package/*"}
+        "Sid": "RevertApprovals",
+        "Effect": "Allow",
+        "Action": "sagemaker:UpdateModelPackage",
+        "Resource": "arn:aws:sagemaker:eu-west-1:100000000002:model-package/*",
+    }
     assert by_sid["ReadQualityReports"]["Resource"] == "arn:aws:s3:::obsgov-model-metrics/reports/*"
-    assert by_sid["Notify"]["Resource"] == "arn:aws:sns:eu-west-1:100000000002:obsgov-prod-model-guard"
-    assert by_sid["DeadLetters"]["Resource"] == "arn:aws:sqs:eu-west-1:100000000002:obsgov-prod-model-guard-dlq"
-    assert by_sid["Metrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Obsgov/ModelGovernance"}}
+    assert (
+        by_sid["Notify"]["Resource"] == "arn:aws:sns:eu-west-1:100000000002:obsgov-prod-model-guard"
+    )
+    assert (
+        by_sid["DeadLetters"]["Resource"]
+        == "arn:aws:sqs:eu-west-1:100000000002:obsgov-prod-model-guard-dlq"
+    )
+    assert by_sid["Metrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "Obsgov/ModelGovernance"}
+    }
     assert by_sid["Logs"]["Resource"] == (
-        "arn:aws:logs:eu-west-1:100000000002:log-group:/aws/lambda/obsgov-prod-model-guard:log-stream:*")
+        "arn:aws:logs:eu-west-1:100000000002:log-group:/aws/lambda/obsgov-prod-model-guard:log-stream:*"
+    )
     assert by_sid["UseKey"]["Resource"] == "arn:aws:kms:eu-west-1:100000000002:key/*"
     assert by_sid["UseKey"]["Condition"] == {
-        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/obsgov-prod-model-guard"}}
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/obsgov-prod-model-guard"}
+    }
     wildcard = [s["Sid"] for s in policy["Statement"] if s["Resource"] == "*"]
     assert wildcard == ["Metrics"]
     trust = json.loads(one(graph, "aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
@@ -99,15 +117,20 @@ def test_function_is_encrypted_bounded_and_dead_lettered(graph):
     assert logs["name"] == "/aws/lambda/obsgov-prod-model-guard" and logs["retentionInDays"] == 365
     key = json.loads(one(graph, "aws:kms/key:Key").inputs["policy"])
     [logs_statement] = [s for s in key["Statement"] if s["Sid"] == "CloudWatchLogsEncrypt"]
-    assert logs_statement["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn":
-        "arn:aws:logs:eu-west-1:100000000002:log-group:/aws/lambda/obsgov-prod-model-guard"}}
+    assert logs_statement["Condition"] == {
+        "ArnEquals": {
+            "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:100000000002:log-group:/aws/lambda/obsgov-prod-model-guard"
+        }
+    }
 
 
 def test_rules_match_the_documented_events_for_this_environments_groups(graph):
     from tests.model_guard.test_events import API_CALL, STATE_CHANGE
 
-    patterns = {r.name: json.loads(r.inputs["eventPattern"])
-                for r in graph.of_type("aws:cloudwatch/eventRule:EventRule")}
+    patterns = {
+        r.name: json.loads(r.inputs["eventPattern"])
+        for r in graph.of_type("aws:cloudwatch/eventRule:EventRule")
+    }
     state = patterns["guard-prod-approvals"]
     assert state["detail-type"] == [STATE_CHANGE["detail-type"]]
     assert state["detail"]["ModelApprovalStatus"] == ["Approved"]
@@ -121,16 +144,27 @@ def test_rules_match_the_documented_events_for_this_environments_groups(graph):
 
 
 def test_alarms_watch_errors_throttles_and_dead_letters(graph):
-    alarms = {a.inputs["metricName"]: a.inputs for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert set(alarms) == {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible", "Duration",
-                           "Invocations"}
+    alarms = {
+        a.inputs["metricName"]: a.inputs
+        for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    }
+    assert set(alarms) == {
+        "Errors",
+        "Throttles",
+        "ApproximateNumberOfMessagesVisible",
+        "Duration",
+        "Invocations",
+    }
     for metric in ("Errors", "Throttles", "ApproximateNumberOfMessagesVisible"):
         assert alarms[metric]["threshold"] == 0
         assert alarms[metric]["comparisonOperator"] == "GreaterThanThreshold"
     assert alarms["Duration"]["threshold"] == 60 * 1000 * 0.8  # 80% of the 60 s timeout
     # approvals arrive as events: a flood is the anomaly, silence is normal
-    assert (alarms["Invocations"]["comparisonOperator"], alarms["Invocations"]["threshold"],
-            alarms["Invocations"]["treatMissingData"]) == ("GreaterThanThreshold", 100, "notBreaching")
+    assert (
+        alarms["Invocations"]["comparisonOperator"],
+        alarms["Invocations"]["threshold"],
+        alarms["Invocations"]["treatMissingData"],
+    ) == ("GreaterThanThreshold", 100, "notBreaching")
     for alarm in alarms.values():
         assert alarm["alarmActions"] and alarm["okActions"] and alarm["actionsEnabled"]
 
@@ -141,17 +175,30 @@ def test_archive_holds_only_what_the_handler_imports(tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         for name, source in files.items():
             zf.write(source, name)
-    assert set(files) == {"obsgov/__init__.py", "obsgov/model_guard/__init__.py",
-                          "obsgov/model_guard/events.py", "obsgov/model_guard/guard.py",
-                          "obsgov/model_guard/handler.py", "obsgov/model_guard/rules.py"}
+    assert set(files) == {
+        "obsgov/__init__.py",
+        "obsgov/model_guard/__init__.py",
+        "obsgov/model_guard/events.py",
+        "obsgov/model_guard/guard.py",
+        "obsgov/model_guard/handler.py",
+        "obsgov/model_guard/rules.py",
+    }
     assert archive.stat().st_size < 64 * 1024
     # Import the handler from the archive alone (as Lambda would), with the project off the path.
     check = subprocess.run(
-        [sys.executable, "-I", "-c",
-         "import sys; sys.path.insert(0, sys.argv[1]); "
-         "import obsgov.model_guard.handler as h; "
-         "assert h.__file__.startswith(sys.argv[1]), h.__file__; print('ok')", str(archive)],
-        capture_output=True, text=True, cwd=tmp_path)
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "import obsgov.model_guard.handler as h; "
+            "assert h.__file__.startswith(sys.argv[1]), h.__file__; print('ok')",
+            str(archive),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert check.stdout.strip() == "ok", check.stderr
 
 

@@ -51,58 +51,94 @@ def of(graph, token):
 
 
 def test_group_policies_admit_exactly_the_serving_accounts(graph):
-    policies = {p["modelPackageGroupName"]: json.loads(p["resourcePolicy"])
-                for p in of(graph, "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy")}
+    policies = {
+        p["modelPackageGroupName"]: json.loads(p["resourcePolicy"])
+        for p in of(graph, "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy")
+    }
     assert set(policies) == {"fraud-scoring", "churn-propensity"}
     churn = {s["Sid"]: s for s in policies["churn-propensity"]["Statement"]}
     assert churn["ServingAccountsReadPackages"] == {
-        "Sid": "ServingAccountsReadPackages", "Effect": "Allow",
+        "Sid": "ServingAccountsReadPackages",
+        "Effect": "Allow",
         "Principal": {"AWS": ["arn:aws:iam::400000000001:root", "arn:aws:iam::400000000004:root"]},
         "Action": ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
-        "Resource": f"arn:aws:sagemaker:eu-west-1:{REGISTRY}:model-package/churn-propensity/*"}
+        "Resource": f"arn:aws:sagemaker:eu-west-1:{REGISTRY}:model-package/churn-propensity/*",
+    }
     assert churn["ServingAccountsDescribeGroup"]["Resource"] == (
-        f"arn:aws:sagemaker:eu-west-1:{REGISTRY}:model-package-group/churn-propensity")
+        f"arn:aws:sagemaker:eu-west-1:{REGISTRY}:model-package-group/churn-propensity"
+    )
     fraud = {s["Sid"]: s for s in policies["fraud-scoring"]["Statement"]}
-    assert fraud["ServingAccountsReadPackages"]["Principal"] == {"AWS": ["arn:aws:iam::400000000001:root"]}
+    assert fraud["ServingAccountsReadPackages"]["Principal"] == {
+        "AWS": ["arn:aws:iam::400000000001:root"]
+    }
 
 
 def test_artifact_key_is_shared_with_serving_accounts_through_s3_only(graph):
-    keys = [json.loads(k["policy"]) for k in of(graph, "aws:kms/key:Key")
-            if "ServingAccountsDecryptArtifacts" in k["policy"]]
+    keys = [
+        json.loads(k["policy"])
+        for k in of(graph, "aws:kms/key:Key")
+        if "ServingAccountsDecryptArtifacts" in k["policy"]
+    ]
     [policy] = keys
     [shared] = [s for s in policy["Statement"] if s["Sid"] == "ServingAccountsDecryptArtifacts"]
     assert shared["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
-    assert shared["Principal"] == {"AWS": ["arn:aws:iam::400000000001:root", "arn:aws:iam::400000000004:root"]}
+    assert shared["Principal"] == {
+        "AWS": ["arn:aws:iam::400000000001:root", "arn:aws:iam::400000000004:root"]
+    }
     assert shared["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
 
 
 # Shaped like the documented SageMaker events (EventBridge reference for SageMaker AI).
 SAMPLES = {
-    "training-failed": {"source": "aws.sagemaker", "account": "400000000001",
-                        "detail-type": "SageMaker Training Job State Change",
-                        "detail": {"TrainingJobName": "churn-2026-11", "TrainingJobStatus": "Failed",
-                                   "FailureReason": "AlgorithmError"}},
-    "processing-failed": {"source": "aws.sagemaker", "account": "400000000001",
-                          "detail-type": "SageMaker Processing Job State Change",
-                          "detail": {"ProcessingJobName": "features", "ProcessingJobStatus": "Failed"}},
-    "transform-failed": {"source": "aws.sagemaker", "account": "400000000001",
-                         "detail-type": "SageMaker Transform Job State Change",
-                         "detail": {"TransformJobName": "batch", "TransformJobStatus": "Failed"}},
-    "tuning-failed": {"source": "aws.sagemaker", "account": "400000000001",
-                      "detail-type": "SageMaker HyperParameter Tuning Job State Change",
-                      "detail": {"HyperParameterTuningJobName": "hpo", "HyperParameterTuningJobStatus": "Failed"}},
-    "pipeline-failed": {"source": "aws.sagemaker", "account": "400000000001",
-                        "detail-type": "SageMaker Model Building Pipeline Execution Status Change",
-                        "detail": {"currentPipelineExecutionStatus": "Failed",
-                                   "previousPipelineExecutionStatus": "Executing"}},
-    "model-package-changes": {"source": "aws.sagemaker", "account": REGISTRY,
-                              "detail-type": "SageMaker Model Package State Change",
-                              "detail": {"ModelPackageGroupName": "churn-propensity",
-                                         "ModelApprovalStatus": "Approved"}},
-    "approval-calls": {"source": "aws.sagemaker", "account": REGISTRY,
-                       "detail-type": "AWS API Call via CloudTrail",
-                       "detail": {"eventSource": "sagemaker.amazonaws.com",
-                                  "eventName": "UpdateModelPackage"}},
+    "training-failed": {
+        "source": "aws.sagemaker",
+        "account": "400000000001",
+        "detail-type": "SageMaker Training Job State Change",
+        "detail": {
+            "TrainingJobName": "churn-2026-11",
+            "TrainingJobStatus": "Failed",
+            "FailureReason": "AlgorithmError",
+        },
+    },
+    "processing-failed": {
+        "source": "aws.sagemaker",
+        "account": "400000000001",
+        "detail-type": "SageMaker Processing Job State Change",
+        "detail": {"ProcessingJobName": "features", "ProcessingJobStatus": "Failed"},
+    },
+    "transform-failed": {
+        "source": "aws.sagemaker",
+        "account": "400000000001",
+        "detail-type": "SageMaker Transform Job State Change",
+        "detail": {"TransformJobName": "batch", "TransformJobStatus": "Failed"},
+    },
+    "tuning-failed": {
+        "source": "aws.sagemaker",
+        "account": "400000000001",
+        "detail-type": "SageMaker HyperParameter Tuning Job State Change",
+        "detail": {"HyperParameterTuningJobName": "hpo", "HyperParameterTuningJobStatus": "Failed"},
+    },
+    "pipeline-failed": {
+        "source": "aws.sagemaker",
+        "account": "400000000001",
+        "detail-type": "SageMaker Model Building Pipeline Execution Status Change",
+        "detail": {
+            "currentPipelineExecutionStatus": "Failed",
+            "previousPipelineExecutionStatus": "Executing",
+        },
+    },
+    "model-package-changes": {
+        "source": "aws.sagemaker",
+        "account": REGISTRY,
+        "detail-type": "SageMaker Model Package State Change",
+        "detail": {"ModelPackageGroupName": "churn-propensity", "ModelApprovalStatus": "Approved"},
+    },
+    "approval-calls": {
+        "source": "aws.sagemaker",
+        "account": REGISTRY,
+        "detail-type": "AWS API Call via CloudTrail",
+        "detail": {"eventSource": "sagemaker.amazonaws.com", "eventName": "UpdateModelPackage"},
+    },
 }
 
 
@@ -111,8 +147,12 @@ def _matches(pattern, event):
 
 
 def test_forwarding_rules_match_their_documented_event_and_no_other(graph):
-    rules = {r["name"]: json.loads(r["eventPattern"]) for r in of(graph, "aws:cloudwatch/eventRule:EventRule")
-             if r["name"].startswith("obsgov-prod-") and not r["name"].startswith("obsgov-prod-model-lifecycle")}
+    rules = {
+        r["name"]: json.loads(r["eventPattern"])
+        for r in of(graph, "aws:cloudwatch/eventRule:EventRule")
+        if r["name"].startswith("obsgov-prod-")
+        and not r["name"].startswith("obsgov-prod-model-lifecycle")
+    }
     assert set(rules) == {f"obsgov-prod-{k}" for k in SAMPLES}
     for kind, pattern in rules.items():
         kind = kind.removeprefix("obsgov-prod-")
@@ -126,17 +166,37 @@ def test_forwarding_rules_match_their_documented_event_and_no_other(graph):
 def test_forwarding_role_may_only_put_to_the_central_bus(graph):
     targets = [t for t in of(graph, "aws:cloudwatch/eventTarget:EventTarget") if t["arn"] == BUS]
     assert len(targets) == 7 and all(t["roleArn"] for t in targets)
-    policies = [json.loads(p["policy"]) for p in of(graph, "aws:iam/rolePolicy:RolePolicy")
-                if "PutToCentralBusOnly" in p["policy"]]
-    assert policies == [{"Version": "2012-10-17", "Statement": [{
-        "Sid": "PutToCentralBusOnly", "Effect": "Allow", "Action": "events:PutEvents", "Resource": BUS}]}]
+    policies = [
+        json.loads(p["policy"])
+        for p in of(graph, "aws:iam/rolePolicy:RolePolicy")
+        if "PutToCentralBusOnly" in p["policy"]
+    ]
+    assert policies == [
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PutToCentralBusOnly",
+                    "Effect": "Allow",
+                    "Action": "events:PutEvents",
+                    "Resource": BUS,
+                }
+            ],
+        }
+    ]
 
 
 def test_central_failures_notify_count_per_account_and_alarm(graph):
-    central = {r["name"]: r for r in of(graph, "aws:cloudwatch/eventRule:EventRule")
-               if r["name"].startswith("obsgov-prod-model-lifecycle-")}
+    central = {
+        r["name"]: r
+        for r in of(graph, "aws:cloudwatch/eventRule:EventRule")
+        if r["name"].startswith("obsgov-prod-model-lifecycle-")
+    }
     failed = json.loads(central["obsgov-prod-model-lifecycle-training-failed"]["eventPattern"])
-    assert central["obsgov-prod-model-lifecycle-training-failed"]["eventBusName"] == "obsgov-prod-alerts"
+    assert (
+        central["obsgov-prod-model-lifecycle-training-failed"]["eventBusName"]
+        == "obsgov-prod-alerts"
+    )
     assert _matches(failed, SAMPLES["training-failed"])
     outsider = {**SAMPLES["training-failed"], "account": "999999999999"}
     assert not _matches(failed, outsider)  # only the environment's ML accounts
@@ -144,35 +204,57 @@ def test_central_failures_notify_count_per_account_and_alarm(graph):
     transformation = metric_filter["metricTransformation"]
     assert transformation["dimensions"] == {"Account": "$.account", "EventType": "$.detail-type"}
     alarms = {a["name"]: a for a in of(graph, "aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert set(alarms) == {"obsgov-prod-model-lifecycle-failures-400000000001",
-                           "obsgov-prod-model-lifecycle-failures-400000000004"}
+    assert set(alarms) == {
+        "obsgov-prod-model-lifecycle-failures-400000000001",
+        "obsgov-prod-model-lifecycle-failures-400000000004",
+    }
     queries = alarms["obsgov-prod-model-lifecycle-failures-400000000001"]["metricQueries"]
     types = {q["metric"]["dimensions"]["EventType"] for q in queries if "metric" in q}
     assert types == {p["detail-type"][0] for p in lifecycle.FAILURE_PATTERNS.values()}
-    assert {q["metric"]["dimensions"]["Account"] for q in queries if "metric" in q} == {"400000000001"}
+    assert {q["metric"]["dimensions"]["Account"] for q in queries if "metric" in q} == {
+        "400000000001"
+    }
 
 
 def test_archive_receives_every_sagemaker_event_encrypted(graph):
-    archive = {r["name"]: r for r in of(graph, "aws:cloudwatch/eventRule:EventRule")}["obsgov-prod-model-lifecycle-archive-all"]
+    archive = {r["name"]: r for r in of(graph, "aws:cloudwatch/eventRule:EventRule")}[
+        "obsgov-prod-model-lifecycle-archive-all"
+    ]
     for event in SAMPLES.values():
         assert _matches(json.loads(archive["eventPattern"]), event)
-    streams = {s["name"]: s for s in of(graph, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")}
+    streams = {
+        s["name"]: s for s in of(graph, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    }
     stream = streams["obsgov-prod-model-lifecycle-archive"]
     assert stream["serverSideEncryption"]["keyType"] == "CUSTOMER_MANAGED_CMK"
     [table] = of(graph, "aws:glue/catalogTable:CatalogTable")
-    assert table["storageDescriptor"]["serDeInfo"]["parameters"] == {"mapping.detail_type": "detail-type"}
+    assert table["storageDescriptor"]["serDeInfo"]["parameters"] == {
+        "mapping.detail_type": "detail-type"
+    }
 
 
 def test_lineage_dataset_reads_archive_columns():
     dataset = lineage_dataset("db", "events")
     columns = {c for c, _ in lifecycle.archive_columns()}
-    select = dataset.sql.split(" FROM ")[0][len("SELECT "):]
+    select = dataset.sql.split(" FROM ")[0][len("SELECT ") :]
     aliases = [part.rsplit(" AS ", 1)[-1].strip() for part in _top_level(select)]
     assert aliases == [c for c, _ in dataset.columns]
     for part in _top_level(select):
-        base = part.split(" AS ")[0].strip().removeprefix("from_iso8601_timestamp(").rstrip(")").split(".")
+        base = (
+            part.split(" AS ")[0]
+            .strip()
+            .removeprefix("from_iso8601_timestamp(")
+            .rstrip(")")
+            .split(".")
+        )
         assert base[1] in columns, part
     detail = dict(lifecycle.archive_columns())["detail"]
-    for field in ("ModelPackageGroupName", "ModelApprovalStatus", "ApprovalDescription",
-                  "GeneratedBy", "userIdentity", "modelPackageArn"):
+    for field in (
+        "ModelPackageGroupName",
+        "ModelApprovalStatus",
+        "ApprovalDescription",
+        "GeneratedBy",
+        "userIdentity",
+        "modelPackageArn",
+    ):
         assert field in detail

@@ -12,7 +12,7 @@ from obsgov.synth import synthesize
 
 from ..conftest import STACKS
 
-PROGRAM = textwrap.dedent('''
+PROGRAM = textwrap.dedent("""
     import pulumi, pulumi_aws as aws
     from components.model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
 
@@ -24,26 +24,33 @@ PROGRAM = textwrap.dedent('''
                                "s3://labels-bucket/fraud/")],
         alarm_topic_arn="arn:aws:sns:eu-west-1:400000000001:obsgov-prod-alarms"),
         opts=pulumi.ResourceOptions(providers=[provider]))
-''')
+""")
 
 
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory):
     path = tmp_path_factory.mktemp("quality") / "program.py"
     path.write_text(PROGRAM)
-    return synthesize(load_environment("prod", STACKS / "Pulumi.prod.yaml"), program=path,
-                      preview=False)
+    return synthesize(
+        load_environment("prod", STACKS / "Pulumi.prod.yaml"), program=path, preview=False
+    )
 
 
 def test_role_reads_only_the_named_prefixes_and_writes_one_namespace(graph):
     [policy] = graph.of_type("aws:iam/rolePolicy:RolePolicy")
     by_sid = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
     assert by_sid["ReadCaptureAndLabels"]["Resource"] == [
-        "arn:aws:s3:::capture-bucket/fraud/*", "arn:aws:s3:::labels-bucket/fraud/*"]
+        "arn:aws:s3:::capture-bucket/fraud/*",
+        "arn:aws:s3:::labels-bucket/fraud/*",
+    ]
     listing = [s for sid, s in by_sid.items() if sid.startswith("ListPrefixes")]
     assert {(s["Resource"], tuple(s["Condition"]["StringLike"]["s3:prefix"])) for s in listing} == {
-        ("arn:aws:s3:::capture-bucket", ("fraud/*",)), ("arn:aws:s3:::labels-bucket", ("fraud/*",))}
-    assert by_sid["Metrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Obsgov/ModelQuality"}}
+        ("arn:aws:s3:::capture-bucket", ("fraud/*",)),
+        ("arn:aws:s3:::labels-bucket", ("fraud/*",)),
+    }
+    assert by_sid["Metrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "Obsgov/ModelQuality"}
+    }
     assert set(by_sid) >= {"DeadLetters", "Logs", "UseKey"}
 
 
@@ -52,19 +59,36 @@ def test_schedule_hands_the_job_its_sources(graph):
     assert rule.inputs["scheduleExpression"] == "rate(1 hour)"
     [target] = graph.of_type("aws:cloudwatch/eventTarget:EventTarget")
     assert json.loads(target.inputs["input"]) == {
-        "endpoint": "fraud", "modelVersion": "7", "problem": "binary",
-        "captureUri": "s3://capture-bucket/fraud/", "labelsUri": "s3://labels-bucket/fraud/",
-        "windowHours": 24, "labelDeadlineHours": 24}
+        "endpoint": "fraud",
+        "modelVersion": "7",
+        "problem": "binary",
+        "captureUri": "s3://capture-bucket/fraud/",
+        "labelsUri": "s3://labels-bucket/fraud/",
+        "windowHours": 24,
+        "labelDeadlineHours": 24,
+    }
     [function] = graph.of_type("aws:lambda/function:Function")
     assert function.inputs["handler"] == "obsgov.model_quality.job.handler"
     assert function.inputs["deadLetterConfig"]["targetArn"].endswith("-model-quality-dlq")
-    alarms = {a.inputs["metricName"]: a.inputs for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert set(alarms) == {"Errors", "Throttles", "ApproximateNumberOfMessagesVisible", "Duration",
-                           "Invocations"}
+    alarms = {
+        a.inputs["metricName"]: a.inputs
+        for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    }
+    assert set(alarms) == {
+        "Errors",
+        "Throttles",
+        "ApproximateNumberOfMessagesVisible",
+        "Duration",
+        "Invocations",
+    }
     # an hourly job that has not run for two hours is down: no datapoint breaches
     running = alarms["Invocations"]
-    assert (running["comparisonOperator"], running["threshold"], running["period"],
-            running["treatMissingData"]) == ("LessThanThreshold", 1, 7200, "breaching")
+    assert (
+        running["comparisonOperator"],
+        running["threshold"],
+        running["period"],
+        running["treatMissingData"],
+    ) == ("LessThanThreshold", 1, 7200, "breaching")
 
 
 def test_archive_runs_the_handler_with_only_its_own_files(tmp_path):
@@ -80,8 +104,16 @@ def test_archive_runs_the_handler_with_only_its_own_files(tmp_path):
         for name, source in files.items():
             zf.write(source, name)
     check = subprocess.run(
-        [sys.executable, "-I", "-c",
-         "import sys; sys.path.insert(0, sys.argv[1]); import obsgov.model_quality.job as j; "
-         "assert j.__file__.startswith(sys.argv[1]); print('ok')", str(archive)],
-        capture_output=True, text=True, cwd=tmp_path)
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import obsgov.model_quality.job as j; "
+            "assert j.__file__.startswith(sys.argv[1]); print('ok')",
+            str(archive),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert check.stdout.strip() == "ok", check.stderr

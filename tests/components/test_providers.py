@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-
 # The central components and the account that owns each (organization trail and guardrails in
 # the management account, the archive and audit analytics in the log-archive account).
 CENTRAL_OWNER = {
@@ -23,8 +22,10 @@ def test_every_resource_resolves_to_its_accounts_provider(example_graph, example
     graph = example_graph(stack, True)
     env = example_env(stack)
     org = env.org.organization
-    central = {"managementAccountId": org.management_account_id,
-               "logArchiveAccountId": org.log_archive_account_id}
+    central = {
+        "managementAccountId": org.management_account_id,
+        "logArchiveAccountId": org.log_archive_account_id,
+    }
     expected_role = {a.id: env.role_arn(a.id) for a in env.registry.accounts} | {
         account: env.role_arn(account)
         for account in (org.observability_account_id, *central.values())
@@ -49,7 +50,8 @@ def test_every_resource_resolves_to_its_accounts_provider(example_graph, example
         else:
             assert resource.account == org.observability_account_id, resource.urn
     assert set(members.values()) | {org.observability_account_id, org.management_account_id} <= {
-        r.account for r in graph.custom_resources()}
+        r.account for r in graph.custom_resources()
+    }
 
 
 def test_providers_carry_the_tag_schema_as_default_tags(example_graph, example_env):

@@ -25,8 +25,10 @@ def test_control_names_are_read_from_policy_tags_and_frameworks():
     assert parse_control("AWS Foundational Security Best Practices S3.5") == S35
     assert parse_control("CIS AWS Foundations Benchmark 1.16") == ControlId("CIS", "1.16")
     assert parse_control("observability") is None
-    assert policy_controls(["s3", "AWS Foundational Security Best Practices S3.5"],
-                           "AWS Foundational Security Best Practices KMS.4") == [KMS4, S35]
+    assert policy_controls(
+        ["s3", "AWS Foundational Security Best Practices S3.5"],
+        "AWS Foundational Security Best Practices KMS.4",
+    ) == [KMS4, S35]
 
 
 def test_statuses_gaps_and_accounts():

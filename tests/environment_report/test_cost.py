@@ -16,30 +16,73 @@ from obsgov.graph import GraphResource, ResourceGraph
 
 
 def resource(token, name, account="400000000001", **inputs):
-    return GraphResource(urn=f"urn:pulumi:prod::p::{token}::{name}", type=token, name=name,
-                         custom=True, inputs=inputs, account=account)
+    return GraphResource(
+        urn=f"urn:pulumi:prod::p::{token}::{name}",
+        type=token,
+        name=name,
+        custom=True,
+        inputs=inputs,
+        account=account,
+    )
 
 
-SMALL = ResourceGraph(project="p", stack="prod", preview=True, resources=[
-    resource("aws:kms/key:Key", "key"),
-    resource("aws:cloudwatch/metricAlarm:MetricAlarm", "latency", period=60, namespace="AWS/SageMaker"),
-    resource("aws:cloudwatch/metricAlarm:MetricAlarm", "error-rate", metricQueries=[
-        {"id": "errors", "metric": {"period": 60}}, {"id": "calls", "metric": {"period": 60}},
-        {"id": "rate", "expression": "IF(calls > 0, 100 * errors / calls, 0)"}]),
-    resource("aws:cloudwatch/metricAlarm:MetricAlarm", "fast", period=10),
-    resource("aws:cloudwatch/metricAlarm:MetricAlarm", "band", metricQueries=[
-        {"id": "m1", "metric": {"period": 60}}, {"id": "ad1", "expression": "ANOMALY_DETECTION_BAND(m1, 2)"}]),
-    resource("aws:cloudwatch/compositeAlarm:CompositeAlarm", "unhealthy"),
-    resource("aws:cloudwatch/logGroup:LogGroup", "logs", account="400000000002", retentionInDays=30),
-    resource("aws:opensearch/domain:Domain", "search", account="100000000002", clusterConfig={
-        "instanceType": "r6g.large.search", "instanceCount": 3, "dedicatedMasterEnabled": True,
-        "dedicatedMasterType": "t3.small.search", "dedicatedMasterCount": 3},
-        ebsOptions={"volumeSize": 100}),
-    resource("aws:iam/role:Role", "role"),
-    resource("aws:bedrock/agent:Agent", "mystery"),
-    GraphResource(urn="urn:pulumi:prod::p::obsgov:x:Component::c", type="obsgov:x:Component",
-                  name="c", custom=False),
-])
+SMALL = ResourceGraph(
+    project="p",
+    stack="prod",
+    preview=True,
+    resources=[
+        resource("aws:kms/key:Key", "key"),
+        resource(
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "latency",
+            period=60,
+            namespace="AWS/SageMaker",
+        ),
+        resource(
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "error-rate",
+            metricQueries=[
+                {"id": "errors", "metric": {"period": 60}},
+                {"id": "calls", "metric": {"period": 60}},
+                {"id": "rate", "expression": "IF(calls > 0, 100 * errors / calls, 0)"},
+            ],
+        ),
+        resource("aws:cloudwatch/metricAlarm:MetricAlarm", "fast", period=10),
+        resource(
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "band",
+            metricQueries=[
+                {"id": "m1", "metric": {"period": 60}},
+                {"id": "ad1", "expression": "ANOMALY_DETECTION_BAND(m1, 2)"},
+            ],
+        ),
+        resource("aws:cloudwatch/compositeAlarm:CompositeAlarm", "unhealthy"),
+        resource(
+            "aws:cloudwatch/logGroup:LogGroup", "logs", account="400000000002", retentionInDays=30
+        ),
+        resource(
+            "aws:opensearch/domain:Domain",
+            "search",
+            account="100000000002",
+            clusterConfig={
+                "instanceType": "r6g.large.search",
+                "instanceCount": 3,
+                "dedicatedMasterEnabled": True,
+                "dedicatedMasterType": "t3.small.search",
+                "dedicatedMasterCount": 3,
+            },
+            ebsOptions={"volumeSize": 100},
+        ),
+        resource("aws:iam/role:Role", "role"),
+        resource("aws:bedrock/agent:Agent", "mystery"),
+        GraphResource(
+            urn="urn:pulumi:prod::p::obsgov:x:Component::c",
+            type="obsgov:x:Component",
+            name="c",
+            custom=False,
+        ),
+    ],
+)
 
 
 def test_small_stack_matches_hand_computed_figures():
@@ -72,20 +115,43 @@ def test_unknown_types_are_listed_never_zero():
 
 
 def test_an_unpriced_instance_type_is_listed_not_zero():
-    graph = ResourceGraph(project="p", stack="s", preview=True, resources=[
-        resource("aws:opensearch/domain:Domain", "odd", clusterConfig={
-            "instanceType": "x9.huge.search", "instanceCount": 1})])
+    graph = ResourceGraph(
+        project="p",
+        stack="s",
+        preview=True,
+        resources=[
+            resource(
+                "aws:opensearch/domain:Domain",
+                "odd",
+                clusterConfig={"instanceType": "x9.huge.search", "instanceCount": 1},
+            )
+        ],
+    )
     result = estimate(graph, load_prices())
     assert [r.name for r in result.unpriced] == ["odd"]
 
 
 SAMPLE_PROPS = {
-    "aws:cloudwatch/metricAlarm:MetricAlarm": [{"period": 60}, {"period": 10}, {"metricQueries": [
-        {"id": "m1", "metric": {}}, {"id": "ad1", "expression": "ANOMALY_DETECTION_BAND(m1, 2)"}]}],
-    "aws:cloudtrail/trail:Trail": [{"advancedEventSelectors": [{"fieldSelectors": [
-        {"field": "eventCategory", "equals": ["Data"]}]}]}],
-    "aws:opensearch/domain:Domain": [{"clusterConfig": {"dedicatedMasterEnabled": True},
-                                      "ebsOptions": {"volumeSize": 10}}],
+    "aws:cloudwatch/metricAlarm:MetricAlarm": [
+        {"period": 60},
+        {"period": 10},
+        {
+            "metricQueries": [
+                {"id": "m1", "metric": {}},
+                {"id": "ad1", "expression": "ANOMALY_DETECTION_BAND(m1, 2)"},
+            ]
+        },
+    ],
+    "aws:cloudtrail/trail:Trail": [
+        {
+            "advancedEventSelectors": [
+                {"fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]}]}
+            ]
+        }
+    ],
+    "aws:opensearch/domain:Domain": [
+        {"clusterConfig": {"dedicatedMasterEnabled": True}, "ebsOptions": {"volumeSize": 10}}
+    ],
 }
 
 

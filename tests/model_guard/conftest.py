@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional
 
 import boto3
 import pytest
@@ -27,23 +26,35 @@ class Registry:
         self.clients.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
         return f"s3://{BUCKET}/{key}"
 
-    def package(self, group: str = "churn", *, report_uri: Optional[str] = None,
-                metadata: Optional[dict] = None, status: str = "Approved",
-                description: Optional[str] = "validated on holdout set 2026-11") -> str:
+    def package(
+        self,
+        group: str = "churn",
+        *,
+        report_uri: str | None = None,
+        metadata: dict | None = None,
+        status: str = "Approved",
+        description: str | None = "validated on holdout set 2026-11",
+    ) -> str:
         sm = self.clients.sagemaker
         try:
             sm.create_model_package_group(ModelPackageGroupName=group)
         except sm.exceptions.ClientError:
             pass
         args: dict = dict(
-            ModelPackageGroupName=group, ModelApprovalStatus="PendingManualApproval",
+            ModelPackageGroupName=group,
+            ModelApprovalStatus="PendingManualApproval",
             InferenceSpecification={
                 "Containers": [{"Image": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:7"}],
-                "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
         )
         if report_uri:
-            args["ModelMetrics"] = {"ModelQuality": {"Statistics": {
-                "ContentType": "application/json", "S3Uri": report_uri}}}
+            args["ModelMetrics"] = {
+                "ModelQuality": {
+                    "Statistics": {"ContentType": "application/json", "S3Uri": report_uri}
+                }
+            }
         arn = sm.create_model_package(**args)["ModelPackageArn"]
         update: dict = {"ModelPackageArn": arn, "ModelApprovalStatus": status}
         if description is not None:
@@ -69,12 +80,14 @@ def registry(aws_credentials, monkeypatch):
             sns=boto3.client("sns", region_name=REGION),
             cloudwatch=boto3.client("cloudwatch", region_name=REGION),
         )
-        clients.s3.create_bucket(Bucket=BUCKET,
-                                 CreateBucketConfiguration={"LocationConstraint": REGION})
+        clients.s3.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
         topic = clients.sns.create_topic(Name="obsgov-prod-alarms")["TopicArn"]
         sqs = boto3.client("sqs", region_name=REGION)
         queue = sqs.create_queue(QueueName="oncall")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
+            "Attributes"
+        ]["QueueArn"]
         clients.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
         yield Registry(clients, topic, queue)

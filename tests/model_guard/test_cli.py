@@ -16,9 +16,14 @@ def _check(*args):
 def test_a_package_that_breaks_the_rules_exits_1_with_each_failed_rule(registry):
     # prod's rules (stacks/Pulumi.prod.yaml): owner and training-data-version metadata,
     # auc >= 0.8, an approval description, promotion from staging.
-    arn = registry.package(group="fraud-scoring", report_uri=registry.report(
-        "fraud/1.json", {"binary_classification_metrics": {"auc": {"value": 0.71}}}),
-        metadata={"owner": "fraud-team"}, description=None)
+    arn = registry.package(
+        group="fraud-scoring",
+        report_uri=registry.report(
+            "fraud/1.json", {"binary_classification_metrics": {"auc": {"value": 0.71}}}
+        ),
+        metadata={"owner": "fraud-team"},
+        description=None,
+    )
     result = _check(arn, "--env", "prod")
     assert result.exit_code == 1, result.output
     assert "missing customer metadata: training-data-version" in result.output
@@ -28,12 +33,20 @@ def test_a_package_that_breaks_the_rules_exits_1_with_each_failed_rule(registry)
 
 
 def test_a_compliant_package_exits_0(registry):
-    staging = registry.package(group="fraud-scoring-staging",
-                               metadata={"approved-environments": "staging"})
-    arn = registry.package(group="fraud-scoring", report_uri=registry.report(
-        "fraud/2.json", {"binary_classification_metrics": {"auc": {"value": 0.93}}}),
-        metadata={"owner": "fraud-team", "training-data-version": "v3",
-                  "source-model-package-arn": staging})
+    staging = registry.package(
+        group="fraud-scoring-staging", metadata={"approved-environments": "staging"}
+    )
+    arn = registry.package(
+        group="fraud-scoring",
+        report_uri=registry.report(
+            "fraud/2.json", {"binary_classification_metrics": {"auc": {"value": 0.93}}}
+        ),
+        metadata={
+            "owner": "fraud-team",
+            "training-data-version": "v3",
+            "source-model-package-arn": staging,
+        },
+    )
     result = _check(arn, "--env", "prod")
     assert result.exit_code == 0, result.output
     assert "FAIL" not in result.output
@@ -42,7 +55,10 @@ def test_a_compliant_package_exits_0(registry):
 def test_a_malformed_arn_is_bad_input_before_any_aws_call(no_aws_credentials):
     result = _check("arn:aws:sagemaker:eu-west-1:1:model/x", "--env", "prod")
     assert result.exit_code == 2
-    assert "MODEL_PACKAGE_ARN: 'arn:aws:sagemaker:eu-west-1:1:model/x' is not a versioned" in result.output
+    assert (
+        "MODEL_PACKAGE_ARN: 'arn:aws:sagemaker:eu-west-1:1:model/x' is not a versioned"
+        in result.output
+    )
 
 
 def test_aws_refusal_exits_4(registry):

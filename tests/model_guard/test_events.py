@@ -9,28 +9,49 @@ from obsgov.model_guard.events import MalformedEvent, parse_event
 ARN = "arn:aws:sagemaker:eu-west-1:100000000002:model-package/churn/3"
 # Shaped like the documented "SageMaker Model Package State Change" event.
 STATE_CHANGE = {
-    "version": "0", "id": "9d0c5ef6-1e7a-4d1b-a9a6-0c1c7c9f1b11",
-    "detail-type": "SageMaker Model Package State Change", "source": "aws.sagemaker",
-    "account": "100000000002", "time": "2026-11-27T08:00:00Z", "region": "eu-west-1",
+    "version": "0",
+    "id": "9d0c5ef6-1e7a-4d1b-a9a6-0c1c7c9f1b11",
+    "detail-type": "SageMaker Model Package State Change",
+    "source": "aws.sagemaker",
+    "account": "100000000002",
+    "time": "2026-11-27T08:00:00Z",
+    "region": "eu-west-1",
     "resources": [ARN],
-    "detail": {"ModelPackageGroupName": "churn", "ModelPackageVersion": 3,
-               "ModelPackageArn": ARN, "CreationTime": 1764230400000,
-               "ModelPackageStatus": "Completed", "ModelApprovalStatus": "Approved",
-               "LastModifiedTime": 1764230500000},
+    "detail": {
+        "ModelPackageGroupName": "churn",
+        "ModelPackageVersion": 3,
+        "ModelPackageArn": ARN,
+        "CreationTime": 1764230400000,
+        "ModelPackageStatus": "Completed",
+        "ModelApprovalStatus": "Approved",
+        "LastModifiedTime": 1764230500000,
+    },
 }
 # Shaped like CloudTrail's record of UpdateModelPackage, delivered by EventBridge.
 API_CALL = {
-    "version": "0", "id": "2b1c8d33-5a1e-4c55-9d2f-8e4f1c0a7e22",
-    "detail-type": "AWS API Call via CloudTrail", "source": "aws.sagemaker",
-    "account": "100000000002", "time": "2026-11-27T08:00:00Z", "region": "eu-west-1",
+    "version": "0",
+    "id": "2b1c8d33-5a1e-4c55-9d2f-8e4f1c0a7e22",
+    "detail-type": "AWS API Call via CloudTrail",
+    "source": "aws.sagemaker",
+    "account": "100000000002",
+    "time": "2026-11-27T08:00:00Z",
+    "region": "eu-west-1",
     "resources": [],
-    "detail": {"eventVersion": "1.08", "eventSource": "sagemaker.amazonaws.com",
-               "eventName": "UpdateModelPackage",
-               "userIdentity": {"type": "AssumedRole",
-                                "arn": "arn:aws:sts::100000000002:assumed-role/MLApprovers/alice"},
-               "requestParameters": {"modelPackageArn": ARN, "modelApprovalStatus": "Approved",
-                                     "approvalDescription": "ok"},
-               "responseElements": {"modelPackageArn": ARN}},
+    "detail": {
+        "eventVersion": "1.08",
+        "eventSource": "sagemaker.amazonaws.com",
+        "eventName": "UpdateModelPackage",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "arn": "arn:aws:sts::100000000002:assumed-role/MLApprovers/alice",
+        },
+        "requestParameters": {
+            "modelPackageArn": ARN,
+            "modelApprovalStatus": "Approved",
+            "approvalDescription": "ok",
+        },
+        "responseElements": {"modelPackageArn": ARN},
+    },
 }
 
 
@@ -75,20 +96,36 @@ MALFORMED = [
     (_mutate(STATE_CHANGE, ["source"], "aws.s3"), "source 'aws.s3' is not aws.sagemaker"),
     (_mutate(STATE_CHANGE, ["id"], KeyError), "the event has no id"),
     (_mutate(STATE_CHANGE, ["detail"], "x"), "detail must be an object"),
-    (_mutate(STATE_CHANGE, ["detail-type"], "SageMaker Endpoint State Change"),
-     "detail-type 'SageMaker Endpoint State Change' is not handled"),
-    (_mutate(STATE_CHANGE, ["detail", "ModelApprovalStatus"], KeyError),
-     "detail.ModelApprovalStatus is missing"),
-    (_mutate(STATE_CHANGE, ["detail", "ModelPackageArn"], "arn:aws:sagemaker:eu-west-1:1:model/x"),
-     "detail.ModelPackageArn is not a versioned model package ARN"),
-    (_mutate(STATE_CHANGE, ["detail", "ModelPackageArn"], 42),
-     "detail.ModelPackageArn is not a versioned model package ARN"),
-    (_mutate(API_CALL, ["detail", "eventName"], "CreateModelPackage"),
-     "eventName 'CreateModelPackage' is not UpdateModelPackage"),
-    (_mutate(API_CALL, ["detail", "requestParameters"], None),
-     "detail.requestParameters must be an object"),
-    (_mutate(API_CALL, ["detail", "userIdentity", "arn"], KeyError),
-     "detail.userIdentity.arn is missing"),
+    (
+        _mutate(STATE_CHANGE, ["detail-type"], "SageMaker Endpoint State Change"),
+        "detail-type 'SageMaker Endpoint State Change' is not handled",
+    ),
+    (
+        _mutate(STATE_CHANGE, ["detail", "ModelApprovalStatus"], KeyError),
+        "detail.ModelApprovalStatus is missing",
+    ),
+    (
+        _mutate(
+            STATE_CHANGE, ["detail", "ModelPackageArn"], "arn:aws:sagemaker:eu-west-1:1:model/x"
+        ),
+        "detail.ModelPackageArn is not a versioned model package ARN",
+    ),
+    (
+        _mutate(STATE_CHANGE, ["detail", "ModelPackageArn"], 42),
+        "detail.ModelPackageArn is not a versioned model package ARN",
+    ),
+    (
+        _mutate(API_CALL, ["detail", "eventName"], "CreateModelPackage"),
+        "eventName 'CreateModelPackage' is not UpdateModelPackage",
+    ),
+    (
+        _mutate(API_CALL, ["detail", "requestParameters"], None),
+        "detail.requestParameters must be an object",
+    ),
+    (
+        _mutate(API_CALL, ["detail", "userIdentity", "arn"], KeyError),
+        "detail.userIdentity.arn is missing",
+    ),
 ]
 
 

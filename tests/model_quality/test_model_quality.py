@@ -20,24 +20,55 @@ NOW = datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc)
 
 
 def capture(inference_id, output, *, minutes_ago=30, encoding="CSV"):
-    return json.dumps({"captureData": {
-        "endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "data": "1,2,3",
-                          "encoding": "CSV"},
-        "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": output,
-                           "encoding": encoding}},
-        "eventMetadata": {"eventId": f"e-{inference_id}", "inferenceId": inference_id,
-                          "inferenceTime": (NOW - timedelta(minutes=minutes_ago)).isoformat()},
-        "eventVersion": "0"})
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": {
+                    "observedContentType": "text/csv",
+                    "mode": "INPUT",
+                    "data": "1,2,3",
+                    "encoding": "CSV",
+                },
+                "endpointOutput": {
+                    "observedContentType": "text/csv",
+                    "mode": "OUTPUT",
+                    "data": output,
+                    "encoding": encoding,
+                },
+            },
+            "eventMetadata": {
+                "eventId": f"e-{inference_id}",
+                "inferenceId": inference_id,
+                "inferenceTime": (NOW - timedelta(minutes=minutes_ago)).isoformat(),
+            },
+            "eventVersion": "0",
+        }
+    )
 
 
 def label(inference_id, value):
-    return json.dumps({"groundTruthData": {"data": str(value), "encoding": "CSV"},
-                       "eventMetadata": {"eventId": inference_id}, "eventVersion": "0"})
+    return json.dumps(
+        {
+            "groundTruthData": {"data": str(value), "encoding": "CSV"},
+            "eventMetadata": {"eventId": inference_id},
+            "eventVersion": "0",
+        }
+    )
 
 
 # A known confusion matrix: TP=3, FP=1, FN=2, TN=4 at threshold 0.5.
-SCORED = [(0.9, 1), (0.8, 1), (0.7, 1), (0.6, 0), (0.4, 1), (0.2, 1),
-          (0.3, 0), (0.1, 0), (0.05, 0), (0.45, 0)]
+SCORED = [
+    (0.9, 1),
+    (0.8, 1),
+    (0.7, 1),
+    (0.6, 0),
+    (0.4, 1),
+    (0.2, 1),
+    (0.3, 0),
+    (0.1, 0),
+    (0.05, 0),
+    (0.45, 0),
+]
 
 
 def test_classification_matches_the_hand_computed_confusion_matrix():
@@ -68,34 +99,64 @@ def test_regression_metrics_and_mape_skips_zero_actuals():
     assert metrics["MAPE"] == pytest.approx(100 * (0.5 + 0.25) / 2)
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("0.93", 0.93), ("0.93,0.07", 0.93), ('{"predictions": [0.8]}', 0.8), ("[[0.4, 0.6]]", 0.4),
-    ('{"score": 2}', 2.0), ('{"predictions": [{"score": 0.7}]}', 0.7),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0.93", 0.93),
+        ("0.93,0.07", 0.93),
+        ('{"predictions": [0.8]}', 0.8),
+        ("[[0.4, 0.6]]", 0.4),
+        ('{"score": 2}', 2.0),
+        ('{"predictions": [{"score": 0.7}]}', 0.7),
+    ],
+)
 def test_single_value_reads_common_payload_shapes(text, value):
     assert single_value(text) == value
 
 
-@pytest.mark.parametrize(("line", "reason"), [
-    ("not json", "not JSON"),
-    ("[]", "not a capture record"),
-    (json.dumps({"captureData": {}, "eventMetadata": {}}), "no eventMetadata.inferenceId or eventId"),
-    (capture("a", "NaN"), "payload value is not finite"),
-    (capture("a", "cat"), "holds no single number"),
-    (capture("a", "!!", encoding="BASE64"), "BASE64 payload does not decode"),
-])
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("not json", "not JSON"),
+        ("[]", "not a capture record"),
+        (
+            json.dumps({"captureData": {}, "eventMetadata": {}}),
+            "no eventMetadata.inferenceId or eventId",
+        ),
+        (capture("a", "NaN"), "payload value is not finite"),
+        (capture("a", "cat"), "holds no single number"),
+        (capture("a", "!!", encoding="BASE64"), "BASE64 payload does not decode"),
+    ],
+)
 def test_malformed_capture_lines_say_why(line, reason):
     with pytest.raises(LineError, match=reason):
         parse_prediction(line)
 
 
 def test_join_counts_missing_late_and_malformed_and_never_guesses():
-    captures = [("c.jsonl", [capture("a", "0.9"), capture("b", "0.2"), capture("c", "0.7"),
-                             capture("old", "0.9", minutes_ago=60 * 30), "garbage"])]
-    labels = [("on-time.jsonl", NOW, [label("a", 1)]),
-              ("late.jsonl", NOW + timedelta(hours=30), [label("b", 0), label("stray", 1)])]
-    joined = join(captures, labels, window_start=NOW - timedelta(hours=24), window_end=NOW,
-                  label_deadline=timedelta(hours=24))
+    captures = [
+        (
+            "c.jsonl",
+            [
+                capture("a", "0.9"),
+                capture("b", "0.2"),
+                capture("c", "0.7"),
+                capture("old", "0.9", minutes_ago=60 * 30),
+                "garbage",
+            ],
+        )
+    ]
+    labels = [
+        ("on-time.jsonl", NOW, [label("a", 1)]),
+        ("late.jsonl", NOW + timedelta(hours=30), [label("b", 0), label("stray", 1)]),
+    ]
+    joined = join(
+        captures,
+        labels,
+        window_start=NOW - timedelta(hours=24),
+        window_end=NOW,
+        label_deadline=timedelta(hours=24),
+    )
     assert sorted(joined.pairs) == [(0.2, 0.0), (0.9, 1.0)]
     assert (joined.missing, joined.late, joined.unmatched_labels) == (1, 1, 1)  # c; b; stray
     assert joined.malformed == ["c.jsonl line 5: not JSON"]
@@ -113,39 +174,84 @@ def buckets(aws_credentials):
 
 def _upload(s3, rows, now):
     lines = [capture(f"i{i}", str(score), minutes_ago=10 + i) for i, (score, _) in enumerate(rows)]
-    s3.put_object(Bucket="capture", Key="fraud/AllTraffic/2026/11/27/05/a.jsonl",
-                  Body="\n".join(lines[:5]))
-    s3.put_object(Bucket="capture", Key="fraud/AllTraffic/2026/11/27/05/b.jsonl",
-                  Body="\n".join(lines[5:]))
-    s3.put_object(Bucket="labels", Key="fraud/2026/11/27/05/labels.jsonl",
-                  Body="\n".join(label(f"i{i}", y) for i, (_, y) in enumerate(rows)))
+    s3.put_object(
+        Bucket="capture", Key="fraud/AllTraffic/2026/11/27/05/a.jsonl", Body="\n".join(lines[:5])
+    )
+    s3.put_object(
+        Bucket="capture", Key="fraud/AllTraffic/2026/11/27/05/b.jsonl", Body="\n".join(lines[5:])
+    )
+    s3.put_object(
+        Bucket="labels",
+        Key="fraud/2026/11/27/05/labels.jsonl",
+        Body="\n".join(label(f"i{i}", y) for i, (_, y) in enumerate(rows)),
+    )
 
 
 def test_job_reads_s3_scores_and_publishes_to_cloudwatch(buckets):
     s3, cloudwatch = buckets
     now = datetime.now(timezone.utc)
     _upload(s3, SCORED, now)
-    result = job.run(s3, capture_uri="s3://capture/fraud/", labels_uri="s3://labels/fraud/",
-                     endpoint="fraud", model_version="7", problem="binary", window_end=now)
+    result = job.run(
+        s3,
+        capture_uri="s3://capture/fraud/",
+        labels_uri="s3://labels/fraud/",
+        endpoint="fraud",
+        model_version="7",
+        problem="binary",
+        window_end=now,
+    )
     assert result.metrics == classification(SCORED)
     assert job.publish(cloudwatch, result, now) == 7  # 5 metrics + missing + late
     stats = cloudwatch.get_metric_statistics(
-        Namespace="Obsgov/ModelQuality", MetricName="Accuracy",
+        Namespace="Obsgov/ModelQuality",
+        MetricName="Accuracy",
         Dimensions=[{"Name": "Endpoint", "Value": "fraud"}, {"Name": "ModelVersion", "Value": "7"}],
-        StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=5), Period=60,
-        Statistics=["Maximum"])
+        StartTime=now - timedelta(minutes=5),
+        EndTime=now + timedelta(minutes=5),
+        Period=60,
+        Statistics=["Maximum"],
+    )
     assert [p["Maximum"] for p in stats["Datapoints"]] == [pytest.approx(0.7)]
 
 
 def test_cli_scores_from_s3(buckets):
     s3, _ = buckets
     _upload(s3, SCORED, datetime.now(timezone.utc))
-    result = CliRunner().invoke(app, ["models", "quality", "--capture", "s3://capture/fraud/",
-                                      "--labels", "s3://labels/fraud/", "--endpoint", "fraud",
-                                      "--model-version", "7", "--json"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "models",
+            "quality",
+            "--capture",
+            "s3://capture/fraud/",
+            "--labels",
+            "s3://labels/fraud/",
+            "--endpoint",
+            "fraud",
+            "--model-version",
+            "7",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["metrics"]["Accuracy"] == pytest.approx(0.7) and data["labelsMissing"] == 0
-    bad = CliRunner().invoke(app, ["models", "quality", "--capture", "capture/fraud",
-                                   "--labels", "s3://labels/", "--endpoint", "f", "--model-version", "1"])
-    assert bad.exit_code == 2 and "--capture: 'capture/fraud' is not an s3://bucket/prefix URI" in bad.output
+    bad = CliRunner().invoke(
+        app,
+        [
+            "models",
+            "quality",
+            "--capture",
+            "capture/fraud",
+            "--labels",
+            "s3://labels/",
+            "--endpoint",
+            "f",
+            "--model-version",
+            "1",
+        ],
+    )
+    assert (
+        bad.exit_code == 2
+        and "--capture: 'capture/fraud' is not an s3://bucket/prefix URI" in bad.output
+    )

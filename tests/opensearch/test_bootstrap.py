@@ -43,13 +43,25 @@ class FakeDomain(BaseHTTPRequestHandler):
             name = self.path.rsplit("/", 1)[-1]
             if name not in self.templates:
                 return self._reply(404, {"error": "not found"})
-            return self._reply(200, {"index_templates": [{"name": name, "index_template": self.templates[name]}]})
+            return self._reply(
+                200, {"index_templates": [{"name": name, "index_template": self.templates[name]}]}
+            )
         name = self.path.rsplit("/", 1)[-1]
         if name not in self.policies:
             return self._reply(404, {"error": "not found"})
-        return self._reply(200, {"_id": name, "_seq_no": 4, "_primary_term": 1,
-                                 "policy": {**self.policies[name]["policy"], "policy_id": name,
-                                            "last_updated_time": 1}})
+        return self._reply(
+            200,
+            {
+                "_id": name,
+                "_seq_no": 4,
+                "_primary_term": 1,
+                "policy": {
+                    **self.policies[name]["policy"],
+                    "policy_id": name,
+                    "last_updated_time": 1,
+                },
+            },
+        )
 
     def do_PUT(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -72,7 +84,9 @@ def domain(aws_credentials):
 
 
 def _bootstrap(endpoint):
-    return CliRunner().invoke(app, ["opensearch", "bootstrap", "--env", "prod", "--endpoint", endpoint])
+    return CliRunner().invoke(
+        app, ["opensearch", "bootstrap", "--env", "prod", "--endpoint", endpoint]
+    )
 
 
 def test_first_run_creates_every_shipped_document_with_signed_requests(domain):
@@ -127,13 +141,21 @@ def test_plain_http_is_refused_off_loopback(aws_credentials):
 def test_shipped_documents_are_wellformed_and_consistent():
     documents = {d.name: d for d in load_documents()}
     template, policy = documents["obsgov-logs"], documents["obsgov-logs-retention"]
-    assert template.body["template"]["settings"]["plugins.index_state_management.policy_id"] == policy.name
-    assert policy.body["policy"]["ism_template"][0]["index_patterns"] == template.body["index_patterns"]
+    assert (
+        template.body["template"]["settings"]["plugins.index_state_management.policy_id"]
+        == policy.name
+    )
+    assert (
+        policy.body["policy"]["ism_template"][0]["index_patterns"]
+        == template.body["index_patterns"]
+    )
     states = {s["name"] for s in policy.body["policy"]["states"]}
     for state in policy.body["policy"]["states"]:
         assert {t["state_name"] for t in state["transitions"]} <= states
     assert sorted(p.name for p in TEMPLATES.glob("*.json")) == [
-        "index-template.obsgov-logs.json", "ism-policy.obsgov-logs-retention.json"]
+        "index-template.obsgov-logs.json",
+        "ism-policy.obsgov-logs-retention.json",
+    ]
 
 
 def test_bad_template_files_are_input_errors(tmp_path):

@@ -10,7 +10,7 @@ from google.protobuf import empty_pb2
 
 import obsgov_policies
 from obsgov.gate.engine import GateOptions, run_gate
-from obsgov.gate.envconfig import EnvironmentLayer
+from obsgov.gate.environment_layer import EnvironmentLayer
 from obsgov.gate.plugin import AnalyzerPlugin
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
 from obsgov.synth import synthesize

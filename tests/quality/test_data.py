@@ -24,13 +24,14 @@ def test_csv_keeps_declared_text_columns_as_text(tmp_path):
 
 def test_jsonl_counts_bad_lines_and_mixed_types(tmp_path):
     path = tmp_path / "w.jsonl"
-    path.write_text('{"a": 1, "b": "x"}\n[1, 2]\n{"a": "oops", "b": "y"}\nnot json\n\n'
-                    '{"a": 2.5}\n')
+    path.write_text('{"a": 1, "b": "x"}\n[1, 2]\n{"a": "oops", "b": "y"}\nnot json\n\n{"a": 2.5}\n')
     frame = read_frame(path)
     assert frame.rows == 3
     assert frame.malformed.count == 2
-    assert frame.malformed.examples == ["line 2: not a JSON object",
-                                        "line 4: not JSON (Expecting value)"]
+    assert frame.malformed.examples == [
+        "line 2: not a JSON object",
+        "line 4: not JSON (Expecting value)",
+    ]
     a = numeric_column(frame.columns["a"])
     assert (a.missing, a.invalid) == (0, 1)
     assert a.values[0] == 1.0 and a.values[2] == 2.5
@@ -40,8 +41,9 @@ def test_jsonl_counts_bad_lines_and_mixed_types(tmp_path):
 def test_categories_compare_as_text():
     column = pa.chunked_array([pa.array([1.0, 2.0, None, 1.5])])
     assert text_column(column).to_pylist() == ["1", "2", None, "1.5"]
-    names, counts, nulls = value_counts(text_column(pa.chunked_array([pa.array([True, False,
-                                                                                 True])])))
+    names, counts, nulls = value_counts(
+        text_column(pa.chunked_array([pa.array([True, False, True])]))
+    )
     assert dict(zip(names, counts.tolist(), strict=True)) == {"true": 2, "false": 1}
     assert nulls == 0
 

@@ -31,8 +31,13 @@ PROGRAM = textwrap.dedent(f"""
 def _synthesize(directory, preview):
     from tests.conftest import STACKS, InlineEnvironment, read
 
-    env = InlineEnvironment(directory, "dev", read(STACKS / "Pulumi.dev.yaml"),
-                            read(STACKS / "organization.yaml"), read(STACKS / "accounts.yaml"))
+    env = InlineEnvironment(
+        directory,
+        "dev",
+        read(STACKS / "Pulumi.dev.yaml"),
+        read(STACKS / "organization.yaml"),
+        read(STACKS / "accounts.yaml"),
+    )
     program = directory / "__main__.py"
     program.write_text(PROGRAM)
     return synthesize(env.load(), program=program, preview=preview)
@@ -57,18 +62,20 @@ def one(graph, kind):
 def test_every_child_hangs_off_the_component_and_is_named_after_it(graph):
     component = one(graph, "obsgov:quality:DriftMonitor")
     children = [r for r in graph if r.parent == component.urn]
-    assert sorted((r.type, r.name) for r in children) == sorted([
-        ("aws:cloudwatch/logGroup:LogGroup", "churn-drift-logs"),
-        ("aws:sqs/queue:Queue", "churn-drift-dlq"),
-        ("aws:iam/role:Role", "churn-drift-role"),
-        ("aws:iam/rolePolicy:RolePolicy", "churn-drift-policy"),
-        ("aws:lambda/function:Function", "churn-drift-function"),
-        ("aws:cloudwatch/eventRule:EventRule", "churn-drift-schedule"),
-        ("aws:lambda/permission:Permission", "churn-drift-invoke"),
-        ("aws:cloudwatch/eventTarget:EventTarget", "churn-drift-target"),
-        ("aws:cloudwatch/metricAlarm:MetricAlarm", "churn-drift-errors"),
-        ("aws:cloudwatch/metricAlarm:MetricAlarm", "churn-drift-dead-letters"),
-    ])
+    assert sorted((r.type, r.name) for r in children) == sorted(
+        [
+            ("aws:cloudwatch/logGroup:LogGroup", "churn-drift-logs"),
+            ("aws:sqs/queue:Queue", "churn-drift-dlq"),
+            ("aws:iam/role:Role", "churn-drift-role"),
+            ("aws:iam/rolePolicy:RolePolicy", "churn-drift-policy"),
+            ("aws:lambda/function:Function", "churn-drift-function"),
+            ("aws:cloudwatch/eventRule:EventRule", "churn-drift-schedule"),
+            ("aws:lambda/permission:Permission", "churn-drift-invoke"),
+            ("aws:cloudwatch/eventTarget:EventTarget", "churn-drift-target"),
+            ("aws:cloudwatch/metricAlarm:MetricAlarm", "churn-drift-errors"),
+            ("aws:cloudwatch/metricAlarm:MetricAlarm", "churn-drift-dead-letters"),
+        ]
+    )
 
 
 def test_function_hygiene(graph):
@@ -93,19 +100,30 @@ def test_function_hygiene(graph):
 
 
 def test_alarms_watch_the_function_and_its_dead_letters(graph):
-    alarms = {r.name: r.inputs for r in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-              if r.name.startswith("churn-drift-")}
+    alarms = {
+        r.name: r.inputs
+        for r in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if r.name.startswith("churn-drift-")
+    }
     errors = alarms["churn-drift-errors"]
     assert (errors["namespace"], errors["metricName"], errors["dimensions"]) == (
-        "AWS/Lambda", "Errors", {"FunctionName": "obsgov-drift-endpoint-churn-prod"})
+        "AWS/Lambda",
+        "Errors",
+        {"FunctionName": "obsgov-drift-endpoint-churn-prod"},
+    )
     assert errors["alarmActions"] == ["arn:aws:sns:eu-west-1:111122223333:oncall"]
     assert alarms["churn-drift-dead-letters"]["namespace"] == "AWS/SQS"
 
 
 def test_role_trusts_lambda_only(graph):
     trust = json.loads(one(graph, "aws:iam/role:Role").inputs["assumeRolePolicy"])
-    assert trust["Statement"] == [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                   "Principal": {"Service": "lambda.amazonaws.com"}}]
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+        }
+    ]
 
 
 def test_role_policy_statement_by_statement(graph, deployed):
@@ -121,26 +139,56 @@ def test_role_policy_statement_by_statement(graph, deployed):
     assert one(deployed, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"] == log_group
     assert one(deployed, "aws:sqs/queue:Queue").outputs["arn"] == queue
     assert statements == {
-        "WriteOwnLogs": {"Sid": "WriteOwnLogs", "Effect": "Allow",
-                         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                         "Resource": f"{log_group}:*"},
-        "ListWindow": {"Sid": "ListWindow", "Effect": "Allow", "Action": "s3:ListBucket",
-                       "Resource": "arn:aws:s3:::ml-capture",
-                       "Condition": {"StringLike": {"s3:prefix": ["datacapture/churn-prod/*"]}}},
-        "ReadWindow": {"Sid": "ReadWindow", "Effect": "Allow", "Action": "s3:GetObject",
-                       "Resource": "arn:aws:s3:::ml-capture/datacapture/churn-prod/*"},
-        "ReadBaseline": {"Sid": "ReadBaseline", "Effect": "Allow", "Action": "s3:GetObject",
-                         "Resource": "arn:aws:s3:::ml-baselines/churn/v12/baseline.json"},
-        "WriteReports": {"Sid": "WriteReports", "Effect": "Allow", "Action": "s3:PutObject",
-                         "Resource": "arn:aws:s3:::ml-reports/drift/churn-prod/*"},
+        "WriteOwnLogs": {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group}:*",
+        },
+        "ListWindow": {
+            "Sid": "ListWindow",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": "arn:aws:s3:::ml-capture",
+            "Condition": {"StringLike": {"s3:prefix": ["datacapture/churn-prod/*"]}},
+        },
+        "ReadWindow": {
+            "Sid": "ReadWindow",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::ml-capture/datacapture/churn-prod/*",
+        },
+        "ReadBaseline": {
+            "Sid": "ReadBaseline",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::ml-baselines/churn/v12/baseline.json",
+        },
+        "WriteReports": {
+            "Sid": "WriteReports",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::ml-reports/drift/churn-prod/*",
+        },
         "PublishDataQualityMetrics": {
-            "Sid": "PublishDataQualityMetrics", "Effect": "Allow",
-            "Action": "cloudwatch:PutMetricData", "Resource": "*",
-            "Condition": {"StringEquals": {"cloudwatch:namespace": "Obsgov/DataQuality"}}},
-        "UseKey": {"Sid": "UseKey", "Effect": "Allow",
-                   "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": KEY},
-        "DeadLetters": {"Sid": "DeadLetters", "Effect": "Allow", "Action": "sqs:SendMessage",
-                        "Resource": queue},
+            "Sid": "PublishDataQualityMetrics",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": "Obsgov/DataQuality"}},
+        },
+        "UseKey": {
+            "Sid": "UseKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": KEY,
+        },
+        "DeadLetters": {
+            "Sid": "DeadLetters",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": queue,
+        },
     }
     # nothing broader than a named prefix or the one key anywhere
     for statement in statements.values():

@@ -33,7 +33,7 @@ def training():
     return frame(
         "train.parquet",
         x=rng.normal(10, 2, n),
-        k=pa.array(rng.choice(["a", "b", "c"], n, p=[.5, .3, .2])),
+        k=pa.array(rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2])),
         c=np.full(n, 5.0),
     )
 
@@ -51,8 +51,14 @@ def test_bins_are_reference_quantiles_with_open_ends():
     edges = quantile_edges(values, 4)
     assert edges.tolist() == [1.0, 25.75, 50.5, 75.25, 100.0]
     # below min | [1, 25.75) | [25.75, 50.5) | [50.5, 75.25) | [75.25, 100] | above max
-    assert bin_counts(np.array([0.0, 1.0, 25.75, 100.0, 100.5]), edges).tolist() == \
-        [1, 1, 1, 0, 1, 1]
+    assert bin_counts(np.array([0.0, 1.0, 25.75, 100.0, 100.5]), edges).tolist() == [
+        1,
+        1,
+        1,
+        0,
+        1,
+        1,
+    ]
     assert bin_counts(values, edges).tolist() == [0, 25, 25, 25, 25, 0]
 
 
@@ -114,8 +120,9 @@ def test_numeric_statistics_match_scipy_through_the_engine(training):
 
 def test_empty_window_is_reported_not_fatal(training):
     baseline = roundtrip(build_baseline(training))
-    empty = frame(x=pa.array([], pa.float64()), k=pa.array([], pa.string()),
-                  c=pa.array([], pa.float64()))
+    empty = frame(
+        x=pa.array([], pa.float64()), k=pa.array([], pa.string()), c=pa.array([], pa.float64())
+    )
     report = evaluate(baseline, empty)
     assert report.dataset.rows == 0
     for result in report.features:
@@ -127,8 +134,10 @@ def test_empty_window_is_reported_not_fatal(training):
 def test_all_missing_feature_counts_as_missing_rate_change(training):
     baseline = roundtrip(build_baseline(training))
     n = 100
-    report = evaluate(baseline, frame(x=pa.array([None] * n, pa.float64()),
-                                      k=pa.array(["a"] * n), c=np.full(n, 5.0)))
+    report = evaluate(
+        baseline,
+        frame(x=pa.array([None] * n, pa.float64()), k=pa.array(["a"] * n), c=np.full(n, 5.0)),
+    )
     x = feature(report, "x")
     assert x.missing == n and x.missing_rate == 1.0 and x.missing_rate_change == 1.0
     assert x.psi is None and x.note == "no usable values in the window"
@@ -138,8 +147,7 @@ def test_all_missing_feature_counts_as_missing_rate_change(training):
 def test_constant_feature_that_moves_is_drift(training):
     baseline = roundtrip(build_baseline(training))
     n = 500
-    report = evaluate(baseline, frame(x=np.full(n, 10.0), k=pa.array(["a"] * n),
-                                      c=np.full(n, 6.0)))
+    report = evaluate(baseline, frame(x=np.full(n, 10.0), k=pa.array(["a"] * n), c=np.full(n, 6.0)))
     c = feature(report, "c")
     assert c.bins == ["< 5", "[5, 5]", "> 5"]
     assert c.current_shares == [0.0, 0.0, 1.0]
@@ -167,20 +175,25 @@ def test_unseen_categories_are_counted_and_named(training):
     assert result.unseen == 3 and result.unseen_rate == pytest.approx(3 / 5)
     assert result.unseen_examples == {"zz": 2, "yy": 1}
     assert result.bins == ["a", "b", "c", "(unseen)"]
-    assert result.current_shares == pytest.approx([.2, .2, 0, .6])
+    assert result.current_shares == pytest.approx([0.2, 0.2, 0, 0.6])
     assert report.dataset.unseen == 3
 
 
 def test_declared_schema_drives_violations():
     rng = np.random.default_rng(1)
     train = frame("t", age=rng.uniform(20, 60, 1000), country=pa.array(["DE", "FR"] * 500))
-    schema = SchemaFile(features={
-        "age": FeatureSpec(type="numeric", min=0, max=100, nullable=False),
-        "country": FeatureSpec(type="categorical", categories=["DE", "FR", "US"],
-                               nullable=False)})
+    schema = SchemaFile(
+        features={
+            "age": FeatureSpec(type="numeric", min=0, max=100, nullable=False),
+            "country": FeatureSpec(
+                type="categorical", categories=["DE", "FR", "US"], nullable=False
+            ),
+        }
+    )
     baseline = roundtrip(build_baseline(train, schema))
-    window = frame(age=pa.array([30.0, 150.0, -1.0, None]),
-                   country=pa.array(["US", "XX", None, "DE"]))
+    window = frame(
+        age=pa.array([30.0, 150.0, -1.0, None]), country=pa.array(["US", "XX", None, "DE"])
+    )
     report = evaluate(baseline, window)
     age, country = feature(report, "age"), feature(report, "country")
     assert age.out_of_range == 2 and age.schema_violations == 1  # one null, not nullable
@@ -195,7 +208,8 @@ def test_schema_naming_a_missing_column_is_an_input_error(training):
         build_baseline(training, schema, schema_file="schema.yaml")
     assert caught.value.report() == (
         "1 problem found:\n  schema.yaml: features.nope: is declared but train.parquet has "
-        "no such column")
+        "no such column"
+    )
 
 
 def test_absent_column_in_the_window(training):
@@ -208,8 +222,9 @@ def test_absent_column_in_the_window(training):
 def test_threshold_overrides_apply_per_feature(training):
     baseline = roundtrip(build_baseline(training))
     rng = np.random.default_rng(5)
-    window = frame(x=rng.normal(10.3, 2, 4000), k=pa.array(["a", "b", "c", "a"] * 1000),
-                   c=np.full(4000, 5.0))
+    window = frame(
+        x=rng.normal(10.3, 2, 4000), k=pa.array(["a", "b", "c", "a"] * 1000), c=np.full(4000, 5.0)
+    )
     loose = evaluate(baseline, window)
     assert not feature(loose, "x").drifted
     strict = ThresholdConfig.model_validate({"features": {"x": {"ks_pvalue": 0.05}}})

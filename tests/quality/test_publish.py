@@ -30,8 +30,11 @@ WHEN = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture
 def aws(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
         yield
@@ -45,8 +48,9 @@ def cloudwatch(aws):
 @pytest.fixture
 def s3(aws):
     client = boto3.client("s3", region_name=REGION)
-    client.create_bucket(Bucket="drift-reports",
-                         CreateBucketConfiguration={"LocationConstraint": REGION})
+    client.create_bucket(
+        Bucket="drift-reports", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
     yield client
 
 
@@ -70,8 +74,11 @@ def test_metric_names_units_and_dimensions_follow_the_contract():
     units = {m.name: m.unit for m in (*mc.FEATURE_METRICS, *mc.DATASET_METRICS)}
     assert all(d["Unit"] == units[d["MetricName"]] for d in data)
     assert all(d["Dimensions"][0] == {"Name": "Endpoint", "Value": "churn"} for d in data)
-    f0_psi = next(d for d in per_feature if d["MetricName"] == "PSI"
-                  and d["Dimensions"][1] == {"Name": "Feature", "Value": "f0"})
+    f0_psi = next(
+        d
+        for d in per_feature
+        if d["MetricName"] == "PSI" and d["Dimensions"][1] == {"Name": "Feature", "Value": "f0"}
+    )
     assert f0_psi["Value"] == report.features[0].psi
     share = next(d for d in dataset if d["MetricName"] == "DriftedFeatureShare")
     assert share["Value"] == report.dataset.drifted_share * 100
@@ -80,16 +87,20 @@ def test_metric_names_units_and_dimensions_follow_the_contract():
 def test_statistics_that_could_not_be_computed_are_not_sent():
     rng = np.random.default_rng(1)
     baseline = build_baseline(Frame.from_table(pa.table({"x": rng.normal(size=50)}), "t"))
-    empty = evaluate(baseline, Frame.from_table(pa.table({"x": pa.array([], pa.float64())}),
-                                                "w"))
+    empty = evaluate(baseline, Frame.from_table(pa.table({"x": pa.array([], pa.float64())}), "w"))
     data = metric_data(empty, Workload("Pipeline", "etl"), WHEN)
     assert all(len(d["Dimensions"]) == 1 for d in data)
     assert {d["MetricName"]: d["Value"] for d in data}["RowsEvaluated"] == 0.0
 
 
 def test_batches_respect_the_per_call_metric_limit():
-    datum = {"MetricName": "PSI", "Dimensions": [{"Name": "Endpoint", "Value": "e"}],
-             "Timestamp": WHEN, "Value": 1.0, "Unit": "None"}
+    datum = {
+        "MetricName": "PSI",
+        "Dimensions": [{"Name": "Endpoint", "Value": "e"}],
+        "Timestamp": WHEN,
+        "Value": 1.0,
+        "Unit": "None",
+    }
     sizes = [len(b) for b in batches([datum] * 2500)]
     assert sizes == [MAX_METRICS_PER_CALL, MAX_METRICS_PER_CALL, 500]
 
@@ -100,22 +111,36 @@ def test_published_metrics_read_back(cloudwatch):
     assert len(data) > MAX_METRICS_PER_CALL
     assert put_metrics(cloudwatch, data) == 2
     listed = cloudwatch.get_paginator("list_metrics").paginate(
-        Namespace=mc.DATA_QUALITY_NAMESPACE, MetricName="PSI")
-    features = {dim["Value"] for page in listed for m in page["Metrics"]
-                for dim in m["Dimensions"] if dim["Name"] == "Feature"}
+        Namespace=mc.DATA_QUALITY_NAMESPACE, MetricName="PSI"
+    )
+    features = {
+        dim["Value"]
+        for page in listed
+        for m in page["Metrics"]
+        for dim in m["Dimensions"]
+        if dim["Name"] == "Feature"
+    }
     assert features == {f.name for f in report.features if f.psi is not None}
     stats = cloudwatch.get_metric_statistics(
-        Namespace=mc.DATA_QUALITY_NAMESPACE, MetricName="PSI",
+        Namespace=mc.DATA_QUALITY_NAMESPACE,
+        MetricName="PSI",
         Dimensions=[{"Name": "Endpoint", "Value": "churn"}, {"Name": "Feature", "Value": "f7"}],
-        StartTime=WHEN - dt.timedelta(minutes=5), EndTime=WHEN + dt.timedelta(minutes=5),
-        Period=60, Statistics=["Maximum"])
+        StartTime=WHEN - dt.timedelta(minutes=5),
+        EndTime=WHEN + dt.timedelta(minutes=5),
+        Period=60,
+        Statistics=["Maximum"],
+    )
     f7 = next(f for f in report.features if f.name == "f7")
     assert [p["Maximum"] for p in stats["Datapoints"]] == [pytest.approx(f7.psi)]
     rows = cloudwatch.get_metric_statistics(
-        Namespace=mc.DATA_QUALITY_NAMESPACE, MetricName="RowsEvaluated",
+        Namespace=mc.DATA_QUALITY_NAMESPACE,
+        MetricName="RowsEvaluated",
         Dimensions=[{"Name": "Endpoint", "Value": "churn"}],
-        StartTime=WHEN - dt.timedelta(minutes=5), EndTime=WHEN + dt.timedelta(minutes=5),
-        Period=60, Statistics=["Sum"])
+        StartTime=WHEN - dt.timedelta(minutes=5),
+        EndTime=WHEN + dt.timedelta(minutes=5),
+        Period=60,
+        Statistics=["Sum"],
+    )
     assert [p["Sum"] for p in rows["Datapoints"]] == [400.0]
 
 

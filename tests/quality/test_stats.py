@@ -19,8 +19,10 @@ def _pair(rng, n1, n2, shift, kind):
     if kind == "normal":
         return np.sort(rng.normal(0, 1, n1)), np.sort(rng.normal(shift, 1, n2))
     if kind == "ties":
-        return (np.sort(rng.poisson(4, n1).astype(float)),
-                np.sort(rng.poisson(4 + shift, n2).astype(float)))
+        return (
+            np.sort(rng.poisson(4, n1).astype(float)),
+            np.sort(rng.poisson(4 + shift, n2).astype(float)),
+        )
     return np.sort(rng.exponential(1, n1)), np.sort(rng.exponential(1 + shift, n2))
 
 
@@ -37,8 +39,9 @@ def test_ks_and_wasserstein_equal_scipy(n1, n2, kind, shift):
     want = sps.ks_2samp(ref, cur)
     assert got.ks_statistic == pytest.approx(float(want.statistic), abs=1e-12)
     assert got.ks_pvalue == pytest.approx(float(want.pvalue), rel=1e-9, abs=1e-300)
-    assert got.wasserstein == pytest.approx(sps.wasserstein_distance(ref, cur), rel=1e-12,
-                                            abs=1e-15)
+    assert got.wasserstein == pytest.approx(
+        sps.wasserstein_distance(ref, cur), rel=1e-12, abs=1e-15
+    )
 
 
 def test_two_sample_refuses_an_empty_side():
@@ -66,18 +69,27 @@ def test_psi_table_with_four_bins_by_hand():
     assert stats.psi([25, 25, 25, 25], [10, 20, 30, 40]) == pytest.approx(0.2282174, abs=1e-7)
 
 
-@pytest.mark.parametrize("p,q", [([1, 2, 3], [3, 2, 1]), ([5, 0, 5], [0, 10, 0]),
-                                 ([100, 1, 0, 7], [90, 3, 2, 9])])
+@pytest.mark.parametrize(
+    "p,q", [([1, 2, 3], [3, 2, 1]), ([5, 0, 5], [0, 10, 0]), ([100, 1, 0, 7], [90, 3, 2, 9])]
+)
 def test_jensen_shannon_equals_scipy(p, q):
     assert stats.jensen_shannon(p, q) == pytest.approx(
-        distance.jensenshannon(np.array(p, float), np.array(q, float), base=2), abs=1e-12)
+        distance.jensenshannon(np.array(p, float), np.array(q, float), base=2), abs=1e-12
+    )
     assert stats.jensen_shannon(p, q, base=math.e) == pytest.approx(
-        distance.jensenshannon(np.array(p, float), np.array(q, float)), abs=1e-12)
+        distance.jensenshannon(np.array(p, float), np.array(q, float)), abs=1e-12
+    )
 
 
-@pytest.mark.parametrize("ref,cur", [([30, 70], [45, 55]), ([30, 70], [30, 70]),
-                                     ([10, 20, 30, 40], [15, 15, 35, 35]),
-                                     ([10, 0, 30], [12, 4, 20])])
+@pytest.mark.parametrize(
+    "ref,cur",
+    [
+        ([30, 70], [45, 55]),
+        ([30, 70], [30, 70]),
+        ([10, 20, 30, 40], [15, 15, 35, 35]),
+        ([10, 0, 30], [12, 4, 20]),
+    ],
+)
 def test_chi2_homogeneity_equals_chi2_contingency(ref, cur):
     """scipy/stats/contingency.py, chi2_contingency: Yates' correction at dof 1."""
     table = np.array([ref, cur], dtype=float)
@@ -99,8 +111,11 @@ def test_chi2_goodness_of_fit_equals_chisquare():
 # --------------------------------------------------------------------------- properties
 
 counts = st.lists(st.integers(0, 1000), min_size=2, max_size=12).filter(lambda c: sum(c) > 0)
-samples = arrays(np.float64, st.integers(1, 200),
-                 elements=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False))
+samples = arrays(
+    np.float64,
+    st.integers(1, 200),
+    elements=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -125,10 +140,12 @@ def test_identical_samples_show_no_drift(x):
 @given(st.data())
 def test_binned_statistics_are_symmetric_and_bounded(data):
     size = data.draw(st.integers(2, 10))
-    p = data.draw(st.lists(st.integers(0, 500), min_size=size, max_size=size)
-                  .filter(lambda c: sum(c) > 0))
-    q = data.draw(st.lists(st.integers(0, 500), min_size=size, max_size=size)
-                  .filter(lambda c: sum(c) > 0))
+    p = data.draw(
+        st.lists(st.integers(0, 500), min_size=size, max_size=size).filter(lambda c: sum(c) > 0)
+    )
+    q = data.draw(
+        st.lists(st.integers(0, 500), min_size=size, max_size=size).filter(lambda c: sum(c) > 0)
+    )
     assert stats.psi(p, q) == pytest.approx(stats.psi(q, p), rel=1e-12, abs=1e-15)
     assert stats.psi(p, q) >= 0.0
     js = stats.jensen_shannon(p, q)

@@ -27,11 +27,23 @@ def cli(*args: str):
     return CliRunner().invoke(app, list(args))
 
 
-def gate(fmt: str, output: Path, pack: Path = NOISY, config: Path | None = None,
-         cwd: Path = ROOT) -> tuple[int, str]:
+def gate(
+    fmt: str, output: Path, pack: Path = NOISY, config: Path | None = None, cwd: Path = ROOT
+) -> tuple[int, str]:
     """``obsgov preview --stack prod`` with one pack, run from ``cwd``; (exit code, report)."""
-    args = ["preview", "--stack", "prod", "--stacks-dir", str(STACKS),
-            "--policy-pack", str(pack), "--format", fmt, "--output", str(output)]
+    args = [
+        "preview",
+        "--stack",
+        "prod",
+        "--stacks-dir",
+        str(STACKS),
+        "--policy-pack",
+        str(pack),
+        "--format",
+        fmt,
+        "--output",
+        str(output),
+    ]
     if config is not None:
         args += ["--policy-pack-config", str(config)]
     previous = os.getcwd()
@@ -52,8 +64,12 @@ def noisy(tmp_path_factory) -> dict[str, Any]:
     config = tmp / "noisy.json"
     config.write_text(json.dumps(NOISY_CONFIG))
     reports: dict[str, Any] = {}
-    for name, fmt, cwd in (("sarif", "sarif", ROOT), ("sarif_elsewhere", "sarif", tmp),
-                           ("junit", "junit", ROOT), ("json", "json", ROOT)):
+    for name, fmt, cwd in (
+        ("sarif", "sarif", ROOT),
+        ("sarif_elsewhere", "sarif", tmp),
+        ("junit", "junit", ROOT),
+        ("json", "json", ROOT),
+    ):
         code, text = gate(fmt, tmp / f"{name}.{fmt}", config=config, cwd=cwd)
         assert code == 1, f"alarm-runbook is mandatory: the gate must fail ({name})"
         reports[name] = text

@@ -43,8 +43,9 @@ def rule_problems(rule: dict[str, Any]) -> list[str]:
         problems.append(f"rule {rid}: name is over {MAX_NAME} characters")
     level = (rule.get("defaultConfiguration") or {}).get("level", "warning")
     if level not in LEVELS:
-        problems.append(f"rule {rid}: defaultConfiguration.level {level!r} is not one of "
-                        f"{sorted(LEVELS)}")
+        problems.append(
+            f"rule {rid}: defaultConfiguration.level {level!r} is not one of {sorted(LEVELS)}"
+        )
     properties = rule.get("properties") or {}
     tags = properties.get("tags", [])
     if len(tags) > MAX_TAGS_SHOWN:
@@ -59,15 +60,18 @@ def rule_problems(rule: dict[str, Any]) -> list[str]:
         if not 0.0 < score <= 10.0:
             problems.append(f"rule {rid}: security-severity must be a score in (0, 10]")
         if "security" not in tags:
-            problems.append(f"rule {rid}: security-severity on a rule not tagged security "
-                            "makes its results security alerts")
+            problems.append(
+                f"rule {rid}: security-severity on a rule not tagged security "
+                "makes its results security alerts"
+            )
     if properties.get("problem.severity", "warning") not in PROBLEM_SEVERITIES:
         problems.append(f"rule {rid}: problem.severity must be one of {sorted(PROBLEM_SEVERITIES)}")
     return problems
 
 
-def location_problems(where: str, location: dict[str, Any], base_ids: dict[str, Any],
-                      repo_root: Path) -> list[str]:
+def location_problems(
+    where: str, location: dict[str, Any], base_ids: dict[str, Any], repo_root: Path
+) -> list[str]:
     physical = location.get("physicalLocation")
     if not physical:
         return [f"{where}: the location has no physicalLocation"]
@@ -87,8 +91,11 @@ def location_problems(where: str, location: dict[str, Any], base_ids: dict[str, 
     for key in ("startLine", "startColumn", "endLine", "endColumn"):
         if not isinstance(region.get(key), int) or region[key] < 1:
             problems.append(f"{where}: region.{key} must be a positive integer")
-    if isinstance(region.get("startLine"), int) and isinstance(region.get("endLine"), int) \
-            and region["endLine"] < region["startLine"]:
+    if (
+        isinstance(region.get("startLine"), int)
+        and isinstance(region.get("endLine"), int)
+        and region["endLine"] < region["startLine"]
+    ):
         problems.append(f"{where}: region ends before it starts")
     return problems
 
@@ -119,8 +126,10 @@ def github_problems(sarif: dict[str, Any], repo_root: Path) -> list[str]:
             problems += rule_problems(rule)
         category = (run.get("automationDetails") or {}).get("id", "")
         if "/" not in category:
-            problems.append(f"runs[{r}]: automationDetails.id needs a category "
-                            "(category/run-id) so several uploads per commit coexist")
+            problems.append(
+                f"runs[{r}]: automationDetails.id needs a category "
+                "(category/run-id) so several uploads per commit coexist"
+            )
         categories.append(category.rsplit("/", 1)[0])
         results = run.get("results")
         if results is None:
@@ -150,12 +159,16 @@ def github_problems(sarif: dict[str, Any], repo_root: Path) -> list[str]:
                 problems += location_problems(where, locations[0], base_ids, repo_root)
             line_hash = (result.get("partialFingerprints") or {}).get("primaryLocationLineHash")
             if not line_hash:
-                problems.append(f"{where}: partialFingerprints.primaryLocationLineHash is "
-                                "missing: the upload action would hash the line's text")
+                problems.append(
+                    f"{where}: partialFingerprints.primaryLocationLineHash is "
+                    "missing: the upload action would hash the line's text"
+                )
             hashes.append(line_hash)
         if len(set(hashes)) != len(hashes):
-            problems.append(f"runs[{r}]: results share a primaryLocationLineHash and would "
-                            "be folded into one alert")
+            problems.append(
+                f"runs[{r}]: results share a primaryLocationLineHash and would "
+                "be folded into one alert"
+            )
     if len(set(categories)) != len(categories):
         problems.append("two runs share a category")
     return problems

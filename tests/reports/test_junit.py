@@ -51,19 +51,26 @@ def test_the_strict_parser_rejects_what_a_pack_prints_raw():
     """The parser below is strict: raw pack output in a document fails it."""
     for raw in ("\x1b[31mred\x1b[0m", "bell\x07", "nul\x00"):
         with pytest.raises(etree.XMLSyntaxError):
-            strict_parse(f"<testsuites><testsuite name='x' tests='0'>{raw}</testsuite>"
-                         "</testsuites>")
+            strict_parse(
+                f"<testsuites><testsuite name='x' tests='0'>{raw}</testsuite></testsuites>"
+            )
 
 
 def test_the_xsd_rejects_reports_that_break_the_dialect():
     schema = junit_schema()
     assert not schema.validate(strict_parse("<testsuites><testsuite tests='1'/></testsuites>"))
-    assert not schema.validate(strict_parse(
-        "<testsuites><testsuite name='s' tests='1'><testcase name='c' time='soon'/>"
-        "</testsuite></testsuites>"))
-    assert not schema.validate(strict_parse(
-        "<testsuites><testsuite name='s' tests='1'><testcase name='c'><system-out/>"
-        "<failure/></testcase></testsuite></testsuites>"))
+    assert not schema.validate(
+        strict_parse(
+            "<testsuites><testsuite name='s' tests='1'><testcase name='c' time='soon'/>"
+            "</testsuite></testsuites>"
+        )
+    )
+    assert not schema.validate(
+        strict_parse(
+            "<testsuites><testsuite name='s' tests='1'><testcase name='c'><system-out/>"
+            "<failure/></testcase></testsuite></testsuites>"
+        )
+    )
 
 
 def test_report_with_control_characters_is_well_formed_and_valid(noisy, doc):
@@ -84,8 +91,12 @@ def test_totals_on_the_root_and_each_suite(doc):
         assert float(suite.get("time")) > 0
     for key in ("tests", "failures", "errors", "skipped"):
         assert doc.get(key) == str(sum(int(s.get(key)) for s in suites)), key
-    assert (doc.get("tests"), doc.get("failures"), doc.get("errors"), doc.get("skipped")) == \
-        ("5", "2", "0", "1")
+    assert (doc.get("tests"), doc.get("failures"), doc.get("errors"), doc.get("skipped")) == (
+        "5",
+        "2",
+        "0",
+        "1",
+    )
     assert float(doc.get("time")) > 0
     assert all(case.get("time") is not None for case in doc.iter("testcase"))
 
@@ -98,40 +109,59 @@ def test_names_are_stack_pack_and_policy_without_versions(doc, cases):
 
 
 def test_a_failure_names_its_resources(cases, said):
-    mandatory = sorted((v for v in said["violations"]
-                        if v["policy"] == "alarm-runbook" and v["level"] == "mandatory"),
-                       key=lambda v: v["urn"])
+    mandatory = sorted(
+        (
+            v
+            for v in said["violations"]
+            if v["policy"] == "alarm-runbook" and v["level"] == "mandatory"
+        ),
+        key=lambda v: v["urn"],
+    )
     names = [v["name"] for v in mandatory]
     failure = cases["alarm-runbook"].find("failure")
     assert failure.get("type") == "mandatory"
     assert failure.get("message") == (
-        f"{len(names)} mandatory violations: {', '.join(names[:5])} and {len(names) - 5} more")
+        f"{len(names)} mandatory violations: {', '.join(names[:5])} and {len(names) - 5} more"
+    )
     body = failure.text.split("\n")
     assert len(body) == 2 * len(names)
     physical = re.search(r"alarm (\S+) has no runbook", mandatory[0]["message"]).group(1)
-    assert body[0] == (f"[mandatory] (aws:cloudwatch:MetricAlarm: {names[0]}) alarm {physical} "
-                       "has no runbook: set alarmDescription to a runbook URL so that whoever "
-                       "is paged knows what to do (see docs)")
+    assert body[0] == (
+        f"[mandatory] (aws:cloudwatch:MetricAlarm: {names[0]}) alarm {physical} "
+        "has no runbook: set alarmDescription to a runbook URL so that whoever "
+        "is paged knows what to do (see docs)"
+    )
     assert body[1] == f"    urn: {mandatory[0]['urn']}"
 
 
 def test_remediations_are_labelled_as_remediations_and_pass(cases, said):
     case = cases["owner-tag"]
     assert case.find("failure") is None and case.find("skipped") is None
-    lines = [line for line in case.find("system-out").text.split("\n")
-             if not line.startswith("    urn: ")]
-    expected = sorted(f"[remediate] ({r['urn'].rsplit('::', 1)[-1]}) would change tags"
-                      for r in said["remediations"])
+    lines = [
+        line
+        for line in case.find("system-out").text.split("\n")
+        if not line.startswith("    urn: ")
+    ]
+    expected = sorted(
+        f"[remediate] ({r['urn'].rsplit('::', 1)[-1]}) would change tags"
+        for r in said["remediations"]
+    )
     assert sorted(lines) == expected and expected
 
 
 def test_advisory_findings_pass_with_their_level(cases, said):
     case = cases["key-rotation"]
     assert case.find("failure") is None
-    lines = [line for line in case.find("system-out").text.split("\n")
-             if not line.startswith("    urn: ")]
-    expected = sorted(f"[advisory] (aws:kms:Key: {v['name']}) key rotation is not enabled"
-                      for v in said["violations"] if v["policy"] == "key-rotation")
+    lines = [
+        line
+        for line in case.find("system-out").text.split("\n")
+        if not line.startswith("    urn: ")
+    ]
+    expected = sorted(
+        f"[advisory] (aws:kms:Key: {v['name']}) key rotation is not enabled"
+        for v in said["violations"]
+        if v["policy"] == "key-rotation"
+    )
     assert sorted(lines) == expected and expected
 
 

@@ -17,23 +17,55 @@ URN = f"urn:pulumi:prod::obsgov::{TOPIC}::alarms"
 
 
 def one_violation_run(tmp_path: Path) -> GateRun:
-    graph = ResourceGraph(project="obsgov", stack="prod", preview=False, resources=[
-        GraphResource(urn=URN, type=TOPIC, name="alarms", custom=True, account="400000000001")])
+    graph = ResourceGraph(
+        project="obsgov",
+        stack="prod",
+        preview=False,
+        resources=[
+            GraphResource(urn=URN, type=TOPIC, name="alarms", custom=True, account="400000000001")
+        ],
+    )
     pack = PackResult(
-        project=PolicyPackProject(directory=tmp_path / "pack", runtime="python"), name="p",
-        version="1.0.0", violations=[Violation(
-            pack="p", pack_version="1.0.0", policy="topic-kms", description="Topics are encrypted.",
-            message="Topics are encrypted.\nno key", level="mandatory", severity="high", urn=URN,
-            resource_type=TOPIC, resource_name="alarms", phase="analyze")])
+        project=PolicyPackProject(directory=tmp_path / "pack", runtime="python"),
+        name="p",
+        version="1.0.0",
+        violations=[
+            Violation(
+                pack="p",
+                pack_version="1.0.0",
+                policy="topic-kms",
+                description="Topics are encrypted.",
+                message="Topics are encrypted.\nno key",
+                level="mandatory",
+                severity="high",
+                urn=URN,
+                resource_type=TOPIC,
+                resource_name="alarms",
+                phase="analyze",
+            )
+        ],
+    )
     return GateRun(graph=graph, packs=[pack], seconds=0.1)
 
 
 def state_file(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "prod state.json"
-    path.write_text(json.dumps({"version": 3, "deployment": {"resources": [
-        {"urn": "urn:pulumi:prod::obsgov::pulumi:pulumi:Stack::obsgov-prod"},
-        {"urn": URN, "type": TOPIC}]}}, indent=2) + "\n")
+    path.write_text(
+        json.dumps(
+            {
+                "version": 3,
+                "deployment": {
+                    "resources": [
+                        {"urn": "urn:pulumi:prod::obsgov::pulumi:pulumi:Stack::obsgov-prod"},
+                        {"urn": URN, "type": TOPIC},
+                    ]
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     return path
 
 
@@ -48,8 +80,10 @@ def test_a_state_file_in_a_repository_points_at_the_resource(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)  # not the repository: URIs must not depend on it
     sarif = to_sarif(one_violation_run(tmp_path), state)
     location = physical(sarif)
-    assert location["artifactLocation"] == {"uri": "exports/prod%20state.json",
-                                            "uriBaseId": "%SRCROOT%"}
+    assert location["artifactLocation"] == {
+        "uri": "exports/prod%20state.json",
+        "uriBaseId": "%SRCROOT%",
+    }
     lines = state.read_text().split("\n")
     assert lines[location["region"]["startLine"] - 1].strip() == f'"urn": "{URN}",'
     assert sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.as_uri() + "/"

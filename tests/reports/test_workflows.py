@@ -36,8 +36,18 @@ def load(path: Path) -> dict:
 
 def check_jsonschema(*files: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         *map(str, files)], capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def steps_by_name(job: dict) -> dict:
@@ -82,7 +92,10 @@ def test_gate_runs_on_pull_requests_and_the_default_branch():
 
 def test_gate_permissions_are_what_code_scanning_uploads_need():
     assert load(GATE)["permissions"] == {
-        "actions": "read", "contents": "read", "security-events": "write"}
+        "actions": "read",
+        "contents": "read",
+        "security-events": "write",
+    }
 
 
 def test_gate_uploads_with_the_current_action_only_when_a_sarif_file_exists():
@@ -111,8 +124,10 @@ def test_pip_cache_is_keyed_on_pyproject(path):
 
 def test_one_deploy_per_stack_at_a_time():
     job = load(DEPLOY)["jobs"]["deploy"]
-    assert job["concurrency"] == {"group": "deploy-${{ matrix.stack }}",
-                                  "cancel-in-progress": False}
+    assert job["concurrency"] == {
+        "group": "deploy-${{ matrix.stack }}",
+        "cancel-in-progress": False,
+    }
 
 
 def test_the_pulumi_token_reaches_only_the_steps_that_run_pulumi():
@@ -120,8 +135,9 @@ def test_the_pulumi_token_reaches_only_the_steps_that_run_pulumi():
     job = workflow["jobs"]["deploy"]
     assert "PULUMI_ACCESS_TOKEN" not in (workflow.get("env") or {})
     assert "PULUMI_ACCESS_TOKEN" not in (job.get("env") or {})
-    with_token = [s.get("id") for s in job["steps"]
-                  if "PULUMI_ACCESS_TOKEN" in (s.get("env") or {})]
+    with_token = [
+        s.get("id") for s in job["steps"] if "PULUMI_ACCESS_TOKEN" in (s.get("env") or {})
+    ]
     assert with_token == ["preview", "up"]
     for step in job["steps"]:
         runs_pulumi = re.search(r"^\s*pulumi ", step.get("run", ""), re.M) is not None
@@ -158,12 +174,19 @@ def _fake_pulumi(folder: Path) -> Path:
 def _run_step(step: dict, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     # GitHub runs `run:` with bash -e -o pipefail; the scripts use no ${{ }} expressions.
     assert "${{" not in step["run"]
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
-@pytest.mark.parametrize("packs", [["tagging", "security-baseline"],
-                                   ["observability", "model-governance", "tagging"]])
+@pytest.mark.parametrize(
+    "packs", [["tagging", "security-baseline"], ["observability", "model-governance", "tagging"]]
+)
 def test_preview_and_up_get_the_packs_the_stack_lists(tmp_path, packs):
     """Change the stack's policyPacks and pulumi gets exactly those packs, in that order, each
     with the config file `obsgov policy config` wrote for it."""
@@ -181,8 +204,13 @@ def test_preview_and_up_get_the_packs_the_stack_lists(tmp_path, packs):
     calls.mkdir()
     runner_temp.mkdir()
     bin_dirs = [str(_fake_pulumi(tmp_path / "bin")), str(Path(sys.executable).parent)]
-    env = {**os.environ, "PATH": os.pathsep.join([*bin_dirs, os.environ["PATH"]]),
-           "RUNNER_TEMP": str(runner_temp), "STACK": "prod", "PULUMI_CALLS": str(calls)}
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([*bin_dirs, os.environ["PATH"]]),
+        "RUNNER_TEMP": str(runner_temp),
+        "STACK": "prod",
+        "PULUMI_CALLS": str(calls),
+    }
     steps = steps_by_name(load(DEPLOY)["jobs"]["deploy"])
     for step_id in ("packs", "preview", "up"):
         result = _run_step(steps[step_id], checkout, env)
@@ -192,8 +220,12 @@ def test_preview_and_up_get_the_packs_the_stack_lists(tmp_path, packs):
     for name in packs:
         config = runner_temp / "policy" / f"{name}.json"
         assert config.is_file()
-        expected += ["--policy-pack", str((checkout / "policies" / name).resolve()),
-                     "--policy-pack-config", str(config)]
+        expected += [
+            "--policy-pack",
+            str((checkout / "policies" / name).resolve()),
+            "--policy-pack-config",
+            str(config),
+        ]
     preview = (calls / "preview").read_text().split("\n")[:-1]
     up = (calls / "up").read_text().split("\n")[:-1]
     assert preview[:3] == ["preview", "--stack", "prod"]

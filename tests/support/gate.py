@@ -7,8 +7,8 @@ import os
 import textwrap
 from pathlib import Path
 
-from obsgov.gate.config import PolicyConfig, parse_pack_config
 from obsgov.gate.engine import GateOptions, PackResult, run_pack
+from obsgov.gate.pack_config import PolicyConfig, parse_pack_config
 from obsgov.gate.project import load_policy_pack
 from obsgov.graph import ResourceGraph
 from obsgov.synth import synthesize

@@ -1,8 +1,8 @@
 """SageMaker resources also say which model and version they serve."""
 
 from ..aws_types import SAGEMAKER_ENDPOINT, SAGEMAKER_ENDPOINT_CONFIG, SAGEMAKER_MODEL
-from ..registry import TAGGING_STANDARD, Control, policy
 from ..props import as_list
+from ..registry import TAGGING_STANDARD, Control, policy
 from ..tags import TAG_RULE_SCHEMA, report_tag_violations
 
 MODEL_PACKAGE_GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
@@ -12,8 +12,11 @@ ML_TYPES = (SAGEMAKER_MODEL, SAGEMAKER_ENDPOINT, SAGEMAKER_ENDPOINT_CONFIG, MODE
 def require_ml_tags(args, report_violation):
     # A model package group holds every version of its model, so version tags name nothing
     # on it; it still says which model it is.
-    skip = (frozenset(as_list(args.get_config().get("versionTagKeys")))
-            if args.resource_type == MODEL_PACKAGE_GROUP else frozenset())
+    skip = (
+        frozenset(as_list(args.get_config().get("versionTagKeys")))
+        if args.resource_type == MODEL_PACKAGE_GROUP
+        else frozenset()
+    )
     report_tag_violations(args, "mlResourceTags", report_violation, skip)
 
 
@@ -35,7 +38,9 @@ policy(
             "default": [{"key": "model-id"}, {"key": "model-version"}],
         },
         "versionTagKeys": {
-            "type": "array", "items": {"type": "string"}, "default": ["model-version"],
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["model-version"],
             "description": "ML tags that name a version, which model package groups do not carry.",
         },
     },

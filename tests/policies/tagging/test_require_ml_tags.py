@@ -39,5 +39,6 @@ def test_model_package_groups_need_the_model_id_but_no_version():
     assert check(ID, {"tags": {"model-id": "fraud"}}, GROUP, config=groups) == []
     assert check(ID, {"tags": {}}, GROUP, config=groups) == ["Missing required tags: model-id."]
     # the version key is skipped on groups only
-    assert check(ID, {"tags": {"model-id": "fraud"}}, "aws:sagemaker/model:Model", config=groups) == [
-        "Missing required tags: model-version."]
+    assert check(
+        ID, {"tags": {"model-id": "fraud"}}, "aws:sagemaker/model:Model", config=groups
+    ) == ["Missing required tags: model-version."]
