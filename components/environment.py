@@ -21,6 +21,7 @@ from obsgov.config.models import BusinessKpi, EtlPipeline, MlEndpoint
 from .audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
 from .audit_trail import AuditTrail, AuditTrailArgs
 from .business_views import BusinessViews, BusinessViewsArgs, KpiLink, ServedModel
+from .catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
 from .central import CentralObservability, CentralObservabilityArgs
 from .drift_monitor import DriftMonitor, DriftMonitorArgs
 from .event_routing import EventRouting, EventRoutingArgs
@@ -252,6 +253,19 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         ),
         opts=_on(providers.observability),
     )
+
+    # One catalog setting per account whose Data Catalog holds obsgov databases: the metric lake
+    # and lifecycle archive (observability), audit analytics (log-archive). The setting is per
+    # account and region, so the same account is never given two.
+    catalogs = {org.observability_account_id: f"data-catalog-{environment}"}
+    if audit.trail.enabled and audit.analytics.enabled:
+        catalogs.setdefault(org.log_archive_account_id, f"audit-catalog-{environment}")
+    for account_id, catalog in catalogs.items():
+        CatalogEncryption(
+            catalog,
+            CatalogEncryptionArgs(environment=environment, account_id=account_id),
+            opts=_on(providers.for_account(env, account_id)),
+        )
 
     pulumi.export("centralEventBusArn", routing_args.bus_arn)
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})

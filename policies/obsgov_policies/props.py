@@ -163,3 +163,22 @@ def str_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [v for v in as_list(value) if isinstance(v, str)]
+
+
+def provider_account(resource: Any) -> str:
+    """The account a resource lands in: its AWS provider's first assumed role's account ("" when
+    the provider assumes none). The engine passes nested provider config as JSON text, and a
+    provider may carry one role as a mapping rather than a list."""
+    provider = getattr(resource, "provider", None)
+    if provider is None:
+        return ""
+    roles = get(provider.props, "assumeRoles", default=[])
+    if isinstance(roles, str):
+        try:
+            roles = json.loads(roles)
+        except ValueError:
+            return ""
+    if isinstance(roles, Mapping):
+        roles = [roles]
+    parts = as_str(get(roles, 0, "roleArn")).split(":")
+    return parts[4] if len(parts) > 4 else ""

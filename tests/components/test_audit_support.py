@@ -33,6 +33,7 @@ PROGRAM = textwrap.dedent("""
     import pulumi
     from components.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
     from components.audit_trail import AuditTrail, AuditTrailArgs
+    from components.catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
     from components.event_routing import EventRouting, EventRoutingArgs
     from components.guardrails import Guardrails, GuardrailsArgs
     from components.log_archive import LogArchive, LogArchiveArgs
@@ -93,6 +94,9 @@ PROGRAM = textwrap.dedent("""
                              org.log_archive_account_id, *[a.id for a in env.registry.accounts]],
                 regions=audit.analytics.regions or [region, "us-east-1"],
                 reader_arns=readers, settings=audit.analytics),
+                opts=pulumi.ResourceOptions(providers=[log_archive]))
+            CatalogEncryption(f"audit-catalog-{environment}", CatalogEncryptionArgs(
+                environment=environment, account_id=org.log_archive_account_id),
                 opts=pulumi.ResourceOptions(providers=[log_archive]))
 
     ou_ids = {ou.name: ou.id for ou in org.organizational_units}

@@ -42,6 +42,13 @@ def test_every_resource_resolves_to_its_accounts_provider(example_graph, example
             outer = graph.component_of(outer)  # the top-level component decides the account
         if outer.type == "obsgov:member:MemberAccountBaseline":
             assert resource.account == members[outer.name]
+        elif outer.type == "obsgov:catalog_encryption:CatalogEncryption":
+            # one per account with catalog databases; the audit catalog is the log archive's
+            assert resource.account == (
+                org.log_archive_account_id
+                if outer.name.startswith("audit-catalog-")
+                else org.observability_account_id
+            ), resource.urn
         elif outer.type in CENTRAL_OWNER:
             assert resource.account == central[CENTRAL_OWNER[outer.type]], resource.urn
         elif resource.account in members.values():

@@ -97,6 +97,20 @@ class R:
     depends_on: list[str] = field(default_factory=list)  # names
     prop_deps: dict[str, list[str]] = field(default_factory=dict)  # key -> names
     tags_provider: dict | None = None
+    # Provider properties as the engine passes them (nested config as JSON text), for stack
+    # policies that tell accounts apart by provider.
+    provider_props: dict | None = None
+
+
+def _provider_of(r: R) -> PolicyProviderResource | None:
+    if r.provider_props is not None:
+        return PolicyProviderResource(
+            "pulumi:providers:aws",
+            unknown_checking_proxy(copy.deepcopy(r.provider_props)),
+            f"urn:pulumi:dev::p::pulumi:providers:aws::{r.name}-provider",
+            f"{r.name}-provider",
+        )
+    return provider(r.tags_provider) if r.tags_provider is not None else None
 
 
 def check_stack(
@@ -112,7 +126,7 @@ def check_stack(
             urn(r.type, r.name),
             r.name,
             _options(),
-            provider(r.tags_provider) if r.tags_provider is not None else None,
+            _provider_of(r),
             None,
             [],
             {},

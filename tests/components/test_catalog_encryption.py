@@ -1,0 +1,51 @@
+"""Every account whose Glue Data Catalog holds obsgov databases encrypts the catalog with its own
+rotating KMS key, through exactly one setting per account (the setting is per account and
+region, so two would fight over it)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from obsgov.graph import ResourceGraph
+
+from .test_audit_support import LOG_ARCHIVE, OBSERVABILITY
+
+DATABASE = "aws:glue/catalogDatabase:CatalogDatabase"
+SETTINGS = "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings"
+KEY = "aws:kms/key:Key"
+
+
+@pytest.fixture
+def deployed(example_graph) -> ResourceGraph:
+    """After ``pulumi up`` (mock outputs), when the key's ARN is known."""
+    return example_graph("prod", False)
+
+
+def test_each_account_with_catalog_databases_has_one_kms_setting(prod):
+    database_accounts = {r.account for r in prod.of_type(DATABASE)}
+    assert database_accounts == {OBSERVABILITY, LOG_ARCHIVE}
+    settings = prod.of_type(SETTINGS)
+    assert sorted(r.account for r in settings) == sorted(database_accounts)
+    for setting in settings:
+        at_rest = setting.inputs["dataCatalogEncryptionSettings"]["encryptionAtRest"]
+        assert at_rest["catalogEncryptionMode"] == "SSE-KMS"
+        passwords = setting.inputs["dataCatalogEncryptionSettings"]["connectionPasswordEncryption"]
+        assert passwords["returnConnectionPasswordEncrypted"] is True
+
+
+def test_the_catalog_key_rotates_and_lives_in_the_same_account(deployed):
+    keys = {k.outputs.get("arn"): k for k in deployed.of_type(KEY)}
+    for setting in deployed.of_type(SETTINGS):
+        at_rest = setting.inputs["dataCatalogEncryptionSettings"]["encryptionAtRest"]
+        key = keys[at_rest["sseAwsKmsKeyId"]]
+        assert key.account == setting.account
+        assert key.inputs["enableKeyRotation"] is True
+        admins = json.loads(key.inputs["policy"])["Statement"]
+        assert admins[0]["Principal"] == {"AWS": f"arn:aws:iam::{setting.account}:root"}
+
+
+def test_without_audit_analytics_only_the_observability_catalog_is_encrypted(dev):
+    assert {r.account for r in dev.of_type(SETTINGS)} == {OBSERVABILITY}
+    assert {r.account for r in dev.of_type(DATABASE)} == {r.account for r in dev.of_type(SETTINGS)}

@@ -1,0 +1,66 @@
+import json
+
+from tests.support.policies import R, check_stack
+
+ID = "obsgov-glue-catalog-require-encryption"
+OBS = {"tags": {}}
+
+
+def provider_for(account):
+    return {"assumeRoles": json.dumps([{"roleArn": f"arn:aws:iam::{account}:role/Deploy"}])}
+
+
+def settings(mode="SSE-KMS"):
+    return {"dataCatalogEncryptionSettings": {"encryptionAtRest": {"catalogEncryptionMode": mode}}}
+
+
+def test_catalog_encrypted_on_the_tables_account_passes():
+    found = check_stack(
+        ID,
+        [
+            R(
+                "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
+                "enc",
+                settings(),
+                provider_props=provider_for("111111111111"),
+            ),
+            R(
+                "aws:glue/catalogTable:CatalogTable",
+                "events",
+                {},
+                provider_props=provider_for("111111111111"),
+            ),
+        ],
+    )
+    assert found == []
+
+
+def test_tables_in_an_account_without_kms_catalog_encryption():
+    message = (
+        "{} is kept in a Data Catalog this stack does not encrypt with KMS (no "
+        "DataCatalogEncryptionSettings with SSE-KMS on its account)."
+    )
+    found = check_stack(
+        ID,
+        [
+            R(
+                "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
+                "enc",
+                settings("DISABLED"),
+                provider_props=provider_for("111111111111"),
+            ),
+            R(
+                "aws:glue/catalogDatabase:CatalogDatabase",
+                "db",
+                {},
+                provider_props=provider_for("111111111111"),
+            ),
+            R(
+                "aws:glue/catalogTable:CatalogTable",
+                "other",
+                {},
+                provider_props=provider_for("222222222222"),
+            ),
+        ],
+    )
+    assert found == [("db", message.format("db")), ("other", message.format("other"))]
