@@ -7,8 +7,9 @@ from ..registry import policy
 
 def require_athena_workgroup_enforcement(args, report_violation):
     configuration = get(args.props, "configuration", default={})
-    # The provider defaults enforce_workgroup_configuration to true, so only an explicit false
-    # turns enforcement off.
+    # The provider defaults enforce_workgroup_configuration to true (as does CreateWorkGroup;
+    # Control Tower's CT.ATHENA.PR.2 accepts it omitted), so only an explicit false turns
+    # enforcement off.
     if not as_bool(get(configuration, "enforceWorkgroupConfiguration", default=True)):
         report_violation(
             "The workgroup does not enforce its configuration, so a query can write "
