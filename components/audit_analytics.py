@@ -18,7 +18,12 @@ import pulumi_aws as aws
 
 from obsgov.config.models.central import AnalyticsSettings
 
-from .iam_documents import account_root, deny_insecure_transport, document, statement
+from .iam_documents import (
+    account_administers,
+    deny_insecure_transport,
+    document,
+    statement,
+)
 from .log_archive import hardened_bucket
 
 TABLE_NAME = "organization_trail"
@@ -176,9 +181,7 @@ def projection_parameters(
 def results_key_policy(account_id: str, reader_arns: Sequence[str]) -> str:
     """Athena writes and reads results with the caller's credentials, so the readers need to
     generate data keys and decrypt, and no one else does."""
-    statements = [
-        statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)})
-    ]
+    statements = [account_administers(account_id)]
     if reader_arns:
         statements.append(
             statement(

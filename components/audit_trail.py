@@ -25,7 +25,7 @@ from obsgov.config.models.central import DataEvents, TrailSettings
 
 from .event_routing import ALARM_DETAIL_TYPE, ALARM_SOURCE, severity_description
 from .iam_documents import (
-    account_root,
+    account_administers,
     assume_role_policy,
     document,
     log_group_arn,
@@ -186,7 +186,7 @@ def trail_key_policy(
     describe the key; decryption is for the named principals only, and only of CloudTrail's
     log files (the encryption context must be present)."""
     statements = [
-        statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
+        account_administers(account_id),
         statement(
             "CloudTrailEncryptLogs",
             "kms:GenerateDataKey*",
@@ -224,7 +224,7 @@ def logs_key_policy(account_id: str, region: str, log_group: str) -> str:
     """CloudWatch Logs may use the key for the trail's log group only; CloudWatch alarms may use
     it to publish to the encrypted security topic of this account."""
     return document(
-        statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
+        account_administers(account_id),
         # AWS's example also lists kms:Describe*, but DescribeKey carries no encryption
         # context, so under this condition it could never be allowed anyway. The context value
         # is a string key: StringEquals on the exact ARN is ArnEquals without a type mismatch.

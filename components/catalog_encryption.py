@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam_documents import account_root, document, statement
+from .iam_documents import account_administers, document
 
 
 @dataclass
@@ -24,14 +24,6 @@ class CatalogEncryptionArgs:
 
 def key_alias(environment: str) -> str:
     return f"alias/obsgov-{environment}-data-catalog"
-
-
-def key_policy(account_id: str) -> str:
-    """The account administers the key, so the IAM policies of Athena and Glue users grant its
-    use; the catalog is encrypted with the caller's permissions, not a service role's."""
-    return document(
-        statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
-    )
 
 
 class CatalogEncryption(pulumi.ComponentResource):
@@ -48,7 +40,9 @@ class CatalogEncryption(pulumi.ComponentResource):
             description=f"obsgov {args.environment} Glue Data Catalog",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=key_policy(args.account_id),
+            # Administered by the account alone: the catalog is encrypted with the caller's
+            # permissions (Athena and Glue users' IAM policies), not a service role's.
+            policy=document(account_administers(args.account_id)),
             opts=child,
         )
         aws.kms.Alias(

@@ -21,6 +21,7 @@ import pulumi_aws as aws
 from obsgov.config.models.central import EventRoutingSettings, Subscribers
 
 from .iam_documents import (
+    account_administers,
     account_root,
     document,
     event_bus_arn,
@@ -88,7 +89,7 @@ def bus_policy(bus_arn: str, organization_id: str) -> str:
 def topics_key_policy(account_id: str) -> str:
     """CloudWatch and EventBridge must be able to use the key to publish to encrypted topics."""
     return document(
-        statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
+        account_administers(account_id),
         statement(
             "AlarmsAndRulesEncrypt",
             ["kms:Decrypt", "kms:GenerateDataKey*"],

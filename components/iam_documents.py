@@ -44,6 +44,15 @@ def account_root(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:root"
 
 
+def account_administers(account_id: str) -> dict[str, Any]:
+    """The key-policy statement every obsgov key starts with: the owning account administers
+    the key, so IAM policies in that account can grant its use (without it a key whose other
+    statements name only services would be unmanageable)."""
+    return statement(
+        "AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}
+    )
+
+
 def deny_insecure_transport(bucket: str) -> dict[str, Any]:
     """FSBP S3.5: refuse every request that does not use TLS."""
     return statement(

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .iam_documents import (
+    account_administers,
     account_root,
     assume_role_policy,
     bucket_arn,
@@ -93,9 +94,7 @@ def key_policy(args: LogAnalyticsArgs) -> str:
         ]
     ]
     return document(
-        statement(
-            "AccountAdministers", "kms:*", "*", principal={"AWS": account_root(args.account_id)}
-        ),
+        account_administers(args.account_id),
         statement(
             "CloudWatchLogsEncrypt",
             [

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 from obsgov.config.models.central import ArchiveSettings
 
 from .iam_documents import (
-    account_root,
+    account_administers,
     bucket_arn,
     deny_insecure_transport,
     document,
@@ -118,7 +118,7 @@ def access_log_bucket_policy(bucket: str, account_id: str, sources: Sequence[str
 
 def archive_key_policy(account_id: str, trail: str, reader_arns: Sequence[str]) -> str:
     statements = [
-        statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
+        account_administers(account_id),
         # Objects CloudTrail writes without its own key header (none today) would fall back to
         # the bucket default; allowing it here keeps such writes from failing silently.
         statement(

@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from obsgov import metric_contract as contract
 
 from .iam_documents import (
-    account_root,
+    account_administers,
     assume_role_policy,
     bucket_arn,
     deny_insecure_transport,
@@ -84,7 +84,7 @@ def namespaces(args: MetricLakeArgs) -> list[str]:
 
 def key_policy(account_id: str) -> str:
     return document(
-        statement("AccountAdministers", "kms:*", "*", principal={"AWS": account_root(account_id)}),
+        account_administers(account_id),
     )
 
 

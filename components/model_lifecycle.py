@@ -24,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .iam_documents import (
+    account_administers,
     account_root,
     assume_role_policy,
     bucket_arn,
@@ -296,12 +297,7 @@ class LifecycleCentral(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=document(
-                statement(
-                    "AccountAdministers",
-                    "kms:*",
-                    "*",
-                    principal={"AWS": account_root(args.account_id)},
-                ),
+                account_administers(args.account_id),
                 statement(
                     "CloudWatchLogsEncrypt",
                     [
