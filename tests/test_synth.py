@@ -116,6 +116,44 @@ def test_update_mode_builds_arns_from_the_resources_own_account(example_graph, e
         assert ":100000000002:" in link.inputs["sinkIdentifier"]
 
 
+def test_new_resource_takes_the_account_of_the_provider_its_request_names():
+    """Deterministic half of the test below: the mock reads the provider from the request it
+    answers, not from whatever RegisterResource ran last on another thread."""
+    from pulumi.runtime.mocks import MockResourceArgs
+
+    from obsgov.synth.monitor import ObsgovMocks, RecordingMonitor
+
+    impl = ObsgovMocks("obsgov", "dev")
+    monitor = RecordingMonitor(False, "eu-west-1", impl)
+    refs = {}
+    for name, account in (("a", "111111111111"), ("b", "222222222222")):
+        urn = f"urn:pulumi:dev::obsgov::pulumi:providers:aws::{name}"
+        monitor.provider_account[urn], monitor.provider_region[urn] = account, "eu-west-1"
+        refs[name] = f"{urn}::id-{name}"
+    for name, account in (("b", "222222222222"), ("a", "111111111111")):
+        args = MockResourceArgs("aws:sns/topic:Topic", f"t-{name}", {}, refs[name], custom=True)
+        _, state = impl.new_resource(args)
+        assert state["arn"].split(":")[3:5] == ["eu-west-1", account]
+
+
+def test_arns_name_the_resources_own_account_whatever_the_registration_order(inline_env):
+    """The SDK registers resources from several threads at once; a mock that carried the
+    provider from RegisterResource to new_resource in shared state gave some resources
+    another account's ARN (about one run in three on dev before the fix)."""
+    env = inline_env("dev")
+    for _ in range(4):
+        graph = env.synthesize(preview=False)
+        wrong = [
+            (r.name, r.outputs["arn"])
+            for r in graph.custom_resources()
+            if r.account
+            and "arn" not in r.inputs  # an input named arn (an event target's) is not its own
+            and str(r.outputs.get("arn", "")).startswith("arn:aws:")
+            and str(r.outputs["arn"]).split(":")[4] not in ("", r.account)
+        ]
+        assert wrong == []
+
+
 def test_invokes_answer_for_the_providers_account(inline_env, tmp_path):
     env = inline_env().load()
     program = tmp_path / "__main__.py"

@@ -99,7 +99,6 @@ class RecordingMonitor(mocks.MockMonitor):
             state: dict[str, Any] = {}
             resource_id = None
         else:
-            self.mocks.current_provider_ref = provider_ref or ""
             response = super().RegisterResource(request)
             state = json_format.MessageToDict(response.object)
             resource_id = response.id or None
@@ -158,7 +157,6 @@ class ObsgovMocks(mocks.Mocks):
     """Outputs shaped like AWS's: built from the resource's account, region and name."""
 
     monitor: RecordingMonitor
-    current_provider_ref: str = ""
 
     def __init__(self, project: str, stack: str) -> None:
         self.project = project
@@ -177,7 +175,12 @@ class ObsgovMocks(mocks.Mocks):
             # `pulumi preview` knows only the inputs of a resource it is about to create: every
             # computed output (arn, id, ...) stays unknown, and the SDK resolves it as such.
             return "", state
-        account, region = self.monitor.account_of_ref(self.current_provider_ref)
+        # The provider comes with the request: the SDK registers resources from several
+        # threads at once, so nothing shared may carry it from RegisterResource to here.
+        provider_ref = args.provider or (
+            self.monitor._default_provider_ref() if args.typ.startswith("aws:") else ""
+        )
+        account, region = self.monitor.account_of_ref(provider_ref)
         account = account or "000000000000"
         name = physical_name(args.typ, args.name, args.inputs, seed)
         arn, resource_id = arn_for(args.typ, name, account, region, seed)
@@ -185,8 +188,8 @@ class ObsgovMocks(mocks.Mocks):
         state.setdefault("name", name)
         if args.typ == "aws:kms/key:Key":
             state["keyId"] = resource_id
-        if "tags" in args.inputs or _provider_tags(self.monitor, self.current_provider_ref):
-            merged = dict(_provider_tags(self.monitor, self.current_provider_ref))
+        if "tags" in args.inputs or _provider_tags(self.monitor, provider_ref):
+            merged = dict(_provider_tags(self.monitor, provider_ref))
             merged.update(args.inputs.get("tags") or {})
             state["tagsAll"] = merged
         return resource_id, state
