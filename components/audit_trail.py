@@ -26,7 +26,6 @@ from obsgov.config.models.central import DataEvents, TrailSettings
 from .event_routing import ALARM_DETAIL_TYPE, ALARM_SOURCE, severity_description
 from .iam_documents import (
     account_administers,
-    assume_role_policy,
     document,
     log_group_arn,
     service,
@@ -34,6 +33,7 @@ from .iam_documents import (
     topic_arn,
     trail_arn,
 )
+from .service_roles import service_role
 
 
 class CisControl(NamedTuple):
@@ -429,21 +429,16 @@ class AuditTrail(pulumi.ComponentResource):
             retention_in_days=settings.log_retention_days,
             opts=child,
         )
-        role = aws.iam.Role(
+        role, delivery = service_role(
             f"{name}-delivery-role",
-            name=f"obsgov-{env}-cloudtrail-to-logs",
-            assume_role_policy=assume_role_policy(
-                "cloudtrail.amazonaws.com", {"StringEquals": {"aws:SourceArn": args.trail_arn}}
-            ),
-            opts=child,
-        )
-        delivery = aws.iam.RolePolicy(
             f"{name}-delivery-policy",
-            role=role.id,
-            name="cloudtrail-to-logs",
+            role_name=f"obsgov-{env}-cloudtrail-to-logs",
+            service="cloudtrail.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceArn": args.trail_arn}},
             policy=delivery_role_policy(
                 region, account, group_name, args.management_account_id, args.organization_id
             ),
+            policy_name="cloudtrail-to-logs",
             opts=child,
         )
         selectors = advanced_event_selectors(settings.data_events)
@@ -480,19 +475,14 @@ class AuditTrail(pulumi.ComponentResource):
         for control in CIS_CONTROLS:
             self.alarms.append(self._cis_alarm(name, args, control))
 
-        forward_role = aws.iam.Role(
+        forward_role, _ = service_role(
             f"{name}-forward-role",
-            name=f"obsgov-{env}-audit-alarms-to-central-bus",
-            assume_role_policy=assume_role_policy(
-                "events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
             f"{name}-forward-policy",
-            role=forward_role.id,
-            name="put-events-central-bus",
+            role_name=f"obsgov-{env}-audit-alarms-to-central-bus",
+            service="events.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": account}},
             policy=forwarding_role_policy(args.central_bus_arn),
+            policy_name="put-events-central-bus",
             opts=child,
         )
         rule = aws.cloudwatch.EventRule(

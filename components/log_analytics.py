@@ -32,6 +32,7 @@ from .iam_documents import (
     statement,
 )
 from .log_archive import hardened_bucket
+from .service_roles import service_role
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 LOG_TYPES = {"AUDIT_LOGS": "audit", "ES_APPLICATION_LOGS": "error"}
@@ -367,17 +368,12 @@ class LogAnalytics(pulumi.ComponentResource):
             log_group_name=firehose_logs.name,
             opts=child,
         )
-        firehose_role = aws.iam.Role(
+        firehose_role, firehose_policy = service_role(
             f"{name}-firehose-role",
-            name=n["firehose_role"],
-            assume_role_policy=assume_role_policy(
-                "firehose.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
-            ),
-            opts=child,
-        )
-        firehose_policy = aws.iam.RolePolicy(
             f"{name}-firehose-policy",
-            role=firehose_role.id,
+            role_name=n["firehose_role"],
+            service="firehose.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             policy=firehose_role_policy(args),
             opts=child,
         )

@@ -19,13 +19,13 @@ from obsgov import metric_contract as contract
 
 from .iam_documents import (
     account_administers,
-    assume_role_policy,
     bucket_arn,
     deny_insecure_transport,
     document,
     statement,
 )
 from .log_archive import hardened_bucket
+from .service_roles import service_role
 
 PLATFORM_NAMESPACES = (
     "AWS/SageMaker",
@@ -191,17 +191,12 @@ class MetricLake(pulumi.ComponentResource):
             ],
             purpose="metric-lake",
         )
-        firehose_role = aws.iam.Role(
+        firehose_role, firehose_policy = service_role(
             f"{name}-firehose-role",
-            name=n["firehose_role"],
-            assume_role_policy=assume_role_policy(
-                "firehose.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
-            ),
-            opts=child,
-        )
-        firehose_policy = aws.iam.RolePolicy(
             f"{name}-firehose-policy",
-            role=firehose_role.id,
+            role_name=n["firehose_role"],
+            service="firehose.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             policy=firehose_role_policy(args),
             opts=child,
         )
@@ -224,18 +219,12 @@ class MetricLake(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
         )
-        stream_role = aws.iam.Role(
+        stream_role, stream_policy = service_role(
             f"{name}-stream-role",
-            name=n["stream_role"],
-            assume_role_policy=assume_role_policy(
-                "streams.metrics.cloudwatch.amazonaws.com",
-                {"StringEquals": {"aws:SourceAccount": args.account_id}},
-            ),
-            opts=child,
-        )
-        stream_policy = aws.iam.RolePolicy(
             f"{name}-stream-policy",
-            role=stream_role.id,
+            role_name=n["stream_role"],
+            service="streams.metrics.cloudwatch.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             policy=stream_role_policy(args),
             opts=child,
         )

@@ -26,7 +26,6 @@ import pulumi_aws as aws
 from .iam_documents import (
     account_administers,
     account_root,
-    assume_role_policy,
     bucket_arn,
     deny_insecure_transport,
     document,
@@ -35,6 +34,7 @@ from .iam_documents import (
     statement,
 )
 from .log_archive import hardened_bucket
+from .service_roles import service_role
 
 SAGEMAKER = "aws.sagemaker"
 
@@ -190,17 +190,12 @@ class LifecycleForwarding(pulumi.ComponentResource):
     ) -> None:
         super().__init__("obsgov:model_lifecycle:LifecycleForwarding", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
+        role, _ = service_role(
             f"{name}-role",
-            name=f"obsgov-{args.environment}-lifecycle-forwarding",
-            assume_role_policy=assume_role_policy(
-                "events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
             f"{name}-role-policy",
-            role=role.id,
+            role_name=f"obsgov-{args.environment}-lifecycle-forwarding",
+            service="events.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             policy=forwarding_role_policy(args.central_bus_arn),
             opts=child,
         )
@@ -433,17 +428,12 @@ class LifecycleCentral(pulumi.ComponentResource):
             ],
             purpose="model-lifecycle-archive",
         )
-        firehose_role = aws.iam.Role(
+        firehose_role, firehose_policy = service_role(
             f"{name}-firehose-role",
-            name=f"{prefix}-firehose",
-            assume_role_policy=assume_role_policy(
-                "firehose.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
-            ),
-            opts=child,
-        )
-        firehose_policy = aws.iam.RolePolicy(
             f"{name}-firehose-policy",
-            role=firehose_role.id,
+            role_name=f"{prefix}-firehose",
+            service="firehose.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             policy=document(
                 statement(
                     "WriteArchive",
@@ -488,17 +478,12 @@ class LifecycleCentral(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
         )
-        events_role = aws.iam.Role(
+        events_role, _ = service_role(
             f"{name}-archive-role",
-            name=f"{prefix}-archive-events",
-            assume_role_policy=assume_role_policy(
-                "events.amazonaws.com", {"StringEquals": {"aws:SourceAccount": args.account_id}}
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
             f"{name}-archive-role-policy",
-            role=events_role.id,
+            role_name=f"{prefix}-archive-events",
+            service="events.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
             policy=document(
                 statement(
                     "DeliverToArchive",
