@@ -169,10 +169,9 @@ def provider_account(resource: Any) -> str:
     """The account a resource lands in: its AWS provider's first assumed role's account ("" when
     the provider assumes none). The engine passes nested provider config as JSON text, and a
     provider may carry one role as a mapping rather than a list."""
-    provider = getattr(resource, "provider", None)
-    if provider is None:
+    if resource.provider is None:
         return ""
-    roles = get(provider.props, "assumeRoles", default=[])
+    roles = get(resource.provider.props, "assumeRoles")
     if isinstance(roles, str):
         try:
             roles = json.loads(roles)

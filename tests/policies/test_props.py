@@ -1,6 +1,8 @@
 """Reading properties defensively: what each helper answers for odd, missing and unknown
 values (behind the SDK's unknown-checking proxy, as policies see them)."""
 
+import json
+
 import pytest
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
@@ -19,6 +21,7 @@ from obsgov_policies.props import (
     known_items,
     known_str,
     number_text,
+    provider_account,
     statements,
     str_list,
 )
@@ -185,3 +188,33 @@ def test_is_list():
         False,
         False,
     ]
+
+
+class _Resource:
+    def __init__(self, provider_props):
+        self.provider = None if provider_props is None else type("P", (), {"props": provider_props})
+
+
+ROLE = "arn:aws:iam::111111111111:role/Deploy"
+
+
+@pytest.mark.parametrize(
+    ("provider_props", "expected"),
+    [
+        (None, ""),  # no provider: the stack's default
+        ({}, ""),  # a provider that assumes no role
+        ({"assumeRoles": json.dumps([{"roleArn": ROLE}])}, "111111111111"),  # as the engine sends
+        (
+            {"assumeRoles": [{"roleArn": ROLE}, {"roleArn": "arn:aws:iam::2:role/x"}]},
+            "111111111111",
+        ),
+        ({"assumeRoles": json.dumps({"roleArn": ROLE})}, "111111111111"),  # one role as a mapping
+        ({"assumeRoles": "not json"}, ""),
+        ({"assumeRoles": json.dumps([{"roleArn": "arn:aws:iam"}])}, ""),  # too short for an account
+        ({"assumeRoles": json.dumps([{}])}, ""),
+        ({"assumeRoles": json.dumps([{"roleArn": "arn:aws:iam:"}])}, ""),  # four parts, no account
+        ({"assumeRoles": json.dumps([{"roleArn": "arn:aws:iam::222222222222"}])}, "222222222222"),
+    ],
+)
+def test_provider_account_reads_the_first_assumed_roles_account(provider_props, expected):
+    assert provider_account(_Resource(provider_props)) == expected

@@ -6,7 +6,7 @@ from ..registry import policy
 
 
 def require_athena_workgroup_enforcement(args, report_violation):
-    configuration = get(args.props, "configuration", default={})
+    configuration = get(args.props, "configuration")
     # The provider defaults enforce_workgroup_configuration to true (as does CreateWorkGroup;
     # Control Tower's CT.ATHENA.PR.2 accepts it omitted), so only an explicit false turns
     # enforcement off.

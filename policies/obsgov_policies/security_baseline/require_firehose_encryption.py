@@ -8,7 +8,7 @@ from ..registry import FSBP, Control, policy
 def require_firehose_encryption(args, report_violation):
     if as_str(get(args.props, "kinesisSourceConfiguration", "kinesisStreamArn")):
         return  # data arrives encrypted by its Kinesis stream; stream SSE does not apply
-    sse = get(args.props, "serverSideEncryption", default={})
+    sse = get(args.props, "serverSideEncryption")
     if not as_bool(get(sse, "enabled")):
         report_violation(
             "Server-side encryption is off, so buffered records are stored unencrypted."

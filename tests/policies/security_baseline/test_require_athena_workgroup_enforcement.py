@@ -44,3 +44,11 @@ def test_unset_enforcement_takes_the_providers_default_of_true():
         k: v for k, v in GOOD["configuration"].items() if k != "enforceWorkgroupConfiguration"
     }
     assert check(ID, {"configuration": configuration}) == []
+
+
+def test_client_side_kms_encryption_passes():
+    configuration = {
+        "enforceWorkgroupConfiguration": True,
+        "resultConfiguration": {"encryptionConfiguration": {"encryptionOption": "CSE_KMS"}},
+    }
+    assert check(ID, {"configuration": configuration}) == []

@@ -33,3 +33,9 @@ def test_streams_fed_by_kinesis_are_not_judged():
     assert (
         check(ID, {"kinesisSourceConfiguration": {"kinesisStreamArn": "arn:aws:kinesis:x"}}) == []
     )
+
+
+def test_unset_key_type_is_firehoses_default_aws_owned_key():
+    assert check(ID, {"serverSideEncryption": {"enabled": True}}) == [
+        "Server-side encryption uses an AWS owned key, not a customer managed key."
+    ]

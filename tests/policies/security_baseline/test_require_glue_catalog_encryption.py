@@ -64,3 +64,24 @@ def test_tables_in_an_account_without_kms_catalog_encryption():
         ],
     )
     assert found == [("db", message.format("db")), ("other", message.format("other"))]
+
+
+def test_kms_with_a_service_role_counts_as_encrypted():
+    found = check_stack(
+        ID,
+        [
+            R(
+                "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
+                "enc",
+                settings("SSE-KMS-WITH-SERVICE-ROLE"),
+                provider_props=provider_for("111111111111"),
+            ),
+            R(
+                "aws:glue/catalogTable:CatalogTable",
+                "t",
+                {},
+                provider_props=provider_for("111111111111"),
+            ),
+        ],
+    )
+    assert found == []
