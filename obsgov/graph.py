@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from obsgov.io import write_atomic
+from obsgov_policies.props import assumed_account
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -46,23 +47,9 @@ def split_provider_ref(ref: str) -> tuple[str, str]:
 
 
 def account_from_assume_roles(assume_roles: Any) -> str | None:
-    """The account of an AWS provider's first assumed role. The engine passes nested provider
-    config as JSON text, so ``assume_roles`` may be a string, a list or a single mapping."""
-    if isinstance(assume_roles, str):
-        try:
-            assume_roles = json.loads(assume_roles)
-        except json.JSONDecodeError:
-            return None
-    if isinstance(assume_roles, dict):
-        assume_roles = [assume_roles]
-    if not isinstance(assume_roles, list):
-        return None
-    for role in assume_roles:
-        arn = (role or {}).get("roleArn") if isinstance(role, dict) else None
-        parts = str(arn or "").split(":")
-        if len(parts) >= 5 and parts[4].isdigit():
-            return parts[4]
-    return None
+    """The account of an AWS provider's first assumed role (None when none names one); read as
+    the policy packs read it, so the graph and the packs never disagree on an account."""
+    return assumed_account(assume_roles) or None
 
 
 def urn_type(urn: str) -> str:

@@ -165,19 +165,27 @@ def str_list(value: Any) -> list[str]:
     return [v for v in as_list(value) if isinstance(v, str)]
 
 
-def provider_account(resource: Any) -> str:
-    """The account a resource lands in: its AWS provider's first assumed role's account ("" when
-    the provider assumes none). The engine passes nested provider config as JSON text, and a
-    provider may carry one role as a mapping rather than a list."""
-    if resource.provider is None:
-        return ""
-    roles = get(resource.provider.props, "assumeRoles")
-    if isinstance(roles, str):
+def assumed_account(assume_roles: Any) -> str:
+    """The account of an AWS provider's first assumed role whose ARN names one ("" when none
+    does). The engine passes nested provider config as JSON text, and a provider may carry one
+    role as a mapping rather than a list."""
+    if isinstance(assume_roles, str):
         try:
-            roles = json.loads(roles)
+            assume_roles = json.loads(assume_roles)
         except ValueError:
             return ""
-    if isinstance(roles, Mapping):
-        roles = [roles]
-    parts = as_str(get(roles, 0, "roleArn")).split(":")
-    return parts[4] if len(parts) > 4 else ""
+    if isinstance(assume_roles, Mapping):
+        assume_roles = [assume_roles]
+    for role in as_list(assume_roles):
+        parts = as_str(get(role, "roleArn")).split(":")
+        if len(parts) > 4 and parts[4].isdigit():
+            return parts[4]
+    return ""
+
+
+def provider_account(resource: Any) -> str:
+    """The account a resource lands in: its AWS provider's assumed role's account ("" for the
+    stack's default provider or one that assumes no role)."""
+    if resource.provider is None:
+        return ""
+    return assumed_account(get(resource.provider.props, "assumeRoles"))

@@ -214,6 +214,8 @@ ROLE = "arn:aws:iam::111111111111:role/Deploy"
         ({"assumeRoles": json.dumps([{}])}, ""),
         ({"assumeRoles": json.dumps([{"roleArn": "arn:aws:iam:"}])}, ""),  # four parts, no account
         ({"assumeRoles": json.dumps([{"roleArn": "arn:aws:iam::222222222222"}])}, "222222222222"),
+        # the first role that names an account, as the synthesized graph attributes resources
+        ({"assumeRoles": [{"roleArn": "arn:aws:iam:"}, {"roleArn": ROLE}]}, "111111111111"),
     ],
 )
 def test_provider_account_reads_the_first_assumed_roles_account(provider_props, expected):
