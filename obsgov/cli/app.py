@@ -10,7 +10,18 @@ import typer
 
 from obsgov import __version__
 
-from . import accounts, drift, environment, gate, models, opensearch, policy, registry, workloads
+from . import (
+    accounts,
+    drift,
+    environment,
+    gate,
+    models,
+    opensearch,
+    policy,
+    registry,
+    report,
+    workloads,
+)
 from .common import EXIT_CODES_HELP, Settings, WrappingGroup, out
 
 app = typer.Typer(
@@ -50,6 +61,7 @@ def root(
 app.command("validate")(environment.validate)
 app.command("synth")(environment.synth)
 app.command("preview")(gate.preview)
+app.command("report")(report.report)
 app.add_typer(policy.app, name="policy")
 app.add_typer(registry.app, name="registry")
 app.add_typer(accounts.app, name="accounts")

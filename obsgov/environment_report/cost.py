@@ -38,9 +38,11 @@ class PriceTable:
     region: str
     items: dict[str, Price]
     assumptions: dict[str, float]
+    # Price List API queries by price key, for ``--prices live`` (see live_prices.py)
+    queries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def with_assumptions(self, overrides: Mapping[str, float]) -> PriceTable:
-        return PriceTable(self.region, self.items, {**self.assumptions, **overrides})
+        return PriceTable(self.region, self.items, {**self.assumptions, **overrides}, self.queries)
 
 
 def load_prices(path: Path = PRICES) -> PriceTable:
@@ -53,7 +55,14 @@ def load_prices(path: Path = PRICES) -> PriceTable:
         raise InputError.single(shown, "items", "must be a mapping of price entries")
     problems = []
     items = {}
+    queries = {}
     for key, entry in data["items"].items():
+        if isinstance(entry, dict) and "live" in entry:
+            query, problem = _live_query(entry["live"])
+            if problem:
+                problems.append(Problem(shown, f"items.{key}.live", problem))
+            else:
+                queries[str(key)] = query
         try:
             items[key] = Price(
                 key,
@@ -71,8 +80,32 @@ def load_prices(path: Path = PRICES) -> PriceTable:
     if problems:
         raise InputError(problems)
     return PriceTable(
-        str(data.get("region", "")), items, {str(k): float(v) for k, v in assumptions.items()}
+        str(data.get("region", "")),
+        items,
+        {str(k): float(v) for k, v in assumptions.items()},
+        queries,
     )
+
+
+def _live_query(raw: Any) -> tuple[dict[str, Any], str]:
+    expected = (
+        "must be a mapping with service and usagetype (strings), optional attributes "
+        "(a mapping of strings) and scale (a number > 0)"
+    )
+    if not isinstance(raw, dict) or set(raw) - {"service", "usagetype", "attributes", "scale"}:
+        return {}, expected
+    attributes = raw.get("attributes") or {}
+    scale = raw.get("scale", 1)
+    if (
+        not all(isinstance(raw.get(k), str) and raw.get(k) for k in ("service", "usagetype"))
+        or not isinstance(attributes, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in attributes.items())
+        or isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not scale > 0
+    ):
+        return {}, expected
+    return {**raw, "attributes": attributes, "scale": scale}, ""
 
 
 def load_assumptions(path: Path, known: Iterable[str]) -> dict[str, float]:
@@ -311,6 +344,8 @@ FREE_TYPES = frozenset(
         "aws:s3/bucketLogging:BucketLogging",
         "aws:glue/catalogDatabase:CatalogDatabase",
         "aws:glue/catalogTable:CatalogTable",
+        "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
         "aws:athena/workgroup:Workgroup",
         "aws:athena/namedQuery:NamedQuery",
         "aws:organizations/policy:Policy",

@@ -22,7 +22,7 @@ table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3;cursor:pointer;user-select:none}td.num{text-align:right}
 .badge{display:inline-block;padding:0 .4rem;border-radius:.3rem;color:#fff;font-size:.8rem}
-.filter{margin:.25rem 0;padding:.2rem;width:20rem}.summary span{margin-right:1.5rem}
+.filter{display:block;margin:.25rem 0;padding:.2rem;width:20rem}.summary span{margin-right:1.5rem}
 .heat td{width:1.2rem;height:1.2rem;padding:0;border:1px solid #fff}.heat th{font-weight:normal;font-size:.7rem}
 .heat th.rot{writing-mode:vertical-rl;transform:rotate(180deg);height:7rem}
 @media print{.filter{display:none}th{cursor:default}body{margin:0}}
@@ -141,7 +141,30 @@ def heat_map(controls: Sequence[Mapping[str, Any]], names: Mapping[str, str]) ->
     return f'<table id="heat-map" class="heat"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def render(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
+def change_section(delta: Mapping[str, Any]) -> list[str]:
+    """What a change adds, from :func:`obsgov.environment_report.model.diff`."""
+    sign = "+" if delta["monthlyDelta"] >= 0 else "-"
+    return [
+        "<h2>This change</h2>",
+        f'<p id="change-total">monthly cost {sign}${abs(delta["monthlyDelta"]):,.2f}</p>',
+        _table(
+            "change-cost",
+            ["account", "monthly change USD"],
+            [(a, (f"{d:+,.2f}", d)) for a, d in delta["costDeltaByAccount"].items()],
+        ),
+        _table(
+            "change-controls",
+            ["control", "before", "after"],
+            [(c["control"], _badge(c["before"]), _badge(c["after"])) for c in delta["controls"]],
+        ),
+    ]
+
+
+def render(
+    report: Mapping[str, Any],
+    names: Mapping[str, str],
+    delta: Mapping[str, Any] | None = None,
+) -> str:
     cost = report["cost"]
     shares = report["accountShares"]
     summary = (
@@ -190,6 +213,7 @@ def render(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
     sections = [
         f"<h1>obsgov environment report: {_e(report['stack'])}</h1>",
         summary,
+        *(change_section(delta) if delta is not None else []),
         "<h2>Cost per account</h2>",
         bar_chart(cost["byAccount"], names),
         _table(

@@ -32,6 +32,7 @@ class EnvironmentReport:
     prices: PriceTable
     verdict: str = ""  # passed | warnings | failed, from the gate
     notes: list[str] = field(default_factory=list)
+    account_names: dict[str, str] = field(default_factory=dict)  # account id -> name
 
     def to_json(self) -> dict[str, Any]:
         shares = account_shares(self.controls)
@@ -39,6 +40,7 @@ class EnvironmentReport:
             "stack": self.stack,
             "preview": self.preview,
             "verdict": self.verdict,
+            "accountNames": dict(sorted(self.account_names.items())),
             "inventory": [row.__dict__ for row in self.inventory],
             "controls": [
                 {
@@ -149,8 +151,12 @@ def markdown(report: Mapping[str, Any], delta: Mapping[str, Any] | None = None) 
         sign = "+" if delta["monthlyDelta"] >= 0 else "-"
         lines += [f"This change: **{sign}${abs(delta['monthlyDelta']):,.2f}** a month", ""]
         if delta["costDeltaByAccount"]:
-            lines += ["| account | monthly change |", "|---|---:|"]
-            lines += [f"| {a} | {d:+,.2f} |" for a, d in delta["costDeltaByAccount"].items()]
+            names = report.get("accountNames", {})
+            lines += ["| account | name | monthly change |", "|---|---|---:|"]
+            lines += [
+                f"| {a} | {names.get(a, '')} | {d:+,.2f} |"
+                for a, d in delta["costDeltaByAccount"].items()
+            ]
             lines.append("")
         if delta["controls"]:
             lines += ["| control | before | after |", "|---|---|---|"]
@@ -158,8 +164,9 @@ def markdown(report: Mapping[str, Any], delta: Mapping[str, Any] | None = None) 
                 f"| {c['control']} | {c['before']} | {c['after']} |" for c in delta["controls"]
             ]
             lines.append("")
-    lines += ["| account | monthly USD |", "|---|---:|"]
-    lines += [f"| {a} | {v:,.2f} |" for a, v in cost["byAccount"].items()]
+    names = report.get("accountNames", {})
+    lines += ["| account | name | monthly USD |", "|---|---|---:|"]
+    lines += [f"| {a} | {names.get(a, '')} | {v:,.2f} |" for a, v in cost["byAccount"].items()]
     counts: dict[str, int] = {}
     for control in report["controls"]:
         counts[control["status"]] = counts.get(control["status"], 0) + 1

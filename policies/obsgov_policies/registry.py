@@ -98,6 +98,14 @@ class PolicySpec:
     remediation: str = ""
     config_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
     config_required: tuple[str, ...] = ()
+    applies_to: Callable[[str], bool] | None = None
+
+    def applies(self, resource_type: str) -> bool:
+        """Whether the SDK calls this resource policy for ``resource_type`` (reports use this to
+        count the resources a policy passed, which the Analyzer protocol never lists)."""
+        return resource_type in self.resource_types or (
+            self.applies_to is not None and self.applies_to(resource_type)
+        )
 
     def config_defaults(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.config_properties.items() if "default" in v}
@@ -182,9 +190,7 @@ def policy(
 
         @functools.wraps(fn)
         def validate(args, report_violation):
-            if args.resource_type in types or (
-                applies_to is not None and applies_to(args.resource_type)
-            ):
+            if spec.applies(args.resource_type):
                 return fn(args, report_violation)
             return None
 
@@ -202,6 +208,7 @@ def policy(
         remediation=remediation,
         config_properties=dict(config or {}),
         config_required=tuple(required_config),
+        applies_to=applies_to,
     )
     REGISTRY[id] = spec
     return spec

@@ -394,6 +394,7 @@ COMMANDS = {
             "out/report.json",
         ),
     ),
+    "report": ("dev", ("report", "--stack", "dev", "--format", "json", "--out", "out/r.json")),
     "policy-config": (
         "dev",
         (
@@ -606,6 +607,77 @@ COMMAND_CASES = [
         lambda ws: None,
         ("--format", "'xml' is not one of"),
         ("preview", "--stack", "dev", "--format", "xml", "--output", "r.xml"),
+    ),
+    Case(
+        "report-unknown-format",
+        lambda ws: None,
+        ("--format", "'pdf' is not one of html, json, md"),
+        ("report", "--stack", "dev", "--format", "pdf"),
+    ),
+    Case(
+        "report-html-needs-out",
+        lambda ws: None,
+        ("--format html needs --out FILE",),
+        ("report", "--stack", "dev"),
+    ),
+    Case(
+        "report-out-is-an-input",
+        lambda ws: None,
+        ("--out", "inputs"),
+        ("report", "--stack", "dev", "--out", ORG),
+    ),
+    Case(
+        "report-unknown-cost-assumption",
+        lambda ws: ws.config(lambda c: c.update({"obsgov:costAssumptions": {"logGb": 3}})),
+        (f"{STACK}: config.obsgov:costAssumptions.logGb: is not a known assumption",),
+        ("report", "--stack", "dev", "--format", "md"),
+    ),
+    Case(
+        "report-negative-cost-assumption",
+        lambda ws: ws.config(lambda c: c.update({"obsgov:costAssumptions": {"bucketGb": -1}})),
+        (f"{STACK}: config.obsgov:costAssumptions.bucketGb:", "greater than or equal to 0"),
+        ("report", "--stack", "dev", "--format", "md"),
+    ),
+    Case(
+        "report-assumptions-file-unknown-key",
+        lambda ws: ws.write("a.yaml", "bucketGB: 4\n"),
+        ("a.yaml: bucketGB: is not a known assumption",),
+        ("report", "--stack", "dev", "--format", "md", "--assumptions", "a.yaml"),
+    ),
+    Case(
+        "report-prices-file-missing",
+        lambda ws: None,
+        ("nowhere.yaml", "cannot be read"),
+        ("report", "--stack", "dev", "--format", "md", "--prices", "nowhere.yaml"),
+    ),
+    Case(
+        "report-against-is-not-a-report",
+        lambda ws: ws.write("old.json", json.dumps({"cost": {"byAccount": {"1": "x"}}})),
+        (
+            "old.json: cost.byAccount: must map account ids to monthly USD numbers",
+            "old.json: cost.monthlyUsd: must be a number",
+            "old.json: controls: must be a list of {control, status} objects",
+        ),
+        ("report", "--stack", "dev", "--format", "md", "--against", "old.json"),
+    ),
+    Case(
+        "report-live-prices-unreachable",
+        lambda ws: None,
+        ("error: Could not connect to the endpoint URL",),
+        ("report", "--stack", "dev", "--format", "md", "--prices", "live"),
+        code=4,
+        env={
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        },
+    ),
+    Case(
+        "report-against-invalid-json",
+        lambda ws: ws.write("old.json", "{"),
+        ("old.json",),
+        ("report", "--stack", "dev", "--format", "md", "--against", "old.json"),
     ),
     Case(
         "policy-config-output-is-an-input",

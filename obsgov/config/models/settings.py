@@ -217,3 +217,7 @@ class StackSettings(Model):
     drift_monitoring: DriftMonitoringSettings | None = None
     policy_enforcement: Literal["advisory", "mandatory"] = "advisory"
     policy_packs: list[PolicyPackRef] = Field(default_factory=list)
+    # Usage volumes the environment report's cost estimate rests on (log GB per day per log
+    # group, data events per month, ...), overriding the price table's defaults. The report
+    # checks the names against the table, since the table, not the config, defines them.
+    cost_assumptions: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)

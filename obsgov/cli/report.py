@@ -1,0 +1,203 @@
+"""``obsgov report``: what an environment deploys where, which controls it meets, and what it
+costs, from one offline synthesis and gate run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from obsgov.errors import InputError
+
+from .common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    StackOption,
+    StacksDirOption,
+    aws_errors,
+    command,
+    err,
+    error,
+    fail,
+    load_stack,
+    out,
+    project_root,
+)
+from .output import check_output
+
+REPORT_FORMATS = ("html", "json", "md")
+
+
+def _read_previous(path: Path) -> dict[str, Any]:
+    """A report JSON written earlier, checked for the fields a diff reads."""
+    from obsgov.io.jsondoc import read_json
+    from obsgov.io.paths import display_path
+
+    data = read_json(path)
+    shown = display_path(path)
+    cost = data.get("cost") if isinstance(data, dict) else None
+    problems = []
+    if not isinstance(cost, dict):
+        problems.append(("cost", "must be the cost object of an `obsgov report --format json`"))
+    else:
+        if not isinstance(cost.get("byAccount"), dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool)
+            for v in cost["byAccount"].values()
+        ):
+            problems.append(("cost.byAccount", "must map account ids to monthly USD numbers"))
+        if not isinstance(cost.get("monthlyUsd"), (int, float)) or isinstance(
+            cost.get("monthlyUsd"), bool
+        ):
+            problems.append(("cost.monthlyUsd", "must be a number"))
+    controls = data.get("controls") if isinstance(data, dict) else None
+    if not isinstance(controls, list) or not all(
+        isinstance(c, dict)
+        and isinstance(c.get("control"), str)
+        and isinstance(c.get("status"), str)
+        for c in controls
+    ):
+        problems.append(("controls", "must be a list of {control, status} objects"))
+    if problems:
+        from obsgov.errors import Problem
+
+        raise InputError([Problem(shown, key, message) for key, message in problems])
+    return data
+
+
+@command
+def report(
+    stack: str = StackOption,
+    out_file: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        metavar="FILE",
+        dir_okay=False,
+        help="Where to write the report (default: print Markdown or JSON; HTML needs --out).",
+    ),
+    fmt: str = typer.Option(
+        "html",
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="html (one self-contained page), json (for --against later) or md (for a pull "
+        "request comment or job summary).",
+    ),
+    prices: str | None = typer.Option(
+        None,
+        "--prices",
+        metavar="FILE|live",
+        help="A price table in prices.yaml's format, or 'live' for the AWS Price List API "
+        "(needs AWS credentials). Default: the table shipped with obsgov.",
+    ),
+    assumptions: Path | None = typer.Option(
+        None,
+        "--assumptions",
+        metavar="FILE",
+        dir_okay=False,
+        help="YAML of usage assumptions (assumption: number) overriding the stack's "
+        "obsgov:costAssumptions and the price table's defaults.",
+    ),
+    against: Path | None = typer.Option(
+        None,
+        "--against",
+        metavar="FILE",
+        dir_okay=False,
+        help="A JSON report of the same environment before a change: the report then shows "
+        "the monthly cost change per account and the controls whose status moved.",
+    ),
+    preview_mode: bool = typer.Option(
+        True,
+        "--preview/--no-preview",
+        help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
+    ),
+    pack_timeout: float = typer.Option(
+        300.0,
+        "--pack-timeout",
+        min=1.0,
+        metavar="SECONDS",
+        help="Seconds a pack may take to start or to answer one call before the gate fails closed.",
+    ),
+    stacks_dir: Path | None = StacksDirOption,
+) -> None:
+    """Report an environment: inventory, compliance map and monthly cost estimate.
+
+    Synthesizes the stack offline and judges it with its policy packs once (as `obsgov
+    preview` does), then writes: resources per account and component with the registry entry
+    each came from; for every Security Hub and CIS control the packs map to, the resources
+    that passed, failed or could not be judged (controls no policy checks are gaps); and the
+    monthly cost per account and service with every usage assumption shown. Exit 0 when the
+    report is written, whatever the gate's verdict (the report shows it); 2 for bad input.
+    """
+    from obsgov.environment_report.build import build_report, stack_assumptions
+    from obsgov.environment_report.cost import PRICES, load_assumptions, load_prices
+    from obsgov.environment_report.html import render
+    from obsgov.environment_report.model import diff, markdown
+    from obsgov.gate.engine import GateOptions, PolicyConfigError, synthesize_and_gate
+    from obsgov.gate.project import builtin_stack_tags
+    from obsgov.gate.selection import select_packs
+    from obsgov.io.writer import write_atomic
+    from obsgov.synth import SynthesisError
+
+    if fmt not in REPORT_FORMATS:
+        raise InputError.single(
+            "--format", "", f"{fmt!r} is not one of {', '.join(REPORT_FORMATS)}"
+        )
+    if fmt == "html" and out_file is None:
+        raise InputError.single("--out", "", "--format html needs --out FILE")
+    env = load_stack(stack, stacks_dir)
+    live = prices == "live"
+    table = load_prices(PRICES if prices is None or live else Path(prices))
+    inputs = [*env.input_files, *(p for p in (assumptions, against) if p is not None)]
+    if out_file is not None:
+        check_output(out_file, "--out", inputs)
+    overrides = {
+        **stack_assumptions(env, table),
+        **(load_assumptions(assumptions, table.assumptions) if assumptions else {}),
+    }
+    previous = _read_previous(against) if against is not None else None
+    notes: list[str] = []
+    if live:
+        from obsgov.environment_report.live_prices import live_table
+
+        with aws_errors():
+            table, notes = live_table(table, env.settings.region)
+
+    options = GateOptions(
+        stack_config=env.config_map,
+        start_timeout=min(pack_timeout, 60.0),
+        call_timeout=pack_timeout,
+        stack_tags=builtin_stack_tags(project_root() / "Pulumi.yaml"),
+    )
+    try:
+        run = synthesize_and_gate(env, select_packs(env, None, None), options, preview=preview_mode)
+    except SynthesisError as exc:
+        fail(f"the program failed: {exc}", EXIT_INPUT)
+    except PolicyConfigError as exc:
+        for line in exc.lines:
+            error(line)
+        raise typer.Exit(EXIT_INPUT) from None
+
+    built = build_report(run, env, table, overrides, notes)
+    data = built.to_json()
+    delta = diff(data, previous) if previous is not None else None
+    if delta is not None:
+        data["diff"] = delta
+    if fmt == "json":
+        import json
+
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    elif fmt == "md":
+        text = markdown(data, delta)
+    else:
+        text = render(data, run.graph.accounts, delta)
+    if out_file is None:
+        out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+    else:
+        write_atomic(out_file, text)
+        err.print(
+            f"wrote {fmt} report to {out_file}: {len(built.inventory)} resources, "
+            f"${built.estimate.total:,.2f} a month, gate {data['verdict']}"
+        )
+    raise typer.Exit(EXIT_OK)
