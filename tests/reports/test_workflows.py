@@ -9,6 +9,7 @@ its arguments and the real ``obsgov``, to show where the packs come from.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shutil
@@ -236,3 +237,77 @@ def test_preview_and_up_get_the_packs_the_stack_lists(tmp_path, packs):
 
 def _resolve(arg: str) -> str:
     return str(Path(arg).resolve()) if arg.startswith("/") and "policies" in arg else arg
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _report_checkout(tmp_path: Path) -> tuple[Path, dict]:
+    checkout = tmp_path / "checkout"
+    (checkout / ".venv" / "bin").mkdir(parents=True)
+    (checkout / ".venv" / "bin" / "obsgov").symlink_to(Path(sys.executable).parent / "obsgov")
+    shutil.copytree(STACKS, checkout / "stacks")
+    (checkout / "policies").symlink_to(ROOT / "policies")
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    env = {
+        **os.environ,
+        "STACK": "dev",
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    return checkout, env
+
+
+def test_pull_requests_get_the_report_with_the_change_against_the_base(tmp_path):
+    """The summary step, run as GitHub runs it, with a base report whose cost is lower and
+    whose CloudWatch.16 had failed: the summary shows both changes."""
+    job = load(GATE)["jobs"]["gate"]
+    steps = steps_by_name(job)
+    for name in ("Check out the base branch", "Environment report of the base branch"):
+        assert steps[name]["if"] == "always() && github.event_name == 'pull_request'"
+    checkout, env = _report_checkout(tmp_path)
+    base = tmp_path / "runner-temp" / "base-report-dev.json"
+    subprocess.run(
+        [
+            str(checkout / ".venv/bin/obsgov"),
+            "report",
+            "--stack",
+            "dev",
+            "--format",
+            "json",
+            "--out",
+            str(base),
+        ],
+        cwd=checkout,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    report = json.loads(base.read_text())
+    account = next(iter(report["cost"]["byAccount"]))
+    report["cost"]["byAccount"][account] -= 40
+    report["cost"]["monthlyUsd"] -= 40
+    for control in report["controls"]:
+        if control["control"] == "FSBP CloudWatch.16":
+            control["status"] = "failed"
+    base.write_text(json.dumps(report))
+
+    result = _run_step(steps["Environment report"], checkout, env)
+    assert result.returncode == 0, result.stderr
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## obsgov environment report: dev\n")
+    assert "This change: **+$40.00** a month" in summary
+    assert f"| {account} | {report['accountNames'][account]} | +40.00 |" in summary
+    assert "| FSBP CloudWatch.16 | failed | passed |" in summary
+
+
+def test_without_a_base_report_the_summary_has_no_diff(tmp_path):
+    checkout, env = _report_checkout(tmp_path)
+    result = _run_step(
+        steps_by_name(load(GATE)["jobs"]["gate"])["Environment report"], checkout, env
+    )
+    assert result.returncode == 0, result.stderr
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## obsgov environment report: dev\n")
+    assert "This change" not in summary and "Estimated monthly cost: **$" in summary
