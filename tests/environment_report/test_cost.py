@@ -179,3 +179,13 @@ def test_assumption_files_are_validated(tmp_path):
     assert messages[0].endswith("bucketGb: must be a finite number >= 0")
     assert "logGbPerDay: is not a known assumption" in messages[1]
     assert messages[2].endswith("quicksightReaders: must be a finite number >= 0")
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_resource_the_shipped_environments_deploy_is_priced_or_known_free(
+    stack, example_graph
+):
+    """A new resource type in a component needs a pricing rule or a place in FREE_TYPES."""
+    result = estimate(example_graph(stack, True), load_prices())
+    assert sorted({r.type for r in result.unpriced}) == []
+    assert result.charges and result.free
