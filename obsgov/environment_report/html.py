@@ -202,6 +202,14 @@ def render(
         )
         for c in cost["charges"]
     ]
+    counts: dict[tuple[str, str], int] = {}
+    for r in report["inventory"]:
+        key = (r["account"], r["component"] or "(no component)")
+        counts[key] = counts.get(key, 0) + 1
+    count_rows = [
+        (account, names.get(account, ""), component, n)
+        for (account, component), n in sorted(counts.items())
+    ]
     inventory_rows = [
         (r["account"], r["account_name"], r["component"], r["type"], r["name"], r["source"])
         for r in report["inventory"]
@@ -232,6 +240,12 @@ def render(
             numeric=(3, 4, 5),
         ),
         "<h2>Inventory</h2>",
+        _table(
+            "inventory-counts",
+            ["account", "name", "component", "resources"],
+            count_rows,
+            numeric=(3,),
+        ),
         _table(
             "inventory",
             ["account", "name", "component", "type", "resource", "registry entry"],

@@ -91,6 +91,11 @@ def test_tables_chart_and_heat_map_hold_the_report(page, report_page):
     data, _ = report_page
     assert page.locator("#inventory tbody tr").count() == len(data["inventory"])
     assert page.locator("#controls tbody tr").count() == len(data["controls"])
+    per_component = page.locator("#inventory-counts tbody tr td:nth-child(4)")
+    assert sum(int(per_component.nth(i).inner_text()) for i in range(per_component.count())) == (
+        len(data["inventory"])
+    )
+    assert per_component.count() == len({(r["account"], r["component"]) for r in data["inventory"]})
     assert page.locator("#charges tbody tr").count() == len(data["cost"]["charges"])
     bars = page.locator("svg#cost-chart rect.bar")
     assert bars.count() == len(data["cost"]["byAccount"])
