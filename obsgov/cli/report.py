@@ -24,6 +24,7 @@ from .common import (
     out,
     project_root,
 )
+from .gate import TimeoutOption
 from .output import check_output
 
 REPORT_FORMATS = ("html", "json", "md")
@@ -112,13 +113,7 @@ def report(
         "--preview/--no-preview",
         help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
     ),
-    pack_timeout: float = typer.Option(
-        300.0,
-        "--pack-timeout",
-        min=1.0,
-        metavar="SECONDS",
-        help="Seconds a pack may take to start or to answer one call before the gate fails closed.",
-    ),
+    pack_timeout: float = TimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Report an environment: inventory, compliance map and monthly cost estimate.
