@@ -194,7 +194,7 @@ def onboard(
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     from obsgov.accounts import Aws, InvitationPending, Onboarding, OnboardRequest, StepFailed
-    from obsgov.accounts.onboard import DEFAULT_ROLE_POLICY
+    from obsgov.accounts.onboard_run import DEFAULT_ROLE_POLICY
 
     tags = _tags(tag)
     env = _load(env_name, stacks_dir)
