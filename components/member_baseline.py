@@ -21,8 +21,9 @@ import pulumi_aws as aws
 
 from obsgov.config.models.settings import AlarmDefaults, AlertRouting, Tracing
 
+from .alarm_spec import AlarmContext
 from .alert_routing import forward_alarm_events
-from .workload_alarms import ALARM_BUILDERS, AlarmContext, create_alarms, create_composite
+from .workload_alarms import ALARM_BUILDERS, create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
 from .workload_traces import workload_traces
 
