@@ -10,5 +10,6 @@
 * ``endpoint_alarms``, ``pipeline_alarms``, ``kpi_alarms`` - the alarm specs of each workload kind
 * ``workload_logs``    - log groups, critical-event metric filters, forwarding to the centre
 * ``workload_traces``  - X-Ray group and sampling rule of a traced workload
+* ``environment/``     - the wiring: which component goes on which account's provider
 * ``alert_routing``    - EventBridge forwarding of alarm state changes to the central bus
 """
