@@ -53,6 +53,27 @@ def account_administers(account_id: str) -> dict[str, Any]:
     )
 
 
+def logs_encrypt(
+    region: str, log_groups: Strings, *, operator: str = "ArnEquals"
+) -> dict[str, Any]:
+    """The key-policy statement that lets CloudWatch Logs in ``region`` use the key for
+    ``log_groups`` only: Logs names the log group in the encryption context of every call, and
+    ``operator`` (``ArnLike`` for a wildcard) matches that context against them."""
+    return statement(
+        "CloudWatchLogsEncrypt",
+        [
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
+        ],
+        "*",
+        principal=service(f"logs.{region}.amazonaws.com"),
+        condition={operator: {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+    )
+
+
 def deny_insecure_transport(bucket: str) -> dict[str, Any]:
     """FSBP S3.5: refuse every request that does not use TLS."""
     return statement(

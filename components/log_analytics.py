@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from .firehose import delivery_stream, firehose_role
 from .iam_documents import (
     account_administers,
     account_root,
@@ -28,11 +29,11 @@ from .iam_documents import (
     deny_insecure_transport,
     document,
     log_group_arn,
+    logs_encrypt,
     service,
     statement,
 )
 from .log_archive import hardened_bucket
-from .service_roles import service_role
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 LOG_TYPES = {"AUDIT_LOGS": "audit", "ES_APPLICATION_LOGS": "error"}
@@ -96,19 +97,7 @@ def key_policy(args: LogAnalyticsArgs) -> str:
     ]
     return document(
         account_administers(args.account_id),
-        statement(
-            "CloudWatchLogsEncrypt",
-            [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "*",
-            principal=service(f"logs.{args.region}.amazonaws.com"),
-            condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": groups}},
-        ),
+        logs_encrypt(args.region, groups),
     )
 
 
@@ -368,22 +357,20 @@ class LogAnalytics(pulumi.ComponentResource):
             log_group_name=firehose_logs.name,
             opts=child,
         )
-        firehose_role, firehose_policy = service_role(
-            f"{name}-firehose-role",
-            f"{name}-firehose-policy",
+        delivery_role, firehose_policy = firehose_role(
+            name,
             role_name=n["firehose_role"],
-            service="firehose.amazonaws.com",
-            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+            account_id=args.account_id,
             policy=firehose_role_policy(args),
             opts=child,
         )
-        stream = aws.kinesis.FirehoseDeliveryStream(
+        stream = delivery_stream(
             f"{name}-ingest",
-            name=n["stream"],
+            parent=self,
+            stream_name=n["stream"],
+            key_arn=key.arn,
+            role_policy=firehose_policy,
             destination="opensearch",
-            server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn
-            ),
             opensearch_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs(
                 domain_arn=self.domain.arn,
                 index_name=INDEX,
@@ -403,10 +390,10 @@ class LogAnalytics(pulumi.ComponentResource):
                         )
                     ],
                 ),
-                role_arn=firehose_role.arn,
+                role_arn=delivery_role.arn,
                 s3_backup_mode="FailedDocumentsOnly",
                 s3_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationS3ConfigurationArgs(
-                    role_arn=firehose_role.arn,
+                    role_arn=delivery_role.arn,
                     bucket_arn=backup.arn,
                     kms_key_arn=key.arn,
                     compression_format="GZIP",
@@ -417,7 +404,6 @@ class LogAnalytics(pulumi.ComponentResource):
                     log_stream_name="DestinationDelivery",
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
         )
         destination_role = aws.iam.Role(
             f"{name}-destination-role",

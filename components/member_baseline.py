@@ -23,6 +23,14 @@ from obsgov.config.models.settings import AlarmDefaults, AlertRouting, Tracing
 
 from .alarm_spec import AlarmContext
 from .alert_routing import forward_alarm_events
+from .iam_documents import (
+    account_administers,
+    document,
+    log_group_arn,
+    logs_encrypt,
+    service,
+    statement,
+)
 from .workload_alarms import ALARM_BUILDERS, create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
 from .workload_traces import workload_traces
@@ -48,50 +56,18 @@ class MemberAccountBaselineArgs:
 
 
 def key_policy(account_id: str, region: str) -> str:
-    root = f"arn:aws:iam::{account_id}:root"
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministers",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": root},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    # CloudWatch alarms publish to an encrypted topic only if they can use its key.
-                    "Sid": "CloudWatchAlarmsEncrypt",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                },
-                {
-                    # CloudWatch Logs names the log group in the encryption context of every call;
-                    # the condition limits the key to this account's log groups in this region.
-                    "Sid": "CloudWatchLogsEncrypt",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"
-                        }
-                    },
-                },
-            ],
-        },
-        sort_keys=True,
+    return document(
+        account_administers(account_id),
+        # CloudWatch alarms publish to an encrypted topic only if they can use its key.
+        statement(
+            "CloudWatchAlarmsEncrypt",
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "*",
+            principal=service("cloudwatch.amazonaws.com"),
+            condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
+        # Any of this account's log groups in this region.
+        logs_encrypt(region, log_group_arn(region, account_id, "*"), operator="ArnLike"),
     )
 
 

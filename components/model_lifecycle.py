@@ -23,6 +23,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .firehose import S3_DELIVERY_ACTIONS, delivery_stream, firehose_role, s3_destination
 from .iam_documents import (
     account_administers,
     account_root,
@@ -30,7 +31,7 @@ from .iam_documents import (
     deny_insecure_transport,
     document,
     log_group_arn,
-    service,
+    logs_encrypt,
     statement,
 )
 from .log_archive import hardened_bucket
@@ -293,24 +294,8 @@ class LifecycleCentral(pulumi.ComponentResource):
             deletion_window_in_days=30,
             policy=document(
                 account_administers(args.account_id),
-                statement(
-                    "CloudWatchLogsEncrypt",
-                    [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "*",
-                    principal=service(f"logs.{args.region}.amazonaws.com"),
-                    condition={
-                        "ArnEquals": {
-                            "kms:EncryptionContext:aws:logs:arn": log_group_arn(
-                                args.region, args.account_id, failures_group
-                            )
-                        }
-                    },
+                logs_encrypt(
+                    args.region, log_group_arn(args.region, args.account_id, failures_group)
                 ),
             ),
             opts=child,
@@ -428,22 +413,14 @@ class LifecycleCentral(pulumi.ComponentResource):
             ],
             purpose="model-lifecycle-archive",
         )
-        firehose_role, firehose_policy = service_role(
-            f"{name}-firehose-role",
-            f"{name}-firehose-policy",
+        delivery_role, firehose_policy = firehose_role(
+            name,
             role_name=f"{prefix}-firehose",
-            service="firehose.amazonaws.com",
-            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+            account_id=args.account_id,
             policy=document(
                 statement(
                     "WriteArchive",
-                    [
-                        "s3:AbortMultipartUpload",
-                        "s3:GetBucketLocation",
-                        "s3:ListBucket",
-                        "s3:ListBucketMultipartUploads",
-                        "s3:PutObject",
-                    ],
+                    S3_DELIVERY_ACTIONS,
                     [bucket_arn(bucket_name), f"{bucket_arn(bucket_name)}/*"],
                 ),
                 statement(
@@ -460,23 +437,20 @@ class LifecycleCentral(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        stream = aws.kinesis.FirehoseDeliveryStream(
+        stream = delivery_stream(
             f"{name}-archive-delivery",
-            name=f"{prefix}-archive",
+            parent=self,
+            stream_name=f"{prefix}-archive",
+            key_arn=key.arn,
+            role_policy=firehose_policy,
             destination="extended_s3",
-            server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn
-            ),
-            extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
-                role_arn=firehose_role.arn,
+            extended_s3_configuration=s3_destination(
+                role_arn=delivery_role.arn,
                 bucket_arn=archive.arn,
-                kms_key_arn=key.arn,
+                key_arn=key.arn,
                 prefix="events/!{timestamp:yyyy/MM/dd}/",
-                error_output_prefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                buffering_interval=300,
                 buffering_size=5,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
         )
         events_role, _ = service_role(
             f"{name}-archive-role",

@@ -18,6 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .iam_documents import account_administers, document, logs_encrypt, service, statement
+
 RUNTIME = "python3.12"
 
 
@@ -57,45 +59,16 @@ def names(args: PlatformFunctionArgs) -> dict[str, str]:
 
 
 def key_policy(args: PlatformFunctionArgs) -> str:
-    n = names(args)
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministers",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{args.account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncrypt",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": n["log_group_arn"]}
-                    },
-                },
-                {
-                    "Sid": "CloudWatchAlarmsPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                },
-            ],
-        },
-        sort_keys=True,
+    return document(
+        account_administers(args.account_id),
+        logs_encrypt(args.region, names(args)["log_group_arn"]),
+        statement(
+            "CloudWatchAlarmsPublish",
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "*",
+            principal=service("cloudwatch.amazonaws.com"),
+            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+        ),
     )
 
 
