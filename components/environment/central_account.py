@@ -18,7 +18,7 @@ from ..catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
 from ..central import CentralObservability, CentralObservabilityArgs
 from ..event_routing import EventRouting, EventRoutingArgs
 from ..log_analytics import LogAnalytics, LogAnalyticsArgs
-from ..log_analytics import names as log_analytics_names
+from ..log_analytics_documents import names as log_analytics_names
 from ..metric_lake import MetricLake, MetricLakeArgs
 from .central_providers import CentralProviders, on
 from .organization_audit import organization_audit
