@@ -27,12 +27,11 @@ from .audit_trail_documents import (
     delivery_role_policy,
     forwarding_role_policy,
     logs_key_policy,
-    security_topic_policy,
     trail_key_policy,
 )
 from .cis_controls import CIS_CONTROLS, CisControl, cis_alarm_name, forwarding_event_pattern
 from .event_routing import severity_description
-from .iam_documents import log_group_arn, topic_arn, trail_arn
+from .iam_documents import alarm_topic_policy, log_group_arn, topic_arn, trail_arn
 from .service_roles import service_role
 
 
@@ -214,7 +213,7 @@ class AuditTrail(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-security-policy",
             arn=self.security_topic.arn,
-            policy=security_topic_policy(topic_arn(region, account, topic_name), account),
+            policy=alarm_topic_policy(topic_arn(region, account, topic_name), account),
             opts=child,
         )
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .iam_documents import account_administers, document, log_group_arn, service, statement
+from .iam_documents import (
+    account_administers,
+    alarms_use_key,
+    document,
+    log_group_arn,
+    service,
+    statement,
+)
 
 
 def trail_key_policy(
@@ -73,13 +80,7 @@ def logs_key_policy(account_id: str, region: str, log_group: str) -> str:
                 }
             },
         ),
-        statement(
-            "CloudWatchAlarmsEncrypt",
-            ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "*",
-            principal=service("cloudwatch.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceAccount": account_id}},
-        ),
+        alarms_use_key(account_id),
     )
 
 
@@ -103,15 +104,3 @@ def delivery_role_policy(
 
 def forwarding_role_policy(bus_arn: str) -> str:
     return document(statement("PutEventsToCentralBus", "events:PutEvents", bus_arn))
-
-
-def security_topic_policy(topic: str, account_id: str) -> str:
-    return document(
-        statement(
-            "CloudWatchAlarmsPublish",
-            "sns:Publish",
-            topic,
-            principal=service("cloudwatch.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceAccount": account_id}},
-        )
-    )

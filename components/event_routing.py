@@ -23,6 +23,7 @@ from obsgov.config.models.central import EventRoutingSettings, Subscribers
 from .iam_documents import (
     account_administers,
     account_root,
+    alarms_publish,
     document,
     event_bus_arn,
     event_rule_arn,
@@ -103,13 +104,7 @@ def topics_key_policy(account_id: str) -> str:
 def severity_topic_policy(topic: str, account_id: str, rule_arns: list[str]) -> str:
     """Only CloudWatch alarms of this account, the routing rules and this account publish."""
     return document(
-        statement(
-            "CloudWatchAlarmsPublish",
-            "sns:Publish",
-            topic,
-            principal=service("cloudwatch.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceAccount": account_id}},
-        ),
+        alarms_publish(topic, account_id),
         statement(
             "RoutingRulesPublish",
             "sns:Publish",

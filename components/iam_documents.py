@@ -74,6 +74,35 @@ def logs_encrypt(
     )
 
 
+def alarms_use_key(account_id: str, sid: str = "CloudWatchAlarmsEncrypt") -> dict[str, Any]:
+    """The key-policy statement that lets this account's CloudWatch alarms publish to a topic
+    encrypted with the key (``sid`` names it as each deployed key policy already does)."""
+    return statement(
+        sid,
+        ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "*",
+        principal=service("cloudwatch.amazonaws.com"),
+        condition={"StringEquals": {"aws:SourceAccount": account_id}},
+    )
+
+
+def alarms_publish(topic: str, account_id: str) -> dict[str, Any]:
+    """The topic-policy statement that lets this account's CloudWatch alarms (and no other
+    account's) publish to ``topic``."""
+    return statement(
+        "CloudWatchAlarmsPublish",
+        "sns:Publish",
+        topic,
+        principal=service("cloudwatch.amazonaws.com"),
+        condition={"StringEquals": {"aws:SourceAccount": account_id}},
+    )
+
+
+def alarm_topic_policy(topic: str, account_id: str) -> str:
+    """A topic only this account's alarms publish to."""
+    return document(alarms_publish(topic, account_id))
+
+
 def deny_insecure_transport(bucket: str) -> dict[str, Any]:
     """FSBP S3.5: refuse every request that does not use TLS."""
     return statement(

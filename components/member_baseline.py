@@ -11,7 +11,6 @@ and alarms (see :mod:`components.workload_alarms`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +24,11 @@ from .alarm_spec import AlarmContext
 from .alert_routing import forward_alarm_events
 from .iam_documents import (
     account_administers,
+    alarm_topic_policy,
+    alarms_use_key,
     document,
     log_group_arn,
     logs_encrypt,
-    service,
-    statement,
 )
 from .workload_alarms import ALARM_BUILDERS, create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
@@ -59,34 +58,9 @@ def key_policy(account_id: str, region: str) -> str:
     return document(
         account_administers(account_id),
         # CloudWatch alarms publish to an encrypted topic only if they can use its key.
-        statement(
-            "CloudWatchAlarmsEncrypt",
-            ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "*",
-            principal=service("cloudwatch.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceAccount": account_id}},
-        ),
+        alarms_use_key(account_id),
         # Any of this account's log groups in this region.
         logs_encrypt(region, log_group_arn(region, account_id, "*"), operator="ArnLike"),
-    )
-
-
-def topic_policy(topic_arn: str, account_id: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "CloudWatchAlarmsPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        },
-        sort_keys=True,
     )
 
 
@@ -221,7 +195,7 @@ class MemberAccountBaseline(pulumi.ComponentResource):
             f"{name}-{role}",
             name=topic_name,
             kms_master_key_id=self.key.arn,
-            policy=topic_policy(topic_arn, args.account_id),
+            policy=alarm_topic_policy(topic_arn, args.account_id),
             opts=opts,
         )
         return topic, topic_arn

@@ -18,7 +18,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .iam_documents import account_administers, document, logs_encrypt, service, statement
+from .iam_documents import (
+    account_administers,
+    alarms_use_key,
+    document,
+    logs_encrypt,
+)
 
 RUNTIME = "python3.12"
 
@@ -62,13 +67,7 @@ def key_policy(args: PlatformFunctionArgs) -> str:
     return document(
         account_administers(args.account_id),
         logs_encrypt(args.region, names(args)["log_group_arn"]),
-        statement(
-            "CloudWatchAlarmsPublish",
-            ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "*",
-            principal=service("cloudwatch.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
-        ),
+        alarms_use_key(args.account_id, sid="CloudWatchAlarmsPublish"),
     )
 
 
