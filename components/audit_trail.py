@@ -32,6 +32,7 @@ from .audit_trail_documents import (
 from .cis_controls import CIS_CONTROLS, CisControl, cis_alarm_name, forwarding_event_pattern
 from .event_routing import severity_description
 from .iam_documents import alarm_topic_policy, log_group_arn, topic_arn, trail_arn
+from .keys import rotated_key
 from .service_roles import service_role
 
 
@@ -137,11 +138,9 @@ class AuditTrail(pulumi.ComponentResource):
         env, region, account = args.environment, args.region, args.account_id
         group_name = trail_log_group_name(env)
 
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {env} organization trail log files",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=trail_key_policy(
                 account, args.management_account_id, args.trail_arn, settings.decrypt_principals
             ),
@@ -153,11 +152,9 @@ class AuditTrail(pulumi.ComponentResource):
             target_key_id=self.key.key_id,
             opts=child,
         )
-        self.logs_key = aws.kms.Key(
+        self.logs_key = rotated_key(
             f"{name}-logs-key",
             description=f"obsgov {env} organization trail log group and security topic",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=logs_key_policy(account, region, group_name),
             opts=child,
         )

@@ -31,6 +31,7 @@ from .iam_documents import (
     statement,
     topic_arn,
 )
+from .keys import rotated_key
 
 ALARM_SOURCE = "aws.cloudwatch"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
@@ -151,11 +152,9 @@ class EventRouting(pulumi.ComponentResource):
         super().__init__("obsgov:eventrouting:EventRouting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} severity topics",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=topics_key_policy(args.account_id),
             opts=child,
         )

@@ -24,6 +24,7 @@ from .iam_documents import (
     deny_insecure_transport,
     document,
 )
+from .keys import rotated_key
 from .log_analytics_documents import (
     INDEX,
     LOG_TYPES,
@@ -78,11 +79,9 @@ class LogAnalytics(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         n = names(args.environment, args.account_id)
 
-        key = aws.kms.Key(
+        key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} log analytics",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=key_policy(args),
             opts=child,
         )

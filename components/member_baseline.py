@@ -30,6 +30,7 @@ from .iam_documents import (
     log_group_arn,
     logs_encrypt,
 )
+from .keys import rotated_key
 from .workload_alarms import ALARM_BUILDERS, create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
 from .workload_traces import workload_traces
@@ -83,11 +84,9 @@ class MemberAccountBaseline(pulumi.ComponentResource):
         super().__init__("obsgov:member:MemberAccountBaseline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov alarm topics and log groups of {args.account_name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=key_policy(args.account_id, args.region),
             opts=child,
         )

@@ -25,6 +25,7 @@ from .iam_documents import (
     document,
     statement,
 )
+from .keys import rotated_key
 from .log_archive import hardened_bucket
 from .service_roles import service_role
 
@@ -146,11 +147,9 @@ class MetricLake(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         n = names(args.environment, args.account_id)
 
-        key = aws.kms.Key(
+        key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} metric lake",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=key_policy(args.account_id),
             opts=child,
         )

@@ -32,6 +32,7 @@ from .iam_documents import (
     logs_encrypt,
     statement,
 )
+from .keys import rotated_key
 from .lifecycle_archive import lifecycle_archive
 from .lifecycle_events import (
     FAILURE_METRIC,
@@ -101,11 +102,9 @@ class ModelRegistry(pulumi.ComponentResource):
         super().__init__("obsgov:model_lifecycle:ModelRegistry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         every_serving = sorted({a for accounts in args.serving_accounts.values() for a in accounts})
-        self.artifact_key = aws.kms.Key(
+        self.artifact_key = rotated_key(
             f"{name}-artifact-key",
             description=f"obsgov {args.environment} model artifacts",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=artifact_key_policy(args.region, args.account_id, every_serving),
             opts=child,
         )
@@ -206,11 +205,9 @@ class LifecycleCentral(pulumi.ComponentResource):
         database = f"obsgov_{args.environment}_lifecycle"
         self.database_name, self.table_name = database, "events"
 
-        key = aws.kms.Key(
+        key = rotated_key(
             f"{name}-key",
             description=f"{prefix}: archive and logs",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=document(
                 account_administers(args.account_id),
                 logs_encrypt(

@@ -24,6 +24,7 @@ from .iam_documents import (
     document,
     logs_encrypt,
 )
+from .keys import rotated_key
 
 RUNTIME = "python3.12"
 
@@ -218,11 +219,9 @@ class PlatformFunction(pulumi.ComponentResource):
         super().__init__("obsgov:platform_function:PlatformFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         n = names(args)
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=args.description or args.function_name,
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=key_policy(args),
             opts=child,
         )
