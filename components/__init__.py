@@ -12,4 +12,15 @@
 * ``workload_traces``  - X-Ray group and sampling rule of a traced workload
 * ``environment/``     - the wiring: which component goes on which account's provider
 * ``alert_routing``    - EventBridge forwarding of alarm state changes to the central bus
+
+Shared building blocks, so each fact is stated once:
+
+* ``iam_documents``    - policy statements and ARNs (``account_administers``, ``logs_encrypt``,
+                         ``alarms_use_key``, ``alarms_publish``, ``deny_insecure_transport``)
+* ``keys``             - ``rotated_key``: every customer-managed key
+* ``service_roles``    - ``service_role``: a role one AWS service assumes, with its one policy
+* ``firehose``         - the Firehose role, the encrypted delivery stream, the S3 destination
+
+A component whose documents or tables are long keeps them beside it: ``audit_trail_documents``
+and ``cis_controls``, ``log_analytics_documents``, ``lifecycle_events`` and ``lifecycle_archive``.
 """
