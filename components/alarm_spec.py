@@ -16,7 +16,7 @@ import pulumi
 
 from obsgov.config.models.settings import AlarmDefaults
 
-SIGNAL_CLASSES = ("latency", "errors", "traffic", "saturation", "freshness", "quality")
+# The signal classes, and the severity of an alarm whose spec names none.
 DEFAULT_SEVERITY = {
     "errors": "high",
     "freshness": "high",

@@ -168,7 +168,3 @@ def event_rule_arn(region: str, account_id: str, bus: str, rule: str) -> str:
 
 def alarm_arn(region: str, account_id: str, name: str) -> str:
     return f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{name}"
-
-
-def athena_workgroup_arn(region: str, account_id: str, name: str) -> str:
-    return f"arn:aws:athena:{region}:{account_id}:workgroup/{name}"
