@@ -6,7 +6,7 @@ central accounts (observability, organization trail and archive, guardrails, log
 the metric lake), every member account's baseline and monitoring jobs, the model lifecycle that
 spans them, and the views on top. ``obsgov synth`` runs this same file under the Pulumi SDK's
 mocks; ``pulumi up --stack <env>`` runs it for real. The wiring lives in
-``components/environment.py``.
+``components/environment/``.
 """
 
 import os
@@ -15,7 +15,7 @@ from pathlib import Path
 import pulumi
 
 from components import environment as assemble
-from components.workload_alarms import alarm_name
+from components.alarm_spec import alarm_name
 from obsgov.config.loader import load_environment
 from obsgov.config.runtime import runtime_config_map
 from obsgov.errors import InputError

@@ -24,6 +24,7 @@ from .iam_documents import (
     document,
     statement,
 )
+from .keys import rotated_key
 from .log_archive import hardened_bucket
 
 TABLE_NAME = "organization_trail"
@@ -251,11 +252,9 @@ class AuditAnalytics(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
 
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} Athena audit query results",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=results_key_policy(args.account_id, args.reader_arns),
             opts=child,
         )

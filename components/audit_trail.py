@@ -16,158 +16,24 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from obsgov.config.models.central import DataEvents, TrailSettings
 
-from .event_routing import ALARM_DETAIL_TYPE, ALARM_SOURCE, severity_description
-from .iam_documents import (
-    account_administers,
-    document,
-    log_group_arn,
-    service,
-    statement,
-    topic_arn,
-    trail_arn,
+from .audit_trail_documents import (
+    delivery_role_policy,
+    forwarding_role_policy,
+    logs_key_policy,
+    trail_key_policy,
 )
+from .cis_controls import CIS_CONTROLS, CisControl, cis_alarm_name, forwarding_event_pattern
+from .event_routing import severity_description
+from .iam_documents import alarm_topic_policy, log_group_arn, topic_arn, trail_arn
+from .keys import rotated_key
 from .service_roles import service_role
-
-
-class CisControl(NamedTuple):
-    control: str  # Security Hub control id
-    slug: str
-    title: str
-    pattern: str
-
-
-# Security Hub CloudWatch.1-14 as documented (cloudwatch-controls, "Remediation"): Security
-# Hub fails the control unless the filter is exactly this pattern, so none may be reworded.
-CIS_CONTROLS: tuple[CisControl, ...] = (
-    CisControl(
-        "CloudWatch.1",
-        "root-usage",
-        "Usage of the root user",
-        '{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && '
-        '$.eventType !="AwsServiceEvent"}',
-    ),
-    CisControl(
-        "CloudWatch.2",
-        "unauthorized-api-calls",
-        "Unauthorized API calls",
-        '{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}',
-    ),
-    CisControl(
-        "CloudWatch.3",
-        "console-signin-without-mfa",
-        "Console sign-in without MFA",
-        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
-        '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = '
-        '"Success") }',
-    ),
-    CisControl(
-        "CloudWatch.4",
-        "iam-policy-changes",
-        "IAM policy changes",
-        "{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || "
-        "($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || "
-        "($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || "
-        "($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || "
-        "($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || "
-        "($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || "
-        "($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || "
-        "($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}",
-    ),
-    CisControl(
-        "CloudWatch.5",
-        "cloudtrail-changes",
-        "CloudTrail configuration changes",
-        "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || "
-        "($.eventName=DeleteTrail) || ($.eventName=StartLogging) || "
-        "($.eventName=StopLogging)}",
-    ),
-    CisControl(
-        "CloudWatch.6",
-        "console-auth-failures",
-        "Console authentication failures",
-        '{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication")}',
-    ),
-    CisControl(
-        "CloudWatch.7",
-        "kms-key-disable-or-deletion",
-        "Disabling or scheduled deletion of customer managed keys",
-        "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || "
-        "($.eventName=ScheduleKeyDeletion))}",
-    ),
-    CisControl(
-        "CloudWatch.8",
-        "s3-bucket-policy-changes",
-        "S3 bucket policy changes",
-        "{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || "
-        "($.eventName=PutBucketPolicy) || ($.eventName=PutBucketCors) || "
-        "($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || "
-        "($.eventName=DeleteBucketPolicy) || ($.eventName=DeleteBucketCors) || "
-        "($.eventName=DeleteBucketLifecycle) || ($.eventName=DeleteBucketReplication))}",
-    ),
-    CisControl(
-        "CloudWatch.9",
-        "config-changes",
-        "AWS Config configuration changes",
-        "{($.eventSource=config.amazonaws.com) && "
-        "(($.eventName=StopConfigurationRecorder) || ($.eventName=DeleteDeliveryChannel) "
-        "|| ($.eventName=PutDeliveryChannel) || ($.eventName=PutConfigurationRecorder))}",
-    ),
-    CisControl(
-        "CloudWatch.10",
-        "security-group-changes",
-        "Security group changes",
-        "{($.eventName=AuthorizeSecurityGroupIngress) || "
-        "($.eventName=AuthorizeSecurityGroupEgress) || "
-        "($.eventName=RevokeSecurityGroupIngress) || "
-        "($.eventName=RevokeSecurityGroupEgress) || ($.eventName=CreateSecurityGroup) || "
-        "($.eventName=DeleteSecurityGroup)}",
-    ),
-    CisControl(
-        "CloudWatch.11",
-        "nacl-changes",
-        "Network ACL changes",
-        "{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || "
-        "($.eventName=DeleteNetworkAcl) || ($.eventName=DeleteNetworkAclEntry) || "
-        "($.eventName=ReplaceNetworkAclEntry) || "
-        "($.eventName=ReplaceNetworkAclAssociation)}",
-    ),
-    CisControl(
-        "CloudWatch.12",
-        "network-gateway-changes",
-        "Network gateway changes",
-        "{($.eventName=CreateCustomerGateway) || ($.eventName=DeleteCustomerGateway) || "
-        "($.eventName=AttachInternetGateway) || ($.eventName=CreateInternetGateway) || "
-        "($.eventName=DeleteInternetGateway) || ($.eventName=DetachInternetGateway)}",
-    ),
-    CisControl(
-        "CloudWatch.13",
-        "route-table-changes",
-        "Route table changes",
-        "{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || "
-        "($.eventName=ReplaceRoute) || ($.eventName=ReplaceRouteTableAssociation) || "
-        "($.eventName=DeleteRouteTable) || ($.eventName=DeleteRoute) || "
-        "($.eventName=DisassociateRouteTable)}",
-    ),
-    CisControl(
-        "CloudWatch.14",
-        "vpc-changes",
-        "VPC changes",
-        "{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || "
-        "($.eventName=ModifyVpcAttribute) || ($.eventName=AcceptVpcPeeringConnection) || "
-        "($.eventName=CreateVpcPeeringConnection) || "
-        "($.eventName=DeleteVpcPeeringConnection) || "
-        "($.eventName=RejectVpcPeeringConnection) || ($.eventName=AttachClassicLinkVpc) "
-        "|| ($.eventName=DetachClassicLinkVpc) || ($.eventName=DisableVpcClassicLink) || "
-        "($.eventName=EnableVpcClassicLink)}",
-    ),
-)
 
 
 def default_trail_name(environment: str) -> str:
@@ -176,113 +42,6 @@ def default_trail_name(environment: str) -> str:
 
 def trail_log_group_name(environment: str) -> str:
     return f"/obsgov/{environment}/organization-trail"
-
-
-def trail_key_policy(
-    account_id: str, management_account_id: str, trail: str, decrypt_principals: Sequence[str]
-) -> str:
-    """CloudTrail encrypts only for this organization's trails (the encryption context names
-    a trail of the management account) and only for this trail (``aws:SourceArn``); it may
-    describe the key; decryption is for the named principals only, and only of CloudTrail's
-    log files (the encryption context must be present)."""
-    statements = [
-        account_administers(account_id),
-        statement(
-            "CloudTrailEncryptLogs",
-            "kms:GenerateDataKey*",
-            "*",
-            principal=service("cloudtrail.amazonaws.com"),
-            condition={
-                "StringLike": {
-                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{management_account_id}:trail/*"
-                },
-                "StringEquals": {"aws:SourceArn": trail},
-            },
-        ),
-        statement(
-            "CloudTrailDescribeKey",
-            "kms:DescribeKey",
-            "*",
-            principal=service("cloudtrail.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceArn": trail}},
-        ),
-    ]
-    if decrypt_principals:
-        statements.append(
-            statement(
-                "NamedPrincipalsDecryptLogs",
-                ["kms:Decrypt", "kms:ReEncryptFrom"],
-                "*",
-                principal={"AWS": sorted(decrypt_principals)},
-                condition={"Null": {"kms:EncryptionContext:aws:cloudtrail:arn": "false"}},
-            )
-        )
-    return document(*statements)
-
-
-def logs_key_policy(account_id: str, region: str, log_group: str) -> str:
-    """CloudWatch Logs may use the key for the trail's log group only; CloudWatch alarms may use
-    it to publish to the encrypted security topic of this account."""
-    return document(
-        account_administers(account_id),
-        # AWS's example also lists kms:Describe*, but DescribeKey carries no encryption
-        # context, so under this condition it could never be allowed anyway. The context value
-        # is a string key: StringEquals on the exact ARN is ArnEquals without a type mismatch.
-        statement(
-            "LogsEncryptTrailGroup",
-            ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
-            "*",
-            principal=service(f"logs.{region}.amazonaws.com"),
-            condition={
-                "StringEquals": {
-                    "kms:EncryptionContext:aws:logs:arn": log_group_arn(
-                        region, account_id, log_group
-                    )
-                }
-            },
-        ),
-        statement(
-            "CloudWatchAlarmsEncrypt",
-            ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "*",
-            principal=service("cloudwatch.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceAccount": account_id}},
-        ),
-    )
-
-
-def delivery_role_policy(
-    region: str, account_id: str, log_group: str, management_account_id: str, organization_id: str
-) -> str:
-    """The streams CloudTrail writes for an organization trail: the management account's own
-    and one per member account, prefixed with the organization id."""
-    group = log_group_arn(region, account_id, log_group)
-    return document(
-        statement(
-            "CloudTrailCreateStreamsAndPutEvents",
-            ["logs:CreateLogStream", "logs:PutLogEvents"],
-            [
-                f"{group}:log-stream:{management_account_id}_CloudTrail_{region}*",
-                f"{group}:log-stream:{organization_id}_*",
-            ],
-        )
-    )
-
-
-def forwarding_role_policy(bus_arn: str) -> str:
-    return document(statement("PutEventsToCentralBus", "events:PutEvents", bus_arn))
-
-
-def security_topic_policy(topic: str, account_id: str) -> str:
-    return document(
-        statement(
-            "CloudWatchAlarmsPublish",
-            "sns:Publish",
-            topic,
-            principal=service("cloudwatch.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceAccount": account_id}},
-        )
-    )
 
 
 def advanced_event_selectors(data_events: DataEvents) -> list[Any]:
@@ -335,18 +94,6 @@ def advanced_event_selectors(data_events: DataEvents) -> list[Any]:
     return selectors
 
 
-def cis_alarm_name(environment: str, control: CisControl) -> str:
-    return f"obsgov-{environment}-cis-{control.control.split('.')[1]}-{control.slug}"
-
-
-def forwarding_event_pattern(environment: str) -> dict[str, Any]:
-    return {
-        "source": [ALARM_SOURCE],
-        "detail-type": [ALARM_DETAIL_TYPE],
-        "detail": {"alarmName": [{"prefix": f"obsgov-{environment}-cis-"}]},
-    }
-
-
 @dataclass
 class AuditTrailArgs:
     environment: str
@@ -391,11 +138,9 @@ class AuditTrail(pulumi.ComponentResource):
         env, region, account = args.environment, args.region, args.account_id
         group_name = trail_log_group_name(env)
 
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {env} organization trail log files",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=trail_key_policy(
                 account, args.management_account_id, args.trail_arn, settings.decrypt_principals
             ),
@@ -407,11 +152,9 @@ class AuditTrail(pulumi.ComponentResource):
             target_key_id=self.key.key_id,
             opts=child,
         )
-        self.logs_key = aws.kms.Key(
+        self.logs_key = rotated_key(
             f"{name}-logs-key",
             description=f"obsgov {env} organization trail log group and security topic",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=logs_key_policy(account, region, group_name),
             opts=child,
         )
@@ -467,7 +210,7 @@ class AuditTrail(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-security-policy",
             arn=self.security_topic.arn,
-            policy=security_topic_policy(topic_arn(region, account, topic_name), account),
+            policy=alarm_topic_policy(topic_arn(region, account, topic_name), account),
             opts=child,
         )
 

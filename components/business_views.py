@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from .lifecycle_archive import lineage_sql
+
 VIEWER_DATASET_ACTIONS = (
     "quicksight:DescribeDataSet",
     "quicksight:DescribeDataSetPermissions",
@@ -192,8 +194,6 @@ def datasets(
 
 
 def lineage_dataset(database: str, table: str) -> Dataset:
-    from .model_lifecycle import lineage_sql
-
     return Dataset(
         "model-approvals-lineage",
         "Model approvals and lineage",

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .iam_documents import account_administers, document
+from .keys import rotated_key
 
 
 @dataclass
@@ -35,11 +36,9 @@ class CatalogEncryption(pulumi.ComponentResource):
     ) -> None:
         super().__init__("obsgov:catalog_encryption:CatalogEncryption", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} Glue Data Catalog",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             # Administered by the account alone: the catalog is encrypted with the caller's
             # permissions (Athena and Glue users' IAM policies), not a service role's.
             policy=document(account_administers(args.account_id)),

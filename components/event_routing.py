@@ -23,6 +23,7 @@ from obsgov.config.models.central import EventRoutingSettings, Subscribers
 from .iam_documents import (
     account_administers,
     account_root,
+    alarms_publish,
     document,
     event_bus_arn,
     event_rule_arn,
@@ -30,6 +31,7 @@ from .iam_documents import (
     statement,
     topic_arn,
 )
+from .keys import rotated_key
 
 ALARM_SOURCE = "aws.cloudwatch"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
@@ -103,13 +105,7 @@ def topics_key_policy(account_id: str) -> str:
 def severity_topic_policy(topic: str, account_id: str, rule_arns: list[str]) -> str:
     """Only CloudWatch alarms of this account, the routing rules and this account publish."""
     return document(
-        statement(
-            "CloudWatchAlarmsPublish",
-            "sns:Publish",
-            topic,
-            principal=service("cloudwatch.amazonaws.com"),
-            condition={"StringEquals": {"aws:SourceAccount": account_id}},
-        ),
+        alarms_publish(topic, account_id),
         statement(
             "RoutingRulesPublish",
             "sns:Publish",
@@ -156,11 +152,9 @@ class EventRouting(pulumi.ComponentResource):
         super().__init__("obsgov:eventrouting:EventRouting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} severity topics",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=topics_key_policy(args.account_id),
             opts=child,
         )

@@ -53,6 +53,56 @@ def account_administers(account_id: str) -> dict[str, Any]:
     )
 
 
+def logs_encrypt(
+    region: str, log_groups: Strings, *, operator: str = "ArnEquals"
+) -> dict[str, Any]:
+    """The key-policy statement that lets CloudWatch Logs in ``region`` use the key for
+    ``log_groups`` only: Logs names the log group in the encryption context of every call, and
+    ``operator`` (``ArnLike`` for a wildcard) matches that context against them."""
+    return statement(
+        "CloudWatchLogsEncrypt",
+        [
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*",
+        ],
+        "*",
+        principal=service(f"logs.{region}.amazonaws.com"),
+        condition={operator: {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+    )
+
+
+def alarms_use_key(account_id: str, sid: str = "CloudWatchAlarmsEncrypt") -> dict[str, Any]:
+    """The key-policy statement that lets this account's CloudWatch alarms publish to a topic
+    encrypted with the key (``sid`` names it as each deployed key policy already does)."""
+    return statement(
+        sid,
+        ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "*",
+        principal=service("cloudwatch.amazonaws.com"),
+        condition={"StringEquals": {"aws:SourceAccount": account_id}},
+    )
+
+
+def alarms_publish(topic: str, account_id: str) -> dict[str, Any]:
+    """The topic-policy statement that lets this account's CloudWatch alarms (and no other
+    account's) publish to ``topic``."""
+    return statement(
+        "CloudWatchAlarmsPublish",
+        "sns:Publish",
+        topic,
+        principal=service("cloudwatch.amazonaws.com"),
+        condition={"StringEquals": {"aws:SourceAccount": account_id}},
+    )
+
+
+def alarm_topic_policy(topic: str, account_id: str) -> str:
+    """A topic only this account's alarms publish to."""
+    return document(alarms_publish(topic, account_id))
+
+
 def deny_insecure_transport(bucket: str) -> dict[str, Any]:
     """FSBP S3.5: refuse every request that does not use TLS."""
     return statement(
@@ -118,7 +168,3 @@ def event_rule_arn(region: str, account_id: str, bus: str, rule: str) -> str:
 
 def alarm_arn(region: str, account_id: str, name: str) -> str:
     return f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{name}"
-
-
-def athena_workgroup_arn(region: str, account_id: str, name: str) -> str:
-    return f"arn:aws:athena:{region}:{account_id}:workgroup/{name}"

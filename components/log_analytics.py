@@ -13,30 +13,35 @@ software updates, and a VPC when subnets are given, else an access policy naming
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from .firehose import delivery_stream, firehose_role
 from .iam_documents import (
-    account_administers,
-    account_root,
-    assume_role_policy,
-    bucket_arn,
     deny_insecure_transport,
     document,
-    log_group_arn,
-    service,
-    statement,
+)
+from .keys import rotated_key
+from .log_analytics_documents import (
+    INDEX,
+    LOG_TYPES,
+    destination_policy,
+    destination_role_policy,
+    destination_trust_policy,
+    domain_access_policy,
+    domain_log_groups,
+    firehose_role_policy,
+    key_policy,
+    log_publishing_policy,
+    master_trust_policy,
+    names,
 )
 from .log_archive import hardened_bucket
-from .service_roles import service_role
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
-LOG_TYPES = {"AUDIT_LOGS": "audit", "ES_APPLICATION_LOGS": "error"}
-INDEX = "obsgov-logs"
 
 
 @dataclass
@@ -61,167 +66,6 @@ class LogAnalyticsArgs:
     backup_expiry_days: int = 90
 
 
-def names(environment: str, account_id: str) -> dict[str, str]:
-    base = f"obsgov-{environment}"
-    return {
-        "domain": f"{base}-logs",
-        "stream": f"{base}-log-ingest",
-        "destination": f"{base}-logs",
-        "backup": f"{base}-log-ingest-failed-{account_id}",
-        "firehose_logs": f"/aws/kinesisfirehose/{base}-log-ingest",
-        "master_role": f"{base}-opensearch-master",
-        "firehose_role": f"{base}-log-ingest-firehose",
-        "destination_role": f"{base}-log-destination",
-    }
-
-
-def domain_arn(region: str, account_id: str, domain: str) -> str:
-    return f"arn:aws:es:{region}:{account_id}:domain/{domain}"
-
-
-def domain_log_groups(environment: str) -> dict[str, str]:
-    return {
-        log_type: f"/aws/opensearch/obsgov-{environment}-logs/{kind}"
-        for log_type, kind in LOG_TYPES.items()
-    }
-
-
-def key_policy(args: LogAnalyticsArgs) -> str:
-    groups = [
-        log_group_arn(args.region, args.account_id, g)
-        for g in [
-            *domain_log_groups(args.environment).values(),
-            names(args.environment, args.account_id)["firehose_logs"],
-        ]
-    ]
-    return document(
-        account_administers(args.account_id),
-        statement(
-            "CloudWatchLogsEncrypt",
-            [
-                "kms:Encrypt*",
-                "kms:Decrypt*",
-                "kms:ReEncrypt*",
-                "kms:GenerateDataKey*",
-                "kms:Describe*",
-            ],
-            "*",
-            principal=service(f"logs.{args.region}.amazonaws.com"),
-            condition={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": groups}},
-        ),
-    )
-
-
-def log_publishing_policy(args: LogAnalyticsArgs) -> str:
-    """The resource policy that lets OpenSearch write its audit and error logs, and nothing
-    else (confused-deputy conditions on the account and the domain)."""
-    n = names(args.environment, args.account_id)
-    resources = [
-        f"{log_group_arn(args.region, args.account_id, g)}:*"
-        for g in domain_log_groups(args.environment).values()
-    ]
-    return document(
-        statement(
-            "OpenSearchPublishesLogs",
-            ["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources,
-            principal=service("es.amazonaws.com"),
-            condition={
-                "StringEquals": {"aws:SourceAccount": args.account_id},
-                "ArnLike": {"aws:SourceArn": domain_arn(args.region, args.account_id, n["domain"])},
-            },
-        )
-    )
-
-
-def domain_access_policy(args: LogAnalyticsArgs) -> str:
-    n = names(args.environment, args.account_id)
-    arn = domain_arn(args.region, args.account_id, n["domain"])
-    principals = sorted(
-        {
-            f"arn:aws:iam::{args.account_id}:role/{n['master_role']}",
-            f"arn:aws:iam::{args.account_id}:role/{n['firehose_role']}",
-            *args.admin_principals,
-        }
-    )
-    return document(
-        statement("NamedPrincipalsOnly", "es:ESHttp*", f"{arn}/*", principal={"AWS": principals})
-    )
-
-
-def firehose_role_policy(args: LogAnalyticsArgs) -> str:
-    n = names(args.environment, args.account_id)
-    arn = domain_arn(args.region, args.account_id, n["domain"])
-    backup = bucket_arn(n["backup"])
-    return document(
-        statement(
-            "DescribeDomain",
-            ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"],
-            arn,
-        ),
-        statement(
-            "IndexDocuments",
-            ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
-            [
-                f"{arn}/_bulk",
-                f"{arn}/{INDEX}*",
-                f"{arn}/_all/_settings",
-                f"{arn}/_cluster/stats",
-                f"{arn}/_nodes",
-                f"{arn}/_nodes/*/stats",
-                f"{arn}/_stats",
-            ],
-        ),
-        statement(
-            "BackUpFailedDocuments",
-            [
-                "s3:AbortMultipartUpload",
-                "s3:GetBucketLocation",
-                "s3:GetObject",
-                "s3:ListBucket",
-                "s3:ListBucketMultipartUploads",
-                "s3:PutObject",
-            ],
-            [backup, f"{backup}/*"],
-        ),
-        statement(
-            "LogDeliveryErrors",
-            "logs:PutLogEvents",
-            f"{log_group_arn(args.region, args.account_id, n['firehose_logs'])}:log-stream:*",
-        ),
-    )
-
-
-def destination_role_policy(args: LogAnalyticsArgs) -> str:
-    n = names(args.environment, args.account_id)
-    stream = f"arn:aws:firehose:{args.region}:{args.account_id}:deliverystream/{n['stream']}"
-    return document(
-        statement("ForwardToFirehose", ["firehose:PutRecord", "firehose:PutRecordBatch"], stream)
-    )
-
-
-def destination_trust_policy(args: LogAnalyticsArgs) -> str:
-    """CloudWatch Logs assumes the role only on behalf of the member accounts' log groups."""
-    sources = sorted(
-        f"arn:aws:logs:{args.region}:{a}:*" for a in {*args.member_account_ids, args.account_id}
-    )
-    return assume_role_policy("logs.amazonaws.com", {"StringLike": {"aws:SourceArn": sources}})
-
-
-def destination_policy(args: LogAnalyticsArgs) -> str:
-    n = names(args.environment, args.account_id)
-    arn = f"arn:aws:logs:{args.region}:{args.account_id}:destination:{n['destination']}"
-    return document(
-        statement(
-            "OrganizationSubscribes",
-            "logs:PutSubscriptionFilter",
-            arn,
-            principal={"AWS": "*"},
-            condition={"StringEquals": {"aws:PrincipalOrgID": [args.organization_id]}},
-        )
-    )
-
-
 class LogAnalytics(pulumi.ComponentResource):
     """The domain, its ingestion path and the destination member accounts subscribe to."""
 
@@ -235,11 +79,9 @@ class LogAnalytics(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         n = names(args.environment, args.account_id)
 
-        key = aws.kms.Key(
+        key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} log analytics",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=key_policy(args),
             opts=child,
         )
@@ -262,23 +104,7 @@ class LogAnalytics(pulumi.ComponentResource):
         master = aws.iam.Role(
             f"{name}-master-role",
             name=n["master_role"],
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AdministratorsAssume",
-                            "Effect": "Allow",
-                            "Principal": {
-                                "AWS": sorted(args.admin_principals)
-                                or account_root(args.account_id)
-                            },
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
-                sort_keys=True,
-            ),
+            assume_role_policy=master_trust_policy(args),
             opts=child,
         )
 
@@ -368,22 +194,20 @@ class LogAnalytics(pulumi.ComponentResource):
             log_group_name=firehose_logs.name,
             opts=child,
         )
-        firehose_role, firehose_policy = service_role(
-            f"{name}-firehose-role",
-            f"{name}-firehose-policy",
+        delivery_role, firehose_policy = firehose_role(
+            name,
             role_name=n["firehose_role"],
-            service="firehose.amazonaws.com",
-            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+            account_id=args.account_id,
             policy=firehose_role_policy(args),
             opts=child,
         )
-        stream = aws.kinesis.FirehoseDeliveryStream(
+        stream = delivery_stream(
             f"{name}-ingest",
-            name=n["stream"],
+            parent=self,
+            stream_name=n["stream"],
+            key_arn=key.arn,
+            role_policy=firehose_policy,
             destination="opensearch",
-            server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn
-            ),
             opensearch_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs(
                 domain_arn=self.domain.arn,
                 index_name=INDEX,
@@ -403,10 +227,10 @@ class LogAnalytics(pulumi.ComponentResource):
                         )
                     ],
                 ),
-                role_arn=firehose_role.arn,
+                role_arn=delivery_role.arn,
                 s3_backup_mode="FailedDocumentsOnly",
                 s3_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationS3ConfigurationArgs(
-                    role_arn=firehose_role.arn,
+                    role_arn=delivery_role.arn,
                     bucket_arn=backup.arn,
                     kms_key_arn=key.arn,
                     compression_format="GZIP",
@@ -417,7 +241,6 @@ class LogAnalytics(pulumi.ComponentResource):
                     log_stream_name="DestinationDelivery",
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
         )
         destination_role = aws.iam.Role(
             f"{name}-destination-role",

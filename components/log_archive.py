@@ -28,6 +28,7 @@ from .iam_documents import (
     statement,
     trail_arn,
 )
+from .keys import rotated_key
 
 
 def archive_bucket_name(environment: str, account_id: str) -> str:
@@ -316,11 +317,9 @@ class LogArchive(pulumi.ComponentResource):
         settings = args.settings
         trail = trail_arn(args.region, args.management_account_id, args.trail_name)
 
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} audit archive default encryption",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=archive_key_policy(args.account_id, trail, args.reader_arns),
             opts=child,
         )

@@ -11,7 +11,6 @@ and alarms (see :mod:`components.workload_alarms`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,8 +20,18 @@ import pulumi_aws as aws
 
 from obsgov.config.models.settings import AlarmDefaults, AlertRouting, Tracing
 
+from .alarm_spec import AlarmContext
 from .alert_routing import forward_alarm_events
-from .workload_alarms import ALARM_BUILDERS, AlarmContext, create_alarms, create_composite
+from .iam_documents import (
+    account_administers,
+    alarm_topic_policy,
+    alarms_use_key,
+    document,
+    log_group_arn,
+    logs_encrypt,
+)
+from .keys import rotated_key
+from .workload_alarms import ALARM_BUILDERS, create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
 from .workload_traces import workload_traces
 
@@ -47,69 +56,12 @@ class MemberAccountBaselineArgs:
 
 
 def key_policy(account_id: str, region: str) -> str:
-    root = f"arn:aws:iam::{account_id}:root"
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministers",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": root},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    # CloudWatch alarms publish to an encrypted topic only if they can use its key.
-                    "Sid": "CloudWatchAlarmsEncrypt",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                },
-                {
-                    # CloudWatch Logs names the log group in the encryption context of every call;
-                    # the condition limits the key to this account's log groups in this region.
-                    "Sid": "CloudWatchLogsEncrypt",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:*"
-                        }
-                    },
-                },
-            ],
-        },
-        sort_keys=True,
-    )
-
-
-def topic_policy(topic_arn: str, account_id: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "CloudWatchAlarmsPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
-            ],
-        },
-        sort_keys=True,
+    return document(
+        account_administers(account_id),
+        # CloudWatch alarms publish to an encrypted topic only if they can use its key.
+        alarms_use_key(account_id),
+        # Any of this account's log groups in this region.
+        logs_encrypt(region, log_group_arn(region, account_id, "*"), operator="ArnLike"),
     )
 
 
@@ -132,11 +84,9 @@ class MemberAccountBaseline(pulumi.ComponentResource):
         super().__init__("obsgov:member:MemberAccountBaseline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov alarm topics and log groups of {args.account_name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=key_policy(args.account_id, args.region),
             opts=child,
         )
@@ -244,7 +194,7 @@ class MemberAccountBaseline(pulumi.ComponentResource):
             f"{name}-{role}",
             name=topic_name,
             kms_master_key_id=self.key.arn,
-            policy=topic_policy(topic_arn, args.account_id),
+            policy=alarm_topic_policy(topic_arn, args.account_id),
             opts=opts,
         )
         return topic, topic_arn

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from obsgov import metric_contract as contract
 
+from .firehose import S3_DELIVERY_ACTIONS, delivery_stream, firehose_role, s3_destination
 from .iam_documents import (
     account_administers,
     bucket_arn,
@@ -24,6 +25,7 @@ from .iam_documents import (
     document,
     statement,
 )
+from .keys import rotated_key
 from .log_archive import hardened_bucket
 from .service_roles import service_role
 
@@ -98,13 +100,7 @@ def firehose_role_policy(args: MetricLakeArgs) -> str:
     return document(
         statement(
             "WriteMetrics",
-            [
-                "s3:AbortMultipartUpload",
-                "s3:GetBucketLocation",
-                "s3:ListBucket",
-                "s3:ListBucketMultipartUploads",
-                "s3:PutObject",
-            ],
+            S3_DELIVERY_ACTIONS,
             [bucket, f"{bucket}/{METRICS_PREFIX}*", f"{bucket}/errors/*"],
         ),
         statement(
@@ -151,11 +147,9 @@ class MetricLake(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         n = names(args.environment, args.account_id)
 
-        key = aws.kms.Key(
+        key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} metric lake",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=key_policy(args.account_id),
             opts=child,
         )
@@ -191,33 +185,28 @@ class MetricLake(pulumi.ComponentResource):
             ],
             purpose="metric-lake",
         )
-        firehose_role, firehose_policy = service_role(
-            f"{name}-firehose-role",
-            f"{name}-firehose-policy",
+        delivery_role, firehose_policy = firehose_role(
+            name,
             role_name=n["firehose_role"],
-            service="firehose.amazonaws.com",
-            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+            account_id=args.account_id,
             policy=firehose_role_policy(args),
             opts=child,
         )
-        stream = aws.kinesis.FirehoseDeliveryStream(
+        stream = delivery_stream(
             f"{name}-delivery",
-            name=n["stream"],
+            parent=self,
+            stream_name=n["stream"],
+            key_arn=key.arn,
+            role_policy=firehose_policy,
             destination="extended_s3",
-            server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn
-            ),
-            extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
-                role_arn=firehose_role.arn,
+            extended_s3_configuration=s3_destination(
+                role_arn=delivery_role.arn,
                 bucket_arn=self.bucket.arn,
-                kms_key_arn=key.arn,
+                key_arn=key.arn,
                 prefix=f"{METRICS_PREFIX}!{{timestamp:yyyy/MM/dd}}/",
-                error_output_prefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                buffering_interval=300,
                 buffering_size=64,
                 compression_format="GZIP",
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
         )
         stream_role, stream_policy = service_role(
             f"{name}-stream-role",

@@ -21,6 +21,7 @@ import pulumi_aws as aws
 
 from obsgov.model_guard.guard import METRIC_NAMESPACE
 
+from .iam_documents import alarm_topic_policy
 from .platform_function import PlatformFunction, PlatformFunctionArgs, package_files
 
 HANDLER = "obsgov.model_guard.handler.handler"
@@ -152,22 +153,7 @@ class ModelApprovalGuard(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=self.topic.arn,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "CloudWatchAlarmsPublish",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                            "Action": "sns:Publish",
-                            "Resource": topic_arn,
-                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                        }
-                    ],
-                },
-                sort_keys=True,
-            ),
+            policy=alarm_topic_policy(topic_arn, args.account_id),
             opts=child,
         )
         for i, email in enumerate(args.notification_emails):

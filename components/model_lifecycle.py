@@ -11,6 +11,8 @@
 * :class:`LifecycleCentral` (the observability account): failures notify the severity topic and
   land in a log group whose metric filter counts them per account; alarms per account; every
   lifecycle event is archived to S3 through Firehose and catalogued for Athena.
+
+The events watched are in :mod:`.lifecycle_events`, the archive in :mod:`.lifecycle_archive`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -26,59 +27,21 @@ import pulumi_aws as aws
 from .iam_documents import (
     account_administers,
     account_root,
-    bucket_arn,
-    deny_insecure_transport,
     document,
     log_group_arn,
-    service,
+    logs_encrypt,
     statement,
 )
-from .log_archive import hardened_bucket
+from .keys import rotated_key
+from .lifecycle_archive import lifecycle_archive
+from .lifecycle_events import (
+    FAILURE_METRIC,
+    FAILURE_METRIC_NAMESPACE,
+    FAILURE_PATTERNS,
+    RECORD_PATTERNS,
+    event_pattern,
+)
 from .service_roles import service_role
-
-SAGEMAKER = "aws.sagemaker"
-
-# The documented SageMaker event types (detail-type) and the detail field with the status.
-FAILURE_PATTERNS: dict[str, dict[str, Any]] = {
-    "training-failed": {
-        "detail-type": ["SageMaker Training Job State Change"],
-        "detail": {"TrainingJobStatus": ["Failed", "Stopped"]},
-    },
-    "processing-failed": {
-        "detail-type": ["SageMaker Processing Job State Change"],
-        "detail": {"ProcessingJobStatus": ["Failed"]},
-    },
-    "transform-failed": {
-        "detail-type": ["SageMaker Transform Job State Change"],
-        "detail": {"TransformJobStatus": ["Failed"]},
-    },
-    "tuning-failed": {
-        "detail-type": ["SageMaker HyperParameter Tuning Job State Change"],
-        "detail": {"HyperParameterTuningJobStatus": ["Failed"]},
-    },
-    "pipeline-failed": {
-        "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
-        "detail": {"currentPipelineExecutionStatus": ["Failed"]},
-    },
-}
-RECORD_PATTERNS: dict[str, dict[str, Any]] = {
-    "model-package-changes": {"detail-type": ["SageMaker Model Package State Change"]},
-    "approval-calls": {
-        "detail-type": ["AWS API Call via CloudTrail"],
-        "detail": {"eventSource": ["sagemaker.amazonaws.com"], "eventName": ["UpdateModelPackage"]},
-    },
-}
-FAILURE_METRIC_NAMESPACE = "Obsgov/ModelLifecycle"
-FAILURE_METRIC = "LifecycleFailures"
-
-
-def event_pattern(kind: str, accounts: Sequence[str] = ()) -> dict[str, Any]:
-    base = {**FAILURE_PATTERNS, **RECORD_PATTERNS}[kind]
-    pattern = {"source": [SAGEMAKER], **base}
-    if accounts:
-        pattern["account"] = sorted(accounts)
-    return pattern
-
 
 # --------------------------------------------------------------------------- registry
 
@@ -139,11 +102,9 @@ class ModelRegistry(pulumi.ComponentResource):
         super().__init__("obsgov:model_lifecycle:ModelRegistry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         every_serving = sorted({a for accounts in args.serving_accounts.values() for a in accounts})
-        self.artifact_key = aws.kms.Key(
+        self.artifact_key = rotated_key(
             f"{name}-artifact-key",
             description=f"obsgov {args.environment} model artifacts",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=artifact_key_policy(args.region, args.account_id, every_serving),
             opts=child,
         )
@@ -232,48 +193,6 @@ class LifecycleCentralArgs:
     archive_expiry_days: int = 1827
 
 
-def archive_columns() -> list[tuple[str, str]]:
-    """The archive table's columns: the EventBridge envelope and the detail fields the lineage
-    dataset reads (model package state changes and the CloudTrail approval record)."""
-    detail = (
-        "struct<ModelPackageGroupName:string,ModelPackageVersion:int,"
-        "ModelPackageArn:string,ModelApprovalStatus:string,ModelPackageStatus:string,"
-        "ApprovalDescription:string,CreationTime:bigint,LastModifiedTime:bigint,"
-        "MetadataProperties:struct<GeneratedBy:string,ProjectId:string,CommitId:string>,"
-        "TrainingJobName:string,TrainingJobStatus:string,FailureReason:string,"
-        "eventName:string,userIdentity:struct<arn:string,type:string>,"
-        "requestParameters:struct<modelPackageArn:string,modelApprovalStatus:string,"
-        "approvalDescription:string>>"
-    )
-    return [
-        ("id", "string"),
-        ("detail_type", "string"),
-        ("source", "string"),
-        ("account", "string"),
-        ("time", "string"),
-        ("region", "string"),
-        ("resources", "array<string>"),
-        ("detail", detail),
-    ]
-
-
-def lineage_sql(database: str, table: str) -> str:
-    """Who approved which model package version and when, from which training job."""
-    source = f'"{database}"."{table}"'
-    return (
-        f"SELECT s.detail.ModelPackageGroupName AS model_group, "
-        f"s.detail.ModelPackageVersion AS version, s.detail.ModelPackageArn AS package_arn, "
-        f"s.detail.ModelApprovalStatus AS approval_status, "
-        f"s.detail.ApprovalDescription AS approval_description, "
-        f"from_iso8601_timestamp(s.time) AS changed_at, a.detail.userIdentity.arn AS approver, "
-        f"s.detail.MetadataProperties.GeneratedBy AS produced_by, s.account AS account "
-        f"FROM {source} s LEFT JOIN {source} a ON a.detail_type = 'AWS API Call via CloudTrail' "
-        f"AND a.detail.requestParameters.modelPackageArn = s.detail.ModelPackageArn "
-        f"AND a.detail.requestParameters.modelApprovalStatus = s.detail.ModelApprovalStatus "
-        f"WHERE s.detail_type = 'SageMaker Model Package State Change'"
-    )
-
-
 class LifecycleCentral(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: LifecycleCentralArgs, opts: pulumi.ResourceOptions | None = None
@@ -286,31 +205,13 @@ class LifecycleCentral(pulumi.ComponentResource):
         database = f"obsgov_{args.environment}_lifecycle"
         self.database_name, self.table_name = database, "events"
 
-        key = aws.kms.Key(
+        key = rotated_key(
             f"{name}-key",
             description=f"{prefix}: archive and logs",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=document(
                 account_administers(args.account_id),
-                statement(
-                    "CloudWatchLogsEncrypt",
-                    [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "*",
-                    principal=service(f"logs.{args.region}.amazonaws.com"),
-                    condition={
-                        "ArnEquals": {
-                            "kms:EncryptionContext:aws:logs:arn": log_group_arn(
-                                args.region, args.account_id, failures_group
-                            )
-                        }
-                    },
+                logs_encrypt(
+                    args.region, log_group_arn(args.region, args.account_id, failures_group)
                 ),
             ),
             opts=child,
@@ -412,131 +313,16 @@ class LifecycleCentral(pulumi.ComponentResource):
                 opts=child,
             )
 
-        archive = hardened_bucket(
+        archive = lifecycle_archive(
             self,
-            f"{name}-archive",
-            bucket_name,
-            kms_key_arn=key.arn,
-            policy=document(deny_insecure_transport(bucket_name)),
-            lifecycle_rules=[
-                {
-                    "id": "expire-events",
-                    "status": "Enabled",
-                    "filter": {},
-                    "expiration": {"days": args.archive_expiry_days},
-                }
-            ],
-            purpose="model-lifecycle-archive",
-        )
-        firehose_role, firehose_policy = service_role(
-            f"{name}-firehose-role",
-            f"{name}-firehose-policy",
-            role_name=f"{prefix}-firehose",
-            service="firehose.amazonaws.com",
-            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
-            policy=document(
-                statement(
-                    "WriteArchive",
-                    [
-                        "s3:AbortMultipartUpload",
-                        "s3:GetBucketLocation",
-                        "s3:ListBucket",
-                        "s3:ListBucketMultipartUploads",
-                        "s3:PutObject",
-                    ],
-                    [bucket_arn(bucket_name), f"{bucket_arn(bucket_name)}/*"],
-                ),
-                statement(
-                    "EncryptArchive",
-                    ["kms:GenerateDataKey", "kms:Decrypt"],
-                    "*",
-                    condition={
-                        "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
-                        "StringLike": {
-                            "kms:EncryptionContext:aws:s3:arn": f"{bucket_arn(bucket_name)}/*"
-                        },
-                    },
-                ),
-            ),
-            opts=child,
-        )
-        stream = aws.kinesis.FirehoseDeliveryStream(
-            f"{name}-archive-delivery",
-            name=f"{prefix}-archive",
-            destination="extended_s3",
-            server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key.arn
-            ),
-            extended_s3_configuration=aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
-                role_arn=firehose_role.arn,
-                bucket_arn=archive.arn,
-                kms_key_arn=key.arn,
-                prefix="events/!{timestamp:yyyy/MM/dd}/",
-                error_output_prefix="errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
-                buffering_interval=300,
-                buffering_size=5,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[firehose_policy]),
-        )
-        events_role, _ = service_role(
-            f"{name}-archive-role",
-            f"{name}-archive-role-policy",
-            role_name=f"{prefix}-archive-events",
-            service="events.amazonaws.com",
-            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
-            policy=document(
-                statement(
-                    "DeliverToArchive",
-                    ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                    f"arn:aws:firehose:{args.region}:{args.account_id}:deliverystream/{prefix}-archive",
-                )
-            ),
-            opts=child,
-        )
-        everything = aws.cloudwatch.EventRule(
-            f"{name}-archive-all",
-            name=f"{prefix}-archive-all",
-            event_bus_name=args.bus_name,
-            event_pattern=json.dumps({"source": [SAGEMAKER]}, sort_keys=True),
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-archive-target",
-            rule=everything.name,
-            event_bus_name=args.bus_name,
-            arn=stream.arn,
-            role_arn=events_role.arn,
-            opts=child,
-        )
-        glue_db = aws.glue.CatalogDatabase(f"{name}-database", name=database, opts=child)
-        aws.glue.CatalogTable(
-            f"{name}-table",
-            name="events",
-            database_name=glue_db.name,
-            table_type="EXTERNAL_TABLE",
-            parameters={
-                "classification": "json",
-                "projection.enabled": "true",
-                "projection.dt.type": "date",
-                "projection.dt.format": "yyyy/MM/dd",
-                "projection.dt.range": "2024/01/01,NOW",
-                "storage.location.template": f"s3://{bucket_name}/events/${{dt}}/",
-            },
-            partition_keys=[aws.glue.CatalogTablePartitionKeyArgs(name="dt", type="string")],
-            storage_descriptor=aws.glue.CatalogTableStorageDescriptorArgs(
-                location=f"s3://{bucket_name}/events/",
-                input_format="org.apache.hadoop.mapred.TextInputFormat",
-                output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-                ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(
-                    serialization_library="org.openx.data.jsonserde.JsonSerDe",
-                    # EventBridge's envelope key has a hyphen; Hive columns cannot.
-                    parameters={"mapping.detail_type": "detail-type"},
-                ),
-                columns=[
-                    aws.glue.CatalogTableStorageDescriptorColumnArgs(name=c, type=t)
-                    for c, t in archive_columns()
-                ],
-            ),
-            opts=child,
+            name,
+            prefix=prefix,
+            bucket_name=bucket_name,
+            database=database,
+            key=key,
+            account_id=args.account_id,
+            region=args.region,
+            bus_name=args.bus_name,
+            expiry_days=args.archive_expiry_days,
         )
         self.register_outputs({"archiveBucket": archive.bucket})

@@ -18,6 +18,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .iam_documents import (
+    account_administers,
+    alarms_use_key,
+    document,
+    logs_encrypt,
+)
+from .keys import rotated_key
+
 RUNTIME = "python3.12"
 
 
@@ -57,45 +65,10 @@ def names(args: PlatformFunctionArgs) -> dict[str, str]:
 
 
 def key_policy(args: PlatformFunctionArgs) -> str:
-    n = names(args)
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministers",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{args.account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncrypt",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{args.region}.amazonaws.com"},
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": n["log_group_arn"]}
-                    },
-                },
-                {
-                    "Sid": "CloudWatchAlarmsPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
-                },
-            ],
-        },
-        sort_keys=True,
+    return document(
+        account_administers(args.account_id),
+        logs_encrypt(args.region, names(args)["log_group_arn"]),
+        alarms_use_key(args.account_id, sid="CloudWatchAlarmsPublish"),
     )
 
 
@@ -246,11 +219,9 @@ class PlatformFunction(pulumi.ComponentResource):
         super().__init__("obsgov:platform_function:PlatformFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         n = names(args)
-        self.key = aws.kms.Key(
+        self.key = rotated_key(
             f"{name}-key",
             description=args.description or args.function_name,
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             policy=key_policy(args),
             opts=child,
         )

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .workload_alarms import AlarmContext, AlarmSpec, MetricRef
+from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
 
 LOG_EVENTS_NAMESPACE = "Obsgov/LogEvents"
 CRITICAL_EVENTS_FILTER = "obsgov-critical-events"

@@ -20,12 +20,13 @@ from obsgov.errors import InputError, Problem
 from .common import (
     EXIT_INPUT,
     EXIT_VERDICT,
+    EnvOption,
     StacksDirOption,
     command,
     default_stacks_dir,
     err,
     fail,
-    load_stack,
+    load_env,
     out,
 )
 
@@ -38,30 +39,15 @@ app = typer.Typer(
     context_settings={"max_content_width": 80, "help_option_names": ["--help", "-h"]},
 )
 
-EnvOption = typer.Option(
-    ..., "--env", "-e", metavar="ENV", help="Environment: reads stacks/Pulumi.<ENV>.yaml."
-)
-
-
-def _load(env_name: str, stacks_dir: Path | None) -> Any:
-    """Load the environment; an unknown one is reported against --env."""
-    try:
-        return load_stack(env_name, stacks_dir)
-    except InputError as exc:
-        raise InputError(
-            Problem("--env", p.key_path, p.message) if p.file == "--stack" else p
-            for p in exc.problems
-        ) from None
-
 
 def _environments(env_name: str | None, stacks_dir: Path | None) -> list[Any]:
     if env_name:
-        return [_load(env_name, stacks_dir)]
+        return [load_env(env_name, stacks_dir)]
     directory = stacks_dir or default_stacks_dir()
     names = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
     if not names:
         raise InputError.single("--stacks-dir", "", f"no Pulumi.<ENV>.yaml in {directory}")
-    return [_load(name, stacks_dir) for name in names]
+    return [load_env(name, stacks_dir) for name in names]
 
 
 def _tags(values: list[str]) -> dict[str, str]:
@@ -194,10 +180,10 @@ def onboard(
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     from obsgov.accounts import Aws, InvitationPending, Onboarding, OnboardRequest, StepFailed
-    from obsgov.accounts.onboard import DEFAULT_ROLE_POLICY
+    from obsgov.accounts.onboard_run import DEFAULT_ROLE_POLICY
 
     tags = _tags(tag)
-    env = _load(env_name, stacks_dir)
+    env = load_env(env_name, stacks_dir)
     request = OnboardRequest(
         account_id=account_id,
         create=create,
@@ -366,26 +352,13 @@ def offboard(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change."),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from obsgov.accounts import Aws, RegistryEditor
-    from obsgov.accounts.aws import aws_failure, error_code
+    from obsgov.accounts import RegistryEditor
     from obsgov.accounts.edits import remove_account
-    from obsgov.accounts.verify import tags_of
+    from obsgov.accounts.offboard import find_registered, release
 
     if not re.fullmatch(r"\d{12}", account_id):
         raise InputError.single("ID", "", f"{account_id!r} must be 12 digits")
-    env = account = None
-    for candidate in _environments(env_name, stacks_dir):
-        account = next((a for a in candidate.member_accounts if a.id == account_id), None)
-        if account is not None:
-            env = candidate
-            break
-    if env is None or account is None:
-        where = f"environment {env_name}" if env_name else "any environment"
-        raise InputError.single(
-            "ID", "", f"account {account_id} is not in the registry for {where}"
-        )
+    env, account = find_registered(_environments(env_name, stacks_dir), account_id, env_name)
     editor = RegistryEditor(env)
     mutate = remove_account(account_id, with_workloads)
     editor.edit(mutate, dry_run=True)  # the registry stays valid without it: checked first
@@ -396,29 +369,10 @@ def offboard(
         )
         if typed.strip() != account_id:
             fail("confirmation did not match the account id; nothing was changed", EXIT_INPUT)
-    aws = Aws(region=env.settings.region)
-    prefix = "would " if dry_run else ""
     try:
-        orgs = aws.client("organizations")
-        ours = env.account_default_tags(account)
-        try:
-            current = tags_of(orgs, account_id)
-        except ClientError as exc:
-            if error_code(exc) not in ("AccountNotFoundException", "TargetNotFoundException"):
-                raise
-            current = {}
-            out.print(f"account {account_id} is not in the organization: no tags to remove")
-        keys = [k for k, v in ours.items() if current.get(k) == v]
-        if keys:
-            if not dry_run:
-                orgs.untag_resource(ResourceId=account_id, TagKeys=keys)
-            out.print(f"{prefix}untag {account_id}: {', '.join(keys)}")
-        if close:
-            if not dry_run:
-                orgs.close_account(AccountId=account_id)
-            out.print(f"{prefix}close {account_id} (Organizations: CloseAccount)")
-    except (ClientError, BotoCoreError) as exc:
-        _failed(aws_failure(exc, f"offboarding {account_id}"))
+        release(env, account, close=close, dry_run=dry_run, report=out.print)
+    except OnboardingError as exc:
+        _failed(exc)
     edit = editor.edit(mutate, dry_run=dry_run)
     out.print(f"{edit} in {env.registry_file.name}")
     if not dry_run:

@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup
 
-from obsgov.errors import InputError
+from obsgov.errors import InputError, Problem
 
 EXIT_OK = 0
 EXIT_VERDICT = 1
@@ -216,3 +216,20 @@ def load_stack(stack: str, stacks_dir: Path | None, option: str = "--stack"):
 
     directory = stacks_dir or default_stacks_dir()
     return load_environment(stack, stack_file_for(directory, stack, option))
+
+
+EnvOption = typer.Option(
+    ..., "--env", "-e", metavar="ENV", help="Environment: reads stacks/Pulumi.<ENV>.yaml."
+)
+
+
+def load_env(env_name: str, stacks_dir: Path | None) -> Any:
+    """:func:`load_stack` for a command whose option is ``--env``: an unknown environment is
+    reported against --env."""
+    try:
+        return load_stack(env_name, stacks_dir)
+    except InputError as exc:
+        raise InputError(
+            Problem("--env", p.key_path, p.message) if p.file == "--stack" else p
+            for p in exc.problems
+        ) from None

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import typer
 
-from obsgov.errors import InputError, Problem
+from obsgov.errors import InputError
 
-from .common import StacksDirOption, command, load_stack, out
+from .common import EnvOption, StacksDirOption, command, load_env, out
 
 app = typer.Typer(
     help="Add and remove workloads (ML endpoints, ETL pipelines, business KPIs) in "
@@ -23,20 +23,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"max_content_width": 80, "help_option_names": ["--help", "-h"]},
 )
-
-EnvOption = typer.Option(
-    ..., "--env", "-e", metavar="ENV", help="Environment: reads stacks/Pulumi.<ENV>.yaml."
-)
-
-
-def _load(env_name: str, stacks_dir: Path | None):
-    try:
-        return load_stack(env_name, stacks_dir)
-    except InputError as exc:
-        raise InputError(
-            Problem("--env", p.key_path, p.message) if p.file == "--stack" else p
-            for p in exc.problems
-        ) from None
 
 
 @app.command("add")
@@ -60,7 +46,7 @@ def add(
     from obsgov.accounts.edits import add_workload, read_workload
     from obsgov.accounts.registry import display
 
-    env = _load(env_name, stacks_dir)
+    env = load_env(env_name, stacks_dir)
     entry = read_workload(file, env.environment)
     shown = "-" if str(file) == "-" else display(file)
     edit = RegistryEditor(env).edit(add_workload(entry, shown), {"*": shown}, dry_run=dry_run)
@@ -90,7 +76,7 @@ def remove(
     from obsgov.accounts import RegistryEditor
     from obsgov.accounts.edits import remove_workload
 
-    env = _load(env_name, stacks_dir)
+    env = load_env(env_name, stacks_dir)
     edit = RegistryEditor(env).edit(
         remove_workload(name, env.environment, kind, account), dry_run=dry_run
     )

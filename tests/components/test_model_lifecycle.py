@@ -9,8 +9,9 @@ import textwrap
 import pytest
 from moto.events.models import EventPattern
 
-from components import model_lifecycle as lifecycle
 from components.business_views import lineage_dataset
+from components.lifecycle_archive import archive_columns
+from components.lifecycle_events import FAILURE_PATTERNS
 from obsgov.config.loader import load_environment
 from obsgov.synth import synthesize
 
@@ -210,7 +211,7 @@ def test_central_failures_notify_count_per_account_and_alarm(graph):
     }
     queries = alarms["obsgov-prod-model-lifecycle-failures-400000000001"]["metricQueries"]
     types = {q["metric"]["dimensions"]["EventType"] for q in queries if "metric" in q}
-    assert types == {p["detail-type"][0] for p in lifecycle.FAILURE_PATTERNS.values()}
+    assert types == {p["detail-type"][0] for p in FAILURE_PATTERNS.values()}
     assert {q["metric"]["dimensions"]["Account"] for q in queries if "metric" in q} == {
         "400000000001"
     }
@@ -235,7 +236,7 @@ def test_archive_receives_every_sagemaker_event_encrypted(graph):
 
 def test_lineage_dataset_reads_archive_columns():
     dataset = lineage_dataset("db", "events")
-    columns = {c for c, _ in lifecycle.archive_columns()}
+    columns = {c for c, _ in archive_columns()}
     select = dataset.sql.split(" FROM ")[0][len("SELECT ") :]
     aliases = [part.rsplit(" AS ", 1)[-1].strip() for part in _top_level(select)]
     assert aliases == [c for c, _ in dataset.columns]
@@ -248,7 +249,7 @@ def test_lineage_dataset_reads_archive_columns():
             .split(".")
         )
         assert base[1] in columns, part
-    detail = dict(lifecycle.archive_columns())["detail"]
+    detail = dict(archive_columns())["detail"]
     for field in (
         "ModelPackageGroupName",
         "ModelApprovalStatus",

@@ -1,0 +1,117 @@
+"""The observability account: the OAM sink, the event bus and severity topics, log analytics
+and the metric lake, with the organization's audit beside them.
+
+Names member accounts send to (the bus, the log destination) are derived from the environment,
+so they are known at preview and a member account never waits on a central resource's outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from obsgov.config.environment import EnvironmentConfig
+from obsgov.config.models import BusinessKpi
+
+from ..catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
+from ..central import CentralObservability, CentralObservabilityArgs
+from ..event_routing import EventRouting, EventRoutingArgs
+from ..log_analytics import LogAnalytics, LogAnalyticsArgs
+from ..log_analytics_documents import names as log_analytics_names
+from ..metric_lake import MetricLake, MetricLakeArgs
+from .central_providers import CentralProviders, on
+from .organization_audit import organization_audit
+
+
+@dataclass
+class Central:
+    sink: CentralObservability
+    routing: EventRouting
+    routing_args: EventRoutingArgs
+    log_destination_arn: str
+    lake: MetricLake
+
+
+def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Central:
+    """The observability account, the organization trail and archive, and the guardrails."""
+    org = env.org.organization
+    region, environment = env.settings.region, env.environment
+    audit = env.settings.central_audit
+    sink = CentralObservability(
+        f"central-{environment}",
+        CentralObservabilityArgs(organization_id=org.id, environment=environment),
+        opts=on(providers.observability),
+    )
+
+    routing_args = EventRoutingArgs(
+        environment=environment,
+        region=region,
+        account_id=org.observability_account_id,
+        organization_id=org.id,
+        settings=audit.event_routing,
+    )
+    routing = EventRouting(
+        f"event-routing-{environment}", routing_args, opts=on(providers.observability)
+    )
+
+    organization_audit(env, providers, routing_args.bus_arn)
+
+    search = env.settings.open_search
+    analytics_args = LogAnalyticsArgs(
+        environment=environment,
+        account_id=org.observability_account_id,
+        region=region,
+        organization_id=org.id,
+        member_account_ids=[a.id for a in env.member_accounts],
+        engine_version=search.engine_version,
+        instance_type=search.instance_type,
+        instance_count=search.instance_count,
+        dedicated_master_count=search.dedicated_master_count,
+        dedicated_master_type=search.dedicated_master_type,
+        volume_size_gib=search.volume_size_gib,
+        zone_count=3 if search.zone_awareness else 1,
+        admin_principals=search.admin_principals,
+        subnet_ids=search.subnet_ids,
+        security_group_ids=search.security_group_ids,
+        log_retention_days=env.settings.log_retention_days,
+    )
+    destination = (
+        f"arn:aws:logs:{region}:{org.observability_account_id}:destination:"
+        f"{log_analytics_names(environment, org.observability_account_id)['destination']}"
+    )
+    if search.enabled:
+        LogAnalytics(
+            f"log-analytics-{environment}", analytics_args, opts=on(providers.observability)
+        )
+    kpis = [
+        w for a in env.member_accounts for w in env.workloads_for(a) if isinstance(w, BusinessKpi)
+    ]
+    lake = MetricLake(
+        f"metric-lake-{environment}",
+        MetricLakeArgs(
+            environment=environment,
+            account_id=org.observability_account_id,
+            region=region,
+            extra_namespaces=sorted({k.namespace for k in kpis}),
+        ),
+        opts=on(providers.observability),
+    )
+
+    # One catalog setting per account whose Data Catalog holds obsgov databases: the metric lake
+    # and lifecycle archive (observability), audit analytics (log-archive). The setting is per
+    # account and region, so the same account is never given two.
+    catalogs = {org.observability_account_id: f"data-catalog-{environment}"}
+    if audit.trail.enabled and audit.analytics.enabled:
+        catalogs.setdefault(org.log_archive_account_id, f"audit-catalog-{environment}")
+    for account_id, catalog in catalogs.items():
+        CatalogEncryption(
+            catalog,
+            CatalogEncryptionArgs(environment=environment, account_id=account_id),
+            opts=on(providers.for_account(env, account_id)),
+        )
+
+    pulumi.export("centralEventBusArn", routing_args.bus_arn)
+    pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
+    pulumi.export("logDestinationArn", destination)
+    return Central(sink, routing, routing_args, destination, lake)

@@ -1,0 +1,107 @@
+"""The organization's audit: the trail, its archive and analytics, and the guardrails.
+
+The trail may live in a delegated administrator account; the archive and its analytics in the
+log-archive account; the guardrails (tag policy, SCP) in the management account.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from obsgov.config.environment import EnvironmentConfig
+
+from ..audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+from ..audit_trail import AuditTrail, AuditTrailArgs
+from ..guardrails import Guardrails, GuardrailsArgs
+from ..log_archive import LogArchive, LogArchiveArgs
+from .central_providers import CentralProviders, on
+
+
+def organization_audit(
+    env: EnvironmentConfig, providers: CentralProviders, central_bus_arn: str
+) -> None:
+    """The trail sends its events to the central bus (``central_bus_arn``)."""
+    org = env.org.organization
+    region, environment = env.settings.region, env.environment
+    audit = env.settings.central_audit
+    trail_account = audit.trail.admin_account_id or org.management_account_id
+    trail_args = AuditTrailArgs(
+        environment=environment,
+        region=region,
+        account_id=trail_account,
+        management_account_id=org.management_account_id,
+        organization_id=org.id,
+        archive_bucket_name="",
+        central_bus_arn=central_bus_arn,
+        settings=audit.trail,
+    )
+    readers = list(audit.trail.decrypt_principals)
+    if audit.trail.enabled:
+        archive_args = LogArchiveArgs(
+            environment=environment,
+            region=region,
+            account_id=org.log_archive_account_id,
+            organization_id=org.id,
+            management_account_id=org.management_account_id,
+            trail_name=trail_args.trail_name,
+            settings=audit.archive,
+            reader_arns=readers,
+            logged_bucket_names=(
+                [results_bucket_name(environment, org.log_archive_account_id)]
+                if audit.analytics.enabled
+                else []
+            ),
+        )
+        archive = LogArchive(
+            f"log-archive-{environment}", archive_args, opts=on(providers.log_archive)
+        )
+        trail_args.archive_bucket_name = archive_args.bucket_name
+        trail_args.archive_ready = [archive.bucket_policy]  # CreateTrail checks the policy
+        trail = AuditTrail(
+            f"audit-trail-{environment}",
+            trail_args,
+            opts=on(providers.for_account(env, trail_account)),
+        )
+        pulumi.export("organizationTrailArn", trail.trail.arn)
+        pulumi.export("logArchiveBucket", archive_args.bucket_name)
+        if audit.analytics.enabled:
+            AuditAnalytics(
+                f"audit-analytics-{environment}",
+                AuditAnalyticsArgs(
+                    environment=environment,
+                    region=region,
+                    account_id=org.log_archive_account_id,
+                    organization_id=org.id,
+                    archive_bucket_name=archive_args.bucket_name,
+                    access_log_bucket=archive.access_log_bucket.id,
+                    account_ids=[
+                        org.management_account_id,
+                        org.observability_account_id,
+                        org.log_archive_account_id,
+                        *(a.id for a in env.registry.accounts),
+                    ],
+                    regions=audit.analytics.regions or [region, "us-east-1"],
+                    reader_arns=readers,
+                    settings=audit.analytics,
+                ),
+                opts=on(providers.log_archive),
+            )
+
+    ou_ids = {ou.name: ou.id for ou in org.organizational_units}
+    Guardrails(
+        f"guardrails-{environment}",
+        GuardrailsArgs(
+            environment=environment,
+            organizational_unit_ids=sorted(
+                {ou_ids[a.organizational_unit] for a in env.member_accounts}
+            ),
+            tag_schema=env.org.tag_schema,
+            deployment_role_name=org.deployment_role_name,
+            trail_name=trail_args.trail_name,
+            enforced_for=audit.tag_policy.enforced_for,
+            tag_policy_enabled=audit.tag_policy.enabled,
+            service_control_policy_enabled=audit.service_control_policy.enabled,
+            cloudtrail_admin_account_id=audit.trail.admin_account_id,
+        ),
+        opts=on(providers.management),
+    )

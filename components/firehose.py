@@ -1,0 +1,96 @@
+"""Kinesis Data Firehose as the platform's components use it: the role Firehose assumes, and a
+delivery stream encrypted with the component's own key.
+
+The log analytics ingest (to OpenSearch), the metric lake and the model lifecycle archive (to
+S3) each deliver through one such stream; only the destination differs.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from .service_roles import service_role
+
+# What a stream's role needs on its bucket to write (multipart) objects to it.
+S3_DELIVERY_ACTIONS = (
+    "s3:AbortMultipartUpload",
+    "s3:GetBucketLocation",
+    "s3:ListBucket",
+    "s3:ListBucketMultipartUploads",
+    "s3:PutObject",
+)
+# Records Firehose cannot deliver land here, by error type and day, beside the delivered ones.
+ERROR_OUTPUT_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
+
+
+def firehose_role(
+    name: str,
+    *,
+    role_name: str,
+    account_id: str,
+    policy: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """The role (``<name>-firehose-role``) and its policy (``<name>-firehose-policy``); Firehose
+    assumes it only for streams of ``account_id``."""
+    return service_role(
+        f"{name}-firehose-role",
+        f"{name}-firehose-policy",
+        role_name=role_name,
+        service="firehose.amazonaws.com",
+        condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        policy=policy,
+        opts=opts,
+    )
+
+
+def delivery_stream(
+    resource_name: str,
+    *,
+    parent: pulumi.Resource,
+    stream_name: str,
+    key_arn: pulumi.Input[str],
+    role_policy: aws.iam.RolePolicy,
+    destination: str,
+    extended_s3_configuration: aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs
+    | None = None,
+    opensearch_configuration: aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs
+    | None = None,
+) -> aws.kinesis.FirehoseDeliveryStream:
+    """A stream encrypted at rest with ``key_arn``, created after its role's policy
+    (``role_policy``) so that its first delivery is allowed."""
+    return aws.kinesis.FirehoseDeliveryStream(
+        resource_name,
+        name=stream_name,
+        destination=destination,
+        server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
+            enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=key_arn
+        ),
+        extended_s3_configuration=extended_s3_configuration,
+        opensearch_configuration=opensearch_configuration,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy]),
+    )
+
+
+def s3_destination(
+    *,
+    role_arn: pulumi.Input[str],
+    bucket_arn: pulumi.Input[str],
+    key_arn: pulumi.Input[str],
+    prefix: str,
+    buffering_size: int,
+    compression_format: str | None = None,
+) -> aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs:
+    """Objects encrypted with ``key_arn`` under ``prefix``, flushed every five minutes or every
+    ``buffering_size`` MiB; undeliverable records under :data:`ERROR_OUTPUT_PREFIX`."""
+    return aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
+        role_arn=role_arn,
+        bucket_arn=bucket_arn,
+        kms_key_arn=key_arn,
+        prefix=prefix,
+        error_output_prefix=ERROR_OUTPUT_PREFIX,
+        buffering_interval=300,
+        buffering_size=buffering_size,
+        compression_format=compression_format,
+    )
