@@ -13,6 +13,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
+from .iam_documents import put_events_policy
+
 
 def event_pattern(alarm_name_prefix: str) -> str:
     return json.dumps(
@@ -38,23 +40,6 @@ def trust_policy(account_id: str, rule_arn: str) -> str:
                     "Condition": {
                         "StringEquals": {"aws:SourceAccount": account_id, "aws:SourceArn": rule_arn}
                     },
-                }
-            ],
-        },
-        sort_keys=True,
-    )
-
-
-def put_events_policy(bus_arn: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "PutEventsToCentralBus",
-                    "Effect": "Allow",
-                    "Action": "events:PutEvents",
-                    "Resource": bus_arn,
                 }
             ],
         },

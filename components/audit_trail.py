@@ -25,13 +25,18 @@ from obsgov.config.models.central import DataEvents, TrailSettings
 
 from .audit_trail_documents import (
     delivery_role_policy,
-    forwarding_role_policy,
     logs_key_policy,
     trail_key_policy,
 )
 from .cis_controls import CIS_CONTROLS, CisControl, cis_alarm_name, forwarding_event_pattern
 from .event_routing import severity_description
-from .iam_documents import alarm_topic_policy, log_group_arn, topic_arn, trail_arn
+from .iam_documents import (
+    alarm_topic_policy,
+    log_group_arn,
+    put_events_policy,
+    topic_arn,
+    trail_arn,
+)
 from .keys import rotated_key
 from .service_roles import service_role
 
@@ -224,7 +229,7 @@ class AuditTrail(pulumi.ComponentResource):
             role_name=f"obsgov-{env}-audit-alarms-to-central-bus",
             service="events.amazonaws.com",
             condition={"StringEquals": {"aws:SourceAccount": account}},
-            policy=forwarding_role_policy(args.central_bus_arn),
+            policy=put_events_policy(args.central_bus_arn),
             policy_name="put-events-central-bus",
             opts=child,
         )

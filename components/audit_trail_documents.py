@@ -100,7 +100,3 @@ def delivery_role_policy(
             ],
         )
     )
-
-
-def forwarding_role_policy(bus_arn: str) -> str:
-    return document(statement("PutEventsToCentralBus", "events:PutEvents", bus_arn))

@@ -168,3 +168,9 @@ def event_rule_arn(region: str, account_id: str, bus: str, rule: str) -> str:
 
 def alarm_arn(region: str, account_id: str, name: str) -> str:
     return f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{name}"
+
+
+def put_events_policy(bus_arn: str, sid: str = "PutEventsToCentralBus") -> str:
+    """A role's only permission: put events on the central bus. Each caller keeps the Sid its
+    deployed policy already has, so its policy text does not change."""
+    return document(statement(sid, "events:PutEvents", bus_arn))

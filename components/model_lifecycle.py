@@ -30,6 +30,7 @@ from .iam_documents import (
     document,
     log_group_arn,
     logs_encrypt,
+    put_events_policy,
     statement,
 )
 from .keys import rotated_key
@@ -134,10 +135,6 @@ class ModelRegistry(pulumi.ComponentResource):
 # --------------------------------------------------------------------------- forwarding
 
 
-def forwarding_role_policy(bus_arn: str) -> str:
-    return document(statement("PutToCentralBusOnly", "events:PutEvents", bus_arn))
-
-
 @dataclass
 class LifecycleForwardingArgs:
     environment: str
@@ -157,7 +154,7 @@ class LifecycleForwarding(pulumi.ComponentResource):
             role_name=f"obsgov-{args.environment}-lifecycle-forwarding",
             service="events.amazonaws.com",
             condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
-            policy=forwarding_role_policy(args.central_bus_arn),
+            policy=put_events_policy(args.central_bus_arn, sid="PutToCentralBusOnly"),
             opts=child,
         )
         for kind in [*FAILURE_PATTERNS, *RECORD_PATTERNS]:
