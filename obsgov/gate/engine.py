@@ -167,6 +167,8 @@ def run_gate(
         resources=[r for r in graph.resources if not r.pending_delete],
         accounts=graph.accounts,
         source=graph.source,
+        unanswered_invokes=graph.unanswered_invokes,
+        derived_invokes=graph.derived_invokes,
     )
     runs = [_Pack(project, layers) for project, layers in packs]
     launched = [launcher_for(launcher, project) for project, _ in packs]
