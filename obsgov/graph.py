@@ -112,6 +112,8 @@ class ResourceGraph:
     # knows (derived instead), by token: the verdicts that rest on guesses.
     unanswered_invokes: dict[str, int] = field(default_factory=dict)
     derived_invokes: dict[str, int] = field(default_factory=dict)
+    # StackReference name -> whether its outputs were given (else they are unknown)
+    stack_references: dict[str, bool] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
     @cached_property
@@ -185,6 +187,8 @@ class ResourceGraph:
             data["unansweredInvokes"] = dict(sorted(self.unanswered_invokes.items()))
         if self.derived_invokes:
             data["derivedInvokes"] = dict(sorted(self.derived_invokes.items()))
+        if self.stack_references:
+            data["stackReferences"] = dict(sorted(self.stack_references.items()))
         return data
 
     def to_json(self) -> str:
@@ -206,6 +210,7 @@ class ResourceGraph:
             source=data.get("source", "synth"),
             unanswered_invokes=dict(data.get("unansweredInvokes", {})),
             derived_invokes=dict(data.get("derivedInvokes", {})),
+            stack_references=dict(data.get("stackReferences", {})),
         )
 
 

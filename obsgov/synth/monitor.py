@@ -40,6 +40,7 @@ from .invokes import InvokeAnswers
 from .policy_document import PolicyDocumentError
 
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 DEFAULT_AWS_PROVIDER = "default_7_51_1"
 UNKNOWN_ACCOUNT = "000000000000"
 
@@ -240,8 +241,14 @@ class ObsgovMocks(mocks.Mocks):
         self.project = project
         self.stack = stack
         self.invokes = InvokeAnswers()
+        # name -> outputs of the stacks StackReferences may read (``pulumi stack output --json``)
+        self.stack_outputs: dict[str, Any] = {}
+        # name -> whether its outputs were given; StackReferences are reads, never registered
+        self.stack_references: dict[str, bool] = {}
 
     def new_resource(self, args: mocks.MockResourceArgs):
+        if args.typ == STACK_REFERENCE_TYPE:  # a read: the SDK's mock leaves custom unset
+            return self._stack_reference(args)
         if not args.custom:
             return "", {}
         seed = f"{self.stack}/{args.typ}/{args.name}"
@@ -272,6 +279,16 @@ class ObsgovMocks(mocks.Mocks):
             merged.update(args.inputs.get("tags") or {})
             state["tagsAll"] = merged
         return resource_id, state
+
+    def _stack_reference(self, args: mocks.MockResourceArgs):
+        """A referenced stack's outputs as given; without them unknown in preview (the SDK
+        cannot take an unknown after an update, so there they are empty)."""
+        name = str(args.inputs.get("name") or args.name)
+        outputs = self.stack_outputs.get(name)
+        self.stack_references[name] = outputs is not None
+        if outputs is None:
+            outputs = UNKNOWN if self.monitor.preview else {}
+        return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
 
     def answer(
         self, token: str, args: Mapping[str, Any], provider_ref: str
