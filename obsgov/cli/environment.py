@@ -119,6 +119,5 @@ def synth(
         err.print(f"wrote {len(graph)} resources to {display_path(json_file)}", markup=False)
     render_summary(graph, out)
     for heading, items in guess_lines(graph):
-        out.print(escape(heading))
-        for item in items:
-            out.print(f"    {escape(item)}")
+        for line in [heading, *(f"    {item}" for item in items)]:
+            out.print(line, markup=False, emoji=False)

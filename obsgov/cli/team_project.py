@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 
 from obsgov.errors import InputError, Problem
 
@@ -141,10 +140,10 @@ def load_team(
         stack_config = load_stack_config(project, stack, config_file, config)
     except ProjectError as exc:
         for note in exc.notes:
-            err.print(f"note: {escape(note)}")
+            err.print(f"note: {note}", markup=False, emoji=False)
         fail(str(exc), EXIT_INPUT)
     for note in stack_config.notes:
-        err.print(f"note: {escape(note)}")
+        err.print(f"note: {note}", markup=False, emoji=False)
     program = ProgramRun(
         directory=str(project.directory.resolve()),
         program=str(project.main.resolve()),
@@ -176,6 +175,7 @@ def team_environment(team: TeamRun, environment: str | None, stacks_dir: Path | 
 def warn_unused_outputs(team: TeamRun, graph) -> None:
     for name in sorted(set(team.program.stack_outputs) - set(graph.stack_references)):
         err.print(
-            f"warning: --stack-outputs {escape(name)}: the program makes no StackReference "
-            "of that name"
+            f"warning: --stack-outputs {name}: the program makes no StackReference of that name",
+            markup=False,
+            emoji=False,
         )

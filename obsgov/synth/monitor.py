@@ -207,9 +207,30 @@ class RecordingMonitor(mocks.MockMonitor):
         )
         return response
 
+    def GetDeploymentInfo(self, request):  # noqa: N802
+        # The engine gates an output-form invoke on its dependencies (below); without the
+        # feature the SDK gates it itself and calls any invoke unknown that waits on a resource
+        # whose id is unknown, even a StackReference, which the engine would read first.
+        info = super().GetDeploymentInfo(request)
+        info.supportedFeatures.append(resource_pb2.RESOURCE_MONITOR_FEATURE_INVOKE_DEPENDS_ON)
+        return info
+
+    def _pending(self, urns) -> bool:
+        """Whether any of ``urns`` is a resource ``pulumi preview`` would still be creating:
+        the engine declines such an invoke and its result is wholly unknown."""
+        if not self.preview:
+            return False
+        for urn in urns:
+            record = self.records.get(urn)
+            if record is not None and record.custom and not record.is_provider:
+                return True
+        return False
+
     def Invoke(self, request):  # noqa: N802
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
+        if self._pending(request.dependsOn):
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
         _ensure_event_loop()  # deserializing resource references needs a loop
         args = rpc.deserialize_properties(request.args)
         try:

@@ -102,7 +102,6 @@ def _where(exc: BaseException, directory: Path) -> str:
 
 def run_in_this_process(run: ProgramRun) -> ResourceGraph:
     """Run the program here (the child process's side)."""
-    import pulumi
     from pulumi.runtime import mocks, settings
     from pulumi.runtime.config import set_all_config
     from pulumi.runtime.stack import run_pulumi_func
@@ -146,9 +145,7 @@ def run_in_this_process(run: ProgramRun) -> ResourceGraph:
     try:
         with output_form_invokes(), _relaxed_gc():
             _sync_await(run_pulumi_func(body))
-    except pulumi.RunError as exc:
-        raise SynthesisError(str(exc)) from None
-    except Exception as exc:  # the program's own bug: its type, message and line
+    except Exception as exc:  # the program's own bug, or a RunError: its type, message and line
         where = _where(exc, directory)
         at = f" at {where}" if where else ""
         raise SynthesisError(f"{type(exc).__name__}{at}: {exc}") from exc

@@ -158,6 +158,7 @@ def _synthesize(
         accounts=accounts,
         unanswered_invokes=dict(impl.invokes.unanswered),
         derived_invokes=dict(impl.invokes.derived),
+        stack_references=dict(impl.stack_references),
     )
 
 

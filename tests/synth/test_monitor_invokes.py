@@ -103,3 +103,35 @@ def test_default_provider_takes_its_account_and_config_from_the_stacks_aws_keys(
         "defaultTags": '{"tags":{"owner":"x"}}',
     }
     assert provider.account == "300000000003"
+
+
+def test_an_invoke_waiting_on_a_resource_being_created_is_unknown_not_a_guess(inline_env, tmp_path):
+    # as the engine gates it: the bucket is still being created in preview, the stack reference
+    # is read first; neither is an invoke obsgov failed to answer
+    source = """
+    import pulumi, pulumi_aws as aws
+    bucket = aws.s3.Bucket("b", bucket="data")
+    waits = aws.iam.get_policy_document_output(statements=[
+        aws.iam.GetPolicyDocumentStatementArgs(actions=["s3:GetObject"],
+            resources=[bucket.arn])])
+    aws.iam.Policy("waits", policy=waits.json)
+    ref = pulumi.StackReference("org/network/dev")
+    reads = aws.iam.get_policy_document_output(statements=[
+        aws.iam.GetPolicyDocumentStatementArgs(actions=["s3:GetObject"],
+            resources=[ref.name.apply(lambda n: "arn:aws:s3:::" + n.replace("/", "-"))])])
+    aws.iam.Policy("reads", policy=reads.json)
+    """
+    for preview in (True, False):
+        graph = _graph(inline_env, tmp_path, source, preview)
+        policies = {p.name: p.inputs.get("policy") for p in graph.of_type("aws:iam/policy:Policy")}
+        assert json.loads(policies["reads"])["Statement"][0]["Resource"] == (
+            "arn:aws:s3:::org-network-dev"
+        )
+        if preview:
+            assert policies["waits"] == UNKNOWN
+        else:
+            assert json.loads(policies["waits"])["Statement"][0]["Resource"].startswith(
+                "arn:aws:s3:::"
+            )
+        assert graph.unanswered_invokes == {}
+        assert graph.stack_references == {"org/network/dev": False}
