@@ -114,6 +114,8 @@ class ResourceGraph:
     derived_invokes: dict[str, int] = field(default_factory=dict)
     # StackReference name -> whether its outputs were given (else they are unknown)
     stack_references: dict[str, bool] = field(default_factory=dict)
+    # URN -> "file:line" of the program's own code that made the resource (team projects)
+    sources: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
     @cached_property
@@ -189,6 +191,8 @@ class ResourceGraph:
             data["derivedInvokes"] = dict(sorted(self.derived_invokes.items()))
         if self.stack_references:
             data["stackReferences"] = dict(sorted(self.stack_references.items()))
+        if self.sources:
+            data["sources"] = dict(sorted(self.sources.items()))
         return data
 
     def to_json(self) -> str:
@@ -211,6 +215,7 @@ class ResourceGraph:
             unanswered_invokes=dict(data.get("unansweredInvokes", {})),
             derived_invokes=dict(data.get("derivedInvokes", {})),
             stack_references=dict(data.get("stackReferences", {})),
+            sources=dict(data.get("sources", {})),
         )
 
 

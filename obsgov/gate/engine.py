@@ -171,6 +171,7 @@ def run_gate(
         unanswered_invokes=graph.unanswered_invokes,
         derived_invokes=graph.derived_invokes,
         stack_references=graph.stack_references,
+        sources=graph.sources,
     )
     runs = [_Pack(project, layers) for project, layers in packs]
     launched = [launcher_for(launcher, project) for project, _ in packs]

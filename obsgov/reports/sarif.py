@@ -34,7 +34,7 @@ from .common import (
     sort_packs,
     sort_violations,
 )
-from .locations import Artifacts, Locator, Region
+from .locations import Artifacts, Locator, Region, line_region
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -197,6 +197,12 @@ class _Builder:
         self.results.append(result)
 
     def resource_location(self, violation_urn: str, name: str) -> dict[str, Any]:
+        source = self.run.graph.sources.get(violation_urn)
+        if source is not None:  # the line of the program that made the resource
+            file, _, line = source.rpartition(":")
+            return self.location(
+                Path(file), line_region(Path(file), int(line)), violation_urn, name
+            )
         region = self.locator.region(violation_urn) if self.locator is not None else None
         return self.location(self.location_file, region, violation_urn, name)
 

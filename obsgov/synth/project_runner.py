@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,43 @@ def _where(exc: BaseException, directory: Path) -> str:
     return found
 
 
+def _own_file(filename: str, directory: Path) -> str | None:
+    """``filename`` when it is the team's own code under ``directory`` (not a virtualenv)."""
+    try:
+        relative = Path(filename).resolve().relative_to(directory)
+    except (ValueError, OSError):
+        return None
+    if relative.parts and relative.parts[0].startswith(".") or "site-packages" in relative.parts:
+        return None
+    return str(directory / relative)
+
+
+@contextlib.contextmanager
+def creation_sites(directory: Path, sites: dict[tuple[str, str], str]) -> Iterator[None]:
+    """Record where in the team's own code each resource is made (``file:line`` of the
+    innermost frame in the project), keyed by type and name: code scanning shows a finding
+    on the line that made the resource."""
+    import pulumi.resource
+
+    original = pulumi.resource.Resource.__init__
+
+    def recording(self: Any, t: str, name: str, *args: Any, **kwargs: Any) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            own = _own_file(frame.f_code.co_filename, directory)
+            if own is not None:
+                sites.setdefault((t, name), f"{own}:{frame.f_lineno}")
+                break
+            frame = frame.f_back  # type: ignore[assignment]
+        original(self, t, name, *args, **kwargs)
+
+    pulumi.resource.Resource.__init__ = recording  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        pulumi.resource.Resource.__init__ = original  # type: ignore[method-assign]
+
+
 def run_in_this_process(run: ProgramRun) -> ResourceGraph:
     """Run the program here (the child process's side)."""
     from pulumi.runtime import mocks, settings
@@ -142,8 +179,9 @@ def run_in_this_process(run: ProgramRun) -> ResourceGraph:
     def body() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
+    sites: dict[tuple[str, str], str] = {}
     try:
-        with output_form_invokes(), _relaxed_gc():
+        with output_form_invokes(), creation_sites(directory, sites), _relaxed_gc():
             _sync_await(run_pulumi_func(body))
     except Exception as exc:  # the program's own bug, or a RunError: its type, message and line
         where = _where(exc, directory)
@@ -151,6 +189,11 @@ def run_in_this_process(run: ProgramRun) -> ResourceGraph:
         raise SynthesisError(f"{type(exc).__name__}{at}: {exc}") from exc
     if errors.messages:
         raise SynthesisError("\n".join(errors.messages))
+    sources = {
+        urn: sites[(record.type, record.name)]
+        for urn, record in monitor.records.items()
+        if (record.type, record.name) in sites
+    }
     return ResourceGraph(
         project=run.project,
         stack=run.stack,
@@ -159,6 +202,7 @@ def run_in_this_process(run: ProgramRun) -> ResourceGraph:
         unanswered_invokes=dict(impl.invokes.unanswered),
         derived_invokes=dict(impl.invokes.derived),
         stack_references=dict(impl.stack_references),
+        sources=sources,
     )
 
 

@@ -129,11 +129,21 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
         "obsgov-tagging/obsgov-aws-resource-require-tags",
     ]
     locations = {
-        loc["physicalLocation"]["artifactLocation"]["uri"]
+        (
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            loc["physicalLocation"]["region"]["startLine"],
+        )
         for r in sarif["runs"][0]["results"]
         for loc in r["locations"]
     }
-    assert locations == {"teams/checkout-api/__main__.py"}
+    # paths from the root of the team's repository, lines where the program makes each
+    assert locations == {
+        ("teams/checkout-api/hosts.py", 13),  # the instances
+        ("teams/checkout-api/hosts.py", 22),  # their alarms
+        ("teams/checkout-api/permissions.py", 7),  # the role
+        ("teams/checkout-api/permissions.py", 27),  # the policy
+        ("teams/checkout-api/permissions.py", 48),  # the instance profile
+    }
 
 
 def test_the_readme_caller_is_a_valid_workflow_passing_only_known_inputs(tmp_path):

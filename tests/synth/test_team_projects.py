@@ -187,15 +187,36 @@ def test_a_stack_reference_without_outputs_is_unknown_and_listed(tmp_path):
     assert all(len(line) <= 80 for line in lines)
 
 
-def test_sarif_results_point_at_the_teams_program(tmp_path):
+def test_sarif_results_point_at_the_line_that_made_the_resource(tmp_path):
     result, sarif = preview(tmp_path, "--project", str(LAKE), "--stack", "staging", fmt="sarif")
     assert result.exit_code == 1, result.output
-    uris = {
-        location["physicalLocation"]["artifactLocation"]["uri"]
+    found = []
+    for r in sarif["runs"][0]["results"]:
+        (location,) = r["locations"]
+        physical = location["physicalLocation"]
+        region = physical["region"]
+        found.append(
+            (
+                r["ruleId"].split("/")[1],
+                physical["artifactLocation"]["uri"].rpartition("clickstream-lake/")[2],
+                region["startLine"],
+                region["startColumn"],
+                region["endColumn"],
+            )
+        )
+    # lake/telemetry.py line 6 is "    aws.cloudwatch.LogGroup(", line 9
+    # "    topic = aws.sns.Topic(...)"; lake/storage.py line 78 makes the bucket policy
+    lines = (LAKE / "lake" / "storage.py").read_text().splitlines()
+    assert lines[77].strip().startswith('aws.s3.BucketPolicy(f"{zone}-policy"')
+    assert found == [
+        ("obsgov-logs-loggroup-require-retention", "lake/telemetry.py", 6, 5, 29),
+        ("obsgov-iam-policy-disallow-public-principal", "lake/storage.py", 78, 9, 98),
+        ("obsgov-sns-topic-require-kms", "lake/telemetry.py", 9, 5, 41),
+    ]
+    assert {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"]
         for r in sarif["runs"][0]["results"]
-        for location in r["locations"]
-    }
-    assert uris == {"tests/fixtures/team_projects/clickstream-lake/__main__.py"}
+    } == {"%SRCROOT%"}
 
 
 def test_synth_runs_the_project_and_lists_its_guesses():
