@@ -108,6 +108,14 @@ class ResourceGraph:
     resources: list[GraphResource]
     accounts: dict[str, str] = field(default_factory=dict)  # account id -> display name
     source: str = "synth"
+    # Invokes the synthesizer could not answer, and those it answered with values only AWS
+    # knows (derived instead), by token: the verdicts that rest on guesses.
+    unanswered_invokes: dict[str, int] = field(default_factory=dict)
+    derived_invokes: dict[str, int] = field(default_factory=dict)
+    # StackReference name -> whether its outputs were given (else they are unknown)
+    stack_references: dict[str, bool] = field(default_factory=dict)
+    # URN -> "file:line" of the program's own code that made the resource (team projects)
+    sources: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
     @cached_property
@@ -167,7 +175,7 @@ class ResourceGraph:
 
     # ------------------------------------------------------------------ serialization
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "formatVersion": GRAPH_FORMAT_VERSION,
             "project": self.project,
             "stack": self.stack,
@@ -176,6 +184,16 @@ class ResourceGraph:
             "accounts": dict(sorted(self.accounts.items())),
             "resources": [r.to_dict() for r in self.resources],
         }
+        # only when there are some, so a graph without invokes reads as it always has
+        if self.unanswered_invokes:
+            data["unansweredInvokes"] = dict(sorted(self.unanswered_invokes.items()))
+        if self.derived_invokes:
+            data["derivedInvokes"] = dict(sorted(self.derived_invokes.items()))
+        if self.stack_references:
+            data["stackReferences"] = dict(sorted(self.stack_references.items()))
+        if self.sources:
+            data["sources"] = dict(sorted(self.sources.items()))
+        return data
 
     def to_json(self) -> str:
         """Deterministic: same graph, byte-identical text."""
@@ -194,6 +212,10 @@ class ResourceGraph:
             resources=resources,
             accounts=data.get("accounts", {}),
             source=data.get("source", "synth"),
+            unanswered_invokes=dict(data.get("unansweredInvokes", {})),
+            derived_invokes=dict(data.get("derivedInvokes", {})),
+            stack_references=dict(data.get("stackReferences", {})),
+            sources=dict(data.get("sources", {})),
         )
 
 

@@ -117,7 +117,8 @@ class CommandFailed(Exception):
 
 def error(message: str) -> None:
     """Print ``error: <message>`` on stderr; the message is shown literally (no markup)."""
-    err.print(f"[bold red]error:[/bold red] {escape(message)}")
+    # emoji=False: a key such as a:b:c must not come out as a:🅱c
+    err.print(f"[bold red]error:[/bold red] {escape(message)}", emoji=False)
 
 
 def fail(message: str, code: int) -> NoReturn:

@@ -19,6 +19,15 @@ from .common import (
     out,
 )
 from .output import check_output
+from .team_project import (
+    ConfigFileOption,
+    ConfigOption,
+    ProjectOption,
+    StackOutputsOption,
+    load_team,
+    refuse_without_project,
+    warn_unused_outputs,
+)
 
 
 @command
@@ -42,7 +51,14 @@ def validate(
 
 @command
 def synth(
-    stack: str = StackOption,
+    stack: str = typer.Option(
+        ...,
+        "--stack",
+        "-s",
+        metavar="STACK",
+        help="The obsgov environment (reads stacks/Pulumi.<STACK>.yaml); with --project, the "
+        "project's stack (reads its Pulumi.<STACK>.yaml).",
+    ),
     json_file: Path | None = typer.Option(
         None,
         "--json",
@@ -57,22 +73,42 @@ def synth(
         "--no-preview resolves them to realistic ARNs and ids, as after `pulumi up`.",
     ),
     stacks_dir: Path | None = StacksDirOption,
+    project: Path | None = ProjectOption,
+    config: list[str] | None = ConfigOption,
+    config_file: Path | None = ConfigFileOption,
+    stack_outputs: list[str] | None = StackOutputsOption,
 ) -> None:
     """Run the Pulumi program offline (SDK mocks) and summarize its resources.
 
     No Pulumi CLI, no AWS credentials: the real __main__.py runs with the stack's config
-    applied as the CLI would apply it.
+    applied as the CLI would apply it. With --project DIR, any team's Python Pulumi project
+    runs instead, from its own folder with its stack's config.
     """
     from obsgov.io import display_path
+    from obsgov.reports.guesses import guess_lines
     from obsgov.summary import render_summary
     from obsgov.synth import SynthesisError, synthesize
+    from obsgov.synth.project_runner import synthesize_program
 
+    refuse_without_project(
+        project, config=config, config_file=config_file, stack_outputs=stack_outputs
+    )
     to_stdout = json_file is not None and str(json_file) == "-"
-    env = load_stack(stack, stacks_dir)
+    team = None
+    if project is not None:
+        team = load_team(project, stack, config or [], config_file, stack_outputs or [], preview)
+        inputs = team.input_files
+    else:
+        env = load_stack(stack, stacks_dir)
+        inputs = env.input_files
     if json_file is not None and not to_stdout:
-        check_output(json_file, "--json", inputs=env.input_files)
+        check_output(json_file, "--json", inputs=inputs)
     try:
-        graph = synthesize(env, preview=preview)
+        if team is not None:
+            graph = synthesize_program(team.program)
+            warn_unused_outputs(team, graph)
+        else:
+            graph = synthesize(env, preview=preview)
     except SynthesisError as exc:
         fail(f"the program failed: {exc}", EXIT_INPUT)
     if to_stdout:
@@ -82,3 +118,6 @@ def synth(
         graph.write_json(json_file)
         err.print(f"wrote {len(graph)} resources to {display_path(json_file)}", markup=False)
     render_summary(graph, out)
+    for heading, items in guess_lines(graph):
+        for line in [heading, *(f"    {item}" for item in items)]:
+            out.print(line, markup=False, emoji=False)

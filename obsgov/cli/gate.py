@@ -5,7 +5,7 @@ Also the options and the report step that ``obsgov policy analyze`` shares.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import typer
@@ -18,7 +18,6 @@ from .common import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_VERDICT,
-    StackOption,
     StacksDirOption,
     command,
     err,
@@ -29,6 +28,17 @@ from .common import (
     project_root,
 )
 from .output import check_output
+from .team_project import (
+    ConfigFileOption,
+    ConfigOption,
+    EnvironmentOption,
+    ProjectOption,
+    StackOutputsOption,
+    load_team,
+    refuse_without_project,
+    team_environment,
+    warn_unused_outputs,
+)
 
 FORMATS = ("text", "json", "sarif", "junit")
 
@@ -103,21 +113,31 @@ def run_and_report(
     location_file: Path | None,
     timeout: float,
     analyze_file: bool = False,
+    stack_config: Mapping[str, str] | None = None,
+    stack_tags: Mapping[str, str] | None = None,
 ) -> None:
     """Run ``gate(options)``, report, and exit with the gate's verdict. ``analyze_file`` runs
-    packs as ``pulumi policy analyze --file`` does: no ConfigureStack, no stack environment."""
+    packs as ``pulumi policy analyze --file`` does: no ConfigureStack, no stack environment.
+    ``stack_config`` and ``stack_tags`` are those of the stack judged when it is not one of
+    obsgov's environments (``--project``)."""
     from obsgov.gate.engine import GateOptions, PolicyConfigError
     from obsgov.gate.project import builtin_stack_tags
 
+    if stack_config is None:
+        stack_config = env.config_map if env is not None else {}
     options = GateOptions(
-        stack_config=env.config_map if env is not None else {},
+        stack_config=stack_config,
         start_timeout=min(timeout, 60.0),
         call_timeout=timeout,
         configure_stack=not analyze_file,
         apply_remediations=not analyze_file,
     )
     if not analyze_file:
-        options.stack_tags = builtin_stack_tags(project_root() / "Pulumi.yaml")
+        options.stack_tags = (
+            dict(stack_tags)
+            if stack_tags is not None
+            else builtin_stack_tags(project_root() / "Pulumi.yaml")
+        )
     try:
         run = gate(options)
     except PolicyConfigError as exc:
@@ -131,9 +151,19 @@ def run_and_report(
     raise typer.Exit(EXIT_VERDICT if run.failed else EXIT_OK)
 
 
+PreviewStackOption = typer.Option(
+    ...,
+    "--stack",
+    "-s",
+    metavar="STACK",
+    help="The obsgov environment (reads stacks/Pulumi.<STACK>.yaml); with --project, the "
+    "project's stack (reads its Pulumi.<STACK>.yaml).",
+)
+
+
 @command
 def preview(
-    stack: str = StackOption,
+    stack: str = PreviewStackOption,
     policy_pack: list[Path] | None = PackOption,
     policy_pack_config: list[Path] | None = PackConfigOption,
     fmt: str = FormatOption,
@@ -145,16 +175,50 @@ def preview(
     ),
     pack_timeout: float = TimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
+    project: Path | None = ProjectOption,
+    config: list[str] | None = ConfigOption,
+    config_file: Path | None = ConfigFileOption,
+    stack_outputs: list[str] | None = StackOutputsOption,
+    environment: str | None = EnvironmentOption,
 ) -> None:
     """Synthesize a stack offline and judge it with the CrossGuard policy packs.
 
     The packs run unmodified, driven over Pulumi's Analyzer gRPC protocol as `pulumi preview
     --policy-pack` drives them. Exit 1 when any mandatory violation is found (or a pack
     fails), 0 otherwise, 2 for usage or config errors.
+
+    With --project DIR any team's Python Pulumi project is judged instead: its Pulumi.yaml
+    and stack config read as the CLI reads them, its program run from its own folder, the
+    organisation's packs configured for the obsgov environment the stack names.
     """
     from obsgov.gate.engine import synthesize_and_gate
     from obsgov.gate.selection import select_packs
     from obsgov.synth import SynthesisError
+
+    refuse_without_project(
+        project,
+        config=config,
+        config_file=config_file,
+        stack_outputs=stack_outputs,
+        environment=environment,
+    )
+    if project is not None:
+        _preview_project(
+            project,
+            stack,
+            config or [],
+            config_file,
+            stack_outputs or [],
+            environment,
+            stacks_dir,
+            policy_pack,
+            policy_pack_config,
+            fmt,
+            output,
+            preview_mode,
+            pack_timeout,
+        )
+        return
 
     env = load_stack(stack, stacks_dir)
     check_format(
@@ -171,3 +235,54 @@ def preview(
             fail(f"the program failed: {exc}", EXIT_INPUT)
 
     run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout)
+
+
+def _preview_project(
+    project: Path,
+    stack: str,
+    config: list[str],
+    config_file: Path | None,
+    stack_outputs: list[str],
+    environment: str | None,
+    stacks_dir: Path | None,
+    policy_pack: list[Path] | None,
+    policy_pack_config: list[Path] | None,
+    fmt: str,
+    output: Path | None,
+    preview_mode: bool,
+    pack_timeout: float,
+) -> None:
+    from obsgov.gate.engine import synthesize_program_and_gate
+    from obsgov.gate.selection import select_packs
+    from obsgov.synth import SynthesisError
+
+    team = load_team(project, stack, config, config_file, stack_outputs, preview_mode)
+    env = team_environment(team, environment, stacks_dir)
+    if env is None and not policy_pack:
+        fail(
+            "name the obsgov environment whose rules judge this stack: tag it in "
+            f"{team.stack.file.name} (config: pulumi:tags: obsgov:environment: prod) or "
+            "pass --environment ENV",
+            EXIT_INPUT,
+        )
+    check_format(fmt, output, [*team.input_files, *(policy_pack_config or [])])
+    chosen = select_packs(env, policy_pack, policy_pack_config)
+
+    def gate(options):
+        try:
+            return synthesize_program_and_gate(
+                team.program, chosen, options, lambda graph: warn_unused_outputs(team, graph)
+            )
+        except SynthesisError as exc:
+            fail(f"the program failed: {exc}", EXIT_INPUT)
+
+    run_and_report(
+        gate,
+        env,
+        fmt,
+        output,
+        team.project.program,
+        pack_timeout,
+        stack_config=team.stack.config,
+        stack_tags=team.stack.tags,
+    )

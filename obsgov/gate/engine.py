@@ -47,6 +47,7 @@ __all__ = [
     "run_gate",
     "run_pack",
     "synthesize_and_gate",
+    "synthesize_program_and_gate",
 ]
 
 Launched = Callable[[], AnalyzerPlugin] | None
@@ -167,6 +168,10 @@ def run_gate(
         resources=[r for r in graph.resources if not r.pending_delete],
         accounts=graph.accounts,
         source=graph.source,
+        unanswered_invokes=graph.unanswered_invokes,
+        derived_invokes=graph.derived_invokes,
+        stack_references=graph.stack_references,
+        sources=graph.sources,
     )
     runs = [_Pack(project, layers) for project, layers in packs]
     launched = [launcher_for(launcher, project) for project, _ in packs]
@@ -189,4 +194,25 @@ def synthesize_and_gate(env, packs, options: GateOptions, preview: bool = True) 
         options=options,
     ) as launcher:
         graph = synthesize(env, preview=preview)
+        return run_gate(graph, packs, options, launcher=launcher)
+
+
+def synthesize_program_and_gate(
+    program, packs, options: GateOptions, on_graph: Callable[[ResourceGraph], None] | None = None
+) -> GateRun:
+    """``obsgov preview --project``: a team's program (an
+    :class:`obsgov.synth.project_runner.ProgramRun`) synthesized in its own process while the
+    packs start, then judged."""
+    from obsgov.synth.project_runner import synthesize_program
+
+    with PackLauncher(
+        [p for p, _ in packs],
+        stack=program.stack,
+        project_name=program.project,
+        dry_run=program.preview,
+        options=options,
+    ) as launcher:
+        graph = synthesize_program(program)
+        if on_graph is not None:
+            on_graph(graph)
         return run_gate(graph, packs, options, launcher=launcher)

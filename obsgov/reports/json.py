@@ -8,6 +8,7 @@ from obsgov.gate.results import GateRun
 from obsgov.io import display_path
 
 from .common import pack_name, sort_violations
+from .guesses import guesses
 
 
 def to_json(run: GateRun) -> dict[str, Any]:
@@ -18,6 +19,7 @@ def to_json(run: GateRun) -> dict[str, Any]:
         "preview": run.graph.preview,
         "resources": len(run.graph),
         "failed": run.failed,
+        "guesses": guesses(run.graph),
         "packs": [
             {
                 "name": pack_name(p),

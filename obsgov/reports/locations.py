@@ -81,6 +81,18 @@ class Region:
         }
 
 
+def line_region(path: Path, line: int) -> Region:
+    """The text of one line of ``path`` (1-based), without its indentation."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if not text.strip():
+        return Region(line, 1, line, 1)
+    return Region(line, len(text) - len(text.lstrip()) + 1, line, len(text.rstrip()) + 1)
+
+
 def _scalar(node: yaml.Node, key: str) -> str | None:
     if not isinstance(node, yaml.MappingNode):
         return None

@@ -10,8 +10,9 @@ Written to GitHub's documented subset ("SARIF support for code scanning"):
   share it and code scanning would fold them into one alert;
 - ``security-severity`` only on security rules (it makes a result a security alert),
   ``problem.severity`` on the others; at most ten tags per rule (the rest are not shown);
-- ``runs[].automationDetails.id`` is ``obsgov/<stack>/``, so the uploads for several
-  environments of one commit are separate analyses instead of replacing each other.
+- ``runs[].automationDetails.id`` is ``obsgov/<stack>/`` (``obsgov/<project>/<stack>/`` for
+  a team's project), so the uploads for several environments or projects of one commit are
+  separate analyses instead of replacing each other.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from .common import (
     sort_packs,
     sort_violations,
 )
-from .locations import Artifacts, Locator, Region
+from .locations import Artifacts, Locator, Region, line_region
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -196,6 +197,12 @@ class _Builder:
         self.results.append(result)
 
     def resource_location(self, violation_urn: str, name: str) -> dict[str, Any]:
+        source = self.run.graph.sources.get(violation_urn)
+        if source is not None:  # the line of the program that made the resource
+            file, _, line = source.rpartition(":")
+            return self.location(
+                Path(file), line_region(Path(file), int(line)), violation_urn, name
+            )
         region = self.locator.region(violation_urn) if self.locator is not None else None
         return self.location(self.location_file, region, violation_urn, name)
 
@@ -275,6 +282,12 @@ class _Builder:
             )
 
 
+def _analysis_id(run: GateRun) -> str:
+    if run.graph.project in ("obsgov", ""):
+        return f"obsgov/{run.graph.stack}/"
+    return f"obsgov/{run.graph.project}/{run.graph.stack}/"
+
+
 def to_sarif(run: GateRun, location_file: Path | None = None) -> dict[str, Any]:
     """One SARIF run; results point at ``location_file`` (the accounts registry, or the
     state file) with URIs relative to its repository root."""
@@ -291,7 +304,7 @@ def to_sarif(run: GateRun, location_file: Path | None = None) -> dict[str, Any]:
                 "rules": builder.rules,
             }
         },
-        "automationDetails": {"id": f"obsgov/{run.graph.stack}/"},
+        "automationDetails": {"id": _analysis_id(run)},
         "columnKind": "unicodeCodePoints",
         "results": builder.results,
     }

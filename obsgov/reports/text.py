@@ -23,6 +23,7 @@ from obsgov.gate.results import GateRun, PackResult
 from obsgov.io import display_path
 
 from .common import clean_text, pack_label, pack_name, resource_clause, sort_packs, sort_violations
+from .guesses import guess_lines
 
 _ICONS = {"failed": "❌", "warnings": "⚠️", "passed": "✅"}
 PACK_INDENT = " " * 4
@@ -142,6 +143,12 @@ def render_text(run: GateRun, console: Console) -> None:
             f"{pack.seconds:.2f}",
         )
     console.print(table)
+    for heading, items in guess_lines(run.graph):
+        for line in wrap(clean_text(heading), width, ""):
+            _print(console, line)
+        for item in items:
+            for line in wrap(clean_text(item), width, PACK_INDENT):
+                _print(console, line)
     verdict = "[bold red]FAILED[/bold red]" if run.failed else "[bold green]PASSED[/bold green]"
     console.print(
         f"{verdict}: {len(run.graph)} resources of "

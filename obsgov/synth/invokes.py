@@ -11,6 +11,7 @@ report can say which verdicts rest on guesses.
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -304,19 +305,20 @@ class InvokeAnswers:
     def __init__(self) -> None:
         self.unanswered: Counter[str] = Counter()
         self.derived: Counter[str] = Counter()
+        # the SDK calls the monitor from several threads at once
+        self._lock = threading.Lock()
 
     def answer(
         self, token: str, args: Mapping[str, Any], account: str, region: str
     ) -> dict[str, Any] | None:
         handler = ANSWERS.get(token)
-        if handler is None:
-            self.unanswered[token] += 1
-            return None
         try:
-            result = handler(args, account, region)
+            result = handler(args, account, region) if handler is not None else None
         except LookupError:
-            self.unanswered[token] += 1
-            return None
-        if token in DERIVED:
-            self.derived[token] += 1
+            result = None
+        with self._lock:
+            if result is None:
+                self.unanswered[token] += 1
+            elif token in DERIVED:
+                self.derived[token] += 1
         return result

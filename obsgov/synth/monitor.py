@@ -5,20 +5,27 @@ dependencies and options are visible only on the gRPC request. ``RecordingMonito
 at the monitor, fixes the URNs to the real engine's form (the SDK's mock puts the root stack's
 type into child URNs and keeps only the parent's last type segment; the engine omits the root
 stack and keeps the parent's full qualified type), and returns realistic outputs: ARNs and ids
-built from the account and region of the resource's own provider.
+built from the account and region of the resource's own provider. Invokes are answered by
+:mod:`.invokes` from the calling provider's account and region; one without an answer is
+unknown when the program asked for an ``Output`` (as the engine answers an invoke it cannot
+run yet), empty otherwise (the SDK cannot hand a plain invoke an unknown), and counted.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import importlib
 import json
 import uuid
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from google.protobuf import json_format
-from pulumi.runtime import mocks
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime import mocks, rpc
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from obsgov.graph import (
     STACK_TYPE,
@@ -29,17 +36,64 @@ from obsgov.graph import (
 )
 
 from .arns import arn_for, physical_name
+from .invokes import InvokeAnswers
+from .policy_document import PolicyDocumentError
 
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 DEFAULT_AWS_PROVIDER = "default_7_51_1"
+UNKNOWN_ACCOUNT = "000000000000"
+
+# Set while ``invoke_output`` schedules its invoke: the task it creates copies the context, and
+# the SDK hands that context on to the thread that calls the monitor.
+_OUTPUT_FORM: ContextVar[bool] = ContextVar("obsgov_output_form_invoke", default=False)
+# the module, not the function ``pulumi.runtime.invoke`` its package exports under that name
+sdk_invoke = importlib.import_module("pulumi.runtime.invoke")
+
+
+@contextlib.contextmanager
+def output_form_invokes() -> Iterator[None]:
+    """Mark invokes made through ``invoke_output`` (``aws.get_x_output``) so the monitor may
+    answer one it cannot answer with an unknown result, as the SDK allows there; a plain invoke
+    (``aws.get_x``) must get a value. Generated SDKs call ``pulumi.runtime.invoke_output`` and
+    ``invoke_output_single`` calls the module's own name: both are wrapped for the run."""
+    import pulumi.runtime as runtime
+
+    original = sdk_invoke.invoke_output
+
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        token = _OUTPUT_FORM.set(True)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            _OUTPUT_FORM.reset(token)
+
+    for module in (runtime, sdk_invoke):
+        setattr(module, "invoke_output", marked)  # noqa: B010 - typed stubs lack the name
+    try:
+        yield
+    finally:
+        for module in (runtime, sdk_invoke):
+            setattr(module, "invoke_output", original)  # noqa: B010
 
 
 class RecordingMonitor(mocks.MockMonitor):
-    def __init__(self, preview: bool, default_region: str, mock_impl: ObsgovMocks) -> None:
+    def __init__(
+        self,
+        preview: bool,
+        default_region: str,
+        mock_impl: ObsgovMocks,
+        provider_config: Mapping[str, str] | None = None,
+    ) -> None:
+        """``provider_config`` is the stack's ``aws:*`` config without its namespace: the
+        engine configures the default provider from it."""
         super().__init__(mock_impl)
         mock_impl.monitor = self
+        self.mock_impl = mock_impl
         self.preview = preview
         self.default_region = default_region
+        self.provider_config = dict(provider_config or {})
+        self.default_account = account_from_assume_roles(self.provider_config.get("assumeRoles"))
         self.records: dict[str, GraphResource] = {}
         self.provider_account: dict[str, str | None] = {}
         self.provider_region: dict[str, str] = {}
@@ -56,29 +110,36 @@ class RecordingMonitor(mocks.MockMonitor):
 
     # ------------------------------------------------------------------ accounts
     def account_of_ref(self, provider_ref: str) -> tuple[str | None, str]:
-        urn, _ = split_provider_ref(provider_ref) if provider_ref else ("", "")
-        return self.provider_account.get(urn), self.provider_region.get(urn, self.default_region)
+        if not provider_ref:  # the default provider, configured from the stack's aws:* keys
+            return self.default_account, self.default_region
+        urn, _ = split_provider_ref(provider_ref)
+        return (
+            self.provider_account.get(urn, self.default_account),
+            self.provider_region.get(urn, self.default_region),
+        )
 
     def _default_provider_ref(self) -> str:
         urn = "urn:pulumi:" + "::".join(
             [get_stack(), get_project(), AWS_PROVIDER_TYPE, DEFAULT_AWS_PROVIDER]
         )
         if urn not in self.records:
-            # The engine creates a default provider for resources that name none; it uses the
-            # ambient credentials, so its account is unknown offline.
+            # The engine creates a default provider for resources that name none, configured
+            # from the stack's aws:* keys; with no role to assume it uses the ambient
+            # credentials, so its account is unknown offline.
+            inputs = {"region": self.default_region, **self.provider_config}
             self.records[urn] = GraphResource(
                 urn=urn,
                 type=AWS_PROVIDER_TYPE,
                 name=DEFAULT_AWS_PROVIDER,
                 custom=True,
-                inputs={"region": self.default_region},
-                outputs={"region": self.default_region},
+                inputs=inputs,
+                outputs=dict(inputs),
                 id=UNKNOWN,
                 parent=self._stack_urn,
-                account=None,
+                account=self.default_account,
                 region=self.default_region,
             )
-            self.provider_account[urn] = None
+            self.provider_account[urn] = self.default_account
             self.provider_region[urn] = self.default_region
         return f"{urn}::{UNKNOWN}"
 
@@ -146,6 +207,45 @@ class RecordingMonitor(mocks.MockMonitor):
         )
         return response
 
+    def GetDeploymentInfo(self, request):  # noqa: N802
+        # The engine gates an output-form invoke on its dependencies (below); without the
+        # feature the SDK gates it itself and calls any invoke unknown that waits on a resource
+        # whose id is unknown, even a StackReference, which the engine would read first.
+        info = super().GetDeploymentInfo(request)
+        info.supportedFeatures.append(resource_pb2.RESOURCE_MONITOR_FEATURE_INVOKE_DEPENDS_ON)
+        return info
+
+    def _pending(self, urns) -> bool:
+        """Whether any of ``urns`` is a resource ``pulumi preview`` would still be creating:
+        the engine declines such an invoke and its result is wholly unknown."""
+        if not self.preview:
+            return False
+        for urn in urns:
+            record = self.records.get(urn)
+            if record is not None and record.custom and not record.is_provider:
+                return True
+        return False
+
+    def Invoke(self, request):  # noqa: N802
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        if self._pending(request.dependsOn):
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        _ensure_event_loop()  # deserializing resource references needs a loop
+        args = rpc.deserialize_properties(request.args)
+        try:
+            answer = self.mock_impl.answer(request.tok, args, request.provider)
+        except (PolicyDocumentError, ValueError) as exc:
+            # what the provider would fail the invoke with; the SDK raises it in the program
+            failure = provider_pb2.CheckFailure(property="", reason=str(exc))
+            return resource_pb2.ResourceInvokeResponse(failures=[failure])
+        if answer is None:
+            if _OUTPUT_FORM.get():
+                return resource_pb2.ResourceInvokeResponse(unknown=True)
+            answer = {}
+        result = _sync_await(rpc.serialize_properties(answer, {}))
+        return resource_pb2.ResourceInvokeResponse(**{"return": result})
+
     def RegisterResourceOutputs(self, request):  # noqa: N802
         record = self.records.get(request.urn)
         if record is not None and not record.custom:
@@ -161,8 +261,15 @@ class ObsgovMocks(mocks.Mocks):
     def __init__(self, project: str, stack: str) -> None:
         self.project = project
         self.stack = stack
+        self.invokes = InvokeAnswers()
+        # name -> outputs of the stacks StackReferences may read (``pulumi stack output --json``)
+        self.stack_outputs: dict[str, Any] = {}
+        # name -> whether its outputs were given; StackReferences are reads, never registered
+        self.stack_references: dict[str, bool] = {}
 
     def new_resource(self, args: mocks.MockResourceArgs):
+        if args.typ == STACK_REFERENCE_TYPE:  # a read: the SDK's mock leaves custom unset
+            return self._stack_reference(args)
         if not args.custom:
             return "", {}
         seed = f"{self.stack}/{args.typ}/{args.name}"
@@ -181,7 +288,7 @@ class ObsgovMocks(mocks.Mocks):
             self.monitor._default_provider_ref() if args.typ.startswith("aws:") else ""
         )
         account, region = self.monitor.account_of_ref(provider_ref)
-        account = account or "000000000000"
+        account = account or UNKNOWN_ACCOUNT
         name = physical_name(args.typ, args.name, args.inputs, seed)
         arn, resource_id = arn_for(args.typ, name, account, region, seed)
         state.setdefault("arn", arn)
@@ -194,34 +301,26 @@ class ObsgovMocks(mocks.Mocks):
             state["tagsAll"] = merged
         return resource_id, state
 
+    def _stack_reference(self, args: mocks.MockResourceArgs):
+        """A referenced stack's outputs as given; without them unknown in preview (the SDK
+        cannot take an unknown after an update, so there they are empty)."""
+        name = str(args.inputs.get("name") or args.name)
+        outputs = self.stack_outputs.get(name)
+        self.stack_references[name] = outputs is not None
+        if outputs is None:
+            outputs = UNKNOWN if self.monitor.preview else {}
+        return name, {"name": name, "outputs": outputs, "secretOutputNames": []}
+
+    def answer(
+        self, token: str, args: Mapping[str, Any], provider_ref: str
+    ) -> dict[str, Any] | None:
+        """The invoke's realistic answer from the calling provider's account and region, or
+        None (counted by token) when there is none."""
+        account, region = self.monitor.account_of_ref(provider_ref)
+        return self.invokes.answer(token, args, account or UNKNOWN_ACCOUNT, region)
+
     def call(self, args: mocks.MockCallArgs):
-        account, region = self.monitor.account_of_ref(args.provider)
-        account = account or "000000000000"
-        token = args.token
-        if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            role = "ObsgovDeploymentRole"
-            return {
-                "accountId": account,
-                "arn": f"arn:aws:sts::{account}:assumed-role/{role}/obsgov",
-                "userId": f"AROA{hashlib.sha1(account.encode()).hexdigest()[:16].upper()}:obsgov",
-                "id": account,
-            }
-        if token == "aws:index/getRegion:getRegion":
-            return {
-                "name": region,
-                "region": region,
-                "id": region,
-                "endpoint": f"ec2.{region}.amazonaws.com",
-                "description": region,
-            }
-        if token == "aws:index/getPartition:getPartition":
-            return {
-                "partition": "aws",
-                "dnsSuffix": "amazonaws.com",
-                "id": "aws",
-                "reverseDnsPrefix": "com.amazonaws",
-            }
-        return {}
+        return self.answer(args.token, args.args, args.provider) or {}
 
 
 def _provider_tags(monitor: RecordingMonitor, provider_ref: str) -> dict[str, str]:

@@ -27,7 +27,7 @@ from pulumi.runtime.sync_await import _sync_await
 from obsgov.config.loader import PROJECT, EnvironmentConfig, load_environment
 from obsgov.graph import ResourceGraph, sort_resources
 
-from .monitor import ObsgovMocks, RecordingMonitor
+from .monitor import ObsgovMocks, RecordingMonitor, output_form_invokes
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PROGRAM = PROJECT_ROOT / "__main__.py"
@@ -130,6 +130,7 @@ def _synthesize(
     try:
         with (
             _program_context(program, env.stack_file.parent),
+            output_form_invokes(),
             _relaxed_gc(),
             contextlib.redirect_stdout(stdout),
         ):
@@ -155,6 +156,9 @@ def _synthesize(
         preview=preview,
         resources=sort_resources(monitor.records.values()),
         accounts=accounts,
+        unanswered_invokes=dict(impl.invokes.unanswered),
+        derived_invokes=dict(impl.invokes.derived),
+        stack_references=dict(impl.stack_references),
     )
 
 
