@@ -74,6 +74,11 @@ OutputOption = typer.Option(
     dir_okay=False,
     help="File for the --format report (the text block is always printed).",
 )
+PreviewModeOption = typer.Option(
+    True,
+    "--preview/--no-preview",
+    help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
+)
 TimeoutOption = typer.Option(
     300.0,
     "--pack-timeout",
@@ -168,11 +173,7 @@ def preview(
     policy_pack_config: list[Path] | None = PackConfigOption,
     fmt: str = FormatOption,
     output: Path | None = OutputOption,
-    preview_mode: bool = typer.Option(
-        True,
-        "--preview/--no-preview",
-        help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
-    ),
+    preview_mode: bool = PreviewModeOption,
     pack_timeout: float = TimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
     project: Path | None = ProjectOption,

@@ -24,7 +24,7 @@ from .common import (
     out,
     project_root,
 )
-from .gate import TimeoutOption
+from .gate import PreviewModeOption, TimeoutOption
 from .output import check_output
 
 REPORT_FORMATS = ("html", "json", "md")
@@ -108,11 +108,7 @@ def report(
         help="A JSON report of the same environment before a change: the report then shows "
         "the monthly cost change per account and the controls whose status moved.",
     ),
-    preview_mode: bool = typer.Option(
-        True,
-        "--preview/--no-preview",
-        help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
-    ),
+    preview_mode: bool = PreviewModeOption,
     pack_timeout: float = TimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
