@@ -285,3 +285,16 @@ def test_a_map_key_named_like_a_workload_kind_stays_in_the_key_path(scenario):
         f"{stack_file(env)}: config.obsgov:modelApproval.guard.metricThresholds.groups."
         "ml-endpoint: 'auc >> 1' is not a threshold like 'auc >= 0.8'"
     ]
+
+
+def test_an_unknown_key_under_a_named_entry_gets_a_suggestion(scenario):
+    """``severities`` maps topic names to subscribers: the suggestion comes from the
+    subscribers' keys, past the user's own topic name."""
+    env = scenario()
+    env.config["obsgov:centralAudit"] = {
+        "eventRouting": {"severities": {"critical": {"emailz": []}, "warning": {}, "security": {}}}
+    }
+    assert problems_of(env) == [
+        f"{stack_file(env)}: config.obsgov:centralAudit.eventRouting.severities.critical.emailz: "
+        "is not a known key (did you mean emails?)"
+    ]
