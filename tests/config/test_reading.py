@@ -262,3 +262,60 @@ def test_json_that_does_not_parse_is_validated_as_the_text_it_is(scenario):
         f"{display_path(env.stack_file)}: config.obsgov:alertRouting: must be a mapping of "
         "key: value"
     ]
+
+
+def test_every_key_given_twice_is_reported():
+    document = {
+        "config": {
+            "environment": "dev",
+            "obsgov:environment": "prod",
+            "logRetentionDays": 30,
+            "obsgov:logRetentionDays": 90,
+        }
+    }
+    with pytest.raises(InputError) as caught:
+        stack_config_map(document, "Pulumi.dev.yaml")
+    assert [p.key_path for p in caught.value.problems] == [
+        "config.obsgov:environment",
+        "config.obsgov:logRetentionDays",
+    ]
+
+
+# --------------------------------------------------------------------------- the loader
+
+
+def test_a_loaded_environment_keeps_its_stack_and_config(scenario):
+    env = scenario()
+    env.config["obsgov:logRetentionDays"] = 30
+    loaded = env.load()
+    assert loaded.stack == "dev"
+    assert loaded.config_map == {
+        "aws:region": "eu-west-1",
+        "obsgov:environment": "dev",
+        "obsgov:logRetentionDays": "30",
+    }
+
+
+def test_a_missing_organization_file_is_the_only_problem(scenario):
+    env = scenario()
+    env.write()
+    (env.directory / "organization.yaml").unlink()
+    assert [p.file for p in problems_of(env, written=True)] == [
+        display_path(env.directory / "organization.yaml")
+    ]
+
+
+def test_the_named_files_are_checked_even_when_the_settings_are_invalid(scenario):
+    env = scenario()
+    env.config["obsgov:organizationFile"] = "org.yaml"
+    env.config["obsgov:registryFile"] = "registry.yaml"
+    env.config["obsgov:logRetentionDays"] = 31
+    env.write()
+    (env.directory / "org.yaml").write_text("- a\n")
+    (env.directory / "registry.yaml").write_text("text\n")
+    problems = problems_of(env, written=True)
+    assert [str(p) for p in problems[1:]] == [
+        f"{display_path(env.directory / 'org.yaml')}: must be a mapping, got a list",
+        f"{display_path(env.directory / 'registry.yaml')}: must be a mapping, got a string",
+    ]
+    assert problems[0].key_path == "config.obsgov:logRetentionDays"
