@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from obsgov.errors import InputError
+from obsgov.config import rules
+from obsgov.config.validation import Positions
+from obsgov.errors import InputError, Problem
 from obsgov.io import display_path
 
 from ..support.environments import LOG_ARCHIVE, OBSERVABILITY, InlineEnvironment
@@ -127,3 +129,20 @@ def test_workload_tag_rules_for_other_tags_do_not_stop_the_check(scenario):
         "'model-version': expected a value matching \\d+(\\.\\d+){0,2} (tagSchema.mlResources "
         f"in {org_file(env)})"
     ]
+
+
+def test_check_runs_the_rules_it_is_given(scenario):
+    loaded = scenario().load()
+    facts = rules.Facts(
+        stack="dev",
+        settings=loaded.settings,
+        org=loaded.org,
+        registry=loaded.registry,
+        stack_file="s.yaml",
+        org_file="o.yaml",
+        registry_file="r.yaml",
+        positions=Positions(accounts=[0, 1], workloads=[0, 1, 2]),
+    )
+    found = Problem("r.yaml", "accounts[1]", "judged")
+    assert rules.check(facts, [lambda facts: [found]]) == [found]
+    assert rules.check(facts) == []
