@@ -7,6 +7,7 @@ ASCII digits (0-9)``); an unknown key gets the closest known key as a suggestion
 from __future__ import annotations
 
 import difflib
+import typing
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -79,8 +80,10 @@ def suggestion(loc: Sequence[Any], model: type[BaseModel]) -> str:
 def known_keys(model: type[BaseModel], parents: Sequence[Any]) -> list[str]:
     """The keys a mapping at ``parents`` (a pydantic ``loc``) may hold."""
     current: Any = model
+    named_entry = False  # the previous part was a map whose keys the user names
     for i, part in enumerate(parents):
-        if isinstance(part, int):
+        if isinstance(part, int) or named_entry:
+            named_entry = False
             continue
         if i >= 2 and parents[i - 2] == "workloads" and part in WORKLOAD_MODELS:
             current = WORKLOAD_MODELS[part]
@@ -90,6 +93,7 @@ def known_keys(model: type[BaseModel], parents: Sequence[Any]) -> list[str]:
         if match is None:
             return []
         annotation = match.annotation
+        named_entry = typing.get_origin(annotation) is dict
         for arg in getattr(annotation, "__args__", ()) or ():
             if isinstance(arg, type) and issubclass(arg, BaseModel):
                 annotation = arg

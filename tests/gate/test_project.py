@@ -52,7 +52,10 @@ def test_a_declared_virtualenv_that_is_missing_fails_with_the_cli_message(tmp_pa
 def test_an_existing_folder_that_is_not_a_virtualenv_is_named_so(tmp_path):
     pack = _pack(tmp_path, "runtime:\n  name: python\n  options:\n    virtualenv: env\n")
     (pack / "env").mkdir()
-    assert "doesn't appear to be a virtual environment" in _problem(pack)
+    assert (
+        f'but "{pack / "env"}" doesn\'t appear to be a virtual environment; run the following'
+        in _problem(pack)
+    )
 
 
 def test_a_declared_virtualenv_is_the_interpreter(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -12,16 +13,18 @@ from pydantic.alias_generators import to_camel
 from obsgov_policies import aws_limits
 
 
+def _refuse(check: Callable[[Any], str | None], value: Any) -> Any:
+    reason = check(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
 def _aws(check: Callable[[Any], str | None]) -> AfterValidator:
     """A validator from one of :mod:`obsgov_policies.aws_limits`' rules."""
-
-    def validate(value: Any) -> Any:
-        reason = check(value)
-        if reason:
-            raise ValueError(reason)
-        return value
-
-    return AfterValidator(validate)
+    # A module-level function rather than a closure: the validators are built at import time,
+    # where a mutation run cannot switch a closure's mutants in.
+    return AfterValidator(functools.partial(_refuse, check))
 
 
 def _account_id(value: str) -> str:

@@ -1,0 +1,147 @@
+"""The ``--policy-pack-config`` format read as the CLI reads it, and config errors worded as
+the CLI's gojsonschema words them, checked without starting a pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from obsgov.errors import InputError, Problem
+from obsgov.gate.pack_config import (
+    PolicyConfig,
+    PolicySchemaInfo,
+    load_pack_config_file,
+    parse_pack_config,
+    validate,
+)
+
+
+def _refused(data) -> list[Problem]:
+    with pytest.raises(InputError) as caught:
+        parse_pack_config(data, "cfg.json")
+    return list(caught.value.problems)
+
+
+def test_levels_properties_and_the_reserved_environments_key():
+    assert parse_pack_config(
+        {
+            "all": "advisory",
+            "a": {"enforcementLevel": "disabled", "limit": 3},
+            "b": {"limit": 4},
+            "c": {},
+            "environments": ["prod"],
+        },
+        "cfg.json",
+    ) == {
+        "all": PolicyConfig("advisory", None),
+        "a": PolicyConfig("disabled", {"limit": 3}),
+        "b": PolicyConfig(None, {"limit": 4}),
+    }
+    assert parse_pack_config(None, "cfg.json") == {}
+
+
+def test_a_document_that_is_not_an_object_is_refused():
+    assert _refused(["advisory"]) == [
+        Problem("cfg.json", "", "must be a JSON object keyed by policy name or all")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "value"),
+    [
+        ({"a": "strict"}, "a", "'strict'"),
+        ({"a": {"enforcementLevel": 1}}, "a.enforcementLevel", "1"),
+    ],
+)
+def test_an_unknown_level_lists_the_levels(data, key, value):
+    assert _refused(data) == [
+        Problem(
+            "cfg.json",
+            key,
+            f"{value} is not a valid enforcement level (expected one of advisory, mandatory, "
+            "remediate, disabled)",
+        )
+    ]
+
+
+def test_a_value_that_is_neither_a_level_nor_an_object_is_refused():
+    assert _refused({"a": [1, "x"]}) == [
+        Problem("cfg.json", "a", '[1, "x"] is not a valid value; must be a string or object')
+    ]
+
+
+def test_a_missing_file_names_the_option(tmp_path: Path):
+    with pytest.raises(InputError) as caught:
+        load_pack_config_file(tmp_path / "x.json", "--config")
+    assert caught.value.problems == [
+        Problem("--config", "", f"{tmp_path / 'x.json'} does not exist")
+    ]
+
+
+def test_an_empty_file_is_no_config(tmp_path: Path):
+    path = tmp_path / "x.json"
+    path.write_text(" \n")
+    assert load_pack_config_file(path) == {}
+
+
+# --------------------------------------------------------------------------- validation
+
+SCHEMA = PolicySchemaInfo(
+    name="p",
+    enforcement_level="advisory",
+    properties={
+        "count": {"type": "integer", "minimum": 1, "maximum": 9},
+        "name": {"type": "string", "minLength": 2, "maxLength": 4, "pattern": "^[a-z]+$"},
+        "mode": {"enum": ["on", "off"]},
+        "items": {"type": "array", "minItems": 1},
+        "nested": {"type": "object", "additionalProperties": False, "properties": {}},
+        "either": {"type": ["string", "null"]},
+        "const": {"const": 1},
+    },
+    required=["count"],
+)
+
+
+def _errors(**properties) -> list[str]:
+    return validate([SCHEMA], {"p": PolicyConfig(None, properties)})
+
+
+def test_each_schema_error_in_the_clis_words():
+    assert _errors() == ["p: count is required"]
+    assert _errors(count=1.5) == ["p: count: Invalid type. Expected: integer, given: number"]
+    assert _errors(count=0) == ["p: count: Must be greater than or equal to 1"]
+    assert _errors(count=10) == ["p: count: Must be less than or equal to 9"]
+    assert _errors(count=1, name="a") == [
+        "p: name: String length must be greater than or equal to 2"
+    ]
+    assert _errors(count=1, name="abcde") == [
+        "p: name: String length must be less than or equal to 4"
+    ]
+    assert _errors(count=1, name="AB") == ["p: name: Does not match pattern '^[a-z]+$'"]
+    assert _errors(count=1, mode="auto") == [
+        'p: mode: mode must be one of the following: "on", "off"'
+    ]
+    assert _errors(count=1, items=[]) == ["p: items: Array must have at least 1 items"]
+    assert _errors(count=1, nested={"x": 1}) == ["p: nested: Additional property x is not allowed"]
+    assert _errors(count=1, either=3.0) == [
+        "p: either: Invalid type. Expected: string, null, given: integer"
+    ]
+    assert _errors(count=1, name=True) == [
+        "p: name: Invalid type. Expected: string, given: boolean"
+    ]
+    assert _errors(count=1, const=2) == ["p: const: 1 was expected"]
+
+
+def test_errors_come_in_field_order_and_policies_without_schema_are_skipped():
+    plain = PolicySchemaInfo(name="q", enforcement_level="advisory")
+    config = {"p": PolicyConfig(None, {"name": "A", "count": 0}), "q": PolicyConfig(None, {"x": 1})}
+    assert validate([plain, SCHEMA], config) == [
+        "p: count: Must be greater than or equal to 1",
+        "p: name: Does not match pattern '^[a-z]+$'",
+        "p: name: String length must be greater than or equal to 2",
+    ]
+
+
+def test_a_pack_without_config_is_validated_as_empty():
+    assert validate([SCHEMA], {}) == ["p: count is required"]
