@@ -3,7 +3,6 @@ their synthesized resource graphs."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from obsgov.config.loader import load_environment
 from obsgov.graph import ResourceGraph
 from obsgov.synth import synthesize
 
+from .support.caching import clear_session_caches, session_cache
 from .support.environments import (
     EXAMPLE_STACKS,
     ROOT,
@@ -25,6 +25,10 @@ from .support.environments import (
 )
 
 __all__ = ["EXAMPLE_STACKS", "ROOT", "STACKS", "InlineEnvironment", "read"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    clear_session_caches()
 
 
 @pytest.fixture
@@ -39,7 +43,7 @@ def scenario(tmp_path: Path) -> Callable[..., InlineEnvironment]:
     return lambda stack="dev": minimal(tmp_path / "stacks", stack)
 
 
-@functools.cache
+@session_cache
 def _example_graph(stack: str, preview: bool) -> ResourceGraph:
     env = load_environment(stack, STACKS / f"Pulumi.{stack}.yaml")
     return synthesize(env, preview=preview)

@@ -5,7 +5,6 @@ IAM linter (parliament) that must flag real mistakes (tested here, so it can fai
 from __future__ import annotations
 
 import atexit
-import functools
 import json
 import shutil
 import tempfile
@@ -18,6 +17,8 @@ from parliament import analyze_policy_string, enhance_finding
 from obsgov.config.loader import load_environment
 from obsgov.graph import GraphResource, ResourceGraph
 from obsgov.synth import synthesize
+
+from ..support.caching import session_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
@@ -145,7 +146,7 @@ PROD_SETTINGS: dict[str, Any] = {
 }
 
 
-@functools.cache
+@session_cache
 def _graph(stack: str, settings_json: str, preview: bool) -> ResourceGraph:
     directory = Path(tempfile.mkdtemp(prefix="obsgov-audit-"))
     atexit.register(shutil.rmtree, directory, True)

@@ -1,0 +1,23 @@
+"""Session caches are emptied when a session starts, so a mutant run forked from a process
+that already ran the tests computes its graphs again (see tests/support/caching.py)."""
+
+from __future__ import annotations
+
+from .support.caching import clear_session_caches, session_cache
+
+calls: list[int] = []
+
+
+@session_cache
+def square(n: int) -> int:
+    calls.append(n)
+    return n * n
+
+
+def test_a_session_cache_computes_once_until_cleared():
+    calls.clear()
+    assert square(3) == 9 and square(3) == 9
+    assert calls == [3]
+    clear_session_caches()
+    assert square(3) == 9
+    assert calls == [3, 3]
