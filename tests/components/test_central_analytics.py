@@ -118,6 +118,31 @@ def test_domain_logs_are_encrypted_kept_and_writable_only_by_this_domain(graph):
     }
 
 
+def test_the_key_serves_exactly_the_log_groups_the_component_creates(graph):
+    """CloudWatch Logs may use the domain's key for its own log groups and no other; the log
+    groups OpenSearch publishes to are exactly the domain's audit and error logs."""
+    prefix = f"arn:aws:logs:eu-west-1:{OBS}:log-group:"
+    created = sorted(
+        prefix + r.inputs["name"]
+        for r in graph.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if r.name.startswith("logs-prod-")
+    )
+    [key] = [r.inputs for r in graph.of_type("aws:kms/key:Key") if r.name == "logs-prod-key"]
+    logs = statements(key["policy"])["CloudWatchLogsEncrypt"]
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert sorted(logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == created
+    assert created == [
+        prefix + "/aws/kinesisfirehose/obsgov-prod-log-ingest",
+        prefix + "/aws/opensearch/obsgov-prod-logs/audit",
+        prefix + "/aws/opensearch/obsgov-prod-logs/error",
+    ]
+    [policy] = of(graph, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+    assert statements(policy["policyDocument"])["OpenSearchPublishesLogs"]["Resource"] == [
+        prefix + "/aws/opensearch/obsgov-prod-logs/audit:*",
+        prefix + "/aws/opensearch/obsgov-prod-logs/error:*",
+    ]
+
+
 def test_destination_admits_only_the_organization(graph):
     [policy] = of(graph, "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy")
     statement = statements(policy["accessPolicy"])["OrganizationSubscribes"]
