@@ -3,12 +3,16 @@
 mutmut runs each mutant's tests in a process forked from one that has already run them on
 the unmutated code: a module-level ``functools.cache`` would hand that process the graphs the
 unmutated components built, and every mutant in them would survive. Caches made here are
-emptied when a session starts (``tests/conftest.py``).
+emptied when a session starts (``tests/conftest.py``). While mutmut maps tests to the
+functions they reach (``MUTANT_UNDER_TEST=stats``) they do not cache at all: a cached graph
+is built by the first test that asks for it, and every later test would go unrecorded, so a
+mutant would be run against the one test that happened to come first.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,7 +23,14 @@ _CACHES: list[Any] = []
 def session_cache(fn: F) -> F:
     cached = functools.cache(fn)
     _CACHES.append(cached)
-    return cached  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def lookup(*args: Any, **kwargs: Any) -> Any:
+        if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+            return fn(*args, **kwargs)
+        return cached(*args, **kwargs)
+
+    return lookup  # type: ignore[return-value]
 
 
 def clear_session_caches() -> None:
