@@ -83,6 +83,7 @@ def test_tag_rules_reach_the_packs_under_the_keys_the_policies_read(scenario):
     env = scenario()
     env.organization["tagSchema"]["required"][0]["description"] = "where it runs"
     facts = environment_facts(env.load())
+    assert (facts["environment"], facts["organizationId"]) == ("dev", "o-abcdefghij")
     assert facts["requiredTags"][0] == {
         "key": "environment",
         "allowedValues": ["dev", "staging", "prod"],
