@@ -43,8 +43,9 @@ def test_a_bundle_carries_the_manifest_pins_and_library(tmp_path):
     (library / "__init__.py").write_text("")
     (library / "__pycache__" / "x.pyc").write_text("")
     (library / "rules.pyc").write_text("")
-    bundle = write_bundle(load_policy_pack(pack), tmp_path / "out", library)
-    assert bundle.directory == tmp_path / "out" / "probe"
+    project = load_policy_pack(pack)
+    bundle = write_bundle(project, tmp_path / "out", library)
+    assert (bundle.pack, bundle.directory) == (project, tmp_path / "out" / "probe")
     assert sorted(p.name for p in bundle.directory.iterdir()) == [
         "PulumiPolicy.yaml",
         "__main__.py",
@@ -53,11 +54,14 @@ def test_a_bundle_carries_the_manifest_pins_and_library(tmp_path):
     ]
     assert [p.name for p in (bundle.directory / "obsgov_policies").iterdir()] == ["__init__.py"]
     assert (bundle.directory / "__main__.py").read_text() == (pack / "__main__.py").read_text()
-    assert yaml.safe_load((bundle.directory / "PulumiPolicy.yaml").read_text()) == {
+    manifest = (bundle.directory / "PulumiPolicy.yaml").read_text()
+    assert yaml.safe_load(manifest) == {
         "runtime": {"name": "python", "options": {"virtualenv": "venv"}},
         "version": "1.2.3",
         "description": "Probe pack",
     }
+    # in the order a person writes a manifest, not sorted
+    assert list(yaml.safe_load(manifest)) == ["runtime", "version", "description"]
     assert (bundle.directory / "requirements.txt").read_text() == "\n".join(
         [
             "# Pinned to the versions `obsgov policy bundle` ran with; the obsgov_policies",
@@ -87,6 +91,16 @@ def test_a_bundle_replaces_the_previous_one(tmp_path):
     write_bundle(load_policy_pack(pack), out, tmp_path / "src")
     assert not (out / "probe" / "stale.txt").exists()
     assert sorted(p.name for p in out.iterdir()) == ["probe"]
+
+
+def test_a_partial_bundle_left_by_an_interrupted_run_is_replaced(tmp_path):
+    pack = _pack(tmp_path, "runtime: python\n")
+    out = tmp_path / "out"
+    (out / ".probe.partial").mkdir(parents=True)
+    (out / ".probe.partial" / "half.txt").write_text("")
+    write_bundle(load_policy_pack(pack), out, tmp_path / "src")
+    assert sorted(p.name for p in out.iterdir()) == ["probe"]
+    assert not (out / "probe" / "half.txt").exists()
 
 
 def test_a_pack_without_its_main_is_refused_and_leaves_nothing(tmp_path):

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from obsgov.cli import app
 from obsgov.gate.engine import GateOptions, run_pack
-from obsgov.gate.environment_layer import EnvironmentLayer
+from obsgov.gate.environment_layer import EnvironmentLayer, environment_facts
 from obsgov.gate.pack_config import load_pack_config_file
 from obsgov.gate.project import load_policy_pack
 
@@ -75,3 +75,17 @@ def test_without_a_pack_list_every_pack_under_policies_runs(inline_env, tmp_path
         "obsgov-security-baseline",
         "obsgov-tagging",
     ]
+
+
+def test_tag_rules_reach_the_packs_under_the_keys_the_policies_read(scenario):
+    """The packs read the tag schema in its YAML spelling (allowedValues), without the
+    descriptions meant for people."""
+    env = scenario()
+    env.organization["tagSchema"]["required"][0]["description"] = "where it runs"
+    facts = environment_facts(env.load())
+    assert (facts["environment"], facts["organizationId"]) == ("dev", "o-abcdefghij")
+    assert facts["requiredTags"][0] == {
+        "key": "environment",
+        "allowedValues": ["dev", "staging", "prod"],
+    }
+    assert facts["pipelineTags"] == [{"key": "pipeline", "pattern": "[a-z0-9][a-z0-9-]{1,62}"}]

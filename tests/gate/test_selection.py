@@ -137,6 +137,7 @@ def test_without_a_list_every_pack_under_the_root_runs(scenario, tmp_path):
         [EnvironmentLayer],
     ]
     assert [layers for _, layers in select_packs(None, None, None, root)] == [[], []]
+    assert [p.directory.name for p in stack_pack_projects(env, root)] == ["probe", "strict-config"]
 
 
 def test_no_pack_under_the_root_is_an_input_error(tmp_path):
