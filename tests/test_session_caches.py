@@ -29,3 +29,12 @@ def test_nothing_is_cached_while_mutmut_maps_tests_to_functions(monkeypatch):
     monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
     assert square(4) == 16 and square(4) == 16
     assert calls == [4, 4]
+
+
+def test_graph_fixtures_are_per_module_but_per_test_while_mutmut_maps(monkeypatch):
+    from .support.caching import graph_scope
+
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    assert graph_scope("prod", None) == "module"
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+    assert graph_scope("prod", None) == "function"

@@ -10,6 +10,7 @@ import pytest
 from components.audit_analytics import CLOUDTRAIL_COLUMNS, NAMED_QUERIES, PARTITION_KEYS, query_sql
 from obsgov.graph import ResourceGraph
 
+from ..support.caching import graph_scope
 from .test_audit_support import (
     KEY_POLICY_ALLOWED,
     LOG_ARCHIVE,
@@ -59,7 +60,7 @@ SQL_WORDS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def prod() -> ResourceGraph:
     return central_graph("prod", PROD_SETTINGS)
 

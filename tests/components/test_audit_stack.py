@@ -15,6 +15,7 @@ from obsgov.gate.environment_layer import EnvironmentLayer
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
 from obsgov.graph import UNKNOWN, ResourceGraph
 
+from ..support.caching import graph_scope
 from .test_audit_support import (
     KEY_POLICY_ALLOWED,
     LOG_ARCHIVE,
@@ -56,7 +57,7 @@ OWNERS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def graphs() -> dict[str, ResourceGraph]:
     return {stack: central_graph(stack, settings) for stack, settings in SETTINGS.items()}
 

@@ -9,6 +9,7 @@ import pytest
 
 from obsgov.graph import ResourceGraph
 
+from ..support.caching import graph_scope
 from .test_audit_support import (
     KEY_POLICY_ALLOWED,
     LOG_ARCHIVE,
@@ -52,12 +53,12 @@ DOCUMENTED_PATTERNS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def prod() -> ResourceGraph:
     return central_graph("prod", PROD_SETTINGS)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def dev() -> ResourceGraph:
     return central_graph("dev")
 

@@ -17,6 +17,7 @@ from obsgov.graph import UNKNOWN
 from obsgov.synth import synthesize
 
 from ..conftest import STACKS
+from ..support.caching import graph_scope
 
 ORG = "o-k7x2m9p4q1"
 OBS = "100000000002"
@@ -48,7 +49,7 @@ PROGRAM = textwrap.dedent(f'''
 ''')
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def graph(tmp_path_factory):
     path = tmp_path_factory.mktemp("analytics") / "program.py"
     path.write_text(PROGRAM)

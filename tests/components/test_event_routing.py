@@ -11,6 +11,7 @@ import pytest
 
 from obsgov.graph import ResourceGraph
 
+from ..support.caching import graph_scope
 from .test_audit_support import (
     KEY_POLICY_ALLOWED,
     MANAGEMENT,
@@ -83,12 +84,12 @@ def event(description: str, state: str = "ALARM") -> dict[str, Any]:
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def prod() -> ResourceGraph:
     return central_graph("prod", PROD_SETTINGS)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def dev() -> ResourceGraph:
     return central_graph("dev")
 

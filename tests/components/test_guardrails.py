@@ -12,6 +12,7 @@ from components.guardrails import SCP_MAX_CHARS, TAG_POLICY_MAX_CHARS, tag_polic
 from obsgov.config.models import TagSchema
 from obsgov.graph import ResourceGraph
 
+from ..support.caching import graph_scope
 from .test_audit_support import (
     MANAGEMENT,
     PROD_SETTINGS,
@@ -26,17 +27,17 @@ PROD_OUS = ["ou-k7x2-prddata01", "ou-k7x2-prdml001"]
 DEPLOY = {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ObsgovDeploymentRole"}}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def prod() -> ResourceGraph:
     return central_graph("prod", PROD_SETTINGS)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def schema(example_env_module) -> TagSchema:
     return example_env_module.org.tag_schema
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def example_env_module():
     from obsgov.config.loader import load_environment
 

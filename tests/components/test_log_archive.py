@@ -9,6 +9,7 @@ import pytest
 
 from obsgov.graph import UNKNOWN, GraphResource, ResourceGraph
 
+from ..support.caching import graph_scope
 from .test_audit_support import (
     KEY_POLICY_ALLOWED,
     LOG_ARCHIVE,
@@ -29,12 +30,12 @@ RESULTS = "obsgov-prod-athena-results-100000000003"
 TRAIL_ARN = f"arn:aws:cloudtrail:eu-west-1:{MANAGEMENT}:trail/obsgov-prod-organization-trail"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def prod() -> ResourceGraph:
     return central_graph("prod", PROD_SETTINGS)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def dev() -> ResourceGraph:
     return central_graph("dev")
 

@@ -16,6 +16,7 @@ from obsgov.config.loader import load_environment
 from obsgov.synth import synthesize
 
 from ..conftest import STACKS
+from ..support.caching import graph_scope
 from .test_central_analytics import _top_level
 
 REGISTRY, OBS = "100000000002", "100000000002"
@@ -40,7 +41,7 @@ PROGRAM = textwrap.dedent(f'''
 ''')
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def graph(tmp_path_factory):
     path = tmp_path_factory.mktemp("lifecycle") / "program.py"
     path.write_text(PROGRAM)

@@ -11,6 +11,7 @@ from obsgov.config.loader import load_environment
 from obsgov.synth import synthesize
 
 from ..conftest import STACKS
+from ..support.caching import graph_scope
 
 PROGRAM = textwrap.dedent("""
     import pulumi, pulumi_aws as aws
@@ -27,7 +28,7 @@ PROGRAM = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def graph(tmp_path_factory):
     path = tmp_path_factory.mktemp("quality") / "program.py"
     path.write_text(PROGRAM)

@@ -36,3 +36,9 @@ def session_cache(fn: F) -> F:
 def clear_session_caches() -> None:
     for cached in _CACHES:
         cached.cache_clear()
+
+
+def graph_scope(fixture_name: str, config: object) -> str:
+    """The scope of a fixture that builds a graph for a module's tests: ``module``, but
+    ``function`` while mutmut maps tests to functions, for the reason above."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
