@@ -200,6 +200,20 @@ def test_log_group_is_encrypted_and_kept_as_configured(prod, dev):
         == 365
     )
     policy = by_sid(logs_key.inputs["policy"])
+    # the account administers the key, and the CIS alarms publish to the encrypted topic
+    assert sorted(policy) == [
+        "AccountAdministers",
+        "CloudWatchAlarmsEncrypt",
+        "LogsEncryptTrailGroup",
+    ]
+    assert policy["AccountAdministers"]["Principal"] == {"AWS": f"arn:aws:iam::{MANAGEMENT}:root"}
+    assert policy["CloudWatchAlarmsEncrypt"] == {
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": MANAGEMENT}},
+    }
     assert policy["LogsEncryptTrailGroup"] == {
         "Effect": "Allow",
         "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
