@@ -376,3 +376,29 @@ def test_every_period_and_window_is_one_cloudwatch_accepts(example_graph, stack)
         limit = 604_800 if max(periods) >= 3600 else 86_400
         assert max(periods) * props["evaluationPeriods"] <= limit, resource.name
         assert props["datapointsToAlarm"] <= props["evaluationPeriods"], resource.name
+
+
+def test_runbook_urls_fill_every_placeholder_the_config_allows():
+    """``alertRouting.runbookUrl`` may use {account}, {kind}, {signal} and {workload}."""
+    import pulumi
+
+    from components.alarm_spec import AlarmContext
+    from obsgov.config.models.settings import RUNBOOK_FIELDS, AlarmDefaults
+
+    assert set(RUNBOOK_FIELDS) == {"account", "kind", "signal", "workload"}
+
+    context = AlarmContext(
+        logical_prefix="member",
+        environment="prod",
+        account_name="ml-serving-prod",
+        account_id="400000000001",
+        region="eu-west-1",
+        defaults=AlarmDefaults(),
+        actions=[],
+        opts=pulumi.ResourceOptions(),
+        runbook_url="https://runbooks.example.com/{account}/{kind}/{workload}/{signal}",
+    )
+    assert context.runbook("MlEndpoint", "fraud-scoring", "latency-p99") == (
+        "https://runbooks.example.com/ml-serving-prod/MlEndpoint/fraud-scoring/latency-p99"
+    )
+    assert AlarmContext(**{**context.__dict__, "runbook_url": None}).runbook("k", "w", "s") is None
