@@ -61,7 +61,7 @@ class TeamRun:
     """A team's project and stack, ready to run."""
 
     project: Any  # obsgov.synth.project.PulumiProject
-    stack: Any  # obsgov.synth.project.StackConfig
+    stack: Any  # obsgov.synth.stack_file.StackConfig
     program: Any  # obsgov.synth.project_runner.ProgramRun
     outputs_files: list[Path]
 
@@ -131,8 +131,9 @@ def load_team(
 ) -> TeamRun:
     """Read the project and the stack's config the way the CLI does, before anything runs:
     bad input exits 2, with the CLI's words where the CLI would refuse it."""
-    from obsgov.synth.project import ProjectError, load_project, load_stack_config
+    from obsgov.synth.project import ProjectError, load_project
     from obsgov.synth.project_runner import ProgramRun
+    from obsgov.synth.stack_file import load_stack_config
 
     project = load_project(directory)
     outputs, files = parse_stack_outputs(stack_outputs)

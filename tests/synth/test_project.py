@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from obsgov.errors import InputError
-from obsgov.synth.project import ProjectError, load_project, load_stack_config, value_has_type
+from obsgov.synth.project import ProjectError, load_project, value_has_type
+from obsgov.synth.stack_file import load_stack_config
 
 
 def make(tmp_path: Path, project: str, stack: str | None = None, **files: str) -> Path:
