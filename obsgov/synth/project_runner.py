@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import logging
 import os
 import runpy
 import subprocess
@@ -27,7 +26,7 @@ from typing import Any
 
 from obsgov.graph import ResourceGraph, sort_resources
 
-from .runner import SynthesisError, _ErrorCollector, _relaxed_gc
+from .runner import SynthesisError, _relaxed_gc, install_mocks
 
 DEFAULT_TIMEOUT = 900.0
 
@@ -139,8 +138,6 @@ def creation_sites(directory: Path, sites: dict[tuple[str, str], str]) -> Iterat
 
 def run_in_this_process(run: ProgramRun) -> ResourceGraph:
     """Run the program here (the child process's side)."""
-    from pulumi.runtime import mocks, settings
-    from pulumi.runtime.config import set_all_config
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
@@ -156,21 +153,16 @@ def run_in_this_process(run: ProgramRun) -> ResourceGraph:
         mock_impl=impl,
         provider_config=run.provider_config,
     )
-    errors = _ErrorCollector()
-    logger = logging.getLogger("obsgov.synth.engine")
-    logger.propagate = False
-    logger.handlers = [errors]
-    settings.ROOT.set(None)
-    mocks.set_mocks(
+    errors = install_mocks(
         impl,
+        monitor,
         project=run.project,
         stack=run.stack,
         preview=run.preview,
-        logger=logger,
-        monitor=monitor,
         organization=run.organization,
+        config=run.config,
+        secret_keys=run.secret_keys,
     )
-    set_all_config(dict(run.config), list(run.secret_keys))
     if program.is_file():
         # runpy puts a folder it runs on sys.path itself, never a file's folder
         sys.path.insert(0, str(program.parent))

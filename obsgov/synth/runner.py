@@ -15,7 +15,7 @@ import os
 import runpy
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pulumi
@@ -100,28 +100,52 @@ def synthesize(
         return _synthesize(env, preview, program, organization)
 
 
+def install_mocks(
+    impl: ObsgovMocks,
+    monitor: RecordingMonitor,
+    *,
+    project: str,
+    stack: str,
+    preview: bool,
+    organization: str,
+    config: Mapping[str, str],
+    secret_keys: Sequence[str] = (),
+) -> _ErrorCollector:
+    """Point the Pulumi SDK at the recording monitor with the stack's config; the returned
+    collector gathers the errors the engine would print."""
+    errors = _ErrorCollector()
+    logger = logging.getLogger("obsgov.synth.engine")
+    logger.propagate = False
+    logger.handlers = [errors]
+    settings.ROOT.set(None)
+    mocks.set_mocks(
+        impl,
+        project=project,
+        stack=stack,
+        preview=preview,
+        logger=logger,
+        monitor=monitor,
+        organization=organization,
+    )
+    set_all_config(dict(config), list(secret_keys))
+    return errors
+
+
 def _synthesize(
     env: EnvironmentConfig, preview: bool, program: Path, organization: str
 ) -> ResourceGraph:
     region = env.config_map.get("aws:region", env.settings.region)
     impl = ObsgovMocks(PROJECT, env.stack)
     monitor = RecordingMonitor(preview=preview, default_region=region, mock_impl=impl)
-    errors = _ErrorCollector()
-    logger = logging.getLogger("obsgov.synth.engine")
-    logger.propagate = False
-    logger.handlers = [errors]
-
-    settings.ROOT.set(None)
-    mocks.set_mocks(
+    errors = install_mocks(
         impl,
+        monitor,
         project=PROJECT,
         stack=env.stack,
         preview=preview,
-        logger=logger,
-        monitor=monitor,
         organization=organization,
+        config=env.config_map,
     )
-    set_all_config(dict(env.config_map), [])
 
     def run() -> None:
         runpy.run_path(str(program), run_name="__main__")
