@@ -156,6 +156,8 @@ def test_config_schema_errors_are_reported_like_the_cli(graphs, layer, pack, mes
     with pytest.raises(PolicyConfigError) as caught:
         run_probe(graphs[False], layer, pack=pack)
     assert message in caught.value.lines
+    # a caller that logs the exception shows every line, one per line
+    assert str(caught.value).split("\n") == caught.value.lines
 
 
 def test_invalid_level_in_a_config_file_names_file_and_key(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from obsgov.errors import InputError
+from obsgov.errors import InputError, Problem
 from obsgov.gate.project import (
     builtin_stack_tags,
     discover_policy_packs,
@@ -97,6 +97,26 @@ def test_shipped_packs_declare_no_virtualenv_and_import_the_library_normally():
 def test_bad_manifests_name_file_and_key(tmp_path, manifest, message):
     pack = _pack(tmp_path, manifest)
     assert _problem(pack) == f"{pack}/PulumiPolicy.yaml: {message}"
+
+
+def test_a_pack_path_that_is_not_a_folder_is_named_under_the_option(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(InputError) as caught:
+        load_policy_pack(missing)
+    assert caught.value.problems == [Problem("--policy-pack", "", f"{missing} is not a folder")]
+    with pytest.raises(InputError) as caught:
+        load_policy_pack(missing, option="--bundle")
+    assert str(caught.value.problems[0]) == f"--bundle: {missing} is not a folder"
+
+
+def test_a_folder_without_a_manifest_is_not_a_policy_pack(tmp_path):
+    with pytest.raises(InputError) as caught:
+        load_policy_pack(tmp_path)
+    assert caught.value.problems == [
+        Problem(
+            "--policy-pack", "", f"{tmp_path} is not a policy pack: it has no PulumiPolicy.yaml"
+        )
+    ]
 
 
 def test_a_manifest_that_is_a_folder(tmp_path):
