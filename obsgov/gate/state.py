@@ -55,13 +55,25 @@ def passphrase_key(passphrase: str, salt_state: str) -> bytes:
     if len(parts) != 3 or parts[0] != "v1":
         raise SecretsError("malformed state value")
     try:
-        salt = base64.b64decode(parts[1], validate=True)
+        salt = _std_b64decode(parts[1])
     except (binascii.Error, ValueError):
         raise SecretsError("malformed state value") from None
     key = hashlib.pbkdf2_hmac("sha256", passphrase.encode("utf-8"), salt, PBKDF2_ROUNDS, 32)
-    if decrypt_value(key, parts[2]) != "pulumi":
+    # manager.go: a check value that does not decrypt, or decrypts to anything but "pulumi",
+    # is ErrIncorrectPassphrase
+    try:
+        check = decrypt_value(key, parts[2])
+    except SecretsError:
+        check = None
+    if check != "pulumi":
         raise SecretsError("incorrect passphrase")
     return key
+
+
+def _std_b64decode(text: str) -> bytes:
+    """Go's ``base64.StdEncoding.DecodeString``: padded standard alphabet, any other character
+    refused except carriage returns and newlines, which it skips."""
+    return base64.b64decode(text.replace("\r", "").replace("\n", ""), validate=True)
 
 
 def decrypt_value(key: bytes, ciphertext: str) -> str:
@@ -73,8 +85,8 @@ def decrypt_value(key: bytes, ciphertext: str) -> str:
     if len(parts) != 3 or parts[0] != "v1":
         raise SecretsError("bad value")
     try:
-        nonce = base64.b64decode(parts[1], validate=True)
-        body = base64.b64decode(parts[2], validate=True)
+        nonce = _std_b64decode(parts[1])
+        body = _std_b64decode(parts[2])
     except (binascii.Error, ValueError):
         raise SecretsError("bad value") from None
     if len(nonce) != 12:
@@ -90,7 +102,9 @@ def passphrase_from_environment(environ: Mapping[str, str] = os.environ) -> str 
         return environ["PULUMI_CONFIG_PASSPHRASE"]
     file = environ.get("PULUMI_CONFIG_PASSPHRASE_FILE")
     if file:
-        return read_text(Path(file)).rstrip("\r\n")
+        # readPassphrase (pkg/secrets/passphrase/manager.go) trims the file's text with
+        # strings.TrimSpace: leading and trailing white space of any kind
+        return read_text(Path(file)).strip()
     return None
 
 

@@ -237,3 +237,93 @@ def test_pending_deletes_are_skipped_by_the_gate(tmp_path):
     assert result.exit_code == 0, result.output  # the file's stack, dev, is advisory
     names = {v["name"] for v in json.loads(out.read_text())["packs"][0]["violations"]}
     assert "plain" in names and "doomed" not in names
+
+
+def _secret(**fields) -> dict:
+    return {SIG_KEY: SECRET_SIG, **fields}
+
+
+def test_secrets_exported_with_show_secrets_are_read_from_their_plaintext(tmp_path):
+    """`pulumi stack export --show-secrets` writes each secret's JSON text as ``plaintext``;
+    text that is not JSON stays text, and secrets inside lists are revealed too."""
+    topic = {
+        "inputs": {
+            "name": _secret(plaintext=json.dumps("shown")),
+            "tags": [_secret(plaintext=json.dumps({"team": "ml"})), _secret(plaintext="raw text")],
+            "policy": _secret(value={"already": "plain"}),
+        }
+    }
+    path = _write(tmp_path, {"version": 3, "deployment": {"resources": _resources(**topic)}})
+    graph, warnings = load_state(path)
+    assert warnings == []
+    assert graph.get(TOPIC).inputs == {
+        "name": _secret(value="shown"),
+        "tags": [_secret(value={"team": "ml"}), _secret(value="raw text")],
+        "policy": _secret(value={"already": "plain"}),
+    }
+
+
+def test_a_secret_inside_a_list_is_decrypted_and_one_without_a_passphrase_is_redacted(
+    tmp_path, key
+):
+    state = _secret_state(key)
+    topic = state["deployment"]["resources"][1]
+    inner = _secret(ciphertext=_encrypt(key, json.dumps(["a", "b"]), b"z" * 12))
+    topic["inputs"]["subscribers"] = [{"endpoints": inner}]
+    path = _write(tmp_path, state)
+    graph, warnings = load_state(path, environ={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+    assert warnings == []
+    assert graph.get(TOPIC).inputs["subscribers"] == [{"endpoints": _secret(value=["a", "b"])}]
+    del topic["inputs"]["name"]  # the list's secret alone must trigger the warning
+    graph, warnings = load_state(_write(tmp_path, state), environ={})
+    assert graph.get(TOPIC).inputs["subscribers"] == [{"endpoints": REDACTED}]
+    assert warnings == [
+        f"could not decrypt secrets in {path}; analyzing with secret values redacted"
+    ]
+
+
+def test_a_state_without_secrets_gives_no_warning_without_a_passphrase(tmp_path):
+    topic = {"inputs": {"name": "plain", "tags": [{"k": "v"}, 3, None], "n": 1.5}}
+    path = _write(tmp_path, {"version": 3, "deployment": {"resources": _resources(**topic)}})
+    assert load_state(path, environ={})[1] == []
+
+
+PROVIDER = "urn:pulumi:dev::obsgov::pulumi:providers:aws::member"
+
+
+def _role(account: str) -> list[dict]:
+    return [{"roleArn": f"arn:aws:iam::{account}:role/obsgov-deployment"}]
+
+
+@pytest.mark.parametrize(
+    ("provider", "account"),
+    [
+        ({"outputs": {"assumeRoles": _role("111122223333")}}, "111122223333"),
+        ({"inputs": {"assumeRoles": _role("444455556666")}}, "444455556666"),
+        (
+            {
+                "inputs": {"assumeRoles": _role("444455556666")},
+                "outputs": {"assumeRoles": _role("111122223333")},
+            },
+            "111122223333",
+        ),
+        ({"outputs": {"region": "eu-west-1"}}, None),
+        ({}, None),
+    ],
+    ids=["outputs", "inputs", "outputs over inputs", "no role", "no config"],
+)
+def test_a_resource_lands_in_its_providers_assumed_account(tmp_path, provider, account):
+    resources = _resources(provider=f"{PROVIDER}::id-1")
+    resources.insert(
+        1,
+        {"urn": PROVIDER, "type": "pulumi:providers:aws", "custom": True, "id": "id-1", **provider},
+    )
+    graph, _ = load_state(_write(tmp_path, {"version": 3, "deployment": {"resources": resources}}))
+    assert graph.get(PROVIDER).account == account
+    assert graph.get(TOPIC).account == account
+
+
+def test_a_resource_whose_provider_is_not_in_the_state_has_no_account(tmp_path):
+    resources = _resources(provider=f"{PROVIDER}::gone")
+    graph, _ = load_state(_write(tmp_path, {"version": 3, "deployment": {"resources": resources}}))
+    assert graph.get(TOPIC).account is None

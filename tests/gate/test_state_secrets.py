@@ -100,3 +100,43 @@ def test_the_passphrase_is_checked_against_the_salt_state():
     assert passphrase_key("right", state) == key
     with pytest.raises(SecretsError):
         passphrase_key("wrong", state)
+
+
+def _spliced(text: str, extra: str) -> str:
+    """``text`` with ``extra`` inserted after its fourth character."""
+    return text[:4] + extra + text[4:]
+
+
+def test_base64_is_read_as_go_reads_it_line_breaks_skipped_other_characters_refused():
+    """crypt.go decodes with base64.StdEncoding.DecodeString, which skips \\r and \\n and
+    refuses every other character outside the alphabet (a lenient decoder would drop them)."""
+    nonce, body = _b64(b"n" * 12), _b64(AESGCM(KEY).encrypt(b"n" * 12, b"ok", None))
+    assert decrypt_value(KEY, f"v1:{_spliced(nonce, chr(13) + chr(10))}:{body}") == "ok"
+    assert decrypt_value(KEY, f"v1:{nonce}:{_spliced(body, chr(10))}") == "ok"
+    assert _refusal(decrypt_value, KEY, f"v1:{_spliced(nonce, '!')}:{body}") == "bad value"
+    assert _refusal(decrypt_value, KEY, f"v1:{nonce}:{_spliced(body, ' ')}") == "bad value"
+
+
+def test_the_passphrase_file_is_trimmed_of_white_space_at_both_ends(tmp_path):
+    """readPassphrase (pkg/secrets/passphrase/manager.go) applies strings.TrimSpace."""
+    file = tmp_path / "passphrase"
+    file.write_text(" \tmy pass phrase \t\r\n\n")
+    assert passphrase_from_environment({"PULUMI_CONFIG_PASSPHRASE_FILE": str(file)}) == (
+        "my pass phrase"
+    )
+
+
+def test_a_wrong_passphrase_and_a_wrong_check_value_are_both_an_incorrect_passphrase():
+    """manager.go: ``err != nil || decrypted != "pulumi"`` is ErrIncorrectPassphrase."""
+    import hashlib
+
+    salt = b"pepper"
+    key = hashlib.pbkdf2_hmac("sha256", b"right", salt, 1_000_000, 32)
+    wrong_check = f"v1:{_b64(salt)}:{_encrypt(b'not pulumi', key=key)}"
+    assert _refusal(passphrase_key, "right", wrong_check) == "incorrect passphrase"
+    spliced_salt = f"v1:{_spliced(_b64(salt), chr(10))}:{_encrypt(b'pulumi', key=key)}"
+    assert passphrase_key("right", spliced_salt) == key
+    assert _refusal(passphrase_key, "wrong", spliced_salt) == "incorrect passphrase"
+    assert _refusal(passphrase_key, "right", f"v1:{_spliced(_b64(salt), '*')}:v1:AAAA:AAAA") == (
+        "malformed state value"
+    )
