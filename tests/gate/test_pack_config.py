@@ -86,6 +86,24 @@ def test_the_merged_document_has_no_all_key_and_keeps_properties():
     }
 
 
+def test_the_document_writes_a_level_alone_as_text_and_leaves_out_empty_entries():
+    from obsgov.gate.pack_config import PolicyConfig
+
+    assert to_document(
+        {
+            "only-level": PolicyConfig("mandatory", None),
+            "only-properties": PolicyConfig(None, {"limit": 3}),
+            "both": PolicyConfig("advisory", {"limit": 4}),
+            "neither": PolicyConfig(None, None),
+            "empty": PolicyConfig(None, {}),
+        }
+    ) == {
+        "both": {"enforcementLevel": "advisory", "limit": 4},
+        "only-level": "mandatory",
+        "only-properties": {"limit": 3},
+    }
+
+
 def test_unknown_policy_names_are_kept_and_named():
     """applyConfig keeps every configured name (the pack ignores unknown ones); obsgov
     matches that and names them so a typo is not silent."""

@@ -133,6 +133,21 @@ def test_each_schema_error_in_the_clis_words():
     assert _errors(count=1, const=2) == ["p: const: 1 was expected"]
 
 
+def test_bounds_arrive_as_doubles_and_are_worded_as_numbers():
+    """Schemas reach the gate through protobuf Structs, so ``minimum: 1`` arrives as 1.0;
+    gojsonschema words it as 1, and a fractional bound as itself."""
+    doubles = PolicySchemaInfo(
+        name="d",
+        enforcement_level="advisory",
+        properties={"ratio": {"minimum": 0.5}, "count": {"minimum": 1.0}},
+    )
+    config = {"d": PolicyConfig(None, {"ratio": 0.25, "count": 0})}
+    assert validate([doubles], config) == [
+        "d: count: Must be greater than or equal to 1",
+        "d: ratio: Must be greater than or equal to 0.5",
+    ]
+
+
 def test_errors_come_in_field_order_and_policies_without_schema_are_skipped():
     plain = PolicySchemaInfo(name="q", enforcement_level="advisory")
     config = {"p": PolicyConfig(None, {"name": "A", "count": 0}), "q": PolicyConfig(None, {"x": 1})}
