@@ -327,3 +327,111 @@ def test_a_resource_whose_provider_is_not_in_the_state_has_no_account(tmp_path):
     resources = _resources(provider=f"{PROVIDER}::gone")
     graph, _ = load_state(_write(tmp_path, {"version": 3, "deployment": {"resources": resources}}))
     assert graph.get(TOPIC).account is None
+
+
+# --------------------------------------------------------------------------- every field
+
+
+def test_every_field_of_the_wrong_type_is_named_in_one_report(tmp_path):
+    wrong = {
+        "inputs": [1],
+        "outputs": "x",
+        "propertyDependencies": 3,
+        "parent": 1,
+        "provider": ["p"],
+        "id": 2,
+        "custom": "yes",
+        "protect": 0,
+        "delete": None,  # absent is allowed
+        "dependencies": [1],
+        "ignoreChanges": "name",
+        "additionalSecretOutputs": [None],
+        "aliases": {"name": "old"},
+    }
+    resources = [*_resources(**wrong), "not an object"]
+    file = tmp_path / "state.json"
+    where = f"{file}: deployment.resources"
+    assert _problems(tmp_path, {"version": 3, "deployment": {"resources": resources}}) == [
+        f"{where}[1].inputs: must be an object, not [1]",
+        f'{where}[1].outputs: must be an object, not "x"',
+        f"{where}[1].propertyDependencies: must be an object, not 3",
+        f"{where}[1].parent: must be a string, not 1",
+        f'{where}[1].provider: must be a string, not ["p"]',
+        f"{where}[1].id: must be a string, not 2",
+        f'{where}[1].custom: must be true or false, not "yes"',
+        f"{where}[1].protect: must be true or false, not 0",
+        f"{where}[1].dependencies: must be a list of strings",
+        f'{where}[1].ignoreChanges: must be a list of strings, not "name"',
+        f"{where}[1].additionalSecretOutputs: must be a list of strings",
+        f'{where}[1].aliases: must be a list, not {{"name": "old"}}',
+        f"{where}[2]: must be an object with urn and type",
+    ]
+
+
+def test_a_long_invalid_urn_is_quoted_up_to_120_characters(tmp_path):
+    urn = "urn:pulumi:" + "x" * 200
+    [problem] = _problems(
+        tmp_path, {"version": 3, "deployment": {"resources": _resources(urn=urn)}}
+    )
+    assert problem.endswith(f"invalid URN {json.dumps(urn)[:120]}")
+    assert len(problem.split("invalid URN ")[1]) == 120
+
+
+def test_resources_of_several_stacks_are_refused_with_each_stack_named(tmp_path):
+    resources = _resources()
+    resources.append(dict(resources[1], urn=TOPIC.replace(":dev::", ":prod::")))
+    resources.append(dict(resources[1], urn=TOPIC.replace("::obsgov::", "::other::")))
+    assert _problems(tmp_path, {"version": 3, "deployment": {"resources": resources}}) == [
+        f"{tmp_path / 'state.json'}: deployment.resources: holds resources of several stacks "
+        "(dev/obsgov, dev/other, prod/obsgov)"
+    ]
+
+
+def test_every_field_of_a_state_resource_reaches_the_graph(tmp_path):
+    full = {
+        "id": "topic-id",
+        "inputs": {"name": "plain"},
+        "outputs": {"name": "plain", "arn": "arn:aws:sns:x"},
+        "dependencies": [STACK],
+        "propertyDependencies": {"name": [STACK], "arn": None},
+        "protect": True,
+        "ignoreChanges": ["tags"],
+        "additionalSecretOutputs": ["arn"],
+        "aliases": ["urn:pulumi:dev::obsgov::aws:sns/topic:Topic::old", {"name": "spec"}],
+    }
+    path = _write(tmp_path, {"version": 4, "deployment": {"resources": _resources(**full)}})
+    graph, warnings = load_state(path)
+    assert warnings == [] and graph.stack == "dev" and graph.project == "obsgov"
+    assert graph.preview is False
+    stack, topic = graph.get(STACK), graph.get(TOPIC)
+    assert (stack.custom, stack.parent, stack.id, stack.protect) == (False, None, None, False)
+    assert (stack.dependencies, stack.ignore_changes, stack.aliases) == ([], [], [])
+    assert topic.name == "plain" and topic.type == "aws:sns/topic:Topic" and topic.custom
+    assert topic.id == "topic-id" and topic.parent == STACK and topic.provider is None
+    assert topic.inputs == {"name": "plain"}
+    assert topic.outputs == {"name": "plain", "arn": "arn:aws:sns:x"}
+    assert topic.dependencies == [STACK]
+    assert topic.property_dependencies == {"name": [STACK], "arn": []}
+    assert topic.protect is True and topic.pending_delete is False
+    assert topic.ignore_changes == ["tags"] and topic.additional_secret_outputs == ["arn"]
+    # alias specs (objects) carry no URN the packs could use
+    assert topic.aliases == ["urn:pulumi:dev::obsgov::aws:sns/topic:Topic::old"]
+    assert topic.account is None
+
+
+def test_a_secret_that_does_not_decrypt_redacts_every_secret_with_the_warning(tmp_path, key):
+    """One bad ciphertext (another key) anywhere, inputs or outputs: the CLI cannot decrypt
+    the snapshot, so every secret is redacted, and nothing is half-revealed."""
+    for where in ("inputs", "outputs"):
+        state = _secret_state(key)
+        topic = state["deployment"]["resources"][1]
+        topic.setdefault(where, {})["bad"] = _secret(
+            ciphertext=_encrypt(bytes(32), json.dumps("x"), b"q" * 12)
+        )
+        path = _write(tmp_path, state)
+        graph, warnings = load_state(path, environ={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+        assert graph.get(TOPIC).inputs["name"] == REDACTED
+        assert getattr(graph.get(TOPIC), where)["bad"] == REDACTED
+        assert warnings == [
+            f"could not decrypt secrets in {path}; analyzing with secret values redacted"
+        ]
