@@ -9,6 +9,7 @@ from pulumi.runtime.proto import analyzer_pb2 as proto
 from obsgov.config.loader import load_environment
 from obsgov.gate.driver import PackSession, violation_order
 from obsgov.gate.engine import GateOptions
+from obsgov.gate.plugin import PackError
 from obsgov.gate.project import load_policy_pack
 from obsgov.gate.results import PackResult, Remediation, Violation
 from obsgov.graph import GraphResource, ResourceGraph
@@ -113,6 +114,36 @@ def test_a_stack_violation_without_urn_on_a_graph_without_a_stack_resource():
             "mandatory",
         )
     ]
+
+
+def test_a_diagnostic_at_a_level_outside_the_protocol_fails_the_pack_closed():
+    """sdk/go/common/resource/plugin/analyzer_plugin.go, convertEnforcementLevel: the CLI
+    refuses a diagnostic whose level is none of the protocol's four ("invalid enforcement
+    level"), failing the run; the gate fails the pack (a PackError) instead of guessing."""
+    topic = GraphResource(
+        urn="urn:pulumi:qa::team::aws:sns/topic:Topic::orders",
+        type="aws:sns/topic:Topic",
+        name="orders",
+        custom=True,
+    )
+    session, result = _session(
+        ResourceGraph(project="team", stack="qa", preview=False, resources=[topic])
+    )
+    response = proto.AnalyzeResponse(
+        diagnostics=[
+            proto.AnalyzeDiagnostic(
+                policyName="p", description="d", message="d", enforcementLevel=7
+            )
+        ]
+    )
+    with pytest.raises(PackError) as caught:
+        session._record(response, topic, "analyze")
+    assert str(caught.value) == (
+        f"policy pack {PACKS / 'probe'} reported 'p' at enforcement level 7, which is none of "
+        "advisory, mandatory, disabled, remediate (the Pulumi CLI fails the run: invalid "
+        "enforcement level 7)"
+    )
+    assert result.violations == []
 
 
 # --------------------------------------------------------------------------- display order
