@@ -11,7 +11,7 @@ from obsgov.gate.driver import PackSession, violation_order
 from obsgov.gate.engine import GateOptions
 from obsgov.gate.plugin import PackError
 from obsgov.gate.project import load_policy_pack
-from obsgov.gate.results import PackResult, Remediation, Violation
+from obsgov.gate.results import PackResult, PolicyMeta, Remediation, Violation
 from obsgov.graph import GraphResource, ResourceGraph
 from tests.support.gate import PACKS, STACKS, probe_graph, run_probe
 
@@ -29,12 +29,18 @@ def preview_graph(tmp_path_factory):
 # --------------------------------------------------------------------------- remediation
 
 
-def test_a_remediation_that_could_not_run_is_an_advisory_violation(preview_graph):
+@pytest.fixture(scope="module")
+def remediated(preview_graph):
+    """The ``remediate-unknown`` pack's run on the preview graph."""
+    return run_probe(preview_graph, pack="remediate-unknown")
+
+
+def test_a_remediation_that_could_not_run_is_an_advisory_violation(remediated):
     """pkg/resource/deploy/step_generator.go, the remediation pass: a Remediation that carries
     a diagnostic (the SDK's "can't run remediation ... during preview") is shown as an advisory
     policy violation on the resource, with the policy's name and description; the others are
     applied. The display fills the missing severity from the policy's metadata."""
-    result = run_probe(preview_graph, pack="remediate-unknown")
+    result = remediated
     assert result.error is None, result.error
     assert result.violations == [
         Violation(
@@ -66,6 +72,26 @@ def test_a_remediation_that_could_not_run_is_an_advisory_violation(preview_graph
     assert result.status == "warnings"
 
 
+def test_the_packs_policies_are_reported_with_their_metadata(remediated):
+    """GetAnalyzerInfo's policies as the reports show them: the level after the config is
+    reconciled, the severity, the framework without its empty fields, steps, URL and tags;
+    and the time the pack took."""
+    assert remediated.policies == [
+        PolicyMeta(
+            name="topic-key",
+            description="Topics get a KMS key.",
+            enforcement_level="remediate",
+            severity="medium",
+            policy_type="resource",
+            framework={"name": "cis", "version": "1.4.0", "reference": "3.7"},
+            remediation_steps="Give the topic a KMS key.",
+            url="https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html",
+            tags=("encryption", "sns"),
+        )
+    ]
+    assert 0 < remediated.seconds < 60
+
+
 def test_a_pack_that_dies_during_remediate_fails_closed(preview_graph):
     result = run_probe(preview_graph, pack="crash-in-remediate")
     assert result.status == "failed"
@@ -75,7 +101,27 @@ def test_a_pack_that_dies_during_remediate_fails_closed(preview_graph):
     )
 
 
+def test_a_pack_that_dies_on_the_last_resources_in_flight_fails_closed():
+    """A graph smaller than the calls kept in flight: the pack's death surfaces while the last
+    answers are collected, and is reported as during Analyze all the same."""
+    graph = ResourceGraph(project="team", stack="qa", preview=False, resources=[_topic()])
+    result = run_probe(graph, pack="crash-in-analyze")
+    assert result.status == "failed"
+    assert result.error.startswith(
+        f"policy pack {PACKS / 'crash-in-analyze'} exited with code 7 during Analyze\n"
+    )
+
+
 # --------------------------------------------------------------------------- stack violations
+
+
+def _topic() -> GraphResource:
+    return GraphResource(
+        urn="urn:pulumi:qa::team::aws:sns/topic:Topic::orders",
+        type="aws:sns/topic:Topic",
+        name="orders",
+        custom=True,
+    )
 
 
 def _session(graph: ResourceGraph) -> tuple[PackSession, PackResult]:
@@ -90,12 +136,7 @@ def test_a_stack_violation_without_urn_on_a_graph_without_a_stack_resource():
     resource in the state, a stack-level violation without a URN goes to the default root
     stack URN (sdk/go/common/resource/stack.go, DefaultRootStackURN), named
     ``<project>-<stack>``."""
-    topic = GraphResource(
-        urn="urn:pulumi:qa::team::aws:sns/topic:Topic::orders",
-        type="aws:sns/topic:Topic",
-        name="orders",
-        custom=True,
-    )
+    topic = _topic()
     graph = ResourceGraph(project="team", stack="qa", preview=False, resources=[topic])
     session, result = _session(graph)
     response = proto.AnalyzeResponse(
@@ -120,12 +161,7 @@ def test_a_diagnostic_at_a_level_outside_the_protocol_fails_the_pack_closed():
     """sdk/go/common/resource/plugin/analyzer_plugin.go, convertEnforcementLevel: the CLI
     refuses a diagnostic whose level is none of the protocol's four ("invalid enforcement
     level"), failing the run; the gate fails the pack (a PackError) instead of guessing."""
-    topic = GraphResource(
-        urn="urn:pulumi:qa::team::aws:sns/topic:Topic::orders",
-        type="aws:sns/topic:Topic",
-        name="orders",
-        custom=True,
-    )
+    topic = _topic()
     session, result = _session(
         ResourceGraph(project="team", stack="qa", preview=False, resources=[topic])
     )

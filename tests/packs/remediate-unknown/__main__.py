@@ -1,6 +1,12 @@
 """Remediate-unknown pack: a remediation that reads a property unknown in preview."""
 
-from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, Severity
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyPack,
+    ResourceValidationPolicy,
+    Severity,
+)
 from pulumi_policy.proxy import unknown_checking_proxy
 
 TOPIC = "aws:sns/topic:Topic"
@@ -27,6 +33,10 @@ PolicyPack(
             remediate=topic_key,
             enforcement_level=EnforcementLevel.REMEDIATE,
             severity=Severity.MEDIUM,
+            framework=PolicyComplianceFramework(name="cis", version="1.4.0", reference="3.7"),
+            tags=["encryption", "sns"],
+            remediation_steps="Give the topic a KMS key.",
+            url="https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html",
         )
     ],
 )
