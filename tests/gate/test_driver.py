@@ -1,7 +1,10 @@
 """One pack driven through the Analyzer protocol (:mod:`obsgov.gate.driver`): remediations that
-could not run, a pack that dies in Remediate, stack violations with no URN, display order."""
+could not run, a pack that dies in Remediate or in Analyze, the ConfigureStack request, the
+policies' metadata, stack violations with no URN, display order."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from pulumi.runtime.proto import analyzer_pb2 as proto
@@ -24,6 +27,30 @@ def preview_graph(tmp_path_factory):
     """The probe program in preview: ``alarms-topic``'s key is another resource's ARN, unknown."""
     env = load_environment("dev", STACKS / "Pulumi.dev.yaml")
     return probe_graph(env, tmp_path_factory.mktemp("driver"), True)
+
+
+# --------------------------------------------------------------------------- configure
+
+
+def test_configure_stack_carries_the_stack_its_config_and_tags(preview_graph):
+    """sdk/go/common/resource/plugin/analyzer_plugin.go, NewPolicyAnalyzer: the engine sends
+    ConfigureStack the stack, project, organization, dry-run flag, config and tags."""
+    result = run_probe(
+        preview_graph,
+        pack="configure-stack",
+        config={"obsgov:environment": "qa", "aws:region": "eu-west-1"},
+        organization="acme",
+        stack_tags={"team": "data"},
+    )
+    [seen] = result.violations
+    assert json.loads(seen.detail) == {
+        "stack": "dev",
+        "project": "obsgov",
+        "organization": "acme",
+        "dry_run": True,
+        "config": {"obsgov:environment": "qa", "aws:region": "eu-west-1"},
+        "tags": {"team": "data"},
+    }
 
 
 # --------------------------------------------------------------------------- remediation
