@@ -23,7 +23,7 @@ from obsgov.graph import STACK_TYPE, GraphResource, ResourceGraph, urn_type
 
 from . import pack_config as cfg
 from .launch import GateOptions
-from .plugin import AnalyzerPlugin
+from .plugin import AnalyzerPlugin, PackError
 from .project import PolicyPackProject
 from .requests import Requests
 from .results import SEVERITIES, PackResult, PolicyConfigError, PolicyMeta, Remediation, Violation
@@ -237,12 +237,22 @@ class PackSession:
             urn = diag.urn or (resource.urn if resource is not None else stack_urn(self.graph))
             # The display fills a diagnostic's missing severity from the policy's metadata.
             severity = SEVERITIES.get(diag.severity, "") or self._severity.get(diag.policyName, "")
+            level = cfg.LEVEL_FROM_PROTO.get(diag.enforcementLevel)
+            if level is None:
+                # The CLI refuses such a response (sdk/go/common/resource/plugin/
+                # analyzer_plugin.go, convertEnforcementLevel) and the run fails: fail closed.
+                raise PackError(
+                    f"policy pack {self.project.label} reported {diag.policyName!r} at "
+                    f"enforcement level {diag.enforcementLevel}, which is none of advisory, "
+                    "mandatory, disabled, remediate (the Pulumi CLI fails the run: invalid "
+                    f"enforcement level {diag.enforcementLevel})"
+                )
             self.result.violations.append(
                 self._violation(
                     diag.policyName,
                     diag.description,
                     diag.message,
-                    cfg.LEVEL_FROM_PROTO.get(diag.enforcementLevel, "advisory"),
+                    level,
                     severity,
                     urn,
                     phase,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import json
+import shutil
 import textwrap
 from xml.etree import ElementTree as ET
 
@@ -305,6 +307,48 @@ def test_packs_are_reported_by_name_and_version_as_the_cli_displays_them(graphs)
     ]
     assert [p.name for p in run.packs] == ["", "probe", "strict-config"]
     assert run.failed
+
+
+def test_the_judged_graph_is_the_given_one_without_resources_pending_delete(graphs):
+    """Packs see the live resources only (pkg/resource/deploy/analyze_snapshot.go skips
+    ``Delete`` resources); everything else about the graph reaches the reports unchanged: the
+    accounts, the source, the invokes answered by guesses, and the program's file:line per URN."""
+    given = graphs[False]
+    plain = next(r for r in given.resources if r.name == "plain")
+    old = dataclasses.replace(plain, urn=plain.urn + "-old", name="plain-old", pending_delete=True)
+    graph = dataclasses.replace(
+        given,
+        resources=[*given.resources, old],
+        accounts={"200000000001": "serving-dev"},
+        source="state",
+        unanswered_invokes={"aws:index/getCallerIdentity:getCallerIdentity": 1},
+        derived_invokes={"aws:index/getRegion:getRegion": 2},
+        stack_references={"acme/network/dev": False},
+        sources={plain.urn: "__main__.py:17"},
+    )
+    run = run_gate(graph, [], GateOptions(stack_config={}))
+    assert run.graph == dataclasses.replace(graph, resources=given.resources)
+    assert run.packs == []
+
+
+def test_max_workers_one_runs_the_packs_one_after_another(graphs, tmp_path):
+    """``max_workers`` bounds how many packs run at once: with one, the second pack judges
+    only after the first has finished (the times are the ones the packs record)."""
+    trace = tmp_path / "trace.jsonl"
+    packs = []
+    for name in ("trace-a", "trace-b"):
+        shutil.copytree(PACKS / "trace", tmp_path / name)
+        packs.append(
+            (
+                load_policy_pack(tmp_path / name),
+                [parse_pack_config({"trace": {"file": str(trace), "seconds": 0.5}}, "t")],
+            )
+        )
+    run = run_gate(graphs[False], packs, GateOptions(stack_config={}), max_workers=1)
+    assert [p.error for p in run.packs] == [None, None]
+    spans = {item["pack"]: item for item in map(json.loads, trace.read_text().splitlines())}
+    first, second = sorted(spans.values(), key=lambda span: span["start"])
+    assert first["end"] <= second["start"], spans
 
 
 # --------------------------------------------------------------------------- CLI and reports

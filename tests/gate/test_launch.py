@@ -1,4 +1,5 @@
-"""Pack processes: refused duplicates, and never one left behind, whatever fails."""
+"""Pack processes: refused duplicates, never one left behind whatever fails, and a pack started
+early (while the program is synthesized) is the process that judges."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from typer.testing import CliRunner
 from obsgov.cli import app
 from obsgov.config.loader import load_environment
 from obsgov.errors import InputError
-from obsgov.gate.engine import GateOptions, PackLauncher, PolicyConfigError, run_gate
+from obsgov.gate.engine import (
+    GateOptions,
+    PackLauncher,
+    PolicyConfigError,
+    run_gate,
+    synthesize_and_gate,
+    synthesize_program_and_gate,
+)
 from obsgov.gate.pack_config import parse_pack_config
 from obsgov.gate.project import load_policy_pack
 from tests.support.gate import PACKS, STACKS, child_pids, probe_graph
@@ -132,3 +140,72 @@ def test_no_pack_process_is_left_after_bad_input_on_the_command_line(tmp_path):
     )
     assert result.exit_code == 2
     assert _settled(before) == set()
+
+
+# --------------------------------------------------------------------------- early starts
+
+
+def _starts(tmp_path) -> tuple[list, GateOptions]:
+    """The ``starts`` pack, which writes its process id to a file each time it starts and
+    reports, on the stack resource, the process that judged it."""
+    options = GateOptions(stack_config={"starts:file": str(tmp_path / "starts.txt")})
+    return [(load_policy_pack(PACKS / "starts"), [])], options
+
+
+def _started(tmp_path) -> str:
+    """The id of the one pack process that was started (fails if there were several)."""
+    [pid] = (tmp_path / "starts.txt").read_text().split()
+    return pid
+
+
+def test_a_pack_the_launcher_started_is_the_one_that_judges(graph, tmp_path):
+    packs, options = _starts(tmp_path)
+    with PackLauncher(
+        [packs[0][0]], stack="dev", project_name="obsgov", dry_run=False, options=options
+    ) as launcher:
+        run = run_gate(graph, packs, options, launcher=launcher)
+    [seen] = run.packs[0].violations
+    assert seen.detail == f"pid={_started(tmp_path)} dry_run=False"
+
+
+def test_obsgov_preview_starts_each_pack_once_in_preview_mode(scenario, tmp_path):
+    """``obsgov preview`` (preview unless told otherwise): the packs are started while the
+    environment is synthesized, with ``PULUMI_DRY_RUN`` true, and those processes judge."""
+    packs, options = _starts(tmp_path)
+    run = synthesize_and_gate(scenario().load(), packs, options)
+    assert run.graph.preview is True
+    [seen] = run.packs[0].violations
+    assert seen.urn == "urn:pulumi:dev::obsgov::pulumi:pulumi:Stack::obsgov-dev"
+    assert seen.detail == f"pid={_started(tmp_path)} dry_run=True"
+
+
+def test_a_team_program_is_judged_by_the_packs_started_meanwhile(tmp_path):
+    """``obsgov preview --project``: the team's program runs in its own process while the
+    packs start; ``on_graph`` sees the synthesized graph before it is judged."""
+    from obsgov.synth.project_runner import ProgramRun
+
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "__main__.py").write_text(
+        "import pulumi_aws as aws\naws.sns.Topic('orders', name='orders')\n"
+    )
+    program = ProgramRun(
+        directory=str(folder),
+        program=str(folder / "__main__.py"),
+        project="team",
+        stack="qa",
+        config={},
+        secret_keys=[],
+        region="eu-west-1",
+        provider_config={"region": "eu-west-1"},
+    )
+    packs, options = _starts(tmp_path)
+    seen_graphs = []
+    run = synthesize_program_and_gate(program, packs, options, on_graph=seen_graphs.append)
+    [seen] = run.packs[0].violations
+    assert seen.urn == "urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa"
+    assert seen.detail == f"pid={_started(tmp_path)} dry_run=True"
+    [graph] = seen_graphs
+    assert (graph.project, graph.stack, graph.preview) == ("team", "qa", True)
+    assert [r.urn for r in graph.resources] == [r.urn for r in run.graph.resources]
+    assert "urn:pulumi:qa::team::aws:sns/topic:Topic::orders" in graph.by_urn
