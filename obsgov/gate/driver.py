@@ -234,10 +234,24 @@ class PackSession:
     # ------------------------------------------------------------------ diagnostics
     def _record(self, response, resource: GraphResource | None, phase: str) -> None:
         for diag in response.diagnostics:
-            urn = diag.urn or (resource.urn if resource is not None else stack_urn(self.graph))
+            if resource is not None:
+                # analyzeResource (pkg/resource/deploy/analyze_snapshot.go), which preview and
+                # --file both use, files an Analyze diagnostic under the analyzed resource,
+                # whatever URN the pack named.
+                urn = resource.urn
+            elif diag.urn and self.graph.get(diag.urn) is not None:
+                urn = diag.urn
+            else:
+                # resolveStackPolicyViolationURN: a stack diagnostic that names no resource of
+                # the stack goes to the root stack.
+                urn = stack_urn(self.graph)
             # The display fills a diagnostic's missing severity from the policy's metadata.
             severity = SEVERITIES.get(diag.severity, "") or self._severity.get(diag.policyName, "")
             level = cfg.LEVEL_FROM_PROTO.get(diag.enforcementLevel)
+            if level == "remediate":
+                # Both call sites downgrade it: a violation left after remediation (Analyze),
+                # and a stack policy, which cannot remediate (AnalyzeStack).
+                level = "mandatory"
             if level is None:
                 # The CLI refuses such a response (sdk/go/common/resource/plugin/
                 # analyzer_plugin.go, convertEnforcementLevel) and the run fails: fail closed.

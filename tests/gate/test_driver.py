@@ -233,3 +233,23 @@ def test_violations_are_ordered_by_level_before_severity():
         ("advisory", "critical"),
         ("advisory", ""),
     ]
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def test_violations_are_filed_where_the_engine_files_them(preview_graph):
+    """analyze_snapshot.go: an Analyze diagnostic belongs to the analyzed resource whatever URN
+    the pack named (analyzeResource); a stack diagnostic keeps its URN only when that names a
+    resource of the stack, else it goes to the root stack (resolveStackPolicyViolationURN),
+    and its remediate level becomes mandatory, since stack policies cannot remediate."""
+    result = run_probe(preview_graph, pack="misattributed")
+    assert result.error is None, result.error
+    root = next(r.urn for r in preview_graph.resources if r.type == "pulumi:pulumi:Stack")
+    filed = sorted((v.policy, v.message.split("\n")[-1], v.urn, v.level) for v in result.violations)
+    assert filed == [
+        ("elsewhere", "names another URN", PLAIN_TOPIC, "advisory"),
+        ("stack", "names a resource of the stack", PLAIN_TOPIC, "mandatory"),
+        ("stack", "names no resource of the stack", root, "mandatory"),
+        ("stack", "names nothing", root, "mandatory"),
+    ]
