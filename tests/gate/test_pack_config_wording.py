@@ -160,3 +160,21 @@ def test_errors_come_in_field_order_and_policies_without_schema_are_skipped():
 
 def test_a_pack_without_config_is_validated_as_empty():
     assert validate([SCHEMA], {}) == ["p: count is required"]
+
+
+def test_a_nested_field_is_named_by_its_dotted_path():
+    """gojsonschema names a field by its context joined with dots, array indices included
+    (jsonContext.go's String, and Field() in result.go drops the leading ``(root).``)."""
+    nested = PolicySchemaInfo(
+        name="n",
+        enforcement_level="advisory",
+        properties={
+            "limits": {"type": "object", "properties": {"max": {"type": "integer"}}},
+            "tags": {"type": "array", "items": {"type": "string"}},
+        },
+    )
+    config = {"n": PolicyConfig(None, {"limits": {"max": "ten"}, "tags": ["a", 2]})}
+    assert validate([nested], config) == [
+        "n: limits.max: Invalid type. Expected: integer, given: string",
+        "n: tags.1: Invalid type. Expected: string, given: integer",
+    ]
