@@ -13,6 +13,7 @@ errors worded as the CLI (gojsonschema) words them.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -271,7 +272,9 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
     field_name = _field(error.absolute_path)
     v = error.validator
     if v == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        # jsonschema words it "{property!r} is a required property"; gojsonschema names the
+        # property as it is, so the repr is read back (a name may hold a quote or a backslash).
+        missing = ast.literal_eval(error.message.removesuffix(" is a required property"))
         return field_name, f"{missing} is required"
     if v == "type":
         given = _GO_TYPES.get(type(error.instance).__name__, type(error.instance).__name__)

@@ -178,3 +178,13 @@ def test_a_nested_field_is_named_by_its_dotted_path():
         "n: limits.max: Invalid type. Expected: integer, given: string",
         "n: tags.1: Invalid type. Expected: string, given: integer",
     ]
+
+
+@pytest.mark.parametrize("name", ["owner's", "a\\b", 'say "hi"'])
+def test_a_missing_property_is_named_as_it_is_spelled(name):
+    """gojsonschema's ``{{.property}} is required`` (locales.go) prints the name as it is, even
+    one with a quote or a backslash."""
+    odd = PolicySchemaInfo(
+        name="q", enforcement_level="advisory", properties={name: {}}, required=[name]
+    )
+    assert validate([odd], {}) == [f"q: {name} is required"]
