@@ -77,3 +77,19 @@ def test_update_mode_sends_the_recorded_outputs_and_remediation_replaces_inputs(
     assert dict(before.properties) == {"name": "plain"}
     assert dict(after.properties) == {"name": "plain", "kmsMasterKeyId": "k"}
     assert requests.stack_properties(topic)["kmsMasterKeyId"] == "k"
+
+
+def test_an_input_a_remediation_removes_is_gone_from_the_stack_view():
+    """A remediation replaces the inputs whole (``new.Inputs = tresult.Properties`` in
+    pkg/resource/deploy/step_generator.go); the outputs the provider then computes have no
+    trace of an input it dropped, while outputs that are not inputs stay."""
+    topic = _topic(name="plain", policy='{"Statement": []}')
+    topic.outputs["arn"] = "arn:aws:sns:eu-west-1:1:plain"
+    requests = Requests(
+        ResourceGraph(project="obsgov", stack="dev", preview=False, resources=[topic])
+    )
+    requests.remediate(topic, {"name": "plain"})
+    assert requests.stack_properties(topic) == {
+        "name": "plain",
+        "arn": "arn:aws:sns:eu-west-1:1:plain",
+    }
