@@ -188,3 +188,25 @@ def test_a_missing_property_is_named_as_it_is_spelled(name):
         name="q", enforcement_level="advisory", properties={name: {}}, required=[name]
     )
     assert validate([odd], {}) == [f"q: {name} is required"]
+
+
+def test_each_property_additional_properties_refuses_is_its_own_error():
+    """gojsonschema reports every property ``additionalProperties: false`` refuses
+    (validation.go), each by its name as spelled; one that a pattern allows is not refused."""
+    closed = PolicySchemaInfo(
+        name="c",
+        enforcement_level="advisory",
+        properties={
+            "nested": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"known": {}},
+                "patternProperties": {"^x-": {}},
+            }
+        },
+    )
+    given = {"nested": {"known": 1, "x-extra": 2, "owner's": 3, "b": 4}}
+    assert validate([closed], {"c": PolicyConfig(None, given)}) == [
+        "c: nested: Additional property b is not allowed",
+        "c: nested: Additional property owner's is not allowed",
+    ]
