@@ -13,8 +13,10 @@ errors worded as the CLI (gojsonschema) words them.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,7 +273,9 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
     field_name = _field(error.absolute_path)
     v = error.validator
     if v == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        # jsonschema words it "{property!r} is a required property"; gojsonschema names the
+        # property as it is, so the repr is read back (a name may hold a quote or a backslash).
+        missing = ast.literal_eval(error.message.removesuffix(" is a required property"))
         return field_name, f"{missing} is required"
     if v == "type":
         given = _GO_TYPES.get(type(error.instance).__name__, type(error.instance).__name__)
@@ -287,10 +291,23 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
         return field_name, _BOUND_WORDING[v].format(_number(error.validator_value))
     if v == "pattern":
         return field_name, _PATTERN_WORDING.format(error.validator_value)
-    if v == "additionalProperties":
-        extra = error.message.split("'")[1] if "'" in error.message else "?"
-        return field_name, f"Additional property {extra} is not allowed"
     return field_name, error.message
+
+
+def _descriptions(error: jsonschema.ValidationError) -> list[tuple[str, str]]:
+    """jsonschema reports every property ``additionalProperties: false`` refuses in one error;
+    gojsonschema reports each in its own (validation.go, ``AdditionalPropertyNotAllowedError``)."""
+    if error.validator != "additionalProperties":
+        return [_describe(error)]
+    known = error.schema.get("properties", {})
+    patterns = error.schema.get("patternProperties", {})
+    extras = [
+        key
+        for key in error.instance
+        if key not in known and not any(re.search(p, key) for p in patterns)
+    ]
+    field_name = _field(error.absolute_path)
+    return [(field_name, f"Additional property {key} is not allowed") for key in sorted(extras)]
 
 
 def validate(policies: Iterable[PolicySchemaInfo], config: PackConfig) -> list[str]:
@@ -308,7 +325,7 @@ def validate(policies: Iterable[PolicySchemaInfo], config: PackConfig) -> list[s
         for error in sorted(
             validator.iter_errors(props), key=lambda e: (list(e.absolute_path), e.message)
         ):
-            field_name, description = _describe(error)
-            text = description if field_name == "(root)" else f"{field_name}: {description}"
-            errors.append(f"{policy.name}: {text}")
+            for field_name, description in _descriptions(error):
+                text = description if field_name == "(root)" else f"{field_name}: {description}"
+                errors.append(f"{policy.name}: {text}")
     return errors

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import re
 import uuid
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
@@ -75,6 +76,44 @@ def output_form_invokes() -> Iterator[None]:
     finally:
         for module in (runtime, sdk_invoke):
             setattr(module, "invoke_output", original)  # noqa: B010
+
+
+_DURATION_UNITS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "\u00b5s": 1e-6,
+    "\u03bcs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+_DURATION_PART = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def timeout_seconds(text: str) -> float:
+    """A custom timeout ("5m", "1h30m") in seconds, read as the engine reads it: Go's
+    ``time.ParseDuration`` (``generateTimeoutInSeconds`` in pkg/resource/deploy/source_eval.go),
+    failing in its words."""
+    body = text[1:] if text[:1] in "+-" else text
+    parts = _DURATION_PART.findall(body)
+    if body != "0" and (not parts or "".join(n + u for n, u in parts) != body):
+        raise ValueError(f"unable to parse customTimeout Value {text}")
+    seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    return -seconds if text.startswith("-") else seconds
+
+
+def custom_timeouts(given: resource_pb2.RegisterResourceRequest.CustomTimeouts) -> dict[str, float]:
+    """The timeouts a program set, in seconds (strings on the wire, as the SDK sends them)."""
+    return {
+        name: timeout_seconds(text)
+        for name, text in (
+            ("create", given.create),
+            ("update", given.update),
+            ("delete", given.delete),
+        )
+        if text
+    }
 
 
 class RecordingMonitor(mocks.MockMonitor):
@@ -171,7 +210,6 @@ class RecordingMonitor(mocks.MockMonitor):
         else:
             account, region = None, None
 
-        options = request.customTimeouts
         self.records[urn] = GraphResource(
             urn=urn,
             type=request.type,
@@ -193,15 +231,7 @@ class RecordingMonitor(mocks.MockMonitor):
             ),
             aliases=sorted(a.urn for a in request.aliases if a.urn),
             additional_secret_outputs=list(request.additionalSecretOutputs),
-            custom_timeouts={
-                k: v
-                for k, v in (
-                    ("create", options.create),
-                    ("update", options.update),
-                    ("delete", options.delete),
-                )
-                if v
-            },
+            custom_timeouts=custom_timeouts(request.customTimeouts),
             account=account,
             region=region,
         )

@@ -89,3 +89,25 @@ def test_tag_rules_reach_the_packs_under_the_keys_the_policies_read(scenario):
         "allowedValues": ["dev", "staging", "prod"],
     }
     assert facts["pipelineTags"] == [{"key": "pipeline", "pattern": "[a-z0-9][a-z0-9-]{1,62}"}]
+
+
+def test_ml_tags_trusted_accounts_and_data_capture_reach_the_packs_under_their_keys(scenario):
+    """The names the shipped policies read (``mlResourceTags`` in
+    policies/obsgov_policies/tagging/require_ml_tags.py, ``dataCaptureMinPercent`` in
+    model_governance/require_data_capture.py); ``trustedAccountIds`` is the organization's own
+    accounts and every registered account, once each, sorted."""
+    env = scenario()
+    env.config["obsgov:modelApproval"] = {"dataCaptureMinPercent": 25}
+    facts = environment_facts(env.load())
+    assert facts["mlResourceTags"] == [
+        {"key": "model-id", "pattern": "[a-z0-9][a-z0-9-]{1,62}"},
+        {"key": "model-version", "pattern": r"\d+(\.\d+){0,2}"},
+    ]
+    assert facts["trustedAccountIds"] == [
+        "100000000001",
+        "100000000002",
+        "100000000003",
+        "200000000001",
+        "200000000002",
+    ]
+    assert facts["dataCaptureMinPercent"] == 25

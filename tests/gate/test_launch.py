@@ -4,7 +4,9 @@ early (while the program is synthesized) is the process that judges."""
 from __future__ import annotations
 
 import json
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 from obsgov.cli import app
 from obsgov.config.loader import load_environment
 from obsgov.errors import InputError
+from obsgov.gate import launch
 from obsgov.gate.engine import (
     GateOptions,
     PackLauncher,
@@ -21,7 +24,7 @@ from obsgov.gate.engine import (
     synthesize_program_and_gate,
 )
 from obsgov.gate.pack_config import parse_pack_config
-from obsgov.gate.project import load_policy_pack
+from obsgov.gate.project import PolicyPackProject, load_policy_pack
 from tests.support.gate import PACKS, STACKS, child_pids, probe_graph
 
 
@@ -209,3 +212,48 @@ def test_a_team_program_is_judged_by_the_packs_started_meanwhile(tmp_path):
     assert (graph.project, graph.stack, graph.preview) == ("team", "qa", True)
     assert [r.urn for r in graph.resources] == [r.urn for r in run.graph.resources]
     assert "urn:pulumi:qa::team::aws:sns/topic:Topic::orders" in graph.by_urn
+
+
+def test_the_gate_judges_with_the_process_the_launcher_started(graph):
+    """``obsgov preview`` starts the pack while it synthesizes; the gate then uses that process
+    and closes it, rather than starting a second one: nothing is left running once the gate
+    has run, before the launcher itself is closed."""
+    before = child_pids()
+    probe = load_policy_pack(PACKS / "probe")
+    options = GateOptions(stack_config={"obsgov:environment": "dev"})
+    with PackLauncher(
+        [probe], stack=graph.stack, project_name=graph.project, dry_run=False, options=options
+    ) as launcher:
+        run = run_gate(graph, [(probe, [])], options, launcher=launcher)
+        assert [p.error for p in run.packs] == [None]
+        assert _settled(before) == set()
+
+
+def test_every_pack_starts_at_once_however_many_there_are(monkeypatch):
+    """No pack waits for another to finish starting: each start waits here until all have
+    begun, which only works if all run at the same time (more than a thread pool's default
+    of at most 32 workers)."""
+    count = 33
+    everyone = threading.Barrier(count, timeout=10)
+
+    class Started:
+        def __init__(self, project):
+            self.project = project
+
+        def close(self):
+            pass
+
+    def start(project, stack, project_name, dry_run, options):
+        everyone.wait()
+        return Started(project)
+
+    monkeypatch.setattr(launch, "launch_pack", start)
+    projects = [PolicyPackProject(Path(f"/packs/p{i}"), "python") for i in range(count)]
+    with PackLauncher(
+        projects,
+        stack="dev",
+        project_name="obsgov",
+        dry_run=True,
+        options=GateOptions(stack_config={}),
+    ) as launcher:
+        assert [launcher.take(p)().project for p in projects] == projects

@@ -160,3 +160,53 @@ def test_errors_come_in_field_order_and_policies_without_schema_are_skipped():
 
 def test_a_pack_without_config_is_validated_as_empty():
     assert validate([SCHEMA], {}) == ["p: count is required"]
+
+
+def test_a_nested_field_is_named_by_its_dotted_path():
+    """gojsonschema names a field by its context joined with dots, array indices included
+    (jsonContext.go's String, and Field() in result.go drops the leading ``(root).``)."""
+    nested = PolicySchemaInfo(
+        name="n",
+        enforcement_level="advisory",
+        properties={
+            "limits": {"type": "object", "properties": {"max": {"type": "integer"}}},
+            "tags": {"type": "array", "items": {"type": "string"}},
+        },
+    )
+    config = {"n": PolicyConfig(None, {"limits": {"max": "ten"}, "tags": ["a", 2]})}
+    assert validate([nested], config) == [
+        "n: limits.max: Invalid type. Expected: integer, given: string",
+        "n: tags.1: Invalid type. Expected: string, given: integer",
+    ]
+
+
+@pytest.mark.parametrize("name", ["owner's", "a\\b", 'say "hi"'])
+def test_a_missing_property_is_named_as_it_is_spelled(name):
+    """gojsonschema's ``{{.property}} is required`` (locales.go) prints the name as it is, even
+    one with a quote or a backslash."""
+    odd = PolicySchemaInfo(
+        name="q", enforcement_level="advisory", properties={name: {}}, required=[name]
+    )
+    assert validate([odd], {}) == [f"q: {name} is required"]
+
+
+def test_each_property_additional_properties_refuses_is_its_own_error():
+    """gojsonschema reports every property ``additionalProperties: false`` refuses
+    (validation.go), each by its name as spelled; one that a pattern allows is not refused."""
+    closed = PolicySchemaInfo(
+        name="c",
+        enforcement_level="advisory",
+        properties={
+            "nested": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"known": {}},
+                "patternProperties": {"^x-": {}},
+            }
+        },
+    )
+    given = {"nested": {"known": 1, "x-extra": 2, "owner's": 3, "b": 4}}
+    assert validate([closed], {"c": PolicyConfig(None, given)}) == [
+        "c: nested: Additional property b is not allowed",
+        "c: nested: Additional property owner's is not allowed",
+    ]

@@ -138,3 +138,11 @@ def test_builtin_stack_tags_come_from_pulumi_yaml():
         "pulumi:runtime": "python",
         "pulumi:description": "Governed ML and data observability across an AWS organization",
     }
+
+
+def test_a_project_file_that_is_not_a_mapping_is_named(tmp_path):
+    project_file = tmp_path / "Pulumi.yaml"
+    project_file.write_text("- name\n- runtime\n")
+    with pytest.raises(InputError) as caught:
+        builtin_stack_tags(project_file)
+    assert caught.value.problems == [Problem(str(project_file), "", "must be a mapping")]

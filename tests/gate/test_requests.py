@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from obsgov.gate.requests import Requests, output_names, preview_outputs
+from google.protobuf import json_format
+
+from obsgov.gate.requests import Requests, output_names, preview_outputs, resource_options
 from obsgov.graph import UNKNOWN, GraphResource, ResourceGraph
 
 TOPIC = "aws:sns/topic:Topic"
@@ -77,3 +79,41 @@ def test_update_mode_sends_the_recorded_outputs_and_remediation_replaces_inputs(
     assert dict(before.properties) == {"name": "plain"}
     assert dict(after.properties) == {"name": "plain", "kmsMasterKeyId": "k"}
     assert requests.stack_properties(topic)["kmsMasterKeyId"] == "k"
+
+
+def test_an_input_a_remediation_removes_is_gone_from_the_stack_view():
+    """A remediation replaces the inputs whole (``new.Inputs = tresult.Properties`` in
+    pkg/resource/deploy/step_generator.go); the outputs the provider then computes have no
+    trace of an input it dropped, while outputs that are not inputs stay."""
+    topic = _topic(name="plain", policy='{"Statement": []}')
+    topic.outputs["arn"] = "arn:aws:sns:eu-west-1:1:plain"
+    requests = Requests(
+        ResourceGraph(project="obsgov", stack="dev", preview=False, resources=[topic])
+    )
+    requests.remediate(topic, {"name": "plain"})
+    assert requests.stack_properties(topic) == {
+        "name": "plain",
+        "arn": "arn:aws:sns:eu-west-1:1:plain",
+    }
+
+
+def test_resource_options_reach_the_pack_as_the_engine_marshals_them():
+    """``marshalResourceOptions`` (pkg/resource/plugin/analyzer_plugin.go): delete-before-
+    replace with whether it was set, the parent's URN, and each custom timeout in seconds, 0
+    where the program gave none."""
+    topic = _topic(name="plain")
+    topic.parent = "urn:pulumi:dev::obsgov::test:index:Alarms::alarms"
+    topic.delete_before_replace = True
+    topic.custom_timeouts = {"create": 300.0, "update": 5400.0, "delete": 90.0}
+    assert json_format.MessageToDict(resource_options(topic)) == {
+        "deleteBeforeReplace": True,
+        "deleteBeforeReplaceDefined": True,
+        "parent": "urn:pulumi:dev::obsgov::test:index:Alarms::alarms",
+        "customTimeouts": {"create": 300.0, "update": 5400.0, "delete": 90.0},
+    }
+    topic.parent, topic.delete_before_replace = None, False
+    topic.custom_timeouts = {"create": 300.0}
+    assert json_format.MessageToDict(resource_options(topic)) == {
+        "deleteBeforeReplaceDefined": True,
+        "customTimeouts": {"create": 300.0},
+    }

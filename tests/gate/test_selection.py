@@ -13,7 +13,9 @@ import pytest
 from obsgov.errors import InputError, Problem
 from obsgov.gate.environment_layer import EnvironmentLayer
 from obsgov.gate.pack_config import PolicyConfig
-from obsgov.gate.selection import select_packs, stack_pack_projects
+from obsgov.gate.project import load_policy_pack
+from obsgov.gate.results import PolicyConfigError
+from obsgov.gate.selection import environment_pack_config, select_packs, stack_pack_projects
 from obsgov.io import display_path
 from tests.support.gate import PACKS
 
@@ -144,3 +146,45 @@ def test_no_pack_under_the_root_is_an_input_error(tmp_path):
     assert _refused(None, None, None, tmp_path) == [
         Problem("--policy-pack", "", f"no policy packs found under {tmp_path}")
     ]
+
+
+# --------------------------------------------------------------------------- policy config file
+
+
+def _preview_config_stack(scenario, config: dict | None):
+    """A stack that lists the preview-config pack, with ``config`` as its per-environment
+    pack file."""
+    env = scenario()
+    ref = {"path": str(PACKS / "preview-config")}
+    if config is not None:
+        ref["config"] = "preview-config.json"
+    env.config["obsgov:policyPacks"] = [ref]
+    env.write()
+    if config is not None:
+        _file(env.directory / "preview-config.json", config)
+    return env.load(), load_policy_pack(PACKS / "preview-config")
+
+
+def test_the_policy_config_file_is_checked_against_the_packs_preview_schemas(scenario):
+    """The file is for ``pulumi preview --policy-pack-config``, so the pack is asked for its
+    schemas as a preview runs it (PULUMI_DRY_RUN=true), and refused in the gate's words with
+    the version PulumiPolicy.yaml gives (not the SDK's 0.0.1)."""
+    env, project = _preview_config_stack(scenario, None)
+    with pytest.raises(PolicyConfigError) as caught:
+        environment_pack_config(env, project)
+    assert caught.value.lines == [
+        "validating policy config: preview-config 2.0.0  change-ticket: ticket is required"
+    ]
+
+
+def test_all_in_the_stacks_file_reaches_the_names_of_the_packs_initial_config(scenario):
+    """``applyConfig`` (pkg/resource/analyzer/config.go) applies ``all`` to every entry the
+    reconciliation holds, the pack's initial config included; folded into per-policy keys, it
+    must name those entries too."""
+    env, project = _preview_config_stack(
+        scenario, {"all": "mandatory", "change-ticket": {"ticket": "CHG-1"}}
+    )
+    assert environment_pack_config(env, project) == {
+        "change-ticket": {"ticket": "CHG-1", "enforcementLevel": "mandatory"},
+        "library-policy": "mandatory",
+    }
