@@ -93,6 +93,12 @@ class PackSession:
             raise PolicyConfigError(
                 [f"validating policy config: {result.name} {result.version}  {e}" for e in errors]
             )
+        if any(not c.enforcement_level for c in reconciled.values()):
+            # A name the pack does not have, given properties but no level, keeps the empty
+            # level, which analyzer_plugin.go's Configure refuses and update.go reports so.
+            raise PolicyConfigError(
+                [f'configuring policy pack "{result.name}": invalid enforcement level ""']
+            )
         for name in cfg.unknown_policy_names(document, schemas):
             result.warnings.append(
                 f"policy config for {result.name} names {name!r}, which the pack does not have; "

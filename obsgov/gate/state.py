@@ -141,6 +141,16 @@ def _reveal(value: Any, decrypt: Callable[[str], str] | None) -> Any:
 
 # --------------------------------------------------------------------------- shape checks
 
+# resource.CustomTimeouts (sdk/go/common/resource/custom_timeouts.go): seconds, omitted when 0;
+# the engine's AnalyzerResourceOptions carry create, update and delete.
+TIMEOUT_KINDS = ("create", "update", "delete")
+
+
+def _custom_timeouts(value: Any) -> dict[str, float]:
+    if not isinstance(value, dict):
+        return {}
+    return {key: float(value[key]) for key in TIMEOUT_KINDS if value.get(key)}
+
 
 @dataclass
 class _Checker:
@@ -241,6 +251,12 @@ def load_state(
         for key in ("dependencies", "ignoreChanges", "additionalSecretOutputs"):
             check.strings(item, key, where)
         check.optional(item, "aliases", where, (list,), "a list")
+        timeouts = check.optional(item, "customTimeouts", where, (dict,), "an object")
+        for key, seconds in (timeouts or {}).items():
+            if key in TIMEOUT_KINDS and (
+                isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+            ):
+                check.fail(f"{where}.customTimeouts.{key}", "must be a number of seconds")
         deps = item.get("propertyDependencies")
         if isinstance(deps, dict):
             for key, urns in deps.items():
@@ -318,6 +334,7 @@ def load_state(
                 aliases=[a for a in (item.get("aliases") or []) if isinstance(a, str)],
                 account=account,
                 pending_delete=bool(item.get("delete", False)),
+                custom_timeouts=_custom_timeouts(item.get("customTimeouts")),
             )
         )
     graph = ResourceGraph(

@@ -283,3 +283,22 @@ def test_pack_config_layers_map_and_unknown_names_warn(tmp_path):
         "warning: policy config for probe names 'no-such-policy', which the pack does not "
         "have; it is ignored (as the Pulumi CLI ignores it)"
     ) in result.output
+
+
+def test_an_unknown_policy_given_properties_but_no_level_fails_as_configure_fails():
+    """applyConfig (pkg/resource/analyzer/config.go) leaves such a name with the empty level;
+    analyzer_plugin.go's Configure refuses it (invalid enforcement level "") and update.go
+    fails the run with 'configuring policy pack'. Given a level, the name is only named."""
+    from obsgov.gate.engine import PolicyConfigError
+    from tests.support.gate import run_probe
+
+    with pytest.raises(PolicyConfigError) as caught:
+        run_probe(_empty_graph("dev"), {"no-such-policy": {"limit": 3}})
+    assert caught.value.lines == ['configuring policy pack "probe": invalid enforcement level ""']
+    named = run_probe(
+        _empty_graph("dev"), {"no-such-policy": {"enforcementLevel": "advisory", "x": 1}}
+    )
+    assert named.warnings == [
+        "policy config for probe names 'no-such-policy', which the pack does not have; "
+        "it is ignored (as the Pulumi CLI ignores it)"
+    ]

@@ -435,3 +435,18 @@ def test_a_secret_that_does_not_decrypt_redacts_every_secret_with_the_warning(tm
         assert warnings == [
             f"could not decrypt secrets in {path}; analyzing with secret values redacted"
         ]
+
+
+def test_custom_timeouts_reach_the_graph_in_seconds_and_bad_ones_are_named(tmp_path):
+    """apitype's ResourceV3 keeps customTimeouts as seconds (resource.CustomTimeouts), and the
+    packs get create, update and delete."""
+    timeouts = {"create": 300, "update": 90.5, "read": 10}
+    path = _write(
+        tmp_path, {"version": 3, "deployment": {"resources": _resources(customTimeouts=timeouts)}}
+    )
+    assert load_state(path)[0].get(TOPIC).custom_timeouts == {"create": 300.0, "update": 90.5}
+    bad = {"version": 3, "deployment": {"resources": _resources(customTimeouts={"delete": "5m"})}}
+    assert _problems(tmp_path, bad) == [
+        f"{tmp_path / 'state.json'}: deployment.resources[1].customTimeouts.delete: "
+        "must be a number of seconds"
+    ]
