@@ -11,6 +11,7 @@ import pytest
 from components.drift_monitor import function_name
 from obsgov.graph import UNKNOWN
 from obsgov.synth import synthesize
+from tests.support.caching import graph_scope
 
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/0f7c2a3e-1111-2222-3333-444455556666"
 
@@ -43,12 +44,12 @@ def _synthesize(directory, preview):
     return synthesize(env.load(), program=program, preview=preview)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def graph(tmp_path_factory):
     return _synthesize(tmp_path_factory.mktemp("preview"), True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=graph_scope)
 def deployed(tmp_path_factory):
     return _synthesize(tmp_path_factory.mktemp("up"), False)
 
