@@ -203,6 +203,18 @@ def test_firehose_to_opensearch_is_encrypted_backs_up_failures_and_logs_errors(g
     assert config["s3Configuration"]["kmsKeyArn"]
 
 
+def test_firehose_writes_one_opensearch_index_per_day(graph):
+    # Firehose names the rotation periods NoRotation, OneHour, OneDay, OneWeek, OneMonth
+    [stream] = [
+        s
+        for s in of(graph, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+        if "opensearchConfiguration" in s
+    ]
+    config = stream["opensearchConfiguration"]
+    assert config["indexName"] == "obsgov-logs"
+    assert config["indexRotationPeriod"] == "OneDay"
+
+
 # --------------------------------------------------------------------------- metric lake
 
 
@@ -249,6 +261,31 @@ def test_lake_table_projects_dates_and_workgroup_enforces_encryption(graph):
     )
 
 
+def test_lake_table_reads_json_lines_with_the_openx_serde(graph):
+    from components.metric_lake import table_parameters
+
+    [table] = of(graph, "aws:glue/catalogTable:CatalogTable")
+    bucket = f"obsgov-prod-metric-lake-{OBS}"
+    assert table["parameters"] == table_parameters(bucket)
+    assert table_parameters(bucket) == {
+        "classification": "json",
+        "projection.enabled": "true",
+        "projection.dt.type": "date",
+        "projection.dt.format": "yyyy/MM/dd",
+        "projection.dt.range": "2024/01/01,NOW",
+        "projection.dt.interval": "1",
+        "projection.dt.interval.unit": "DAYS",
+        "storage.location.template": f"s3://{bucket}/metrics/${{dt}}/",
+    }
+    descriptor = {k: v for k, v in table["storageDescriptor"].items() if k != "columns"}
+    assert descriptor == {
+        "location": f"s3://{bucket}/metrics/",
+        "inputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+        "outputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+        "serDeInfo": {"serializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+    }
+
+
 def test_the_stream_prefix_and_the_projection_template_agree():
     from components.metric_lake import METRICS_PREFIX, table_parameters
 
@@ -280,6 +317,33 @@ def test_quicksight_source_uses_ssl_and_grants_by_role(graph):
         grants = {p["principal"]: set(p["actions"]) for p in dataset["permissions"]}
         assert grants[viewer] == set(business_views.VIEWER_DATASET_ACTIONS)
     assert len(of(graph, "aws:quicksight/refreshSchedule:RefreshSchedule")) == 4
+
+
+def test_each_dataset_runs_its_own_sql_with_its_declared_columns(graph):
+    served = [business_views.ServedModel("400000000001", "fraud-scoring", "fraud", "7")]
+    links = [
+        business_views.KpiLink(
+            "400000000001",
+            "approved-payments",
+            "Business/Payments",
+            "ApprovedPayments",
+            "fraud-scoring",
+        )
+    ]
+    expected = {
+        f"obsgov-prod-{d.key}": d
+        for d in business_views.datasets("obsgov_prod_metrics", "platform_metrics", served, links)
+    }
+    datasets = {d["dataSetId"]: d for d in of(graph, "aws:quicksight/dataSet:DataSet")}
+    assert datasets.keys() == expected.keys()
+    for dataset_id, dataset in datasets.items():
+        want = expected[dataset_id]
+        [table_map] = dataset["physicalTableMaps"]
+        assert table_map["physicalTableMapId"] == want.key.replace("-", "_")
+        sql = table_map["customSql"]
+        assert sql["name"] == want.title
+        assert sql["sqlQuery"] == want.sql
+        assert [(c["name"], c["type"]) for c in sql["columns"]] == list(want.columns)
 
 
 def _top_level(select_list: str) -> list[str]:
