@@ -516,6 +516,46 @@ def test_dashboard_widgets_reference_each_metrics_source_account():
     ]
 
 
+def _math(widget):
+    """A metric widget's ids and its expressions."""
+    ids, expressions = [], []
+    for row in widget["properties"]["metrics"]:
+        options = row[-1]
+        if "id" in options:
+            ids.append(options["id"])
+        if "expression" in options:
+            expressions.append(options)
+    return ids, expressions
+
+
+def test_metric_math_ids_are_valid_and_each_expression_reads_defined_ids():
+    # CloudWatch: an id starts with a lowercase letter; an expression names ids of the graph
+    widgets = ops_dashboards.endpoint_widgets(
+        ops_dashboards.EndpointPanel("400000000001", "scoring"), "eu-west-1", 2
+    ) + ops_dashboards.kpi_widgets(
+        ops_dashboards.KpiPanel("400000000003", "loans", "Biz", "Loans", "Sum"), "eu-west-1", 2
+    )
+    for widget in widgets:
+        ids, expressions = _math(widget)
+        for id_ in ids:
+            assert re.fullmatch(r"[a-z][a-zA-Z0-9_]*", id_), id_
+        for expression in expressions:
+            named = set(re.findall(r"\b[a-z][a-zA-Z0-9_]*\b", expression["expression"]))
+            assert named and named <= set(ids), expression
+    errors = widgets[1]
+    ids, expressions = _math(errors)
+    assert ids == ["e4", "e5", "calls", "r4", "r5"]
+    assert expressions == [
+        {"expression": "IF(calls > 0, 100 * e4 / calls, 0)", "label": "4XX %", "id": "r4"},
+        {"expression": "IF(calls > 0, 100 * e5 / calls, 0)", "label": "5XX %", "id": "r5"},
+    ]
+    kpi = widgets[3]
+    assert _math(kpi) == (
+        ["m1", "ad1"],
+        [{"expression": "ANOMALY_DETECTION_BAND(m1, 2)", "label": "expected", "id": "ad1"}],
+    )
+
+
 def test_dashboards_split_under_cloudwatch_limits_at_100_accounts():
     bodies = ops_dashboards.dashboard_bodies(_spec(100))
     assert len(bodies) >= 2
