@@ -24,6 +24,9 @@ def test_rule_matches_this_accounts_platform_alarms_and_targets_the_bus(prod, ac
         "detail-type": ["CloudWatch Alarm State Change"],
         "detail": {"alarmName": [{"prefix": f"prod-{name}-"}]},
     }
+    # canonical JSON, as every document obsgov writes: the stored text only changes with the
+    # pattern, so `pulumi up` shows no diff for a reordering
+    assert rule["eventPattern"] == json.dumps(json.loads(rule["eventPattern"]), sort_keys=True)
     # every alarm and composite of the account matches the prefix
     for alarm in members(prod, "aws:cloudwatch/metricAlarm:MetricAlarm"):
         if alarm.account == account:

@@ -180,6 +180,8 @@ def test_table_reads_the_organization_trail_path_with_projection(prod):
         {"name": "logdate", "type": "string"},
     ]
     params = props["parameters"]
+    # Athena's CloudTrail SerDe tables are classified "cloudtrail", as its CREATE TABLE does
+    assert (params["EXTERNAL"], params["classification"]) == ("TRUE", "cloudtrail")
     assert params["projection.enabled"] == "true"
     accounts = params["projection.account.values"].split(",")
     assert {MANAGEMENT, OBSERVABILITY, LOG_ARCHIVE, "200000000001", "400000000003"} <= set(accounts)
@@ -213,6 +215,34 @@ def test_workgroup_enforces_kms_encrypted_results_in_the_hardened_bucket(prod):
     assert result["encryptionConfiguration"]["encryptionOption"] == "SSE_KMS"
     key = one(prod, "aws:kms/key:Key", "audit-analytics-prod-key")
     assert workgroup.property_dependencies["configuration"] == [key.urn]
+
+
+@pytest.fixture(scope=graph_scope)
+def applied() -> ResourceGraph:
+    """As after `pulumi up`: the mocks give the key an ARN."""
+    return central_graph("prod", PROD_SETTINGS, preview=False)
+
+
+def test_workgroup_encrypts_results_with_its_own_key(applied):
+    workgroup = one(applied, "aws:athena/workgroup:Workgroup", "audit-analytics-prod-workgroup")
+    key = one(applied, "aws:kms/key:Key", "audit-analytics-prod-key")
+    assert key.outputs["arn"].startswith(f"arn:aws:kms:{REGION}:{LOG_ARCHIVE}:key/")
+    assert workgroup.inputs["configuration"]["resultConfiguration"]["encryptionConfiguration"] == {
+        "encryptionOption": "SSE_KMS",
+        "kmsKeyArn": key.outputs["arn"],
+    }
+
+
+def test_database_and_named_queries_say_what_they_hold(prod):
+    database = one(
+        prod, "aws:glue/catalogDatabase:CatalogDatabase", "audit-analytics-prod-database"
+    )
+    assert database.inputs["description"] == "obsgov audit: the organization trail"
+    queries = {q.inputs["name"]: q.inputs for q in prod.of_type("aws:athena/namedQuery:NamedQuery")}
+    assert {name: q["description"] for name, q in queries.items()} == {
+        name: NAMED_QUERIES[name][0] for name in NAMED_QUERIES
+    }
+    assert all(NAMED_QUERIES[name][0] for name in NAMED_QUERIES)
 
 
 def test_results_key_is_for_the_configured_readers_only(prod):

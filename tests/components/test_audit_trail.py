@@ -326,8 +326,15 @@ def test_cis_alarm_state_changes_are_forwarded_to_the_central_bus_through_a_narr
     assert target.inputs["arn"] == bus
     role = one(prod, "aws:iam/role:Role", "audit-trail-prod-forward-role")
     assert target.property_dependencies["roleArn"] == [role.urn]
-    assert by_sid(role.inputs["assumeRolePolicy"])["ServiceAssumesRole"]["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": MANAGEMENT}
+    assert role.inputs["name"] == "obsgov-prod-audit-alarms-to-central-bus"
+    # EventBridge, and only EventBridge, assumes the role to deliver to the target
+    assert by_sid(role.inputs["assumeRolePolicy"]) == {
+        "ServiceAssumesRole": {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": MANAGEMENT}},
+        }
     }
     policy = one(prod, "aws:iam/rolePolicy:RolePolicy", "audit-trail-prod-forward-policy")
     assert by_sid(policy.inputs["policy"]) == {

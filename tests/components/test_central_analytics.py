@@ -203,6 +203,18 @@ def test_firehose_to_opensearch_is_encrypted_backs_up_failures_and_logs_errors(g
     assert config["s3Configuration"]["kmsKeyArn"]
 
 
+def test_firehose_writes_one_opensearch_index_per_day(graph):
+    # Firehose names the rotation periods NoRotation, OneHour, OneDay, OneWeek, OneMonth
+    [stream] = [
+        s
+        for s in of(graph, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+        if "opensearchConfiguration" in s
+    ]
+    config = stream["opensearchConfiguration"]
+    assert config["indexName"] == "obsgov-logs"
+    assert config["indexRotationPeriod"] == "OneDay"
+
+
 # --------------------------------------------------------------------------- metric lake
 
 
@@ -249,6 +261,31 @@ def test_lake_table_projects_dates_and_workgroup_enforces_encryption(graph):
     )
 
 
+def test_lake_table_reads_json_lines_with_the_openx_serde(graph):
+    from components.metric_lake import table_parameters
+
+    [table] = of(graph, "aws:glue/catalogTable:CatalogTable")
+    bucket = f"obsgov-prod-metric-lake-{OBS}"
+    assert table["parameters"] == table_parameters(bucket)
+    assert table_parameters(bucket) == {
+        "classification": "json",
+        "projection.enabled": "true",
+        "projection.dt.type": "date",
+        "projection.dt.format": "yyyy/MM/dd",
+        "projection.dt.range": "2024/01/01,NOW",
+        "projection.dt.interval": "1",
+        "projection.dt.interval.unit": "DAYS",
+        "storage.location.template": f"s3://{bucket}/metrics/${{dt}}/",
+    }
+    descriptor = {k: v for k, v in table["storageDescriptor"].items() if k != "columns"}
+    assert descriptor == {
+        "location": f"s3://{bucket}/metrics/",
+        "inputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+        "outputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+        "serDeInfo": {"serializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+    }
+
+
 def test_the_stream_prefix_and_the_projection_template_agree():
     from components.metric_lake import METRICS_PREFIX, table_parameters
 
@@ -280,6 +317,33 @@ def test_quicksight_source_uses_ssl_and_grants_by_role(graph):
         grants = {p["principal"]: set(p["actions"]) for p in dataset["permissions"]}
         assert grants[viewer] == set(business_views.VIEWER_DATASET_ACTIONS)
     assert len(of(graph, "aws:quicksight/refreshSchedule:RefreshSchedule")) == 4
+
+
+def test_each_dataset_runs_its_own_sql_with_its_declared_columns(graph):
+    served = [business_views.ServedModel("400000000001", "fraud-scoring", "fraud", "7")]
+    links = [
+        business_views.KpiLink(
+            "400000000001",
+            "approved-payments",
+            "Business/Payments",
+            "ApprovedPayments",
+            "fraud-scoring",
+        )
+    ]
+    expected = {
+        f"obsgov-prod-{d.key}": d
+        for d in business_views.datasets("obsgov_prod_metrics", "platform_metrics", served, links)
+    }
+    datasets = {d["dataSetId"]: d for d in of(graph, "aws:quicksight/dataSet:DataSet")}
+    assert datasets.keys() == expected.keys()
+    for dataset_id, dataset in datasets.items():
+        want = expected[dataset_id]
+        [table_map] = dataset["physicalTableMaps"]
+        assert table_map["physicalTableMapId"] == want.key.replace("-", "_")
+        sql = table_map["customSql"]
+        assert sql["name"] == want.title
+        assert sql["sqlQuery"] == want.sql
+        assert [(c["name"], c["type"]) for c in sql["columns"]] == list(want.columns)
 
 
 def _top_level(select_list: str) -> list[str]:
@@ -450,6 +514,46 @@ def test_dashboard_widgets_reference_each_metrics_source_account():
     assert body["widgets"][0]["type"] == "alarm" and body["widgets"][0]["properties"]["states"] == [
         "ALARM"
     ]
+
+
+def _math(widget):
+    """A metric widget's ids and its expressions."""
+    ids, expressions = [], []
+    for row in widget["properties"]["metrics"]:
+        options = row[-1]
+        if "id" in options:
+            ids.append(options["id"])
+        if "expression" in options:
+            expressions.append(options)
+    return ids, expressions
+
+
+def test_metric_math_ids_are_valid_and_each_expression_reads_defined_ids():
+    # CloudWatch: an id starts with a lowercase letter; an expression names ids of the graph
+    widgets = ops_dashboards.endpoint_widgets(
+        ops_dashboards.EndpointPanel("400000000001", "scoring"), "eu-west-1", 2
+    ) + ops_dashboards.kpi_widgets(
+        ops_dashboards.KpiPanel("400000000003", "loans", "Biz", "Loans", "Sum"), "eu-west-1", 2
+    )
+    for widget in widgets:
+        ids, expressions = _math(widget)
+        for id_ in ids:
+            assert re.fullmatch(r"[a-z][a-zA-Z0-9_]*", id_), id_
+        for expression in expressions:
+            named = set(re.findall(r"\b[a-z][a-zA-Z0-9_]*\b", expression["expression"]))
+            assert named and named <= set(ids), expression
+    errors = widgets[1]
+    ids, expressions = _math(errors)
+    assert ids == ["e4", "e5", "calls", "r4", "r5"]
+    assert expressions == [
+        {"expression": "IF(calls > 0, 100 * e4 / calls, 0)", "label": "4XX %", "id": "r4"},
+        {"expression": "IF(calls > 0, 100 * e5 / calls, 0)", "label": "5XX %", "id": "r5"},
+    ]
+    kpi = widgets[3]
+    assert _math(kpi) == (
+        ["m1", "ad1"],
+        [{"expression": "ANOMALY_DETECTION_BAND(m1, 2)", "label": "expected", "id": "ad1"}],
+    )
 
 
 def test_dashboards_split_under_cloudwatch_limits_at_100_accounts():

@@ -249,6 +249,24 @@ def test_lifecycle_and_object_lock_come_from_config(prod):
     ]
 
 
+def test_access_logs_expire_as_configured(prod):
+    logs = bucket(prod, ACCESS_LOGS)
+    rules = single(prod, logs, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[
+        "rules"
+    ]
+    # status is required: a rule without it is refused by S3
+    assert rules == [
+        {
+            "id": "access-logs",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"days": 365},  # accessLogExpirationDays, by default
+            "noncurrentVersionExpiration": {"noncurrentDays": 30},
+            "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+        }
+    ]
+
+
 def test_without_object_lock_config_there_is_no_lock_and_no_expiry(dev):
     archive = bucket(dev, "obsgov-dev-audit-archive-100000000003")
     assert archive.inputs.get("objectLockEnabled") in (None, False)

@@ -240,3 +240,28 @@ def test_without_routing_config_members_send_to_the_programs_own_central_account
     assert destinations == {"arn:aws:logs:eu-west-1:100000000002:destination:obsgov-dev-logs"}
     descriptions = [a.inputs["alarmDescription"] for a in members(graph, ALARM)]
     assert descriptions and not any("Runbook:" in d for d in descriptions)
+
+
+def test_the_sink_admits_links_from_the_organization_for_the_shared_types_only(prod):
+    """OAM sink policies name the sink as ``"Resource": "*"`` (the policy is attached to the
+    one sink); who may link is limited by the organization and the resource types."""
+    [policy] = prod.of_type("aws:oam/sinkPolicy:SinkPolicy")
+    assert policy.account == "100000000002"
+    assert statements(policy.inputs["policy"]) == {
+        "OrganizationMembersLink": {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Resource": "*",
+            "Action": ["oam:CreateLink", "oam:UpdateLink"],
+            "Condition": {
+                "StringEquals": {"aws:PrincipalOrgID": "o-k7x2m9p4q1"},
+                "ForAllValues:StringEquals": {
+                    "oam:ResourceTypes": [
+                        "AWS::CloudWatch::Metric",
+                        "AWS::Logs::LogGroup",
+                        "AWS::XRay::Trace",
+                    ]
+                },
+            },
+        }
+    }

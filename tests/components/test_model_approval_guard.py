@@ -205,6 +205,10 @@ def test_archive_holds_only_what_the_handler_imports(tmp_path):
 
 def test_report_prefix_must_be_an_s3_uri():
     assert _s3_prefix_arn("s3://bucket") == "arn:aws:s3:::bucket/*"
+    # the config admits any path after the bucket: slashes around it are not part of the prefix
+    assert _s3_prefix_arn("s3://bucket/") == "arn:aws:s3:::bucket/*"
+    assert _s3_prefix_arn("s3://bucket//") == "arn:aws:s3:::bucket/*"
+    assert _s3_prefix_arn("s3://bucket//reports/") == "arn:aws:s3:::bucket/reports/*"
     for bad in ("https://bucket/x", "s3://"):
         with pytest.raises(ValueError, match="is not an s3://bucket/prefix URI"):
             _s3_prefix_arn(bad)

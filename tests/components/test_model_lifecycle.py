@@ -88,6 +88,16 @@ def test_artifact_key_is_shared_with_serving_accounts_through_s3_only(graph):
         "AWS": ["arn:aws:iam::400000000001:root", "arn:aws:iam::400000000004:root"]
     }
     assert shared["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+    # a key policy must name who administers the key: the registry account, no one else
+    [admin] = [s for s in policy["Statement"] if s["Sid"] == "RegistryAdministers"]
+    assert admin == {
+        "Sid": "RegistryAdministers",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{REGISTRY}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    assert len(policy["Statement"]) == 2
 
 
 # Shaped like the documented SageMaker events (EventBridge reference for SageMaker AI).
@@ -210,12 +220,79 @@ def test_central_failures_notify_count_per_account_and_alarm(graph):
         "obsgov-prod-model-lifecycle-failures-400000000001",
         "obsgov-prod-model-lifecycle-failures-400000000004",
     }
+    for alarm in alarms.values():
+        # no datapoint means no failure was logged in the period
+        assert (alarm["comparisonOperator"], alarm["threshold"], alarm["treatMissingData"]) == (
+            "GreaterThanThreshold",
+            0,
+            "notBreaching",
+        )
     queries = alarms["obsgov-prod-model-lifecycle-failures-400000000001"]["metricQueries"]
     types = {q["metric"]["dimensions"]["EventType"] for q in queries if "metric" in q}
     assert types == {p["detail-type"][0] for p in FAILURE_PATTERNS.values()}
     assert {q["metric"]["dimensions"]["Account"] for q in queries if "metric" in q} == {
         "400000000001"
     }
+
+
+def test_failures_group_accepts_only_eventbridges_log_delivery(graph):
+    [policy] = of(graph, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+    assert policy["policyName"] == "obsgov-prod-model-lifecycle-failures"
+    group = (
+        f"arn:aws:logs:eu-west-1:{OBS}:log-group:/aws/events/obsgov-prod-model-lifecycle-failures"
+    )
+    assert json.loads(policy["policyDocument"])["Statement"] == [
+        {
+            "Sid": "EventBridgeDelivers",
+            "Effect": "Allow",
+            "Principal": {"Service": ["delivery.logs.amazonaws.com", "events.amazonaws.com"]},
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{group}:*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": OBS}},
+        }
+    ]
+
+
+def test_archive_roles_trust_their_service_and_reach_only_the_archive_stream(graph):
+    roles = {r["name"]: r for r in of(graph, "aws:iam/role:Role")}
+    trusted = {
+        name: json.loads(roles[name]["assumeRolePolicy"])["Statement"][0]["Principal"]
+        for name in (
+            "obsgov-prod-model-lifecycle-archive-events",
+            "obsgov-prod-model-lifecycle-firehose",
+        )
+    }
+    assert trusted == {
+        "obsgov-prod-model-lifecycle-archive-events": {"Service": "events.amazonaws.com"},
+        "obsgov-prod-model-lifecycle-firehose": {"Service": "firehose.amazonaws.com"},
+    }
+    stream = f"arn:aws:firehose:eu-west-1:{OBS}:deliverystream/obsgov-prod-model-lifecycle-archive"
+    policies = [json.loads(p["policy"]) for p in of(graph, "aws:iam/rolePolicy:RolePolicy")]
+    [events] = [p for p in policies if "firehose:PutRecord" in json.dumps(p)]
+    assert events["Statement"] == [
+        {
+            "Sid": "DeliverToArchive",
+            "Effect": "Allow",
+            "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
+            "Resource": stream,
+        }
+    ]
+
+
+def test_archive_table_columns_are_the_eventbridge_envelopes_fields():
+    # the JSON SerDe maps a column to the event's key of the same name (detail-type through
+    # mapping.detail_type): the envelope's fields, then detail
+    envelope = [c for c, _ in archive_columns()]
+    assert envelope == [
+        "id",
+        "detail_type",
+        "source",
+        "account",
+        "time",
+        "region",
+        "resources",
+        "detail",
+    ]
 
 
 def test_archive_receives_every_sagemaker_event_encrypted(graph):

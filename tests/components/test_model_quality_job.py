@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from components.model_quality_job import _prefix_arns
 from obsgov.config.loader import load_environment
 from obsgov.synth import synthesize
 
@@ -90,6 +91,61 @@ def test_schedule_hands_the_job_its_sources(graph):
         running["period"],
         running["treatMissingData"],
     ) == ("LessThanThreshold", 1, 7200, "breaching")
+
+
+def test_prefix_arns_strip_only_slashes():
+    # the config admits any path: a prefix that starts or ends with "X" keeps it
+    assert _prefix_arns("s3://b/X/") == ("arn:aws:s3:::b", "arn:aws:s3:::b/X/*")
+    assert _prefix_arns("s3://b//Xray-X//") == ("arn:aws:s3:::b", "arn:aws:s3:::b/Xray-X/*")
+    assert _prefix_arns("s3://b") == ("arn:aws:s3:::b", "arn:aws:s3:::b/*")
+
+
+FUNCTION = "obsgov-prod-ml-model-quality"
+
+
+def test_function_role_trusts_lambda_in_this_account_and_uses_its_key_by_alias(graph):
+    [role] = graph.of_type("aws:iam/role:Role")
+    assert role.inputs["name"] == FUNCTION
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": "400000000001"}},
+            }
+        ],
+    }
+    [policy] = graph.of_type("aws:iam/rolePolicy:RolePolicy")
+    by_sid = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    # the handler reads the encrypted queue and logs: decrypt, and generate data keys to write
+    assert by_sid["UseKey"] == {
+        "Sid": "UseKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": "arn:aws:kms:eu-west-1:400000000001:key/*",
+        "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{FUNCTION}"}},
+    }
+    [key] = graph.of_type("aws:kms/key:Key")
+    assert key.inputs["description"] == f"{FUNCTION}: environment, queue, logs"
+
+
+def test_alarms_are_named_after_the_function_and_their_signal(graph):
+    names = {a.inputs["name"] for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert names == {
+        f"{FUNCTION}-{role}"
+        for role in ("errors", "throttles", "dlq-depth", "duration", "not-running")
+    }
+
+
+def test_only_the_sources_rule_may_invoke_the_function(graph):
+    [rule] = graph.of_type("aws:cloudwatch/eventRule:EventRule")
+    [permission] = graph.of_type("aws:lambda/permission:Permission")
+    assert permission.inputs["action"] == "lambda:InvokeFunction"
+    assert permission.inputs["function"] == FUNCTION
+    assert permission.inputs["principal"] == "events.amazonaws.com"
+    assert permission.inputs["sourceArn"] == rule.outputs["arn"]
 
 
 def test_archive_runs_the_handler_with_only_its_own_files(tmp_path):

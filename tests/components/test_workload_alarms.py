@@ -134,6 +134,13 @@ def test_saturation_alarms_read_the_instance_namespace(prod):
     assert alarm(prod, f"{CHURN}-memory")["threshold"] == 85
     assert alarm(prod, f"{CHURN}-disk")["threshold"] == 80
     assert alarm(prod, f"{CHURN}-disk")["metricName"] == "DiskUtilization"
+    # the on-call is told what fills the disk
+    assert alarm(prod, f"{CHURN}-disk")["alarmDescription"] == (
+        "[MEDIUM] Disk of churn-propensity-prod's instances is above 80%. Look at: "
+        "/aws/sagemaker/Endpoints metrics and the endpoint's instances (DiskUtilization): "
+        "model artifacts and temp files. "
+        "Runbook: https://runbooks.example.com/obsgov/ml-endpoint/disk"
+    )
     assert alarm(prod, f"{CHURN}-memory")["dimensions"] == {
         "EndpointName": "churn-propensity-prod",
         "VariantName": "AllTraffic",
@@ -332,6 +339,12 @@ def test_pipeline_data_quality_alarm_only_when_monitored(prod):
         quality["dimensions"],
         quality["threshold"],
     ) == ("Obsgov/DataQuality", "SchemaViolations", {"Pipeline": "transactions-daily-prod"}, 0)
+    # one violation is one too many; the job publishes the metric as a Count sum per run
+    assert (quality["comparisonOperator"], quality["statistic"], quality["unit"]) == (
+        "GreaterThanThreshold",
+        "Sum",
+        "Count",
+    )
     assert f"{DATA}-feature-refresh-prod-data-quality" not in names
 
 
