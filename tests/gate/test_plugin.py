@@ -3,6 +3,7 @@ failure to start tells."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import textwrap
@@ -14,7 +15,8 @@ import pytest
 from obsgov.gate.launch import GateOptions, launch_pack
 from obsgov.gate.plugin import PackError, activate_virtualenv
 from obsgov.gate.project import load_policy_pack
-from tests.support.gate import PACKS, child_pids
+from obsgov.graph import GraphResource, ResourceGraph
+from tests.support.gate import PACKS, child_pids, run_probe
 
 
 def test_a_virtualenv_goes_first_on_path_and_python_home_is_dropped():
@@ -145,3 +147,30 @@ def test_a_pack_that_ignores_sigterm_is_killed(tmp_path):
         )
     assert time.monotonic() - started < 20
     assert child_pids() == set()
+
+
+def test_the_pack_gets_the_stack_environment_the_cli_sets():
+    """``constructEnv`` (sdk/go/common/resource/plugin/analyzer_plugin.go): the stack's
+    identity in ``PULUMI_*`` variables, and its config as Go's ``json.Marshal`` writes a map:
+    keys sorted, no spaces, non-ASCII as is, ``<``, ``>`` and ``&`` escaped."""
+    stack = GraphResource(
+        urn="urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa",
+        type="pulumi:pulumi:Stack",
+        name="team-qa",
+        custom=False,
+    )
+    graph = ResourceGraph(project="team", stack="qa", preview=False, resources=[stack])
+    result = run_probe(
+        graph,
+        pack="environment",
+        config={"team:zone": "b<&>é", "team:area": "a"},
+        organization="acme",
+    )
+    [violation] = result.violations
+    assert json.loads(violation.message.split("\n", 1)[1]) == {
+        "PULUMI_CONFIG": '{"team:area":"a","team:zone":"b\\u003c\\u0026\\u003eé"}',
+        "PULUMI_ORGANIZATION": "acme",
+        "PULUMI_PROJECT": "team",
+        "PULUMI_STACK": "qa",
+        "PULUMI_DRY_RUN": "false",
+    }
