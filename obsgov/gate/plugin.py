@@ -40,6 +40,16 @@ def activate_virtualenv(env: dict[str, str], venv: Path) -> dict[str, str]:
     return env
 
 
+def go_json(value: Mapping[str, str]) -> str:
+    """``json.Marshal`` in Go, which writes the config the engine hands a pack
+    (``constructConfig`` in sdk/go/common/resource/plugin/analyzer_plugin.go): a map's keys
+    sorted, no spaces, non-ASCII as is, and ``<``, ``>``, ``&``, U+2028, U+2029 escaped."""
+    text = json.dumps(dict(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
 class PackError(Exception):
     """A pack that crashed, hung or spoke nonsense; the gate fails closed on it."""
 
@@ -63,7 +73,7 @@ class AnalyzerPlugin:
         self.call_timeout = call_timeout
         self._stderr: deque[str] = deque(maxlen=60)
         stack_env = {
-            "PULUMI_CONFIG": json.dumps(dict(config), sort_keys=True),
+            "PULUMI_CONFIG": go_json(config),
             "PULUMI_PROJECT": project_name,
             "PULUMI_STACK": stack,
             "PULUMI_ORGANIZATION": organization,

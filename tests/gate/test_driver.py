@@ -253,3 +253,53 @@ def test_violations_are_filed_where_the_engine_files_them(preview_graph):
         ("stack", "names no resource of the stack", root, "mandatory"),
         ("stack", "names nothing", root, "mandatory"),
     ]
+
+
+class _Answers:
+    """A pack process reduced to its answers: GetAnalyzerInfo returns ``info``."""
+
+    def __init__(self, info: proto.AnalyzerInfo) -> None:
+        self.info = info
+
+    def call(self, method: str, request):
+        return self.info if method == "GetAnalyzerInfo" else None
+
+
+def test_a_severity_outside_the_protocol_is_unspecified():
+    """sdk/go/common/resource/plugin/analyzer_plugin.go, convertSeverity: a policy severity the
+    protocol does not define (a newer pack's, say) is read as unspecified, as are the
+    diagnostics that leave theirs to the policy's metadata."""
+    topic = _topic()
+    graph = ResourceGraph(project="team", stack="qa", preview=False, resources=[topic])
+    project = load_policy_pack(PACKS / "probe")
+    result = PackResult(project=project)
+    info = proto.AnalyzerInfo(
+        name="newer",
+        version="2.0.0",
+        policies=[
+            proto.PolicyInfo(
+                name="p", description="d", enforcementLevel=proto.MANDATORY, severity=9
+            )
+        ],
+    )
+    session = PackSession(
+        _Answers(info),  # type: ignore[arg-type]
+        project,
+        graph,
+        GateOptions(stack_config={}, configure_stack=False),
+        result,
+    )
+    session.configure([])
+    assert [(p.name, p.severity) for p in result.policies] == [("p", "")]
+    session._record(
+        proto.AnalyzeResponse(
+            diagnostics=[
+                proto.AnalyzeDiagnostic(
+                    policyName="p", description="d", message="m", enforcementLevel=proto.MANDATORY
+                )
+            ]
+        ),
+        topic,
+        "analyze",
+    )
+    assert [(v.policy, v.severity) for v in result.violations] == [("p", "")]

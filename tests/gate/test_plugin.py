@@ -3,9 +3,11 @@ failure to start tells."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,8 @@ import pytest
 from obsgov.gate.launch import GateOptions, launch_pack
 from obsgov.gate.plugin import PackError, activate_virtualenv
 from obsgov.gate.project import load_policy_pack
-from tests.support.gate import PACKS
+from obsgov.graph import GraphResource, ResourceGraph
+from tests.support.gate import PACKS, child_pids, run_probe
 
 
 def test_a_virtualenv_goes_first_on_path_and_python_home_is_dropped():
@@ -54,3 +57,120 @@ def test_a_pack_that_dies_at_start_is_reported_with_the_last_15_lines_it_wrote(t
     assert (
         str(caught.value) == f"policy pack {pack} printed no port and exited with code 3.\n{tail}"
     )
+
+
+def test_a_virtualenv_python_that_cannot_run_is_reported_with_its_path(tmp_path):
+    """A declared virtualenv whose ``bin/python`` exists but cannot be executed: the pack
+    fails to start and the error names the interpreter and the operating system's reason."""
+    pack = tmp_path / "pack"
+    shutil.copytree(PACKS / "starts", pack)
+    (pack / "PulumiPolicy.yaml").write_text(
+        "runtime:\n  name: python\n  options:\n    virtualenv: venv\nversion: 0.1.0\n"
+    )
+    python = pack / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("not a program\n")
+    python.chmod(0o644)
+    project = load_policy_pack(pack)
+    with pytest.raises(PackError) as caught:
+        launch_pack(project, "dev", "obsgov", True, GateOptions(stack_config={}))
+    assert str(caught.value) == (
+        f"policy pack {pack}: cannot start {python}: [Errno 13] Permission denied: '{python}'"
+    )
+
+
+def test_stderr_that_is_not_utf8_is_still_shown_with_replacement_characters(tmp_path):
+    """The pack's stderr is decoded leniently: a stray byte does not cost the lines after it."""
+    pack = tmp_path / "binary"
+    shutil.copytree(PACKS / "crash-at-start", pack)
+    (pack / "__main__.py").write_text(
+        textwrap.dedent("""
+            import os, sys
+            sys.stderr.buffer.write(b"bad \\xff byte\\nlast words\\n")
+            sys.stderr.flush()
+            os._exit(3)
+        """)
+    )
+    project = load_policy_pack(pack)
+    with pytest.raises(PackError) as caught:
+        launch_pack(project, "dev", "obsgov", True, GateOptions(stack_config={}))
+    assert str(caught.value) == (
+        f"policy pack {pack} printed no port and exited with code 3.\n"
+        "    bad \ufffd byte\n    last words"
+    )
+
+
+def _hanging_pack(tmp_path, body: str) -> Path:
+    pack = tmp_path / "hangs"
+    shutil.copytree(PACKS / "crash-at-start", pack)
+    (pack / "__main__.py").write_text(textwrap.dedent(body))
+    return pack
+
+
+def test_a_pack_that_closes_stdout_and_hangs_is_reported_as_still_running(tmp_path):
+    """Stdout closed without a port: the gate waits a few seconds for the process to exit,
+    not for ever, and says it is still running."""
+    pack = _hanging_pack(
+        tmp_path,
+        """
+        import os, time
+        os.close(1)
+        time.sleep(30)
+        """,
+    )
+    started = time.monotonic()
+    with pytest.raises(PackError) as caught:
+        launch_pack(load_policy_pack(pack), "dev", "obsgov", True, GateOptions(stack_config={}))
+    assert str(caught.value) == f"policy pack {pack} printed no port and is still running.\n"
+    assert time.monotonic() - started < 20
+
+
+def test_a_pack_that_ignores_sigterm_is_killed(tmp_path):
+    """Stopping a pack: SIGTERM, and SIGKILL a few seconds later if it ignores that; the gate
+    neither hangs on it nor leaves it behind."""
+    pack = _hanging_pack(
+        tmp_path,
+        """
+        import signal, time
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        time.sleep(30)
+        """,
+    )
+    started = time.monotonic()
+    with pytest.raises(PackError, match="printed no port within 1s"):
+        launch_pack(
+            load_policy_pack(pack),
+            "dev",
+            "obsgov",
+            True,
+            GateOptions(stack_config={}, start_timeout=1),
+        )
+    assert time.monotonic() - started < 20
+    assert child_pids() == set()
+
+
+def test_the_pack_gets_the_stack_environment_the_cli_sets():
+    """``constructEnv`` (sdk/go/common/resource/plugin/analyzer_plugin.go): the stack's
+    identity in ``PULUMI_*`` variables, and its config as Go's ``json.Marshal`` writes a map:
+    keys sorted, no spaces, non-ASCII as is, ``<``, ``>`` and ``&`` escaped."""
+    stack = GraphResource(
+        urn="urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa",
+        type="pulumi:pulumi:Stack",
+        name="team-qa",
+        custom=False,
+    )
+    graph = ResourceGraph(project="team", stack="qa", preview=False, resources=[stack])
+    result = run_probe(
+        graph,
+        pack="environment",
+        config={"team:zone": "b<&>é", "team:area": "a"},
+        organization="acme",
+    )
+    [violation] = result.violations
+    assert json.loads(violation.message.split("\n", 1)[1]) == {
+        "PULUMI_CONFIG": '{"team:area":"a","team:zone":"b\\u003c\\u0026\\u003eé"}',
+        "PULUMI_ORGANIZATION": "acme",
+        "PULUMI_PROJECT": "team",
+        "PULUMI_STACK": "qa",
+        "PULUMI_DRY_RUN": "false",
+    }

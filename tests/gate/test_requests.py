@@ -117,3 +117,18 @@ def test_resource_options_reach_the_pack_as_the_engine_marshals_them():
         "deleteBeforeReplaceDefined": True,
         "customTimeouts": {"create": 300.0},
     }
+
+
+def test_analyze_requests_carry_the_resource_options():
+    """``Analyze`` and ``Remediate`` get the resource's options as well as its inputs
+    (``AnalyzeRequest.options``, filled by ``marshalResourceOptions`` in
+    pkg/resource/plugin/analyzer_plugin.go)."""
+    topic = _topic(name="plain")
+    topic.parent = "urn:pulumi:dev::obsgov::test:index:Alarms::alarms"
+    topic.custom_timeouts = {"delete": 90.0}
+    graph = ResourceGraph(project="obsgov", stack="dev", preview=True, resources=[topic])
+    request = json_format.MessageToDict(Requests(graph).analyze_request(topic))
+    assert request["options"] == {
+        "parent": "urn:pulumi:dev::obsgov::test:index:Alarms::alarms",
+        "customTimeouts": {"delete": 90.0},
+    }
