@@ -302,3 +302,59 @@ def test_an_unknown_policy_given_properties_but_no_level_fails_as_configure_fail
         "policy config for probe names 'no-such-policy', which the pack does not have; "
         "it is ignored (as the Pulumi CLI ignores it)"
     ]
+
+
+def test_the_packs_initial_all_sets_every_policys_level_before_its_own_keys():
+    """ReconcilePolicyPackConfig (pkg/resource/analyzer/config.go) applies the pack's
+    initialConfig with applyConfig: ``all`` sets every policy's level, then per-policy keys."""
+    from obsgov.gate.pack_config import PolicyConfig
+
+    initial = {"all": PolicyConfig("advisory", None), "b": PolicyConfig("mandatory", None)}
+    result = reconcile(POLICIES, initial, [])
+    assert {n: c.enforcement_level for n, c in sorted(result.items())} == {
+        "a": "advisory",
+        "b": "mandatory",
+        "off": "advisory",
+    }
+    assert "all" not in result
+
+
+def test_the_merged_document_shares_no_values_with_its_layers():
+    """Changing the merged document (or a layer afterwards) leaves the other as it was."""
+    layer = parse_pack_config({"a": {"tags": ["team"]}}, "t")
+    merged = merge_layers([layer], POLICIES)
+    merged["a"].properties["tags"].append("cost-center")
+    assert layer["a"].properties == {"tags": ["team"]}
+
+
+def test_the_packs_initial_config_keeps_each_entrys_level_and_properties():
+    """GetAnalyzerInfo's initialConfig, read as analyzer_plugin.go's convertPolicyConfig reads
+    it (sdk/go/common/resource/plugin): convertEnforcementLevel maps each level, the unset
+    level (0) being advisory; properties arrive through a protobuf Struct (numbers as
+    doubles)."""
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+
+    from obsgov.gate.pack_config import PolicyConfig, initial_config_from_info
+
+    info = proto.AnalyzerInfo(name="p")
+    info.initialConfig["all"].enforcementLevel = proto.DISABLED
+    info.initialConfig["a"].enforcementLevel = proto.MANDATORY
+    info.initialConfig["b"].properties.update({"limit": 3})
+    assert initial_config_from_info(info) == {
+        "all": PolicyConfig("disabled", None),
+        "a": PolicyConfig("mandatory", None),
+        "b": PolicyConfig("advisory", {"limit": 3.0}),
+    }
+
+
+def test_all_is_never_named_as_an_unknown_policy():
+    config = parse_pack_config({"all": "mandatory", "typo-policy": "advisory"}, "t")
+    assert unknown_policy_names(config, POLICIES) == ["typo-policy"]
+
+
+def test_a_config_error_reads_as_its_lines_one_per_line():
+    """What a caller of the gate sees when it does not print ``lines`` itself."""
+    from obsgov.gate.engine import PolicyConfigError
+
+    error = PolicyConfigError(["validating policy config: p 1.0.0  a: x is required", "second"])
+    assert str(error) == "validating policy config: p 1.0.0  a: x is required\nsecond"

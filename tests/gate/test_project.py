@@ -92,6 +92,8 @@ def test_shipped_packs_declare_no_virtualenv_and_import_the_library_normally():
         ),
         ("- a\n- b\n", "must be a mapping"),
         ("runtime: python\nversion: [1]\n", "version: must be a string"),
+        ("runtime: python\nmain: {file: a.py}\n", "main: must be a string"),
+        ("runtime: python\ndescription: [a]\n", "description: must be a string"),
     ],
 )
 def test_bad_manifests_name_file_and_key(tmp_path, manifest, message):

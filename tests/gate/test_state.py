@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from typer.testing import CliRunner
 
 from obsgov.cli import app
-from obsgov.errors import InputError
+from obsgov.errors import InputError, Problem
 from obsgov.gate.state import REDACTED, decrypt_value, load_state, passphrase_key
 from obsgov.graph import SECRET_SIG, SIG_KEY
 from tests.support.gate import PACKS
@@ -122,10 +122,15 @@ def test_an_empty_file_and_deep_nesting_are_input_errors(tmp_path):
 
 def test_another_stacks_state_is_refused(tmp_path):
     document = {"version": 3, "deployment": {"resources": _resources()}}
-    assert _problems(tmp_path, document, stack="prod") == [
-        f"--stack: is 'prod' but {tmp_path / 'state.json'} is the state of stack 'dev'; "
+    message = (
+        f"is 'prod' but {tmp_path / 'state.json'} is the state of stack 'dev'; "
         "give --stack dev or the prod stack's export"
-    ]
+    )
+    with pytest.raises(InputError) as caught:
+        load_state(_write(tmp_path, document), "prod")
+    # the option is the whole location: no key path under it
+    assert caught.value.problems == [Problem("--stack", "", message)]
+    assert [str(p) for p in caught.value.problems] == [f"--stack: {message}"]
 
 
 def test_the_cli_reports_bad_state_with_exit_2_and_no_traceback(tmp_path):
@@ -282,6 +287,20 @@ def test_a_secret_inside_a_list_is_decrypted_and_one_without_a_passphrase_is_red
     ]
 
 
+def test_a_secret_only_in_outputs_still_gives_the_warning_without_a_passphrase(tmp_path, key):
+    """policy_analyze.go warns when DeserializeUntypedDeployment cannot decrypt the snapshot,
+    whose outputs hold secrets as its inputs do."""
+    state = _secret_state(key)
+    topic = state["deployment"]["resources"][1]
+    topic["outputs"]["name"] = topic["inputs"].pop("name")
+    path = _write(tmp_path, state)
+    graph, warnings = load_state(path, environ={})
+    assert graph.get(TOPIC).outputs["name"] == REDACTED
+    assert warnings == [
+        f"could not decrypt secrets in {path}; analyzing with secret values redacted"
+    ]
+
+
 def test_a_state_without_secrets_gives_no_warning_without_a_passphrase(tmp_path):
     topic = {"inputs": {"name": "plain", "tags": [{"k": "v"}, 3, None], "n": 1.5}}
     path = _write(tmp_path, {"version": 3, "deployment": {"resources": _resources(**topic)}})
@@ -321,6 +340,7 @@ def test_a_resource_lands_in_its_providers_assumed_account(tmp_path, provider, a
     graph, _ = load_state(_write(tmp_path, {"version": 3, "deployment": {"resources": resources}}))
     assert graph.get(PROVIDER).account == account
     assert graph.get(TOPIC).account == account
+    assert graph.get(TOPIC).provider == f"{PROVIDER}::id-1"
 
 
 def test_a_resource_whose_provider_is_not_in_the_state_has_no_account(tmp_path):
@@ -402,7 +422,7 @@ def test_every_field_of_a_state_resource_reaches_the_graph(tmp_path):
     path = _write(tmp_path, {"version": 4, "deployment": {"resources": _resources(**full)}})
     graph, warnings = load_state(path)
     assert warnings == [] and graph.stack == "dev" and graph.project == "obsgov"
-    assert graph.preview is False
+    assert graph.preview is False and graph.source == "state"
     stack, topic = graph.get(STACK), graph.get(TOPIC)
     assert (stack.custom, stack.parent, stack.id, stack.protect) == (False, None, None, False)
     assert (stack.dependencies, stack.ignore_changes, stack.aliases) == ([], [], [])
