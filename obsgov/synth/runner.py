@@ -128,6 +128,11 @@ def install_mocks(
         organization=organization,
     )
     set_all_config(dict(config), list(secret_keys))
+    # The RPC manager and the output set are context variables that set_mocks does not
+    # replace: a program that failed leaves its unhandled exception there, and the next
+    # synthesis in this process would fail with it (the SDK's own mocks.test clears them too).
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
     return errors
 
 

@@ -65,3 +65,13 @@ def test_a_timeout_the_engine_cannot_parse_fails_the_program(env, tmp_path):
     assert str(caught.value).endswith(
         "failed: ValueError: unable to parse customTimeout Value 5 minutes"
     )
+
+
+def test_a_failed_program_does_not_fail_the_next_synthesis(env, tmp_path):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "good").mkdir()
+    with pytest.raises(SynthesisError):
+        probe_graph(env, tmp_path / "bad", program=PROGRAM.format(create="5 minutes"))
+    graph = probe_graph(env, tmp_path / "good", program=PROGRAM.format(create="5m"))
+    [topic] = graph.of_type("aws:sns/topic:Topic")
+    assert topic.custom_timeouts == {"create": 300.0, "delete": 90.0}
