@@ -72,17 +72,23 @@ class AnalyzerPlugin:
         self.start_timeout = start_timeout
         self.call_timeout = call_timeout
         self._stderr: deque[str] = deque(maxlen=60)
+        # constructEnv's maybeAppendEnv sets only the non-empty ones; an empty one leaves
+        # whatever the environment holds. The engine sets no PYTHONUNBUFFERED: the language
+        # host's "-u" is what keeps the port line unbuffered.
         stack_env = {
-            "PULUMI_CONFIG": go_json(config),
-            "PULUMI_PROJECT": project_name,
-            "PULUMI_STACK": stack,
-            "PULUMI_ORGANIZATION": organization,
-            "PULUMI_DRY_RUN": "true" if dry_run else "false",
+            name: value
+            for name, value in (
+                ("PULUMI_CONFIG", go_json(config)),
+                ("PULUMI_PROJECT", project_name),
+                ("PULUMI_STACK", stack),
+                ("PULUMI_ORGANIZATION", organization),
+                ("PULUMI_DRY_RUN", "true" if dry_run else "false"),
+            )
+            if value
         }
         env = {k: v for k, v in os.environ.items() if k not in stack_env}
         if stack_environment:
             env.update(stack_env)
-        env["PYTHONUNBUFFERED"] = "1"
         # Runtime options (virtualenv, toolchain) are the language host's business: they pick
         # the interpreter and are not passed on to the pack.
         python = project.python()

@@ -149,10 +149,12 @@ def test_a_pack_that_ignores_sigterm_is_killed(tmp_path):
     assert child_pids() == set()
 
 
-def test_the_pack_gets_the_stack_environment_the_cli_sets():
+def test_the_pack_gets_the_stack_environment_the_cli_sets(monkeypatch):
     """``constructEnv`` (sdk/go/common/resource/plugin/analyzer_plugin.go): the stack's
     identity in ``PULUMI_*`` variables, and its config as Go's ``json.Marshal`` writes a map:
-    keys sorted, no spaces, non-ASCII as is, ``<``, ``>`` and ``&`` escaped."""
+    keys sorted, no spaces, non-ASCII as is, ``<``, ``>`` and ``&`` escaped. The engine sets
+    no PYTHONUNBUFFERED (the language host passes ``-u``)."""
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
     stack = GraphResource(
         urn="urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa",
         type="pulumi:pulumi:Stack",
@@ -173,4 +175,24 @@ def test_the_pack_gets_the_stack_environment_the_cli_sets():
         "PULUMI_PROJECT": "team",
         "PULUMI_STACK": "qa",
         "PULUMI_DRY_RUN": "false",
+        "PYTHONUNBUFFERED": None,
     }
+
+
+def test_an_empty_stack_value_is_not_set_and_the_inherited_one_stays(monkeypatch):
+    """constructEnv sets a PULUMI_* variable only when its value is not empty
+    (maybeAppendEnv), so an empty organization leaves the inherited variable alone."""
+    monkeypatch.setenv("PULUMI_ORGANIZATION", "inherited")
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    stack = GraphResource(
+        urn="urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa",
+        type="pulumi:pulumi:Stack",
+        name="team-qa",
+        custom=False,
+    )
+    graph = ResourceGraph(project="team", stack="qa", preview=True, resources=[stack])
+    [violation] = run_probe(graph, pack="environment", organization="").violations
+    seen = json.loads(violation.message.split("\n", 1)[1])
+    assert seen["PULUMI_ORGANIZATION"] == "inherited"
+    assert seen["PULUMI_CONFIG"] == '{"obsgov:environment":"dev"}'
+    assert seen["PULUMI_DRY_RUN"] == "true"

@@ -6,7 +6,14 @@ import os
 
 from pulumi_policy import PolicyPack, ResourceValidationPolicy
 
-NAMES = ("PULUMI_CONFIG", "PULUMI_ORGANIZATION", "PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN")
+NAMES = (
+    "PULUMI_CONFIG",
+    "PULUMI_ORGANIZATION",
+    "PULUMI_PROJECT",
+    "PULUMI_STACK",
+    "PULUMI_DRY_RUN",
+    "PYTHONUNBUFFERED",
+)
 
 
 def environment(args, report_violation):
