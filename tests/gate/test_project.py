@@ -62,7 +62,9 @@ def test_a_declared_virtualenv_is_the_interpreter(tmp_path):
     pack = _pack(tmp_path, "runtime:\n  name: python\n  options:\n    virtualenv: env\n")
     (pack / "env" / "bin").mkdir(parents=True)
     os.symlink(os.path.realpath(os.sys.executable), pack / "env" / "bin" / "python")
-    assert load_policy_pack(pack).python() == str(pack / "env" / "bin" / "python")
+    project = load_policy_pack(pack)
+    assert project.python() == str(pack / "env" / "bin" / "python")
+    assert (project.runtime, project.runtime_options) == ("python", {"virtualenv": "env"})
 
 
 def test_shipped_packs_declare_no_virtualenv_and_import_the_library_normally():
