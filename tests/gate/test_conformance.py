@@ -10,7 +10,6 @@ concurrency and the state-file path.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from pulumi.runtime.proto import analyzer_pb2 as proto
@@ -23,7 +22,15 @@ from obsgov.gate.engine import GateOptions, run_gate
 from obsgov.gate.pack_config import parse_pack_config
 from obsgov.gate.project import load_policy_pack
 from obsgov.gate.results import PackResult, PolicyMeta
-from tests.support.gate import PACKS, STACKS, by_policy, probe_graph, run_probe
+from tests.support.gate import (
+    PACKS,
+    STACKS,
+    by_policy,
+    probe_graph,
+    run_probe,
+    trace_packs,
+    trace_spans,
+)
 
 
 @pytest.fixture(scope="module")
@@ -220,19 +227,10 @@ def test_a_diagnostic_without_severity_takes_the_policys(graphs):
 def test_packs_run_at_the_same_time(graphs, tmp_path):
     """Two packs that each take 1.5 s on one resource: their calls overlap in time (packs run
     concurrently, each in its own process), shown by the times the packs themselves record."""
-    trace = tmp_path / "trace.jsonl"
-    packs = []
-    for name in ("trace-a", "trace-b"):
-        shutil.copytree(PACKS / "trace", tmp_path / name)
-        packs.append(
-            (
-                load_policy_pack(tmp_path / name),
-                [parse_pack_config({"trace": {"file": str(trace), "seconds": 1.5}}, "t")],
-            )
-        )
+    trace, packs = trace_packs(tmp_path, 1.5)
     run = run_gate(graphs[False], packs, GateOptions(stack_config={}))
     assert [p.error for p in run.packs] == [None, None]
-    spans = {item["pack"]: item for item in map(json.loads, trace.read_text().splitlines())}
+    spans = trace_spans(trace)
     a, b = spans["trace-a"], spans["trace-b"]
     assert a["start"] < b["end"] and b["start"] < a["end"], spans
 

@@ -18,7 +18,15 @@ from obsgov.gate.engine import GateOptions, PolicyConfigError, run_gate
 from obsgov.gate.pack_config import parse_pack_config
 from obsgov.gate.project import load_policy_pack
 from obsgov.reports import to_junit, to_sarif
-from tests.support.gate import PACKS, STACKS, by_policy, probe_graph, run_probe
+from tests.support.gate import (
+    PACKS,
+    STACKS,
+    by_policy,
+    probe_graph,
+    run_probe,
+    trace_packs,
+    trace_spans,
+)
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +264,6 @@ def test_a_pack_that_hangs_in_analyze_times_out(graphs):
 
 def test_pulumipolicy_yaml_main_and_virtualenv_are_respected(tmp_path, graphs):
     import os
-    import shutil
     import sys
 
     pack = tmp_path / "pack"
@@ -334,19 +341,10 @@ def test_the_judged_graph_is_the_given_one_without_resources_pending_delete(grap
 def test_max_workers_one_runs_the_packs_one_after_another(graphs, tmp_path):
     """``max_workers`` bounds how many packs run at once: with one, the second pack judges
     only after the first has finished (the times are the ones the packs record)."""
-    trace = tmp_path / "trace.jsonl"
-    packs = []
-    for name in ("trace-a", "trace-b"):
-        shutil.copytree(PACKS / "trace", tmp_path / name)
-        packs.append(
-            (
-                load_policy_pack(tmp_path / name),
-                [parse_pack_config({"trace": {"file": str(trace), "seconds": 0.5}}, "t")],
-            )
-        )
+    trace, packs = trace_packs(tmp_path, 0.5)
     run = run_gate(graphs[False], packs, GateOptions(stack_config={}), max_workers=1)
     assert [p.error for p in run.packs] == [None, None]
-    spans = {item["pack"]: item for item in map(json.loads, trace.read_text().splitlines())}
+    spans = trace_spans(trace)
     first, second = sorted(spans.values(), key=lambda span: span["start"])
     assert first["end"] <= second["start"], spans
 

@@ -149,21 +149,26 @@ def test_a_pack_that_ignores_sigterm_is_killed(tmp_path):
     assert child_pids() == set()
 
 
-def test_the_pack_gets_the_stack_environment_the_cli_sets(monkeypatch):
-    """``constructEnv`` (sdk/go/common/resource/plugin/analyzer_plugin.go): the stack's
-    identity in ``PULUMI_*`` variables, and its config as Go's ``json.Marshal`` writes a map:
-    keys sorted, no spaces, non-ASCII as is, ``<``, ``>`` and ``&`` escaped. The engine sets
-    no PYTHONUNBUFFERED (the language host passes ``-u``)."""
-    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+def _team_stack(preview: bool) -> ResourceGraph:
+    """The ``qa`` stack of project ``team``: only its Stack resource, which the environment
+    pack reports on."""
     stack = GraphResource(
         urn="urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa",
         type="pulumi:pulumi:Stack",
         name="team-qa",
         custom=False,
     )
-    graph = ResourceGraph(project="team", stack="qa", preview=False, resources=[stack])
+    return ResourceGraph(project="team", stack="qa", preview=preview, resources=[stack])
+
+
+def test_the_pack_gets_the_stack_environment_the_cli_sets(monkeypatch):
+    """``constructEnv`` (sdk/go/common/resource/plugin/analyzer_plugin.go): the stack's
+    identity in ``PULUMI_*`` variables, and its config as Go's ``json.Marshal`` writes a map:
+    keys sorted, no spaces, non-ASCII as is, ``<``, ``>`` and ``&`` escaped. The engine sets
+    no PYTHONUNBUFFERED (the language host passes ``-u``)."""
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
     result = run_probe(
-        graph,
+        _team_stack(preview=False),
         pack="environment",
         config={"team:zone": "b<&>é", "team:area": "a"},
         organization="acme",
@@ -184,14 +189,9 @@ def test_an_empty_stack_value_is_not_set_and_the_inherited_one_stays(monkeypatch
     (maybeAppendEnv), so an empty organization leaves the inherited variable alone."""
     monkeypatch.setenv("PULUMI_ORGANIZATION", "inherited")
     monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
-    stack = GraphResource(
-        urn="urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa",
-        type="pulumi:pulumi:Stack",
-        name="team-qa",
-        custom=False,
-    )
-    graph = ResourceGraph(project="team", stack="qa", preview=True, resources=[stack])
-    [violation] = run_probe(graph, pack="environment", organization="").violations
+    [violation] = run_probe(
+        _team_stack(preview=True), pack="environment", organization=""
+    ).violations
     seen = json.loads(violation.message.split("\n", 1)[1])
     assert seen["PULUMI_ORGANIZATION"] == "inherited"
     assert seen["PULUMI_CONFIG"] == '{"obsgov:environment":"dev"}'

@@ -3,7 +3,9 @@ run one pack on it."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -64,6 +66,24 @@ def run_probe(
     )
 
 
+def trace_packs(tmp_path: Path, seconds: float) -> tuple[Path, list]:
+    """Two copies of the ``trace`` pack (``trace-a``, ``trace-b``), each taking ``seconds`` on
+    one resource and recording when it judged into one shared file; returns the file and the
+    packs as ``run_gate`` takes them."""
+    trace = tmp_path / "trace.jsonl"
+    packs = []
+    for name in ("trace-a", "trace-b"):
+        shutil.copytree(PACKS / "trace", tmp_path / name)
+        layer = parse_pack_config({"trace": {"file": str(trace), "seconds": seconds}}, "t")
+        packs.append((load_policy_pack(tmp_path / name), [layer]))
+    return trace, packs
+
+
+def trace_spans(trace: Path) -> dict[str, dict]:
+    """The times each trace pack recorded, by pack name."""
+    return {item["pack"]: item for item in map(json.loads, trace.read_text().splitlines())}
+
+
 def by_policy(result: PackResult, policy: str) -> list:
     return [v for v in result.violations if v.policy == policy]
 
@@ -90,6 +110,8 @@ __all__ = [
     "PolicyConfig",
     "by_policy",
     "child_pids",
+    "trace_packs",
+    "trace_spans",
     "probe_graph",
     "run_probe",
     "PACKS",
