@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from obsgov.clock import utc_now
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ def emf_line(
             raise ValueError(f"{metric.name} is {value}: CloudWatch accepts finite numbers only")
     document: dict = {
         "_aws": {
-            "Timestamp": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
+            "Timestamp": (
+                int(utc_now().timestamp() * 1000) if timestamp_ms is None else timestamp_ms
+            ),
             "CloudWatchMetrics": [
                 {
                     "Namespace": namespace,

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from obsgov.clock import utc_now
 from obsgov.errors import InputError
 from obsgov.io import display_path, read_json, write_atomic
 from obsgov_policies.approval_source import SNAPSHOT_FORMAT, record_from_description
@@ -47,7 +48,11 @@ def _pages(client: Any, method: str, key: str, **kwargs: Any) -> list[dict[str, 
 
 
 def take_snapshot(
-    client: Any, registry_account_id: str, region: str, groups: list[str] | None = None
+    client: Any,
+    registry_account_id: str,
+    region: str,
+    groups: list[str] | None = None,
+    taken_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Describe every versioned package of every group (or of ``groups``)."""
     if groups is None:
@@ -71,7 +76,7 @@ def take_snapshot(
         "formatVersion": SNAPSHOT_FORMAT,
         "registryAccountId": registry_account_id,
         "region": region,
-        "takenAt": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "takenAt": (taken_at or utc_now()).replace(microsecond=0).isoformat(),
         "packages": packages,
     }
 

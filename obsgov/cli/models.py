@@ -237,7 +237,14 @@ def quality(
         min=1,
         max=24 * 31,
         metavar="HOURS",
-        help="Length of the window that ends now.",
+        help="Length of the window that ends at --window-end.",
+    ),
+    window_end: str = typer.Option(
+        "",
+        "--window-end",
+        metavar="TIME",
+        help="End of the window, ISO 8601 with an offset (2026-11-27T06:00:00Z); "
+        "default: now. Set it to score a past window again.",
     ),
     label_deadline_hours: int = typer.Option(
         24,
@@ -256,11 +263,12 @@ def quality(
     Predictions and labels are joined by inference id; missing and late labels are counted,
     never guessed. Exit 4 when AWS refuses.
     """
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
 
     import boto3
     from botocore.config import Config
 
+    from obsgov.clock import parse_instant, utc_now
     from obsgov.errors import InputError as Bad
     from obsgov.model_quality.job import publish as publish_metrics
     from obsgov.model_quality.job import run, split_s3_uri
@@ -272,8 +280,11 @@ def quality(
             split_s3_uri(uri)
         except ValueError as exc:
             raise Bad.single(option, "", str(exc)) from None
+    try:
+        now = parse_instant(window_end) if window_end else utc_now()
+    except ValueError as exc:
+        raise Bad.single("--window-end", "", str(exc)) from None
     config = Config(retries={"mode": "standard"})
-    now = datetime.now(timezone.utc)
     result = _aws_call(
         lambda: run(
             boto3.client("s3", config=config),

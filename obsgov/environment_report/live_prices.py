@@ -15,6 +15,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from obsgov.clock import utc_today
+
 from .cost import PriceTable
 
 # The Price List API answers from us-east-1 (and ap-south-1) for every region's prices.
@@ -33,7 +35,7 @@ def live_table(
         import boto3
 
         client = boto3.client("pricing", region_name=PRICING_REGION)
-    read = (today or date.today()).isoformat()
+    read = (today or utc_today()).isoformat()
     items = dict(shipped.items)
     notes = []
     for key, query in sorted(shipped.queries.items()):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
 from obsgov import metric_contract as contract
+from obsgov.clock import utc_now
 
 from .join import Joined, join
 from .metrics import classification, regression
@@ -122,7 +123,7 @@ def metric_data(result: QualityResult, timestamp: datetime) -> list[dict[str, An
 
 
 def publish(cloudwatch: Any, result: QualityResult, timestamp: datetime | None = None) -> int:
-    data = metric_data(result, timestamp or datetime.now(timezone.utc))
+    data = metric_data(result, timestamp or utc_now())
     for i in range(0, len(data), 1000):  # PutMetricData takes up to 1,000 datums a call
         cloudwatch.put_metric_data(
             Namespace=contract.MODEL_QUALITY_NAMESPACE, MetricData=data[i : i + 1000]
@@ -134,7 +135,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     """Lambda entry point; the schedule's input names the endpoint and its sources."""
     import boto3
 
-    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    now = utc_now().replace(minute=0, second=0, microsecond=0)
     result = run(
         boto3.client("s3"),
         capture_uri=event["captureUri"],

@@ -18,6 +18,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from obsgov.clock import utc_now
+
 from .capture import read_capture_lines
 from .data import Frame, Malformed, detect_format, read_frame
 from .engine import evaluate
@@ -108,7 +110,7 @@ def read_window(
 def run(
     config: JobConfig, s3: Any, cloudwatch: Any, now: dt.datetime | None = None
 ) -> dict[str, Any]:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or utc_now()
     bucket, key = parse_s3_uri(config.baseline_uri)
     text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
     baseline = parse_baseline(text, config.baseline_uri)

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from obsgov.clock import utc_now
 from obsgov.errors import InputError, Problem, format_key_path
 from obsgov.io import display_path
 
@@ -236,6 +237,7 @@ def build_baseline(
     bins: int = DEFAULT_BINS,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
     reference_size: int = DEFAULT_REFERENCE_SIZE,
+    created: dt.datetime | None = None,
 ) -> Baseline:
     if schema is not None:
         absent = [n for n in schema.features if n not in frame.columns]
@@ -267,7 +269,7 @@ def build_baseline(
             profile.spec = spec.model_copy(update={"nullable": profile.missing > 0})
         features[name] = profile
     return Baseline(
-        created=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        created=(created or utc_now()).replace(microsecond=0).isoformat(),
         source=frame.source,
         rows=frame.rows,
         bins=bins,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from obsgov import metric_contract as mc
+from obsgov.clock import utc_now
 
 from .engine import DriftReport
 
@@ -41,7 +42,7 @@ def metric_data(
 ) -> list[dict[str, Any]]:
     """The MetricData entries for ``report``: per-feature statistics with dimensions
     (workload, Feature) and dataset figures with the workload dimension alone."""
-    when = timestamp or dt.datetime.now(dt.timezone.utc)
+    when = timestamp or utc_now()
     base = [{"Name": workload.kind, "Value": workload.name}]
     data: list[dict[str, Any]] = []
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
+import time_machine
 from moto import mock_aws
 from typer.testing import CliRunner
 
@@ -19,7 +20,7 @@ from obsgov.model_quality.metrics import classification, regression, roc_auc
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc)
 
 
-def capture(inference_id, output, *, minutes_ago=30, encoding="CSV"):
+def capture(inference_id, output, *, minutes_ago=30, encoding="CSV", now=NOW):
     return json.dumps(
         {
             "captureData": {
@@ -39,7 +40,7 @@ def capture(inference_id, output, *, minutes_ago=30, encoding="CSV"):
             "eventMetadata": {
                 "eventId": f"e-{inference_id}",
                 "inferenceId": inference_id,
-                "inferenceTime": (NOW - timedelta(minutes=minutes_ago)).isoformat(),
+                "inferenceTime": (now - timedelta(minutes=minutes_ago)).isoformat(),
             },
             "eventVersion": "0",
         }
@@ -173,23 +174,36 @@ def buckets(aws_credentials):
 
 
 def _upload(s3, rows, now):
-    lines = [capture(f"i{i}", str(score), minutes_ago=10 + i) for i, (score, _) in enumerate(rows)]
+    """Captures and labels for ``rows`` under the hour before ``now``, keyed as SageMaker
+    writes them (``<prefix>/<variant>/yyyy/mm/dd/hh/``): keys, inference times, the objects'
+    LastModified (moto stamps it from the wall clock, frozen here) and the window all derive
+    from the one instant the test chooses."""
+    with time_machine.travel(now, tick=False):
+        _put(s3, rows, now)
+
+
+def _put(s3, rows, now):
+    hour = f"{now - timedelta(hours=1):%Y/%m/%d/%H}"
+    lines = [
+        capture(f"i{i}", str(score), minutes_ago=10 + i, now=now)
+        for i, (score, _) in enumerate(rows)
+    ]
     s3.put_object(
-        Bucket="capture", Key="fraud/AllTraffic/2026/11/27/05/a.jsonl", Body="\n".join(lines[:5])
+        Bucket="capture", Key=f"fraud/AllTraffic/{hour}/a.jsonl", Body="\n".join(lines[:5])
     )
     s3.put_object(
-        Bucket="capture", Key="fraud/AllTraffic/2026/11/27/05/b.jsonl", Body="\n".join(lines[5:])
+        Bucket="capture", Key=f"fraud/AllTraffic/{hour}/b.jsonl", Body="\n".join(lines[5:])
     )
     s3.put_object(
         Bucket="labels",
-        Key="fraud/2026/11/27/05/labels.jsonl",
+        Key=f"fraud/{hour}/labels.jsonl",
         Body="\n".join(label(f"i{i}", y) for i, (_, y) in enumerate(rows)),
     )
 
 
 def test_job_reads_s3_scores_and_publishes_to_cloudwatch(buckets):
     s3, cloudwatch = buckets
-    now = datetime.now(timezone.utc)
+    now = NOW
     _upload(s3, SCORED, now)
     result = job.run(
         s3,
@@ -201,6 +215,7 @@ def test_job_reads_s3_scores_and_publishes_to_cloudwatch(buckets):
         window_end=now,
     )
     assert result.metrics == classification(SCORED)
+    assert (result.joined.missing, result.joined.late) == (0, 0)
     assert job.publish(cloudwatch, result, now) == 7  # 5 metrics + missing + late
     stats = cloudwatch.get_metric_statistics(
         Namespace="Obsgov/ModelQuality",
@@ -216,26 +231,35 @@ def test_job_reads_s3_scores_and_publishes_to_cloudwatch(buckets):
 
 def test_cli_scores_from_s3(buckets):
     s3, _ = buckets
-    _upload(s3, SCORED, datetime.now(timezone.utc))
-    result = CliRunner().invoke(
-        app,
-        [
-            "models",
-            "quality",
-            "--capture",
-            "s3://capture/fraud/",
-            "--labels",
-            "s3://labels/fraud/",
-            "--endpoint",
-            "fraud",
-            "--model-version",
-            "7",
-            "--json",
-        ],
-    )
+    _upload(s3, SCORED, NOW)
+    args = [
+        "models",
+        "quality",
+        "--capture",
+        "s3://capture/fraud/",
+        "--labels",
+        "s3://labels/fraud/",
+        "--endpoint",
+        "fraud",
+        "--model-version",
+        "7",
+        "--json",
+    ]
+    result = CliRunner().invoke(app, [*args, "--window-end", "2026-11-27T06:00:00Z"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["metrics"]["Accuracy"] == pytest.approx(0.7) and data["labelsMissing"] == 0
+    assert data["labelsLate"] == 0
+    # a day later the same captures are outside the 24-hour window: nothing is scored
+    later = CliRunner().invoke(app, [*args, "--window-end", "2026-11-28T07:00:00+00:00"])
+    assert later.exit_code == 0, later.output
+    assert json.loads(later.output)["metrics"] == {}
+    for value, reason in (
+        ("yesterday", "'yesterday' is not an ISO 8601 date and time"),
+        ("2026-11-27T06:00:00", "'2026-11-27T06:00:00' has no UTC offset: add Z or +00:00"),
+    ):
+        naive = CliRunner().invoke(app, [*args, "--window-end", value])
+        assert naive.exit_code == 2 and f"--window-end: {reason}" in naive.output, naive.output
     bad = CliRunner().invoke(
         app,
         [

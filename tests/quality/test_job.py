@@ -104,7 +104,10 @@ def test_a_run_reads_the_window_and_publishes(aws):
 
 def test_objects_outside_the_window_are_left_out(aws):
     put_capture(aws, "datacapture/churn-prod/old.jsonl", [(40.0, "pro", 0.5)] * 10)
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    # the window is read by LastModified: two hours after the object was written, a one-hour
+    # window no longer holds it (measured from the object, not from today's date)
+    written = aws.head_object(Bucket="capture", Key="datacapture/churn-prod/old.jsonl")
+    later = written["LastModified"] + dt.timedelta(hours=2)
     result = run(
         JobConfig.from_env(ENV), aws, boto3.client("cloudwatch", region_name=REGION), now=later
     )

@@ -10,12 +10,16 @@ from pulumi_policy import PolicyConfigSchema, PolicyPack, ResourceValidationPoli
 def trace(args, report_violation):
     if args.resource_type == "pulumi:pulumi:Stack":
         config = args.get_config()
-        started = time.time()
+        started = time.monotonic()  # durations, not dates: shared by processes on Linux
         time.sleep(config["seconds"])
         with open(config["file"], "a", encoding="utf-8") as handle:
             handle.write(
                 json.dumps(
-                    {"pack": os.path.basename(os.getcwd()), "start": started, "end": time.time()}
+                    {
+                        "pack": os.path.basename(os.getcwd()),
+                        "start": started,
+                        "end": time.monotonic(),
+                    }
                 )
                 + "\n"
             )
