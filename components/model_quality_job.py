@@ -110,7 +110,7 @@ class ModelQualityJob(pulumi.ComponentResource):
                 region=args.region,
                 function_name=function_name,
                 handler=HANDLER,
-                archive_files=package_files("model_quality", "metric_contract"),
+                archive_files=package_files("model_quality"),
                 statements=job_statements(args.sources),
                 alarm_topic_arn=args.alarm_topic_arn,
                 log_retention_days=args.log_retention_days,

@@ -9,6 +9,7 @@ on errors, throttles and dead letters that notify a topic.
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -311,13 +312,52 @@ class PlatformFunction(pulumi.ComponentResource):
         self.register_outputs({"functionArn": self.function.arn})
 
 
-def package_files(package: str, *extra_modules: str) -> dict[str, Path]:
-    """Archive path -> file for an ``obsgov`` subpackage and single modules it imports, plus the
-    ``obsgov`` package marker; nothing else (boto3 comes with the Lambda runtime)."""
+def package_files(package: str) -> dict[str, Path]:
+    """Archive path -> file for an ``obsgov`` subpackage and every ``obsgov`` module it imports,
+    followed transitively, plus the package markers; nothing else (boto3 comes with the Lambda
+    runtime). Derived from the imports rather than listed by hand: a module the code imports
+    but the archive lacks fails only in AWS, at the function's first run."""
     root = Path(__file__).resolve().parents[1] / "obsgov"
-    files = {"obsgov/__init__.py": root / "__init__.py"}
-    for source in sorted((root / package).glob("*.py")):
-        files[f"obsgov/{package}/{source.name}"] = source
-    for module in extra_modules:
-        files[f"obsgov/{module}.py"] = root / f"{module}.py"
-    return files
+    files: dict[str, Path] = {}
+    pending = sorted((root / package).glob("*.py"))
+    while pending:
+        source = pending.pop()
+        name = source.relative_to(root.parent).as_posix()
+        if name in files:
+            continue
+        files[name] = source
+        for parent in source.relative_to(root.parent).parents:
+            marker = root.parent / parent / "__init__.py"
+            if parent.parts and marker.exists():
+                pending.append(marker)
+        pending.extend(_imported_obsgov_modules(source, root))
+    return dict(sorted(files.items()))
+
+
+def _imported_obsgov_modules(source: Path, root: Path) -> list[Path]:
+    """The files of the ``obsgov`` modules ``source`` imports (absolute or relative, at any
+    depth: a handler's imports inside functions count too)."""
+    package = source.parent
+    found: list[Path] = []
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package
+                for _ in range(node.level - 1):
+                    base = base.parent
+                dotted = ".".join(base.relative_to(root.parent).parts)
+                module = f"{dotted}.{node.module}" if node.module else dotted
+            else:
+                module = node.module or ""
+            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        for name in names:
+            if name != "obsgov" and not name.startswith("obsgov."):
+                continue
+            path = root.parent.joinpath(*name.split("."))
+            for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+                if candidate.is_file():
+                    found.append(candidate)
+    return found

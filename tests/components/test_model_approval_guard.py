@@ -189,7 +189,10 @@ def test_archive_holds_only_what_the_handler_imports(tmp_path):
     check = subprocess.run(
         [
             sys.executable,
+            # -S as well as -I: site-packages holds obsgov's editable install, whose import
+            # hook would serve any module the archive lacks
             "-I",
+            "-S",
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]); "
             "import obsgov.model_guard.handler as h; "

@@ -155,7 +155,7 @@ def test_archive_runs_the_handler_with_only_its_own_files(tmp_path):
 
     from components.platform_function import package_files
 
-    files = package_files("model_quality", "metric_contract")
+    files = package_files("model_quality")
     archive = tmp_path / "quality.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for name, source in files.items():
@@ -163,7 +163,10 @@ def test_archive_runs_the_handler_with_only_its_own_files(tmp_path):
     check = subprocess.run(
         [
             sys.executable,
+            # -S as well as -I: the virtualenv's site-packages holds obsgov's editable install,
+            # whose import hook would serve any module the archive lacks
             "-I",
+            "-S",
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]); import obsgov.model_quality.job as j; "
             "assert j.__file__.startswith(sys.argv[1]); print('ok')",
