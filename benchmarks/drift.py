@@ -89,8 +89,8 @@ def generate(workdir: Path, rows: int, reference_rows: int) -> None:
 
 
 def obsgov_baseline(workdir: Path) -> dict:
-    from obsgov.quality.data import read_frame
-    from obsgov.quality.profile import build_baseline
+    from obsgov.drift.data import read_frame
+    from obsgov.drift.profile import build_baseline
 
     started = time.perf_counter()
     frame = read_frame(workdir / "reference.parquet")
@@ -102,9 +102,9 @@ def obsgov_baseline(workdir: Path) -> dict:
 
 
 def obsgov_run(workdir: Path) -> dict:
-    from obsgov.quality.data import read_frame
-    from obsgov.quality.engine import evaluate
-    from obsgov.quality.profile import load_baseline
+    from obsgov.drift.data import read_frame
+    from obsgov.drift.engine import evaluate
+    from obsgov.drift.profile import load_baseline
 
     started, cpu = time.perf_counter(), cpu_seconds()
     baseline = load_baseline(workdir / "baseline.json")
@@ -137,9 +137,9 @@ def obsgov_matched(workdir: Path) -> dict:
     (binning, zero handling, log base, normalisation, goodness-of-fit chi-square). Not timed."""
     import numpy as np
 
-    from obsgov.quality import stats
-    from obsgov.quality.data import numeric_column, read_frame, text_column, value_counts
-    from obsgov.quality.profile import bin_counts
+    from obsgov.drift import stats
+    from obsgov.drift.data import numeric_column, read_frame, text_column, value_counts
+    from obsgov.drift.profile import bin_counts
 
     reference = read_frame(workdir / "reference.parquet")
     current = read_frame(workdir / "current.parquet")

@@ -94,8 +94,8 @@ def floor_seconds(graph, packs) -> float:
     from pulumi_policy.policy import EnforcementLevel, _PolicyAnalyzerServicer
 
     from obsgov.gate.requests import Requests
+    from obsgov_policies.catalog import policies_for
     from obsgov_policies.packs import relax_gc
-    from obsgov_policies.registry import policies_for
 
     relax_gc()
     requests = Requests(graph)
@@ -179,7 +179,7 @@ def run_one(accounts: int) -> dict:
     from obsgov.gate.environment_layer import EnvironmentLayer
     from obsgov.gate.project import load_policy_pack
     from obsgov.synth import synthesize
-    from obsgov_policies.registry import pack_table
+    from obsgov_policies.catalog import pack_table
 
     with tempfile.TemporaryDirectory() as tmp:
         stack_file = generate_environment(Path(tmp), accounts)

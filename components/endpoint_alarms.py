@@ -8,7 +8,7 @@ sums every core. Drift and model quality come from :mod:`obsgov.metric_contract`
 from __future__ import annotations
 
 from obsgov import metric_contract as mc
-from obsgov.config.models.registry import MlEndpoint
+from obsgov.config.models.accounts import MlEndpoint
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
 

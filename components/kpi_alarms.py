@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from obsgov.config.models.registry import BusinessKpi
+from obsgov.config.models.accounts import BusinessKpi
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
 

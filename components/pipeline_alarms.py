@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from obsgov import metric_contract as mc
-from obsgov.config.models.registry import EtlPipeline
+from obsgov.config.models.accounts import EtlPipeline
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
 

@@ -1,7 +1,7 @@
 """CloudWatch alarms for the workloads the accounts registry declares.
 
 Each workload kind has one builder in :data:`ALARM_BUILDERS` (matching
-``obsgov.config.models.registry.WORKLOAD_MODELS``): it turns the registry entry into plain
+``obsgov.config.models.accounts.WORKLOAD_MODELS``): it turns the registry entry into plain
 :class:`~components.alarm_spec.AlarmSpec` values, and :func:`create_alarms` turns specs into
 resources, so the action, naming, tagging and description boilerplate lives in one place. A new
 kind is one model and one builder module (``endpoint_alarms``, ``pipeline_alarms`` and
@@ -166,7 +166,7 @@ def create_composite(
 
 AlarmBuilder = Callable[[AlarmContext, Any], list[AlarmSpec]]
 
-# Workload kind -> its alarms; the keys match obsgov.config.models.registry.WORKLOAD_MODELS.
+# Workload kind -> its alarms; the keys match obsgov.config.models.accounts.WORKLOAD_MODELS.
 ALARM_BUILDERS: dict[str, AlarmBuilder] = {
     "ml-endpoint": endpoint_alarms,
     "etl-pipeline": pipeline_alarms,

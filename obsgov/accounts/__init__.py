@@ -9,7 +9,7 @@ from .aws import RETRY_CONFIG, Aws
 from .errors import EXIT_CODES_HELP, OnboardingError
 from .onboard import InvitationPending, Onboarding, OnboardRequest, OnboardResult, StepFailed
 from .plan import Plan, Step
-from .registry import RegistryEditor
+from .registry_file import RegistryEditor
 
 __all__ = [
     "EXIT_CODES_HELP",

@@ -13,7 +13,7 @@ from ruamel.yaml.error import YAMLError
 
 from obsgov.errors import InputError
 
-from .registry import display, insert_entry, remove_entry, section
+from .registry_file import display, insert_entry, remove_entry, section
 
 
 def remove_account(account_id: str, with_workloads: bool) -> Callable[[Any], Any]:

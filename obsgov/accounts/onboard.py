@@ -25,7 +25,7 @@ from .onboard_run import (
     StepFailed,
 )
 from .plan import Plan
-from .registry import RegistryEditor
+from .registry_file import RegistryEditor
 
 __all__ = ["InvitationPending", "OnboardRequest", "OnboardResult", "Onboarding", "StepFailed"]
 

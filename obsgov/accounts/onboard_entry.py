@@ -15,7 +15,7 @@ from obsgov.config.models import MemberAccount
 from obsgov.errors import InputError, Problem
 
 from .onboard_run import RunState
-from .registry import ACCOUNT_OPTIONS, account_entry, insert_entry, section
+from .registry_file import ACCOUNT_OPTIONS, account_entry, insert_entry, section
 
 # Placeholders that pass the registry's rules; used to validate before AWS tells us the
 # real values (a new account's id, an existing account's name and email).

@@ -17,7 +17,7 @@ from obsgov.config.models import MemberAccount
 from .aws import Aws
 from .errors import EXIT_INVITATION_PENDING, OnboardingError
 from .plan import Plan
-from .registry import RegistryEditor
+from .registry_file import RegistryEditor
 
 DEFAULT_ACCESS_ROLE = "OrganizationAccountAccessRole"
 # The deployment role deploys CloudWatch, OAM, SNS, EventBridge and SageMaker monitoring, none

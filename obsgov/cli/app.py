@@ -15,10 +15,10 @@ from . import (
     drift,
     environment,
     gate,
+    model_registry,
     models,
     opensearch,
     policy,
-    registry,
     report,
     workloads,
 )
@@ -63,7 +63,7 @@ app.command("synth")(environment.synth)
 app.command("preview")(gate.preview)
 app.command("report")(report.report)
 app.add_typer(policy.app, name="policy")
-app.add_typer(registry.app, name="registry")
+app.add_typer(model_registry.app, name="registry")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(workloads.app, name="workloads")
 app.add_typer(models.app, name="models")

@@ -73,10 +73,10 @@ def baseline(
 
     Exit 2 on bad input (unreadable data, bad schema YAML, unwritable output).
     """
+    from obsgov.drift.data import read_frame
+    from obsgov.drift.profile import build_baseline
+    from obsgov.drift.schema import load_schema
     from obsgov.io import display_path, write_atomic
-    from obsgov.quality.data import read_frame
-    from obsgov.quality.profile import build_baseline
-    from obsgov.quality.schema import load_schema
 
     _positive(bins, "--bins")
     inputs = [data] + ([schema] if schema else [])
@@ -177,14 +177,14 @@ def run(
 
     Exit 0 no dataset drift; 1 dataset drift; 2 bad input; 4 AWS refused or unreachable.
     """
+    from obsgov.drift.capture import read_capture
+    from obsgov.drift.data import read_frame
+    from obsgov.drift.engine import evaluate
+    from obsgov.drift.html import render
+    from obsgov.drift.profile import load_baseline
+    from obsgov.drift.publish import Workload, parse_s3_uri
+    from obsgov.drift.schema import load_thresholds
     from obsgov.io import display_path, write_atomic
-    from obsgov.quality.capture import read_capture
-    from obsgov.quality.data import read_frame
-    from obsgov.quality.engine import evaluate
-    from obsgov.quality.html import render
-    from obsgov.quality.profile import load_baseline
-    from obsgov.quality.publish import Workload, parse_s3_uri
-    from obsgov.quality.schema import load_thresholds
 
     workload = _workload(endpoint, pipeline, publish or bool(s3_report))
     if s3_report:
@@ -277,7 +277,7 @@ def _publish(
 ) -> None:
     import boto3
 
-    from obsgov.quality.publish import metric_data, put_metrics, put_report
+    from obsgov.drift.publish import metric_data, put_metrics, put_report
 
     with aws_errors():
         if publish:

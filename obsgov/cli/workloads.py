@@ -44,7 +44,7 @@ def add(
     """Add a workload, validated with the registry's rules; comments and order kept."""
     from obsgov.accounts import RegistryEditor
     from obsgov.accounts.edits import add_workload, read_workload
-    from obsgov.accounts.registry import display
+    from obsgov.accounts.registry_file import display
 
     env = load_env(env_name, stacks_dir)
     entry = read_workload(file, env.environment)

@@ -76,7 +76,7 @@ def config_notes(run: GateRun) -> list[str]:
     """A control is judged against the policy's config, which an environment may set away
     from the policy's default (dev keeps logs 30 days where CloudWatch.16 asks for 365): say so
     next to every control such a policy maps to."""
-    from obsgov_policies.registry import REGISTRY, load_all
+    from obsgov_policies.catalog import REGISTRY, load_all
 
     load_all()
     controls = gate_controls(run)

@@ -27,7 +27,7 @@ CANNOT_RUN_IN_PREVIEW = "can't run policy "
 
 def library_applicability(policy: str) -> Callable[[str], bool] | None:
     """The obsgov library's answer: the registered policy's own type test."""
-    from obsgov_policies.registry import REGISTRY, load_all
+    from obsgov_policies.catalog import REGISTRY, load_all
 
     load_all()
     spec = REGISTRY.get(policy)

@@ -6,7 +6,7 @@ import gc
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from .registry import pack_table, policies_for
+from .catalog import pack_table, policies_for
 
 
 def relax_gc() -> None:

@@ -26,13 +26,13 @@ RUN_CLI = "from obsgov.cli.accounts import app; app()"
 # the file and writing it back: without the lock one of the two entries would be lost.
 RUN_CLI_SLOW_READ = textwrap.dedent("""
     import time
-    from obsgov.accounts import registry
-    read = registry.RegistryEditor.read
+    from obsgov.accounts import registry_file
+    read = registry_file.RegistryEditor.read
     def slow(self):
         result = read(self)
         time.sleep(1.5)
         return result
-    registry.RegistryEditor.read = slow
+    registry_file.RegistryEditor.read = slow
     from obsgov.cli.accounts import app
     app()
 """)

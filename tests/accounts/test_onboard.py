@@ -404,7 +404,7 @@ def test_crash_during_creation_then_rerun_waits_for_the_same_request(org):
 
 
 def test_failure_during_the_registry_write_leaves_the_file_unchanged(org, monkeypatch):
-    import obsgov.accounts.registry as registry_module
+    import obsgov.accounts.registry_file as registry_module
 
     registry = org.stacks / "accounts.yaml"
     before = registry.read_bytes()

@@ -14,7 +14,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from obsgov.cli.drift import app
-from obsgov.quality.capture import capture_record
+from obsgov.drift.capture import capture_record
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from components.workload_alarms import ALARM_BUILDERS
-from obsgov.config.models.registry import WORKLOAD_MODELS
+from obsgov.config.models.accounts import WORKLOAD_MODELS
 
 from .conftest import ALARM, alarm, by_name, members
 

@@ -68,7 +68,7 @@ def test_passed_only_when_every_judgement_passed(judgements):
 
 
 def test_shipped_catalog_covers_every_control_the_policies_map():
-    from obsgov_policies.registry import load_all
+    from obsgov_policies.catalog import load_all
 
     catalog = load_catalog()
     mapped = set()

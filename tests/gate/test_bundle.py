@@ -37,7 +37,7 @@ def test_every_pack_is_bundled_with_its_library_and_pinned_requirements(bundles)
         "tagging",
     ]
     for bundle in bundles.iterdir():
-        assert (bundle / "obsgov_policies" / "registry.py").is_file()
+        assert (bundle / "obsgov_policies" / "catalog.py").is_file()
         assert not list(bundle.rglob("__pycache__"))
         manifest = yaml.safe_load((bundle / "PulumiPolicy.yaml").read_text())
         assert manifest["runtime"] == {"name": "python", "options": {"virtualenv": "venv"}}

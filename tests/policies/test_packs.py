@@ -14,7 +14,7 @@ from obsgov.gate.environment_layer import EnvironmentLayer
 from obsgov.gate.plugin import AnalyzerPlugin
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
 from obsgov.synth import synthesize
-from obsgov_policies.registry import load_all, pack_table, policies_for
+from obsgov_policies.catalog import load_all, pack_table, policies_for
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
@@ -187,12 +187,12 @@ def test_build_pack_serves_the_packs_policies(served, pack):
 
 
 def test_build_pack_warms_the_tagging_pack_up(served, monkeypatch):
-    from obsgov_policies import registry
+    from obsgov_policies import catalog
     from obsgov_policies.packs import build_pack
 
     warmed = []
     table = {
-        name: registry.Pack(p.name, p.package, p.description, lambda name=name: warmed.append(name))
+        name: catalog.Pack(p.name, p.package, p.description, lambda name=name: warmed.append(name))
         for name, p in pack_table().items()
     }
     monkeypatch.setattr("obsgov_policies.packs.pack_table", lambda: table)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pulumi_policy.proxy import UnknownValueError
 
 from obsgov_policies.approval_source import clear_caches
-from obsgov_policies.registry import load_all
+from obsgov_policies.catalog import load_all
 from tests.support.policies import UNKNOWN, R, check, check_preview, check_stack, provider
 
 from .model_governance.conftest import ARN, package, write_snapshot

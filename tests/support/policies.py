@@ -17,7 +17,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from obsgov_policies.registry import PolicySpec, load_all
+from obsgov_policies.catalog import PolicySpec, load_all
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 

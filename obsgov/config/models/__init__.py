@@ -4,19 +4,12 @@ Three YAML sources feed these models, each validated on its own so that errors n
 
 * ``stacks/organization.yaml`` -> :class:`OrganizationConfig` (:mod:`.organization`);
 * ``stacks/Pulumi.<env>.yaml`` -> :class:`StackSettings` (:mod:`.settings`);
-* ``stacks/accounts.yaml`` -> :class:`AccountsRegistry` (:mod:`.registry`).
+* ``stacks/accounts.yaml`` -> :class:`AccountsRegistry` (:mod:`.accounts`).
 
 YAML keys are camelCase; Python attributes are snake_case.
 """
 
-from .organization import (
-    Organization,
-    OrganizationalUnit,
-    OrganizationConfig,
-    TagRule,
-    TagSchema,
-)
-from .registry import (
+from .accounts import (
     WORKLOAD_MODELS,
     AccountsRegistry,
     BusinessKpi,
@@ -26,6 +19,13 @@ from .registry import (
     MlEndpoint,
     PipelineSlo,
     Workload,
+)
+from .organization import (
+    Organization,
+    OrganizationalUnit,
+    OrganizationConfig,
+    TagRule,
+    TagSchema,
 )
 from .settings import (
     AlarmDefaults,

@@ -1,9 +1,9 @@
 """Models serve registered, versioned packages whose approval status is Approved."""
 
 from ..aws_types import SAGEMAKER_MODEL
+from ..catalog import policy
 from ..model_packages import APPROVAL_CONFIG, approval_required, lookup_packages, served_packages
 from ..props import as_str
-from ..registry import policy
 
 
 def require_approved_model_package(args, report_violation):

@@ -1,8 +1,8 @@
 """Endpoints capture a sample of their traffic, encrypted, to S3, for drift monitoring."""
 
 from ..aws_types import SAGEMAKER_ENDPOINT_CONFIG
+from ..catalog import policy
 from ..props import as_bool, as_number, as_str, get, is_set, number_text
-from ..registry import policy
 
 
 def require_data_capture(args, report_violation):

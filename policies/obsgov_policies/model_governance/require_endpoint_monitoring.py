@@ -6,8 +6,8 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ..alarms import ALARM_TYPES, alarm_classes_for
 from ..aws_types import SAGEMAKER_ENDPOINT
+from ..catalog import policy
 from ..props import as_list, known_str
-from ..registry import policy
 
 SCHEDULE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule"
 JOB_DEFINITIONS = ("aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",)

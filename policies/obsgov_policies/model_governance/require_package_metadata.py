@@ -1,9 +1,9 @@
 """Model packages carry the metadata the organisation requires (owner, training data...)."""
 
 from ..aws_types import SAGEMAKER_MODEL
+from ..catalog import policy
 from ..model_packages import APPROVAL_CONFIG, approval_required, lookup_packages, served_packages
 from ..props import as_list, as_str
-from ..registry import policy
 
 
 def require_package_metadata(args, report_violation):

@@ -1,9 +1,9 @@
 """A package reaches an environment only after every environment before it in the order."""
 
 from ..aws_types import SAGEMAKER_MODEL
+from ..catalog import policy
 from ..model_packages import APPROVAL_CONFIG, approval_required, lookup_packages, served_packages
 from ..props import as_list, as_str
-from ..registry import policy
 
 
 def require_promotion_order(args, report_violation):

@@ -1,8 +1,8 @@
 """Alarms notify someone: an action for the ALARM state, and actions switched on."""
 
 from ..aws_types import COMPOSITE_ALARM, METRIC_ALARM
+from ..catalog import FSBP, Control, policy
 from ..props import as_bool, get, is_set
-from ..registry import FSBP, Control, policy
 
 
 def require_alarm_actions(args, report_violation):

@@ -1,8 +1,8 @@
 """Log groups are encrypted with a customer managed KMS key."""
 
 from ..aws_types import LOG_GROUP
+from ..catalog import policy
 from ..props import is_set
-from ..registry import policy
 
 
 def require_log_encryption(args, report_violation):

@@ -1,8 +1,8 @@
 """Log groups keep their logs at least as long as the environment requires."""
 
 from ..aws_types import LOG_GROUP
+from ..catalog import FSBP, Control, policy
 from ..props import as_number, get, number_text
-from ..registry import FSBP, Control, policy
 
 
 def require_log_retention(args, report_violation):

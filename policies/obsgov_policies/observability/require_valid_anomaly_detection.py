@@ -8,8 +8,8 @@ band operators are valid only for such alarms.
 import re
 
 from ..aws_types import METRIC_ALARM
+from ..catalog import policy
 from ..props import as_list, as_str, get, is_set
-from ..registry import policy
 
 BAND_OPERATORS = (
     "LessThanLowerOrGreaterThanUpperThreshold",

@@ -1,8 +1,8 @@
 """Alarm periods and evaluation windows are ones CloudWatch accepts."""
 
 from ..aws_types import METRIC_ALARM
+from ..catalog import policy
 from ..props import as_list, as_number, get, number_text
-from ..registry import policy
 
 ONE_DAY, ONE_WEEK = 86_400, 604_800
 

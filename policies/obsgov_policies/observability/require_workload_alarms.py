@@ -7,8 +7,8 @@ monitored from the platform's stack lists their types in ``monitoredElsewhere``.
 """
 
 from ..alarms import ALARM_TYPES, WORKLOADS, alarm_classes_for
+from ..catalog import policy
 from ..props import as_dict, as_list
-from ..registry import policy
 
 DEFAULT_REQUIRED = {kind: list(workload.required) for kind, workload in WORKLOADS.items()}
 

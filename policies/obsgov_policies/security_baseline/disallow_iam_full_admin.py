@@ -1,8 +1,8 @@
 """No identity policy grants every action on every resource."""
 
 from ..aws_types import IAM_ROLE
+from ..catalog import CIS, FSBP, Control, policy
 from ..props import as_list, get, json_document, statements, str_list
-from ..registry import CIS, FSBP, Control, policy
 
 IDENTITY_POLICIES = {
     "aws:iam/policy:Policy": "policy",

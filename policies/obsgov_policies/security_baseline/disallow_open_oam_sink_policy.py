@@ -1,7 +1,7 @@
 """OAM sinks admit links only from the organization or named accounts."""
 
+from ..catalog import policy
 from ..props import as_dict, get, is_everyone, json_document, statements
-from ..registry import policy
 
 SCOPING_KEYS = (
     "aws:PrincipalOrgID",

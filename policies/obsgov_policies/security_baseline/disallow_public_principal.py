@@ -1,8 +1,8 @@
 """Resource policies never open to everyone without a condition."""
 
 from ..aws_types import BUCKET_POLICY, IAM_ROLE, KMS_KEY, SNS_TOPIC
+from ..catalog import FSBP, Control, policy
 from ..props import as_dict, get, is_everyone, json_document, statements
-from ..registry import FSBP, Control, policy
 
 RESOURCE_POLICIES = {
     BUCKET_POLICY: "policy",

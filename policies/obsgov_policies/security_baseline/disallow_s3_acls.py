@@ -1,8 +1,8 @@
 """Buckets are governed by policies, not ACLs."""
 
 from ..aws_types import BUCKET
+from ..catalog import FSBP, Control, policy
 from ..props import as_str, get, is_set
-from ..registry import FSBP, Control, policy
 
 
 def disallow_s3_acls(args, report_violation):

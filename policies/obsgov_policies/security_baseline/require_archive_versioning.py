@@ -2,8 +2,8 @@
 
 import re
 
+from ..catalog import FSBP, Control, policy
 from ..props import as_str, get
-from ..registry import FSBP, Control, policy
 from ..s3 import bucket_names, buckets, configs_for
 from ..tags import effective_tags
 

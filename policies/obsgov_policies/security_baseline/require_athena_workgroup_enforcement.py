@@ -1,8 +1,8 @@
 """Athena workgroups enforce their own encrypted result location."""
 
 from ..aws_types import ATHENA_WORKGROUP
+from ..catalog import policy
 from ..props import as_bool, as_str, get
-from ..registry import policy
 
 
 def require_athena_workgroup_enforcement(args, report_violation):

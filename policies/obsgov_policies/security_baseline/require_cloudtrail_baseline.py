@@ -1,7 +1,7 @@
 """CloudTrail trails record every region, can be verified, are encrypted and reach CloudWatch."""
 
+from ..catalog import FSBP, Control, policy
 from ..props import as_bool, get, is_set
-from ..registry import FSBP, Control, policy
 
 
 def require_cloudtrail_baseline(args, report_violation):

@@ -1,8 +1,8 @@
 """Firehose delivery streams encrypt data at rest with a customer managed key."""
 
 from ..aws_types import FIREHOSE_STREAM
+from ..catalog import FSBP, Control, policy
 from ..props import as_bool, as_str, get
-from ..registry import FSBP, Control, policy
 
 
 def require_firehose_encryption(args, report_violation):

@@ -1,8 +1,8 @@
 """Accounts that keep Glue Data Catalog tables encrypt the catalog with KMS."""
 
 from ..aws_types import GLUE_CATALOG_DATABASE, GLUE_CATALOG_ENCRYPTION, GLUE_CATALOG_TABLE
+from ..catalog import policy
 from ..props import as_str, get, provider_account
-from ..registry import policy
 
 
 def require_glue_catalog_encryption(args, report_violation):

@@ -1,8 +1,8 @@
 """Symmetric KMS keys rotate their key material yearly."""
 
 from ..aws_types import KMS_KEY
+from ..catalog import FSBP, Control, policy
 from ..props import as_bool, as_str, get
-from ..registry import FSBP, Control, policy
 
 
 def require_kms_rotation(args, report_violation):

@@ -1,8 +1,8 @@
 """Models run without network access from the inference container."""
 
 from ..aws_types import SAGEMAKER_MODEL
+from ..catalog import FSBP, Control, policy
 from ..props import as_bool, get
-from ..registry import FSBP, Control, policy
 
 
 def require_model_network_isolation(args, report_violation):

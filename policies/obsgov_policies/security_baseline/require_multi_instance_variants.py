@@ -1,8 +1,8 @@
 """Production endpoint variants survive the loss of an instance."""
 
 from ..aws_types import SAGEMAKER_ENDPOINT_CONFIG
+from ..catalog import FSBP, Control, policy
 from ..props import as_bool, as_list, as_number, get, is_set, number_text
-from ..registry import FSBP, Control, policy
 
 
 def require_multi_instance_variants(args, report_violation):

@@ -1,7 +1,7 @@
 """OpenSearch domains meet Security Hub's Opensearch.1-8 controls."""
 
+from ..catalog import FSBP, Control, policy
 from ..props import as_bool, as_dict, as_list, as_number, as_str, get, is_set, number_text
-from ..registry import FSBP, Control, policy
 
 # Policies at least as strong as the one Opensearch.8 names.
 STRONG_TLS = (

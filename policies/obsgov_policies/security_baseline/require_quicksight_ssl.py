@@ -1,8 +1,8 @@
 """QuickSight data sources connect over SSL."""
 
 from ..aws_types import QUICKSIGHT_DATA_SOURCE
+from ..catalog import policy
 from ..props import as_bool, get
-from ..registry import policy
 
 
 def require_quicksight_ssl(args, report_violation):

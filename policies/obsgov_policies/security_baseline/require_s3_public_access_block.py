@@ -1,7 +1,7 @@
 """Every bucket blocks public access with all four settings."""
 
+from ..catalog import FSBP, Control, policy
 from ..props import as_bool, get
-from ..registry import FSBP, Control, policy
 from ..s3 import buckets, configs_for
 
 SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")

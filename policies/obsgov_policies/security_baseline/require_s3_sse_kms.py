@@ -1,7 +1,7 @@
 """Every bucket encrypts objects with KMS by default."""
 
+from ..catalog import FSBP, Control, policy
 from ..props import as_list, as_str, get
-from ..registry import FSBP, Control, policy
 from ..s3 import buckets, configs_for
 
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")

@@ -1,8 +1,8 @@
 """Every bucket's policy denies requests that do not use TLS."""
 
 from ..aws_types import BUCKET_POLICY
+from ..catalog import FSBP, Control, policy
 from ..props import as_dict, as_list, get, json_document, statements, str_list
-from ..registry import FSBP, Control, policy
 from ..s3 import buckets, configs_for
 
 

@@ -1,8 +1,8 @@
 """Endpoint configs encrypt the ML storage volumes with a KMS key."""
 
 from ..aws_types import SAGEMAKER_ENDPOINT_CONFIG
+from ..catalog import policy
 from ..props import is_set
-from ..registry import policy
 
 
 def require_sagemaker_endpoint_kms(args, report_violation):

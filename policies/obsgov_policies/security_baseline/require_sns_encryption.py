@@ -1,8 +1,8 @@
 """SNS topics encrypt messages at rest."""
 
 from ..aws_types import SNS_TOPIC
+from ..catalog import FSBP, Control, policy
 from ..props import is_set
-from ..registry import FSBP, Control, policy
 
 
 def require_sns_encryption(args, report_violation):

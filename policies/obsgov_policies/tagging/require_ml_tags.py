@@ -1,8 +1,8 @@
 """SageMaker resources also say which model and version they serve."""
 
 from ..aws_types import SAGEMAKER_ENDPOINT, SAGEMAKER_ENDPOINT_CONFIG, SAGEMAKER_MODEL
+from ..catalog import TAGGING_STANDARD, Control, policy
 from ..props import as_list
-from ..registry import TAGGING_STANDARD, Control, policy
 from ..tags import TAG_RULE_SCHEMA, report_tag_violations
 
 MODEL_PACKAGE_GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"

@@ -1,7 +1,7 @@
 """ETL pipelines say which pipeline they belong to."""
 
 from ..aws_types import GLUE_JOB, STATE_MACHINE
-from ..registry import policy
+from ..catalog import policy
 from ..tags import TAG_RULE_SCHEMA, report_tag_violations
 
 PIPELINE_TYPES = (

@@ -1,6 +1,6 @@
 """Every taggable resource carries the organisation's required tags."""
 
-from ..registry import TAGGING_STANDARD, Control, policy
+from ..catalog import TAGGING_STANDARD, Control, policy
 from ..tags import TAG_RULE_SCHEMA, is_taggable, report_tag_violations
 
 

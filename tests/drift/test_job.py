@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 from moto import mock_aws
 
-from obsgov.quality.capture import capture_record
-from obsgov.quality.data import Frame
-from obsgov.quality.job import JobConfig, handler, run
-from obsgov.quality.profile import build_baseline
-from obsgov.quality.schema import FeatureSpec, SchemaFile
+from obsgov.drift.capture import capture_record
+from obsgov.drift.data import Frame
+from obsgov.drift.job import JobConfig, handler, run
+from obsgov.drift.profile import build_baseline
+from obsgov.drift.schema import FeatureSpec, SchemaFile
 
 REGION = "us-east-1"
 ENV = {

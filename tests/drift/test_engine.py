@@ -9,17 +9,17 @@ import pyarrow as pa
 import pytest
 from scipy import stats as sps
 
-from obsgov.errors import InputError
-from obsgov.quality.data import Frame
-from obsgov.quality.engine import _codes, duplicate_rows, evaluate
-from obsgov.quality.profile import (
+from obsgov.drift.data import Frame
+from obsgov.drift.engine import _codes, duplicate_rows, evaluate
+from obsgov.drift.profile import (
     bin_counts,
     build_baseline,
     parse_baseline,
     quantile_edges,
     reference_sample,
 )
-from obsgov.quality.schema import FeatureSpec, SchemaFile, ThresholdConfig
+from obsgov.drift.schema import FeatureSpec, SchemaFile, ThresholdConfig
+from obsgov.errors import InputError
 
 
 def frame(source="window", **columns) -> Frame:

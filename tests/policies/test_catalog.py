@@ -1,12 +1,12 @@
-"""The registry: a policy's package decides its pack, and the pack table is discovered."""
+"""The policy catalog: a policy's package decides its pack, and the pack table is discovered."""
 
 import sys
 
 import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
-from obsgov_policies import registry
-from obsgov_policies.registry import (
+from obsgov_policies import catalog
+from obsgov_policies.catalog import (
     CIS,
     FSBP,
     Control,
@@ -77,7 +77,7 @@ def fake_library(tmp_path, monkeypatch):
         'DESCRIPTION = "Alpha."\n\ndef warm_up():\n    return "warm"\n'
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(registry, "LIBRARY", "fakelib")
+    monkeypatch.setattr(catalog, "LIBRARY", "fakelib")
     yield root
     for name in [m for m in sys.modules if m.split(".")[0] == "fakelib"]:
         del sys.modules[name]
@@ -119,15 +119,15 @@ def _define(module: str, policy_id: str, **kwargs):
         report_violation("called")
 
     validate.__module__ = module
-    before = registry.REGISTRY.get(policy_id)
+    before = catalog.REGISTRY.get(policy_id)
     try:
         options = {"description": "D.", "severity": "low", "service": "x", **kwargs}
         return policy(validate, id=policy_id, **options)
     finally:  # leave the registry as it was
         if before is None:
-            registry.REGISTRY.pop(policy_id, None)
+            catalog.REGISTRY.pop(policy_id, None)
         else:
-            registry.REGISTRY[policy_id] = before
+            catalog.REGISTRY[policy_id] = before
 
 
 def test_a_policy_module_outside_a_pack_is_refused():
@@ -258,7 +258,7 @@ def test_ids_severities_and_kinds_are_checked_at_registration(policy_id, options
     with pytest.raises(ValueError) as caught:
         _define("obsgov_policies.tagging.x", policy_id, **options)
     assert str(caught.value) == message
-    assert policy_id not in registry.REGISTRY
+    assert policy_id not in catalog.REGISTRY
 
 
 def test_a_registered_policy_is_in_the_registry_with_its_types():
@@ -275,7 +275,7 @@ def test_a_registered_policy_is_in_the_registry_with_its_types():
             service="x",
             resource_types=["a:b/c:C", "a:b/d:D"],
         )
-        assert registry.REGISTRY["obsgov-x-y-z"] is spec
+        assert catalog.REGISTRY["obsgov-x-y-z"] is spec
         assert spec.resource_types == ("a:b/c:C", "a:b/d:D")
     finally:
-        registry.REGISTRY.pop("obsgov-x-y-z", None)
+        catalog.REGISTRY.pop("obsgov-x-y-z", None)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from obsgov.drift.capture import capture_record, parse_record, read_capture
 from obsgov.errors import InputError
-from obsgov.quality.capture import capture_record, parse_record, read_capture
 
 INPUTS = ["age", "income", "country"]
 OUTPUTS = ["score"]
@@ -122,7 +122,7 @@ def test_json_objects_by_name_and_output_only_capture():
     ],
 )
 def test_malformed_records_say_why(line, why):
-    from obsgov.quality.capture import PayloadError
+    from obsgov.drift.capture import PayloadError
 
     with pytest.raises(PayloadError) as caught:
         parse_record(line, INPUTS, OUTPUTS)

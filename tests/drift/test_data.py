@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from obsgov.drift.data import numeric_column, read_frame, text_column, value_counts
 from obsgov.errors import InputError
-from obsgov.quality.data import numeric_column, read_frame, text_column, value_counts
 
 
 def test_csv_keeps_declared_text_columns_as_text(tmp_path):

@@ -12,10 +12,10 @@ import pytest
 from moto import mock_aws
 
 from obsgov import metric_contract as mc
-from obsgov.quality.data import Frame
-from obsgov.quality.engine import evaluate
-from obsgov.quality.profile import build_baseline
-from obsgov.quality.publish import (
+from obsgov.drift.data import Frame
+from obsgov.drift.engine import evaluate
+from obsgov.drift.profile import build_baseline
+from obsgov.drift.publish import (
     MAX_METRICS_PER_CALL,
     Workload,
     batches,
@@ -156,7 +156,7 @@ def test_json_report_lands_in_s3(s3):
 
 
 def test_s3_uri_must_name_bucket_and_key():
-    from obsgov.quality.publish import parse_s3_uri
+    from obsgov.drift.publish import parse_s3_uri
 
     assert parse_s3_uri("s3://b/k/x.json") == ("b", "k/x.json")
     with pytest.raises(ValueError, match=r"^s3://b needs a bucket and a key: s3://bucket/key$"):

@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats as sps
 from scipy.spatial import distance
 
-from obsgov.quality import stats
+from obsgov.drift import stats
 
 
 def _pair(rng, n1, n2, shift, kind):

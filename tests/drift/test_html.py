@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 import numpy as np
 import pyarrow as pa
 
-from obsgov.quality.data import Frame
-from obsgov.quality.engine import evaluate
-from obsgov.quality.html import render
-from obsgov.quality.profile import build_baseline
+from obsgov.drift.data import Frame
+from obsgov.drift.engine import evaluate
+from obsgov.drift.html import render
+from obsgov.drift.profile import build_baseline
 
 
 class Collector(HTMLParser):
