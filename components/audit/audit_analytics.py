@@ -18,14 +18,14 @@ import pulumi_aws as aws
 
 from obsgov.config.models.central import AnalyticsSettings
 
-from .iam_documents import (
+from ..shared.buckets import hardened_bucket
+from ..shared.iam_documents import (
     account_administers,
     deny_insecure_transport,
     document,
     statement,
 )
-from .keys import rotated_key
-from .log_archive import hardened_bucket
+from ..shared.keys import rotated_key
 
 TABLE_NAME = "organization_trail"
 

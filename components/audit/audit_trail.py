@@ -23,22 +23,22 @@ import pulumi_aws as aws
 
 from obsgov.config.models.central import DataEvents, TrailSettings
 
-from .audit_trail_documents import (
-    delivery_role_policy,
-    logs_key_policy,
-    trail_key_policy,
-)
-from .cis_controls import CIS_CONTROLS, CisControl, cis_alarm_name, forwarding_event_pattern
-from .event_routing import severity_description
-from .iam_documents import (
+from ..central.event_routing import severity_description
+from ..shared.iam_documents import (
     alarm_topic_policy,
     log_group_arn,
     put_events_policy,
     topic_arn,
     trail_arn,
 )
-from .keys import rotated_key
-from .service_roles import service_role
+from ..shared.keys import rotated_key
+from ..shared.service_roles import service_role
+from .audit_trail_documents import (
+    delivery_role_policy,
+    logs_key_policy,
+    trail_key_policy,
+)
+from .cis_controls import CIS_CONTROLS, CisControl, cis_alarm_name, forwarding_event_pattern
 
 
 def default_trail_name(environment: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .iam_documents import (
+from ..shared.iam_documents import (
     account_administers,
     alarms_use_key,
     document,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .iam_documents import account_administers, document
-from .keys import rotated_key
+from ..shared.iam_documents import account_administers, document
+from ..shared.keys import rotated_key
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .event_routing import ALARM_DETAIL_TYPE, ALARM_SOURCE
+from ..central.event_routing import ALARM_DETAIL_TYPE, ALARM_SOURCE
 
 
 class CisControl(NamedTuple):

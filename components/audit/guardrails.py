@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from obsgov.config.models import TagRule, TagSchema
 
-from .iam_documents import document, statement
+from ..shared.iam_documents import document, statement
 
 # Organizations' size limits on policy documents (quotas page): SCPs 5,120 characters, tag
 # policies 10,000.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .member_baseline import SHARED_RESOURCE_TYPES
+from ..member.member_baseline import SHARED_RESOURCE_TYPES
 
 
 @dataclass

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from obsgov.config.models.central import EventRoutingSettings, Subscribers
 
-from .iam_documents import (
+from ..shared.iam_documents import (
     account_administers,
     account_root,
     alarms_publish,
@@ -31,7 +31,7 @@ from .iam_documents import (
     statement,
     topic_arn,
 )
-from .keys import rotated_key
+from ..shared.keys import rotated_key
 
 ALARM_SOURCE = "aws.cloudwatch"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"

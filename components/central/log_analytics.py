@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .firehose import delivery_stream, firehose_role
-from .iam_documents import (
+from ..shared.buckets import hardened_bucket
+from ..shared.firehose import delivery_stream, firehose_role
+from ..shared.iam_documents import (
     deny_insecure_transport,
     document,
 )
-from .keys import rotated_key
+from ..shared.keys import rotated_key
 from .log_analytics_documents import (
     INDEX,
     LOG_TYPES,
@@ -39,7 +40,6 @@ from .log_analytics_documents import (
     master_trust_policy,
     names,
 )
-from .log_archive import hardened_bucket
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 

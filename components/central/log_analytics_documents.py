@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .iam_documents import (
+from ..shared.iam_documents import (
     account_administers,
     account_root,
     assume_role_policy,

@@ -17,17 +17,17 @@ import pulumi_aws as aws
 
 from obsgov import metric_contract as contract
 
-from .firehose import S3_DELIVERY_ACTIONS, delivery_stream, firehose_role, s3_destination
-from .iam_documents import (
+from ..shared.buckets import hardened_bucket
+from ..shared.firehose import S3_DELIVERY_ACTIONS, delivery_stream, firehose_role, s3_destination
+from ..shared.iam_documents import (
     account_administers,
     bucket_arn,
     deny_insecure_transport,
     document,
     statement,
 )
-from .keys import rotated_key
-from .log_archive import hardened_bucket
-from .service_roles import service_role
+from ..shared.keys import rotated_key
+from ..shared.service_roles import service_role
 
 PLATFORM_NAMESPACES = (
     "AWS/SageMaker",

@@ -9,10 +9,10 @@ import pulumi_aws as aws
 from obsgov.config.environment import EnvironmentConfig
 from obsgov.config.models import EtlPipeline, MlEndpoint
 
-from ..drift_monitor import DriftMonitor, DriftMonitorArgs
-from ..member_baseline import MemberAccountBaseline, MemberAccountBaselineArgs
-from ..model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
-from ..providers import account_provider
+from ..lifecycle.drift_monitor import DriftMonitor, DriftMonitorArgs
+from ..lifecycle.model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
+from ..member.member_baseline import MemberAccountBaseline, MemberAccountBaselineArgs
+from ..shared.providers import account_provider
 from .central_account import Central
 from .central_providers import on
 

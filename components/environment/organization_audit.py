@@ -10,10 +10,10 @@ import pulumi
 
 from obsgov.config.environment import EnvironmentConfig
 
-from ..audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
-from ..audit_trail import AuditTrail, AuditTrailArgs
-from ..guardrails import Guardrails, GuardrailsArgs
-from ..log_archive import LogArchive, LogArchiveArgs
+from ..audit.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+from ..audit.audit_trail import AuditTrail, AuditTrailArgs
+from ..audit.guardrails import Guardrails, GuardrailsArgs
+from ..audit.log_archive import LogArchive, LogArchiveArgs
 from .central_providers import CentralProviders, on
 
 

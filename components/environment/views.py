@@ -5,8 +5,8 @@ from __future__ import annotations
 from obsgov.config.environment import EnvironmentConfig
 from obsgov.config.models import BusinessKpi, EtlPipeline, MlEndpoint
 
-from ..business_views import BusinessViews, BusinessViewsArgs, KpiLink, ServedModel
-from ..ops_dashboards import (
+from ..views.business_views import BusinessViews, BusinessViewsArgs, KpiLink, ServedModel
+from ..views.ops_dashboards import (
     DashboardSpec,
     EndpointPanel,
     KpiPanel,

@@ -10,11 +10,11 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from .firehose import S3_DELIVERY_ACTIONS, delivery_stream, firehose_role, s3_destination
-from .iam_documents import bucket_arn, deny_insecure_transport, document, statement
+from ..shared.buckets import hardened_bucket
+from ..shared.firehose import S3_DELIVERY_ACTIONS, delivery_stream, firehose_role, s3_destination
+from ..shared.iam_documents import bucket_arn, deny_insecure_transport, document, statement
+from ..shared.service_roles import service_role
 from .lifecycle_events import SAGEMAKER
-from .log_archive import hardened_bucket
-from .service_roles import service_role
 
 
 def archive_columns() -> list[tuple[str, str]]:

@@ -21,8 +21,8 @@ import pulumi_aws as aws
 
 from obsgov.model_guard.guard import METRIC_NAMESPACE
 
-from .iam_documents import alarm_topic_policy
-from .platform_function import PlatformFunction, PlatformFunctionArgs, package_files
+from ..shared.iam_documents import alarm_topic_policy
+from ..shared.platform_function import PlatformFunction, PlatformFunctionArgs, package_files
 
 HANDLER = "obsgov.model_guard.handler.handler"
 

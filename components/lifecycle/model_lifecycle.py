@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .iam_documents import (
+from ..shared.iam_documents import (
     account_administers,
     account_root,
     document,
@@ -33,7 +33,8 @@ from .iam_documents import (
     put_events_policy,
     statement,
 )
-from .keys import rotated_key
+from ..shared.keys import rotated_key
+from ..shared.service_roles import service_role
 from .lifecycle_archive import lifecycle_archive
 from .lifecycle_events import (
     FAILURE_METRIC,
@@ -42,7 +43,6 @@ from .lifecycle_events import (
     RECORD_PATTERNS,
     event_pattern,
 )
-from .service_roles import service_role
 
 # --------------------------------------------------------------------------- registry
 

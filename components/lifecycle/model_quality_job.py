@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from obsgov import metric_contract as contract
 
-from .platform_function import PlatformFunction, PlatformFunctionArgs, package_files
+from ..shared.platform_function import PlatformFunction, PlatformFunctionArgs, package_files
 
 HANDLER = "obsgov.model_quality.job.handler"
 

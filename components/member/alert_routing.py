@@ -13,7 +13,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from .iam_documents import put_events_policy
+from ..shared.iam_documents import put_events_policy
 
 
 def event_pattern(alarm_name_prefix: str) -> str:

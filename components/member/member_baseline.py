@@ -20,9 +20,7 @@ import pulumi_aws as aws
 
 from obsgov.config.models.settings import AlarmDefaults, AlertRouting, Tracing
 
-from .alarm_spec import AlarmContext
-from .alert_routing import forward_alarm_events
-from .iam_documents import (
+from ..shared.iam_documents import (
     account_administers,
     alarm_topic_policy,
     alarms_use_key,
@@ -30,7 +28,9 @@ from .iam_documents import (
     log_group_arn,
     logs_encrypt,
 )
-from .keys import rotated_key
+from ..shared.keys import rotated_key
+from .alarm_spec import AlarmContext
+from .alert_routing import forward_alarm_events
 from .workload_alarms import ALARM_BUILDERS, create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
 from .workload_traces import workload_traces

@@ -317,7 +317,8 @@ def package_files(package: str) -> dict[str, Path]:
     followed transitively, plus the package markers; nothing else (boto3 comes with the Lambda
     runtime). Derived from the imports rather than listed by hand: a module the code imports
     but the archive lacks fails only in AWS, at the function's first run."""
-    root = Path(__file__).resolve().parents[1] / "obsgov"
+    # components/shared/platform_function.py: the repository root is three levels up
+    root = Path(__file__).resolve().parents[2] / "obsgov"
     files: dict[str, Path] = {}
     pending = sorted((root / package).glob("*.py"))
     while pending:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .lifecycle_archive import lineage_sql
+from ..lifecycle.lifecycle_archive import lineage_sql
 
 VIEWER_DATASET_ACTIONS = (
     "quicksight:DescribeDataSet",

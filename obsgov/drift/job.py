@@ -1,4 +1,4 @@
-"""The scheduled drift job (the Lambda function :mod:`components.drift_monitor` deploys).
+"""The scheduled drift job (the Lambda function :mod:`components.lifecycle.drift_monitor` deploys).
 
 Each run reads the baseline and every object under the data prefix written during the last
 window, evaluates it, publishes the metrics and writes the JSON report under the report prefix

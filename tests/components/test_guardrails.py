@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from components.guardrails import SCP_MAX_CHARS, TAG_POLICY_MAX_CHARS, tag_policy
+from components.audit.guardrails import SCP_MAX_CHARS, TAG_POLICY_MAX_CHARS, tag_policy
 from obsgov.config.models import TagSchema
 from obsgov.graph import ResourceGraph
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.workload_alarms import ALARM_BUILDERS
+from components.member.workload_alarms import ALARM_BUILDERS
 from obsgov.config.models.accounts import WORKLOAD_MODELS
 
 from .conftest import ALARM, alarm, by_name, members
@@ -395,7 +395,7 @@ def test_runbook_urls_fill_every_placeholder_the_config_allows():
     """``alertRouting.runbookUrl`` may use {account}, {kind}, {signal} and {workload}."""
     import pulumi
 
-    from components.alarm_spec import AlarmContext
+    from components.member.alarm_spec import AlarmContext
     from obsgov.config.models.settings import RUNBOOK_FIELDS, AlarmDefaults
 
     assert set(RUNBOOK_FIELDS) == {"account", "kind", "signal", "workload"}

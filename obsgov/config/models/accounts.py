@@ -1,7 +1,7 @@
 """``stacks/accounts.yaml``: member accounts and their workloads.
 
 A workload kind is one model here plus one entry in :data:`WORKLOAD_MODELS`; its alarms are
-one entry in ``components.workload_alarms.ALARM_BUILDERS``.
+one entry in ``components.member.workload_alarms.ALARM_BUILDERS``.
 
 Facts that describe one workload (its log groups, critical-event patterns, tracing, SLOs) are
 validated here, entry by entry; rules across entries (a KPI's ``drivenBy`` naming a workload,
