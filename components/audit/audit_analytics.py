@@ -26,6 +26,7 @@ from ..shared.iam_documents import (
     statement,
 )
 from ..shared.keys import rotated_key
+from ..shared.type_tokens import formerly
 
 TABLE_NAME = "organization_trail"
 
@@ -248,7 +249,12 @@ class AuditAnalytics(pulumi.ComponentResource):
         args: AuditAnalyticsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("obsgov:auditanalytics:AuditAnalytics", name, None, opts)
+        super().__init__(
+            "obsgov:audit_analytics:AuditAnalytics",
+            name,
+            None,
+            formerly(opts, "obsgov:auditanalytics:AuditAnalytics"),
+        )
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
 

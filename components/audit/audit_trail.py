@@ -33,6 +33,7 @@ from ..shared.iam_documents import (
 )
 from ..shared.keys import rotated_key
 from ..shared.service_roles import service_role
+from ..shared.type_tokens import formerly
 from .audit_trail_documents import (
     delivery_role_policy,
     logs_key_policy,
@@ -137,7 +138,12 @@ class AuditTrail(pulumi.ComponentResource):
         args: AuditTrailArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("obsgov:audittrail:AuditTrail", name, None, opts)
+        super().__init__(
+            "obsgov:audit_trail:AuditTrail",
+            name,
+            None,
+            formerly(opts, "obsgov:audittrail:AuditTrail"),
+        )
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
         env, region, account = args.environment, args.region, args.account_id

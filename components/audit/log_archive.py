@@ -30,6 +30,7 @@ from ..shared.iam_documents import (
     trail_arn,
 )
 from ..shared.keys import rotated_key
+from ..shared.type_tokens import formerly
 
 
 def archive_bucket_name(environment: str, account_id: str) -> str:
@@ -200,7 +201,12 @@ class LogArchive(pulumi.ComponentResource):
         args: LogArchiveArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("obsgov:logarchive:LogArchive", name, None, opts)
+        super().__init__(
+            "obsgov:log_archive:LogArchive",
+            name,
+            None,
+            formerly(opts, "obsgov:logarchive:LogArchive"),
+        )
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
         trail = trail_arn(args.region, args.management_account_id, args.trail_name)

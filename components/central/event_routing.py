@@ -32,6 +32,7 @@ from ..shared.iam_documents import (
     topic_arn,
 )
 from ..shared.keys import rotated_key
+from ..shared.type_tokens import formerly
 
 ALARM_SOURCE = "aws.cloudwatch"
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
@@ -149,7 +150,12 @@ class EventRouting(pulumi.ComponentResource):
         args: EventRoutingArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("obsgov:eventrouting:EventRouting", name, None, opts)
+        super().__init__(
+            "obsgov:event_routing:EventRouting",
+            name,
+            None,
+            formerly(opts, "obsgov:eventrouting:EventRouting"),
+        )
         child = pulumi.ResourceOptions(parent=self)
 
         self.key = rotated_key(

@@ -27,6 +27,8 @@ import pulumi_aws as aws
 
 from obsgov import metric_contract as mc
 
+from ..shared.type_tokens import formerly
+
 # Lambda function names are at most 64 characters.
 _MAX_FUNCTION_NAME = 64
 
@@ -137,7 +139,12 @@ class DriftMonitor(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DriftMonitorArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("obsgov:quality:DriftMonitor", name, None, opts)
+        super().__init__(
+            "obsgov:drift_monitor:DriftMonitor",
+            name,
+            None,
+            formerly(opts, "obsgov:quality:DriftMonitor"),
+        )
         if args.workload_kind not in mc.WORKLOAD_DIMENSIONS:
             raise ValueError(f"workload_kind must be one of {', '.join(mc.WORKLOAD_DIMENSIONS)}")
         child = pulumi.ResourceOptions(parent=self)

@@ -23,6 +23,7 @@ from obsgov.model_guard.guard import METRIC_NAMESPACE
 
 from ..shared.iam_documents import alarm_topic_policy
 from ..shared.platform_function import PlatformFunction, PlatformFunctionArgs, package_files
+from ..shared.type_tokens import formerly
 
 HANDLER = "obsgov.model_guard.handler.handler"
 
@@ -121,7 +122,12 @@ class ModelApprovalGuard(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ModelApprovalGuardArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("obsgov:model_guard:ModelApprovalGuard", name, None, opts)
+        super().__init__(
+            "obsgov:model_approval_guard:ModelApprovalGuard",
+            name,
+            None,
+            formerly(opts, "obsgov:model_guard:ModelApprovalGuard"),
+        )
         child = pulumi.ResourceOptions(parent=self)
         prefix = f"obsgov-{args.environment}-model-guard"
         topic_arn = f"arn:aws:sns:{args.region}:{args.account_id}:{prefix}"

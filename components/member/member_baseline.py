@@ -29,6 +29,7 @@ from ..shared.iam_documents import (
     logs_encrypt,
 )
 from ..shared.keys import rotated_key
+from ..shared.type_tokens import formerly
 from .alarm_spec import AlarmContext
 from .alert_routing import forward_alarm_events
 from .workload_alarms import ALARM_BUILDERS, create_alarms, create_composite
@@ -81,7 +82,12 @@ class MemberAccountBaseline(pulumi.ComponentResource):
         args: MemberAccountBaselineArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("obsgov:member:MemberAccountBaseline", name, None, opts)
+        super().__init__(
+            "obsgov:member_baseline:MemberAccountBaseline",
+            name,
+            None,
+            formerly(opts, "obsgov:member:MemberAccountBaseline"),
+        )
         child = pulumi.ResourceOptions(parent=self)
 
         self.key = rotated_key(

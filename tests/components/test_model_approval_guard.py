@@ -50,7 +50,7 @@ def one(graph, token):
 
 
 def test_children_are_parented_and_named_after_the_component(graph):
-    [component] = graph.of_type("obsgov:model_guard:ModelApprovalGuard")
+    [component] = graph.of_type("obsgov:model_approval_guard:ModelApprovalGuard")
     children = graph.children(component.urn)
     assert all(c.name.startswith("guard-prod-") for c in children)
     [function] = graph.of_type("obsgov:platform_function:PlatformFunction")

@@ -61,7 +61,7 @@ def one(graph, kind):
 
 
 def test_every_child_hangs_off_the_component_and_is_named_after_it(graph):
-    component = one(graph, "obsgov:quality:DriftMonitor")
+    component = one(graph, "obsgov:drift_monitor:DriftMonitor")
     children = [r for r in graph if r.parent == component.urn]
     assert sorted((r.type, r.name) for r in children) == sorted(
         [
