@@ -18,6 +18,15 @@ from dataclasses import dataclass
 from obsgov.clock import utc_now
 
 
+# --------------------------------------------------------------------------- dimension names
+
+# The one name of each dimension the platform's metrics carry; the families below combine them.
+ENDPOINT_DIMENSION = "Endpoint"
+PIPELINE_DIMENSION = "Pipeline"
+MODEL_VERSION_DIMENSION = "ModelVersion"
+FEATURE_DIMENSION = "Feature"
+
+
 @dataclass(frozen=True)
 class Metric:
     name: str
@@ -28,7 +37,7 @@ class Metric:
 # --------------------------------------------------------------------------- pipelines
 
 PIPELINE_NAMESPACE = "Obsgov/Pipelines"
-PIPELINE_DIMENSIONS = ("Pipeline",)
+PIPELINE_DIMENSIONS = (PIPELINE_DIMENSION,)
 
 RECORDS_PROCESSED = Metric("RecordsProcessed", "Count", "Records a run wrote downstream.")
 RECORDS_FAILED = Metric("RecordsFailed", "Count", "Records a run rejected or could not process.")
@@ -40,8 +49,7 @@ PIPELINE_METRICS = (RECORDS_PROCESSED, RECORDS_FAILED, PROCESSING_TIME, RUN_SUCC
 
 DATA_QUALITY_NAMESPACE = "Obsgov/DataQuality"
 # Exactly one of these names the monitored workload; FEATURE_DIMENSION is added per feature.
-WORKLOAD_DIMENSIONS = ("Endpoint", "Pipeline")
-FEATURE_DIMENSION = "Feature"
+WORKLOAD_DIMENSIONS = (ENDPOINT_DIMENSION, PIPELINE_DIMENSION)
 
 FEATURE_PSI = Metric("PSI", "None", "Population stability index against the baseline.")
 FEATURE_KS = Metric("KSStatistic", "None", "Two-sample Kolmogorov-Smirnov statistic.")
@@ -70,7 +78,7 @@ DATASET_METRICS = (
 # --------------------------------------------------------------------------- model quality
 
 MODEL_QUALITY_NAMESPACE = "Obsgov/ModelQuality"
-MODEL_QUALITY_DIMENSIONS = ("Endpoint", "ModelVersion")
+MODEL_QUALITY_DIMENSIONS = (ENDPOINT_DIMENSION, MODEL_VERSION_DIMENSION)
 
 CLASSIFICATION_METRICS = tuple(
     Metric(n, "None", d)
@@ -145,4 +153,4 @@ def pipeline_run_line(
         PROCESSING_TIME: float(processing_ms),
         RUN_SUCCEEDED: 1.0 if succeeded else 0.0,
     }
-    return emf_line(PIPELINE_NAMESPACE, {"Pipeline": pipeline}, values, timestamp_ms)
+    return emf_line(PIPELINE_NAMESPACE, {PIPELINE_DIMENSION: pipeline}, values, timestamp_ms)

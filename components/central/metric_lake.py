@@ -16,6 +16,13 @@ import pulumi
 import pulumi_aws as aws
 
 from obsgov import metric_contract as contract
+from obsgov_policies.signals import (
+    GLUE_NAMESPACE,
+    LAMBDA_NAMESPACE,
+    SAGEMAKER_INSTANCES_NAMESPACE,
+    SAGEMAKER_NAMESPACE,
+    STATES_NAMESPACE,
+)
 
 from ..shared.buckets import hardened_bucket
 from ..shared.firehose import S3_DELIVERY_ACTIONS, delivery_stream, firehose_role, s3_destination
@@ -30,11 +37,11 @@ from ..shared.keys import rotated_key
 from ..shared.service_roles import service_role
 
 PLATFORM_NAMESPACES = (
-    "AWS/SageMaker",
-    "/aws/sagemaker/Endpoints",
-    "Glue",
-    "AWS/States",
-    "AWS/Lambda",
+    SAGEMAKER_NAMESPACE,
+    SAGEMAKER_INSTANCES_NAMESPACE,
+    GLUE_NAMESPACE,
+    STATES_NAMESPACE,
+    LAMBDA_NAMESPACE,
     contract.PIPELINE_NAMESPACE,
     contract.DATA_QUALITY_NAMESPACE,
     contract.MODEL_QUALITY_NAMESPACE,

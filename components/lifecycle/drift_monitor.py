@@ -26,6 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from obsgov import metric_contract as mc
+from obsgov_policies.signals import FUNCTION_NAME, LAMBDA_NAMESPACE
 
 from ..shared.type_tokens import formerly
 
@@ -267,9 +268,9 @@ class DriftMonitor(pulumi.ComponentResource):
                 f"report are missing for this window. Look in /aws/lambda/"
                 f"{fn_name}."
             ),
-            namespace="AWS/Lambda",
+            namespace=LAMBDA_NAMESPACE,
             metric_name="Errors",
-            dimensions={"FunctionName": fn_name},
+            dimensions={FUNCTION_NAME: fn_name},
             statistic="Sum",
             period=3600,
             evaluation_periods=1,

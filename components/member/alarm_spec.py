@@ -15,15 +15,16 @@ from dataclasses import dataclass
 import pulumi
 
 from obsgov.config.models.settings import AlarmDefaults
+from obsgov_policies.signals import ERRORS, FRESHNESS, LATENCY, QUALITY, SATURATION, TRAFFIC
 
-# The signal classes, and the severity of an alarm whose spec names none.
+# The signal classes (obsgov_policies.signals), and the severity of an alarm whose spec names none.
 DEFAULT_SEVERITY = {
-    "errors": "high",
-    "freshness": "high",
-    "latency": "medium",
-    "traffic": "medium",
-    "saturation": "medium",
-    "quality": "medium",
+    ERRORS: "high",
+    FRESHNESS: "high",
+    LATENCY: "medium",
+    TRAFFIC: "medium",
+    SATURATION: "medium",
+    QUALITY: "medium",
 }
 
 

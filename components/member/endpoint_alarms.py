@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from obsgov import metric_contract as mc
 from obsgov.config.models.accounts import MlEndpoint
+from obsgov_policies.signals import (
+    ENDPOINT_NAME,
+    ERRORS,
+    LATENCY,
+    QUALITY,
+    SAGEMAKER_INSTANCES_NAMESPACE,
+    SAGEMAKER_NAMESPACE,
+    SATURATION,
+    TRAFFIC,
+    VARIANT_NAME,
+)
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
-
-SAGEMAKER = "AWS/SageMaker"
-SAGEMAKER_INSTANCES = "/aws/sagemaker/Endpoints"
 
 
 def _rate(errors: MetricRef, calls: MetricRef) -> dict[str, MetricRef]:
@@ -22,15 +30,15 @@ def _rate(errors: MetricRef, calls: MetricRef) -> dict[str, MetricRef]:
 
 def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
     name, slo, d = endpoint.name, endpoint.slo, ctx.defaults
-    dims = {"EndpointName": name, "VariantName": endpoint.variant_name}
+    dims = {ENDPOINT_NAME: name, VARIANT_NAME: endpoint.variant_name}
     metrics = f"AWS/SageMaker metrics of endpoint {name}, variant {endpoint.variant_name}"
-    instances = f"{SAGEMAKER_INSTANCES} metrics and the endpoint's instances"
+    instances = f"{SAGEMAKER_INSTANCES_NAMESPACE} metrics and the endpoint's instances"
 
     def sm(metric: str, stat: str, unit: str | None = None) -> MetricRef:
-        return MetricRef(SAGEMAKER, metric, dims, stat, unit)
+        return MetricRef(SAGEMAKER_NAMESPACE, metric, dims, stat, unit)
 
     def instance(metric: str) -> MetricRef:
-        return MetricRef(SAGEMAKER_INSTANCES, metric, dims, "Average", "Percent")
+        return MetricRef(SAGEMAKER_INSTANCES_NAMESPACE, metric, dims, "Average", "Percent")
 
     calls = sm("Invocations", "Sum")
     cpu = (slo.max_cpu_percent or d.cpu_utilization_percent) * endpoint.instance_vcpus
@@ -41,7 +49,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
     specs = [
         AlarmSpec(
             "latency-p99",
-            "latency",
+            LATENCY,
             f"p99 model latency of {name} is above its SLO of {slo.latency_p99_ms:g} ms.",
             metrics + " (ModelLatency) and the model container's logs",
             "GreaterThanThreshold",
@@ -50,7 +58,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "latency-anomaly",
-            "latency",
+            LATENCY,
             f"Average model latency of {name} rose above its expected band.",
             metrics + " (ModelLatency) and recent deployments",
             "GreaterThanUpperThreshold",
@@ -59,7 +67,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "overhead-latency",
-            "latency",
+            LATENCY,
             f"p99 SageMaker overhead latency of {name} is above "
             f"{slo.overhead_latency_p99_ms:g} ms.",
             metrics + " (OverheadLatency): payload sizes and instance health",
@@ -69,7 +77,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "errors-5xx",
-            "errors",
+            ERRORS,
             f"5XX error rate of {name} is above its SLO of {slo.error_rate_percent:g}%.",
             metrics + " (Invocation5XXErrors) and the model container's logs",
             "GreaterThanThreshold",
@@ -80,7 +88,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "errors-4xx",
-            "errors",
+            ERRORS,
             f"4XX error rate of {name} is above {slo.client_error_rate_percent:g}%: callers "
             f"send requests the model rejects.",
             metrics + " (Invocation4XXErrors) and the callers' recent changes",
@@ -93,7 +101,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "invocations-anomaly",
-            "traffic",
+            TRAFFIC,
             f"Invocations of {name} dropped below the expected band.",
             metrics + " (Invocations) and the callers' health",
             "LessThanLowerThreshold",
@@ -102,7 +110,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "invocations-zero",
-            "traffic",
+            TRAFFIC,
             f"{name} received fewer than {min_calls:g} invocations in a period, or none at all.",
             metrics + " (Invocations), the callers and the endpoint's status",
             "LessThanThreshold",
@@ -113,7 +121,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "cpu",
-            "saturation",
+            SATURATION,
             f"CPU of {name}'s instances is above {cpu:g}% (summed over "
             f"{endpoint.instance_vcpus} vCPU(s)).",
             instances + " (CPUUtilization); consider scaling out",
@@ -123,7 +131,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "memory",
-            "saturation",
+            SATURATION,
             f"Memory of {name}'s instances is above {memory:g}%.",
             instances + " (MemoryUtilization) and the container's memory use",
             "GreaterThanThreshold",
@@ -132,7 +140,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         ),
         AlarmSpec(
             "disk",
-            "saturation",
+            SATURATION,
             f"Disk of {name}'s instances is above {disk:g}%.",
             instances + " (DiskUtilization): model artifacts and temp files",
             "GreaterThanThreshold",
@@ -148,7 +156,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         specs.append(
             AlarmSpec(
                 "drift",
-                "quality",
+                QUALITY,
                 f"More than {slo.max_drifted_feature_percent:g}% of {name}'s features drifted "
                 f"from the training baseline.",
                 f"{mc.DATA_QUALITY_NAMESPACE} metrics with Endpoint={name} and the drift report",
@@ -157,7 +165,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
                     "m1": MetricRef(
                         mc.DATA_QUALITY_NAMESPACE,
                         share.name,
-                        {"Endpoint": name},
+                        {mc.ENDPOINT_DIMENSION: name},
                         "Maximum",
                         share.unit,
                         3600,
@@ -178,7 +186,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
         specs.append(
             AlarmSpec(
                 "model-quality",
-                "quality",
+                QUALITY,
                 f"{target.metric} of {name} (model version {endpoint.model_version}) is "
                 f"{'below' if target.higher_is_better else 'above'} {target.threshold:g}.",
                 f"{mc.MODEL_QUALITY_NAMESPACE} metrics with Endpoint={name} and the labelled data",
@@ -187,7 +195,10 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
                     "m1": MetricRef(
                         mc.MODEL_QUALITY_NAMESPACE,
                         target.metric,
-                        {"Endpoint": name, "ModelVersion": endpoint.model_version},
+                        {
+                            mc.ENDPOINT_DIMENSION: name,
+                            mc.MODEL_VERSION_DIMENSION: endpoint.model_version,
+                        },
                         "Average",
                         unit,
                         3600,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from obsgov.config.models.accounts import BusinessKpi
+from obsgov_policies.signals import QUALITY
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
 
@@ -21,7 +22,7 @@ def kpi_alarms(ctx: AlarmContext, kpi: BusinessKpi) -> list[AlarmSpec]:
     specs = [
         AlarmSpec(
             "anomaly",
-            "quality",
+            QUALITY,
             f"Business KPI {kpi.metric_name} left its expected band ({kpi.alert_on}).",
             where,
             BAND_OPERATORS[kpi.alert_on],
@@ -33,7 +34,7 @@ def kpi_alarms(ctx: AlarmContext, kpi: BusinessKpi) -> list[AlarmSpec]:
         specs.append(
             AlarmSpec(
                 "below-bound",
-                "quality",
+                QUALITY,
                 f"Business KPI {kpi.metric_name} fell below {kpi.lower_bound:g}.",
                 where,
                 "LessThanThreshold",
@@ -46,7 +47,7 @@ def kpi_alarms(ctx: AlarmContext, kpi: BusinessKpi) -> list[AlarmSpec]:
         specs.append(
             AlarmSpec(
                 "above-bound",
-                "quality",
+                QUALITY,
                 f"Business KPI {kpi.metric_name} rose above {kpi.upper_bound:g}.",
                 where,
                 "GreaterThanThreshold",

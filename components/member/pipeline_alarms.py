@@ -12,6 +12,19 @@ from dataclasses import dataclass
 
 from obsgov import metric_contract as mc
 from obsgov.config.models.accounts import EtlPipeline
+from obsgov_policies.signals import (
+    ERRORS,
+    FRESHNESS,
+    FUNCTION_NAME,
+    GLUE_NAMESPACE,
+    JOB_NAME,
+    LAMBDA_NAMESPACE,
+    LATENCY,
+    QUALITY,
+    STATE_MACHINE_ARN,
+    STATES_NAMESPACE,
+    TRAFFIC,
+)
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
 
@@ -31,38 +44,38 @@ def _engine(ctx: AlarmContext, pipeline: EtlPipeline) -> tuple[_Engine, dict[str
         # Glue job metrics need --enable-metrics; failed and completed tasks make the rate.
         return (
             _Engine(
-                "Glue",
+                GLUE_NAMESPACE,
                 "glue.driver.aggregate.elapsedTime",
                 "glue.driver.aggregate.numFailedTasks",
                 ("glue.driver.aggregate.numCompletedTasks", "glue.driver.aggregate.numFailedTasks"),
                 None,
                 "the Glue job's runs and its continuous log group",
             ),
-            {"JobName": pipeline.name, "JobRunId": "ALL", "Type": "count"},
+            {JOB_NAME: pipeline.name, "JobRunId": "ALL", "Type": "count"},
         )
     if pipeline.engine == "step-functions":
         arn = f"arn:aws:states:{ctx.region}:{ctx.account_id}:stateMachine:{pipeline.name}"
         return (
             _Engine(
-                "AWS/States",
+                STATES_NAMESPACE,
                 "ExecutionTime",
                 "ExecutionsFailed",
                 ("ExecutionsStarted",),
                 "Milliseconds",
                 "the state machine's failed executions",
             ),
-            {"StateMachineArn": arn},
+            {STATE_MACHINE_ARN: arn},
         )
     return (
         _Engine(
-            "AWS/Lambda",
+            LAMBDA_NAMESPACE,
             "Duration",
             "Errors",
             ("Invocations",),
             "Milliseconds",
             "the function's log group and recent deployments",
         ),
-        {"FunctionName": pipeline.name},
+        {FUNCTION_NAME: pipeline.name},
     )
 
 
@@ -70,7 +83,7 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
     name, slo = pipeline.name, pipeline.slo
     engine, dims = _engine(ctx, pipeline)
     interval = pipeline.schedule_interval_minutes * 60
-    contract = {"Pipeline": name}
+    contract = {mc.PIPELINE_DIMENSION: name}
 
     def aws_metric(metric: str, stat: str, unit: str | None = None) -> MetricRef:
         return MetricRef(engine.namespace, metric, dims, stat, unit)
@@ -87,7 +100,7 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
     specs = [
         AlarmSpec(
             "duration",
-            "latency",
+            LATENCY,
             f"A run of {name} took longer than its SLO of {slo.max_duration_minutes} minutes.",
             f"{engine.namespace} {engine.duration} and {engine.logs}",
             "GreaterThanThreshold",
@@ -99,7 +112,7 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
         ),
         AlarmSpec(
             "failures",
-            "errors",
+            ERRORS,
             f"{name} failed more than {slo.max_failed_runs} time(s) in a period.",
             f"{engine.namespace} {engine.failed} and {engine.logs}",
             "GreaterThanThreshold",
@@ -110,7 +123,7 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
         ),
         AlarmSpec(
             "error-rate",
-            "errors",
+            ERRORS,
             f"Error rate of {name} is above {slo.max_error_rate_percent:g}%.",
             f"{engine.namespace} {engine.failed} and {engine.logs}",
             "GreaterThanThreshold",
@@ -123,7 +136,7 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
         ),
         AlarmSpec(
             "throughput-anomaly",
-            "traffic",
+            TRAFFIC,
             f"Records processed by {name} dropped below the expected band.",
             f"{mc.PIPELINE_NAMESPACE} {mc.RECORDS_PROCESSED.name} with Pipeline={name} and "
             f"the upstream sources",
@@ -144,7 +157,7 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
         ),
         AlarmSpec(
             "freshness",
-            "freshness",
+            FRESHNESS,
             f"{name} has not completed a successful run in "
             f"{pipeline.schedule_interval_minutes} minutes.",
             f"{mc.PIPELINE_NAMESPACE} {mc.RUN_SUCCEEDED.name} with Pipeline={name}, the "
@@ -171,7 +184,7 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
         specs.append(
             AlarmSpec(
                 "data-quality",
-                "quality",
+                QUALITY,
                 f"{name} wrote values that break the declared schema.",
                 f"{mc.DATA_QUALITY_NAMESPACE} {violations.name} with Pipeline={name}",
                 "GreaterThanThreshold",

@@ -19,6 +19,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from obsgov_policies.signals import COMPOSITE
+
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
 from .endpoint_alarms import endpoint_alarms
 from .kpi_alarms import kpi_alarms
@@ -157,7 +159,7 @@ def create_composite(
         ok_actions=list(paging_actions),
         tags={
             "severity": workload.severity,
-            "signal-class": "composite",
+            "signal-class": COMPOSITE,
             "workload": workload.name,
         },
         opts=pulumi.ResourceOptions.merge(ctx.opts, pulumi.ResourceOptions(depends_on=alarms)),

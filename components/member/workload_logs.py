@@ -14,6 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from obsgov_policies.signals import ERRORS
+
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
 
 LOG_EVENTS_NAMESPACE = "Obsgov/LogEvents"
@@ -85,7 +87,7 @@ def workload_logs(ctx: AlarmContext, workload: Any, logs: LogSettings) -> list[A
     return [
         AlarmSpec(
             "critical-logs",
-            "errors",
+            ERRORS,
             f"{workload.name} logged a critical event (any of: {', '.join(terms)}).",
             f"log group(s) {', '.join(groups)}, filtering on the same terms",
             "GreaterThanThreshold",

@@ -19,6 +19,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from obsgov_policies.signals import FUNCTION_NAME, LAMBDA_NAMESPACE
+
 from .iam_documents import (
     account_administers,
     alarms_use_key,
@@ -121,14 +123,14 @@ class FunctionAlarm:
 def alarm_specs(args: PlatformFunctionArgs) -> list[FunctionAlarm]:
     """Errors, throttles and dead letters (any is one too many), duration near the timeout, and
     invocation volume as the trigger makes it meaningful."""
-    function = {"FunctionName": args.function_name}
+    function = {FUNCTION_NAME: args.function_name}
     above = "GreaterThanThreshold"
     specs = [
         # no datapoint means no invocation, hence no error: healthy
         FunctionAlarm(
             "errors",
             "errors above 0",
-            "AWS/Lambda",
+            LAMBDA_NAMESPACE,
             "Errors",
             function,
             "Sum",
@@ -140,7 +142,7 @@ def alarm_specs(args: PlatformFunctionArgs) -> list[FunctionAlarm]:
         FunctionAlarm(
             "throttles",
             "throttles above 0",
-            "AWS/Lambda",
+            LAMBDA_NAMESPACE,
             "Throttles",
             function,
             "Sum",
@@ -165,7 +167,7 @@ def alarm_specs(args: PlatformFunctionArgs) -> list[FunctionAlarm]:
         FunctionAlarm(
             "duration",
             "duration near its timeout",
-            "AWS/Lambda",
+            LAMBDA_NAMESPACE,
             "Duration",
             function,
             "Maximum",
@@ -182,7 +184,7 @@ def alarm_specs(args: PlatformFunctionArgs) -> list[FunctionAlarm]:
             FunctionAlarm(
                 "not-running",
                 "no run within two schedule periods",
-                "AWS/Lambda",
+                LAMBDA_NAMESPACE,
                 "Invocations",
                 function,
                 "Sum",
@@ -197,7 +199,7 @@ def alarm_specs(args: PlatformFunctionArgs) -> list[FunctionAlarm]:
             FunctionAlarm(
                 "invocation-flood",
                 f"more than {args.max_invocations_per_hour} invocations an hour",
-                "AWS/Lambda",
+                LAMBDA_NAMESPACE,
                 "Invocations",
                 function,
                 "Sum",

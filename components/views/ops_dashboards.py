@@ -17,6 +17,18 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from obsgov_policies.signals import (
+    ENDPOINT_NAME,
+    FUNCTION_NAME,
+    GLUE_NAMESPACE,
+    JOB_NAME,
+    LAMBDA_NAMESPACE,
+    SAGEMAKER_NAMESPACE,
+    STATE_MACHINE_ARN,
+    STATES_NAMESPACE,
+    VARIANT_NAME,
+)
+
 MAX_WIDGETS = 500
 MAX_METRICS_PER_WIDGET = 500
 MAX_METRICS_PER_DASHBOARD = 2500
@@ -90,15 +102,15 @@ def _widget(
 
 
 def endpoint_widgets(panel: EndpointPanel, region: str, band: float) -> list[dict[str, Any]]:
-    dims = (("EndpointName", panel.endpoint), ("VariantName", panel.variant))
+    dims = ((ENDPOINT_NAME, panel.endpoint), (VARIANT_NAME, panel.variant))
     a = panel.account_id
     where = f"{panel.endpoint} ({a})"
     return [
         _widget(
             f"{where}: model latency p50 / p99 (µs)",
             [
-                _metric("AWS/SageMaker", "ModelLatency", dims, a, stat="p50", label="p50"),
-                _metric("AWS/SageMaker", "ModelLatency", dims, a, stat="p99", label="p99"),
+                _metric(SAGEMAKER_NAMESPACE, "ModelLatency", dims, a, stat="p50", label="p50"),
+                _metric(SAGEMAKER_NAMESPACE, "ModelLatency", dims, a, stat="p99", label="p99"),
             ],
             region,
         ),
@@ -106,7 +118,7 @@ def endpoint_widgets(panel: EndpointPanel, region: str, band: float) -> list[dic
             f"{where}: error rates (%)",
             [
                 _metric(
-                    "AWS/SageMaker",
+                    SAGEMAKER_NAMESPACE,
                     "Invocation4XXErrors",
                     dims,
                     a,
@@ -115,7 +127,7 @@ def endpoint_widgets(panel: EndpointPanel, region: str, band: float) -> list[dic
                     visible=False,
                 ),
                 _metric(
-                    "AWS/SageMaker",
+                    SAGEMAKER_NAMESPACE,
                     "Invocation5XXErrors",
                     dims,
                     a,
@@ -124,7 +136,13 @@ def endpoint_widgets(panel: EndpointPanel, region: str, band: float) -> list[dic
                     visible=False,
                 ),
                 _metric(
-                    "AWS/SageMaker", "Invocations", dims, a, stat="Sum", id="calls", visible=False
+                    SAGEMAKER_NAMESPACE,
+                    "Invocations",
+                    dims,
+                    a,
+                    stat="Sum",
+                    id="calls",
+                    visible=False,
                 ),
                 [
                     {
@@ -147,7 +165,7 @@ def endpoint_widgets(panel: EndpointPanel, region: str, band: float) -> list[dic
         _widget(
             f"{where}: invocations and expected band",
             [
-                _metric("AWS/SageMaker", "Invocations", dims, a, stat="Sum", id="m1"),
+                _metric(SAGEMAKER_NAMESPACE, "Invocations", dims, a, stat="Sum", id="m1"),
                 [
                     {
                         "expression": f"ANOMALY_DETECTION_BAND(m1, {band:g})",
@@ -164,14 +182,20 @@ def endpoint_widgets(panel: EndpointPanel, region: str, band: float) -> list[dic
 
 _PIPELINE_METRICS = {
     "glue": (
-        "Glue",
+        GLUE_NAMESPACE,
         (("JobRunId", "ALL"), ("Type", "count")),
         "glue.driver.aggregate.elapsedTime",
         "glue.driver.aggregate.numFailedTasks",
-        "JobName",
+        JOB_NAME,
     ),
-    "step-functions": ("AWS/States", (), "ExecutionTime", "ExecutionsFailed", "StateMachineArn"),
-    "lambda": ("AWS/Lambda", (), "Duration", "Errors", "FunctionName"),
+    "step-functions": (
+        STATES_NAMESPACE,
+        (),
+        "ExecutionTime",
+        "ExecutionsFailed",
+        STATE_MACHINE_ARN,
+    ),
+    "lambda": (LAMBDA_NAMESPACE, (), "Duration", "Errors", FUNCTION_NAME),
 }
 
 
@@ -201,7 +225,7 @@ def pipeline_widgets(panel: PipelinePanel, region: str) -> list[dict[str, Any]]:
                 _metric(
                     contract.PIPELINE_NAMESPACE,
                     contract.RECORDS_PROCESSED.name,
-                    (("Pipeline", panel.pipeline),),
+                    ((contract.PIPELINE_DIMENSION, panel.pipeline),),
                     a,
                     stat="Sum",
                     label="processed",
@@ -209,7 +233,7 @@ def pipeline_widgets(panel: PipelinePanel, region: str) -> list[dict[str, Any]]:
                 _metric(
                     contract.PIPELINE_NAMESPACE,
                     contract.RECORDS_FAILED.name,
-                    (("Pipeline", panel.pipeline),),
+                    ((contract.PIPELINE_DIMENSION, panel.pipeline),),
                     a,
                     stat="Sum",
                     label="failed",
