@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from obsgov.clock import utc_now
 
-
 # --------------------------------------------------------------------------- dimension names
 
 # The one name of each dimension the platform's metrics carry; the families below combine them.

@@ -30,9 +30,10 @@ from ..shared.iam_documents import (
 )
 from ..shared.keys import rotated_key
 from ..shared.type_tokens import formerly
+from ..workload_kinds import kind_of
 from .alarm_spec import AlarmContext
 from .alert_routing import forward_alarm_events
-from .workload_alarms import ALARM_BUILDERS, create_alarms, create_composite
+from .workload_alarms import create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
 from .workload_traces import workload_traces
 
@@ -52,7 +53,7 @@ class MemberAccountBaselineArgs:
     sink_arn: pulumi.Input[str] | None = None
     alert_routing: AlertRouting = field(default_factory=AlertRouting)
     tracing: Tracing = field(default_factory=Tracing)
-    # Registry entries of any kind in components.workload_alarms.ALARM_BUILDERS.
+    # Registry entries of any kind in components.workload_kinds.WORKLOAD_KINDS.
     workloads: Sequence[Any] = field(default_factory=list)
 
 
@@ -163,7 +164,7 @@ class MemberAccountBaseline(pulumi.ComponentResource):
 
         self.alarms, self.composites = [], []
         for workload in args.workloads:
-            specs = ALARM_BUILDERS[workload.kind](ctx, workload)
+            specs = kind_of(workload).alarms(ctx, workload)
             specs += workload_logs(ctx, workload, logs)
             if workload.traced:
                 workload_traces(name, workload, args.tracing, child)

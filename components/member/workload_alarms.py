@@ -13,7 +13,7 @@ waits on another resource's outputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -22,9 +22,6 @@ import pulumi_aws as aws
 from obsgov_policies.signals import COMPOSITE
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
-from .endpoint_alarms import endpoint_alarms
-from .kpi_alarms import kpi_alarms
-from .pipeline_alarms import pipeline_alarms
 
 # Alarm descriptions are at most 1024 characters (PutMetricAlarm).
 _MAX_DESCRIPTION = 1024
@@ -164,13 +161,3 @@ def create_composite(
         },
         opts=pulumi.ResourceOptions.merge(ctx.opts, pulumi.ResourceOptions(depends_on=alarms)),
     )
-
-
-AlarmBuilder = Callable[[AlarmContext, Any], list[AlarmSpec]]
-
-# Workload kind -> its alarms; the keys match obsgov.config.models.accounts.WORKLOAD_MODELS.
-ALARM_BUILDERS: dict[str, AlarmBuilder] = {
-    "ml-endpoint": endpoint_alarms,
-    "etl-pipeline": pipeline_alarms,
-    "business-kpi": kpi_alarms,
-}

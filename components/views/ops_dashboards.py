@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -36,11 +36,20 @@ MAX_ALARMS_PER_WIDGET = 100
 GRID_WIDTH = 24
 
 
+class Panel(Protocol):
+    """One workload's widgets (a workload kind's ``panel`` in ``components.workload_kinds``)."""
+
+    def widgets(self, region: str, band: float) -> list[dict[str, Any]]: ...
+
+
 @dataclass(frozen=True)
 class EndpointPanel:
     account_id: str
     endpoint: str
     variant: str = "AllTraffic"
+
+    def widgets(self, region: str, band: float) -> list[dict[str, Any]]:
+        return endpoint_widgets(self, region, band)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,9 @@ class PipelinePanel:
     pipeline: str
     engine: str  # glue | step-functions | lambda
     region: str = ""
+
+    def widgets(self, region: str, band: float) -> list[dict[str, Any]]:
+        return pipeline_widgets(self, region)
 
 
 @dataclass(frozen=True)
@@ -61,14 +73,16 @@ class KpiPanel:
     dimensions: tuple[tuple[str, str], ...] = ()
     drives: str | None = None  # the endpoint or pipeline this KPI depends on
 
+    def widgets(self, region: str, band: float) -> list[dict[str, Any]]:
+        return kpi_widgets(self, region, band)
+
 
 @dataclass
 class DashboardSpec:
     environment: str
     region: str
-    endpoints: Sequence[EndpointPanel] = field(default_factory=list)
-    pipelines: Sequence[PipelinePanel] = field(default_factory=list)
-    kpis: Sequence[KpiPanel] = field(default_factory=list)
+    # in the order they appear: the workload kinds' order, then the registry's
+    panels: Sequence[Panel] = field(default_factory=list)
     alarm_arns: Sequence[str] = field(default_factory=list)
     anomaly_band_width: float = 2.0
 
@@ -313,12 +327,8 @@ def dashboard_bodies(spec: DashboardSpec) -> list[dict[str, Any]]:
     """Every widget the spec calls for, packed into as few bodies as CloudWatch's limits allow.
     Alarm widgets come first on the first dashboard: the on-call's first question."""
     widgets = alarm_widgets(spec.alarm_arns, spec.environment)
-    for endpoint in spec.endpoints:
-        widgets += endpoint_widgets(endpoint, spec.region, spec.anomaly_band_width)
-    for pipeline in spec.pipelines:
-        widgets += pipeline_widgets(pipeline, spec.region)
-    for kpi in spec.kpis:
-        widgets += kpi_widgets(kpi, spec.region, spec.anomaly_band_width)
+    for panel in spec.panels:
+        widgets += panel.widgets(spec.region, spec.anomaly_band_width)
     bodies: list[list[dict[str, Any]]] = [[]]
     metrics = 0
     for widget in widgets:

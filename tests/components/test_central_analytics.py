@@ -454,22 +454,26 @@ def _spec(accounts: int) -> ops_dashboards.DashboardSpec:
     return ops_dashboards.DashboardSpec(
         environment="prod",
         region="eu-west-1",
-        endpoints=[ops_dashboards.EndpointPanel(a, f"scoring-{i}") for i, a in enumerate(ids)],
-        pipelines=[
-            ops_dashboards.PipelinePanel(a, f"etl-{i}", ("glue", "step-functions", "lambda")[i % 3])
-            for i, a in enumerate(ids)
-        ],
-        kpis=[
-            ops_dashboards.KpiPanel(
-                a,
-                f"kpi-{i}",
-                "Business/Payments",
-                "Approved",
-                "Sum",
-                (("Market", "EU"),),
-                f"scoring-{i}",
-            )
-            for i, a in enumerate(ids)
+        panels=[
+            *(ops_dashboards.EndpointPanel(a, f"scoring-{i}") for i, a in enumerate(ids)),
+            *(
+                ops_dashboards.PipelinePanel(
+                    a, f"etl-{i}", ("glue", "step-functions", "lambda")[i % 3]
+                )
+                for i, a in enumerate(ids)
+            ),
+            *(
+                ops_dashboards.KpiPanel(
+                    a,
+                    f"kpi-{i}",
+                    "Business/Payments",
+                    "Approved",
+                    "Sum",
+                    (("Market", "EU"),),
+                    f"scoring-{i}",
+                )
+                for i, a in enumerate(ids)
+            ),
         ],
         alarm_arns=[
             f"arn:aws:cloudwatch:eu-west-1:{a}:alarm:prod-{a}-scoring-latency" for a in ids
