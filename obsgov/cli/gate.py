@@ -5,6 +5,7 @@ Also the options and the report step that ``obsgov policy analyze`` shares.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from obsgov.errors import InputError
+from obsgov.io import write_atomic
 
 from .common import (
     EXIT_INPUT,
@@ -106,8 +108,10 @@ def report(run, fmt: str, output: Path | None, location_file: Path | None) -> No
         write_report(run, fmt, output, location_file)
         err.print(f"wrote {fmt} report to {output}")
     elif output is not None:
-        with output.open("w", encoding="utf-8") as handle:
-            render_text(run, Console(file=handle, width=200, highlight=False, soft_wrap=True))
+        # rendered whole, then written atomically: a failed run never leaves half a report
+        text = io.StringIO()
+        render_text(run, Console(file=text, width=200, highlight=False, soft_wrap=True))
+        write_atomic(output, text.getvalue())
 
 
 def run_and_report(
