@@ -13,9 +13,6 @@ software updates, and a VPC when subnets are given, else an access policy naming
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
 import pulumi
 import pulumi_aws as aws
 
@@ -26,6 +23,7 @@ from ..shared.iam_documents import (
     document,
 )
 from ..shared.keys import rotated_key
+from .log_analytics_args import LogAnalyticsArgs
 from .log_analytics_documents import (
     INDEX,
     LOG_TYPES,
@@ -44,28 +42,6 @@ from .log_analytics_documents import (
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 
 
-@dataclass
-class LogAnalyticsArgs:
-    environment: str
-    account_id: str
-    region: str
-    organization_id: str
-    member_account_ids: Sequence[str]
-    engine_version: str = "OpenSearch_2.17"
-    instance_type: str = "r6g.large.search"
-    instance_count: int = 3
-    dedicated_master_count: int = 0
-    dedicated_master_type: str = "m6g.large.search"
-    volume_size_gib: int = 100
-    zone_count: int = 3
-    # Principals (IAM ARNs) that may assume the master role and search the domain.
-    admin_principals: Sequence[str] = field(default_factory=list)
-    subnet_ids: Sequence[str] = field(default_factory=list)
-    security_group_ids: Sequence[str] = field(default_factory=list)
-    log_retention_days: int = 365
-    backup_expiry_days: int = 90
-
-
 class LogAnalytics(pulumi.ComponentResource):
     """The domain, its ingestion path and the destination member accounts subscribe to."""
 
@@ -76,9 +52,19 @@ class LogAnalytics(pulumi.ComponentResource):
         self, name: str, args: LogAnalyticsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("obsgov:log_analytics:LogAnalytics", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        n = names(args.environment, args.account_id)
+        key, groups, publishing = self._create_key_and_logs(name, args)
+        self._create_domain(name, args, key, groups, publishing)
+        stream = self._create_ingestion(name, args, key)
+        self._create_destination(name, args, stream)
+        self.register_outputs(
+            {"domainArn": self.domain.arn, "destinationArn": self.destination.arn}
+        )
 
+    def _create_key_and_logs(
+        self, name: str, args: LogAnalyticsArgs
+    ) -> tuple[aws.kms.Key, dict[str, aws.cloudwatch.LogGroup], aws.cloudwatch.LogResourcePolicy]:
+        """The domain's key, its log groups and the policy that lets OpenSearch write to them."""
+        child = pulumi.ResourceOptions(parent=self)
         key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} log analytics",
@@ -100,7 +86,19 @@ class LogAnalytics(pulumi.ComponentResource):
             policy_document=log_publishing_policy(args),
             opts=child,
         )
+        return key, groups, publishing
 
+    def _create_domain(
+        self,
+        name: str,
+        args: LogAnalyticsArgs,
+        key: aws.kms.Key,
+        groups: dict[str, aws.cloudwatch.LogGroup],
+        publishing: aws.cloudwatch.LogResourcePolicy,
+    ) -> None:
+        """The domain, and the master role fine-grained access control maps to IAM."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
         master = aws.iam.Role(
             f"{name}-master-role",
             name=n["master_role"],
@@ -164,6 +162,12 @@ class LogAnalytics(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[publishing]),
         )
 
+    def _create_ingestion(
+        self, name: str, args: LogAnalyticsArgs, key: aws.kms.Key
+    ) -> aws.kinesis.FirehoseDeliveryStream:
+        """The Firehose stream into the domain, with its role, logs and failed-document bucket."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
         backup = hardened_bucket(
             self,
             f"{name}-failed-documents",
@@ -242,6 +246,14 @@ class LogAnalytics(pulumi.ComponentResource):
                 ),
             ),
         )
+        return stream
+
+    def _create_destination(
+        self, name: str, args: LogAnalyticsArgs, stream: aws.kinesis.FirehoseDeliveryStream
+    ) -> None:
+        """The CloudWatch Logs destination member accounts subscribe to, and who may."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
         destination_role = aws.iam.Role(
             f"{name}-destination-role",
             name=n["destination_role"],
@@ -266,7 +278,4 @@ class LogAnalytics(pulumi.ComponentResource):
             destination_name=self.destination.name,
             access_policy=destination_policy(args),
             opts=child,
-        )
-        self.register_outputs(
-            {"domainArn": self.domain.arn, "destinationArn": self.destination.arn}
         )

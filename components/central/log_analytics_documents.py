@@ -7,7 +7,6 @@ so they are plain JSON at preview and the policy packs judge them there.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from ..shared.iam_documents import (
     account_administers,
@@ -20,9 +19,7 @@ from ..shared.iam_documents import (
     service,
     statement,
 )
-
-if TYPE_CHECKING:
-    from .log_analytics import LogAnalyticsArgs
+from .log_analytics_args import LogAnalyticsArgs
 
 LOG_TYPES = {"AUDIT_LOGS": "audit", "ES_APPLICATION_LOGS": "error"}
 INDEX = "obsgov-logs"

@@ -151,9 +151,15 @@ class MetricLake(pulumi.ComponentResource):
         self, name: str, args: MetricLakeArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("obsgov:metric_lake:MetricLake", name, None, opts)
+        key = self._create_bucket(name, args)
+        self._create_stream(name, args, key)
+        self._create_catalog(name, args, key)
+        self.register_outputs({"bucket": self.bucket.bucket, "workgroup": self.workgroup.name})
+
+    def _create_bucket(self, name: str, args: MetricLakeArgs) -> aws.kms.Key:
+        """The lake's key and its bucket."""
         child = pulumi.ResourceOptions(parent=self)
         n = names(args.environment, args.account_id)
-
         key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} metric lake",
@@ -192,6 +198,12 @@ class MetricLake(pulumi.ComponentResource):
             ],
             purpose="metric-lake",
         )
+        return key
+
+    def _create_stream(self, name: str, args: MetricLakeArgs, key: aws.kms.Key) -> None:
+        """The metric stream over the platform's namespaces and the Firehose stream into the bucket."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
         delivery_role, firehose_policy = firehose_role(
             name,
             role_name=n["firehose_role"],
@@ -238,6 +250,10 @@ class MetricLake(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[stream_policy]),
         )
 
+    def _create_catalog(self, name: str, args: MetricLakeArgs, key: aws.kms.Key) -> None:
+        """The Glue table over the bucket and the Athena workgroup that queries it."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
         database = aws.glue.CatalogDatabase(f"{name}-database", name=n["database"], opts=child)
         aws.glue.CatalogTable(
             f"{name}-table",
@@ -279,4 +295,3 @@ class MetricLake(pulumi.ComponentResource):
         )
         self.database_name = n["database"]
         self.table_name = n["table"]
-        self.register_outputs({"bucket": self.bucket.bucket, "workgroup": self.workgroup.name})

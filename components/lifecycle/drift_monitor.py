@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from obsgov import metric_contract as mc
-from obsgov_policies.signals import FUNCTION_NAME, LAMBDA_NAMESPACE
+from obsgov_policies.signals import FUNCTION_NAME, LAMBDA_NAMESPACE, QUALITY
 
 from ..shared.type_tokens import formerly
 
@@ -148,10 +148,25 @@ class DriftMonitor(pulumi.ComponentResource):
         )
         if args.workload_kind not in mc.WORKLOAD_DIMENSIONS:
             raise ValueError(f"workload_kind must be one of {', '.join(mc.WORKLOAD_DIMENSIONS)}")
-        child = pulumi.ResourceOptions(parent=self)
-        tags = {**args.tags, "obsgov:workload": args.workload_name, "obsgov:signal": "quality"}
+        tags = {**args.tags, "obsgov:workload": args.workload_name, "obsgov:signal": QUALITY}
         fn_name = function_name(args.workload_kind, args.workload_name)
+        self._create_logs_and_queue(name, args, fn_name, tags)
+        role_policy = self._create_role(name, args, fn_name, tags)
+        self._create_function(name, args, fn_name, tags, role_policy)
+        self._create_alarms(name, args, fn_name, tags)
+        self.register_outputs(
+            {
+                "function_name": self.function.name,
+                "role_arn": self.role.arn,
+                "dead_letter_queue_arn": self.dead_letter_queue.arn,
+            }
+        )
 
+    def _create_logs_and_queue(
+        self, name: str, args: DriftMonitorArgs, fn_name: str, tags: dict[str, str]
+    ) -> None:
+        """The function's log group and the dead-letter queue of failed runs."""
+        child = pulumi.ResourceOptions(parent=self)
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/lambda/{fn_name}",
@@ -168,6 +183,12 @@ class DriftMonitor(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+
+    def _create_role(
+        self, name: str, args: DriftMonitorArgs, fn_name: str, tags: dict[str, str]
+    ) -> aws.iam.RolePolicy:
+        """The function's role, allowed to read the data and baseline and write the report."""
+        child = pulumi.ResourceOptions(parent=self)
         self.role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=json.dumps(
@@ -202,7 +223,18 @@ class DriftMonitor(pulumi.ComponentResource):
         role_policy_resource = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id, policy=policy, opts=child
         )
+        return role_policy_resource
 
+    def _create_function(
+        self,
+        name: str,
+        args: DriftMonitorArgs,
+        fn_name: str,
+        tags: dict[str, str],
+        role_policy: aws.iam.RolePolicy,
+    ) -> None:
+        """The function and the schedule that runs it."""
+        child = pulumi.ResourceOptions(parent=self)
         environment: dict[str, Any] = {
             "OBSGOV_WORKLOAD_KIND": args.workload_kind,
             "OBSGOV_WORKLOAD_NAME": args.workload_name,
@@ -238,9 +270,7 @@ class DriftMonitor(pulumi.ComponentResource):
                 log_format="Text", log_group=self.log_group.name
             ),
             tags=tags,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[role_policy_resource, self.log_group]
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, self.log_group]),
         )
         self.schedule = aws.cloudwatch.EventRule(
             f"{name}-schedule",
@@ -260,6 +290,12 @@ class DriftMonitor(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{name}-target", rule=self.schedule.name, arn=self.function.arn, opts=child
         )
+
+    def _create_alarms(
+        self, name: str, args: DriftMonitorArgs, fn_name: str, tags: dict[str, str]
+    ) -> None:
+        """Alarms on failed runs and dead letters: a failed run publishes no drift metrics."""
+        child = pulumi.ResourceOptions(parent=self)
         self.error_alarm = aws.cloudwatch.MetricAlarm(
             f"{name}-errors",
             name=f"{fn_name}-errors",
@@ -300,11 +336,4 @@ class DriftMonitor(pulumi.ComponentResource):
             alarm_actions=list(args.alarm_actions),
             tags=tags,
             opts=child,
-        )
-        self.register_outputs(
-            {
-                "function_name": self.function.name,
-                "role_arn": self.role.arn,
-                "dead_letter_queue_arn": self.dead_letter_queue.arn,
-            }
         )
