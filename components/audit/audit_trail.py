@@ -144,11 +144,26 @@ class AuditTrail(pulumi.ComponentResource):
             None,
             formerly(opts, "obsgov:audittrail:AuditTrail"),
         )
+        self._create_keys(name, args)
+        self._create_trail(name, args)
+        self._create_cis_alarms(name, args)
+        self._create_forwarding(name, args)
+        self.register_outputs(
+            {
+                "trailArn": self.trail.arn,
+                "keyArn": self.key.arn,
+                "logGroupName": trail_log_group_name(args.environment),
+                "securityTopicArn": self.security_topic.arn,
+                "alarmCount": len(self.alarms),
+            }
+        )
+
+    def _create_keys(self, name: str, args: AuditTrailArgs) -> None:
+        """The trail's key (log files) and the key of its log group and security topic."""
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
         env, region, account = args.environment, args.region, args.account_id
         group_name = trail_log_group_name(env)
-
         self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {env} organization trail log files",
@@ -176,6 +191,12 @@ class AuditTrail(pulumi.ComponentResource):
             opts=child,
         )
 
+    def _create_trail(self, name: str, args: AuditTrailArgs) -> None:
+        """The organization trail, delivering to the archive and to its log group."""
+        child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
+        env, region, account = args.environment, args.region, args.account_id
+        group_name = trail_log_group_name(env)
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-log-group",
             name=group_name,
@@ -214,6 +235,10 @@ class AuditTrail(pulumi.ComponentResource):
             ),
         )
 
+    def _create_cis_alarms(self, name: str, args: AuditTrailArgs) -> None:
+        """The CIS metric filters and alarms, notifying the security topic."""
+        child = pulumi.ResourceOptions(parent=self)
+        env, region, account = args.environment, args.region, args.account_id
         topic_name = f"obsgov-{env}-audit-security"
         self.security_topic = aws.sns.Topic(
             f"{name}-security", name=topic_name, kms_master_key_id=self.logs_key.arn, opts=child
@@ -229,6 +254,10 @@ class AuditTrail(pulumi.ComponentResource):
         for control in CIS_CONTROLS:
             self.alarms.append(self._cis_alarm(name, args, control))
 
+    def _create_forwarding(self, name: str, args: AuditTrailArgs) -> None:
+        """The rule that forwards the CIS alarms' state changes to the central bus."""
+        child = pulumi.ResourceOptions(parent=self)
+        env, account = args.environment, args.account_id
         forward_role, _ = service_role(
             f"{name}-forward-role",
             f"{name}-forward-policy",
@@ -253,16 +282,6 @@ class AuditTrail(pulumi.ComponentResource):
             role_arn=forward_role.arn,
             target_id="central-bus",
             opts=child,
-        )
-
-        self.register_outputs(
-            {
-                "trailArn": self.trail.arn,
-                "keyArn": self.key.arn,
-                "logGroupName": group_name,
-                "securityTopicArn": self.security_topic.arn,
-                "alarmCount": len(self.alarms),
-            }
         )
 
     def _cis_alarm(

@@ -195,13 +195,23 @@ class LifecycleCentral(pulumi.ComponentResource):
         self, name: str, args: LifecycleCentralArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("obsgov:model_lifecycle:LifecycleCentral", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         prefix = f"obsgov-{args.environment}-model-lifecycle"
         failures_group = f"/aws/events/{prefix}-failures"
         bucket_name = f"{prefix}-archive-{args.account_id}"
         database = f"obsgov_{args.environment}_lifecycle"
         self.database_name, self.table_name = database, "events"
+        key = self._create_key(name, args, prefix, failures_group)
+        failures = self._create_failure_log(name, args, prefix, failures_group, key)
+        self._create_failure_rules(name, args, prefix, failures_group, failures)
+        self._create_failure_alarms(name, args, prefix, failures_group)
+        archive = self._create_archive(name, args, prefix, bucket_name, database, key)
+        self.register_outputs({"archiveBucket": archive.bucket})
 
+    def _create_key(
+        self, name: str, args: LifecycleCentralArgs, prefix: str, failures_group: str
+    ) -> aws.kms.Key:
+        """The key of the archive and the failures log group."""
+        child = pulumi.ResourceOptions(parent=self)
         key = rotated_key(
             f"{name}-key",
             description=f"{prefix}: archive and logs",
@@ -213,7 +223,18 @@ class LifecycleCentral(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        failure_kinds = list(FAILURE_PATTERNS)
+        return key
+
+    def _create_failure_log(
+        self,
+        name: str,
+        args: LifecycleCentralArgs,
+        prefix: str,
+        failures_group: str,
+        key: aws.kms.Key,
+    ) -> aws.cloudwatch.LogGroup:
+        """The log group failure events land in, and the metric that counts them."""
+        child = pulumi.ResourceOptions(parent=self)
         failures = aws.cloudwatch.LogGroup(
             f"{name}-failures",
             name=failures_group,
@@ -249,7 +270,19 @@ class LifecycleCentral(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        for kind in failure_kinds:
+        return failures
+
+    def _create_failure_rules(
+        self,
+        name: str,
+        args: LifecycleCentralArgs,
+        prefix: str,
+        failures_group: str,
+        failures: aws.cloudwatch.LogGroup,
+    ) -> None:
+        """One rule per failure kind on the central bus: notified, and counted in the log group."""
+        child = pulumi.ResourceOptions(parent=self)
+        for kind in FAILURE_PATTERNS:
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{kind}",
                 name=f"{prefix}-{kind}",
@@ -271,6 +304,12 @@ class LifecycleCentral(pulumi.ComponentResource):
                 arn=failures.arn,
                 opts=child,
             )
+
+    def _create_failure_alarms(
+        self, name: str, args: LifecycleCentralArgs, prefix: str, failures_group: str
+    ) -> None:
+        """One alarm per ML account on its failure count."""
+        child = pulumi.ResourceOptions(parent=self)
         for account in sorted(set(args.ml_account_ids)):
             aws.cloudwatch.MetricAlarm(
                 f"{name}-failures-{account}",
@@ -310,6 +349,16 @@ class LifecycleCentral(pulumi.ComponentResource):
                 opts=child,
             )
 
+    def _create_archive(
+        self,
+        name: str,
+        args: LifecycleCentralArgs,
+        prefix: str,
+        bucket_name: str,
+        database: str,
+        key: aws.kms.Key,
+    ) -> aws.s3.Bucket:
+        """The archive every lifecycle event is kept in, queryable with Athena."""
         archive = lifecycle_archive(
             self,
             name,
@@ -322,4 +371,4 @@ class LifecycleCentral(pulumi.ComponentResource):
             bus_name=args.bus_name,
             expiry_days=args.archive_expiry_days,
         )
-        self.register_outputs({"archiveBucket": archive.bucket})
+        return archive
