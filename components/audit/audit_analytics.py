@@ -255,9 +255,22 @@ class AuditAnalytics(pulumi.ComponentResource):
             None,
             formerly(opts, "obsgov:auditanalytics:AuditAnalytics"),
         )
+        self._create_results_bucket(name, args)
+        self._create_catalog(name, args)
+        self._create_named_queries(name, args)
+        self.register_outputs(
+            {
+                "databaseName": args.database_name,
+                "tableName": TABLE_NAME,
+                "workgroupName": args.workgroup_name,
+                "resultsBucketName": args.results_bucket_name,
+            }
+        )
+
+    def _create_results_bucket(self, name: str, args: AuditAnalyticsArgs) -> None:
+        """The key and the bucket of the query results."""
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
-
         self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} Athena audit query results",
@@ -291,6 +304,10 @@ class AuditAnalytics(pulumi.ComponentResource):
             purpose="query-results",
         )
 
+    def _create_catalog(self, name: str, args: AuditAnalyticsArgs) -> None:
+        """The Glue table over the archived trail and the workgroup that queries it."""
+        child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
         self.database = aws.glue.CatalogDatabase(
             f"{name}-database",
             name=args.database_name,
@@ -329,7 +346,7 @@ class AuditAnalytics(pulumi.ComponentResource):
                 "publish_cloudwatch_metrics_enabled": True,
                 "bytes_scanned_cutoff_per_query": settings.bytes_scanned_cutoff_per_query,
                 "result_configuration": {
-                    "output_location": f"s3://{bucket}/",
+                    "output_location": f"s3://{args.results_bucket_name}/",
                     "expected_bucket_owner": args.account_id,
                     "encryption_configuration": {
                         "encryption_option": "SSE_KMS",
@@ -339,6 +356,9 @@ class AuditAnalytics(pulumi.ComponentResource):
             },
             opts=child,
         )
+
+    def _create_named_queries(self, name: str, args: AuditAnalyticsArgs) -> None:
+        """The audit queries, saved in the workgroup."""
         for query in NAMED_QUERIES:
             aws.athena.NamedQuery(
                 f"{name}-{query}",
@@ -349,11 +369,3 @@ class AuditAnalytics(pulumi.ComponentResource):
                 query=query_sql(query, args.database_name),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.table]),
             )
-        self.register_outputs(
-            {
-                "databaseName": args.database_name,
-                "tableName": TABLE_NAME,
-                "workgroupName": args.workgroup_name,
-                "resultsBucketName": bucket,
-            }
-        )

@@ -89,8 +89,22 @@ class MemberAccountBaseline(pulumi.ComponentResource):
             None,
             formerly(opts, "obsgov:member:MemberAccountBaseline"),
         )
-        child = pulumi.ResourceOptions(parent=self)
+        self._create_key(name, args)
+        alarm_arn, paging_arn = self._create_topics(name, args)
+        self._create_oam_link(name, args)
+        self._create_workload_monitoring(name, args, alarm_arn, paging_arn)
+        self.register_outputs(
+            {
+                "alarmTopicArn": self.alarm_topic.arn,
+                "pagingTopicArn": self.paging_topic.arn,
+                "keyArn": self.key.arn,
+                "alarmCount": len(self.alarms) + len(self.composites),
+            }
+        )
 
+    def _create_key(self, name: str, args: MemberAccountBaselineArgs) -> None:
+        """The account's key for its topics and log groups."""
+        child = pulumi.ResourceOptions(parent=self)
         self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov alarm topics and log groups of {args.account_name}",
@@ -103,6 +117,10 @@ class MemberAccountBaseline(pulumi.ComponentResource):
             target_key_id=self.key.key_id,
             opts=child,
         )
+
+    def _create_topics(self, name: str, args: MemberAccountBaselineArgs) -> tuple[str, str]:
+        """The alarm and paging topics and their subscribers."""
+        child = pulumi.ResourceOptions(parent=self)
         self.alarm_topic, alarm_arn = self._topic(name, args, "alarms", child)
         self.paging_topic, paging_arn = self._topic(name, args, "paging", child)
         for i, email in enumerate(args.notification_emails):
@@ -121,6 +139,11 @@ class MemberAccountBaseline(pulumi.ComponentResource):
                 endpoint=url,
                 opts=child,
             )
+        return alarm_arn, paging_arn
+
+    def _create_oam_link(self, name: str, args: MemberAccountBaselineArgs) -> None:
+        """The link that shares the account's signals with the central sink."""
+        child = pulumi.ResourceOptions(parent=self)
         if args.sink_arn is not None:
             aws.oam.Link(
                 f"{name}-oam-link",
@@ -130,6 +153,11 @@ class MemberAccountBaseline(pulumi.ComponentResource):
                 opts=child,
             )
 
+    def _create_workload_monitoring(
+        self, name: str, args: MemberAccountBaselineArgs, alarm_arn: str, paging_arn: str
+    ) -> None:
+        """Alarm forwarding to the central bus, and each workload's logs, traces and alarms."""
+        child = pulumi.ResourceOptions(parent=self)
         ctx = AlarmContext(
             logical_prefix=name,
             environment=args.environment,
@@ -179,15 +207,6 @@ class MemberAccountBaseline(pulumi.ComponentResource):
                     [paging_arn],
                 )
             )
-
-        self.register_outputs(
-            {
-                "alarmTopicArn": self.alarm_topic.arn,
-                "pagingTopicArn": self.paging_topic.arn,
-                "keyArn": self.key.arn,
-                "alarmCount": len(self.alarms) + len(self.composites),
-            }
-        )
 
     def _topic(
         self, name: str, args: MemberAccountBaselineArgs, role: str, opts: pulumi.ResourceOptions

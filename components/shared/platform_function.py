@@ -220,6 +220,15 @@ class PlatformFunction(pulumi.ComponentResource):
         self, name: str, args: PlatformFunctionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("obsgov:platform_function:PlatformFunction", name, None, opts)
+        queue, logs = self._create_key_queue_and_logs(name, args)
+        self._create_function(name, args, queue, logs)
+        self._create_alarms(name, args)
+        self.register_outputs({"functionArn": self.function.arn})
+
+    def _create_key_queue_and_logs(
+        self, name: str, args: PlatformFunctionArgs
+    ) -> tuple[aws.sqs.Queue, aws.cloudwatch.LogGroup]:
+        """The function's key, its dead-letter queue and its log group."""
         child = pulumi.ResourceOptions(parent=self)
         n = names(args)
         self.key = rotated_key(
@@ -245,6 +254,18 @@ class PlatformFunction(pulumi.ComponentResource):
             kms_key_id=self.key.arn,
             opts=child,
         )
+        return queue, logs
+
+    def _create_function(
+        self,
+        name: str,
+        args: PlatformFunctionArgs,
+        queue: aws.sqs.Queue,
+        logs: aws.cloudwatch.LogGroup,
+    ) -> None:
+        """The function and its role, from the archive of its files."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args)
         role = aws.iam.Role(
             f"{name}-role",
             name=args.function_name,
@@ -292,6 +313,11 @@ class PlatformFunction(pulumi.ComponentResource):
             else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]),
         )
+
+    def _create_alarms(self, name: str, args: PlatformFunctionArgs) -> None:
+        """The function's own alarms (see alarm_specs)."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args)
         for spec in alarm_specs(args):
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{spec.role}",
@@ -311,7 +337,6 @@ class PlatformFunction(pulumi.ComponentResource):
                 ok_actions=[args.alarm_topic_arn],
                 opts=child,
             )
-        self.register_outputs({"functionArn": self.function.arn})
 
 
 def package_files(package: str) -> dict[str, Path]:
