@@ -414,3 +414,19 @@ def test_a_bad_schedule_input_names_the_key(event, message, aws):
     # checked before any AWS call: a bad schedule input costs no request
     with pytest.raises(job.EventError, match=message):
         job.handler(event if "endpoint" in event else {**base, **event})
+
+
+def test_base64_and_json_lines_outputs_are_read():
+    """An output content type the endpoint's CaptureContentTypeHeader does not list is
+    captured BASE64 (https://docs.aws.amazon.com/sagemaker/latest/APIReference/
+    API_CaptureContentTypeHeader.html); JSON Lines holds one JSON document a line."""
+    import base64
+
+    from obsgov.model_quality.join import parse_prediction
+
+    body = base64.b64encode(b'{"predictions": [[0.2, 0.8]]}').decode()
+    encoded = capture_line("b64", NOW, body, "application/json", "BASE64")
+    assert parse_prediction(encoded).value == 0.8
+    output = '{"predicted_label": 1, "probability": 0.7}\n'
+    lines = capture_line("jl", NOW, output, "application/jsonlines", "JSON")
+    assert parse_prediction(lines).value == 0.7
