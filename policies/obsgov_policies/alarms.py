@@ -85,6 +85,8 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
         "RecordsFailed": ERRORS,
         "ProcessingTime": DURATION,
         "RunSucceeded": FRESHNESS,
+        "DataAge": FRESHNESS,
+        "DataStale": FRESHNESS,
     },
     "Obsgov/DataQuality": {
         m: QUALITY
@@ -95,6 +97,8 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
             "WassersteinDistance",
             "MissingRateChange",
             "DriftedFeatureShare",
+            "DatasetDrift",
+            "NoData",
             "SchemaViolations",
             "OutOfRangeRate",
             "UnseenCategoryRate",
@@ -102,7 +106,21 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
         )
     },
     "Obsgov/ModelQuality": {
-        m: QUALITY for m in ("Accuracy", "Precision", "Recall", "F1", "AUC", "MAE", "RMSE", "MAPE")
+        m: QUALITY
+        for m in (
+            "Accuracy",
+            "Precision",
+            "Recall",
+            "F1",
+            "AUC",
+            "WeightedPrecision",
+            "WeightedRecall",
+            "WeightedF1",
+            "MAE",
+            "RMSE",
+            "MAPE",
+            "NotEnoughLabels",
+        )
     },
 }
 
