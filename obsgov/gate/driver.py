@@ -145,6 +145,7 @@ class PackSession:
                 request.config[key] = value
             for key, value in self.options.stack_tags.items():
                 request.tags[key] = value
+            request.config_secret_keys.extend(self.options.stack_secret_keys)
             self.plugin.call("ConfigureStack", request)
 
         configure = proto.ConfigureAnalyzerRequest()
@@ -171,7 +172,7 @@ class PackSession:
     # ------------------------------------------------------------------ remediate
     def remediate(self, requests: Requests) -> None:
         pending: list[tuple[GraphResource, Any]] = []
-        for resource in self.graph.resources:
+        for resource in requests.analyzed():
             pending.append(
                 (resource, self.plugin.call_async("Remediate", requests.analyze_request(resource)))
             )
@@ -220,7 +221,7 @@ class PackSession:
         if not self._enabled("resource"):
             return
         pending: list[tuple[GraphResource, Any]] = []
-        resources = self.graph.resources
+        resources = requests.analyzed()
         for resource in resources:
             pending.append(
                 (resource, self.plugin.call_async("Analyze", requests.analyze_request(resource)))
