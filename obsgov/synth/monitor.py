@@ -297,6 +297,9 @@ class RecordingMonitor(mocks.MockMonitor):
         elif request.type.startswith(PROVIDER_PREFIX):
             if request.version:
                 inputs.setdefault("version", request.version)
+        elif getattr(request, "remote", False):
+            # the engine asks the package's provider to Construct it (a default one if none)
+            provider_ref = self._provider_for(request)
         elif request.custom:
             provider_ref = self._provider_for(request)
             inputs = provider_check(

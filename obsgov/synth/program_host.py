@@ -122,6 +122,18 @@ def check_sdk() -> None:
         )
 
 
+def _register_stack_outputs() -> None:
+    """The program's exports, registered on the root stack once it has run, as
+    ``run_in_stack`` registers them (the mocks finished the stack when they set it up)."""
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import massage
+
+    root = settings.get_root_resource()
+    outputs = getattr(root, "outputs", None)
+    if root is not None and outputs:
+        root.register_outputs(massage(outputs, []))
+
+
 def run(request: Mapping[str, Any]) -> dict[str, Any]:
     """Run the program of ``request`` (a :class:`.project_runner.ProgramRun` as JSON) and
     return its graph as JSON."""
@@ -161,6 +173,7 @@ def run(request: Mapping[str, Any]) -> dict[str, Any]:
 
     def body() -> None:
         runpy.run_path(entry, run_name="__main__")
+        _register_stack_outputs()
 
     sites: dict[tuple[str, str], str] = {}
     try:
