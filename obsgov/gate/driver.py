@@ -94,10 +94,14 @@ class PackSession:
                 [f"validating policy config: {result.name} {result.version}  {e}" for e in errors]
             )
         if any(not c.enforcement_level for c in reconciled.values()):
-            # A name the pack does not have, given properties but no level, keeps the empty
-            # level, which analyzer_plugin.go's Configure refuses and update.go reports so.
+            # A name the pack does not have (``all`` included), given properties but no
+            # level, keeps the empty level, which analyzer_plugin.go's Configure refuses and
+            # update.go's loadPolicyPlugins reports so for a local pack.
             raise PolicyConfigError(
-                [f'configuring policy pack "{result.name}": invalid enforcement level ""']
+                [
+                    f'configuring policy pack "{result.name}" at "{self.project.directory}": '
+                    'invalid enforcement level ""'
+                ]
             )
         for name in cfg.unknown_policy_names(document, schemas):
             result.warnings.append(

@@ -118,8 +118,13 @@ def _judge(
             ]
             problems = [f.exception() for f in starts]
         for problem in problems:
-            if problem is not None:
+            if problem is not None and not isinstance(problem, PolicyConfigError):
                 raise problem
+        config_errors = [p for p in problems if isinstance(p, PolicyConfigError)]
+        if config_errors:
+            # loadPolicyPlugins (pkg/engine/update.go) gathers every pack's config errors
+            # and reports them sorted, not the first pack's alone
+            raise PolicyConfigError(sorted(line for e in config_errors for line in e.lines))
         for pack in packs:  # remediation chains across packs, in order
             pack.step(lambda s: s.remediate(requests) if s.remediates else None)
         with ThreadPoolExecutor(max_workers=workers) as pool:
