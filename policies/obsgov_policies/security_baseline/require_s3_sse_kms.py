@@ -7,6 +7,28 @@ from ..s3 import buckets, configs_for
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 
+def inline_algorithms(bucket) -> list[str]:
+    """Default encryption set on the bucket itself (deprecated, still honoured): v7's
+    ``serverSideEncryptionConfiguration.rule`` or v6 BucketV2's lists of the same."""
+    found = [
+        as_str(
+            get(bucket.props, "serverSideEncryptionConfiguration", "rule")
+            and get(
+                bucket.props,
+                "serverSideEncryptionConfiguration",
+                "rule",
+                "applyServerSideEncryptionByDefault",
+                "sseAlgorithm",
+            )
+        )
+    ]
+    for config in as_list(get(bucket.props, "serverSideEncryptionConfigurations")):
+        for rule in as_list(get(config, "rules")):
+            for default in as_list(get(rule, "applyServerSideEncryptionByDefaults")):
+                found.append(as_str(get(default, "sseAlgorithm")))
+    return [a for a in found if a]
+
+
 def require_s3_sse_kms(args, report_violation):
     for bucket in buckets(args.resources):
         configs = configs_for(
@@ -19,6 +41,10 @@ def require_s3_sse_kms(args, report_violation):
             for c in configs
             for rule in as_list(get(c.props, "rules"))
         ]
+        inline = inline_algorithms(bucket)
+        if inline:
+            configs = [*configs, bucket]
+            algorithms += inline
         if not configs:
             report_violation(
                 f"Bucket {bucket.name} has no default encryption configuration.", bucket.urn
