@@ -127,6 +127,8 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
     rules = sorted({r["ruleId"] for r in sarif["runs"][0]["results"]})
     assert rules == [
         "obsgov-observability/obsgov-cloudwatch-alarm-require-actions",
+        # its hosts' root volumes are not encrypted (Security Hub EC2.3)
+        "obsgov-security-baseline/obsgov-ec2-volume-require-encryption",
         "obsgov-security-baseline/obsgov-iam-policy-disallow-full-admin",
         "obsgov-tagging/obsgov-aws-resource-require-tags",
     ]

@@ -1,5 +1,7 @@
 """Every bucket encrypts objects with KMS by default."""
 
+from pulumi_policy.proxy import UnknownValueError
+
 from ..catalog import FSBP, Control, policy
 from ..props import as_list, as_str, get
 from ..s3 import buckets, configs_for
@@ -9,7 +11,16 @@ KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 def inline_algorithms(bucket) -> list[str]:
     """Default encryption set on the bucket itself (deprecated, still honoured): v7's
-    ``serverSideEncryptionConfiguration.rule`` or v6 BucketV2's lists of the same."""
+    ``serverSideEncryptionConfiguration.rule`` or v6 BucketV2's lists of the same. The
+    provider computes the property when the program leaves it unset, so in preview it is
+    unknown then: no inline configuration to count."""
+    try:
+        return _inline_algorithms(bucket)
+    except UnknownValueError:
+        return []
+
+
+def _inline_algorithms(bucket) -> list[str]:
     found = [
         as_str(
             get(bucket.props, "serverSideEncryptionConfiguration", "rule")
