@@ -130,8 +130,9 @@ def _register_stack_outputs() -> None:
 
     root = settings.get_root_resource()
     outputs = getattr(root, "outputs", None)
-    if root is not None and outputs:
-        root.register_outputs(massage(outputs, []))
+    register = getattr(root, "register_outputs", None)
+    if register is not None and outputs:
+        register(massage(outputs, []))
 
 
 def run(request: Mapping[str, Any]) -> dict[str, Any]:
