@@ -8,8 +8,9 @@ config the program gets is built as the CLI builds it (``mergeConfig`` and
 checks in project.go): bare keys take the project's namespace, the stack's values win over the
 project's defaults and values, a project key with neither that the stack does not set is
 missing, and explicitly typed keys are checked against their type. Errors are worded as the
-CLI words them. Offline, ``secure:`` values cannot be decrypted: the program gets them as the
-secret ``[secret]`` and their types go unchecked.
+CLI words them. ``secure:`` values are decrypted with the passphrase when it is set
+(:mod:`obsgov.synth.stack_file`); otherwise the program gets them as the secret ``[secret]``
+and their types go unchecked.
 """
 
 from __future__ import annotations
