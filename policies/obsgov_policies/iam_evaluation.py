@@ -156,12 +156,12 @@ def action_matches(pattern: str, action: str) -> bool:
 def arn_matches(pattern: str, arn: Any) -> Truth:
     """ARN matching as ``ArnLike`` does it: each of the six colon-separated parts matched on
     its own, wildcards allowed (reference_policies_elements_condition_operators.html#Conditions_ARN)."""
+    if pattern == "*":
+        return True
     if arn is UNKNOWN:
         return None
     if not isinstance(arn, str):
         return False
-    if pattern == "*":
-        return True
     pattern_parts = pattern.split(":", 5)
     arn_parts = arn.split(":", 5)
     if len(pattern_parts) != 6 or len(arn_parts) != 6:

@@ -1,0 +1,327 @@
+"""Who may do what to a resource of the graph: the policies attached to it, wherever the stack
+declares them.
+
+AWS keeps a resource's policy on the resource (an SNS topic's ``policy``, a KMS key's
+``policy``) or in a separate resource that sets it (``TopicPolicy``, ``BucketPolicy``,
+``LogResourcePolicy``, ``lambda.Permission`` statements); a role's permissions are its inline
+policies plus every ``RolePolicy`` and ``RolePolicyAttachment`` naming it. These helpers find
+them in a :class:`~obsgov_policies.deploy_graph.DeployGraph` and turn them into policy
+documents for :mod:`obsgov_policies.iam_evaluation`, and supply the defaults AWS applies when
+none is set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .deploy_graph import DeployGraph, Node, dig, document, known
+from .iam_evaluation import UNKNOWN, arn_matches, policy_statements
+
+IAM_ROLE = "aws:iam/role:Role"
+IAM_POLICY = "aws:iam/policy:Policy"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+SNS_TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SQS_QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+LAMBDA_FUNCTION = "aws:lambda/function:Function"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
+EVENT_BUS_POLICY = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LOG_RESOURCE_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
+LOG_DESTINATION = "aws:cloudwatch/logDestination:LogDestination"
+LOG_DESTINATION_POLICY = "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy"
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+KMS_KEY = "aws:kms/key:Key"
+KMS_ALIAS = "aws:kms/alias:Alias"
+DOMAIN = "aws:opensearch/domain:Domain"
+DOMAIN_POLICY = "aws:opensearch/domainPolicy:DomainPolicy"
+OAM_SINK = "aws:oam/sink:Sink"
+OAM_SINK_POLICY = "aws:oam/sinkPolicy:SinkPolicy"
+FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+
+
+def _statements_of(value: Any) -> list[Any]:
+    doc = document(value)
+    return [doc] if doc is not None else []
+
+
+# --------------------------------------------------------------------------- identities
+
+
+def role_policies(graph: DeployGraph, role: Node) -> list[Node]:
+    """RolePolicy and RolePolicyAttachment resources naming ``role``."""
+    return [
+        node
+        for node in graph.of_type(ROLE_POLICY, ROLE_POLICY_ATTACHMENT)
+        if role in graph.resolve(node, "role", IAM_ROLE)
+    ]
+
+
+@dataclass(frozen=True)
+class Identity:
+    documents: tuple[Any, ...]
+    # managed policies whose content the stack does not hold (AWS managed, other stacks')
+    unseen: tuple[str, ...] = ()
+
+
+def role_identity(graph: DeployGraph, role: Node) -> Identity:
+    documents: list[Any] = []
+    unseen: list[str] = []
+    for inline in role.props.get("inlinePolicies") or []:
+        documents.extend(_statements_of(dig(inline, "policy")))
+    for arn in role.props.get("managedPolicyArns") or []:
+        unseen.append(str(arn))
+    for node in role_policies(graph, role):
+        if node.type == ROLE_POLICY:
+            documents.extend(_statements_of(node.props.get("policy")))
+            continue
+        attached = graph.resolve(node, "policyArn", IAM_POLICY)
+        if attached:
+            documents.extend(_statements_of(attached[0].props.get("policy")))
+        else:
+            unseen.append(str(known(node.props.get("policyArn")) or node.name))
+    return Identity(tuple(d for d in documents if d is not UNKNOWN), tuple(unseen))
+
+
+# --------------------------------------------------------------------------- resource policies
+
+
+def topic_policy_nodes(graph: DeployGraph, topic: Node) -> list[Node]:
+    return [n for n in graph.of_type(TOPIC_POLICY) if topic in graph.resolve(n, "arn", SNS_TOPIC)]
+
+
+def default_topic_policy(topic: Node) -> dict[str, Any]:
+    """The policy SNS gives a topic created without one: the owner account's principals only
+    (docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html, and the
+    "default policy" CreateTopic writes)."""
+    return {
+        "Statement": [
+            {
+                "Sid": "__default_statement_ID",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:Receive", "SNS:GetTopicAttributes"],
+                "Resource": topic.arn,
+                "Condition": {"StringEquals": {"AWS:SourceOwner": topic.account}},
+            }
+        ]
+    }
+
+
+def topic_policy(graph: DeployGraph, topic: Node) -> tuple[list[Any], list[Node]]:
+    """(documents, the resources that set them): a TopicPolicy replaces the topic's own."""
+    nodes = topic_policy_nodes(graph, topic)
+    if nodes:
+        return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
+    own = _statements_of(topic.props.get("policy"))
+    return (own or [default_topic_policy(topic)]), [topic]
+
+
+def queue_policy(graph: DeployGraph, queue: Node) -> tuple[list[Any], list[Node]]:
+    nodes = [
+        n for n in graph.of_type(QUEUE_POLICY) if queue in graph.resolve(n, "queueUrl", SQS_QUEUE)
+    ]
+    if nodes:
+        return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
+    return _statements_of(queue.props.get("policy")), [queue]
+
+
+def lambda_permissions(graph: DeployGraph, function: Node) -> list[Node]:
+    return [
+        n
+        for n in graph.of_type(LAMBDA_PERMISSION)
+        if function in graph.resolve(n, "function", LAMBDA_FUNCTION)
+    ]
+
+
+def permission_statement(graph: DeployGraph, permission: Node, function: Node) -> dict[str, Any]:
+    """A ``lambda.Permission`` as the statement AddPermission writes into the function's
+    policy (docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html)."""
+    principal = known(permission.props.get("principal")) or "*"
+    block: Any = (
+        {"Service": principal}
+        if principal.endswith(".amazonaws.com")
+        else ({"AWS": principal} if principal != "*" else "*")
+    )
+    condition: dict[str, Any] = {}
+    source_arn = permission.props.get("sourceArn")
+    if source_arn is not None:
+        if source_arn is UNKNOWN:
+            rules = graph.resolve(permission, "sourceArn")
+            source_arn = rules[0].arn if rules else UNKNOWN
+        condition["ArnLike"] = {"AWS:SourceArn": source_arn}
+    source_account = known(permission.props.get("sourceAccount"))
+    if source_account:
+        condition["StringEquals"] = {"AWS:SourceAccount": source_account}
+    statement: dict[str, Any] = {
+        "Sid": permission.props.get("statementId") or permission.name,
+        "Effect": "Allow",
+        "Principal": block,
+        "Action": known(permission.props.get("action")) or "lambda:InvokeFunction",
+        "Resource": function.arn,
+    }
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def function_policy(graph: DeployGraph, function: Node) -> tuple[list[Any], list[Node]]:
+    nodes = lambda_permissions(graph, function)
+    statements = [permission_statement(graph, n, function) for n in nodes]
+    return ([{"Statement": statements}] if statements else []), nodes
+
+
+def bus_policy(graph: DeployGraph, bus: Node) -> tuple[list[Any], list[Node]]:
+    nodes = [
+        n
+        for n in graph.of_type(EVENT_BUS_POLICY)
+        if bus in graph.resolve(n, "eventBusName", EVENT_BUS)
+    ]
+    return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
+
+
+def log_resource_policies(graph: DeployGraph, group: Node) -> list[Node]:
+    """CloudWatch Logs resource policies of the group's account and Region that name it."""
+    arn = group.arn
+    out = []
+    for node in graph.of_type(LOG_RESOURCE_POLICY):
+        if not graph.same_place(node, group):
+            continue
+        for statement in policy_statements(document(node.props.get("policyDocument"))):
+            resources = statement.get("Resource")
+            resources = [resources] if isinstance(resources, str) else resources or []
+            if any(arn_matches(str(r), arn) or arn_matches(str(r), f"{arn}:*") for r in resources):
+                out.append(node)
+                break
+    return out
+
+
+def log_group_policy(graph: DeployGraph, group: Node) -> tuple[list[Any], list[Node]]:
+    nodes = [
+        n for n in graph.of_type(LOG_RESOURCE_POLICY) if graph.same_place(n, group)
+    ]  # a policy of the account and Region applies to every group it names
+    return [d for n in nodes for d in _statements_of(n.props.get("policyDocument"))], (
+        log_resource_policies(graph, group)
+    )
+
+
+def bucket_policy(graph: DeployGraph, bucket: Node) -> tuple[list[Any], list[Node]]:
+    nodes = [
+        n for n in graph.of_type(BUCKET_POLICY) if bucket in graph.resolve(n, "bucket", BUCKET)
+    ]
+    return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
+
+
+def default_key_policy(key: Node) -> dict[str, Any]:
+    """The key policy KMS gives a key created without one: the account administers it and
+    IAM policies decide (docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html)."""
+    return {
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{key.account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ]
+    }
+
+
+def key_policy(key: Node) -> list[Any]:
+    own = _statements_of(key.props.get("policy"))
+    return own or [default_key_policy(key)]
+
+
+def key_arn(key: Node) -> Any:
+    """A key's ARN holds its generated id; key policies say ``"Resource": "*"`` and identity
+    policies ``key/*``, so a stand-in with the key's own account and Region matches as the real
+    one would."""
+    if key.account is UNKNOWN or key.region is UNKNOWN:
+        return UNKNOWN
+    return f"arn:aws:kms:{key.region}:{key.account}:key/{key.name}"
+
+
+def key_aliases(graph: DeployGraph, key: Node) -> list[str]:
+    return [
+        str(alias.physical_name)
+        for alias in graph.of_type(KMS_ALIAS)
+        if alias.physical_name and key in graph.resolve(alias, "targetKeyId", KMS_KEY)
+    ]
+
+
+def keys_named(graph: DeployGraph, holder: Node, key: str, value: Any = None) -> list[Node]:
+    """The KMS key a property names: a key ARN/id (known or through its dependency) or an alias."""
+    value = holder.props.get(key) if value is None else value
+    text = known(value)
+    if text and "alias/" in text:
+        name = "alias/" + text.split("alias/", 1)[1]
+        for alias in graph.named(KMS_ALIAS, name, holder.account, holder.region):
+            return graph.resolve(alias, "targetKeyId", KMS_KEY)
+        return []
+    if text and text.startswith("arn:aws:kms") and text.endswith(("/alias", ":alias")):
+        return []
+    return graph.resolve(holder, key, KMS_KEY, value=value)
+
+
+def bucket_encryption(graph: DeployGraph, bucket: Node) -> tuple[Node | None, bool]:
+    """(the bucket's default CMK, whether S3 Bucket Keys are on)."""
+    for config in graph.of_type(BUCKET_ENCRYPTION):
+        if bucket not in graph.resolve(config, "bucket", BUCKET):
+            continue
+        for rule in config.props.get("rules") or []:
+            default = dig(rule, "applyServerSideEncryptionByDefault") or {}
+            if dig(default, "sseAlgorithm") not in ("aws:kms", "aws:kms:dsse"):
+                continue
+            keys = keys_named(graph, config, "rules", value=dig(default, "kmsMasterKeyId"))
+            return (keys[0] if keys else None), dig(rule, "bucketKeyEnabled") is True
+    return None, False
+
+
+def domain_policy(graph: DeployGraph, domain: Node) -> tuple[list[Any], list[Node]]:
+    nodes = [
+        n for n in graph.of_type(DOMAIN_POLICY) if domain in graph.resolve(n, "domainName", DOMAIN)
+    ]
+    if nodes:
+        return [d for n in nodes for d in _statements_of(n.props.get("accessPolicies"))], nodes
+    return _statements_of(domain.props.get("accessPolicies")), [domain]
+
+
+def sink_policy(graph: DeployGraph, sink: Node) -> tuple[list[Any], list[Node]]:
+    nodes = [
+        n
+        for n in graph.of_type(OAM_SINK_POLICY)
+        if sink in graph.resolve(n, "sinkIdentifier", OAM_SINK)
+    ]
+    return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
+
+
+def destination_policy(graph: DeployGraph, destination: Node) -> tuple[list[Any], list[Node]]:
+    nodes = [
+        n
+        for n in graph.of_type(LOG_DESTINATION_POLICY)
+        if destination in graph.resolve(n, "destinationName", LOG_DESTINATION)
+    ]
+    return [d for n in nodes for d in _statements_of(n.props.get("accessPolicy"))], nodes
+
+
+def event_rule(graph: DeployGraph, target: Node) -> Node | None:
+    """The rule a target belongs to: same name on the same bus, in the same account and
+    Region (rule names are unique per bus only)."""
+    found = graph.resolve(target, "rule", EVENT_RULE)
+    bus = known(target.props.get("eventBusName")) or "default"
+    bus = bus.rsplit("/", 1)[-1]
+    for rule in found:
+        rule_bus = known(rule.props.get("eventBusName")) or "default"
+        if rule_bus.rsplit("/", 1)[-1] == bus or len(found) == 1:
+            return rule
+    return None
