@@ -49,6 +49,10 @@ OAM_SINK_POLICY = "aws:oam/sinkPolicy:SinkPolicy"
 FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 
 
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _statements_of(value: Any) -> list[Any]:
     doc = document(value)
     return [doc] if doc is not None else []
@@ -76,9 +80,11 @@ class Identity:
 def role_identity(graph: DeployGraph, role: Node) -> Identity:
     documents: list[Any] = []
     unseen: list[str] = []
-    for inline in role.props.get("inlinePolicies") or []:
+    # unset in the program, these are computed outputs (unknown in preview) of a new role
+    # that has none
+    for inline in _items(role.props.get("inlinePolicies")):
         documents.extend(_statements_of(dig(inline, "policy")))
-    for arn in role.props.get("managedPolicyArns") or []:
+    for arn in _items(role.props.get("managedPolicyArns")):
         unseen.append(str(arn))
     for node in role_policies(graph, role):
         if node.type == ROLE_POLICY:
@@ -278,7 +284,7 @@ def bucket_encryption(graph: DeployGraph, bucket: Node) -> tuple[Node | None, bo
     for config in graph.of_type(BUCKET_ENCRYPTION):
         if bucket not in graph.resolve(config, "bucket", BUCKET):
             continue
-        for rule in config.props.get("rules") or []:
+        for rule in _items(config.props.get("rules")):
             default = dig(rule, "applyServerSideEncryptionByDefault") or {}
             if dig(default, "sseAlgorithm") not in ("aws:kms", "aws:kms:dsse"):
                 continue
