@@ -36,6 +36,14 @@ PROCESSING_TIME = Metric("ProcessingTime", "Milliseconds", "Wall-clock time of o
 RUN_SUCCEEDED = Metric("RunSucceeded", "Count", "1 per successful run: its absence is staleness.")
 PIPELINE_METRICS = (RECORDS_PROCESSED, RECORDS_FAILED, PROCESSING_TIME, RUN_SUCCEEDED)
 
+# Who publishes each family when nothing in the stack does: the deploy-readiness pack accepts
+# such a metric as alive only with a named owner (the workload's account owner), and only for
+# alarms that page when the metric goes missing. Data quality and model quality have none: the
+# platform's own jobs publish them, so their alarms need those jobs deployed.
+PRODUCERS = {
+    PIPELINE_NAMESPACE: "the pipeline itself, one pipeline_run_line() EMF line per run",
+}
+
 # --------------------------------------------------------------------------- data quality and drift
 
 DATA_QUALITY_NAMESPACE = "Obsgov/DataQuality"

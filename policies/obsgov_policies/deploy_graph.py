@@ -318,6 +318,11 @@ LABELS = {
         "Glue Data Catalog encryption settings"
     ),
     "aws:organizations/policyAttachment:PolicyAttachment": "Organizations policy attachment",
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": (
+        "SageMaker model package group policy"
+    ),
+    "aws:opensearch/domainPolicy:DomainPolicy": "OpenSearch domain policy",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": "IAM service-linked role",
 }
 
 
