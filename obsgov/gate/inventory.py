@@ -59,8 +59,16 @@ class Inventory:
     stacks: dict[str, list[list[str]]]  # stack -> claims
 
     def to_json(self) -> str:
-        body = {"formatVersion": FORMAT_VERSION, "stacks": dict(sorted(self.stacks.items()))}
-        return json.dumps(body, indent=1, sort_keys=True) + "\n"
+        """Deterministic, one claim a line (so a diff shows which names moved)."""
+        lines = ["{", f'  "formatVersion": {FORMAT_VERSION},', '  "stacks": {']
+        stacks = sorted(self.stacks.items())
+        for i, (name, claims) in enumerate(stacks):
+            lines.append(f"    {json.dumps(name)}: [")
+            rows = [f"      {json.dumps(row, ensure_ascii=False)}" for row in sorted(claims)]
+            lines.append(",\n".join(rows))
+            lines.append("    ]" + ("," if i < len(stacks) - 1 else ""))
+        lines += ["  }", "}"]
+        return "\n".join(line for line in lines if line) + "\n"
 
     def others(self, stack: str) -> list[dict[str, Any]]:
         """The ``otherStacks`` config for ``stack``: every other stack's claims."""
