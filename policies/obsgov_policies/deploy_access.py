@@ -58,6 +58,16 @@ def _statements_of(value: Any) -> list[Any]:
     return [doc] if doc is not None else []
 
 
+def own_policy(node: Node, key: str) -> list[Any]:
+    """A resource's own policy property. In preview an output the program did not set is
+    unknown; an unknown value that no other resource's output flows into (no property
+    dependency) is such an unset output, so AWS's default applies."""
+    value = node.props.get(key)
+    if value is UNKNOWN and not node.property_dependencies(key):
+        return []
+    return _statements_of(value)
+
+
 # --------------------------------------------------------------------------- identities
 
 
@@ -116,7 +126,9 @@ def default_topic_policy(topic: Node) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
                 "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:Receive", "SNS:GetTopicAttributes"],
-                "Resource": topic.arn,
+                # the topic's own ARN; "*" stands in while it is unknown (the statement is
+                # the topic's, so it names whatever ARN the topic gets)
+                "Resource": topic.arn if isinstance(topic.arn, str) else "*",
                 "Condition": {"StringEquals": {"AWS:SourceOwner": topic.account}},
             }
         ]
@@ -128,7 +140,7 @@ def topic_policy(graph: DeployGraph, topic: Node) -> tuple[list[Any], list[Node]
     nodes = topic_policy_nodes(graph, topic)
     if nodes:
         return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
-    own = _statements_of(topic.props.get("policy"))
+    own = own_policy(topic, "policy")
     return (own or [default_topic_policy(topic)]), [topic]
 
 
@@ -138,7 +150,7 @@ def queue_policy(graph: DeployGraph, queue: Node) -> tuple[list[Any], list[Node]
     ]
     if nodes:
         return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
-    return _statements_of(queue.props.get("policy")), [queue]
+    return own_policy(queue, "policy"), [queue]
 
 
 def lambda_permissions(graph: DeployGraph, function: Node) -> list[Node]:
@@ -244,7 +256,7 @@ def default_key_policy(key: Node) -> dict[str, Any]:
 
 
 def key_policy(key: Node) -> list[Any]:
-    own = _statements_of(key.props.get("policy"))
+    own = own_policy(key, "policy")
     return own or [default_key_policy(key)]
 
 
@@ -299,7 +311,7 @@ def domain_policy(graph: DeployGraph, domain: Node) -> tuple[list[Any], list[Nod
     ]
     if nodes:
         return [d for n in nodes for d in _statements_of(n.props.get("accessPolicies"))], nodes
-    return _statements_of(domain.props.get("accessPolicies")), [domain]
+    return own_policy(domain, "accessPolicies"), [domain]
 
 
 def sink_policy(graph: DeployGraph, sink: Node) -> tuple[list[Any], list[Node]]:

@@ -314,12 +314,14 @@ def _principal_matches(
         return True, False
     if not isinstance(principal_block, Mapping):
         return False, False
+    # "Principal": {"AWS": "*"} is the same as "Principal": "*": everyone, services included
+    # (reference_policies_elements_principal.html, "All principals")
+    if "*" in _strings(principal_block.get("AWS")):
+        return True, False
     if who.service:
         services = _strings(principal_block.get("Service"))
         return who.service in services, False
     entries = _strings(principal_block.get("AWS"))
-    if "*" in entries:
-        return True, False
     result: Truth = False
     delegated = False
     for entry in entries:

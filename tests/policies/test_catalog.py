@@ -21,6 +21,11 @@ from obsgov_policies.catalog import (
 
 def test_the_shipped_packs_and_their_descriptions():
     assert {name: (p.package, p.description) for name, p in pack_table().items()} == {
+        "deploy-readiness": (
+            "obsgov_policies.deploy_readiness",
+            "The stack deploys in the order AWS needs, its flows are allowed, its "
+            "prerequisites, names and singletons are accounted for, and its alarms can fire.",
+        ),
         "model-governance": (
             "obsgov_policies.model_governance",
             "SageMaker models serve approved, registered packages and are monitored.",

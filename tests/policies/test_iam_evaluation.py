@@ -326,6 +326,27 @@ def test_a_service_principal_needs_the_resource_policy_and_its_conditions():
     assert evaluate(request, None, None, "111122223333").decision is Decision.IMPLICIT_DENY
 
 
+def test_aws_star_includes_services():
+    # reference_policies_elements_principal.html: "Principal": "*" and {"AWS": "*"} are the
+    # same, everyone; SNS's default topic policy relies on it for in-account services
+    events = Principal("111122223333", service="events.amazonaws.com")
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "SNS:Publish",
+                "Resource": TOPIC,
+                "Condition": {"StringEquals": {"AWS:SourceOwner": "111122223333"}},
+            }
+        ]
+    }
+    own = Request(events, "sns:Publish", TOPIC, {"aws:SourceOwner": "111122223333"})
+    other = Request(events, "sns:Publish", TOPIC, {"aws:SourceOwner": "999999999999"})
+    assert evaluate(own, None, [policy], "111122223333").decision is Decision.ALLOW
+    assert evaluate(other, None, [policy], "111122223333").decision is Decision.IMPLICIT_DENY
+
+
 def test_an_account_grant_delegates_to_iam():
     role = Principal("111122223333", "arn:aws:iam::111122223333:role/app")
     request = Request(role, "sns:Publish", TOPIC)
@@ -390,6 +411,7 @@ def test_identity_policies_the_stack_does_not_hold_are_unknown():
     [
         ("*", Decision.ALLOW),
         ({"AWS": "*"}, Decision.ALLOW),
+        ({"AWS": ["111122223333", "*"]}, Decision.ALLOW),
         ({"AWS": "111122223333"}, Decision.IMPLICIT_DENY),  # delegates: IAM must allow
         ({"AWS": "arn:aws:iam::111122223333:role/app"}, Decision.ALLOW),
         ({"AWS": "arn:aws:iam::999999999999:role/app"}, Decision.IMPLICIT_DENY),

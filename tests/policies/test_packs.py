@@ -13,6 +13,7 @@ from obsgov.gate.engine import GateOptions, run_gate
 from obsgov.gate.environment_layer import EnvironmentLayer
 from obsgov.gate.plugin import AnalyzerPlugin
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
+from obsgov.gate.selection import stack_pack_files
 from obsgov.synth import synthesize
 from obsgov_policies.catalog import load_all, pack_table, policies_for
 
@@ -31,12 +32,12 @@ def test_every_library_pack_has_a_folder_and_every_folder_a_library_pack():
     assert (
         PACKS
         == sorted(PACK_DIRS)
-        == ["model-governance", "observability", "security-baseline", "tagging"]
+        == ["deploy-readiness", "model-governance", "observability", "security-baseline", "tagging"]
     )
 
 
 def test_the_library_has_every_policy():
-    assert len(load_all()) == 33
+    assert len(load_all()) == 40
 
 
 def test_descriptions_are_full_sentences():
@@ -88,7 +89,16 @@ def test_pack_starts_as_a_process_and_lists_its_policies(pack):
 
 
 def _all_packs(env):
-    return [(load_policy_pack(PACK_DIRS[p]), [EnvironmentLayer(env)]) for p in PACKS]
+    """Every pack with the layers the gate gives it: the environment's, then the stack's own
+    file for that pack (which keeps deploy-readiness advisory where the environment is
+    mandatory)."""
+    return [
+        (
+            load_policy_pack(PACK_DIRS[p]),
+            [EnvironmentLayer(env), *stack_pack_files(env, PACK_DIRS[p])],
+        )
+        for p in PACKS
+    ]
 
 
 @pytest.mark.pack_folders

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from .. import deploy_access as access
 from ..catalog import policy
@@ -68,12 +68,22 @@ class Flow:
     unseen: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _sns(context: dict[str, Any]) -> dict[str, Any]:
+    """SNS also sets its legacy AWS:SourceOwner, the source's account, which its default topic
+    policy tests (docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html)."""
+    return {**context, "aws:SourceOwner": context.get("aws:SourceAccount", UNKNOWN)}
+
+
 def _service(name: str, account: Any) -> Principal:
     return Principal(account=account, service=name)
 
 
 def _role_principal(role: Node) -> Principal:
     return Principal(account=role.account, arn=role.arn)
+
+
+def _name(node: Node) -> str:
+    return node.physical_name or node.name
 
 
 def _labels(nodes: Sequence[Node], fallback: str) -> str:
@@ -143,11 +153,11 @@ def event_target_flows(ctx: Context) -> Iterator[Flow]:
                 target,
                 topic,
                 f"{what} {topic.describe()}",
-                Request(events, "sns:Publish", topic.arn, context),
+                Request(events, "sns:Publish", topic.arn, _sns(context)),
                 None,
                 documents,
                 f"the topic policy ({_labels(nodes, topic.name)})",
-                f"allow events.amazonaws.com sns:Publish on {topic.physical_name} with "
+                f"allow events.amazonaws.com sns:Publish on {_name(topic)} with "
                 f"aws:SourceArn {rule_arn} in {nodes[0].name if nodes else topic.name}",
                 doc,
             )
@@ -174,7 +184,7 @@ def event_target_flows(ctx: Context) -> Iterator[Flow]:
                 None,
                 documents or None,
                 f"the queue policy ({_labels(nodes, queue.name)})",
-                f"allow events.amazonaws.com sqs:SendMessage on {queue.physical_name} with "
+                f"allow events.amazonaws.com sqs:SendMessage on {_name(queue)} with "
                 f"aws:SourceArn {rule_arn}",
                 doc,
             )
@@ -201,7 +211,7 @@ def event_target_flows(ctx: Context) -> Iterator[Flow]:
                 None,
                 documents or None,
                 f"the function's permissions ({_labels(nodes, 'none')})",
-                f"add a lambda.Permission for events.amazonaws.com on {function.physical_name} "
+                f"add a lambda.Permission for events.amazonaws.com on {_name(function)} "
                 f"with source_arn {rule_arn}",
                 doc,
             )
@@ -217,7 +227,7 @@ def event_target_flows(ctx: Context) -> Iterator[Flow]:
                     None,
                     documents or None,
                     f"the CloudWatch Logs resource policies of {group.where}",
-                    f"allow events.amazonaws.com {action} on {group.physical_name} in a "
+                    f"allow events.amazonaws.com {action} on {_name(group)} in a "
                     "CloudWatch Logs resource policy",
                     f"{DOCS}/eventbridge/latest/userguide/eb-use-resource-based.html"
                     "#eb-cloudwatchlogs-permissions",
@@ -306,7 +316,7 @@ def _role_flow(
             [],
             resource,
             resource_label,
-            f"give {source.name} a role_arn allowed to {action} on {target.physical_name}",
+            f"give {source.name} a role_arn allowed to {action} on {_name(target)}",
             doc,
         )
         return
@@ -329,7 +339,7 @@ def _role_flow(
         identity.documents,
         resource,
         resource_label,
-        f"allow {action} on {target.physical_name} in {role.name}'s policy"
+        f"allow {action} on {_name(target)} in {role.name}'s policy"
         + (f" and in {resource_label}" if resource is not None else ""),
         doc,
         identity_label=f"the policies of {role.describe()}",
@@ -383,11 +393,11 @@ def alarm_flows(ctx: Context) -> Iterator[Flow]:
                     alarm,
                     topic,
                     f"{alarm.describe()} notifies {topic.describe()}",
-                    Request(cloudwatch, "sns:Publish", topic.arn, context),
+                    Request(cloudwatch, "sns:Publish", topic.arn, _sns(context)),
                     None,
                     documents,
                     f"the topic policy ({_labels(nodes, topic.name)})",
-                    f"allow cloudwatch.amazonaws.com sns:Publish on {topic.physical_name} "
+                    f"allow cloudwatch.amazonaws.com sns:Publish on {_name(topic)} "
                     f"(aws:SourceAccount {alarm.account})",
                     doc,
                 )
@@ -780,7 +790,7 @@ def domain_log_flows(ctx: Context) -> Iterator[Flow]:
                 None,
                 documents or None,
                 f"the CloudWatch Logs resource policies of {group.where}",
-                f"allow es.amazonaws.com logs:PutLogEvents on {group.physical_name} in a "
+                f"allow es.amazonaws.com logs:PutLogEvents on {_name(group)} in a "
                 "CloudWatch Logs resource policy",
                 doc,
             )
@@ -890,7 +900,7 @@ def quicksight_flows(ctx: Context) -> Iterator[Flow]:
                 bucket_documents or None,
                 f"the bucket policy ({_labels(nodes, 'none')})",
                 f"give the data source an Athena role_arn whose policy allows {action} on "
-                f"{bucket.physical_name}",
+                f"{_name(bucket)}",
                 doc,
                 identity_label=label,
                 unseen=unseen,
@@ -964,9 +974,14 @@ def flow_verdicts(ctx: Context) -> Iterator[Verdict]:
 def message(verdict: Verdict) -> str:
     flow = verdict.flow
     request = flow.request
+    outcome = (
+        "can't be judged before deployment"
+        if verdict.decision is Decision.UNKNOWN
+        else f"is {verdict.decision.value}"
+    )
     return (
-        f"{flow.what}: {request.action} by {request.principal.label} is "
-        f"{verdict.decision.value}: {verdict.reason}. Fix: {flow.fix}. AWS: {flow.doc}"
+        f"{flow.what}: {request.action} by {request.principal.label} {outcome}: "
+        f"{verdict.reason}. Fix: {flow.fix}. AWS: {flow.doc}"
     )
 
 
@@ -996,7 +1011,7 @@ def require_allowed_flows(args, report_violation):
     for node, text in firehose_network_findings(ctx):
         report_violation(text, node.urn)
     if unknown:
-        error = UnknownValueError("", [])
+        error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
         error.message = f"{len(unknown)} flow(s) can't be judged until deployment: " + " | ".join(
             unknown
         )
