@@ -73,11 +73,9 @@ def own_policy(node: Node, key: str) -> list[Any]:
 
 def role_policies(graph: DeployGraph, role: Node) -> list[Node]:
     """RolePolicy and RolePolicyAttachment resources naming ``role``."""
-    return [
-        node
-        for node in graph.of_type(ROLE_POLICY, ROLE_POLICY_ATTACHMENT)
-        if role in graph.resolve(node, "role", IAM_ROLE)
-    ]
+    return graph.attached(role, ROLE_POLICY, "role") + graph.attached(
+        role, ROLE_POLICY_ATTACHMENT, "role"
+    )
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ def role_identity(graph: DeployGraph, role: Node) -> Identity:
 
 
 def topic_policy_nodes(graph: DeployGraph, topic: Node) -> list[Node]:
-    return [n for n in graph.of_type(TOPIC_POLICY) if topic in graph.resolve(n, "arn", SNS_TOPIC)]
+    return graph.attached(topic, TOPIC_POLICY, "arn")
 
 
 def default_topic_policy(topic: Node) -> dict[str, Any]:
@@ -145,20 +143,14 @@ def topic_policy(graph: DeployGraph, topic: Node) -> tuple[list[Any], list[Node]
 
 
 def queue_policy(graph: DeployGraph, queue: Node) -> tuple[list[Any], list[Node]]:
-    nodes = [
-        n for n in graph.of_type(QUEUE_POLICY) if queue in graph.resolve(n, "queueUrl", SQS_QUEUE)
-    ]
+    nodes = graph.attached(queue, QUEUE_POLICY, "queueUrl")
     if nodes:
         return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
     return own_policy(queue, "policy"), [queue]
 
 
 def lambda_permissions(graph: DeployGraph, function: Node) -> list[Node]:
-    return [
-        n
-        for n in graph.of_type(LAMBDA_PERMISSION)
-        if function in graph.resolve(n, "function", LAMBDA_FUNCTION)
-    ]
+    return graph.attached(function, LAMBDA_PERMISSION, "function")
 
 
 def permission_statement(graph: DeployGraph, permission: Node, function: Node) -> dict[str, Any]:
@@ -199,43 +191,45 @@ def function_policy(graph: DeployGraph, function: Node) -> tuple[list[Any], list
 
 
 def bus_policy(graph: DeployGraph, bus: Node) -> tuple[list[Any], list[Node]]:
-    nodes = [
-        n
-        for n in graph.of_type(EVENT_BUS_POLICY)
-        if bus in graph.resolve(n, "eventBusName", EVENT_BUS)
-    ]
+    nodes = graph.attached(bus, EVENT_BUS_POLICY, "eventBusName")
     return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
+
+
+def _log_policies_by_place(graph: DeployGraph) -> dict[Any, list[tuple[Node, list[str]]]]:
+    """CloudWatch Logs resource policies by account and Region, with the resources they name."""
+    index = graph.memo.get("log-resource-policies")
+    if index is None:
+        index = {}
+        for node in graph.of_type(LOG_RESOURCE_POLICY):
+            resources: list[str] = []
+            for statement in policy_statements(document(node.props.get("policyDocument"))):
+                named = statement.get("Resource")
+                resources.extend([named] if isinstance(named, str) else named or [])
+            index.setdefault((node.account, node.region), []).append((node, resources))
+        graph.memo["log-resource-policies"] = index
+    return index
 
 
 def log_resource_policies(graph: DeployGraph, group: Node) -> list[Node]:
     """CloudWatch Logs resource policies of the group's account and Region that name it."""
     arn = group.arn
-    out = []
-    for node in graph.of_type(LOG_RESOURCE_POLICY):
-        if not graph.same_place(node, group):
-            continue
-        for statement in policy_statements(document(node.props.get("policyDocument"))):
-            resources = statement.get("Resource")
-            resources = [resources] if isinstance(resources, str) else resources or []
-            if any(arn_matches(str(r), arn) or arn_matches(str(r), f"{arn}:*") for r in resources):
-                out.append(node)
-                break
-    return out
+    return [
+        node
+        for node, resources in _log_policies_by_place(graph).get((group.account, group.region), [])
+        if any(arn_matches(str(r), arn) or arn_matches(str(r), f"{arn}:*") for r in resources)
+    ]
 
 
 def log_group_policy(graph: DeployGraph, group: Node) -> tuple[list[Any], list[Node]]:
-    nodes = [
-        n for n in graph.of_type(LOG_RESOURCE_POLICY) if graph.same_place(n, group)
-    ]  # a policy of the account and Region applies to every group it names
+    # a policy of the account and Region applies to every group it names
+    nodes = [n for n, _ in _log_policies_by_place(graph).get((group.account, group.region), [])]
     return [d for n in nodes for d in _statements_of(n.props.get("policyDocument"))], (
         log_resource_policies(graph, group)
     )
 
 
 def bucket_policy(graph: DeployGraph, bucket: Node) -> tuple[list[Any], list[Node]]:
-    nodes = [
-        n for n in graph.of_type(BUCKET_POLICY) if bucket in graph.resolve(n, "bucket", BUCKET)
-    ]
+    nodes = graph.attached(bucket, BUCKET_POLICY, "bucket")
     return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
 
 
@@ -272,8 +266,8 @@ def key_arn(key: Node) -> Any:
 def key_aliases(graph: DeployGraph, key: Node) -> list[str]:
     return [
         str(alias.physical_name)
-        for alias in graph.of_type(KMS_ALIAS)
-        if alias.physical_name and key in graph.resolve(alias, "targetKeyId", KMS_KEY)
+        for alias in graph.attached(key, KMS_ALIAS, "targetKeyId")
+        if alias.physical_name
     ]
 
 
@@ -293,9 +287,7 @@ def keys_named(graph: DeployGraph, holder: Node, key: str, value: Any = None) ->
 
 def bucket_encryption(graph: DeployGraph, bucket: Node) -> tuple[Node | None, bool]:
     """(the bucket's default CMK, whether S3 Bucket Keys are on)."""
-    for config in graph.of_type(BUCKET_ENCRYPTION):
-        if bucket not in graph.resolve(config, "bucket", BUCKET):
-            continue
+    for config in graph.attached(bucket, BUCKET_ENCRYPTION, "bucket"):
         for rule in _items(config.props.get("rules")):
             default = dig(rule, "applyServerSideEncryptionByDefault") or {}
             if dig(default, "sseAlgorithm") not in ("aws:kms", "aws:kms:dsse"):
@@ -306,29 +298,19 @@ def bucket_encryption(graph: DeployGraph, bucket: Node) -> tuple[Node | None, bo
 
 
 def domain_policy(graph: DeployGraph, domain: Node) -> tuple[list[Any], list[Node]]:
-    nodes = [
-        n for n in graph.of_type(DOMAIN_POLICY) if domain in graph.resolve(n, "domainName", DOMAIN)
-    ]
+    nodes = graph.attached(domain, DOMAIN_POLICY, "domainName")
     if nodes:
         return [d for n in nodes for d in _statements_of(n.props.get("accessPolicies"))], nodes
     return own_policy(domain, "accessPolicies"), [domain]
 
 
 def sink_policy(graph: DeployGraph, sink: Node) -> tuple[list[Any], list[Node]]:
-    nodes = [
-        n
-        for n in graph.of_type(OAM_SINK_POLICY)
-        if sink in graph.resolve(n, "sinkIdentifier", OAM_SINK)
-    ]
+    nodes = graph.attached(sink, OAM_SINK_POLICY, "sinkIdentifier")
     return [d for n in nodes for d in _statements_of(n.props.get("policy"))], nodes
 
 
 def destination_policy(graph: DeployGraph, destination: Node) -> tuple[list[Any], list[Node]]:
-    nodes = [
-        n
-        for n in graph.of_type(LOG_DESTINATION_POLICY)
-        if destination in graph.resolve(n, "destinationName", LOG_DESTINATION)
-    ]
+    nodes = graph.attached(destination, LOG_DESTINATION_POLICY, "destinationName")
     return [d for n in nodes for d in _statements_of(n.props.get("accessPolicy"))], nodes
 
 

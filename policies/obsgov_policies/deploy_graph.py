@@ -411,8 +411,12 @@ class Node:
             urns.add(parent.urn)
         return frozenset(urns)
 
-    def property_dependencies(self, key: str) -> list[str]:
-        return [d.urn for d in self.resource.property_dependencies.get(key, [])]
+    @functools.cached_property
+    def _property_dependencies(self) -> dict[str, tuple[str, ...]]:
+        return {k: tuple(d.urn for d in v) for k, v in self.resource.property_dependencies.items()}
+
+    def property_dependencies(self, key: str) -> tuple[str, ...]:
+        return self._property_dependencies.get(key, ())
 
     def describe(self) -> str:
         """``SNS topic obsgov-prod-critical (event-routing-prod-critical)``."""
@@ -438,6 +442,9 @@ class DeployGraph:
         for node in self.nodes:
             self.by_type.setdefault(node.type, []).append(node)
         self._ancestors: dict[str, frozenset[str]] = {}
+        self._resolved: dict[tuple[Any, ...], list[Node]] = {}
+        self._referrers: dict[tuple[str, str, str], dict[str, list[Node]]] = {}
+        self.memo: dict[Any, Any] = {}  # for policies' own per-graph caches
         # a resource type's package is its provider's name (aws:..., random:...)
         self.custom_packages = frozenset(
             n.type.split(":")[2] for n in self.nodes if n.type.startswith("pulumi:providers:")
@@ -487,40 +494,85 @@ class DeployGraph:
     def waits_for(self, node: Node, other: Node) -> bool:
         return other.urn in self.ancestors(node.urn)
 
+    @functools.cached_property
+    def by_name(self) -> dict[tuple[str, str], list[Node]]:
+        index: dict[tuple[str, str], list[Node]] = {}
+        for node in self.nodes:
+            if node.type in KINDS and node.physical_name:
+                index.setdefault((node.type, node.physical_name), []).append(node)
+        return index
+
     def resolve(self, node: Node, key: str, *types: str, value: Any = None) -> list[Node]:
         """The resources ``node``'s property ``key`` refers to: by the known ARN or name it
         holds, else through the property dependencies of ``key`` (top-level key)."""
         value = node.props.get(key) if value is None else value
-        found: list[Node] = []
         text = known(value)
+        cache_key = (node.urn, key, types, text)
+        cached = self._resolved.get(cache_key)
+        if cached is not None:
+            return cached
+        found: list[Node] = []
         if text:
             target = self.by_arn.get(text)
             if target is not None and (not types or target.type in types):
-                return [target]
-            for candidate in self.of_type(*types):
-                if candidate.physical_name == text and self.same_place(node, candidate):
-                    found.append(candidate)
-            if found:
-                return found
-        for urn in node.property_dependencies(key):
-            target = self.by_urn.get(urn)
-            if target is not None and (not types or target.type in types):
-                found.append(target)
+                found = [target]
+            else:
+                for type_ in types:
+                    for candidate in self.by_name.get((type_, text), ()):
+                        if self.same_place(node, candidate):
+                            found.append(candidate)
+        if not found:
+            for urn in node.property_dependencies(key):
+                target = self.by_urn.get(urn)
+                if target is not None and (not types or target.type in types):
+                    found.append(target)
+        self._resolved[cache_key] = found
         return found
+
+    def referrers(self, type_: str, key: str, parent_type: str) -> dict[str, list[Node]]:
+        """Resources of ``type_`` by the URN of the ``parent_type`` resource their property
+        ``key`` refers to (policies and settings attached to a resource)."""
+        cache_key = (type_, key, parent_type)
+        index = self._referrers.get(cache_key)
+        if index is None:
+            index = {}
+            for node in self.by_type.get(type_, []):
+                for parent in self.resolve(node, key, parent_type):
+                    index.setdefault(parent.urn, []).append(node)
+            self._referrers[cache_key] = index
+        return index
+
+    def attached(self, parent: Node, type_: str, key: str) -> list[Node]:
+        return self.referrers(type_, key, parent.type).get(parent.urn, [])
 
     @staticmethod
     def same_place(a: Node, b: Node) -> bool:
         return a.account == b.account and a.region == b.region
 
     def named(self, type_: str, name: Any, account: Any, region: Any) -> list[Node]:
+        if not isinstance(name, str):
+            return []
         return [
             n
-            for n in self.by_type.get(type_, [])
-            if n.physical_name == name and n.account == account and n.region == region
+            for n in self.by_name.get((type_, name), [])
+            if n.account == account and n.region == region
         ]
 
 
-def graph_of(resources: Iterable[Any]) -> DeployGraph:
-    """The graph of one stack policy call. Not shared between the pack's policies: the SDK
-    hands each its own copies, and nothing ties two calls to one request."""
-    return DeployGraph(resources)
+_LAST: list[tuple[list[Any], DeployGraph]] = []
+
+
+def graph_of(resources: Sequence[Any]) -> DeployGraph:
+    """The graph of one stack policy call, shared with the pack's other stack policies when
+    they received the very same property objects (the pack shares the SDK's conversion of one
+    AnalyzeStack request, :mod:`obsgov_policies.shared_conversion`); otherwise built afresh.
+    The cache keeps the property objects alive, so their identities cannot be reused."""
+    props = [r.props for r in resources]
+    for cached_props, graph in _LAST:
+        if len(cached_props) == len(props) and all(
+            a is b for a, b in zip(cached_props, props, strict=True)
+        ):
+            return graph
+    graph = DeployGraph(resources)
+    _LAST[:] = [(props, graph)]
+    return graph

@@ -9,3 +9,11 @@ DESCRIPTION = (
     "The stack deploys in the order AWS needs, its flows are allowed, its prerequisites, "
     "names and singletons are accounted for, and its alarms can fire."
 )
+
+
+def warm_up() -> None:
+    """Share the SDK's conversion of a stack between this pack's stack policies (each would
+    otherwise convert every resource again: seconds at thousands of resources)."""
+    from ..shared_conversion import install
+
+    install()
