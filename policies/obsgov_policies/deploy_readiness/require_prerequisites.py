@@ -284,7 +284,7 @@ def message(need: Need, nodes: list[Node]) -> str:
     account = need.account or "(unknown account)"
     return (
         f"account {account} needs {need.what} before {first.describe()}{more}: "
-        f"{need.consequence}. Make it: {need.how}. Once `obsgov org check` confirms it, list "
+        f"{need.consequence}. Fix: {need.how}; once `obsgov org check` confirms it, list "
         f"'{need.key}' in verifiedPrerequisites. AWS: {need.doc}"
     )
 
