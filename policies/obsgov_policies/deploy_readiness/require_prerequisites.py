@@ -218,30 +218,43 @@ def _quicksight(graph: DeployGraph, node: Node) -> list[Need]:
     return needs
 
 
-def _deployment_roles(graph: DeployGraph) -> Iterator[tuple[Node, Need]]:
+@dataclass(frozen=True)
+class ProviderRef:
+    """A provider as the resources that use it see it (providers are resources in the engine's
+    AnalyzeStack request, but a resource carries its provider either way)."""
+
+    urn: str
+    name: str
+
+    def describe(self) -> str:
+        return f"provider {self.name}"
+
+
+def _deployment_roles(graph: DeployGraph) -> Iterator[tuple[Any, Need]]:
     """Each provider's assumed role must exist before anything in its account is made."""
     seen: set[str] = set()
     for node in graph.nodes:
-        if node.type != "pulumi:providers:aws":
+        provider = node.resource.provider
+        if provider is None or provider.urn in seen:
             continue
-        roles = node.props.get("assumeRoles")
+        seen.add(provider.urn)
+        roles = node.provider_props.get("assumeRoles")
         if isinstance(roles, str):
             try:
                 roles = json.loads(roles)
             except ValueError:
                 roles = []
-        for role in as_list(roles) if not isinstance(roles, dict) else [roles]:
+        for role in [roles] if isinstance(roles, dict) else as_list(roles):
             arn = known(dig(role, "roleArn"))
             match = ROLE_ARN.match(arn or "")
-            if not match or arn in seen:
+            if not match:
                 continue
-            seen.add(str(arn))
             yield (
-                node,
+                ProviderRef(provider.urn, provider.name),
                 Need(
                     f"deployment-role:{arn}",
                     match.group(1),
-                    f"the deployment role {match.group(3)} that provider {node.name} assumes",
+                    f"the deployment role {match.group(3)} that provider {provider.name} assumes",
                     "every resource of that account fails (AccessDenied on sts:AssumeRole)",
                     "`obsgov accounts onboard` creates it in new accounts; in the central "
                     "accounts create it once by hand",
@@ -261,11 +274,13 @@ PREREQUISITES: tuple[Prerequisite, ...] = (
 )
 
 
-def needs(graph: DeployGraph) -> dict[str, tuple[Need, list[Node]]]:
+def needs(graph: DeployGraph) -> dict[str, tuple[Need, list[Any]]]:
     """Every prerequisite by key, with the resources that need it (in graph order)."""
-    found: dict[str, tuple[Need, list[Node]]] = {}
+    found: dict[str, tuple[Need, list[Any]]] = {}
     for provider, need in _deployment_roles(graph):
-        found.setdefault(need.key, (need, []))[1].append(provider)
+        entry = found.setdefault(need.key, (need, []))
+        if all(p.urn != provider.urn for p in entry[1]):
+            entry[1].append(provider)
     for prerequisite in PREREQUISITES:
         for node in graph.of_type(*prerequisite.types):
             for need in prerequisite.find(graph, node):
@@ -275,7 +290,7 @@ def needs(graph: DeployGraph) -> dict[str, tuple[Need, list[Node]]]:
     return found
 
 
-def message(need: Need, nodes: list[Node]) -> str:
+def message(need: Need, nodes: list[Any]) -> str:
     first, rest = nodes[0], nodes[1:]
     more = ""
     if rest:
