@@ -264,7 +264,7 @@ def other_stacks(config: Any) -> list[Claim]:
 
 def inventory(graph: DeployGraph) -> list[list[str]]:
     """This stack's claims as ``otherStacks`` rows, sorted and without duplicates."""
-    return sorted({tuple(c.to_row()) for c in claims(graph)})  # type: ignore[misc]
+    return [list(row) for row in sorted({tuple(c.to_row()) for c in claims(graph)})]
 
 
 def where_text(claim: Claim) -> str:

@@ -4,7 +4,6 @@ policy naming a principal that does not exist is refused)."""
 
 from tests.policies.deploy_readiness.corpus import (
     opensearch_without_slr,
-    policy_types_not_enabled,
     roles_named_in_policies,
 )
 from tests.support.policies import check_stack
