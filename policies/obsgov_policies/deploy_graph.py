@@ -20,7 +20,7 @@ A stack policy receives every resource with its outputs (in preview, AWS-compute
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -329,25 +329,74 @@ LABELS = {
 # --------------------------------------------------------------------------- nodes
 
 
+class LazyProps(Mapping[str, Any]):
+    """A resource's properties, each top-level value made plain when first read: most
+    policies read a few keys of most resources, and an alarm's whole property tree is large."""
+
+    __slots__ = ("_proxy", "_plain")
+
+    def __init__(self, proxy: Any) -> None:
+        self._proxy = proxy
+        self._plain: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._plain[key]
+        except KeyError:
+            pass
+        try:
+            value = plain(self._proxy[key])  # KeyError for an absent key goes to the caller
+        except UnknownValueError:
+            value = UNKNOWN
+        self._plain[key] = value
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._proxy.keys()))
+
+    def __len__(self) -> int:
+        return len(self._proxy)
+
+
 class Node:
     """One resource of the stack, read once."""
 
     __slots__ = ("__dict__", "resource", "type", "urn", "name")
 
-    def __init__(self, resource: Any) -> None:
+    def __init__(self, resource: Any, providers: dict[str, dict[str, Any]] | None = None) -> None:
         self.resource = resource
         self.type: str = resource.resource_type
         self.urn: str = resource.urn
         self.name: str = resource.name
+        self._providers = providers if providers is not None else {}
 
     @functools.cached_property
-    def props(self) -> dict[str, Any]:
-        return plain(self.resource.props)
+    def props(self) -> Mapping[str, Any]:
+        return LazyProps(self.resource.props)
 
     @functools.cached_property
     def provider_props(self) -> dict[str, Any]:
+        """The provider's properties, made plain once per provider (shared by its resources)."""
         provider = self.resource.provider
-        return plain(provider.props) if provider is not None else {}
+        if provider is None:
+            return {}
+        found = self._providers.get(provider.urn)
+        if found is None:
+            found = self._providers[provider.urn] = plain(provider.props)
+        return found
 
     @functools.cached_property
     def account(self) -> Any:
@@ -436,7 +485,8 @@ def _text(value: Any) -> str:
 
 class DeployGraph:
     def __init__(self, resources: Iterable[Any]) -> None:
-        self.nodes = [Node(r) for r in resources]
+        self._providers: dict[str, dict[str, Any]] = {}
+        self.nodes = [Node(r, self._providers) for r in resources]
         self.by_urn = {n.urn: n for n in self.nodes}
         self.by_type: dict[str, list[Node]] = {}
         for node in self.nodes:

@@ -70,6 +70,19 @@ def install() -> None:
     sdk.unknown_checking_proxy = _shared(sdk.unknown_checking_proxy)  # type: ignore[assignment]
     servicer = sdk._PolicyAnalyzerServicer
     original_provider = servicer._get_provider_resource
+    original_options = servicer._get_resource_options
+
+    def resource_options(self: Any, request: Any) -> Any:
+        memo = _memo()
+        if memo is None:
+            return original_options(self, request)
+        key = ("options", id(request))
+        hit = memo.get(key)  # type: ignore[call-overload]
+        if hit is None or hit[0] is not request:
+            hit = (request, original_options(self, request))
+            memo[key] = hit  # type: ignore[index]
+        return hit[1]
+
     original_stack = servicer.AnalyzeStack
 
     def provider_resource(self: Any, request: Any) -> Any:
@@ -91,5 +104,6 @@ def install() -> None:
             _state.memo = None
 
     servicer._get_provider_resource = provider_resource  # type: ignore[method-assign]
+    servicer._get_resource_options = resource_options  # type: ignore[method-assign]
     servicer.AnalyzeStack = analyze_stack  # type: ignore[method-assign]
     _installed = True
