@@ -193,6 +193,7 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
         # end to end, as a user runs it: a fresh `obsgov preview` process and its packs
         report = Path(tmp) / "report.json"
         with RssSampler() as sampler:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             cli = subprocess.run(
                 [
@@ -215,6 +216,10 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
                 cwd=ROOT,
             )
             end_to_end = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU seconds of `obsgov preview` and every pack it ran: steadier than wall time on a
+        # shared machine, and what one more pack costs
+        end_to_end_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if cli.returncode not in (0, 1):
             raise SystemExit(f"obsgov preview failed ({cli.returncode}):\n{cli.stderr}")
         names = [name for name in pack_table() if name not in without]
@@ -235,6 +240,7 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
         "synth_s": synth,
         "gate_s": gate,
         "e2e_s": end_to_end,
+        "e2e_cpu_s": end_to_end_cpu,
         "floor_s": floor,
         "pack_s": {p.name: round(p.seconds, 3) for p in run.packs},
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -306,6 +312,10 @@ def main() -> None:
         )
     for r in rows:
         print(f"per-pack seconds at {r['accounts']} accounts: {r['pack_s']}")
+        print(
+            f"`obsgov preview` CPU seconds (all processes) at {r['accounts']} accounts: "
+            f"{r['e2e_cpu_s']:.2f}"
+        )
 
 
 if __name__ == "__main__":
