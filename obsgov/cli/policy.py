@@ -243,3 +243,59 @@ def bundle(
     for project in projects:
         written = write_bundle(project, out_dir)
         out.print(str(written.directory))
+
+
+@app.command("inventory")
+@command
+def inventory(
+    stacks_dir: Path | None = StacksDirOption,
+    output: Path | None = typer.Option(
+        None,
+        "--out",
+        metavar="FILE",
+        dir_okay=False,
+        help="Inventory file to write (default: <stacks dir>/physical-names.json).",
+    ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Write nothing; exit 1 when the committed inventory is not what the stacks make now.",
+    ),
+) -> None:
+    """Judge every environment's physical names and singletons together.
+
+    Synthesizes each stacks/Pulumi.<ENV>.yaml, finds names two stacks both create and
+    things AWS allows once per account and Region (an OAM sink) that several stacks create,
+    and writes each stack's claims to the inventory file. The gate gives every environment
+    the others' claims from that file (deploy-readiness pack, otherStacks). Exit 1 when
+    stacks collide.
+    """
+    from obsgov.gate.inventory import (
+        build_inventory,
+        inventory_path,
+        judge_all,
+        load_inventory,
+        write_inventory,
+    )
+
+    directory = stacks_dir or default_stacks_dir()
+    target = output or inventory_path(directory)
+    if not check:
+        check_output(target, "--out", [])
+    current = build_inventory(directory)
+    findings = judge_all(current)
+    for finding in findings:
+        out.print(escape(finding), soft_wrap=False)
+    if check:
+        committed = load_inventory(target)
+        if committed is None or committed.to_json() != current.to_json():
+            fail(
+                f"{target} is not what the stacks make now; run `obsgov policy inventory`",
+                EXIT_VERDICT,
+            )
+        err.print(f"{target} is current")
+    else:
+        write_inventory(current, target)
+        err.print(f"wrote {target} ({len(current.stacks)} stacks)")
+    if findings:
+        raise typer.Exit(EXIT_VERDICT)

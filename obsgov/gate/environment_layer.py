@@ -16,11 +16,47 @@ from typing import Any
 from obsgov.config.loader import EnvironmentConfig
 from obsgov.config.models import TagRule
 
+from .inventory import inventory_path, load_inventory
 from .pack_config import PackConfig, PolicyConfig, PolicySchemaInfo
 
 
 def _rules(rules: Iterable[TagRule]) -> list[dict[str, Any]]:
     return [r.model_dump(by_alias=True, exclude_none=True, exclude={"description"}) for r in rules]
+
+
+def producer_contracts(env: EnvironmentConfig) -> list[dict[str, Any]]:
+    """The custom metrics the environment's workloads promise to publish, each with the
+    workload's account owner: what the deploy-readiness pack accepts as an alarm's producer
+    when nothing in the stack publishes the metric (obsgov.metric_contract.PRODUCERS)."""
+    from obsgov.config.models import BusinessKpi, EtlPipeline
+    from obsgov.metric_contract import PIPELINE_METRICS, PIPELINE_NAMESPACE, PRODUCERS
+
+    owners = {a.name: a.owner for a in env.registry.accounts}
+    contracts: list[dict[str, Any]] = []
+    for account in env.member_accounts:
+        for workload in env.workloads_for(account):
+            owner = owners.get(workload.account, "")
+            if isinstance(workload, EtlPipeline):
+                contracts.append(
+                    {
+                        "namespace": PIPELINE_NAMESPACE,
+                        "metrics": [m.name for m in PIPELINE_METRICS],
+                        "dimensions": {"Pipeline": workload.name},
+                        "owner": owner,
+                        "producer": PRODUCERS[PIPELINE_NAMESPACE],
+                    }
+                )
+            elif isinstance(workload, BusinessKpi):
+                contracts.append(
+                    {
+                        "namespace": workload.namespace,
+                        "metrics": [workload.metric_name],
+                        "dimensions": dict(workload.dimensions),
+                        "owner": owner,
+                        "producer": f"the application behind the KPI {workload.name}",
+                    }
+                )
+    return contracts
 
 
 def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
@@ -43,6 +79,11 @@ def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
         "promotionOrder": list(approval.promotion_order),
         "multiInstanceVariants": env.environment == "prod",
     }
+    inventory = load_inventory(inventory_path(env.stack_file.parent))
+    if inventory is not None:
+        # the other environments' physical names and singletons (obsgov policy inventory)
+        facts["otherStacks"] = inventory.others(env.stack)
+    facts["producerContracts"] = producer_contracts(env)
     if approval.registry_account_id:
         facts["registryAccountId"] = approval.registry_account_id
     if approval.snapshot_file:

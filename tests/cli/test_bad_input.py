@@ -846,6 +846,14 @@ COMMAND_CASES = [
         },
     ),
     Case(
+        "inventory-malformed",
+        lambda ws: ws.write(
+            "stacks/physical-names.json", '{"formatVersion": 1, "stacks": {"dev": [["a"]]}}'
+        ),
+        ("stacks/physical-names.json: stacks.dev: expected a list of 6-string claims",),
+        ("policy", "config", "--stack", "dev", "--out-dir", "out"),
+    ),
+    Case(
         "snapshot-environment-without-registry",
         lambda ws: None,
         ("stacks/Pulumi.dev.yaml: config.obsgov:modelApproval.registryAccountId: is not set",),

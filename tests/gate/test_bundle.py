@@ -31,6 +31,7 @@ def test_every_pack_is_bundled_with_its_library_and_pinned_requirements(bundles)
     from importlib import metadata
 
     assert sorted(p.name for p in bundles.iterdir()) == [
+        "deploy-readiness",
         "model-governance",
         "observability",
         "security-baseline",
