@@ -33,9 +33,7 @@ def test_a_package_that_breaks_the_rules_exits_1_with_each_failed_rule(registry)
 
 
 def test_a_compliant_package_exits_0(registry):
-    staging = registry.package(
-        group="fraud-scoring-staging", metadata={"approved-environments": "staging"}
-    )
+    staging = registry.package(group="fraud-scoring-staging", lifecycle=("staging", "Approved"))
     arn = registry.package(
         group="fraud-scoring",
         report_uri=registry.report(
