@@ -113,6 +113,34 @@ AssumeRoleOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of tables.")
 
 
+def _group_name(group: str) -> str:
+    """``GROUP`` checked against SageMaker's own limits for a model package group name
+    (``CreateModelPackageGroup.ModelPackageGroupName`` in botocore's service model), so a
+    name AWS would refuse is bad input (exit 2), not an AWS refusal (exit 4)."""
+    import re
+
+    import botocore.session
+
+    shape = (
+        botocore.session.get_session()
+        .get_service_model("sagemaker")
+        .operation_model("CreateModelPackageGroup")
+        .input_shape.members["ModelPackageGroupName"]
+    )
+    limits = shape.metadata
+    if not (limits.get("min", 0) <= len(group) <= limits.get("max", len(group))) or not (
+        re.fullmatch(limits.get("pattern", ".*"), group)
+    ):
+        raise InputError.single(
+            "GROUP",
+            "",
+            f"{group!r} is not a model package group name ({limits.get('min')} to "
+            f"{limits.get('max')} letters, digits and hyphens, starting and ending with a "
+            "letter or digit)",
+        )
+    return group
+
+
 def _short(value, width: int = 48) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -131,6 +159,7 @@ def history(
     behind each (hyperparameters, input data, final metrics) and the package's model metrics."""
     from obsgov.lineage.history import history as read_history
 
+    _group_name(group)
     env = load_stack(env_name, stacks_dir)
     sagemaker, s3 = _registry_clients(env, assume_role)
     records = _aws_call(lambda: read_history(sagemaker, s3, group))
@@ -159,8 +188,11 @@ def history(
 @command
 def diff(
     group: str = typer.Argument(..., metavar="GROUP", help="Model package group name."),
-    old: int = typer.Argument(..., metavar="V1", min=1, help="The earlier version."),
-    new: int = typer.Argument(..., metavar="V2", min=1, help="The later version."),
+    # A package version is 1 to 9 digits (DescribeModelPackage's ModelPackageName pattern).
+    old: int = typer.Argument(
+        ..., metavar="V1", min=1, max=999_999_999, help="The earlier version."
+    ),
+    new: int = typer.Argument(..., metavar="V2", min=1, max=999_999_999, help="The later version."),
     env_name: str = EnvOption,
     assume_role: bool = AssumeRoleOption,
     as_json: bool = JsonOption,
@@ -171,6 +203,7 @@ def diff(
     from obsgov.lineage.history import diff as compare
     from obsgov.lineage.history import version_record
 
+    _group_name(group)
     env = load_stack(env_name, stacks_dir)
     sagemaker, s3 = _registry_clients(env, assume_role)
     region = env.settings.region
