@@ -57,6 +57,10 @@ class ApprovalEvent:
     call: str | None = None  # the API call, for CloudTrail events
 
     @property
+    def group(self) -> str:
+        return self.package_arn.rsplit("/", 2)[-2]
+
+    @property
     def account(self) -> str:
         match = PACKAGE_ARN.match(self.package_arn)
         assert match is not None

@@ -1,8 +1,10 @@
 """The Lambda entry point: ``obsgov.model_guard.handler.handler``.
 
 Configuration comes from the function's environment: ``OBSGOV_GUARD_RULES`` (the rules as JSON,
-written by the Pulumi component from the environment's config) and ``OBSGOV_GUARD_TOPIC_ARN``.
-A malformed or unexpected event is logged and rejected without touching any package.
+written by the Pulumi component from the environment's config), ``OBSGOV_GUARD_TOPIC_ARN`` and
+``OBSGOV_GUARD_GROUPS`` (the model package groups it guards, a JSON list; CloudTrail's pattern
+cannot name them, so packages of other groups are skipped here). A malformed or unexpected
+event is logged and rejected without touching any package.
 
 The guard fails closed. boto3's standard retry mode retries AWS's throttling and outages; when
 the retries run out before the approval could be checked (or the rules cannot be read, or the
@@ -66,6 +68,8 @@ def _handle(event: Any, clients: Clients | None) -> dict:
         return {"status": "rejected", "reason": str(exc)}
     if approval is None:
         return {"status": "ignored"}
+    if not _guarded(os.environ.get("OBSGOV_GUARD_GROUPS"), approval.group):
+        return {"status": "ignored", "reason": f"group {approval.group} is not guarded here"}
     if clients is None:
         _clients = _clients or _make_clients()
         clients = _clients
@@ -112,6 +116,16 @@ def _handle(event: Any, clients: Clients | None) -> dict:
         )
         return {"status": action, "modelPackageArn": arn, "reason": why}
     return {"status": actions[-1], "modelPackageArn": arn}
+
+
+def _guarded(groups: str | None, group: str) -> bool:
+    """Whether ``group`` is one this function guards; without a readable list of groups,
+    every group is (fail closed)."""
+    try:
+        listed = json.loads(groups) if groups is not None else None
+    except json.JSONDecodeError:
+        return True
+    return not isinstance(listed, list) or group in listed
 
 
 def _reason(exc: Exception) -> str:

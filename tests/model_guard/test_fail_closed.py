@@ -202,3 +202,18 @@ def test_an_unauthorised_create_model_package_with_approved_is_reverted(registry
         "approver: arn:aws:sts::123456789012:assumed-role/CI/build may not approve"
         in (_status(registry, arn)["ApprovalDescription"])
     )
+
+
+def test_packages_of_other_groups_are_left_to_their_own_guard(registry, monkeypatch):
+    # CloudTrail's pattern cannot name groups; the function skips the ones it does not guard
+    # (its role may update only its own), and guards every group when the list is unreadable.
+    arn = registry.package(group="other-team", metadata={})
+    monkeypatch.setenv("OBSGOV_GUARD_RULES", RULES.to_json())
+    monkeypatch.setattr("builtins.print", lambda *a, **k: None)
+    monkeypatch.setenv("OBSGOV_GUARD_GROUPS", '["churn"]')
+    skipped = lambda_module.handler(_event(arn), None, clients=registry.clients)
+    assert skipped == {"status": "ignored", "reason": "group other-team is not guarded here"}
+    monkeypatch.setenv("OBSGOV_GUARD_GROUPS", "not json")
+    assert lambda_module.handler(_event(arn), None, clients=registry.clients)["status"] == (
+        "reverted"
+    )
