@@ -55,7 +55,7 @@ def build_report(
         stack=run.graph.stack,
         preview=run.graph.preview,
         inventory=inventory(run.graph, workloads),
-        controls=compliance_map(outcomes, gate_controls(run), load_catalog()),
+        controls=compliance_map(outcomes, gate_controls(run), load_catalog(), run.graph),
         estimate=estimate(run.graph, prices),
         prices=prices,
         verdict="failed" if run.failed else ("warnings" if run.violations else "passed"),

@@ -11,6 +11,7 @@ from google.protobuf import empty_pb2
 import obsgov_policies
 from obsgov.gate.engine import GateOptions, run_gate
 from obsgov.gate.environment_layer import EnvironmentLayer
+from obsgov.gate.floors import FloorLayer
 from obsgov.gate.plugin import AnalyzerPlugin
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
 from obsgov.synth import synthesize
@@ -88,7 +89,17 @@ def test_pack_starts_as_a_process_and_lists_its_policies(pack):
 
 
 def _all_packs(env):
-    return [(load_policy_pack(PACK_DIRS[p]), [EnvironmentLayer(env)]) for p in PACKS]
+    """Every pack with the layers the gate gives it for ``env``: the organisation's floors,
+    the environment, and the stack's own pack config file (where thresholds live)."""
+    from obsgov.gate.selection import stack_pack_files
+
+    return [
+        (
+            load_policy_pack(PACK_DIRS[p]),
+            [FloorLayer(env), EnvironmentLayer(env), *stack_pack_files(env, PACK_DIRS[p])],
+        )
+        for p in PACKS
+    ]
 
 
 @pytest.mark.pack_folders
