@@ -155,8 +155,9 @@ def history(
     as_json: bool = JsonOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
-    """List a model package group's versions: approval, creation time, the training job
-    behind each (hyperparameters, input data, final metrics) and the package's model metrics."""
+    """List a model package group's versions: approval, model lifecycle stage (the promotion
+    state the approval guard reads), creation time, the training job behind each
+    (hyperparameters, input data, final metrics) and the package's model metrics."""
     from obsgov.lineage.history import history as read_history
 
     _group_name(group)
@@ -172,7 +173,7 @@ def history(
         out.print(f"{group}: no versions")
         return
     table = Table(title=f"{group}: {len(records)} versions", title_justify="left")
-    for column in ("v", "approval", "created", "training job", "metrics"):
+    for column in ("v", "approval", "stage", "created", "training job", "metrics"):
         table.add_column(column, overflow="fold")
     for r in records:
         metrics = ", ".join(f"{k}={v:g}" for k, v in sorted(r.report_metrics.items())) or (
@@ -180,7 +181,8 @@ def history(
         )
         training = r.training.name if r.training else (r.training_note or "")
         created = r.created.strftime("%Y-%m-%d %H:%M") if r.created else ""
-        table.add_row(str(r.version), r.approval_status, created, training, metrics)
+        stage = f"{r.stage} {r.stage_status}".strip()
+        table.add_row(str(r.version), r.approval_status, stage, created, training, metrics)
     out.print(table)
 
 

@@ -186,3 +186,18 @@ def test_a_group_name_aws_would_refuse_is_bad_input(group, no_aws_credentials):
         assert result.exit_code == 2, (args, result.output)
         assert f"GROUP: {group!r} is not a model package group name" in result.output
         assert "Traceback" not in result.output
+
+
+def test_history_and_diff_show_the_promotion_stage(churn, monkeypatch):
+    old, new = history(churn.clients.sagemaker, churn.clients.s3, "churn")
+    churn.stage(new.arn, "staging")
+    old, new = history(churn.clients.sagemaker, churn.clients.s3, "churn")
+    assert (old.to_json()["lifecycle"], new.to_json()["lifecycle"]) == (
+        None,
+        {"stage": "staging", "stageStatus": "Approved"},
+    )
+    changes = {(c.area, c.key): (c.before, c.after) for c in diff(old, new)}
+    assert changes[("approval", "stage")] == (None, "staging")
+    monkeypatch.setenv("COLUMNS", "200")
+    table = CliRunner().invoke(app, ["models", "history", "churn", "--env", "dev"])
+    assert table.exit_code == 0 and "staging Approved" in table.output, table.output

@@ -1,7 +1,7 @@
 """Fixtures: a moto registry account with an S3 quality report, a topic and CloudWatch.
 
 The registry keeps model lifecycle stages (:mod:`.registry_lifecycle` adds what moto lacks),
-also for clients the CLI creates from boto3's default session. moto stamps LastModifiedTime
+also for clients the CLI creates from its own boto3 sessions. moto stamps LastModifiedTime
 from the clock, so the registry runs at a fixed instant that a test moves on with
 :meth:`Registry.tick` when it needs two modifications to be told apart.
 """
@@ -105,10 +105,15 @@ def registry(aws_credentials, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     with mock_aws(), time_machine.travel(START, tick=False) as clock:
-        boto3.setup_default_session()
-        assert boto3.DEFAULT_SESSION is not None
-        lifecycle = RegistryLifecycle(boto3.client("sagemaker", region_name=REGION))
-        lifecycle.install(boto3.DEFAULT_SESSION._session.get_component("event_emitter"))
+        lifecycle = RegistryLifecycle(boto3.Session().client("sagemaker", region_name=REGION))
+        # every session made from here on (the CLI's own too) keeps lifecycle stages
+        created = boto3.session.Session.__init__
+
+        def hooked(session, *args, **kwargs):
+            created(session, *args, **kwargs)
+            lifecycle.install(session._session.get_component("event_emitter"))
+
+        monkeypatch.setattr(boto3.session.Session, "__init__", hooked)
         clients = Clients(
             sagemaker=boto3.client("sagemaker", region_name=REGION),
             s3=boto3.client("s3", region_name=REGION),
