@@ -188,7 +188,7 @@ def test_a_group_name_aws_would_refuse_is_bad_input(group, no_aws_credentials):
         assert "Traceback" not in result.output
 
 
-def test_history_and_diff_show_the_promotion_stage(churn, monkeypatch):
+def test_history_and_diff_show_the_promotion_stage(churn):
     old, new = history(churn.clients.sagemaker, churn.clients.s3, "churn")
     churn.stage(new.arn, "staging")
     old, new = history(churn.clients.sagemaker, churn.clients.s3, "churn")
@@ -198,6 +198,9 @@ def test_history_and_diff_show_the_promotion_stage(churn, monkeypatch):
     )
     changes = {(c.area, c.key): (c.before, c.after) for c in diff(old, new)}
     assert changes[("approval", "stage")] == (None, "staging")
-    monkeypatch.setenv("COLUMNS", "200")
-    table = CliRunner().invoke(app, ["models", "history", "churn", "--env", "dev"])
-    assert table.exit_code == 0 and "staging Approved" in table.output, table.output
+    listed = CliRunner().invoke(app, ["models", "history", "churn", "--env", "dev", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [v["lifecycle"] for v in json.loads(listed.output)] == [
+        None,
+        {"stage": "staging", "stageStatus": "Approved"},
+    ]

@@ -132,3 +132,12 @@ def registry(aws_credentials, monkeypatch):
         ]["QueueArn"]
         clients.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
         yield Registry(clients, topic, queue, clock)
+
+
+@pytest.fixture
+def wide_console(monkeypatch):
+    """The CLI's console takes its width once, when it is created (rich reads COLUMNS then):
+    tables that fold long cells are read at a width that keeps each detail on one line."""
+    from obsgov.cli import common
+
+    monkeypatch.setattr(common.out, "_width", 250)
