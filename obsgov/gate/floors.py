@@ -41,7 +41,11 @@ class FloorFile(Model):
         merged = {policy: dict(values) for policy, values in self.floors.items()}
         for policy, values in self.environments.get(environment, {}).items():  # type: ignore[call-overload]
             merged.setdefault(policy, {}).update(values)
-        return merged
+        # whole numbers as integers, as the policies' integer properties hold them
+        return {
+            policy: {k: int(v) if float(v).is_integer() else v for k, v in values.items()}
+            for policy, values in merged.items()
+        }
 
 
 def _known(model: FloorFile, shown: str) -> list[Problem]:

@@ -190,38 +190,81 @@ def test_floor_errors_name_the_last_layer_that_set_the_value_or_the_default():
     assert floor_errors([floors], {}) == []  # the pack has no such policy
 
 
+def _report(workspace: Path, *extra: str) -> dict:
+    out = workspace / "report.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--stack",
+            "prod",
+            "--stacks-dir",
+            str(workspace / "stacks"),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text())
+
+
 def test_the_report_shows_cloudwatch_16_failing_and_the_diff_names_it(workspace, monkeypatch):
     monkeypatch.chdir(workspace)
-
-    def report(*extra: str) -> dict:
-        out = workspace / "report.json"
-        result = CliRunner().invoke(
-            app,
-            [
-                "report",
-                "--stack",
-                "prod",
-                "--stacks-dir",
-                str(workspace / "stacks"),
-                "--format",
-                "json",
-                "--out",
-                str(out),
-                *extra,
-            ],
-        )
-        assert result.exit_code == 0, result.output
-        return json.loads(out.read_text())
-
-    before = report()
+    before = _report(workspace)
     (workspace / "before.json").write_text(json.dumps(before))
     _edit(
         workspace / "stacks/Pulumi.prod.yaml",
         lambda d: d["config"].__setitem__("obsgov:logRetentionDays", 30),
     )
-    after = report("--against", str(workspace / "before.json"))
+    after = _report(workspace, "--against", str(workspace / "before.json"))
     status = {c["control"]: c["status"] for c in after["controls"]}
     assert (after["verdict"], status["FSBP CloudWatch.16"]) == ("failed", "failed")
     assert {"control": "FSBP CloudWatch.16", "before": "passed", "after": "failed"} in (
         after["diff"]["controls"]
     )
+
+
+def test_a_lowered_floor_and_threshold_show_in_the_report_diff(workspace, monkeypatch):
+    # Lowering a floor passes the gate only with the floor file changed too (CODEOWNERS
+    # reviews both); the report's diff says what moved.
+    monkeypatch.chdir(workspace)
+    before = _report(workspace)
+    assert before["thresholds"][RETENTION]["minLogRetentionDays"] == {"value": 365, "floor": 365}
+    (workspace / "before.json").write_text(json.dumps(before))
+    _edit(
+        workspace / FLOORS,
+        lambda d: d["floors"][RETENTION].__setitem__("minLogRetentionDays", 180),
+    )
+    (workspace / "stacks/policy-packs/prod/observability.json").write_text(
+        json.dumps({RETENTION: {"minLogRetentionDays": 180}})
+    )
+
+    def use_it(data):
+        for ref in data["config"]["obsgov:policyPacks"]:
+            if ref["path"].endswith("observability"):
+                ref["config"] = "policy-packs/prod/observability.json"
+
+    _edit(workspace / "stacks/Pulumi.prod.yaml", use_it)
+    after = _report(workspace, "--against", str(workspace / "before.json"))
+    assert after["diff"]["thresholds"] == [
+        {"threshold": f"{RETENTION} minLogRetentionDays", "before": 365, "after": 180},
+        {"threshold": f"{RETENTION} minLogRetentionDays floor", "before": 365, "after": 180},
+    ]
+    markdown = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--stack",
+            "prod",
+            "--stacks-dir",
+            str(workspace / "stacks"),
+            "--format",
+            "md",
+            "--against",
+            str(workspace / "before.json"),
+        ],
+    )
+    assert f"| {RETENTION} minLogRetentionDays floor | 365 | 180 |" in markdown.stdout
