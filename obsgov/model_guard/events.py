@@ -23,12 +23,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 STATE_CHANGE = "SageMaker Model Package State Change"
 API_CALL = "AWS API Call via CloudTrail"
 HANDLED_CALLS = ("UpdateModelPackage", "CreateModelPackage")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PACKAGE_ARN = re.compile(
     r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:(\d{12}):model-package/[A-Za-z0-9-]{1,63}/\d+$"
 )
@@ -87,8 +88,8 @@ def _instant(value: Any) -> datetime | None:
         return None
     if isinstance(value, (int, float)):
         try:
-            return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
+            return EPOCH + timedelta(milliseconds=value)
+        except (OverflowError, ValueError):
             return None
     if isinstance(value, str):
         try:

@@ -139,3 +139,11 @@ def test_malformed_events_are_rejected_with_a_reason(event, reason):
     with pytest.raises(MalformedEvent) as exc:
         parse_event(event)
     assert str(exc.value) == reason
+
+
+def test_an_unreadable_event_time_compares_with_nothing():
+    event = copy.deepcopy(STATE_CHANGE)
+    for value in (10**20, True, "yesterday", "2026-11-27T08:00:00", None):
+        event["detail"]["LastModifiedTime"] = value
+        event["time"] = value
+        assert parse_event(event).occurred_at is None
