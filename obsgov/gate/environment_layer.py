@@ -1,9 +1,12 @@
-"""Policy pack config derived from the environment, so thresholds live in one place.
+"""Policy pack config derived from the environment, so facts live in one place.
 
-The environment (``stacks/``) is the single source of truth for the tag schema, retention,
+The environment (``stacks/``) is the single source of truth for the tag schema, the accounts,
 model-approval rules and the enforcement level. Where a policy's config schema declares a
 property named in :func:`environment_facts`, the gate fills it from the environment; the
 per-environment pack config files and ``--policy-pack-config`` files are applied on top.
+Thresholds the environment's own resources are judged by (the least log retention) are not
+facts of the environment: they belong to the pack configs, above the organisation's floors
+(:mod:`obsgov.gate.floors`), or a stack could lower the bar it is judged by.
 ``obsgov policy config`` writes the same merged config for ``pulumi preview --policy-pack-config``
 (see :func:`obsgov.gate.pack_config.merge_layers`).
 """
@@ -15,9 +18,10 @@ from typing import Any
 
 from obsgov.config.loader import EnvironmentConfig
 from obsgov.config.models import TagRule
+from obsgov.io import display_path
 
 from .inventory import inventory_path, load_inventory
-from .pack_config import PackConfig, PolicyConfig, PolicySchemaInfo
+from .pack_config import PackConfig, PolicyConfig, PolicySchemaInfo, SourcedConfig
 
 
 def _rules(rules: Iterable[TagRule]) -> list[dict[str, Any]]:
@@ -68,7 +72,6 @@ def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
         "requiredTags": _rules(env.org.tag_schema.required),
         "mlResourceTags": _rules(env.org.tag_schema.ml_resources),
         "pipelineTags": _rules(env.org.tag_schema.pipelines),
-        "minLogRetentionDays": env.settings.log_retention_days,
         "trustedAccountIds": sorted(
             {org.management_account_id, org.observability_account_id, org.log_archive_account_id}
             | {a.id for a in env.registry.accounts}
@@ -104,7 +107,7 @@ def environment_layer(env: EnvironmentConfig, policies: Iterable[PolicySchemaInf
         props = {k: v for k, v in facts.items() if k in policy.properties}
         keep_level = policy.enforcement_level == "disabled"
         layer[policy.name] = PolicyConfig(None if keep_level else level, props or None)
-    return layer
+    return SourcedConfig(layer, display_path(env.stack_file))
 
 
 class EnvironmentLayer:

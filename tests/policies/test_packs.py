@@ -11,6 +11,7 @@ from google.protobuf import empty_pb2
 import obsgov_policies
 from obsgov.gate.engine import GateOptions, run_gate
 from obsgov.gate.environment_layer import EnvironmentLayer
+from obsgov.gate.floors import FloorLayer
 from obsgov.gate.pack_config import PolicyConfig
 from obsgov.gate.plugin import AnalyzerPlugin
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
@@ -90,13 +91,13 @@ def test_pack_starts_as_a_process_and_lists_its_policies(pack):
 
 
 def _all_packs(env):
-    """Every pack with the layers the gate gives it: the environment's, then the stack's own
-    file for that pack (which keeps deploy-readiness advisory where the environment is
-    mandatory)."""
+    """Every pack with the layers the gate gives it for ``env``: the organisation's floors,
+    the environment, then the stack's own file for that pack (where thresholds live, and which
+    keeps deploy-readiness advisory where the environment is mandatory)."""
     return [
         (
             load_policy_pack(PACK_DIRS[p]),
-            [EnvironmentLayer(env), *stack_pack_files(env, PACK_DIRS[p])],
+            [FloorLayer(env), EnvironmentLayer(env), *stack_pack_files(env, PACK_DIRS[p])],
         )
         for p in PACKS
     ]
