@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -117,8 +116,7 @@ def _refuse_duplicate_names(names: Sequence[str], shown: str, where: str = "") -
             raise InputError.single(
                 shown,
                 where,
-                f"names column {name!r} twice (columns {seen[name]} and {position}); "
-                "rename one",
+                f"names column {name!r} twice (columns {seen[name]} and {position}); rename one",
             )
         seen[name] = position
 
@@ -349,9 +347,7 @@ class JsonlSource(Source):
         return record
 
     @staticmethod
-    def _batch(
-        records: list[dict[str, Any]], columns: Sequence[str] | None
-    ) -> pa.RecordBatch:
+    def _batch(records: list[dict[str, Any]], columns: Sequence[str] | None) -> pa.RecordBatch:
         names = list(columns) if columns is not None else None
         if names is not None:
             records = [{k: r[k] for k in names if k in r} for r in records]
@@ -387,8 +383,7 @@ class MultiSource(Source):
             source = self._opener(part)
             for n in source.names:
                 self._names.setdefault(n, None)
-            for batch in source.batches(columns):
-                yield batch
+            yield from source.batches(columns)
             for n in source.names:
                 self._names.setdefault(n, None)
             prefixed = Malformed(source.malformed.count, [])
@@ -629,9 +624,9 @@ def typed_from_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         mask = np.isnan(converted.values)
         return pa.chunked_array([pa.array(converted.values, mask=mask)])
     if kind == "timestamp":
-        stamped = _timestamps(pc.drop_null(column))
+        stamped = _timestamps(column)
         if stamped is not None:
-            return pa.chunked_array([_timestamps(column.combine_chunks())])  # type: ignore[list-item]
+            return stamped if isinstance(stamped, pa.ChunkedArray) else pa.chunked_array([stamped])
     return column
 
 
@@ -762,7 +757,9 @@ def epoch_seconds(column: pa.Array | pa.ChunkedArray) -> NumericColumn:
     if is_numeric_type(kind):
         # numbers in a timestamp feature are taken as epoch seconds
         return numeric_values(column)
-    return NumericColumn(np.full(len(column), math.nan), column.null_count, len(column) - column.null_count)
+    return NumericColumn(
+        np.full(len(column), math.nan), column.null_count, len(column) - column.null_count
+    )
 
 
 def _parse_moment(text: str) -> float | None:
@@ -918,7 +915,6 @@ __all__ = [
     "infer_kind",
     "numeric_values",
     "open_source",
-    "re",
     "read_frame",
     "text_values",
     "value_counts",

@@ -15,11 +15,11 @@ numeric, <= 5      chi-square p-value < 0.05            Jensen-Shannon distance 
 distinct values
 categorical        chi-square p-value < 0.05            Jensen-Shannon distance >= 0.1
 timestamp          as numeric, on seconds since the epoch
-identifier         no distribution statistic: identifiers are excluded from the share
-                   unless a ``new_value_rate`` threshold is set
+identifier         nothing by default: identifiers are excluded from the share unless a
+                   ``new_value_rate`` (or ``missing_rate_change``) threshold is set
 =================  ==================================  ==================================
 
-and for every feature a change of missing rate of 0.1 (ten percentage points) or more. Small
+and for every feature but identifiers a change of missing rate of 0.1 (ten percentage points) or more. Small
 samples get tests (their p-values mean something at that size); large ones get distances,
 because at a million rows a test rejects for differences nobody cares about. Evidently uses the
 z-test for two-valued features where obsgov uses chi-square (the same test for a 2 x 2 table,
@@ -73,7 +73,7 @@ def default_thresholds(kind: str, reference_values: int, distinct: int | None) -
     counts as many).
     """
     if kind == "identifier":
-        return Thresholds(missing_rate_change=MISSING_RATE_CHANGE)
+        return Thresholds()
     small = reference_values <= SMALL_SAMPLE_MAX_VALUES
     discrete = kind == "categorical" or (distinct is not None and distinct <= FEW_VALUES_MAX)
     if small:

@@ -183,9 +183,7 @@ class WindowAccumulator:
         exact_limit: int | None = None,
         duplicates: bool = True,
     ) -> None:
-        numeric = [
-            n for n, p in baseline.features.items() if isinstance(p, NumericProfile)
-        ] or [""]
+        numeric = [n for n, p in baseline.features.items() if isinstance(p, NumericProfile)] or [""]
         if exact_limit is None:
             exact_limit = min(WINDOW_EXACT_LIMIT, WINDOW_EXACT_BUDGET // len(numeric))
         self.rows = 0
@@ -340,7 +338,11 @@ def _numeric_labels(edges: np.ndarray, kind: str) -> list[str]:
     if edges.size == 0:
         return ["all"]
     if edges.size == 1:
-        return [f"< {show(edges[0])}", f"[{show(edges[0])}, {show(edges[0])}]", f"> {show(edges[0])}"]
+        return [
+            f"< {show(edges[0])}",
+            f"[{show(edges[0])}, {show(edges[0])}]",
+            f"> {show(edges[0])}",
+        ]
     labels = [f"< {show(edges[0])}"]
     for j in range(1, edges.size):
         closing = "]" if j == edges.size - 1 else ")"
@@ -390,7 +392,9 @@ def _categorical(
     result.current_shares = stats.proportions(current).tolist() if present else []
     if present == 0 or reference.sum() == 0:
         result.note = (
-            "no usable values in the window" if present == 0 else "the baseline has no usable values"
+            "no usable values in the window"
+            if present == 0
+            else "the baseline has no usable values"
         )
         return result
     result.psi = stats.psi(reference, current)
@@ -398,8 +402,7 @@ def _categorical(
     result.chi2_pvalue = stats.chi2_homogeneity(reference, current)
     if profile.count_error:
         result.note = (
-            f"baseline counts are from a frequent-items sketch (each within "
-            f"{profile.count_error})"
+            f"baseline counts are from a frequent-items sketch (each within {profile.count_error})"
         )
     return result
 

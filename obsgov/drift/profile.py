@@ -9,8 +9,9 @@ can each run in pieces and be merged (partitions, Spark tasks):
    sketch. Merge partition passes with :meth:`ReferencePass.merge`.
 2. :func:`plan_features` fixes each feature's final type (identifiers detected) and, for
    numeric features, the grid: every distinct reference value when they were all kept, else
-   ``grid_size`` + 1 reference quantiles from the sketch, plus the coarse bin edges (reference
-   deciles by default) and any declared bounds. :class:`GridPass` then counts the reference
+   ``grid_size`` + 1 reference quantiles from the sketch and the 512 smallest and largest
+   reference values (the tails of heavy-tailed features), plus the coarse bin edges
+   (reference deciles by default) and any declared bounds. :class:`GridPass` then counts the reference
    exactly on that grid (skipped when every numeric feature kept its values); merge partition
    counts with :meth:`GridPass.merge`.
 
@@ -301,6 +302,7 @@ class ReferencePass:
                     self._feed(name, kind, pa.nulls(batch.num_rows))
 
     def _decide(self, name: str, column: pa.Array) -> str | None:
+        kind: str
         if self.declared is not None:
             kind = self.declared[name].type
         elif len(column) == column.null_count:
@@ -357,11 +359,11 @@ class ReferencePass:
             if name in other.text:
                 self.text[name].merge(other.text[name])
         for name, waiting in other.pending_nulls.items():
-            kind = self.kinds.get(name)
-            if kind is None:
+            known = self.kinds.get(name)
+            if known is None:
                 self.pending_nulls[name] = self.pending_nulls.get(name, 0) + waiting
             else:
-                self._feed(name, kind, pa.nulls(waiting))
+                self._feed(name, known, pa.nulls(waiting))
 
     def _to_text(self, name: str) -> None:
         self.kinds[name] = "categorical"
@@ -437,7 +439,10 @@ def _plan_grid(plan: FeaturePlan, profiler: NumericProfiler, bins: int, grid_siz
         base = np.unique(exact)
     else:
         edges = np.unique(profiler.quantiles(levels))
-        base = np.unique(profiler.quantiles(np.linspace(0.0, 1.0, grid_size + 1)))
+        # the tail cells of a heavy-tailed feature are the widest: the most extreme reference
+        # values are grid points themselves, so those cells hold single values
+        fine = np.linspace(0.0, 1.0, grid_size + 1)
+        base = np.union1d(profiler.quantiles(fine), profiler.extremes.values())
     extra = [v for v in (plan.spec.min, plan.spec.max) if v is not None]
     grid = np.union1d(np.union1d(base, edges), np.asarray(extra, dtype=np.float64))
     plan.edges, plan.grid = edges, grid
@@ -448,7 +453,10 @@ def _plan_grid(plan: FeaturePlan, profiler: NumericProfiler, bins: int, grid_siz
 
 
 def needs_grid_pass(plans: dict[str, FeaturePlan]) -> bool:
-    return any(p.kind in ("numeric", "timestamp") and p.counted is None and p.grid.size for p in plans.values())
+    return any(
+        p.kind in ("numeric", "timestamp") and p.counted is None and p.grid.size
+        for p in plans.values()
+    )
 
 
 @dataclass
@@ -765,8 +773,10 @@ def _check_feature(shown: str, where: str, feature: Any) -> list[Problem]:
             or sample.inner_offset.size != sample.inner.size
         ):
             problems.append(Problem(shown, f"{where}.grid", "arrays do not match the grid"))
-        elif np.any(sample.atoms < 0) or np.any(sample.inner < 0) or not np.all(
-            np.isfinite(sample.inner_offset)
+        elif (
+            np.any(sample.atoms < 0)
+            or np.any(sample.inner < 0)
+            or not np.all(np.isfinite(sample.inner_offset))
         ):
             problems.append(Problem(shown, f"{where}.grid", "holds negative or non-finite counts"))
         elif sample.n != feature.values:
@@ -777,13 +787,15 @@ def _check_feature(shown: str, where: str, feature: Any) -> list[Problem]:
                     f"counts {sample.n} values, values says {feature.values}",
                 )
             )
-        if len(feature.bin_counts) != len(feature.edges) + 1:
-            problems.append(
-                Problem(shown, f"{where}.bin_counts", f"must hold {len(feature.edges) + 1} counts")
-            )
+        bins = 3 if len(feature.edges) == 1 else len(feature.edges) + 1
+        if len(feature.bin_counts) != bins:
+            problems.append(Problem(shown, f"{where}.bin_counts", f"must hold {bins} counts"))
         elif any(c < 0 for c in feature.bin_counts):
             problems.append(Problem(shown, f"{where}.bin_counts", "must not be negative"))
-        if any(not math.isfinite(e) for e in feature.edges) or sorted(feature.edges) != feature.edges:
+        if (
+            any(not math.isfinite(e) for e in feature.edges)
+            or sorted(feature.edges) != feature.edges
+        ):
             problems.append(Problem(shown, f"{where}.edges", "must be finite and sorted"))
     elif isinstance(feature, CategoricalProfile):
         if len(feature.counts) != len(feature.categories):
@@ -792,7 +804,7 @@ def _check_feature(shown: str, where: str, feature: Any) -> list[Problem]:
             problems.append(Problem(shown, f"{where}.counts", "must not be negative"))
     elif isinstance(feature, IdentifierProfile):
         try:
-            feature.sketch
+            _ = feature.sketch
         except (ValueError, TypeError, zlib.error):
             problems.append(Problem(shown, f"{where}.hashes", "is not base64 zlib data"))
     return problems

@@ -50,6 +50,7 @@ FREQUENT_ITEMS_LG_MAP = 14  # 16,384 counters: count error <= n * 3.5 / 16,384
 UNSEEN_EXACT_LIMIT = 10_000
 DISTINCT_K = 4096
 DUPLICATE_EXACT_LIMIT = 8_000_000
+EXTREMES_KEPT = 512
 TWO64 = float(2**64)
 
 
@@ -160,9 +161,7 @@ class DuplicateCounter:
         weights = np.concatenate((self.counts, counts))
         uniques, inverse = np.unique(both, return_inverse=True)
         self.hashes = uniques
-        self.counts = np.bincount(inverse, weights=weights, minlength=uniques.size).astype(
-            np.int64
-        )
+        self.counts = np.bincount(inverse, weights=weights, minlength=uniques.size).astype(np.int64)
 
     def merge(self, other: DuplicateCounter) -> None:
         other._compact()
@@ -256,7 +255,9 @@ class CategoryCounter:
             ordered = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
             return ordered[:limit]
         items = self.sketch.get_frequent_items(_no_false_negatives())
-        ordered = sorted(((name, int(est)) for name, est, _, _ in items), key=lambda kv: (-kv[1], kv[0]))
+        ordered = sorted(
+            ((name, int(est)) for name, est, _, _ in items), key=lambda kv: (-kv[1], kv[0])
+        )
         return ordered[:limit]
 
     def distinct(self) -> int | None:
@@ -348,9 +349,7 @@ def convert_numeric(column: pa.Array, kind: str) -> tuple[np.ndarray, ValueCount
     return finite, counts
 
 
-def convert_numeric_rows(
-    column: pa.Array, kind: str
-) -> tuple[np.ndarray, np.ndarray, ValueCounts]:
+def convert_numeric_rows(column: pa.Array, kind: str) -> tuple[np.ndarray, np.ndarray, ValueCounts]:
     """Every row as float64 (NaN where unusable), the finite values, and the counts."""
     converted = epoch_seconds(column) if kind == "timestamp" else numeric_values(column)
     values = converted.values
@@ -434,6 +433,36 @@ class NumericWindow:
 
 
 @dataclass
+class Extremes:
+    """The ``keep`` smallest and largest values seen (exact; merged by keeping the extremes
+    of the union)."""
+
+    keep: int = EXTREMES_KEPT
+    low: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    high: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def add(self, values: np.ndarray) -> None:
+        if values.size == 0:
+            return
+        k = self.keep
+        low = np.concatenate(
+            (self.low, values if values.size <= k else np.partition(values, k - 1)[:k])
+        )
+        high = np.concatenate(
+            (self.high, values if values.size <= k else np.partition(values, values.size - k)[-k:])
+        )
+        self.low = np.sort(low)[:k]
+        self.high = np.sort(high)[-k:]
+
+    def merge(self, other: Extremes) -> None:
+        self.add(other.low)
+        self.add(other.high)
+
+    def values(self) -> np.ndarray:
+        return np.union1d(self.low, self.high)
+
+
+@dataclass
 class NumericProfiler:
     """Pass one over the reference for a numeric or timestamp feature."""
 
@@ -444,6 +473,7 @@ class NumericProfiler:
     moments: Moments = field(default_factory=Moments)
     exact: ExactValues = field(init=False)
     distinct: DistinctSketch = field(default_factory=DistinctSketch)
+    extremes: Extremes = field(default_factory=Extremes)
     kll: Any = field(init=False)
 
     def __post_init__(self) -> None:
@@ -457,6 +487,7 @@ class NumericProfiler:
         self.counts.merge(counts)
         self.moments.add(finite)
         self.exact.add(np.sort(finite))
+        self.extremes.add(finite)
         if finite.size:
             # the binding takes writable arrays only (Arrow's buffers are read-only)
             self.kll.update(finite if finite.flags.writeable else finite.copy())
@@ -467,6 +498,7 @@ class NumericProfiler:
         self.moments.merge(other.moments)
         self.exact.merge(other.exact)
         self.distinct.merge(other.distinct)
+        self.extremes.merge(other.extremes)
         self.kll.merge(other.kll)
 
     def rank_error(self) -> float:
@@ -554,7 +586,7 @@ class TextProfiler:
         self.largest = max(self.largest, other.largest)
 
     def distinct_values(self) -> float:
-        exact = self.counter.distinct()
+        exact = self.counter.distinct() if self.counting and not self.stopped else None
         return float(exact) if exact is not None else self.distinct.estimate()
 
 
