@@ -669,6 +669,7 @@ def numeric_values(column: pa.Array | pa.ChunkedArray) -> NumericColumn:
     if is_time_type(kind):
         return epoch_seconds(column)
     if is_text_type(kind):
+        column = pc.utf8_trim_whitespace(column)
         try:
             values = _float_array(pc.cast(column, pa.float64()))
             return NumericColumn(values, int(np.isnan(values).sum()), 0)
