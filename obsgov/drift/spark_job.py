@@ -37,7 +37,6 @@ from typing import Any
 import pyarrow as pa
 
 from obsgov.clock import utc_now
-
 from obsgov.drift.data import BATCH_ROWS, Malformed, detect_format
 from obsgov.drift.engine import DriftReport, WindowAccumulator, compare
 from obsgov.drift.profile import (
