@@ -582,6 +582,7 @@ _NUMBER = r"^\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)\s*$"
 # A leading zero followed by a digit ("01234", "007") marks a code: reading it as a number
 # would lose the zero, so such a column stays text.
 _CODE = r"^\s*[+-]?0\d"
+_DATE = r"^\s*\d{4}-\d{2}-\d{2}"
 
 
 def infer_kind(column: pa.Array | pa.ChunkedArray, untyped: bool) -> str:
@@ -606,7 +607,9 @@ def infer_kind(column: pa.Array | pa.ChunkedArray, untyped: bool) -> str:
             whole = pc.all(pc.match_substring_regex(present, r"^\s*[+-]?\d+\s*$")).as_py()
             return "integer" if whole else "numeric"
         return "categorical"
-    if _timestamps(present) is not None:
+    # a failing cast of a long text column is slow: only dates at the front get tried
+    head = present.slice(0, 1000)
+    if pc.all(pc.match_substring_regex(head, _DATE)).as_py() and _timestamps(present) is not None:
         return "timestamp"
     return "categorical"
 

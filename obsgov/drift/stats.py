@@ -360,7 +360,10 @@ def grid_two_sample(reference: GridSample, current: GridSample) -> GridTwoSample
         ks_statistic=d_low,
         ks_bounds=(d_low, d_high),
         ks_pvalue=pvalue,
-        ks_pvalue_bounds=(ks_pvalue_asymptotic(d_high, n_r, n_c), pvalue),
+        ks_pvalue_bounds=(
+            pvalue if d_high == d_low else ks_pvalue_asymptotic(d_high, n_r, n_c),
+            pvalue,
+        ),
         wasserstein=w_est,
         wasserstein_bounds=(w_low, max(w_high, w_est)),
     )
