@@ -175,8 +175,7 @@ def spark_run(workdir: Path, window: str) -> dict:
 def evidently_run(workdir: Path, window: str) -> dict:
     import pandas as pd
     from evidently import DataDefinition, Dataset, Report
-    from evidently.metrics import ValueDrift
-    from evidently.metrics import column_statistics
+    from evidently.metrics import ValueDrift, column_statistics
 
     # the widget (plotly figures) each ValueDrift builds inside its calculation is rendering,
     # not drift detection: switched off for the timed call
@@ -361,8 +360,8 @@ def main() -> None:
                 )
         floor = summary(runs["scipy loop"], "cpu")[1]
         print(
-            f"\n| tool | wall s min | wall s median | CPU s min | CPU s median | rows/CPU s "
-            f"(median) | peak MB | CPU vs scipy loop |"
+            "\n| tool | wall s min | wall s median | CPU s min | CPU s median | rows/CPU s "
+            "(median) | peak MB | CPU vs scipy loop |"
         )
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for label, _, _ in tools:
