@@ -611,7 +611,11 @@ class CategoricalWindow:
         text = text_values(column)
         self.rows += len(text)
         self.missing += text.null_count
-        known = pa.array(self.categories + self.pooled, type=pa.string())
+        known = self.__dict__.get("_known")
+        if known is None:
+            known = self.__dict__["_known"] = pa.array(
+                self.categories + self.pooled, type=pa.string()
+            )
         index = pc.index_in(text, value_set=known)
         positions = pc.drop_null(index).to_numpy(zero_copy_only=False).astype(np.int64)
         kept = len(self.categories)
