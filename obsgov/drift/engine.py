@@ -271,7 +271,7 @@ def _numeric(
     edges = np.asarray(profile.edges, dtype=np.float64)
     if profile.type == "timestamp" and values:
         newest = window.moments.maximum
-        result.newest = dt.datetime.fromtimestamp(newest, tz=dt.timezone.utc).isoformat()
+        result.newest = _moment(newest).isoformat()
         result.age_seconds = now.timestamp() - newest
     if profile.type == "numeric" and values and reference.grid.size:
         result.out_of_range = _out_of_range(profile, window)
@@ -316,6 +316,14 @@ def _normaliser(profile: NumericProfile) -> float:
     return max(population, 0.001)
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _moment(seconds: float) -> dt.datetime:
+    """Seconds since the epoch as a UTC instant (a conversion, not a clock reading)."""
+    return _EPOCH + dt.timedelta(seconds=seconds)
+
+
 def _out_of_range(profile: NumericProfile, window: NumericWindow) -> int:
     low, high = profile.allowed_range()
     sample = window.sample
@@ -332,7 +340,7 @@ def _out_of_range(profile: NumericProfile, window: NumericWindow) -> int:
 def _numeric_labels(edges: np.ndarray, kind: str) -> list[str]:
     def show(value: float) -> str:
         if kind == "timestamp":
-            return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+            return _moment(value).strftime("%Y-%m-%d %H:%M")
         return f"{value:.4g}"
 
     if edges.size == 0:
