@@ -19,7 +19,7 @@ How exact each figure is:
   ``wasserstein_bounds``) that the true values always lie within. The p-value uses the true
   sample sizes, never a sample's;
 * duplicate rows: exact (64-bit row hashes: a false duplicate has probability about
-  n**2 / 2**65, 3e-6 at ten million rows) up to 8 million distinct rows, then estimated from a
+  n**2 / 2**65, 3e-6 at ten million rows) up to 4 million distinct rows, then estimated from a
   hash-defined sample (``duplicate_rows_exact: false``);
 * new-value rate of identifiers: exact while both sides have fewer than 4,096 distinct values,
   else estimated from bottom-k sketches, with its standard error.

@@ -20,7 +20,7 @@ is bounded whatever the number of rows:
 * :class:`DistinctSketch`: a bottom-k (KMV) sketch of 64-bit hashes: exact below k distinct
   values, relative standard error 1/sqrt(k - 2) above.
 * :class:`DuplicateCounter`: exact duplicate rows by 64-bit row hash up to
-  ``DUPLICATE_EXACT_LIMIT`` distinct rows; past it, the rows whose hash falls in a shrinking
+  ``DUPLICATE_EXACT_LIMIT`` (4 million) distinct rows; past it, the rows whose hash falls in a shrinking
   fraction 2**-level of hash space are counted exactly and scaled up (all copies of a row share
   a hash, so the estimate is unbiased).
 """
@@ -49,7 +49,9 @@ CATEGORY_EXACT_LIMIT = 100_000
 FREQUENT_ITEMS_LG_MAP = 14  # 16,384 counters: count error <= n * 3.5 / 16,384
 UNSEEN_EXACT_LIMIT = 10_000
 DISTINCT_K = 4096
-DUPLICATE_EXACT_LIMIT = 8_000_000
+DUPLICATE_EXACT_LIMIT = 4_000_000
+# row hashes waiting to be folded into the distinct set
+DUPLICATE_PENDING = 1_000_000
 EXTREMES_KEPT = 512
 TWO64 = float(2**64)
 
@@ -139,7 +141,7 @@ class DuplicateCounter:
             row_hashes = row_hashes[row_hashes <= self._cut()]
         self._pending.append(row_hashes)
         self._pending_size += row_hashes.size
-        if self._pending_size + self.hashes.size > 2 * self.limit:
+        if self._pending_size >= DUPLICATE_PENDING:
             self._compact()
 
     def _compact(self) -> None:
@@ -154,14 +156,27 @@ class DuplicateCounter:
             self.hashes, self.counts = self.hashes[keep], self.counts[keep]
 
     def _absorb(self, hashes: np.ndarray, counts: np.ndarray) -> None:
+        """Fold sorted distinct ``hashes`` with their ``counts`` into the kept set (a merge
+        of two sorted runs: memory a few times the kept set, never the row count)."""
         if self.level:
             keep = hashes <= self._cut()
             hashes, counts = hashes[keep], counts[keep]
+        if self.hashes.size == 0:
+            self.hashes, self.counts = hashes, counts
+            return
         both = np.concatenate((self.hashes, hashes))
-        weights = np.concatenate((self.counts, counts))
-        uniques, inverse = np.unique(both, return_inverse=True)
-        self.hashes = uniques
-        self.counts = np.bincount(inverse, weights=weights, minlength=uniques.size).astype(np.int64)
+        order = np.argsort(both, kind="stable")
+        both = both[order]
+        weights = np.concatenate((self.counts, counts))[order]
+        del order
+        # each run is distinct, so a hash appears at most twice, side by side
+        twice = np.flatnonzero(both[1:] == both[:-1])
+        if twice.size:
+            weights[twice] += weights[twice + 1]
+            keep = np.ones(both.size, dtype=bool)
+            keep[twice + 1] = False
+            both, weights = both[keep], weights[keep]
+        self.hashes, self.counts = both, weights
 
     def merge(self, other: DuplicateCounter) -> None:
         other._compact()
