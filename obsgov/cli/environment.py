@@ -22,10 +22,12 @@ from .output import check_output
 from .team_project import (
     ConfigFileOption,
     ConfigOption,
+    ProgramTimeoutOption,
     ProjectOption,
     StackOutputsOption,
     load_team,
     refuse_without_project,
+    report_remote_components,
     warn_unused_outputs,
 )
 
@@ -77,6 +79,7 @@ def synth(
     config: list[str] | None = ConfigOption,
     config_file: Path | None = ConfigFileOption,
     stack_outputs: list[str] | None = StackOutputsOption,
+    program_timeout: float = ProgramTimeoutOption,
 ) -> None:
     """Run the Pulumi program offline (SDK mocks) and summarize its resources.
 
@@ -105,8 +108,9 @@ def synth(
         check_output(json_file, "--json", inputs=inputs)
     try:
         if team is not None:
-            graph = synthesize_program(team.program)
+            graph = synthesize_program(team.program, timeout=program_timeout)
             warn_unused_outputs(team, graph)
+            report_remote_components(graph, "warn", verdict=False)
         else:
             graph = synthesize(env, preview=preview)
     except SynthesisError as exc:

@@ -32,10 +32,14 @@ from .team_project import (
     ConfigFileOption,
     ConfigOption,
     EnvironmentOption,
+    ProgramTimeoutOption,
     ProjectOption,
+    RemoteComponentsOption,
     StackOutputsOption,
+    check_remote_choice,
     load_team,
     refuse_without_project,
+    report_remote_components,
     team_environment,
     warn_unused_outputs,
 )
@@ -120,6 +124,8 @@ def run_and_report(
     analyze_file: bool = False,
     stack_config: Mapping[str, str] | None = None,
     stack_tags: Mapping[str, str] | None = None,
+    organization: str = "organization",
+    secret_keys: list[str] | None = None,
 ) -> None:
     """Run ``gate(options)``, report, and exit with the gate's verdict. ``analyze_file`` runs
     packs as ``pulumi policy analyze --file`` does: no ConfigureStack, no stack environment.
@@ -136,6 +142,8 @@ def run_and_report(
         call_timeout=timeout,
         configure_stack=not analyze_file,
         apply_remediations=not analyze_file,
+        organization=organization,
+        stack_secret_keys=list(secret_keys or []),
     )
     if not analyze_file:
         options.stack_tags = (
@@ -181,6 +189,8 @@ def preview(
     config_file: Path | None = ConfigFileOption,
     stack_outputs: list[str] | None = StackOutputsOption,
     environment: str | None = EnvironmentOption,
+    program_timeout: float = ProgramTimeoutOption,
+    remote_components: str = RemoteComponentsOption,
 ) -> None:
     """Synthesize a stack offline and judge it with the CrossGuard policy packs.
 
@@ -218,6 +228,8 @@ def preview(
             output,
             preview_mode,
             pack_timeout,
+            program_timeout,
+            remote_components,
         )
         return
 
@@ -252,11 +264,14 @@ def _preview_project(
     output: Path | None,
     preview_mode: bool,
     pack_timeout: float,
+    program_timeout: float = 900.0,
+    remote_components: str = "fail",
 ) -> None:
     from obsgov.gate.engine import synthesize_program_and_gate
     from obsgov.gate.selection import select_packs
     from obsgov.synth import SynthesisError
 
+    check_remote_choice(remote_components)
     team = load_team(project, stack, config, config_file, stack_outputs, preview_mode)
     env = team_environment(team, environment, stacks_dir)
     if env is None and not policy_pack:
@@ -269,10 +284,14 @@ def _preview_project(
     check_format(fmt, output, [*team.input_files, *(policy_pack_config or [])])
     chosen = select_packs(env, policy_pack, policy_pack_config)
 
+    def on_graph(graph) -> None:
+        warn_unused_outputs(team, graph)
+        report_remote_components(graph, remote_components)
+
     def gate(options):
         try:
             return synthesize_program_and_gate(
-                team.program, chosen, options, lambda graph: warn_unused_outputs(team, graph)
+                team.program, chosen, options, on_graph, timeout=program_timeout
             )
         except SynthesisError as exc:
             fail(f"the program failed: {exc}", EXIT_INPUT)
@@ -286,4 +305,6 @@ def _preview_project(
         pack_timeout,
         stack_config=team.stack.config,
         stack_tags=team.stack.tags,
+        organization=team.program.organization,
+        secret_keys=team.stack.secret_keys,
     )

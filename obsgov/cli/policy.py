@@ -203,11 +203,12 @@ def config(
 @command
 def bundle(
     out_dir: Path = typer.Option(
-        Path("dist/policies"),
+        Path("policy-bundles"),
         "--out",
         metavar="DIR",
         file_okay=False,
-        help="Folder to write one self-contained pack folder per pack into.",
+        help="Folder to write one self-contained pack folder per pack into. No .gitignore "
+        "above it may ignore it: `pulumi policy publish` honours them all.",
     ),
     policy_pack: list[Path] | None = typer.Option(
         None,

@@ -94,10 +94,14 @@ class PackSession:
                 [f"validating policy config: {result.name} {result.version}  {e}" for e in errors]
             )
         if any(not c.enforcement_level for c in reconciled.values()):
-            # A name the pack does not have, given properties but no level, keeps the empty
-            # level, which analyzer_plugin.go's Configure refuses and update.go reports so.
+            # A name the pack does not have (``all`` included), given properties but no
+            # level, keeps the empty level, which analyzer_plugin.go's Configure refuses and
+            # update.go's loadPolicyPlugins reports so for a local pack.
             raise PolicyConfigError(
-                [f'configuring policy pack "{result.name}": invalid enforcement level ""']
+                [
+                    f'configuring policy pack "{result.name}" at "{self.project.directory}": '
+                    'invalid enforcement level ""'
+                ]
             )
         for name in cfg.unknown_policy_names(document, schemas):
             result.warnings.append(
@@ -145,6 +149,7 @@ class PackSession:
                 request.config[key] = value
             for key, value in self.options.stack_tags.items():
                 request.tags[key] = value
+            request.config_secret_keys.extend(self.options.stack_secret_keys)
             self.plugin.call("ConfigureStack", request)
 
         configure = proto.ConfigureAnalyzerRequest()
@@ -171,7 +176,7 @@ class PackSession:
     # ------------------------------------------------------------------ remediate
     def remediate(self, requests: Requests) -> None:
         pending: list[tuple[GraphResource, Any]] = []
-        for resource in self.graph.resources:
+        for resource in requests.analyzed():
             pending.append(
                 (resource, self.plugin.call_async("Remediate", requests.analyze_request(resource)))
             )
@@ -220,7 +225,7 @@ class PackSession:
         if not self._enabled("resource"):
             return
         pending: list[tuple[GraphResource, Any]] = []
-        resources = self.graph.resources
+        resources = requests.analyzed()
         for resource in resources:
             pending.append(
                 (resource, self.plugin.call_async("Analyze", requests.analyze_request(resource)))

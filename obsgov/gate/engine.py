@@ -118,8 +118,13 @@ def _judge(
             ]
             problems = [f.exception() for f in starts]
         for problem in problems:
-            if problem is not None:
+            if problem is not None and not isinstance(problem, PolicyConfigError):
                 raise problem
+        config_errors = [p for p in problems if isinstance(p, PolicyConfigError)]
+        if config_errors:
+            # loadPolicyPlugins (pkg/engine/update.go) gathers every pack's config errors
+            # and reports them sorted, not the first pack's alone
+            raise PolicyConfigError(sorted(line for e in config_errors for line in e.lines))
         for pack in packs:  # remediation chains across packs, in order
             pack.step(lambda s: s.remediate(requests) if s.remediates else None)
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -198,12 +203,16 @@ def synthesize_and_gate(env, packs, options: GateOptions, preview: bool = True) 
 
 
 def synthesize_program_and_gate(
-    program, packs, options: GateOptions, on_graph: Callable[[ResourceGraph], None] | None = None
+    program,
+    packs,
+    options: GateOptions,
+    on_graph: Callable[[ResourceGraph], None] | None = None,
+    timeout: float | None = None,
 ) -> GateRun:
     """``obsgov preview --project``: a team's program (an
     :class:`obsgov.synth.project_runner.ProgramRun`) synthesized in its own process while the
     packs start, then judged."""
-    from obsgov.synth.project_runner import synthesize_program
+    from obsgov.synth.project_runner import DEFAULT_TIMEOUT, synthesize_program
 
     with PackLauncher(
         [p for p, _ in packs],
@@ -212,7 +221,7 @@ def synthesize_program_and_gate(
         dry_run=program.preview,
         options=options,
     ) as launcher:
-        graph = synthesize_program(program)
+        graph = synthesize_program(program, timeout=timeout or DEFAULT_TIMEOUT)
         if on_graph is not None:
             on_graph(graph)
         return run_gate(graph, packs, options, launcher=launcher)

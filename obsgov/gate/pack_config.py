@@ -145,13 +145,16 @@ def load_pack_config_file(path: Path, option: str = "--policy-pack-config") -> P
 
 
 def _apply(result: PackConfig, layer: Mapping[str, PolicyConfig]) -> None:
+    """``applyConfig``: ``all``'s level first, then every key, ``all`` included, as a policy
+    of that name. So ``{"all": {props}}`` with no level leaves a policy ``all`` with an empty
+    level, which ``Configure`` refuses (the CLI fails "invalid enforcement level")."""
     everything = layer.get("all")
     if everything is not None and everything.enforcement_level in LEVELS:
         for config in result.values():
             config.enforcement_level = everything.enforcement_level
     for name, given in layer.items():
-        if name == "all":
-            continue
+        if name == "all" and not given.properties:
+            continue  # only a level: nothing is left under the name once applied
         current = result.setdefault(name, PolicyConfig())
         if given.enforcement_level in LEVELS:
             current.enforcement_level = given.enforcement_level
@@ -180,8 +183,8 @@ def merge_layers(
                     name, PolicyConfig()
                 ).enforcement_level = everything.enforcement_level
         for name, given in layer.items():
-            if name == "all":
-                continue
+            if name == "all" and not given.properties:
+                continue  # folded into every policy's level above
             current = merged.setdefault(name, PolicyConfig())
             if given.enforcement_level in LEVELS:
                 current.enforcement_level = given.enforcement_level

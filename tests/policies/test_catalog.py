@@ -31,7 +31,8 @@ def test_the_shipped_packs_and_their_descriptions():
         ),
         "security-baseline": (
             "obsgov_policies.security_baseline",
-            "S3, KMS, SNS, CloudTrail, OpenSearch, OAM, IAM and SageMaker security settings.",
+            "S3, KMS, SNS, CloudTrail, OpenSearch, OAM, IAM, SageMaker, EC2 and RDS security "
+            "settings.",
         ),
         "tagging": (
             "obsgov_policies.tagging",

@@ -36,7 +36,7 @@ def test_every_library_pack_has_a_folder_and_every_folder_a_library_pack():
 
 
 def test_the_library_has_every_policy():
-    assert len(load_all()) == 33
+    assert len(load_all()) == 38
 
 
 def test_descriptions_are_full_sentences():

@@ -119,12 +119,16 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
         },
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAILED: 10 resources of checkout-api/prod judged by 4 packs" in done.stdout
+    # 12: the StackReference the program reads and the builtin provider that reads it are in
+    # the stack AnalyzeStack judges (GenerateReadSteps, step_generator.go)
+    assert "FAILED: 12 resources of checkout-api/prod judged by 4 packs" in done.stdout
     assert "Stack references without --stack-outputs" not in done.stdout
     sarif = json.loads((tmp_path / "repo" / "team-gate.sarif").read_text())
     rules = sorted({r["ruleId"] for r in sarif["runs"][0]["results"]})
     assert rules == [
         "obsgov-observability/obsgov-cloudwatch-alarm-require-actions",
+        # its hosts' root volumes are not encrypted (Security Hub EC2.3)
+        "obsgov-security-baseline/obsgov-ec2-volume-require-encryption",
         "obsgov-security-baseline/obsgov-iam-policy-disallow-full-admin",
         "obsgov-tagging/obsgov-aws-resource-require-tags",
     ]

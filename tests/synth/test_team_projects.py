@@ -113,24 +113,38 @@ def test_a_config_file_replaces_the_stack_file(tmp_path):
     ]
 
 
-CHECKOUT_VIOLATIONS = [
-    (
-        "obsgov-observability",
-        "obsgov-cloudwatch-alarm-require-actions",
-        "mandatory",
-        f"api-{i}-cpu",
-        "The alarm has no action for the ALARM state (alarmActions is empty).",
-    )
-    for i in (0, 1)
-] + [
-    (
-        "obsgov-security-baseline",
-        "obsgov-iam-policy-disallow-full-admin",
-        "mandatory",
-        "checkout-host",
-        "Statement 1 allows action * on resource *.",
-    )
-]
+CHECKOUT_VIOLATIONS = (
+    [
+        (
+            "obsgov-observability",
+            "obsgov-cloudwatch-alarm-require-actions",
+            "mandatory",
+            f"api-{i}-cpu",
+            "The alarm has no action for the ALARM state (alarmActions is empty).",
+        )
+        for i in (0, 1)
+    ]
+    + [
+        (
+            "obsgov-security-baseline",
+            "obsgov-iam-policy-disallow-full-admin",
+            "mandatory",
+            "checkout-host",
+            "Statement 1 allows action * on resource *.",
+        )
+    ]
+    + [
+        # the hosts' root volumes are not encrypted (Security Hub EC2.3)
+        (
+            "obsgov-security-baseline",
+            "obsgov-ec2-volume-require-encryption",
+            "mandatory",
+            f"api-{i}",
+            "The instance's root volume is not encrypted.",
+        )
+        for i in (0, 1)
+    ]
+)
 OWNER = "Tag 'owner' is 'commerce'; expected a value matching [^@\\s]+@[^@\\s]+\\.[a-z]{2,}."
 CHECKOUT_TAGGED = ["api-0-cpu", "api-1-cpu", "api-0", "api-1", "checkout-host", "checkout-host"]
 
