@@ -5,14 +5,17 @@ Also the options and the report step that ``obsgov policy analyze`` shares.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import io
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from obsgov.errors import InputError
+from obsgov.io import write_atomic
 
 from .common import (
     EXIT_INPUT,
@@ -88,13 +91,29 @@ TimeoutOption = typer.Option(
 )
 
 
-def check_format(fmt: str, output: Path | None, inputs: list[Path]) -> None:
+def check_format(
+    fmt: str,
+    output: Path | None,
+    inputs: list[Path],
+    *,
+    stacks_dir: Path | None = None,
+    packs: Sequence[Any] = (),
+    team: Any = None,
+    check_path: bool = True,
+) -> None:
+    """The report format is known and its output path may be written (see
+    :func:`~obsgov.cli.output.check_output`: never an input nor a project file); with
+    ``check_path`` false, the caller checks the path itself once it knows every input."""
     if fmt not in FORMATS:
         raise InputError.single("--format", "", f"{fmt!r} is not one of {', '.join(FORMATS)}")
     if fmt != "text" and output is None:
         raise InputError.single("--output", "", f"--format {fmt} needs --output FILE")
-    if output is not None:
-        check_output(output, "--output", inputs)
+    if output is not None and check_path:
+        check_output(output, "--output", inputs, stacks_dir=stacks_dir, packs=packs, team=team)
+
+
+def pack_projects(chosen: Sequence[Any]) -> list[Any]:
+    return [project for project, _ in chosen]
 
 
 def report(run, fmt: str, output: Path | None, location_file: Path | None) -> None:
@@ -106,8 +125,10 @@ def report(run, fmt: str, output: Path | None, location_file: Path | None) -> No
         write_report(run, fmt, output, location_file)
         err.print(f"wrote {fmt} report to {output}")
     elif output is not None:
-        with output.open("w", encoding="utf-8") as handle:
-            render_text(run, Console(file=handle, width=200, highlight=False, soft_wrap=True))
+        # Rendered whole, then replaced atomically: an interrupted run keeps the old report.
+        buffer = io.StringIO()
+        render_text(run, Console(file=buffer, width=200, highlight=False, soft_wrap=True))
+        write_atomic(output, buffer.getvalue())
 
 
 def run_and_report(
@@ -222,12 +243,14 @@ def preview(
         return
 
     env = load_stack(stack, stacks_dir)
+    chosen = select_packs(env, policy_pack, policy_pack_config)
     check_format(
         fmt,
         output,
-        [env.stack_file, env.organization_file, env.registry_file, *(policy_pack_config or [])],
+        [*env.input_files, *(policy_pack_config or [])],
+        stacks_dir=env.stack_file.parent,
+        packs=pack_projects(chosen),
     )
-    chosen = select_packs(env, policy_pack, policy_pack_config)
 
     def gate(options):
         try:
@@ -266,8 +289,15 @@ def _preview_project(
             "pass --environment ENV",
             EXIT_INPUT,
         )
-    check_format(fmt, output, [*team.input_files, *(policy_pack_config or [])])
     chosen = select_packs(env, policy_pack, policy_pack_config)
+    check_format(
+        fmt,
+        output,
+        [*team.input_files, *(policy_pack_config or [])],
+        stacks_dir=env.stack_file.parent if env is not None else stacks_dir,
+        packs=pack_projects(chosen),
+        team=team,
+    )
 
     def gate(options):
         try:

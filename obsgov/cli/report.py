@@ -142,7 +142,7 @@ def report(
     table = load_prices(PRICES if prices is None or live else Path(prices))
     inputs = [*env.input_files, *(p for p in (assumptions, against) if p is not None)]
     if out_file is not None:
-        check_output(out_file, "--out", inputs)
+        check_output(out_file, "--out", inputs, stacks_dir=env.stack_file.parent)
     overrides = {
         **stack_assumptions(env, table),
         **(load_assumptions(assumptions, table.assumptions) if assumptions else {}),

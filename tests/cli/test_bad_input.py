@@ -700,6 +700,24 @@ COMMAND_CASES = [
         ("--output", "inputs"),
         ("registry", "snapshot", "--env", "prod", "--output", ACCOUNTS),
     ),
+    Case(
+        "policy-config-out-dir-cannot-be-created",
+        lambda ws: None,
+        ("--out-dir: /proc/obsgov/sub cannot be written in /proc",),
+        ("policy", "config", "--stack", "dev", "--out-dir", "/proc/obsgov/sub"),
+    ),
+    Case(
+        "policy-bundle-out-cannot-be-created",
+        lambda ws: None,
+        ("--out: /proc/obsgov cannot be written in /proc",),
+        ("policy", "bundle", "--out", "/proc/obsgov"),
+    ),
+    Case(
+        "policy-config-out-dir-is-a-file",
+        lambda ws: ws.write("file", ""),
+        ("'--out-dir'", "is a file"),
+        ("policy", "config", "--stack", "dev", "--out-dir", "file"),
+    ),
     # ---- policy packs and their config
     Case(
         "pack-folder-missing",
@@ -949,3 +967,163 @@ def test_bad_input_in_a_real_process(case_id, args, expected, tmp_path, monkeypa
     assert expected in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert not compare(before, tree_digest(ws.root))
+
+
+# --------------------------------------------------------------------------- wrong writes
+
+# Each output path names a file the project reads on its next run; obsgov must refuse it
+# (exit 2, naming the option) and leave every file of the repository as it was. The commands
+# run from a copy of the repository, so that obsgov's own project is the copy and a command
+# that does write lands in the copy, never in the checkout under test.
+TEAM = ROOT / "tests" / "fixtures" / "team_projects" / "checkout-api"
+WRONG_WRITES = [
+    (
+        "preview-json-over-a-registry-snapshot",
+        ("preview", "--stack", "prod", "--policy-pack", "policies/tagging", "--format", "json"),
+        ("--output", "stacks/registry-snapshot.prod.json"),
+    ),
+    ("synth-json-over-the-program", ("synth", "--stack", "dev"), ("--json", "__main__.py")),
+    ("synth-json-over-the-project-file", ("synth", "--stack", "dev"), ("--json", "Pulumi.yaml")),
+    (
+        "report-over-the-shipped-price-table",
+        ("report", "--stack", "dev", "--format", "json"),
+        ("--out", "obsgov/environment_report/prices.yaml"),
+    ),
+    (
+        "report-over-a-component",
+        ("report", "--stack", "dev", "--format", "md"),
+        ("--out", "components/keys.py"),
+    ),
+    (
+        "policy-config-over-a-pack-manifest",
+        ("policy", "config", "--stack", "dev", "--policy-pack", "policies/tagging"),
+        ("--output", "policies/tagging/PulumiPolicy.yaml"),
+    ),
+    (
+        "policy-config-over-the-environment-pack-configs",
+        ("policy", "config", "--stack", "prod"),
+        ("--out-dir", "stacks/policy-packs/prod"),
+    ),
+    ("policy-bundle-over-the-packs", ("policy", "bundle"), ("--out", "policies")),
+    (
+        "snapshot-over-another-stack-file",
+        ("registry", "snapshot", "--env", "prod", "--no-assume-role"),
+        ("--output", "stacks/Pulumi.dev.yaml"),
+    ),
+    (
+        "snapshot-over-another-environment-snapshot",
+        ("registry", "snapshot", "--env", "prod", "--no-assume-role"),
+        ("--output", "stacks/registry-snapshot.staging.json"),
+    ),
+    (
+        "team-preview-over-the-team-program",
+        ("preview", "--project", "team", "--stack", "prod", "--policy-pack", "policies/tagging"),
+        ("--output", "team/__main__.py"),
+    ),
+    (
+        "team-synth-over-a-team-module",
+        ("synth", "--project", "team", "--stack", "prod"),
+        ("--json", "team/hosts.py"),
+    ),
+    (
+        "drift-baseline-over-the-organization-file",
+        ("drift", "baseline", "--data", "team/network-prod.json"),
+        ("--out", "stacks/organization.yaml"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def repository_copy(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("repository")
+    for name in ("__main__.py", "Pulumi.yaml", "pyproject.toml", "requirements.txt"):
+        shutil.copy2(ROOT / name, copy / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("obsgov", "components", "policies", "stacks"):
+        shutil.copytree(ROOT / name, copy / name, ignore=ignore)
+    shutil.copytree(TEAM, copy / "team", ignore=ignore)
+    return copy
+
+
+@pytest.mark.parametrize(
+    "case_id, args, output", WRONG_WRITES, ids=[case[0] for case in WRONG_WRITES]
+)
+def test_no_output_replaces_a_file_the_project_reads(case_id, args, output, repository_copy):
+    option, path = output
+    before = tree_digest(repository_copy)
+    done = subprocess.run(
+        [sys.executable, "-m", "obsgov.cli", *args, option, path],
+        cwd=repository_copy,
+        env={**os.environ, "PYTHONPATH": str(repository_copy)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr + done.stdout
+    assert f"{option}: {path} is in " in done.stderr, done.stderr
+    assert "which the project reads" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not compare(before, tree_digest(repository_copy)), "a refused command wrote"
+
+
+def test_the_environment_snapshot_is_the_one_stack_file_a_snapshot_may_replace(
+    repository_copy,
+):
+    """``registry snapshot`` exists to regenerate the environment's snapshot: its own file,
+    named by the stack's snapshotFile, passes the output check (it then needs AWS)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "obsgov.cli",
+            "registry",
+            "snapshot",
+            "--env",
+            "prod",
+            "--no-assume-role",
+            "--output",
+            "stacks/registry-snapshot.prod.json",
+        ],
+        cwd=repository_copy,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(repository_copy),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_MAX_ATTEMPTS": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 4, done.stderr  # past the check, refused by the (absent) AWS
+    assert "which the project reads" not in done.stderr
+
+
+def test_a_text_report_interrupted_while_rendering_keeps_the_previous_one(tmp_path, monkeypatch):
+    """``--format text --output`` is written whole or not at all: a run that fails while
+    rendering the file leaves the previous report as it was (it used to open the file for
+    writing first, leaving half a report)."""
+    import obsgov.reports
+
+    ws = _workspace(tmp_path, monkeypatch, "dev")
+    report = ws.write("report.txt", "the previous report\n")
+    real = obsgov.reports.render_text
+    calls = []
+
+    def render_then_fail(run, console):
+        calls.append(console)
+        real(run, console)
+        if len(calls) == 2:  # the file's copy: fail after writing the whole block to it
+            raise RuntimeError("interrupted while rendering")
+
+    monkeypatch.setattr(obsgov.reports, "render_text", render_then_fail)
+    result = CliRunner().invoke(
+        app,
+        ["preview", "--stack", "dev", "--policy-pack", str(PROBE), "--output", "report.txt"],
+    )
+    assert result.exit_code == 3, result.output
+    assert len(calls) == 2
+    assert report.read_text() == "the previous report\n"
+    assert [p.name for p in ws.root.iterdir() if p.name.startswith(".report.txt")] == []
