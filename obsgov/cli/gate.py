@@ -6,6 +6,7 @@ Also the options and the report step that ``obsgov policy analyze`` shares.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -82,13 +83,37 @@ PreviewModeOption = typer.Option(
     "--preview/--no-preview",
     help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
 )
+
+
+def finite_seconds(value: float | None) -> float | None:
+    """A timeout is a number of seconds: ``inf`` would wait forever and ``nan`` compares
+    false with every limit, so both are refused as the bad input they are."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 TimeoutOption = typer.Option(
     300.0,
     "--pack-timeout",
     min=1.0,
     metavar="SECONDS",
-    help="Seconds a pack may take to start or to answer one call before the gate fails closed.",
+    callback=finite_seconds,
+    help="Seconds a pack may take to answer one call before the gate fails closed.",
 )
+StartTimeoutOption = typer.Option(
+    None,
+    "--pack-start-timeout",
+    min=1.0,
+    metavar="SECONDS",
+    callback=finite_seconds,
+    help="Seconds a pack may take to start (print its port and accept a connection) before "
+    "the gate fails closed (default: 60, or --pack-timeout when shorter).",
+)
+
+
+def start_seconds(pack_timeout: float, start_timeout: float | None) -> float:
+    return start_timeout if start_timeout is not None else min(pack_timeout, 60.0)
 
 
 def check_format(
@@ -138,6 +163,7 @@ def run_and_report(
     output: Path | None,
     location_file: Path | None,
     timeout: float,
+    start_timeout: float | None = None,
     analyze_file: bool = False,
     stack_config: Mapping[str, str] | None = None,
     stack_tags: Mapping[str, str] | None = None,
@@ -153,7 +179,7 @@ def run_and_report(
         stack_config = env.config_map if env is not None else {}
     options = GateOptions(
         stack_config=stack_config,
-        start_timeout=min(timeout, 60.0),
+        start_timeout=start_seconds(timeout, start_timeout),
         call_timeout=timeout,
         configure_stack=not analyze_file,
         apply_remediations=not analyze_file,
@@ -196,6 +222,7 @@ def preview(
     output: Path | None = OutputOption,
     preview_mode: bool = PreviewModeOption,
     pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
     project: Path | None = ProjectOption,
     config: list[str] | None = ConfigOption,
@@ -239,6 +266,7 @@ def preview(
             output,
             preview_mode,
             pack_timeout,
+            pack_start_timeout,
         )
         return
 
@@ -258,7 +286,7 @@ def preview(
         except SynthesisError as exc:
             fail(f"the program failed: {exc}", EXIT_INPUT)
 
-    run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout)
+    run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout, pack_start_timeout)
 
 
 def _preview_project(
@@ -275,6 +303,7 @@ def _preview_project(
     output: Path | None,
     preview_mode: bool,
     pack_timeout: float,
+    pack_start_timeout: float | None,
 ) -> None:
     from obsgov.gate.engine import synthesize_program_and_gate
     from obsgov.gate.selection import select_packs
@@ -314,6 +343,7 @@ def _preview_project(
         output,
         team.project.program,
         pack_timeout,
+        pack_start_timeout,
         stack_config=team.stack.config,
         stack_tags=team.stack.tags,
     )

@@ -26,10 +26,12 @@ from .gate import (
     OutputOption,
     PackConfigOption,
     PackOption,
+    StartTimeoutOption,
     TimeoutOption,
     check_format,
     pack_projects,
     run_and_report,
+    start_seconds,
 )
 from .output import check_output, check_output_folder
 
@@ -63,14 +65,17 @@ def analyze(
     fmt: str = FormatOption,
     output: Path | None = OutputOption,
     pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Judge a deployed stack from its `pulumi stack export` file.
 
     As `pulumi policy analyze --file`: Analyze runs on each live resource's inputs,
     AnalyzeStack on outputs with parents and dependencies; resources pending deletion are
-    skipped. Secrets are decrypted for a passphrase stack when PULUMI_CONFIG_PASSPHRASE (or
-    PULUMI_CONFIG_PASSPHRASE_FILE) is set; otherwise they show as [secret].
+    skipped; a file of several stacks is judged whole. Secrets are decrypted for a passphrase
+    stack with PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE); unlike the CLI,
+    which judges secrets it cannot decrypt as [secret], obsgov refuses such a file (exit 2):
+    give the passphrase or export with --show-secrets.
     """
     from obsgov.gate.engine import run_gate
     from obsgov.gate.selection import select_packs
@@ -78,6 +83,12 @@ def analyze(
 
     check_format(fmt, output, [], check_path=False)  # the path once the inputs are known
     graph, warnings = load_state(file, stack)
+    for line in warnings:
+        err.print(f"warning: {escape(line)}")
+    if not len(graph):
+        # policy_analyze.go: nothing to judge is not a failure
+        err.print(f"File {escape(str(file))} has no resources; nothing to analyze.")
+        raise typer.Exit(0)
     directory = stacks_dir or default_stacks_dir()
     name = stack or graph.stack
     env = None
@@ -93,8 +104,6 @@ def analyze(
             stacks_dir=env.stack_file.parent if env is not None else directory,
             packs=pack_projects(chosen),
         )
-    for line in warnings:
-        err.print(f"warning: {escape(line)}")
     run_and_report(
         lambda options: run_gate(graph, chosen, options),
         env,
@@ -103,6 +112,7 @@ def analyze(
         # results point at the registry entry; the state file is rarely in the repository
         env.registry_file if env is not None else file,
         pack_timeout,
+        pack_start_timeout,
         analyze_file=True,
     )
 
@@ -132,9 +142,11 @@ def config(
         metavar="DIR",
         file_okay=False,
         help="Folder to write DIR/<pack>.json into for every pack the stack lists (else "
-        "every pack under policies/); prints one '--policy-pack ... --policy-pack-config ...' "
-        "line per pack.",
+        "every pack under policies/); prints the --policy-pack and --policy-pack-config "
+        "arguments of each, one line per pack.",
     ),
+    pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Write the environment's pack config for `pulumi preview --policy-pack-config`.
@@ -146,7 +158,7 @@ def config(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from obsgov.gate.engine import PolicyConfigError
+    from obsgov.gate.engine import GateOptions, PolicyConfigError
     from obsgov.gate.plugin import PackError
     from obsgov.gate.project import load_policy_pack
     from obsgov.gate.selection import environment_pack_config, stack_pack_projects
@@ -186,7 +198,12 @@ def config(
             check_output(target, option, inputs, packs=projects, **where)
 
     with ThreadPoolExecutor(max_workers=min(len(projects), 4) or 1) as pool:
-        futures = [pool.submit(environment_pack_config, env, p) for p in projects]
+        options = GateOptions(
+            stack_config=env.config_map,
+            start_timeout=start_seconds(pack_timeout, pack_start_timeout),
+            call_timeout=pack_timeout,
+        )
+        futures = [pool.submit(environment_pack_config, env, p, options) for p in projects]
         documents, problems = [], []
         for future in futures:
             try:

@@ -89,6 +89,8 @@ def _json_rows(text: str, names: Sequence[str]) -> list[dict[str, Any]]:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"JSON payload does not parse ({exc.msg})") from None
+    except RecursionError:
+        raise PayloadError("JSON payload is nested too deeply to read") from None
     if isinstance(payload, dict):
         for key in WRAPPERS:
             if key in payload:
@@ -132,6 +134,8 @@ def parse_record(line: str, inputs: Sequence[str], outputs: Sequence[str]) -> li
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise PayloadError("nested too deeply to read") from None
     if not isinstance(record, dict) or not isinstance(record.get("captureData"), dict):
         raise PayloadError("has no captureData object")
     capture = record["captureData"]

@@ -187,6 +187,9 @@ def _read_jsonl(path: Path, shown: str) -> Frame:
                 except json.JSONDecodeError as exc:
                     malformed.add(f"line {number}", f"not JSON ({exc.msg})")
                     continue
+                except RecursionError:
+                    malformed.add(f"line {number}", "nested too deeply to read")
+                    continue
                 if not isinstance(record, dict):
                     malformed.add(f"line {number}", "not a JSON object")
                     continue

@@ -308,6 +308,8 @@ def parse_baseline(text: str, shown: str) -> Baseline:
         raise InputError.single(
             shown, "", f"line {exc.lineno}: not valid JSON ({exc.msg})"
         ) from None
+    except RecursionError:
+        raise InputError.single(shown, "", "is nested too deeply to be a baseline") from None
     if not isinstance(data, dict) or data.get("format") != "obsgov-drift-baseline":
         raise InputError.single(
             shown, "format", "is not an obsgov drift baseline (run `obsgov drift baseline`)"

@@ -62,6 +62,8 @@ def single_value(text: str) -> float:
         value: Any = json.loads(stripped)
     except json.JSONDecodeError:
         value = stripped.splitlines()[0].split(",")[0] if stripped else ""
+    except RecursionError:
+        raise LineError("payload is nested too deeply to read") from None
     for key in ("predictions", "scores", "score", "label", "prediction"):
         if isinstance(value, dict) and key in value:
             value = value[key]
@@ -94,6 +96,8 @@ def parse_prediction(line: str) -> Prediction:
         record = json.loads(line)
     except json.JSONDecodeError:
         raise LineError("not JSON") from None
+    except RecursionError:
+        raise LineError("nested too deeply to read") from None
     if not isinstance(record, dict):
         raise LineError("not a capture record")
     meta = record.get("eventMetadata") or {}
@@ -109,6 +113,8 @@ def parse_label(line: str) -> tuple[str, float]:
         record = json.loads(line)
     except json.JSONDecodeError:
         raise LineError("not JSON") from None
+    except RecursionError:
+        raise LineError("nested too deeply to read") from None
     if not isinstance(record, dict):
         raise LineError("not a ground-truth record")
     key = (record.get("eventMetadata") or {}).get("eventId")

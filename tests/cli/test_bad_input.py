@@ -501,8 +501,75 @@ COMMAND_CASES = [
     ),
     Case(
         "state-unsupported-version",
-        _state_file(json.dumps({**_state(), "version": 1})),
-        ("state.json", "version"),
+        _state_file(json.dumps({**_state(), "version": 0})),
+        ("state.json: version: this stack's deployment is too old (version 0",),
+        ANALYZE,
+    ),
+    Case(
+        "state-unsupported-feature",
+        _state_file(json.dumps({**_state(), "version": 4, "features": ["warp"]})),
+        ("state.json: features: this stack's deployment needs support for the following",),
+        ANALYZE,
+    ),
+    Case(
+        "state-duplicate-live-urn",
+        _state_file(
+            json.dumps(
+                {
+                    "version": 3,
+                    "deployment": {
+                        "resources": [
+                            *_state()["deployment"]["resources"],
+                            _state()["deployment"]["resources"][1],
+                        ]
+                    },
+                }
+            )
+        ),
+        ("state.json: deployment.resources[2].urn: duplicate resource",),
+        ANALYZE,
+    ),
+    Case(
+        "state-several-stacks-with-stack-option",
+        _state_file(
+            json.dumps(
+                {
+                    "version": 3,
+                    "deployment": {
+                        "resources": [
+                            *_state()["deployment"]["resources"],
+                            *_state("prod")["deployment"]["resources"],
+                        ]
+                    },
+                }
+            )
+        ),
+        ("--stack: state.json holds the resources of several stacks (dev/obsgov, prod/obsgov)",),
+        ANALYZE,
+    ),
+    Case(
+        "state-secret-without-passphrase",
+        _state_file(
+            json.dumps(
+                {
+                    **_state(
+                        inputs={
+                            "policy": {
+                                "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                                "ciphertext": "v1:AAAAAAAAAAAAAAAA:AAAA",
+                            }
+                        }
+                    ),
+                }
+            )
+        ),
+        ("state.json: deployment.secrets_providers: holds 1 encrypted secret value obsgov",),
+        ANALYZE,
+    ),
+    Case(
+        "state-nested-100k-deep",
+        _state_file('{"version": 3, "deployment": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("state.json: is nested more than 200 levels deep",),
         ANALYZE,
     ),
     Case(
@@ -717,6 +784,24 @@ COMMAND_CASES = [
         lambda ws: ws.write("file", ""),
         ("'--out-dir'", "is a file"),
         ("policy", "config", "--stack", "dev", "--out-dir", "file"),
+    ),
+    Case(
+        "pack-timeout-infinite",
+        lambda ws: None,
+        ("'--pack-timeout': inf is not a number of seconds",),
+        ("preview", "--stack", "dev", "--pack-timeout", "inf"),
+    ),
+    Case(
+        "pack-start-timeout-infinite",
+        lambda ws: None,
+        ("'--pack-start-timeout': inf is not a number of seconds",),
+        ("policy", "config", "--stack", "dev", "--out-dir", "out", "--pack-start-timeout", "inf"),
+    ),
+    Case(
+        "drift-jsonl-line-nested-100k-deep",
+        lambda ws: ws.write("deep.jsonl", '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n"),
+        ("deep.jsonl",),
+        ("drift", "baseline", "--data", "deep.jsonl", "--out", "out/baseline.json"),
     ),
     # ---- policy packs and their config
     Case(
