@@ -143,6 +143,7 @@ def _folder(ws: Workspace, name: str) -> None:
 STACK = "stacks/Pulumi.{stack}.yaml"
 ACCOUNTS = "stacks/accounts.yaml"
 ORG = "stacks/organization.yaml"
+LOCK = "stacks/.accounts.yaml.lock"
 
 #: One broken thing in the environment; every command that loads an environment must refuse it.
 CONFIG_CASES = [
@@ -803,6 +804,38 @@ COMMAND_CASES = [
         ("deep.jsonl",),
         ("drift", "baseline", "--data", "deep.jsonl", "--out", "out/baseline.json"),
     ),
+    Case(
+        "registry-bom-on-edit",
+        lambda ws: (
+            ws.write(LOCK, ""),  # an edit takes the registry's lock first; it stays
+            ws.write(ACCOUNTS, b"\xef\xbb\xbf" + ws.path(ACCOUNTS).read_bytes()),
+            ws.write(
+                "kpi.yaml",
+                "kind: business-kpi\nname: orders\naccount: analytics-dev\n"
+                "namespace: Shop\nmetricName: Orders\n",
+            ),
+        ),
+        (f"{ACCOUNTS}: starts with a byte-order mark (U+FEFF), which obsgov cannot keep",),
+        ("workloads", "add", "kpi.yaml", "--env", "dev"),
+    ),
+    Case(
+        "registry-alias-of-a-removed-entry",
+        lambda ws: (
+            ws.write(LOCK, ""),
+            ws.replace(
+                ACCOUNTS,
+                b"    modelQuality:\n      metric: AUC\n      threshold: 0.85\n",
+                b"    modelQuality: &quality\n      metric: AUC\n      threshold: 0.85\n",
+            ),
+            ws.replace(
+                ACCOUNTS,
+                b"    modelQuality:\n      metric: AUC\n      threshold: 0.85\n",
+                b"    modelQuality: *quality\n",
+            ),
+        ),
+        ("the file repeats values through YAML anchors and aliases (&quality (line",),
+        ("workloads", "remove", "fraud-scoring-dev", "--env", "dev"),
+    ),
     # ---- policy packs and their config
     Case(
         "pack-folder-missing",
@@ -839,6 +872,23 @@ COMMAND_CASES = [
         lambda ws: None,
         ("--policy-pack",),
         ("preview", "--stack", "dev", "--policy-pack", str(PROBE), "--policy-pack", str(PROBE)),
+    ),
+    Case(
+        "pack-name-from-two-folders",
+        lambda ws: shutil.copytree(PROBE, ws.path("copy-of-probe")),
+        (
+            "--policy-pack:",
+            "copy-of-probe are both the policy pack 'probe'",
+        ),
+        (
+            "preview",
+            "--stack",
+            "dev",
+            "--policy-pack",
+            str(PROBE),
+            "--policy-pack",
+            "copy-of-probe",
+        ),
     ),
     Case(
         "pack-config-count-mismatch",
