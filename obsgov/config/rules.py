@@ -16,6 +16,7 @@ from obsgov_policies import aws_limits
 
 from .environment import DERIVED_TAG_FIELDS, default_tags
 from .models import AccountsRegistry, OrganizationConfig, StackSettings, TagRule
+from .models.central import central_audit_problems
 from .models.types import Environment
 from .validation import Positions
 
@@ -359,6 +360,20 @@ def registry_account_is_known(facts: Facts) -> Iterator[Problem]:
         )
 
 
+def central_audit_fits_the_organization(facts: Facts) -> Iterator[Problem]:
+    """The audit settings that need the environment and the organization file: prod's trail
+    logs kept long enough, the trail administered from neither the log-archive account (the
+    archive would be within its reach) nor the management account (which runs it anyway)."""
+    organization = facts.org.organization
+    yield from central_audit_problems(
+        facts.settings.environment,
+        facts.settings.central_audit,
+        organization.management_account_id,
+        organization.log_archive_account_id,
+        facts.stack_file,
+    )
+
+
 RULES: list[Rule] = [
     account_ids_are_unique,
     account_names_are_unique,
@@ -380,6 +395,7 @@ RULES: list[Rule] = [
     stack_name_matches_environment,
     environment_has_member_accounts,
     registry_account_is_known,
+    central_audit_fits_the_organization,
 ]
 
 
