@@ -246,6 +246,25 @@ CONFIG_CASES = [
             "logRetentionDays?)",
         ),
     ),
+    # ---- values AWS would refuse (limits from botocore's models; tests/config/test_aws_values)
+    Case(
+        "stack-region-aws-does-not-have",
+        lambda ws: ws.config(lambda c: c.update({"aws:region": "eu-fake-1"})),
+        (f"{STACK}: config.aws:region: 'eu-fake-1' is not an AWS Region botocore knows",),
+    ),
+    Case(
+        "stack-even-dedicated-master-count",
+        lambda ws: ws.config(lambda c: c["obsgov:openSearch"].update(dedicatedMasterCount=4)),
+        (f"{STACK}: config.obsgov:openSearch.dedicatedMasterCount: must be 0 (none), 3 or 5",),
+    ),
+    Case(
+        "workload-variant-name-aws-refuses",
+        lambda ws: ws.registry(lambda r: _first("ml-endpoint")(r).update(variantName="x y" * 40)),
+        (
+            f"{ACCOUNTS}: workloads[",
+            "].variantName: must be 0-63 characters for SageMaker VariantName",
+        ),
+    ),
     Case(
         "registry-invalid-utf8",
         lambda ws: ws.replace(ACCOUNTS, b"ml-platform", b"ml-plat\xe9form"),

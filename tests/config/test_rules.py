@@ -218,6 +218,13 @@ SCENARIOS: dict[rules.Rule, Case] = {
         "account so that the archive stays out of its reach",
         stack="prod",
     ),
+    rules.values_are_accepted_by_aws: Case(
+        lambda env: env.workloads[0].update(variantName="all traffic"),
+        "accounts",
+        "workloads[0].variantName",
+        "'all traffic' is not a valid SageMaker VariantName (AWS's pattern: "
+        "[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}})",
+    ),
 }
 
 
