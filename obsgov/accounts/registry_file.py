@@ -27,6 +27,7 @@ from ruamel.yaml.error import YAMLError
 
 from obsgov.config import EnvironmentConfig, load_environment
 from obsgov.errors import InputError, Problem
+from obsgov.io.yamldoc import yaml_layout
 
 # (mapping, sequence, offset) indentations tried, most common first; the first that
 # round-trips the file unchanged is used, so an edit never re-indents the rest of the file.
@@ -183,6 +184,14 @@ class RegistryEditor:
 
     def read(self) -> tuple[str, Any, YAML]:
         text = self.path.read_text(encoding="utf-8")
+        if yaml_layout(text).bom:
+            # ruamel.yaml drops the mark, so no indentation would reproduce the file
+            raise InputError.single(
+                display(self.path),
+                "",
+                "starts with a byte-order mark (U+FEFF), which obsgov cannot keep when it "
+                "edits the file; save it as UTF-8 without a BOM",
+            )
         for indent in _INDENTS:
             yaml = _yaml(indent)
             try:
@@ -229,11 +238,18 @@ class RegistryEditor:
         bad = [op for op in matcher.get_opcodes() if op[0] not in allowed]
         if bad:
             tag, i1, _, _j1, _ = bad[0]
+            marks = yaml_layout(before).describe()
+            why = (
+                f"; the file repeats values through YAML anchors and aliases ({marks}), "
+                "which the edit cannot keep: write the repeated values out, or edit it by hand"
+                if marks
+                else ": edit it by hand"
+            )
             raise InputError.single(
                 display(self.path),
                 "",
                 f"the edit would also change line {i1 + 1} ({tag}); refusing to reformat "
-                "the file: edit it by hand",
+                f"the file{why}",
             )
 
     def validate(self, text: str, prefix: str, options: Mapping[str, str]) -> None:

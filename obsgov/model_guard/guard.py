@@ -113,6 +113,8 @@ def read_quality_report(s3: Any, package: Mapping[str, Any]) -> tuple[dict | Non
         report = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, f"{uri} is not a JSON report ({exc})"
+    except RecursionError:
+        return None, f"{uri} is nested too deeply to be a JSON report"
     if not isinstance(report, dict):
         return None, f"{uri} is not a JSON object"
     return report, None
