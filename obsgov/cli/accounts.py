@@ -156,19 +156,21 @@ def onboard(
         None,
         "--deployer-arn",
         metavar="ARN",
-        help="Principal the deployment role trusts (default: the caller's role or user).",
+        help="Role or user the deployment role trusts (default: accountFactory.deployerArn "
+        "in organization.yaml; never a wildcard or a whole account).",
     ),
-    permissions_boundary: str = typer.Option(
-        "arn:aws:iam::aws:policy/PowerUserAccess",
+    permissions_boundary: str | None = typer.Option(
+        None,
         "--permissions-boundary",
         metavar="ARN",
-        help="Permissions boundary of the deployment role.",
+        help="Boundary of the deployment role (default: obsgov-deployment-boundary, "
+        "generated for the account).",
     ),
     role_policy: list[str] = typer.Option(
         [],
         "--role-policy",
         metavar="ARN",
-        help="Managed policy for the deployment role; repeatable (default: PowerUserAccess).",
+        help="Extra managed policy for the deployment role, capped by its boundary; repeatable.",
     ),
     poll_interval: float = typer.Option(
         10.0,
@@ -180,7 +182,6 @@ def onboard(
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     from obsgov.accounts import Aws, InvitationPending, Onboarding, OnboardRequest, StepFailed
-    from obsgov.accounts.onboard_run import DEFAULT_ROLE_POLICY
 
     tags = _tags(tag)
     env = load_env(env_name, stacks_dir)
@@ -197,7 +198,7 @@ def onboard(
         access_role=access_role,
         deployer_arn=deployer_arn,
         permissions_boundary=permissions_boundary,
-        role_policies=tuple(role_policy) or (DEFAULT_ROLE_POLICY,),
+        role_policies=tuple(role_policy),
     )
     run = Onboarding(
         env, request, Aws(region=env.settings.region), dry_run=dry_run, poll_interval=poll_interval
