@@ -113,7 +113,7 @@ BAD_INPUT = [
         with_option(CREATE, "--ou", "ml-qa"),
         "1 problem found:\n  --ou: unknown organizational unit 'ml-qa'; "
         "stacks/organization.yaml defines: data-dev, data-prod, data-staging, ml-dev, ml-prod, "
-        "ml-staging",
+        "ml-staging, suspended",
     ),
     (
         "bad cost centre",
@@ -158,7 +158,7 @@ BAD_INPUT = [
         ),
         "3 problems found:\n  --email: must be an email address\n  --ou: unknown "
         "organizational unit 'ml-qa'; stacks/organization.yaml defines: data-dev, data-prod, "
-        "data-staging, ml-dev, ml-prod, ml-staging\n  --cost-centre: '12' is not valid for tag "
+        "data-staging, ml-dev, ml-prod, ml-staging, suspended\n  --cost-centre: '12' is not valid for tag "
         "'cost-centre': expected a value matching CC-\\d{4}",
     ),
     (
@@ -185,7 +185,7 @@ BAD_INPUT = [
         "no OU and several",
         with_option(CREATE, "--ou", None),
         "1 problem found:\n  --ou: is required: environment 'prod' has no single OU (choose "
-        "from ml-dev, data-dev, ml-staging, data-staging, ml-prod, data-prod)",
+        "from ml-dev, data-dev, ml-staging, data-staging, ml-prod, data-prod, suspended)",
     ),
     (
         "registered differently",
@@ -232,7 +232,7 @@ def test_onboard_prints_the_changes_and_the_next_command_then_a_rerun_changes_no
     lines = result.stdout.splitlines()
     assert lines[-3:] == [
         f"onboarded {account_id} (ml-new-prod) into prod",
-        "changed: 4 AWS writes, 1 registry change",
+        "changed: 12 AWS writes, 1 registry change",
         "next: pulumi up --stack prod",
     ]
     assert all(len(line) <= 80 for line in lines)
@@ -252,13 +252,16 @@ def test_dry_run_prints_the_plan_and_changes_nothing(org):
     result = run(*CREATE, "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
-        "dry run: 4 AWS writes and 1 registry change would be made; nothing was changed"
+        "dry run: 12 AWS writes and 1 registry change would be made; nothing was changed"
     )
     for call in (
         "organizations:CreateAccount",
         "organizations:MoveAccount",
         "iam:CreateRole",
-        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        "account:PutAlternateContact",
+        "sso:CreateAccountAssignment",
+        "organizations:AttachPolicy",
         "registry",
     ):
         assert call in result.stdout

@@ -118,7 +118,7 @@ def test_cli_onboards_through_an_endpoint_url_and_a_rerun_changes_nothing(endpoi
     account = [a for a in orgs.list_accounts()["Accounts"] if a["Name"] == "ml-e2e-prod"][0]
     assert out.splitlines()[-3:-1] == [
         f"onboarded {account['Id']} (ml-e2e-prod) into prod",
-        "changed: 4 AWS writes, 1 registry change",
+        "changed: 12 AWS writes, 1 registry change",
     ]
 
     creds = endpoint.client("sts").assume_role(
