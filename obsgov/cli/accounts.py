@@ -241,6 +241,71 @@ def onboard(
     out.print(f"next: pulumi up --stack {env.stack}")
 
 
+@app.command(
+    "apply",
+    help=(
+        "Accounts as code: bring every account the registry lists for the environment to "
+        "what onboarding makes (organization, OU, tags, deployment role, contacts, Identity "
+        "Center access, default VPCs, Region-deny SCP). Plans every account first with no "
+        "write; then applies each plan, unless --dry-run. Accounts tagged managed-by=obsgov "
+        "that the registry no longer lists are reported for `accounts offboard`.\n\n"
+        + EXIT_CODES_HELP
+    ),
+)
+@command
+def apply(
+    env_name: str = EnvOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; change nothing."),
+    access_role: str = typer.Option(
+        "OrganizationAccountAccessRole",
+        "--access-role",
+        metavar="ROLE",
+        help="Role the management account assumes in member accounts.",
+    ),
+    poll_interval: float = typer.Option(
+        10.0,
+        "--poll-interval",
+        metavar="SECONDS",
+        min=0.0,
+        help="Seconds between checks while AWS works (invitations, assignments).",
+    ),
+    stacks_dir: Path | None = StacksDirOption,
+) -> None:
+    from obsgov.accounts import Aws, StepFailed
+    from obsgov.accounts.apply import reconcile
+    from obsgov.accounts.errors import EXIT_INVITATION_PENDING
+
+    env = load_env(env_name, stacks_dir)
+    try:
+        done = reconcile(
+            env,
+            Aws(region=env.settings.region),
+            dry_run=dry_run,
+            access_role=access_role,
+            progress=lambda s: err.print(s),
+            poll_interval=poll_interval,
+        )
+    except StepFailed as exc:
+        if exc.plan.steps:
+            out.print(_plan_table(exc.plan))
+        _failed(exc)
+    except OnboardingError as exc:
+        _failed(exc)
+    for item in done.accounts:
+        changes = item.plan.changes
+        out.print(f"{item.account.name} ({item.account.id}): {len(changes)} changes")
+        if changes:
+            out.print(_plan_table(type(item.plan)(item.plan.dry_run, changes)))
+        if item.pending:
+            out.print(f"[yellow]waiting:[/yellow] {item.pending}")
+    for finding in done.unregistered:
+        out.print(f"[yellow]not in the registry:[/yellow] {finding.account_id} {finding.detail}")
+    verb = "would make" if dry_run else "made"
+    out.print(f"{verb} {done.writes} changes in {len(done.accounts)} accounts of {env.environment}")
+    if done.pending:
+        raise typer.Exit(EXIT_INVITATION_PENDING)
+
+
 @app.command("list")
 @command
 def list_accounts(
