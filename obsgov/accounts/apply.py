@@ -12,8 +12,8 @@ removed here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from obsgov.config import EnvironmentConfig
 from obsgov.config.models import MemberAccount

@@ -8,8 +8,9 @@
    name, so with the role gone nothing in the account is exempt any more), and obsgov's
    Region-deny SCP is detached;
 4. the account moves to ``accountFactory.suspendedOu``;
-5. obsgov's tags come off, except the billing ones (``cost-centre``, ``owner``), which stay
-   for the invoices still to come;
+5. obsgov's tags come off (the tag schema's, ``managed-by`` and the registry's extra ones,
+   the latter as soon as the entry goes), except the billing ones (``cost-centre``,
+   ``owner``), which stay for the invoices still to come;
 6. with ``--close``, the account is closed.
 
 Each step reads first, so a rerun after a crash goes on where it stopped. An account that
@@ -138,6 +139,21 @@ def release(
         if status != "ACTIVE":
             report(f"account {account_id} is {status}: nothing more to do")
             return
+        schema = {r.key for r in env.org.tag_schema.required} | {MANAGED_BY[0]}
+        if target.registered is not None:
+            # the registry's own extra tags: only the registry knows them, and it is about
+            # to forget the account
+            doing = f"untagging {account_id}"
+            present = tags_of(orgs, account_id)
+            extras = [
+                k
+                for k, v in target.registered.tags.items()
+                if k not in schema and k not in BILLING_TAGS and present.get(k) == v
+            ]
+            if extras:
+                if not dry_run:
+                    orgs.untag_resource(ResourceId=account_id, TagKeys=extras)
+                report(f"{prefix}untag {account_id}: {', '.join(extras)}")
         doing = f"assuming {access_role} in account {account_id}"
         session = aws.assume(f"arn:aws:iam::{account_id}:role/{access_role}")
         doing = f"looking for obsgov's resources in account {account_id}"
@@ -159,10 +175,7 @@ def release(
         _suspend(env, orgs, account_id, dry_run, report)
         doing = f"untagging {account_id}"
         current = tags_of(orgs, account_id)
-        ours = dict(target.registered and env.account_default_tags(target.registered) or {})
-        ours.setdefault(MANAGED_BY[0], MANAGED_BY[1])
-        ours.setdefault("environment", env.environment)
-        keys = [k for k, v in ours.items() if k not in BILLING_TAGS and current.get(k) == v]
+        keys = [k for k in current if k in schema and k not in BILLING_TAGS]
         if keys:
             if not dry_run:
                 orgs.untag_resource(ResourceId=account_id, TagKeys=keys)

@@ -214,6 +214,72 @@ BAD_INPUT = [
 ]
 
 
+# Issue 33: values AWS refuses (limits from botocore's models) and values that would open the
+# account (a deployment role trusting anyone), each refused before any AWS call.
+BAD_INPUT += [
+    (
+        "world-trusting deployer",
+        [*CREATE, "--deployer-arn", "*"],
+        "1 problem found:\n  --deployer-arn: '*' must name one role or user: wildcards would let "
+        "anyone assume the role",
+    ),
+    (
+        "any account's root",
+        [*CREATE, "--deployer-arn", "arn:aws:iam::*:root"],
+        "1 problem found:\n  --deployer-arn: 'arn:aws:iam::*:root' must name one role or user: "
+        "wildcards would let anyone assume the role",
+    ),
+    (
+        "a whole account",
+        [*CREATE, "--deployer-arn", "arn:aws:iam::111122223333:root"],
+        "1 problem found:\n  --deployer-arn: 'arn:aws:iam::111122223333:root' must name one role "
+        "or user, not the whole account (:root trusts every principal the account allows)",
+    ),
+    (
+        "email over 64",
+        with_option(CREATE, "--email", "aws+" + "a" * 49 + "@example.com"),
+        "1 problem found:\n  --email: must be 6-64 characters, not 65 (organizations "
+        "CreateAccount Email)",
+    ),
+    (
+        "name over 50",
+        with_option(CREATE, "--name", "ml-" + "n" * 48),
+        "1 problem found:\n  --name: must be 1-50 characters, not 51 (organizations "
+        "CreateAccount AccountName)",
+    ),
+    (
+        "boundary not an ARN",
+        [*CREATE, "--permissions-boundary", "notanarn"],
+        "1 problem found:\n  --permissions-boundary: 'notanarn' must be 20-2048 characters, not 8 "
+        "(iam AttachRolePolicy PolicyArn)",
+    ),
+    (
+        "boundary ARN of another kind",
+        [*CREATE, "--permissions-boundary", "arn:aws:iam::111122223333:role/admins"],
+        "1 problem found:\n  --permissions-boundary: 'arn:aws:iam::111122223333:role/admins' must "
+        "be a managed policy ARN (arn:aws:iam::<account or aws>:policy/<name>)",
+    ),
+    (
+        "role policy not an ARN",
+        [*CREATE, "--role-policy", "not-an-arn"],
+        "1 problem found:\n  --role-policy: 'not-an-arn' must be 20-2048 characters, not 10 "
+        "(iam AttachRolePolicy PolicyArn)",
+    ),
+    (
+        "access role with a path",
+        [*CREATE, "--access-role", "../x"],
+        "1 problem found:\n  --access-role: '../x' does not match AWS's pattern [\\w+=,.@-]{1,64} "
+        "(organizations CreateAccount RoleName)",
+    ),
+    (
+        "OU of another environment",
+        with_option(with_option(CREATE, "--env", "dev"), "--ou", "ml-prod"),
+        "1 problem found:\n  --ou: 'ml-prod' holds prod accounts; an account of dev cannot go "
+        "there",
+    ),
+]
+
+
 @pytest.mark.parametrize(("case", "args", "message"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
 def test_bad_input_exits_2_before_any_aws_call(org, no_aws, case, args, message):
     before = (org.stacks / "accounts.yaml").read_bytes()
