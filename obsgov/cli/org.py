@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.table import Table
 
 from obsgov.accounts.errors import EXIT_CODES_HELP, OnboardingError
 
@@ -58,13 +57,12 @@ def _run(env_name: str, stacks_dir: Path | None, dry_run: bool, access_role: str
         _failed(aws_failure(exc, "preparing the organization"))
 
 
-def _missing_table(missing: list[Any]) -> Table:
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("principal", "named by"):
-        table.add_column(column, overflow="fold")
+def _print_missing(missing: list[Any]) -> None:
+    """One principal per two lines: its ARN whole (so it can be copied), then why."""
     for m in missing:
-        table.add_row(f"{m.principal}\n{m.detail}", m.named_by)
-    return table
+        out.print(m.principal, soft_wrap=True)
+        out.print(f"  [red]missing:[/red] {m.detail}")
+        out.print(f"  named by {m.named_by}")
 
 
 @app.command(
@@ -92,7 +90,7 @@ def prepare_org(
     else:
         out.print(f"changed: {writes} ({'nothing' if not writes else 'see above'})")
     if done.missing:
-        out.print(_missing_table(done.missing))
+        _print_missing(done.missing)
         out.print(f"[red]missing:[/red] {len(done.missing)} principals; create them, then rerun")
         raise typer.Exit(EXIT_VERDICT)
 
@@ -118,7 +116,7 @@ def check_org(
     if todo:
         out.print(_plan_table(type(done.plan)(True, todo)))
     if done.missing:
-        out.print(_missing_table(done.missing))
+        _print_missing(done.missing)
     out.print(
         f"[red]not ready:[/red] {len(todo)} settings to enable (`obsgov org prepare`), "
         f"{len(done.missing)} missing principals"

@@ -485,7 +485,7 @@ def test_verify_passes_after_onboarding_and_reports_drift(org, hooks):
     hooks(fault)
     drift = run("verify", "--env", "prod", "--stacks-dir", "stacks")
     assert drift.exit_code == 1, drift.output
-    assert drift.stdout.splitlines()[-1] == "drift: 4 findings in 1 accounts"
+    assert drift.stdout.splitlines()[-1] == "drift: 5 findings in 1 accounts"
     assert all(len(line) <= 80 for line in drift.stdout.splitlines())
 
     aws = Aws(region=REGION, hooks=[fault])
@@ -498,6 +498,13 @@ def test_verify_passes_after_onboarding_and_reports_drift(org, hooks):
             "owner: 'old@example.com', want 'ml-platform@example.com'",
         ),
         Finding(account_id, "ml-new-prod", "tag", "team: missing, want 'ml-platform'"),
+        Finding(
+            account_id,
+            "ml-new-prod",
+            "role",
+            "cannot read ObsgovDeploymentRole through OrganizationAccountAccessRole: "
+            "AccessDenied: not authorized to perform sts:AssumeRole",
+        ),
         Finding(
             account_id,
             "ml-new-prod",
@@ -535,7 +542,12 @@ def test_offboard_removes_the_entry_and_our_tags_only(org):
     assert result.exit_code == 0, result.output
     assert registry.read_text() == before
     tags = org.orgs.list_tags_for_resource(ResourceId=account_id)["Tags"]
-    assert tags == [{"Key": "billing", "Value": "x"}]
+    # obsgov's tags come off but the billing ones (its own and the account's) stay
+    assert {t["Key"]: t["Value"] for t in tags} == {
+        "billing": "x",
+        "owner": "ml-platform@example.com",
+        "cost-centre": "CC-2100",
+    }
     assert org.orgs.describe_account(AccountId=account_id)["Account"]["Status"] == "ACTIVE"
 
 
@@ -577,7 +589,7 @@ def test_offboard_refuses_to_orphan_workloads(org, no_aws):
 def test_offboard_with_workloads_removes_them_too(org):
     result = run("offboard", "400000000003", "--with-workloads", "--stacks-dir", "stacks")
     assert result.exit_code == 0, result.output
-    assert "account 400000000003 is not in the organization: no tags to remove" in result.stdout
+    assert "account 400000000003 is not in the organization: nothing to do in AWS" in result.stdout
     env = org.env()
     assert "analytics-prod" not in {a.name for a in env.registry.accounts}
     assert not [w for w in env.registry.workloads if w.account == "analytics-prod"]
@@ -617,9 +629,16 @@ def test_offboard_dry_run_changes_nothing(org):
     result = run("offboard", account_id, "--close", "--dry-run", "--stacks-dir", "stacks")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"would untag {account_id}: environment, owner, cost-centre")
-    assert lines[1] == f"would close {account_id} (Organizations: CloseAccount)"
-    assert lines[2].startswith("would remove account ")
+    assert lines[0].startswith("would remove account ")
+    assert lines[1] == f"would untag {account_id}: team"
+    assert lines[2] == f"baseline of {account_id} is gone"
+    assert lines[3] == f"would delete role ObsgovDeploymentRole in {account_id}"
+    assert f"would move {account_id} to OU suspended" in lines
+    assert lines[-2] == (
+        f"would untag {account_id}: environment, data-classification, managed-by (billing "
+        "tags stay)"
+    )
+    assert lines[-1] == f"would close {account_id} (Organizations: CloseAccount)"
     assert registry.read_bytes() == before
     assert len(org.orgs.list_tags_for_resource(ResourceId=account_id)["Tags"]) == 6
     assert org.orgs.describe_account(AccountId=account_id)["Account"]["Status"] == "ACTIVE"
