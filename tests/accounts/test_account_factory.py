@@ -436,3 +436,18 @@ def test_a_crlf_registry_stays_crlf_after_an_edit(org):
 
 def test_aws_phase_uses_the_environments_region(org):
     assert Aws(region=REGION).region == org.env().settings.region
+
+
+def test_validate_refuses_names_and_emails_aws_would_refuse(inline_env):
+    """Issue 33: the registry itself (validate, the gate, onboard --dry-run) holds AWS's
+    CreateAccount limits, from botocore's Organizations model."""
+    from obsgov.errors import InputError
+
+    env = inline_env("prod")
+    env.accounts[0]["name"] = "a" * 51
+    env.accounts[1]["email"] = "aws+" + "e" * 49 + "@example.com"
+    with pytest.raises(InputError) as exc:
+        env.load()
+    messages = [p.message for p in exc.value.problems]
+    assert "must be 1-50 characters, not 51 (organizations CreateAccount AccountName)" in messages
+    assert "must be 6-64 characters, not 65 (organizations CreateAccount Email)" in messages
