@@ -36,6 +36,17 @@ PROCESSING_TIME = Metric("ProcessingTime", "Milliseconds", "Wall-clock time of o
 RUN_SUCCEEDED = Metric("RunSucceeded", "Count", "1 per successful run: its absence is staleness.")
 PIPELINE_METRICS = (RECORDS_PROCESSED, RECORDS_FAILED, PROCESSING_TIME, RUN_SUCCEEDED)
 
+# Published by the platform's freshness job (obsgov.freshness) from the pipeline's output
+# itself, not from the pipeline: a pipeline that stops printing its EMF line still shows here.
+DATA_AGE = Metric("DataAge", "Seconds", "Age of the newest object or partition the pipeline wrote.")
+DATA_STALE = Metric(
+    "DataStale",
+    "Count",
+    "1 when the newest output is older than the pipeline's interval plus grace, or none was "
+    "found; else 0.",
+)
+FRESHNESS_METRICS = (DATA_AGE, DATA_STALE)
+
 # --------------------------------------------------------------------------- data quality and drift
 
 DATA_QUALITY_NAMESPACE = "Obsgov/DataQuality"
@@ -56,21 +67,38 @@ OUT_OF_RANGE_RATE = Metric("OutOfRangeRate", "Percent", "Numeric values outside 
 UNSEEN_CATEGORY_RATE = Metric("UnseenCategoryRate", "Percent", "Categories the baseline lacks.")
 DUPLICATE_ROW_RATE = Metric("DuplicateRowRate", "Percent", "Rows that repeat an earlier row.")
 ROWS_EVALUATED = Metric("RowsEvaluated", "Count", "Rows in the evaluated window.")
-MALFORMED_RECORDS = Metric("MalformedRecords", "Count", "Capture lines that could not be read.")
+MALFORMED_RECORDS = Metric(
+    "MalformedRecords", "Count", "Records (capture or label lines, files) that could not be read."
+)
+# Data that cannot be judged is never healthy: every run publishes NoData (1 for an empty or
+# unreadable window, which then publishes no drift figure), so an alarm can tell "no drift"
+# from "nothing to judge".
+NO_DATA = Metric("NoData", "Count", "1 when the window held nothing that could be judged, else 0.")
+# The engine's own verdict (obsgov.drift.engine), so the alarm, the job and `drift run` share
+# one definition of a drifted dataset instead of each applying its own share threshold.
+DATASET_DRIFT = Metric("DatasetDrift", "Count", "1 when the engine judged the dataset drifted.")
 DATASET_METRICS = (
     DRIFTED_FEATURE_SHARE,
+    DATASET_DRIFT,
     SCHEMA_VIOLATIONS,
     OUT_OF_RANGE_RATE,
     UNSEEN_CATEGORY_RATE,
     DUPLICATE_ROW_RATE,
     ROWS_EVALUATED,
     MALFORMED_RECORDS,
+    NO_DATA,
 )
+# Published for every run, judged or not.
+DATA_SIGNAL_METRICS = (ROWS_EVALUATED, MALFORMED_RECORDS, NO_DATA)
 
 # --------------------------------------------------------------------------- model quality
 
 MODEL_QUALITY_NAMESPACE = "Obsgov/ModelQuality"
 MODEL_QUALITY_DIMENSIONS = ("Endpoint", "ModelVersion")
+# Every model-quality figure is also published with the endpoint alone: the model version is
+# read from the endpoint at run time, and an alarm (which cannot SEARCH) must keep watching
+# across releases without a platform deploy per model version.
+MODEL_QUALITY_ALARM_DIMENSIONS = ("Endpoint",)
 
 CLASSIFICATION_METRICS = tuple(
     Metric(n, "None", d)
@@ -82,6 +110,16 @@ CLASSIFICATION_METRICS = tuple(
         ("AUC", "Area under the ROC curve."),
     )
 )
+# Multiclass figures as SageMaker Model Monitor names them (weighted_precision, ...): per-class
+# figures averaged with each class's share of the labels as weight.
+MULTICLASS_METRICS = tuple(
+    Metric(n, "None", d)
+    for n, d in (
+        ("WeightedPrecision", "Per-class precision weighted by each class's label count."),
+        ("WeightedRecall", "Per-class recall weighted by each class's label count."),
+        ("WeightedF1", "Per-class F1 weighted by each class's label count."),
+    )
+)
 REGRESSION_METRICS = tuple(
     Metric(n, "None", d)
     for n, d in (
@@ -91,7 +129,22 @@ REGRESSION_METRICS = tuple(
     )
 )
 LABELS_MISSING = Metric("LabelsMissing", "Count", "Predictions with no ground-truth label yet.")
-LABELS_LATE = Metric("LabelsLate", "Count", "Labels that arrived after the window closed.")
+LABELS_LATE = Metric(
+    "LabelsLate", "Count", "Labels collected later than the label deadline after the inference."
+)
+LABELLED_PREDICTIONS = Metric("LabelledPredictions", "Count", "Predictions joined with a label.")
+# Below the minimum sample size no quality figure is published: a handful of labels would
+# swing the metric and the alarm on noise. This says so instead of going silent.
+NOT_ENOUGH_LABELS = Metric(
+    "NotEnoughLabels", "Count", "1 when fewer labels than the minimum joined a prediction."
+)
+QUALITY_SIGNAL_METRICS = (
+    LABELLED_PREDICTIONS,
+    LABELS_MISSING,
+    LABELS_LATE,
+    NOT_ENOUGH_LABELS,
+    MALFORMED_RECORDS,
+)
 
 # --------------------------------------------------------------------------- Embedded Metric Format
 

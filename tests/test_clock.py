@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+import os
 import time
 from pathlib import Path
 
@@ -105,10 +106,11 @@ def test_product_code_reads_the_clock_only_through_obsgov_clock():
 def test_tests_never_read_the_clock():
     """A test that computes today's date writes data whose meaning changes with the day: choose
     an instant (a module constant), or freeze the clock with time_machine.travel."""
+    mover = ROOT / "tests" / "support" / "shifted_clock" / "sitecustomize.py"  # moves it
     reads = [
         hit
         for path in _python_files([ROOT / "tests"])
-        if path != Path(__file__).resolve()
+        if path not in (Path(__file__).resolve(), mover)
         for hit in wall_clock_reads(path)
     ]
     assert reads == [], "\n".join(reads)
@@ -213,3 +215,50 @@ def test_model_quality_gives_the_same_answer_400_days_later_and_in_kiritimati(
         monkeypatch.delenv("TZ")
         time.tzset()
     assert later == today
+
+
+def test_the_shifted_clock_moves_dates_in_child_processes_and_keeps_durations_real():
+    """scripts/shifted-clock-suite relies on this: a child Python process started with the
+    shift in its environment reads a date 400 days on, in the zone TZ names, while its sleeps
+    and timed waits last as long as they say (libfaketime breaks both on Python 3.11)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import datetime, json, threading, time\n"
+        "start = time.monotonic(); threading.Event().wait(0.2); time.sleep(0.05)\n"
+        "now = datetime.datetime.now().astimezone()\n"
+        "print(json.dumps({'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(),"
+        " 'offset': now.utcoffset().total_seconds(), 'waited': time.monotonic() - start}))\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT / "tests" / "support" / "shifted_clock"),
+        "TZ": "Pacific/Kiritimati",
+    }
+
+    def run(shift: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**env, "OBSGOV_TEST_CLOCK_SHIFT": shift},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        return json.loads(out)
+
+    plain, moved = run(""), run("+400d")
+    gap = dt.datetime.fromisoformat(moved["utc"]) - dt.datetime.fromisoformat(plain["utc"])
+    assert dt.timedelta(days=400) <= gap < dt.timedelta(days=400, minutes=5)
+    assert moved["offset"] == plain["offset"] == 14 * 3600
+    assert 0.25 <= moved["waited"] < 5
+    bad = subprocess.run(
+        [sys.executable, "-c", "pass"],
+        env={**env, "OBSGOV_TEST_CLOCK_SHIFT": "400 days"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1
+    assert "OBSGOV_TEST_CLOCK_SHIFT='400 days': expected +<days>d or -<days>d" in bad.stderr

@@ -71,10 +71,42 @@ def test_non_finite_values_are_refused(bad):
 
 def test_metric_names_are_unique_within_each_namespace():
     families = [
-        mc.PIPELINE_METRICS,
+        mc.PIPELINE_METRICS + mc.FRESHNESS_METRICS,
         mc.FEATURE_METRICS + mc.DATASET_METRICS,
-        mc.CLASSIFICATION_METRICS + mc.REGRESSION_METRICS + (mc.LABELS_MISSING, mc.LABELS_LATE),
+        mc.CLASSIFICATION_METRICS
+        + mc.MULTICLASS_METRICS
+        + mc.REGRESSION_METRICS
+        + mc.QUALITY_SIGNAL_METRICS,
     ]
     for family in families:
         names = [m.name for m in family]
         assert len(names) == len(set(names)), names
+
+
+def test_every_signal_metric_has_a_cloudwatch_unit():
+    """PutMetricData refuses units outside StandardUnit (CloudWatch API reference, MetricDatum:
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDatum.html)."""
+    standard = {"Seconds", "Milliseconds", "Percent", "Count", "None"}
+    signals = (
+        mc.DATA_SIGNAL_METRICS
+        + (mc.DATASET_DRIFT,)
+        + mc.QUALITY_SIGNAL_METRICS
+        + mc.MULTICLASS_METRICS
+        + mc.FRESHNESS_METRICS
+    )
+    assert {m.name: m.unit for m in signals} == {
+        "RowsEvaluated": "Count",
+        "MalformedRecords": "Count",
+        "NoData": "Count",
+        "DatasetDrift": "Count",
+        "LabelledPredictions": "Count",
+        "LabelsMissing": "Count",
+        "LabelsLate": "Count",
+        "NotEnoughLabels": "Count",
+        "WeightedPrecision": "None",
+        "WeightedRecall": "None",
+        "WeightedF1": "None",
+        "DataAge": "Seconds",
+        "DataStale": "Count",
+    }
+    assert {m.unit for m in signals} <= standard

@@ -212,6 +212,13 @@ def boto3_account(sagemaker) -> str:
     ]
 
 
+def _attribute_option(value: str | None) -> str | int | None:
+    """A position (digits) or a key, as Model Monitor's InferenceAttribute takes either."""
+    if value is None or value == "":
+        return None
+    return int(value) if value.isdigit() else value
+
+
 @app.command("quality")
 @command
 def quality(
@@ -225,11 +232,21 @@ def quality(
         ..., "--labels", metavar="S3URI", help="s3://bucket/prefix/ of its ground-truth labels."
     ),
     endpoint: str = typer.Option(..., "--endpoint", metavar="NAME", help="The endpoint."),
-    model_version: str = typer.Option(
-        ..., "--model-version", metavar="VERSION", help="The model version it served in the window."
+    model_version: str | None = typer.Option(
+        None,
+        "--model-version",
+        metavar="VERSION",
+        help="The model version it served in the window; default: read from the endpoint "
+        "(DescribeEndpoint, its configuration, model and model package).",
+    ),
+    variant: str | None = typer.Option(
+        None,
+        "--variant",
+        metavar="NAME",
+        help="Variant whose model version to read; default: the one with most traffic.",
     ),
     problem: str = typer.Option(
-        "binary", "--problem", metavar="KIND", help="binary (scores or 0/1 classes) or regression."
+        "binary", "--problem", metavar="KIND", help="binary, multiclass or regression."
     ),
     window_hours: int = typer.Option(
         24,
@@ -244,14 +261,67 @@ def quality(
         "--window-end",
         metavar="TIME",
         help="End of the window, ISO 8601 with an offset (2026-11-27T06:00:00Z); "
-        "default: now. Set it to score a past window again.",
+        "default: now minus --label-offset-hours. Set it to score a past window again.",
+    ),
+    label_offset_hours: int = typer.Option(
+        0,
+        "--label-offset-hours",
+        min=0,
+        metavar="HOURS",
+        help="Score the window ending this long ago, so its labels have arrived "
+        "(Model Monitor's EndTimeOffset).",
     ),
     label_deadline_hours: int = typer.Option(
         24,
         "--label-deadline-hours",
         min=0,
         metavar="HOURS",
-        help="Labels arriving later than this after the window are counted as late.",
+        help="Labels collected later than this after their inference are counted as late.",
+    ),
+    min_labels: int = typer.Option(
+        50,
+        "--min-labels",
+        min=1,
+        metavar="N",
+        help="Fewer labelled predictions than this: no metric, 'not enough labels'.",
+    ),
+    threshold: float = typer.Option(
+        0.5,
+        "--threshold",
+        metavar="P",
+        help="Binary: a positive-class probability above this predicts the positive class.",
+    ),
+    positive_class: str = typer.Option(
+        "1", "--positive-class", metavar="LABEL", help="Binary: the label counted positive."
+    ),
+    positive_index: int | None = typer.Option(
+        None,
+        "--positive-index",
+        min=0,
+        metavar="N",
+        help="Binary: position of the positive class in probability vectors "
+        "(default 1 of [p0, p1]).",
+    ),
+    inference_attribute: str | None = typer.Option(
+        None,
+        "--inference-attribute",
+        metavar="POS|KEY",
+        help="Where the output holds the predicted label: a position or a key.",
+    ),
+    probability_attribute: str | None = typer.Option(
+        None,
+        "--probability-attribute",
+        metavar="POS|KEY",
+        help="Where the output holds the probability (or the vector): a position or a key.",
+    ),
+    classes: str = typer.Option(
+        "",
+        "--classes",
+        metavar="A,B,...",
+        help="Class labels by position of a probability vector (default: 0, 1, ...).",
+    ),
+    region: str | None = typer.Option(
+        None, "--region", metavar="REGION", help="AWS Region (default: the SDK's)."
     ),
     publish: bool = typer.Option(
         False, "--publish", help="Publish the metrics to CloudWatch (Obsgov/ModelQuality)."
@@ -272,30 +342,56 @@ def quality(
     from obsgov.errors import InputError as Bad
     from obsgov.model_quality.job import publish as publish_metrics
     from obsgov.model_quality.job import run, split_s3_uri
+    from obsgov.model_quality.join import PROBLEMS, OutputSpec
+    from obsgov.model_quality.served import served_model
 
-    if problem not in ("binary", "regression"):
-        raise Bad.single("--problem", "", f"{problem!r} is not binary or regression")
+    if problem not in PROBLEMS:
+        raise Bad.single("--problem", "", f"{problem!r} is not {', '.join(PROBLEMS)}")
     for option, uri in (("--capture", capture), ("--labels", labels)):
         try:
             split_s3_uri(uri)
         except ValueError as exc:
             raise Bad.single(option, "", str(exc)) from None
+    now = utc_now()
     try:
-        now = parse_instant(window_end) if window_end else utc_now()
+        end = (
+            parse_instant(window_end)
+            if window_end
+            else now.replace(minute=0, second=0, microsecond=0)
+            - timedelta(hours=label_offset_hours)
+        )
     except ValueError as exc:
         raise Bad.single("--window-end", "", str(exc)) from None
-    config = Config(retries={"mode": "standard"})
+    spec = OutputSpec(
+        problem=problem,
+        inference_attribute=_attribute_option(inference_attribute),
+        probability_attribute=_attribute_option(probability_attribute),
+        positive_class=positive_class,
+        positive_index=positive_index,
+        classes=tuple(c.strip() for c in classes.split(",") if c.strip()),
+        threshold=threshold,
+    )
+    config = Config(retries={"mode": "standard"}, region_name=region)
+    if model_version is None:
+        served = _aws_call(
+            lambda: served_model(boto3.client("sagemaker", config=config), endpoint, variant)
+        )
+        model_version = served.version
+    version = model_version
     result = _aws_call(
         lambda: run(
             boto3.client("s3", config=config),
             capture_uri=capture,
             labels_uri=labels,
             endpoint=endpoint,
-            model_version=model_version,
+            model_version=version,
             problem=problem,
-            window_end=now,
+            window_end=end,
             window=timedelta(hours=window_hours),
             label_deadline=timedelta(hours=label_deadline_hours),
+            spec=spec,
+            min_labels=min_labels,
+            as_of=now,
         )
     )
     if publish:
@@ -304,13 +400,15 @@ def quality(
         sys.stdout.write(json.dumps(result.to_json(), indent=2, sort_keys=True, default=str) + "\n")
         return
     table = Table(
-        title=f"{endpoint} v{model_version}: {len(result.joined.pairs)} labelled predictions",
+        title=f"{endpoint} v{version}: {len(result.joined.pairs)} labelled predictions",
         title_justify="left",
     )
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in sorted(result.metrics.items()):
         table.add_row(name, f"{value:.4f}")
+    if not result.enough_labels:
+        table.add_row("not enough labels", f"< {min_labels}")
     for name, value in (
         ("labels missing", result.joined.missing),
         ("labels late", result.joined.late),

@@ -4,6 +4,11 @@ report to S3.
 PutMetricData accepts at most 1,000 metrics and 1 MB per request (CloudWatch API reference,
 PutMetricData), and rejects NaN and infinities; statistics that could not be computed are left
 out rather than sent as zero.
+
+A window that cannot be judged (no readable rows, or no feature with usable values) is never
+reported healthy: it publishes ``NoData=1`` with the rows and malformed records it did count,
+and no drift figure at all, so an alarm on ``DriftedFeatureShare`` or ``DatasetDrift`` sees
+missing data rather than a reassuring zero.
 """
 
 from __future__ import annotations
@@ -37,11 +42,24 @@ class Workload:
             raise ValueError(f"workload kind must be one of {mc.WORKLOAD_DIMENSIONS}")
 
 
+def unjudged_reason(report: DriftReport) -> str | None:
+    """Why ``report``'s window cannot be judged, or ``None`` when it can."""
+    d = report.dataset
+    if d.rows == 0:
+        malformed = f" ({d.malformed_records} malformed records)" if d.malformed_records else ""
+        return f"the window holds no readable rows{malformed}"
+    if d.features_evaluated == 0:
+        return "no feature of the baseline has usable values in the window"
+    return None
+
+
 def metric_data(
     report: DriftReport, workload: Workload, timestamp: dt.datetime | None = None
 ) -> list[dict[str, Any]]:
     """The MetricData entries for ``report``: per-feature statistics with dimensions
-    (workload, Feature) and dataset figures with the workload dimension alone."""
+    (workload, Feature) and dataset figures with the workload dimension alone. Every run
+    publishes NoData, RowsEvaluated and MalformedRecords; the drift figures only when the
+    window could be judged."""
     when = timestamp or utc_now()
     base = [{"Name": workload.kind, "Value": workload.name}]
     data: list[dict[str, Any]] = []
@@ -59,6 +77,21 @@ def metric_data(
             }
         )
 
+    d = report.dataset
+    judged = unjudged_reason(report) is None
+    add(mc.NO_DATA, 0.0 if judged else 1.0, base)
+    add(mc.ROWS_EVALUATED, float(d.rows), base)
+    add(mc.MALFORMED_RECORDS, float(d.malformed_records), base)
+    if d.rows:
+        add(mc.SCHEMA_VIOLATIONS, float(d.schema_violations), base)
+        add(mc.OUT_OF_RANGE_RATE, d.out_of_range_rate * 100.0, base)
+        add(mc.UNSEEN_CATEGORY_RATE, d.unseen_rate * 100.0, base)
+        add(mc.DUPLICATE_ROW_RATE, d.duplicate_row_rate * 100.0, base)
+    if not judged:
+        return data
+    # the engine's verdict, so the alarm and `obsgov drift run` agree on what "drifted" means
+    add(mc.DATASET_DRIFT, 1.0 if d.dataset_drift else 0.0, base)
+    add(mc.DRIFTED_FEATURE_SHARE, d.drifted_share * 100.0, base)
     for feature in report.features:
         dims = [*base, {"Name": mc.FEATURE_DIMENSION, "Value": feature.name}]
         add(mc.FEATURE_PSI, feature.psi, dims)
@@ -66,14 +99,6 @@ def metric_data(
         add(mc.FEATURE_JS, feature.js_distance, dims)
         add(mc.FEATURE_WASSERSTEIN, feature.wasserstein, dims)
         add(mc.FEATURE_MISSING_CHANGE, feature.missing_rate_change if feature.rows else None, dims)
-    d = report.dataset
-    add(mc.DRIFTED_FEATURE_SHARE, d.drifted_share * 100.0, base)
-    add(mc.SCHEMA_VIOLATIONS, float(d.schema_violations), base)
-    add(mc.OUT_OF_RANGE_RATE, d.out_of_range_rate * 100.0, base)
-    add(mc.UNSEEN_CATEGORY_RATE, d.unseen_rate * 100.0, base)
-    add(mc.DUPLICATE_ROW_RATE, d.duplicate_row_rate * 100.0, base)
-    add(mc.ROWS_EVALUATED, float(d.rows), base)
-    add(mc.MALFORMED_RECORDS, float(d.malformed_records), base)
     return data
 
 
@@ -119,10 +144,15 @@ def put_report(s3: Any, uri: str, report: DriftReport, kms_key_id: str | None = 
     extra: dict[str, Any] = {}
     if kms_key_id:
         extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
+    document = report.to_dict()
+    reason = unjudged_reason(report)
+    document["judged"] = reason is None
+    if reason is not None:
+        document["noDataReason"] = reason
     s3.put_object(
         Bucket=bucket,
         Key=key,
         ContentType="application/json",
-        Body=json.dumps(report.to_dict(), indent=1).encode(),
+        Body=json.dumps(document, indent=1).encode(),
         **extra,
     )

@@ -1,22 +1,31 @@
-"""Classification and regression metrics on (prediction, label) pairs, exact and dependency-free."""
+"""Classification and regression metrics on (prediction, label) pairs, exact and dependency-free.
+
+Names and definitions follow SageMaker Model Monitor's model quality metrics
+(https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-metrics.html):
+binary accuracy, precision, recall, F1 and AUC; multiclass accuracy and the weighted
+precision, recall and F1 (each class's figure weighted by its share of the labels, a class
+never predicted having precision 0); regression MAE and RMSE, plus MAPE.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Hashable, Sequence
 
 
 def classification(
     pairs: Sequence[tuple[float, float]], threshold: float = 0.5
 ) -> dict[str, float]:
-    """Binary metrics: the prediction is a score (>= threshold is positive) or a 0/1 class.
-    Precision, recall and F1 are left out when undefined (no positive predictions or labels);
-    AUC when only one class is labelled."""
+    """Binary metrics: the prediction is the positive class's score (above ``threshold`` is
+    positive, as Model Monitor's ProbabilityThresholdAttribute) or a 0/1 class. Precision,
+    recall and F1 are left out when undefined (no positive predictions or labels); AUC when
+    only one class is labelled."""
     if not pairs:
         return {}
     tp = fp = tn = fn = 0
     for score, label in pairs:
-        predicted, actual = score >= threshold, label >= 0.5
+        predicted, actual = score > threshold, label >= 0.5
         tp += predicted and actual
         fp += predicted and not actual
         tn += not predicted and not actual
@@ -67,3 +76,37 @@ def regression(pairs: Sequence[tuple[float, float]]) -> dict[str, float]:
     if relative:  # MAPE is undefined where the actual value is zero; those pairs are left out
         result["MAPE"] = 100 * sum(relative) / len(relative)
     return result
+
+
+def confusion_matrix(pairs: Sequence[tuple[Hashable, Hashable]]) -> dict[str, dict[str, int]]:
+    """Counts by actual class, then predicted class, as Model Monitor reports them."""
+    matrix: dict[str, dict[str, int]] = {}
+    for predicted, actual in pairs:
+        row = matrix.setdefault(str(actual), {})
+        row[str(predicted)] = row.get(str(predicted), 0) + 1
+    return {a: dict(sorted(r.items())) for a, r in sorted(matrix.items())}
+
+
+def multiclass(pairs: Sequence[tuple[Hashable, Hashable]]) -> dict[str, float]:
+    """Accuracy and the label-weighted precision, recall and F1 of (predicted, actual)
+    classes."""
+    if not pairs:
+        return {}
+    support = Counter(actual for _, actual in pairs)
+    predicted_count = Counter(predicted for predicted, _ in pairs)
+    right = Counter(actual for predicted, actual in pairs if predicted == actual)
+    total = len(pairs)
+    precision = recall = f1 = 0.0
+    for label, count in support.items():
+        weight = count / total
+        p = right[label] / predicted_count[label] if predicted_count[label] else 0.0
+        r = right[label] / count
+        precision += weight * p
+        recall += weight * r
+        f1 += weight * (2 * p * r / (p + r) if p + r else 0.0)
+    return {
+        "Accuracy": sum(right.values()) / total,
+        "WeightedPrecision": precision,
+        "WeightedRecall": recall,
+        "WeightedF1": f1,
+    }

@@ -67,6 +67,8 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
         "RecordsFailed": "errors",
         "ProcessingTime": "duration",
         "RunSucceeded": "freshness",
+        "DataAge": "freshness",
+        "DataStale": "freshness",
     },
     "Obsgov/DataQuality": {
         m: "quality"
@@ -77,6 +79,8 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
             "WassersteinDistance",
             "MissingRateChange",
             "DriftedFeatureShare",
+            "DatasetDrift",
+            "NoData",
             "SchemaViolations",
             "OutOfRangeRate",
             "UnseenCategoryRate",
@@ -85,7 +89,20 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
     },
     "Obsgov/ModelQuality": {
         m: "quality"
-        for m in ("Accuracy", "Precision", "Recall", "F1", "AUC", "MAE", "RMSE", "MAPE")
+        for m in (
+            "Accuracy",
+            "Precision",
+            "Recall",
+            "F1",
+            "AUC",
+            "WeightedPrecision",
+            "WeightedRecall",
+            "WeightedF1",
+            "MAE",
+            "RMSE",
+            "MAPE",
+            "NotEnoughLabels",
+        )
     },
 }
 

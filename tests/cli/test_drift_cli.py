@@ -270,7 +270,7 @@ def test_publish_to_cloudwatch_and_s3(files, monkeypatch):
             "s3://reports/churn/latest.json",
         )
         assert result.exit_code == 1, result.output
-        assert "published 20 metrics in 1 PutMetricData calls" in result.stdout
+        assert "published 22 metrics in 1 PutMetricData calls" in result.stdout
         metrics = boto3.client("cloudwatch", region_name="us-east-1").list_metrics(
             Namespace="Obsgov/DataQuality", MetricName="DriftedFeatureShare"
         )["Metrics"]

@@ -161,3 +161,91 @@ def test_s3_uri_must_name_bucket_and_key():
     assert parse_s3_uri("s3://b/k/x.json") == ("b", "k/x.json")
     with pytest.raises(ValueError, match=r"^s3://b needs a bucket and a key: s3://bucket/key$"):
         parse_s3_uri("s3://b")
+
+
+# --------------------------------------------------------------------------- no data is not health
+
+
+def _baseline(seed: int = 1):
+    rng = np.random.default_rng(seed)
+    return build_baseline(
+        Frame.from_table(
+            pa.table({"x": rng.normal(size=200), "c": pa.array(["a", "b"] * 100)}), "t"
+        )
+    )
+
+
+def _by_name(data):
+    return {d["MetricName"]: d["Value"] for d in data if len(d["Dimensions"]) == 1}
+
+
+def test_an_empty_window_publishes_no_data_and_no_drift_figure():
+    from obsgov.drift.data import Malformed
+
+    empty = evaluate(_baseline(), Frame({}, 0, "w"))
+    published = _by_name(metric_data(empty, Workload("Endpoint", "churn"), WHEN))
+    # today an empty window sent DriftedFeatureShare=0 and the drift alarm went OK on nothing
+    assert published == {"NoData": 1.0, "RowsEvaluated": 0.0, "MalformedRecords": 0.0}
+    unreadable = evaluate(_baseline(), Frame({}, 0, "w", Malformed(3, ["l1: not JSON"])))
+    assert _by_name(metric_data(unreadable, Workload("Endpoint", "churn"), WHEN)) == {
+        "NoData": 1.0,
+        "RowsEvaluated": 0.0,
+        "MalformedRecords": 3.0,
+    }
+
+
+def test_rows_without_any_usable_feature_are_not_judged():
+    # rows arrived, but under none of the baseline's columns: the quality counts go out, the
+    # drift verdict does not
+    stray = evaluate(_baseline(), Frame.from_table(pa.table({"other": [1.0, 2.0]}), "w"))
+    published = _by_name(metric_data(stray, Workload("Pipeline", "etl"), WHEN))
+    assert published["NoData"] == 1.0 and published["RowsEvaluated"] == 2.0
+    assert "DriftedFeatureShare" not in published and "DatasetDrift" not in published
+    assert "SchemaViolations" in published
+
+
+def test_a_judged_window_publishes_the_engines_verdict():
+    report = report_for(2)
+    published = _by_name(metric_data(report, Workload("Endpoint", "churn"), WHEN))
+    assert published["NoData"] == 0.0
+    assert published["DatasetDrift"] == (1.0 if report.dataset.dataset_drift else 0.0)
+    assert published["DriftedFeatureShare"] == report.dataset.drifted_share * 100
+
+
+def test_the_drift_alarm_sees_missing_data_after_an_empty_window(cloudwatch):
+    """An alarm on DriftedFeatureShare (treat missing data as breaching) gets a datapoint for the
+    judged hour and none for the empty one; NoData carries the empty hour."""
+    judged = report_for(1)
+    empty = evaluate(_baseline(), Frame({}, 0, "w"))
+    later = WHEN + dt.timedelta(hours=1)
+    put_metrics(cloudwatch, metric_data(judged, Workload("Endpoint", "churn"), WHEN))
+    put_metrics(cloudwatch, metric_data(empty, Workload("Endpoint", "churn"), later))
+
+    def hourly(name):
+        stats = cloudwatch.get_metric_statistics(
+            Namespace=mc.DATA_QUALITY_NAMESPACE,
+            MetricName=name,
+            Dimensions=[{"Name": "Endpoint", "Value": "churn"}],
+            StartTime=WHEN - dt.timedelta(minutes=5),
+            EndTime=later + dt.timedelta(minutes=5),
+            Period=3600,
+            Statistics=["Maximum"],
+        )
+        return sorted((p["Timestamp"], p["Maximum"]) for p in stats["Datapoints"])
+
+    assert [v for _, v in hourly("DriftedFeatureShare")] == [
+        pytest.approx(judged.dataset.drifted_share * 100)
+    ]
+    assert [v for _, v in hourly("NoData")] == [0.0, 1.0]
+
+
+def test_the_report_of_an_empty_window_says_it_was_not_judged(s3):
+    put_report(s3, "s3://drift-reports/churn/empty.json", evaluate(_baseline(), Frame({}, 0, "w")))
+    document = json.loads(
+        s3.get_object(Bucket="drift-reports", Key="churn/empty.json")["Body"].read()
+    )
+    assert document["judged"] is False
+    assert document["noDataReason"] == "the window holds no readable rows"
+    put_report(s3, "s3://drift-reports/churn/full.json", report_for(1))
+    full = json.loads(s3.get_object(Bucket="drift-reports", Key="churn/full.json")["Body"].read())
+    assert full["judged"] is True and "noDataReason" not in full

@@ -14,8 +14,19 @@ from typer.testing import CliRunner
 
 from obsgov.cli import app
 from obsgov.model_quality import job
-from obsgov.model_quality.join import LineError, join, parse_label, parse_prediction, single_value
-from obsgov.model_quality.metrics import classification, regression, roc_auc
+from obsgov.model_quality.join import (
+    LineError,
+    OutputSpec,
+    join,
+    parse_label,
+    parse_prediction,
+    read_prediction,
+)
+from obsgov.model_quality.metrics import (
+    classification,
+    regression,
+    roc_auc,
+)
 
 NOW = datetime(2026, 11, 27, 6, 0, tzinfo=timezone.utc)
 
@@ -101,18 +112,20 @@ def test_regression_metrics_and_mape_skips_zero_actuals():
 
 
 @pytest.mark.parametrize(
-    ("text", "value"),
+    ("text", "kind", "value"),
     [
-        ("0.93", 0.93),
-        ("0.93,0.07", 0.93),
-        ('{"predictions": [0.8]}', 0.8),
-        ("[[0.4, 0.6]]", 0.4),
-        ('{"score": 2}', 2.0),
-        ('{"predictions": [{"score": 0.7}]}', 0.7),
+        ("0.93", "csv", 0.93),
+        # a probability vector: the positive class (position 1), not the first number
+        ("0.93,0.07", "csv", 0.07),
+        ('{"predictions": [0.8]}', "json", 0.8),
+        ("[[0.4, 0.6]]", "json", 0.6),
+        ('{"predictions": [[0.4, 0.6]]}', "json", 0.6),
+        ('{"score": 2}', "json", 2.0),
+        ('{"predictions": [{"score": 0.7}]}', "json", 0.7),
     ],
 )
-def test_single_value_reads_common_payload_shapes(text, value):
-    assert single_value(text) == value
+def test_binary_predictions_read_the_positive_class_score(text, kind, value):
+    assert read_prediction(text, kind, OutputSpec()) == value
 
 
 @pytest.mark.parametrize(
@@ -124,14 +137,19 @@ def test_single_value_reads_common_payload_shapes(text, value):
             json.dumps({"captureData": {}, "eventMetadata": {}}),
             "no eventMetadata.inferenceId or eventId",
         ),
-        (capture("a", "NaN"), "payload value is not finite"),
-        (capture("a", "cat"), "holds no single number"),
+        (capture("a", "NaN"), "probability is not finite"),
+        (capture("a", "cat"), 'probability "cat" is not a number'),
         (capture("a", "!!", encoding="BASE64"), "BASE64 payload does not decode"),
     ],
 )
 def test_malformed_capture_lines_say_why(line, reason):
     with pytest.raises(LineError, match=reason):
         parse_prediction(line)
+
+
+def test_a_record_with_several_predictions_cannot_be_joined():
+    with pytest.raises(LineError, match="2 predictions in one record"):
+        parse_prediction(capture("a", "0.1\n0.2"))
 
 
 def test_join_counts_missing_late_and_malformed_and_never_guesses():
@@ -161,7 +179,8 @@ def test_join_counts_missing_late_and_malformed_and_never_guesses():
     assert sorted(joined.pairs) == [(0.2, 0.0), (0.9, 1.0)]
     assert (joined.missing, joined.late, joined.unmatched_labels) == (1, 1, 1)  # c; b; stray
     assert joined.malformed == ["c.jsonl line 5: not JSON"]
-    assert parse_label(label("x", 3.5)) == ("x", 3.5)
+    assert parse_label(label("x", 3.5), OutputSpec(problem="regression")) == ("x", 3.5)
+    assert parse_label(label("x", "1.0")) == ("x", 1.0)  # binary: the positive class "1"
 
 
 @pytest.fixture
@@ -213,10 +232,12 @@ def test_job_reads_s3_scores_and_publishes_to_cloudwatch(buckets):
         model_version="7",
         problem="binary",
         window_end=now,
+        min_labels=len(SCORED),
     )
     assert result.metrics == classification(SCORED)
     assert (result.joined.missing, result.joined.late) == (0, 0)
-    assert job.publish(cloudwatch, result, now) == 7  # 5 metrics + missing + late
+    # (5 metrics + 5 signals) under (Endpoint, ModelVersion) and under Endpoint alone
+    assert job.publish(cloudwatch, result, now) == 20
     stats = cloudwatch.get_metric_statistics(
         Namespace="Obsgov/ModelQuality",
         MetricName="Accuracy",
@@ -227,6 +248,11 @@ def test_job_reads_s3_scores_and_publishes_to_cloudwatch(buckets):
         Statistics=["Maximum"],
     )
     assert [p["Maximum"] for p in stats["Datapoints"]] == [pytest.approx(0.7)]
+
+
+def invoke_at(when, args):
+    with time_machine.travel(when, tick=False):
+        return CliRunner().invoke(app, args)
 
 
 def test_cli_scores_from_s3(buckets):
@@ -243,22 +269,24 @@ def test_cli_scores_from_s3(buckets):
         "fraud",
         "--model-version",
         "7",
+        "--min-labels",
+        "10",
         "--json",
     ]
-    result = CliRunner().invoke(app, [*args, "--window-end", "2026-11-27T06:00:00Z"])
+    result = invoke_at(NOW, [*args, "--window-end", "2026-11-27T06:00:00Z"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["metrics"]["Accuracy"] == pytest.approx(0.7) and data["labelsMissing"] == 0
     assert data["labelsLate"] == 0
     # a day later the same captures are outside the 24-hour window: nothing is scored
-    later = CliRunner().invoke(app, [*args, "--window-end", "2026-11-28T07:00:00+00:00"])
+    later = invoke_at(NOW, [*args, "--window-end", "2026-11-28T07:00:00+00:00"])
     assert later.exit_code == 0, later.output
     assert json.loads(later.output)["metrics"] == {}
     for value, reason in (
         ("yesterday", "'yesterday' is not an ISO 8601 date and time"),
         ("2026-11-27T06:00:00", "'2026-11-27T06:00:00' has no UTC offset: add Z or +00:00"),
     ):
-        naive = CliRunner().invoke(app, [*args, "--window-end", value])
+        naive = invoke_at(NOW, [*args, "--window-end", value])
         assert naive.exit_code == 2 and f"--window-end: {reason}" in naive.output, naive.output
     bad = CliRunner().invoke(
         app,

@@ -153,8 +153,15 @@ def test_the_metric_contract_and_instance_metrics_are_classified():
         "ProcessingTime": "duration",
         "RunSucceeded": "freshness",
     }
+    for metric in contract.FRESHNESS_METRICS:
+        assert alarm_class(contract.PIPELINE_NAMESPACE, metric.name) == "freshness", metric
     for metric in (*contract.FEATURE_METRICS, *contract.DATASET_METRICS):
         if metric.name not in ("RowsEvaluated", "MalformedRecords"):
             assert alarm_class(contract.DATA_QUALITY_NAMESPACE, metric.name) == "quality", metric
-    for metric in (*contract.CLASSIFICATION_METRICS, *contract.REGRESSION_METRICS):
+    for metric in (
+        *contract.CLASSIFICATION_METRICS,
+        *contract.MULTICLASS_METRICS,
+        *contract.REGRESSION_METRICS,
+        contract.NOT_ENOUGH_LABELS,
+    ):
         assert alarm_class(contract.MODEL_QUALITY_NAMESPACE, metric.name) == "quality", metric
