@@ -179,11 +179,17 @@ class RegistryEditor:
     def __init__(self, env: EnvironmentConfig) -> None:
         self.env = env
         self.path = env.registry_file
+        self.crlf = False
 
     # ------------------------------------------------------------------ reading
 
     def read(self) -> tuple[str, Any, YAML]:
-        text = self.path.read_text(encoding="utf-8")
+        """The file's text with LF line ends, its document and the YAML that reproduces it;
+        ``self.crlf`` remembers whether the file used CRLF, so an edit keeps it."""
+        with open(self.path, encoding="utf-8", newline="") as handle:
+            raw = handle.read()
+        self.crlf = "\r\n" in raw
+        text = raw.replace("\r\n", "\n")
         if yaml_layout(text).bom:
             # ruamel.yaml drops the mark, so no indentation would reproduce the file
             raise InputError.single(
@@ -227,7 +233,7 @@ class RegistryEditor:
             self._check_only(before, after, kind)
             self.validate(after, prefix, options or {})
             if not dry_run:
-                write_atomic(self.path, after)
+                write_atomic(self.path, after.replace("\n", "\r\n") if self.crlf else after)
             return Edit(True, summary, kind, dry_run)
 
     def _check_only(self, before: str, after: str, kind: str) -> None:

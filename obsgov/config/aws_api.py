@@ -547,6 +547,33 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "MemberAccount.data_classification": (ACCOUNT_TAG,),
     "MemberAccount.tags{}": (Checked(TAG_KEY, "rules.account_tags_are_valid_aws_tags"),),
     "MemberAccount.tags": (ACCOUNT_TAG,),
+    # ---- stacks/organization.yaml accountFactory (what onboarding sets up in each account)
+    "AccountFactory.deployer_arn": (
+        Within(IAM_ARN, "the principal the deployment role's trust policy names"),
+    ),
+    "AccountFactory.alternate_contacts{}": (
+        Within(None, "upper-cased, PutAlternateContact's AlternateContactType"),
+    ),
+    "AccountFactory.delete_default_vpcs": (SWITCH,),
+    "AccountFactory.allowed_regions": (REGION,),
+    "AccountFactory.suspended_ou": (REFERENCE,),
+    "AlternateContact.name": (Api("account", "PutAlternateContactRequest", "Name"),),
+    "AlternateContact.title": (Api("account", "PutAlternateContactRequest", "Title"),),
+    "AlternateContact.email": (Api("account", "PutAlternateContactRequest", "EmailAddress"),),
+    "AlternateContact.phone": (Api("account", "PutAlternateContactRequest", "PhoneNumber"),),
+    "IdentityCenter.instance_arn": (
+        Api("sso-admin", "CreateAccountAssignmentRequest", "InstanceArn"),
+    ),
+    "AccessAssignment.permission_set_arn": (
+        Api("sso-admin", "CreateAccountAssignmentRequest", "PermissionSetArn"),
+    ),
+    "AccessAssignment.principal_type": (
+        Api("sso-admin", "CreateAccountAssignmentRequest", "PrincipalType"),
+    ),
+    "AccessAssignment.principal_id": (
+        Api("sso-admin", "CreateAccountAssignmentRequest", "PrincipalId"),
+    ),
+    "AccessAssignment.environments": (OBSGOV_ENUM,),
     "_Workload.name": (Within(ALARM_NAME, "the names of the workload's alarms"),),
     "_Workload.account": (REFERENCE,),
     "_Workload.environment": (OBSGOV_ENUM,),
