@@ -55,6 +55,14 @@ DATA_STALE = Metric(
 )
 FRESHNESS_METRICS = (DATA_AGE, DATA_STALE)
 
+# Who publishes each family when nothing in the stack does: the deploy-readiness pack accepts
+# such a metric as alive only with a named owner (the workload's account owner), and only for
+# alarms that page when the metric goes missing. Data quality and model quality have none: the
+# platform's own jobs publish them, so their alarms need those jobs deployed.
+PRODUCERS = {
+    PIPELINE_NAMESPACE: "the pipeline itself, one pipeline_run_line() EMF line per run",
+}
+
 # --------------------------------------------------------------------------- data quality and drift
 
 DATA_QUALITY_NAMESPACE = "Obsgov/DataQuality"

@@ -4,12 +4,14 @@ The tag policy is generated from the tag schema in ``organization.yaml``, the sa
 providers' default tags and the tagging policy pack read: one schema, three places. The service
 control policy keeps member accounts (except through the deployment role) from dismantling what
 obsgov builds: OAM links, the organization trail, the baseline's log groups, alarms, topics and
-keys.
+keys. A second SCP, attached to the model registry account, lets only the environment's model
+approvers set a package Approved (the preventive half of the approval guard).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,6 +142,91 @@ def protect_baseline_policy(
     )
 
 
+MODEL_PACKAGE_WRITES = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage")
+_SESSION = re.compile(r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/.+$")
+
+
+def principal_arns(approvers: Sequence[str]) -> list[str]:
+    """``aws:PrincipalArn`` values for ``allowedApprovers`` entries. For a role session the key
+    holds the role's ARN, not the session's (IAM user guide, "AWS global condition context
+    keys", aws:PrincipalArn), and a session ARN drops the role's path: a session entry becomes
+    its role with and without a path. Which sessions of the role may approve is checked by the
+    guard only (detective)."""
+    out: list[str] = []
+    for approver in approvers:
+        session = _SESSION.match(approver)
+        if session is None:
+            found = [approver]
+        else:
+            partition, account, role = session.groups()
+            found = [
+                f"arn:{partition}:iam::{account}:role/{role}",
+                f"arn:{partition}:iam::{account}:role/*/{role}",
+            ]
+        out += [a for a in found if a not in out]
+    return out
+
+
+def model_approval_policy(
+    approvers: Sequence[str], guard_role_arn: str, guarded_stage: str | None
+) -> str:
+    """Deny, in the model registry account, the writes only approvers (and the approval guard)
+    may make: ``ModelApprovalStatus`` Approved on CreateModelPackage or UpdateModelPackage, a
+    model lifecycle stage status Approved, and the guarded environment's stage, which is the
+    guard's record. Condition keys: sagemaker:ModelApprovalStatus (Service Authorization
+    Reference, "Actions, resources, and condition keys for Amazon SageMaker") and
+    sagemaker:ModelLifeCycle:stage / :stageStatus (SageMaker developer guide, "Set up Staging
+    Construct Examples")."""
+    people = principal_arns(approvers)
+    statements = [
+        statement(
+            "OnlyApproversApproveModelPackages",
+            list(MODEL_PACKAGE_WRITES),
+            "*",
+            effect="Deny",
+            condition={
+                "StringEquals": {"sagemaker:ModelApprovalStatus": "Approved"},
+                "ArnNotLike": {"aws:PrincipalArn": people},
+            },
+        ),
+        statement(
+            "OnlyApproversApproveLifecycleStages",
+            list(MODEL_PACKAGE_WRITES),
+            "*",
+            effect="Deny",
+            condition={
+                "StringEquals": {"sagemaker:ModelLifeCycle:stageStatus": "Approved"},
+                "ArnNotLike": {"aws:PrincipalArn": [*people, guard_role_arn]},
+            },
+        ),
+    ]
+    if guarded_stage:
+        statements.append(
+            statement(
+                "OnlyTheGuardRecordsItsStage",
+                list(MODEL_PACKAGE_WRITES),
+                "*",
+                effect="Deny",
+                condition={
+                    "StringEquals": {"sagemaker:ModelLifeCycle:stage": guarded_stage},
+                    "ArnNotLike": {"aws:PrincipalArn": guard_role_arn},
+                },
+            )
+        )
+    return document(*statements)
+
+
+@dataclass
+class ModelApprovalGuardrail:
+    """Who may approve in the environment's model registry account (an SCP attached to that
+    account: SCPs do not reach the management account)."""
+
+    registry_account_id: str
+    approvers: Sequence[str]
+    guard_role_arn: str
+    guarded_stage: str | None = None
+
+
 @dataclass
 class GuardrailsArgs:
     environment: str
@@ -155,6 +242,7 @@ class GuardrailsArgs:
     # set it in one stack only).
     cloudtrail_admin_account_id: str | None = None
     managed_by_tag: tuple[str, str] = field(default=("managed-by", "obsgov"))
+    model_approval: ModelApprovalGuardrail | None = None
 
 
 class Guardrails(pulumi.ComponentResource):
@@ -162,6 +250,7 @@ class Guardrails(pulumi.ComponentResource):
 
     tag_policy: aws.organizations.Policy | None
     service_control_policy: aws.organizations.Policy | None
+    model_approval_policy: aws.organizations.Policy | None
 
     def __init__(
         self,
@@ -214,6 +303,25 @@ class Guardrails(pulumi.ComponentResource):
                     target_id=ou,
                     opts=child,
                 )
+        self.model_approval_policy = None
+        if args.service_control_policy_enabled and args.model_approval is not None:
+            approval = args.model_approval
+            self.model_approval_policy = aws.organizations.Policy(
+                f"{name}-model-approval-scp",
+                name=f"obsgov-{env}-model-approval",
+                type="SERVICE_CONTROL_POLICY",
+                description=f"Only {env}'s model approvers approve in its registry account",
+                content=model_approval_policy(
+                    approval.approvers, approval.guard_role_arn, approval.guarded_stage
+                ),
+                opts=child,
+            )
+            aws.organizations.PolicyAttachment(
+                f"{name}-model-approval-scp-{approval.registry_account_id}",
+                policy_id=self.model_approval_policy.id,
+                target_id=approval.registry_account_id,
+                opts=child,
+            )
         if args.cloudtrail_admin_account_id:
             aws.cloudtrail.OrganizationDelegatedAdminAccount(
                 f"{name}-cloudtrail-admin",

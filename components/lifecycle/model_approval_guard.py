@@ -1,12 +1,14 @@
 """The model approval guard, deployed in an environment's model registry account.
 
-A Lambda function (``obsgov.model_guard.handler``) receives two EventBridge events for the
-environment's model package groups: the registry's state change when a package becomes
-``Approved``, and CloudTrail's ``UpdateModelPackage`` call, the one that names the approver. It
-re-checks the organisation's rules and sets a violating package back to
-``PendingManualApproval``. Everything the function may touch is named: its role reads and
-updates packages of this registry, reads quality reports under one S3 prefix, publishes to this
-component's topic and writes one metric namespace.
+A Lambda function (``obsgov.model_guard.handler``) receives two EventBridge events: the
+registry's state change when a package of the environment's groups becomes ``Approved``, and
+CloudTrail's ``UpdateModelPackage`` and ``CreateModelPackage`` calls that approve a package or
+write its model lifecycle stage, the ones that name the caller. It re-checks the organisation's
+rules, sets a violating package back to ``PendingManualApproval`` and records the environment's
+lifecycle stage for a package that passed. Everything the function may touch is named: its role
+reads packages of this registry (and the previous one), updates packages of the environment's
+groups, reads quality reports under one S3 prefix, publishes to this component's topic and
+writes one metric namespace.
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ def _s3_prefix_arn(uri: str) -> str:
     return f"arn:aws:s3:::{bucket}/{prefix.strip('/') + '/' if prefix.strip('/') else ''}*"
 
 
+def guard_function_name(environment: str) -> str:
+    return f"obsgov-{environment}-model-guard"
+
+
+def guard_role_arn(environment: str, account_id: str) -> str:
+    """The guard's role (the platform function's role takes the function's name): the one
+    principal the approval SCP lets record the environment's lifecycle stage."""
+    return f"arn:aws:iam::{account_id}:role/{guard_function_name(environment)}"
+
+
 def guard_statements(args: ModelApprovalGuardArgs, *, topic_arn: str) -> list[dict]:
     """What the guard itself may do, beyond what every platform function may."""
     registry = f"arn:aws:sagemaker:{args.region}:{args.account_id}"
@@ -72,10 +84,13 @@ def guard_statements(args: ModelApprovalGuardArgs, *, topic_arn: str) -> list[di
             "Resource": readable,
         },
         {
+            # revert approvals and record stages, in the environment's groups only
             "Sid": "RevertApprovals",
             "Effect": "Allow",
             "Action": "sagemaker:UpdateModelPackage",
-            "Resource": f"{registry}:model-package/*",
+            "Resource": [
+                f"{registry}:model-package/{g}/*" for g in sorted(args.model_package_groups)
+            ],
         },
         {
             "Sid": "ReadQualityReports",
@@ -95,7 +110,11 @@ def guard_statements(args: ModelApprovalGuardArgs, *, topic_arn: str) -> list[di
 
 
 def event_patterns(groups: Sequence[str]) -> tuple[str, str]:
-    """The state-change and CloudTrail patterns, limited to ``groups``."""
+    """The state-change pattern, limited to ``groups``, and the CloudTrail pattern: every call
+    that approves a package (``UpdateModelPackage``, or ``CreateModelPackage`` registering it
+    Approved) or writes a model lifecycle stage. A CloudTrail request names the package by ARN
+    or its group by name, so the function, not the pattern, skips other groups' calls (it
+    judges them by the same rules)."""
     state = {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Model Package State Change"],
@@ -106,8 +125,13 @@ def event_patterns(groups: Sequence[str]) -> tuple[str, str]:
         "detail-type": ["AWS API Call via CloudTrail"],
         "detail": {
             "eventSource": ["sagemaker.amazonaws.com"],
-            "eventName": ["UpdateModelPackage"],
-            "requestParameters": {"modelApprovalStatus": ["Approved"]},
+            "eventName": ["CreateModelPackage", "UpdateModelPackage"],
+            # EventBridge content filtering, "$or" and "exists" (EventBridge user guide,
+            # "Content filtering in Amazon EventBridge event patterns")
+            "$or": [
+                {"requestParameters": {"modelApprovalStatus": ["Approved"]}},
+                {"requestParameters": {"modelLifeCycle": {"stage": [{"exists": True}]}}},
+            ],
         },
     }
     return json.dumps(state, sort_keys=True), json.dumps(api, sort_keys=True)
@@ -129,7 +153,7 @@ class ModelApprovalGuard(pulumi.ComponentResource):
             formerly(opts, "obsgov:model_guard:ModelApprovalGuard"),
         )
         child = pulumi.ResourceOptions(parent=self)
-        prefix = f"obsgov-{args.environment}-model-guard"
+        prefix = guard_function_name(args.environment)
         topic_arn = f"arn:aws:sns:{args.region}:{args.account_id}:{prefix}"
         platform = PlatformFunction(
             f"{name}-fn",
@@ -145,6 +169,7 @@ class ModelApprovalGuard(pulumi.ComponentResource):
                 environment_variables={
                     "OBSGOV_GUARD_RULES": args.rules_json,
                     "OBSGOV_GUARD_TOPIC_ARN": topic_arn,
+                    "OBSGOV_GUARD_GROUPS": json.dumps(sorted(args.model_package_groups)),
                 },
                 log_retention_days=args.log_retention_days,
                 reserved_concurrency=args.reserved_concurrency,

@@ -105,7 +105,13 @@ def synth(
         env = load_stack(stack, stacks_dir)
         inputs = env.input_files
     if json_file is not None and not to_stdout:
-        check_output(json_file, "--json", inputs=inputs)
+        check_output(
+            json_file,
+            "--json",
+            inputs=inputs,
+            stacks_dir=env.stack_file.parent if team is None else stacks_dir,
+            team=team,
+        )
     try:
         if team is not None:
             graph = synthesize_program(team.program, timeout=program_timeout)

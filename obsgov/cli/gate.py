@@ -6,8 +6,10 @@ Also the options and the report step that ``obsgov policy analyze`` shares.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -85,22 +87,62 @@ PreviewModeOption = typer.Option(
     "--preview/--no-preview",
     help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
 )
+
+
+def finite_seconds(value: float | None) -> float | None:
+    """A timeout is a number of seconds: ``inf`` would wait forever and ``nan`` compares
+    false with every limit, so both are refused as the bad input they are."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 TimeoutOption = typer.Option(
     300.0,
     "--pack-timeout",
     min=1.0,
     metavar="SECONDS",
-    help="Seconds a pack may take to start or to answer one call before the gate fails closed.",
+    callback=finite_seconds,
+    help="Seconds a pack may take to answer one call before the gate fails closed.",
+)
+StartTimeoutOption = typer.Option(
+    None,
+    "--pack-start-timeout",
+    min=1.0,
+    metavar="SECONDS",
+    callback=finite_seconds,
+    help="Seconds a pack may take to start (print its port and accept a connection) before "
+    "the gate fails closed (default: 60, or --pack-timeout when shorter).",
 )
 
 
-def check_format(fmt: str, output: Path | None, inputs: list[Path]) -> None:
+def start_seconds(pack_timeout: float, start_timeout: float | None) -> float:
+    return start_timeout if start_timeout is not None else min(pack_timeout, 60.0)
+
+
+def check_format(
+    fmt: str,
+    output: Path | None,
+    inputs: list[Path],
+    *,
+    stacks_dir: Path | None = None,
+    packs: Sequence[Any] = (),
+    team: Any = None,
+    check_path: bool = True,
+) -> None:
+    """The report format is known and its output path may be written (see
+    :func:`~obsgov.cli.output.check_output`: never an input nor a project file); with
+    ``check_path`` false, the caller checks the path itself once it knows every input."""
     if fmt not in FORMATS:
         raise InputError.single("--format", "", f"{fmt!r} is not one of {', '.join(FORMATS)}")
     if fmt != "text" and output is None:
         raise InputError.single("--output", "", f"--format {fmt} needs --output FILE")
-    if output is not None:
-        check_output(output, "--output", inputs)
+    if output is not None and check_path:
+        check_output(output, "--output", inputs, stacks_dir=stacks_dir, packs=packs, team=team)
+
+
+def pack_projects(chosen: Sequence[Any]) -> list[Any]:
+    return [project for project, _ in chosen]
 
 
 def report(run, fmt: str, output: Path | None, location_file: Path | None) -> None:
@@ -112,10 +154,10 @@ def report(run, fmt: str, output: Path | None, location_file: Path | None) -> No
         write_report(run, fmt, output, location_file)
         err.print(f"wrote {fmt} report to {output}")
     elif output is not None:
-        # rendered whole, then written atomically: a failed run never leaves half a report
-        text = io.StringIO()
-        render_text(run, Console(file=text, width=200, highlight=False, soft_wrap=True))
-        write_atomic(output, text.getvalue())
+        # Rendered whole, then replaced atomically: an interrupted run keeps the old report.
+        buffer = io.StringIO()
+        render_text(run, Console(file=buffer, width=200, highlight=False, soft_wrap=True))
+        write_atomic(output, buffer.getvalue())
 
 
 def run_and_report(
@@ -125,6 +167,7 @@ def run_and_report(
     output: Path | None,
     location_file: Path | None,
     timeout: float,
+    start_timeout: float | None = None,
     analyze_file: bool = False,
     stack_config: Mapping[str, str] | None = None,
     stack_tags: Mapping[str, str] | None = None,
@@ -142,7 +185,7 @@ def run_and_report(
         stack_config = env.config_map if env is not None else {}
     options = GateOptions(
         stack_config=stack_config,
-        start_timeout=min(timeout, 60.0),
+        start_timeout=start_seconds(timeout, start_timeout),
         call_timeout=timeout,
         configure_stack=not analyze_file,
         apply_remediations=not analyze_file,
@@ -187,6 +230,7 @@ def preview(
     output: Path | None = OutputOption,
     preview_mode: bool = PreviewModeOption,
     pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
     project: Path | None = ProjectOption,
     config: list[str] | None = ConfigOption,
@@ -232,18 +276,21 @@ def preview(
             output,
             preview_mode,
             pack_timeout,
+            pack_start_timeout,
             program_timeout,
             remote_components,
         )
         return
 
     env = load_stack(stack, stacks_dir)
+    chosen = select_packs(env, policy_pack, policy_pack_config)
     check_format(
         fmt,
         output,
-        [env.stack_file, env.organization_file, env.registry_file, *(policy_pack_config or [])],
+        [*env.input_files, *(policy_pack_config or [])],
+        stacks_dir=env.stack_file.parent,
+        packs=pack_projects(chosen),
     )
-    chosen = select_packs(env, policy_pack, policy_pack_config)
 
     def gate(options):
         try:
@@ -251,7 +298,7 @@ def preview(
         except SynthesisError as exc:
             fail(f"the program failed: {exc}", EXIT_INPUT)
 
-    run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout)
+    run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout, pack_start_timeout)
 
 
 def _preview_project(
@@ -268,6 +315,7 @@ def _preview_project(
     output: Path | None,
     preview_mode: bool,
     pack_timeout: float,
+    pack_start_timeout: float | None,
     program_timeout: float = 900.0,
     remote_components: str = "fail",
 ) -> None:
@@ -285,8 +333,15 @@ def _preview_project(
             "pass --environment ENV",
             EXIT_INPUT,
         )
-    check_format(fmt, output, [*team.input_files, *(policy_pack_config or [])])
     chosen = select_packs(env, policy_pack, policy_pack_config)
+    check_format(
+        fmt,
+        output,
+        [*team.input_files, *(policy_pack_config or [])],
+        stacks_dir=env.stack_file.parent if env is not None else stacks_dir,
+        packs=pack_projects(chosen),
+        team=team,
+    )
 
     def on_graph(graph) -> None:
         warn_unused_outputs(team, graph)
@@ -307,6 +362,7 @@ def _preview_project(
         output,
         team.project.program,
         pack_timeout,
+        pack_start_timeout,
         stack_config=team.stack.config,
         stack_tags=team.stack.tags,
         organization=team.program.organization,

@@ -24,7 +24,7 @@ from .common import (
     out,
     project_root,
 )
-from .gate import PreviewModeOption, TimeoutOption
+from .gate import PreviewModeOption, StartTimeoutOption, TimeoutOption, start_seconds
 from .output import check_output
 
 REPORT_FORMATS = ("html", "json", "md")
@@ -110,6 +110,7 @@ def report(
     ),
     preview_mode: bool = PreviewModeOption,
     pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Report an environment: inventory, compliance map and monthly cost estimate.
@@ -142,7 +143,7 @@ def report(
     table = load_prices(PRICES if prices is None or live else Path(prices))
     inputs = [*env.input_files, *(p for p in (assumptions, against) if p is not None)]
     if out_file is not None:
-        check_output(out_file, "--out", inputs)
+        check_output(out_file, "--out", inputs, stacks_dir=env.stack_file.parent)
     overrides = {
         **stack_assumptions(env, table),
         **(load_assumptions(assumptions, table.assumptions) if assumptions else {}),
@@ -157,7 +158,7 @@ def report(
 
     options = GateOptions(
         stack_config=env.config_map,
-        start_timeout=min(pack_timeout, 60.0),
+        start_timeout=start_seconds(pack_timeout, pack_start_timeout),
         call_timeout=pack_timeout,
         stack_tags=builtin_stack_tags(project_root() / "Pulumi.yaml"),
     )

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from obsgov.errors import Problem
+from pydantic import BaseModel
+
+from obsgov.errors import PathPart, Problem, format_key_path
 from obsgov_policies import aws_limits
 
+from . import aws_api
 from .environment import DERIVED_TAG_FIELDS, default_tags
 from .models import WORKLOAD_MODELS, AccountsRegistry, OrganizationConfig, StackSettings, TagRule
+from .models.central import central_audit_problems
 from .models.types import Environment
 from .validation import Positions
 
@@ -345,6 +350,84 @@ def registry_account_is_known(facts: Facts) -> Iterator[Problem]:
         )
 
 
+def central_audit_fits_the_organization(facts: Facts) -> Iterator[Problem]:
+    """The audit settings that need the environment and the organization file: prod's trail
+    logs kept long enough, the trail administered from neither the log-archive account (the
+    archive would be within its reach) nor the management account (which runs it anyway)."""
+    organization = facts.org.organization
+    yield from central_audit_problems(
+        facts.settings.environment,
+        facts.settings.central_audit,
+        organization.management_account_id,
+        organization.log_archive_account_id,
+        facts.stack_file,
+    )
+
+
+def _declared_by(model: type[BaseModel], name: str) -> str:
+    for klass in model.__mro__:
+        if name in vars(klass).get("__annotations__", {}):
+            return klass.__name__
+    return model.__name__
+
+
+def _written_values(
+    model: BaseModel, parts: list[PathPart]
+) -> Iterator[tuple[str, list[PathPart], Any]]:
+    """Every value the user wrote under ``model`` (defaults are obsgov's, not theirs): the
+    field's :data:`~obsgov.config.aws_api.FIELDS` key, its key path and the value; a
+    mapping's keys come as ``<key>{}``."""
+    cls = type(model)
+    for name in sorted(model.model_fields_set):
+        field = cls.model_fields[name]
+        key = f"{_declared_by(cls, name)}.{name}"
+        yield from _values(key, [*parts, field.alias or name], getattr(model, name))
+
+
+def _values(
+    key: str, parts: list[PathPart], value: Any
+) -> Iterator[tuple[str, list[PathPart], Any]]:
+    if value is None:
+        return
+    if isinstance(value, BaseModel):
+        yield from _written_values(value, parts)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _values(key, [*parts, i], item)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield f"{key}{{}}", [*parts, name], name
+            yield from _values(key, [*parts, name], item)
+    else:
+        yield key, parts, value
+
+
+def values_are_accepted_by_aws(facts: Facts) -> Iterator[Problem]:
+    """Every value the config passes to AWS is one AWS accepts: its API's limits from
+    botocore's models, and the rules AWS documents beside them (:mod:`.aws_api`)."""
+    settings = facts.settings
+    written: list[tuple[str, str, list[PathPart], Any]] = []
+    for name in sorted(settings.model_fields_set):
+        field = StackSettings.model_fields[name]
+        head = "aws:region" if name == "region" else f"obsgov:{field.alias or name}"
+        for key, parts, value in _values(
+            f"StackSettings.{name}", ["config", head], getattr(settings, name)
+        ):
+            written.append((facts.stack_file, key, parts, value))
+    for key, parts, value in _written_values(facts.org, []):
+        written.append((facts.org_file, key, parts, value))
+    for section, entries, places in (
+        ("accounts", facts.registry.accounts, facts.positions.accounts),
+        ("workloads", facts.registry.workloads, facts.positions.workloads),
+    ):
+        for entry, place in zip(entries, places, strict=False):
+            for key, parts, value in _written_values(entry, [section, place]):
+                written.append((facts.registry_file, key, parts, value))
+    for file, key, parts, value in written:
+        for reason in aws_api.problems_of(key, value):
+            yield Problem(file, format_key_path(parts), reason)
+
+
 RULES: list[Rule] = [
     account_ids_are_unique,
     account_names_are_unique,
@@ -366,6 +449,8 @@ RULES: list[Rule] = [
     stack_name_matches_environment,
     environment_has_member_accounts,
     registry_account_is_known,
+    central_audit_fits_the_organization,
+    values_are_accepted_by_aws,
 ]
 
 

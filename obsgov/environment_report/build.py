@@ -55,13 +55,14 @@ def build_report(
         stack=run.graph.stack,
         preview=run.graph.preview,
         inventory=inventory(run.graph, workloads),
-        controls=compliance_map(outcomes, gate_controls(run), load_catalog()),
+        controls=compliance_map(outcomes, gate_controls(run), load_catalog(), run.graph),
         estimate=estimate(run.graph, prices),
         prices=prices,
         verdict="failed" if run.failed else ("warnings" if run.violations else "passed"),
         notes=list(notes or []),
         account_names=dict(run.graph.accounts),
     )
+    report.thresholds = thresholds(run, env)
     report.notes += config_notes(run)
     unjudged = sum(1 for o in outcomes if o.status == "not-judged")
     if unjudged:
@@ -70,6 +71,28 @@ def build_report(
             "pack that failed to run; their controls are never counted as met"
         )
     return report
+
+
+def thresholds(run: GateRun, env) -> dict[str, dict[str, dict[str, object]]]:
+    """The numeric config each library policy judged with, beside the organisation's floor,
+    so a report diff shows a threshold or a floor that moved."""
+    from obsgov.gate.floors import FloorLayer
+    from obsgov_policies.catalog import REGISTRY, load_all
+
+    load_all()
+    floors = FloorLayer(env).floors
+    found: dict[str, dict[str, dict[str, object]]] = {}
+    for pack in run.packs:
+        for policy, config in sorted(pack.config.items()):
+            spec = REGISTRY.get(policy)
+            if spec is None:
+                continue
+            for prop, schema in sorted(spec.config_properties.items()):
+                value = config.get(prop)
+                if schema.get("type") in ("integer", "number") and value is not None:
+                    floor = floors.get(policy, {}).get(prop)
+                    found.setdefault(policy, {})[prop] = {"value": value, "floor": floor}
+    return found
 
 
 def config_notes(run: GateRun) -> list[str]:

@@ -33,6 +33,8 @@ class EnvironmentReport:
     verdict: str = ""  # passed | warnings | failed, from the gate
     notes: list[str] = field(default_factory=list)
     account_names: dict[str, str] = field(default_factory=dict)  # account id -> name
+    # policy -> numeric config property -> {"value": judged with, "floor": the organisation's}
+    thresholds: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         shares = account_shares(self.controls)
@@ -88,6 +90,7 @@ class EnvironmentReport:
                     for k, p in sorted(self.prices.items.items())
                 },
             },
+            "thresholds": self.thresholds,
             "notes": self.notes,
         }
 
@@ -122,7 +125,8 @@ def inventory(graph: ResourceGraph, workloads: Mapping[str, Sequence[str]]) -> l
 
 
 def diff(current: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
-    """What a change adds: cost per account and controls whose status moved."""
+    """What a change adds: cost per account, controls whose status moved, and thresholds (or
+    their floors) the change set differently."""
     now, before = current["cost"]["byAccount"], previous["cost"]["byAccount"]
     cost = {
         a: round(now.get(a, 0.0) - before.get(a, 0.0), 2) for a in sorted(set(now) | set(before))
@@ -137,7 +141,30 @@ def diff(current: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, A
         "costDeltaByAccount": {a: d for a, d in cost.items() if d},
         "monthlyDelta": round(current["cost"]["monthlyUsd"] - previous["cost"]["monthlyUsd"], 2),
         "controls": moved,
+        "thresholds": threshold_changes(
+            current.get("thresholds") or {}, previous.get("thresholds") or {}
+        ),
     }
+
+
+def threshold_changes(
+    now: Mapping[str, Mapping[str, Any]], before: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    changes = []
+    for policy in sorted(set(now) | set(before)):
+        props_now, props_before = now.get(policy) or {}, before.get(policy) or {}
+        for prop in sorted(set(props_now) | set(props_before)):
+            after, earlier = props_now.get(prop) or {}, props_before.get(prop) or {}
+            for key in ("value", "floor"):
+                if after.get(key) != earlier.get(key):
+                    changes.append(
+                        {
+                            "threshold": f"{policy} {prop}" + (" floor" if key == "floor" else ""),
+                            "before": earlier.get(key),
+                            "after": after.get(key),
+                        }
+                    )
+    return changes
 
 
 def markdown(report: Mapping[str, Any], delta: Mapping[str, Any] | None = None) -> str:
@@ -162,6 +189,12 @@ def markdown(report: Mapping[str, Any], delta: Mapping[str, Any] | None = None) 
             lines += ["| control | before | after |", "|---|---|---|"]
             lines += [
                 f"| {c['control']} | {c['before']} | {c['after']} |" for c in delta["controls"]
+            ]
+            lines.append("")
+        if delta.get("thresholds"):
+            lines += ["| threshold | before | after |", "|---|---|---|"]
+            lines += [
+                f"| {t['threshold']} | {t['before']} | {t['after']} |" for t in delta["thresholds"]
             ]
             lines.append("")
     names = report.get("accountNames", {})

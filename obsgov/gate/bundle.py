@@ -147,9 +147,25 @@ def write_bundle(project: PolicyPackProject, out: Path, library: Path | None = N
                 ]
             ),
         )
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        _replace_folder(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Bundle(pack=project, directory=target)
+
+
+def _replace_folder(staging: Path, target: Path) -> None:
+    """Put the finished ``staging`` folder in ``target``'s place. The old bundle is moved
+    aside first and removed last: at every instant ``target`` is a whole bundle or absent
+    (with the previous one beside it), never a half-written one."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    previous = target.with_name(f".{target.name}.previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    target.rename(previous)
+    try:
+        staging.rename(target)
+    except BaseException:
+        previous.rename(target)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)

@@ -22,6 +22,7 @@ from pulumi.runtime.proto import analyzer_pb2 as proto
 from obsgov.graph import STACK_TYPE, GraphResource, ResourceGraph, urn_type
 
 from . import pack_config as cfg
+from .floors import floor_errors
 from .launch import GateOptions
 from .plugin import AnalyzerPlugin, PackError
 from .project import PolicyPackProject
@@ -86,9 +87,10 @@ class PackSession:
 
         schemas = cfg.policies_from_info(info)
         initial = cfg.initial_config_from_info(info)
-        document = cfg.merge_layers(cfg.resolve_layers(layers, schemas), schemas, initial)
+        resolved = cfg.resolve_layers(layers, schemas)
+        document = cfg.merge_layers(resolved, schemas, initial)
         reconciled = cfg.reconcile(schemas, initial, [document])
-        errors = cfg.validate(schemas, reconciled)
+        errors = floor_errors(resolved, reconciled) + cfg.validate(schemas, reconciled)
         if errors:
             raise PolicyConfigError(
                 [f"validating policy config: {result.name} {result.version}  {e}" for e in errors]

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from obsgov.errors import InputError
 from obsgov.graph import ResourceGraph
 
 from . import pack_config as cfg
@@ -125,6 +126,7 @@ def _judge(
             # loadPolicyPlugins (pkg/engine/update.go) gathers every pack's config errors
             # and reports them sorted, not the first pack's alone
             raise PolicyConfigError(sorted(line for e in config_errors for line in e.lines))
+        refuse_same_names(packs)
         for pack in packs:  # remediation chains across packs, in order
             pack.step(lambda s: s.remediate(requests) if s.remediates else None)
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -133,6 +135,27 @@ def _judge(
     finally:
         for pack in packs:
             pack.close()
+
+
+def refuse_same_names(packs: Sequence[_Pack]) -> None:
+    """Two folders holding packs of one name: the CLI keys packs by folder and runs both,
+    but reports, configs (keyed by pack name in --policy-pack-config's world) and the
+    display's ``name@version`` would merge them into one. Refused once their names are known,
+    before any resource is judged."""
+    seen: dict[str, _Pack] = {}
+    for pack in packs:
+        name = pack.result.name
+        if not name:
+            continue
+        if name in seen:
+            raise InputError.single(
+                "--policy-pack",
+                "",
+                f"{seen[name].project.directory} and {pack.project.directory} are both the "
+                f"policy pack {name!r}; their results would be reported as one pack: give "
+                "each pack once",
+            )
+        seen[name] = pack
 
 
 def _analyze(pack: _Pack, requests: Requests) -> None:

@@ -173,7 +173,7 @@ def test_gate_config_equals_the_cli_config_from_the_written_file(inline_env, tmp
         [(p, [load_pack_config_file(out / f"{p.directory.name}.json")]) for p in projects],
         options,
     )
-    assert [p.error for p in gate.packs + cli.packs] == [None] * 8
+    assert [p.error for p in gate.packs + cli.packs] == [None] * 2 * len(packs)
     for mine, theirs in zip(gate.packs, cli.packs, strict=True):
         assert mine.config == theirs.config, mine.name
         levels = {name: c["enforcementLevel"] for name, c in mine.config.items()}
@@ -215,7 +215,7 @@ def test_policy_config_refuses_to_write_a_file_the_pack_rejects(inline_env, tmp_
         "obsgov-logs-loggroup-require-retention: minLogRetentionDays: Invalid type. "
         "Expected: integer, given: string"
     ) in result.output
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # not even the folder: nothing is created before the check
     preview = CliRunner().invoke(
         app, ["preview", "--stack", "dev", "--stacks-dir", str(env.directory)]
     )

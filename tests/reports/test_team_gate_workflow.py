@@ -103,7 +103,12 @@ def test_the_gate_step_passes_the_well_governed_project(tmp_path):
     done = run_gate_step(tmp_path, {"project-dir": "teams/fraud-scoring", "stack": "prod"})
     assert done.returncode == 0, done.stdout + done.stderr
     sarif = json.loads((tmp_path / "repo" / "team-gate.sarif").read_text())
-    assert sarif["runs"][0]["results"] == []
+    # the deploy-readiness pack's advisory findings (not pinned for team projects yet) aside
+    assert [
+        r
+        for r in sarif["runs"][0]["results"]
+        if not r["ruleId"].startswith("obsgov-deploy-readiness/")
+    ] == []
     assert sarif["runs"][0]["automationDetails"] == {"id": "obsgov/fraud-scoring/prod/"}
 
 
@@ -121,10 +126,16 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     # 12: the StackReference the program reads and the builtin provider that reads it are in
     # the stack AnalyzeStack judges (GenerateReadSteps, step_generator.go)
-    assert "FAILED: 12 resources of checkout-api/prod judged by 4 packs" in done.stdout
+    assert "FAILED: 12 resources of checkout-api/prod judged by 5 packs" in done.stdout
     assert "Stack references without --stack-outputs" not in done.stdout
     sarif = json.loads((tmp_path / "repo" / "team-gate.sarif").read_text())
-    rules = sorted({r["ruleId"] for r in sarif["runs"][0]["results"]})
+    rules = sorted(
+        {
+            r["ruleId"]
+            for r in sarif["runs"][0]["results"]
+            if not r["ruleId"].startswith("obsgov-deploy-readiness/")
+        }
+    )
     assert rules == [
         "obsgov-observability/obsgov-cloudwatch-alarm-require-actions",
         # its hosts' root volumes are not encrypted (Security Hub EC2.3)
@@ -138,6 +149,7 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
             loc["physicalLocation"]["region"]["startLine"],
         )
         for r in sarif["runs"][0]["results"]
+        if not r["ruleId"].startswith("obsgov-deploy-readiness/")
         for loc in r["locations"]
     }
     # paths from the root of the team's repository, lines where the program makes each

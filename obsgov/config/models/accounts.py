@@ -273,10 +273,24 @@ WorkloadModel = MlEndpoint | EtlPipeline | BusinessKpi
 Workload = Annotated[WorkloadModel, Field(discriminator="kind")]
 
 
+def _create_account(member: str) -> AfterValidator:
+    """AWS's own limit for a CreateAccount parameter (botocore's Organizations model)."""
+    from obsgov import api_limits
+
+    def check(value: str) -> str:
+        reason = api_limits.problem("organizations", "CreateAccount", member, value)
+        if reason:
+            raise ValueError(reason)
+        return value
+
+    return AfterValidator(check)
+
+
 class MemberAccount(Model):
     id: AccountId
-    name: ResourceName
-    email: Email
+    # AWS account names hold at most 50 characters and emails 64 (CreateAccount).
+    name: Annotated[ResourceName, _create_account("AccountName")]
+    email: Annotated[Email, _create_account("Email")]
     environment: Environment
     organizational_unit: str
     owner: Email

@@ -2,6 +2,7 @@
 
 from pulumi_policy.proxy import UnknownValueError
 
+from ..aws_types import BUCKET
 from ..catalog import FSBP, Control, policy
 from ..props import as_list, as_str, get
 from ..s3 import buckets, configs_for
@@ -75,6 +76,7 @@ policy(
     severity="high",
     service="s3",
     kind="stack",
+    resource_types=(BUCKET,),  # it judges every bucket
     controls=[Control(FSBP, "S3.17")],
     remediation="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm "
     "aws:kms and a customer managed key.",
