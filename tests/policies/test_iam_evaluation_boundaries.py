@@ -45,6 +45,11 @@ def doc(*statements):
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
+def conditional(effect: str, action: str, condition: dict[str, Any]) -> dict[str, Any]:
+    """A policy of one statement on every resource, with a Condition block."""
+    return doc({"Effect": effect, "Action": action, "Resource": "*", "Condition": condition})
+
+
 def req(action: str, resource: Any = "*", context: dict[str, Any] | None = None) -> Request:
     """A request the role makes in its own account."""
     return Request(ROLE, action, resource, context or {})
@@ -145,23 +150,15 @@ def test_missing_key_fails_positive_operators_and_passes_negated_ones():
     # and the condition is false. If the policy condition requires that the key is not
     # matched, such as StringNotLike or ArnNotLike, and the right key is not present, the
     # condition is true."
-    positive = doc(
-        {
-            "Effect": "Allow",
-            "Action": "iam:CreateRole",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}},
-        }
+    positive = conditional(
+        "Allow",
+        "iam:CreateRole",
+        {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}},
     )
-    negated = doc(
-        {
-            "Effect": "Deny",
-            "Action": "iam:CreateRole",
-            "Resource": "*",
-            "Condition": {
-                "StringNotEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}
-            },
-        }
+    negated = conditional(
+        "Deny",
+        "iam:CreateRole",
+        {"StringNotEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}},
     )
     bare = req("iam:CreateRole", "arn:aws:iam::1:role/r")
     bound = req(
@@ -179,13 +176,8 @@ def test_if_exists_passes_when_the_key_is_absent():
     # OPERATORS, "...IfExists condition operators": "If the policy key is present in the
     # context of the request, process the key as specified in the policy. If the key is not
     # present, evaluate the condition element as true."
-    policy = doc(
-        {
-            "Effect": "Allow",
-            "Action": "ec2:RunInstances",
-            "Resource": "*",
-            "Condition": {"StringLikeIfExists": {"ec2:InstanceType": ["t1.*", "t2.*"]}},
-        }
+    policy = conditional(
+        "Allow", "ec2:RunInstances", {"StringLikeIfExists": {"ec2:InstanceType": ["t1.*", "t2.*"]}}
     )
     assert decide(req("ec2:RunInstances"), [policy]).allowed
     assert decide(req("ec2:RunInstances", "*", {"ec2:InstanceType": "t2.micro"}), [policy]).allowed
@@ -195,15 +187,10 @@ def test_if_exists_passes_when_the_key_is_absent():
 
 
 def test_keys_are_anded_values_are_ored_and_key_names_ignore_case():
-    policy = doc(
-        {
-            "Effect": "Allow",
-            "Action": "sns:Publish",
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": ["1", "2"], "aws:PrincipalOrgID": "o-a"}
-            },
-        }
+    policy = conditional(
+        "Allow",
+        "sns:Publish",
+        {"StringEquals": {"aws:SourceAccount": ["1", "2"], "aws:PrincipalOrgID": "o-a"}},
     )
     ok = {"AWS:SourceAccount": "2", "aws:principalorgid": "o-a"}
     assert decide(req("sns:Publish", "*", ok), [policy]).allowed
@@ -215,24 +202,14 @@ def test_keys_are_anded_values_are_ored_and_key_names_ignore_case():
 def test_multivalued_keys():
     # MULTIVALUED: ForAllValues is true when every request value matches, and when there is
     # none; ForAnyValue needs at least one match.
-    only = doc(
-        {
-            "Effect": "Allow",
-            "Action": "iam:TagRole",
-            "Resource": "*",
-            "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "owner"]}},
-        }
+    only = conditional(
+        "Allow", "iam:TagRole", {"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "owner"]}}
     )
     assert decide(req("iam:TagRole", "*", {"aws:TagKeys": ["team"]}), [only]).allowed
     assert decide(req("iam:TagRole", "*", {}), [only]).allowed
     assert not decide(req("iam:TagRole", "*", {"aws:TagKeys": ["team", "x"]}), [only]).allowed
-    deny_any = doc(
-        {
-            "Effect": "Deny",
-            "Action": "iam:UntagRole",
-            "Resource": "*",
-            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": ["managed-by"]}},
-        }
+    deny_any = conditional(
+        "Deny", "iam:UntagRole", {"ForAnyValue:StringEquals": {"aws:TagKeys": ["managed-by"]}}
     )
     assert (
         decide(
@@ -244,14 +221,7 @@ def test_multivalued_keys():
 
 
 def test_null_operator():
-    policy = doc(
-        {
-            "Effect": "Deny",
-            "Action": "kms:CreateKey",
-            "Resource": "*",
-            "Condition": {"Null": {"aws:RequestTag/managed-by": "true"}},
-        }
-    )
+    policy = conditional("Deny", "kms:CreateKey", {"Null": {"aws:RequestTag/managed-by": "true"}})
     assert decide(req("kms:CreateKey"), [FULL, policy]).decision is EXPLICIT
     tagged = req("kms:CreateKey", "*", {"aws:RequestTag/managed-by": "obsgov"})
     assert decide(tagged, [FULL, policy]).allowed
@@ -274,16 +244,7 @@ def test_what_it_cannot_judge_is_refused_not_guessed():
     with pytest.raises(PolicyError, match="not supported"):
         decide(
             req("s3:GetObject"),
-            [
-                doc(
-                    {
-                        "Effect": "Allow",
-                        "Action": "s3:*",
-                        "Resource": "*",
-                        "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
-                    }
-                )
-            ],
+            [conditional("Allow", "s3:*", {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})],
         )
     with pytest.raises(PolicyError, match="NotPrincipal"):
         decide(req("s3:GetObject"), [doc({**FULL["Statement"][0], "NotPrincipal": "*"})])
