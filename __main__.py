@@ -15,7 +15,7 @@ from pathlib import Path
 import pulumi
 
 from components import environment as assemble
-from components.alarm_spec import alarm_name
+from components.member.alarm_spec import alarm_name
 from obsgov.accounts.workload_roles import bound_member_roles
 from obsgov.config.loader import load_environment
 from obsgov.config.runtime import runtime_config_map

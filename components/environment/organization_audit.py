@@ -10,11 +10,11 @@ import pulumi
 
 from obsgov.config.environment import EnvironmentConfig
 
-from ..audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
-from ..audit_trail import AuditTrail, AuditTrailArgs
-from ..guardrails import Guardrails, GuardrailsArgs, ModelApprovalGuardrail
-from ..log_archive import LogArchive, LogArchiveArgs
-from ..model_approval_guard import guard_role_arn
+from ..audit.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+from ..audit.audit_trail import AuditTrail, AuditTrailArgs
+from ..audit.guardrails import Guardrails, GuardrailsArgs, ModelApprovalGuardrail
+from ..audit.log_archive import LogArchive, LogArchiveArgs
+from ..lifecycle.model_approval_guard import guard_role_arn
 from .central_providers import CentralProviders, on
 
 

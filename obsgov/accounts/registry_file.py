@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import fcntl
 import io
-import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from ruamel.yaml.error import YAMLError
 
 from obsgov.config import EnvironmentConfig, load_environment
 from obsgov.errors import InputError, Problem
+from obsgov.io import write_atomic
 from obsgov.io.yamldoc import yaml_layout
 
 # (mapping, sequence, offset) indentations tried, most common first; the first that
@@ -70,33 +70,6 @@ def registry_lock(registry: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Unique temp file in the same folder (same filesystem, so the rename is atomic), fsync,
-    keep the file's mode, rename; the temp file is removed on any failure."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        except FileNotFoundError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself survives a power cut
-    finally:
-        os.close(dir_fd)
 
 
 def _yaml(indent: tuple[int, int, int]) -> YAML:

@@ -19,7 +19,7 @@ from obsgov_policies import aws_limits
 
 from . import aws_api
 from .environment import DERIVED_TAG_FIELDS, default_tags
-from .models import AccountsRegistry, OrganizationConfig, StackSettings, TagRule
+from .models import WORKLOAD_MODELS, AccountsRegistry, OrganizationConfig, StackSettings, TagRule
 from .models.central import central_audit_problems
 from .models.types import Environment
 from .validation import Positions
@@ -247,11 +247,8 @@ def workloads_are_unique(facts: Facts) -> Iterator[Problem]:
 def kpi_drivers_exist(facts: Facts) -> Iterator[Problem]:
     """A KPI's ``drivenBy`` names an ML endpoint or ETL pipeline of the same environment (the
     dashboards put them side by side)."""
-    drivers = {
-        (w.environment, w.name)
-        for w in facts.registry.workloads
-        if w.kind in ("ml-endpoint", "etl-pipeline")
-    }
+    driving = [name for name, model in WORKLOAD_MODELS.items() if model.drives_kpis]
+    drivers = {(w.environment, w.name) for w in facts.registry.workloads if w.kind in driving}
     invalid = set(facts.positions.declared_workloads) - {w.name for w in facts.registry.workloads}
     for i, workload in enumerate(facts.registry.workloads):
         driver = getattr(workload, "driven_by", None)
@@ -259,7 +256,7 @@ def kpi_drivers_exist(facts: Facts) -> Iterator[Problem]:
             yield Problem(
                 facts.registry_file,
                 facts.workload_path(i, "drivenBy"),
-                f"{driver!r} is not an ml-endpoint or etl-pipeline of {workload.environment}",
+                f"{driver!r} is not an {' or '.join(driving)} of {workload.environment}",
             )
 
 
@@ -279,25 +276,14 @@ def log_groups_are_unique(facts: Facts) -> Iterator[Problem]:
             seen.setdefault(key, i)
 
 
-#: Per workload kind: the tag-schema section its resources carry, and for each tag the
-#: workload field that supplies the value.
-_WORKLOAD_TAGS: dict[str, tuple[str, dict[str, str]]] = {
-    "ml-endpoint": ("mlResources", {"model-id": "modelId", "model-version": "modelVersion"}),
-    "etl-pipeline": ("pipelines", {"pipeline": "name"}),
-}
-
-
 def workload_tags_follow_tag_schema(facts: Facts) -> Iterator[Problem]:
     """Values a workload puts in tags (model id and version, pipeline name) satisfy the tag
     schema's rules for those tags, so the tagging pack does not fail what obsgov deploys."""
     schema = facts.org.tag_schema
-    sections: dict[str, list[TagRule]] = {
-        "mlResources": schema.ml_resources,
-        "pipelines": schema.pipelines,
-    }
     for i, workload in enumerate(facts.registry.workloads):
-        section, fields = _WORKLOAD_TAGS.get(workload.kind, ("", {}))
-        for rule in sections.get(section, []):
+        section, fields = workload.tag_section, workload.tag_fields
+        rules: list[TagRule] = getattr(schema, _snake(section)) if section else []
+        for rule in rules:
             field = fields.get(rule.key)
             if field is None:
                 continue

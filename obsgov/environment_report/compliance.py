@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from obsgov.graph import GraphResource, ResourceGraph
+from obsgov.io import read_yaml
 
 Status = Literal["passed", "failed", "not-judged"]
 RANK = {"failed": 0, "not-judged": 1, "passed": 2}
@@ -103,7 +102,7 @@ def policy_controls(tags: Iterable[str], specification: str = "") -> list[Contro
 
 
 def load_catalog(path: Path = CATALOG) -> dict[ControlId, ControlSpec]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     catalog = {}
     for framework, controls in data["controls"].items():
         for control, entry in controls.items():

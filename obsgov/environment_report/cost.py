@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from obsgov.errors import InputError, Problem
 from obsgov.graph import UNKNOWN, GraphResource, ResourceGraph, plain
+from obsgov.io import read_yaml
 
 PRICES = Path(__file__).with_name("prices.yaml")
 HOURS_PER_MONTH = 730
@@ -47,10 +46,7 @@ class PriceTable:
 
 def load_prices(path: Path = PRICES) -> PriceTable:
     shown = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError.single(shown, "", f"cannot be read as YAML ({exc})") from None
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
         raise InputError.single(shown, "items", "must be a mapping of price entries")
     problems = []
@@ -110,10 +106,7 @@ def _live_query(raw: Any) -> tuple[dict[str, Any], str]:
 
 def load_assumptions(path: Path, known: Iterable[str]) -> dict[str, float]:
     shown = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError.single(shown, "", f"cannot be read as YAML ({exc})") from None
+    data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise InputError.single(shown, "", "must be a mapping of assumption: number")
     known = set(known)

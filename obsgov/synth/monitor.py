@@ -171,6 +171,12 @@ def custom_timeouts(given: resource_pb2.RegisterResourceRequest.CustomTimeouts) 
     }
 
 
+def _type_and_name(urn: str) -> tuple[str, str]:
+    """A URN's own type (the last segment of its qualified type) and its name."""
+    parts = urn.split("::", 3)
+    return parts[2].rsplit("$", 1)[-1], parts[3]
+
+
 class RecordingMonitor(mocks.MockMonitor):
     def __init__(
         self,
@@ -197,15 +203,74 @@ class RecordingMonitor(mocks.MockMonitor):
         self.provider_account: dict[str, str | None] = {}
         self.provider_region: dict[str, str] = {}
         self._stack_urn: str | None = None
+        # URN -> the alias under which the engine finds the resource in the deployed state
+        self._matched_alias: dict[str, str] = {}
 
     # ------------------------------------------------------------------ URNs
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
+    def make_urn(
+        self,
+        parent: str,
+        type_: str,
+        name: str,
+        *,
+        stack: str | None = None,
+        project: str | None = None,
+    ) -> str:
         qualified = type_
         if parent:
             parent_type = parent.split("::")[2]
             if parent_type != STACK_TYPE:
                 qualified = f"{parent_type}${type_}"
-        return "urn:pulumi:" + "::".join([get_stack(), get_project(), qualified, name])
+        return "urn:pulumi:" + "::".join(
+            [stack or get_stack(), project or get_project(), qualified, name]
+        )
+
+    def alias_urns(self, request: Any, urn: str) -> list[str]:
+        """The alias URNs the engine derives for a registration, in its order
+        (``generateAliases`` in pkg/resource/deploy/step_generator.go): each alias of the
+        request (a URN, or a spec completed from the resource's own name, type, parent, project
+        and stack, as ``collapseAliasToUrn`` does), then the aliases a child inherits from the
+        alias its parent was found under (``inheritedChildAlias``: the parent's old qualified
+        type, and the parent's old name in place of its new one where the child's name starts
+        with it). The SDK sends a child none of these: with alias specs the engine works them
+        out. A resource with aliases is taken to be found in the deployed state under its first
+        one, as it is when the alias names what was deployed; its children inherit that."""
+        own: list[str] = []
+        for alias in request.aliases:
+            if alias.urn:
+                own.append(alias.urn)
+                continue
+            spec = alias.spec
+            if spec.noParent:
+                parent = ""
+            elif spec.parentUrn:
+                parent = self._matched_alias.get(spec.parentUrn, spec.parentUrn)
+            else:
+                parent = request.parent
+            own.append(
+                self.make_urn(
+                    parent,
+                    spec.type or request.type,
+                    spec.name or request.name,
+                    stack=spec.stack or None,
+                    project=spec.project or None,
+                )
+            )
+        found = list(dict.fromkeys(own))
+        parent_alias = self._matched_alias.get(request.parent)
+        if parent_alias is not None:
+            parent_name = request.parent.split("::", 3)[3]
+            for type_, name in [(request.type, request.name), *map(_type_and_name, own)]:
+                if name.startswith(parent_name):
+                    name = parent_alias.split("::", 3)[3] + name[len(parent_name) :]
+                inherited = "urn:pulumi:" + "::".join(
+                    [get_stack(), get_project(), f"{parent_alias.split('::')[2]}${type_}", name]
+                )
+                if inherited not in found:
+                    found.append(inherited)
+        if found:
+            self._matched_alias[urn] = found[0]
+        return found
 
     # ------------------------------------------------------------------ accounts
     def account_of_ref(self, provider_ref: str) -> tuple[str | None, str]:
@@ -347,7 +412,7 @@ class RecordingMonitor(mocks.MockMonitor):
             delete_before_replace=(
                 request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None
             ),
-            aliases=sorted(a.urn for a in request.aliases if a.urn),
+            aliases=sorted(self.alias_urns(request, urn)),
             additional_secret_outputs=list(request.additionalSecretOutputs),
             custom_timeouts=custom_timeouts(request.customTimeouts),
             account=account,

@@ -417,7 +417,9 @@ def test_crash_during_creation_then_rerun_waits_for_the_same_request(org):
 
 
 def test_failure_during_the_registry_write_leaves_the_file_unchanged(org, monkeypatch):
-    import obsgov.accounts.registry_file as registry_module
+    # the registry is written through obsgov.io's one write_atomic, like every output
+    import obsgov.io.writer as writer_module
+    from obsgov.errors import InputError
 
     registry = org.stacks / "accounts.yaml"
     before = registry.read_bytes()
@@ -425,8 +427,8 @@ def test_failure_during_the_registry_write_leaves_the_file_unchanged(org, monkey
     def full_disk(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(registry_module.os, "replace", full_disk)
-    with pytest.raises(OSError, match="No space left on device"):
+    monkeypatch.setattr(writer_module.os, "replace", full_disk)
+    with pytest.raises(InputError, match="cannot be written \\(No space left on device\\)"):
         onboard(org)
     assert registry.read_bytes() == before
     leftovers = sorted(p.name for p in org.stacks.iterdir())

@@ -734,7 +734,7 @@ COMMAND_CASES = [
     Case(
         "report-prices-file-missing",
         lambda ws: None,
-        ("nowhere.yaml", "cannot be read"),
+        ("nowhere.yaml: file not found",),
         ("report", "--stack", "dev", "--format", "md", "--prices", "nowhere.yaml"),
     ),
     Case(

@@ -48,11 +48,11 @@ DOCUMENTS = {
 
 # Which account owns each component's resources.
 OWNERS = {
-    "obsgov:audittrail:AuditTrail": MANAGEMENT,
-    "obsgov:logarchive:LogArchive": LOG_ARCHIVE,
-    "obsgov:auditanalytics:AuditAnalytics": LOG_ARCHIVE,
+    "obsgov:audit_trail:AuditTrail": MANAGEMENT,
+    "obsgov:log_archive:LogArchive": LOG_ARCHIVE,
+    "obsgov:audit_analytics:AuditAnalytics": LOG_ARCHIVE,
     "obsgov:catalog_encryption:CatalogEncryption": LOG_ARCHIVE,
-    "obsgov:eventrouting:EventRouting": OBSERVABILITY,
+    "obsgov:event_routing:EventRouting": OBSERVABILITY,
     "obsgov:guardrails:Guardrails": MANAGEMENT,
 }
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from components.guardrails import SCP_MAX_CHARS, TAG_POLICY_MAX_CHARS, tag_policy
+from components.audit.guardrails import SCP_MAX_CHARS, TAG_POLICY_MAX_CHARS, tag_policy
 from obsgov.config.models import TagSchema
 from obsgov.graph import ResourceGraph
 
@@ -262,7 +262,7 @@ def test_only_model_approvers_approve_in_the_registry_account(example_graph):
 
 
 def test_the_guard_role_the_scp_exempts_is_the_one_the_guard_runs_as(example_graph):
-    from components.model_approval_guard import guard_role_arn
+    from components.lifecycle.model_approval_guard import guard_role_arn
 
     graph = example_graph("prod", True)
     [role] = [r for r in graph.of_type("aws:iam/role:Role") if r.name == "model-guard-prod-fn-role"]
@@ -271,7 +271,7 @@ def test_the_guard_role_the_scp_exempts_is_the_one_the_guard_runs_as(example_gra
 
 
 def test_approver_sessions_become_their_roles_for_the_scp():
-    from components.guardrails import principal_arns
+    from components.audit.guardrails import principal_arns
 
     assert principal_arns(
         [

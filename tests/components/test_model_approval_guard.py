@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from components.model_approval_guard import _s3_prefix_arn, guard_archive_files
+from components.lifecycle.model_approval_guard import _s3_prefix_arn, guard_archive_files
 from obsgov.config.loader import load_environment
 from obsgov.synth import synthesize
 
@@ -19,7 +19,7 @@ from ..support.caching import graph_scope
 
 PROGRAM = textwrap.dedent("""
     import pulumi, pulumi_aws as aws
-    from components.model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
+    from components.lifecycle.model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
     from obsgov.model_guard.rules import GuardRules, Threshold
 
     provider = aws.Provider("registry", region="eu-west-1", allowed_account_ids=["100000000002"],
@@ -50,7 +50,7 @@ def one(graph, token):
 
 
 def test_children_are_parented_and_named_after_the_component(graph):
-    [component] = graph.of_type("obsgov:model_guard:ModelApprovalGuard")
+    [component] = graph.of_type("obsgov:model_approval_guard:ModelApprovalGuard")
     children = graph.children(component.urn)
     assert all(c.name.startswith("guard-prod-") for c in children)
     [function] = graph.of_type("obsgov:platform_function:PlatformFunction")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.workload_traces import xray_name
+from components.member.workload_traces import xray_name
 
 GROUP = "aws:xray/group:Group"
 RULE = "aws:xray/samplingRule:SamplingRule"
