@@ -449,5 +449,5 @@ def test_validate_refuses_names_and_emails_aws_would_refuse(inline_env):
     with pytest.raises(InputError) as exc:
         env.load()
     messages = [p.message for p in exc.value.problems]
-    assert "must be 1-50 characters, not 51 (organizations CreateAccount AccountName)" in messages
-    assert "must be 6-64 characters, not 65 (organizations CreateAccount Email)" in messages
+    assert "must be 1-50 characters for Organizations AccountName (this one has 51)" in messages
+    assert "must be 6-64 characters for Organizations Email (this one has 65)" in messages

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from obsgov.metric_contract import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
+from ..aws_api import Api
 from .types import (
     AccountId,
     Dimensions,
@@ -30,6 +31,7 @@ from .types import (
     Namespace,
     ResourceName,
     TagValue,
+    _aws,
 )
 
 Severity = Literal["critical", "high", "medium", "low"]
@@ -273,24 +275,16 @@ WorkloadModel = MlEndpoint | EtlPipeline | BusinessKpi
 Workload = Annotated[WorkloadModel, Field(discriminator="kind")]
 
 
-def _create_account(member: str) -> AfterValidator:
-    """AWS's own limit for a CreateAccount parameter (botocore's Organizations model)."""
-    from obsgov import api_limits
-
-    def check(value: str) -> str:
-        reason = api_limits.problem("organizations", "CreateAccount", member, value)
-        if reason:
-            raise ValueError(reason)
-        return value
-
-    return AfterValidator(check)
+# CreateAccount's parameters in botocore's Organizations model
+_CREATE_ACCOUNT_NAME = Api("organizations", "CreateAccountRequest", "AccountName")
+_CREATE_ACCOUNT_EMAIL = Api("organizations", "CreateAccountRequest", "Email")
 
 
 class MemberAccount(Model):
     id: AccountId
     # AWS account names hold at most 50 characters and emails 64 (CreateAccount).
-    name: Annotated[ResourceName, _create_account("AccountName")]
-    email: Annotated[Email, _create_account("Email")]
+    name: Annotated[ResourceName, _aws(_CREATE_ACCOUNT_NAME.problem)]
+    email: Annotated[Email, _aws(_CREATE_ACCOUNT_EMAIL.problem)]
     environment: Environment
     organizational_unit: str
     owner: Email
