@@ -319,7 +319,8 @@ def inventory(
     directory = stacks_dir or default_stacks_dir()
     target = output or inventory_path(directory)
     if not check:
-        check_output(target, "--out", [])
+        # the inventory file is this command's own output, the one file in stacks/ it may write
+        check_output(target, "--out", [], stacks_dir=directory, allowed=[inventory_path(directory)])
     current = build_inventory(directory)
     findings = judge_all(current)
     for finding in findings:

@@ -103,3 +103,18 @@ def test_the_command_writes_checks_and_exits_1_on_collisions(tmp_path, monkeypat
     out.write_text(inv.Inventory({}).to_json())
     stale = CliRunner().invoke(app, ["policy", "inventory", "--out", str(out), "--check"])
     assert stale.exit_code == 1 and "is not what the stacks make now" in stale.output
+
+
+def test_the_command_writes_its_own_file_in_the_stacks_folder(tmp_path, monkeypatch):
+    # stacks/ is a folder obsgov writes no output into, except this command's own file
+    monkeypatch.setattr(inv, "build_inventory", lambda directory: inv.Inventory({"dev": []}))
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    result = CliRunner().invoke(app, ["policy", "inventory", "--stacks-dir", str(stacks)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(inv.inventory_path(stacks).read_text())["stacks"] == {"dev": []}
+    elsewhere = stacks / "Pulumi.dev.yaml"
+    refused = CliRunner().invoke(
+        app, ["policy", "inventory", "--stacks-dir", str(stacks), "--out", str(elsewhere)]
+    )
+    assert refused.exit_code == 2 and not elsewhere.exists()
