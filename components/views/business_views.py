@@ -75,13 +75,17 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _values(rows: Sequence[Sequence[str]], names: Sequence[str], empty: Sequence[str]) -> str:
-    """A VALUES table; an empty registry still yields valid SQL (one row that matches nothing)."""
+def _values(
+    rows: Sequence[Sequence[str]], alias: str, names: Sequence[str], empty: Sequence[str]
+) -> str:
+    """A VALUES table named ``alias`` with its column names (Trino's ``AS alias(columns)``: one
+    alias, so Athena engine v3 parses it); an empty registry still yields valid SQL (one row
+    that matches nothing)."""
     body = (
         ", ".join("(" + ", ".join(_quote(v) for v in row) + ")" for row in rows)
         or "(" + ", ".join(_quote(v) for v in empty) + ")"
     )
-    return f"(VALUES {body}) AS t({', '.join(names)})"
+    return f"(VALUES {body}) AS {alias}({', '.join(names)})"
 
 
 def datasets(
@@ -91,11 +95,13 @@ def datasets(
     ts = "from_unixtime(timestamp / 1000)"
     models = _values(
         [(m.account_id, m.endpoint, m.model_id, m.model_version) for m in served],
+        "s",
         ("account_id", "endpoint", "model_id", "model_version"),
         ("", "", "", ""),
     )
     kpis = _values(
         [(k.account_id, k.kpi, k.namespace, k.metric_name, k.workload) for k in links],
+        "k",
         ("account_id", "kpi", "namespace", "metric_name", "workload"),
         ("", "", "", "", ""),
     )
@@ -103,7 +109,7 @@ def datasets(
         f"SELECT m.account_id, m.dimensions['EndpointName'] AS endpoint, s.model_id, "
         f"s.model_version, m.metric_name, {ts} AS observed_at, m.value.sum AS total, "
         f"m.value.count AS samples, m.value.max AS maximum "
-        f"FROM {source} m LEFT JOIN {models} s ON s.account_id = m.account_id "
+        f"FROM {source} m LEFT JOIN {models} ON s.account_id = m.account_id "
         f"AND s.endpoint = m.dimensions['EndpointName'] "
         f"WHERE m.namespace = 'AWS/SageMaker' AND m.metric_name IN ('ModelLatency', "
         f"'OverheadLatency', 'Invocations', 'Invocation4XXErrors', 'Invocation5XXErrors')"
@@ -116,7 +122,7 @@ def datasets(
     )
     business_kpis = (
         f"SELECT m.account_id, k.kpi, m.metric_name, {ts} AS observed_at, m.value.sum AS total, "
-        f"m.value.count AS samples FROM {source} m JOIN {kpis} k ON k.account_id = m.account_id "
+        f"m.value.count AS samples FROM {source} m JOIN {kpis} ON k.account_id = m.account_id "
         f"AND k.namespace = m.namespace AND k.metric_name = m.metric_name"
     )
     performance_vs_kpi = (
@@ -126,7 +132,7 @@ def datasets(
         f"MAX(CASE WHEN m.metric_name = 'ModelLatency' THEN m.value.max END) AS latency_max_us, "
         f"SUM(CASE WHEN m.metric_name = 'Invocations' THEN m.value.sum END) AS invocations, "
         f"SUM(CASE WHEN m.metric_name = 'Invocation5XXErrors' THEN m.value.sum END) AS errors_5xx "
-        f"FROM {source} m JOIN {kpis} k ON k.account_id = m.account_id AND "
+        f"FROM {source} m JOIN {kpis} ON k.account_id = m.account_id AND "
         f"((m.namespace = k.namespace AND m.metric_name = k.metric_name) OR "
         f"m.dimensions['EndpointName'] = k.workload) "
         f"GROUP BY k.account_id, k.kpi, k.workload, date_trunc('hour', {ts})"
