@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from obsgov.config.models.central import DataEvents, TrailSettings
+from obsgov.config.models.central import DataEvents, Subscribers, TrailSettings
 
 from ..central.event_routing import severity_description
 from ..shared.iam_documents import (
@@ -100,6 +100,16 @@ def advanced_event_selectors(data_events: DataEvents) -> list[Any]:
     return selectors
 
 
+def security_endpoints(contacts: Subscribers) -> dict[str, list[str]]:
+    """The security contacts by SNS protocol (email and HTTPS subscriptions wait for their
+    endpoint to confirm them; SQS queues must admit the topic in their own policy)."""
+    return {
+        "email": list(contacts.emails),
+        "https": list(contacts.https_endpoints),
+        "sqs": list(contacts.sqs_queue_arns),
+    }
+
+
 @dataclass
 class AuditTrailArgs:
     environment: str
@@ -112,6 +122,10 @@ class AuditTrailArgs:
     settings: TrailSettings = field(default_factory=TrailSettings)
     # The archive's bucket policy: CreateTrail fails until it admits CloudTrail.
     archive_ready: Sequence[pulumi.Resource] = ()
+    # Who the CIS alarms' topic notifies: the organization's security contacts
+    # (``eventRouting.severities.security``). Security Hub CloudWatch.1-14 fail while the
+    # alarm's topic has no subscriber.
+    security_contacts: Subscribers = field(default_factory=Subscribers)
 
     @property
     def trail_name(self) -> str:
@@ -249,6 +263,17 @@ class AuditTrail(pulumi.ComponentResource):
             policy=alarm_topic_policy(topic_arn(region, account, topic_name), account),
             opts=child,
         )
+
+        for protocol, endpoints in security_endpoints(args.security_contacts).items():
+            # Numbered per protocol: adding an email does not rename the HTTPS subscriptions.
+            for i, endpoint in enumerate(endpoints):
+                aws.sns.TopicSubscription(
+                    f"{name}-security-{protocol}-{i}",
+                    topic=self.security_topic.arn,
+                    protocol=protocol,
+                    endpoint=endpoint,
+                    opts=child,
+                )
 
         self.alarms = []
         for control in CIS_CONTROLS:

@@ -35,6 +35,7 @@ def organization_audit(
         archive_bucket_name="",
         central_bus_arn=central_bus_arn,
         settings=audit.trail,
+        security_contacts=audit.event_routing.severities["security"],
     )
     readers = list(audit.trail.decrypt_principals)
     if audit.trail.enabled:

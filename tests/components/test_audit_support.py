@@ -71,7 +71,8 @@ PROGRAM = textwrap.dedent("""
     trail_args = AuditTrailArgs(
         environment=environment, region=region, account_id=trail_account,
         management_account_id=org.management_account_id, organization_id=org.id,
-        archive_bucket_name="", central_bus_arn=routing_args.bus_arn, settings=audit.trail)
+        archive_bucket_name="", central_bus_arn=routing_args.bus_arn, settings=audit.trail,
+        security_contacts=audit.event_routing.severities["security"])
     readers = list(audit.trail.decrypt_principals)
     if audit.trail.enabled:
         archive_args = LogArchiveArgs(
