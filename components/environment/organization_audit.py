@@ -6,6 +6,8 @@ log-archive account; the guardrails (tag policy, SCP) in the management account.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 
 from obsgov.config.environment import EnvironmentConfig
@@ -19,9 +21,13 @@ from .central_providers import CentralProviders, on
 
 
 def organization_audit(
-    env: EnvironmentConfig, providers: CentralProviders, central_bus_arn: str
+    env: EnvironmentConfig,
+    providers: CentralProviders,
+    central_bus_arn: str,
+    central_bus_ready: Sequence[pulumi.Resource] = (),
 ) -> None:
-    """The trail sends its events to the central bus (``central_bus_arn``)."""
+    """The trail sends its events to the central bus (``central_bus_arn``), once the resources
+    of ``central_bus_ready`` (the bus and its policy) exist."""
     org = env.org.organization
     region, environment = env.settings.region, env.environment
     audit = env.settings.central_audit
@@ -36,6 +42,7 @@ def organization_audit(
         central_bus_arn=central_bus_arn,
         settings=audit.trail,
         security_contacts=audit.event_routing.severities["security"],
+        central_bus_ready=central_bus_ready,
     )
     readers = list(audit.trail.decrypt_principals)
     if audit.trail.enabled:
