@@ -12,7 +12,12 @@ import pulumi
 
 from obsgov.config.environment import EnvironmentConfig
 
-from ..audit.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+from ..audit.audit_analytics import (
+    AuditAnalytics,
+    AuditAnalyticsArgs,
+    projected_regions,
+    results_bucket_name,
+)
 from ..audit.audit_trail import AuditTrail, AuditTrailArgs
 from ..audit.guardrails import Guardrails, GuardrailsArgs, ModelApprovalGuardrail
 from ..audit.log_archive import LogArchive, LogArchiveArgs
@@ -89,9 +94,12 @@ def organization_audit(
                         org.log_archive_account_id,
                         *(a.id for a in env.registry.accounts),
                     ],
-                    regions=audit.analytics.regions or [region, "us-east-1"],
+                    regions=projected_regions(
+                        audit.analytics.regions, env.org.account_factory.allowed_regions, region
+                    ),
                     reader_arns=readers,
                     settings=audit.analytics,
+                    unqueryable_after_days=audit.archive.first_unqueryable_day,
                 ),
                 opts=on(providers.log_archive),
             )

@@ -501,6 +501,9 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         Within(None, "the start of the table's projection.timestamp.range; the model checks it"),
     ),
     "AnalyticsSettings.regions": (REGION,),
+    "AnalyticsSettings.query_window_days": (
+        NotSent("compared with the archive's transitions to GLACIER and DEEP_ARCHIVE"),
+    ),
     "TagPolicySettings.enabled": (SWITCH,),
     "TagPolicySettings.enforced_for": (
         Within(

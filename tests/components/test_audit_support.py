@@ -32,7 +32,8 @@ REGION = "eu-west-1"
 PROGRAM = textwrap.dedent("""
     import json
     import pulumi
-    from components.audit.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+    from components.audit.audit_analytics import (
+        AuditAnalytics, AuditAnalyticsArgs, projected_regions, results_bucket_name)
     from components.audit.audit_trail import AuditTrail, AuditTrailArgs
     from components.audit.catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
     from components.central.event_routing import EventRouting, EventRoutingArgs
@@ -94,8 +95,10 @@ PROGRAM = textwrap.dedent("""
                 access_log_bucket=archive.access_log_bucket.id,
                 account_ids=[org.management_account_id, org.observability_account_id,
                              org.log_archive_account_id, *[a.id for a in env.registry.accounts]],
-                regions=audit.analytics.regions or [region, "us-east-1"],
-                reader_arns=readers, settings=audit.analytics),
+                regions=projected_regions(audit.analytics.regions,
+                                          env.org.account_factory.allowed_regions, region),
+                reader_arns=readers, settings=audit.analytics,
+                unqueryable_after_days=audit.archive.first_unqueryable_day),
                 opts=pulumi.ResourceOptions(providers=[log_archive]))
             CatalogEncryption(f"audit-catalog-{environment}", CatalogEncryptionArgs(
                 environment=environment, account_id=org.log_archive_account_id),
