@@ -118,6 +118,7 @@ def organization_audit(
             enforced_for=audit.tag_policy.enforced_for,
             tag_policy_enabled=audit.tag_policy.enabled,
             service_control_policy_enabled=audit.service_control_policy.enabled,
+            deny_leave_organization=audit.service_control_policy.deny_leave_organization,
             cloudtrail_admin_account_id=audit.trail.admin_account_id,
             model_approval=_model_approval(env),
         ),

@@ -512,6 +512,7 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         ),
     ),
     "ServiceControlPolicySettings.enabled": (SWITCH,),
+    "ServiceControlPolicySettings.deny_leave_organization": (SWITCH,),
     "DriftMonitoringSettings.image_uri": (Api("lambda", "FunctionCode", "ImageUri"),),
     "DriftMonitoringSettings.capture_bucket": (BUCKET,),
     "DriftMonitoringSettings.capture_prefix": (Api("s3", "ListObjectsV2Request", "Prefix"),),

@@ -113,6 +113,7 @@ PROGRAM = textwrap.dedent("""
         trail_name=trail_args.trail_name, enforced_for=audit.tag_policy.enforced_for,
         tag_policy_enabled=audit.tag_policy.enabled,
         service_control_policy_enabled=audit.service_control_policy.enabled,
+        deny_leave_organization=audit.service_control_policy.deny_leave_organization,
         cloudtrail_admin_account_id=audit.trail.admin_account_id),
         opts=pulumi.ResourceOptions(providers=[management]))
 """)
@@ -147,6 +148,7 @@ PROD_SETTINGS: dict[str, Any] = {
         }
     },
     "tagPolicy": {"enforcedFor": ["sagemaker:endpoint", "s3:bucket"]},
+    "serviceControlPolicy": {"denyLeaveOrganization": True},
 }
 
 

@@ -213,6 +213,8 @@ class TagPolicySettings(Model):
 
 class ServiceControlPolicySettings(Model):
     enabled: bool = True
+    # Deny organizations:LeaveOrganization to every principal of the environment's OUs.
+    deny_leave_organization: bool = False
 
 
 class CentralAuditSettings(Model):
