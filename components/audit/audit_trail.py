@@ -58,7 +58,9 @@ def forward_dead_letter_queue_name(environment: str) -> str:
 
 # EventBridge retries a failed delivery with backoff for up to 24 hours and 185 attempts (its
 # defaults, made explicit so the policy is reviewable); what still fails goes to the queue.
-FORWARD_RETRY = {"maximum_event_age_in_seconds": 86_400, "maximum_retry_attempts": 185}
+FORWARD_RETRY = aws.cloudwatch.EventTargetRetryPolicyArgs(
+    maximum_event_age_in_seconds=86_400, maximum_retry_attempts=185
+)
 # SQS keeps a message at most 14 days: the longest time to notice and replay a dead letter.
 DEAD_LETTER_RETENTION_SECONDS = 1_209_600
 
@@ -351,7 +353,7 @@ class AuditTrail(pulumi.ComponentResource):
             role_arn=forward_role.arn,
             target_id="central-bus",
             retry_policy=FORWARD_RETRY,
-            dead_letter_config={"arn": dead_letters.arn},
+            dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=dead_letters.arn),
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[queue_policy, *args.central_bus_ready]
             ),
