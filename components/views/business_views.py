@@ -98,11 +98,26 @@ def _values(
     return f"(VALUES {body}) AS {alias}({', '.join(names)})"
 
 
+# Days of the lake each SPICE refresh reads. The lake's table is partitioned by day (``dt``,
+# yyyy/MM/dd); a predicate on it lets Athena read only those days' prefixes instead of the
+# whole lake, which would also outgrow the workgroup's per-query scan limit.
+DATASET_WINDOW_DAYS = 90
+
+
+def recent_days(column: str, days: int) -> str:
+    return f"{column} >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
+
+
 def datasets(
-    database: str, table: str, served: Sequence[ServedModel], links: Sequence[KpiLink]
+    database: str,
+    table: str,
+    served: Sequence[ServedModel],
+    links: Sequence[KpiLink],
+    window_days: int = DATASET_WINDOW_DAYS,
 ) -> list[Dataset]:
     source = f'"{database}"."{table}"'
     ts = "from_unixtime(timestamp / 1000)"
+    recent_m = recent_days("m.dt", window_days)
     models = _values(
         [(m.account_id, m.endpoint, m.model_id, m.model_version) for m in served],
         "s",
@@ -121,19 +136,21 @@ def datasets(
         f"m.value.count AS samples, m.value.max AS maximum "
         f"FROM {source} m LEFT JOIN {models} ON s.account_id = m.account_id "
         f"AND s.endpoint = m.dimensions['EndpointName'] "
-        f"WHERE m.namespace = 'AWS/SageMaker' AND m.metric_name IN ('ModelLatency', "
-        f"'OverheadLatency', 'Invocations', 'Invocation4XXErrors', 'Invocation5XXErrors')"
+        f"WHERE {recent_m} AND m.namespace = 'AWS/SageMaker' AND m.metric_name IN "
+        f"('ModelLatency', 'OverheadLatency', 'Invocations', 'Invocation4XXErrors', "
+        f"'Invocation5XXErrors')"
     )
     pipeline_health = (
         f"SELECT account_id, COALESCE(dimensions['Pipeline'], dimensions['JobName'], "
         f"dimensions['StateMachineArn'], dimensions['FunctionName']) AS pipeline, namespace, "
         f"metric_name, {ts} AS observed_at, value.sum AS total, value.max AS maximum "
-        f"FROM {source} WHERE namespace IN ('Glue', 'AWS/States', 'AWS/Lambda', 'Obsgov/Pipelines')"
+        f"FROM {source} WHERE {recent_days('dt', window_days)} "
+        f"AND namespace IN ('Glue', 'AWS/States', 'AWS/Lambda', 'Obsgov/Pipelines')"
     )
     business_kpis = (
         f"SELECT m.account_id, k.kpi, m.metric_name, {ts} AS observed_at, m.value.sum AS total, "
         f"m.value.count AS samples FROM {source} m JOIN {kpis} ON k.account_id = m.account_id "
-        f"AND k.namespace = m.namespace AND k.metric_name = m.metric_name"
+        f"AND k.namespace = m.namespace AND k.metric_name = m.metric_name WHERE {recent_m}"
     )
     performance_vs_kpi = (
         f"SELECT k.account_id, k.kpi, k.workload, date_trunc('hour', {ts}) AS hour, "
@@ -144,7 +161,7 @@ def datasets(
         f"SUM(CASE WHEN m.metric_name = 'Invocation5XXErrors' THEN m.value.sum END) AS errors_5xx "
         f"FROM {source} m JOIN {kpis} ON k.account_id = m.account_id AND "
         f"((m.namespace = k.namespace AND m.metric_name = k.metric_name) OR "
-        f"m.dimensions['EndpointName'] = k.workload) "
+        f"m.dimensions['EndpointName'] = k.workload) WHERE {recent_m} "
         f"GROUP BY k.account_id, k.kpi, k.workload, date_trunc('hour', {ts})"
     )
     return [

@@ -19,6 +19,7 @@ import pytest
 import sqlglot
 from sqlglot.errors import ParseError
 
+from components.audit.audit_analytics import NAMED_QUERIES, query_sql
 from components.views.business_views import KpiLink, ServedModel, datasets
 from obsgov.graph import UNKNOWN, ResourceGraph, plain
 
@@ -133,3 +134,48 @@ def test_the_parser_refuses_what_athena_refuses():
     assert parse_errors("SELECT 1 FROM (VALUES (1)) AS t(a) k") is not None
     assert parse_errors("SELECT a FROM") is not None
     assert parse_errors("SELECT 1; SELECT 2") is not None
+
+
+def _filters_partition(sql: str, table: str, partition_key: str) -> bool:
+    """Whether the WHERE clause of the query that reads ``table`` bounds ``partition_key`` of
+    that table (by its alias, or unqualified when it is the only table)."""
+    tree = sqlglot.parse_one(sql, read="trino")
+    for select in tree.find_all(sqlglot.exp.Select):
+        sources = [t for t in select.find_all(sqlglot.exp.Table) if t.name == table]
+        where = select.args.get("where")
+        if not sources or where is None:
+            continue
+        names = {sources[0].alias_or_name, ""}
+        for comparison in where.find_all(sqlglot.exp.GTE, sqlglot.exp.GT, sqlglot.exp.EQ):
+            column = comparison.left
+            if (
+                isinstance(column, sqlglot.exp.Column)
+                and column.name == partition_key
+                and column.table in names
+            ):
+                return True
+    return False
+
+
+def test_every_data_set_over_the_lake_reads_only_recent_days():
+    """Without a predicate on the lake's day partition (``dt``) a SPICE refresh scans the
+    whole lake, and in time exceeds the workgroup's per-query scan limit (Athena user guide,
+    "Partition projection": Athena reads only the partitions the predicates select)."""
+    for dataset in datasets(
+        "db",
+        "platform_metrics",
+        [ServedModel("1", "e", "m", "v")],
+        [KpiLink("1", "k", "n", "m", "")],
+    ):
+        assert _filters_partition(dataset.sql, "platform_metrics", "dt"), dataset.key
+
+
+def test_every_audit_query_reads_only_recent_days():
+    for name in NAMED_QUERIES:
+        assert _filters_partition(query_sql(name, "db"), "organization_trail", "logdate"), name
+
+
+def test_the_partition_check_can_fail():
+    assert not _filters_partition("SELECT a FROM t WHERE b >= 1", "t", "dt")
+    assert not _filters_partition("SELECT a FROM t", "t", "dt")
+    assert _filters_partition("SELECT a FROM t x WHERE x.dt >= '2026/01/01'", "t", "dt")
