@@ -55,7 +55,8 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         f"event-routing-{environment}", routing_args, opts=on(providers.observability)
     )
 
-    organization_audit(env, providers, routing_args.bus_arn)
+    # the routing component: depending on it waits for the bus and its policy
+    organization_audit(env, providers, routing_args.bus_arn, [routing])
 
     search = env.settings.open_search
     analytics_args = LogAnalyticsArgs(

@@ -548,6 +548,9 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         Within(None, "the start of the table's projection.timestamp.range; the model checks it"),
     ),
     "AnalyticsSettings.regions": (REGION,),
+    "AnalyticsSettings.query_window_days": (
+        NotSent("compared with the archive's transitions to GLACIER and DEEP_ARCHIVE"),
+    ),
     "TagPolicySettings.enabled": (SWITCH,),
     "TagPolicySettings.enforced_for": (
         Within(
@@ -556,6 +559,7 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         ),
     ),
     "ServiceControlPolicySettings.enabled": (SWITCH,),
+    "ServiceControlPolicySettings.deny_leave_organization": (SWITCH,),
     "DriftMonitoringSettings.image_uri": (Api("lambda", "FunctionCode", "ImageUri"),),
     "DriftMonitoringSettings.capture_bucket": (BUCKET,),
     "DriftMonitoringSettings.capture_prefix": (Api("s3", "ListObjectsV2Request", "Prefix"),),
