@@ -29,7 +29,9 @@ class Central:
     sink: CentralObservability
     routing: EventRouting
     routing_args: EventRoutingArgs
-    log_destination_arn: str
+    # The analytics destination's ARN once its access policy exists (a plain string when the
+    # stack has no log analytics), so member subscription filters are created after both.
+    log_destination_arn: pulumi.Input[str]
     lake: MetricLake
 
 
@@ -58,6 +60,8 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
     # the routing component: depending on it waits for the bus and its policy
     organization_audit(env, providers, routing_args.bus_arn, [routing])
 
+    # The central pipelines' own health alarms notify the severity topics directly.
+    health_topics = {s: t.arn for s, t in routing.topics.items() if s in ("critical", "warning")}
     search = env.settings.open_search
     analytics_args = LogAnalyticsArgs(
         environment=environment,
@@ -76,15 +80,18 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         subnet_ids=search.subnet_ids,
         security_group_ids=search.security_group_ids,
         log_retention_days=env.settings.log_retention_days,
+        alarm_topic_arns=health_topics,
     )
     destination = (
         f"arn:aws:logs:{region}:{org.observability_account_id}:destination:"
         f"{log_analytics_names(environment, org.observability_account_id)['destination']}"
     )
+    subscribable: pulumi.Input[str] = destination
     if search.enabled:
-        LogAnalytics(
+        analytics = LogAnalytics(
             f"log-analytics-{environment}", analytics_args, opts=on(providers.observability)
         )
+        subscribable = analytics.subscribable_destination_arn
     kpis = [
         w for a in env.member_accounts for w in env.workloads_for(a) if isinstance(w, BusinessKpi)
     ]
@@ -95,6 +102,7 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
             account_id=org.observability_account_id,
             region=region,
             extra_namespaces=sorted({k.namespace for k in kpis}),
+            alarm_topic_arns=health_topics,
         ),
         opts=on(providers.observability),
     )
@@ -115,4 +123,4 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
     pulumi.export("centralEventBusArn", routing_args.bus_arn)
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
     pulumi.export("logDestinationArn", destination)
-    return Central(sink, routing, routing_args, destination, lake)
+    return Central(sink, routing, routing_args, subscribable, lake)
