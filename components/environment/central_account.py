@@ -31,6 +31,9 @@ class Central:
     routing_args: EventRoutingArgs
     log_destination_arn: str
     lake: MetricLake
+    # the log destination's component (None when log analytics is off): subscription filters
+    # of member accounts wait for it
+    log_analytics: LogAnalytics | None = None
 
 
 def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Central:
@@ -80,8 +83,9 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         f"arn:aws:logs:{region}:{org.observability_account_id}:destination:"
         f"{log_analytics_names(environment, org.observability_account_id)['destination']}"
     )
+    log_analytics = None
     if search.enabled:
-        LogAnalytics(
+        log_analytics = LogAnalytics(
             f"log-analytics-{environment}", analytics_args, opts=on(providers.observability)
         )
     kpis = [
@@ -114,4 +118,4 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
     pulumi.export("centralEventBusArn", routing_args.bus_arn)
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
     pulumi.export("logDestinationArn", destination)
-    return Central(sink, routing, routing_args, destination, lake)
+    return Central(sink, routing, routing_args, destination, lake, log_analytics)
