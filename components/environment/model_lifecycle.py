@@ -54,7 +54,7 @@ def model_lifecycle(
     if registry is not None and endpoints:
         # The first environment of the promotion order owns the shared registry's groups and
         # grants the accounts serving them in every environment of the order.
-        order = approval.promotion_order or [environment]
+        order: list[str] = list(approval.promotion_order) or [environment]
         owns_groups = order[0] == environment
         serving: dict[str, set[str]] = {}
         for account, endpoint in endpoints:

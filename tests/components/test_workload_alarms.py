@@ -266,19 +266,25 @@ def test_pipeline_engine_metrics(prod, workload, namespace, dims, duration, unit
     # one bad run is enough: batch runs report once
     assert (timing["evaluationPeriods"], timing["datapointsToAlarm"]) == (1, 1)
     failures = alarm(prod, f"{prefix}-failures")
-    assert (failures["metricName"], failures["statistic"], failures["threshold"]) == (
-        failed,
-        "Sum",
-        {"feature-refresh-prod": 1}.get(workload, 0),
-    )
+    assert failures["threshold"] == {"feature-refresh-prod": 1}.get(workload, 0)
+    if namespace == "AWS/States":
+        # Step Functions: timed-out and aborted executions are failed runs too (issue 29);
+        # test_step_functions_failures_count_timeouts_and_aborts pins the expression.
+        failure_queries = {q["id"]: q for q in failures["metricQueries"]}
+        assert failure_queries["failed"]["metric"]["metricName"] == failed
+    else:
+        assert (failures["metricName"], failures["statistic"]) == (failed, "Sum")
     rate = alarm(prod, f"{prefix}-error-rate")
     queries = {q["id"]: q for q in rate["metricQueries"]}
     assert queries["failed"]["metric"]["metricName"] == failed
     assert [queries[f"t{i}"]["metric"]["metricName"] for i in range(len(total))] == total
     assert all(q["metric"]["dimensions"] == dims for q in queries.values() if "metric" in q)
     denominator = " + ".join(f"t{i}" for i in range(len(total)))
+    numerator = (
+        "(FILL(failed, 0) + FILL(x0, 0) + FILL(x1, 0))" if namespace == "AWS/States" else "failed"
+    )
     assert queries["e1"]["expression"] == (
-        f"IF(({denominator}) > 0, 100 * failed / ({denominator}), 0)"
+        f"IF(({denominator}) > 0, 100 * {numerator} / ({denominator}), 0)"
     )
     assert rate["threshold"] == {"events-enricher-prod": 2}.get(workload, 5)
 
@@ -437,3 +443,18 @@ def test_alarms_and_kinds_speak_the_shared_signal_vocabulary(example_graph, exam
         from components.workload_kinds import kind_of
 
         assert kind_of(workload).signal_classes(workload) <= set(SIGNAL_CLASSES)
+
+
+def test_step_functions_failures_count_timeouts_and_aborts(prod):
+    # ExecutionsFailed does not count executions that timed out or were aborted: Step Functions
+    # publishes ExecutionsTimedOut and ExecutionsAborted for those
+    # (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html).
+    for signal in ("failures", "error-rate"):
+        queries = {
+            q["id"]: q
+            for q in alarm(prod, f"{DATA}-feature-refresh-prod-{signal}")["metricQueries"]
+        }
+        names = {q["metric"]["metricName"] for q in queries.values() if "metric" in q}
+        assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= names
+        [expression] = [q["expression"] for q in queries.values() if "expression" in q]
+        assert "FILL(x0, 0)" in expression and "FILL(x1, 0)" in expression
