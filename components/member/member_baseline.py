@@ -33,6 +33,7 @@ from ..shared.type_tokens import formerly
 from ..workload_kinds import kind_of
 from .alarm_spec import AlarmContext
 from .alert_routing import forward_alarm_events
+from .glue_runs import glue_run_rules
 from .workload_alarms import create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
 from .workload_traces import workload_traces
@@ -204,6 +205,8 @@ class MemberAccountBaseline(pulumi.ComponentResource):
         for workload in args.workloads:
             specs = kind_of(workload).alarms(ctx, workload)
             specs += workload_logs(ctx, workload, logs)
+            if getattr(workload, "engine", None) == "glue":
+                glue_run_rules(name, args.environment, workload, child)
             if workload.traced:
                 workload_traces(name, workload, args.tracing, child)
             alarms = create_alarms(ctx, workload, specs)

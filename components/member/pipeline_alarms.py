@@ -27,6 +27,7 @@ from obsgov_policies.signals import (
 )
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
+from .glue_runs import EVENTS_NAMESPACE, MATCHED_EVENTS, RULE_NAME, run_rule_name
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,10 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
             treat_missing="breaching",
         ),
     ]
+    if pipeline.engine == "glue":
+        specs = [
+            _glue_run_spec(ctx, pipeline, s) if s.signal in _GLUE_RUN_SIGNALS else s for s in specs
+        ]
     if pipeline.data_quality_monitoring:
         violations = mc.SCHEMA_VIOLATIONS
         specs.append(
@@ -221,3 +226,49 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
             )
         )
     return specs
+
+
+_GLUE_RUN_SIGNALS = ("failures", "error-rate")
+
+
+def _glue_run_spec(ctx: AlarmContext, pipeline: EtlPipeline, spec: AlarmSpec) -> AlarmSpec:
+    """The Glue job's failures and error rate from its run state-change events
+    (:mod:`.glue_runs`), not from Spark's task counters."""
+
+    def runs(which: str) -> MetricRef:
+        rule = run_rule_name(ctx.environment, pipeline.name, which)
+        return MetricRef(EVENTS_NAMESPACE, MATCHED_EVENTS, {RULE_NAME: rule}, "Sum", "Count")
+
+    where = (
+        f"{EVENTS_NAMESPACE} {MATCHED_EVENTS} of rules "
+        f"{run_rule_name(ctx.environment, pipeline.name, 'failed')} and "
+        f"{run_rule_name(ctx.environment, pipeline.name, 'ended')}, and the Glue job's runs"
+    )
+    if spec.signal == "failures":
+        return AlarmSpec(
+            spec.signal,
+            spec.signal_class,
+            f"{pipeline.name} had more than {pipeline.slo.max_failed_runs} failed, timed-out "
+            f"or errored run(s) in a period.",
+            where,
+            spec.operator,
+            {"m1": runs("failed")},
+            threshold=spec.threshold,
+            evaluation=spec.evaluation,
+            # a period without a failed run publishes nothing: silence is health here
+            treat_missing="notBreaching",
+        )
+    return AlarmSpec(
+        spec.signal,
+        spec.signal_class,
+        f"Share of failed runs of {pipeline.name} is above "
+        f"{pipeline.slo.max_error_rate_percent:g}%.",
+        where,
+        spec.operator,
+        {"failed": runs("failed"), "ended": runs("ended")},
+        threshold=spec.threshold,
+        expression="IF(FILL(ended, 0) > 0, 100 * FILL(failed, 0) / ended, 0)",
+        label="failed runs (%)",
+        evaluation=spec.evaluation,
+        treat_missing="notBreaching",
+    )

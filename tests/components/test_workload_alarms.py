@@ -267,6 +267,11 @@ def test_pipeline_engine_metrics(prod, workload, namespace, dims, duration, unit
     assert (timing["evaluationPeriods"], timing["datapointsToAlarm"]) == (1, 1)
     failures = alarm(prod, f"{prefix}-failures")
     assert failures["threshold"] == {"feature-refresh-prod": 1}.get(workload, 0)
+    if namespace == "Glue":
+        # Glue: runs counted from Glue's state-change events (issue 29); pinned by
+        # test_glue_failures_count_failed_runs_from_state_change_events
+        assert failures["namespace"] == "AWS/Events"
+        return
     if namespace == "AWS/States":
         # Step Functions: timed-out and aborted executions are failed runs too (issue 29);
         # test_step_functions_failures_count_timeouts_and_aborts pins the expression.
@@ -458,3 +463,51 @@ def test_step_functions_failures_count_timeouts_and_aborts(prod):
         assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= names
         [expression] = [q["expression"] for q in queries.values() if "expression" in q]
         assert "FILL(x0, 0)" in expression and "FILL(x1, 0)" in expression
+
+
+def test_glue_failures_count_failed_runs_from_state_change_events(prod):
+    # numFailedTasks counts retried Spark tasks and nothing when a run fails before Spark
+    # starts; Glue's "Glue Job State Change" event carries the run's end state
+    # (https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html),
+    # and EventBridge publishes each rule's MatchedEvents by RuleName
+    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+    import json
+
+    from moto.events.models import EventPattern
+
+    job = "transactions-daily-prod"
+    rules = {
+        r.inputs["name"]: json.loads(r.inputs["eventPattern"])
+        for r in prod.of_type("aws:cloudwatch/eventRule:EventRule")
+        if r.inputs["name"].startswith(f"obsgov-prod-glue-{job}-")
+    }
+    failed, ended = f"obsgov-prod-glue-{job}-failed", f"obsgov-prod-glue-{job}-ended"
+    assert set(rules) == {failed, ended}
+
+    def event(state: str) -> dict:
+        return {
+            "source": "aws.glue",
+            "detail-type": "Glue Job State Change",
+            "detail": {"jobName": job, "state": state, "jobRunId": "jr_1"},
+        }
+
+    def matches(rule: str, state: str) -> bool:
+        return EventPattern.load(json.dumps(rules[rule])).matches_event(event(state))
+
+    for state in ("FAILED", "TIMEOUT", "ERROR"):
+        assert matches(failed, state) and matches(ended, state)
+    for state in ("SUCCEEDED", "STOPPED"):
+        assert not matches(failed, state) and matches(ended, state)
+    assert not matches(failed, "RUNNING") and not matches(ended, "RUNNING")
+
+    failures = alarm(prod, f"{DATA}-{job}-failures")
+    assert (failures["namespace"], failures["metricName"], failures["dimensions"]) == (
+        "AWS/Events",
+        "MatchedEvents",
+        {"RuleName": failed},
+    )
+    rate = alarm(prod, f"{DATA}-{job}-error-rate")
+    queries = {q["id"]: q for q in rate["metricQueries"]}
+    assert queries["failed"]["metric"]["dimensions"] == {"RuleName": failed}
+    assert queries["ended"]["metric"]["dimensions"] == {"RuleName": ended}
+    assert "numFailedTasks" not in json.dumps(rate) + json.dumps(failures)
