@@ -18,11 +18,19 @@ from ..shared.iam_documents import put_events_policy
 
 
 def event_pattern(alarm_name_prefix: str) -> str:
+    """State changes of the account's composite alarms only. One incident pages once: the
+    composite ``<workload>-unhealthy`` contains every alarm of the workload, so forwarding the
+    children too would page the central on-call once per child and again for the composite.
+    Only a composite alarm's event carries ``detail.configuration.alarmRule``
+    (CloudWatch user guide, "Alarm events and EventBridge")."""
     return json.dumps(
         {
             "source": ["aws.cloudwatch"],
             "detail-type": ["CloudWatch Alarm State Change"],
-            "detail": {"alarmName": [{"prefix": alarm_name_prefix}]},
+            "detail": {
+                "alarmName": [{"prefix": alarm_name_prefix}],
+                "configuration": {"alarmRule": [{"exists": True}]},
+            },
         },
         sort_keys=True,
     )
