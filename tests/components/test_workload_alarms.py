@@ -511,3 +511,22 @@ def test_glue_failures_count_failed_runs_from_state_change_events(prod):
     assert queries["failed"]["metric"]["dimensions"] == {"RuleName": failed}
     assert queries["ended"]["metric"]["dimensions"] == {"RuleName": ended}
     assert "numFailedTasks" not in json.dumps(rate) + json.dumps(failures)
+
+
+def test_a_quiet_kpi_period_does_not_page_but_a_silent_producer_does(dev):
+    # CloudWatch evaluates a period without a datapoint by treatMissingData
+    # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data):
+    # the band and bounds ignore a quiet period, and one heartbeat per KPI (SampleCount over
+    # an hour, missing = breaching) says when the application stopped publishing it.
+    prefix = "dev-analytics-dev-approved-loans-dev"
+    for signal in ("anomaly", "below-bound"):
+        assert alarm(dev, f"{prefix}-{signal}")["treatMissingData"] == "notBreaching"
+    heartbeat = alarm(dev, f"{prefix}-heartbeat")
+    assert heartbeat["treatMissingData"] == "breaching"
+    assert (heartbeat["statistic"], heartbeat["period"], heartbeat["threshold"]) == (
+        "SampleCount",
+        3600,
+        1,
+    )
+    assert heartbeat["comparisonOperator"] == "LessThanThreshold"
+    assert heartbeat["metricName"] == alarm(dev, f"{prefix}-below-bound")["metricName"]
