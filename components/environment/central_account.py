@@ -33,6 +33,9 @@ class Central:
     # stack has no log analytics), so member subscription filters are created after both.
     log_destination_arn: pulumi.Input[str]
     lake: MetricLake
+    # the log destination's component (None when log analytics is off): subscription filters
+    # of member accounts wait for it
+    log_analytics: LogAnalytics | None = None
 
 
 def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Central:
@@ -87,11 +90,12 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         f"{log_analytics_names(environment, org.observability_account_id)['destination']}"
     )
     subscribable: pulumi.Input[str] = destination
+    log_analytics = None
     if search.enabled:
-        analytics = LogAnalytics(
+        log_analytics = LogAnalytics(
             f"log-analytics-{environment}", analytics_args, opts=on(providers.observability)
         )
-        subscribable = analytics.subscribable_destination_arn
+        subscribable = log_analytics.subscribable_destination_arn
     kpis = [
         w for a in env.member_accounts for w in env.workloads_for(a) if isinstance(w, BusinessKpi)
     ]
@@ -123,4 +127,4 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
     pulumi.export("centralEventBusArn", routing_args.bus_arn)
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
     pulumi.export("logDestinationArn", destination)
-    return Central(sink, routing, routing_args, subscribable, lake)
+    return Central(sink, routing, routing_args, subscribable, lake, log_analytics)

@@ -132,9 +132,23 @@ def s3_destination(
     prefix: str,
     buffering_size: int,
     compression_format: str | None = None,
+    newline_delimited: bool = False,
 ) -> aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs:
     """Objects encrypted with ``key_arn`` under ``prefix``, flushed every five minutes or every
-    ``buffering_size`` MiB; undeliverable records under :data:`ERROR_OUTPUT_PREFIX`."""
+    ``buffering_size`` MiB; undeliverable records under :data:`ERROR_OUTPUT_PREFIX`.
+    ``newline_delimited``: Firehose appends a newline to every record (processor
+    ``AppendDelimiterToRecord``, Firehose API reference "Processor"); without it records that
+    carry none (EventBridge events) are concatenated on one line."""
+    processing = None
+    if newline_delimited:
+        processing = aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs(
+            enabled=True,
+            processors=[
+                aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs(
+                    type="AppendDelimiterToRecord"
+                )
+            ],
+        )
     return aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
         role_arn=role_arn,
         bucket_arn=bucket_arn,
@@ -144,4 +158,5 @@ def s3_destination(
         buffering_interval=300,
         buffering_size=buffering_size,
         compression_format=compression_format,
+        processing_configuration=processing,
     )

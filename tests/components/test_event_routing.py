@@ -180,6 +180,24 @@ def test_topic_policy_lets_only_cloudwatch_the_routing_rule_and_this_account_pub
             prod, "aws:sns/topicPolicy:TopicPolicy", f"event-routing-prod-{severity}-policy"
         ).inputs["policy"]
     )
+    # The critical topic also admits the model lifecycle's failure rules, by their name prefix
+    # (issue 29): SNS delivers a rule's events only when the topic policy allows it.
+    lifecycle = policy.pop("LifecycleRulesPublish", None)
+    if severity == "critical":
+        assert lifecycle == {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "ArnLike": {
+                    "aws:SourceArn": f"arn:aws:events:{REGION}:{OBSERVABILITY}:rule/{BUS}/"
+                    "obsgov-prod-model-lifecycle-*"
+                }
+            },
+        }
+    else:
+        assert lifecycle is None
     assert policy == {
         "CloudWatchAlarmsPublish": {
             "Effect": "Allow",

@@ -38,18 +38,8 @@ def test_judging_every_environment_finds_the_shared_central_accounts(shipped):
     assert heads == [
         "[dev] CloudWatch OAM sink in account 100000000002 eu-west-1",
         "[dev] Glue Data Catalog encryption settings in account 100000000002 eu-west-1",
-        "[prod] SageMaker model package group churn-propensity in account 100000000002 eu-west-1 "
-        "is created by model-registry-prod-churn-propensity and also by "
-        "model-registry-staging-churn-propensity in stack staging",
-        "[prod] SageMaker model package group fraud-scoring in account 100000000002 eu-west-1 is "
-        "created by model-registry-prod-fraud-scoring and also by "
-        "model-registry-staging-fraud-scoring in stack staging",
-        "[prod] SageMaker model package group policy churn-propensity in account 100000000002 "
-        "eu-west-1 is created by model-registry-prod-churn-propensity-policy and also by "
-        "model-registry-staging-churn-propensity-policy in stack staging",
-        "[prod] SageMaker model package group policy fraud-scoring in account 100000000002 "
-        "eu-west-1 is created by model-registry-prod-fraud-scoring-policy and also by "
-        "model-registry-staging-fraud-scoring-policy in stack staging",
+        # the shared registry's model package groups have one owner, staging, the first of the
+        # promotion order (issue 29): prod no longer creates them
     ]
 
 

@@ -232,6 +232,14 @@ class EtlPipeline(_Workload):
             )
         return slo
 
+    def default_critical_patterns(self) -> list[str]:
+        terms = super().default_critical_patterns()
+        if self.engine == "step-functions":
+            # Step Functions logs execution history events by their type, never "ERROR":
+            # https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+            terms += ["ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]
+        return terms
+
     def default_log_groups(self) -> list[str]:
         # Glue shares /aws-glue/jobs/output between jobs, so each job logs continuously to its
         # own group (--continuous-log-logGroup); Step Functions logs to a vended-logs group.
