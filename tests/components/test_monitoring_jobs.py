@@ -198,3 +198,36 @@ def test_default_ground_truth_and_freshness_come_from_the_registry(example_graph
         "intervalMinutes": 1440,
         "graceMinutes": 30,
     }
+
+
+def test_the_program_fails_naming_the_command_when_the_layer_was_never_built(tmp_path):
+    from tests.support.environments import shipped
+
+    env = shipped(tmp_path / "stacks", "dev")
+    env.config["obsgov:driftMonitoring"] = {"layerDir": "build/no-such-layer"}
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the synthesis error's type varies
+        env.synthesize()
+    assert "obsgov build-layer" in str(caught.value)
+    assert "build/no-such-layer" in str(caught.value)
+
+
+def test_a_deploy_refuses_a_layer_built_from_site_packages(tmp_path):
+    """The shared test layer is a --from-site build: fine for preview, refused for `up`."""
+    from tests.support.environments import shipped
+
+    env = shipped(tmp_path / "stacks", "dev")
+    with pytest.raises(Exception) as caught:  # noqa: PT011
+        env.synthesize(preview=False)
+    assert "without --from-site" in str(caught.value)
+
+
+def test_defaults_work_on_a_fresh_environment_and_an_image_is_refused(tmp_path):
+    from obsgov.config.models.settings import DriftMonitoringSettings, rate_seconds
+
+    fresh = DriftMonitoringSettings()
+    assert fresh.enabled
+    assert fresh.buckets("dev", "200000000001") == ("obsgov-dev-monitoring-200000000001",) * 3
+    assert rate_seconds(fresh.schedule) == 3600
+    assert rate_seconds(fresh.freshness_schedule) == 900
+    with pytest.raises(ValueError, match="imageUri is no longer used"):
+        DriftMonitoringSettings.model_validate({"imageUri": "1.dkr.ecr.x.amazonaws.com/d:1"})
