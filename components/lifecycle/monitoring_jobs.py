@@ -12,7 +12,7 @@ another place, and a pipeline's output defaults to ``datasets/<pipeline>/`` ther
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -46,7 +46,9 @@ def ground_truth(endpoint: MlEndpoint, own_bucket: str) -> GroundTruth | None:
         return endpoint.ground_truth
     if endpoint.model_quality is None:
         return None
-    problem = "binary" if endpoint.model_quality.higher_is_better else "regression"
+    problem: Literal["binary", "regression"] = (
+        "binary" if endpoint.model_quality.higher_is_better else "regression"
+    )
     return GroundTruth(
         capture_uri=f"s3://{own_bucket}/datacapture/{endpoint.name}/",
         labels_uri=f"s3://{own_bucket}/ground-truth/{endpoint.name}/",
