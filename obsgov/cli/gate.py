@@ -212,18 +212,43 @@ def run_and_report(
 
 
 PreviewStackOption = typer.Option(
-    ...,
+    None,
     "--stack",
     "-s",
     metavar="STACK",
     help="The obsgov environment (reads stacks/Pulumi.<STACK>.yaml); with --project, the "
     "project's stack (reads its Pulumi.<STACK>.yaml).",
 )
+PreviewEnvOption = typer.Option(
+    None,
+    "--env",
+    metavar="ENV",
+    help="Judge every stack of the environment ENV (its stack and its member shards, "
+    "obsgov:memberShards) in parallel processes, with one verdict. Instead of --stack.",
+)
+ChangedSinceOption = typer.Option(
+    None,
+    "--changed-since",
+    metavar="REF",
+    help="With --env: judge only the stacks whose inputs (program, packs, pack config, their "
+    "stack files, their accounts) changed since the git revision REF.",
+)
+WorkersOption = typer.Option(
+    None,
+    "--workers",
+    min=1,
+    metavar="N",
+    help="With --env: stacks judged at once (default: bounded by cores and by 1 GiB of free "
+    "memory per stack).",
+)
 
 
 @command
 def preview(
-    stack: str = PreviewStackOption,
+    stack: str | None = PreviewStackOption,
+    env_name: str | None = PreviewEnvOption,
+    changed_since: str | None = ChangedSinceOption,
+    workers: int | None = WorkersOption,
     policy_pack: list[Path] | None = PackOption,
     policy_pack_config: list[Path] | None = PackConfigOption,
     fmt: str = FormatOption,
@@ -254,6 +279,26 @@ def preview(
     from obsgov.gate.selection import select_packs
     from obsgov.synth import SynthesisError
 
+    if env_name is not None or stack is None:
+        _preview_environment(
+            env_name,
+            stack,
+            project,
+            changed_since,
+            workers,
+            stacks_dir,
+            policy_pack,
+            policy_pack_config,
+            fmt,
+            output,
+            preview_mode,
+            pack_timeout,
+            pack_start_timeout,
+        )
+        return
+    assert stack is not None
+    if changed_since is not None or workers is not None:
+        fail("--changed-since and --workers go with --env ENV", EXIT_INPUT)
     refuse_without_project(
         project,
         config=config,
@@ -299,6 +344,63 @@ def preview(
             fail(f"the program failed: {exc}", EXIT_INPUT)
 
     run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout, pack_start_timeout)
+
+
+def _preview_environment(
+    env_name: str | None,
+    stack: str | None,
+    project: Path | None,
+    changed_since: str | None,
+    workers: int | None,
+    stacks_dir: Path | None,
+    policy_pack: list[Path] | None,
+    policy_pack_config: list[Path] | None,
+    fmt: str,
+    output: Path | None,
+    preview_mode: bool,
+    pack_timeout: float,
+    pack_start_timeout: float | None,
+) -> None:
+    """``--env``: every stack of the environment, each in its own process."""
+    import json
+
+    from obsgov.gate import environment_gate as eg
+
+    if env_name is None:
+        fail("name the stack to judge (--stack STACK) or the environment (--env ENV)", EXIT_INPUT)
+    if stack is not None or project is not None:
+        fail("--env judges the environment's own stacks: give --stack or --project instead", 2)
+    if fmt not in ("text", "json"):
+        fail(f"--env writes text or json reports, not {fmt}", EXIT_INPUT)
+    env = load_stack(env_name, stacks_dir, "--env")
+    check_format(fmt, output, [*env.input_files], stacks_dir=env.stack_file.parent)
+    stacks = eg.environment_stacks(env)
+    if changed_since is not None:
+        stacks = eg.changed_stacks(env, changed_since, eg.repository_of(env.stack_file.parent))
+    options: list[str] = ["--stacks-dir", str(env.stack_file.parent)]
+    for pack in policy_pack or []:
+        options += ["--policy-pack", str(pack)]
+    for pack_config in policy_pack_config or []:
+        options += ["--policy-pack-config", str(pack_config)]
+    options += ["--pack-timeout", str(pack_timeout)]
+    if pack_start_timeout is not None:
+        options += ["--pack-start-timeout", str(pack_start_timeout)]
+    if not preview_mode:
+        options.append("--no-preview")
+    verdict = eg.judge_environment(env, stacks, options, workers)
+    for judged in verdict.judged:
+        out.print(f"== {judged.stack} (exit {judged.exit_code})", soft_wrap=False)
+        out.print(escape(judged.text.rstrip()), soft_wrap=False)
+        if judged.exit_code not in (EXIT_OK, EXIT_VERDICT):
+            err.print(escape(judged.errors.rstrip()))
+    if verdict.skipped:
+        out.print(f"unchanged since {changed_since}, not judged: {', '.join(verdict.skipped)}")
+    state = "failed" if verdict.exit_code else "passed"
+    out.print(f"environment {env.stack}: {len(verdict.judged)} stack(s) judged, {state}")
+    if output is not None:
+        write_atomic(output, json.dumps(verdict.to_json(), indent=2, sort_keys=True) + "\n")
+        err.print(f"wrote {fmt} report to {output}")
+    raise typer.Exit(verdict.exit_code)
 
 
 def _preview_project(
