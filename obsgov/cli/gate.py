@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -233,6 +234,14 @@ ChangedSinceOption = typer.Option(
     help="With --env: judge only the stacks whose inputs (program, packs, pack config, their "
     "stack files, their accounts) changed since the git revision REF.",
 )
+VerdictCacheOption = typer.Option(
+    None,
+    "--verdict-cache",
+    metavar="DIR",
+    file_okay=False,
+    help="Reuse a pack's answer for a resource judged before with the same request, pack "
+    "code and pack config (kept in DIR; default: $OBSGOV_VERDICT_CACHE, else off).",
+)
 WorkersOption = typer.Option(
     None,
     "--workers",
@@ -249,6 +258,7 @@ def preview(
     env_name: str | None = PreviewEnvOption,
     changed_since: str | None = ChangedSinceOption,
     workers: int | None = WorkersOption,
+    verdict_cache: Path | None = VerdictCacheOption,
     policy_pack: list[Path] | None = PackOption,
     policy_pack_config: list[Path] | None = PackConfigOption,
     fmt: str = FormatOption,
@@ -277,8 +287,12 @@ def preview(
     """
     from obsgov.gate.engine import synthesize_and_gate
     from obsgov.gate.selection import select_packs
+    from obsgov.gate.verdict_cache import ENVIRONMENT_VARIABLE
     from obsgov.synth import SynthesisError
 
+    if verdict_cache is not None:
+        # read by every pack session of this process and of the --env stack processes
+        os.environ[ENVIRONMENT_VARIABLE] = str(verdict_cache.resolve())
     if env_name is not None or stack is None:
         _preview_environment(
             env_name,
