@@ -484,3 +484,47 @@ def _preview_project(
         organization=team.program.organization,
         secret_keys=team.stack.secret_keys,
     )
+
+
+@command
+def deploy(
+    env_name: str = typer.Option(
+        ..., "--env", metavar="ENV", help="The environment: its stack, then its member shards."
+    ),
+    workers: int = typer.Option(4, "--workers", min=1, metavar="N", help="Shards at once."),
+    stacks_dir: Path | None = StacksDirOption,
+) -> None:
+    """Run `pulumi up` on every stack of an environment (Pulumi Automation API).
+
+    For users outside GitHub Actions (the deploy workflow runs the same as a job matrix).
+    The environment's stack goes first; if it fails nothing else runs. Then its member
+    shards, --workers at once: a failed shard does not stop the others and is reported.
+    Each stack runs with the policy packs and configs `obsgov policy config` writes. Needs
+    the Pulumi CLI, a backend and AWS credentials. Exit 1 when any stack failed.
+    """
+    import subprocess
+    import sys
+    import tempfile
+
+    from obsgov.gate.deploy import deploy_environment
+    from obsgov.gate.environment_gate import environment_stacks
+
+    env = load_stack(env_name, stacks_dir, "--env")
+    folder = Path(tempfile.mkdtemp(prefix="obsgov-deploy-"))
+
+    def policy_args(stack: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "obsgov.cli", "policy", "config", "--stack", stack,
+             "--stacks-dir", str(env.stack_file.parent), "--out-dir", str(folder / stack)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return done.stdout.split()
+
+    results = deploy_environment(env, project_root(), policy_args, workers=workers)
+    for result in results:
+        state = "updated" if result.ok else "FAILED"
+        out.print(f"{result.stack}: {state}: {escape(result.detail)}", soft_wrap=False)
+    skipped = len(environment_stacks(env)) - len(results)
+    if skipped:
+        out.print(f"{skipped} shard(s) not run: the environment's stack failed")
+    raise typer.Exit(EXIT_VERDICT if any(not r.ok for r in results) or skipped else EXIT_OK)
