@@ -149,8 +149,13 @@ def test_what_the_table_holds_for_a_role(full_member):
     profile check Terraform makes first."""
     env, graph = full_member
     found = needs(graph, MEMBER, env.settings.region)
+    # picked by name: the order in which components register their roles is not the point
     role = next(
-        n for n in found if n.resource.type == "aws:iam/role:Role" and n.action == "iam:CreateRole"
+        n
+        for n in found
+        if n.resource.type == "aws:iam/role:Role"
+        and n.action == "iam:CreateRole"
+        and n.arn.endswith(":role/obsgov-prod-alarm-forwarding")
     )
     assert role.arn == f"arn:aws:iam::{MEMBER}:role/obsgov-prod-alarm-forwarding"
     assert role.request.context["iam:PermissionsBoundary"] == (
