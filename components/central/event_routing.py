@@ -228,7 +228,7 @@ class EventRouting(pulumi.ComponentResource):
         topic = aws.sns.Topic(
             f"{name}-{severity}", name=topic_name, kms_master_key_id=self.key.arn, opts=child
         )
-        aws.sns.TopicPolicy(
+        policy = aws.sns.TopicPolicy(
             f"{name}-{severity}-policy",
             arn=topic.arn,
             policy=severity_topic_policy(
@@ -262,7 +262,9 @@ class EventRouting(pulumi.ComponentResource):
             event_bus_name=self.bus.name,
             arn=topic.arn,
             target_id=f"{severity}-topic",
-            opts=child,
+            # EventBridge drops what it cannot deliver: the topic policy must admit the rule
+            # before the target exists (eb-use-resource-based)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
         by_protocol = {
             "email": subscribers.emails,

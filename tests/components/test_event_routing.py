@@ -281,3 +281,17 @@ def test_every_routing_policy_lints_clean_and_opens_only_to_the_organization(pro
     key = one(prod, "aws:kms/key:Key", "event-routing-prod-key").inputs["policy"]
     assert lint(key, allowed=KEY_POLICY_ALLOWED) == []
     assert wildcard_principals(key) == []
+
+
+def test_each_topic_target_waits_for_the_topic_policy_that_admits_its_rule(prod):
+    # EventBridge drops events it cannot deliver, and delivery to SNS needs the topic policy
+    # to allow the rule first:
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+    for severity in ("critical", "warning", "security"):
+        target = one(
+            prod, "aws:cloudwatch/eventTarget:EventTarget", f"event-routing-prod-{severity}-target"
+        )
+        policy = one(
+            prod, "aws:sns/topicPolicy:TopicPolicy", f"event-routing-prod-{severity}-policy"
+        )
+        assert policy.urn in target.dependencies
