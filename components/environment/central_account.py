@@ -26,7 +26,7 @@ from .organization_audit import organization_audit
 
 @dataclass
 class Central:
-    sink_arn: pulumi.Input[str]
+    sink: CentralObservability
     routing: EventRouting
     routing_args: EventRoutingArgs
     # The analytics destination's ARN once its access policy exists (a plain string when the
@@ -36,69 +36,26 @@ class Central:
     # the log destination's component (None when log analytics is off): subscription filters
     # of member accounts wait for it
     log_analytics: LogAnalytics | None = None
-    # the sink's component when this stack makes it (None: the organisation stack's, deployed
-    # first): OAM links wait for it and its policy
-    sink: CentralObservability | None = None
-
-    @property
-    def bus_arn(self) -> str:
-        return self.routing_args.bus_arn
 
 
-@dataclass
-class SharedOutputs:
-    """What the organisation stack gives an environment's stack (components/environment/
-    stacks.py); None: this stack creates it."""
-
-    sink_arn: pulumi.Input[str] | None
-
-
-@dataclass
-class CentralTargets:
-    """What a member account sends to, as a member shard knows it: the derived bus and log
-    destination names and the sink its environment's central stack exports."""
-
-    sink_arn: pulumi.Input[str]
-    bus_arn: str
-    log_destination_arn: str
-
-
-def event_routing_args(env: EnvironmentConfig) -> EventRoutingArgs:
-    org = env.org.organization
-    return EventRoutingArgs(
-        environment=env.environment,
-        region=env.settings.region,
-        account_id=org.observability_account_id,
-        organization_id=org.id,
-        settings=env.settings.central_audit.event_routing,
-    )
-
-
-def log_destination_arn(env: EnvironmentConfig) -> str:
-    account, region = env.org.organization.observability_account_id, env.settings.region
-    name = log_analytics_names(env.environment, account)["destination"]
-    return f"arn:aws:logs:{region}:{account}:destination:{name}"
-
-
-def central_account(
-    env: EnvironmentConfig, providers: CentralProviders, shared: SharedOutputs | None = None
-) -> Central:
-    """The observability account, the organization trail and archive, and the guardrails.
-    With an organisation stack (``shared``), the sink and catalog settings are its."""
+def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Central:
+    """The observability account, the organization trail and archive, and the guardrails."""
     org = env.org.organization
     region, environment = env.settings.region, env.environment
     audit = env.settings.central_audit
-    sink_arn = shared.sink_arn if shared is not None else None
-    sink: CentralObservability | None = None
-    if sink_arn is None:
-        sink = CentralObservability(
-            f"central-{environment}",
-            CentralObservabilityArgs(organization_id=org.id, environment=environment),
-            opts=on(providers.observability),
-        )
-        sink_arn = sink.sink.arn
+    sink = CentralObservability(
+        f"central-{environment}",
+        CentralObservabilityArgs(organization_id=org.id, environment=environment),
+        opts=on(providers.observability),
+    )
 
-    routing_args = event_routing_args(env)
+    routing_args = EventRoutingArgs(
+        environment=environment,
+        region=region,
+        account_id=org.observability_account_id,
+        organization_id=org.id,
+        settings=audit.event_routing,
+    )
     routing = EventRouting(
         f"event-routing-{environment}", routing_args, opts=on(providers.observability)
     )
@@ -128,7 +85,10 @@ def central_account(
         log_retention_days=env.settings.log_retention_days,
         alarm_topic_arns=health_topics,
     )
-    destination = log_destination_arn(env)
+    destination = (
+        f"arn:aws:logs:{region}:{org.observability_account_id}:destination:"
+        f"{log_analytics_names(environment, org.observability_account_id)['destination']}"
+    )
     subscribable: pulumi.Input[str] = destination
     log_analytics = None
     if search.enabled:
@@ -157,8 +117,6 @@ def central_account(
     catalogs = {org.observability_account_id: f"data-catalog-{environment}"}
     if audit.trail.enabled and audit.analytics.enabled:
         catalogs.setdefault(org.log_archive_account_id, f"audit-catalog-{environment}")
-    if env.settings.organization_stack is not None:
-        catalogs = {}  # the organisation stack's (components/environment/stacks.py)
     for account_id, catalog in catalogs.items():
         CatalogEncryption(
             catalog,
@@ -169,5 +127,4 @@ def central_account(
     pulumi.export("centralEventBusArn", routing_args.bus_arn)
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
     pulumi.export("logDestinationArn", destination)
-    pulumi.export("sinkArn", sink_arn)
-    return Central(sink_arn, routing, routing_args, subscribable, lake, log_analytics, sink)
+    return Central(sink, routing, routing_args, subscribable, lake, log_analytics)
