@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = "obsgov-deploy-readiness"
-STACKS = ("org", "dev", "staging", "prod")
+STACKS = ("dev", "staging", "prod")
 # AWS documentation links close every message; the gate's own output keeps them
 LINK = re.compile(r"\s*AWS: https://\S+\s*$")
 

@@ -29,8 +29,9 @@ class Central:
     sink: CentralObservability
     routing: EventRouting
     routing_args: EventRoutingArgs
-    # The analytics destination's ARN once its access policy exists (a plain string when the
-    # stack has no log analytics), so member subscription filters are created after both.
+    # The analytics destination's ARN, known at preview so the packs can follow the flow;
+    # member subscription filters wait for the destination and its policy through
+    # log_analytics (their depends_on), not through this value.
     log_destination_arn: pulumi.Input[str]
     lake: MetricLake
     # the log destination's component (None when log analytics is off): subscription filters
@@ -89,13 +90,11 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         f"arn:aws:logs:{region}:{org.observability_account_id}:destination:"
         f"{log_analytics_names(environment, org.observability_account_id)['destination']}"
     )
-    subscribable: pulumi.Input[str] = destination
     log_analytics = None
     if search.enabled:
         log_analytics = LogAnalytics(
             f"log-analytics-{environment}", analytics_args, opts=on(providers.observability)
         )
-        subscribable = log_analytics.subscribable_destination_arn
     kpis = [
         w for a in env.member_accounts for w in env.workloads_for(a) if isinstance(w, BusinessKpi)
     ]
@@ -127,4 +126,4 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
     pulumi.export("centralEventBusArn", routing_args.bus_arn)
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
     pulumi.export("logDestinationArn", destination)
-    return Central(sink, routing, routing_args, subscribable, lake, log_analytics)
+    return Central(sink, routing, routing_args, destination, lake, log_analytics)

@@ -211,12 +211,16 @@ def _string_equals(policy: str, actual: str, ignore_case: bool = False) -> bool:
     return policy.lower() == actual.lower() if ignore_case else policy == actual
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
 def _instant(text: str) -> datetime.datetime | None:
     """A Date operator's value: W3C ISO 8601 or epoch seconds
     (reference_policies_elements_condition_operators.html#Conditions_Date)."""
     try:
         if re.fullmatch(r"-?\d+(\.\d+)?", text):
-            return datetime.datetime.fromtimestamp(float(text), tz=datetime.UTC)
+            # the epoch plus the seconds: no wall-clock or local-zone reading involved
+            return _EPOCH + datetime.timedelta(seconds=float(text))
         found = datetime.datetime.fromisoformat(text)
     except (ValueError, OverflowError, OSError):
         return None
