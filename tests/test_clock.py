@@ -262,3 +262,58 @@ def test_the_shifted_clock_moves_dates_in_child_processes_and_keeps_durations_re
     )
     assert bad.returncode == 1
     assert "OBSGOV_TEST_CLOCK_SHIFT='400 days': expected +<days>d or -<days>d" in bad.stderr
+
+
+def test_the_shifted_clock_keeps_grpc_deadlines_real():
+    """Every policy pack is a gRPC server. gRPC computes deadlines with time.time() and waits
+    for them on the C core's own clock (grpc's completion_queue.pyx.pxi, _next), so a moved
+    time.time() made server.start() poll until the moved date: every pack hung at start in
+    the shifted suite. Under the shift a child process starts a server, calls it with a
+    deadline and sees a call to a closed port fail by its deadline, while its date moved."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import datetime, json, time\n"
+        "from concurrent import futures\n"
+        "import grpc\n"
+        "server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))\n"
+        "port = server.add_insecure_port('127.0.0.1:0')\n"
+        "started = time.monotonic(); server.start()\n"
+        "start_took = time.monotonic() - started\n"
+        "channel = grpc.insecure_channel(f'127.0.0.1:{port}')\n"
+        "grpc.channel_ready_future(channel).result(timeout=10)\n"
+        "server.stop(None)\n"
+        "dead = grpc.insecure_channel('127.0.0.1:1')\n"
+        "call = dead.unary_unary('/x.Y/Z', request_serializer=None, response_deserializer=None)\n"
+        "started = time.monotonic()\n"
+        "try:\n"
+        "    call(b'', timeout=0.5, wait_for_ready=True)\n"
+        "except grpc.RpcError as exc:\n"
+        "    code = exc.code().name\n"
+        "print(json.dumps({'year': datetime.datetime.now().year, 'start': start_took,"
+        " 'code': code, 'deadline': time.monotonic() - started}))\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT / "tests" / "support" / "shifted_clock"),
+        "TZ": "Pacific/Kiritimati",
+    }
+
+    def run(shift: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**env, "OBSGOV_TEST_CLOCK_SHIFT": shift},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        return json.loads(out)
+
+    plain, moved = run(""), run("+400d")
+    assert moved["year"] > plain["year"]
+    for result in (plain, moved):
+        assert result["start"] < 30
+        assert result["code"] == "DEADLINE_EXCEEDED"
+        assert 0.4 <= result["deadline"] < 30

@@ -32,3 +32,50 @@ if _SHIFT:
     _zone = _zoneinfo.ZoneInfo(os.environ.get("TZ") or "UTC")
     _travel = _time_machine.travel(_dt.datetime.now(_zone) + _dt.timedelta(days=_days), tick=True)
     _travel.start()
+
+    # gRPC computes its deadlines with time.time() in Python and waits for them on the C
+    # core's real clock (grpc/_cython/_cygrpc/completion_queue.pyx.pxi, _next), so with
+    # time.time() moved a pack's server.start() polls until the moved date: every pack
+    # would hang at start. A deadline is a duration, which this harness keeps real: grpc's
+    # modules get a `time` whose time() and time_ns() are the machine's.
+    import importlib.abc as _abc
+    import sys as _sys
+    import time as _time
+    import types as _types
+
+    import _time_machine
+
+    class _RealClock(_types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            return getattr(_time, name)
+
+    _real_clock = _RealClock("time")
+    _real_clock.time = _time_machine.original_time  # type: ignore[attr-defined]
+    _real_clock.time_ns = _time_machine.original_time_ns  # type: ignore[attr-defined]
+
+    class _GrpcKeepsRealDeadlines(_abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):  # type: ignore[no-untyped-def]
+            if name.partition(".")[0] != "grpc":
+                return None
+            for finder in _sys.meta_path:
+                if finder is self or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(name, path, target)
+                if spec is not None:
+                    break
+            else:
+                return None
+            loader = spec.loader
+            if loader is None or not hasattr(loader, "exec_module"):
+                return spec
+            execute = loader.exec_module
+
+            def exec_module(module: _types.ModuleType) -> None:
+                execute(module)
+                if getattr(module, "time", None) is _time:
+                    module.time = _real_clock  # type: ignore[attr-defined]
+
+            loader.exec_module = exec_module  # type: ignore[method-assign]
+            return spec
+
+    _sys.meta_path.insert(0, _GrpcKeepsRealDeadlines())
