@@ -25,6 +25,7 @@ from .support.environments import (
     read,
     shipped,
 )
+from .support.job_layer import ensure_test_layer
 
 __all__ = ["EXAMPLE_STACKS", "ROOT", "STACKS", "InlineEnvironment", "read"]
 
@@ -36,6 +37,8 @@ os.environ["PULUMI_PYTHON_CMD"] = sys.executable
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     clear_session_caches()
+    # the program refuses to synthesize a drift job without its layer (obsgov build-layer)
+    ensure_test_layer()
 
 
 @pytest.fixture

@@ -109,15 +109,12 @@ def scope_for(env: Any, account_id: str, deployers: Sequence[str] = ()) -> Deplo
     keys: set[str] = set()
     repositories: set[str] = set()
     drift = settings.drift_monitoring
-    if drift is not None:
-        buckets |= {drift.capture_bucket, drift.baseline_bucket, drift.report_bucket}
-        keys.add(drift.kms_key_arn)
-        registry, _, rest = drift.image_uri.partition("/")
-        region = registry.split(".")[3]
-        repositories.add(
-            f"arn:aws:ecr:{region}:{registry.split('.')[0]}:repository/"
-            f"{rest.split('@')[0].split(':')[0]}"
-        )
+    if drift.enabled:
+        # the account's own monitoring bucket unless config names others (the drift layer is
+        # uploaded there: no image repository any more)
+        buckets |= set(drift.buckets(env.environment, account_id))
+        if drift.kms_key_arn:
+            keys.add(drift.kms_key_arn)
     account = next((a for a in env.member_accounts if a.id == account_id), None)
     for workload in env.workloads_for(account) if account is not None else []:
         if isinstance(workload, EtlPipeline) and workload.dataset_location:

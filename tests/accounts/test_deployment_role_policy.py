@@ -66,7 +66,6 @@ def full_member(tmp_path_factory):
     known values (preview off) so the platform roles' policies can be read."""
     env = shipped(tmp_path_factory.mktemp("full") / "stacks", "prod")
     env.config["obsgov:driftMonitoring"] = {
-        "imageUri": "100000000002.dkr.ecr.eu-west-1.amazonaws.com/obsgov-drift:1.4",
         "captureBucket": "obsgov-prod-capture-100000000002",
         "baselineBucket": "obsgov-prod-baselines-100000000002",
         "reportBucket": "obsgov-prod-reports-100000000002",
