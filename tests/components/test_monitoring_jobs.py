@@ -225,9 +225,13 @@ def test_a_preview_without_the_layer_shows_a_placeholder_layer(tmp_path):
     assert {layer.inputs["sourceCodeHash"] for layer in layers} == {NOT_BUILT}
 
 
-def test_a_deploy_refuses_a_layer_built_from_site_packages(tmp_path):
-    """The shared test layer is a --from-site build: fine for preview, refused for `up`."""
+def test_a_deploy_refuses_a_layer_built_from_site_packages(tmp_path, monkeypatch):
+    """The shared test layer is a --from-site build: fine for preview, refused for `up`
+    unless the test suite's own switch is set (tests/conftest.py), as it never is in a deploy."""
+    from components.lifecycle.monitoring_store import TEST_SITE_LAYER
     from tests.support.environments import shipped
+
+    monkeypatch.delenv(TEST_SITE_LAYER, raising=False)
 
     env = shipped(tmp_path / "stacks", "dev")
     with pytest.raises(Exception) as caught:  # noqa: PT011
