@@ -671,7 +671,6 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "EndpointSlo.max_cpu_percent": (THRESHOLD,),
     "EndpointSlo.max_memory_percent": (THRESHOLD,),
     "EndpointSlo.max_disk_percent": (THRESHOLD,),
-    "EndpointSlo.max_drifted_feature_percent": (THRESHOLD,),
     "EtlPipeline.kind": (OBSGOV_ENUM,),
     "EtlPipeline.engine": (OBSGOV_ENUM,),
     "EtlPipeline.schedule_interval_minutes": (

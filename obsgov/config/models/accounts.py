@@ -132,7 +132,6 @@ class EndpointSlo(Model):
     max_cpu_percent: Annotated[float, Field(gt=0, le=100)] | None = None
     max_memory_percent: Annotated[float, Field(gt=0, le=100)] | None = None
     max_disk_percent: Annotated[float, Field(gt=0, le=100)] | None = None
-    max_drifted_feature_percent: Annotated[float, Field(gt=0, le=100)] = 20
 
 
 _CLASSIFICATION = tuple(m.name for m in CLASSIFICATION_METRICS)
