@@ -50,8 +50,9 @@ class WorkloadKind(Generic[W]):
     # (account id, workload, region) -> its panel on the operations dashboards; None: the kind's
     # alarms show on the dashboards' alarm widgets only
     panel: Callable[[str, W, str], Panel] | None
-    # the workload's drift data, or None when it has none (None here: the kind never has)
-    drift: Callable[[W, DriftMonitoringSettings], DriftData | None] | None
+    # (workload, settings, the account's monitoring bucket) -> the workload's drift data, or
+    # None when it has none (None here: the kind never has)
+    drift: Callable[[W, DriftMonitoringSettings, str], DriftData | None] | None
 
     @property
     def name(self) -> str:
@@ -63,11 +64,15 @@ def _endpoint_signals(endpoint: MlEndpoint) -> frozenset[str]:
     return frozenset({LATENCY, ERRORS, TRAFFIC, SATURATION} | quality)
 
 
-def _endpoint_drift(endpoint: MlEndpoint, drift: DriftMonitoringSettings) -> DriftData | None:
+def _endpoint_drift(
+    endpoint: MlEndpoint, drift: DriftMonitoringSettings, own_bucket: str
+) -> DriftData | None:
     if not endpoint.drift_monitoring:
         return None
     prefix = f"{drift.capture_prefix}{endpoint.name}/"
-    return DriftData(mc.ENDPOINT_DIMENSION, drift.capture_bucket, prefix, capture=True)
+    return DriftData(
+        mc.ENDPOINT_DIMENSION, drift.capture_bucket or own_bucket, prefix, capture=True
+    )
 
 
 def _pipeline_signals(pipeline: EtlPipeline) -> frozenset[str]:
@@ -75,10 +80,19 @@ def _pipeline_signals(pipeline: EtlPipeline) -> frozenset[str]:
     return frozenset({LATENCY, ERRORS, TRAFFIC, FRESHNESS} | quality)
 
 
-def _pipeline_drift(pipeline: EtlPipeline, drift: DriftMonitoringSettings) -> DriftData | None:
-    if not (pipeline.data_quality_monitoring and pipeline.dataset_location):
+def pipeline_output(pipeline: EtlPipeline, own_bucket: str) -> str:
+    """s3://bucket/prefix/ of a pipeline's output: its datasetLocation, else datasets/<name>/
+    in the account's monitoring bucket."""
+    return pipeline.dataset_location or f"s3://{own_bucket}/datasets/{pipeline.name}/"
+
+
+def _pipeline_drift(
+    pipeline: EtlPipeline, drift: DriftMonitoringSettings, own_bucket: str
+) -> DriftData | None:
+    if not pipeline.data_quality_monitoring:
         return None
-    bucket, _, prefix = pipeline.dataset_location.removeprefix("s3://").partition("/")
+    location = pipeline_output(pipeline, own_bucket)
+    bucket, _, prefix = location.removeprefix("s3://").partition("/")
     return DriftData(mc.PIPELINE_DIMENSION, bucket, prefix, capture=False)
 
 

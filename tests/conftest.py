@@ -25,6 +25,7 @@ from .support.environments import (
     read,
     shipped,
 )
+from .support.job_layer import ensure_test_layer
 
 __all__ = ["EXAMPLE_STACKS", "ROOT", "STACKS", "InlineEnvironment", "read"]
 
@@ -32,10 +33,16 @@ __all__ = ["EXAMPLE_STACKS", "ROOT", "STACKS", "InlineEnvironment", "read"]
 # PULUMI_PYTHON_CMD names, else python3 on PATH (obsgov.synth.environment): the tests' own
 # interpreter, which has the Pulumi SDK, whatever python3 the machine has.
 os.environ["PULUMI_PYTHON_CMD"] = sys.executable
+# The shared test layer is a --from-site build, which a deploy refuses; the tests synthesize
+# in update mode too (known values), so they permit it (components/lifecycle/monitoring_store.py).
+# tests/components/test_monitoring_jobs.py unsets it to prove the refusal.
+os.environ["OBSGOV_TEST_SITE_LAYER"] = "1"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     clear_session_caches()
+    # the program refuses to synthesize a drift job without its layer (obsgov build-layer)
+    ensure_test_layer()
 
 
 @pytest.fixture

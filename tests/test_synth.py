@@ -242,18 +242,29 @@ def test_graph_queries_by_type_account_and_component(example_graph):
     graph = example_graph("dev", True)
     in_account = graph.in_account("200000000002")
     assert in_account and {r.account for r in in_account} == {"200000000002"}
-    in_component = graph.in_component("data-platform-dev")
-    assert {r.urn for r in in_component} == {r.urn for r in in_account}
+    # the account's resources are its baseline's and its monitoring jobs' (the store with the
+    # signal alarms, the drift job of the pipeline with drift monitoring, the freshness job)
+    in_component = [
+        r
+        for name in (
+            "data-platform-dev",
+            "data-platform-dev-monitoring",
+            "data-platform-dev-transactions-daily-dev-drift",
+            "data-platform-dev-freshness",
+        )
+        for r in graph.in_component(name)
+    ]
+    assert sorted(r.urn for r in in_component) == sorted(r.urn for r in in_account)
     assert {r.type for r in graph.in_component("central-dev")} == {
         "aws:oam/sink:Sink",
         "aws:oam/sinkPolicy:SinkPolicy",
     }
     alarms = [
         r
-        for r in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-        if r.account == "200000000002"
+        for r in graph.in_component("data-platform-dev")
+        if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"
     ]
-    # the account's three pipelines: 7 alarms for the Glue job (with data quality), 6 each
+    # the baseline's alarms on the account's three pipelines: 7 alarms for the Glue job (with data quality), 6 each
     # for the state machine and the function
     assert sorted(a.inputs["tags"]["workload"] for a in alarms) == (
         ["events-enricher-dev"] * 6 + ["feature-refresh-dev"] * 6 + ["transactions-daily-dev"] * 7

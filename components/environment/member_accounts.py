@@ -7,13 +7,10 @@ from typing import Any
 import pulumi_aws as aws
 
 from obsgov.config.environment import EnvironmentConfig
-from obsgov.config.models import MlEndpoint
 
-from ..lifecycle.drift_monitor import DriftMonitor, DriftMonitorArgs
-from ..lifecycle.model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
+from ..lifecycle.monitoring_jobs import monitoring_jobs
 from ..member.member_baseline import MemberAccountBaseline, MemberAccountBaselineArgs
 from ..shared.providers import account_provider
-from ..workload_kinds import kind_of
 from .central_account import Central
 from .central_providers import on
 
@@ -65,59 +62,6 @@ def member_account(
 def member_monitoring_jobs(
     env: EnvironmentConfig, account: Any, provider: aws.Provider, baseline: MemberAccountBaseline
 ) -> None:
-    """The scheduled drift and model-quality jobs of one member account's workloads."""
-    workloads = env.workloads_for(account)
-    drift = env.settings.drift_monitoring
-    for workload in workloads:
-        kind = kind_of(workload)
-        if drift is None or kind.drift is None:
-            continue
-        data = kind.drift(workload, drift)
-        if data is None:
-            continue
-        DriftMonitor(
-            f"{account.name}-{workload.name}-drift",
-            DriftMonitorArgs(
-                workload_kind=data.dimension,
-                workload_name=workload.name,
-                image_uri=drift.image_uri,
-                data_bucket=data.bucket,
-                data_prefix=data.prefix,
-                baseline_bucket=drift.baseline_bucket,
-                baseline_key=f"{workload.name}/baseline.json",
-                report_bucket=drift.report_bucket,
-                report_prefix=f"drift/{workload.name}/",
-                kms_key_arn=drift.kms_key_arn,
-                capture=data.capture,
-                schedule_expression=drift.schedule,
-                window_minutes=drift.window_minutes,
-                log_retention_days=env.settings.log_retention_days,
-                alarm_actions=[baseline.alarm_topic.arn],
-            ),
-            opts=on(provider),
-        )
-    sources = [
-        QualitySource(
-            w.name,
-            w.model_version,
-            w.ground_truth.problem,
-            w.ground_truth.capture_uri,
-            w.ground_truth.labels_uri,
-        )
-        for w in workloads
-        if isinstance(w, MlEndpoint) and w.ground_truth is not None
-    ]
-    if sources:
-        ModelQualityJob(
-            f"{account.name}-model-quality",
-            ModelQualityJobArgs(
-                environment=env.environment,
-                account_id=account.id,
-                region=env.settings.region,
-                account_name=account.name,
-                sources=sources,
-                alarm_topic_arn=baseline.alarm_topic.arn,
-                log_retention_days=env.settings.log_retention_days,
-            ),
-            opts=on(provider),
-        )
+    """The scheduled drift, model-quality and freshness jobs of one member account's workloads,
+    with the alarms on their signals (components/lifecycle/monitoring_jobs.py)."""
+    monitoring_jobs(env, account, provider, baseline.alarm_topic.arn)

@@ -9,7 +9,7 @@ namespace; everything else is the platform function's hygiene.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,32 @@ def _prefix_arns(uri: str) -> tuple[str, str]:
     bucket, _, prefix = uri[len("s3://") :].partition("/")
     prefix = prefix.strip("/")
     return f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}*"
+
+
+def served_model_statement(
+    sources: Sequence[QualitySource], region: str, account_id: str
+) -> dict[str, Any]:
+    """The job reads the model version an endpoint serves at run time
+    (obsgov.model_quality.served): DescribeEndpoint, DescribeEndpointConfig, DescribeModel,
+    then DescribeModelPackage of the registry's package (which may live in the registry
+    account). SageMaker's resource types: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html"""
+    base = f"arn:aws:sagemaker:{region}:{account_id}"
+    return {
+        "Sid": "ReadServedModel",
+        "Effect": "Allow",
+        "Action": [
+            "sagemaker:DescribeEndpoint",
+            "sagemaker:DescribeEndpointConfig",
+            "sagemaker:DescribeModel",
+            "sagemaker:DescribeModelPackage",
+        ],
+        "Resource": [
+            *sorted(f"{base}:endpoint/{s.endpoint.lower()}" for s in sources),
+            f"{base}:endpoint-config/*",
+            f"{base}:model/*",
+            f"arn:aws:sagemaker:{region}:*:model-package/*",
+        ],
+    }
 
 
 def job_statements(sources: Sequence[QualitySource]) -> list[dict[str, Any]]:
@@ -93,6 +119,8 @@ class ModelQualityJobArgs:
     window_hours: int = 24
     label_deadline_hours: int = 24
     log_retention_days: int = 365
+    # statements for the buckets' key (the monitoring bucket's, when config names none)
+    extra_statements: Sequence[Mapping[str, Any]] = ()
 
 
 class ModelQualityJob(pulumi.ComponentResource):
@@ -111,7 +139,11 @@ class ModelQualityJob(pulumi.ComponentResource):
                 function_name=function_name,
                 handler=HANDLER,
                 archive_files=package_files("model_quality"),
-                statements=job_statements(args.sources),
+                statements=[
+                    *job_statements(args.sources),
+                    served_model_statement(args.sources, args.region, args.account_id),
+                    *map(dict, args.extra_statements),
+                ],
                 alarm_topic_arn=args.alarm_topic_arn,
                 log_retention_days=args.log_retention_days,
                 timeout_seconds=300,
@@ -126,6 +158,14 @@ class ModelQualityJob(pulumi.ComponentResource):
                 f"{name}-{source.endpoint}",
                 name=f"{function_name}-{source.endpoint}"[:64],
                 schedule_expression=args.schedule,
+                opts=child,
+            )
+            permission = aws.lambda_.Permission(
+                f"{name}-{source.endpoint}-invoke",
+                action="lambda:InvokeFunction",
+                function=platform.function.name,
+                principal="events.amazonaws.com",
+                source_arn=rule.arn,
                 opts=child,
             )
             aws.cloudwatch.EventTarget(
@@ -144,14 +184,7 @@ class ModelQualityJob(pulumi.ComponentResource):
                     },
                     sort_keys=True,
                 ),
-                opts=child,
-            )
-            aws.lambda_.Permission(
-                f"{name}-{source.endpoint}-invoke",
-                action="lambda:InvokeFunction",
-                function=platform.function.name,
-                principal="events.amazonaws.com",
-                source_arn=rule.arn,
-                opts=child,
+                # EventBridge drops what it matches until the policy admits it
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
             )
         self.register_outputs({"functionArn": platform.function.arn})

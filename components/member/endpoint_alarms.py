@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from obsgov import metric_contract as mc
 from obsgov.config.models.accounts import MlEndpoint
+from obsgov.drift.definition import ALARM_COMPARISON_OPERATOR, alarm_threshold_percent
 from obsgov_policies.signals import (
     ENDPOINT_NAME,
     ERRORS,
@@ -153,14 +154,17 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
     hourly = (1, 1)
     if endpoint.drift_monitoring:
         share = mc.DRIFTED_FEATURE_SHARE
+        # the one definition of "drifted" obsgov drift run and the drift job use
+        # (obsgov/drift/definition.py): the dataset drifts when the share reaches it
+        threshold = alarm_threshold_percent()
         specs.append(
             AlarmSpec(
                 "drift",
                 QUALITY,
-                f"More than {slo.max_drifted_feature_percent:g}% of {name}'s features drifted "
-                f"from the training baseline.",
+                f"At least {threshold:g}% of {name}'s features drifted from the training "
+                "baseline (obsgov's drift definition).",
                 f"{mc.DATA_QUALITY_NAMESPACE} metrics with Endpoint={name} and the drift report",
-                "GreaterThanThreshold",
+                ALARM_COMPARISON_OPERATOR,
                 {
                     "m1": MetricRef(
                         mc.DATA_QUALITY_NAMESPACE,
@@ -171,7 +175,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
                         3600,
                     )
                 },
-                threshold=slo.max_drifted_feature_percent,
+                threshold=threshold,
                 treat_missing="ignore",
                 evaluation=hourly,
             )
@@ -187,7 +191,7 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
             AlarmSpec(
                 "model-quality",
                 QUALITY,
-                f"{target.metric} of {name} (model version {endpoint.model_version}) is "
+                f"{target.metric} of {name} (the model version it serves) is "
                 f"{'below' if target.higher_is_better else 'above'} {target.threshold:g}.",
                 f"{mc.MODEL_QUALITY_NAMESPACE} metrics with Endpoint={name} and the labelled data",
                 "LessThanThreshold" if target.higher_is_better else "GreaterThanThreshold",
@@ -195,10 +199,10 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
                     "m1": MetricRef(
                         mc.MODEL_QUALITY_NAMESPACE,
                         target.metric,
-                        {
-                            mc.ENDPOINT_DIMENSION: name,
-                            mc.MODEL_VERSION_DIMENSION: endpoint.model_version,
-                        },
+                        # Endpoint alone: the job reads the served version at run time and
+                        # publishes each figure under Endpoint too (obsgov.model_quality.job,
+                        # metric_data), so the alarm follows every release without a deploy
+                        {mc.ENDPOINT_DIMENSION: name},
                         "Average",
                         unit,
                         3600,

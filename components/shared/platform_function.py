@@ -30,6 +30,9 @@ from .iam_documents import (
 from .keys import rotated_key
 
 RUNTIME = "python3.12"
+# Lambda quotas: a function uses at most five layers
+# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+MAX_LAYERS = 5
 
 
 @dataclass
@@ -53,6 +56,8 @@ class PlatformFunctionArgs:
     # periods is an outage) or by events (more than this many an hour is a flood).
     schedule_period_seconds: int | None = None
     max_invocations_per_hour: int = 100
+    # Layer version ARNs (at most five), e.g. the drift job's libraries (JobLayer)
+    layers: Sequence[pulumi.Input[str]] = ()
 
 
 def names(args: PlatformFunctionArgs) -> dict[str, str]:
@@ -220,6 +225,10 @@ class PlatformFunction(pulumi.ComponentResource):
         self, name: str, args: PlatformFunctionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("obsgov:platform_function:PlatformFunction", name, None, opts)
+        if len(args.layers) > MAX_LAYERS:
+            raise ValueError(
+                f"{args.function_name}: at most {MAX_LAYERS} layers, not {len(args.layers)}"
+            )
         queue, logs = self._create_key_queue_and_logs(name, args)
         self._create_function(name, args, queue, logs)
         self._create_alarms(name, args)
@@ -302,6 +311,7 @@ class PlatformFunction(pulumi.ComponentResource):
             memory_size=args.memory_mb,
             kms_key_arn=self.key.arn,
             reserved_concurrent_executions=args.reserved_concurrency,
+            layers=list(args.layers) or None,
             dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=queue.arn),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="Text", log_group=n["log_group"]
@@ -340,33 +350,39 @@ class PlatformFunction(pulumi.ComponentResource):
 
 
 def package_files(package: str) -> dict[str, Path]:
-    """Archive path -> file for an ``obsgov`` subpackage and every ``obsgov`` module it imports,
-    followed transitively, plus the package markers; nothing else (boto3 comes with the Lambda
-    runtime). Derived from the imports rather than listed by hand: a module the code imports
-    but the archive lacks fails only in AWS, at the function's first run."""
+    """Archive path -> file for an ``obsgov`` subpackage and every ``obsgov`` or
+    ``obsgov_policies`` module it imports, followed transitively, plus the package markers;
+    nothing else (boto3 comes with the Lambda runtime, other libraries with a layer). Derived
+    from the imports rather than listed by hand: a module the code imports but the archive
+    lacks fails only in AWS, at the function's first run."""
     # components/shared/platform_function.py: the repository root is three levels up
-    root = Path(__file__).resolve().parents[2] / "obsgov"
+    repository = Path(__file__).resolve().parents[2]
+    roots = {"obsgov": repository / "obsgov", "obsgov_policies": repository / "policies"}
     files: dict[str, Path] = {}
-    pending = sorted((root / package).glob("*.py"))
+    pending = [(roots["obsgov"], p) for p in sorted((roots["obsgov"] / package).glob("*.py"))]
     while pending:
-        source = pending.pop()
-        name = source.relative_to(root.parent).as_posix()
+        base, source = pending.pop()
+        # archive paths start at the top-level package: obsgov/..., obsgov_policies/...
+        top = base if base.name == "obsgov" else base / "obsgov_policies"
+        name = source.relative_to(top.parent).as_posix()
         if name in files:
             continue
         files[name] = source
-        for parent in source.relative_to(root.parent).parents:
-            marker = root.parent / parent / "__init__.py"
+        for parent in source.relative_to(top.parent).parents:
+            marker = top.parent / parent / "__init__.py"
             if parent.parts and marker.exists():
-                pending.append(marker)
-        pending.extend(_imported_obsgov_modules(source, root))
+                pending.append((base, marker))
+        pending.extend(_imported_modules(source, top, roots))
     return dict(sorted(files.items()))
 
 
-def _imported_obsgov_modules(source: Path, root: Path) -> list[Path]:
-    """The files of the ``obsgov`` modules ``source`` imports (absolute or relative, at any
-    depth: a handler's imports inside functions count too)."""
+def _imported_modules(
+    source: Path, top: Path, roots: Mapping[str, Path]
+) -> list[tuple[Path, Path]]:
+    """(root, file) of the ``obsgov`` / ``obsgov_policies`` modules ``source`` imports
+    (absolute or relative, at any depth: a handler's imports inside functions count too)."""
     package = source.parent
-    found: list[Path] = []
+    found: list[tuple[Path, Path]] = []
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         names: list[str] = []
         if isinstance(node, ast.Import):
@@ -376,16 +392,19 @@ def _imported_obsgov_modules(source: Path, root: Path) -> list[Path]:
                 base = package
                 for _ in range(node.level - 1):
                     base = base.parent
-                dotted = ".".join(base.relative_to(root.parent).parts)
+                dotted = ".".join(base.relative_to(top.parent).parts)
                 module = f"{dotted}.{node.module}" if node.module else dotted
             else:
                 module = node.module or ""
             names = [module] + [f"{module}.{alias.name}" for alias in node.names]
         for name in names:
-            if name != "obsgov" and not name.startswith("obsgov."):
+            head = name.split(".")[0]
+            if head not in roots or name == head:
                 continue
-            path = root.parent.joinpath(*name.split("."))
+            root = roots[head]
+            package_dir = root if head == "obsgov" else root / "obsgov_policies"
+            path = package_dir.joinpath(*name.split(".")[1:])
             for candidate in (path.with_suffix(".py"), path / "__init__.py"):
                 if candidate.is_file():
-                    found.append(candidate)
+                    found.append((root, candidate))
     return found

@@ -5,7 +5,8 @@ Three documents, all generated from one :class:`DeploymentScope`:
 * the deployment role's identity policy (inline, ``obsgov-deployment``): every action
   ``pulumi up`` needs to create, read, update and delete the member baseline (alarms, log
   groups and filters, rules and targets, topics, keys and aliases, the OAM link, X-Ray groups,
-  the platform functions, their queues and roles), each scoped to this account and, where the
+  the platform functions, their queues and roles, the monitoring bucket and the drift
+  layer), each scoped to this account and, where the
   platform owns the names, to ``obsgov-*``;
 * its permissions boundary (managed, ``obsgov-deployment-boundary``): the same ceiling, so a
   managed policy attached later (by hand, or ``--role-policy``) cannot widen it;
@@ -20,8 +21,10 @@ access_policies_boundaries.html): roles may be created, and their policies chang
 with the workload boundary attached (``iam:PermissionsBoundary``); the boundary may not be
 removed; the deployment role, its policies and the boundaries themselves may not be edited;
 ``iam:PassRole`` reaches only the platform's roles and only for Lambda and EventBridge. Data
-is out of reach: no S3, Secrets Manager or SSM parameter action, and KMS use only through
-Lambda (``kms:ViaService``).
+is out of reach: no Secrets Manager or SSM parameter action, no S3 object but the drift
+layer's archive in the account's own monitoring bucket (``layers/``, which the program
+uploads and publishes the layer from), and KMS use only through Lambda or, for that upload,
+S3 (``kms:ViaService``).
 
 A known limit of IAM, not of this policy: AWS requires the permission to tag a key at
 creation to cover every key of the account (KMS Developer Guide, "Controlling access to
@@ -46,6 +49,47 @@ MANAGED_BY = ("managed-by", "obsgov")
 PASSED_TO = ("lambda.amazonaws.com", "events.amazonaws.com")
 # The namespaces platform functions publish (obsgov.metric_contract), for the workload boundary.
 METRIC_NAMESPACES = ("Obsgov/DataQuality", "Obsgov/ModelQuality", "Obsgov/Pipelines")
+# The monitoring bucket's prefix for the drift layer's archive (monitoring_store.LAYER_KEY).
+LAYER_PREFIX = "layers/"
+# What the bucket's provider reads and sets (tests/accounts/baseline_needs.py names the source
+# of each): the bucket, its settings, its policy and its tags.
+BUCKET_ACTIONS = (
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:GetBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketWebsite",
+    "s3:GetBucketVersioning",
+    "s3:PutBucketVersioning",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketLogging",
+    "s3:GetLifecycleConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:PutEncryptionConfiguration",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketTagging",
+    "s3:PutBucketTagging",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:GetBucketOwnershipControls",
+    "s3:PutBucketOwnershipControls",
+)
+LAYER_ARCHIVE_ACTIONS = (
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectTagging",
+    "s3:DeleteObjectVersion",
+)
 
 # IAM quotas (IAM User Guide, "IAM and AWS STS quotas"): an inline role policy at most 10,240
 # characters, a managed policy at most 6,144, whitespace not counted.
@@ -95,6 +139,19 @@ class DeploymentScope:
     def platform_roles(self) -> str:
         return self.iam_arn(f"role/{PLATFORM_PREFIX}*")
 
+    @property
+    def monitoring_bucket(self) -> str:
+        """The account's monitoring bucket (``obsgov-<env>-monitoring-<account id>``,
+        obsgov.config.models.settings.monitoring_bucket_name), any environment."""
+        return f"arn:{self.partition}:s3:::{PLATFORM_PREFIX}*-monitoring-{self.account_id}"
+
+    @property
+    def layer_archives(self) -> str:
+        """Where the program uploads the drift layer's archive in that bucket
+        (components/lifecycle/monitoring_store.py, LAYER_KEY): the one prefix whose objects
+        the deployment role writes and reads."""
+        return f"{self.monitoring_bucket}/{LAYER_PREFIX}*"
+
     def central(self, service: str, resource: str) -> list[str]:
         return [self.arn(service, resource, account=a) for a in self.central_account_ids]
 
@@ -109,15 +166,12 @@ def scope_for(env: Any, account_id: str, deployers: Sequence[str] = ()) -> Deplo
     keys: set[str] = set()
     repositories: set[str] = set()
     drift = settings.drift_monitoring
-    if drift is not None:
-        buckets |= {drift.capture_bucket, drift.baseline_bucket, drift.report_bucket}
-        keys.add(drift.kms_key_arn)
-        registry, _, rest = drift.image_uri.partition("/")
-        region = registry.split(".")[3]
-        repositories.add(
-            f"arn:aws:ecr:{region}:{registry.split('.')[0]}:repository/"
-            f"{rest.split('@')[0].split(':')[0]}"
-        )
+    if drift.enabled:
+        # the account's own monitoring bucket unless config names others (the drift layer is
+        # uploaded there: no image repository any more)
+        buckets |= set(drift.buckets(env.environment, account_id))
+        if drift.kms_key_arn:
+            keys.add(drift.kms_key_arn)
     account = next((a for a in env.member_accounts if a.id == account_id), None)
     for workload in env.workloads_for(account) if account is not None else []:
         if isinstance(workload, EtlPipeline) and workload.dataset_location:
@@ -313,6 +367,19 @@ def _baseline_statements(scope: DeploymentScope) -> list[dict[str, Any]]:
             ["arn:aws:kms:*:*:key/*"],
             condition={"StringLike": {"kms:ViaService": "lambda.*.amazonaws.com"}},
         ),
+        # The layer archive is uploaded to the monitoring bucket, encrypted with its key: S3
+        # uses the key on the caller's behalf (multipart upload needs kms:GenerateDataKey and
+        # kms:Decrypt, S3 User Guide "Multipart upload API and permissions"). Only through
+        # S3, and S3 lets the role touch no object but the layer archive (NoDataObjects).
+        _statement(
+            "KeysThroughS3",
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            s.arn("kms", "key/*"),
+            condition={
+                "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"},
+                **ours,
+            },
+        ),
         _statement(
             "OamLink",
             [
@@ -380,6 +447,18 @@ def _baseline_statements(scope: DeploymentScope) -> list[dict[str, Any]]:
             ],
             s.arn("lambda", f"function:{PLATFORM_PREFIX}*"),
         ),
+        # The drift job's libraries, published from the monitoring bucket
+        # (components/lifecycle/monitoring_store.py)
+        _statement(
+            "Layers",
+            ["lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion"],
+            [
+                s.arn("lambda", f"layer:{PLATFORM_PREFIX}*"),
+                s.arn("lambda", f"layer:{PLATFORM_PREFIX}*:*"),
+            ],
+        ),
+        _statement("MonitoringBucket", BUCKET_ACTIONS, s.monitoring_bucket),
+        _statement("LayerArchive", LAYER_ARCHIVE_ACTIONS, s.layer_archives),
         # Reads with no resource-level permission (the service authorization reference lists
         # no resource type for them).
         _statement(
@@ -488,8 +567,6 @@ def _guard_statements(scope: DeploymentScope) -> list[dict[str, Any]]:
         _statement(
             "NoData",
             [
-                "s3:GetObject*",
-                "s3:PutObject*",
                 "secretsmanager:GetSecretValue",
                 "ssm:GetParameter*",
                 "kms:Decrypt",
@@ -497,8 +574,19 @@ def _guard_statements(scope: DeploymentScope) -> list[dict[str, Any]]:
             ],
             "*",
             effect="Deny",
-            condition={"StringNotLike": {"kms:ViaService": "lambda.*.amazonaws.com"}},
+            condition={
+                "StringNotLike": {
+                    "kms:ViaService": ["lambda.*.amazonaws.com", "s3.*.amazonaws.com"]
+                }
+            },
         ),
+        # No object anywhere but the layer archive the program uploads.
+        {
+            "Sid": "NoDataObjects",
+            "Effect": "Deny",
+            "Action": ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"],
+            "NotResource": s.layer_archives,
+        },
     ]
 
 
@@ -526,6 +614,8 @@ def deployment_boundary(scope: DeploymentScope) -> dict[str, Any]:
             "ReadPlatformRoles",
             "PassPlatformRoles",
             "PullFunctionImages",
+            "KeysThroughS3",
+            "LayerArchive",
         )
     }
     coarse = [
@@ -553,7 +643,16 @@ def deployment_boundary(scope: DeploymentScope) -> dict[str, Any]:
             "Traces", ["xray:*"], [s.arn("xray", "group/*"), s.arn("xray", "sampling-rule/*")]
         ),
         _statement("Queues", ["sqs:*"], s.arn("sqs", f"{PLATFORM_PREFIX}*")),
-        _statement("Functions", ["lambda:*"], s.arn("lambda", f"function:{PLATFORM_PREFIX}*")),
+        _statement(
+            "Functions",
+            ["lambda:*"],
+            [
+                s.arn("lambda", f"function:{PLATFORM_PREFIX}*"),
+                s.arn("lambda", f"layer:{PLATFORM_PREFIX}*"),
+                s.arn("lambda", f"layer:{PLATFORM_PREFIX}*:*"),
+            ],
+        ),
+        _statement("MonitoringBucket", ["s3:*"], s.monitoring_bucket),
     ]
     return _document(*coarse, *exact.values(), *_guard_statements(scope))
 
@@ -582,6 +681,23 @@ def workload_boundary(scope: DeploymentScope) -> dict[str, Any]:
             condition={"StringEquals": {f"aws:ResourceTag/{MANAGED_BY[0]}": MANAGED_BY[1]}},
         ),
         _statement("Traces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+        # The model-quality job reads the version an endpoint serves at run time
+        # (obsgov.model_quality.served); a model package may live in the registry account.
+        _statement(
+            "ServedModels",
+            [
+                "sagemaker:DescribeEndpoint",
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DescribeModel",
+                "sagemaker:DescribeModelPackage",
+            ],
+            [
+                s.arn("sagemaker", "endpoint/*"),
+                s.arn("sagemaker", "endpoint-config/*"),
+                s.arn("sagemaker", "model/*"),
+                s.arn("sagemaker", "model-package/*", account="*"),
+            ],
+        ),
         _statement(
             "NoIdentityChanges",
             ["iam:*", "sts:AssumeRole", "organizations:*", "account:*"],

@@ -15,6 +15,7 @@ from . import (
     drift,
     environment,
     gate,
+    layer,
     model_registry,
     models,
     opensearch,
@@ -63,6 +64,7 @@ app.command("validate")(environment.validate)
 app.command("synth")(environment.synth)
 app.command("preview")(gate.preview)
 app.command("report")(report.report)
+app.command("build-layer")(layer.build_layer)
 app.add_typer(policy.app, name="policy")
 app.add_typer(model_registry.app, name="registry")
 app.add_typer(accounts.app, name="accounts")

@@ -560,7 +560,8 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     ),
     "ServiceControlPolicySettings.enabled": (SWITCH,),
     "ServiceControlPolicySettings.deny_leave_organization": (SWITCH,),
-    "DriftMonitoringSettings.image_uri": (Api("lambda", "FunctionCode", "ImageUri"),),
+    "DriftMonitoringSettings.enabled": (SWITCH,),
+    "DriftMonitoringSettings.image_uri": (NotSent("refused: the drift job runs as a zip"),),
     "DriftMonitoringSettings.capture_bucket": (BUCKET,),
     "DriftMonitoringSettings.capture_prefix": (Api("s3", "ListObjectsV2Request", "Prefix"),),
     "DriftMonitoringSettings.baseline_bucket": (BUCKET,),
@@ -571,6 +572,15 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         Docs(schedule_expression_problem, SCHEDULES),
     ),
     "DriftMonitoringSettings.window_minutes": (NotSent("the drift job's window, its argument"),),
+    "DriftMonitoringSettings.layer_dir": (NotSent("a local folder the program uploads"),),
+    "DriftMonitoringSettings.model_quality_schedule": (
+        Api("events", "PutRuleRequest", "ScheduleExpression"),
+        Docs(schedule_expression_problem, SCHEDULES),
+    ),
+    "DriftMonitoringSettings.freshness_schedule": (
+        Api("events", "PutRuleRequest", "ScheduleExpression"),
+        Docs(schedule_expression_problem, SCHEDULES),
+    ),
     # ---- stacks/organization.yaml
     "Organization.id": (Api("organizations", "Organization", "Id"),),
     "Organization.management_account_id": (ACCOUNT_ID,),
@@ -661,7 +671,6 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "EndpointSlo.max_cpu_percent": (THRESHOLD,),
     "EndpointSlo.max_memory_percent": (THRESHOLD,),
     "EndpointSlo.max_disk_percent": (THRESHOLD,),
-    "EndpointSlo.max_drifted_feature_percent": (THRESHOLD,),
     "EtlPipeline.kind": (OBSGOV_ENUM,),
     "EtlPipeline.engine": (OBSGOV_ENUM,),
     "EtlPipeline.schedule_interval_minutes": (
@@ -669,6 +678,10 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     ),
     "EtlPipeline.data_quality_monitoring": (SWITCH,),
     "EtlPipeline.dataset_location": (S3_URI,),
+    "EtlPipeline.freshness_grace_minutes": (
+        NotSent("the freshness job's grace, in its schedule input"),
+    ),
+    "EtlPipeline.output_layout": (NotSent("the freshness job's key layout, in its input"),),
     "PipelineSlo.max_duration_minutes": (THRESHOLD,),
     "PipelineSlo.max_failed_runs": (THRESHOLD,),
     "PipelineSlo.max_error_rate_percent": (THRESHOLD,),

@@ -354,6 +354,10 @@ FREE_TYPES = frozenset(
         "aws:quicksight/dataSet:DataSet",
         "aws:quicksight/refreshSchedule:RefreshSchedule",
         "aws:xray/group:Group",
+        # Lambda bills requests and duration, not layers (AWS Lambda pricing); an object's
+        # storage is its bucket's, counted in the bucket's bucketGb
+        "aws:lambda/layerVersion:LayerVersion",
+        "aws:s3/bucketObjectv2:BucketObjectv2",
     }
 )
 

@@ -96,6 +96,13 @@ class Ctx:
         value = self.inputs.get(key)
         return value if isinstance(value, str) and value != UNKNOWN else None
 
+    def referenced_all(self, key: str) -> list[GraphResource]:
+        """Every custom resource an input was computed from."""
+        found = [
+            self.graph.by_urn.get(urn) for urn in self.resource.property_dependencies.get(key, [])
+        ]
+        return [r for r in found if r is not None and r.custom]
+
     def referenced(self, key: str) -> GraphResource | None:
         """The resource an input was computed from (its property dependency)."""
         for urn in self.resource.property_dependencies.get(key, []):
@@ -170,9 +177,13 @@ class Row:
     via_service: str | None = None
     # actions the service runs only when an input holds a value: input -> actions
     when_set: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the key whose tags a KMS action on the caller's behalf is judged by (an object's
+    # bucket key); the resource's own tags otherwise
+    key_of: Callable[[Ctx], GraphResource | None] | None = None
 
 
 TF = "terraform-provider-aws internal/service"
+MULTIPART_KMS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html"
 # Actions in CloudFormation's schemas that are not IAM actions at all (no Service Authorization
 # Reference entry): a handler's internal call or a preview feature.
 NOT_IAM_ACTIONS = {"s3:REST.PUT.OBJECT", "lambda:AssociateRuntimeAlias", "s3files:ListMountTargets"}
@@ -312,6 +323,12 @@ def _function(ctx: Ctx) -> Named:
     found: Arns = {"iam:role": [role_arn_of(ctx, ctx.referenced("role"), ctx.known("role"))]}
     if ctx.inputs.get("kmsKeyArn"):
         found["kms:key"] = [key_arn_of(ctx, ctx.referenced("kmsKeyArn"), ctx.known("kmsKeyArn"))]
+    layers = ctx.referenced_all("layers")
+    if ctx.inputs.get("layers"):
+        # a function's layers are read at create and update (lambda:GetLayerVersion)
+        found["lambda:layerVersion"] = [layer_version_arn(ctx, layer) for layer in layers] or [
+            arn for arn in ctx.inputs["layers"] if isinstance(arn, str) and arn != UNKNOWN
+        ]
     image = ctx.known("imageUri")
     if image:
         registry, _, rest = image.partition("/")
@@ -325,6 +342,84 @@ def _function(ctx: Ctx) -> Named:
             )
         ]
     return own, found
+
+
+def layer_version_arn(ctx: Ctx, layer: GraphResource) -> str:
+    """A layer version's ARN: its number exists only once published."""
+    return sar_arn(
+        "lambda",
+        "layerVersion",
+        ctx.base(LayerName=_name(layer, "layerName"), LayerVersion=UNKNOWN_NAME),
+    )
+
+
+def _layer_version(ctx: Ctx) -> Named:
+    own: Arns = {
+        "lambda:layer": [
+            sar_arn("lambda", "layer", ctx.base(LayerName=_name(ctx.resource, "layerName")))
+        ],
+        "lambda:layerVersion": [layer_version_arn(ctx, ctx.resource)],
+    }
+    refs: Arns = {}
+    archive = ctx.referenced("s3Key") or ctx.referenced("s3Bucket")
+    if archive is not None and archive.type == "aws:s3/bucketObjectv2:BucketObjectv2":
+        refs["s3:object"] = [_object_arn(ctx, archive)]
+    return own, refs
+
+
+def _bucket_name(ctx: Ctx, resource: GraphResource) -> str:
+    """The name of the bucket a resource's ``bucket`` input names (or the bucket's own)."""
+    if resource.type == "aws:s3/bucket:Bucket":
+        return _name(resource, "bucket")
+    inputs = plain(resource.inputs)
+    given = inputs.get("bucket")
+    if isinstance(given, str) and given != UNKNOWN:
+        return given
+    for urn in resource.property_dependencies.get("bucket", []):
+        found = ctx.graph.by_urn.get(urn)
+        if found is not None and found.type == "aws:s3/bucket:Bucket":
+            return _name(found, "bucket")
+    return UNKNOWN_NAME
+
+
+def _bucket_arn(ctx: Ctx, resource: GraphResource) -> str:
+    return sar_arn("s3", "bucket", ctx.base(BucketName=_bucket_name(ctx, resource)))
+
+
+def _object_arn(ctx: Ctx, resource: GraphResource) -> str:
+    key = plain(resource.inputs).get("key")
+    name = key if isinstance(key, str) and key != UNKNOWN else UNKNOWN_NAME
+    return sar_arn(
+        "s3", "object", ctx.base(BucketName=_bucket_name(ctx, resource), ObjectName=name)
+    )
+
+
+def _bucket_setting(ctx: Ctx) -> Named:
+    return {"s3:bucket": [_bucket_arn(ctx, ctx.resource)]}, {}
+
+
+def bucket_key(ctx: Ctx) -> GraphResource | None:
+    """The KMS key a bucket's default encryption names (its encryption configuration's)."""
+    bucket = _bucket_name(ctx, ctx.resource)
+    for resource in ctx.graph.of_type(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ):
+        if resource.account == ctx.account and _bucket_name(ctx, resource) == bucket:
+            for urn in resource.property_dependencies.get("rules", []):
+                found = ctx.graph.by_urn.get(urn)
+                if found is not None and found.type == "aws:kms/key:Key":
+                    return found
+    return None
+
+
+def _object(ctx: Ctx) -> Named:
+    own: Arns = {
+        "s3:object": [_object_arn(ctx, ctx.resource)],
+        "s3:bucket": [_bucket_arn(ctx, ctx.resource)],
+    }
+    key = bucket_key(ctx)
+    refs: Arns = {"kms:key": [key_arn_of(ctx, key, None)]} if key is not None else {}
+    return own, refs
 
 
 def _permission(ctx: Ctx) -> Named:
@@ -372,6 +467,57 @@ LOG_GROUP_PROPERTY_ONLY = {
     "logs:PutBearerTokenAuthentication": ("bearerTokenAuthenticationEnabled", "bearer tokens"),
     "logs:PutLogGroupDeletionProtection": ("deletionProtectionEnabled", "deletion protection"),
 }
+
+# resourceBucketRead: HeadBucket, then each setting; the API's names as IAM spells them
+BUCKET_READS = (
+    "s3:ListBucket",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketWebsite",
+    "s3:GetBucketVersioning",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketLogging",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketTagging",
+)
+# (type, provider source, the action that sets it, the action that reads it)
+BUCKET_SETTINGS = (
+    (
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "bucket_public_access_block.go",
+        "s3:PutBucketPublicAccessBlock",
+        "s3:GetBucketPublicAccessBlock",
+    ),
+    (
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+        "bucket_ownership_controls.go",
+        "s3:PutBucketOwnershipControls",
+        "s3:GetBucketOwnershipControls",
+    ),
+    (
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "bucket_versioning.go",
+        "s3:PutBucketVersioning",
+        "s3:GetBucketVersioning",
+    ),
+    (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "bucket_server_side_encryption_configuration.go",
+        "s3:PutEncryptionConfiguration",
+        "s3:GetEncryptionConfiguration",
+    ),
+    (
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "bucket_lifecycle_configuration.go",
+        "s3:PutLifecycleConfiguration",
+        "s3:GetLifecycleConfiguration",
+    ),
+)
 
 ROWS: dict[str, Row] = {
     row.pulumi_type: row
@@ -496,6 +642,86 @@ ROWS: dict[str, Row] = {
             terraform={"delete": [("iam:ListInstanceProfilesForRole", f"{TF}/iam/role.go")]},
         ),
         Row("aws:iam/rolePolicy:RolePolicy", "AWS::IAM::RolePolicy", _role_policy, taggable=False),
+        Row(
+            "aws:lambda/layerVersion:LayerVersion",
+            "AWS::Lambda::LayerVersion",
+            _layer_version,
+            taggable=False,
+        ),
+        # The provider splits a bucket into a resource per setting, where CloudFormation has
+        # one AWS::S3::Bucket: the calls are the provider's (each row names its source).
+        Row(
+            "aws:s3/bucket:Bucket",
+            None,
+            _bucket_setting,
+            terraform={
+                "create": [
+                    ("s3:CreateBucket", f"{TF}/s3/bucket.go"),
+                    ("s3:PutBucketTagging", f"{TF}/s3/bucket.go"),
+                ],
+                # resourceBucketRead reads every setting a bucket can hold
+                "read": [(action, f"{TF}/s3/bucket.go") for action in BUCKET_READS],
+                "update": [("s3:PutBucketTagging", f"{TF}/s3/bucket.go")],
+                "delete": [("s3:DeleteBucket", f"{TF}/s3/bucket.go")],
+            },
+        ),
+        *(
+            Row(
+                pulumi_type,
+                None,
+                _bucket_setting,
+                taggable=False,
+                terraform={
+                    "create": [(put, f"{TF}/s3/{source}")],
+                    "read": [(get, f"{TF}/s3/{source}")],
+                    "update": [(put, f"{TF}/s3/{source}")],
+                    # deleting a setting is its Put action in IAM (the Service Authorization
+                    # Reference lists no Delete action for these)
+                    "delete": [(put, f"{TF}/s3/{source}")],
+                },
+            )
+            for pulumi_type, source, put, get in BUCKET_SETTINGS
+        ),
+        Row(
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "AWS::S3::BucketPolicy",
+            _bucket_setting,
+            taggable=False,
+        ),
+        Row(
+            "aws:s3/bucketObjectv2:BucketObjectv2",
+            None,
+            _object,
+            terraform={
+                # uploaded with the SDK's upload manager (multipart above 5 MB); the tags ride
+                # on the upload (x-amz-tagging). Multipart with SSE-KMS needs kms:Decrypt and
+                # kms:GenerateDataKey (S3 User Guide, "Multipart upload API and permissions",
+                # https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html)
+                "create": [
+                    ("s3:PutObject", f"{TF}/s3/object.go"),
+                    ("s3:PutObjectTagging", f"{TF}/s3/object.go"),
+                    ("kms:GenerateDataKey", MULTIPART_KMS),
+                    ("kms:Decrypt", MULTIPART_KMS),
+                ],
+                "read": [
+                    ("s3:GetObject", f"{TF}/s3/object.go"),
+                    ("s3:GetObjectTagging", f"{TF}/s3/object.go"),
+                ],
+                "update": [
+                    ("s3:PutObject", f"{TF}/s3/object.go"),
+                    ("s3:PutObjectTagging", f"{TF}/s3/object.go"),
+                    ("kms:GenerateDataKey", MULTIPART_KMS),
+                    ("kms:Decrypt", MULTIPART_KMS),
+                ],
+                # deleteAllObjectVersions: every version of the key, in a versioned bucket
+                "delete": [
+                    ("s3:ListBucketVersions", f"{TF}/s3/delete.go"),
+                    ("s3:DeleteObjectVersion", f"{TF}/s3/delete.go"),
+                ],
+            },
+            via_service="s3",
+            key_of=bucket_key,
+        ),
     )
 }
 
@@ -533,6 +759,13 @@ def _context(
         context.update({f"aws:ResourceTag/{k}": v for k, v in tags.items()})
     if action.startswith("kms:") and row.pulumi_type == "aws:kms/alias:Alias":
         key = ctx.referenced("targetKeyId")
+        if key is not None:
+            context.update({f"aws:ResourceTag/{k}": v for k, v in tags_of(ctx, key).items()})
+    if action.startswith("kms:") and row.key_of is not None:
+        # KMS judges the key's tags, not the object's
+        context = {k: v for k, v in context.items() if not k.startswith("aws:")}
+        context["aws:RequestedRegion"] = ctx.region
+        key = row.key_of(ctx)
         if key is not None:
             context.update({f"aws:ResourceTag/{k}": v for k, v in tags_of(ctx, key).items()})
     if "iam:PermissionsBoundary" in keys:

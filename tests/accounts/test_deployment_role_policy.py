@@ -66,7 +66,6 @@ def full_member(tmp_path_factory):
     known values (preview off) so the platform roles' policies can be read."""
     env = shipped(tmp_path_factory.mktemp("full") / "stacks", "prod")
     env.config["obsgov:driftMonitoring"] = {
-        "imageUri": "100000000002.dkr.ecr.eu-west-1.amazonaws.com/obsgov-drift:1.4",
         "captureBucket": "obsgov-prod-capture-100000000002",
         "baselineBucket": "obsgov-prod-baselines-100000000002",
         "reportBucket": "obsgov-prod-reports-100000000002",
@@ -401,12 +400,52 @@ ROLE = f"arn:aws:iam::{MEMBER}:role/obsgov-x"
             {},
         ),
         ("leave the organization", "organizations:LeaveOrganization", "*", {}),
+        # the monitoring bucket: the role uploads the layer archive and nothing else
+        (
+            "read monitoring data",
+            "s3:GetObject",
+            f"arn:aws:s3:::obsgov-prod-monitoring-{MEMBER}/datacapture/x.jsonl",
+            {},
+        ),
+        (
+            "write beside the layer archive",
+            "s3:PutObject",
+            f"arn:aws:s3:::obsgov-prod-monitoring-{MEMBER}/baselines/x/baseline.json",
+            {},
+        ),
+        ("delete a team bucket", "s3:DeleteBucket", "arn:aws:s3:::team-data", {}),
+        (
+            "decrypt with a team key through S3",
+            "kms:Decrypt",
+            f"arn:aws:kms:eu-west-1:{MEMBER}:key/team",
+            {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+        ),
+        (
+            "publish a team layer",
+            "lambda:PublishLayerVersion",
+            f"arn:aws:lambda:eu-west-1:{MEMBER}:layer:team-libs",
+            {},
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) and " " in v else "",
 )
 def test_escalation_is_denied(case, action, resource, context):
     decision = _decide(action, resource, **context)
     assert not decision.allowed, case
+
+
+def test_the_layer_archive_is_the_one_object_the_role_writes():
+    """The monitoring bucket's layer archive (monitoring_store.LAYER_KEY) is uploaded, with
+    S3 using the bucket's own key on the role's behalf; any other key is denied."""
+    archive = f"arn:aws:s3:::obsgov-prod-monitoring-{MEMBER}/layers/obsgov-drift.zip"
+    assert _decide("s3:PutObject", archive).allowed
+    assert not _decide("s3:PutObject", f"arn:aws:s3:::obsgov-prod-monitoring-{MEMBER}/x").allowed
+    via_s3 = {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    ours = f"arn:aws:kms:eu-west-1:{MEMBER}:key/ours"
+    assert _decide(
+        "kms:GenerateDataKey", ours, **via_s3, **{"aws:ResourceTag/managed-by": "obsgov"}
+    ).allowed
+    assert not _decide("kms:Decrypt", ours, **{"aws:ResourceTag/managed-by": "obsgov"}).allowed
 
 
 def test_the_escalation_cases_fail_for_the_policy_they_replaced():

@@ -161,6 +161,7 @@ def test_drift_and_model_quality_alarms_follow_the_metric_contract(prod, dev):
             "unit",
             "period",
             "threshold",
+            "comparisonOperator",
             "treatMissingData",
             "evaluationPeriods",
         )
@@ -171,7 +172,9 @@ def test_drift_and_model_quality_alarms_follow_the_metric_contract(prod, dev):
         "statistic": "Maximum",
         "unit": "Percent",
         "period": 3600,
-        "threshold": 20,
+        # obsgov/drift/definition.py: DRIFTED_SHARE 0.5, share >= threshold
+        "threshold": 50,
+        "comparisonOperator": "GreaterThanOrEqualToThreshold",
         "treatMissingData": "ignore",
         "evaluationPeriods": 1,
     }
@@ -189,7 +192,8 @@ def test_drift_and_model_quality_alarms_follow_the_metric_contract(prod, dev):
     } == {
         "namespace": "Obsgov/ModelQuality",
         "metricName": "AUC",
-        "dimensions": {"Endpoint": "fraud-scoring-prod", "ModelVersion": "12"},
+        # the job publishes under Endpoint alone too; the version is read at run time
+        "dimensions": {"Endpoint": "fraud-scoring-prod"},
         "threshold": 0.85,
         "comparisonOperator": "LessThanThreshold",
         "unit": "None",
@@ -199,6 +203,50 @@ def test_drift_and_model_quality_alarms_follow_the_metric_contract(prod, dev):
     assert "dev-ml-serving-dev-churn-propensity-dev-drift" not in names
     assert "dev-ml-serving-dev-churn-propensity-dev-model-quality" not in names
     assert "dev-ml-serving-dev-fraud-scoring-dev-drift" in names
+
+
+def test_the_model_quality_alarm_watches_a_series_the_job_publishes(prod):
+    """A CloudWatch alarm matches only the exact dimension set it names ("Metrics": a metric
+    is its namespace, name and all its dimensions,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension).
+    The job publishes the release it finds at run time, whatever accounts.yaml says."""
+    from datetime import UTC, datetime
+
+    from obsgov.model_quality.job import QualityResult, publish
+    from obsgov.model_quality.join import Joined
+
+    class Recorder:  # what the job hands PutMetricData
+        def __init__(self) -> None:
+            self.calls: list[dict] = []
+
+        def put_metric_data(self, **call):
+            self.calls.append(call)
+
+    quality = alarm(prod, f"{FRAUD}-model-quality")
+    result = QualityResult(
+        endpoint="fraud-scoring-prod",
+        model_version="a release accounts.yaml never named",
+        problem="binary",
+        metrics={"AUC": 0.5},
+        joined=Joined(pairs=[(0.5, 1.0)]),
+    )
+    recorder = Recorder()
+    publish(recorder, result, datetime(2026, 1, 1, tzinfo=UTC))
+    published = {
+        (
+            call["Namespace"],
+            datum["MetricName"],
+            frozenset((d["Name"], d["Value"]) for d in datum["Dimensions"]),
+        )
+        for call in recorder.calls
+        for datum in call["MetricData"]
+    }
+    watched = (
+        quality["namespace"],
+        quality["metricName"],
+        frozenset(quality["dimensions"].items()),
+    )
+    assert watched in published
 
 
 def test_regression_quality_metrics_alarm_when_they_rise(inline_env):

@@ -203,7 +203,6 @@ def test_schedule_expressions_follow_eventbridge_rules(value, problem):
 # --------------------------------------------------------------------------- through validate
 
 DRIFT = {
-    "imageUri": "100000000002.dkr.ecr.eu-west-1.amazonaws.com/obsgov-drift:1",
     "captureBucket": "obsgov-capture",
     "baselineBucket": "obsgov-baselines",
     "reportBucket": "obsgov-reports",

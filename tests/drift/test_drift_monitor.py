@@ -1,5 +1,8 @@
-"""The DriftMonitor component under the Pulumi mocks: its resources, their hygiene, and the
-role policy statement by statement."""
+"""The DriftMonitor component under the Pulumi mocks: a zip function on the drift layer, its
+resources, their hygiene, and the role policy statement by statement.
+
+Lambda quotas (a zip function with layers, five at most, 250 MB unzipped together):
+https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"""
 
 from __future__ import annotations
 
@@ -13,19 +16,25 @@ from obsgov.graph import UNKNOWN
 from obsgov.synth import synthesize
 from tests.support.caching import graph_scope
 
-KEY = "arn:aws:kms:eu-west-1:111122223333:key/0f7c2a3e-1111-2222-3333-444455556666"
+ACCOUNT = "111122223333"
+LAYER = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:obsgov-prod-drift:3"
+KEY_STATEMENT = {
+    "Sid": "UseMonitoringKey",
+    "Effect": "Allow",
+    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+    "Resource": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0f7c2a3e-1111-2222-3333-444455556666",
+}
 
 PROGRAM = textwrap.dedent(f"""
     from components.lifecycle.drift_monitor import DriftMonitor, DriftMonitorArgs
     DriftMonitor("churn-drift", DriftMonitorArgs(
-        workload_kind="Endpoint", workload_name="churn-prod",
-        image_uri="111122223333.dkr.ecr.eu-west-1.amazonaws.com/obsgov-drift:1.4.0",
+        environment="prod", account_id="{ACCOUNT}", region="eu-west-1",
+        workload_kind="Endpoint", workload_name="churn-prod", layer_arn="{LAYER}",
         data_bucket="ml-capture", data_prefix="datacapture/churn-prod/",
         baseline_bucket="ml-baselines", baseline_key="churn/v12/baseline.json",
         report_bucket="ml-reports", report_prefix="drift/churn-prod/",
-        kms_key_arn="{KEY}",
-        alarm_actions=["arn:aws:sns:eu-west-1:111122223333:oncall"],
-        tags={{"team": "ml"}}))
+        key_statement={KEY_STATEMENT!r},
+        alarm_topic_arn="arn:aws:sns:eu-west-1:{ACCOUNT}:oncall"))
 """)
 
 
@@ -49,11 +58,6 @@ def graph(tmp_path_factory):
     return _synthesize(tmp_path_factory.mktemp("preview"), True)
 
 
-@pytest.fixture(scope=graph_scope)
-def deployed(tmp_path_factory):
-    return _synthesize(tmp_path_factory.mktemp("up"), False)
-
-
 def one(graph, kind):
     found = graph.of_type(kind)
     assert len(found) == 1, [r.name for r in found]
@@ -62,90 +66,67 @@ def one(graph, kind):
 
 def test_every_child_hangs_off_the_component_and_is_named_after_it(graph):
     component = one(graph, "obsgov:drift_monitor:DriftMonitor")
-    children = [r for r in graph if r.parent == component.urn]
-    assert sorted((r.type, r.name) for r in children) == sorted(
+    children = sorted((r.type, r.name) for r in graph if r.parent == component.urn)
+    assert children == sorted(
         [
-            ("aws:cloudwatch/logGroup:LogGroup", "churn-drift-logs"),
-            ("aws:sqs/queue:Queue", "churn-drift-dlq"),
-            ("aws:iam/role:Role", "churn-drift-role"),
-            ("aws:iam/rolePolicy:RolePolicy", "churn-drift-policy"),
-            ("aws:lambda/function:Function", "churn-drift-function"),
+            ("obsgov:platform_function:PlatformFunction", "churn-drift-fn"),
             ("aws:cloudwatch/eventRule:EventRule", "churn-drift-schedule"),
             ("aws:lambda/permission:Permission", "churn-drift-invoke"),
             ("aws:cloudwatch/eventTarget:EventTarget", "churn-drift-target"),
-            ("aws:cloudwatch/metricAlarm:MetricAlarm", "churn-drift-errors"),
-            ("aws:cloudwatch/metricAlarm:MetricAlarm", "churn-drift-dead-letters"),
         ]
     )
 
 
-def test_function_hygiene(graph):
+def test_a_zip_function_on_the_layer_with_one_run_at_a_time(graph):
     fn = one(graph, "aws:lambda/function:Function").inputs
     assert fn["name"] == "obsgov-drift-endpoint-churn-prod"
-    assert fn["packageType"] == "Image"
-    assert fn["kmsKeyArn"] == KEY
-    assert fn["deadLetterConfig"]["targetArn"] not in (None, "")
-    assert fn["loggingConfig"]["logGroup"] == "/aws/lambda/obsgov-drift-endpoint-churn-prod"
+    assert "imageUri" not in fn and fn.get("packageType") in (None, "Zip")
+    assert fn["runtime"] == "python3.12"
+    assert fn["handler"] == "obsgov.drift.job.handler"
+    assert fn["layers"] == [LAYER]
     assert fn["reservedConcurrentExecutions"] == 1
+    assert fn["timeout"] == 900
     env = fn["environment"]["variables"]
     assert env["OBSGOV_WORKLOAD_KIND"] == "Endpoint"
     assert env["OBSGOV_DATA_URI"] == "s3://ml-capture/datacapture/churn-prod/"
     assert env["OBSGOV_BASELINE_URI"] == "s3://ml-baselines/churn/v12/baseline.json"
-    logs = one(graph, "aws:cloudwatch/logGroup:LogGroup").inputs
-    assert logs["retentionInDays"] == 365 and logs["kmsKeyId"] == KEY
-    assert one(graph, "aws:sqs/queue:Queue").inputs["kmsMasterKeyId"] == KEY
+    assert env["OBSGOV_REPORT_URI"] == "s3://ml-reports/drift/churn-prod/"
     rule = one(graph, "aws:cloudwatch/eventRule:EventRule").inputs
     assert rule["scheduleExpression"] == "rate(1 hour)"
     permission = one(graph, "aws:lambda/permission:Permission").inputs
     assert permission["principal"] == "events.amazonaws.com"
 
 
-def test_alarms_watch_the_function_and_its_dead_letters(graph):
+def test_the_archive_holds_the_modules_the_handler_imports(graph):
+    fn = one(graph, "aws:lambda/function:Function")
+    archive = fn.inputs["code"]
+    paths = set(archive["assets"]) if isinstance(archive, dict) and "assets" in archive else None
+    if paths is None:  # the graph's rendering of an AssetArchive
+        paths = set(json.loads(json.dumps(archive, default=str)).get("assets", {}))
+    # obsgov.config imports obsgov_policies: without it the handler fails at import in AWS
+    assert "obsgov/drift/job.py" in paths
+    assert "obsgov_policies/__init__.py" in paths
+
+
+def test_scheduled_run_alarms_page_when_it_stops(graph):
     alarms = {
-        r.name: r.inputs
-        for r in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-        if r.name.startswith("churn-drift-")
+        r.inputs["name"]: r.inputs for r in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     }
-    errors = alarms["churn-drift-errors"]
-    assert (errors["namespace"], errors["metricName"], errors["dimensions"]) == (
-        "AWS/Lambda",
-        "Errors",
-        {"FunctionName": "obsgov-drift-endpoint-churn-prod"},
+    not_running = alarms["obsgov-drift-endpoint-churn-prod-not-running"]
+    assert not_running["treatMissingData"] == "breaching"
+    assert not_running["period"] == 7200
+
+
+def test_role_policy_statement_by_statement(graph):
+    policy = next(
+        r.inputs["policy"]
+        for r in graph.of_type("aws:iam/rolePolicy:RolePolicy")
+        if r.name == "churn-drift-fn-role-policy"
     )
-    assert errors["alarmActions"] == ["arn:aws:sns:eu-west-1:111122223333:oncall"]
-    assert alarms["churn-drift-dead-letters"]["namespace"] == "AWS/SQS"
-
-
-def test_role_trusts_lambda_only(graph):
-    trust = json.loads(one(graph, "aws:iam/role:Role").inputs["assumeRolePolicy"])
-    assert trust["Statement"] == [
-        {
-            "Effect": "Allow",
-            "Action": "sts:AssumeRole",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-        }
-    ]
-
-
-def test_role_policy_statement_by_statement(graph, deployed):
-    policy = one(graph, "aws:iam/rolePolicy:RolePolicy").inputs["policy"]
-    assert policy != UNKNOWN, "the policy must be known at preview: it uses the log group ARN"
+    assert policy != UNKNOWN, "the policy must be known at preview"
     statements = {s["Sid"]: s for s in json.loads(policy)["Statement"]}
-    region = one(graph, "aws:lambda/function:Function").region
-    account = "000000000000"  # the mocks' getCallerIdentity for the default provider
-    fn = "obsgov-drift-endpoint-churn-prod"
-    log_group = f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{fn}"
-    queue = f"arn:aws:sqs:{region}:{account}:{fn}-dlq"
-    # the ARNs written from names are the ones the resources get once created
-    assert one(deployed, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"] == log_group
-    assert one(deployed, "aws:sqs/queue:Queue").outputs["arn"] == queue
-    assert statements == {
-        "WriteOwnLogs": {
-            "Sid": "WriteOwnLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"{log_group}:*",
-        },
+    own = {k: v for k, v in statements.items() if k not in ("DeadLetters", "Logs", "UseKey")}
+    assert own == {
         "ListWindow": {
             "Sid": "ListWindow",
             "Effect": "Allow",
@@ -153,22 +134,20 @@ def test_role_policy_statement_by_statement(graph, deployed):
             "Resource": "arn:aws:s3:::ml-capture",
             "Condition": {"StringLike": {"s3:prefix": ["datacapture/churn-prod/*"]}},
         },
-        "ReadWindow": {
-            "Sid": "ReadWindow",
+        "ReadWindowAndBaseline": {
+            "Sid": "ReadWindowAndBaseline",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": "arn:aws:s3:::ml-capture/datacapture/churn-prod/*",
+            "Resource": [
+                "arn:aws:s3:::ml-baselines/churn/v12/baseline.json",
+                "arn:aws:s3:::ml-capture/datacapture/churn-prod/*",
+            ],
         },
-        "ReadBaseline": {
-            "Sid": "ReadBaseline",
+        # the checkpoint under the report prefix is read back on the next run
+        "ReportsAndCheckpoint": {
+            "Sid": "ReportsAndCheckpoint",
             "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "arn:aws:s3:::ml-baselines/churn/v12/baseline.json",
-        },
-        "WriteReports": {
-            "Sid": "WriteReports",
-            "Effect": "Allow",
-            "Action": "s3:PutObject",
+            "Action": ["s3:GetObject", "s3:PutObject"],
             "Resource": "arn:aws:s3:::ml-reports/drift/churn-prod/*",
         },
         "PublishDataQualityMetrics": {
@@ -178,20 +157,8 @@ def test_role_policy_statement_by_statement(graph, deployed):
             "Resource": "*",
             "Condition": {"StringEquals": {"cloudwatch:namespace": "Obsgov/DataQuality"}},
         },
-        "UseKey": {
-            "Sid": "UseKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": KEY,
-        },
-        "DeadLetters": {
-            "Sid": "DeadLetters",
-            "Effect": "Allow",
-            "Action": "sqs:SendMessage",
-            "Resource": queue,
-        },
+        "UseMonitoringKey": KEY_STATEMENT,
     }
-    # nothing broader than a named prefix or the one key anywhere
     for statement in statements.values():
         assert "*" not in json.dumps(statement["Action"])
         if statement["Sid"] != "PublishDataQualityMetrics":

@@ -132,7 +132,6 @@ class EndpointSlo(Model):
     max_cpu_percent: Annotated[float, Field(gt=0, le=100)] | None = None
     max_memory_percent: Annotated[float, Field(gt=0, le=100)] | None = None
     max_disk_percent: Annotated[float, Field(gt=0, le=100)] | None = None
-    max_drifted_feature_percent: Annotated[float, Field(gt=0, le=100)] = 20
 
 
 _CLASSIFICATION = tuple(m.name for m in CLASSIFICATION_METRICS)
@@ -218,8 +217,13 @@ class EtlPipeline(_Workload):
     # longest window a CloudWatch alarm can evaluate).
     schedule_interval_minutes: Annotated[int, Field(ge=1, le=10080)] = 1440
     data_quality_monitoring: bool = False
-    # s3://bucket/prefix/ of the pipeline's output, read by its drift job
+    # s3://bucket/prefix/ of the pipeline's output, read by its drift and freshness jobs;
+    # default: datasets/<pipeline>/ in the account's monitoring bucket
     dataset_location: S3Uri | None = None
+    # Freshness: the output is stale once its newest object is older than the schedule
+    # interval plus this grace; its key layout (dt=%Y-%m-%d/) lets the job list recent keys only
+    freshness_grace_minutes: Annotated[int, Field(ge=0, le=10080)] = 30
+    output_layout: str | None = None
     slo: PipelineSlo
 
     @field_validator("slo")

@@ -166,19 +166,66 @@ class QuickSightSettings(Model):
     owners: list[QuickSightPrincipal] = Field(default_factory=list)
 
 
-class DriftMonitoringSettings(Model):
-    """Where the scheduled drift jobs read and write, and the image they run."""
+_RATE = re.compile(r"rate\(([0-9]+) (minute|hour|day)s?\)")
+_RATE_SECONDS = {"minute": 60, "hour": 3600, "day": 86_400}
 
-    image_uri: Annotated[
-        str, Field(pattern=r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/\S+$")
-    ]
-    capture_bucket: Annotated[str, Field(min_length=3, max_length=63)]
+
+def rate_seconds(expression: str) -> int:
+    """Seconds between runs of an EventBridge ``rate(N unit)`` schedule; a ``cron()`` schedule
+    is taken as daily at most (its heartbeat alarms then allow a day between runs)."""
+    found = _RATE.fullmatch(expression.strip())
+    if found is None:
+        return 86_400
+    return int(found.group(1)) * _RATE_SECONDS[found.group(2)]
+
+
+def monitoring_bucket_name(environment: str, account_id: str) -> str:
+    """The bucket the platform creates in each member account with monitoring jobs: data
+    capture, baselines, ground truth, reports and the drift layer, unless config names others."""
+    return f"obsgov-{environment}-monitoring-{account_id}"
+
+
+class DriftMonitoringSettings(Model):
+    """Where the scheduled drift, model-quality and freshness jobs read and write. Every field
+    has a default that works on a fresh environment: the platform's own monitoring bucket in
+    each member account (``obsgov-<env>-monitoring-<account id>``) and the drift layer that
+    ``obsgov build-layer`` builds."""
+
+    enabled: bool = True
+    # The drift job used to run as a hand-built container image; it now ships as a zip with a
+    # layer, and a configured image would silently be ignored.
+    image_uri: str | None = None
+    capture_bucket: Annotated[str, Field(min_length=3, max_length=63)] | None = None
     capture_prefix: str = "datacapture/"
-    baseline_bucket: Annotated[str, Field(min_length=3, max_length=63)]
-    report_bucket: Annotated[str, Field(min_length=3, max_length=63)]
-    kms_key_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/\S+$")]
+    baseline_bucket: Annotated[str, Field(min_length=3, max_length=63)] | None = None
+    report_bucket: Annotated[str, Field(min_length=3, max_length=63)] | None = None
+    kms_key_arn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/\S+$")] | None
+    ) = None
     schedule: str = "rate(1 hour)"
     window_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
+    # Relative to the repository root; `obsgov build-layer` writes it.
+    layer_dir: str = "build/job-layer"
+    model_quality_schedule: str = "rate(1 hour)"
+    freshness_schedule: str = "rate(15 minutes)"
+
+    @model_validator(mode="after")
+    def _no_image(self) -> DriftMonitoringSettings:
+        if self.image_uri is not None:
+            raise ValueError(
+                "imageUri is no longer used: the drift job runs as a zip function with the "
+                "layer `obsgov build-layer` builds; remove the key"
+            )
+        return self
+
+    def buckets(self, environment: str, account_id: str) -> tuple[str, str, str]:
+        """(capture, baseline, report) buckets of one member account."""
+        own = monitoring_bucket_name(environment, account_id)
+        return (
+            self.capture_bucket or own,
+            self.baseline_bucket or own,
+            self.report_bucket or own,
+        )
 
 
 class ModelApprovalRules(Model):
@@ -230,7 +277,7 @@ class StackSettings(Model):
     quick_sight: QuickSightSettings = Field(default_factory=QuickSightSettings)
     model_approval: ModelApprovalRules = Field(default_factory=ModelApprovalRules)
     central_audit: CentralAuditSettings = Field(default_factory=CentralAuditSettings)
-    drift_monitoring: DriftMonitoringSettings | None = None
+    drift_monitoring: DriftMonitoringSettings = Field(default_factory=DriftMonitoringSettings)
     policy_enforcement: Literal["advisory", "mandatory"] = "advisory"
     policy_packs: list[PolicyPackRef] = Field(default_factory=list)
     # Usage volumes the environment report's cost estimate rests on (log GB per day per log

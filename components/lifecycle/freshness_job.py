@@ -1,0 +1,163 @@
+"""The scheduled freshness job of one member account: the age of each pipeline's newest output,
+from the platform's side (:mod:`obsgov.freshness.job`), as ``Obsgov/Pipelines`` DataAge and
+DataStale.
+
+One function per account reads every pipeline's output location named in its schedule's input
+(interval, grace and key layout per pipeline). Its role may list exactly those prefixes (or read
+those Glue tables' partitions) and publish in one namespace; the handler needs only boto3.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from obsgov import metric_contract as contract
+
+from ..shared.platform_function import PlatformFunction, PlatformFunctionArgs, package_files
+
+HANDLER = "obsgov.freshness.job.handler"
+
+
+@dataclass(frozen=True)
+class PipelineOutput:
+    pipeline: str
+    location: str  # s3://bucket/prefix/ or glue://database/table
+    interval_minutes: int
+    grace_minutes: int
+    layout: str | None = None
+
+    def to_input(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "pipeline": self.pipeline,
+            "location": self.location,
+            "intervalMinutes": self.interval_minutes,
+            "graceMinutes": self.grace_minutes,
+        }
+        if self.layout:
+            entry["layout"] = self.layout
+        return entry
+
+
+def job_statements(
+    outputs: Sequence[PipelineOutput], region: str, account_id: str
+) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "PublishFreshness",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",  # PutMetricData has no resource type; the namespace is pinned
+            "Condition": {"StringEquals": {"cloudwatch:namespace": contract.PIPELINE_NAMESPACE}},
+        }
+    ]
+    prefixes: dict[str, set[str]] = {}
+    tables: set[str] = set()
+    for output in outputs:
+        if output.location.startswith("s3://"):
+            bucket, _, prefix = output.location[len("s3://") :].partition("/")
+            prefixes.setdefault(bucket, set()).add(f"{prefix}*")
+        else:
+            database, table = output.location[len("glue://") :].split("/")
+            base = f"arn:aws:glue:{region}:{account_id}"
+            tables |= {f"{base}:catalog", f"{base}:database/{database}"}
+            tables.add(f"{base}:table/{database}/{table}")
+    for i, (bucket, wanted) in enumerate(sorted(prefixes.items())):
+        statements.append(
+            {
+                "Sid": f"ListOutputs{i}",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": {"StringLike": {"s3:prefix": sorted(wanted)}},
+            }
+        )
+    if tables:
+        statements.append(
+            {
+                "Sid": "ReadPartitions",
+                "Effect": "Allow",
+                "Action": "glue:GetPartitions",
+                "Resource": sorted(tables),
+            }
+        )
+    return statements
+
+
+@dataclass
+class FreshnessJobArgs:
+    environment: str
+    account_id: str
+    region: str
+    account_name: str
+    outputs: Sequence[PipelineOutput]
+    alarm_topic_arn: pulumi.Input[str]
+    schedule: str = "rate(15 minutes)"
+    schedule_period_seconds: int = 900
+    log_retention_days: int = 365
+    extra_statements: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+
+
+class FreshnessJob(pulumi.ComponentResource):
+    platform: PlatformFunction
+
+    def __init__(
+        self, name: str, args: FreshnessJobArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("obsgov:freshness_job:FreshnessJob", name, None, opts)
+        if not args.outputs:
+            raise ValueError("a freshness job needs at least one pipeline output")
+        child = pulumi.ResourceOptions(parent=self)
+        function_name = f"obsgov-{args.environment}-{args.account_name}-freshness"[:64]
+        self.platform = PlatformFunction(
+            f"{name}-fn",
+            PlatformFunctionArgs(
+                environment=args.environment,
+                account_id=args.account_id,
+                region=args.region,
+                function_name=function_name,
+                handler=HANDLER,
+                archive_files=package_files("freshness"),
+                statements=[
+                    *job_statements(args.outputs, args.region, args.account_id),
+                    *map(dict, args.extra_statements),
+                ],
+                alarm_topic_arn=args.alarm_topic_arn,
+                log_retention_days=args.log_retention_days,
+                timeout_seconds=120,
+                memory_mb=256,
+                reserved_concurrency=1,
+                schedule_period_seconds=args.schedule_period_seconds,
+                description=f"{function_name}: environment, queue, logs",
+            ),
+            opts=child,
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-schedule",
+            name=function_name,
+            schedule_expression=args.schedule,
+            description=f"Freshness of the pipelines of {args.account_name}",
+            opts=child,
+        )
+        permission = aws.lambda_.Permission(
+            f"{name}-invoke",
+            action="lambda:InvokeFunction",
+            function=self.platform.function.name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-target",
+            rule=rule.name,
+            arn=self.platform.function.arn,
+            input=json.dumps({"pipelines": [o.to_input() for o in args.outputs]}, sort_keys=True),
+            # EventBridge drops what it matches until the function's policy admits it
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+        )
+        self.register_outputs({"functionArn": self.platform.function.arn})

@@ -1,0 +1,189 @@
+"""Alarms on what the platform's monitoring jobs publish: data that cannot be judged, malformed
+records, dataset drift, too few labels and stale pipeline output.
+
+Each job publishes its signals on every run, so silence means the job did not run. The alarms
+that page on "nothing to judge" therefore treat missing data as **breaching** (a job that never
+runs, or stops, is noticed within two schedule periods); the alarms on figures a run publishes
+only when it could judge (DriftedFeatureShare, DatasetDrift) or that are informational
+(MalformedRecords) treat it as notBreaching and rely on the breaching heartbeat of the same
+metric family and dimensions. CloudWatch, "Configuring how CloudWatch alarms treat missing
+data": https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
+
+Severity is routed as every platform alarm's: the ``[LEVEL]`` prefix of the description, which
+the central bus's rules match, under the account's ``<env>-<account>-`` name prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from obsgov import metric_contract as mc
+from obsgov.drift.definition import ALARM_COMPARISON_OPERATOR, alarm_threshold_percent
+from obsgov_policies.signals import FRESHNESS, QUALITY
+
+from ..member.alarm_spec import AlarmContext, AlarmSpec, MetricRef
+from ..member.workload_alarms import create_alarm
+
+
+def heartbeat_period(schedule_seconds: int) -> int:
+    """Two schedule periods, in whole minutes, within CloudWatch's one day for a period."""
+    return max(60, min(86_400, 2 * schedule_seconds) // 60 * 60)
+
+
+def drift_signal_specs(kind: str, workload: str, schedule_seconds: int) -> list[AlarmSpec]:
+    """The drift job's signals for one workload (``kind``: Endpoint or Pipeline)."""
+    dims = {kind: workload}
+    period = heartbeat_period(schedule_seconds)
+    where = f"the drift reports of {workload} and /aws/lambda/obsgov-*-drift-* logs"
+
+    def ref(metric: mc.Metric, stat: str) -> MetricRef:
+        return MetricRef(mc.DATA_QUALITY_NAMESPACE, metric.name, dims, stat, period=period)
+
+    return [
+        AlarmSpec(
+            "drift-no-data",
+            QUALITY,
+            f"The drift job of {workload} had nothing it could judge (empty or unreadable "
+            "window), or did not run: no drift figure means unknown, not healthy.",
+            where,
+            "GreaterThanOrEqualToThreshold",
+            {"m1": ref(mc.NO_DATA, "Maximum")},
+            threshold=1,
+            treat_missing="breaching",
+            evaluation=(1, 1),
+            severity="high",
+        ),
+        AlarmSpec(
+            "drift-rows",
+            QUALITY,
+            f"The drift job of {workload} evaluated no rows within two schedule periods.",
+            where,
+            "LessThanThreshold",
+            {"m1": ref(mc.ROWS_EVALUATED, "Sum")},
+            threshold=1,
+            treat_missing="breaching",
+            evaluation=(1, 1),
+            severity="high",
+        ),
+        AlarmSpec(
+            "drift-malformed",
+            QUALITY,
+            f"The drift job of {workload} could not read some records (capture encoding, "
+            "schema or file format).",
+            where,
+            "GreaterThanThreshold",
+            {"m1": ref(mc.MALFORMED_RECORDS, "Sum")},
+            threshold=0,
+            treat_missing="notBreaching",  # the drift-no-data heartbeat pages on silence
+            evaluation=(1, 1),
+            severity="warning",
+        ),
+        AlarmSpec(
+            "dataset-drift",
+            QUALITY,
+            f"The data of {workload} drifted: the share of drifted features reached the one "
+            "definition obsgov drift run and the job use (obsgov/drift/definition.py).",
+            where,
+            ALARM_COMPARISON_OPERATOR,
+            {"m1": ref(mc.DRIFTED_FEATURE_SHARE, "Maximum")},
+            threshold=alarm_threshold_percent(),
+            treat_missing="notBreaching",  # unjudged windows publish no share: drift-no-data
+            evaluation=(1, 1),
+            severity="high",
+        ),
+    ]
+
+
+def model_quality_signal_specs(endpoint: str, schedule_seconds: int) -> list[AlarmSpec]:
+    """The model-quality job's signals for one endpoint (Endpoint-only dimensions: they keep
+    watching across model versions)."""
+    dims = {mc.ENDPOINT_DIMENSION: endpoint}
+    period = heartbeat_period(schedule_seconds)
+    where = f"/aws/lambda of the model-quality job and the ground truth of {endpoint}"
+    return [
+        AlarmSpec(
+            "not-enough-labels",
+            QUALITY,
+            f"Too few ground-truth labels joined the predictions of {endpoint} to score it, "
+            "or the model-quality job did not run: its quality is unknown.",
+            where,
+            "GreaterThanOrEqualToThreshold",
+            {
+                "m1": MetricRef(
+                    mc.MODEL_QUALITY_NAMESPACE,
+                    mc.NOT_ENOUGH_LABELS.name,
+                    dims,
+                    "Maximum",
+                    period=period,
+                )
+            },
+            threshold=1,
+            treat_missing="breaching",
+            evaluation=(1, 1),
+            severity="warning",
+        ),
+        AlarmSpec(
+            "quality-malformed",
+            QUALITY,
+            f"The model-quality job could not read some capture or label records of {endpoint}.",
+            where,
+            "GreaterThanThreshold",
+            {
+                "m1": MetricRef(
+                    mc.MODEL_QUALITY_NAMESPACE,
+                    mc.MALFORMED_RECORDS.name,
+                    dims,
+                    "Sum",
+                    period=period,
+                )
+            },
+            threshold=0,
+            treat_missing="notBreaching",  # not-enough-labels is the heartbeat
+            evaluation=(1, 1),
+            severity="warning",
+        ),
+    ]
+
+
+def freshness_signal_specs(pipeline: str, schedule_seconds: int) -> list[AlarmSpec]:
+    """The freshness job's verdict for one pipeline."""
+    return [
+        AlarmSpec(
+            "data-stale",
+            FRESHNESS,
+            f"The newest output of {pipeline} is older than its interval plus grace, none was "
+            "found, or the freshness job did not run.",
+            f"the output location of {pipeline} and the freshness job's logs",
+            "GreaterThanOrEqualToThreshold",
+            {
+                "m1": MetricRef(
+                    mc.PIPELINE_NAMESPACE,
+                    mc.DATA_STALE.name,
+                    {mc.PIPELINE_DIMENSION: pipeline},
+                    "Maximum",
+                    period=heartbeat_period(schedule_seconds),
+                )
+            },
+            threshold=1,
+            treat_missing="breaching",
+            evaluation=(1, 1),
+            severity="high",
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class SignalWorkload:
+    """What ``create_alarm`` reads of a workload: its name and kind."""
+
+    name: str
+    kind: str
+
+
+def create_signal_alarms(
+    ctx: AlarmContext, workload: SignalWorkload, specs: Sequence[AlarmSpec]
+) -> list[pulumi.Resource]:
+    return [create_alarm(ctx, workload, spec) for spec in specs]
