@@ -62,6 +62,7 @@ def root(
 app.command("validate")(environment.validate)
 app.command("synth")(environment.synth)
 app.command("preview")(gate.preview)
+app.command("deploy")(gate.deploy)
 app.command("report")(report.report)
 app.add_typer(policy.app, name="policy")
 app.add_typer(model_registry.app, name="registry")

@@ -8,13 +8,15 @@ behave as in ``pulumi preview``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import runpy
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pulumi
 from pulumi.runtime import settings
@@ -64,17 +66,77 @@ def synthesize(
     preview: bool = True,
     program: Path = DEFAULT_PROGRAM,
     organization: str = "organization",
+    stack_outputs: Mapping[str, Any] | None = None,
 ) -> ResourceGraph:
-    """Run ``program`` for ``env``'s stack under mocks and return the recorded graph."""
+    """Run ``program`` for ``env``'s stack under mocks and return the recorded graph.
+
+    The stacks it references (the organisation stack, a shard's central stack) are read as
+    deployed: ``stack_outputs`` (``pulumi stack output --json`` by fully qualified name) where
+    given, else the outputs of that stack synthesized as after ``pulumi up``."""
+    outputs = referenced_outputs(env, program, organization, stack_outputs or {})
     with _LOCK:
-        return _synthesize(env, preview, program, organization)
+        return _synthesize(env, preview, program, organization, outputs)
+
+
+def referenced_stacks(env: EnvironmentConfig) -> list[str]:
+    """The stacks ``env``'s program reads through a StackReference (components/environment/
+    stacks.py), by stack name."""
+    settings = env.settings
+    names = [settings.organization_stack]
+    if settings.stack_role == "shard" and not settings.organization_stack:
+        names.append(settings.shard_of)
+    return [n for n in names if n]
+
+
+def referenced_outputs(
+    env: EnvironmentConfig, program: Path, organization: str, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    outputs = dict(given)
+    for stack in referenced_stacks(env):
+        name = f"{organization}/{PROJECT}/{stack}"
+        stack_file = env.stack_file.parent / f"Pulumi.{stack}.yaml"
+        # a stack not in the folder stays unknown, as a StackReference without --stack-outputs
+        # does (the report lists it among the guesses)
+        if name not in outputs and stack_file.is_file():
+            outputs[name] = deployed_outputs(stack_file, stack)
+    return outputs
+
+
+_DEPLOYED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def deployed_outputs(stack_file: Path, stack: str) -> dict[str, Any]:
+    """A referenced stack's outputs as ``pulumi up`` would leave them (synthesized once per
+    process and content of its input files)."""
+    referenced = load_environment(stack, stack_file)
+    digest = hashlib.sha256(
+        b"".join(p.read_bytes() for p in referenced.input_files if p.is_file())
+    ).hexdigest()
+    key = (str(stack_file.resolve()), digest)
+    if key not in _DEPLOYED:
+        graph = synthesize(referenced, preview=False)
+        _DEPLOYED[key] = stack_exports(graph)
+    return _DEPLOYED[key]
+
+
+def stack_exports(graph: ResourceGraph) -> dict[str, Any]:
+    """The stack's exported outputs (the root ``pulumi:pulumi:Stack`` resource's)."""
+    for resource in graph.resources:
+        if resource.type == "pulumi:pulumi:Stack":
+            return dict(resource.outputs)
+    return {}
 
 
 def _synthesize(
-    env: EnvironmentConfig, preview: bool, program: Path, organization: str
+    env: EnvironmentConfig,
+    preview: bool,
+    program: Path,
+    organization: str,
+    stack_outputs: Mapping[str, Any],
 ) -> ResourceGraph:
     region = env.config_map.get("aws:region", env.settings.region)
     impl = ObsgovMocks(PROJECT, env.stack)
+    impl.stack_outputs = dict(stack_outputs)
     monitor = RecordingMonitor(preview=preview, default_region=region, mock_impl=impl)
     errors = install_mocks(
         impl,
@@ -88,6 +150,11 @@ def _synthesize(
 
     def run() -> None:
         runpy.run_path(str(program), run_name="__main__")
+        # the exports, on the root stack as `pulumi up` records them (what a StackReference
+        # to this stack reads)
+        from .program_host import _register_stack_outputs
+
+        _register_stack_outputs()
 
     stdout = io.StringIO()
     try:
