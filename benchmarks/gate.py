@@ -12,7 +12,7 @@ caches do not leak between sizes.
     .venv/bin/python benchmarks/gate.py --sizes 1 10
 
 ``--sharded ACCOUNTS --shards N`` measures an environment split into its central stack and N
-member shards (README "Stacks"): the full environment gate (``obsgov preview --env prod``,
+member shards (README "Stacks"): the full environment gate (``obsgov preview --stack prod --all-stacks``,
 stacks judged in parallel processes), the gate after a one-account change
 (``--changed-since HEAD`` in a throw-away git repository: one shard judged), the peak memory
 of the largest single process and of all processes summed.
@@ -268,7 +268,7 @@ def _rewrite_packs(document: dict, stacks: Path) -> dict:
 
 def _timed_env_gate(tmp: str, *extra: str) -> tuple[float, dict, float, float]:
     """(seconds, report, largest process MiB, all processes summed MiB) of one
-    ``obsgov preview --env prod`` run in a fresh process (the stacks in ``tmp``/stacks)."""
+    ``obsgov preview --stack prod --all-stacks`` run in a fresh process (the stacks in ``tmp``/stacks)."""
     report = Path(tmp) / "env-report.json"
     with RssSampler() as sampler:
         started = time.perf_counter()
@@ -278,8 +278,9 @@ def _timed_env_gate(tmp: str, *extra: str) -> tuple[float, dict, float, float]:
                 "-m",
                 "obsgov.cli",
                 "preview",
-                "--env",
+                "--stack",
                 "prod",
+                "--all-stacks",
                 "--stacks-dir",
                 str(Path(tmp) / "stacks"),
                 *extra,
@@ -295,7 +296,9 @@ def _timed_env_gate(tmp: str, *extra: str) -> tuple[float, dict, float, float]:
         )
         seconds = time.perf_counter() - started
     if cli.returncode not in (0, 1):
-        raise SystemExit(f"obsgov preview --env failed ({cli.returncode}):\n{cli.stderr[-4000:]}")
+        raise SystemExit(
+            f"obsgov preview --all-stacks failed ({cli.returncode}):\n{cli.stderr[-4000:]}"
+        )
     largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return seconds, json.loads(report.read_text()), largest, sampler.peak_kib / 1024
 

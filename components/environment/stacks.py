@@ -15,6 +15,7 @@ stack's outputs (bus, log destination, sink) the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pulumi
 
@@ -52,11 +53,26 @@ def reference(stack: str) -> pulumi.StackReference:
     return pulumi.StackReference(stack_reference_name(stack))
 
 
+def required_output(stack: str, output: str) -> pulumi.Output[Any]:
+    """``output`` of the deployed stack ``stack``; its absence fails the run naming both
+    (``require_output`` would raise a bare KeyError: sdk/python/lib/pulumi/stack_reference.py).
+    Offline, obsgov.synth.runner.referenced_outputs checks the same before the program runs."""
+
+    def present(value: Any) -> Any:
+        if value is None:
+            raise pulumi.RunError(
+                f"stack {stack!r} has no output {output!r}: deploy it first "
+                f"(`pulumi up --stack {stack}`), then this stack"
+            )
+        return value
+
+    return reference(stack).get_output(output).apply(present)
+
+
 def organization_outputs(env: EnvironmentConfig) -> SharedOutputs:
     if env.settings.organization_stack is None:
         return SharedOutputs(sink_arn=None)
-    org = reference(env.settings.organization_stack)
-    return SharedOutputs(sink_arn=org.require_output(SINK_OUTPUT))
+    return SharedOutputs(sink_arn=required_output(env.settings.organization_stack, SINK_OUTPUT))
 
 
 def shard_targets(env: EnvironmentConfig) -> CentralTargets:
@@ -64,9 +80,9 @@ def shard_targets(env: EnvironmentConfig) -> CentralTargets:
     destination by their derived names, the sink as the central stack exports it."""
     assert env.settings.shard_of is not None
     # the sink's owner: the organisation stack, else the central stack (which made it)
-    owner = reference(env.settings.organization_stack or env.settings.shard_of)
+    owner = env.settings.organization_stack or env.settings.shard_of
     return CentralTargets(
-        sink_arn=owner.require_output(SINK_OUTPUT),
+        sink_arn=required_output(owner, SINK_OUTPUT),
         bus_arn=event_routing_args(env).bus_arn,
         log_destination_arn=log_destination_arn(env),
     )

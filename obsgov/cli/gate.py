@@ -43,6 +43,7 @@ from .team_project import (
     StackOutputsOption,
     check_remote_choice,
     load_team,
+    parse_stack_outputs,
     refuse_without_project,
     report_remote_components,
     team_environment,
@@ -213,25 +214,24 @@ def run_and_report(
 
 
 PreviewStackOption = typer.Option(
-    None,
+    ...,
     "--stack",
     "-s",
     metavar="STACK",
     help="The obsgov environment (reads stacks/Pulumi.<STACK>.yaml); with --project, the "
     "project's stack (reads its Pulumi.<STACK>.yaml).",
 )
-PreviewEnvOption = typer.Option(
-    None,
-    "--env",
-    metavar="ENV",
-    help="Judge every stack of the environment ENV (its stack and its member shards, "
-    "obsgov:memberShards) in parallel processes, with one verdict. Instead of --stack.",
+AllStacksOption = typer.Option(
+    False,
+    "--all-stacks",
+    help="Judge every stack of the environment --stack names (its stack and its member "
+    "shards, obsgov:memberShards) in parallel processes, with one verdict.",
 )
 ChangedSinceOption = typer.Option(
     None,
     "--changed-since",
     metavar="REF",
-    help="With --env: judge only the stacks whose inputs (program, packs, pack config, their "
+    help="With --all-stacks (implied): judge only the stacks whose inputs (program, packs, pack config, their "
     "stack files, their accounts) changed since the git revision REF.",
 )
 VerdictCacheOption = typer.Option(
@@ -247,15 +247,15 @@ WorkersOption = typer.Option(
     "--workers",
     min=1,
     metavar="N",
-    help="With --env: stacks judged at once (default: bounded by cores and by 1 GiB of free "
+    help="With --all-stacks: stacks judged at once (default: bounded by cores and by 1 GiB of free "
     "memory per stack).",
 )
 
 
 @command
 def preview(
-    stack: str | None = PreviewStackOption,
-    env_name: str | None = PreviewEnvOption,
+    stack: str = PreviewStackOption,
+    all_stacks: bool = AllStacksOption,
     changed_since: str | None = ChangedSinceOption,
     workers: int | None = WorkersOption,
     verdict_cache: Path | None = VerdictCacheOption,
@@ -291,11 +291,10 @@ def preview(
     from obsgov.synth import SynthesisError
 
     if verdict_cache is not None:
-        # read by every pack session of this process and of the --env stack processes
+        # read by every pack session of this process and of the --all-stacks processes
         os.environ[ENVIRONMENT_VARIABLE] = str(verdict_cache.resolve())
-    if env_name is not None or stack is None:
+    if all_stacks or changed_since is not None:
         _preview_environment(
-            env_name,
             stack,
             project,
             changed_since,
@@ -308,16 +307,15 @@ def preview(
             preview_mode,
             pack_timeout,
             pack_start_timeout,
+            stack_outputs or [],
         )
         return
-    assert stack is not None
-    if changed_since is not None or workers is not None:
-        fail("--changed-since and --workers go with --env ENV", EXIT_INPUT)
+    if workers is not None:
+        fail("--workers goes with --all-stacks", EXIT_INPUT)
     refuse_without_project(
         project,
         config=config,
         config_file=config_file,
-        stack_outputs=stack_outputs,
         environment=environment,
     )
     if project is not None:
@@ -351,9 +349,13 @@ def preview(
         packs=pack_projects(chosen),
     )
 
+    given, _ = parse_stack_outputs(stack_outputs or [])
+
     def gate(options):
         try:
-            return synthesize_and_gate(env, chosen, options, preview=preview_mode)
+            return synthesize_and_gate(
+                env, chosen, options, preview=preview_mode, stack_outputs=given
+            )
         except SynthesisError as exc:
             fail(f"the program failed: {exc}", EXIT_INPUT)
 
@@ -361,8 +363,7 @@ def preview(
 
 
 def _preview_environment(
-    env_name: str | None,
-    stack: str | None,
+    env_name: str,
     project: Path | None,
     changed_since: str | None,
     workers: int | None,
@@ -374,19 +375,18 @@ def _preview_environment(
     preview_mode: bool,
     pack_timeout: float,
     pack_start_timeout: float | None,
+    stack_outputs: list[str],
 ) -> None:
-    """``--env``: every stack of the environment, each in its own process."""
+    """``--all-stacks``: every stack of the environment, each in its own process."""
     import json
 
     from obsgov.gate import environment_gate as eg
 
-    if env_name is None:
-        fail("name the stack to judge (--stack STACK) or the environment (--env ENV)", EXIT_INPUT)
-    if stack is not None or project is not None:
-        fail("--env judges the environment's own stacks: give --stack or --project instead", 2)
+    if project is not None:
+        fail("--all-stacks and --changed-since judge obsgov's own stacks, not --project", 2)
     if fmt not in ("text", "json"):
-        fail(f"--env writes text or json reports, not {fmt}", EXIT_INPUT)
-    env = load_stack(env_name, stacks_dir, "--env")
+        fail(f"--all-stacks writes text or json reports, not {fmt}", EXIT_INPUT)
+    env = load_stack(env_name, stacks_dir)
     check_format(fmt, output, [*env.input_files], stacks_dir=env.stack_file.parent)
     stacks = eg.environment_stacks(env)
     if changed_since is not None:
@@ -401,6 +401,8 @@ def _preview_environment(
         options += ["--pack-start-timeout", str(pack_start_timeout)]
     if not preview_mode:
         options.append("--no-preview")
+    for given in stack_outputs:
+        options += ["--stack-outputs", given]
     verdict = eg.judge_environment(env, stacks, options, workers)
     for judged in verdict.judged:
         out.print(f"== {judged.stack} (exit {judged.exit_code})", soft_wrap=False)
@@ -489,7 +491,7 @@ def _preview_project(
 @command
 def deploy(
     env_name: str = typer.Option(
-        ..., "--env", metavar="ENV", help="The environment: its stack, then its member shards."
+        ..., "--stack", "-s", metavar="ENV", help="The environment: its stack, then its shards."
     ),
     workers: int = typer.Option(4, "--workers", min=1, metavar="N", help="Shards at once."),
     stacks_dir: Path | None = StacksDirOption,
@@ -509,7 +511,7 @@ def deploy(
     from obsgov.gate.deploy import deploy_environment
     from obsgov.gate.environment_gate import environment_stacks
 
-    env = load_stack(env_name, stacks_dir, "--env")
+    env = load_stack(env_name, stacks_dir)
     folder = Path(tempfile.mkdtemp(prefix="obsgov-deploy-"))
 
     def policy_args(stack: str) -> list[str]:

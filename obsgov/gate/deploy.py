@@ -1,4 +1,4 @@
-"""``obsgov deploy --env ENV``: ``pulumi up`` on every stack of an environment, for users
+"""``obsgov deploy --stack ENV``: ``pulumi up`` on every stack of an environment, for users
 outside GitHub Actions (the deploy workflow does the same as a job matrix).
 
 Thin on purpose: the Pulumi Automation API (``pulumi.automation``, which drives the Pulumi CLI)

@@ -1,6 +1,6 @@
 """Judge every stack of an environment: its central stack and its member shards.
 
-``obsgov preview --env prod`` runs one ``obsgov preview --stack S --format json`` process per
+``obsgov preview --stack prod --all-stacks`` runs one ``obsgov preview --stack S --format json`` process per
 stack (processes, so a stack's memory is returned when it is judged and one crash is one
 stack's failure), at most :func:`worker_count` at a time, and aggregates one verdict: the
 environment fails when any stack fails; bad input or an internal error in any stack is

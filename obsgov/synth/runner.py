@@ -24,7 +24,9 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from obsgov.config.loader import PROJECT, EnvironmentConfig, load_environment
+from obsgov.errors import InputError, Problem
 from obsgov.graph import ResourceGraph, sort_resources
+from obsgov.io import display_path
 
 from .mocked_run import SynthesisError, _relaxed_gc, install_mocks
 from .monitor import ObsgovMocks, RecordingMonitor, output_form_invokes
@@ -78,27 +80,68 @@ def synthesize(
         return _synthesize(env, preview, program, organization, outputs)
 
 
-def referenced_stacks(env: EnvironmentConfig) -> list[str]:
+#: The outputs obsgov's program reads from a referenced stack (components/environment/
+#: stacks.py: the OAM sink the organisation stack, or a shard's central stack, exports).
+REQUIRED_OUTPUTS = ("sinkArn",)
+
+
+def referenced_stacks(env: EnvironmentConfig) -> list[tuple[str, str]]:
     """The stacks ``env``'s program reads through a StackReference (components/environment/
-    stacks.py), by stack name."""
+    stacks.py), each with the config key that names it."""
     settings = env.settings
-    names = [settings.organization_stack]
+    names = [(settings.organization_stack, "obsgov:organizationStack")]
     if settings.stack_role == "shard" and not settings.organization_stack:
-        names.append(settings.shard_of)
-    return [n for n in names if n]
+        names.append((settings.shard_of, "obsgov:shardOf"))
+    return [(n, key) for n, key in names if n]
 
 
 def referenced_outputs(
     env: EnvironmentConfig, program: Path, organization: str, given: Mapping[str, Any]
 ) -> dict[str, Any]:
+    """Every referenced stack's outputs: ``given`` (``--stack-outputs``) by fully qualified
+    name, else the stack synthesized from its file in the stacks folder as ``pulumi up`` would
+    leave it.
+
+    The engine reads a StackReference in preview too (``ReadStep.Apply`` in pkg/resource/
+    deploy/step.go: "Read steps run during previews"), through the builtin provider's
+    ``readStackReference`` (pkg/resource/deploy/builtins.go), which fails with ``unknown stack``
+    when the stack does not exist; ``require_output`` raises KeyError for a missing output
+    (sdk/python/lib/pulumi/stack_reference.py). Offline, both are bad input named here."""
     outputs = dict(given)
-    for stack in referenced_stacks(env):
+    shown = display_path(env.stack_file)
+    problems = []
+    for stack, key in referenced_stacks(env):
         name = f"{organization}/{PROJECT}/{stack}"
         stack_file = env.stack_file.parent / f"Pulumi.{stack}.yaml"
-        # a stack not in the folder stays unknown, as a StackReference without --stack-outputs
-        # does (the report lists it among the guesses)
-        if name not in outputs and stack_file.is_file():
+        source = f"--stack-outputs {name}"
+        if name not in outputs:
+            if not stack_file.is_file():
+                problems.append(
+                    Problem(
+                        shown,
+                        f"config.{key}",
+                        f"stack {stack!r} is read through a StackReference, but there is no "
+                        f"{display_path(stack_file)} to synthesize it from and no "
+                        f"--stack-outputs {name}=FILE (`pulumi stack output --json`)",
+                    )
+                )
+                continue
             outputs[name] = deployed_outputs(stack_file, stack)
+            source = display_path(stack_file)
+        found = outputs[name]
+        for output in REQUIRED_OUTPUTS:
+            if not isinstance(found, Mapping) or output not in found:
+                have = ", ".join(sorted(found)) if isinstance(found, Mapping) else "none"
+                problems.append(
+                    Problem(
+                        source,
+                        output,
+                        f"stack {stack!r} ({key} of {shown}) has no output {output!r} "
+                        f"(its outputs: {have or 'none'})",
+                    )
+                )
+    if problems:
+        raise InputError(problems)
     return outputs
 
 

@@ -1,4 +1,4 @@
-"""``obsgov deploy --env``: the environment's stack first, then its shards; a failed shard
+"""``obsgov deploy --stack``: the environment's stack first, then its shards; a failed shard
 does not stop the others and is reported; a failed central stack stops the shards (they read
 its outputs). ``pulumi up`` itself needs the CLI and AWS: a stand-in records the calls."""
 

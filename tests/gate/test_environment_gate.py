@@ -179,7 +179,7 @@ def test_the_cli_judges_the_changed_shard_in_its_own_process(sharded, tmp_path):
         app,
         [
             "preview",
-            "--env",
+            "--stack",
             "dev",
             "--stacks-dir",
             str(sharded),
@@ -203,8 +203,12 @@ def test_the_cli_judges_the_changed_shard_in_its_own_process(sharded, tmp_path):
     assert f"== {shard}" in result.output
 
 
-def test_env_and_stack_together_is_bad_input():
-    result = CliRunner().invoke(app, ["preview", "--env", "dev", "--stack", "dev"])
-    assert result.exit_code == 2
-    result = CliRunner().invoke(app, ["preview", "--stack", "dev", "--changed-since", "HEAD"])
-    assert result.exit_code == 2
+def test_all_stacks_is_for_obsgovs_own_stacks_and_workers_need_it(tmp_path):
+    """``--stack ENV`` names the environment everywhere (``--env`` becomes its alias); judging
+    every stack of it is the distinct flag ``--all-stacks``, implied by --changed-since."""
+    result = CliRunner().invoke(
+        app, ["preview", "--stack", "dev", "--all-stacks", "--project", str(tmp_path)]
+    )
+    assert result.exit_code == 2 and "not --project" in result.output
+    result = CliRunner().invoke(app, ["preview", "--stack", "dev", "--workers", "2"])
+    assert result.exit_code == 2 and "--workers goes with --all-stacks" in result.output

@@ -9,6 +9,7 @@ accounts, one stack owns them and the environments read the sink through a Stack
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -167,3 +168,111 @@ def test_a_shard_without_its_environment_stack_is_bad_input(tmp_path):
     with pytest.raises(InputError) as raised:
         load_environment("x-members-0", stacks / "Pulumi.x-members-0.yaml")
     assert "no stack 'x'" in raised.value.report()
+
+
+# ------------------------------------------------------- StackReference outputs, offline
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_the_organisation_stack_outputs_are_read_in_preview_and_in_update(preview):
+    """The engine reads a StackReference during ``pulumi preview`` too: "Unlike most steps,
+    Read steps run during previews" (``ReadStep.Apply``, pulumi/pulumi pkg/resource/deploy/
+    step.go), through the builtin provider's ``readStackReference`` (pkg/resource/deploy/
+    builtins.go), which returns the referenced stack's deployed outputs. So the sink ARN the
+    links name is known in both modes, and it is the one the organisation stack exports."""
+    org = synth(STACKS, "org", preview=False)
+    [root] = org.of_type("pulumi:pulumi:Stack")
+    exported = root.outputs["sinkArn"]
+    graph = synth(STACKS, "dev", preview=preview)
+    [reference] = graph.of_type("pulumi:pulumi:StackReference")
+    assert reference.read and reference.outputs["outputs"]["sinkArn"] == exported
+    assert {link.inputs["sinkIdentifier"] for link in graph.of_type(LINK)} == {exported}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_referenced_stack_that_cannot_be_read_is_bad_input_naming_it(tmp_path, preview):
+    """The engine fails ``unknown stack "<name>"`` when the referenced stack does not exist
+    (``backendClient.GetStackOutputs``, pulumi/pulumi pkg/backend/backend.go), in preview as in
+    update: offline the stack must be in the folder or given as --stack-outputs."""
+    from obsgov.errors import InputError
+
+    stacks = _copy(tmp_path)
+    (stacks / "Pulumi.org.yaml").unlink()
+    with pytest.raises(InputError) as raised:
+        synth(stacks, "dev", preview=preview)
+    report = raised.value.report()
+    assert "config.obsgov:organizationStack" in report and "stack 'org'" in report
+    assert "--stack-outputs organization/obsgov/org=FILE" in report
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_missing_output_is_bad_input_naming_the_stack_and_the_key(preview):
+    """``require_output`` raises a bare KeyError for an output the stack lacks
+    (pulumi/pulumi sdk/python/lib/pulumi/stack_reference.py: ``l[1][l[0]]``); the program reads
+    it through ``required_output`` and offline the outputs are checked before it runs."""
+    from obsgov.errors import InputError
+
+    given = {"organization/obsgov/org": {"centralEventBusArn": "arn:aws:events:x"}}
+    with pytest.raises(InputError) as raised:
+        synth(STACKS, "dev", preview=preview, stack_outputs=given)
+    report = raised.value.report()
+    assert "--stack-outputs organization/obsgov/org: sinkArn: stack 'org'" in report
+    assert "has no output 'sinkArn' (its outputs: centralEventBusArn)" in report
+
+
+def test_the_program_names_a_missing_output_when_run_for_real(scenario, tmp_path):
+    """Under ``pulumi up`` there is no offline check: the program's own read fails naming the
+    stack and the output instead of the SDK's KeyError (here a stack whose outputs lack it)."""
+    from components.environment.stacks import SINK_OUTPUT
+    from obsgov.synth import SynthesisError
+    from obsgov.synth.runner import REQUIRED_OUTPUTS
+
+    assert SINK_OUTPUT in REQUIRED_OUTPUTS  # the offline check covers what the program reads
+    program = tmp_path / "__main__.py"
+    program.write_text(
+        "import pulumi\n"
+        "from components.environment.stacks import required_output\n"
+        "pulumi.export('sink', required_output('other', 'sinkArn'))\n"
+    )
+    env = scenario().load()
+    with pytest.raises(SynthesisError, match="stack 'other' has no output 'sinkArn'"):
+        synthesize(
+            env,
+            preview=False,
+            program=program,
+            stack_outputs={"organization/obsgov/other": {"bus": "x"}},
+        )
+
+
+def test_the_cli_takes_the_organisation_stack_outputs_from_a_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from obsgov.cli import app
+
+    stacks = _copy(tmp_path)
+    (stacks / "Pulumi.org.yaml").unlink()
+    given = "arn:aws:oam:eu-west-1:100000000002:sink/11111111-2222-3333-4444-555555555555"
+    outputs = tmp_path / "org.json"
+    outputs.write_text(json.dumps({"sinkArn": given}))
+    graph_file = tmp_path / "dev.json"
+    runner = CliRunner()
+    missing = runner.invoke(app, ["synth", "--stack", "dev", "--stacks-dir", str(stacks)])
+    assert missing.exit_code == 2, missing.output
+    assert "stack 'org'" in missing.output and "Traceback" not in missing.output
+    done = runner.invoke(
+        app,
+        [
+            "synth",
+            "--stack",
+            "dev",
+            "--stacks-dir",
+            str(stacks),
+            "--stack-outputs",
+            f"organization/obsgov/org={outputs}",
+            "--json",
+            str(graph_file),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    graph = ResourceGraph.from_dict(json.loads(graph_file.read_text()))
+    assert {link.inputs["sinkIdentifier"] for link in graph.of_type(LINK)} == {given}
