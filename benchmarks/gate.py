@@ -38,13 +38,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def generate_environment(directory: Path, accounts: int, without: tuple[str, ...] = ()) -> Path:
+def generate_environment(
+    directory: Path, accounts: int, without: tuple[str, ...] = (), single_stack: bool = True
+) -> Path:
     """The shipped prod environment with ``accounts`` generated member accounts, each with an
     ML endpoint, a Glue pipeline and a business KPI; the packs named in ``without`` are left
-    out of the stack's pack list (to measure what one pack adds)."""
+    out of the stack's pack list (to measure what one pack adds). ``single_stack``: the whole
+    environment in one stack with its own sink (the one config switch, README "Stacks"), as
+    before the organisation stack; otherwise the organisation stack is written beside it."""
     stacks = ROOT / "stacks"
     directory.mkdir(parents=True, exist_ok=True)
     stack_doc = yaml.safe_load((stacks / "Pulumi.prod.yaml").read_text())
+    if single_stack:
+        stack_doc["config"].pop("obsgov:organizationStack", None)
+    else:
+        org = _rewrite_packs(yaml.safe_load((stacks / "Pulumi.org.yaml").read_text()), stacks)
+        (directory / "Pulumi.org.yaml").write_text(yaml.safe_dump(org))
     stack_doc["config"]["obsgov:policyPacks"] = [
         ref
         for ref in stack_doc["config"]["obsgov:policyPacks"]
@@ -306,15 +315,12 @@ def _timed_env_gate(tmp: str, *extra: str) -> tuple[float, dict, float, float]:
 def run_sharded(accounts: int, shards: int) -> dict:
     """The environment as central + ``shards`` member shards, judged whole and after one
     account's change."""
-    stacks = ROOT / "stacks"
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "stacks"
-        stack_file = generate_environment(folder, accounts)
+        stack_file = generate_environment(folder, accounts, single_stack=False)
         document = yaml.safe_load(stack_file.read_text())
         document["config"]["obsgov:memberShards"] = {"count": shards}
         stack_file.write_text(yaml.safe_dump(document))
-        org = _rewrite_packs(yaml.safe_load((stacks / "Pulumi.org.yaml").read_text()), stacks)
-        (folder / "Pulumi.org.yaml").write_text(yaml.safe_dump(org))
         for n in range(shards):
             (folder / f"Pulumi.prod-members-{n}.yaml").write_text(
                 f"config:\n  obsgov:stackRole: shard\n  obsgov:shardOf: prod\n  obsgov:shard: {n}\n"
