@@ -78,13 +78,20 @@ def test_given_stack_outputs_win_over_the_synthesized_ones(tmp_path):
     assert {link.inputs["sinkIdentifier"] for link in graph.of_type(LINK)} == {given}
 
 
-def test_the_single_stack_mode_is_one_switch(tmp_path):
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_single_stack_mode_is_one_switch(tmp_path, stack):
     stacks = _copy(tmp_path)
-    _edit(stacks / "Pulumi.dev.yaml", "  obsgov:organizationStack: org\n", "")
-    graph = synth(stacks, "dev", preview=False)
+    _edit(stacks / f"Pulumi.{stack}.yaml", "  obsgov:organizationStack: org\n", "")
+    (stacks / "Pulumi.org.yaml").unlink()  # nothing is referenced: the stack stands alone
+    graph = synth(stacks, stack, preview=False)
     assert graph.stack_references == {}
     [sink] = graph.of_type(SINK)
-    assert [r.account for r in graph.of_type(CATALOG)] == ["100000000002"]
+    # the observability account's catalog, and the log-archive one where audit analytics run
+    audit = load_environment(stack, stacks / f"Pulumi.{stack}.yaml").settings.central_audit
+    analytics = audit.trail.enabled and audit.analytics.enabled
+    assert sorted(r.account for r in graph.of_type(CATALOG)) == (
+        ["100000000002", "100000000003"] if analytics else ["100000000002"]
+    )
     assert {link.inputs["sinkIdentifier"] for link in graph.of_type(LINK)} == {sink.outputs["arn"]}
 
 
