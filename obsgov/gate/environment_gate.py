@@ -170,7 +170,9 @@ def changed_stacks(
     stacks = environment_stacks(env)
     _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}")
     present = [p for p in code_paths if (root / p).exists()]
-    if _git(root, "diff", "--name-only", ref, "--", *present).strip():
+    # with no path after "--" git diffs the whole tree (the stacks folder too): only ask when
+    # the repository holds some of the program
+    if present and _git(root, "diff", "--name-only", ref, "--", *present).strip():
         return stacks  # the program or the packs changed
     stacks_dir = env.stack_file.parent
     with tempfile.TemporaryDirectory() as folder:

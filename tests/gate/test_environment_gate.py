@@ -93,6 +93,18 @@ def test_a_change_to_one_account_judges_its_shard_only(sharded):
     assert changed == [_shard_of(sharded, "ml-serving-dev")]
 
 
+def test_a_repository_of_stacks_only_judges_the_changed_shard_only(sharded):
+    """The stacks kept in their own repository (the program installed from elsewhere):
+    ``git diff REF --`` with no path lists every changed file, the registry too, which judged
+    every stack (benchmarks/gate.py --sharded found it)."""
+    root = sharded.parent
+    shutil.rmtree(root / "components")
+    _git(root, "commit", "-qam", "stacks only")
+    _change_one_slo(sharded / "accounts.yaml")
+    changed = eg.changed_stacks(_dev(sharded), "HEAD", root)
+    assert changed == [_shard_of(sharded, "ml-serving-dev")]
+
+
 def test_the_central_stack_it_skipped_is_truly_unchanged(sharded):
     """What --changed-since leaves out must make the same graph: the central stack before and
     after the one-account change is synthesized and compared resource by resource."""
