@@ -205,7 +205,8 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
     from obsgov_policies.catalog import pack_table
 
     with tempfile.TemporaryDirectory() as tmp:
-        stack_file = generate_environment(Path(tmp), accounts, without)
+        # the stacks in a folder of their own: obsgov writes no report into the one it reads
+        stack_file = generate_environment(Path(tmp) / "stacks", accounts, without)
         env = load_environment("prod", stack_file)
         # end to end, as a user runs it: a fresh `obsgov preview` process and its packs
         report = Path(tmp) / "report.json"
@@ -221,7 +222,7 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
                     "--stack",
                     "prod",
                     "--stacks-dir",
-                    tmp,
+                    str(stack_file.parent),
                     "--format",
                     "json",
                     "--output",
