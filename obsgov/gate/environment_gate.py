@@ -115,12 +115,27 @@ def shard_view(env: EnvironmentConfig, shard: int) -> Any:
     ]
 
 
+def _portable(value: Any, folder: Path) -> Any:
+    """``value`` with every path into the stacks folder (the registry snapshot's) replaced by
+    its place in the folder and its content: the folder as it was at REF is written elsewhere,
+    and what the packs read is the file's content, not where it lies."""
+    if isinstance(value, dict):
+        return {k: _portable(v, folder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v, folder) for v in value]
+    if isinstance(value, str) and value.startswith(str(folder) + os.sep):
+        path = Path(value)
+        return f"{path.relative_to(folder)}:{_tree_digest(path)}"
+    return value
+
+
 def stack_inputs(env: EnvironmentConfig) -> dict[str, str]:
     """stack -> digest of what that stack of ``env``'s environment reads from the stacks
     folder (the code is compared apart)."""
     from .environment_layer import environment_facts
 
-    shared = _digest([environment_facts(env), env.config_map])
+    folder = env.stack_file.parent
+    shared = _digest([_portable(environment_facts(env), folder), env.config_map])
     found = {env.stack: _digest([shared, central_view(env)])}
     shards = env.settings.member_shards
     for n in range(shards.count if shards else 0):

@@ -105,6 +105,22 @@ def test_a_repository_of_stacks_only_judges_the_changed_shard_only(sharded):
     assert changed == [_shard_of(sharded, "ml-serving-dev")]
 
 
+def test_the_stacks_inputs_do_not_depend_on_where_the_folder_lies(tmp_path):
+    """prod's pack facts name its registry snapshot by path; the folder as it was at REF is
+    written elsewhere, so the path made every stack look changed (benchmarks/gate.py
+    --sharded judged all six stacks with nothing changed). The snapshot's content counts."""
+    copy = tmp_path / "stacks"
+    shutil.copytree(STACKS, copy)
+    here = eg.stack_inputs(load_environment("prod", STACKS / "Pulumi.prod.yaml"))
+    there = eg.stack_inputs(load_environment("prod", copy / "Pulumi.prod.yaml"))
+    assert here == there
+    snapshot = copy / "registry-snapshot.prod.json"
+    assert snapshot.is_file()
+    snapshot.write_text(snapshot.read_text().replace("}", " }", 1))
+    changed = eg.stack_inputs(load_environment("prod", copy / "Pulumi.prod.yaml"))
+    assert changed["prod"] != here["prod"]
+
+
 def test_the_central_stack_it_skipped_is_truly_unchanged(sharded):
     """What --changed-since leaves out must make the same graph: the central stack before and
     after the one-account change is synthesized and compared resource by resource."""
