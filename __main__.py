@@ -37,27 +37,46 @@ def main() -> None:
     # Member accounts' roles carry the workload boundary the deployment role requires
     # (obsgov/accounts/deployment_policy.py).
     bound_member_roles({a.name: a.id for a in env.member_accounts}, env.settings.region)
+    role = env.settings.stack_role
+    if role == "shard":  # README "Stacks": a sharded environment's member accounts
+        members(env, assemble.shard_targets(env))
+        return
     providers = assemble.central_providers(env)
-    central = assemble.central_account(env, providers)
-
-    alarm_topics, member_providers, paging_alarms = {}, {}, []
-    for account in env.member_accounts:
-        provider, baseline = assemble.member_account(env, account, central)
-        assemble.member_monitoring_jobs(env, account, provider, baseline)
-        member_providers[account.id] = provider
-        alarm_topics[account.id] = baseline.alarm_topic.arn
-        paging_alarms += [
-            f"arn:aws:cloudwatch:{env.settings.region}:{account.id}:alarm:"
-            f"{alarm_name(env.environment, account.name, w.name, 'unhealthy')}"
-            for w in env.workloads_for(account)
-        ]
+    if role == "organization":  # what AWS allows once per account and Region
+        assemble.organization_stack(env, providers)
+        return
+    central = assemble.central_account(env, providers, assemble.organization_outputs(env))
+    member_providers, alarm_topics = members(env, central)
+    paging_alarms = [
+        f"arn:aws:cloudwatch:{env.settings.region}:{account.id}:alarm:"
+        f"{alarm_name(env.environment, account.name, w.name, 'unhealthy')}"
+        for account in env.member_accounts
+        for w in env.workloads_for(account)
+    ]
 
     assemble.model_lifecycle(env, providers, central, member_providers)
     assemble.analytics_views(env, providers, central, paging_alarms)
 
     pulumi.export("environment", env.environment)
-    pulumi.export("sinkArn", central.sink.sink.arn)
-    pulumi.export("alarmTopicArns", alarm_topics)
+    if alarm_topics or env.settings.member_shards is None:
+        pulumi.export("alarmTopicArns", alarm_topics)
+
+
+def members(env, central) -> tuple[dict, dict]:
+    """The member accounts this stack builds (all, none, or one shard's: README "Stacks")."""
+    member_providers, alarm_topics = {}, {}
+    for account in env.stack_accounts:
+        provider, baseline = assemble.member_account(env, account, central)
+        assemble.member_monitoring_jobs(env, account, provider, baseline)
+        member_providers[account.id] = provider
+        alarm_topics[account.id] = baseline.alarm_topic.arn
+    if env.settings.stack_role == "shard":
+        for account in env.stack_accounts:
+            assemble.member_lifecycle_forwarding(
+                env, account, member_providers[account.id], central.bus_arn
+            )
+        pulumi.export("alarmTopicArns", alarm_topics)
+    return member_providers, alarm_topics
 
 
 main()

@@ -10,6 +10,14 @@ caches do not leak between sizes.
 
     .venv/bin/python benchmarks/gate.py            # 1, 10, 100 accounts
     .venv/bin/python benchmarks/gate.py --sizes 1 10
+
+``--sharded ACCOUNTS --shards N`` measures an environment split into its central stack and N
+member shards (README "Stacks"): the full environment gate (``obsgov preview --stack prod --all-stacks``,
+stacks judged in parallel processes), the gate after a one-account change
+(``--changed-since HEAD`` in a throw-away git repository: one shard judged), the peak memory
+of the largest single process and of all processes summed.
+
+    .venv/bin/python benchmarks/gate.py --sharded 1000 --shards 20
 """
 
 from __future__ import annotations
@@ -30,13 +38,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def generate_environment(directory: Path, accounts: int, without: tuple[str, ...] = ()) -> Path:
+def generate_environment(
+    directory: Path, accounts: int, without: tuple[str, ...] = (), single_stack: bool = True
+) -> Path:
     """The shipped prod environment with ``accounts`` generated member accounts, each with an
     ML endpoint, a Glue pipeline and a business KPI; the packs named in ``without`` are left
-    out of the stack's pack list (to measure what one pack adds)."""
+    out of the stack's pack list (to measure what one pack adds). ``single_stack``: the whole
+    environment in one stack with its own sink (the one config switch, README "Stacks"), as
+    before the organisation stack; otherwise the organisation stack is written beside it."""
     stacks = ROOT / "stacks"
     directory.mkdir(parents=True, exist_ok=True)
     stack_doc = yaml.safe_load((stacks / "Pulumi.prod.yaml").read_text())
+    if single_stack:
+        stack_doc["config"].pop("obsgov:organizationStack", None)
+    else:
+        org = _rewrite_packs(yaml.safe_load((stacks / "Pulumi.org.yaml").read_text()), stacks)
+        (directory / "Pulumi.org.yaml").write_text(yaml.safe_dump(org))
     stack_doc["config"]["obsgov:policyPacks"] = [
         ref
         for ref in stack_doc["config"]["obsgov:policyPacks"]
@@ -188,7 +205,8 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
     from obsgov_policies.catalog import pack_table
 
     with tempfile.TemporaryDirectory() as tmp:
-        stack_file = generate_environment(Path(tmp), accounts, without)
+        # the stacks in a folder of their own: obsgov writes no report into the one it reads
+        stack_file = generate_environment(Path(tmp) / "stacks", accounts, without)
         env = load_environment("prod", stack_file)
         # end to end, as a user runs it: a fresh `obsgov preview` process and its packs
         report = Path(tmp) / "report.json"
@@ -204,7 +222,7 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
                     "--stack",
                     "prod",
                     "--stacks-dir",
-                    tmp,
+                    str(stack_file.parent),
                     "--format",
                     "json",
                     "--output",
@@ -250,6 +268,87 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
     }
 
 
+def _rewrite_packs(document: dict, stacks: Path) -> dict:
+    for ref in document["config"].get("obsgov:policyPacks", []):
+        ref["path"] = str((stacks / ref["path"]).resolve())
+        if "config" in ref:
+            ref["config"] = str((stacks / ref["config"]).resolve())
+    return document
+
+
+def _timed_env_gate(tmp: str, *extra: str) -> tuple[float, dict, float, float]:
+    """(seconds, report, largest process MiB, all processes summed MiB) of one
+    ``obsgov preview --stack prod --all-stacks`` run in a fresh process (the stacks in ``tmp``/stacks)."""
+    report = Path(tmp) / "env-report.json"
+    with RssSampler() as sampler:
+        started = time.perf_counter()
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "obsgov.cli",
+                "preview",
+                "--stack",
+                "prod",
+                "--all-stacks",
+                "--stacks-dir",
+                str(Path(tmp) / "stacks"),
+                *extra,
+                "--format",
+                "json",
+                "--output",
+                str(report),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+        seconds = time.perf_counter() - started
+    if cli.returncode not in (0, 1):
+        raise SystemExit(
+            f"obsgov preview --all-stacks failed ({cli.returncode}):\n{cli.stderr[-4000:]}"
+        )
+    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, json.loads(report.read_text()), largest, sampler.peak_kib / 1024
+
+
+def run_sharded(accounts: int, shards: int) -> dict:
+    """The environment as central + ``shards`` member shards, judged whole and after one
+    account's change."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "stacks"
+        stack_file = generate_environment(folder, accounts, single_stack=False)
+        document = yaml.safe_load(stack_file.read_text())
+        document["config"]["obsgov:memberShards"] = {"count": shards}
+        stack_file.write_text(yaml.safe_dump(document))
+        for n in range(shards):
+            (folder / f"Pulumi.prod-members-{n}.yaml").write_text(
+                f"config:\n  obsgov:stackRole: shard\n  obsgov:shardOf: prod\n  obsgov:shard: {n}\n"
+            )
+        git = ["git", "-C", tmp, "-c", "user.email=b@example.com", "-c", "user.name=b"]
+        subprocess.run([*git, "init", "-q"], check=True)
+        subprocess.run([*git, "add", "."], check=True)
+        subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+        full_s, full, full_largest, full_total = _timed_env_gate(tmp)
+        registry = folder / "accounts.yaml"
+        data = yaml.safe_load(registry.read_text())
+        data["workloads"][0]["slo"]["latencyP99Ms"] += 50  # one account's endpoint
+        registry.write_text(yaml.safe_dump(data))
+        one_s, one, _, _ = _timed_env_gate(tmp, "--changed-since", "HEAD")
+    return {
+        "accounts": accounts,
+        "shards": shards,
+        "full_s": full_s,
+        "full_stacks": len(full["stacks"]),
+        "full_exit": full["exitCode"],
+        "one_s": one_s,
+        "one_stacks": sorted(one["stacks"]),
+        "largest_process_mib": full_largest,
+        "total_mib": full_total,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
@@ -261,7 +360,19 @@ def main() -> None:
         help="leave these packs out (compare with a run that has them: what a pack adds)",
     )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sharded", type=int, metavar="ACCOUNTS", help="sharded mode")
+    parser.add_argument("--shards", type=int, default=20, help="with --sharded (default 20)")
     args = parser.parse_args()
+    if args.sharded is not None:
+        r = run_sharded(args.sharded, args.shards)
+        print(
+            f"{r['accounts']} accounts in {r['shards']} shards: full gate {r['full_s']:.1f} s "
+            f"({r['full_stacks']} stacks, exit {r['full_exit']}); one-account change "
+            f"{r['one_s']:.1f} s ({', '.join(r['one_stacks'])}), "
+            f"{100 * r['one_s'] / r['full_s']:.0f}% of the full gate; largest process "
+            f"{r['largest_process_mib']:.0f} MiB, all processes {r['total_mib']:.0f} MiB"
+        )
+        return
     if args.one is not None:
         print(json.dumps(run_one(args.one, tuple(args.without))))
         return

@@ -11,7 +11,8 @@ resource's outputs.
 from .central_account import Central, central_account
 from .central_providers import CentralProviders, central_providers
 from .member_accounts import member_account, member_monitoring_jobs
-from .model_lifecycle import model_lifecycle
+from .model_lifecycle import member_lifecycle_forwarding, model_lifecycle
+from .stacks import organization_outputs, organization_stack, shard_targets
 from .views import analytics_views
 
 __all__ = [
@@ -21,6 +22,10 @@ __all__ = [
     "central_account",
     "central_providers",
     "member_account",
+    "member_lifecycle_forwarding",
     "member_monitoring_jobs",
     "model_lifecycle",
+    "organization_outputs",
+    "organization_stack",
+    "shard_targets",
 ]

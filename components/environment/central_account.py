@@ -26,7 +26,7 @@ from .organization_audit import organization_audit
 
 @dataclass
 class Central:
-    sink: CentralObservability
+    sink_arn: pulumi.Input[str]
     routing: EventRouting
     routing_args: EventRoutingArgs
     # The analytics destination's ARN, known at preview so the packs can follow the flow;
@@ -37,26 +37,69 @@ class Central:
     # the log destination's component (None when log analytics is off): subscription filters
     # of member accounts wait for it
     log_analytics: LogAnalytics | None = None
+    # the sink's component when this stack makes it (None: the organisation stack's, deployed
+    # first): OAM links wait for it and its policy
+    sink: CentralObservability | None = None
+
+    @property
+    def bus_arn(self) -> str:
+        return self.routing_args.bus_arn
 
 
-def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Central:
-    """The observability account, the organization trail and archive, and the guardrails."""
+@dataclass
+class SharedOutputs:
+    """What the organisation stack gives an environment's stack (components/environment/
+    stacks.py); None: this stack creates it."""
+
+    sink_arn: pulumi.Input[str] | None
+
+
+@dataclass
+class CentralTargets:
+    """What a member account sends to, as a member shard knows it: the derived bus and log
+    destination names and the sink its environment's central stack exports."""
+
+    sink_arn: pulumi.Input[str]
+    bus_arn: str
+    log_destination_arn: str
+
+
+def event_routing_args(env: EnvironmentConfig) -> EventRoutingArgs:
+    org = env.org.organization
+    return EventRoutingArgs(
+        environment=env.environment,
+        region=env.settings.region,
+        account_id=org.observability_account_id,
+        organization_id=org.id,
+        settings=env.settings.central_audit.event_routing,
+    )
+
+
+def log_destination_arn(env: EnvironmentConfig) -> str:
+    account, region = env.org.organization.observability_account_id, env.settings.region
+    name = log_analytics_names(env.environment, account)["destination"]
+    return f"arn:aws:logs:{region}:{account}:destination:{name}"
+
+
+def central_account(
+    env: EnvironmentConfig, providers: CentralProviders, shared: SharedOutputs | None = None
+) -> Central:
+    """The observability account, the organization trail and archive, and the guardrails.
+    With an organisation stack (``shared``), the sink and catalog settings are its."""
     org = env.org.organization
     region, environment = env.settings.region, env.environment
     audit = env.settings.central_audit
-    sink = CentralObservability(
-        f"central-{environment}",
-        CentralObservabilityArgs(organization_id=org.id, environment=environment),
-        opts=on(providers.observability),
-    )
+    sink_arn = shared.sink_arn if shared is not None else None
+    sink: CentralObservability | None = None
+    if sink_arn is None:
+        sink = CentralObservability(
+            f"central-{environment}",
+            CentralObservabilityArgs(organization_id=org.id, environment=environment),
+            opts=on(providers.observability),
+        )
+        sink_arn = sink.sink.arn
 
-    routing_args = EventRoutingArgs(
-        environment=environment,
-        region=region,
-        account_id=org.observability_account_id,
-        organization_id=org.id,
-        settings=audit.event_routing,
-    )
+    routing_args = event_routing_args(env)
     routing = EventRouting(
         f"event-routing-{environment}", routing_args, opts=on(providers.observability)
     )
@@ -86,10 +129,7 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         log_retention_days=env.settings.log_retention_days,
         alarm_topic_arns=health_topics,
     )
-    destination = (
-        f"arn:aws:logs:{region}:{org.observability_account_id}:destination:"
-        f"{log_analytics_names(environment, org.observability_account_id)['destination']}"
-    )
+    destination = log_destination_arn(env)
     log_analytics = None
     if search.enabled:
         log_analytics = LogAnalytics(
@@ -116,6 +156,8 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
     catalogs = {org.observability_account_id: f"data-catalog-{environment}"}
     if audit.trail.enabled and audit.analytics.enabled:
         catalogs.setdefault(org.log_archive_account_id, f"audit-catalog-{environment}")
+    if env.settings.organization_stack is not None:
+        catalogs = {}  # the organisation stack's (components/environment/stacks.py)
     for account_id, catalog in catalogs.items():
         CatalogEncryption(
             catalog,
@@ -126,4 +168,5 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
     pulumi.export("centralEventBusArn", routing_args.bus_arn)
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
     pulumi.export("logDestinationArn", destination)
-    return Central(sink, routing, routing_args, destination, lake, log_analytics)
+    pulumi.export("sinkArn", sink_arn)
+    return Central(sink_arn, routing, routing_args, destination, lake, log_analytics, sink)

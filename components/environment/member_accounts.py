@@ -11,12 +11,12 @@ from obsgov.config.environment import EnvironmentConfig
 from ..lifecycle.monitoring_jobs import monitoring_jobs
 from ..member.member_baseline import MemberAccountBaseline, MemberAccountBaselineArgs
 from ..shared.providers import account_provider
-from .central_account import Central
+from .central_account import Central, CentralTargets
 from .central_providers import on
 
 
 def member_account(
-    env: EnvironmentConfig, account: Any, central: Central
+    env: EnvironmentConfig, account: Any, central: Central | CentralTargets
 ) -> tuple[aws.Provider, MemberAccountBaseline]:
     """One member account's baseline, sending alarms and logs to the central account unless the
     stack's alertRouting names other targets."""
@@ -30,7 +30,7 @@ def member_account(
     routing = env.settings.alert_routing
     routing = routing.model_copy(
         update={
-            "central_event_bus_arn": routing.central_event_bus_arn or central.routing_args.bus_arn,
+            "central_event_bus_arn": routing.central_event_bus_arn or central.bus_arn,
             "central_log_destination_arn": routing.central_log_destination_arn
             or central.log_destination_arn,
         }
@@ -46,13 +46,19 @@ def member_account(
             log_retention_days=env.settings.log_retention_days,
             notification_emails=env.settings.notifications.emails,
             notification_https_endpoints=env.settings.notifications.https_endpoints,
-            sink_arn=central.sink.sink.arn,
+            sink_arn=central.sink_arn,
             alert_routing=routing,
             tracing=env.settings.tracing,
             workloads=env.workloads_for(account),
-            sink_ready=[central.sink],
-            event_bus_ready=[central.routing],
-            log_destination_ready=[central.log_analytics] if central.log_analytics else [],
+            # what this stack makes of the central side (a shard's central stack is deployed
+            # before it, so a shard has nothing to wait for)
+            sink_ready=[central.sink] if isinstance(central, Central) and central.sink else [],
+            event_bus_ready=[central.routing] if isinstance(central, Central) else [],
+            log_destination_ready=(
+                [central.log_analytics]
+                if isinstance(central, Central) and central.log_analytics
+                else []
+            ),
         ),
         opts=on(provider),
     )

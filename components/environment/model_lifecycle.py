@@ -3,12 +3,14 @@ centre, and the approval guard in the registry account."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 
 from obsgov.config.environment import EnvironmentConfig
-from obsgov.config.models import MlEndpoint
+from obsgov.config.models import MemberAccount, MlEndpoint
 
 from ..central.event_routing import LIFECYCLE_FAILURE_SEVERITY, severity_topic_name
 from ..lifecycle.model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
@@ -22,6 +24,23 @@ from ..lifecycle.model_lifecycle import (
 )
 from .central_account import Central
 from .central_providers import CentralProviders, on
+
+
+def member_lifecycle_forwarding(
+    env: EnvironmentConfig,
+    account: MemberAccount,
+    provider: aws.Provider,
+    bus_arn: str,
+    bus_ready: Sequence[pulumi.Resource] = (),
+) -> None:
+    """A member account serving models forwards its lifecycle events to the central bus
+    (waiting for ``bus_ready``, the bus and its policy, when this stack makes them)."""
+    if any(isinstance(w, MlEndpoint) for w in env.workloads_for(account)):
+        LifecycleForwarding(
+            f"{account.name}-lifecycle",
+            LifecycleForwardingArgs(env.environment, account.id, bus_arn, bus_ready),
+            opts=on(provider),
+        )
 
 
 def model_lifecycle(
@@ -41,13 +60,10 @@ def model_lifecycle(
     ]
     ml_accounts = sorted({a.id for a, _ in endpoints})
     for account in env.member_accounts:
-        if account.id in ml_accounts:
-            LifecycleForwarding(
-                f"{account.name}-lifecycle",
-                LifecycleForwardingArgs(
-                    environment, account.id, central.routing_args.bus_arn, [central.routing]
-                ),
-                opts=on(member_providers[account.id]),
+        # a sharded environment's members forward from their shard (member_lifecycle_forwarding)
+        if account.id in member_providers:
+            member_lifecycle_forwarding(
+                env, account, member_providers[account.id], central.bus_arn, [central.routing]
             )
     approval = env.settings.model_approval
     registry = approval.registry_account_id

@@ -47,7 +47,9 @@ def _environments(env_name: str | None, stacks_dir: Path | None) -> list[Any]:
     names = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
     if not names:
         raise InputError.single("--stacks-dir", "", f"no Pulumi.<ENV>.yaml in {directory}")
-    return [load_env(name, stacks_dir) for name in names]
+    # a member shard's accounts are its environment's (README "Stacks"): each once
+    loaded = [load_env(name, stacks_dir) for name in names]
+    return [env for env in loaded if env.settings.stack_role != "shard"]
 
 
 def _tags(values: list[str]) -> dict[str, str]:

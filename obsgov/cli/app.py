@@ -63,6 +63,7 @@ def root(
 app.command("validate")(environment.validate)
 app.command("synth")(environment.synth)
 app.command("preview")(gate.preview)
+app.command("deploy")(gate.deploy)
 app.command("report")(report.report)
 app.command("build-layer")(layer.build_layer)
 app.add_typer(policy.app, name="policy")

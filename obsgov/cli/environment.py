@@ -26,6 +26,7 @@ from .team_project import (
     ProjectOption,
     StackOutputsOption,
     load_team,
+    parse_stack_outputs,
     refuse_without_project,
     report_remote_components,
     warn_unused_outputs,
@@ -93,9 +94,7 @@ def synth(
     from obsgov.synth import SynthesisError, synthesize
     from obsgov.synth.project_runner import synthesize_program
 
-    refuse_without_project(
-        project, config=config, config_file=config_file, stack_outputs=stack_outputs
-    )
+    refuse_without_project(project, config=config, config_file=config_file)
     to_stdout = json_file is not None and str(json_file) == "-"
     team = None
     if project is not None:
@@ -118,7 +117,8 @@ def synth(
             warn_unused_outputs(team, graph)
             report_remote_components(graph, "warn", verdict=False)
         else:
-            graph = synthesize(env, preview=preview)
+            given, _ = parse_stack_outputs(stack_outputs or [])
+            graph = synthesize(env, preview=preview, stack_outputs=given)
     except SynthesisError as exc:
         fail(f"the program failed: {exc}", EXIT_INPUT)
     if to_stdout:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from .team_project import (
     StackOutputsOption,
     check_remote_choice,
     load_team,
+    parse_stack_outputs,
     refuse_without_project,
     report_remote_components,
     team_environment,
@@ -219,11 +221,44 @@ PreviewStackOption = typer.Option(
     help="The obsgov environment (reads stacks/Pulumi.<STACK>.yaml); with --project, the "
     "project's stack (reads its Pulumi.<STACK>.yaml).",
 )
+AllStacksOption = typer.Option(
+    False,
+    "--all-stacks",
+    help="Judge every stack of the environment --stack names (its stack and its member "
+    "shards, obsgov:memberShards) in parallel processes, with one verdict.",
+)
+ChangedSinceOption = typer.Option(
+    None,
+    "--changed-since",
+    metavar="REF",
+    help="With --all-stacks (implied): judge only the stacks whose inputs (program, packs, pack config, their "
+    "stack files, their accounts) changed since the git revision REF.",
+)
+VerdictCacheOption = typer.Option(
+    None,
+    "--verdict-cache",
+    metavar="DIR",
+    file_okay=False,
+    help="Reuse a pack's answer for a resource judged before with the same request, pack "
+    "code and pack config (kept in DIR; default: $OBSGOV_VERDICT_CACHE, else off).",
+)
+WorkersOption = typer.Option(
+    None,
+    "--workers",
+    min=1,
+    metavar="N",
+    help="With --all-stacks: stacks judged at once (default: bounded by cores and by 1 GiB of free "
+    "memory per stack).",
+)
 
 
 @command
 def preview(
     stack: str = PreviewStackOption,
+    all_stacks: bool = AllStacksOption,
+    changed_since: str | None = ChangedSinceOption,
+    workers: int | None = WorkersOption,
+    verdict_cache: Path | None = VerdictCacheOption,
     policy_pack: list[Path] | None = PackOption,
     policy_pack_config: list[Path] | None = PackConfigOption,
     fmt: str = FormatOption,
@@ -252,13 +287,35 @@ def preview(
     """
     from obsgov.gate.engine import synthesize_and_gate
     from obsgov.gate.selection import select_packs
+    from obsgov.gate.verdict_cache import ENVIRONMENT_VARIABLE
     from obsgov.synth import SynthesisError
 
+    if verdict_cache is not None:
+        # read by every pack session of this process and of the --all-stacks processes
+        os.environ[ENVIRONMENT_VARIABLE] = str(verdict_cache.resolve())
+    if all_stacks or changed_since is not None:
+        _preview_environment(
+            stack,
+            project,
+            changed_since,
+            workers,
+            stacks_dir,
+            policy_pack,
+            policy_pack_config,
+            fmt,
+            output,
+            preview_mode,
+            pack_timeout,
+            pack_start_timeout,
+            stack_outputs or [],
+        )
+        return
+    if workers is not None:
+        fail("--workers goes with --all-stacks", EXIT_INPUT)
     refuse_without_project(
         project,
         config=config,
         config_file=config_file,
-        stack_outputs=stack_outputs,
         environment=environment,
     )
     if project is not None:
@@ -292,13 +349,74 @@ def preview(
         packs=pack_projects(chosen),
     )
 
+    given, _ = parse_stack_outputs(stack_outputs or [])
+
     def gate(options):
         try:
-            return synthesize_and_gate(env, chosen, options, preview=preview_mode)
+            return synthesize_and_gate(
+                env, chosen, options, preview=preview_mode, stack_outputs=given
+            )
         except SynthesisError as exc:
             fail(f"the program failed: {exc}", EXIT_INPUT)
 
     run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout, pack_start_timeout)
+
+
+def _preview_environment(
+    env_name: str,
+    project: Path | None,
+    changed_since: str | None,
+    workers: int | None,
+    stacks_dir: Path | None,
+    policy_pack: list[Path] | None,
+    policy_pack_config: list[Path] | None,
+    fmt: str,
+    output: Path | None,
+    preview_mode: bool,
+    pack_timeout: float,
+    pack_start_timeout: float | None,
+    stack_outputs: list[str],
+) -> None:
+    """``--all-stacks``: every stack of the environment, each in its own process."""
+    import json
+
+    from obsgov.gate import environment_gate as eg
+
+    if project is not None:
+        fail("--all-stacks and --changed-since judge obsgov's own stacks, not --project", 2)
+    if fmt not in ("text", "json"):
+        fail(f"--all-stacks writes text or json reports, not {fmt}", EXIT_INPUT)
+    env = load_stack(env_name, stacks_dir)
+    check_format(fmt, output, [*env.input_files], stacks_dir=env.stack_file.parent)
+    stacks = eg.environment_stacks(env)
+    if changed_since is not None:
+        stacks = eg.changed_stacks(env, changed_since, eg.repository_of(env.stack_file.parent))
+    options: list[str] = ["--stacks-dir", str(env.stack_file.parent)]
+    for pack in policy_pack or []:
+        options += ["--policy-pack", str(pack)]
+    for pack_config in policy_pack_config or []:
+        options += ["--policy-pack-config", str(pack_config)]
+    options += ["--pack-timeout", str(pack_timeout)]
+    if pack_start_timeout is not None:
+        options += ["--pack-start-timeout", str(pack_start_timeout)]
+    if not preview_mode:
+        options.append("--no-preview")
+    for given in stack_outputs:
+        options += ["--stack-outputs", given]
+    verdict = eg.judge_environment(env, stacks, options, workers)
+    for judged in verdict.judged:
+        out.print(f"== {judged.stack} (exit {judged.exit_code})", soft_wrap=False)
+        out.print(escape(judged.text.rstrip()), soft_wrap=False)
+        if judged.exit_code not in (EXIT_OK, EXIT_VERDICT):
+            err.print(escape(judged.errors.rstrip()))
+    if verdict.skipped:
+        out.print(f"unchanged since {changed_since}, not judged: {', '.join(verdict.skipped)}")
+    state = "failed" if verdict.exit_code else "passed"
+    out.print(f"environment {env.stack}: {len(verdict.judged)} stack(s) judged, {state}")
+    if output is not None:
+        write_atomic(output, json.dumps(verdict.to_json(), indent=2, sort_keys=True) + "\n")
+        err.print(f"wrote {fmt} report to {output}")
+    raise typer.Exit(verdict.exit_code)
 
 
 def _preview_project(
@@ -368,3 +486,47 @@ def _preview_project(
         organization=team.program.organization,
         secret_keys=team.stack.secret_keys,
     )
+
+
+@command
+def deploy(
+    env_name: str = typer.Option(
+        ..., "--stack", "-s", metavar="ENV", help="The environment: its stack, then its shards."
+    ),
+    workers: int = typer.Option(4, "--workers", min=1, metavar="N", help="Shards at once."),
+    stacks_dir: Path | None = StacksDirOption,
+) -> None:
+    """Run `pulumi up` on every stack of an environment (Pulumi Automation API).
+
+    For users outside GitHub Actions (the deploy workflow runs the same as a job matrix).
+    The environment's stack goes first; if it fails nothing else runs. Then its member
+    shards, --workers at once: a failed shard does not stop the others and is reported.
+    Each stack runs with the policy packs and configs `obsgov policy config` writes. Needs
+    the Pulumi CLI, a backend and AWS credentials. Exit 1 when any stack failed.
+    """
+    import subprocess
+    import sys
+    import tempfile
+
+    from obsgov.gate.deploy import deploy_environment
+    from obsgov.gate.environment_gate import environment_stacks
+
+    env = load_stack(env_name, stacks_dir)
+    folder = Path(tempfile.mkdtemp(prefix="obsgov-deploy-"))
+
+    def policy_args(stack: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "obsgov.cli", "policy", "config", "--stack", stack,
+             "--stacks-dir", str(env.stack_file.parent), "--out-dir", str(folder / stack)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return done.stdout.split()
+
+    results = deploy_environment(env, project_root(), policy_args, workers=workers)
+    for result in results:
+        state = "updated" if result.ok else "FAILED"
+        out.print(f"{result.stack}: {state}: {escape(result.detail)}", soft_wrap=False)
+    skipped = len(environment_stacks(env)) - len(results)
+    if skipped:
+        out.print(f"{skipped} shard(s) not run: the environment's stack failed")
+    raise typer.Exit(EXIT_VERDICT if any(not r.ok for r in results) or skipped else EXIT_OK)

@@ -71,8 +71,10 @@ StackOutputsOption = typer.Option(
     None,
     "--stack-outputs",
     metavar="STACKREF=FILE",
-    help="With --project: the outputs of the stack a StackReference names, from the JSON of "
-    "`pulumi stack output --json`. Repeatable. Without it they are unknown.",
+    help="The outputs of the stack a StackReference names (its fully qualified name, e.g. "
+    "organization/obsgov/org), from the JSON of `pulumi stack output --json`. Repeatable. "
+    "Without it: obsgov's own program synthesizes the stack from its file in the stacks "
+    "folder; a team's stack references stay unknown.",
 )
 EnvironmentOption = typer.Option(
     None,

@@ -424,6 +424,12 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "StackSettings.policy_enforcement": (PACK_ONLY,),
     "StackSettings.cost_assumptions{}": (NotSent("a usage assumption of the cost report"),),
     "StackSettings.cost_assumptions": (NotSent("a usage assumption of the cost report"),),
+    # which stack holds what (README "Stacks"): Pulumi stack names, never sent to AWS
+    "StackSettings.stack_role": (NotSent("what the Pulumi stack holds"),),
+    "StackSettings.organization_stack": (NotSent("a Pulumi stack read by StackReference"),),
+    "StackSettings.shard_of": (NotSent("the Pulumi stack a member shard belongs to"),),
+    "StackSettings.shard": (NotSent("a member shard's number"),),
+    "MemberShards.count": (NotSent("how many member shard stacks"),),
     "PolicyPackRef.path": (FILE,),
     "PolicyPackRef.config": (FILE,),
     "AlarmDefaults.period_seconds": (Api("cloudwatch", "PutMetricAlarmInput", "Period"),),

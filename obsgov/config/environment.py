@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +62,29 @@ class EnvironmentConfig:
 
     @property
     def member_accounts(self) -> list[MemberAccount]:
+        """The environment's member accounts; the organisation stack has none of its own."""
+        if self.settings.stack_role == "organization":
+            return []
         return [a for a in self.registry.accounts if a.environment == self.environment]
+
+    def shard_of(self, account: MemberAccount) -> int:
+        """The member shard an account lives in: a stable hash of its id, so adding or removing
+        an account never moves another (moving one is a ``pulumi state move``)."""
+        shards = self.settings.member_shards
+        if shards is None:
+            return 0
+        digest = hashlib.sha256(account.id.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % shards.count
+
+    @property
+    def stack_accounts(self) -> list[MemberAccount]:
+        """The member accounts this stack builds: all of them in the single-stack mode, none in
+        a sharded environment's central stack, its own in a shard."""
+        if self.settings.stack_role == "shard":
+            return [a for a in self.member_accounts if self.shard_of(a) == self.settings.shard]
+        if self.settings.member_shards is not None:
+            return []
+        return self.member_accounts
 
     def workloads_for(self, account: MemberAccount) -> list[Workload]:
         return [

@@ -61,6 +61,7 @@ def load_environment(
     shown_stack = display_path(stack_file)
     if config_map is None:
         config_map = stack_config_map(read_yaml(stack_file), shown_stack)
+    config_map = _with_environment_config(config_map, stack_file)
     settings, problems = settings_from_config_map(config_map, shown_stack)
 
     base = stack_file.parent
@@ -110,6 +111,18 @@ def load_environment(
         registry=registry,
         config_map=dict(config_map),
     )
+
+
+def _with_environment_config(config_map: Mapping[str, str], stack_file: Path) -> dict[str, str]:
+    """A member shard's stack file names only its environment stack and its number: the rest
+    of its config is the environment stack's (read from the same folder, as the program reads
+    it under ``pulumi up``), its own keys on top."""
+    parent = config_map.get(f"{PROJECT}:shardOf")
+    if not parent:
+        return dict(config_map)
+    parent_file = stack_file_for(stack_file.parent, parent, f"{display_path(stack_file)} shardOf")
+    inherited = stack_config_map(read_yaml(parent_file), display_path(parent_file))
+    return {**inherited, **config_map}
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:

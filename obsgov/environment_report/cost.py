@@ -308,6 +308,8 @@ RULES: dict[str, Rule] = {
 # Types AWS does not bill for by themselves (their use is priced on the resources above).
 FREE_TYPES = frozenset(
     {
+        # a read of another stack's outputs through Pulumi's builtin provider: no AWS resource
+        "pulumi:pulumi:StackReference",
         "aws:iam/role:Role",
         "aws:iam/rolePolicy:RolePolicy",
         "aws:iam/policy:Policy",

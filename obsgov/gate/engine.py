@@ -209,8 +209,11 @@ def run_gate(
     return GateRun(graph=live, packs=results, seconds=time.perf_counter() - started)
 
 
-def synthesize_and_gate(env, packs, options: GateOptions, preview: bool = True) -> GateRun:
-    """What ``obsgov preview`` does: start the packs, synthesize meanwhile, then judge."""
+def synthesize_and_gate(
+    env, packs, options: GateOptions, preview: bool = True, stack_outputs=None
+) -> GateRun:
+    """What ``obsgov preview`` does: start the packs, synthesize meanwhile, then judge.
+    ``stack_outputs``: the referenced stacks' outputs given with ``--stack-outputs``."""
     from obsgov.config.loader import PROJECT
     from obsgov.synth import synthesize
 
@@ -221,7 +224,7 @@ def synthesize_and_gate(env, packs, options: GateOptions, preview: bool = True) 
         dry_run=preview,
         options=options,
     ) as launcher:
-        graph = synthesize(env, preview=preview)
+        graph = synthesize(env, preview=preview, stack_outputs=stack_outputs)
         return run_gate(graph, packs, options, launcher=launcher)
 
 

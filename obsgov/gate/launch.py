@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from obsgov.errors import InputError
 
@@ -27,6 +28,8 @@ class GateOptions:
     # In preview and up the engine applies remediations before analysis; ``policy analyze``
     # only reports them (pkg/resource/deploy/analyze_snapshot.go, AnalyzeSnapshot).
     apply_remediations: bool = True
+    # the folder of answers already given (obsgov.gate.verdict_cache); None: judge everything
+    verdict_cache: Path | None = None
 
 
 def launch_pack(

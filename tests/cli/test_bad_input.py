@@ -976,7 +976,7 @@ COMMAND_CASES = [
     Case(
         "unknown-stack",
         lambda ws: None,
-        ("--stack: no stack 'qa'", "available: dev, prod, staging"),
+        ("--stack: no stack 'qa'", "available: dev, org, prod, staging"),
         ("validate", "--stack", "qa"),
     ),
     Case(

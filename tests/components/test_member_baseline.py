@@ -241,10 +241,11 @@ def test_without_routing_config_members_send_to_the_programs_own_central_account
     assert descriptions and not any("Runbook:" in d for d in descriptions)
 
 
-def test_the_sink_admits_links_from_the_organization_for_the_shared_types_only(prod):
+def test_the_sink_admits_links_from_the_organization_for_the_shared_types_only(example_graph):
     """OAM sink policies name the sink as ``"Resource": "*"`` (the policy is attached to the
-    one sink); who may link is limited by the organization and the resource types."""
-    [policy] = prod.of_type("aws:oam/sinkPolicy:SinkPolicy")
+    one sink); who may link is limited by the organization and the resource types. The sink
+    is the organisation stack's, shared by every environment."""
+    [policy] = example_graph("org", True).of_type("aws:oam/sinkPolicy:SinkPolicy")
     assert policy.account == "100000000002"
     assert statements(policy.inputs["policy"]) == {
         "OrganizationMembersLink": {

@@ -122,13 +122,19 @@ def test_guard_targets_wait_for_their_lambda_permission(prod):
         assert _waits_for(prod, target, invoke)
 
 
-def test_oam_links_wait_for_the_sink_policy(prod):
+def test_oam_links_wait_for_the_sink_policy(inline_env):
     # CreateLink is refused until the sink policy admits the account:
     # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Unified-Cross-Account-Setup.html
-    policy = _one(prod, "aws:oam/sinkPolicy:SinkPolicy", "central-prod-sink-policy")
-    links = members(prod, "aws:oam/link:Link")
+    # In the single-stack mode the stack makes the sink, so its links wait for the policy;
+    # with an organisation stack the sink is that stack's, deployed first (README "Stacks").
+    env = inline_env("prod")
+    env.config.pop("obsgov:organizationStack")
+    env.referenced.clear()
+    single = env.synthesize()
+    policy = _one(single, "aws:oam/sinkPolicy:SinkPolicy", "central-prod-sink-policy")
+    links = members(single, "aws:oam/link:Link")
     assert len(links) == 3
-    assert all(_waits_for(prod, link, policy) for link in links)
+    assert all(_waits_for(single, link, policy) for link in links)
 
 
 def test_subscription_filters_wait_for_the_destination_policy(prod):

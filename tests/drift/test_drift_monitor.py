@@ -41,10 +41,13 @@ PROGRAM = textwrap.dedent(f"""
 def _synthesize(directory, preview):
     from tests.conftest import STACKS, InlineEnvironment, read
 
+    stack_doc = read(STACKS / "Pulumi.dev.yaml")
+    # this program reads no other stack: the single-stack switch (README "Stacks")
+    stack_doc["config"].pop("obsgov:organizationStack", None)
     env = InlineEnvironment(
         directory,
         "dev",
-        read(STACKS / "Pulumi.dev.yaml"),
+        stack_doc,
         read(STACKS / "organization.yaml"),
         read(STACKS / "accounts.yaml"),
     )

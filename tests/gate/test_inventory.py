@@ -14,7 +14,7 @@ from obsgov.gate import inventory as inv
 from obsgov.gate.environment_layer import environment_facts, producer_contracts
 from tests.conftest import STACKS
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = ("dev", "org", "prod", "staging")
 
 
 @pytest.fixture(scope="module")
@@ -35,18 +35,17 @@ def test_the_committed_inventory_is_what_the_stacks_make(shipped):
 def test_judging_every_environment_finds_the_shared_central_accounts(shipped):
     findings = inv.judge_all(shipped)
     heads = sorted(f.split(":")[0] for f in findings)
-    assert heads == [
-        "[dev] CloudWatch OAM sink in account 100000000002 eu-west-1",
-        "[dev] Glue Data Catalog encryption settings in account 100000000002 eu-west-1",
-        # the shared registry's model package groups have one owner, staging, the first of the
-        # promotion order (issue 29): prod no longer creates them
-    ]
+    # the OAM sink and catalog encryption settings are the organisation stack's alone
+    # (stacks/Pulumi.org.yaml, tests/synth/test_stacks.py)
+    # and the shared registry's model package groups have one owner, staging, the first of
+    # the promotion order (issue 29): prod no longer creates them
+    assert heads == []
 
 
 def test_each_environment_gets_the_others_claims_and_its_producer_contracts(example_env):
     env = example_env("prod")
     facts = environment_facts(env)
-    assert [s["stack"] for s in facts["otherStacks"]] == ["dev", "staging"]
+    assert [s["stack"] for s in facts["otherStacks"]] == ["dev", "org", "staging"]
     contracts = producer_contracts(env)
     assert {"namespace": "Obsgov/Pipelines", "owner": "data-eng@example.com"}.items() <= (
         contracts[0].items()

@@ -41,6 +41,9 @@ class InlineEnvironment:
     stack_doc: dict
     organization: dict
     registry: dict
+    # stack name -> stack file of the stacks this one reads through a StackReference (the
+    # organisation stack of a shipped environment), written beside it
+    referenced: dict = field(default_factory=dict)
 
     @property
     def stack_file(self) -> Path:
@@ -61,6 +64,10 @@ class InlineEnvironment:
     def write(self) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.stack_file.write_text(yaml.safe_dump(self.stack_doc, sort_keys=False))
+        for name, doc in self.referenced.items():
+            (self.directory / f"Pulumi.{name}.yaml").write_text(
+                yaml.safe_dump(doc, sort_keys=False)
+            )
         (self.directory / "organization.yaml").write_text(
             yaml.safe_dump(self.organization, sort_keys=False)
         )
@@ -80,13 +87,17 @@ class InlineEnvironment:
 
 
 def shipped(directory: Path, stack: str = "dev") -> InlineEnvironment:
-    """A copy of a shipped example environment."""
+    """A copy of a shipped example environment, with the organisation stack it reads."""
+    stack_doc = copy.deepcopy(read(STACKS / f"Pulumi.{stack}.yaml"))
+    org_stack = stack_doc.get("config", {}).get("obsgov:organizationStack")
+    referenced = {org_stack: read(STACKS / f"Pulumi.{org_stack}.yaml")} if org_stack else {}
     return InlineEnvironment(
         directory=directory,
         stack=stack,
-        stack_doc=copy.deepcopy(read(STACKS / f"Pulumi.{stack}.yaml")),
+        stack_doc=stack_doc,
         organization=copy.deepcopy(read(STACKS / "organization.yaml")),
         registry=copy.deepcopy(read(STACKS / "accounts.yaml")),
+        referenced=referenced,
     )
 
 

@@ -261,6 +261,17 @@ class PolicyPackRef(Model):
     config: str | None = None
 
 
+class MemberShards(Model):
+    """An environment split into its central stack and member shard stacks
+    (``<env>-members-<n>``), each account placed by a stable hash of its id, so adding an
+    account never moves another (``obsgov.gate.shards``)."""
+
+    count: Annotated[int, Field(ge=1, le=1000)]
+
+
+StackRole = Literal["environment", "organization", "shard"]
+
+
 class StackSettings(Model):
     """The ``obsgov:*`` keys of ``stacks/Pulumi.<env>.yaml``."""
 
@@ -284,3 +295,22 @@ class StackSettings(Model):
     # group, data events per month, ...), overriding the price table's defaults. The report
     # checks the names against the table, since the table, not the config, defines them.
     cost_assumptions: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    # What the stack holds (README "Stacks"): a whole environment (the default, the single-stack
+    # mode), the organisation's once-per-account-and-Region resources, or one member shard.
+    stack_role: StackRole = "environment"
+    # The switch out of the single-stack mode: the organisation stack this environment reads
+    # the OAM sink from (a StackReference) instead of creating its own.
+    organization_stack: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
+    # With it, member accounts live in shard stacks and this stack keeps the central accounts.
+    member_shards: MemberShards | None = None
+    # A shard stack: the environment stack it belongs to and its number.
+    shard_of: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
+    shard: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _role_keys(self) -> StackSettings:
+        if self.stack_role == "shard" and (self.shard_of is None or self.shard is None):
+            raise ValueError("a shard stack (stackRole: shard) needs shardOf and shard")
+        if self.stack_role != "shard" and (self.shard_of is not None or self.shard is not None):
+            raise ValueError("shardOf and shard are for stackRole: shard only")
+        return self

@@ -85,3 +85,47 @@ def test_kms_with_a_service_role_counts_as_encrypted():
         ],
     )
     assert found == []
+
+
+def test_a_catalog_setting_the_organisation_stack_owns_counts():
+    # one setting per account and Region: with an organisation stack it is that stack's
+    # (stacks/Pulumi.org.yaml), listed to each environment as otherStacks by the gate
+    table = R(
+        "aws:glue/catalogTable:CatalogTable", "events", {}, provider_props=provider_for("1" * 12)
+    )
+    owned = {
+        "otherStacks": [
+            {
+                "stack": "org",
+                "claims": [
+                    [
+                        "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
+                        "1" * 12,
+                        "eu-west-1",
+                        "",
+                        "*",
+                        "data-catalog-org-settings",
+                    ]
+                ],
+            }
+        ]
+    }
+    assert check_stack(ID, [table], owned) == []
+    elsewhere = {
+        "otherStacks": [
+            {
+                **owned["otherStacks"][0],
+                "claims": [
+                    [
+                        "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
+                        "2" * 12,
+                        "eu-west-1",
+                        "",
+                        "*",
+                        "data-catalog-org-settings",
+                    ]
+                ],
+            }
+        ]
+    }
+    assert [name for name, _ in check_stack(ID, [table], elsewhere)] == ["events"]

@@ -1,0 +1,302 @@
+"""Judge every stack of an environment: its central stack and its member shards.
+
+``obsgov preview --stack prod --all-stacks`` runs one ``obsgov preview --stack S --format json`` process per
+stack (processes, so a stack's memory is returned when it is judged and one crash is one
+stack's failure), at most :func:`worker_count` at a time, and aggregates one verdict: the
+environment fails when any stack fails; bad input or an internal error in any stack is
+reported as such (exit 2 or 3 beat 1).
+
+``--changed-since REF`` judges only the stacks whose inputs changed since the git revision
+REF (:func:`changed_stacks`): the program and the packs (code: every stack), the organisation
+and pack config files (every stack), a stack's own file (that stack and, for an environment
+stack, its shards), and the accounts registry read per stack: a shard reads its own accounts'
+entries; the central stack reads the member accounts' identity and the few workload fields
+the central accounts are built from (:func:`central_view`); every stack of the environment
+reads the pack facts derived from the whole environment
+(:func:`obsgov.gate.environment_layer.environment_facts`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from obsgov.config.environment import EnvironmentConfig
+from obsgov.config.loader import load_environment, stack_file_for
+from obsgov.errors import InputError
+
+#: What the program and the packs are made of: a change there can change any verdict.
+CODE_PATHS = ("__main__.py", "Pulumi.yaml", "components", "obsgov", "policies", "requirements.txt")
+#: Files of the stacks folder every stack reads.
+SHARED_STACK_FILES = ("organization.yaml", "policy-packs", "physical-names.json")
+#: A judged stack's memory budget: the issue's goal for any one process.
+PROCESS_MEMORY_BYTES = 1 << 30
+
+
+def shard_stack_name(environment_stack: str, shard: int) -> str:
+    """Same naming as components/environment/stacks.py (the program's side)."""
+    return f"{environment_stack}-members-{shard}"
+
+
+def environment_stacks(env: EnvironmentConfig) -> list[str]:
+    """The environment stack and its shard stacks, each of whose files must exist."""
+    shards = env.settings.member_shards
+    names = [env.stack]
+    if shards is not None:
+        names += [shard_stack_name(env.stack, n) for n in range(shards.count)]
+    for name in names[1:]:
+        stack_file_for(env.stack_file.parent, name, f"obsgov:memberShards of {env.stack}")
+    return names
+
+
+def worker_count(stacks: int, cpus: int | None = None, memory: int | None = None) -> int:
+    """Bounded by the cores and by the memory each judged stack may take."""
+    cpus = cpus or os.cpu_count() or 1
+    if memory is None:
+        try:
+            memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+        except (ValueError, OSError):
+            memory = PROCESS_MEMORY_BYTES
+    return max(1, min(stacks, cpus, memory // PROCESS_MEMORY_BYTES))
+
+
+# ------------------------------------------------------------------------- what changed
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def central_view(env: EnvironmentConfig) -> Any:
+    """What the central stack reads of the member accounts (components/environment/
+    central_account.py, organization_audit.py, model_lifecycle.py, views.py): each account's
+    identity and placement, and per workload its name, kind, KPI namespace and served model."""
+    view = []
+    for account in env.member_accounts:
+        workloads = [
+            {
+                "name": w.name,
+                "kind": type(w).__name__,
+                "namespace": getattr(w, "namespace", None),
+                "group": getattr(w, "model_package_group", None),
+                "model": getattr(w, "model_id", None),
+            }
+            for w in env.workloads_for(account)
+        ]
+        view.append(
+            {
+                "id": account.id,
+                "name": account.name,
+                "ou": account.organizational_unit,
+                "workloads": workloads,
+            }
+        )
+    return view
+
+
+def shard_view(env: EnvironmentConfig, shard: int) -> Any:
+    """Everything the registry says of a shard's accounts."""
+    return [
+        {
+            "account": account.model_dump(mode="json"),
+            "workloads": [w.model_dump(mode="json") for w in env.workloads_for(account)],
+        }
+        for account in env.member_accounts
+        if env.shard_of(account) == shard
+    ]
+
+
+def _portable(value: Any, folder: Path) -> Any:
+    """``value`` with every path into the stacks folder (the registry snapshot's) replaced by
+    its place in the folder and its content: the folder as it was at REF is written elsewhere,
+    and what the packs read is the file's content, not where it lies."""
+    if isinstance(value, dict):
+        return {k: _portable(v, folder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v, folder) for v in value]
+    if isinstance(value, str) and value.startswith(str(folder) + os.sep):
+        path = Path(value)
+        return f"{path.relative_to(folder)}:{_tree_digest(path)}"
+    return value
+
+
+def stack_inputs(env: EnvironmentConfig) -> dict[str, str]:
+    """stack -> digest of what that stack of ``env``'s environment reads from the stacks
+    folder (the code is compared apart)."""
+    from .environment_layer import environment_facts
+
+    folder = env.stack_file.parent
+    shared = _digest([_portable(environment_facts(env), folder), env.config_map])
+    found = {env.stack: _digest([shared, central_view(env)])}
+    shards = env.settings.member_shards
+    for n in range(shards.count if shards else 0):
+        name = shard_stack_name(env.stack, n)
+        own = load_environment(name, env.stack_file.parent / f"Pulumi.{name}.yaml")
+        found[name] = _digest([shared, own.config_map, shard_view(env, n)])
+    return found
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise InputError.single("--changed-since", "", f"git {args[0]}: {detail.strip()}") from None
+    return done.stdout
+
+
+def repository_of(folder: Path) -> Path:
+    """The git work tree holding ``folder`` (whose history --changed-since reads)."""
+    return Path(_git(folder, "rev-parse", "--show-toplevel").strip())
+
+
+def _stacks_at(root: Path, stacks_dir: Path, ref: str, into: Path) -> Path | None:
+    """The stacks folder as it was at ``ref``, written under ``into``; None when it did not
+    exist then."""
+    relative = stacks_dir.resolve().relative_to(root.resolve())
+    listing = _git(root, "ls-tree", "-r", "--name-only", ref, "--", str(relative))
+    if not listing.strip():
+        return None
+    for name in listing.splitlines():
+        blob = subprocess.run(
+            ["git", "-C", str(root), "show", f"{ref}:{name}"], capture_output=True, check=True
+        ).stdout
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(blob)
+    return into / relative
+
+
+def changed_stacks(
+    env: EnvironmentConfig, ref: str, root: Path, code_paths: Sequence[str] = CODE_PATHS
+) -> list[str]:
+    """The stacks of ``env``'s environment whose inputs differ from revision ``ref``."""
+    stacks = environment_stacks(env)
+    _git(root, "rev-parse", "--verify", f"{ref}^{{commit}}")
+    present = [p for p in code_paths if (root / p).exists()]
+    # with no path after "--" git diffs the whole tree (the stacks folder too): only ask when
+    # the repository holds some of the program
+    if present and _git(root, "diff", "--name-only", ref, "--", *present).strip():
+        return stacks  # the program or the packs changed
+    stacks_dir = env.stack_file.parent
+    with tempfile.TemporaryDirectory() as folder:
+        before_dir = _stacks_at(root, stacks_dir, ref, Path(folder))
+        if before_dir is None or not (before_dir / env.stack_file.name).is_file():
+            return stacks
+        for shared in SHARED_STACK_FILES:
+            if _tree_digest(stacks_dir / shared) != _tree_digest(before_dir / shared):
+                return stacks
+        try:
+            before_env = load_environment(env.stack, before_dir / env.stack_file.name)
+            before = stack_inputs(before_env)
+        except InputError:
+            return stacks  # what was there did not load: judge everything
+    now = stack_inputs(env)
+    return [s for s in stacks if before.get(s) != now.get(s)]
+
+
+def _tree_digest(path: Path) -> str:
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    if not path.is_dir():
+        return ""
+    return _digest(
+        {str(p.relative_to(path)): _tree_digest(p) for p in sorted(path.rglob("*")) if p.is_file()}
+    )
+
+
+# ------------------------------------------------------------------------- judging
+
+
+@dataclass
+class StackVerdict:
+    stack: str
+    exit_code: int
+    text: str  # the stack's text block (stdout)
+    errors: str  # stderr
+    report: dict[str, Any] | None = None  # its JSON report
+
+
+@dataclass
+class EnvironmentVerdict:
+    environment: str
+    judged: list[StackVerdict]
+    skipped: list[str] = field(default_factory=list)  # unchanged since --changed-since
+
+    @property
+    def exit_code(self) -> int:
+        """Bad input (2) and internal errors (3) beat a verdict (1): the environment was not
+        wholly judged."""
+        codes = {v.exit_code for v in self.judged}
+        for code in (3, 2, 4, 1):
+            if code in codes:
+                return code
+        return max(codes | {0})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "failed": self.exit_code != 0,
+            "exitCode": self.exit_code,
+            "stacks": {v.stack: v.report for v in self.judged},
+            "exitCodes": {v.stack: v.exit_code for v in self.judged},
+            "unchanged": self.skipped,
+        }
+
+
+Runner = Callable[[list[str]], subprocess.CompletedProcess]
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+def judge_stack(stack: str, options: Sequence[str], run: Runner = _run) -> StackVerdict:
+    with tempfile.TemporaryDirectory() as folder:
+        report_file = Path(folder) / "report.json"
+        argv = [
+            sys.executable,
+            "-m",
+            "obsgov.cli",
+            "preview",
+            "--stack",
+            stack,
+            *options,
+            "--format",
+            "json",
+            "--output",
+            str(report_file),
+        ]
+        done = run(argv)
+        report = json.loads(report_file.read_text()) if report_file.is_file() else None
+    return StackVerdict(stack, done.returncode, done.stdout, done.stderr, report)
+
+
+def judge_environment(
+    env: EnvironmentConfig,
+    stacks: Iterable[str],
+    options: Sequence[str] = (),
+    workers: int | None = None,
+    run: Runner = _run,
+) -> EnvironmentVerdict:
+    """Judge ``stacks`` in parallel processes; the others of the environment are skipped."""
+    chosen = list(stacks)
+    every = environment_stacks(env)
+    skipped = [s for s in every if s not in chosen]
+    if not chosen:
+        return EnvironmentVerdict(env.stack, [], skipped)
+    pool_size = workers or worker_count(len(chosen))
+    with ThreadPoolExecutor(max_workers=pool_size) as pool:
+        judged = list(pool.map(lambda s: judge_stack(s, options, run), chosen))
+    return EnvironmentVerdict(env.stack, judged, skipped)
