@@ -5,8 +5,10 @@ Also the options and the report step that ``obsgov policy analyze`` shares.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -97,17 +99,106 @@ def check_format(fmt: str, output: Path | None, inputs: list[Path]) -> None:
         check_output(output, "--output", inputs)
 
 
-def report(run, fmt: str, output: Path | None, location_file: Path | None) -> None:
-    from obsgov.reports import render_text, write_report
+SeverityOption = typer.Option(
+    None,
+    "--severity",
+    metavar="LEVEL",
+    help="Judge and show only findings of this severity or above (low, medium, high, "
+    "critical); findings below are counted, never shown, and never fail the gate.",
+)
+BaselineOption = typer.Option(
+    None,
+    "--baseline",
+    metavar="FILE",
+    dir_okay=False,
+    help="Findings listed in FILE (written by --write-baseline) are reported as baseline "
+    "and do not fail the gate: only new ones do.",
+)
+WriteBaselineOption = typer.Option(
+    None,
+    "--write-baseline",
+    metavar="FILE",
+    dir_okay=False,
+    help="Write every finding of this run to FILE, to pass as --baseline later.",
+)
+CompactOption = typer.Option(
+    False, "--compact", help="One line per finding, with the file and line it points at."
+)
+QuietOption = typer.Option(
+    False,
+    "--quiet",
+    "-q",
+    help="Print only what fails the gate (one line each) and the verdict.",
+)
 
-    render_text(run, out)
+
+@dataclass
+class ReviewOptions:
+    """How findings are judged and shown beyond the packs' own verdict."""
+
+    severity: str | None = None
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    compact: bool = False
+    quiet: bool = False
+
+    def check(self, inputs: Sequence[Path]) -> None:
+        from obsgov.reports.findings import SEVERITY_ORDER
+
+        if self.severity is not None and self.severity not in SEVERITY_ORDER:
+            raise InputError.single(
+                "--severity", "", f"{self.severity!r} is not one of {', '.join(SEVERITY_ORDER)}"
+            )
+        if self.write_baseline is not None:
+            check_output(self.write_baseline, "--write-baseline", [*inputs])
+
+
+def report(
+    run,
+    fmt: str,
+    output: Path | None,
+    sources,
+    suppressions: Sequence[Any] = (),
+    options: ReviewOptions | None = None,
+) -> bool:
+    """Review the run, print the text report, write the ``--format`` report and the baseline;
+    whether the gate failed."""
+    from obsgov.clock import utc_today
+    from obsgov.io import write_atomic
+    from obsgov.reports import render_text, review, write_report
+    from obsgov.reports.findings import baseline_text, read_baseline
+
+    options = options or ReviewOptions()
+    baseline = None
+    if options.write_baseline is not None:
+        write_atomic(options.write_baseline, baseline_text(run))
+        err.print(f"wrote the baseline to {options.write_baseline}", markup=False)
+        baseline = (options.write_baseline, read_baseline(options.write_baseline))
+    elif options.baseline is not None:
+        baseline = (options.baseline, read_baseline(options.baseline))
+    checked = review(
+        run,
+        sources,
+        today=utc_today(),
+        suppressions=suppressions,
+        baseline=baseline,
+        severity=options.severity,
+    )
+    render_text(run, out, checked, compact=options.compact, quiet=options.quiet)
     if fmt != "text":
         assert output is not None
-        write_report(run, fmt, output, location_file)
-        err.print(f"wrote {fmt} report to {output}")
+        write_report(run, fmt, output, checked=checked)
+        err.print(f"wrote {fmt} report to {output}", markup=False)
     elif output is not None:
         with output.open("w", encoding="utf-8") as handle:
-            render_text(run, Console(file=handle, width=200, highlight=False, soft_wrap=True))
+            render_text(
+                run,
+                Console(file=handle, width=200, highlight=False, soft_wrap=True),
+                checked,
+                compact=options.compact,
+                quiet=options.quiet,
+            )
+    return checked.failed
 
 
 def run_and_report(
@@ -115,16 +206,18 @@ def run_and_report(
     env,
     fmt: str,
     output: Path | None,
-    location_file: Path | None,
+    sources,
     timeout: float,
     analyze_file: bool = False,
     stack_config: Mapping[str, str] | None = None,
     stack_tags: Mapping[str, str] | None = None,
+    suppressions: Sequence[Any] = (),
+    review_options: ReviewOptions | None = None,
 ) -> None:
-    """Run ``gate(options)``, report, and exit with the gate's verdict. ``analyze_file`` runs
+    """Run ``gate(options)``, report, and exit with the verdict. ``analyze_file`` runs
     packs as ``pulumi policy analyze --file`` does: no ConfigureStack, no stack environment.
     ``stack_config`` and ``stack_tags`` are those of the stack judged when it is not one of
-    obsgov's environments (``--project``)."""
+    obsgov's environments (``--project``). ``sources`` are the files findings point at."""
     from obsgov.gate.engine import GateOptions, PolicyConfigError
     from obsgov.gate.project import builtin_stack_tags
 
@@ -152,8 +245,31 @@ def run_and_report(
     for pack in run.packs:
         for line in pack.warnings:
             err.print(f"warning: {escape(line)}")
-    report(run, fmt, output, location_file)
-    raise typer.Exit(EXIT_VERDICT if run.failed else EXIT_OK)
+    failed = report(run, fmt, output, sources, suppressions, review_options)
+    raise typer.Exit(EXIT_VERDICT if failed else EXIT_OK)
+
+
+def environment_sources(env):
+    """The files an obsgov environment's findings point at."""
+    from obsgov.reports import SourceFiles
+
+    return SourceFiles(
+        config=[env.stack_file, env.organization_file],
+        registry=env.registry_file,
+        stack_file=env.stack_file,
+        program_root=project_root(),
+    )
+
+
+def team_sources(team):
+    """The files a team project's findings point at: its stack file and Pulumi.yaml."""
+    from obsgov.reports import SourceFiles
+
+    stack_file = team.stack.file if team.stack.file.is_file() else None
+    return SourceFiles(
+        config=[p for p in (stack_file, team.project.file) if p is not None],
+        stack_file=stack_file or team.project.file,
+    )
 
 
 PreviewStackOption = typer.Option(
@@ -181,6 +297,11 @@ def preview(
     config_file: Path | None = ConfigFileOption,
     stack_outputs: list[str] | None = StackOutputsOption,
     environment: str | None = EnvironmentOption,
+    severity: str | None = SeverityOption,
+    baseline: Path | None = BaselineOption,
+    write_baseline: Path | None = WriteBaselineOption,
+    compact: bool = CompactOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Synthesize a stack offline and judge it with the CrossGuard policy packs.
 
@@ -203,6 +324,7 @@ def preview(
         stack_outputs=stack_outputs,
         environment=environment,
     )
+    review_options = ReviewOptions(severity, baseline, write_baseline, compact, quiet)
     if project is not None:
         _preview_project(
             project,
@@ -218,6 +340,7 @@ def preview(
             output,
             preview_mode,
             pack_timeout,
+            review_options,
         )
         return
 
@@ -227,6 +350,9 @@ def preview(
         output,
         [env.stack_file, env.organization_file, env.registry_file, *(policy_pack_config or [])],
     )
+    review_options.check(
+        [*env.input_files, *(policy_pack_config or []), *([output] if output else [])]
+    )
     chosen = select_packs(env, policy_pack, policy_pack_config)
 
     def gate(options):
@@ -235,7 +361,18 @@ def preview(
         except SynthesisError as exc:
             fail(f"the program failed: {exc}", EXIT_INPUT)
 
-    run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout)
+    from obsgov.reports.findings import environment_suppressions
+
+    run_and_report(
+        gate,
+        env,
+        fmt,
+        output,
+        environment_sources(env),
+        pack_timeout,
+        suppressions=environment_suppressions(env),
+        review_options=review_options,
+    )
 
 
 def _preview_project(
@@ -252,9 +389,11 @@ def _preview_project(
     output: Path | None,
     preview_mode: bool,
     pack_timeout: float,
+    review_options: ReviewOptions,
 ) -> None:
     from obsgov.gate.engine import synthesize_program_and_gate
     from obsgov.gate.selection import select_packs
+    from obsgov.reports.findings import stack_suppressions
     from obsgov.synth import SynthesisError
 
     team = load_team(project, stack, config, config_file, stack_outputs, preview_mode)
@@ -267,6 +406,10 @@ def _preview_project(
             EXIT_INPUT,
         )
     check_format(fmt, output, [*team.input_files, *(policy_pack_config or [])])
+    review_options.check(
+        [*team.input_files, *(policy_pack_config or []), *([output] if output else [])]
+    )
+    suppressions = stack_suppressions(team.stack.config, team.stack.file)
     chosen = select_packs(env, policy_pack, policy_pack_config)
 
     def gate(options):
@@ -282,8 +425,10 @@ def _preview_project(
         env,
         fmt,
         output,
-        team.project.program,
+        team_sources(team),
         pack_timeout,
         stack_config=team.stack.config,
         stack_tags=team.stack.tags,
+        suppressions=suppressions,
+        review_options=review_options,
     )

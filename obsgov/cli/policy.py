@@ -28,6 +28,7 @@ from .gate import (
     PackOption,
     TimeoutOption,
     check_format,
+    environment_sources,
     run_and_report,
 )
 from .output import check_output
@@ -74,6 +75,7 @@ def analyze(
     from obsgov.gate.engine import run_gate
     from obsgov.gate.selection import select_packs
     from obsgov.gate.state import load_state
+    from obsgov.reports.findings import environment_suppressions
 
     check_format(fmt, output, [file, *(policy_pack_config or [])])
     graph, warnings = load_state(file, stack)
@@ -93,10 +95,11 @@ def analyze(
         env,
         fmt,
         output,
-        # results point at the registry entry; the state file is rarely in the repository
-        env.registry_file if env is not None else file,
+        # results point at the environment's files; the state file is rarely in the repository
+        environment_sources(env) if env is not None else file,
         pack_timeout,
         analyze_file=True,
+        suppressions=environment_suppressions(env) if env is not None else (),
     )
 
 

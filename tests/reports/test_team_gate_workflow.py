@@ -128,21 +128,32 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
         "obsgov-security-baseline/obsgov-iam-policy-disallow-full-admin",
         "obsgov-tagging/obsgov-aws-resource-require-tags",
     ]
-    locations = {
-        (
-            loc["physicalLocation"]["artifactLocation"]["uri"],
-            loc["physicalLocation"]["region"]["startLine"],
-        )
-        for r in sarif["runs"][0]["results"]
-        for loc in r["locations"]
+
+    def place(location: dict) -> tuple[str, int]:
+        physical = location["physicalLocation"]
+        return physical["artifactLocation"]["uri"], physical["region"]["startLine"]
+
+    results = sarif["runs"][0]["results"]
+    tagging = [r for r in results if r["ruleId"].endswith("require-tags")]
+    others = [r for r in results if not r["ruleId"].endswith("require-tags")]
+    # the owner tag that is not an email is the stack config's value, which the message names:
+    # the finding points at that line, and at the program line that made the resource
+    assert {place(loc) for r in tagging for loc in r["locations"]} == {
+        ("teams/checkout-api/Pulumi.prod.yaml", 6)
     }
-    # paths from the root of the team's repository, lines where the program makes each
-    assert locations == {
+    config = (tmp_path / "repo" / "teams/checkout-api/Pulumi.prod.yaml").read_text()
+    assert config.split("\n")[5].strip() == "owner: commerce"
+    assert {place(loc) for r in tagging for loc in r["relatedLocations"]} == {
         ("teams/checkout-api/hosts.py", 13),  # the instances
         ("teams/checkout-api/hosts.py", 22),  # their alarms
         ("teams/checkout-api/permissions.py", 7),  # the role
         ("teams/checkout-api/permissions.py", 27),  # the policy
         ("teams/checkout-api/permissions.py", 48),  # the instance profile
+    }
+    # paths from the root of the team's repository, lines where the program makes each
+    assert {place(loc) for r in others for loc in r["locations"]} == {
+        ("teams/checkout-api/hosts.py", 22),  # the alarms without actions
+        ("teams/checkout-api/permissions.py", 27),  # the policy granting *:*
     }
 
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .approval import ApprovalGuardSettings
 from .central import CentralAuditSettings
+from .suppressions import Suppression
 from .types import AccountId, Email, Environment, Model, _retention_days
 
 IamPrincipalArn = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:\S+$")]
@@ -221,3 +222,5 @@ class StackSettings(Model):
     # group, data events per month, ...), overriding the price table's defaults. The report
     # checks the names against the table, since the table, not the config, defines them.
     cost_assumptions: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    # findings the gate accepts until a date, with the reason (obsgov.config.models.suppressions)
+    suppressions: list[Suppression] = Field(default_factory=list)
