@@ -15,7 +15,8 @@ from pathlib import Path
 import pulumi
 
 from components import environment as assemble
-from components.alarm_spec import alarm_name
+from components.member.alarm_spec import alarm_name
+from obsgov.accounts.workload_roles import bound_member_roles
 from obsgov.config.loader import load_environment
 from obsgov.config.runtime import runtime_config_map
 from obsgov.errors import InputError
@@ -33,6 +34,9 @@ def main() -> None:
         # RunError makes the CLI print the message without a Python traceback.
         raise pulumi.RunError(exc.report()) from None
 
+    # Member accounts' roles carry the workload boundary the deployment role requires
+    # (obsgov/accounts/deployment_policy.py).
+    bound_member_roles({a.name: a.id for a in env.member_accounts}, env.settings.region)
     providers = assemble.central_providers(env)
     central = assemble.central_account(env, providers)
 

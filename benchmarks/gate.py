@@ -1,6 +1,6 @@
 """Benchmark the offline policy gate on generated organisations of 1, 10 and 100 accounts.
 
-For each size it prints: resources, synthesis seconds, gate seconds (4 packs, real processes
+For each size it prints: resources, synthesis seconds, gate seconds (the stack's packs, real processes
 over gRPC), end-to-end seconds of a fresh `obsgov preview` process (interpreter start,
 validation, synthesis with the packs starting meanwhile, gate, report), ms per resource, peak RSS of obsgov and of the largest pack process,
 the peak of every process summed (sampled during the end-to-end run),
@@ -30,12 +30,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def generate_environment(directory: Path, accounts: int) -> Path:
+def generate_environment(directory: Path, accounts: int, without: tuple[str, ...] = ()) -> Path:
     """The shipped prod environment with ``accounts`` generated member accounts, each with an
-    ML endpoint, a Glue pipeline and a business KPI."""
+    ML endpoint, a Glue pipeline and a business KPI; the packs named in ``without`` are left
+    out of the stack's pack list (to measure what one pack adds)."""
     stacks = ROOT / "stacks"
     directory.mkdir(parents=True, exist_ok=True)
     stack_doc = yaml.safe_load((stacks / "Pulumi.prod.yaml").read_text())
+    stack_doc["config"]["obsgov:policyPacks"] = [
+        ref
+        for ref in stack_doc["config"]["obsgov:policyPacks"]
+        if Path(ref["path"]).name not in without
+    ]
     for ref in stack_doc["config"]["obsgov:policyPacks"]:
         ref["path"] = str((stacks / ref["path"]).resolve())
         if "config" in ref:
@@ -173,7 +179,7 @@ class RssSampler:
         self._thread.join()
 
 
-def run_one(accounts: int) -> dict:
+def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
     from obsgov.config.loader import load_environment
     from obsgov.gate.engine import GateOptions, run_gate
     from obsgov.gate.environment_layer import EnvironmentLayer
@@ -182,11 +188,12 @@ def run_one(accounts: int) -> dict:
     from obsgov_policies.catalog import pack_table
 
     with tempfile.TemporaryDirectory() as tmp:
-        stack_file = generate_environment(Path(tmp), accounts)
+        stack_file = generate_environment(Path(tmp), accounts, without)
         env = load_environment("prod", stack_file)
         # end to end, as a user runs it: a fresh `obsgov preview` process and its packs
         report = Path(tmp) / "report.json"
         with RssSampler() as sampler:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             cli = subprocess.run(
                 [
@@ -209,9 +216,13 @@ def run_one(accounts: int) -> dict:
                 cwd=ROOT,
             )
             end_to_end = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU seconds of `obsgov preview` and every pack it ran: steadier than wall time on a
+        # shared machine, and what one more pack costs
+        end_to_end_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if cli.returncode not in (0, 1):
             raise SystemExit(f"obsgov preview failed ({cli.returncode}):\n{cli.stderr}")
-        names = list(pack_table())
+        names = [name for name in pack_table() if name not in without]
         packs = [(load_policy_pack(ROOT / "policies" / p), [EnvironmentLayer(env)]) for p in names]
         options = GateOptions(stack_config=env.config_map)
         # the parts, one after the other
@@ -229,6 +240,7 @@ def run_one(accounts: int) -> dict:
         "synth_s": synth,
         "gate_s": gate,
         "e2e_s": end_to_end,
+        "e2e_cpu_s": end_to_end_cpu,
         "floor_s": floor,
         "pack_s": {p.name: round(p.seconds, 3) for p in run.packs},
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -241,16 +253,29 @@ def run_one(accounts: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument(
+        "--without",
+        nargs="+",
+        default=[],
+        metavar="PACK",
+        help="leave these packs out (compare with a run that has them: what a pack adds)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(run_one(args.one)))
+        print(json.dumps(run_one(args.one, tuple(args.without))))
         return
 
     rows = []
     for size in args.sizes:
         out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size)],
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                str(size),
+                *(["--without", *args.without] if args.without else []),
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -287,6 +312,10 @@ def main() -> None:
         )
     for r in rows:
         print(f"per-pack seconds at {r['accounts']} accounts: {r['pack_s']}")
+        print(
+            f"`obsgov preview` CPU seconds (all processes) at {r['accounts']} accounts: "
+            f"{r['e2e_cpu_s']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,18 +1,20 @@
-"""Count the AWS API calls one account onboarding makes, against moto.
+"""Count the AWS API calls one account onboarding makes, against moto, step by step.
 
 Every client obsgov creates carries a botocore ``before-call`` hook that records the
 operation; a second hook on ``before-send`` counts HTTP attempts (retries included). It runs
-four scenarios in one moto organization and prints, for each, the calls by operation, the
-total, the writes (anything but Get*/List*/Describe* and sts:AssumeRole) and whether the
-registry file changed:
+four scenarios in one moto organization, with the shipped ``accountFactory`` (alternate
+contacts, an Identity Center assignment, default VPC deletion in every Region, the
+Region-deny SCP), and prints, for each, the calls and writes of each step, the total, and
+whether the registry file changed:
 
 * a new account (``--create``);
 * a rerun of the same command (must write nothing);
 * an existing member account in the root OU, with no tags and no deployment role;
 * a rerun of that one.
 
-Targets (issue 13): at most 15 calls for a new account, 0 writes on a rerun. Exits 1 when a
-target is missed.
+Target (issues 13 and 35): 0 writes on a rerun, the registry untouched. Exits 1 when missed.
+Default VPC deletion reads every Region (one DescribeVpcs each, moto knows about 30): it is
+most of the calls of a rerun, and ``accountFactory.deleteDefaultVpcs: false`` removes them.
 
     .venv/bin/python benchmarks/onboarding.py
 """
@@ -32,8 +34,47 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 REGION = "eu-west-1"
-OUS = ("ml-dev", "data-dev", "ml-staging", "data-staging", "ml-prod", "data-prod")
+OUS = ("ml-dev", "data-dev", "ml-staging", "data-staging", "ml-prod", "data-prod", "suspended")
 READS = ("Get", "List", "Describe")
+# Which onboarding step makes an operation (service:Operation), for the per-step figures.
+STEPS = (
+    ("identity", ("sts:GetCallerIdentity", "iam:GetRole@caller")),
+    (
+        "account in the organization",
+        (
+            "organizations:ListAccounts",
+            "organizations:ListCreateAccountStatus",
+            "organizations:DescribeOrganizationalUnit",
+            "organizations:CreateAccount",
+            "organizations:DescribeCreateAccountStatus",
+            "organizations:DescribeAccount",
+        ),
+    ),
+    ("OU", ("organizations:ListParents", "organizations:MoveAccount")),
+    ("tags", ("organizations:ListTagsForResource", "organizations:TagResource")),
+    ("deployment role", ("sts:AssumeRole", "iam:")),
+    ("alternate contacts", ("account:",)),
+    ("Identity Center", ("sso-admin:",)),
+    ("default VPCs", ("ec2:",)),
+    (
+        "Region-deny SCP",
+        (
+            "organizations:ListPolicies",
+            "organizations:CreatePolicy",
+            "organizations:DescribePolicy",
+            "organizations:UpdatePolicy",
+            "organizations:ListPoliciesForTarget",
+            "organizations:AttachPolicy",
+        ),
+    ),
+)
+
+
+def step_of(call: str) -> str:
+    for step, prefixes in STEPS:
+        if any(call == p or (p.endswith(":") and call.startswith(p)) for p in prefixes):
+            return step
+    return "other"
 
 
 class Counter_:
@@ -48,9 +89,11 @@ class Counter_:
         self.attempts += 1
 
     def writes(self) -> list[str]:
-        return [
-            c for c in self.calls if not c.split(":")[1].startswith(READS) and c != "sts:AssumeRole"
-        ]
+        return [c for c in self.calls if is_write(c)]
+
+
+def is_write(call: str) -> bool:
+    return not call.split(":")[1].startswith(READS) and call != "sts:AssumeRole"
 
 
 def main() -> int:
@@ -74,7 +117,7 @@ def main() -> int:
     )
     failed = False
     with (
-        mock_aws(config={"iam": {"load_aws_managed_policies": True}}),
+        mock_aws(config={"iam": {"load_aws_managed_policies": False}}),
         tempfile.TemporaryDirectory() as tmp,
     ):
         session = boto3.Session(region_name=REGION)
@@ -91,6 +134,7 @@ def main() -> int:
             (stacks / name).write_text((ROOT / "stacks" / name).read_text())
         org = yaml.safe_load((ROOT / "stacks" / "organization.yaml").read_text())
         org["organization"]["managementAccountId"] = "123456789012"
+        org["accountFactory"]["deployerArn"] = "arn:aws:iam::123456789012:user/moto"
         for ou in org["organization"]["organizationalUnits"]:
             ou["id"] = ou_ids[ou["name"]]
         (stacks / "organization.yaml").write_text(yaml.safe_dump(org, sort_keys=False))
@@ -107,11 +151,11 @@ def main() -> int:
                 OnboardRequest(
                     create=True, name="ml-new-prod", email="aws+ml-new-prod@example.com", **common
                 ),
-                15,
+                None,
                 None,
             ),
             ("rerun of the same", None, None, 0),
-            ("existing member account", OnboardRequest(account_id=existing, **common), 15, None),
+            ("existing member account", OnboardRequest(account_id=existing, **common), None, None),
             ("rerun of the same", None, None, 0),
         ]
         previous: OnboardRequest | None = None
@@ -149,6 +193,16 @@ def main() -> int:
                     "target_met": ok,
                     "seconds_under_moto": round(seconds, 2),
                     "by_operation": dict(Counter(counter.calls)),
+                    "by_step": {
+                        step: {
+                            "calls": sum(1 for c in counter.calls if step_of(c) == step),
+                            "writes": sum(
+                                1 for c in counter.calls if step_of(c) == step and is_write(c)
+                            ),
+                        }
+                        for step in [s for s, _ in STEPS] + ["other"]
+                        if any(step_of(c) == step for c in counter.calls)
+                    },
                 }
             )
     for row in rows:
@@ -158,8 +212,8 @@ def main() -> int:
             f"{'changed' if row['registry_changed'] else 'unchanged'}"
             f"{'' if row['target_met'] else '  <-- TARGET MISSED'}"
         )
-        for op, n in row["by_operation"].items():
-            print(f"    {n} x {op}")
+        for step, figures in row["by_step"].items():
+            print(f"    {step}: {figures['calls']} calls, {figures['writes']} writes")
     if "--json" in sys.argv:
         print(json.dumps(rows, indent=2))
     return 1 if failed else 0

@@ -168,7 +168,7 @@ def zipped(site: Path, target: Path) -> int:
 
 
 def obsgov_archive(job: str) -> dict[str, Path]:
-    from components.platform_function import package_files
+    from components.shared.platform_function import package_files
 
     files = package_files(job)
     if job == "drift":

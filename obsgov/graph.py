@@ -15,12 +15,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from obsgov.io import write_atomic
 from obsgov_policies.props import assumed_account
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 STACK_TYPE = "pulumi:pulumi:Stack"
 GRAPH_FORMAT_VERSION = 1
 
@@ -87,6 +87,10 @@ class GraphResource:
     account: str | None = None
     region: str | None = None
     pending_delete: bool = False
+    # read with ``.get()`` or a StackReference: in AnalyzeStack only, as the engine keeps it
+    read: bool = False
+    # a multi-language component: its children are built by its provider, not the program
+    remote: bool = False
 
     @property
     def is_provider(self) -> bool:
@@ -200,6 +204,10 @@ class ResourceGraph:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def write_json(self, path: Path) -> None:
+        # imported here: the team program's host process reads graphs without obsgov's
+        # file layer (and its YAML dependency) installed
+        from obsgov.io import write_atomic
+
         write_atomic(path, self.to_json())
 
     @classmethod

@@ -17,6 +17,14 @@ from dataclasses import dataclass
 
 from obsgov.clock import utc_now
 
+# --------------------------------------------------------------------------- dimension names
+
+# The one name of each dimension the platform's metrics carry; the families below combine them.
+ENDPOINT_DIMENSION = "Endpoint"
+PIPELINE_DIMENSION = "Pipeline"
+MODEL_VERSION_DIMENSION = "ModelVersion"
+FEATURE_DIMENSION = "Feature"
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -28,7 +36,7 @@ class Metric:
 # --------------------------------------------------------------------------- pipelines
 
 PIPELINE_NAMESPACE = "Obsgov/Pipelines"
-PIPELINE_DIMENSIONS = ("Pipeline",)
+PIPELINE_DIMENSIONS = (PIPELINE_DIMENSION,)
 
 RECORDS_PROCESSED = Metric("RecordsProcessed", "Count", "Records a run wrote downstream.")
 RECORDS_FAILED = Metric("RecordsFailed", "Count", "Records a run rejected or could not process.")
@@ -47,12 +55,19 @@ DATA_STALE = Metric(
 )
 FRESHNESS_METRICS = (DATA_AGE, DATA_STALE)
 
+# Who publishes each family when nothing in the stack does: the deploy-readiness pack accepts
+# such a metric as alive only with a named owner (the workload's account owner), and only for
+# alarms that page when the metric goes missing. Data quality and model quality have none: the
+# platform's own jobs publish them, so their alarms need those jobs deployed.
+PRODUCERS = {
+    PIPELINE_NAMESPACE: "the pipeline itself, one pipeline_run_line() EMF line per run",
+}
+
 # --------------------------------------------------------------------------- data quality and drift
 
 DATA_QUALITY_NAMESPACE = "Obsgov/DataQuality"
 # Exactly one of these names the monitored workload; FEATURE_DIMENSION is added per feature.
-WORKLOAD_DIMENSIONS = ("Endpoint", "Pipeline")
-FEATURE_DIMENSION = "Feature"
+WORKLOAD_DIMENSIONS = (ENDPOINT_DIMENSION, PIPELINE_DIMENSION)
 
 FEATURE_PSI = Metric("PSI", "None", "Population stability index against the baseline.")
 FEATURE_KS = Metric("KSStatistic", "None", "Two-sample Kolmogorov-Smirnov statistic.")
@@ -94,11 +109,11 @@ DATA_SIGNAL_METRICS = (ROWS_EVALUATED, MALFORMED_RECORDS, NO_DATA)
 # --------------------------------------------------------------------------- model quality
 
 MODEL_QUALITY_NAMESPACE = "Obsgov/ModelQuality"
-MODEL_QUALITY_DIMENSIONS = ("Endpoint", "ModelVersion")
+MODEL_QUALITY_DIMENSIONS = (ENDPOINT_DIMENSION, MODEL_VERSION_DIMENSION)
 # Every model-quality figure is also published with the endpoint alone: the model version is
 # read from the endpoint at run time, and an alarm (which cannot SEARCH) must keep watching
 # across releases without a platform deploy per model version.
-MODEL_QUALITY_ALARM_DIMENSIONS = ("Endpoint",)
+MODEL_QUALITY_ALARM_DIMENSIONS = (ENDPOINT_DIMENSION,)
 
 CLASSIFICATION_METRICS = tuple(
     Metric(n, "None", d)
@@ -198,4 +213,4 @@ def pipeline_run_line(
         PROCESSING_TIME: float(processing_ms),
         RUN_SUCCEEDED: 1.0 if succeeded else 0.0,
     }
-    return emf_line(PIPELINE_NAMESPACE, {"Pipeline": pipeline}, values, timestamp_ms)
+    return emf_line(PIPELINE_NAMESPACE, {PIPELINE_DIMENSION: pipeline}, values, timestamp_ms)

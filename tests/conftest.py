@@ -3,6 +3,8 @@ their synthesized resource graphs."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +27,11 @@ from .support.environments import (
 )
 
 __all__ = ["EXAMPLE_STACKS", "ROOT", "STACKS", "InlineEnvironment", "read"]
+
+# A team program without a virtualenv runs, as under the Pulumi CLI, with the interpreter
+# PULUMI_PYTHON_CMD names, else python3 on PATH (obsgov.synth.environment): the tests' own
+# interpreter, which has the Pulumi SDK, whatever python3 the machine has.
+os.environ["PULUMI_PYTHON_CMD"] = sys.executable
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -27,8 +27,20 @@ def _source_packages() -> set[str]:
     return found
 
 
-def test_every_package_is_listed():
-    assert _source_packages() == set(CONFIG["packages"])
+def _discovered_packages() -> set[str]:
+    """What setuptools ships, found as the build finds it from ``[tool.setuptools.packages.find]``."""
+    from setuptools import find_packages
+
+    find = CONFIG["packages"]["find"]
+    return {
+        package
+        for where in find["where"]
+        for package in find_packages(where=str(ROOT / where), include=find["include"])
+    }
+
+
+def test_every_package_is_discovered():
+    assert _source_packages() == _discovered_packages()
 
 
 def test_data_files_are_declared():

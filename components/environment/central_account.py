@@ -14,12 +14,12 @@ import pulumi
 from obsgov.config.environment import EnvironmentConfig
 from obsgov.config.models import BusinessKpi
 
-from ..catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
-from ..central import CentralObservability, CentralObservabilityArgs
-from ..event_routing import EventRouting, EventRoutingArgs
-from ..log_analytics import LogAnalytics, LogAnalyticsArgs
-from ..log_analytics_documents import names as log_analytics_names
-from ..metric_lake import MetricLake, MetricLakeArgs
+from ..audit.catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
+from ..central.central import CentralObservability, CentralObservabilityArgs
+from ..central.event_routing import EventRouting, EventRoutingArgs
+from ..central.log_analytics import LogAnalytics, LogAnalyticsArgs
+from ..central.log_analytics_documents import names as log_analytics_names
+from ..central.metric_lake import MetricLake, MetricLakeArgs
 from .central_providers import CentralProviders, on
 from .organization_audit import organization_audit
 

@@ -13,7 +13,7 @@ import pulumi_aws as aws
 
 from obsgov.config.environment import EnvironmentConfig
 
-from ..providers import account_provider
+from ..shared.providers import account_provider
 
 
 @dataclass

@@ -7,12 +7,13 @@ from typing import Any
 import pulumi_aws as aws
 
 from obsgov.config.environment import EnvironmentConfig
-from obsgov.config.models import EtlPipeline, MlEndpoint
+from obsgov.config.models import MlEndpoint
 
-from ..drift_monitor import DriftMonitor, DriftMonitorArgs
-from ..member_baseline import MemberAccountBaseline, MemberAccountBaselineArgs
-from ..model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
-from ..providers import account_provider
+from ..lifecycle.drift_monitor import DriftMonitor, DriftMonitorArgs
+from ..lifecycle.model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
+from ..member.member_baseline import MemberAccountBaseline, MemberAccountBaselineArgs
+from ..shared.providers import account_provider
+from ..workload_kinds import kind_of
 from .central_account import Central
 from .central_providers import on
 
@@ -65,38 +66,26 @@ def member_monitoring_jobs(
     workloads = env.workloads_for(account)
     drift = env.settings.drift_monitoring
     for workload in workloads:
-        if drift is None:
-            break
-        if isinstance(workload, MlEndpoint) and workload.drift_monitoring:
-            kind, bucket, prefix, capture = (
-                "Endpoint",
-                drift.capture_bucket,
-                f"{drift.capture_prefix}{workload.name}/",
-                True,
-            )
-        elif (
-            isinstance(workload, EtlPipeline)
-            and workload.data_quality_monitoring
-            and workload.dataset_location
-        ):
-            bucket, _, prefix = workload.dataset_location.removeprefix("s3://").partition("/")
-            kind, capture = "Pipeline", False
-        else:
+        kind = kind_of(workload)
+        if drift is None or kind.drift is None:
+            continue
+        data = kind.drift(workload, drift)
+        if data is None:
             continue
         DriftMonitor(
             f"{account.name}-{workload.name}-drift",
             DriftMonitorArgs(
-                workload_kind=kind,
+                workload_kind=data.dimension,
                 workload_name=workload.name,
                 image_uri=drift.image_uri,
-                data_bucket=bucket,
-                data_prefix=prefix,
+                data_bucket=data.bucket,
+                data_prefix=data.prefix,
                 baseline_bucket=drift.baseline_bucket,
                 baseline_key=f"{workload.name}/baseline.json",
                 report_bucket=drift.report_bucket,
                 report_prefix=f"drift/{workload.name}/",
                 kms_key_arn=drift.kms_key_arn,
-                capture=capture,
+                capture=data.capture,
                 schedule_expression=drift.schedule,
                 window_minutes=drift.window_minutes,
                 log_retention_days=env.settings.log_retention_days,

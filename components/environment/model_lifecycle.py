@@ -8,9 +8,9 @@ import pulumi_aws as aws
 from obsgov.config.environment import EnvironmentConfig
 from obsgov.config.models import MlEndpoint
 
-from ..event_routing import severity_topic_name
-from ..model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
-from ..model_lifecycle import (
+from ..central.event_routing import severity_topic_name
+from ..lifecycle.model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
+from ..lifecycle.model_lifecycle import (
     LifecycleCentral,
     LifecycleCentralArgs,
     LifecycleForwarding,

@@ -10,10 +10,11 @@ import pulumi
 
 from obsgov.config.environment import EnvironmentConfig
 
-from ..audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
-from ..audit_trail import AuditTrail, AuditTrailArgs
-from ..guardrails import Guardrails, GuardrailsArgs
-from ..log_archive import LogArchive, LogArchiveArgs
+from ..audit.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+from ..audit.audit_trail import AuditTrail, AuditTrailArgs
+from ..audit.guardrails import Guardrails, GuardrailsArgs, ModelApprovalGuardrail
+from ..audit.log_archive import LogArchive, LogArchiveArgs
+from ..lifecycle.model_approval_guard import guard_role_arn
 from .central_providers import CentralProviders, on
 
 
@@ -102,6 +103,23 @@ def organization_audit(
             tag_policy_enabled=audit.tag_policy.enabled,
             service_control_policy_enabled=audit.service_control_policy.enabled,
             cloudtrail_admin_account_id=audit.trail.admin_account_id,
+            model_approval=_model_approval(env),
         ),
         opts=on(providers.management),
+    )
+
+
+def _model_approval(env: EnvironmentConfig) -> ModelApprovalGuardrail | None:
+    """The approval SCP for the registry account, when the guard names its approvers."""
+    approval = env.settings.model_approval
+    registry = approval.registry_account_id
+    if not (approval.enabled and approval.guard.enabled and approval.guard.allowed_approvers):
+        return None
+    if registry is None or registry == env.org.organization.management_account_id:
+        return None  # SCPs do not apply to the management account
+    return ModelApprovalGuardrail(
+        registry_account_id=registry,
+        approvers=approval.guard.allowed_approvers,
+        guard_role_arn=guard_role_arn(env.environment, registry),
+        guarded_stage=env.environment if env.environment in approval.promotion_order else None,
     )

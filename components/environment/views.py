@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from obsgov.config.environment import EnvironmentConfig
-from obsgov.config.models import BusinessKpi, EtlPipeline, MlEndpoint
+from obsgov.config.models import BusinessKpi, MlEndpoint
 
-from ..business_views import BusinessViews, BusinessViewsArgs, KpiLink, ServedModel
-from ..ops_dashboards import (
-    DashboardSpec,
-    EndpointPanel,
-    KpiPanel,
-    OperationsDashboards,
-    OperationsDashboardsArgs,
-    PipelinePanel,
-)
+from ..views.business_views import BusinessViews, BusinessViewsArgs, KpiLink, ServedModel
+from ..views.ops_dashboards import DashboardSpec, OperationsDashboards, OperationsDashboardsArgs
+from ..workload_kinds import WORKLOAD_KINDS
 from .central_account import Central
 from .central_providers import CentralProviders, on
 
@@ -23,29 +17,26 @@ def analytics_views(
 ) -> None:
     """QuickSight datasets and the cross-account operations dashboards."""
     org = env.org.organization
-    served, links, endpoints, pipelines, kpis = [], [], [], [], []
+    region = env.settings.region
+    served, links = [], []
     for account in env.member_accounts:
         for w in env.workloads_for(account):
+            # the business views' rows: the model an endpoint serves, the KPI and what drives it
             if isinstance(w, MlEndpoint):
                 served.append(ServedModel(account.id, w.name, w.model_id, w.model_version))
-                endpoints.append(EndpointPanel(account.id, w.name, w.variant_name))
-            elif isinstance(w, EtlPipeline):
-                pipelines.append(PipelinePanel(account.id, w.name, w.engine, env.settings.region))
             elif isinstance(w, BusinessKpi):
                 links.append(
                     KpiLink(account.id, w.name, w.namespace, w.metric_name, w.driven_by or "")
                 )
-                kpis.append(
-                    KpiPanel(
-                        account.id,
-                        w.name,
-                        w.namespace,
-                        w.metric_name,
-                        w.statistic,
-                        tuple(sorted(w.dimensions.items())),
-                        w.driven_by,
-                    )
-                )
+    # every kind's panels, kind by kind in the table's order
+    panels = [
+        kind.panel(account.id, w, region)
+        for kind in WORKLOAD_KINDS
+        if kind.panel is not None
+        for account in env.member_accounts
+        for w in env.workloads_for(account)
+        if w.kind == kind.name
+    ]
     lake = central.lake
     quicksight = env.settings.quick_sight
     if quicksight.principals or quicksight.owners:
@@ -72,10 +63,8 @@ def analytics_views(
         OperationsDashboardsArgs(
             spec=DashboardSpec(
                 environment=env.environment,
-                region=env.settings.region,
-                endpoints=endpoints,
-                pipelines=pipelines,
-                kpis=kpis,
+                region=region,
+                panels=panels,
                 alarm_arns=alarm_arns,
                 anomaly_band_width=env.settings.alarm_defaults.anomaly_band_width,
             )

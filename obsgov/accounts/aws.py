@@ -63,6 +63,15 @@ class Aws:
             client.meta.events.register_first(event, handler)
         return client
 
+    def client_in(self, service: str, region: str, session: boto3.Session | None = None) -> Any:
+        """A client for another Region (default VPCs are per Region)."""
+        client = (session or self.base()).client(service, region_name=region, config=RETRY_CONFIG)
+        for event, handler in self.hooks:
+            client.meta.events.register(event, handler)
+        for event, handler in self.first_hooks:
+            client.meta.events.register_first(event, handler)
+        return client
+
     def assume(self, role_arn: str, attempts: int = 1, wait: float = 5.0) -> boto3.Session:
         """A session with ``role_arn``'s credentials.
 

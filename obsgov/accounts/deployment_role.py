@@ -1,7 +1,14 @@
-"""Onboarding step 4: the deployment role ``pulumi up`` assumes in a member account.
+"""Onboarding step: the deployment role ``pulumi up`` assumes in a member account.
 
-Reached through the organization's access role; created or brought in line (trust, boundary,
-managed policies), then proven by assuming it when these credentials are the deployer's.
+Reached through the organization's access role. The step brings four things in line with
+:mod:`.deployment_policy`, reading each first and writing only what differs:
+
+1. the two managed boundaries (``obsgov-deployment-boundary``, ``obsgov-workload-boundary``),
+   a new default version when the document changed;
+2. the role, trusting exactly the configured deployer, with its boundary and tag;
+3. its inline policy ``obsgov-deployment``; any other inline policy is deleted and any managed
+   policy not asked for is detached (a rerun removes what someone added);
+4. proof: the role is assumed when these credentials are the deployer's.
 """
 
 from __future__ import annotations
@@ -9,18 +16,52 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
 from .aws import error_code, paginate
+from .deployment_policy import (
+    DEPLOYMENT_BOUNDARY_NAME,
+    DEPLOYMENT_POLICY_NAME,
+    MANAGED_BY,
+    WORKLOAD_BOUNDARY_NAME,
+    DeploymentScope,
+    deployment_boundary,
+    deployment_policy,
+    render,
+    scope_for,
+    trust_policy,
+    workload_boundary,
+)
 from .onboard_run import RunState
 
+# IAM keeps at most five versions of a managed policy (IAM quotas).
+MAX_POLICY_VERSIONS = 5
 
-def principal_arn(caller_arn: str) -> str:
-    """The IAM principal behind a caller ARN: an assumed-role session becomes its role."""
+
+def session_role(caller_arn: str) -> tuple[str, str, str] | None:
+    """(partition, account, role name) of an assumed-role session ARN."""
     match = re.fullmatch(r"arn:([\w-]+):sts::(\d{12}):assumed-role/([^/]+)/.+", caller_arn)
-    if match:
-        partition, account, role = match.groups()
+    return (match[1], match[2], match[3]) if match else None
+
+
+def principal_arn(caller_arn: str, iam: Any | None = None) -> str:
+    """The IAM principal behind a caller ARN, with its path.
+
+    A session ARN drops the role's path (``assumed-role/AWSReservedSSO_x/me`` for the role
+    ``role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_x``), and IAM refuses a
+    trust policy naming the role without it; ``iam`` (the caller's own account) reads the
+    role's ARN as IAM has it."""
+    found = session_role(caller_arn)
+    if found:
+        partition, account, role = found
+        if iam is not None:
+            try:
+                return str(iam.get_role(RoleName=role)["Role"]["Arn"])
+            except ClientError as exc:
+                if error_code(exc) not in ("AccessDenied", "NoSuchEntity"):
+                    raise
         return f"arn:{partition}:iam::{account}:role/{role}"
     match = re.fullmatch(r"arn:([\w-]+):sts::(\d{12}):(user/.+)", caller_arn)
     if match:
@@ -28,24 +69,10 @@ def principal_arn(caller_arn: str) -> str:
     return caller_arn
 
 
-def trust_policy(deployer_arn: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": deployer_arn},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-
-
 def canonical_policy(policy: Any) -> str:
-    """Compare policies as IAM means them: a one-item list equals its item."""
+    """Compare policies as IAM means them: a one-item list equals its item, order of a list
+    does not matter, and IAM hands documents back URL-encoded."""
     if isinstance(policy, str):
-        from urllib.parse import unquote
-
         policy = json.loads(unquote(policy))
 
     def norm(value: Any) -> Any:
@@ -53,10 +80,70 @@ def canonical_policy(policy: Any) -> str:
             return {k: norm(v) for k, v in value.items()}
         if isinstance(value, list):
             items = [norm(v) for v in value]
-            return items[0] if len(items) == 1 else sorted(items, key=json.dumps)
+            return (
+                items[0]
+                if len(items) == 1
+                else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+            )
         return value
 
     return json.dumps(norm(policy), sort_keys=True)
+
+
+def trusted_principals(policy: Any) -> set[str]:
+    """Every principal an ``sts:AssumeRole`` allow of a trust policy names."""
+    document = json.loads(unquote(policy)) if isinstance(policy, str) else policy
+    found: set[str] = set()
+    statements = document.get("Statement", [])
+    for statement in [statements] if isinstance(statements, dict) else statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal", {})
+        if principal == "*":
+            found.add("*")
+            continue
+        for values in principal.values():
+            found.update([values] if isinstance(values, str) else values)
+    return found
+
+
+def _managed_policy(state: RunState, iam: Any, name: str, document: dict[str, Any]) -> bool:
+    """Create the managed policy, or make ``document`` its default version; True if it wrote."""
+    arn = f"arn:{state.partition}:iam::{state.account_id}:policy/{name}"
+    try:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        policy = None
+    if policy is None:
+        state.doing = f"creating policy {name} in account {state.account_id}"
+        if not state.dry_run:
+            iam.create_policy(
+                PolicyName=name,
+                PolicyDocument=render(document),
+                Description="obsgov: generated by onboarding; do not edit",
+                Tags=[{"Key": MANAGED_BY[0], "Value": MANAGED_BY[1]}],
+            )
+        state.plan.change(f"create policy {name}", "iam:CreatePolicy")
+        return True
+    version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+    if canonical_policy(version["PolicyVersion"]["Document"]) == canonical_policy(document):
+        state.plan.ok(f"policy {name} is current", "iam:GetPolicyVersion")
+        return False
+    state.doing = f"updating policy {name} in account {state.account_id}"
+    versions = paginate(iam, "list_policy_versions", "Versions", PolicyArn=arn)
+    if len(versions) >= MAX_POLICY_VERSIONS:
+        oldest = min(
+            (v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"]
+        )
+        if not state.dry_run:
+            iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
+        state.plan.change(f"drop {name}'s oldest version", "iam:DeletePolicyVersion")
+    if not state.dry_run:
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=render(document), SetAsDefault=True)
+    state.plan.change(f"update policy {name}", "iam:CreatePolicyVersion", "new default version")
+    return True
 
 
 def ensure_deployment_role(state: RunState, account_id: str | None, created: bool) -> bool | None:
@@ -65,30 +152,27 @@ def ensure_deployment_role(state: RunState, account_id: str | None, created: boo
     it cannot be proven yet (a dry run or a new account)."""
     r = state.request
     role_name = state.env.org.organization.deployment_role_name
-    state.doing = "reading the caller's identity"
-    caller_arn = state.aws.client("sts").get_caller_identity()["Arn"]
-    state.caller = principal_arn(caller_arn)
-    partition = caller_arn.split(":")[1]  # aws, aws-us-gov, aws-cn
-    state.deployer = r.deployer_arn or state.caller
-    trust = trust_policy(state.deployer)
     if account_id is None:
         for what, call in (
             (f"assume {r.access_role} in the new account", "sts:AssumeRole"),
+            (f"create policy {DEPLOYMENT_BOUNDARY_NAME}", "iam:CreatePolicy"),
+            (f"create policy {WORKLOAD_BOUNDARY_NAME}", "iam:CreatePolicy"),
             (f"create role {role_name} trusting {state.deployer}", "iam:CreateRole"),
+            (f"put policy {DEPLOYMENT_POLICY_NAME}", "iam:PutRolePolicy"),
             *((f"attach {p}", "iam:AttachRolePolicy") for p in r.role_policies),
-            (f"prove {role_name} by assuming it", "sts:AssumeRole"),
         ):
             state.plan.change(what, call, write=call != "sts:AssumeRole")
+        if state.deployer == state.caller:
+            state.plan.change(f"prove {role_name} by assuming it", "sts:AssumeRole", write=False)
         return None
-    state.doing = f"assuming {r.access_role} in account {account_id}"
-    member = state.aws.assume(
-        f"arn:{partition}:iam::{account_id}:role/{r.access_role}",
-        attempts=state.role_attempts if created else 1,
-        wait=state.role_wait,
-    )
-    iam = state.aws.client("iam", member)
+    state.account_id = account_id
+    iam = state.member_client("iam", account_id, created)
+    scope: DeploymentScope = scope_for(state.env, account_id, [state.deployer])
+    changed = _managed_policy(state, iam, DEPLOYMENT_BOUNDARY_NAME, deployment_boundary(scope))
+    changed |= _managed_policy(state, iam, WORKLOAD_BOUNDARY_NAME, workload_boundary(scope))
+    boundary = r.permissions_boundary or scope.deployment_boundary_arn
+    trust = trust_policy([state.deployer])
     state.doing = f"checking role {role_name} in account {account_id}"
-    changed = False
     try:
         role = iam.get_role(RoleName=role_name)["Role"]
     except ClientError as exc:
@@ -97,61 +181,38 @@ def ensure_deployment_role(state: RunState, account_id: str | None, created: boo
         role = None
     if role is None:
         state.doing = f"creating role {role_name} in account {account_id}"
-        params: dict[str, Any] = {
-            "RoleName": role_name,
-            "AssumeRolePolicyDocument": json.dumps(trust),
-            "Description": "obsgov deployment role: pulumi up for this account",
-            "Tags": [{"Key": "managed-by", "Value": "obsgov"}],
-        }
-        if r.permissions_boundary:
-            params["PermissionsBoundary"] = r.permissions_boundary
         if not state.dry_run:
-            iam.create_role(**params)
+            iam.create_role(
+                RoleName=role_name,
+                AssumeRolePolicyDocument=json.dumps(trust),
+                Description="obsgov deployment role: pulumi up for this account",
+                PermissionsBoundary=boundary,
+                Tags=[{"Key": MANAGED_BY[0], "Value": MANAGED_BY[1]}],
+            )
         state.plan.change(
             f"create role {role_name} trusting {state.deployer}",
             "iam:CreateRole",
-            f"boundary {r.permissions_boundary or 'none'}",
+            f"boundary {boundary}",
         )
         attached: set[str] = set()
+        inline: list[str] = []
         changed = True
     else:
-        if canonical_policy(role["AssumeRolePolicyDocument"]) != canonical_policy(trust):
-            if not state.dry_run:
-                iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(trust))
-            state.plan.change(
-                f"limit {role_name}'s trust to {state.deployer}", "iam:UpdateAssumeRolePolicy"
-            )
-            changed = True
-        boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-        if r.permissions_boundary and boundary != r.permissions_boundary:
-            if not state.dry_run:
-                iam.put_role_permissions_boundary(
-                    RoleName=role_name, PermissionsBoundary=r.permissions_boundary
-                )
-            state.plan.change(
-                f"set {role_name}'s permissions boundary",
-                "iam:PutRolePermissionsBoundary",
-                r.permissions_boundary,
-            )
-            changed = True
+        changed |= _role_settings(state, iam, role, role_name, trust, boundary)
         attached = {
             p["PolicyArn"]
             for p in paginate(
                 iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role_name
             )
         }
-    for policy in r.role_policies:
-        if policy in attached:
-            continue
-        if not state.dry_run:
-            iam.attach_role_policy(RoleName=role_name, PolicyArn=policy)
-        state.plan.change(f"attach {policy}", "iam:AttachRolePolicy")
-        changed = True
+        inline = paginate(iam, "list_role_policies", "PolicyNames", RoleName=role_name)
+    changed |= _policies(state, iam, role_name, scope, attached, inline)
     if not changed:
         state.plan.ok(f"role {role_name} is as required", "iam:GetRole")
-    role_arn = f"arn:{partition}:iam::{account_id}:role/{role_name}"
+    role_arn = f"arn:{state.partition}:iam::{account_id}:role/{role_name}"
     if state.dry_run and changed:
-        state.plan.change(f"prove {role_name} by assuming it", "sts:AssumeRole", write=False)
+        if state.deployer == state.caller:
+            state.plan.change(f"prove {role_name} by assuming it", "sts:AssumeRole", write=False)
         return None
     if state.deployer != state.caller:
         state.plan.note(
@@ -165,3 +226,82 @@ def ensure_deployment_role(state: RunState, account_id: str | None, created: boo
     state.aws.assume(role_arn, attempts=state.role_attempts if changed else 1, wait=state.role_wait)
     state.plan.ok(f"assumed {role_name}", "sts:AssumeRole", role_arn)
     return True
+
+
+def _role_settings(
+    state: RunState,
+    iam: Any,
+    role: dict[str, Any],
+    role_name: str,
+    trust: dict[str, Any],
+    boundary: str,
+) -> bool:
+    changed = False
+    if canonical_policy(role["AssumeRolePolicyDocument"]) != canonical_policy(trust):
+        if not state.dry_run:
+            iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(trust))
+        state.plan.change(
+            f"limit {role_name}'s trust to {state.deployer}", "iam:UpdateAssumeRolePolicy"
+        )
+        changed = True
+    current = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    if current != boundary:
+        if not state.dry_run:
+            iam.put_role_permissions_boundary(RoleName=role_name, PermissionsBoundary=boundary)
+        state.plan.change(
+            f"set {role_name}'s permissions boundary", "iam:PutRolePermissionsBoundary", boundary
+        )
+        changed = True
+    tags = {t["Key"]: t["Value"] for t in role.get("Tags") or []}
+    if tags.get(MANAGED_BY[0]) != MANAGED_BY[1]:
+        if not state.dry_run:
+            iam.tag_role(RoleName=role_name, Tags=[{"Key": MANAGED_BY[0], "Value": MANAGED_BY[1]}])
+        state.plan.change(f"tag {role_name} {MANAGED_BY[0]}={MANAGED_BY[1]}", "iam:TagRole")
+        changed = True
+    return changed
+
+
+def _policies(
+    state: RunState,
+    iam: Any,
+    role_name: str,
+    scope: DeploymentScope,
+    attached: set[str],
+    inline: list[str],
+) -> bool:
+    r = state.request
+    changed = False
+    document = deployment_policy(scope)
+    current = None
+    if DEPLOYMENT_POLICY_NAME in inline:
+        current = iam.get_role_policy(RoleName=role_name, PolicyName=DEPLOYMENT_POLICY_NAME)[
+            "PolicyDocument"
+        ]
+    if current is None or canonical_policy(current) != canonical_policy(document):
+        state.doing = f"putting policy {DEPLOYMENT_POLICY_NAME} on {role_name}"
+        if not state.dry_run:
+            iam.put_role_policy(
+                RoleName=role_name,
+                PolicyName=DEPLOYMENT_POLICY_NAME,
+                PolicyDocument=render(document),
+            )
+        state.plan.change(f"put policy {DEPLOYMENT_POLICY_NAME}", "iam:PutRolePolicy")
+        changed = True
+    for extra in sorted(set(inline) - {DEPLOYMENT_POLICY_NAME}):
+        if not state.dry_run:
+            iam.delete_role_policy(RoleName=role_name, PolicyName=extra)
+        state.plan.change(f"delete inline policy {extra} nobody asked for", "iam:DeleteRolePolicy")
+        changed = True
+    for extra in sorted(attached - set(r.role_policies)):
+        if not state.dry_run:
+            iam.detach_role_policy(RoleName=role_name, PolicyArn=extra)
+        state.plan.change(f"detach {extra} nobody asked for", "iam:DetachRolePolicy")
+        changed = True
+    for policy in r.role_policies:
+        if policy in attached:
+            continue
+        if not state.dry_run:
+            iam.attach_role_policy(RoleName=role_name, PolicyArn=policy)
+        state.plan.change(f"attach {policy}", "iam:AttachRolePolicy")
+        changed = True
+    return changed

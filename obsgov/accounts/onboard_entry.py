@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from obsgov import api_limits
 from obsgov.config import EnvironmentConfig
 from obsgov.config.models import MemberAccount
 from obsgov.errors import InputError, Problem
@@ -33,23 +34,80 @@ _PLACEHOLDERS = {
 _MANAGED_FIELDS = {"environment", "owner", "cost-centre", "data-classification", "managed-by"}
 
 
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def ou_environment(name: str) -> str | None:
+    """The environment an OU's name says it holds (``ml-prod``, ``prod``, ``prod-data``)."""
+    for env_name in ENVIRONMENTS:
+        if name == env_name or name.endswith(f"-{env_name}") or name.startswith(f"{env_name}-"):
+            return env_name
+    return None
+
+
 def default_ou(env: EnvironmentConfig) -> str | None:
     """The environment's OU when the organization has exactly one named for it."""
     names = [ou.name for ou in env.org.organization.organizational_units]
-    env_name = env.environment
-    mine = [
-        n
-        for n in names
-        if n == env_name or n.endswith(f"-{env_name}") or n.startswith(f"{env_name}-")
-    ]
+    mine = [n for n in names if ou_environment(n) == env.environment]
     return mine[0] if len(mine) == 1 else None
+
+
+def deployer_of(env: EnvironmentConfig, given: str | None) -> str | None:
+    return given or env.org.account_factory.deployer_arn
+
+
+def request_problems(state: RunState) -> list[Problem]:
+    """The arguments AWS would refuse or that would open the account: checked against AWS's
+    API models (botocore) and IAM's ARN formats, before any call."""
+    r = state.request
+    problems: list[Problem] = []
+    reason = api_limits.problem("organizations", "CreateAccount", "RoleName", r.access_role)
+    if reason:
+        problems.append(Problem("--access-role", "", f"{r.access_role!r} {reason}"))
+    deployer = deployer_of(state.env, r.deployer_arn)
+    if deployer is None:
+        problems.append(
+            Problem(
+                "--deployer-arn",
+                "",
+                "is required: organization.yaml sets no accountFactory.deployerArn (the CI "
+                "principal pulumi up runs as); the deployment role never trusts whoever "
+                "runs onboarding by default",
+            )
+        )
+    elif r.deployer_arn is not None:
+        reason = api_limits.principal_problem(r.deployer_arn)
+        if reason:
+            problems.append(Problem("--deployer-arn", "", f"{r.deployer_arn!r} {reason}"))
+    if r.permissions_boundary is not None:
+        reason = api_limits.policy_arn_problem(r.permissions_boundary)
+        if reason:
+            problems.append(
+                Problem("--permissions-boundary", "", f"{r.permissions_boundary!r} {reason}")
+            )
+    for policy in r.role_policies:
+        reason = api_limits.policy_arn_problem(policy)
+        if reason:
+            problems.append(Problem("--role-policy", "", f"{policy!r} {reason}"))
+    if r.ou is not None:
+        other = ou_environment(r.ou)
+        if other is not None and other != state.env.environment:
+            problems.append(
+                Problem(
+                    "--ou",
+                    "",
+                    f"{r.ou!r} holds {other} accounts; an account of {state.env.environment} "
+                    "cannot go there",
+                )
+            )
+    return problems
 
 
 def validate(state: RunState) -> None:
     """Every argument against the tag schema and the registry's rules; no AWS call."""
     r = state.request
     env = state.env
-    problems: list[Problem] = []
+    problems: list[Problem] = request_problems(state)
     if bool(r.account_id) == bool(r.create):
         problems.append(Problem("--account-id", "", "give either --account-id or --create"))
     if r.create:
@@ -101,7 +159,11 @@ def _registered(state: RunState) -> MemberAccount | None:
     ``--create``. One with other values is an error, not something to overwrite."""
     r = state.request
     for account in state.env.registry.accounts:
-        same = account.id == r.account_id if r.account_id else account.email == r.email
+        same = (
+            account.id == r.account_id
+            if r.account_id
+            else account.email.lower() == (r.email or "").lower()
+        )
         if not same:
             continue
         wanted = {
@@ -110,7 +172,7 @@ def _registered(state: RunState) -> MemberAccount | None:
             if not (v in (PENDING_NAME, PENDING_EMAIL) or k == "id" and r.create)
         }
         recorded = _entry_of(account)
-        differ = [k for k, v in wanted.items() if recorded.get(k) != v]
+        differ = [k for k, v in wanted.items() if not _same(k, recorded.get(k), v)]
         if differ:
             option = "--account-id" if r.account_id else "--email"
             details = "; ".join(
@@ -127,6 +189,12 @@ def _registered(state: RunState) -> MemberAccount | None:
         state.fields.update(recorded)
         return account
     return None
+
+
+def _same(key: str, recorded: Any, given: Any) -> bool:
+    if key in ("email", "owner") and isinstance(recorded, str) and isinstance(given, str):
+        return recorded.lower() == given.lower()  # email addresses are matched without case
+    return bool(recorded == given)
 
 
 def _entry_of(account: MemberAccount) -> dict[str, Any]:
@@ -174,7 +242,9 @@ def _add_mutation(fields: dict[str, Any]) -> Callable[[Any], Any]:
             same = (
                 isinstance(item, dict)
                 and fields["id"] != PENDING_ID
-                and all(str(item.get(k)) == fields[k] for k in ("id", "name", "email"))
+                and str(item.get("id")) == fields["id"]
+                and str(item.get("name")) == fields["name"]
+                and str(item.get("email")).lower() == str(fields["email"]).lower()
             )
             if same:
                 return None  # recorded meanwhile by a concurrent run

@@ -20,10 +20,6 @@ from .plan import Plan
 from .registry_file import RegistryEditor
 
 DEFAULT_ACCESS_ROLE = "OrganizationAccountAccessRole"
-# The deployment role deploys CloudWatch, OAM, SNS, EventBridge and SageMaker monitoring, none
-# of which needs IAM: PowerUserAccess both grants that and, as the boundary, caps the role.
-DEFAULT_ROLE_POLICY = "arn:aws:iam::aws:policy/PowerUserAccess"
-DEFAULT_BOUNDARY = "arn:aws:iam::aws:policy/PowerUserAccess"
 
 
 @dataclass(frozen=True)
@@ -38,9 +34,12 @@ class OnboardRequest:
     ou: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     access_role: str = DEFAULT_ACCESS_ROLE
+    # The principal the deployment role trusts (default: accountFactory.deployerArn).
     deployer_arn: str | None = None
-    permissions_boundary: str | None = DEFAULT_BOUNDARY
-    role_policies: tuple[str, ...] = (DEFAULT_ROLE_POLICY,)
+    # None: obsgov's own boundary (obsgov-deployment-boundary), generated per account.
+    permissions_boundary: str | None = None
+    # Managed policies attached besides obsgov's inline policy (capped by the boundary).
+    role_policies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -82,7 +81,30 @@ class RunState:
     existing: MemberAccount | None = None
     caller: str = ""  # the IAM principal behind these credentials
     deployer: str = ""  # the principal the deployment role trusts
+    partition: str = "aws"
+    account_id: str | None = None
+    sessions: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dry_run(self) -> bool:
         return self.plan.dry_run
+
+    def member_session(self, account_id: str, created: bool = False) -> Any:
+        """The member account through the organization's access role (assumed once per run;
+        a new account's role takes seconds to reach STS, so that one is retried)."""
+        if account_id not in self.sessions:
+            self.doing = f"assuming {self.request.access_role} in account {account_id}"
+            self.sessions[account_id] = self.aws.assume(
+                f"arn:{self.partition}:iam::{account_id}:role/{self.request.access_role}",
+                attempts=self.role_attempts if created else 1,
+                wait=self.role_wait,
+            )
+        return self.sessions[account_id]
+
+    def member_client(
+        self, service: str, account_id: str, created: bool = False, region: str | None = None
+    ) -> Any:
+        session = self.member_session(account_id, created)
+        if region is not None and region != self.aws.region:
+            return self.aws.client_in(service, region, session)
+        return self.aws.client(service, session)

@@ -137,6 +137,15 @@ def _create(state: RunState, orgs: Any, ou_id: str) -> tuple[str | None, bool]:
     for account in paginate(orgs, "list_accounts", "Accounts"):
         if account["Email"].lower() != email.lower():
             continue
+        if account.get("Status", "ACTIVE") != "ACTIVE":
+            # a closed account keeps its email for 90 days (Organizations, CloseAccount):
+            # adopting it would onboard an account nobody can use
+            raise OnboardingError(
+                f"--email: {email} belongs to account {account['Id']} ({account['Name']}), "
+                f"which is {account['Status']} (closed); use another email, or reopen the "
+                "account through AWS Support within 90 days of closing it",
+                EXIT_DUPLICATE_EMAIL,
+            )
         if account["Name"] != name:
             raise OnboardingError(
                 f"--email: {email} already belongs to account {account['Id']} "
@@ -188,6 +197,17 @@ def _create(state: RunState, orgs: Any, ou_id: str) -> tuple[str | None, bool]:
             f"create account {name} <{email}>", "organizations:CreateAccount", request_id
         )
     account_id = _poll(state, orgs, request_id)
+    if pending:
+        # CreateAccountStatus names the account, not its email: a creation in progress under
+        # this name may have been asked with another email (a typo since corrected)
+        found = orgs.describe_account(AccountId=account_id)["Account"]
+        if found["Email"].lower() != email.lower():
+            raise OnboardingError(
+                f"--email: the account creation {request_id} in progress for {name!r} was "
+                f"asked with {found['Email']}, not {email}; it became account {account_id}. "
+                "Onboard that account with --account-id, or choose another name",
+                EXIT_DUPLICATE_EMAIL,
+            )
     state.fields["id"] = account_id
     return account_id, not pending
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import fcntl
 import io
-import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,6 +26,8 @@ from ruamel.yaml.error import YAMLError
 
 from obsgov.config import EnvironmentConfig, load_environment
 from obsgov.errors import InputError, Problem
+from obsgov.io import write_atomic
+from obsgov.io.yamldoc import yaml_layout
 
 # (mapping, sequence, offset) indentations tried, most common first; the first that
 # round-trips the file unchanged is used, so an edit never re-indents the rest of the file.
@@ -69,33 +70,6 @@ def registry_lock(registry: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Unique temp file in the same folder (same filesystem, so the rename is atomic), fsync,
-    keep the file's mode, rename; the temp file is removed on any failure."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        except FileNotFoundError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself survives a power cut
-    finally:
-        os.close(dir_fd)
 
 
 def _yaml(indent: tuple[int, int, int]) -> YAML:
@@ -178,11 +152,25 @@ class RegistryEditor:
     def __init__(self, env: EnvironmentConfig) -> None:
         self.env = env
         self.path = env.registry_file
+        self.crlf = False
 
     # ------------------------------------------------------------------ reading
 
     def read(self) -> tuple[str, Any, YAML]:
-        text = self.path.read_text(encoding="utf-8")
+        """The file's text with LF line ends, its document and the YAML that reproduces it;
+        ``self.crlf`` remembers whether the file used CRLF, so an edit keeps it."""
+        with open(self.path, encoding="utf-8", newline="") as handle:
+            raw = handle.read()
+        self.crlf = "\r\n" in raw
+        text = raw.replace("\r\n", "\n")
+        if yaml_layout(text).bom:
+            # ruamel.yaml drops the mark, so no indentation would reproduce the file
+            raise InputError.single(
+                display(self.path),
+                "",
+                "starts with a byte-order mark (U+FEFF), which obsgov cannot keep when it "
+                "edits the file; save it as UTF-8 without a BOM",
+            )
         for indent in _INDENTS:
             yaml = _yaml(indent)
             try:
@@ -218,7 +206,7 @@ class RegistryEditor:
             self._check_only(before, after, kind)
             self.validate(after, prefix, options or {})
             if not dry_run:
-                write_atomic(self.path, after)
+                write_atomic(self.path, after.replace("\n", "\r\n") if self.crlf else after)
             return Edit(True, summary, kind, dry_run)
 
     def _check_only(self, before: str, after: str, kind: str) -> None:
@@ -229,11 +217,18 @@ class RegistryEditor:
         bad = [op for op in matcher.get_opcodes() if op[0] not in allowed]
         if bad:
             tag, i1, _, _j1, _ = bad[0]
+            marks = yaml_layout(before).describe()
+            why = (
+                f"; the file repeats values through YAML anchors and aliases ({marks}), "
+                "which the edit cannot keep: write the repeated values out, or edit it by hand"
+                if marks
+                else ": edit it by hand"
+            )
             raise InputError.single(
                 display(self.path),
                 "",
                 f"the edit would also change line {i1 + 1} ({tag}); refusing to reformat "
-                "the file: edit it by hand",
+                f"the file{why}",
             )
 
     def validate(self, text: str, prefix: str, options: Mapping[str, str]) -> None:

@@ -156,19 +156,21 @@ def onboard(
         None,
         "--deployer-arn",
         metavar="ARN",
-        help="Principal the deployment role trusts (default: the caller's role or user).",
+        help="Role or user the deployment role trusts (default: accountFactory.deployerArn "
+        "in organization.yaml; never a wildcard or a whole account).",
     ),
-    permissions_boundary: str = typer.Option(
-        "arn:aws:iam::aws:policy/PowerUserAccess",
+    permissions_boundary: str | None = typer.Option(
+        None,
         "--permissions-boundary",
         metavar="ARN",
-        help="Permissions boundary of the deployment role.",
+        help="Boundary of the deployment role (default: obsgov-deployment-boundary, "
+        "generated for the account).",
     ),
     role_policy: list[str] = typer.Option(
         [],
         "--role-policy",
         metavar="ARN",
-        help="Managed policy for the deployment role; repeatable (default: PowerUserAccess).",
+        help="Extra managed policy for the deployment role, capped by its boundary; repeatable.",
     ),
     poll_interval: float = typer.Option(
         10.0,
@@ -180,7 +182,6 @@ def onboard(
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     from obsgov.accounts import Aws, InvitationPending, Onboarding, OnboardRequest, StepFailed
-    from obsgov.accounts.onboard_run import DEFAULT_ROLE_POLICY
 
     tags = _tags(tag)
     env = load_env(env_name, stacks_dir)
@@ -197,7 +198,7 @@ def onboard(
         access_role=access_role,
         deployer_arn=deployer_arn,
         permissions_boundary=permissions_boundary,
-        role_policies=tuple(role_policy) or (DEFAULT_ROLE_POLICY,),
+        role_policies=tuple(role_policy),
     )
     run = Onboarding(
         env, request, Aws(region=env.settings.region), dry_run=dry_run, poll_interval=poll_interval
@@ -240,6 +241,71 @@ def onboard(
     out.print(f"next: pulumi up --stack {env.stack}")
 
 
+@app.command(
+    "apply",
+    help=(
+        "Accounts as code: bring every account the registry lists for the environment to "
+        "what onboarding makes (organization, OU, tags, deployment role, contacts, Identity "
+        "Center access, default VPCs, Region-deny SCP). Plans every account first with no "
+        "write; then applies each plan, unless --dry-run. Accounts tagged managed-by=obsgov "
+        "that the registry no longer lists are reported for `accounts offboard`.\n\n"
+        + EXIT_CODES_HELP
+    ),
+)
+@command
+def apply(
+    env_name: str = EnvOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; change nothing."),
+    access_role: str = typer.Option(
+        "OrganizationAccountAccessRole",
+        "--access-role",
+        metavar="ROLE",
+        help="Role the management account assumes in member accounts.",
+    ),
+    poll_interval: float = typer.Option(
+        10.0,
+        "--poll-interval",
+        metavar="SECONDS",
+        min=0.0,
+        help="Seconds between checks while AWS works (invitations, assignments).",
+    ),
+    stacks_dir: Path | None = StacksDirOption,
+) -> None:
+    from obsgov.accounts import Aws, StepFailed
+    from obsgov.accounts.apply import reconcile
+    from obsgov.accounts.errors import EXIT_INVITATION_PENDING
+
+    env = load_env(env_name, stacks_dir)
+    try:
+        done = reconcile(
+            env,
+            Aws(region=env.settings.region),
+            dry_run=dry_run,
+            access_role=access_role,
+            progress=lambda s: err.print(s),
+            poll_interval=poll_interval,
+        )
+    except StepFailed as exc:
+        if exc.plan.steps:
+            out.print(_plan_table(exc.plan))
+        _failed(exc)
+    except OnboardingError as exc:
+        _failed(exc)
+    for item in done.accounts:
+        changes = item.plan.changes
+        out.print(f"{item.account.name} ({item.account.id}): {len(changes)} changes")
+        if changes:
+            out.print(_plan_table(type(item.plan)(item.plan.dry_run, changes)))
+        if item.pending:
+            out.print(f"[yellow]waiting:[/yellow] {item.pending}")
+    for finding in done.unregistered:
+        out.print(f"[yellow]not in the registry:[/yellow] {finding.account_id} {finding.detail}")
+    verb = "would make" if dry_run else "made"
+    out.print(f"{verb} {done.writes} changes in {len(done.accounts)} accounts of {env.environment}")
+    if done.pending:
+        raise typer.Exit(EXIT_INVITATION_PENDING)
+
+
 @app.command("list")
 @command
 def list_accounts(
@@ -277,8 +343,10 @@ def list_accounts(
 @app.command(
     "verify",
     help=(
-        "Compare the registry with AWS Organizations: accounts missing from the organization, "
-        "in the wrong OU, with drifted tags, or whose deployment role cannot be assumed. "
+        "Compare the registry with AWS Organizations and IAM: accounts missing from the "
+        "organization, in the wrong OU or with drifted tags; deployment roles that trust "
+        "more than the deployer, lost their boundary, carry other policies or cannot be "
+        "assumed; and accounts tagged managed-by=obsgov that the registry does not list. "
         "Read-only; exit 1 when anything drifted.\n\n" + EXIT_CODES_HELP
     ),
 )
@@ -288,7 +356,16 @@ def verify_accounts(
         None, "--env", "-e", metavar="ENV", help="Only this environment (default: all)."
     ),
     check_role: bool = typer.Option(
-        True, "--role/--no-role", help="Also assume each deployment role (default)."
+        True,
+        "--role/--no-role",
+        help="Also read each deployment role through the access role and, when these "
+        "credentials are the deployer's, assume it (default).",
+    ),
+    access_role: str = typer.Option(
+        "OrganizationAccountAccessRole",
+        "--access-role",
+        metavar="ROLE",
+        help="Role the management account assumes to read member accounts' IAM.",
     ),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
@@ -310,7 +387,7 @@ def verify_accounts(
                 progress.update(task, advance=1, description=f"checking {account.name}")
 
             for env in envs:
-                found = verify(env, Aws(region=env.settings.region), check_role, step)
+                found = verify(env, Aws(region=env.settings.region), check_role, step, access_role)
                 findings += [(env.environment, f) for f in found]
     except (ClientError, BotoCoreError) as exc:
         _failed(aws_failure(exc, "reading the organization"))
@@ -330,9 +407,13 @@ def verify_accounts(
 @app.command(
     "offboard",
     help=(
-        "Remove an account from the registry and remove obsgov's tags from it in "
-        "Organizations. With --close, also close the account (after you type its id to "
-        "confirm); closing cannot be undone after 90 days.\n\n" + EXIT_CODES_HELP
+        "Take an account out of governance, in order: remove it from the registry (so "
+        "`pulumi up` destroys its baseline), then, once the baseline is gone, delete the "
+        "deployment role and obsgov's boundaries, detach obsgov's Region-deny SCP, move it "
+        "to the suspended OU, and remove obsgov's tags but the billing ones. Run it again "
+        "after `pulumi up`: it goes on where it stopped. With --close, also close the account "
+        "(after you type its id, or --yes); closing cannot be undone after 90 days.\n\n"
+        + EXIT_CODES_HELP
     ),
 )
 @command
@@ -346,34 +427,70 @@ def offboard(
         help="Environment of the account (default: found in the registry).",
     ),
     close: bool = typer.Option(False, "--close", help="Also close the account."),
+    yes: bool = typer.Option(
+        False, "--yes", help="Do not ask to type the account id before closing it (CI)."
+    ),
     with_workloads: bool = typer.Option(
         False, "--with-workloads", help="Also remove the account's workloads."
+    ),
+    access_role: str = typer.Option(
+        "OrganizationAccountAccessRole",
+        "--access-role",
+        metavar="ROLE",
+        help="Role the management account assumes in the member account.",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change."),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
-    from obsgov.accounts import RegistryEditor
+    from obsgov.accounts import Aws, RegistryEditor
+    from obsgov.accounts.aws import aws_failure
     from obsgov.accounts.edits import remove_account
-    from obsgov.accounts.offboard import find_registered, release
+    from obsgov.accounts.offboard import find_target, release
+    from obsgov.api_limits import problem
 
     if not re.fullmatch(r"\d{12}", account_id):
         raise InputError.single("ID", "", f"{account_id!r} must be 12 digits")
-    env, account = find_registered(_environments(env_name, stacks_dir), account_id, env_name)
-    editor = RegistryEditor(env)
-    mutate = remove_account(account_id, with_workloads)
-    editor.edit(mutate, dry_run=True)  # the registry stays valid without it: checked first
-    if close and not dry_run:
+    reason = problem("organizations", "CreateAccount", "RoleName", access_role)
+    if reason:
+        raise InputError.single("--access-role", "", f"{access_role!r} {reason}")
+    envs = _environments(env_name, stacks_dir)
+    editor, mutate = None, remove_account(account_id, with_workloads)
+    registered = next((e for e in envs if account_id in {a.id for a in e.member_accounts}), None)
+    if registered is not None:
+        editor = RegistryEditor(registered)
+        editor.edit(mutate, dry_run=True)  # the registry stays valid without it: checked first
+    aws = Aws(region=(registered or envs[0]).settings.region)
+    try:
+        target = find_target(envs, account_id, env_name, aws)
+    except OnboardingError as exc:
+        _failed(exc)
+    except Exception as exc:  # botocore's, worded
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if isinstance(exc, (ClientError, BotoCoreError)):
+            _failed(aws_failure(exc, f"looking for account {account_id}"))
+        raise
+    if close and not dry_run and not yes:
         typed = typer.prompt(
-            f"closing {account_id} ({account.name}) cannot be undone after "
+            f"closing {account_id} ({target.name}) cannot be undone after "
             "90 days; type the account id to confirm"
         )
         if typed.strip() != account_id:
             fail("confirmation did not match the account id; nothing was changed", EXIT_INPUT)
+    env = target.env
+    if editor is not None:
+        edit = editor.edit(mutate, dry_run=dry_run)
+        out.print(f"{edit} in {env.registry_file.name}")
     try:
-        release(env, account, close=close, dry_run=dry_run, report=out.print)
+        release(
+            target,
+            Aws(region=env.settings.region),
+            close=close,
+            dry_run=dry_run,
+            report=out.print,
+            access_role=access_role,
+        )
     except OnboardingError as exc:
+        if editor is not None and not dry_run:
+            out.print(f"next: pulumi up --stack {env.stack}  (destroys its baseline)")
         _failed(exc)
-    edit = editor.edit(mutate, dry_run=dry_run)
-    out.print(f"{edit} in {env.registry_file.name}")
-    if not dry_run:
-        out.print(f"next: pulumi up --stack {env.stack}  (removes its OAM link and monitoring)")

@@ -18,6 +18,7 @@ from . import (
     model_registry,
     models,
     opensearch,
+    org,
     policy,
     report,
     workloads,
@@ -69,6 +70,7 @@ app.add_typer(workloads.app, name="workloads")
 app.add_typer(models.app, name="models")
 app.add_typer(drift.app, name="drift")
 app.add_typer(opensearch.app, name="opensearch")
+app.add_typer(org.app, name="org")
 
 
 def main() -> None:  # console-script entry point

@@ -162,11 +162,23 @@ def command(fn: F) -> F:
 @contextlib.contextmanager
 def aws_errors() -> Iterator[None]:
     """AWS's refusals and outages as one worded line and exit 4, for every command that calls
-    AWS (missing credentials, a refused call with its code, an endpoint that cannot be reached)."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    AWS (missing credentials, a refused call with its code, an endpoint that cannot be reached).
+
+    A request botocore refuses before sending it (a parameter shorter than the API's
+    minimum, of the wrong type, a region name that cannot be one) never reached AWS: it is
+    bad input, exit 2."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        InvalidRegionError,
+        NoCredentialsError,
+        ParamValidationError,
+    )
 
     try:
         yield
+    except (ParamValidationError, InvalidRegionError) as exc:
+        fail(" ".join(str(exc).split()), EXIT_INPUT)
     except NoCredentialsError:
         fail(
             "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",

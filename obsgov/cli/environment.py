@@ -22,10 +22,12 @@ from .output import check_output
 from .team_project import (
     ConfigFileOption,
     ConfigOption,
+    ProgramTimeoutOption,
     ProjectOption,
     StackOutputsOption,
     load_team,
     refuse_without_project,
+    report_remote_components,
     warn_unused_outputs,
 )
 
@@ -77,6 +79,7 @@ def synth(
     config: list[str] | None = ConfigOption,
     config_file: Path | None = ConfigFileOption,
     stack_outputs: list[str] | None = StackOutputsOption,
+    program_timeout: float = ProgramTimeoutOption,
 ) -> None:
     """Run the Pulumi program offline (SDK mocks) and summarize its resources.
 
@@ -102,11 +105,18 @@ def synth(
         env = load_stack(stack, stacks_dir)
         inputs = env.input_files
     if json_file is not None and not to_stdout:
-        check_output(json_file, "--json", inputs=inputs)
+        check_output(
+            json_file,
+            "--json",
+            inputs=inputs,
+            stacks_dir=env.stack_file.parent if team is None else stacks_dir,
+            team=team,
+        )
     try:
         if team is not None:
-            graph = synthesize_program(team.program)
+            graph = synthesize_program(team.program, timeout=program_timeout)
             warn_unused_outputs(team, graph)
+            report_remote_components(graph, "warn", verdict=False)
         else:
             graph = synthesize(env, preview=preview)
     except SynthesisError as exc:

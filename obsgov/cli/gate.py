@@ -5,6 +5,8 @@ Also the options and the report step that ``obsgov policy analyze`` shares.
 
 from __future__ import annotations
 
+import io
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from obsgov.errors import InputError
+from obsgov.io import write_atomic
 
 from .common import (
     EXIT_INPUT,
@@ -34,10 +37,14 @@ from .team_project import (
     ConfigFileOption,
     ConfigOption,
     EnvironmentOption,
+    ProgramTimeoutOption,
     ProjectOption,
+    RemoteComponentsOption,
     StackOutputsOption,
+    check_remote_choice,
     load_team,
     refuse_without_project,
+    report_remote_components,
     team_environment,
     warn_unused_outputs,
 )
@@ -81,22 +88,62 @@ PreviewModeOption = typer.Option(
     "--preview/--no-preview",
     help="Judge the graph as `pulumi preview` sees it (unknown outputs) or as after an update.",
 )
+
+
+def finite_seconds(value: float | None) -> float | None:
+    """A timeout is a number of seconds: ``inf`` would wait forever and ``nan`` compares
+    false with every limit, so both are refused as the bad input they are."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 TimeoutOption = typer.Option(
     300.0,
     "--pack-timeout",
     min=1.0,
     metavar="SECONDS",
-    help="Seconds a pack may take to start or to answer one call before the gate fails closed.",
+    callback=finite_seconds,
+    help="Seconds a pack may take to answer one call before the gate fails closed.",
+)
+StartTimeoutOption = typer.Option(
+    None,
+    "--pack-start-timeout",
+    min=1.0,
+    metavar="SECONDS",
+    callback=finite_seconds,
+    help="Seconds a pack may take to start (print its port and accept a connection) before "
+    "the gate fails closed (default: 60, or --pack-timeout when shorter).",
 )
 
 
-def check_format(fmt: str, output: Path | None, inputs: list[Path]) -> None:
+def start_seconds(pack_timeout: float, start_timeout: float | None) -> float:
+    return start_timeout if start_timeout is not None else min(pack_timeout, 60.0)
+
+
+def check_format(
+    fmt: str,
+    output: Path | None,
+    inputs: list[Path],
+    *,
+    stacks_dir: Path | None = None,
+    packs: Sequence[Any] = (),
+    team: Any = None,
+    check_path: bool = True,
+) -> None:
+    """The report format is known and its output path may be written (see
+    :func:`~obsgov.cli.output.check_output`: never an input nor a project file); with
+    ``check_path`` false, the caller checks the path itself once it knows every input."""
     if fmt not in FORMATS:
         raise InputError.single("--format", "", f"{fmt!r} is not one of {', '.join(FORMATS)}")
     if fmt != "text" and output is None:
         raise InputError.single("--output", "", f"--format {fmt} needs --output FILE")
-    if output is not None:
-        check_output(output, "--output", inputs)
+    if output is not None and check_path:
+        check_output(output, "--output", inputs, stacks_dir=stacks_dir, packs=packs, team=team)
+
+
+def pack_projects(chosen: Sequence[Any]) -> list[Any]:
+    return [project for project, _ in chosen]
 
 
 SeverityOption = typer.Option(
@@ -164,7 +211,6 @@ def report(
     """Review the run, print the text report, write the ``--format`` report and the baseline;
     whether the gate failed."""
     from obsgov.clock import utc_today
-    from obsgov.io import write_atomic
     from obsgov.reports import render_text, review, write_report
     from obsgov.reports.findings import baseline_text, read_baseline
 
@@ -190,14 +236,16 @@ def report(
         write_report(run, fmt, output, checked=checked)
         err.print(f"wrote {fmt} report to {output}", markup=False)
     elif output is not None:
-        with output.open("w", encoding="utf-8") as handle:
-            render_text(
-                run,
-                Console(file=handle, width=200, highlight=False, soft_wrap=True),
-                checked,
-                compact=options.compact,
-                quiet=options.quiet,
-            )
+        # Rendered whole, then replaced atomically: an interrupted run keeps the old report.
+        buffer = io.StringIO()
+        render_text(
+            run,
+            Console(file=buffer, width=200, highlight=False, soft_wrap=True),
+            checked,
+            compact=options.compact,
+            quiet=options.quiet,
+        )
+        write_atomic(output, buffer.getvalue())
     return checked.failed
 
 
@@ -208,9 +256,12 @@ def run_and_report(
     output: Path | None,
     sources,
     timeout: float,
+    start_timeout: float | None = None,
     analyze_file: bool = False,
     stack_config: Mapping[str, str] | None = None,
     stack_tags: Mapping[str, str] | None = None,
+    organization: str = "organization",
+    secret_keys: list[str] | None = None,
     suppressions: Sequence[Any] = (),
     review_options: ReviewOptions | None = None,
 ) -> None:
@@ -225,10 +276,12 @@ def run_and_report(
         stack_config = env.config_map if env is not None else {}
     options = GateOptions(
         stack_config=stack_config,
-        start_timeout=min(timeout, 60.0),
+        start_timeout=start_seconds(timeout, start_timeout),
         call_timeout=timeout,
         configure_stack=not analyze_file,
         apply_remediations=not analyze_file,
+        organization=organization,
+        stack_secret_keys=list(secret_keys or []),
     )
     if not analyze_file:
         options.stack_tags = (
@@ -291,12 +344,15 @@ def preview(
     output: Path | None = OutputOption,
     preview_mode: bool = PreviewModeOption,
     pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
     project: Path | None = ProjectOption,
     config: list[str] | None = ConfigOption,
     config_file: Path | None = ConfigFileOption,
     stack_outputs: list[str] | None = StackOutputsOption,
     environment: str | None = EnvironmentOption,
+    program_timeout: float = ProgramTimeoutOption,
+    remote_components: str = RemoteComponentsOption,
     severity: str | None = SeverityOption,
     baseline: Path | None = BaselineOption,
     write_baseline: Path | None = WriteBaselineOption,
@@ -340,20 +396,25 @@ def preview(
             output,
             preview_mode,
             pack_timeout,
+            pack_start_timeout,
+            program_timeout,
+            remote_components,
             review_options,
         )
         return
 
     env = load_stack(stack, stacks_dir)
+    chosen = select_packs(env, policy_pack, policy_pack_config)
     check_format(
         fmt,
         output,
-        [env.stack_file, env.organization_file, env.registry_file, *(policy_pack_config or [])],
+        [*env.input_files, *(policy_pack_config or [])],
+        stacks_dir=env.stack_file.parent,
+        packs=pack_projects(chosen),
     )
     review_options.check(
         [*env.input_files, *(policy_pack_config or []), *([output] if output else [])]
     )
-    chosen = select_packs(env, policy_pack, policy_pack_config)
 
     def gate(options):
         try:
@@ -370,6 +431,7 @@ def preview(
         output,
         environment_sources(env),
         pack_timeout,
+        pack_start_timeout,
         suppressions=environment_suppressions(env),
         review_options=review_options,
     )
@@ -389,13 +451,17 @@ def _preview_project(
     output: Path | None,
     preview_mode: bool,
     pack_timeout: float,
-    review_options: ReviewOptions,
+    pack_start_timeout: float | None,
+    program_timeout: float = 900.0,
+    remote_components: str = "fail",
+    review_options: ReviewOptions | None = None,
 ) -> None:
     from obsgov.gate.engine import synthesize_program_and_gate
     from obsgov.gate.selection import select_packs
     from obsgov.reports.findings import stack_suppressions
     from obsgov.synth import SynthesisError
 
+    check_remote_choice(remote_components)
     team = load_team(project, stack, config, config_file, stack_outputs, preview_mode)
     env = team_environment(team, environment, stacks_dir)
     if env is None and not policy_pack:
@@ -405,17 +471,29 @@ def _preview_project(
             "pass --environment ENV",
             EXIT_INPUT,
         )
-    check_format(fmt, output, [*team.input_files, *(policy_pack_config or [])])
+    review_options = review_options or ReviewOptions()
     review_options.check(
         [*team.input_files, *(policy_pack_config or []), *([output] if output else [])]
     )
     suppressions = stack_suppressions(team.stack.config, team.stack.file)
     chosen = select_packs(env, policy_pack, policy_pack_config)
+    check_format(
+        fmt,
+        output,
+        [*team.input_files, *(policy_pack_config or [])],
+        stacks_dir=env.stack_file.parent if env is not None else stacks_dir,
+        packs=pack_projects(chosen),
+        team=team,
+    )
+
+    def on_graph(graph) -> None:
+        warn_unused_outputs(team, graph)
+        report_remote_components(graph, remote_components)
 
     def gate(options):
         try:
             return synthesize_program_and_gate(
-                team.program, chosen, options, lambda graph: warn_unused_outputs(team, graph)
+                team.program, chosen, options, on_graph, timeout=program_timeout
             )
         except SynthesisError as exc:
             fail(f"the program failed: {exc}", EXIT_INPUT)
@@ -427,8 +505,11 @@ def _preview_project(
         output,
         team_sources(team),
         pack_timeout,
+        pack_start_timeout,
         stack_config=team.stack.config,
         stack_tags=team.stack.tags,
+        organization=team.program.organization,
+        secret_keys=team.stack.secret_keys,
         suppressions=suppressions,
         review_options=review_options,
     )

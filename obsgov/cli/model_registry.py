@@ -81,7 +81,10 @@ def snapshot(
                 f"give --output or set config.obsgov:modelApproval.snapshotFile in {shown}",
             )
         target = env.stack_file.parent / approval.snapshot_file
-    check_output(target, "--output", env.input_files)
+    # The environment's own snapshot is the file this command regenerates, the one file in
+    # the stack folder it may replace.
+    own = [env.stack_file.parent / approval.snapshot_file] if approval.snapshot_file else []
+    check_output(target, "--output", env.input_files, stacks_dir=env.stack_file.parent, allowed=own)
     check_endpoint_variables()
     role = env.role_arn(approval.registry_account_id) if assume_role else None
     with aws_errors():

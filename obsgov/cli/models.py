@@ -113,6 +113,34 @@ AssumeRoleOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of tables.")
 
 
+def _group_name(group: str) -> str:
+    """``GROUP`` checked against SageMaker's own limits for a model package group name
+    (``CreateModelPackageGroup.ModelPackageGroupName`` in botocore's service model), so a
+    name AWS would refuse is bad input (exit 2), not an AWS refusal (exit 4)."""
+    import re
+
+    import botocore.session
+
+    shape = (
+        botocore.session.get_session()
+        .get_service_model("sagemaker")
+        .operation_model("CreateModelPackageGroup")
+        .input_shape.members["ModelPackageGroupName"]
+    )
+    limits = shape.metadata
+    if not (limits.get("min", 0) <= len(group) <= limits.get("max", len(group))) or not (
+        re.fullmatch(limits.get("pattern", ".*"), group)
+    ):
+        raise InputError.single(
+            "GROUP",
+            "",
+            f"{group!r} is not a model package group name ({limits.get('min')} to "
+            f"{limits.get('max')} letters, digits and hyphens, starting and ending with a "
+            "letter or digit)",
+        )
+    return group
+
+
 def _short(value, width: int = 48) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -127,10 +155,12 @@ def history(
     as_json: bool = JsonOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
-    """List a model package group's versions: approval, creation time, the training job
-    behind each (hyperparameters, input data, final metrics) and the package's model metrics."""
+    """List a model package group's versions: approval, model lifecycle stage (the promotion
+    state the approval guard reads), creation time, the training job behind each
+    (hyperparameters, input data, final metrics) and the package's model metrics."""
     from obsgov.lineage.history import history as read_history
 
+    _group_name(group)
     env = load_stack(env_name, stacks_dir)
     sagemaker, s3 = _registry_clients(env, assume_role)
     records = _aws_call(lambda: read_history(sagemaker, s3, group))
@@ -143,7 +173,7 @@ def history(
         out.print(f"{group}: no versions")
         return
     table = Table(title=f"{group}: {len(records)} versions", title_justify="left")
-    for column in ("v", "approval", "created", "training job", "metrics"):
+    for column in ("v", "approval", "stage", "created", "training job", "metrics"):
         table.add_column(column, overflow="fold")
     for r in records:
         metrics = ", ".join(f"{k}={v:g}" for k, v in sorted(r.report_metrics.items())) or (
@@ -151,7 +181,8 @@ def history(
         )
         training = r.training.name if r.training else (r.training_note or "")
         created = r.created.strftime("%Y-%m-%d %H:%M") if r.created else ""
-        table.add_row(str(r.version), r.approval_status, created, training, metrics)
+        stage = f"{r.stage} {r.stage_status}".strip()
+        table.add_row(str(r.version), r.approval_status, stage, created, training, metrics)
     out.print(table)
 
 
@@ -159,8 +190,11 @@ def history(
 @command
 def diff(
     group: str = typer.Argument(..., metavar="GROUP", help="Model package group name."),
-    old: int = typer.Argument(..., metavar="V1", min=1, help="The earlier version."),
-    new: int = typer.Argument(..., metavar="V2", min=1, help="The later version."),
+    # A package version is 1 to 9 digits (DescribeModelPackage's ModelPackageName pattern).
+    old: int = typer.Argument(
+        ..., metavar="V1", min=1, max=999_999_999, help="The earlier version."
+    ),
+    new: int = typer.Argument(..., metavar="V2", min=1, max=999_999_999, help="The later version."),
     env_name: str = EnvOption,
     assume_role: bool = AssumeRoleOption,
     as_json: bool = JsonOption,
@@ -171,6 +205,7 @@ def diff(
     from obsgov.lineage.history import diff as compare
     from obsgov.lineage.history import version_record
 
+    _group_name(group)
     env = load_stack(env_name, stacks_dir)
     sagemaker, s3 = _registry_clients(env, assume_role)
     region = env.settings.region

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import EXIT_AWS, StacksDirOption, command, fail, load_stack, out
+from .common import EXIT_AWS, StacksDirOption, aws_errors, command, fail, load_stack, out
 
 app = typer.Typer(
     help="The log analytics domain: index templates and ISM policies.", no_args_is_help=True
@@ -37,7 +37,6 @@ def bootstrap(
     Exit 4 when AWS or the domain refuses.
     """
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
     from obsgov.opensearch.bootstrap import RemoteError, apply, load_documents, signed_sender
 
@@ -53,20 +52,20 @@ def bootstrap(
         )
     domain = f"obsgov-{env.environment}-logs"
     try:
-        if endpoint is None:
-            status = session.client("opensearch").describe_domain(DomainName=domain)["DomainStatus"]
-            host = status.get("Endpoint") or (status.get("Endpoints") or {}).get("vpc")
-            if not host:
-                fail(f"domain {domain} has no endpoint yet (is it still being created?)", EXIT_AWS)
-            endpoint = f"https://{host}"
-        outcomes = apply(signed_sender(endpoint, region, credentials), documents)
-    except ClientError as exc:
-        detail = exc.response.get("Error", {})
-        fail(
-            f"AWS refused {exc.operation_name}: {detail.get('Code')}: {detail.get('Message')}",
-            EXIT_AWS,
-        )
-    except (BotoCoreError, RemoteError) as exc:
+        with aws_errors():
+            if endpoint is None:
+                opensearch = session.client("opensearch")
+                status = opensearch.describe_domain(DomainName=domain)["DomainStatus"]
+                host = status.get("Endpoint") or (status.get("Endpoints") or {}).get("vpc")
+                if not host:
+                    fail(
+                        f"domain {domain} has no endpoint yet (is it still being created?)",
+                        EXIT_AWS,
+                    )
+                endpoint = f"https://{host}"
+            outcomes = apply(signed_sender(endpoint, region, credentials), documents)
+    except RemoteError as exc:
+        # the domain's own refusal (HTTP), which botocore does not raise
         fail(str(exc), EXIT_AWS)
     for outcome in outcomes:
         out.print(f"{outcome.action:9} {outcome.document.kind} {outcome.document.name}")

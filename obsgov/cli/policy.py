@@ -26,12 +26,15 @@ from .gate import (
     OutputOption,
     PackConfigOption,
     PackOption,
+    StartTimeoutOption,
     TimeoutOption,
     check_format,
     environment_sources,
+    pack_projects,
     run_and_report,
+    start_seconds,
 )
-from .output import check_output
+from .output import check_output, check_output_folder
 
 app = typer.Typer(
     help="Policy packs: judge a deployed stack, write pack configs for the Pulumi CLI, "
@@ -63,33 +66,46 @@ def analyze(
     fmt: str = FormatOption,
     output: Path | None = OutputOption,
     pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Judge a deployed stack from its `pulumi stack export` file.
 
     As `pulumi policy analyze --file`: Analyze runs on each live resource's inputs,
     AnalyzeStack on outputs with parents and dependencies; resources pending deletion are
-    skipped. Secrets are decrypted for a passphrase stack when PULUMI_CONFIG_PASSPHRASE (or
-    PULUMI_CONFIG_PASSPHRASE_FILE) is set; otherwise they show as [secret].
+    skipped; a file of several stacks is judged whole. Secrets are decrypted for a passphrase
+    stack with PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE); unlike the CLI,
+    which judges secrets it cannot decrypt as [secret], obsgov refuses such a file (exit 2):
+    give the passphrase or export with --show-secrets.
     """
     from obsgov.gate.engine import run_gate
     from obsgov.gate.selection import select_packs
     from obsgov.gate.state import load_state
     from obsgov.reports.findings import environment_suppressions
 
-    check_format(fmt, output, [file, *(policy_pack_config or [])])
+    check_format(fmt, output, [], check_path=False)  # the path once the inputs are known
     graph, warnings = load_state(file, stack)
+    for line in warnings:
+        err.print(f"warning: {escape(line)}")
+    if not len(graph):
+        # policy_analyze.go: nothing to judge is not a failure
+        err.print(f"File {escape(str(file))} has no resources; nothing to analyze.")
+        raise typer.Exit(0)
     directory = stacks_dir or default_stacks_dir()
     name = stack or graph.stack
     env = None
     if stack is not None or (directory / f"Pulumi.{name}.yaml").exists():
         env = load_stack(name, directory)
         graph.accounts = {a.id: a.name for a in env.registry.accounts}
-        if output is not None:  # the environment's own files are inputs too
-            check_output(output, "--output", [file, *(policy_pack_config or []), *env.input_files])
     chosen = select_packs(env, policy_pack, policy_pack_config)
-    for line in warnings:
-        err.print(f"warning: {escape(line)}")
+    if output is not None:  # the environment's own files and the packs are known now
+        check_output(
+            output,
+            "--output",
+            [file, *(policy_pack_config or []), *(env.input_files if env else [])],
+            stacks_dir=env.stack_file.parent if env is not None else directory,
+            packs=pack_projects(chosen),
+        )
     run_and_report(
         lambda options: run_gate(graph, chosen, options),
         env,
@@ -98,6 +114,7 @@ def analyze(
         # results point at the environment's files; the state file is rarely in the repository
         environment_sources(env) if env is not None else file,
         pack_timeout,
+        pack_start_timeout,
         analyze_file=True,
         suppressions=environment_suppressions(env) if env is not None else (),
     )
@@ -128,9 +145,11 @@ def config(
         metavar="DIR",
         file_okay=False,
         help="Folder to write DIR/<pack>.json into for every pack the stack lists (else "
-        "every pack under policies/); prints one '--policy-pack ... --policy-pack-config ...' "
-        "line per pack.",
+        "every pack under policies/); prints the --policy-pack and --policy-pack-config "
+        "arguments of each, one line per pack.",
     ),
+    pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Write the environment's pack config for `pulumi preview --policy-pack-config`.
@@ -142,7 +161,7 @@ def config(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from obsgov.gate.engine import PolicyConfigError
+    from obsgov.gate.engine import GateOptions, PolicyConfigError
     from obsgov.gate.plugin import PackError
     from obsgov.gate.project import load_policy_pack
     from obsgov.gate.selection import environment_pack_config, stack_pack_projects
@@ -155,16 +174,18 @@ def config(
     if out_dir is not None and output is not None:
         fail("--output goes with --policy-pack; --out-dir names its files itself", EXIT_INPUT)
     env = load_stack(stack, stacks_dir)
-    inputs = [env.stack_file, env.organization_file, env.registry_file]
+    inputs = env.input_files
+    where = {"stacks_dir": env.stack_file.parent}
     if policy_pack is not None:
         assert output is not None
         projects = [load_policy_pack(policy_pack)]
         targets = [output]
     else:
         assert out_dir is not None
-        if out_dir.exists() and not out_dir.is_dir():
-            fail(f"--out-dir: {out_dir} is not a folder", EXIT_INPUT)
         projects = stack_pack_projects(env)
+        # checked before it is created: a folder among the project's files, or one that
+        # cannot be created, is bad input (exit 2), and nothing is left behind
+        check_output_folder(out_dir, "--out-dir", packs=projects, **where)
         names = [p.directory.name for p in projects]
         clash = sorted({n for n in names if names.count(n) > 1})
         if clash:
@@ -174,12 +195,18 @@ def config(
                 EXIT_INPUT,
             )
         targets = [out_dir / f"{name}.json" for name in names]
-        out_dir.mkdir(parents=True, exist_ok=True)
-    for target in targets:
-        check_output(target, "--output" if out_dir is None else "--out-dir", inputs)
+    option = "--output" if out_dir is None else "--out-dir"
+    if out_dir is None:
+        for target in targets:
+            check_output(target, option, inputs, packs=projects, **where)
 
     with ThreadPoolExecutor(max_workers=min(len(projects), 4) or 1) as pool:
-        futures = [pool.submit(environment_pack_config, env, p) for p in projects]
+        options = GateOptions(
+            stack_config=env.config_map,
+            start_timeout=start_seconds(pack_timeout, pack_start_timeout),
+            call_timeout=pack_timeout,
+        )
+        futures = [pool.submit(environment_pack_config, env, p, options) for p in projects]
         documents, problems = [], []
         for future in futures:
             try:
@@ -194,6 +221,10 @@ def config(
         raise typer.Exit(EXIT_INPUT)
     if problems:
         fail(str(problems[0]), EXIT_VERDICT)
+    if out_dir is not None:
+        make_folder(out_dir, "--out-dir")
+        for target in targets:
+            check_output(target, option, inputs, packs=projects, **where)
     for project, target, document in zip(projects, targets, documents, strict=True):
         write_atomic(target, json.dumps(document, indent=2, sort_keys=True) + "\n")
         if out_dir is not None:
@@ -202,15 +233,27 @@ def config(
             err.print(f"wrote {target}")
 
 
+def make_folder(folder: Path, option: str) -> None:
+    """Create an output folder that was checked before the work started; a failure now (the
+    disk filled, permissions changed meanwhile) is still the user's to fix, not a crash."""
+    from obsgov.io import display_path
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"{option}: {display_path(folder)} cannot be created ({exc.strerror})", EXIT_INPUT)
+
+
 @app.command("bundle")
 @command
 def bundle(
     out_dir: Path = typer.Option(
-        Path("dist/policies"),
+        Path("policy-bundles"),
         "--out",
         metavar="DIR",
         file_okay=False,
-        help="Folder to write one self-contained pack folder per pack into.",
+        help="Folder to write one self-contained pack folder per pack into. No .gitignore "
+        "above it may ignore it: `pulumi policy publish` honours them all.",
     ),
     policy_pack: list[Path] | None = typer.Option(
         None,
@@ -236,12 +279,64 @@ def bundle(
         fail(f"no policy packs found under {POLICIES_ROOT}", EXIT_INPUT)
     projects = [load_policy_pack(d) for d in directories]
     refuse_duplicates(projects)
-    if out_dir.exists() and not out_dir.is_dir():
-        fail(f"--out: {out_dir} is not a folder", EXIT_INPUT)
-    for project in projects:
-        if out_dir.resolve() == project.directory or project.directory in out_dir.resolve().parents:
-            fail(f"--out: {out_dir} is inside the pack {project.directory}", EXIT_INPUT)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_output_folder(out_dir, "--out", packs=projects)
+    make_folder(out_dir, "--out")
     for project in projects:
         written = write_bundle(project, out_dir)
         out.print(str(written.directory))
+
+
+@app.command("inventory")
+@command
+def inventory(
+    stacks_dir: Path | None = StacksDirOption,
+    output: Path | None = typer.Option(
+        None,
+        "--out",
+        metavar="FILE",
+        dir_okay=False,
+        help="Inventory file to write (default: <stacks dir>/physical-names.json).",
+    ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Write nothing; exit 1 when the committed inventory is not what the stacks make now.",
+    ),
+) -> None:
+    """Judge every environment's physical names and singletons together.
+
+    Synthesizes each stacks/Pulumi.<ENV>.yaml, finds names two stacks both create and
+    things AWS allows once per account and Region (an OAM sink) that several stacks create,
+    and writes each stack's claims to the inventory file. The gate gives every environment
+    the others' claims from that file (deploy-readiness pack, otherStacks). Exit 1 when
+    stacks collide.
+    """
+    from obsgov.gate.inventory import (
+        build_inventory,
+        inventory_path,
+        judge_all,
+        load_inventory,
+        write_inventory,
+    )
+
+    directory = stacks_dir or default_stacks_dir()
+    target = output or inventory_path(directory)
+    if not check:
+        check_output(target, "--out", [])
+    current = build_inventory(directory)
+    findings = judge_all(current)
+    for finding in findings:
+        out.print(escape(finding), soft_wrap=False)
+    if check:
+        committed = load_inventory(target)
+        if committed is None or committed.to_json() != current.to_json():
+            fail(
+                f"{target} is not what the stacks make now; run `obsgov policy inventory`",
+                EXIT_VERDICT,
+            )
+        err.print(f"{target} is current")
+    else:
+        write_inventory(current, target)
+        err.print(f"wrote {target} ({len(current.stacks)} stacks)")
+    if findings:
+        raise typer.Exit(EXIT_VERDICT)

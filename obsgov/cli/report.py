@@ -24,7 +24,7 @@ from .common import (
     out,
     project_root,
 )
-from .gate import PreviewModeOption, TimeoutOption
+from .gate import PreviewModeOption, StartTimeoutOption, TimeoutOption, start_seconds
 from .output import check_output
 from .team_project import (
     ConfigFileOption,
@@ -136,6 +136,7 @@ def report(
     ),
     preview_mode: bool = PreviewModeOption,
     pack_timeout: float = TimeoutOption,
+    pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
     project: Path | None = ProjectOption,
     config: list[str] | None = ConfigOption,
@@ -203,7 +204,13 @@ def report(
     table = load_prices(PRICES if prices is None or live else Path(prices))
     inputs += [p for p in (assumptions, against) if p is not None]
     if out_file is not None:
-        check_output(out_file, "--out", inputs)
+        check_output(
+            out_file,
+            "--out",
+            inputs,
+            stacks_dir=env.stack_file.parent if env is not None else stacks_dir,
+            team=team,
+        )
     overrides = {
         **(stack_assumptions(env, table) if env is not None and team is None else {}),
         **(load_assumptions(assumptions, table.assumptions) if assumptions else {}),
@@ -222,7 +229,7 @@ def report(
     chosen = select_packs(env, None, None)
     options = GateOptions(
         stack_config=team.stack.config if team is not None else env.config_map,
-        start_timeout=min(pack_timeout, 60.0),
+        start_timeout=start_seconds(pack_timeout, pack_start_timeout),
         call_timeout=pack_timeout,
         stack_tags=(
             dict(team.stack.tags)
@@ -230,6 +237,9 @@ def report(
             else builtin_stack_tags(project_root() / "Pulumi.yaml")
         ),
     )
+    if team is not None:  # as `obsgov preview --project` judges the team's stack
+        options.organization = team.program.organization
+        options.stack_secret_keys = list(team.stack.secret_keys)
     try:
         if team is not None:
             run = synthesize_program_and_gate(team.program, chosen, options)

@@ -15,6 +15,34 @@ from obsgov.errors import InputError, Problem
 from .common import EXIT_INPUT, err, fail, load_stack
 
 ENVIRONMENT_TAG = "obsgov:environment"
+REMOTE_CHOICES = ("fail", "warn")
+
+
+def _finite_seconds(value: float | None) -> float | None:
+    import math
+
+    if value is not None and (not math.isfinite(value) or value <= 0):
+        raise typer.BadParameter("must be a finite number of seconds above 0")
+    return value
+
+
+ProgramTimeoutOption = typer.Option(
+    900.0,
+    "--program-timeout",
+    metavar="SECONDS",
+    callback=_finite_seconds,
+    help="With --project: seconds the team's program may run before it and every process it "
+    "started are killed and the run fails.",
+)
+RemoteComponentsOption = typer.Option(
+    "fail",
+    "--remote-components",
+    metavar="fail|warn",
+    help="With --project: what a multi-language component (awsx, eks, ...) does to the "
+    "verdict. Its provider builds its children, which obsgov cannot run offline, so they "
+    "are not judged: fail (default) refuses to pass the stack; warn judges the rest and says "
+    "what was left out.",
+)
 
 ProjectOption = typer.Option(
     None,
@@ -131,13 +159,14 @@ def load_team(
 ) -> TeamRun:
     """Read the project and the stack's config the way the CLI does, before anything runs:
     bad input exits 2, with the CLI's words where the CLI would refuse it."""
-    from obsgov.synth.project import ProjectError, load_project
+    from obsgov.synth.project import ProjectError, load_project, stack_organization
     from obsgov.synth.project_runner import ProgramRun
     from obsgov.synth.stack_file import load_stack_config
 
     project = load_project(directory)
     outputs, files = parse_stack_outputs(stack_outputs)
     try:
+        organization = stack_organization(stack, project.name)
         stack_config = load_stack_config(project, stack, config_file, config)
     except ProjectError as exc:
         for note in exc.notes:
@@ -155,7 +184,9 @@ def load_team(
         region=stack_config.region,
         provider_config=stack_config.provider_config(),
         preview=preview,
+        organization=organization,
         stack_outputs=outputs,
+        options=dict(project.options),
     )
     return TeamRun(project, stack_config, program, files)
 
@@ -171,6 +202,41 @@ def team_environment(team: TeamRun, environment: str | None, stacks_dir: Path | 
             tagged, stacks_dir, option=f"config.pulumi:tags.{ENVIRONMENT_TAG} of the stack"
         )
     return None
+
+
+def check_remote_choice(choice: str) -> None:
+    if choice not in REMOTE_CHOICES:
+        raise InputError.single(
+            "--remote-components", "", f"{choice!r} is not one of {', '.join(REMOTE_CHOICES)}"
+        )
+
+
+def remote_component_lines(graph) -> list[str]:
+    """One line per multi-language component in ``graph``."""
+    return [
+        f"{r.type} {r.name!r}: a multi-language component; its provider builds its "
+        "children, which obsgov cannot construct offline, so they are not judged"
+        for r in graph.resources
+        if r.remote
+    ]
+
+
+def report_remote_components(graph, choice: str, *, verdict: bool = True) -> None:
+    """Say loudly that the graph lacks the children of its multi-language components; with
+    ``fail`` (and a verdict to give) stop: what cannot be judged is never passed."""
+    lines = remote_component_lines(graph)
+    if not lines:
+        return
+    for line in lines:
+        err.print(f"warning: {line}", markup=False, emoji=False)
+    if verdict and choice == "fail":
+        from .common import EXIT_VERDICT
+
+        fail(
+            f"{len(lines)} multi-language component(s) cannot be judged offline; the stack is "
+            "not passed (--remote-components warn judges the rest)",
+            EXIT_VERDICT,
+        )
 
 
 def warn_unused_outputs(team: TeamRun, graph) -> None:

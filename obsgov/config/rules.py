@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from obsgov.errors import Problem
+from pydantic import BaseModel
+
+from obsgov.errors import PathPart, Problem, format_key_path
 from obsgov_policies import aws_limits
 
+from . import aws_api
 from .environment import DERIVED_TAG_FIELDS, default_tags
-from .models import AccountsRegistry, OrganizationConfig, StackSettings, TagRule
+from .models import WORKLOAD_MODELS, AccountsRegistry, OrganizationConfig, StackSettings, TagRule
+from .models.central import central_audit_problems
 from .models.types import Environment
 from .validation import Positions
 
@@ -242,11 +247,8 @@ def workloads_are_unique(facts: Facts) -> Iterator[Problem]:
 def kpi_drivers_exist(facts: Facts) -> Iterator[Problem]:
     """A KPI's ``drivenBy`` names an ML endpoint or ETL pipeline of the same environment (the
     dashboards put them side by side)."""
-    drivers = {
-        (w.environment, w.name)
-        for w in facts.registry.workloads
-        if w.kind in ("ml-endpoint", "etl-pipeline")
-    }
+    driving = [name for name, model in WORKLOAD_MODELS.items() if model.drives_kpis]
+    drivers = {(w.environment, w.name) for w in facts.registry.workloads if w.kind in driving}
     invalid = set(facts.positions.declared_workloads) - {w.name for w in facts.registry.workloads}
     for i, workload in enumerate(facts.registry.workloads):
         driver = getattr(workload, "driven_by", None)
@@ -254,7 +256,7 @@ def kpi_drivers_exist(facts: Facts) -> Iterator[Problem]:
             yield Problem(
                 facts.registry_file,
                 facts.workload_path(i, "drivenBy"),
-                f"{driver!r} is not an ml-endpoint or etl-pipeline of {workload.environment}",
+                f"{driver!r} is not an {' or '.join(driving)} of {workload.environment}",
             )
 
 
@@ -274,25 +276,14 @@ def log_groups_are_unique(facts: Facts) -> Iterator[Problem]:
             seen.setdefault(key, i)
 
 
-#: Per workload kind: the tag-schema section its resources carry, and for each tag the
-#: workload field that supplies the value.
-_WORKLOAD_TAGS: dict[str, tuple[str, dict[str, str]]] = {
-    "ml-endpoint": ("mlResources", {"model-id": "modelId", "model-version": "modelVersion"}),
-    "etl-pipeline": ("pipelines", {"pipeline": "name"}),
-}
-
-
 def workload_tags_follow_tag_schema(facts: Facts) -> Iterator[Problem]:
     """Values a workload puts in tags (model id and version, pipeline name) satisfy the tag
     schema's rules for those tags, so the tagging pack does not fail what obsgov deploys."""
     schema = facts.org.tag_schema
-    sections: dict[str, list[TagRule]] = {
-        "mlResources": schema.ml_resources,
-        "pipelines": schema.pipelines,
-    }
     for i, workload in enumerate(facts.registry.workloads):
-        section, fields = _WORKLOAD_TAGS.get(workload.kind, ("", {}))
-        for rule in sections.get(section, []):
+        section, fields = workload.tag_section, workload.tag_fields
+        rules: list[TagRule] = getattr(schema, _snake(section)) if section else []
+        for rule in rules:
             field = fields.get(rule.key)
             if field is None:
                 continue
@@ -359,6 +350,84 @@ def registry_account_is_known(facts: Facts) -> Iterator[Problem]:
         )
 
 
+def central_audit_fits_the_organization(facts: Facts) -> Iterator[Problem]:
+    """The audit settings that need the environment and the organization file: prod's trail
+    logs kept long enough, the trail administered from neither the log-archive account (the
+    archive would be within its reach) nor the management account (which runs it anyway)."""
+    organization = facts.org.organization
+    yield from central_audit_problems(
+        facts.settings.environment,
+        facts.settings.central_audit,
+        organization.management_account_id,
+        organization.log_archive_account_id,
+        facts.stack_file,
+    )
+
+
+def _declared_by(model: type[BaseModel], name: str) -> str:
+    for klass in model.__mro__:
+        if name in vars(klass).get("__annotations__", {}):
+            return klass.__name__
+    return model.__name__
+
+
+def _written_values(
+    model: BaseModel, parts: list[PathPart]
+) -> Iterator[tuple[str, list[PathPart], Any]]:
+    """Every value the user wrote under ``model`` (defaults are obsgov's, not theirs): the
+    field's :data:`~obsgov.config.aws_api.FIELDS` key, its key path and the value; a
+    mapping's keys come as ``<key>{}``."""
+    cls = type(model)
+    for name in sorted(model.model_fields_set):
+        field = cls.model_fields[name]
+        key = f"{_declared_by(cls, name)}.{name}"
+        yield from _values(key, [*parts, field.alias or name], getattr(model, name))
+
+
+def _values(
+    key: str, parts: list[PathPart], value: Any
+) -> Iterator[tuple[str, list[PathPart], Any]]:
+    if value is None:
+        return
+    if isinstance(value, BaseModel):
+        yield from _written_values(value, parts)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _values(key, [*parts, i], item)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield f"{key}{{}}", [*parts, name], name
+            yield from _values(key, [*parts, name], item)
+    else:
+        yield key, parts, value
+
+
+def values_are_accepted_by_aws(facts: Facts) -> Iterator[Problem]:
+    """Every value the config passes to AWS is one AWS accepts: its API's limits from
+    botocore's models, and the rules AWS documents beside them (:mod:`.aws_api`)."""
+    settings = facts.settings
+    written: list[tuple[str, str, list[PathPart], Any]] = []
+    for name in sorted(settings.model_fields_set):
+        field = StackSettings.model_fields[name]
+        head = "aws:region" if name == "region" else f"obsgov:{field.alias or name}"
+        for key, parts, value in _values(
+            f"StackSettings.{name}", ["config", head], getattr(settings, name)
+        ):
+            written.append((facts.stack_file, key, parts, value))
+    for key, parts, value in _written_values(facts.org, []):
+        written.append((facts.org_file, key, parts, value))
+    for section, entries, places in (
+        ("accounts", facts.registry.accounts, facts.positions.accounts),
+        ("workloads", facts.registry.workloads, facts.positions.workloads),
+    ):
+        for entry, place in zip(entries, places, strict=False):
+            for key, parts, value in _written_values(entry, [section, place]):
+                written.append((facts.registry_file, key, parts, value))
+    for file, key, parts, value in written:
+        for reason in aws_api.problems_of(key, value):
+            yield Problem(file, format_key_path(parts), reason)
+
+
 RULES: list[Rule] = [
     account_ids_are_unique,
     account_names_are_unique,
@@ -380,6 +449,8 @@ RULES: list[Rule] = [
     stack_name_matches_environment,
     environment_has_member_accounts,
     registry_account_is_known,
+    central_audit_fits_the_organization,
+    values_are_accepted_by_aws,
 ]
 
 

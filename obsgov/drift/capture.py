@@ -225,6 +225,8 @@ def _json_rows(text: str, side: _Side) -> list[dict[str, Any]]:
         if exc.msg == "Extra data":  # several documents: JSON Lines under a JSON type
             return _json_lines_rows(text, side)
         raise PayloadError(f"JSON payload does not parse ({exc.msg})") from None
+    except RecursionError:
+        raise PayloadError("JSON payload is nested too deeply to read") from None
     return _json_document(payload, side)
 
 
@@ -239,6 +241,8 @@ def _json_lines_rows(text: str, side: _Side) -> list[dict[str, Any]]:
             raise PayloadError(
                 f"JSON Lines payload line {number} does not parse ({exc.msg})"
             ) from None
+        except RecursionError:
+            raise PayloadError(f"JSON Lines payload line {number} is nested too deeply") from None
         rows.extend(_json_document(document, side))
     return rows
 
@@ -294,6 +298,8 @@ def parse_capture(
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise PayloadError(f"not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise PayloadError("nested too deeply to read") from None
     if not isinstance(record, dict) or not isinstance(record.get("captureData"), dict):
         raise PayloadError("has no captureData object")
     capture = record["captureData"]

@@ -77,12 +77,19 @@ def _feature(result: FeatureResult) -> str:
         if result.drifted
         else '<span class="ok">no drift</span>'
     )
+
+    def bounded(value: float | None, bounds: list[float] | None) -> str:
+        if bounds is None or value is None:
+            return _fmt(value)
+        return f"{_fmt(value)} (between {_fmt(bounds[0])} and {_fmt(bounds[1])})"
+
     rows = [
         ("PSI", _fmt(result.psi)),
         ("Jensen-Shannon distance", _fmt(result.js_distance)),
-        ("KS statistic", _fmt(result.ks_statistic)),
-        ("KS p-value", _fmt(result.ks_pvalue)),
-        ("Wasserstein distance", _fmt(result.wasserstein)),
+        ("KS statistic", bounded(result.ks_statistic, result.ks_statistic_bounds)),
+        ("KS p-value", bounded(result.ks_pvalue, result.ks_pvalue_bounds)),
+        ("Wasserstein distance", bounded(result.wasserstein, result.wasserstein_bounds)),
+        ("normed Wasserstein", _fmt(result.wasserstein_normed)),
         ("chi-square p-value", _fmt(result.chi2_pvalue)),
         ("missing rate (baseline)", _pct(result.baseline_missing_rate)),
         ("missing rate (window)", _pct(result.missing_rate)),
@@ -91,6 +98,15 @@ def _feature(result: FeatureResult) -> str:
         ("out of range", f"{result.out_of_range} ({_pct(result.out_of_range_rate)})"),
         ("unseen categories", f"{result.unseen} ({_pct(result.unseen_rate)})"),
     ]
+    if result.method:
+        how = "exact (scipy)" if result.method == "exact" else "baseline grid, with bounds"
+        rows.append(("KS and Wasserstein", how))
+    if result.new_value_rate is not None:
+        rows.append(("new-value rate", _pct(result.new_value_rate)))
+    if result.newest is not None:
+        rows.append(("newest value", result.newest))
+    if not result.judged:
+        rows.append(("judged", "no (no threshold applies, or no values)"))
     table = "".join(f'<tr><th class="l">{escape(k)}</th><td>{escape(v)}</td></tr>' for k, v in rows)
     reasons = "".join(f"<li>{escape(r)}</li>" for r in result.drift_reasons)
     note = f"<p><em>{escape(result.note)}</em></p>" if result.note else ""
@@ -113,9 +129,10 @@ def render(report: DriftReport) -> str:
     data = report.dataset
     summary = [
         ("rows", str(data.rows)),
+        ("status", data.status.replace("_", " ")),
         (
             "drifted features",
-            f"{len(data.drifted_features)} of {data.features} "
+            f"{len(data.drifted_features)} of {data.features_judged} judged "
             f"({_pct(data.drifted_share)}; threshold "
             f"{_pct(data.drifted_share_threshold)})",
         ),
@@ -124,15 +141,17 @@ def render(report: DriftReport) -> str:
         ("unseen-category rate", _pct(data.unseen_rate)),
         ("duplicate rows", f"{data.duplicate_rows} ({_pct(data.duplicate_row_rate)})"),
         ("malformed records", str(data.malformed_records)),
+        ("columns the baseline lacks", ", ".join(data.extra_columns) or "none"),
     ]
     table = "".join(
         f'<tr><th class="l">{escape(k)}</th><td>{escape(v)}</td></tr>' for k, v in summary
     )
-    verdict = (
-        '<p class="drift">Dataset drift detected</p>'
-        if data.dataset_drift
-        else '<p class="ok">No dataset drift</p>'
-    )
+    if not data.judged:
+        verdict = '<p class="drift">Not judged: no rows or no judgeable feature</p>'
+    elif data.dataset_drift:
+        verdict = '<p class="drift">Dataset drift detected</p>'
+    else:
+        verdict = '<p class="ok">No dataset drift</p>'
     legend = (
         f'<p class="legend"><span style="background:{BASE_COLOUR}"></span>baseline'
         f'<span style="background:{CURRENT_COLOUR}"></span>current window</p>'

@@ -1,4 +1,4 @@
-"""The scheduled drift job (the Lambda function :mod:`components.drift_monitor` deploys).
+"""The scheduled drift job (the Lambda function :mod:`components.lifecycle.drift_monitor` deploys).
 
 Each run reads the baseline and the objects under the data prefix that arrived since the last
 run (a checkpoint object under the report prefix remembers what was read; capture is listed

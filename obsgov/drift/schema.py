@@ -6,14 +6,22 @@ A schema file looks like::
       age: {type: numeric, min: 0, max: 130, nullable: false}
       country: {type: categorical, categories: [DE, FR, US]}
       score: {type: numeric, source: output}
+      customer_id: {type: identifier}
+      signed_up: {type: timestamp}
     thresholds:
-      defaults: {psi: 0.2, js_distance: 0.1}
+      defaults: {psi: 0.2}
       features:
-        age: {psi: 0.1}
+        age: {wasserstein_normed: 0.2}
       drifted_share: 0.5
 
+Feature types: ``numeric``, ``categorical``, ``timestamp`` (numeric drift on seconds since
+the epoch, plus the age of the newest value) and ``identifier`` (no distribution: its missing
+rate and the share of values the baseline never saw). Without a schema they are inferred.
+
 The ``thresholds`` section has the same shape as a ``drift run --thresholds`` file, which
-overrides what the baseline recorded. Every problem is collected and reported with its file and
+overrides what the baseline recorded. A key given there replaces the default chosen by
+:mod:`obsgov.drift.definition` for that statistic (``null`` leaves it out of the decision);
+keys not given keep the default. Every problem is collected and reported with its file and
 key path.
 """
 
@@ -28,35 +36,31 @@ from obsgov.config.validation import validate_model
 from obsgov.errors import InputError, Problem
 from obsgov.io import display_path, read_yaml
 
-FeatureType = Literal["numeric", "categorical"]
+FeatureType = Literal["numeric", "categorical", "timestamp", "identifier"]
 Scalar = str | int | float | bool
 
 
 class Thresholds(BaseModel):
-    """When a feature counts as drifted: any statistic at or past a set threshold.
-    ``None`` leaves that statistic out of the decision (it is still reported)."""
+    """When a feature counts as drifted: any statistic at or past a set threshold
+    (p-values below theirs). ``None`` leaves that statistic out of the decision (it is still
+    reported). The defaults per feature type and sample size come from
+    :func:`obsgov.drift.definition.default_thresholds`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    psi: Annotated[float | None, Field(ge=0)] = 0.2
-    js_distance: Annotated[float | None, Field(ge=0, le=1)] = 0.1
-    ks_pvalue: Annotated[float | None, Field(gt=0, lt=1)] = None
-    chi2_pvalue: Annotated[float | None, Field(gt=0, lt=1)] = None
-    wasserstein: Annotated[float | None, Field(ge=0)] = None
-    missing_rate_change: Annotated[float | None, Field(ge=0, le=1)] = 0.1
-
-
-class ThresholdOverrides(BaseModel):
-    """A partial :class:`Thresholds`: only the keys given replace the defaults."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    psi: Annotated[float | None, Field(ge=0)] = None
+    psi: Annotated[float | None, Field(ge=0, allow_inf_nan=False)] = None
     js_distance: Annotated[float | None, Field(ge=0, le=1)] = None
     ks_pvalue: Annotated[float | None, Field(gt=0, lt=1)] = None
     chi2_pvalue: Annotated[float | None, Field(gt=0, lt=1)] = None
-    wasserstein: Annotated[float | None, Field(ge=0)] = None
+    wasserstein: Annotated[float | None, Field(ge=0, allow_inf_nan=False)] = None
+    wasserstein_normed: Annotated[float | None, Field(ge=0, allow_inf_nan=False)] = None
     missing_rate_change: Annotated[float | None, Field(ge=0, le=1)] = None
+    new_value_rate: Annotated[float | None, Field(gt=0, le=1)] = None
+    max_age_seconds: Annotated[float | None, Field(gt=0, allow_inf_nan=False)] = None
+
+
+class ThresholdOverrides(Thresholds):
+    """A partial :class:`Thresholds`: only the keys given replace the defaults."""
 
 
 class ThresholdConfig(BaseModel):
@@ -78,15 +82,18 @@ class ThresholdConfig(BaseModel):
             defaults=defaults, features=features, drifted_share=share
         )
 
-    def for_feature(self, name: str) -> Thresholds:
-        result = Thresholds()
+    def for_feature(self, name: str, base: Thresholds | None = None) -> Thresholds:
+        """``base`` (the feature's defaults) with this config's keys on top."""
+        result = (base or Thresholds()).model_copy()
         result = result.model_copy(update=self.defaults.model_dump(exclude_unset=True))
         if name in self.features:
             result = result.model_copy(update=self.features[name].model_dump(exclude_unset=True))
         return result
 
     def dataset_share(self) -> float:
-        return self.drifted_share if self.drifted_share is not None else DEFAULT_DRIFTED_SHARE
+        from .definition import DRIFTED_SHARE
+
+        return self.drifted_share if self.drifted_share is not None else DRIFTED_SHARE
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,9 +105,6 @@ class ThresholdConfig(BaseModel):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ThresholdConfig:
         return cls.model_validate(data)
-
-
-DEFAULT_DRIFTED_SHARE = 0.5
 
 
 class FeatureSpec(BaseModel):
@@ -124,9 +128,9 @@ class FeatureSpec(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> FeatureSpec:
-        if self.type == "numeric" and self.categories is not None:
+        if self.type != "categorical" and self.categories is not None:
             raise ValueError("categories apply to categorical features only")
-        if self.type == "categorical" and (self.min is not None or self.max is not None):
+        if self.type != "numeric" and (self.min is not None or self.max is not None):
             raise ValueError("min and max apply to numeric features only")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is greater than max ({self.max})")

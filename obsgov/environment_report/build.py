@@ -88,7 +88,7 @@ def build_report(
         stack=run.graph.stack,
         preview=run.graph.preview,
         inventory=inventory(run.graph, workloads),
-        controls=compliance_map(outcomes, gate_controls(run), load_catalog()),
+        controls=compliance_map(outcomes, gate_controls(run), load_catalog(), run.graph),
         estimate=estimate(run.graph, prices, region),
         prices=prices,
         verdict=verdict,
@@ -97,6 +97,7 @@ def build_report(
         project=run.graph.project,
         findings=findings,
     )
+    report.thresholds = thresholds(run, env)
     report.notes += config_notes(run)
     for item, where, priced in report.estimate.stand_ins:
         report.notes.append(f"{item}: no {where} price in the table; priced at {priced}")
@@ -107,6 +108,29 @@ def build_report(
             "pack that failed to run; their controls are never counted as met"
         )
     return report
+
+
+def thresholds(run: GateRun, env) -> dict[str, dict[str, dict[str, object]]]:
+    """The numeric config each library policy judged with, beside the organisation's floor,
+    so a report diff shows a threshold or a floor that moved."""
+    from obsgov.gate.floors import FloorLayer
+    from obsgov_policies.catalog import REGISTRY, load_all
+
+    load_all()
+    # a team project judged without --environment has no organisation floors to show
+    floors = FloorLayer(env).floors if env is not None else {}
+    found: dict[str, dict[str, dict[str, object]]] = {}
+    for pack in run.packs:
+        for policy, config in sorted(pack.config.items()):
+            spec = REGISTRY.get(policy)
+            if spec is None:
+                continue
+            for prop, schema in sorted(spec.config_properties.items()):
+                value = config.get(prop)
+                if schema.get("type") in ("integer", "number") and value is not None:
+                    floor = floors.get(policy, {}).get(prop)
+                    found.setdefault(policy, {})[prop] = {"value": value, "floor": floor}
+    return found
 
 
 def config_notes(run: GateRun) -> list[str]:

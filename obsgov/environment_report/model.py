@@ -36,6 +36,8 @@ class EnvironmentReport:
     project: str = "obsgov"
     # every violation the gate found, with its status and file:line (see obsgov.reports)
     findings: list[dict[str, Any]] = field(default_factory=list)
+    # policy -> numeric config property -> {"value": judged with, "floor": the organisation's}
+    thresholds: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         shares = account_shares(self.controls)
@@ -103,6 +105,7 @@ class EnvironmentReport:
                     for k, p in sorted(self.prices.items.items())
                 },
             },
+            "thresholds": self.thresholds,
             "notes": self.notes,
         }
 
@@ -151,7 +154,8 @@ def by_resource(report: Mapping[str, Any]) -> dict[tuple[str, str, str], float]:
 
 def diff(current: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
     """What a change adds: cost per account and per resource (old and new, as Infracost
-    shows them), controls whose status moved, and findings that are new or gone."""
+    shows them), controls whose status moved, findings that are new or gone, and thresholds
+    (or their floors) the change set differently."""
     now, before = current["cost"]["byAccount"], previous["cost"]["byAccount"]
     cost = {
         a: round(now.get(a, 0.0) - before.get(a, 0.0), 2) for a in sorted(set(now) | set(before))
@@ -194,7 +198,30 @@ def diff(current: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, A
         "goneFindings": [
             f for f in previous.get("findings") or [] if (f["policy"], f["urn"]) not in found
         ],
+        "thresholds": threshold_changes(
+            current.get("thresholds") or {}, previous.get("thresholds") or {}
+        ),
     }
+
+
+def threshold_changes(
+    now: Mapping[str, Mapping[str, Any]], before: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    changes = []
+    for policy in sorted(set(now) | set(before)):
+        props_now, props_before = now.get(policy) or {}, before.get(policy) or {}
+        for prop in sorted(set(props_now) | set(props_before)):
+            after, earlier = props_now.get(prop) or {}, props_before.get(prop) or {}
+            for key in ("value", "floor"):
+                if after.get(key) != earlier.get(key):
+                    changes.append(
+                        {
+                            "threshold": f"{policy} {prop}" + (" floor" if key == "floor" else ""),
+                            "before": earlier.get(key),
+                            "after": after.get(key),
+                        }
+                    )
+    return changes
 
 
 VERDICT_HEADINGS = {
@@ -272,6 +299,12 @@ def markdown(report: Mapping[str, Any], delta: Mapping[str, Any] | None = None) 
     if delta is not None and delta["controls"]:
         lines += ["| control | before | after |", "|---|---|---|"]
         lines += [f"| {c['control']} | {c['before']} | {c['after']} |" for c in delta["controls"]]
+        lines.append("")
+    if delta is not None and delta.get("thresholds"):
+        lines += ["| threshold | before | after |", "|---|---|---|"]
+        lines += [
+            f"| {t['threshold']} | {t['before']} | {t['after']} |" for t in delta["thresholds"]
+        ]
         lines.append("")
     failing = [
         c for c in report["controls"] if c["status"] in ("failed", "not judged", "not-judged")

@@ -22,6 +22,7 @@ from pulumi.runtime.proto import analyzer_pb2 as proto
 from obsgov.graph import STACK_TYPE, GraphResource, ResourceGraph, urn_type
 
 from . import pack_config as cfg
+from .floors import floor_errors
 from .launch import GateOptions
 from .plugin import AnalyzerPlugin, PackError
 from .project import PolicyPackProject
@@ -86,18 +87,23 @@ class PackSession:
 
         schemas = cfg.policies_from_info(info)
         initial = cfg.initial_config_from_info(info)
-        document = cfg.merge_layers(cfg.resolve_layers(layers, schemas), schemas, initial)
+        resolved = cfg.resolve_layers(layers, schemas)
+        document = cfg.merge_layers(resolved, schemas, initial)
         reconciled = cfg.reconcile(schemas, initial, [document])
-        errors = cfg.validate(schemas, reconciled)
+        errors = floor_errors(resolved, reconciled) + cfg.validate(schemas, reconciled)
         if errors:
             raise PolicyConfigError(
                 [f"validating policy config: {result.name} {result.version}  {e}" for e in errors]
             )
         if any(not c.enforcement_level for c in reconciled.values()):
-            # A name the pack does not have, given properties but no level, keeps the empty
-            # level, which analyzer_plugin.go's Configure refuses and update.go reports so.
+            # A name the pack does not have (``all`` included), given properties but no
+            # level, keeps the empty level, which analyzer_plugin.go's Configure refuses and
+            # update.go's loadPolicyPlugins reports so for a local pack.
             raise PolicyConfigError(
-                [f'configuring policy pack "{result.name}": invalid enforcement level ""']
+                [
+                    f'configuring policy pack "{result.name}" at "{self.project.directory}": '
+                    'invalid enforcement level ""'
+                ]
             )
         for name in cfg.unknown_policy_names(document, schemas):
             result.warnings.append(
@@ -145,6 +151,7 @@ class PackSession:
                 request.config[key] = value
             for key, value in self.options.stack_tags.items():
                 request.tags[key] = value
+            request.config_secret_keys.extend(self.options.stack_secret_keys)
             self.plugin.call("ConfigureStack", request)
 
         configure = proto.ConfigureAnalyzerRequest()
@@ -171,7 +178,7 @@ class PackSession:
     # ------------------------------------------------------------------ remediate
     def remediate(self, requests: Requests) -> None:
         pending: list[tuple[GraphResource, Any]] = []
-        for resource in self.graph.resources:
+        for resource in requests.analyzed():
             pending.append(
                 (resource, self.plugin.call_async("Remediate", requests.analyze_request(resource)))
             )
@@ -220,7 +227,7 @@ class PackSession:
         if not self._enabled("resource"):
             return
         pending: list[tuple[GraphResource, Any]] = []
-        resources = self.graph.resources
+        resources = requests.analyzed()
         for resource in resources:
             pending.append(
                 (resource, self.plugin.call_async("Analyze", requests.analyze_request(resource)))

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from obsgov.errors import InputError
 from obsgov.graph import ResourceGraph
 
 from . import pack_config as cfg
@@ -118,8 +119,14 @@ def _judge(
             ]
             problems = [f.exception() for f in starts]
         for problem in problems:
-            if problem is not None:
+            if problem is not None and not isinstance(problem, PolicyConfigError):
                 raise problem
+        config_errors = [p for p in problems if isinstance(p, PolicyConfigError)]
+        if config_errors:
+            # loadPolicyPlugins (pkg/engine/update.go) gathers every pack's config errors
+            # and reports them sorted, not the first pack's alone
+            raise PolicyConfigError(sorted(line for e in config_errors for line in e.lines))
+        refuse_same_names(packs)
         for pack in packs:  # remediation chains across packs, in order
             pack.step(lambda s: s.remediate(requests) if s.remediates else None)
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -128,6 +135,27 @@ def _judge(
     finally:
         for pack in packs:
             pack.close()
+
+
+def refuse_same_names(packs: Sequence[_Pack]) -> None:
+    """Two folders holding packs of one name: the CLI keys packs by folder and runs both,
+    but reports, configs (keyed by pack name in --policy-pack-config's world) and the
+    display's ``name@version`` would merge them into one. Refused once their names are known,
+    before any resource is judged."""
+    seen: dict[str, _Pack] = {}
+    for pack in packs:
+        name = pack.result.name
+        if not name:
+            continue
+        if name in seen:
+            raise InputError.single(
+                "--policy-pack",
+                "",
+                f"{seen[name].project.directory} and {pack.project.directory} are both the "
+                f"policy pack {name!r}; their results would be reported as one pack: give "
+                "each pack once",
+            )
+        seen[name] = pack
 
 
 def _analyze(pack: _Pack, requests: Requests) -> None:
@@ -198,12 +226,16 @@ def synthesize_and_gate(env, packs, options: GateOptions, preview: bool = True) 
 
 
 def synthesize_program_and_gate(
-    program, packs, options: GateOptions, on_graph: Callable[[ResourceGraph], None] | None = None
+    program,
+    packs,
+    options: GateOptions,
+    on_graph: Callable[[ResourceGraph], None] | None = None,
+    timeout: float | None = None,
 ) -> GateRun:
     """``obsgov preview --project``: a team's program (an
     :class:`obsgov.synth.project_runner.ProgramRun`) synthesized in its own process while the
     packs start, then judged."""
-    from obsgov.synth.project_runner import synthesize_program
+    from obsgov.synth.project_runner import DEFAULT_TIMEOUT, synthesize_program
 
     with PackLauncher(
         [p for p, _ in packs],
@@ -212,7 +244,7 @@ def synthesize_program_and_gate(
         dry_run=program.preview,
         options=options,
     ) as launcher:
-        graph = synthesize_program(program)
+        graph = synthesize_program(program, timeout=timeout or DEFAULT_TIMEOUT)
         if on_graph is not None:
             on_graph(graph)
         return run_gate(graph, packs, options, launcher=launcher)

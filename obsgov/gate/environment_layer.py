@@ -1,9 +1,12 @@
-"""Policy pack config derived from the environment, so thresholds live in one place.
+"""Policy pack config derived from the environment, so facts live in one place.
 
-The environment (``stacks/``) is the single source of truth for the tag schema, retention,
+The environment (``stacks/``) is the single source of truth for the tag schema, the accounts,
 model-approval rules and the enforcement level. Where a policy's config schema declares a
 property named in :func:`environment_facts`, the gate fills it from the environment; the
 per-environment pack config files and ``--policy-pack-config`` files are applied on top.
+Thresholds the environment's own resources are judged by (the least log retention) are not
+facts of the environment: they belong to the pack configs, above the organisation's floors
+(:mod:`obsgov.gate.floors`), or a stack could lower the bar it is judged by.
 ``obsgov policy config`` writes the same merged config for ``pulumi preview --policy-pack-config``
 (see :func:`obsgov.gate.pack_config.merge_layers`).
 """
@@ -15,12 +18,49 @@ from typing import Any
 
 from obsgov.config.loader import EnvironmentConfig
 from obsgov.config.models import TagRule
+from obsgov.io import display_path
 
-from .pack_config import PackConfig, PolicyConfig, PolicySchemaInfo
+from .inventory import inventory_path, load_inventory
+from .pack_config import PackConfig, PolicyConfig, PolicySchemaInfo, SourcedConfig
 
 
 def _rules(rules: Iterable[TagRule]) -> list[dict[str, Any]]:
     return [r.model_dump(by_alias=True, exclude_none=True, exclude={"description"}) for r in rules]
+
+
+def producer_contracts(env: EnvironmentConfig) -> list[dict[str, Any]]:
+    """The custom metrics the environment's workloads promise to publish, each with the
+    workload's account owner: what the deploy-readiness pack accepts as an alarm's producer
+    when nothing in the stack publishes the metric (obsgov.metric_contract.PRODUCERS)."""
+    from obsgov.config.models import BusinessKpi, EtlPipeline
+    from obsgov.metric_contract import PIPELINE_METRICS, PIPELINE_NAMESPACE, PRODUCERS
+
+    owners = {a.name: a.owner for a in env.registry.accounts}
+    contracts: list[dict[str, Any]] = []
+    for account in env.member_accounts:
+        for workload in env.workloads_for(account):
+            owner = owners.get(workload.account, "")
+            if isinstance(workload, EtlPipeline):
+                contracts.append(
+                    {
+                        "namespace": PIPELINE_NAMESPACE,
+                        "metrics": [m.name for m in PIPELINE_METRICS],
+                        "dimensions": {"Pipeline": workload.name},
+                        "owner": owner,
+                        "producer": PRODUCERS[PIPELINE_NAMESPACE],
+                    }
+                )
+            elif isinstance(workload, BusinessKpi):
+                contracts.append(
+                    {
+                        "namespace": workload.namespace,
+                        "metrics": [workload.metric_name],
+                        "dimensions": dict(workload.dimensions),
+                        "owner": owner,
+                        "producer": f"the application behind the KPI {workload.name}",
+                    }
+                )
+    return contracts
 
 
 def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
@@ -32,7 +72,6 @@ def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
         "requiredTags": _rules(env.org.tag_schema.required),
         "mlResourceTags": _rules(env.org.tag_schema.ml_resources),
         "pipelineTags": _rules(env.org.tag_schema.pipelines),
-        "minLogRetentionDays": env.settings.log_retention_days,
         "trustedAccountIds": sorted(
             {org.management_account_id, org.observability_account_id, org.log_archive_account_id}
             | {a.id for a in env.registry.accounts}
@@ -43,6 +82,11 @@ def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
         "promotionOrder": list(approval.promotion_order),
         "multiInstanceVariants": env.environment == "prod",
     }
+    inventory = load_inventory(inventory_path(env.stack_file.parent))
+    if inventory is not None:
+        # the other environments' physical names and singletons (obsgov policy inventory)
+        facts["otherStacks"] = inventory.others(env.stack)
+    facts["producerContracts"] = producer_contracts(env)
     if approval.registry_account_id:
         facts["registryAccountId"] = approval.registry_account_id
     if approval.snapshot_file:
@@ -63,7 +107,7 @@ def environment_layer(env: EnvironmentConfig, policies: Iterable[PolicySchemaInf
         props = {k: v for k, v in facts.items() if k in policy.properties}
         keep_level = policy.enforcement_level == "disabled"
         layer[policy.name] = PolicyConfig(None if keep_level else level, props or None)
-    return layer
+    return SourcedConfig(layer, display_path(env.stack_file))
 
 
 class EnvironmentLayer:

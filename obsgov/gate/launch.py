@@ -19,6 +19,8 @@ class GateOptions:
     start_timeout: float = 60.0
     call_timeout: float = 300.0
     stack_tags: Mapping[str, str] = field(default_factory=dict)
+    # config keys holding secrets, sent in ConfigureStack (analyzer_plugin.go)
+    stack_secret_keys: list[str] = field(default_factory=list)
     # ``pulumi policy analyze --file`` loads packs with neither ConfigureStack nor the
     # PULUMI_* environment (pkg/cmd/pulumi/policy/policy_analyze.go).
     configure_stack: bool = True

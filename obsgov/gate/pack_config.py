@@ -42,6 +42,15 @@ class PolicyConfig:
 PackConfig = dict[str, PolicyConfig]
 
 
+class SourcedConfig(dict):
+    """A config layer that knows where it came from, so an error can name it (the floors,
+    :func:`obsgov.gate.floors.floor_errors`)."""
+
+    def __init__(self, config: PackConfig, source: str) -> None:
+        super().__init__(config)
+        self.source = source
+
+
 @dataclass(frozen=True)
 class PolicySchemaInfo:
     name: str
@@ -130,28 +139,31 @@ def parse_pack_config(data: Any, source: str) -> PackConfig:
     return result
 
 
-def load_pack_config_file(path: Path, option: str = "--policy-pack-config") -> PackConfig:
+def load_pack_config_file(path: Path, option: str = "--policy-pack-config") -> SourcedConfig:
     """A ``--policy-pack-config`` file, read by the shared input layer (strict UTF-8, no
     duplicate keys, bounded size and depth); an empty file is no config, as for the CLI
     (``parsePolicyPackConfig``)."""
     if not path.exists() and not path.is_symlink():
         raise InputError.single(option, "", f"{path} does not exist")
     if not read_text(path).strip():
-        return {}
-    return parse_pack_config(read_json(path), display_path(path))
+        return SourcedConfig({}, display_path(path))
+    return SourcedConfig(parse_pack_config(read_json(path), display_path(path)), display_path(path))
 
 
 # --------------------------------------------------------------------------- reconciliation
 
 
 def _apply(result: PackConfig, layer: Mapping[str, PolicyConfig]) -> None:
+    """``applyConfig``: ``all``'s level first, then every key, ``all`` included, as a policy
+    of that name. So ``{"all": {props}}`` with no level leaves a policy ``all`` with an empty
+    level, which ``Configure`` refuses (the CLI fails "invalid enforcement level")."""
     everything = layer.get("all")
     if everything is not None and everything.enforcement_level in LEVELS:
         for config in result.values():
             config.enforcement_level = everything.enforcement_level
     for name, given in layer.items():
-        if name == "all":
-            continue
+        if name == "all" and not given.properties:
+            continue  # only a level: nothing is left under the name once applied
         current = result.setdefault(name, PolicyConfig())
         if given.enforcement_level in LEVELS:
             current.enforcement_level = given.enforcement_level
@@ -180,8 +192,8 @@ def merge_layers(
                     name, PolicyConfig()
                 ).enforcement_level = everything.enforcement_level
         for name, given in layer.items():
-            if name == "all":
-                continue
+            if name == "all" and not given.properties:
+                continue  # folded into every policy's level above
             current = merged.setdefault(name, PolicyConfig())
             if given.enforcement_level in LEVELS:
                 current.enforcement_level = given.enforcement_level

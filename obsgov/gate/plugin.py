@@ -4,19 +4,28 @@ This mirrors what the Pulumi CLI does for a Python pack: the pack folder is the 
 directory, the language host runs ``python -u -m pulumi.policy <engine> <program>``, the stack's
 identity and config travel in ``PULUMI_*`` environment variables, and the plugin prints the port
 it listens on as the first line of stdout.
+
+A pack is untrusted code: it may spawn processes that outlive it and keep its pipes open, or
+print without end. So it runs in a session (and process group) of its own that stopping it
+kills whole, its stdin is closed, and its pipes are read to the end by reader threads that
+stop on request: no call here waits on a pipe a process outside the gate's control holds.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
+import selectors
+import signal
 import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import IO
 
 import grpc
 from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -52,6 +61,62 @@ def go_json(value: Mapping[str, str]) -> str:
 
 class PackError(Exception):
     """A pack that crashed, hung or spoke nonsense; the gate fails closed on it."""
+
+
+#: Longest line kept whole from a pack's output; a longer one is cut into pieces, so a pack
+#: that prints without a newline cannot make the reader hold its output in memory.
+MAX_LINE = 64 * 1024
+#: How often a reader looks up from an idle pipe to see whether it was told to stop.
+POLL_SECONDS = 0.1
+#: How long a pack may take to exit after SIGTERM before its process group is killed.
+TERMINATE_SECONDS = 5.0
+
+
+class PipeReader:
+    """Reads one of a child's pipes on a daemon thread, line by line, until the pipe's end
+    or :meth:`stop`. The thread alone reads and closes the pipe: a process that keeps the
+    pipe open (a pack's grandchild, a daemon it detached) never blocks another thread."""
+
+    def __init__(self, stream: IO[bytes], on_line: Callable[[bytes], None], name: str) -> None:
+        self._stream = stream
+        self._on_line = on_line
+        self._stop = threading.Event()
+        self.finished = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        pending = b""
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self._stream.fileno(), selectors.EVENT_READ)
+                while not self._stop.is_set():
+                    if not selector.select(POLL_SECONDS):
+                        continue
+                    chunk = os.read(self._stream.fileno(), 65536)
+                    if not chunk:
+                        break
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        self._on_line(line)
+                    while len(pending) > MAX_LINE:
+                        self._on_line(pending[:MAX_LINE])
+                        pending = pending[MAX_LINE:]
+            if pending:
+                self._on_line(pending)
+        except (OSError, ValueError):
+            pass  # the pipe broke or was closed: nothing more to read
+        finally:
+            self.finished.set()
+            try:
+                self._stream.close()
+            except OSError:
+                pass
+
+    def stop(self, wait: float = 1.0) -> None:
+        self._stop.set()
+        self._thread.join(wait)
 
 
 class AnalyzerPlugin:
@@ -103,12 +168,20 @@ class AnalyzerPlugin:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
+                # its own session and process group: stopping the pack stops what it started
+                start_new_session=True,
             )
         except OSError as exc:
             raise PackError(f"policy pack {project.label}: cannot start {args[0]}: {exc}") from None
+        self._first_line: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+        self._port_taken = False
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self._readers = [
+            PipeReader(self.process.stderr, self._keep, f"{project.label} stderr"),
+            PipeReader(self.process.stdout, self._stdout_line, f"{project.label} stdout"),
+        ]
+        threading.Thread(target=self._stdout_closed, daemon=True).start()
         try:
-            self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
-            self._stderr_thread.start()
             port = self._read_port()
             self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
             try:
@@ -124,32 +197,38 @@ class AnalyzerPlugin:
             raise
 
     # ------------------------------------------------------------------ process
-    def _drain_stderr(self) -> None:
-        assert self.process.stderr is not None
-        for raw in self.process.stderr:
-            self._stderr.append(raw.decode("utf-8", "replace").rstrip())
+    def _keep(self, raw: bytes) -> None:
+        self._stderr.append(raw.decode("utf-8", "replace").rstrip())
+
+    def _stdout_line(self, raw: bytes) -> None:
+        """The first line is the port; the rest is the pack's output, kept with stderr's
+        for the report of a failure (and drained, so a chatty pack never blocks)."""
+        if not self._port_taken:
+            self._port_taken = True
+            self._first_line.put(raw + b"\n")
+        else:
+            self._keep(raw)
+
+    def _stdout_closed(self) -> None:
+        self._readers[1].finished.wait()
+        if not self._port_taken:
+            self._port_taken = True
+            self._first_line.put(b"")  # stdout ended before a line: readline's b""
 
     def stderr_tail(self, lines: int = 15) -> str:
         tail = list(self._stderr)[-lines:]
         return "\n".join(f"    {line}" for line in tail)
 
     def _read_port(self) -> int:
-        line: list[bytes] = []
-        done = threading.Event()
-
-        def reader() -> None:
-            assert self.process.stdout is not None
-            line.append(self.process.stdout.readline())
-            done.set()
-
-        threading.Thread(target=reader, daemon=True).start()
-        if not done.wait(self.start_timeout):
+        try:
+            first = self._first_line.get(timeout=self.start_timeout)
+        except queue.Empty:
             self.close()
             raise PackError(
                 f"policy pack {self.project.label} printed no port within "
                 f"{self.start_timeout:g}s; it may be hanging at import.\n{self.stderr_tail()}"
-            )
-        text = _ANSI.sub("", line[0].decode("utf-8", "replace")).strip()
+            ) from None
+        text = _ANSI.sub("", (first or b"").decode("utf-8", "replace")).strip()
         if not text.isdigit():
             if not text:  # stdout closed: the process is exiting, let it finish
                 try:
@@ -157,7 +236,7 @@ class AnalyzerPlugin:
                 except subprocess.TimeoutExpired:
                     pass
             code = self.process.poll()
-            self._stderr_thread.join(timeout=2)
+            self._readers[0].finished.wait(timeout=2)
             status = f"exited with code {code}" if code is not None else "is still running"
             self.close()
             got = f"printed {text!r} instead of a port" if text else "printed no port"
@@ -199,19 +278,33 @@ class AnalyzerPlugin:
         channel = getattr(self, "channel", None)
         if channel is not None:
             channel.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+        stop_process_group(self.process)
+        for reader in getattr(self, "_readers", ()):
+            reader.stop()
 
     def __enter__(self) -> AnalyzerPlugin:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone (or what remains of it is not ours)
+
+
+def stop_process_group(process: subprocess.Popen, grace: float = TERMINATE_SECONDS) -> None:
+    """Stop a process started in its own session and everything it started there: SIGTERM
+    to the group, up to ``grace`` seconds for the leader to exit, then SIGKILL to whatever of
+    the group is left, the leader included. A process that left the session (a daemon that
+    called setsid) is out of reach; :class:`PipeReader` makes sure nothing waits on it."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(process, signal.SIGKILL)
+    process.wait()

@@ -9,8 +9,6 @@ outputs, where computed properties are unknown: :func:`preview_outputs` reproduc
 
 from __future__ import annotations
 
-import functools
-import importlib
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +17,9 @@ from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
 
 from obsgov.graph import UNKNOWN, GraphResource, ResourceGraph
+from obsgov.synth.provider_check import computed_outputs, output_names
+
+__all__ = ["Requests", "output_names", "preview_outputs", "resource_options", "to_struct"]
 
 
 def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -49,41 +50,17 @@ def resource_options(resource: GraphResource) -> proto.AnalyzerResourceOptions:
     return options
 
 
-@functools.cache
-def output_names(resource_type: str) -> frozenset[str]:
-    """The output property names (camelCase, as on the wire) of a pulumi-aws resource type,
-    read from the installed SDK's resource class: every ``@pulumi.getter`` property of the
-    class. Empty for types the SDK does not define (components, other providers)."""
-    package, _, rest = resource_type.partition(":")
-    module_token, _, class_name = rest.rpartition(":")
-    if package != "aws" or not class_name:
-        return frozenset()
-    module = module_token.split("/", 1)[0]
-    try:
-        sdk = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
-    except ImportError:
-        return frozenset()
-    cls = getattr(sdk, class_name, None)
-    if not isinstance(cls, type):
-        return frozenset()
-    names = set()
-    for klass in cls.__mro__:
-        for value in vars(klass).values():
-            getter = getattr(value, "fget", None)
-            name = getattr(getter, "_pulumi_name", None)
-            if isinstance(name, str):
-                names.add(name)
-    return frozenset(names)
-
-
 def preview_outputs(resource: GraphResource) -> dict[str, Any]:
     """What ``AnalyzeStack`` sees for ``resource`` in preview: for a custom resource being
-    created, the provider's preview returns its inputs with every other output property
-    unknown (an ``arn`` or ``id`` is not known before ``Create``)."""
+    created, the provider's preview returns its checked inputs (generated name and
+    ``tagsAll`` included) with every output the provider computes unknown (an ``arn`` or
+    ``id`` is not known before ``Create``); an optional input the program left unset is null,
+    not unknown (:func:`obsgov.synth.provider_check.computed_outputs`). A resource read with
+    ``.get()`` already exists: its outputs are what was read."""
     outputs = dict(resource.outputs or resource.inputs)
-    if not resource.custom or resource.is_provider:
+    if not resource.custom or resource.is_provider or resource.read:
         return outputs
-    for name in output_names(resource.type):
+    for name in computed_outputs(resource.type):
         if name not in resource.inputs:
             outputs[name] = UNKNOWN
     return outputs
@@ -102,6 +79,12 @@ class Requests:
         self._stack: proto.AnalyzeStackRequest | None = None
         self._inputs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+
+    def analyzed(self) -> list[GraphResource]:
+        """The resources ``Analyze`` and ``Remediate`` are called for: every registered one,
+        not those read with ``.get()`` or StackReferences (reads make no registration step,
+        ``GenerateReadSteps`` in step_generator.go), which only ``AnalyzeStack`` sees."""
+        return [r for r in self.graph.resources if not r.read]
 
     def inputs(self, resource: GraphResource) -> dict[str, Any]:
         return self._inputs.get(resource.urn, resource.inputs)

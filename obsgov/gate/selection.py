@@ -17,6 +17,7 @@ from obsgov.errors import InputError
 
 from . import pack_config as cfg
 from .environment_layer import EnvironmentLayer
+from .floors import FloorLayer, floor_errors
 from .launch import refuse_duplicates
 from .project import PolicyPackProject, discover_policy_packs, load_policy_pack
 
@@ -56,7 +57,9 @@ def select_packs(
             f"got {len(configs)} config file(s) for {len(packs)} --policy-pack folder(s); "
             "give one --policy-pack-config per --policy-pack, in the same order",
         )
-    base_layers: list[cfg.Layer] = [EnvironmentLayer(env)] if env is not None else []
+    base_layers: list[cfg.Layer] = (
+        [FloorLayer(env), EnvironmentLayer(env)] if env is not None else []
+    )
     chosen: list[SelectedPack] = []
     if packs:
         for directory in packs:
@@ -105,9 +108,15 @@ def environment_pack_config(
         info = plugin.call("GetAnalyzerInfo", empty_pb2.Empty())
     schemas = cfg.policies_from_info(info)
     initial = cfg.initial_config_from_info(info)
-    layers: list[cfg.Layer] = [EnvironmentLayer(env), *stack_pack_files(env, project.directory)]
-    document = cfg.merge_layers(cfg.resolve_layers(layers, schemas), schemas, initial)
-    errors = cfg.validate(schemas, cfg.reconcile(schemas, initial, [document]))
+    layers: list[cfg.Layer] = [
+        FloorLayer(env),
+        EnvironmentLayer(env),
+        *stack_pack_files(env, project.directory),
+    ]
+    resolved = cfg.resolve_layers(layers, schemas)
+    document = cfg.merge_layers(resolved, schemas, initial)
+    reconciled = cfg.reconcile(schemas, initial, [document])
+    errors = floor_errors(resolved, reconciled) + cfg.validate(schemas, reconciled)
     if errors:
         version = project.version or info.version
         raise PolicyConfigError(

@@ -1,11 +1,19 @@
 """Read a deployed stack from ``pulumi stack export`` JSON into a resource graph.
 
 Follows ``pulumi policy analyze --file`` (``pkg/cmd/pulumi/policy/policy_analyze.go`` and
-``pkg/resource/deploy/analyze_snapshot.go``): deployment versions 3 and 4 only, every URN must
-be valid, resources pending deletion are skipped, inputs feed Analyze and outputs feed
-AnalyzeStack. Secrets are decrypted when the stack uses the passphrase secrets provider and
-``PULUMI_CONFIG_PASSPHRASE`` (or ``PULUMI_CONFIG_PASSPHRASE_FILE``) is set, as the CLI
-decrypts them; otherwise every secret becomes ``[secret]`` and the CLI's warning is given.
+``pkg/resource/deploy/analyze_snapshot.go``): deployment versions 1 to 4 (1 and 2 migrated
+as ``pkg/resource/stack/migrate`` does), every URN must be valid, a file of several stacks is
+judged whole, a file without resources has nothing to analyze, resources pending deletion are
+skipped, inputs feed Analyze and outputs feed AnalyzeStack. Secrets are decrypted when the
+stack uses the passphrase secrets provider and ``PULUMI_CONFIG_PASSPHRASE`` (or
+``PULUMI_CONFIG_PASSPHRASE_FILE``) is set, as the CLI decrypts them.
+
+Two refusals are obsgov's own. Where the CLI cannot decrypt the secrets it judges them as the
+string ``[secret]`` and may pass a stack whose secret policy grants ``*:*``; obsgov's verdict is
+never a pass on data it could not read, so such a file is bad input until the passphrase is
+given or the stack is exported with ``--show-secrets``. And two live resources with one URN
+(a snapshot the engine's integrity check refuses, ``Snapshot.VerifyIntegrity`` in
+``pkg/resource/deploy/snapshot.go``) are refused rather than judged as one.
 """
 
 from __future__ import annotations
@@ -33,9 +41,42 @@ from obsgov.graph import (
 from obsgov.io import display_path, read_json, read_text
 
 REDACTED = "[secret]"
-# UnmarshalUntypedDeployment (pkg/resource/stack/deployment.go) reads versions 1 to 4; 1 and 2
-# are older layouts that only the CLI's migrations understand.
-SUPPORTED_VERSIONS = (3, 4)
+# UnmarshalUntypedDeployment (pkg/resource/stack/deployment.go): DeploymentSchemaVersion-
+# OldestSupported 1 to DeploymentSchemaVersionLatest 4; 1 and 2 are migrated to 3.
+OLDEST_VERSION, LATEST_VERSION = 1, 4
+SUPPORTED_VERSIONS = tuple(range(OLDEST_VERSION, LATEST_VERSION + 1))
+# supportedFeatures in deployment.go: a version 4 deployment naming any other is refused.
+SUPPORTED_FEATURES = frozenset(
+    {
+        "refreshBeforeUpdate",
+        "views",
+        "hooks",
+        "taint",
+        "replaceWith",
+        "snippets-prototype",
+        "extensionParameterization",
+        "byteString",
+    }
+)
+# The fields of apitype.ResourceV1 and ResourceV2 (sdk/go/common/apitype/core.go): Go's
+# json.Unmarshal into those structs drops every other key before the migration to V3.
+RESOURCE_V1_FIELDS = frozenset(
+    {
+        "urn",
+        "custom",
+        "delete",
+        "id",
+        "type",
+        "inputs",
+        "outputs",
+        "parent",
+        "protect",
+        "dependencies",
+        "initErrors",
+    }
+)
+RESOURCE_V2_FIELDS = RESOURCE_V1_FIELDS | {"external", "provider"}
+MULTIPLE = "multiple"  # stackReferenceForFile's label for a file of several stacks
 PBKDF2_ROUNDS = (
     1_000_000  # NewSymmetricCrypterFromPassphrase (sdk/go/common/resource/config/crypt.go)
 )
@@ -108,16 +149,6 @@ def passphrase_from_environment(environ: Mapping[str, str] = os.environ) -> str 
     return None
 
 
-def _has_ciphertext(value: Any) -> bool:
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return "ciphertext" in value
-        return any(_has_ciphertext(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_ciphertext(v) for v in value)
-    return False
-
-
 def _reveal(value: Any, decrypt: Callable[[str], str] | None) -> Any:
     if isinstance(value, dict):
         if value.get(SIG_KEY) == SECRET_SIG:
@@ -187,44 +218,61 @@ def _account_of(provider: dict[str, Any]) -> str | None:
 def load_state(
     path: Path, stack: str | None = None, environ: Mapping[str, str] = os.environ
 ) -> tuple[ResourceGraph, list[str]]:
-    """The graph in a state file, and the warnings to show (secrets left undecrypted).
-    ``stack``: the stack the user named; the file must be that stack's."""
+    """The graph in a state file, and the warnings to show (a file of several stacks).
+    ``stack``: the stack the user named; the file must be that stack's. A file without
+    resources gives an empty graph: nothing to analyze."""
     shown = display_path(path)
-    data = read_json(path)
+    try:
+        data = read_json(path)
+    except InputError:
+        if _blank(path):
+            # json.Decoder.Decode in policy_analyze.go fails with "reading deployment from
+            # <file>: EOF"; the file is refused as the bad input it is.
+            raise InputError.single(
+                shown, "", "is empty: expected the JSON `pulumi stack export` writes"
+            ) from None
+        raise
     if not isinstance(data, dict) or not isinstance(data.get("deployment"), dict):
         raise InputError.single(
             shown, "deployment", "is missing: expected the output of `pulumi stack export`"
         )
     version = data.get("version")
+    # UntypedDeployment.Version is `json:"version,omitempty"`: absent reads as 0, too old.
+    if version is None:
+        version = 0
     if isinstance(version, bool) or not isinstance(version, int):
         raise InputError.single(
             shown,
             "version",
-            "must be the deployment's schema version "
-            f"(a number, {' or '.join(map(str, SUPPORTED_VERSIONS))})",
+            f"must be the deployment's schema version (a number, {OLDEST_VERSION} to "
+            f"{LATEST_VERSION})",
         )
-    if version not in SUPPORTED_VERSIONS:
+    if not OLDEST_VERSION <= version <= LATEST_VERSION:
         wording = (
             "this stack's deployment version is too new"
-            if version > max(SUPPORTED_VERSIONS)
+            if version > LATEST_VERSION
             else "this stack's deployment is too old"
         )
         raise InputError.single(
             shown,
             "version",
-            f"{wording} (version {version}; obsgov reads "
-            f"versions {' and '.join(map(str, SUPPORTED_VERSIONS))})",
+            f"{wording} (version {version}; obsgov reads versions {OLDEST_VERSION} to "
+            f"{LATEST_VERSION})",
         )
-    deployment = data["deployment"]
+    if version >= 4:
+        _check_features(data.get("features"), shown)
+    deployment = _migrate(data["deployment"], version)
     raw = deployment.get("resources")
     if raw is None:
         raw = []
     if not isinstance(raw, list):
         raise InputError.single(shown, "deployment.resources", "must be a list")
     if not raw:
-        raise InputError.single(
-            shown, "deployment.resources", "is empty: the stack has no resources to judge"
+        # policy_analyze.go: "%s has no resources; nothing to analyze." and no error
+        graph = ResourceGraph(
+            project="", stack=stack or "", preview=False, resources=[], source="state"
         )
+        return graph, []
 
     check = _Checker(shown)
     for i, item in enumerate(raw):
@@ -266,17 +314,35 @@ def load_state(
                     check.fail(f"{where}.propertyDependencies.{key}", "must be a list of URNs")
     if check.problems:
         raise InputError(check.problems)
+    _check_duplicates(raw, check)
+    if check.problems:
+        raise InputError(check.problems)
 
-    stacks = {
-        (item["urn"].split("::")[0].removeprefix("urn:pulumi:"), item["urn"].split("::")[1])
-        for item in raw
-    }
+    stacks = sorted(
+        {
+            (item["urn"].split("::")[0].removeprefix("urn:pulumi:"), item["urn"].split("::")[1])
+            for item in raw
+        }
+    )
+    warnings: list[str] = []
     if len(stacks) > 1:
-        names = ", ".join(sorted(f"{s}/{p}" for s, p in stacks))
-        raise InputError.single(
-            shown, "deployment.resources", f"holds resources of several stacks ({names})"
+        names = ", ".join(f"{s}/{p}" for s, p in stacks)
+        if stack is not None:
+            raise InputError.single(
+                "--stack",
+                "",
+                f"{shown} holds the resources of several stacks ({names}); --stack would judge "
+                f"them all with the {stack} environment's config: give the {stack} stack's own "
+                "export, or leave out --stack to judge the file whole as `pulumi policy "
+                "analyze --file` does",
+            )
+        file_stack, project = MULTIPLE, MULTIPLE
+        warnings.append(
+            f"{shown} holds the resources of several stacks ({names}); they are judged "
+            "together, as `pulumi policy analyze --file` judges them"
         )
-    file_stack, project = next(iter(stacks))
+    else:
+        file_stack, project = stacks[0]
     if stack is not None and stack != file_stack:
         raise InputError.single(
             "--stack",
@@ -286,22 +352,7 @@ def load_state(
             f"{stack} stack's export",
         )
 
-    warnings: list[str] = []
-    decrypt = _decrypter(deployment, environ)
-    if any(
-        _has_ciphertext(item.get("inputs")) or _has_ciphertext(item.get("outputs")) for item in raw
-    ):
-        if decrypt is not None:
-            try:
-                for item in raw:
-                    _reveal(item.get("inputs") or {}, decrypt)
-                    _reveal(item.get("outputs") or {}, decrypt)
-            except SecretsError:
-                decrypt = None
-        if decrypt is None:
-            warnings.append(
-                f"could not decrypt secrets in {shown}; analyzing with secret values redacted"
-            )
+    decrypt = _readable_secrets(deployment, raw, environ, shown)
 
     providers = {item["urn"]: item for item in raw if item["type"].startswith("pulumi:providers:")}
     resources: list[GraphResource] = []
@@ -343,19 +394,177 @@ def load_state(
     return graph, warnings
 
 
-def _decrypter(deployment: dict, environ: Mapping[str, str]) -> Callable[[str], str] | None:
-    provider = deployment.get("secrets_providers")
-    if not isinstance(provider, dict) or provider.get("type") != "passphrase":
+def _blank(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return not handle.read(65536).strip() and not handle.read(1)
+    except OSError:
+        return False
+
+
+def _check_features(features: Any, shown: str) -> None:
+    if features is None:
+        return
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+        raise InputError.single(shown, "features", "must be a list of feature names")
+    unsupported = [f for f in features if f not in SUPPORTED_FEATURES]
+    if unsupported:
+        # ErrDeploymentUnsupportedFeatures' words
+        raise InputError.single(
+            shown,
+            "features",
+            "this stack's deployment needs support for the following features: "
+            + ", ".join(unsupported),
+        )
+
+
+def _migrate(deployment: dict[str, Any], version: int) -> dict[str, Any]:
+    """A version 1 or 2 deployment as the CLI reads it after ``UpToDeploymentV3``: only the
+    fields the old resource types have survive (no secrets provider, no provider reference
+    in version 1), and every input depends on all of the resource's dependencies
+    (``UpToResourceV3`` in pkg/resource/stack/migrate/resource.go)."""
+    if version >= 3:
+        return deployment
+    fields = RESOURCE_V1_FIELDS if version == 1 else RESOURCE_V2_FIELDS
+    resources = deployment.get("resources")
+    migrated: dict[str, Any] = {"resources": resources}
+    if isinstance(resources, list):
+        migrated["resources"] = [_migrate_resource(r, fields) for r in resources]
+    return migrated
+
+
+def _migrate_resource(item: Any, fields: frozenset[str]) -> Any:
+    if not isinstance(item, dict):
+        return item
+    kept = {k: v for k, v in item.items() if k in fields}
+    inputs, dependencies = kept.get("inputs"), kept.get("dependencies")
+    if isinstance(inputs, dict):
+        kept["propertyDependencies"] = {
+            key: list(dependencies) if isinstance(dependencies, list) else None for key in inputs
+        }
+    return kept
+
+
+def _check_duplicates(raw: list[dict[str, Any]], check: _Checker) -> None:
+    """Two resources may share a URN only while all of them, or all but one, are pending
+    deletion (a replacement under way); otherwise the snapshot is corrupt, as
+    ``Snapshot.VerifyIntegrity`` (pkg/resource/deploy/snapshot.go) says."""
+    by_urn: dict[str, list[int]] = {}
+    for i, item in enumerate(raw):
+        by_urn.setdefault(item["urn"], []).append(i)
+    for urn, places in by_urn.items():
+        deletes = sum(1 for i in places if raw[i].get("delete"))
+        if len(places) > 1 and deletes < len(places) - 1:
+            live = [i for i in places if not raw[i].get("delete")]
+            for i in live[1:]:
+                check.fail(
+                    f"deployment.resources[{i}].urn",
+                    f"duplicate resource {urn} (not marked for deletion; also "
+                    f"deployment.resources[{live[0]}]): the snapshot is corrupt",
+                )
+
+
+_FIX = (
+    "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's "
+    "passphrase, or export the stack with `pulumi stack export --show-secrets`"
+)
+
+
+def _ciphertexts(value: Any, path: str) -> list[tuple[str, str]]:
+    """Every secret under ``value`` that only its ciphertext holds: key path, ciphertext."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            if "plaintext" in value or "value" in value:
+                return []
+            # a secret without its ciphertext holds nothing to read either
+            text = value.get("ciphertext")
+            return [(path, text if isinstance(text, str) else "")]
+        found: list[tuple[str, str]] = []
+        for key, item in value.items():
+            found += _ciphertexts(item, f"{path}.{key}")
+        return found
+    if isinstance(value, list):
+        found = []
+        for i, item in enumerate(value):
+            found += _ciphertexts(item, f"{path}[{i}]")
+        return found
+    return []
+
+
+def _readable_secrets(
+    deployment: dict[str, Any], raw: list[dict[str, Any]], environ: Mapping[str, str], shown: str
+) -> Callable[[str], str] | None:
+    """The decrypter for the file's secrets, or None when it holds none. A secret that
+    cannot be read is an input error: the packs would judge ``[secret]`` instead of the
+    value, and a policy that cannot see a value cannot fail it."""
+    secrets = [
+        found
+        for i, item in enumerate(raw)
+        for where in ("inputs", "outputs")
+        for found in _ciphertexts(item.get(where), f"deployment.resources[{i}].{where}")
+    ]
+    if not secrets:
         return None
-    state = provider.get("state")
+    count = f"{len(secrets)} encrypted secret value{'s' if len(secrets) != 1 else ''}"
+    refusal = (
+        f"holds {count} obsgov cannot read ({{why}}); obsgov judges no stack it cannot see "
+        "(`pulumi policy analyze` would judge each as the text [secret] and could pass it): " + _FIX
+    )
+    provider = deployment.get("secrets_providers")
+    kind = provider.get("type") if isinstance(provider, dict) else None
+    if kind != "passphrase":
+        why = (
+            f"the {kind!r} secrets provider encrypted them, which obsgov cannot reach offline"
+            if isinstance(kind, str) and kind
+            else "the file names no secrets provider"
+        )
+        raise InputError.single(shown, "deployment.secrets_providers", refusal.format(why=why))
+    state = provider.get("state") if isinstance(provider, dict) else None
     salt = state.get("salt") if isinstance(state, dict) else None
     if not isinstance(salt, str):
-        return None
+        raise InputError.single(
+            shown,
+            "deployment.secrets_providers.state.salt",
+            refusal.format(why="the passphrase provider's salt is missing"),
+        )
     passphrase = passphrase_from_environment(environ)
     if passphrase is None:
-        return None
+        raise InputError.single(
+            shown,
+            "deployment.secrets_providers",
+            refusal.format(
+                why="neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set"
+            ),
+        )
     try:
         key = passphrase_key(passphrase, salt)
-    except SecretsError:
-        return None
+    except SecretsError as exc:
+        variable = (
+            "PULUMI_CONFIG_PASSPHRASE"
+            if environ.get("PULUMI_CONFIG_PASSPHRASE") is not None
+            else "PULUMI_CONFIG_PASSPHRASE_FILE"
+        )
+        why = (
+            f"{variable} is not this stack's passphrase"
+            if str(exc) == "incorrect passphrase"
+            else f"the passphrase provider's salt is not valid: {exc}"
+        )
+        raise InputError.single(
+            shown, "deployment.secrets_providers.state.salt", refusal.format(why=why)
+        ) from None
+    problems = []
+    for path, ciphertext in secrets:
+        try:
+            decrypt_value(key, ciphertext)
+        except SecretsError as exc:
+            problems.append(
+                Problem(
+                    shown,
+                    path,
+                    f"is a secret that does not decrypt with the stack's passphrase ({exc}); "
+                    "obsgov judges no stack it cannot see",
+                )
+            )
+    if problems:
+        raise InputError(problems)
     return lambda ciphertext: decrypt_value(key, ciphertext)

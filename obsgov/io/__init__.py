@@ -7,7 +7,7 @@ and key path. The writer replaces a file atomically and writes through symlinks.
 """
 
 from .jsondoc import MAX_JSON_BYTES, MAX_JSON_DEPTH, parse_json, read_json
-from .output import check_writable
+from .output import ProtectedArea, check_folder_writable, check_writable
 from .paths import display_path
 from .text import MAX_TEXT_BYTES, read_bytes, read_text
 from .writer import resolve_target, write_atomic
@@ -19,6 +19,8 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_NODES",
     "MAX_TEXT_BYTES",
+    "ProtectedArea",
+    "check_folder_writable",
     "check_writable",
     "display_path",
     "parse_json",

@@ -10,6 +10,7 @@ booleans, integers, finite floats and null, nothing else.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -184,6 +185,46 @@ def parse_yaml(
     builder = _Builder(shown, max_depth, max_nodes)
     builder.measure(root, [], set(), 0)
     return builder.build(root, [])
+
+
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a YAML text holds besides its data that a tool editing it cannot keep as the
+    author wrote it: a byte-order mark, anchors (``&name``) and the aliases (``*name``) that
+    repeat them, each with its line."""
+
+    bom: bool
+    anchors: tuple[tuple[str, int], ...]
+    aliases: tuple[tuple[str, int], ...]
+
+    def describe(self) -> str:
+        """The anchors and aliases as a user finds them: ``&mq (line 107), *mq (line
+        190)``; empty when there are none."""
+        marks = [f"&{n} (line {line})" for n, line in self.anchors]
+        marks += [f"*{n} (line {line})" for n, line in self.aliases]
+        return ", ".join(marks)
+
+
+def yaml_layout(text: str) -> Layout:
+    """The :class:`Layout` of ``text``; text that does not parse has none."""
+    anchors: list[tuple[str, int]] = []
+    aliases: list[tuple[str, int]] = []
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            anchor = getattr(event, "anchor", None)
+            if anchor is None:
+                continue
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                aliases.append((anchor, line))
+            else:
+                anchors.append((anchor, line))
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return Layout(text.startswith(BOM), tuple(anchors), tuple(aliases))
 
 
 def read_yaml(path: PathLike, max_bytes: int = MAX_TEXT_BYTES) -> Any:

@@ -43,6 +43,9 @@ class VersionRecord:
     report_note: str | None
     training: TrainingRun | None
     training_note: str | None
+    # The model lifecycle stage, the promotion state the approval guard reads ("" when none).
+    stage: str = ""
+    stage_status: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +69,9 @@ class VersionRecord:
                 "image": self.training.image,
             },
             "trainingNote": self.training_note,
+            "lifecycle": {"stage": self.stage, "stageStatus": self.stage_status}
+            if self.stage
+            else None,
         }
 
 
@@ -124,6 +130,7 @@ def version_record(sagemaker: Any, s3: Any, arn: str) -> VersionRecord:
                 f"({exc.response.get('Error', {}).get('Code')})"
             )
     containers = (package.get("InferenceSpecification") or {}).get("Containers") or []
+    lifecycle = package.get("ModelLifeCycle") or {}
     return VersionRecord(
         arn=arn,
         version=int(package.get("ModelPackageVersion") or 0),
@@ -136,6 +143,8 @@ def version_record(sagemaker: Any, s3: Any, arn: str) -> VersionRecord:
         report_note=note,
         training=training,
         training_note=training_note,
+        stage=str(lifecycle.get("Stage") or ""),
+        stage_status=str(lifecycle.get("StageStatus") or ""),
     )
 
 
@@ -148,7 +157,7 @@ def history(sagemaker: Any, s3: Any, group: str) -> list[VersionRecord]:
 
 @dataclass(frozen=True)
 class Change:
-    area: str  # metrics | hyperparameters | data | image | metadata | approval
+    area: str  # metrics | hyperparameters | data | image | metadata | approval (and stage)
     key: str
     before: Any
     after: Any
@@ -186,4 +195,10 @@ def diff(old: VersionRecord, new: VersionRecord) -> list[Change]:
     changes += _mapping_changes("metadata", old.metadata, new.metadata)
     if old.approval_status != new.approval_status:
         changes.append(Change("approval", "status", old.approval_status, new.approval_status))
+    for key, before, after in (
+        ("stage", old.stage, new.stage),
+        ("stage status", old.stage_status, new.stage_status),
+    ):
+        if before != after:
+            changes.append(Change("approval", key, before or None, after or None))
     return changes

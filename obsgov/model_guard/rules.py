@@ -4,6 +4,13 @@ Each rule yields one :class:`RuleResult`; a package passes when every rule passe
 cannot be judged (a metrics report that cannot be read, an identity the trigger did not carry)
 fail closed, except the approver rule, which is skipped when no identity is available and says
 so: the state-change event does not carry who approved.
+
+Promotion state lives in the package's model lifecycle (``ModelLifeCycle``: ``Stage`` names an
+environment of ``promotionOrder``, ``StageStatus`` is ``Approved`` once that environment
+approved it), never in the package's own ``ModelApprovalStatus`` or customer metadata, which
+the approval being judged sets or anyone who may update the package can write. A stage is
+written by an allowed approver (the first environment's) or by the guard of that environment,
+after the package passed its rules; :func:`check_stage_write` says who may write which.
 """
 
 from __future__ import annotations
@@ -24,7 +31,37 @@ OPERATORS = {
 }
 _THRESHOLD = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 SOURCE_PACKAGE_KEY = "source-model-package-arn"
-APPROVED_ENVIRONMENTS_KEY = "approved-environments"
+STAGE_APPROVED = "Approved"  # AWS's examples of stage statuses: PendingApproval, Approved, ...
+STAGE_PENDING = "PendingApproval"
+
+# IAM names: letters, digits and +=,.@_- (IAM user guide, "IAM identifiers"); a role or user
+# may sit under a path. Only an assumed-role session name may hold a wildcard.
+_IAM_NAME = r"[\w+=,.@-]{1,128}"
+_APPROVER = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:(?:"
+    rf"iam::\d{{12}}:(?:role|user)/(?:{_IAM_NAME}/)*{_IAM_NAME}"
+    rf"|sts::\d{{12}}:assumed-role/{_IAM_NAME}/[\w+=,.@*?-]{{1,64}}"
+    r")$"
+)
+
+
+_ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:.*/)?([^/]+)$")
+
+
+def approver_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be an ``allowedApprovers`` entry, or None when it can.
+
+    An entry names one principal: a 12-digit account and a role or user without wildcards.
+    Only the session name of an ``assumed-role`` ARN may use ``*`` or ``?``, so that every
+    session of one approver role matches; a wildcard anywhere else would let principals of
+    any account or any role approve."""
+    if isinstance(pattern, str) and _APPROVER.match(pattern):
+        return None
+    return (
+        f"{pattern!r} does not name one principal: give arn:aws:iam::<account>:role/<name>, "
+        "arn:aws:iam::<account>:user/<name> or arn:aws:sts::<account>:assumed-role/<role>/"
+        "<session>, with a 12-digit account and no wildcard except in the session name"
+    )
 
 
 @dataclass(frozen=True)
@@ -70,6 +107,11 @@ class GuardRules:
             return None
         return order[order.index(self.environment) - 1]
 
+    def stages_from(self, environment: str) -> tuple[str, ...]:
+        """``environment`` and the environments after it in the promotion order."""
+        order = list(self.promotion_order)
+        return tuple(order[order.index(environment) :]) if environment in order else ()
+
     def to_json(self) -> str:
         return json.dumps(
             {
@@ -103,8 +145,15 @@ class GuardRules:
             require_description=bool(data.get("requireDescription", True)),
             promotion_order=tuple(data.get("promotionOrder") or ()),
             previous_registry_account=data.get("previousRegistryAccount"),
-            allowed_approvers=tuple(data.get("allowedApprovers") or ()),
+            allowed_approvers=_approvers(data.get("allowedApprovers") or ()),
         )
+
+
+def _approvers(patterns: Any) -> tuple[str, ...]:
+    problems = [p for p in (approver_problem(x) for x in patterns) if p]
+    if problems:
+        raise ValueError("allowedApprovers: " + "; ".join(problems))
+    return tuple(patterns)
 
 
 @dataclass(frozen=True)
@@ -205,6 +254,37 @@ def check_promotion(rules: GuardRules, previous: PreviousApproval | None) -> Rul
     return RuleResult("promotion", True, f"approved in {earlier} as {previous.source_arn}")
 
 
+def lifecycle_evidence(
+    rules: GuardRules, arn: str, lifecycle: Mapping[str, Any] | None
+) -> PreviousApproval:
+    """Whether the model lifecycle of package ``arn`` shows it approved in the previous
+    environment: its stage is that environment, or a later one of the order (which only the
+    later environment's guard writes, after checking this), with status Approved."""
+    earlier = rules.previous_environment or ""
+    stage = str((lifecycle or {}).get("Stage") or "")
+    status = str((lifecycle or {}).get("StageStatus") or "")
+    if stage in rules.stages_from(earlier) and status == STAGE_APPROVED:
+        return PreviousApproval(arn, True, f"model lifecycle stage {stage} {status}")
+    if not stage:
+        return PreviousApproval(arn, False, f"{arn} has no model lifecycle stage")
+    return PreviousApproval(arn, False, f"{arn} is at model lifecycle stage {stage} ({status})")
+
+
+def approver_allowed(rules: GuardRules, principal: str) -> bool:
+    """``principal`` (CloudTrail's ``userIdentity.arn``) matches an allowed approver; an IAM
+    role entry also matches that role's sessions (``assumed-role/<name>/<session>``, which
+    carry no role path)."""
+    for pattern in rules.allowed_approvers:
+        if fnmatch.fnmatchcase(principal, pattern):
+            return True
+        role = _ROLE_ARN.match(pattern)
+        if role is not None:
+            partition, account, name = role.groups()
+            if principal.startswith(f"arn:{partition}:sts::{account}:assumed-role/{name}/"):
+                return True
+    return False
+
+
 def check_approver(rules: GuardRules, approver: str | None) -> RuleResult:
     if not rules.allowed_approvers:
         return RuleResult("approver", True, "any approver allowed")
@@ -212,12 +292,44 @@ def check_approver(rules: GuardRules, approver: str | None) -> RuleResult:
         return RuleResult(
             "approver",
             True,
-            "identity not in this trigger: checked on the CloudTrail UpdateModelPackage event",
+            "identity not in this trigger: checked on the CloudTrail event of the call",
             judged=False,
         )
-    if any(fnmatch.fnmatchcase(approver, pattern) for pattern in rules.allowed_approvers):
+    if approver_allowed(rules, approver):
         return RuleResult("approver", True, approver)
     return RuleResult("approver", False, f"{approver} may not approve models")
+
+
+def same_principal(caller: str, guard: str | None) -> bool:
+    """Whether CloudTrail's ``caller`` is the guard's own role (any session of it)."""
+    if not guard:
+        return False
+    role = guard.rsplit("/", 1)[0] + "/" if ":assumed-role/" in guard else guard
+    return caller == guard or caller.startswith(role)
+
+
+def check_stage_write(
+    rules: GuardRules, stage: str, status: str, caller: str, guard: str | None
+) -> RuleResult:
+    """Who may write a model lifecycle stage: only this environment's guard records this
+    environment's stage (it does so when an approval passed every rule), and only allowed
+    approvers (or the guard) mark a stage Approved."""
+    if same_principal(caller, guard):
+        return RuleResult("stage", True, f"recorded by the guard: {stage} {status}")
+    if stage == rules.environment and stage in rules.promotion_order:
+        return RuleResult(
+            "stage",
+            False,
+            f"{caller} wrote model lifecycle stage {stage}, which only the {stage} approval "
+            "guard records",
+        )
+    if status == STAGE_APPROVED and not (
+        not rules.allowed_approvers or approver_allowed(rules, caller)
+    ):
+        return RuleResult(
+            "stage", False, f"{caller} may not mark model lifecycle stage {stage} Approved"
+        )
+    return RuleResult("stage", True, f"{stage} {status} by {caller}")
 
 
 REJECTION_PREFIX = "obsgov guard rejected approval:"

@@ -145,10 +145,12 @@ def _document(text: str, kind: str) -> Any:
         documents = []
         try:
             documents = [json.loads(stripped)]
+        except RecursionError:
+            raise LineError("payload is nested too deeply to read") from None
         except json.JSONDecodeError:
             try:
                 documents = [json.loads(line) for line in stripped.splitlines() if line.strip()]
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 if kind == "jsonl":
                     raise LineError("JSON Lines payload does not parse") from None
         if documents:
@@ -303,6 +305,8 @@ def parse_prediction(line: str, spec: OutputSpec | None = None) -> Prediction:
         record = json.loads(line)
     except json.JSONDecodeError:
         raise LineError("not JSON") from None
+    except RecursionError:
+        raise LineError("nested too deeply to read") from None
     if not isinstance(record, dict):
         raise LineError("not a capture record")
     meta = record.get("eventMetadata") or {}
@@ -324,6 +328,8 @@ def parse_label(line: str, spec: OutputSpec | None = None) -> tuple[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError:
         raise LineError("not JSON") from None
+    except RecursionError:
+        raise LineError("nested too deeply to read") from None
     if not isinstance(record, dict):
         raise LineError("not a ground-truth record")
     key = (record.get("eventMetadata") or {}).get("eventId")

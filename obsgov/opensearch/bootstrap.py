@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from obsgov.errors import InputError, Problem
+from obsgov.io import read_json
 
 TEMPLATES = Path(__file__).with_name("templates")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -60,9 +61,9 @@ def load_documents(directory: Path = TEMPLATES) -> list[Document]:
             )
             continue
         try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            problems.append(Problem(str(path), "", f"invalid JSON ({exc})"))
+            body = read_json(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
             continue
         if not isinstance(body, dict):
             problems.append(Problem(str(path), "", "must be a JSON object"))

@@ -68,7 +68,10 @@ def _control_titles() -> dict[tuple[str, str], str]:
     from obsgov.environment_report.compliance import FRAMEWORKS, load_catalog
 
     short = {v: k for k, v in FRAMEWORKS.items()}
-    return {(short.get(c.framework, c.framework), c.control): t for c, t in load_catalog().items()}
+    return {
+        (short.get(c.framework, c.framework), c.control): spec.title
+        for c, spec in load_catalog().items()
+    }
 
 
 def _module_doc(module: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from rich import box
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -34,18 +34,30 @@ HANG = "  "  # continuation lines sit this much deeper than the line they contin
 MIN_TEXT_WIDTH = 20  # below this a terminal is too narrow to wrap into; lines overflow instead
 
 
-def _take(word: str, room: int) -> tuple[str, str]:
-    """The longest head of ``word`` that fits ``room`` cells (at least one character)."""
-    for i in range(1, len(word) + 1):
-        if cell_len(word[:i]) > room:
-            return word[: max(i - 1, 1)], word[max(i - 1, 1) :]
-    return word, ""
+def _pieces(word: str, first_room: int, room: int) -> list[str]:
+    """``word`` cut into pieces of at most ``first_room`` cells, then ``room`` cells (at
+    least one character each); the last piece is what is left. One pass over the word:
+    each character's width is looked up once, so a 100 KB word costs 100 K lookups."""
+    if word.isascii() and word.isprintable():  # one cell a character: cut by slicing
+        head, tail = word[:first_room], word[first_room:]
+        return [head, *(tail[i : i + room] for i in range(0, len(tail), room))] if tail else [head]
+    pieces: list[str] = []
+    start, used, limit = 0, 0, first_room
+    for i, char in enumerate(word):
+        size = get_character_cell_size(char)
+        if used + size > limit and i > start:
+            pieces.append(word[start:i])
+            start, used, limit = i, 0, room
+        used += size
+    pieces.append(word[start:])
+    return pieces
 
 
 def wrap(text: str, width: int, indent: str, hang: str = HANG) -> list[str]:
     """``text`` (one line) as lines of at most ``width`` cells: the first after ``indent``,
     the rest after ``indent + hang``. A line that fits is kept as it is; otherwise words are
-    kept whole unless one alone is wider than the room."""
+    kept whole unless one alone is wider than the room. Linear in the text's length: every
+    word's width is measured once, and the line being built is never measured again."""
     # Only spaces break lines: a no-break space or any other character stays inside its word.
     text = text.rstrip(" ")
     if cell_len(indent + text) <= width:
@@ -53,28 +65,35 @@ def wrap(text: str, width: int, indent: str, hang: str = HANG) -> list[str]:
     body = text.lstrip(" ")
     lead = text[: len(text) - len(body)]
     first, rest = indent + lead, indent + lead + hang
+    first_room = max(width - cell_len(first), MIN_TEXT_WIDTH)
+    rest_room = max(width - cell_len(rest), MIN_TEXT_WIDTH)
 
-    def room(prefix: str) -> int:
-        return max(width - cell_len(prefix), MIN_TEXT_WIDTH)
-
+    # printable ASCII takes one cell a character: its width is its length
+    measure = len if body.isascii() and body.isprintable() else cell_len
     lines: list[str] = []
-    prefix, current = first, ""
+    prefix, room = first, first_room
+    current: list[str] = []  # the words of the line being built
+    used = 0  # its width in cells
     for word in body.split(" "):
         if not word:
             continue
-        candidate = f"{current} {word}" if current else word
-        if cell_len(candidate) <= room(prefix):
-            current = candidate
+        size = measure(word)
+        wanted = used + 1 + size if current else size
+        if wanted <= room:
+            current.append(word)
+            used = wanted
             continue
         if current:
-            lines.append(prefix + current)
-            prefix = rest
-        while cell_len(word) > room(prefix):
-            head, word = _take(word, room(prefix))
-            lines.append(prefix + head)
-            prefix = rest
-        current = word
-    lines.append(prefix + current)
+            lines.append(prefix + " ".join(current))
+            prefix, room = rest, rest_room
+        if size > room:
+            *heads, word = _pieces(word, room, rest_room)
+            for head in heads:
+                lines.append(prefix + head)
+                prefix, room = rest, rest_room
+            size = measure(word)
+        current, used = [word], size
+    lines.append(prefix + " ".join(current))
     return lines
 
 
@@ -227,12 +246,15 @@ def render_text(
     width = console.width
     packs = sort_packs(run.packs)
     if not quiet or checked.failed:
-        _print(console, "Policies:")
+        block = ["Policies:"]
         for pack in packs:
             if quiet and checked.pack_status(pack) not in ("failed", "error"):
                 continue
-            for line in _pack_lines(pack, checked, width, compact, quiet):
-                _print(console, line)
+            block += _pack_lines(pack, checked, width, compact, quiet)
+        # Written as it is: the lines are wrapped and cleaned already, and rich's rendering
+        # (splitting, wrapping and styling every line again) cost over a minute for a pack
+        # writing 100 KB messages about a few hundred resources.
+        console.file.write("\n".join(block) + "\n")
 
     if not quiet:
         # compact enough for the 80 columns CI logs get (versions are in the Policies block)

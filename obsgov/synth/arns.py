@@ -49,7 +49,7 @@ _GLOBAL_SERVICES = {"iam", "s3"}
 
 def physical_name(type_token: str, logical_name: str, inputs: Mapping[str, Any], seed: str) -> str:
     # most resources take `name`; composite alarms, X-Ray groups and sampling rules their own
-    for key in ("name", "alarmName", "groupName", "ruleName"):
+    for key in ("name", "bucket", "alarmName", "groupName", "ruleName"):
         given = inputs.get(key)
         if isinstance(given, str) and given:
             return given

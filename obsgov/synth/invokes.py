@@ -305,8 +305,24 @@ class InvokeAnswers:
     def __init__(self) -> None:
         self.unanswered: Counter[str] = Counter()
         self.derived: Counter[str] = Counter()
+        # plain (non-Output) invokes handed an empty result, which the program may trip on
+        self.empty: Counter[str] = Counter()
         # the SDK calls the monitor from several threads at once
         self._lock = threading.Lock()
+
+    def record_empty(self, token: str) -> None:
+        with self._lock:
+            self.empty[token] += 1
+
+    def empty_note(self) -> str:
+        """Names the invokes that got an empty result, for a program that then failed."""
+        if not self.empty:
+            return ""
+        listed = ", ".join(f"{t} ({n}x)" for t, n in sorted(self.empty.items()))
+        return (
+            f"\nobsgov has no offline answer for the invoke(s) {listed}: the program got an "
+            "empty result, which may be what it failed on"
+        )
 
     def answer(
         self, token: str, args: Mapping[str, Any], account: str, region: str

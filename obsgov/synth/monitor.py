@@ -29,6 +29,8 @@ from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from obsgov.graph import (
+    RESOURCE_SIG,
+    SIG_KEY,
     STACK_TYPE,
     UNKNOWN,
     GraphResource,
@@ -39,11 +41,64 @@ from obsgov.graph import (
 from .arns import arn_for, physical_name
 from .invokes import InvokeAnswers
 from .policy_document import PolicyDocumentError
+from .provider_check import check as provider_check
 
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+PROVIDER_PREFIX = "pulumi:providers:"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 DEFAULT_AWS_PROVIDER = "default_7_51_1"
 UNKNOWN_ACCOUNT = "000000000000"
+
+
+def engine_value(value: Any) -> Any:
+    """``value`` with every resource reference in the form the engine passes on: a custom
+    resource's ID (unknown while the ID is), a component's URN. The monitor receives
+    references, but providers and packs are sent properties marshalled without
+    ``KeepResources`` (``MarshalPropertyValue`` and ``UnmarshalPropertyValue`` in
+    sdk/go/common/resource/plugin/rpc.go; ``analyzer_plugin.go`` marshals with
+    ``KeepUnknowns`` and ``KeepSecrets`` only). Turning them into plain values before the SDK's
+    mock deserializes them also keeps it from rebuilding resource objects on the monitor's
+    thread, whose futures belong to another event loop."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == RESOURCE_SIG:
+            if "id" in value:
+                ident = value.get("id")
+                return ident if isinstance(ident, str) and ident and ident != UNKNOWN else UNKNOWN
+            urn = value.get("urn")
+            return urn if isinstance(urn, str) else UNKNOWN
+        return {k: engine_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [engine_value(v) for v in value]
+    return value
+
+
+def _struct_dict(message: Any) -> dict[str, Any]:
+    return engine_value(json_format.MessageToDict(message))
+
+
+def _with_struct(request: Any, name: str, value: Mapping[str, Any]) -> Any:
+    """A copy of ``request`` whose Struct field ``name`` holds ``value``."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    field = getattr(copy, name)
+    field.Clear()
+    if value:
+        field.update(value)
+    return copy
+
+
+def default_provider_name(version: str) -> str:
+    """``ProviderRequest.DefaultName`` (pkg/resource/deploy/providers/provider.go):
+    ``default``, then the version's parts joined by underscores."""
+    if not version:
+        return "default"
+    core, _, build = version.partition("+")
+    core, _, pre = core.partition("-")
+    parts = ["default", *core.split(".")]
+    parts += [p for p in pre.split(".") if p] if pre else []
+    parts += [p for p in build.split(".") if p] if build else []
+    return "_".join(parts)
+
 
 # Set while ``invoke_output`` schedules its invoke: the task it creates copies the context, and
 # the SDK hands that context on to the thread that calls the monitor.
@@ -116,6 +171,12 @@ def custom_timeouts(given: resource_pb2.RegisterResourceRequest.CustomTimeouts) 
     }
 
 
+def _type_and_name(urn: str) -> tuple[str, str]:
+    """A URN's own type (the last segment of its qualified type) and its name."""
+    parts = urn.split("::", 3)
+    return parts[2].rsplit("$", 1)[-1], parts[3]
+
+
 class RecordingMonitor(mocks.MockMonitor):
     def __init__(
         self,
@@ -123,29 +184,93 @@ class RecordingMonitor(mocks.MockMonitor):
         default_region: str,
         mock_impl: ObsgovMocks,
         provider_config: Mapping[str, str] | None = None,
+        config: Mapping[str, str] | None = None,
     ) -> None:
-        """``provider_config`` is the stack's ``aws:*`` config without its namespace: the
-        engine configures the default provider from it."""
+        """``provider_config`` is the stack's ``aws:*`` config without its namespace, ``config``
+        the whole stack config: the engine configures each package's default provider from
+        the package's keys."""
         super().__init__(mock_impl)
         mock_impl.monitor = self
         self.mock_impl = mock_impl
         self.preview = preview
         self.default_region = default_region
         self.provider_config = dict(provider_config or {})
+        self.config = dict(config or {})
+        # the version pulumi-aws resources asked for: its default provider's name
+        self._versions: dict[str, str] = {}
         self.default_account = account_from_assume_roles(self.provider_config.get("assumeRoles"))
         self.records: dict[str, GraphResource] = {}
         self.provider_account: dict[str, str | None] = {}
         self.provider_region: dict[str, str] = {}
         self._stack_urn: str | None = None
+        # URN -> the alias under which the engine finds the resource in the deployed state
+        self._matched_alias: dict[str, str] = {}
 
     # ------------------------------------------------------------------ URNs
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
+    def make_urn(
+        self,
+        parent: str,
+        type_: str,
+        name: str,
+        *,
+        stack: str | None = None,
+        project: str | None = None,
+    ) -> str:
         qualified = type_
         if parent:
             parent_type = parent.split("::")[2]
             if parent_type != STACK_TYPE:
                 qualified = f"{parent_type}${type_}"
-        return "urn:pulumi:" + "::".join([get_stack(), get_project(), qualified, name])
+        return "urn:pulumi:" + "::".join(
+            [stack or get_stack(), project or get_project(), qualified, name]
+        )
+
+    def alias_urns(self, request: Any, urn: str) -> list[str]:
+        """The alias URNs the engine derives for a registration, in its order
+        (``generateAliases`` in pkg/resource/deploy/step_generator.go): each alias of the
+        request (a URN, or a spec completed from the resource's own name, type, parent, project
+        and stack, as ``collapseAliasToUrn`` does), then the aliases a child inherits from the
+        alias its parent was found under (``inheritedChildAlias``: the parent's old qualified
+        type, and the parent's old name in place of its new one where the child's name starts
+        with it). The SDK sends a child none of these: with alias specs the engine works them
+        out. A resource with aliases is taken to be found in the deployed state under its first
+        one, as it is when the alias names what was deployed; its children inherit that."""
+        own: list[str] = []
+        for alias in request.aliases:
+            if alias.urn:
+                own.append(alias.urn)
+                continue
+            spec = alias.spec
+            if spec.noParent:
+                parent = ""
+            elif spec.parentUrn:
+                parent = self._matched_alias.get(spec.parentUrn, spec.parentUrn)
+            else:
+                parent = request.parent
+            own.append(
+                self.make_urn(
+                    parent,
+                    spec.type or request.type,
+                    spec.name or request.name,
+                    stack=spec.stack or None,
+                    project=spec.project or None,
+                )
+            )
+        found = list(dict.fromkeys(own))
+        parent_alias = self._matched_alias.get(request.parent)
+        if parent_alias is not None:
+            parent_name = request.parent.split("::", 3)[3]
+            for type_, name in [(request.type, request.name), *map(_type_and_name, own)]:
+                if name.startswith(parent_name):
+                    name = parent_alias.split("::", 3)[3] + name[len(parent_name) :]
+                inherited = "urn:pulumi:" + "::".join(
+                    [get_stack(), get_project(), f"{parent_alias.split('::')[2]}${type_}", name]
+                )
+                if inherited not in found:
+                    found.append(inherited)
+        if found:
+            self._matched_alias[urn] = found[0]
+        return found
 
     # ------------------------------------------------------------------ accounts
     def account_of_ref(self, provider_ref: str) -> tuple[str | None, str]:
@@ -157,41 +282,99 @@ class RecordingMonitor(mocks.MockMonitor):
             self.provider_region.get(urn, self.default_region),
         )
 
-    def _default_provider_ref(self) -> str:
-        urn = "urn:pulumi:" + "::".join(
-            [get_stack(), get_project(), AWS_PROVIDER_TYPE, DEFAULT_AWS_PROVIDER]
+    def package_config(self, package: str) -> dict[str, str]:
+        """The package's config keys without their namespace (``GetPackageConfig``)."""
+        if package == "aws":
+            return {
+                **{k[4:]: v for k, v in self.config.items() if k.startswith("aws:")},
+                **self.provider_config,
+            }
+        prefix = f"{package}:"
+        return {k[len(prefix) :]: v for k, v in self.config.items() if k.startswith(prefix)}
+
+    def _default_provider_ref(self, package: str = "aws", version: str = "") -> str:
+        """The default provider the engine registers for ``package`` at ``version``
+        (``newRegisterDefaultProviderEvent`` in pkg/resource/deploy/default_providers.go): the
+        package's config as inputs plus ``version``, named ``default_<version>``."""
+        if package == "aws" and not version:
+            version = self._versions.get("aws", "")
+        name = (
+            default_provider_name(version)
+            if version
+            else (DEFAULT_AWS_PROVIDER if package == "aws" else "default")
         )
+        provider_type = PROVIDER_PREFIX + package
+        urn = "urn:pulumi:" + "::".join([get_stack(), get_project(), provider_type, name])
         if urn not in self.records:
-            # The engine creates a default provider for resources that name none, configured
-            # from the stack's aws:* keys; with no role to assume it uses the ambient
-            # credentials, so its account is unknown offline.
-            inputs = {"region": self.default_region, **self.provider_config}
+            inputs: dict[str, Any] = self.package_config(package)
+            account: str | None = None
+            region: str | None = None
+            if package == "aws":
+                # With no role to assume the provider uses the ambient credentials, so its
+                # account is unknown offline.
+                inputs = {"region": self.default_region, **inputs}
+                account, region = self.default_account, self.default_region
+                self.provider_account[urn] = account
+                self.provider_region[urn] = region
+            if version:
+                inputs["version"] = version
             self.records[urn] = GraphResource(
                 urn=urn,
-                type=AWS_PROVIDER_TYPE,
-                name=DEFAULT_AWS_PROVIDER,
+                type=provider_type,
+                name=name,
                 custom=True,
                 inputs=inputs,
                 outputs=dict(inputs),
                 id=UNKNOWN,
                 parent=self._stack_urn,
-                account=self.default_account,
-                region=self.default_region,
+                account=account,
+                region=region,
             )
-            self.provider_account[urn] = self.default_account
-            self.provider_region[urn] = self.default_region
         return f"{urn}::{UNKNOWN}"
+
+    def _provider_for(self, request: Any) -> str | None:
+        """The provider reference a custom resource or invoke is served by: its own, else its
+        package's default provider (the builtin ``pulumi`` package's for StackReferences)."""
+        if request.provider:
+            return request.provider
+        token = getattr(request, "type", "") or getattr(request, "tok", "")
+        package = token.split(":", 1)[0]
+        if not package or token.startswith(PROVIDER_PREFIX):
+            return None
+        if package == "pulumi" and token != STACK_REFERENCE_TYPE:
+            return None
+        version = getattr(request, "version", "") or ""
+        if package == "aws" and version:
+            self._versions.setdefault("aws", version)
+        return self._default_provider_ref(package, version)
 
     # ------------------------------------------------------------------ registration
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = json_format.MessageToDict(request.object)
-        provider_ref = request.provider or None
+        inputs = _struct_dict(request.object)
+        provider_ref: str | None = request.provider or None
         if request.type == AWS_PROVIDER_TYPE:
+            if request.version:
+                # registerResource (source_eval.go) gives an explicit provider its version
+                inputs.setdefault("version", request.version)
             self.provider_account[urn] = account_from_assume_roles(inputs.get("assumeRoles"))
             self.provider_region[urn] = inputs.get("region") or self.default_region
-        elif request.custom and not provider_ref and request.type.startswith("aws:"):
-            provider_ref = self._default_provider_ref()
+        elif request.type.startswith(PROVIDER_PREFIX):
+            if request.version:
+                inputs.setdefault("version", request.version)
+        elif getattr(request, "remote", False):
+            # the engine asks the package's provider to Construct it (a default one if none)
+            provider_ref = self._provider_for(request)
+        elif request.custom:
+            provider_ref = self._provider_for(request)
+            inputs = provider_check(
+                request.type,
+                request.name,
+                inputs,
+                _default_tags(self, provider_ref or ""),
+                f"{get_stack()}/{request.type}/{request.name}",
+            )
+        request = _with_struct(request, "object", inputs)
 
         if request.type == STACK_TYPE:
             self._stack_urn = urn
@@ -205,7 +388,7 @@ class RecordingMonitor(mocks.MockMonitor):
 
         if request.type == AWS_PROVIDER_TYPE:
             account, region = self.provider_account[urn], self.provider_region[urn]
-        elif request.custom:
+        elif request.custom and not request.type.startswith(PROVIDER_PREFIX):
             account, region = self.account_of_ref(provider_ref or "")
         else:
             account, region = None, None
@@ -229,13 +412,54 @@ class RecordingMonitor(mocks.MockMonitor):
             delete_before_replace=(
                 request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None
             ),
-            aliases=sorted(a.urn for a in request.aliases if a.urn),
+            aliases=sorted(self.alias_urns(request, urn)),
             additional_secret_outputs=list(request.additionalSecretOutputs),
             custom_timeouts=custom_timeouts(request.customTimeouts),
             account=account,
             region=region,
+            remote=bool(getattr(request, "remote", False)),
         )
         return response
+
+    def ReadResource(self, request):  # noqa: N802
+        """``Resource.get`` and StackReference: the engine reads the resource (in preview
+        too) and keeps it in the stack, so AnalyzeStack sees it; Analyze does not (reads make
+        no registration step, ``GenerateReadSteps`` in step_generator.go)."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        properties = _struct_dict(request.properties)
+        provider_ref = self._provider_for(request)
+        _ensure_event_loop()
+        args = mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(
+                _with_struct(request, "properties", properties).properties
+            ),
+            provider=provider_ref or "",
+            resource_id=request.id,
+            custom=True,
+        )
+        resource_id, state = self.mock_impl.read_resource(args)
+        wire = _sync_await(rpc.serialize_properties(state, {}))
+        account, region = self.account_of_ref(provider_ref or "")
+        self.records[urn] = GraphResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=True,
+            inputs=properties,
+            outputs=engine_value(json_format.MessageToDict(wire)),
+            id=resource_id or request.id,
+            parent=request.parent or self._stack_urn,
+            provider=provider_ref,
+            dependencies=sorted(set(request.dependencies)),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            account=account if request.type.startswith("aws:") else None,
+            region=region if request.type.startswith("aws:") else None,
+            read=True,
+        )
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=wire)
 
     def GetDeploymentInfo(self, request):  # noqa: N802
         # The engine gates an output-form invoke on its dependencies (below); without the
@@ -252,7 +476,7 @@ class RecordingMonitor(mocks.MockMonitor):
             return False
         for urn in urns:
             record = self.records.get(urn)
-            if record is not None and record.custom and not record.is_provider:
+            if record is not None and record.custom and not record.is_provider and not record.read:
                 return True
         return False
 
@@ -261,10 +485,13 @@ class RecordingMonitor(mocks.MockMonitor):
             return super().Invoke(request)
         if self._pending(request.dependsOn):
             return resource_pb2.ResourceInvokeResponse(unknown=True)
-        _ensure_event_loop()  # deserializing resource references needs a loop
-        args = rpc.deserialize_properties(request.args)
+        provider_ref = self._provider_for(request) or ""
+        _ensure_event_loop()
+        args = rpc.deserialize_properties(
+            _with_struct(request, "args", _struct_dict(request.args)).args
+        )
         try:
-            answer = self.mock_impl.answer(request.tok, args, request.provider)
+            answer = self.mock_impl.answer(request.tok, args, provider_ref)
         except (PolicyDocumentError, ValueError) as exc:
             # what the provider would fail the invoke with; the SDK raises it in the program
             failure = provider_pb2.CheckFailure(property="", reason=str(exc))
@@ -272,6 +499,9 @@ class RecordingMonitor(mocks.MockMonitor):
         if answer is None:
             if _OUTPUT_FORM.get():
                 return resource_pb2.ResourceInvokeResponse(unknown=True)
+            # the SDK cannot hand a plain invoke an unknown: the program gets an empty result,
+            # and a failure it leads to is reported naming the invoke
+            self.mock_impl.invokes.record_empty(request.tok)
             answer = {}
         result = _sync_await(rpc.serialize_properties(answer, {}))
         return resource_pb2.ResourceInvokeResponse(**{"return": result})
@@ -279,7 +509,7 @@ class RecordingMonitor(mocks.MockMonitor):
     def RegisterResourceOutputs(self, request):  # noqa: N802
         record = self.records.get(request.urn)
         if record is not None and not record.custom:
-            record.outputs = json_format.MessageToDict(request.outputs)
+            record.outputs = _struct_dict(request.outputs)
         return super().RegisterResourceOutputs(request)
 
 
@@ -307,11 +537,17 @@ class ObsgovMocks(mocks.Mocks):
             if self.monitor.preview:
                 return UNKNOWN, dict(args.inputs)
             return str(uuid.uuid5(uuid.NAMESPACE_URL, seed)), dict(args.inputs)
+        # The monitor has replaced the program's inputs with the provider's Check output
+        # (generated name, tagsAll): what the provider's preview returns.
         state = dict(args.inputs)
         if self.monitor.preview:
-            # `pulumi preview` knows only the inputs of a resource it is about to create: every
-            # computed output (arn, id, ...) stays unknown, and the SDK resolves it as such.
+            # `pulumi preview` knows only the checked inputs of a resource it is about to
+            # create: every computed output (arn, id, ...) stays unknown, and the SDK resolves
+            # it as such.
             return "", state
+        return self._created(args, seed, state)
+
+    def _created(self, args: mocks.MockResourceArgs, seed: str, state: dict[str, Any]):
         # The provider comes with the request: the SDK registers resources from several
         # threads at once, so nothing shared may carry it from RegisterResource to here.
         provider_ref = args.provider or (
@@ -322,14 +558,31 @@ class ObsgovMocks(mocks.Mocks):
         name = physical_name(args.typ, args.name, args.inputs, seed)
         arn, resource_id = arn_for(args.typ, name, account, region, seed)
         state.setdefault("arn", arn)
-        state.setdefault("name", name)
+        if args.typ.startswith("aws:"):
+            state.setdefault("name", name)
         if args.typ == "aws:kms/key:Key":
             state["keyId"] = resource_id
-        if "tags" in args.inputs or _provider_tags(self.monitor, provider_ref):
-            merged = dict(_provider_tags(self.monitor, provider_ref))
-            merged.update(args.inputs.get("tags") or {})
-            state["tagsAll"] = merged
         return resource_id, state
+
+    def read_resource(self, args: mocks.MockResourceArgs):
+        """A read: the resource exists, so its state is known even in preview (derived from
+        its id and the reading provider's account and region)."""
+        if args.typ == STACK_REFERENCE_TYPE:
+            return self._stack_reference(args)
+        seed = f"{self.stack}/{args.typ}/{args.name}"
+        state = dict(args.inputs)
+        if args.resource_id and args.typ.startswith("aws:"):
+            for key in ("name", "bucket"):
+                if key in self._read_names(args.typ):
+                    state.setdefault(key, args.resource_id)
+        _, state = self._created(args, seed, state)
+        return args.resource_id or "", state
+
+    @staticmethod
+    def _read_names(type_token: str) -> frozenset[str]:
+        from .provider_check import input_names
+
+        return input_names(type_token)
 
     def _stack_reference(self, args: mocks.MockResourceArgs):
         """A referenced stack's outputs as given; without them unknown in preview (the SDK
@@ -350,18 +603,32 @@ class ObsgovMocks(mocks.Mocks):
         return self.invokes.answer(token, args, account or UNKNOWN_ACCOUNT, region)
 
     def call(self, args: mocks.MockCallArgs):
-        return self.answer(args.token, args.args, args.provider) or {}
+        answer = self.answer(args.token, args.args, args.provider)
+        if answer is None:
+            self.invokes.record_empty(args.token)
+            return {}
+        return answer
 
 
 def _provider_tags(monitor: RecordingMonitor, provider_ref: str) -> dict[str, str]:
+    return dict(_default_tags(monitor, provider_ref) or {})
+
+
+def _default_tags(monitor: RecordingMonitor, provider_ref: str) -> dict[str, Any] | None:
+    """The provider's ``defaultTags.tags`` ({} when it has none), None while unknown."""
     urn, _ = split_provider_ref(provider_ref) if provider_ref else ("", "")
     record = monitor.records.get(urn)
     if record is None:
         return {}
     raw = record.inputs.get("defaultTags")
+    if raw == UNKNOWN:
+        return None
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
         except json.JSONDecodeError:
             return {}
-    return dict((raw or {}).get("tags") or {})
+    tags = raw.get("tags") if isinstance(raw, dict) else None
+    if tags == UNKNOWN:
+        return None
+    return dict(tags) if isinstance(tags, dict) else {}

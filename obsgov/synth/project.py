@@ -8,8 +8,9 @@ config the program gets is built as the CLI builds it (``mergeConfig`` and
 checks in project.go): bare keys take the project's namespace, the stack's values win over the
 project's defaults and values, a project key with neither that the stack does not set is
 missing, and explicitly typed keys are checked against their type. Errors are worded as the
-CLI words them. Offline, ``secure:`` values cannot be decrypted: the program gets them as the
-secret ``[secret]`` and their types go unchecked.
+CLI words them. ``secure:`` values are decrypted with the passphrase when it is set
+(:mod:`obsgov.synth.stack_file`); otherwise the program gets them as the secret ``[secret]``
+and their types go unchecked.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class PulumiProject:
     stack_config_dir: Path
     description: str | None = None
     config: Mapping[str, ConfigType] = field(default_factory=dict)
+    # runtime.options: virtualenv, toolchain, typechecker (obsgov.synth.environment)
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     def stack_file(self, stack: str) -> Path:
         """Where the CLI keeps the stack's settings: beside Pulumi.yaml or in stackConfigDir,
@@ -82,6 +85,24 @@ class PulumiProject:
 def stack_name(stack: str) -> str:
     """``org/project/dev`` and ``dev`` name the same stack file (the CLI keeps the last part)."""
     return stack.rsplit("/", 1)[-1]
+
+
+DEFAULT_ORGANIZATION = "organization"
+
+
+def stack_organization(stack: str, project: str) -> str:
+    """The organization a stack name gives: ``acme/p/dev`` and ``acme/dev`` are acme's; a
+    bare ``dev`` is the DIY backend's ``organization``. A project part that is not the
+    project's is refused in the CLI's words (``backend.go``)."""
+    parts = stack.split("/")
+    if len(parts) == 3 and parts[1] != project:
+        raise ProjectError(f"provided project name {parts[1]!r} doesn't match Pulumi.yaml")
+    if len(parts) > 3 or any(not p for p in parts):
+        raise ProjectError(
+            f"{stack!r} is not a stack name: expected <stack>, <org>/<stack> or "
+            "<org>/<project>/<stack>"
+        )
+    return parts[0] if len(parts) > 1 else DEFAULT_ORGANIZATION
 
 
 # ---------------------------------------------------------------------------------- Pulumi.yaml
@@ -245,8 +266,13 @@ def load_project(directory: Path, option: str = "--project") -> PulumiProject:
         )
         name = ""
     runtime = data.get("runtime")
+    options: Any = {}
     if isinstance(runtime, dict):
+        options = runtime.get("options") or {}
         runtime = runtime.get("name")
+        if not isinstance(options, dict):
+            problems.append(Problem(shown, "runtime.options", "must be a mapping"))
+            options = {}
     if runtime is None:
         problems.append(Problem(shown, "runtime", "project is missing a 'runtime' attribute"))
     elif runtime not in SUPPORTED_RUNTIMES:
@@ -298,4 +324,5 @@ def load_project(directory: Path, option: str = "--project") -> PulumiProject:
         stack_config_dir=directory / stack_dir if stack_dir else directory,
         description=description,
         config=types,
+        options=options,
     )

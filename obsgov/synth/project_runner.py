@@ -1,34 +1,42 @@
-"""Run a team's Pulumi program under the mocks, in a process of its own.
+"""Run a team's Pulumi program under the mocks, in its own environment and process.
 
-The program runs as the Python language host runs it (``pulumi-language-python-exec``): from
-its project folder, ``main`` run with ``runpy`` as ``__main__``, its own modules importable.
-A process of its own keeps the team's modules, working directory and the SDK's global state
-away from obsgov and from the next program (two teams may both have a ``components`` package).
-The parent sends a JSON request file and reads a JSON result file; the program's own output
+The program runs as the Python language host runs it: with the interpreter of the project's
+own environment (:mod:`.environment`: ``runtime.options`` virtualenv, toolchain, typechecker),
+from ``main``'s folder, ``main`` run with ``runpy`` as ``__main__`` (:mod:`.program_host`, which
+that interpreter runs with obsgov's monitor modules put on its path). A process of its own keeps
+the team's modules, working directory and the SDK's global state away from obsgov and from the
+next program. It runs in a session of its own with no standard input; when it outlives the
+timeout, or leaves processes behind, the whole process group is killed. Its output goes to
+files, not pipes, so a leftover grandchild cannot hold obsgov waiting. The program's own output
 is shown only when it fails.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
-import runpy
+import signal
 import subprocess
-import sys
 import tempfile
-import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from obsgov.graph import ResourceGraph, sort_resources
+from obsgov.graph import ResourceGraph
 
-from .runner import SynthesisError, _relaxed_gc, install_mocks
+from .environment import (
+    EnvironmentProblem,
+    TypecheckFailed,
+    parse_runtime_options,
+    resolve_environment,
+    run_typechecker,
+)
+from .mocked_run import SynthesisError
 
 DEFAULT_TIMEOUT = 900.0
+HOST_MODULE = "obsgov.synth.program_host"
 
 
 @dataclass
@@ -46,174 +54,113 @@ class ProgramRun:
     preview: bool = True
     organization: str = "organization"
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    # Pulumi.yaml's runtime.options
+    options: dict[str, Any] = field(default_factory=dict)
 
-
-def synthesize_program(run: ProgramRun, timeout: float = DEFAULT_TIMEOUT) -> ResourceGraph:
-    """The program's resource graph; :class:`SynthesisError` when the program fails."""
-    with tempfile.TemporaryDirectory(prefix="obsgov-program-") as scratch:
-        request, result = Path(scratch, "request.json"), Path(scratch, "result.json")
-        request.write_text(json.dumps(asdict(run)), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", __name__, str(request), str(result)],
-                cwd=run.directory,
-                env=env,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise SynthesisError(
-                f"the program did not finish within {timeout:.0f} seconds"
-            ) from None
-        if not result.exists():
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise SynthesisError(
-                f"the program's process ended (exit {done.returncode}) without a result: {tail[0]}"
-            )
-        payload = json.loads(result.read_text(encoding="utf-8"))
-    if "error" in payload:
-        output = (done.stdout + done.stderr).strip()
-        message = payload["error"]
-        if output:
-            message += "\nthe program printed:\n" + "\n".join(output.splitlines()[-20:])
-        raise SynthesisError(message)
-    return ResourceGraph.from_dict(payload["graph"])
-
-
-def _where(exc: BaseException, directory: Path) -> str:
-    """The innermost line of the team's own code the exception passed through."""
-    found = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
-        path = Path(frame.filename)
-        try:
-            relative = path.resolve().relative_to(directory)
-        except (ValueError, OSError):
-            continue
-        if ".venv" in relative.parts or "site-packages" in relative.parts:
-            continue
-        found = f"{relative.as_posix()}:{frame.lineno}"
-    return found
-
-
-def _own_file(filename: str, directory: Path) -> str | None:
-    """``filename`` when it is the team's own code under ``directory`` (not a virtualenv)."""
-    try:
-        relative = Path(filename).resolve().relative_to(directory)
-    except (ValueError, OSError):
-        return None
-    if relative.parts and relative.parts[0].startswith(".") or "site-packages" in relative.parts:
-        return None
-    return str(directory / relative)
+    def pwd_and_entry(self) -> tuple[str, str]:
+        """``getPwdMain`` (pkg/engine/project.go): a folder ``main`` is the working folder
+        and the entry point is ``.``; a file ``main`` runs from its own folder by name."""
+        main = Path(self.program)
+        if main.is_dir():
+            return str(main), "."
+        return str(main.parent), main.name
 
 
 @contextlib.contextmanager
-def creation_sites(directory: Path, sites: dict[tuple[str, str], str]) -> Iterator[None]:
-    """Record where in the team's own code each resource is made (``file:line`` of the
-    innermost frame in the project), keyed by type and name: code scanning shows a finding
-    on the line that made the resource."""
-    import pulumi.resource
+def host_path() -> Iterator[str]:
+    """A folder holding only obsgov's two packages the host imports (links to them), for
+    the program's ``PYTHONPATH``: the team's environment gets nothing else of obsgov's."""
+    import obsgov
+    import obsgov_policies
 
-    original = pulumi.resource.Resource.__init__
+    with tempfile.TemporaryDirectory(prefix="obsgov-host-") as folder:
+        for package in (obsgov, obsgov_policies):
+            source = Path(package.__file__ or "").resolve().parent
+            os.symlink(source, Path(folder, source.name), target_is_directory=True)
+        yield folder
 
-    def recording(self: Any, t: str, name: str, *args: Any, **kwargs: Any) -> None:
-        frame = sys._getframe(1)
-        while frame is not None:
-            own = _own_file(frame.f_code.co_filename, directory)
-            if own is not None:
-                sites.setdefault((t, name), f"{own}:{frame.f_lineno}")
-                break
-            frame = frame.f_back  # type: ignore[assignment]
-        original(self, t, name, *args, **kwargs)
 
-    pulumi.resource.Resource.__init__ = recording  # type: ignore[method-assign]
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill the program's session: it and anything it started (a daemon holding files)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _tail(path: Path, lines: int = 20) -> str:
     try:
-        yield
-    finally:
-        pulumi.resource.Resource.__init__ = original  # type: ignore[method-assign]
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def run_in_this_process(run: ProgramRun) -> ResourceGraph:
-    """Run the program here (the child process's side)."""
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
-
-    from .monitor import ObsgovMocks, RecordingMonitor, output_form_invokes
-
-    directory = Path(run.directory).resolve()
-    program = Path(run.program)
-    impl = ObsgovMocks(run.project, run.stack)
-    impl.stack_outputs = dict(run.stack_outputs)
-    monitor = RecordingMonitor(
-        preview=run.preview,
-        default_region=run.region,
-        mock_impl=impl,
-        provider_config=run.provider_config,
-    )
-    errors = install_mocks(
-        impl,
-        monitor,
-        project=run.project,
-        stack=run.stack,
-        preview=run.preview,
-        organization=run.organization,
-        config=run.config,
-        secret_keys=run.secret_keys,
-    )
-    if program.is_file():
-        # runpy puts a folder it runs on sys.path itself, never a file's folder
-        sys.path.insert(0, str(program.parent))
-    sys.argv = [str(program)]
-
-    def body() -> None:
-        runpy.run_path(str(program), run_name="__main__")
-
-    sites: dict[tuple[str, str], str] = {}
+def program_environment(run: ProgramRun, environ: Mapping[str, str] = os.environ):
+    """The interpreter and environment the language host would run ``run`` with."""
+    pwd, _ = run.pwd_and_entry()
     try:
-        with output_form_invokes(), creation_sites(directory, sites), _relaxed_gc():
-            _sync_await(run_pulumi_func(body))
-    except Exception as exc:  # the program's own bug, or a RunError: its type, message and line
-        where = _where(exc, directory)
-        at = f" at {where}" if where else ""
-        raise SynthesisError(f"{type(exc).__name__}{at}: {exc}") from exc
-    if errors.messages:
-        raise SynthesisError("\n".join(errors.messages))
-    sources = {
-        urn: sites[(record.type, record.name)]
-        for urn, record in monitor.records.items()
-        if (record.type, record.name) in sites
-    }
-    return ResourceGraph(
-        project=run.project,
-        stack=run.stack,
-        preview=run.preview,
-        resources=sort_resources(monitor.records.values()),
-        unanswered_invokes=dict(impl.invokes.unanswered),
-        derived_invokes=dict(impl.invokes.derived),
-        stack_references=dict(impl.stack_references),
-        sources=sources,
-    )
+        options = parse_runtime_options(run.options)
+        return resolve_environment(Path(run.directory), Path(pwd), options, environ)
+    except EnvironmentProblem as exc:
+        notes = "".join(f"\nnote: {n}" for n in exc.notes)
+        raise SynthesisError(f"the program's environment: {exc}{notes}") from None
 
 
-def main(argv: Sequence[str]) -> int:
-    request, result = Path(argv[0]), Path(argv[1])
-    run = ProgramRun(**json.loads(request.read_text(encoding="utf-8")))
-    payload: Mapping[str, Any]
-    captured = io.StringIO()
+def synthesize_program(
+    run: ProgramRun,
+    timeout: float = DEFAULT_TIMEOUT,
+    environ: Mapping[str, str] = os.environ,
+) -> ResourceGraph:
+    """The program's resource graph; :class:`SynthesisError` when it cannot run or fails."""
+    environment = program_environment(run, environ)
+    pwd, entry = run.pwd_and_entry()
     try:
-        with contextlib.redirect_stdout(captured):
-            graph = run_in_this_process(run)
-        payload = {"graph": graph.to_dict()}
-    except SynthesisError as exc:
-        payload = {"error": str(exc)}
-    finally:
-        sys.stdout.write(captured.getvalue())
-    result.write_text(json.dumps(payload), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+        run_typechecker(environment, Path(pwd), timeout)
+    except TypecheckFailed as exc:
+        raise SynthesisError(str(exc)) from None
+    request_data = {**asdict(run), "pwd": pwd, "entry": entry}
+    with tempfile.TemporaryDirectory(prefix="obsgov-program-") as scratch, host_path() as path:
+        request, result = Path(scratch, "request.json"), Path(scratch, "result.json")
+        out, err = Path(scratch, "stdout"), Path(scratch, "stderr")
+        request.write_text(json.dumps(request_data), encoding="utf-8")
+        env = {k: v for k, v in environment.environ.items() if not k.startswith("PULUMI_")}
+        env["PYTHONPATH"] = os.pathsep.join(
+            [path, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+        )
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            try:
+                process = subprocess.Popen(
+                    [environment.python, "-m", HOST_MODULE, str(request), str(result)],
+                    cwd=pwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=stdout,
+                    stderr=stderr,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise SynthesisError(
+                    f"could not start {environment.python}: {exc.strerror or exc}"
+                ) from None
+            try:
+                returncode = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(process)
+                process.wait()
+                raise SynthesisError(
+                    f"the program did not finish within {timeout:g} seconds (--program-timeout)"
+                ) from None
+            finally:
+                _kill_group(process)
+        printed = "\n".join(t for t in (_tail(out), _tail(err)) if t)
+        if not result.exists():
+            last = printed.splitlines()[-1:] or ["no output"]
+            raise SynthesisError(
+                f"the program's process ended (exit {returncode}) without a result: {last[0]}"
+            )
+        payload = json.loads(result.read_text(encoding="utf-8"))
+    if "error" in payload:
+        message = payload["error"]
+        if printed:
+            message += "\nthe program printed:\n" + printed
+        raise SynthesisError(message)
+    return ResourceGraph.from_dict(payload["graph"])

@@ -8,26 +8,26 @@ behave as in ``pulumi preview``.
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
-import logging
 import os
 import runpy
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pulumi
-from pulumi.runtime import mocks, settings
-from pulumi.runtime.config import set_all_config
+from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from obsgov.config.loader import PROJECT, EnvironmentConfig, load_environment
 from obsgov.graph import ResourceGraph, sort_resources
 
+from .mocked_run import SynthesisError, _relaxed_gc, install_mocks
 from .monitor import ObsgovMocks, RecordingMonitor, output_form_invokes
+
+__all__ = ["SynthesisError", "install_mocks", "synthesize", "synthesize_stack"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PROGRAM = PROJECT_ROOT / "__main__.py"
@@ -35,36 +35,6 @@ DEFAULT_PROGRAM = PROJECT_ROOT / "__main__.py"
 # The SDK keeps its runtime state in module globals and context variables: one synthesis at a
 # time per process.
 _LOCK = threading.Lock()
-
-
-class SynthesisError(Exception):
-    """The program failed while it ran under the mocks."""
-
-
-class _ErrorCollector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextlib.contextmanager
-def _relaxed_gc() -> Iterator[None]:
-    """Registering a resource allocates thousands of short-lived objects; with the default
-    thresholds the cyclic collector runs so often that it doubles the time of a large stack
-    (measured: 100 accounts, 10 s -> 5 s). Objects alive before the run are frozen out of
-    the collector's sight and collections are made rarer, then everything is restored."""
-    threshold = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -100,42 +70,6 @@ def synthesize(
         return _synthesize(env, preview, program, organization)
 
 
-def install_mocks(
-    impl: ObsgovMocks,
-    monitor: RecordingMonitor,
-    *,
-    project: str,
-    stack: str,
-    preview: bool,
-    organization: str,
-    config: Mapping[str, str],
-    secret_keys: Sequence[str] = (),
-) -> _ErrorCollector:
-    """Point the Pulumi SDK at the recording monitor with the stack's config; the returned
-    collector gathers the errors the engine would print."""
-    errors = _ErrorCollector()
-    logger = logging.getLogger("obsgov.synth.engine")
-    logger.propagate = False
-    logger.handlers = [errors]
-    settings.ROOT.set(None)
-    mocks.set_mocks(
-        impl,
-        project=project,
-        stack=stack,
-        preview=preview,
-        logger=logger,
-        monitor=monitor,
-        organization=organization,
-    )
-    set_all_config(dict(config), list(secret_keys))
-    # The RPC manager and the output set are context variables that set_mocks does not
-    # replace: a program that failed leaves its unhandled exception there, and the next
-    # synthesis in this process would fail with it (the SDK's own mocks.test clears them too).
-    settings.SETTINGS.rpc_manager.clear()
-    settings.SETTINGS.outputs.clear()
-    return errors
-
-
 def _synthesize(
     env: EnvironmentConfig, preview: bool, program: Path, organization: str
 ) -> ResourceGraph:
@@ -155,7 +89,7 @@ def _synthesize(
     def run() -> None:
         runpy.run_path(str(program), run_name="__main__")
 
-    from .project_runner import creation_sites
+    from .program_host import creation_sites
 
     stdout = io.StringIO()
     sites: dict[tuple[str, str], str] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,72 @@ class _Value:
     secret: bool = False
     checked: Any = None
     from_stack: bool = True
+    decrypted: bool = False
+
+
+PASSPHRASE_WRONG = (
+    "failed to decrypt: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct "
+    "passphrase or set PULUMI_CONFIG_PASSPHRASE_FILE to a file containing the passphrase"
+)
+Decrypt = Callable[[str], str]
+
+
+def _decrypter(document: dict, shown: str, notes: list[str]) -> Decrypt | None:
+    """How the stack's ``secure:`` values are read, as the CLI reads them: with the passphrase
+    secrets provider (``encryptionsalt``, pkg/secrets/passphrase/manager.go) and
+    ``PULUMI_CONFIG_PASSPHRASE`` or ``PULUMI_CONFIG_PASSPHRASE_FILE``. A wrong passphrase
+    fails as the CLI's locked secrets manager fails. Without a passphrase, or with a cloud
+    secrets provider obsgov cannot reach offline, the values stay ``[secret]`` (the CLI would
+    ask for the passphrase, or call the provider), with a note."""
+    from obsgov.gate.state import (
+        SecretsError,
+        decrypt_value,
+        passphrase_from_environment,
+        passphrase_key,
+    )
+
+    provider = document.get("secretsprovider")
+    salt = document.get("encryptionsalt")
+    if provider not in (None, "passphrase") or not isinstance(salt, str):
+        notes.append(
+            f"{shown}: secure values are encrypted by the secrets provider "
+            f"{provider or 'of the Pulumi Cloud backend'}, which obsgov cannot reach offline: "
+            "the program gets them as [secret]"
+        )
+        return None
+    passphrase = passphrase_from_environment()
+    if passphrase is None:
+        notes.append(
+            f"{shown}: secure values stay [secret]: set PULUMI_CONFIG_PASSPHRASE or "
+            "PULUMI_CONFIG_PASSPHRASE_FILE to decrypt them as the CLI does"
+        )
+        return None
+    try:
+        key = passphrase_key(passphrase, salt)
+    except SecretsError as exc:
+        if str(exc) == "incorrect passphrase":
+            raise ProjectError(PASSPHRASE_WRONG) from None
+        raise InputError.single(
+            shown, "encryptionsalt", f"is not a passphrase salt: {exc}"
+        ) from None
+
+    def decrypt(ciphertext: str) -> str:
+        try:
+            return decrypt_value(key, ciphertext)
+        except SecretsError as exc:
+            raise ProjectError(f"failed to decrypt config value: {exc}") from None
+
+    return decrypt
+
+
+def _reveal(value: Any, decrypt: Decrypt) -> Any:
+    if is_secure_value(value):
+        return decrypt(value["secure"])
+    if isinstance(value, dict):
+        return {k: _reveal(v, decrypt) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reveal(v, decrypt) for v in value]
+    return value
 
 
 def _has_secure(value: Any) -> bool:
@@ -98,7 +164,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _stack_value(raw: Any) -> _Value:
+def _stack_value(raw: Any, decrypt: Decrypt | None = None) -> _Value:
+    if decrypt is not None and _has_secure(raw):
+        plain = _reveal(raw, decrypt)
+        if isinstance(plain, str):
+            return _Value(plain, secret=True, checked=plain, decrypted=True)
+        return _Value(_json(plain), secret=True, checked=plain, decrypted=True)
     if is_secure_value(raw):
         return _Value(SECRET, secret=True)
     if isinstance(raw, str):
@@ -163,6 +234,7 @@ def _read_stack_file(file: Path, project: PulumiProject, notes: list[str]) -> di
     if not isinstance(config, dict):
         problems.append(Problem(shown, "config", "must be a mapping of key: value"))
         config = {}
+    decrypt = _decrypter(document, shown, notes) if _has_secure(config) else None
     values: dict[str, _Value] = {}
     for key, raw in config.items():
         problem = _key_problem(key)
@@ -172,7 +244,7 @@ def _read_stack_file(file: Path, project: PulumiProject, notes: list[str]) -> di
         if problem:
             problems.append(Problem(shown, f"config.{key}", problem))
             continue
-        values[name] = _stack_value(raw)
+        values[name] = _stack_value(raw, decrypt)
     if problems:
         raise InputError(problems)
     return values
@@ -247,8 +319,8 @@ def load_stack_config(
                 f"Stack '{name}' with configuration key '{key}' must be encrypted as it's secret",
                 notes,
             )
-        if value.secret:
-            continue  # cannot be decrypted offline, so its type cannot be checked
+        if value.secret and not value.decrypted:
+            continue  # not decrypted, so its type cannot be checked
         if not value_has_type(declared.type, declared.items, value.checked):
             raise ProjectError(
                 f"Stack '{name}' with configuration key '{key}' must be of type "

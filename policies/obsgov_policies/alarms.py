@@ -15,43 +15,61 @@ from pulumi_policy.proxy import UnknownValueError
 
 from .aws_types import GLUE_JOB, LAMBDA_FUNCTION, METRIC_ALARM, SAGEMAKER_ENDPOINT, STATE_MACHINE
 from .props import as_dict, as_str, get, is_list, known_items, known_str
+from .signals import (
+    DURATION,
+    ENDPOINT_NAME,
+    ERRORS,
+    FRESHNESS,
+    FUNCTION_NAME,
+    GLUE_NAMESPACE,
+    JOB_NAME,
+    LAMBDA_NAMESPACE,
+    LATENCY,
+    QUALITY,
+    SAGEMAKER_INSTANCES_NAMESPACE,
+    SAGEMAKER_NAMESPACE,
+    SATURATION,
+    STATE_MACHINE_ARN,
+    STATES_NAMESPACE,
+    THROUGHPUT,
+)
 
 ALARM_TYPES = (METRIC_ALARM,)
 
 # metric name -> alarm class, per namespace
 ALARM_CLASSES: dict[str, dict[str, str]] = {
-    "AWS/SageMaker": {
-        "ModelLatency": "latency",
-        "OverheadLatency": "latency",
-        "Invocation5XXErrors": "errors",
-        "Invocation4XXErrors": "errors",
-        "ModelError": "errors",
-        "Invocations": "throughput",
-        "InvocationsPerInstance": "throughput",
+    SAGEMAKER_NAMESPACE: {
+        "ModelLatency": LATENCY,
+        "OverheadLatency": LATENCY,
+        "Invocation5XXErrors": ERRORS,
+        "Invocation4XXErrors": ERRORS,
+        "ModelError": ERRORS,
+        "Invocations": THROUGHPUT,
+        "InvocationsPerInstance": THROUGHPUT,
     },
-    "AWS/Lambda": {
-        "Duration": "latency",
-        "Errors": "errors",
-        "Throttles": "errors",
-        "Invocations": "throughput",
-        "ConcurrentExecutions": "throughput",
+    LAMBDA_NAMESPACE: {
+        "Duration": LATENCY,
+        "Errors": ERRORS,
+        "Throttles": ERRORS,
+        "Invocations": THROUGHPUT,
+        "ConcurrentExecutions": THROUGHPUT,
     },
-    "AWS/States": {
-        "ExecutionTime": "duration",
-        "ExecutionsFailed": "errors",
-        "ExecutionsTimedOut": "errors",
-        "ExecutionsAborted": "errors",
-        "ExecutionsStarted": "throughput",
-        "ExecutionsSucceeded": "throughput",
+    STATES_NAMESPACE: {
+        "ExecutionTime": DURATION,
+        "ExecutionsFailed": ERRORS,
+        "ExecutionsTimedOut": ERRORS,
+        "ExecutionsAborted": ERRORS,
+        "ExecutionsStarted": THROUGHPUT,
+        "ExecutionsSucceeded": THROUGHPUT,
     },
-    "Glue": {
-        "glue.driver.aggregate.elapsedTime": "duration",
-        "glue.driver.aggregate.numFailedTasks": "errors",
-        "glue.driver.aggregate.numCompletedTasks": "throughput",
+    GLUE_NAMESPACE: {
+        "glue.driver.aggregate.elapsedTime": DURATION,
+        "glue.driver.aggregate.numFailedTasks": ERRORS,
+        "glue.driver.aggregate.numCompletedTasks": THROUGHPUT,
     },
     # An endpoint's instances; CPU and GPU sum every core, so thresholds scale with them.
-    "/aws/sagemaker/Endpoints": {
-        m: "saturation"
+    SAGEMAKER_INSTANCES_NAMESPACE: {
+        m: SATURATION
         for m in (
             "CPUUtilization",
             "MemoryUtilization",
@@ -63,15 +81,15 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
     # The platform's metric contract (obsgov.metric_contract), written out: packs do not
     # import obsgov.
     "Obsgov/Pipelines": {
-        "RecordsProcessed": "throughput",
-        "RecordsFailed": "errors",
-        "ProcessingTime": "duration",
-        "RunSucceeded": "freshness",
-        "DataAge": "freshness",
-        "DataStale": "freshness",
+        "RecordsProcessed": THROUGHPUT,
+        "RecordsFailed": ERRORS,
+        "ProcessingTime": DURATION,
+        "RunSucceeded": FRESHNESS,
+        "DataAge": FRESHNESS,
+        "DataStale": FRESHNESS,
     },
     "Obsgov/DataQuality": {
-        m: "quality"
+        m: QUALITY
         for m in (
             "PSI",
             "KSStatistic",
@@ -88,7 +106,7 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
         )
     },
     "Obsgov/ModelQuality": {
-        m: "quality"
+        m: QUALITY
         for m in (
             "Accuracy",
             "Precision",
@@ -119,15 +137,15 @@ class Workload:
 
 WORKLOADS: dict[str, Workload] = {
     SAGEMAKER_ENDPOINT: Workload(
-        "SageMaker endpoint", "EndpointName", "name", ("latency", "errors", "throughput")
+        "SageMaker endpoint", ENDPOINT_NAME, "name", (LATENCY, ERRORS, THROUGHPUT)
     ),
     LAMBDA_FUNCTION: Workload(
-        "Lambda function", "FunctionName", "name", ("latency", "errors", "throughput")
+        "Lambda function", FUNCTION_NAME, "name", (LATENCY, ERRORS, THROUGHPUT)
     ),
     STATE_MACHINE: Workload(
-        "Step Functions state machine", "StateMachineArn", "arn", ("duration", "errors")
+        "Step Functions state machine", STATE_MACHINE_ARN, "arn", (DURATION, ERRORS)
     ),
-    GLUE_JOB: Workload("Glue job", "JobName", "name", ("duration", "errors")),
+    GLUE_JOB: Workload("Glue job", JOB_NAME, "name", (DURATION, ERRORS)),
 }
 
 

@@ -7,6 +7,8 @@ than one place is named here once.
 from __future__ import annotations
 
 BUCKET = "aws:s3/bucket:Bucket"
+# pulumi-aws v6's name for today's Bucket, still in v7 (deprecated): judged as a bucket
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -99,6 +99,9 @@ class PolicySpec:
     config_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
     config_required: tuple[str, ...] = ()
     applies_to: Callable[[str], bool] | None = None
+    # A stack policy that judges only some resources of its types: (resources, config) -> the
+    # URNs it judged, so reports count passes on exactly those.
+    judges: Callable[[Any, Any], Iterable[str]] | None = None
 
     def applies(self, resource_type: str) -> bool:
         """Whether the SDK calls this resource policy for ``resource_type`` (reports use this to
@@ -172,11 +175,14 @@ def policy(
     required_config: Iterable[str] = (),
     kind: str = "resource",
     applies_to: Callable[[str], bool] | None = None,
+    judges: Callable[[Any, Any], Iterable[str]] | None = None,
 ) -> PolicySpec:
     """Register ``fn`` as a policy of the pack its package defines, with its metadata.
 
     Resource policies are only called for ``resource_types`` (or types ``applies_to`` accepts);
-    ``fn`` receives the SDK's ``args`` and ``report_violation``. A policy module calls this
+    ``fn`` receives the SDK's ``args`` and ``report_violation``. A stack policy's
+    ``resource_types`` are the types whose resources it judges (all of them, or those
+    ``judges`` picks), which reports use to count its passes. A policy module calls this
     after defining ``fn`` rather than decorating it, so that mutation testing (which leaves
     decorated functions alone) reaches the policy's logic.
     """
@@ -213,6 +219,7 @@ def policy(
         config_properties=dict(config or {}),
         config_required=tuple(required_config),
         applies_to=applies_to,
+        judges=judges,
     )
     REGISTRY[id] = spec
     return spec

@@ -13,7 +13,14 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from pulumi_policy.proxy import UnknownValueError
+try:
+    from pulumi_policy.proxy import UnknownValueError
+except ImportError:  # pragma: no cover - exercised by the program host in a team's virtualenv
+
+    class UnknownValueError(Exception):  # type: ignore[no-redef]
+        """Where pulumi_policy is not installed (a team's program environment, which reads
+        only :func:`assumed_account`) no policy proxy exists to raise the real one."""
+
 
 _MISSING = object()
 

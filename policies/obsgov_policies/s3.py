@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .aws_types import BUCKET
+from .aws_types import BUCKET, BUCKET_V2
 from .props import known_str
+
+BUCKETS = (BUCKET, BUCKET_V2)
 
 
 def bucket_names(bucket) -> set[str]:
@@ -23,10 +25,20 @@ def _targets(config, bucket, names: set[str]) -> bool:
     return known_str(config.props, "bucket") in names
 
 
+def config_types(config_type: str) -> tuple[str, ...]:
+    """A bucket configuration's type and its v6 ``...V2`` spelling (``aws:s3/bucketVersioning
+    V2:BucketVersioningV2``), which pulumi-aws v7 still offers, deprecated."""
+    package, _, rest = config_type.partition(":")
+    module, _, name = rest.rpartition(":")
+    return (config_type, f"{package}:{module}V2:{name}V2")
+
+
 def configs_for(resources: Iterable[Any], bucket, config_type: str) -> list:
     names = bucket_names(bucket)
-    return [r for r in resources if r.resource_type == config_type and _targets(r, bucket, names)]
+    types = config_types(config_type)
+    return [r for r in resources if r.resource_type in types and _targets(r, bucket, names)]
 
 
 def buckets(resources: Iterable[Any]) -> list:
-    return [r for r in resources if r.resource_type == BUCKET]
+    """Every bucket: ``s3.Bucket`` and the ``s3.BucketV2`` of pulumi-aws v6 programs."""
+    return [r for r in resources if r.resource_type in BUCKETS]

@@ -17,7 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
 REGION = "eu-west-1"
 MANAGEMENT = "123456789012"  # moto's default account: the organization's management account
-OU_NAMES = ("ml-dev", "data-dev", "ml-staging", "data-staging", "ml-prod", "data-prod")
+OU_NAMES = (
+    "ml-dev",
+    "data-dev",
+    "ml-staging",
+    "data-staging",
+    "ml-prod",
+    "data-prod",
+    "suspended",
+)
 
 
 def build_organization(session: boto3.Session) -> dict[str, str]:
@@ -31,9 +39,16 @@ def build_organization(session: boto3.Session) -> dict[str, str]:
     }
 
 
-def write_stacks(target: Path, ou_ids: dict[str, str], org_id: str) -> Path:
+DEPLOYER = "arn:aws:iam::123456789012:user/moto"  # moto's caller, as an IAM principal
+
+
+def write_stacks(
+    target: Path, ou_ids: dict[str, str], org_id: str, default_vpcs: bool = False
+) -> Path:
     """Copy the shipped stacks (accounts.yaml byte for byte, comments included) and point
-    organization.yaml at the moto organization."""
+    organization.yaml at the moto organization. The deployment role trusts moto's caller (so
+    onboarding proves it by assuming it), and default VPCs are left alone unless asked for
+    (moto makes one in each of its Regions for every account: slow, and tested on its own)."""
     target.mkdir(parents=True, exist_ok=True)
     for name in ("Pulumi.dev.yaml", "Pulumi.prod.yaml", "accounts.yaml"):
         shutil.copyfile(STACKS / name, target / name)
@@ -42,6 +57,8 @@ def write_stacks(target: Path, ou_ids: dict[str, str], org_id: str) -> Path:
     org["organization"]["managementAccountId"] = MANAGEMENT
     for ou in org["organization"]["organizationalUnits"]:
         ou["id"] = ou_ids[ou["name"]]
+    org["accountFactory"]["deployerArn"] = DEPLOYER
+    org["accountFactory"]["deleteDefaultVpcs"] = default_vpcs
     (target / "organization.yaml").write_text(yaml.safe_dump(org, sort_keys=False))
     return target
 

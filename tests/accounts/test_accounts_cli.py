@@ -113,7 +113,7 @@ BAD_INPUT = [
         with_option(CREATE, "--ou", "ml-qa"),
         "1 problem found:\n  --ou: unknown organizational unit 'ml-qa'; "
         "stacks/organization.yaml defines: data-dev, data-prod, data-staging, ml-dev, ml-prod, "
-        "ml-staging",
+        "ml-staging, suspended",
     ),
     (
         "bad cost centre",
@@ -158,7 +158,7 @@ BAD_INPUT = [
         ),
         "3 problems found:\n  --email: must be an email address\n  --ou: unknown "
         "organizational unit 'ml-qa'; stacks/organization.yaml defines: data-dev, data-prod, "
-        "data-staging, ml-dev, ml-prod, ml-staging\n  --cost-centre: '12' is not valid for tag "
+        "data-staging, ml-dev, ml-prod, ml-staging, suspended\n  --cost-centre: '12' is not valid for tag "
         "'cost-centre': expected a value matching CC-\\d{4}",
     ),
     (
@@ -185,7 +185,7 @@ BAD_INPUT = [
         "no OU and several",
         with_option(CREATE, "--ou", None),
         "1 problem found:\n  --ou: is required: environment 'prod' has no single OU (choose "
-        "from ml-dev, data-dev, ml-staging, data-staging, ml-prod, data-prod)",
+        "from ml-dev, data-dev, ml-staging, data-staging, ml-prod, data-prod, suspended)",
     ),
     (
         "registered differently",
@@ -214,6 +214,72 @@ BAD_INPUT = [
 ]
 
 
+# Issue 33: values AWS refuses (limits from botocore's models) and values that would open the
+# account (a deployment role trusting anyone), each refused before any AWS call.
+BAD_INPUT += [
+    (
+        "world-trusting deployer",
+        [*CREATE, "--deployer-arn", "*"],
+        "1 problem found:\n  --deployer-arn: '*' must name one role or user: wildcards would let "
+        "anyone assume the role",
+    ),
+    (
+        "any account's root",
+        [*CREATE, "--deployer-arn", "arn:aws:iam::*:root"],
+        "1 problem found:\n  --deployer-arn: 'arn:aws:iam::*:root' must name one role or user: "
+        "wildcards would let anyone assume the role",
+    ),
+    (
+        "a whole account",
+        [*CREATE, "--deployer-arn", "arn:aws:iam::111122223333:root"],
+        "1 problem found:\n  --deployer-arn: 'arn:aws:iam::111122223333:root' must name one role "
+        "or user, not the whole account (:root trusts every principal the account allows)",
+    ),
+    (
+        "email over 64",
+        with_option(CREATE, "--email", "aws+" + "a" * 49 + "@example.com"),
+        "1 problem found:\n  --email: must be 6-64 characters, not 65 (organizations "
+        "CreateAccount Email)",
+    ),
+    (
+        "name over 50",
+        with_option(CREATE, "--name", "ml-" + "n" * 48),
+        "1 problem found:\n  --name: must be 1-50 characters, not 51 (organizations "
+        "CreateAccount AccountName)",
+    ),
+    (
+        "boundary not an ARN",
+        [*CREATE, "--permissions-boundary", "notanarn"],
+        "1 problem found:\n  --permissions-boundary: 'notanarn' must be 20-2048 characters, not 8 "
+        "(iam AttachRolePolicy PolicyArn)",
+    ),
+    (
+        "boundary ARN of another kind",
+        [*CREATE, "--permissions-boundary", "arn:aws:iam::111122223333:role/admins"],
+        "1 problem found:\n  --permissions-boundary: 'arn:aws:iam::111122223333:role/admins' must "
+        "be a managed policy ARN (arn:aws:iam::<account or aws>:policy/<name>)",
+    ),
+    (
+        "role policy not an ARN",
+        [*CREATE, "--role-policy", "not-an-arn"],
+        "1 problem found:\n  --role-policy: 'not-an-arn' must be 20-2048 characters, not 10 "
+        "(iam AttachRolePolicy PolicyArn)",
+    ),
+    (
+        "access role with a path",
+        [*CREATE, "--access-role", "../x"],
+        "1 problem found:\n  --access-role: '../x' does not match AWS's pattern [\\w+=,.@-]{1,64} "
+        "(organizations CreateAccount RoleName)",
+    ),
+    (
+        "OU of another environment",
+        with_option(with_option(CREATE, "--env", "dev"), "--ou", "ml-prod"),
+        "1 problem found:\n  --ou: 'ml-prod' holds prod accounts; an account of dev cannot go "
+        "there",
+    ),
+]
+
+
 @pytest.mark.parametrize(("case", "args", "message"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
 def test_bad_input_exits_2_before_any_aws_call(org, no_aws, case, args, message):
     before = (org.stacks / "accounts.yaml").read_bytes()
@@ -232,7 +298,7 @@ def test_onboard_prints_the_changes_and_the_next_command_then_a_rerun_changes_no
     lines = result.stdout.splitlines()
     assert lines[-3:] == [
         f"onboarded {account_id} (ml-new-prod) into prod",
-        "changed: 4 AWS writes, 1 registry change",
+        "changed: 12 AWS writes, 1 registry change",
         "next: pulumi up --stack prod",
     ]
     assert all(len(line) <= 80 for line in lines)
@@ -252,13 +318,16 @@ def test_dry_run_prints_the_plan_and_changes_nothing(org):
     result = run(*CREATE, "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
-        "dry run: 4 AWS writes and 1 registry change would be made; nothing was changed"
+        "dry run: 12 AWS writes and 1 registry change would be made; nothing was changed"
     )
     for call in (
         "organizations:CreateAccount",
         "organizations:MoveAccount",
         "iam:CreateRole",
-        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        "account:PutAlternateContact",
+        "sso:CreateAccountAssignment",
+        "organizations:AttachPolicy",
         "registry",
     ):
         assert call in result.stdout
@@ -416,7 +485,7 @@ def test_verify_passes_after_onboarding_and_reports_drift(org, hooks):
     hooks(fault)
     drift = run("verify", "--env", "prod", "--stacks-dir", "stacks")
     assert drift.exit_code == 1, drift.output
-    assert drift.stdout.splitlines()[-1] == "drift: 4 findings in 1 accounts"
+    assert drift.stdout.splitlines()[-1] == "drift: 5 findings in 1 accounts"
     assert all(len(line) <= 80 for line in drift.stdout.splitlines())
 
     aws = Aws(region=REGION, hooks=[fault])
@@ -429,6 +498,13 @@ def test_verify_passes_after_onboarding_and_reports_drift(org, hooks):
             "owner: 'old@example.com', want 'ml-platform@example.com'",
         ),
         Finding(account_id, "ml-new-prod", "tag", "team: missing, want 'ml-platform'"),
+        Finding(
+            account_id,
+            "ml-new-prod",
+            "role",
+            "cannot read ObsgovDeploymentRole through OrganizationAccountAccessRole: "
+            "AccessDenied: not authorized to perform sts:AssumeRole",
+        ),
         Finding(
             account_id,
             "ml-new-prod",
@@ -466,7 +542,12 @@ def test_offboard_removes_the_entry_and_our_tags_only(org):
     assert result.exit_code == 0, result.output
     assert registry.read_text() == before
     tags = org.orgs.list_tags_for_resource(ResourceId=account_id)["Tags"]
-    assert tags == [{"Key": "billing", "Value": "x"}]
+    # obsgov's tags come off but the billing ones (its own and the account's) stay
+    assert {t["Key"]: t["Value"] for t in tags} == {
+        "billing": "x",
+        "owner": "ml-platform@example.com",
+        "cost-centre": "CC-2100",
+    }
     assert org.orgs.describe_account(AccountId=account_id)["Account"]["Status"] == "ACTIVE"
 
 
@@ -508,7 +589,7 @@ def test_offboard_refuses_to_orphan_workloads(org, no_aws):
 def test_offboard_with_workloads_removes_them_too(org):
     result = run("offboard", "400000000003", "--with-workloads", "--stacks-dir", "stacks")
     assert result.exit_code == 0, result.output
-    assert "account 400000000003 is not in the organization: no tags to remove" in result.stdout
+    assert "account 400000000003 is not in the organization: nothing to do in AWS" in result.stdout
     env = org.env()
     assert "analytics-prod" not in {a.name for a in env.registry.accounts}
     assert not [w for w in env.registry.workloads if w.account == "analytics-prod"]
@@ -548,9 +629,16 @@ def test_offboard_dry_run_changes_nothing(org):
     result = run("offboard", account_id, "--close", "--dry-run", "--stacks-dir", "stacks")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"would untag {account_id}: environment, owner, cost-centre")
-    assert lines[1] == f"would close {account_id} (Organizations: CloseAccount)"
-    assert lines[2].startswith("would remove account ")
+    assert lines[0].startswith("would remove account ")
+    assert lines[1] == f"would untag {account_id}: team"
+    assert lines[2] == f"baseline of {account_id} is gone"
+    assert lines[3] == f"would delete role ObsgovDeploymentRole in {account_id}"
+    assert f"would move {account_id} to OU suspended" in lines
+    assert lines[-2] == (
+        f"would untag {account_id}: environment, data-classification, managed-by (billing "
+        "tags stay)"
+    )
+    assert lines[-1] == f"would close {account_id} (Organizations: CloseAccount)"
     assert registry.read_bytes() == before
     assert len(org.orgs.list_tags_for_resource(ResourceId=account_id)["Tags"]) == 6
     assert org.orgs.describe_account(AccountId=account_id)["Account"]["Status"] == "ACTIVE"

@@ -38,6 +38,31 @@ RUN_CLI_SLOW_READ = textwrap.dedent("""
 """)
 
 
+# Dies the hard way (SIGKILL: the shell's exit 137) right after the Nth AWS write of the run
+# landed, before anything else happens: what a killed CI runner or a power cut leaves.
+RUN_CLI_KILLED_AFTER_WRITE = textwrap.dedent("""
+    import os, signal
+    from obsgov.accounts import aws as aws_module
+    after = int(os.environ["OBSGOV_TEST_KILL_AFTER_WRITE"])
+    writes = [0]
+    def count(model=None, **_):
+        if model.name.startswith(("Get", "List", "Describe")) or model.name == "AssumeRole":
+            return
+        writes[0] += 1
+        if writes[0] == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+    for method in ("client", "client_in"):
+        original = getattr(aws_module.Aws, method)
+        def hooked(self, *args, _original=original, **kwargs):
+            client = _original(self, *args, **kwargs)
+            client.meta.events.register("after-call", count)
+            return client
+        setattr(aws_module.Aws, method, hooked)
+    from obsgov.cli.accounts import app
+    app()
+""")
+
+
 @pytest.fixture(scope="module")
 def server():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -118,7 +143,7 @@ def test_cli_onboards_through_an_endpoint_url_and_a_rerun_changes_nothing(endpoi
     account = [a for a in orgs.list_accounts()["Accounts"] if a["Name"] == "ml-e2e-prod"][0]
     assert out.splitlines()[-3:-1] == [
         f"onboarded {account['Id']} (ml-e2e-prod) into prod",
-        "changed: 4 AWS writes, 1 registry change",
+        "changed: 12 AWS writes, 1 registry change",
     ]
 
     creds = endpoint.client("sts").assume_role(
@@ -161,4 +186,45 @@ def test_two_concurrent_onboardings_both_land_in_the_registry(endpoint, tmp_path
         "ml-right-prod",
     ]
     assert text.startswith("# The accounts registry")
+    assert [p.name for p in (tmp_path / "stacks").iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_two_identical_creates_at_once_make_one_account(endpoint, tmp_path):
+    """Issue 35 item 5: both runs succeed; AWS is asked to create the account once."""
+    first = cli(tmp_path, *onboard_args("ml-twin-prod"))
+    second = cli(tmp_path, *onboard_args("ml-twin-prod"))
+    for process in (first, second):
+        code, out, err = finish(process)
+        assert code == 0, out + err
+    orgs = endpoint.client("organizations")
+    twins = [a for a in orgs.list_accounts()["Accounts"] if a["Name"] == "ml-twin-prod"]
+    assert len(twins) == 1
+    statuses = orgs.list_create_account_status()["CreateAccountStatuses"]
+    assert [s["AccountName"] for s in statuses].count("ml-twin-prod") == 1
+    text = (tmp_path / "stacks" / "accounts.yaml").read_text()
+    assert text.count("name: ml-twin-prod") == 1
+
+
+WRITES_OF_A_CREATE = 12  # CreateAccount ... AttachPolicy: the AWS writes of a new account
+
+
+@pytest.mark.parametrize("after", range(1, WRITES_OF_A_CREATE + 1))
+def test_killed_after_any_write_a_rerun_converges_and_the_next_writes_nothing(
+    endpoint, tmp_path, monkeypatch, after
+):
+    monkeypatch.setenv("OBSGOV_TEST_KILL_AFTER_WRITE", str(after))
+    code, out, err = finish(
+        cli(tmp_path, *onboard_args("ml-kill-prod"), code=RUN_CLI_KILLED_AFTER_WRITE)
+    )
+    assert code == -9, out + err  # SIGKILL: exit 137 in a shell
+    monkeypatch.delenv("OBSGOV_TEST_KILL_AFTER_WRITE")
+    code, out, err = finish(cli(tmp_path, *onboard_args("ml-kill-prod")))
+    assert code == 0, out + err
+    code, out, err = finish(cli(tmp_path, *onboard_args("ml-kill-prod")))
+    assert code == 0, out + err
+    assert out.splitlines()[-2] == "changed: nothing (AWS and accounts.yaml untouched)"
+    orgs = endpoint.client("organizations")
+    assert [a["Name"] for a in orgs.list_accounts()["Accounts"]].count("ml-kill-prod") == 1
+    text = (tmp_path / "stacks" / "accounts.yaml").read_text()
+    assert text.count("name: ml-kill-prod") == 1
     assert [p.name for p in (tmp_path / "stacks").iterdir() if p.suffix == ".tmp"] == []

@@ -19,7 +19,7 @@ from obsgov.accounts.errors import (
     EXIT_UNKNOWN_OU,
 )
 
-from .support import REGION, Throttle, fake_error, fake_response
+from .support import DEPLOYER, REGION, Throttle, fake_error, fake_response
 
 NEW = dict(
     owner="ml-platform@example.com",
@@ -29,7 +29,6 @@ NEW = dict(
     tags={"team": "ml-platform"},
 )
 CREATE = OnboardRequest(create=True, name="ml-new-prod", email="aws+ml-new-prod@example.com", **NEW)
-DEPLOYER = "arn:aws:iam::123456789012:user/moto"  # moto's caller, as an IAM principal
 ENTRY = """\
   - id: "{id}"
     name: ml-new-prod
@@ -94,14 +93,18 @@ def test_create_runs_every_step_and_appends_one_entry_keeping_the_file(org):
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Principal": {"AWS": DEPLOYER}, "Action": "sts:AssumeRole"}
     ]
-    assert (
-        role["PermissionsBoundary"]["PermissionsBoundaryArn"]
-        == "arn:aws:iam::aws:policy/PowerUserAccess"
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == (
+        f"arn:aws:iam::{account_id}:policy/obsgov-deployment-boundary"
     )
-    attached = member_iam(account_id).list_attached_role_policies(RoleName="ObsgovDeploymentRole")[
-        "AttachedPolicies"
+    iam = member_iam(account_id)
+    assert (
+        iam.list_attached_role_policies(RoleName="ObsgovDeploymentRole")["AttachedPolicies"] == []
+    )
+    assert iam.list_role_policies(RoleName="ObsgovDeploymentRole")["PolicyNames"] == [
+        "obsgov-deployment"
     ]
-    assert [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/PowerUserAccess"]
+    boundaries = {p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]}
+    assert boundaries == {"obsgov-deployment-boundary", "obsgov-workload-boundary"}
     with pytest.raises(ClientError) as missing:  # created in the member account, not here
         boto3.client("iam", region_name=REGION).get_role(RoleName="ObsgovDeploymentRole")
     assert missing.value.response["Error"]["Code"] == "NoSuchEntity"
@@ -124,6 +127,7 @@ def test_create_runs_every_step_and_appends_one_entry_keeping_the_file(org):
     assert [a.name for a in org.env().member_accounts][-1] == "ml-new-prod"
 
     assert org.calls.calls == [
+        "sts:GetCallerIdentity",
         "organizations:ListAccounts",
         "organizations:ListCreateAccountStatus",
         "organizations:DescribeOrganizationalUnit",
@@ -131,12 +135,22 @@ def test_create_runs_every_step_and_appends_one_entry_keeping_the_file(org):
         "organizations:DescribeCreateAccountStatus",
         "organizations:ListParents",
         "organizations:MoveAccount",
-        "sts:GetCallerIdentity",
         "sts:AssumeRole",
+        "iam:GetPolicy",
+        "iam:CreatePolicy",
+        "iam:GetPolicy",
+        "iam:CreatePolicy",
         "iam:GetRole",
         "iam:CreateRole",
-        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
         "sts:AssumeRole",
+        *["account:GetAlternateContact", "account:PutAlternateContact"] * 3,
+        "sso-admin:ListAccountAssignments",
+        "sso-admin:CreateAccountAssignment",
+        "organizations:ListPolicies",
+        "organizations:CreatePolicy",
+        "organizations:ListPoliciesForTarget",
+        "organizations:AttachPolicy",
     ]
 
 
@@ -281,9 +295,8 @@ def test_existing_role_with_wrong_trust_is_corrected(org):
     onboard(org, OnboardRequest(account_id=account_id, **NEW))
     role = member_iam(account_id).get_role(RoleName="ObsgovDeploymentRole")["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"AWS": DEPLOYER}
-    assert (
-        role["PermissionsBoundary"]["PermissionsBoundaryArn"]
-        == "arn:aws:iam::aws:policy/PowerUserAccess"
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == (
+        f"arn:aws:iam::{account_id}:policy/obsgov-deployment-boundary"
     )
     assert "iam:UpdateAssumeRolePolicy" in org.calls.calls
     assert "iam:PutRolePermissionsBoundary" in org.calls.calls
@@ -404,7 +417,9 @@ def test_crash_during_creation_then_rerun_waits_for_the_same_request(org):
 
 
 def test_failure_during_the_registry_write_leaves_the_file_unchanged(org, monkeypatch):
-    import obsgov.accounts.registry_file as registry_module
+    # the registry is written through obsgov.io's one write_atomic, like every output
+    import obsgov.io.writer as writer_module
+    from obsgov.errors import InputError
 
     registry = org.stacks / "accounts.yaml"
     before = registry.read_bytes()
@@ -412,12 +427,13 @@ def test_failure_during_the_registry_write_leaves_the_file_unchanged(org, monkey
     def full_disk(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(registry_module.os, "replace", full_disk)
-    with pytest.raises(OSError, match="No space left on device"):
+    monkeypatch.setattr(writer_module.os, "replace", full_disk)
+    with pytest.raises(InputError, match="cannot be written \\(No space left on device\\)"):
         onboard(org)
     assert registry.read_bytes() == before
     leftovers = sorted(p.name for p in org.stacks.iterdir())
     assert leftovers == [
+        ".accounts.yaml.aws.lock",
         ".accounts.yaml.lock",
         "Pulumi.dev.yaml",
         "Pulumi.prod.yaml",
@@ -440,9 +456,15 @@ def test_dry_run_plans_every_write_and_changes_nothing(org):
         ("organizations:DescribeCreateAccountStatus", "planned"),
         ("organizations:MoveAccount", "planned"),
         ("sts:AssumeRole", "planned"),
+        ("iam:CreatePolicy", "planned"),
+        ("iam:CreatePolicy", "planned"),
         ("iam:CreateRole", "planned"),
-        ("iam:AttachRolePolicy", "planned"),
+        ("iam:PutRolePolicy", "planned"),
         ("sts:AssumeRole", "planned"),
+        *[("account:PutAlternateContact", "planned")] * 3,
+        ("sso:CreateAccountAssignment", "planned"),
+        ("organizations:CreatePolicy", "planned"),
+        ("organizations:AttachPolicy", "planned"),
         ("registry", "planned"),
     ]
 
@@ -454,11 +476,18 @@ def test_dry_run_of_an_existing_account_reads_state_and_plans_only_the_differenc
     assert [s.call for s in result.plan.changes] == [
         "organizations:MoveAccount",
         "organizations:TagResource",
+        "iam:CreatePolicy",
+        "iam:CreatePolicy",
         "iam:CreateRole",
-        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        *["account:PutAlternateContact"] * 3,
+        "sso:CreateAccountAssignment",
+        "organizations:CreatePolicy",
+        "organizations:AttachPolicy",
         "registry",
     ]
-    assert result.plan.steps[-2].call == "sts:AssumeRole"  # proof listed, not a write
+    proof = [s for s in result.plan.steps if s.call == "sts:AssumeRole"]
+    assert [s.status for s in proof] == ["planned"] and not proof[0].is_write
 
 
 def test_rerun_while_aws_is_still_creating_waits_for_that_request(org):

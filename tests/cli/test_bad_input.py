@@ -143,6 +143,7 @@ def _folder(ws: Workspace, name: str) -> None:
 STACK = "stacks/Pulumi.{stack}.yaml"
 ACCOUNTS = "stacks/accounts.yaml"
 ORG = "stacks/organization.yaml"
+LOCK = "stacks/.accounts.yaml.lock"
 
 #: One broken thing in the environment; every command that loads an environment must refuse it.
 CONFIG_CASES = [
@@ -243,6 +244,25 @@ CONFIG_CASES = [
         (
             f"{STACK}: config.obsgov:logRetentionDay: is not a known key (did you mean "
             "logRetentionDays?)",
+        ),
+    ),
+    # ---- values AWS would refuse (limits from botocore's models; tests/config/test_aws_values)
+    Case(
+        "stack-region-aws-does-not-have",
+        lambda ws: ws.config(lambda c: c.update({"aws:region": "eu-fake-1"})),
+        (f"{STACK}: config.aws:region: 'eu-fake-1' is not an AWS Region botocore knows",),
+    ),
+    Case(
+        "stack-even-dedicated-master-count",
+        lambda ws: ws.config(lambda c: c["obsgov:openSearch"].update(dedicatedMasterCount=4)),
+        (f"{STACK}: config.obsgov:openSearch.dedicatedMasterCount: must be 0 (none), 3 or 5",),
+    ),
+    Case(
+        "workload-variant-name-aws-refuses",
+        lambda ws: ws.registry(lambda r: _first("ml-endpoint")(r).update(variantName="x y" * 40)),
+        (
+            f"{ACCOUNTS}: workloads[",
+            "].variantName: must be 0-63 characters for SageMaker VariantName",
         ),
     ),
     Case(
@@ -501,8 +521,75 @@ COMMAND_CASES = [
     ),
     Case(
         "state-unsupported-version",
-        _state_file(json.dumps({**_state(), "version": 1})),
-        ("state.json", "version"),
+        _state_file(json.dumps({**_state(), "version": 0})),
+        ("state.json: version: this stack's deployment is too old (version 0",),
+        ANALYZE,
+    ),
+    Case(
+        "state-unsupported-feature",
+        _state_file(json.dumps({**_state(), "version": 4, "features": ["warp"]})),
+        ("state.json: features: this stack's deployment needs support for the following",),
+        ANALYZE,
+    ),
+    Case(
+        "state-duplicate-live-urn",
+        _state_file(
+            json.dumps(
+                {
+                    "version": 3,
+                    "deployment": {
+                        "resources": [
+                            *_state()["deployment"]["resources"],
+                            _state()["deployment"]["resources"][1],
+                        ]
+                    },
+                }
+            )
+        ),
+        ("state.json: deployment.resources[2].urn: duplicate resource",),
+        ANALYZE,
+    ),
+    Case(
+        "state-several-stacks-with-stack-option",
+        _state_file(
+            json.dumps(
+                {
+                    "version": 3,
+                    "deployment": {
+                        "resources": [
+                            *_state()["deployment"]["resources"],
+                            *_state("prod")["deployment"]["resources"],
+                        ]
+                    },
+                }
+            )
+        ),
+        ("--stack: state.json holds the resources of several stacks (dev/obsgov, prod/obsgov)",),
+        ANALYZE,
+    ),
+    Case(
+        "state-secret-without-passphrase",
+        _state_file(
+            json.dumps(
+                {
+                    **_state(
+                        inputs={
+                            "policy": {
+                                "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                                "ciphertext": "v1:AAAAAAAAAAAAAAAA:AAAA",
+                            }
+                        }
+                    ),
+                }
+            )
+        ),
+        ("state.json: deployment.secrets_providers: holds 1 encrypted secret value obsgov",),
+        ANALYZE,
+    ),
+    Case(
+        "state-nested-100k-deep",
+        _state_file('{"version": 3, "deployment": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("state.json: is nested more than 200 levels deep",),
         ANALYZE,
     ),
     Case(
@@ -647,7 +734,7 @@ COMMAND_CASES = [
     Case(
         "report-prices-file-missing",
         lambda ws: None,
-        ("nowhere.yaml", "cannot be read"),
+        ("nowhere.yaml: file not found",),
         ("report", "--stack", "dev", "--format", "md", "--prices", "nowhere.yaml"),
     ),
     Case(
@@ -700,6 +787,74 @@ COMMAND_CASES = [
         ("--output", "inputs"),
         ("registry", "snapshot", "--env", "prod", "--output", ACCOUNTS),
     ),
+    Case(
+        "policy-config-out-dir-cannot-be-created",
+        lambda ws: None,
+        ("--out-dir: /proc/obsgov/sub cannot be written in /proc",),
+        ("policy", "config", "--stack", "dev", "--out-dir", "/proc/obsgov/sub"),
+    ),
+    Case(
+        "policy-bundle-out-cannot-be-created",
+        lambda ws: None,
+        ("--out: /proc/obsgov cannot be written in /proc",),
+        ("policy", "bundle", "--out", "/proc/obsgov"),
+    ),
+    Case(
+        "policy-config-out-dir-is-a-file",
+        lambda ws: ws.write("file", ""),
+        ("'--out-dir'", "is a file"),
+        ("policy", "config", "--stack", "dev", "--out-dir", "file"),
+    ),
+    Case(
+        "pack-timeout-infinite",
+        lambda ws: None,
+        ("'--pack-timeout': inf is not a number of seconds",),
+        ("preview", "--stack", "dev", "--pack-timeout", "inf"),
+    ),
+    Case(
+        "pack-start-timeout-infinite",
+        lambda ws: None,
+        ("'--pack-start-timeout': inf is not a number of seconds",),
+        ("policy", "config", "--stack", "dev", "--out-dir", "out", "--pack-start-timeout", "inf"),
+    ),
+    Case(
+        "drift-jsonl-line-nested-100k-deep",
+        lambda ws: ws.write("deep.jsonl", '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n"),
+        ("deep.jsonl",),
+        ("drift", "baseline", "--data", "deep.jsonl", "--out", "out/baseline.json"),
+    ),
+    Case(
+        "registry-bom-on-edit",
+        lambda ws: (
+            ws.write(LOCK, ""),  # an edit takes the registry's lock first; it stays
+            ws.write(ACCOUNTS, b"\xef\xbb\xbf" + ws.path(ACCOUNTS).read_bytes()),
+            ws.write(
+                "kpi.yaml",
+                "kind: business-kpi\nname: orders\naccount: analytics-dev\n"
+                "namespace: Shop\nmetricName: Orders\n",
+            ),
+        ),
+        (f"{ACCOUNTS}: starts with a byte-order mark (U+FEFF), which obsgov cannot keep",),
+        ("workloads", "add", "kpi.yaml", "--env", "dev"),
+    ),
+    Case(
+        "registry-alias-of-a-removed-entry",
+        lambda ws: (
+            ws.write(LOCK, ""),
+            ws.replace(
+                ACCOUNTS,
+                b"    modelQuality:\n      metric: AUC\n      threshold: 0.85\n",
+                b"    modelQuality: &quality\n      metric: AUC\n      threshold: 0.85\n",
+            ),
+            ws.replace(
+                ACCOUNTS,
+                b"    modelQuality:\n      metric: AUC\n      threshold: 0.85\n",
+                b"    modelQuality: *quality\n",
+            ),
+        ),
+        ("the file repeats values through YAML anchors and aliases (&quality (line",),
+        ("workloads", "remove", "fraud-scoring-dev", "--env", "dev"),
+    ),
     # ---- policy packs and their config
     Case(
         "pack-folder-missing",
@@ -736,6 +891,23 @@ COMMAND_CASES = [
         lambda ws: None,
         ("--policy-pack",),
         ("preview", "--stack", "dev", "--policy-pack", str(PROBE), "--policy-pack", str(PROBE)),
+    ),
+    Case(
+        "pack-name-from-two-folders",
+        lambda ws: shutil.copytree(PROBE, ws.path("copy-of-probe")),
+        (
+            "--policy-pack:",
+            "copy-of-probe are both the policy pack 'probe'",
+        ),
+        (
+            "preview",
+            "--stack",
+            "dev",
+            "--policy-pack",
+            str(PROBE),
+            "--policy-pack",
+            "copy-of-probe",
+        ),
     ),
     Case(
         "pack-config-count-mismatch",
@@ -846,6 +1018,14 @@ COMMAND_CASES = [
         },
     ),
     Case(
+        "inventory-malformed",
+        lambda ws: ws.write(
+            "stacks/physical-names.json", '{"formatVersion": 1, "stacks": {"dev": [["a"]]}}'
+        ),
+        ("stacks/physical-names.json: stacks.dev: expected a list of 6-string claims",),
+        ("policy", "config", "--stack", "dev", "--out-dir", "out"),
+    ),
+    Case(
         "snapshot-environment-without-registry",
         lambda ws: None,
         ("stacks/Pulumi.dev.yaml: config.obsgov:modelApproval.registryAccountId: is not set",),
@@ -949,3 +1129,163 @@ def test_bad_input_in_a_real_process(case_id, args, expected, tmp_path, monkeypa
     assert expected in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert not compare(before, tree_digest(ws.root))
+
+
+# --------------------------------------------------------------------------- wrong writes
+
+# Each output path names a file the project reads on its next run; obsgov must refuse it
+# (exit 2, naming the option) and leave every file of the repository as it was. The commands
+# run from a copy of the repository, so that obsgov's own project is the copy and a command
+# that does write lands in the copy, never in the checkout under test.
+TEAM = ROOT / "tests" / "fixtures" / "team_projects" / "checkout-api"
+WRONG_WRITES = [
+    (
+        "preview-json-over-a-registry-snapshot",
+        ("preview", "--stack", "prod", "--policy-pack", "policies/tagging", "--format", "json"),
+        ("--output", "stacks/registry-snapshot.prod.json"),
+    ),
+    ("synth-json-over-the-program", ("synth", "--stack", "dev"), ("--json", "__main__.py")),
+    ("synth-json-over-the-project-file", ("synth", "--stack", "dev"), ("--json", "Pulumi.yaml")),
+    (
+        "report-over-the-shipped-price-table",
+        ("report", "--stack", "dev", "--format", "json"),
+        ("--out", "obsgov/environment_report/prices.yaml"),
+    ),
+    (
+        "report-over-a-component",
+        ("report", "--stack", "dev", "--format", "md"),
+        ("--out", "components/keys.py"),
+    ),
+    (
+        "policy-config-over-a-pack-manifest",
+        ("policy", "config", "--stack", "dev", "--policy-pack", "policies/tagging"),
+        ("--output", "policies/tagging/PulumiPolicy.yaml"),
+    ),
+    (
+        "policy-config-over-the-environment-pack-configs",
+        ("policy", "config", "--stack", "prod"),
+        ("--out-dir", "stacks/policy-packs/prod"),
+    ),
+    ("policy-bundle-over-the-packs", ("policy", "bundle"), ("--out", "policies")),
+    (
+        "snapshot-over-another-stack-file",
+        ("registry", "snapshot", "--env", "prod", "--no-assume-role"),
+        ("--output", "stacks/Pulumi.dev.yaml"),
+    ),
+    (
+        "snapshot-over-another-environment-snapshot",
+        ("registry", "snapshot", "--env", "prod", "--no-assume-role"),
+        ("--output", "stacks/registry-snapshot.staging.json"),
+    ),
+    (
+        "team-preview-over-the-team-program",
+        ("preview", "--project", "team", "--stack", "prod", "--policy-pack", "policies/tagging"),
+        ("--output", "team/__main__.py"),
+    ),
+    (
+        "team-synth-over-a-team-module",
+        ("synth", "--project", "team", "--stack", "prod"),
+        ("--json", "team/hosts.py"),
+    ),
+    (
+        "drift-baseline-over-the-organization-file",
+        ("drift", "baseline", "--data", "team/network-prod.json"),
+        ("--out", "stacks/organization.yaml"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def repository_copy(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("repository")
+    for name in ("__main__.py", "Pulumi.yaml", "pyproject.toml", "requirements.txt"):
+        shutil.copy2(ROOT / name, copy / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("obsgov", "components", "policies", "stacks"):
+        shutil.copytree(ROOT / name, copy / name, ignore=ignore)
+    shutil.copytree(TEAM, copy / "team", ignore=ignore)
+    return copy
+
+
+@pytest.mark.parametrize(
+    "case_id, args, output", WRONG_WRITES, ids=[case[0] for case in WRONG_WRITES]
+)
+def test_no_output_replaces_a_file_the_project_reads(case_id, args, output, repository_copy):
+    option, path = output
+    before = tree_digest(repository_copy)
+    done = subprocess.run(
+        [sys.executable, "-m", "obsgov.cli", *args, option, path],
+        cwd=repository_copy,
+        env={**os.environ, "PYTHONPATH": str(repository_copy)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr + done.stdout
+    assert f"{option}: {path} is in " in done.stderr, done.stderr
+    assert "which the project reads" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not compare(before, tree_digest(repository_copy)), "a refused command wrote"
+
+
+def test_the_environment_snapshot_is_the_one_stack_file_a_snapshot_may_replace(
+    repository_copy,
+):
+    """``registry snapshot`` exists to regenerate the environment's snapshot: its own file,
+    named by the stack's snapshotFile, passes the output check (it then needs AWS)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "obsgov.cli",
+            "registry",
+            "snapshot",
+            "--env",
+            "prod",
+            "--no-assume-role",
+            "--output",
+            "stacks/registry-snapshot.prod.json",
+        ],
+        cwd=repository_copy,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(repository_copy),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            "AWS_MAX_ATTEMPTS": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 4, done.stderr  # past the check, refused by the (absent) AWS
+    assert "which the project reads" not in done.stderr
+
+
+def test_a_text_report_interrupted_while_rendering_keeps_the_previous_one(tmp_path, monkeypatch):
+    """``--format text --output`` is written whole or not at all: a run that fails while
+    rendering the file leaves the previous report as it was (it used to open the file for
+    writing first, leaving half a report)."""
+    import obsgov.reports
+
+    ws = _workspace(tmp_path, monkeypatch, "dev")
+    report = ws.write("report.txt", "the previous report\n")
+    real = obsgov.reports.render_text
+    calls = []
+
+    def render_then_fail(run, console):
+        calls.append(console)
+        real(run, console)
+        if len(calls) == 2:  # the file's copy: fail after writing the whole block to it
+            raise RuntimeError("interrupted while rendering")
+
+    monkeypatch.setattr(obsgov.reports, "render_text", render_then_fail)
+    result = CliRunner().invoke(
+        app,
+        ["preview", "--stack", "dev", "--policy-pack", str(PROBE), "--output", "report.txt"],
+    )
+    assert result.exit_code == 3, result.output
+    assert len(calls) == 2
+    assert report.read_text() == "the previous report\n"
+    assert [p.name for p in ws.root.iterdir() if p.name.startswith(".report.txt")] == []

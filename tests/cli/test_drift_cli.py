@@ -109,7 +109,9 @@ def test_drift_is_a_verdict_and_reports_are_written(files):
 
 
 def test_thresholds_file_overrides_the_baseline(files):
-    Path("loose.yaml").write_text("defaults: {psi: 100, js_distance: 1, missing_rate_change: 1}\n")
+    Path("loose.yaml").write_text(
+        "defaults: {psi: 100, js_distance: 1, wasserstein_normed: 100, missing_rate_change: 1}\n"
+    )
     result = invoke(
         "run", "--baseline", "baseline.json", "--data", "drifted.csv", "--thresholds", "loose.yaml"
     )
@@ -216,7 +218,8 @@ def test_bad_schema_lists_every_problem(files):
     assert result.exit_code == 2
     assert result.stderr == (
         "error: 4 problems found:\n"
-        "  bad.yaml: features.age.type: must be one of numeric, categorical\n"
+        "  bad.yaml: features.age.type: must be one of numeric, categorical, timestamp, "
+        "identifier\n"
         "  bad.yaml: features.plan.categories: lists a category twice\n"
         "  bad.yaml: features.plan.colour: is not a known key\n"
         "  bad.yaml: thresholds.defaults.psi: must be greater than or equal to 0\n"
@@ -331,3 +334,168 @@ def test_help_fits_80_columns_with_named_metavars(path):
     assert [line for line in result.output.splitlines() if len(line) > 80] == []
     assert not re.search(r"<[a-z ]+>", result.output), "a metavar shows a Python type"
     assert not re.search(r"\.\.\.$", result.output.split("\n", 1)[1], re.MULTILINE)
+
+
+# --------------------------------------------------------------------------- issues 31 and 33
+
+
+def _error(result) -> str:
+    assert "Traceback" not in result.output
+    return result.stderr
+
+
+def test_int64_past_2_53_makes_a_baseline(files):
+    """Issue 31: `drift baseline` crashed with exit 3 on an int64 above 2**53."""
+    pq.write_table(
+        pa.table({"order_id": pa.array([2**60 + i for i in range(100)]), "x": np.arange(100.0)}),
+        "ids.parquet",
+    )
+    result = invoke("baseline", "--data", "ids.parquet", "--out", "ids.json")
+    assert result.exit_code == 0, result.output
+    assert "identifier order_id: integers past 2**53" in result.stdout
+
+
+def test_csv_with_a_column_named_twice_exits_2(files):
+    """Issue 33: exit 3 before."""
+    Path("dup.csv").write_text("age,age,plan\n1,2,basic\n")
+    result = invoke("run", "--baseline", "baseline.json", "--data", "dup.csv")
+    assert result.exit_code == 2
+    assert _error(result) == (
+        "error: 1 problem found:\n  dup.csv: line 1: names column 'age' twice "
+        "(columns 1 and 2); rename one\n"
+    )
+
+
+def test_header_only_csv_baseline_exits_2(files):
+    """Issue 33: exit 0 before, with a baseline of nothing."""
+    Path("empty.csv").write_text("age,income,plan\n")
+    result = invoke("baseline", "--data", "empty.csv", "--out", "b.json")
+    assert result.exit_code == 2
+    assert _error(result) == (
+        "error: 1 problem found:\n  empty.csv: has no data rows: a baseline needs training data\n"
+    )
+    assert not Path("b.json").exists()
+
+
+def test_an_empty_window_is_not_judged_healthy(files):
+    """Issue 33: an empty drift window exited 0 ("no drift")."""
+    Path("empty.csv").write_text("age,income,plan\n")
+    result = invoke(
+        "run", "--baseline", "baseline.json", "--data", "empty.csv", "--report", "e.json"
+    )
+    assert result.exit_code == 2
+    assert "dataset drift: not judged" in result.stdout
+    assert _error(result) == (
+        "error: 1 problem found:\n  empty.csv: has no rows: nothing to judge (an empty "
+        "window is not a healthy one)\n"
+    )
+    assert json.loads(Path("e.json").read_text())["dataset"]["status"] == "not_judged"
+
+
+def test_an_unreadable_window_is_not_judged_healthy(files):
+    """Issue 33: a window of only malformed records exited 0."""
+    Path("bad.jsonl").write_text("{oops\n[1, 2]\n")
+    result = invoke("run", "--baseline", "baseline.json", "--data", "bad.jsonl")
+    assert result.exit_code == 2
+    assert _error(result) == (
+        "error: 1 problem found:\n  bad.jsonl: no readable rows: 2 malformed (first: "
+        "line 1: not JSON (Expecting property name enclosed in double quotes)); nothing "
+        "to judge\n"
+    )
+
+
+def test_a_latin1_window_names_the_file_and_line(files):
+    """Issue 33: a Latin-1 CSV (b'Jos\\xe9') exited 0."""
+    Path("latin1.csv").write_bytes(b"age,income,plan\n40,30000,basic\n41,31000,Jos\xe9\n")
+    result = invoke("run", "--baseline", "baseline.json", "--data", "latin1.csv")
+    assert result.exit_code == 2
+    assert _error(result) == (
+        "error: 1 problem found:\n  latin1.csv: line 3: is not UTF-8 text (byte 0xe9 at "
+        "column 13); save the file as UTF-8 (it may be Latin-1 or Windows-1252)\n"
+    )
+
+
+def test_a_baseline_with_nan_statistics_exits_2(files):
+    """Issue 33: a baseline with NaN statistics was used."""
+    text = Path("baseline.json").read_text()
+    document = json.loads(text)
+    document["features"]["age"]["summary"]["std"] = "NaN"
+    Path("nan.json").write_text(json.dumps(document).replace('"NaN"', "NaN"))
+    result = invoke("run", "--baseline", "nan.json", "--data", "same.parquet")
+    assert result.exit_code == 2
+    assert _error(result) == (
+        "error: 1 problem found:\n  nan.json: features.age.summary.std: must be a finite number\n"
+    )
+
+
+def test_extra_columns_are_named(files):
+    """Issue 31: extra columns in a window were ignored without a word."""
+    table = pq.read_table("same.parquet").append_column("coupon", pa.array(["x"] * 1000))
+    pq.write_table(table, "extra.parquet")
+    result = invoke("run", "--baseline", "baseline.json", "--data", "extra.parquet")
+    assert result.exit_code == 0, result.output
+    assert "columns the baseline lacks (not checked): coupon" in result.stdout
+
+
+def test_schemaless_csv_baseline_keeps_zip_codes_as_text(files):
+    """Issue 31: a schema-less CSV baseline turned ZIP codes into numbers."""
+    Path("zips.csv").write_text("zip,x\n" + "".join(f"0{2100 + i % 7},{i}\n" for i in range(60)))
+    result = invoke("baseline", "--data", "zips.csv", "--out", "zips.json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(Path("zips.json").read_text())
+    assert document["features"]["zip"]["type"] == "categorical"
+    assert "02100" in document["features"]["zip"]["categories"]
+
+
+def test_data_from_s3_is_read_not_mangled(files, monkeypatch):
+    """Issue 31: `drift run --data s3://...` turned the URI into a local path (s3:/...)."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="lake")
+        s3.upload_file("same.parquet", "lake", "windows/day=1/part-0.parquet")
+        s3.upload_file("same.parquet", "lake", "windows/day=2/part-0.parquet")
+        s3.put_object(Bucket="lake", Key="windows/_SUCCESS", Body=b"")
+        one = invoke(
+            "run", "--baseline", "baseline.json", "--data", "s3://lake/windows/day=1/part-0.parquet"
+        )
+        prefix = invoke(
+            "run",
+            "--baseline",
+            "baseline.json",
+            "--data",
+            "s3://lake/windows/",
+            "--report",
+            "p.json",
+        )
+        missing = invoke("run", "--baseline", "baseline.json", "--data", "s3://lake/nothing/")
+    assert one.exit_code == 0, one.output
+    assert "window s3://lake/windows/day=1/part-0.parquet: 1000 rows" in one.stdout
+    assert prefix.exit_code == 0, prefix.output
+    assert json.loads(Path("p.json").read_text())["dataset"]["rows"] == 2000
+    assert missing.exit_code == 2
+    assert _error(missing) == (
+        "error: 1 problem found:\n  --data: s3://lake/nothing/: no .parquet, .csv or .jsonl "
+        "object under that prefix\n"
+    )
+
+
+def test_help_says_which_statistics_are_exact():
+    """Issue 31: --help said "exact" while KS and Wasserstein came from a 10,000-value
+    sample. Now nothing is sampled, and the help says when the grid (with bounds) is used."""
+
+    def flat(command: str) -> str:
+        text = runner.invoke(app, [command, "--help"], terminal_width=80).output
+        return " ".join(text.replace("│", " ").split())
+
+    assert "KS and Wasserstein are exact (scipy's definitions) while the baseline kept" in flat(
+        "run"
+    )
+    assert "the report gives bounds that always hold" in flat("run")
+    assert "nothing is ever sampled" in flat("baseline")
+    assert "--reference-size" not in flat("baseline")

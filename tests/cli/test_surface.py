@@ -76,7 +76,7 @@ def test_root_help_lists_only_commands_that_exist_and_the_exit_codes():
 
 def test_markup_in_help_is_shown_literally():
     text = " ".join(help_of(("policy", "analyze")).split())
-    assert "show as [secret]." in text
+    assert "decrypt as [secret], obsgov refuses" in text
 
 
 def test_markup_in_a_problem_is_shown_literally(scenario):

@@ -41,7 +41,7 @@ def dev(example_graph) -> ResourceGraph:
     return example_graph("dev", True)
 
 
-MEMBER_BASELINE = "obsgov:member:MemberAccountBaseline"
+MEMBER_BASELINE = "obsgov:member_baseline:MemberAccountBaseline"
 
 
 def members(graph: ResourceGraph, *types: str) -> list[GraphResource]:

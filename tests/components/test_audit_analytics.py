@@ -7,7 +7,12 @@ import re
 
 import pytest
 
-from components.audit_analytics import CLOUDTRAIL_COLUMNS, NAMED_QUERIES, PARTITION_KEYS, query_sql
+from components.audit.audit_analytics import (
+    CLOUDTRAIL_COLUMNS,
+    NAMED_QUERIES,
+    PARTITION_KEYS,
+    query_sql,
+)
 from obsgov.graph import ResourceGraph
 
 from ..support.caching import graph_scope

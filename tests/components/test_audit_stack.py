@@ -48,11 +48,11 @@ DOCUMENTS = {
 
 # Which account owns each component's resources.
 OWNERS = {
-    "obsgov:audittrail:AuditTrail": MANAGEMENT,
-    "obsgov:logarchive:LogArchive": LOG_ARCHIVE,
-    "obsgov:auditanalytics:AuditAnalytics": LOG_ARCHIVE,
+    "obsgov:audit_trail:AuditTrail": MANAGEMENT,
+    "obsgov:log_archive:LogArchive": LOG_ARCHIVE,
+    "obsgov:audit_analytics:AuditAnalytics": LOG_ARCHIVE,
     "obsgov:catalog_encryption:CatalogEncryption": LOG_ARCHIVE,
-    "obsgov:eventrouting:EventRouting": OBSERVABILITY,
+    "obsgov:event_routing:EventRouting": OBSERVABILITY,
     "obsgov:guardrails:Guardrails": MANAGEMENT,
 }
 
@@ -148,9 +148,11 @@ def test_a_wildcard_principal_is_always_narrowed_to_the_organization(graphs, sta
 
 def _gate(stack: str, graph: ResourceGraph):
     env = load_environment(stack, STACKS / f"Pulumi.{stack}.yaml")
+    # the four resource-setting packs (deploy-readiness judges deployability, advisory for now)
     packs = [
         (load_policy_pack(d), [EnvironmentLayer(env)])
         for d in discover_policy_packs(Path(ROOT / "policies"))
+        if d.name != "deploy-readiness"
     ]
     return run_gate(graph, packs, GateOptions(stack_config=env.config_map))
 

@@ -32,13 +32,13 @@ REGION = "eu-west-1"
 PROGRAM = textwrap.dedent("""
     import json
     import pulumi
-    from components.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
-    from components.audit_trail import AuditTrail, AuditTrailArgs
-    from components.catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
-    from components.event_routing import EventRouting, EventRoutingArgs
-    from components.guardrails import Guardrails, GuardrailsArgs
-    from components.log_archive import LogArchive, LogArchiveArgs
-    from components.providers import account_provider
+    from components.audit.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+    from components.audit.audit_trail import AuditTrail, AuditTrailArgs
+    from components.audit.catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
+    from components.central.event_routing import EventRouting, EventRoutingArgs
+    from components.audit.guardrails import Guardrails, GuardrailsArgs
+    from components.audit.log_archive import LogArchive, LogArchiveArgs
+    from components.shared.providers import account_provider
     from obsgov.config.loader import load_environment
     from obsgov.config.models.central import CentralAuditSettings
     from pathlib import Path

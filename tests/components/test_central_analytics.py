@@ -10,8 +10,8 @@ import textwrap
 import jsonschema
 import pytest
 
-from components import business_views, ops_dashboards
-from components.metric_lake import TABLE_COLUMNS
+from components.central.metric_lake import TABLE_COLUMNS
+from components.views import business_views, ops_dashboards
 from obsgov.config.loader import load_environment
 from obsgov.graph import UNKNOWN
 from obsgov.synth import synthesize
@@ -25,9 +25,9 @@ MEMBERS = ["400000000001", "400000000002"]
 
 PROGRAM = textwrap.dedent(f'''
     import pulumi, pulumi_aws as aws
-    from components.log_analytics import LogAnalytics, LogAnalyticsArgs
-    from components.metric_lake import MetricLake, MetricLakeArgs
-    from components.business_views import BusinessViews, BusinessViewsArgs, ServedModel, KpiLink
+    from components.central.log_analytics import LogAnalytics, LogAnalyticsArgs
+    from components.central.metric_lake import MetricLake, MetricLakeArgs
+    from components.views.business_views import BusinessViews, BusinessViewsArgs, ServedModel, KpiLink
 
     provider = aws.Provider("observability", region="eu-west-1", allowed_account_ids=["{OBS}"],
         assume_roles=[aws.ProviderAssumeRoleArgs(role_arn="arn:aws:iam::{OBS}:role/Deploy")])
@@ -262,7 +262,7 @@ def test_lake_table_projects_dates_and_workgroup_enforces_encryption(graph):
 
 
 def test_lake_table_reads_json_lines_with_the_openx_serde(graph):
-    from components.metric_lake import table_parameters
+    from components.central.metric_lake import table_parameters
 
     [table] = of(graph, "aws:glue/catalogTable:CatalogTable")
     bucket = f"obsgov-prod-metric-lake-{OBS}"
@@ -287,7 +287,7 @@ def test_lake_table_reads_json_lines_with_the_openx_serde(graph):
 
 
 def test_the_stream_prefix_and_the_projection_template_agree():
-    from components.metric_lake import METRICS_PREFIX, table_parameters
+    from components.central.metric_lake import METRICS_PREFIX, table_parameters
 
     template = table_parameters("b")["storage.location.template"]
     assert template == f"s3://b/{METRICS_PREFIX}${{dt}}/"
@@ -454,22 +454,26 @@ def _spec(accounts: int) -> ops_dashboards.DashboardSpec:
     return ops_dashboards.DashboardSpec(
         environment="prod",
         region="eu-west-1",
-        endpoints=[ops_dashboards.EndpointPanel(a, f"scoring-{i}") for i, a in enumerate(ids)],
-        pipelines=[
-            ops_dashboards.PipelinePanel(a, f"etl-{i}", ("glue", "step-functions", "lambda")[i % 3])
-            for i, a in enumerate(ids)
-        ],
-        kpis=[
-            ops_dashboards.KpiPanel(
-                a,
-                f"kpi-{i}",
-                "Business/Payments",
-                "Approved",
-                "Sum",
-                (("Market", "EU"),),
-                f"scoring-{i}",
-            )
-            for i, a in enumerate(ids)
+        panels=[
+            *(ops_dashboards.EndpointPanel(a, f"scoring-{i}") for i, a in enumerate(ids)),
+            *(
+                ops_dashboards.PipelinePanel(
+                    a, f"etl-{i}", ("glue", "step-functions", "lambda")[i % 3]
+                )
+                for i, a in enumerate(ids)
+            ),
+            *(
+                ops_dashboards.KpiPanel(
+                    a,
+                    f"kpi-{i}",
+                    "Business/Payments",
+                    "Approved",
+                    "Sum",
+                    (("Market", "EU"),),
+                    f"scoring-{i}",
+                )
+                for i, a in enumerate(ids)
+            ),
         ],
         alarm_arns=[
             f"arn:aws:cloudwatch:eu-west-1:{a}:alarm:prod-{a}-scoring-latency" for a in ids
@@ -570,7 +574,7 @@ def test_the_dashboard_component_names_each_split(tmp_path):
     program.write_text(
         textwrap.dedent("""
         import pulumi
-        from components.ops_dashboards import OperationsDashboards, OperationsDashboardsArgs
+        from components.views.ops_dashboards import OperationsDashboards, OperationsDashboardsArgs
         from tests.components.test_central_analytics import _spec
         OperationsDashboards("dash-prod", OperationsDashboardsArgs(spec=_spec(100)))
     """)

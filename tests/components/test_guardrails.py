@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from components.guardrails import SCP_MAX_CHARS, TAG_POLICY_MAX_CHARS, tag_policy
+from components.audit.guardrails import SCP_MAX_CHARS, TAG_POLICY_MAX_CHARS, tag_policy
 from obsgov.config.models import TagSchema
 from obsgov.graph import ResourceGraph
 
@@ -199,3 +199,88 @@ def test_disabled_guardrails_create_nothing_and_a_delegated_admin_is_registered(
         "aws:cloudtrail/organizationDelegatedAdminAccount:OrganizationDelegatedAdminAccount"
     )
     assert [(a.inputs["accountId"], a.account) for a in admin] == [("100000000009", MANAGEMENT)]
+
+
+def test_only_model_approvers_approve_in_the_registry_account(example_graph):
+    """The preventive half of the approval guard: an SCP on the registry account (prod's
+    100000000002, outside the member OUs) denies CreateModelPackage and UpdateModelPackage
+    that set ModelApprovalStatus Approved, or a lifecycle stage Approved, to every principal
+    but the approvers, and prod's own stage to every principal but the guard.
+
+    Condition keys: sagemaker:ModelApprovalStatus (Service Authorization Reference, "Actions,
+    resources, and condition keys for Amazon SageMaker", on CreateModelPackage and
+    UpdateModelPackage); sagemaker:ModelLifeCycle:stage and :stageStatus (SageMaker developer
+    guide, "Set up Staging Construct Examples"); aws:PrincipalArn holds a role session's role
+    ARN (IAM user guide, "AWS global condition context keys")."""
+    prod = example_graph("prod", True)
+    policy = one(prod, "aws:organizations/policy:Policy", "guardrails-prod-model-approval-scp")
+    assert policy.inputs["type"] == "SERVICE_CONTROL_POLICY" and policy.account == MANAGEMENT
+    assert len(policy.inputs["content"]) <= SCP_MAX_CHARS
+    [attachment] = [
+        a
+        for a in prod.of_type("aws:organizations/policyAttachment:PolicyAttachment")
+        if a.property_dependencies["policyId"] == [policy.urn]
+    ]
+    assert attachment.inputs["targetId"] == "100000000002"
+    writes = ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"]
+    approvers = [
+        "arn:aws:iam::100000000002:role/MLApprovers",
+        "arn:aws:iam::100000000002:role/*/MLApprovers",
+    ]
+    guard = "arn:aws:iam::100000000002:role/obsgov-prod-model-guard"
+    assert by_sid(policy.inputs["content"]) == {
+        "OnlyApproversApproveModelPackages": {
+            "Effect": "Deny",
+            "Action": writes,
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"sagemaker:ModelApprovalStatus": "Approved"},
+                "ArnNotLike": {"aws:PrincipalArn": approvers},
+            },
+        },
+        "OnlyApproversApproveLifecycleStages": {
+            "Effect": "Deny",
+            "Action": writes,
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"sagemaker:ModelLifeCycle:stageStatus": "Approved"},
+                "ArnNotLike": {"aws:PrincipalArn": [*approvers, guard]},
+            },
+        },
+        "OnlyTheGuardRecordsItsStage": {
+            "Effect": "Deny",
+            "Action": writes,
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"sagemaker:ModelLifeCycle:stage": "prod"},
+                "ArnNotLike": {"aws:PrincipalArn": guard},
+            },
+        },
+    }
+    # parliament's IAM definitions predate the lifecycle keys SageMaker documents
+    assert {f[0] for f in lint(policy.inputs["content"])} <= {"UNKNOWN_CONDITION_FOR_ACTION"}
+
+
+def test_the_guard_role_the_scp_exempts_is_the_one_the_guard_runs_as(example_graph):
+    from components.lifecycle.model_approval_guard import guard_role_arn
+
+    graph = example_graph("prod", True)
+    [role] = [r for r in graph.of_type("aws:iam/role:Role") if r.name == "model-guard-prod-fn-role"]
+    assert guard_role_arn("prod", "100000000002").endswith(f":role/{role.inputs['name']}")
+    assert role.account == "100000000002"
+
+
+def test_approver_sessions_become_their_roles_for_the_scp():
+    from components.audit.guardrails import principal_arns
+
+    assert principal_arns(
+        [
+            "arn:aws:sts::100000000002:assumed-role/MLApprovers/*",
+            "arn:aws:sts::100000000002:assumed-role/MLApprovers/alice",
+            "arn:aws:iam::100000000002:user/bob",
+        ]
+    ) == [
+        "arn:aws:iam::100000000002:role/MLApprovers",
+        "arn:aws:iam::100000000002:role/*/MLApprovers",
+        "arn:aws:iam::100000000002:user/bob",
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.iam_documents import event_rule_arn
+from components.shared.iam_documents import event_rule_arn
 
 
 def test_rule_arns_name_a_custom_bus_and_omit_the_default_one():

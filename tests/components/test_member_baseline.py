@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from components.workload_kinds import kind_of
+
 from .conftest import ALARM, COMPOSITE, by_name, members, statements
 
 # Signal class by (namespace, metric), independent of the component's own labels: the
@@ -38,13 +40,8 @@ SIGNAL_OF_METRIC = {
 
 
 def expected_classes(workload) -> set[str]:
-    if workload.kind == "ml-endpoint":
-        quality = {"quality"} if workload.drift_monitoring or workload.model_quality else set()
-        return {"latency", "errors", "traffic", "saturation"} | quality
-    if workload.kind == "etl-pipeline":
-        quality = {"quality"} if workload.data_quality_monitoring else set()
-        return {"latency", "errors", "traffic", "freshness"} | quality
-    return {"quality"}
+    """What the workload's kind declares its alarms cover (its entry in the kinds table)."""
+    return set(kind_of(workload).signal_classes(workload))
 
 
 def classes_of(props) -> set[str]:

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from components.model_approval_guard import _s3_prefix_arn, guard_archive_files
+from components.lifecycle.model_approval_guard import _s3_prefix_arn, guard_archive_files
 from obsgov.config.loader import load_environment
 from obsgov.synth import synthesize
 
@@ -19,7 +19,7 @@ from ..support.caching import graph_scope
 
 PROGRAM = textwrap.dedent("""
     import pulumi, pulumi_aws as aws
-    from components.model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
+    from components.lifecycle.model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
     from obsgov.model_guard.rules import GuardRules, Threshold
 
     provider = aws.Provider("registry", region="eu-west-1", allowed_account_ids=["100000000002"],
@@ -50,7 +50,7 @@ def one(graph, token):
 
 
 def test_children_are_parented_and_named_after_the_component(graph):
-    [component] = graph.of_type("obsgov:model_guard:ModelApprovalGuard")
+    [component] = graph.of_type("obsgov:model_approval_guard:ModelApprovalGuard")
     children = graph.children(component.urn)
     assert all(c.name.startswith("guard-prod-") for c in children)
     [function] = graph.of_type("obsgov:platform_function:PlatformFunction")
@@ -74,11 +74,15 @@ def test_role_may_touch_only_named_resources(graph):
         "arn:aws:sagemaker:eu-west-1:100000000002:model-package/*",
         "arn:aws:sagemaker:eu-west-1:100000000004:model-package/*",
     ]
+    # the environment's groups only, not every group of the registry (issue 33)
     assert by_sid["RevertApprovals"] == {
         "Sid": "RevertApprovals",
         "Effect": "Allow",
         "Action": "sagemaker:UpdateModelPackage",
-        "Resource": "arn:aws:sagemaker:eu-west-1:100000000002:model-package/*",
+        "Resource": [
+            "arn:aws:sagemaker:eu-west-1:100000000002:model-package/churn-propensity/*",
+            "arn:aws:sagemaker:eu-west-1:100000000002:model-package/fraud-scoring/*",
+        ],
     }
     assert by_sid["ReadQualityReports"]["Resource"] == "arn:aws:s3:::obsgov-model-metrics/reports/*"
     assert (
@@ -111,6 +115,8 @@ def test_function_is_encrypted_bounded_and_dead_lettered(graph):
     assert fn["kmsKeyArn"].startswith("arn:aws:kms:") and fn["reservedConcurrentExecutions"] == 2
     assert fn["deadLetterConfig"]["targetArn"].endswith(":obsgov-prod-model-guard-dlq")
     rules = json.loads(fn["environment"]["variables"]["OBSGOV_GUARD_RULES"])
+    groups = json.loads(fn["environment"]["variables"]["OBSGOV_GUARD_GROUPS"])
+    assert groups == ["churn-propensity", "fraud-scoring"]
     assert rules["defaultThresholds"] == ["auc >= 0.8"] and rules["requiredMetadata"] == ["owner"]
     assert one(graph, "aws:sqs/queue:Queue").inputs["kmsMasterKeyId"].startswith("arn:aws:kms:")
     assert one(graph, "aws:sns/topic:Topic").inputs["kmsMasterKeyId"].startswith("arn:aws:kms:")
@@ -125,8 +131,36 @@ def test_function_is_encrypted_bounded_and_dead_lettered(graph):
     }
 
 
+def _matches(pattern, event) -> bool:
+    """EventBridge matching for the pattern features the guard uses: exact values, "exists"
+    and "$or" (EventBridge user guide, "Content filtering in Amazon EventBridge event
+    patterns")."""
+    if isinstance(pattern, list):
+        for option in pattern:
+            if isinstance(option, dict) and "exists" in option:
+                if (event is not _MISSING) == option["exists"]:
+                    return True
+            elif event == option:
+                return True
+        return False
+    if event is _MISSING or not isinstance(event, dict):
+        return False
+    for key, sub in pattern.items():
+        if key == "$or":
+            if not any(_matches(alternative, event) for alternative in sub):
+                return False
+        elif not _matches(sub, event.get(key, _MISSING)):
+            return False
+    return True
+
+
+_MISSING = object()
+
+
 def test_rules_match_the_documented_events_for_this_environments_groups(graph):
-    from tests.model_guard.test_events import API_CALL, STATE_CHANGE
+    import copy
+
+    from tests.model_guard.events_data import API_CALL, CREATE_CALL, STATE_CHANGE
 
     patterns = {
         r.name: json.loads(r.inputs["eventPattern"])
@@ -136,9 +170,23 @@ def test_rules_match_the_documented_events_for_this_environments_groups(graph):
     assert state["detail-type"] == [STATE_CHANGE["detail-type"]]
     assert state["detail"]["ModelApprovalStatus"] == ["Approved"]
     assert state["detail"]["ModelPackageGroupName"] == ["churn-propensity", "fraud-scoring"]
+    fraud = copy.deepcopy(STATE_CHANGE)
+    fraud["detail"]["ModelPackageGroupName"] = "fraud-scoring"
+    assert (_matches(state, fraud), _matches(state, STATE_CHANGE)) == (True, False)  # churn
     api = patterns["guard-prod-approval-calls"]
-    assert api["detail"]["eventName"] == [API_CALL["detail"]["eventName"]]
-    assert api["detail"]["requestParameters"] == {"modelApprovalStatus": ["Approved"]}
+    stage_write = copy.deepcopy(API_CALL)
+    stage_write["detail"]["requestParameters"] = {
+        "modelPackageArn": API_CALL["detail"]["requestParameters"]["modelPackageArn"],
+        "modelLifeCycle": {"stage": "prod", "stageStatus": "Approved"},
+    }
+    metadata_only = copy.deepcopy(API_CALL)
+    metadata_only["detail"]["requestParameters"] = {"customerMetadataProperties": {"a": "b"}}
+    assert [_matches(api, e) for e in (API_CALL, CREATE_CALL, stage_write, metadata_only)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
     permissions = graph.of_type("aws:lambda/permission:Permission")
     assert {p.inputs["principal"] for p in permissions} == {"events.amazonaws.com"}
     assert all(p.inputs.get("sourceArn") for p in permissions)

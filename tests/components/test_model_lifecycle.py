@@ -9,9 +9,9 @@ import textwrap
 import pytest
 from moto.events.models import EventPattern
 
-from components.business_views import lineage_dataset
-from components.lifecycle_archive import archive_columns
-from components.lifecycle_events import FAILURE_PATTERNS
+from components.lifecycle.lifecycle_archive import archive_columns
+from components.lifecycle.lifecycle_events import FAILURE_PATTERNS
+from components.views.business_views import lineage_dataset
 from obsgov.config.loader import load_environment
 from obsgov.synth import synthesize
 
@@ -26,7 +26,7 @@ TOPIC = f"arn:aws:sns:eu-west-1:{OBS}:obsgov-prod-critical"
 
 PROGRAM = textwrap.dedent(f'''
     import pulumi, pulumi_aws as aws
-    from components.model_lifecycle import (ModelRegistry, ModelRegistryArgs, LifecycleForwarding,
+    from components.lifecycle.model_lifecycle import (ModelRegistry, ModelRegistryArgs, LifecycleForwarding,
         LifecycleForwardingArgs, LifecycleCentral, LifecycleCentralArgs)
 
     def provider(name, account):

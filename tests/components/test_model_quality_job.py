@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from components.model_quality_job import _prefix_arns
+from components.lifecycle.model_quality_job import _prefix_arns
 from obsgov.config.loader import load_environment
 from obsgov.synth import synthesize
 
@@ -16,7 +16,7 @@ from ..support.caching import graph_scope
 
 PROGRAM = textwrap.dedent("""
     import pulumi, pulumi_aws as aws
-    from components.model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
+    from components.lifecycle.model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
 
     provider = aws.Provider("ml", region="eu-west-1", allowed_account_ids=["400000000001"],
         assume_roles=[aws.ProviderAssumeRoleArgs(role_arn="arn:aws:iam::400000000001:role/Deploy")])
@@ -153,7 +153,7 @@ def test_archive_runs_the_handler_with_only_its_own_files(tmp_path):
     import sys
     import zipfile
 
-    from components.platform_function import package_files
+    from components.shared.platform_function import package_files
 
     files = package_files("model_quality")
     archive = tmp_path / "quality.zip"

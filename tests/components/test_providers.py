@@ -10,10 +10,10 @@ import pytest
 # The central components and the account that owns each (organization trail and guardrails in
 # the management account, the archive and audit analytics in the log-archive account).
 CENTRAL_OWNER = {
-    "obsgov:audittrail:AuditTrail": "managementAccountId",
+    "obsgov:audit_trail:AuditTrail": "managementAccountId",
     "obsgov:guardrails:Guardrails": "managementAccountId",
-    "obsgov:logarchive:LogArchive": "logArchiveAccountId",
-    "obsgov:auditanalytics:AuditAnalytics": "logArchiveAccountId",
+    "obsgov:log_archive:LogArchive": "logArchiveAccountId",
+    "obsgov:audit_analytics:AuditAnalytics": "logArchiveAccountId",
 }
 
 
@@ -40,7 +40,7 @@ def test_every_resource_resolves_to_its_accounts_provider(example_graph, example
         outer = graph.component_of(resource)
         while outer is not None and graph.component_of(outer) is not None:
             outer = graph.component_of(outer)  # the top-level component decides the account
-        if outer.type == "obsgov:member:MemberAccountBaseline":
+        if outer.type == "obsgov:member_baseline:MemberAccountBaseline":
             assert resource.account == members[outer.name]
         elif outer.type == "obsgov:catalog_encryption:CatalogEncryption":
             # one per account with catalog databases; the audit catalog is the log archive's

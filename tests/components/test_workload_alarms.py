@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.workload_alarms import ALARM_BUILDERS
+from components.workload_kinds import WORKLOAD_KINDS
 from obsgov.config.models.accounts import WORKLOAD_MODELS
 
-from .conftest import ALARM, alarm, by_name, members
+from .conftest import ALARM, COMPOSITE, alarm, by_name, members
 
 SM_DIMS = {"EndpointName": "fraud-scoring-prod", "VariantName": "AllTraffic"}
 FRAUD = "prod-ml-serving-prod-fraud-scoring-prod"
@@ -18,8 +18,10 @@ DATA = "prod-data-platform-prod"
 KPI = "prod-analytics-prod"
 
 
-def test_one_builder_per_workload_kind():
-    assert set(ALARM_BUILDERS) == set(WORKLOAD_MODELS)
+def test_every_registry_model_has_one_entry_in_the_kinds_table():
+    names = [kind.name for kind in WORKLOAD_KINDS]
+    assert sorted(names) == sorted(WORKLOAD_MODELS)
+    assert [kind.model for kind in WORKLOAD_KINDS] == [WORKLOAD_MODELS[n] for n in names]
 
 
 def test_static_latency_alarm_is_p99_model_latency_in_microseconds(prod):
@@ -395,7 +397,7 @@ def test_runbook_urls_fill_every_placeholder_the_config_allows():
     """``alertRouting.runbookUrl`` may use {account}, {kind}, {signal} and {workload}."""
     import pulumi
 
-    from components.alarm_spec import AlarmContext
+    from components.member.alarm_spec import AlarmContext
     from obsgov.config.models.settings import RUNBOOK_FIELDS, AlarmDefaults
 
     assert set(RUNBOOK_FIELDS) == {"account", "kind", "signal", "workload"}
@@ -415,3 +417,23 @@ def test_runbook_urls_fill_every_placeholder_the_config_allows():
         "https://runbooks.example.com/ml-serving-prod/MlEndpoint/fraud-scoring/latency-p99"
     )
     assert AlarmContext(**{**context.__dict__, "runbook_url": None}).runbook("k", "w", "s") is None
+
+
+def test_every_kind_has_an_example_in_the_shipped_registry(example_env):
+    # the graph tests above judge the kinds through the examples: a kind without one is untested
+    registry = example_env("prod").registry
+    assert {w.kind for w in registry.workloads} == {kind.name for kind in WORKLOAD_KINDS}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_alarms_and_kinds_speak_the_shared_signal_vocabulary(example_graph, example_env, stack):
+    from obsgov_policies.signals import COMPOSITE as COMPOSITE_CLASS
+    from obsgov_policies.signals import SIGNAL_CLASSES
+
+    graph = example_graph(stack, True)
+    tags = {r.inputs["tags"]["signal-class"] for r in members(graph, ALARM, COMPOSITE)}
+    assert tags <= {*SIGNAL_CLASSES, COMPOSITE_CLASS}
+    for workload in example_env(stack).registry.workloads:
+        from components.workload_kinds import kind_of
+
+        assert kind_of(workload).signal_classes(workload) <= set(SIGNAL_CLASSES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.workload_logs import critical_event_pattern
+from components.member.workload_logs import critical_event_pattern
 
 from .conftest import ALARM, alarm, by_name, members
 

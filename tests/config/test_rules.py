@@ -19,6 +19,7 @@ from obsgov.errors import InputError
 from obsgov.io import display_path
 
 from ..support.environments import (
+    LOG_ARCHIVE,
     MANAGEMENT,
     OBSERVABILITY,
     InlineEnvironment,
@@ -204,6 +205,25 @@ SCENARIOS: dict[rules.Rule, Case] = {
         "stack",
         "config.obsgov:modelApproval.registryAccountId",
         "999999999999 is neither a central account nor in {accounts}",
+    ),
+    # issue 33: central_audit_problems was written but never run, so validate passed a prod
+    # trail administered from the log-archive account with 30-day logs
+    rules.central_audit_fits_the_organization: Case(
+        lambda env: env.config.update(
+            {"obsgov:centralAudit": {"trail": {"adminAccountId": LOG_ARCHIVE}}}
+        ),
+        "stack",
+        "config.obsgov:centralAudit.trail.adminAccountId",
+        f"{LOG_ARCHIVE} is the log-archive account; the trail's administrator must be another "
+        "account so that the archive stays out of its reach",
+        stack="prod",
+    ),
+    rules.values_are_accepted_by_aws: Case(
+        lambda env: env.workloads[0].update(variantName="all traffic"),
+        "accounts",
+        "workloads[0].variantName",
+        "'all traffic' is not a valid SageMaker VariantName (AWS's pattern: "
+        "[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}})",
     ),
 }
 

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from components.drift_monitor import function_name
+from components.lifecycle.drift_monitor import function_name
 from obsgov.graph import UNKNOWN
 from obsgov.synth import synthesize
 from tests.support.caching import graph_scope
@@ -16,7 +16,7 @@ from tests.support.caching import graph_scope
 KEY = "arn:aws:kms:eu-west-1:111122223333:key/0f7c2a3e-1111-2222-3333-444455556666"
 
 PROGRAM = textwrap.dedent(f"""
-    from components.drift_monitor import DriftMonitor, DriftMonitorArgs
+    from components.lifecycle.drift_monitor import DriftMonitor, DriftMonitorArgs
     DriftMonitor("churn-drift", DriftMonitorArgs(
         workload_kind="Endpoint", workload_name="churn-prod",
         image_uri="111122223333.dkr.ecr.eu-west-1.amazonaws.com/obsgov-drift:1.4.0",
@@ -61,7 +61,7 @@ def one(graph, kind):
 
 
 def test_every_child_hangs_off_the_component_and_is_named_after_it(graph):
-    component = one(graph, "obsgov:quality:DriftMonitor")
+    component = one(graph, "obsgov:drift_monitor:DriftMonitor")
     children = [r for r in graph if r.parent == component.urn]
     assert sorted((r.type, r.name) for r in children) == sorted(
         [

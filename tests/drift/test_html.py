@@ -70,6 +70,22 @@ def test_report_has_a_plot_and_a_table_per_feature_and_nothing_external():
     assert amount["rows"]["PSI"] == f"{amount_result.psi:.4g}"
     assert amount["rows"]["KS p-value"] == f"{amount_result.ks_pvalue:.4g}"
     city = parser.sections["<city>"]
-    assert city["baseline"] == city["current"] == 3  # a, b, (unseen)
+    assert city["baseline"] == city["current"] == 4  # a, b, (other), (unseen)
     assert city["rows"]["unseen categories"] == "300 (50.00%)"
     assert city["rows"]["KS statistic"] == "n/a"
+
+
+def test_grid_statistics_show_their_bounds_and_not_judged_windows_say_so():
+    rng = np.random.default_rng(3)
+    train = pa.table({"x": rng.normal(size=3000)})
+    baseline = build_baseline(Frame.from_table(train, "train"), exact_limit=100)
+    report = evaluate(baseline, Frame.from_table(pa.table({"x": rng.normal(size=500)}), "w"))
+    x = report.features[0]
+    parser = Collector()
+    parser.feed(render(report))
+    rows = parser.sections["x"]["rows"]
+    low, high = x.ks_statistic_bounds
+    assert rows["KS statistic"] == f"{x.ks_statistic:.4g} (between {low:.4g} and {high:.4g})"
+    assert rows["KS and Wasserstein"] == "baseline grid, with bounds"
+    empty = evaluate(baseline, Frame.from_table(pa.table({"x": pa.array([], pa.float64())}), "w"))
+    assert "Not judged: no rows or no judgeable feature" in render(empty)

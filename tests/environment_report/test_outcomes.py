@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from obsgov.environment_report.compliance import ControlId, compliance_map
+from obsgov.environment_report.compliance import ControlId, ControlSpec, compliance_map
 from obsgov.environment_report.outcomes import gate_controls, gate_outcomes, library_applicability
 from obsgov.gate.project import PolicyPackProject
 from obsgov.gate.results import GateRun, PackResult, PolicyMeta, Violation
@@ -99,7 +99,9 @@ def pack(*violations: Violation, policies=None, error: str | None = None) -> Pac
 
 
 def keys_only(policy: str):
-    return (lambda t: t == KEY_TYPE) if policy == ROTATION else None
+    if policy != ROTATION:
+        return None
+    return lambda graph, config: [r.urn for r in graph.resources if r.type == KEY_TYPE]
 
 
 def statuses(run: GateRun, applicability=keys_only) -> dict[str, str]:
@@ -137,8 +139,9 @@ def test_a_policy_outside_the_library_knows_only_what_it_reported():
 
 
 def test_the_library_answers_with_the_registered_type_test():
-    applies = library_applicability(ROTATION)
-    assert applies is not None and applies(KEY_TYPE) and not applies(TOPIC_TYPE)
+    judged = library_applicability(ROTATION)
+    assert judged is not None
+    assert judged(GRAPH, {}) == [urn("good-key"), urn("bad-key"), urn("unknown-key")]
     assert library_applicability("no-such-policy") is None
 
 
@@ -178,7 +181,10 @@ def test_a_control_passes_only_when_every_resource_passed(keys):
     [row] = [
         r
         for r in compliance_map(
-            gate_outcomes(run, keys_only), {ROTATION: [KMS4]}, {KMS4: "rotation"}
+            gate_outcomes(run, keys_only),
+            {ROTATION: [KMS4]},
+            {KMS4: ControlSpec("rotation", (KEY_TYPE,))},
+            graph,
         )
         if r.control == KMS4
     ]
@@ -189,3 +195,67 @@ def test_a_control_passes_only_when_every_resource_passed(keys):
         keys.count("failed"),
         keys.count("not-judged"),
     )
+
+
+S3_TLS = "obsgov-s3-bucket-require-tls"
+ARCHIVE = "obsgov-s3-bucket-require-archive-versioning"
+BUCKETS = ResourceGraph(
+    "p",
+    "prod",
+    True,
+    [
+        GraphResource(
+            urn=f"urn:pulumi:prod::p::aws:s3/bucket:Bucket::{name}",
+            type="aws:s3/bucket:Bucket",
+            name=name,
+            custom=True,
+            inputs={"bucket": name},
+            account="111111111111",
+        )
+        for name in ("audit-archive", "features", "trail-logs")
+    ],
+)
+
+
+def stack_pack(policy: str, *failed: str, config: dict | None = None) -> PackResult:
+    found = [
+        Violation(
+            "security-baseline",
+            "1.0.0",
+            policy,
+            "",
+            "no",
+            "mandatory",
+            "high",
+            f"urn:pulumi:prod::p::aws:s3/bucket:Bucket::{name}",
+            "aws:s3/bucket:Bucket",
+            name,
+            "analyze-stack",
+        )
+        for name in failed
+    ]
+    result = pack(*found, policies=[meta(policy, kind="stack")])
+    result.config = {policy: config or {}}
+    return result
+
+
+def test_a_stack_policy_attributes_every_resource_it_judged():
+    # Stack policies report violations only (AnalyzeStack); the library says they judge every
+    # bucket, so the buckets they did not name passed.
+    run = GateRun(BUCKETS, [stack_pack(S3_TLS, "features")], 0)
+    assert {o.urn.rsplit("::", 1)[1]: o.status for o in gate_outcomes(run)} == {
+        "audit-archive": "passed",
+        "features": "failed",
+        "trail-logs": "passed",
+    }
+
+
+def test_a_stack_policy_that_judges_some_buckets_attributes_only_those():
+    # The versioning policy judges archives only (named by its archiveNamePattern, here the
+    # environment's config): the other buckets are none of its business.
+    config = {"archiveNamePattern": "(^|[-_.])(archive|logs)([-_.]|$)", "archiveTag": ""}
+    run = GateRun(BUCKETS, [stack_pack(ARCHIVE, "trail-logs", config=config)], 0)
+    assert {o.urn.rsplit("::", 1)[1]: o.status for o in gate_outcomes(run)} == {
+        "audit-archive": "passed",
+        "trail-logs": "failed",
+    }

@@ -183,7 +183,7 @@ def test_the_archive_holds_only_stdlib_and_boto3_code(tmp_path):
     import sys
     import zipfile
 
-    from components.platform_function import package_files
+    from components.shared.platform_function import package_files
 
     files = package_files("freshness")
     assert set(files) == {

@@ -47,6 +47,7 @@ def test_a_bundle_carries_the_manifest_pins_and_library(tmp_path):
     bundle = write_bundle(project, tmp_path / "out", library)
     assert (bundle.pack, bundle.directory) == (project, tmp_path / "out" / "probe")
     assert sorted(p.name for p in bundle.directory.iterdir()) == [
+        ".gitignore",
         "PulumiPolicy.yaml",
         "__main__.py",
         "obsgov_policies",
@@ -113,3 +114,29 @@ def test_a_pack_without_its_main_is_refused_and_leaves_nothing(tmp_path):
         Problem(str(pack), "main", f"{pack / '__main__.py'} does not exist: nothing to bundle")
     ]
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_bundle_has_the_templates_gitignore(tmp_path):
+    """pulumi/templates-policy aws-python ships a .gitignore of ``*.pyc`` and ``venv/``: the
+    virtualenv a developer creates in the pack is never archived by ``policy publish``."""
+    project = load_policy_pack(_pack(tmp_path, "runtime: python\n"))
+    bundle = write_bundle(project, tmp_path / "out")
+    assert (bundle.directory / ".gitignore").read_text() == "*.pyc\nvenv/\n"
+
+
+def test_an_output_folder_a_gitignore_covers_is_refused(tmp_path):
+    """``pulumi policy publish`` archives a pack honouring every .gitignore from the pack up to
+    the file system's root (addDirectoryToTar, sdk/go/common/util/archive/archive.go): under a
+    repository that ignores ``dist/``, ``dist/policies/<pack>`` would publish no files."""
+    project = load_policy_pack(_pack(tmp_path, "runtime: python\n"))
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    (repository / ".gitignore").write_text("# build output\n.venv/\ndist/\n")
+    with pytest.raises(InputError) as caught:
+        write_bundle(project, repository / "dist" / "policies")
+    (problem,) = caught.value.problems
+    assert problem.file == "--out"
+    assert f"is ignored by {repository / '.gitignore'} ('dist/')" in problem.message
+    assert not (repository / "dist" / "policies" / "probe").exists()
+    # elsewhere in the same repository nothing is ignored
+    assert write_bundle(project, repository / "policy-bundles").directory.is_dir()

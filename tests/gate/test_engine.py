@@ -453,9 +453,10 @@ def test_state_file_analysis(tmp_path, graphs):
             }
         )
     plain = next(x for x in resources if x["urn"].endswith("::plain"))
+    # exported with --show-secrets: the secret's JSON text as plaintext
     plain["inputs"]["name"] = {
         "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-        "ciphertext": "AAAAbm90LWRlY3J5cHRhYmxl",
+        "plaintext": json.dumps("plain"),
     }
     doomed = json.loads(json.dumps(plain))
     doomed["urn"] = doomed["urn"].replace("::plain", "::doomed")
@@ -484,9 +485,33 @@ def test_state_file_analysis(tmp_path, graphs):
     names = {v["name"] for v in report["violations"]}
     assert "doomed" not in names  # pending deletion: skipped
     prefix = [v for v in report["violations"] if v["policy"] == PREFIX]
-    assert [v["message"] for v in prefix] == ["name '[secret]' lacks prefix 'obsgov-'"]
+    assert [v["message"] for v in prefix] == ["name 'plain' lacks prefix 'obsgov-'"]
     stack_seen = [v for v in report["violations"] if v["policy"] == "parents-and-dependencies"]
     assert stack_seen and "parent=test:index:Alarms" in stack_seen[0]["message"]
+
+    # a secret obsgov cannot decrypt: refused, never judged as the text "[secret]"
+    plain["inputs"]["name"] = {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "ciphertext": "AAAAbm90LWRlY3J5cHRhYmxl",
+    }
+    state.write_text(json.dumps({"version": 3, "deployment": {"resources": resources}}))
+    out.unlink()
+    secret = _cli(
+        "policy",
+        "analyze",
+        "--file",
+        str(state),
+        "--stack",
+        "dev",
+        "--policy-pack",
+        str(PACKS / "probe"),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
+    assert secret.exit_code == 2 and "holds 1 encrypted secret value" in secret.output
+    assert not out.exists()
 
     broken = tmp_path / "broken.json"
     broken.write_text("{}")

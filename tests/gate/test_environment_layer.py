@@ -70,6 +70,7 @@ def test_without_a_pack_list_every_pack_under_policies_runs(inline_env, tmp_path
     assert result.exit_code == 0, result.output
     names = [p["name"] for p in json.loads(report.read_text())["packs"]]
     assert names == [
+        "obsgov-deploy-readiness",
         "obsgov-model-governance",
         "obsgov-observability",
         "obsgov-security-baseline",

@@ -28,8 +28,10 @@ from obsgov.gate.pack_config import (
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
 from obsgov.gate.selection import stack_pack_files
 from obsgov.graph import ResourceGraph
+from tests.support.environments import ROOT
 from tests.support.gate import SHIPPED_PACKS
 
+PROBE = ROOT / "tests" / "packs" / "probe"
 POLICIES = [
     PolicySchemaInfo("a", "mandatory"),
     PolicySchemaInfo("b", "advisory"),
@@ -171,7 +173,7 @@ def test_gate_config_equals_the_cli_config_from_the_written_file(inline_env, tmp
         [(p, [load_pack_config_file(out / f"{p.directory.name}.json")]) for p in projects],
         options,
     )
-    assert [p.error for p in gate.packs + cli.packs] == [None] * 8
+    assert [p.error for p in gate.packs + cli.packs] == [None] * 2 * len(packs)
     for mine, theirs in zip(gate.packs, cli.packs, strict=True):
         assert mine.config == theirs.config, mine.name
         levels = {name: c["enforcementLevel"] for name, c in mine.config.items()}
@@ -213,7 +215,7 @@ def test_policy_config_refuses_to_write_a_file_the_pack_rejects(inline_env, tmp_
         "obsgov-logs-loggroup-require-retention: minLogRetentionDays: Invalid type. "
         "Expected: integer, given: string"
     ) in result.output
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # not even the folder: nothing is created before the check
     preview = CliRunner().invoke(
         app, ["preview", "--stack", "dev", "--stacks-dir", str(env.directory)]
     )
@@ -294,7 +296,9 @@ def test_an_unknown_policy_given_properties_but_no_level_fails_as_configure_fail
 
     with pytest.raises(PolicyConfigError) as caught:
         run_probe(_empty_graph("dev"), {"no-such-policy": {"limit": 3}})
-    assert caught.value.lines == ['configuring policy pack "probe": invalid enforcement level ""']
+    assert caught.value.lines == [
+        f'configuring policy pack "probe" at "{PROBE}": invalid enforcement level ""'
+    ]
     named = run_probe(
         _empty_graph("dev"), {"no-such-policy": {"enforcementLevel": "advisory", "x": 1}}
     )
@@ -302,6 +306,41 @@ def test_an_unknown_policy_given_properties_but_no_level_fails_as_configure_fail
         "policy config for probe names 'no-such-policy', which the pack does not have; "
         "it is ignored (as the Pulumi CLI ignores it)"
     ]
+
+
+def test_all_with_properties_but_no_level_fails_as_the_cli_fails():
+    """Issue 34 item 11. applyConfig (pkg/resource/analyzer/config.go) applies ``all``'s level
+    only when it is valid, then treats every key, ``all`` too, as a policy: ``{"all": {props}}``
+    leaves a policy ``all`` with the empty level, which analyzer_plugin.go's Configure refuses.
+    obsgov used to drop the entry and pass."""
+    from obsgov.gate.engine import PolicyConfigError
+    from tests.support.gate import run_probe
+
+    with pytest.raises(PolicyConfigError) as caught:
+        run_probe(_empty_graph("dev"), {"all": {"limit": 3}})
+    assert caught.value.lines == [
+        f'configuring policy pack "probe" at "{PROBE}": invalid enforcement level ""'
+    ]
+    # with a level, all sets every policy's level and its properties go to no policy
+    passed = run_probe(_empty_graph("dev"), {"all": {"enforcementLevel": "mandatory", "x": 1}})
+    assert not passed.error and not passed.warnings
+
+
+def test_config_errors_of_every_pack_are_reported_together_and_sorted(tmp_path):
+    """Issue 34 item 10. loadPolicyPlugins (pkg/engine/update.go) gathers the validation errors
+    of all packs and reports them sorted, not the first pack's alone."""
+    from obsgov.gate.engine import PolicyConfigError
+
+    layer = parse_pack_config({"all": {"limit": 3}}, "test")
+    packs = [
+        (load_policy_pack(PROBE), [layer]),
+        (load_policy_pack(SHIPPED_PACKS / "tagging"), [layer]),
+    ]
+    with pytest.raises(PolicyConfigError) as caught:
+        run_gate(_empty_graph("dev"), packs, GateOptions(stack_config={}))
+    assert caught.value.lines == sorted(caught.value.lines)
+    assert len(caught.value.lines) == 2
+    assert {line.split('"')[1] for line in caught.value.lines} == {"probe", "obsgov-tagging"}
 
 
 def test_the_packs_initial_all_sets_every_policys_level_before_its_own_keys():

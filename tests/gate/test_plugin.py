@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -196,3 +199,146 @@ def test_an_empty_stack_value_is_not_set_and_the_inherited_one_stays(monkeypatch
     assert seen["PULUMI_ORGANIZATION"] == "inherited"
     assert seen["PULUMI_CONFIG"] == '{"obsgov:environment":"dev"}'
     assert seen["PULUMI_DRY_RUN"] == "true"
+
+
+# --------------------------------------------------------------------------- hostile packs
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, waiting for a parent to reap it, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _serving_pack(tmp_path: Path, name: str, at_import: str) -> Path:
+    """A pack that runs ``at_import`` when it loads, then serves one policy normally."""
+    pack = tmp_path / name
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.1.0\n")
+    (pack / "__main__.py").write_text(
+        textwrap.dedent(at_import)
+        + textwrap.dedent("""
+            from pulumi_policy import PolicyPack, ResourceValidationPolicy
+
+            def judged(args, report_violation):
+                report_violation("judged")
+
+            PolicyPack(name="served", policies=[ResourceValidationPolicy(
+                name="judged", description="Reports every resource.", validate=judged)])
+        """)
+    )
+    return pack
+
+
+def _judge_in_a_process(pack: Path, timeout: float) -> subprocess.CompletedProcess:
+    """Judge a one-resource stack with ``pack`` from a fresh interpreter that then exits, as
+    the CLI does; the test's own process must not inherit what the pack leaves behind."""
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from obsgov.gate.engine import GateOptions, run_pack
+        from obsgov.gate.project import load_policy_pack
+        from obsgov.graph import GraphResource, ResourceGraph
+        stack = GraphResource(urn="urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa",
+                              type="pulumi:pulumi:Stack", name="team-qa", custom=False)
+        graph = ResourceGraph(project="team", stack="qa", preview=True, resources=[stack])
+        result = run_pack(load_policy_pack(Path({str(pack)!r})), graph, [],
+                          GateOptions(stack_config={{}}, start_timeout=60, call_timeout=60))
+        print(result.error or [v.message.splitlines()[-1] for v in result.violations])
+    """)
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_a_pack_whose_child_keeps_its_pipes_open_is_stopped_with_the_child(tmp_path):
+    """The pack starts a process that inherits its stdout and stderr, then serves. When the
+    gate is done it stops the pack's whole process group: the child dies with it and nothing
+    waits for the pipes it held (the gate used to wait for the child to exit)."""
+    pid_file = tmp_path / "child.pid"
+    pack = _serving_pack(
+        tmp_path,
+        "with-child",
+        f"""
+        import subprocess
+        child = subprocess.Popen(["sleep", "120"])
+        with open({str(pid_file)!r}, "w") as handle:
+            handle.write(str(child.pid))
+        """,
+    )
+    started = time.monotonic()
+    done = _judge_in_a_process(pack, timeout=200)
+    assert time.monotonic() - started < 60, "the gate waited for the pack's child"
+    assert done.stdout.strip() == "['judged']", done.stderr
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child), "the pack's child outlived the gate"
+
+
+def test_a_daemon_the_pack_detaches_does_not_hold_the_gate(tmp_path):
+    """A daemon leaves the pack's session (setsid after a double fork), out of reach of the
+    group kill, and keeps the pack's pipes open for ever. The gate still returns as soon as
+    it is done: its pipe readers stop when told, not when the pipes end."""
+    pid_file = tmp_path / "daemon.pid"
+    pack = _serving_pack(
+        tmp_path,
+        "with-daemon",
+        f"""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                with open({str(pid_file)!r}, "w") as handle:
+                    handle.write(str(os.getpid()))
+                time.sleep(300)
+            os._exit(0)
+        """,
+    )
+    try:
+        started = time.monotonic()
+        done = _judge_in_a_process(pack, timeout=400)
+        assert time.monotonic() - started < 60, "the gate waited for the daemon"
+        assert done.stdout.strip() == "['judged']", done.stderr
+    finally:
+        if pid_file.exists():
+            try:
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_a_pack_that_prints_without_end_is_judged_not_blocked(tmp_path):
+    """A pack printing to stdout after its port line: the CLI reads a plugin's output to the
+    end; a gate that left it unread would see the pack block once the pipe's buffer (64 KiB)
+    filled, and time the call out."""
+    pack = tmp_path / "chatty"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.1.0\n")
+    (pack / "__main__.py").write_text(
+        textwrap.dedent("""
+            import sys
+            from pulumi_policy import PolicyPack, ResourceValidationPolicy
+
+            def chatter(args, report_violation):
+                sys.stdout.write("x" * 200_000 + "\\n")
+                sys.stdout.flush()
+                report_violation("said a lot")
+
+            PolicyPack(name="chatty", policies=[ResourceValidationPolicy(
+                name="chatter", description="Prints 200 KB per resource.", validate=chatter)])
+        """)
+    )
+    from obsgov.gate.engine import run_pack
+
+    result = run_pack(
+        load_policy_pack(pack),
+        _team_stack(preview=True),
+        [],
+        GateOptions(stack_config={}, call_timeout=20),
+    )
+    assert result.error is None
+    assert [v.message.splitlines()[-1] for v in result.violations] == ["said a lot"]

@@ -37,11 +37,29 @@ def test_output_names_come_from_the_installed_sdk_class():
 
 def test_in_preview_computed_outputs_are_unknown_and_inputs_kept():
     """Point 4 (step_generator.go: AnalyzeStack in preview gets the provider's preview
-    outputs): output properties that are not inputs are unknown, inputs keep their values."""
+    outputs): output properties the provider computes are unknown, inputs keep their values,
+    and an optional input left unset is null in the provider's preview, not unknown (issue 34
+    item 12: the schema's optional outputs, ``Output[Optional[T]]`` in the generated SDK)."""
     outputs = preview_outputs(_topic(name="obsgov-alarms", kmsMasterKeyId="alias/aws/sns"))
     assert outputs["name"] == "obsgov-alarms" and outputs["kmsMasterKeyId"] == "alias/aws/sns"
     assert outputs["arn"] == UNKNOWN and outputs["tagsAll"] == UNKNOWN
-    assert set(outputs) == output_names(TOPIC)
+    # optional and unset: absent (null), so a policy requiring tags fails rather than
+    # reporting "can't be known during preview"
+    assert "tags" not in outputs and "deliveryPolicy" not in outputs
+    assert "tags" in output_names(TOPIC)
+
+
+def test_a_read_resource_keeps_what_was_read_in_preview():
+    """A ``.get()`` read exists already: GenerateReadSteps (step_generator.go) reads it in
+    preview too, so AnalyzeStack sees its read outputs, nothing unknown."""
+    topic = _topic(name="existing")
+    topic.read = True
+    assert preview_outputs(topic) == {"name": "existing"}
+    requests = Requests(
+        ResourceGraph(project="obsgov", stack="dev", preview=True, resources=[topic])
+    )
+    assert requests.analyzed() == []
+    assert [r.urn for r in requests.stack_request().resources] == [topic.urn]
 
 
 def test_components_and_providers_keep_their_outputs():

@@ -12,7 +12,8 @@ import pytest
 
 from obsgov.errors import InputError, Problem
 from obsgov.gate.environment_layer import EnvironmentLayer
-from obsgov.gate.pack_config import PolicyConfig
+from obsgov.gate.floors import FloorLayer
+from obsgov.gate.pack_config import PolicyConfig, SourcedConfig
 from obsgov.gate.project import load_policy_pack
 from obsgov.gate.results import PolicyConfigError
 from obsgov.gate.selection import environment_pack_config, select_packs, stack_pack_projects
@@ -60,8 +61,8 @@ def test_pack_folders_without_config_files_get_only_the_environment(scenario):
     env = scenario().load()
     [(project, layers)] = select_packs(env, [PACKS / "probe"], None)
     assert project.directory == (PACKS / "probe").resolve()
-    assert [type(layer) for layer in layers] == [EnvironmentLayer]
-    assert layers[0].env is env
+    assert [type(layer) for layer in layers] == [FloorLayer, EnvironmentLayer]
+    assert layers[1].env is env
 
 
 def test_a_pack_folder_given_twice_is_refused_before_it_starts():
@@ -98,9 +99,9 @@ def test_the_stack_lists_its_packs_and_their_files(scenario, tmp_path):
         env.directory / "packs" / "strict-config",
     ]
     probe_layers, strict_layers = (layers for _, layers in chosen)
-    assert [type(layer) for layer in probe_layers] == [EnvironmentLayer, dict]
-    assert probe_layers[1] == LAYER
-    assert [type(layer) for layer in strict_layers] == [EnvironmentLayer]
+    assert [type(layer) for layer in probe_layers] == [FloorLayer, EnvironmentLayer, SourcedConfig]
+    assert probe_layers[2] == LAYER and probe_layers[2].source.endswith("probe.json")
+    assert [type(layer) for layer in strict_layers] == [FloorLayer, EnvironmentLayer]
     assert stack_pack_projects(loaded) == [project for project, _ in chosen]
 
 
@@ -135,8 +136,8 @@ def test_without_a_list_every_pack_under_the_root_runs(scenario, tmp_path):
     chosen = select_packs(env, None, None, root)
     assert [project.directory.name for project, _ in chosen] == ["probe", "strict-config"]
     assert [[type(layer) for layer in layers] for _, layers in chosen] == [
-        [EnvironmentLayer],
-        [EnvironmentLayer],
+        [FloorLayer, EnvironmentLayer],
+        [FloorLayer, EnvironmentLayer],
     ]
     assert [layers for _, layers in select_packs(None, None, None, root)] == [[], []]
     assert [p.directory.name for p in stack_pack_projects(env, root)] == ["probe", "strict-config"]

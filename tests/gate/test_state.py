@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from obsgov.cli import app
 from obsgov.errors import InputError, Problem
-from obsgov.gate.state import REDACTED, decrypt_value, load_state, passphrase_key
+from obsgov.gate.state import decrypt_value, load_state, passphrase_key
 from obsgov.graph import SECRET_SIG, SIG_KEY
 from tests.support.gate import PACKS
 
@@ -84,20 +84,25 @@ def test_wrong_field_types_name_the_resource_and_key(tmp_path, topic, problem):
     ("document", "problem"),
     [
         (
-            {"version": 2, "deployment": {"resources": []}},
-            "version: this stack's deployment is too old (version 2; obsgov reads versions 3 and 4)",
+            {"version": 0, "deployment": {"resources": []}},
+            "version: this stack's deployment is too old (version 0; obsgov reads versions 1 to 4)",
         ),
         (
             {"version": 9, "deployment": {"resources": []}},
-            "version: this stack's deployment version is too new (version 9; obsgov reads versions 3 and 4)",
+            "version: this stack's deployment version is too new (version 9; obsgov reads versions 1 to 4)",
         ),
         (
+            # `json:"version,omitempty"`: an absent version is 0
             {"deployment": {"resources": []}},
-            "version: must be the deployment's schema version (a number, 3 or 4)",
+            "version: this stack's deployment is too old (version 0; obsgov reads versions 1 to 4)",
         ),
         (
-            {"version": 3, "deployment": {"resources": []}},
-            "deployment.resources: is empty: the stack has no resources to judge",
+            {"version": "3", "deployment": {"resources": []}},
+            "version: must be the deployment's schema version (a number, 1 to 4)",
+        ),
+        (
+            {"version": 4, "features": ["quantum"], "deployment": {"resources": []}},
+            "features: this stack's deployment needs support for the following features: quantum",
         ),
         (
             {"version": 3, "deployment": {"resources": {"a": 1}}},
@@ -107,8 +112,9 @@ def test_wrong_field_types_name_the_resource_and_key(tmp_path, topic, problem):
     ],
 )
 def test_unsupported_or_empty_deployments(tmp_path, document, problem):
-    """UnmarshalUntypedDeployment (pkg/resource/stack/deployment.go) refuses versions it does
-    not know in these words."""
+    """UnmarshalUntypedDeployment (pkg/resource/stack/deployment.go) refuses versions outside
+    DeploymentSchemaVersionOldestSupported (1) to DeploymentSchemaVersionLatest (4), and a
+    version 4 deployment naming a feature outside supportedFeatures, in these words."""
     assert _problems(tmp_path, document) == [f"{tmp_path / 'state.json'}: {problem}"]
 
 
@@ -207,16 +213,82 @@ def test_the_passphrase_may_come_from_a_file(tmp_path, key):
     assert warnings == [] and graph.get(TOPIC).inputs["name"]["value"] == "obsgov-plain"
 
 
-@pytest.mark.parametrize("environ", [{}, {"PULUMI_CONFIG_PASSPHRASE": "wrong"}])
-def test_without_the_passphrase_secrets_are_redacted_with_the_cli_warning(tmp_path, key, environ):
-    """policy_analyze.go: when secrets cannot be decrypted every secret becomes ``[secret]``
-    and the CLI warns on stderr."""
+REFUSAL = (
+    "holds {count} obsgov cannot read ({why}); obsgov judges no stack it cannot see "
+    "(`pulumi policy analyze` would judge each as the text [secret] and could pass it): "
+    "set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the stack's "
+    "passphrase, or export the stack with `pulumi stack export --show-secrets`"
+)
+
+
+@pytest.mark.parametrize(
+    ("environ", "key_path", "why"),
+    [
+        (
+            {},
+            "deployment.secrets_providers",
+            "neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is set",
+        ),
+        (
+            {"PULUMI_CONFIG_PASSPHRASE": "wrong"},
+            "deployment.secrets_providers.state.salt",
+            "PULUMI_CONFIG_PASSPHRASE is not this stack's passphrase",
+        ),
+    ],
+)
+def test_secrets_that_cannot_be_decrypted_refuse_the_file(tmp_path, key, environ, key_path, why):
+    """policy_analyze.go redacts secrets it cannot decrypt to ``[secret]`` and judges on: a
+    policy that reads a secret policy document then sees a string, not ``*:*``, and the
+    stack passes. obsgov's verdict is never a pass on data it could not read, so the file is
+    bad input (exit 2) with the way to read it."""
     path = _write(tmp_path, _secret_state(key))
-    graph, warnings = load_state(path, environ=environ)
-    assert graph.get(TOPIC).inputs["name"] == REDACTED
-    assert warnings == [
-        f"could not decrypt secrets in {path}; analyzing with secret values redacted"
-    ]
+    with pytest.raises(InputError) as caught:
+        load_state(path, environ=environ)
+    message = REFUSAL.format(count="1 encrypted secret value", why=why)
+    assert caught.value.problems == [Problem(str(path), key_path, message)]
+
+
+def test_a_wrong_passphrase_never_passes_a_secret_star_policy(tmp_path, key):
+    """Issue 33's case end to end: a role policy granting ``*:*``, stored as a secret, and a
+    wrong PULUMI_CONFIG_PASSPHRASE. The CLI would judge ``[secret]`` and pass; obsgov exits 2
+    and writes no report."""
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    state = _secret_state(key)
+    policy = {
+        "urn": "urn:pulumi:dev::obsgov::aws:iam/rolePolicy:RolePolicy::admin",
+        "type": "aws:iam/rolePolicy:RolePolicy",
+        "custom": True,
+        "parent": STACK,
+        "inputs": {
+            "role": "r",
+            "policy": _secret(ciphertext=_encrypt(key, json.dumps(json.dumps(grant)), b"p" * 12)),
+        },
+    }
+    state["deployment"]["resources"].append(policy)
+    path = _write(tmp_path, state)
+    out = tmp_path / "report.json"
+    result = CliRunner(env={"PULUMI_CONFIG_PASSPHRASE": "not the passphrase"}).invoke(
+        app,
+        [
+            "policy",
+            "analyze",
+            "--file",
+            str(path),
+            "--policy-pack",
+            str(PACKS / "probe"),
+            "--format",
+            "json",
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "PULUMI_CONFIG_PASSPHRASE is not this stack's passphrase" in result.output
+    assert "2 encrypted secret values" in result.output
+    assert not out.exists()
 
 
 def test_pending_deletes_are_skipped_by_the_gate(tmp_path):
@@ -268,9 +340,7 @@ def test_secrets_exported_with_show_secrets_are_read_from_their_plaintext(tmp_pa
     }
 
 
-def test_a_secret_inside_a_list_is_decrypted_and_one_without_a_passphrase_is_redacted(
-    tmp_path, key
-):
+def test_a_secret_inside_a_list_is_decrypted_and_one_without_a_passphrase_refused(tmp_path, key):
     state = _secret_state(key)
     topic = state["deployment"]["resources"][1]
     inner = _secret(ciphertext=_encrypt(key, json.dumps(["a", "b"]), b"z" * 12))
@@ -279,26 +349,40 @@ def test_a_secret_inside_a_list_is_decrypted_and_one_without_a_passphrase_is_red
     graph, warnings = load_state(path, environ={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
     assert warnings == []
     assert graph.get(TOPIC).inputs["subscribers"] == [{"endpoints": _secret(value=["a", "b"])}]
-    del topic["inputs"]["name"]  # the list's secret alone must trigger the warning
-    graph, warnings = load_state(_write(tmp_path, state), environ={})
-    assert graph.get(TOPIC).inputs["subscribers"] == [{"endpoints": REDACTED}]
-    assert warnings == [
-        f"could not decrypt secrets in {path}; analyzing with secret values redacted"
-    ]
+    del topic["inputs"]["name"]  # the list's secret alone must be found
+    with pytest.raises(InputError) as caught:
+        load_state(_write(tmp_path, state), environ={})
+    assert "holds 1 encrypted secret value obsgov cannot read" in str(caught.value)
 
 
-def test_a_secret_only_in_outputs_still_gives_the_warning_without_a_passphrase(tmp_path, key):
-    """policy_analyze.go warns when DeserializeUntypedDeployment cannot decrypt the snapshot,
-    whose outputs hold secrets as its inputs do."""
+def test_a_secret_only_in_outputs_is_refused_without_a_passphrase(tmp_path, key):
+    """DeserializeUntypedDeployment decrypts outputs as it does inputs: an output secret that
+    cannot be read refuses the file too."""
     state = _secret_state(key)
     topic = state["deployment"]["resources"][1]
     topic["outputs"]["name"] = topic["inputs"].pop("name")
-    path = _write(tmp_path, state)
-    graph, warnings = load_state(path, environ={})
-    assert graph.get(TOPIC).outputs["name"] == REDACTED
-    assert warnings == [
-        f"could not decrypt secrets in {path}; analyzing with secret values redacted"
-    ]
+    with pytest.raises(InputError) as caught:
+        load_state(_write(tmp_path, state), environ={})
+    assert "holds 1 encrypted secret value obsgov cannot read" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("provider", "why"),
+    [
+        ({"type": "service", "state": {}}, "the 'service' secrets provider encrypted them"),
+        (None, "the file names no secrets provider"),
+        ({"type": "passphrase", "state": {}}, "the passphrase provider's salt is missing"),
+    ],
+)
+def test_secrets_of_a_provider_obsgov_cannot_use_refuse_the_file(tmp_path, key, provider, why):
+    state = _secret_state(key)
+    if provider is None:
+        del state["deployment"]["secrets_providers"]
+    else:
+        state["deployment"]["secrets_providers"] = provider
+    with pytest.raises(InputError) as caught:
+        load_state(_write(tmp_path, state), environ={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+    assert f"({why}" in str(caught.value)
 
 
 def test_a_state_without_secrets_gives_no_warning_without_a_passphrase(tmp_path):
@@ -397,14 +481,114 @@ def test_a_long_invalid_urn_is_quoted_up_to_120_characters(tmp_path):
     assert len(problem.split("invalid URN ")[1]) == 120
 
 
-def test_resources_of_several_stacks_are_refused_with_each_stack_named(tmp_path):
+def _several_stacks() -> dict:
     resources = _resources()
     resources.append(dict(resources[1], urn=TOPIC.replace(":dev::", ":prod::")))
     resources.append(dict(resources[1], urn=TOPIC.replace("::obsgov::", "::other::")))
-    assert _problems(tmp_path, {"version": 3, "deployment": {"resources": resources}}) == [
-        f"{tmp_path / 'state.json'}: deployment.resources: holds resources of several stacks "
-        "(dev/obsgov, dev/other, prod/obsgov)"
+    return {"version": 3, "deployment": {"resources": resources}}
+
+
+def test_resources_of_several_stacks_are_judged_whole_as_the_cli_does(tmp_path):
+    """policy_analyze.go analyzes every resource of the file; stackReferenceForFile labels a
+    file of several stacks or projects "multiple". obsgov names them in a warning."""
+    path = _write(tmp_path, _several_stacks())
+    graph, warnings = load_state(path)
+    assert (graph.stack, graph.project, len(graph)) == ("multiple", "multiple", 4)
+    assert warnings == [
+        f"{path} holds the resources of several stacks (dev/obsgov, dev/other, prod/obsgov); "
+        "they are judged together, as `pulumi policy analyze --file` judges them"
     ]
+
+
+def test_several_stacks_with_one_environment_named_are_refused(tmp_path):
+    """--stack applies one environment's config; the CLI has no such option for a file
+    (--file and --stack are mutually exclusive), so obsgov refuses to stretch one
+    environment over other stacks' resources."""
+    with pytest.raises(InputError) as caught:
+        load_state(_write(tmp_path, _several_stacks()), "dev")
+    [problem] = caught.value.problems
+    assert problem.file == "--stack"
+    assert "holds the resources of several stacks (dev/obsgov, dev/other, prod/obsgov)" in (
+        problem.message
+    )
+
+
+def test_a_state_without_resources_has_nothing_to_analyze(tmp_path):
+    """policy_analyze.go: "File <f> has no resources; nothing to analyze." and exit 0, before
+    any pack starts."""
+    for document in (
+        {"version": 3, "deployment": {"resources": []}},
+        {"version": 3, "deployment": {}},
+    ):
+        path = _write(tmp_path, document)
+        graph, warnings = load_state(path)
+        assert (len(graph), warnings) == (0, [])
+        result = CliRunner().invoke(
+            app, ["policy", "analyze", "--file", str(path), "--policy-pack", "no/such/pack"]
+        )
+        assert result.exit_code == 0, result.output
+        assert f"File {path} has no resources; nothing to analyze." in result.output
+
+
+def test_an_empty_file_is_refused_as_the_cli_refuses_it(tmp_path):
+    """policy_analyze.go's json.Decoder fails on an empty file ("reading deployment from
+    <file>: EOF"); obsgov refuses it as bad input (2, where the CLI's errors exit 1)."""
+    for text in ("", "  \n"):
+        assert _problems(tmp_path, text) == [
+            f"{tmp_path / 'state.json'}: is empty: expected the JSON `pulumi stack export` writes"
+        ]
+
+
+V1_RESOURCE = {
+    "urn": TOPIC,
+    "type": "aws:sns/topic:Topic",
+    "custom": True,
+    "id": "t",
+    "parent": STACK,
+    "inputs": {"name": "plain", "kmsMasterKeyId": ""},
+    "defaults": {"fifoTopic": False},
+    "outputs": {"arn": "arn:aws:sns:x"},
+    "dependencies": [STACK],
+    "initErrors": [],
+    "provider": "urn:pulumi:dev::obsgov::pulumi:providers:aws::default::id",
+    "ignoreChanges": ["tags"],
+}
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_versions_one_and_two_are_migrated_as_the_cli_migrates_them(tmp_path, version):
+    """UnmarshalUntypedDeployment reads versions 1 and 2 into apitype.DeploymentV1/V2 (Go's
+    json.Unmarshal keeps only ResourceV1's or ResourceV2's fields: no provider in V1, no
+    ignoreChanges in either) and migrates them (pkg/resource/stack/migrate): every input
+    property then depends on all of the resource's dependencies (UpToResourceV3)."""
+    stack = {"urn": STACK, "type": "pulumi:pulumi:Stack", "custom": False}
+    path = _write(tmp_path, {"version": version, "deployment": {"resources": [stack, V1_RESOURCE]}})
+    graph, warnings = load_state(path)
+    topic = graph.get(TOPIC)
+    assert warnings == [] and (graph.stack, graph.project) == ("dev", "obsgov")
+    assert topic.inputs == {"name": "plain", "kmsMasterKeyId": ""}
+    assert topic.outputs == {"arn": "arn:aws:sns:x"}
+    assert topic.property_dependencies == {"name": [STACK], "kmsMasterKeyId": [STACK]}
+    assert topic.ignore_changes == []
+    assert topic.provider == (V1_RESOURCE["provider"] if version == 2 else None)
+
+
+def test_two_live_resources_with_one_urn_are_refused(tmp_path):
+    """Snapshot.VerifyIntegrity (pkg/resource/deploy/snapshot.go): a URN may repeat only when
+    all its resources, or all but one, are pending deletion. obsgov's graph holds one
+    resource per URN, so the second would be judged as the first or not at all."""
+    resources = _resources()
+    twin = dict(resources[1], inputs={"name": "twin"})
+    path_doc = {"version": 3, "deployment": {"resources": [*resources, twin]}}
+    assert _problems(tmp_path, path_doc) == [
+        f"{tmp_path / 'state.json'}: deployment.resources[2].urn: duplicate resource {TOPIC} "
+        "(not marked for deletion; also deployment.resources[1]): the snapshot is corrupt"
+    ]
+    replacing = dict(twin, delete=True)  # a replacement under way: the old one goes
+    graph, _ = load_state(
+        _write(tmp_path, {"version": 3, "deployment": {"resources": [*resources, replacing]}})
+    )
+    assert len(graph) == 3
 
 
 def test_every_field_of_a_state_resource_reaches_the_graph(tmp_path):
@@ -439,22 +623,27 @@ def test_every_field_of_a_state_resource_reaches_the_graph(tmp_path):
     assert topic.account is None
 
 
-def test_a_secret_that_does_not_decrypt_redacts_every_secret_with_the_warning(tmp_path, key):
+def test_a_secret_that_does_not_decrypt_is_named_and_refuses_the_file(tmp_path, key):
     """One bad ciphertext (another key) anywhere, inputs or outputs: the CLI cannot decrypt
-    the snapshot, so every secret is redacted, and nothing is half-revealed."""
+    the snapshot and redacts every secret; obsgov names the one it cannot read and refuses
+    the file, and nothing is half-revealed. A secret without any ciphertext is unreadable
+    too."""
     for where in ("inputs", "outputs"):
-        state = _secret_state(key)
-        topic = state["deployment"]["resources"][1]
-        topic.setdefault(where, {})["bad"] = _secret(
-            ciphertext=_encrypt(bytes(32), json.dumps("x"), b"q" * 12)
-        )
-        path = _write(tmp_path, state)
-        graph, warnings = load_state(path, environ={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
-        assert graph.get(TOPIC).inputs["name"] == REDACTED
-        assert getattr(graph.get(TOPIC), where)["bad"] == REDACTED
-        assert warnings == [
-            f"could not decrypt secrets in {path}; analyzing with secret values redacted"
-        ]
+        for bad in (
+            _secret(ciphertext=_encrypt(bytes(32), json.dumps("x"), b"q" * 12)),
+            _secret(),
+        ):
+            state = _secret_state(key)
+            topic = state["deployment"]["resources"][1]
+            topic.setdefault(where, {})["bad"] = bad
+            path = _write(tmp_path, state)
+            with pytest.raises(InputError) as caught:
+                load_state(path, environ={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+            [problem] = caught.value.problems
+            assert problem.key_path == f"deployment.resources[1].{where}.bad"
+            assert problem.message.startswith(
+                "is a secret that does not decrypt with the stack's passphrase ("
+            )
 
 
 def test_custom_timeouts_reach_the_graph_in_seconds_and_bad_ones_are_named(tmp_path):

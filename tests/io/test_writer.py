@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from obsgov.errors import InputError
-from obsgov.io import check_writable, write_atomic
+from obsgov.io import ProtectedArea, check_folder_writable, check_writable, write_atomic
 
 
 @pytest.fixture
@@ -156,3 +156,65 @@ def test_check_leaves_nothing_behind(here):
     target = check_writable("out.json", "--output")
     assert target == here / "out.json"
     assert os.listdir(here) == []
+
+
+# --------------------------------------------------------------------------- protected areas
+
+
+def _project(here: Path) -> list[ProtectedArea]:
+    (here / "project" / "pack").mkdir(parents=True)
+    (here / "project" / "__main__.py").write_text("")
+    return [
+        ProtectedArea(here / "project", "the project's files", ("*.py", "Pulumi.*.yaml"), False),
+        ProtectedArea(here / "project" / "pack", "a pack folder"),
+    ]
+
+
+def test_a_file_the_project_reads_is_refused_and_named_with_its_area(here):
+    areas = _project(here)
+    assert message(check_writable, "project/__main__.py", "--json", (), areas) == (
+        "--json: project/__main__.py is in the project's files (project/), which the project "
+        "reads; obsgov writes no output there: give a path outside it"
+    )
+    # a new file of a kind the project reads is refused too: it would be read next time
+    assert "is in the project's files" in message(
+        check_writable, "project/Pulumi.qa.yaml", "-o", (), areas
+    )
+    assert "is in a pack folder" in message(check_writable, "project/pack/x.json", "-o", (), areas)
+
+
+def test_other_files_beside_the_project_and_below_it_may_be_written(here):
+    areas = _project(here)
+    (here / "project" / "reports").mkdir()
+    assert (
+        check_writable("project/report.json", "-o", (), areas) == here / "project" / "report.json"
+    )
+    # a pattern area without recursion guards only its own folder's files
+    assert check_writable("project/reports/x.py", "-o", (), areas).name == "x.py"
+
+
+def test_the_file_a_command_regenerates_is_allowed(here):
+    areas = _project(here)
+    allowed = [here / "project" / "pack" / "snapshot.json"]
+    target = check_writable("project/pack/snapshot.json", "-o", (), areas, allowed)
+    assert target == allowed[0]
+
+
+def test_a_symlink_into_a_protected_area_is_refused(here):
+    areas = _project(here)
+    os.symlink(here / "project" / "__main__.py", here / "innocent.json")
+    assert "is in the project's files" in message(check_writable, "innocent.json", "-o", (), areas)
+
+
+def test_an_output_folder_is_probed_and_never_in_a_protected_area(here):
+    areas = _project(here)
+    assert "is in a pack folder" in message(
+        check_folder_writable, "project/pack/out", "--out-dir", areas
+    )
+    assert check_folder_writable("new/deeper", "--out-dir", areas) == here / "new" / "deeper"
+    assert os.listdir(here) == ["project"]  # the probe left nothing, created nothing
+    (here / "file").write_text("")
+    assert message(check_folder_writable, "file", "--out") == "--out: file is not a folder"
+    assert message(check_folder_writable, "/proc/obsgov", "--out").startswith(
+        "--out: /proc/obsgov cannot be written in /proc"
+    )

@@ -173,3 +173,34 @@ def test_cli_history_and_diff(churn, monkeypatch):
     assert "churn: v1 -> v2" in table.output and "eta" in table.output
     missing = CliRunner().invoke(app, ["models", "diff", "churn", "1", "9", "--env", "dev"])
     assert missing.exit_code == 4 and "AWS refused DescribeModelPackage" in missing.output
+
+
+@pytest.mark.parametrize(
+    "group", ["", "-churn", "churn-", "churn_v2", "a" * 64, "arn:aws:sagemaker:x", "c h"]
+)
+def test_a_group_name_aws_would_refuse_is_bad_input(group, no_aws_credentials):
+    # SageMaker's limits for ModelPackageGroupName (botocore's service model: 1-63 characters,
+    # [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}); a botocore parameter error is not an AWS refusal.
+    for args in (["history", "--", group], ["diff", "--", group, "1", "2"]):
+        result = CliRunner().invoke(app, ["models", args[0], "--env", "dev", *args[1:]])
+        assert result.exit_code == 2, (args, result.output)
+        assert f"GROUP: {group!r} is not a model package group name" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_history_and_diff_show_the_promotion_stage(churn):
+    old, new = history(churn.clients.sagemaker, churn.clients.s3, "churn")
+    churn.stage(new.arn, "staging")
+    old, new = history(churn.clients.sagemaker, churn.clients.s3, "churn")
+    assert (old.to_json()["lifecycle"], new.to_json()["lifecycle"]) == (
+        None,
+        {"stage": "staging", "stageStatus": "Approved"},
+    )
+    changes = {(c.area, c.key): (c.before, c.after) for c in diff(old, new)}
+    assert changes[("approval", "stage")] == (None, "staging")
+    listed = CliRunner().invoke(app, ["models", "history", "churn", "--env", "dev", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [v["lifecycle"] for v in json.loads(listed.output)] == [
+        None,
+        {"stage": "staging", "stageStatus": "Approved"},
+    ]

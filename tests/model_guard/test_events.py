@@ -1,58 +1,13 @@
 """The guard accepts the two documented event shapes and rejects everything else."""
 
 import copy
+import json
 
 import pytest
 
-from obsgov.model_guard.events import MalformedEvent, parse_event
+from obsgov.model_guard.events import MalformedEvent, StageWrite, parse_event, unwrap_redrive
 
-ARN = "arn:aws:sagemaker:eu-west-1:100000000002:model-package/churn/3"
-# Shaped like the documented "SageMaker Model Package State Change" event.
-STATE_CHANGE = {
-    "version": "0",
-    "id": "9d0c5ef6-1e7a-4d1b-a9a6-0c1c7c9f1b11",
-    "detail-type": "SageMaker Model Package State Change",
-    "source": "aws.sagemaker",
-    "account": "100000000002",
-    "time": "2026-11-27T08:00:00Z",
-    "region": "eu-west-1",
-    "resources": [ARN],
-    "detail": {
-        "ModelPackageGroupName": "churn",
-        "ModelPackageVersion": 3,
-        "ModelPackageArn": ARN,
-        "CreationTime": 1764230400000,
-        "ModelPackageStatus": "Completed",
-        "ModelApprovalStatus": "Approved",
-        "LastModifiedTime": 1764230500000,
-    },
-}
-# Shaped like CloudTrail's record of UpdateModelPackage, delivered by EventBridge.
-API_CALL = {
-    "version": "0",
-    "id": "2b1c8d33-5a1e-4c55-9d2f-8e4f1c0a7e22",
-    "detail-type": "AWS API Call via CloudTrail",
-    "source": "aws.sagemaker",
-    "account": "100000000002",
-    "time": "2026-11-27T08:00:00Z",
-    "region": "eu-west-1",
-    "resources": [],
-    "detail": {
-        "eventVersion": "1.08",
-        "eventSource": "sagemaker.amazonaws.com",
-        "eventName": "UpdateModelPackage",
-        "userIdentity": {
-            "type": "AssumedRole",
-            "arn": "arn:aws:sts::100000000002:assumed-role/MLApprovers/alice",
-        },
-        "requestParameters": {
-            "modelPackageArn": ARN,
-            "modelApprovalStatus": "Approved",
-            "approvalDescription": "ok",
-        },
-        "responseElements": {"modelPackageArn": ARN},
-    },
-}
+from .events_data import API_CALL, ARN, CREATE_CALL, STATE_CHANGE
 
 
 def test_state_change_approval_has_no_identity():
@@ -70,6 +25,44 @@ def test_other_statuses_approve_nothing(status):
     event = copy.deepcopy(STATE_CHANGE)
     event["detail"]["ModelApprovalStatus"] = status
     assert parse_event(event) is None
+
+
+def test_create_model_package_with_approved_is_an_approval_with_its_caller():
+    event = parse_event(CREATE_CALL)
+    assert (event.package_arn, event.approver, event.call, event.approves) == (
+        ARN,
+        "arn:aws:sts::100000000002:assumed-role/MLApprovers/alice",
+        "CreateModelPackage",
+        True,
+    )
+
+
+def test_a_lifecycle_stage_write_is_reported_with_its_caller():
+    event = copy.deepcopy(API_CALL)
+    event["detail"]["requestParameters"] = {
+        "modelPackageArn": ARN,
+        "modelLifeCycle": {"stage": "prod", "stageStatus": "Approved"},
+    }
+    parsed = parse_event(event)
+    assert (parsed.approves, parsed.stage_write) == (False, StageWrite("prod", "Approved"))
+
+
+def test_the_event_instant_is_read_for_conditional_writes():
+    assert parse_event(STATE_CHANGE).occurred_at.isoformat() == "2025-11-27T08:01:40+00:00"
+    assert parse_event(API_CALL).occurred_at.isoformat() == "2026-11-27T08:00:00+00:00"
+
+
+def test_a_redriven_dead_letter_is_unwrapped_into_the_original_events():
+    delivery = {"Records": [{"eventSource": "aws:sqs", "body": json.dumps(STATE_CHANGE)}]}
+    assert unwrap_redrive(delivery) == [STATE_CHANGE]
+    assert unwrap_redrive(STATE_CHANGE) is None
+    for bad, reason in (
+        ({"Records": []}, "Records must be a non-empty list"),
+        ({"Records": [{"eventSource": "aws:sns"}]}, "Records[0] is not an SQS message"),
+        ({"Records": [{"eventSource": "aws:sqs", "body": "{"}]}, "Records[0].body is not JSON"),
+    ):
+        with pytest.raises(MalformedEvent, match=reason.replace("[", r"\[").replace("]", r"\]")):
+            unwrap_redrive(bad)
 
 
 def test_a_failed_api_call_approves_nothing():
@@ -115,8 +108,20 @@ MALFORMED = [
         "detail.ModelPackageArn is not a versioned model package ARN",
     ),
     (
-        _mutate(API_CALL, ["detail", "eventName"], "CreateModelPackage"),
-        "eventName 'CreateModelPackage' is not UpdateModelPackage",
+        _mutate(API_CALL, ["detail", "eventName"], "DeleteModelPackage"),
+        "eventName 'DeleteModelPackage' is not UpdateModelPackage or CreateModelPackage",
+    ),
+    (
+        _mutate(CREATE_CALL, ["detail", "responseElements"], None),
+        "detail.responseElements must be an object",
+    ),
+    (
+        _mutate(
+            API_CALL,
+            ["detail", "requestParameters", "modelLifeCycle"],
+            {"stage": "prod"},
+        ),
+        "detail.requestParameters.modelLifeCycle needs stage and stageStatus",
     ),
     (
         _mutate(API_CALL, ["detail", "requestParameters"], None),
@@ -134,3 +139,11 @@ def test_malformed_events_are_rejected_with_a_reason(event, reason):
     with pytest.raises(MalformedEvent) as exc:
         parse_event(event)
     assert str(exc.value) == reason
+
+
+def test_an_unreadable_event_time_compares_with_nothing():
+    event = copy.deepcopy(STATE_CHANGE)
+    for value in (10**20, True, "yesterday", "2026-11-27T08:00:00", None):
+        event["detail"]["LastModifiedTime"] = value
+        event["time"] = value
+        assert parse_event(event).occurred_at is None

@@ -11,7 +11,7 @@ from obsgov.model_guard import handler as lambda_module
 from obsgov.model_guard.guard import check_package, enforce
 from obsgov.model_guard.rules import REJECTION_PREFIX, GuardRules, Threshold
 
-from .test_events import API_CALL, STATE_CHANGE
+from .events_data import API_CALL, STATE_CHANGE
 
 GOOD_REPORT = {"binary_classification_metrics": {"auc": {"value": 0.9}}}
 RULES = GuardRules(
@@ -116,26 +116,60 @@ def test_a_missing_report_object_fails_closed(registry):
     )
 
 
-def test_promotion_order_follows_the_source_package(registry):
-    rules = GuardRules(
-        environment="prod",
-        promotion_order=("staging", "prod"),
-        previous_registry_account="999999999999",
-    )
-    staging = registry.package(
-        group="churn-staging", metadata={"approved-environments": "dev,staging"}
-    )
+def _promotion(registry, arn, rules):
+    [promotion] = [
+        r for r in check_package(registry.clients, arn, rules).results if r.rule == "promotion"
+    ]
+    return promotion
+
+
+PROMOTION = GuardRules(
+    environment="prod",
+    promotion_order=("staging", "prod"),
+    previous_registry_account="999999999999",
+)
+
+
+def test_promotion_order_follows_the_source_packages_lifecycle(registry):
+    staging = registry.package(group="churn-staging", lifecycle=("staging", "Approved"))
     prod = registry.package(metadata={"source-model-package-arn": staging})
-    [promotion] = [
-        r for r in check_package(registry.clients, prod, rules).results if r.rule == "promotion"
-    ]
-    assert promotion.passed, promotion.detail
-    unapproved = registry.package(group="churn-staging", status="Rejected")
-    orphan = registry.package(metadata={"source-model-package-arn": unapproved})
-    [promotion] = [
-        r for r in check_package(registry.clients, orphan, rules).results if r.rule == "promotion"
-    ]
-    assert promotion.detail == f"not approved in staging first ({unapproved} is Rejected)"
+    assert _promotion(registry, prod, PROMOTION).detail == f"approved in staging as {staging}"
+    rejected = registry.package(group="churn-staging", lifecycle=("staging", "Rejected"))
+    orphan = registry.package(metadata={"source-model-package-arn": rejected})
+    assert _promotion(registry, orphan, PROMOTION).detail == (
+        f"not approved in staging first ({rejected} is at model lifecycle stage staging (Rejected))"
+    )
+
+
+def test_a_source_package_must_hold_the_same_model_in_the_previous_registry(registry):
+    other_model = registry.package(
+        group="fraud-staging", lifecycle=("staging", "Approved"), image="i.example/fraud:1"
+    )
+    borrowed = registry.package(metadata={"source-model-package-arn": other_model})
+    assert _promotion(registry, borrowed, PROMOTION).detail == (
+        f"not approved in staging first ({other_model} serves other images or model data "
+        f"than {borrowed})"
+    )
+    foreign = "arn:aws:sagemaker:eu-west-1:555555555555:model-package/churn/1"
+    elsewhere = registry.package(metadata={"source-model-package-arn": foreign})
+    assert _promotion(registry, elsewhere, PROMOTION).detail == (
+        f"not approved in staging first ({foreign} is in account 555555555555, not in the "
+        "staging registry (123456789012, 999999999999))"
+    )
+
+
+def test_approval_status_and_metadata_are_no_evidence_of_promotion(registry):
+    # A shared registry: the package's own Approved status is the approval being judged, and
+    # its metadata is written by whoever may update it. Neither says staging approved it.
+    shared = GuardRules(environment="prod", promotion_order=("staging", "prod"))
+    arn = registry.package(metadata={"approved-environments": "staging"})
+    assert _promotion(registry, arn, shared).detail == (
+        f"not approved in staging first ({arn} has no model lifecycle stage)"
+    )
+    registry.stage(arn, "staging")
+    assert _promotion(registry, arn, shared).passed
+    registry.stage(arn, "prod")  # later stages count: only prod's guard writes them
+    assert _promotion(registry, arn, shared).passed
 
 
 def test_the_handler_runs_as_lambda_invokes_it(registry, monkeypatch, capsys):
@@ -150,7 +184,8 @@ def test_the_handler_runs_as_lambda_invokes_it(registry, monkeypatch, capsys):
     )
     assert lambda_module.handler(event, object()) == {"status": "passed", "modelPackageArn": arn}
     approver_rules = GuardRules(
-        environment="prod", allowed_approvers=("arn:aws:sts::*:assumed-role/Leads/*",)
+        environment="prod",
+        allowed_approvers=("arn:aws:sts::100000000002:assumed-role/Leads/*",),
     )
     monkeypatch.setenv("OBSGOV_GUARD_RULES", approver_rules.to_json())
     call = json.loads(json.dumps(API_CALL).replace(STATE_CHANGE["detail"]["ModelPackageArn"], arn))
@@ -177,7 +212,9 @@ def test_the_handler_rejects_malformed_events_without_touching_packages(
     assert _status(registry, arn)["ModelApprovalStatus"] == "Approved"
 
 
-def test_aws_errors_surface_as_function_errors(registry, monkeypatch):
+def test_a_package_that_cannot_be_read_at_all_fails_the_invocation(registry, monkeypatch):
+    # Nothing can be checked and nothing can be reverted: the invocation fails, so Lambda's
+    # retries and then the dead-letter queue keep the event.
     monkeypatch.setenv("OBSGOV_GUARD_RULES", RULES.to_json())
     missing = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/ghost/1"
     event = json.loads(

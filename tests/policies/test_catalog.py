@@ -21,6 +21,11 @@ from obsgov_policies.catalog import (
 
 def test_the_shipped_packs_and_their_descriptions():
     assert {name: (p.package, p.description) for name, p in pack_table().items()} == {
+        "deploy-readiness": (
+            "obsgov_policies.deploy_readiness",
+            "The stack deploys in the order AWS needs, its flows are allowed, its "
+            "prerequisites, names and singletons are accounted for, and its alarms can fire.",
+        ),
         "model-governance": (
             "obsgov_policies.model_governance",
             "SageMaker models serve approved, registered packages and are monitored.",
@@ -31,7 +36,8 @@ def test_the_shipped_packs_and_their_descriptions():
         ),
         "security-baseline": (
             "obsgov_policies.security_baseline",
-            "S3, KMS, SNS, CloudTrail, OpenSearch, OAM, IAM and SageMaker security settings.",
+            "S3, KMS, SNS, CloudTrail, OpenSearch, OAM, IAM, SageMaker, EC2 and RDS security "
+            "settings.",
         ),
         "tagging": (
             "obsgov_policies.tagging",
@@ -61,8 +67,12 @@ def test_pack_names_use_hyphens():
     assert pack_name("tagging") == "tagging"
 
 
-def test_only_the_tagging_pack_warms_up():
-    assert [n for n, p in pack_table().items() if p.warm_up is not None] == ["tagging"]
+def test_only_the_tagging_and_deploy_readiness_packs_warm_up():
+    # deploy-readiness shares the SDK's conversion of a stack between its stack policies
+    assert [n for n, p in pack_table().items() if p.warm_up is not None] == [
+        "deploy-readiness",
+        "tagging",
+    ]
 
 
 @pytest.fixture

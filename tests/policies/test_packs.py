@@ -11,8 +11,11 @@ from google.protobuf import empty_pb2
 import obsgov_policies
 from obsgov.gate.engine import GateOptions, run_gate
 from obsgov.gate.environment_layer import EnvironmentLayer
+from obsgov.gate.floors import FloorLayer
+from obsgov.gate.pack_config import PolicyConfig
 from obsgov.gate.plugin import AnalyzerPlugin
 from obsgov.gate.project import discover_policy_packs, load_policy_pack
+from obsgov.gate.selection import stack_pack_files
 from obsgov.synth import synthesize
 from obsgov_policies.catalog import load_all, pack_table, policies_for
 
@@ -31,12 +34,12 @@ def test_every_library_pack_has_a_folder_and_every_folder_a_library_pack():
     assert (
         PACKS
         == sorted(PACK_DIRS)
-        == ["model-governance", "observability", "security-baseline", "tagging"]
+        == ["deploy-readiness", "model-governance", "observability", "security-baseline", "tagging"]
     )
 
 
 def test_the_library_has_every_policy():
-    assert len(load_all()) == 33
+    assert len(load_all()) == 45
 
 
 def test_descriptions_are_full_sentences():
@@ -88,7 +91,16 @@ def test_pack_starts_as_a_process_and_lists_its_policies(pack):
 
 
 def _all_packs(env):
-    return [(load_policy_pack(PACK_DIRS[p]), [EnvironmentLayer(env)]) for p in PACKS]
+    """Every pack with the layers the gate gives it for ``env``: the organisation's floors,
+    the environment, then the stack's own file for that pack (where thresholds live, and which
+    keeps deploy-readiness advisory where the environment is mandatory)."""
+    return [
+        (
+            load_policy_pack(PACK_DIRS[p]),
+            [FloorLayer(env), EnvironmentLayer(env), *stack_pack_files(env, PACK_DIRS[p])],
+        )
+        for p in PACKS
+    ]
 
 
 @pytest.mark.pack_folders
@@ -144,7 +156,22 @@ def test_a_well_governed_team_stack_passes_every_pack(example_env, preview, no_a
     graph = synthesize(
         env, program=ROOT / "tests" / "fixtures" / "team_stack_program.py", preview=preview
     )
-    run = run_gate(graph, _all_packs(env), GateOptions(stack_config=env.config_map))
+    # the team's account is onboarded: `obsgov org check` confirmed its deployment role
+    onboarded = {
+        "obsgov-deploy-account-require-prerequisites": PolicyConfig(
+            None,
+            {
+                "verifiedPrerequisites": [
+                    "deployment-role:arn:aws:iam::400000000001:role/ObsgovDeploymentRole"
+                ]
+            },
+        )
+    }
+    packs = [
+        (project, [*layers, onboarded] if project.directory.name == "deploy-readiness" else layers)
+        for project, layers in _all_packs(env)
+    ]
+    run = run_gate(graph, packs, GateOptions(stack_config=env.config_map))
     assert all(p.error is None for p in run.packs), [p.error for p in run.packs]
     mandatory = [(v.policy, v.resource_name, v.detail) for p in run.packs for v in p.mandatory]
     assert mandatory == []
@@ -206,7 +233,7 @@ def test_build_pack_refuses_an_unknown_pack(served):
     with pytest.raises(ValueError) as caught:
         build_pack("logging")
     assert str(caught.value) == (
-        "unknown pack 'logging'; expected one of model-governance, observability, "
-        "security-baseline, tagging"
+        "unknown pack 'logging'; expected one of deploy-readiness, model-governance, "
+        "observability, security-baseline, tagging"
     )
     assert served == []

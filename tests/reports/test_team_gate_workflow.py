@@ -103,7 +103,12 @@ def test_the_gate_step_passes_the_well_governed_project(tmp_path):
     done = run_gate_step(tmp_path, {"project-dir": "teams/fraud-scoring", "stack": "prod"})
     assert done.returncode == 0, done.stdout + done.stderr
     sarif = json.loads((tmp_path / "repo" / "team-gate.sarif").read_text())
-    assert sarif["runs"][0]["results"] == []
+    # the deploy-readiness pack's advisory findings (not pinned for team projects yet) aside
+    assert [
+        r
+        for r in sarif["runs"][0]["results"]
+        if not r["ruleId"].startswith("obsgov-deploy-readiness/")
+    ] == []
     assert sarif["runs"][0]["automationDetails"] == {"id": "obsgov/fraud-scoring/prod/"}
 
 
@@ -119,12 +124,22 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
         },
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAILED: 10 resources of checkout-api/prod judged by 4 packs" in done.stdout
+    # 12: the StackReference the program reads and the builtin provider that reads it are in
+    # the stack AnalyzeStack judges (GenerateReadSteps, step_generator.go)
+    assert "FAILED: 12 resources of checkout-api/prod judged by 5 packs" in done.stdout
     assert "Stack references without --stack-outputs" not in done.stdout
     sarif = json.loads((tmp_path / "repo" / "team-gate.sarif").read_text())
-    rules = sorted({r["ruleId"] for r in sarif["runs"][0]["results"]})
+    rules = sorted(
+        {
+            r["ruleId"]
+            for r in sarif["runs"][0]["results"]
+            if not r["ruleId"].startswith("obsgov-deploy-readiness/")
+        }
+    )
     assert rules == [
         "obsgov-observability/obsgov-cloudwatch-alarm-require-actions",
+        # its hosts' root volumes are not encrypted (Security Hub EC2.3)
+        "obsgov-security-baseline/obsgov-ec2-volume-require-encryption",
         "obsgov-security-baseline/obsgov-iam-policy-disallow-full-admin",
         "obsgov-tagging/obsgov-aws-resource-require-tags",
     ]
@@ -133,7 +148,12 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
         physical = location["physicalLocation"]
         return physical["artifactLocation"]["uri"], physical["region"]["startLine"]
 
-    results = sarif["runs"][0]["results"]
+    # the deploy-readiness pack's advisory findings (not pinned for team projects yet) aside
+    results = [
+        r
+        for r in sarif["runs"][0]["results"]
+        if not r["ruleId"].startswith("obsgov-deploy-readiness/")
+    ]
     tagging = [r for r in results if r["ruleId"].endswith("require-tags")]
     others = [r for r in results if not r["ruleId"].endswith("require-tags")]
     # the owner tag that is not an email is the stack config's value, which the message names:

@@ -239,3 +239,31 @@ def test_wrap_fits_and_loses_no_text(words, width):
     lines = wrap(text, width, " " * 10)
     assert all(cell_len(line) <= width for line in lines)
     assert "".join(line.replace(" ", "") for line in lines) == text.replace(" ", "")
+
+
+def test_wrapping_measures_each_character_a_bounded_number_of_times(monkeypatch):
+    """Wrapping is linear in the text's length: a pack that writes a 100 KB message for each
+    of a few hundred resources must not stall the report (measuring every prefix of a long
+    word, as the wrapper once did, took over two minutes). Counted, not timed: every
+    character the width functions look at is counted, for texts 10 and 100 times longer."""
+    import obsgov.reports.text as text_module
+
+    seen = [0]
+    real_cell_len = text_module.cell_len
+    real_char = getattr(text_module, "get_character_cell_size", None) or real_cell_len
+
+    def counting_cell_len(text: str) -> int:
+        seen[0] += len(text)
+        return real_cell_len(text)
+
+    def counting_char(char: str) -> int:
+        seen[0] += 1
+        return real_char(char)
+
+    monkeypatch.setattr(text_module, "cell_len", counting_cell_len)
+    monkeypatch.setattr(text_module, "get_character_cell_size", counting_char, raising=False)
+    for text in ("x" * 100_000, " ".join(["word"] * 20_000), ("é" * 5_000 + " ") * 20):
+        seen[0] = 0
+        lines = wrap(text, 80, " " * 10)
+        assert "".join(line.replace(" ", "") for line in lines) == text.replace(" ", "")
+        assert seen[0] <= 4 * len(text), f"{seen[0]} characters measured for {len(text)}"

@@ -221,7 +221,13 @@ def test_a_stack_file_with_unknown_keys_or_esc_environments(tmp_path, monkeypatc
     assert json.loads(json.dumps(result.config)) == {}
 
 
-def test_a_main_file_runs_from_the_project_folder_importing_its_neighbours(tmp_path):
+def test_a_main_file_runs_from_its_folder_and_cannot_import_its_neighbours(tmp_path):
+    """As the language host runs it: ``getPwdMain`` (pkg/engine/project.go) makes ``main``'s
+    folder the working folder and passes the file's name, and pulumi-language-python-exec
+    ``runpy.run_path``s that file, which puts no folder on sys.path: a sibling module cannot
+    be imported (pulumi/pulumi#7360, open). obsgov used to add the folder, running programs
+    the CLI cannot."""
+    from obsgov.synth import SynthesisError
     from obsgov.synth.project_runner import ProgramRun, synthesize_program
 
     folder = make(
@@ -229,28 +235,31 @@ def test_a_main_file_runs_from_the_project_folder_importing_its_neighbours(tmp_p
         "name: api\nruntime: python\nmain: src/app.py\n",
         "config:\n  api:prefix: team\n",
         **{
-            "src/app.py": "import os, pulumi, names\n"
+            "src/app.py": "import os, pulumi\n"
             "import pulumi_aws as aws\n"
-            "aws.sns.Topic('t', name=names.topic(os.path.basename(os.getcwd())))\n",
-            "src/names.py": "import pulumi\n\n"
-            "def topic(folder):\n"
-            "    return f\"{pulumi.Config().require('prefix')}-{folder}-{pulumi.get_stack()}\"\n",
+            "aws.sns.Topic('t', name=f\"{pulumi.Config().require('prefix')}-\"\n"
+            '    f"{os.path.basename(os.getcwd())}-{pulumi.get_stack()}")\n',
+            "src/uses_neighbour.py": "import names\n",
+            "src/names.py": "",
         },
     )
     project = load_project(folder)
     stack = load_stack_config(project, "dev")
-    graph = synthesize_program(
-        ProgramRun(
-            directory=str(folder),
-            program=str(project.main),
-            project=project.name,
-            stack=stack.stack,
-            config=stack.config,
-            secret_keys=stack.secret_keys,
-            region=stack.region,
-            provider_config=stack.provider_config(),
-        )
+    run = ProgramRun(
+        directory=str(folder),
+        program=str(project.main),
+        project=project.name,
+        stack=stack.stack,
+        config=stack.config,
+        secret_keys=stack.secret_keys,
+        region=stack.region,
+        provider_config=stack.provider_config(),
     )
+    graph = synthesize_program(run)
     (topic,) = graph.of_type("aws:sns/topic:Topic")
-    assert topic.inputs["name"] == f"team-{folder.name}-dev"
+    assert topic.inputs["name"] == "team-src-dev"  # ran from src/
     assert topic.urn == "urn:pulumi:dev::api::aws:sns/topic:Topic::t"
+
+    run.program = str(folder / "src" / "uses_neighbour.py")
+    with pytest.raises(SynthesisError, match="ModuleNotFoundError at src/uses_neighbour.py:1"):
+        synthesize_program(run)

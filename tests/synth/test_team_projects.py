@@ -34,10 +34,17 @@ def preview(tmp_path: Path, *args: str, fmt: str = "json"):
     return result, (json.loads(data) if data and fmt in ("json", "sarif") else data)
 
 
+# These examples pin the four resource-setting packs; the deploy-readiness pack (advisory in
+# every environment for now) judges the team projects too, and its findings on them are not
+# pinned here (tests/policies/deploy_readiness holds its cases).
+DEPLOY_READINESS = "obsgov-deploy-readiness"
+
+
 def violations(report: dict) -> list[tuple[str, str, str, str, str]]:
     return [
         (pack["name"], v["policy"], v["level"], v["name"], v["message"])
         for pack in report["packs"]
+        if pack["name"] != DEPLOY_READINESS
         for v in pack["violations"]
     ]
 
@@ -47,7 +54,7 @@ def test_the_well_governed_team_project_passes_every_pack(tmp_path, mode):
     result, report = preview(tmp_path, "--project", str(FRAUD), "--stack", "prod", mode)
     assert result.exit_code == 0, result.output
     assert violations(report) == []
-    assert [p["status"] for p in report["packs"]] == ["passed"] * 4
+    assert [p["status"] for p in report["packs"] if p["name"] != DEPLOY_READINESS] == ["passed"] * 4
     # the whole program ran: the stack, the provider, the component and its eight resources,
     # three alarms and the role policy
     assert report["resources"] == 15
@@ -113,24 +120,38 @@ def test_a_config_file_replaces_the_stack_file(tmp_path):
     ]
 
 
-CHECKOUT_VIOLATIONS = [
-    (
-        "obsgov-observability",
-        "obsgov-cloudwatch-alarm-require-actions",
-        "mandatory",
-        f"api-{i}-cpu",
-        "The alarm has no action for the ALARM state (alarmActions is empty).",
-    )
-    for i in (0, 1)
-] + [
-    (
-        "obsgov-security-baseline",
-        "obsgov-iam-policy-disallow-full-admin",
-        "mandatory",
-        "checkout-host",
-        "Statement 1 allows action * on resource *.",
-    )
-]
+CHECKOUT_VIOLATIONS = (
+    [
+        (
+            "obsgov-observability",
+            "obsgov-cloudwatch-alarm-require-actions",
+            "mandatory",
+            f"api-{i}-cpu",
+            "The alarm has no action for the ALARM state (alarmActions is empty).",
+        )
+        for i in (0, 1)
+    ]
+    + [
+        (
+            "obsgov-security-baseline",
+            "obsgov-iam-policy-disallow-full-admin",
+            "mandatory",
+            "checkout-host",
+            "Statement 1 allows action * on resource *.",
+        )
+    ]
+    + [
+        # the hosts' root volumes are not encrypted (Security Hub EC2.3)
+        (
+            "obsgov-security-baseline",
+            "obsgov-ec2-volume-require-encryption",
+            "mandatory",
+            f"api-{i}",
+            "The instance's root volume is not encrypted.",
+        )
+        for i in (0, 1)
+    ]
+)
 OWNER = "Tag 'owner' is 'commerce'; expected a value matching [^@\\s]+@[^@\\s]+\\.[a-z]{2,}."
 CHECKOUT_TAGGED = ["api-0-cpu", "api-1-cpu", "api-0", "api-1", "checkout-host", "checkout-host"]
 
@@ -192,6 +213,8 @@ def test_sarif_results_point_at_the_line_that_made_the_resource(tmp_path):
     assert result.exit_code == 1, result.output
     found = []
     for r in sarif["runs"][0]["results"]:
+        if r["ruleId"].startswith(f"{DEPLOY_READINESS}/"):
+            continue  # not pinned for team projects yet (see violations())
         (location,) = r["locations"]
         physical = location["physicalLocation"]
         region = physical["region"]

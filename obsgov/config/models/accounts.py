@@ -1,7 +1,9 @@
 """``stacks/accounts.yaml``: member accounts and their workloads.
 
-A workload kind is one model here plus one entry in :data:`WORKLOAD_MODELS`; its alarms are
-one entry in ``components.workload_alarms.ALARM_BUILDERS``.
+A workload kind is one model here, a member of :data:`WorkloadModel`, holding what config needs
+to know about the kind (its fields, default log groups and critical-event patterns, the tags it
+supplies, whether it can drive a KPI); what the program builds for it is its entry in
+``components.workload_kinds.WORKLOAD_KINDS``.
 
 Facts that describe one workload (its log groups, critical-event patterns, tracing, SLOs) are
 validated here, entry by entry; rules across entries (a KPI's ``drivenBy`` naming a workload,
@@ -11,7 +13,8 @@ log groups unique per account) belong to the loader's cross-file rules.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
@@ -59,6 +62,14 @@ _MAX_PATTERN = 1024
 class _Workload(Model):
     """What every workload kind shares: where it runs and how it is watched."""
 
+    # The organization tag schema's section (tagSchema.<section>) whose tags the kind's
+    # resources carry, and for each of those tags the field supplying its value; config checks
+    # the values against the schema so the tagging pack does not fail what obsgov deploys.
+    tag_section: ClassVar[str | None] = None
+    tag_fields: ClassVar[Mapping[str, str]] = {}
+    # Whether a business KPI's drivenBy may name a workload of this kind.
+    drives_kpis: ClassVar[bool] = False
+
     name: ResourceName
     account: str
     environment: Environment
@@ -80,6 +91,12 @@ class _Workload(Model):
                 f"{_MAX_PATTERN} characters (the CloudWatch Logs limit)"
             )
         return self
+
+    @classmethod
+    def kind_name(cls) -> str:
+        """The ``kind`` a registry entry of this model has."""
+        (name,) = get_args(cls.model_fields["kind"].annotation)
+        return str(name)
 
     def default_log_groups(self) -> list[str]:
         return []
@@ -160,6 +177,10 @@ class GroundTruth(Model):
 
 
 class MlEndpoint(_Workload):
+    tag_section = "mlResources"
+    tag_fields = {"model-id": "modelId", "model-version": "modelVersion"}
+    drives_kpis = True
+
     kind: Literal["ml-endpoint"]
     model_id: str
     model_version: str
@@ -186,6 +207,10 @@ class PipelineSlo(Model):
 
 
 class EtlPipeline(_Workload):
+    tag_section = "pipelines"
+    tag_fields = {"pipeline": "name"}
+    drives_kpis = True
+
     kind: Literal["etl-pipeline"]
     engine: Literal["glue", "step-functions", "lambda"]
     # Freshness: a successful run is expected at least this often (at most a week, the
@@ -244,13 +269,29 @@ class BusinessKpi(_Workload):
         return []
 
 
-Workload = Annotated[MlEndpoint | EtlPipeline | BusinessKpi, Field(discriminator="kind")]
+# Every workload kind's model: a new kind is added here (and in components.workload_kinds).
+WorkloadModel = MlEndpoint | EtlPipeline | BusinessKpi
+Workload = Annotated[WorkloadModel, Field(discriminator="kind")]
+
+
+def _create_account(member: str) -> AfterValidator:
+    """AWS's own limit for a CreateAccount parameter (botocore's Organizations model)."""
+    from obsgov import api_limits
+
+    def check(value: str) -> str:
+        reason = api_limits.problem("organizations", "CreateAccount", member, value)
+        if reason:
+            raise ValueError(reason)
+        return value
+
+    return AfterValidator(check)
 
 
 class MemberAccount(Model):
     id: AccountId
-    name: ResourceName
-    email: Email
+    # AWS account names hold at most 50 characters and emails 64 (CreateAccount).
+    name: Annotated[ResourceName, _create_account("AccountName")]
+    email: Annotated[Email, _create_account("Email")]
     environment: Environment
     organizational_unit: str
     owner: Email
@@ -277,8 +318,6 @@ class AccountsRegistry(Model):
         return self
 
 
-WORKLOAD_MODELS: dict[str, type[Model]] = {
-    "ml-endpoint": MlEndpoint,
-    "etl-pipeline": EtlPipeline,
-    "business-kpi": BusinessKpi,
+WORKLOAD_MODELS: dict[str, type[_Workload]] = {
+    model.kind_name(): model for model in get_args(WorkloadModel)
 }

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from obsgov.model_guard.rules import GuardRules, Threshold
+from obsgov.model_guard.rules import GuardRules, Threshold, approver_problem
 
 from .types import Model
 
@@ -22,6 +22,16 @@ def _thresholds(values: list[str]) -> list[str]:
 
 
 Thresholds = Annotated[list[str], AfterValidator(_thresholds)]
+
+
+def _approver(value: str) -> str:
+    problem = approver_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+ApproverArn = Annotated[str, AfterValidator(_approver)]
 
 
 class MetricThresholds(Model):
@@ -36,10 +46,10 @@ class ApprovalGuardSettings(Model):
     enabled: bool = False
     metric_thresholds: MetricThresholds = Field(default_factory=MetricThresholds)
     require_description: bool = True
-    # IAM principal ARNs (wildcards allowed) that may approve; checked when CloudTrail names them.
-    allowed_approvers: list[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:(iam|sts)::")]] = Field(
-        default_factory=list
-    )
+    # The principals that may approve: one role or user each, a wildcard only in an
+    # assumed-role session name. Checked when CloudTrail names the caller, and the SCP lets
+    # no one else set Approved.
+    allowed_approvers: list[ApproverArn] = Field(default_factory=list)
     # Registry account of the previous environment of promotionOrder (default: this one's,
     # when every environment shares one registry).
     previous_registry_account_id: Annotated[str, Field(pattern=r"^[0-9]{12}$")] | None = None

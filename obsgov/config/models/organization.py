@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from obsgov import api_limits
 from obsgov_policies.aws_limits import tag_value_problem
 from obsgov_policies.tag_rules import expectation, value_accepted
 
@@ -85,6 +86,96 @@ class TagSchema(Model):
         return None
 
 
+def _api(service: str, operation: str, member: str):
+    def check(value: str) -> str:
+        reason = api_limits.problem(service, operation, member, value)
+        if reason:
+            raise ValueError(reason)
+        return value
+
+    return AfterValidator(check)
+
+
+def _deployer(value: str) -> str:
+    reason = api_limits.principal_problem(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+def _region(value: str) -> str:
+    import botocore.session
+
+    regions = set()
+    session = botocore.session.get_session()
+    for partition in session.get_available_partitions():
+        regions |= set(session.get_available_regions("ec2", partition))
+    if value not in regions:
+        raise ValueError(f"{value!r} is not an AWS Region botocore knows")
+    return value
+
+
+_CONTACT = ("account", "PutAlternateContact")
+
+
+class AlternateContact(Model):
+    """One of an account's alternate contacts (Account Management, PutAlternateContact)."""
+
+    name: Annotated[str, _api(*_CONTACT, "Name")]
+    title: Annotated[str, _api(*_CONTACT, "Title")]
+    email: Annotated[str, _api(*_CONTACT, "EmailAddress")]
+    phone: Annotated[str, _api(*_CONTACT, "PhoneNumber")]
+
+
+_ASSIGN = ("sso-admin", "CreateAccountAssignment")
+
+
+class AccessAssignment(Model):
+    """An IAM Identity Center group or user given a permission set in member accounts."""
+
+    permission_set_arn: Annotated[str, _api(*_ASSIGN, "PermissionSetArn")]
+    principal_type: Literal["USER", "GROUP"]
+    principal_id: Annotated[str, _api(*_ASSIGN, "PrincipalId")]
+    # only accounts of these environments (default: every environment)
+    environments: list[Literal["dev", "staging", "prod"]] = Field(default_factory=list)
+
+
+class IdentityCenter(Model):
+    instance_arn: Annotated[str, _api(*_ASSIGN, "InstanceArn")]
+    assignments: list[AccessAssignment] = Field(default_factory=list)
+
+
+class AccountFactory(Model):
+    """What onboarding sets up in every member account, as AWS Control Tower's Account
+    Factory for Terraform and Landing Zone Accelerator do: the principal the deployment role
+    trusts, alternate contacts, Identity Center access, default VPCs, allowed Regions, and
+    where offboarded accounts wait."""
+
+    # The CI principal pulumi up runs as; the deployment role trusts it and nothing else.
+    deployer_arn: Annotated[str, AfterValidator(_deployer)] | None = None
+    alternate_contacts: dict[Literal["billing", "operations", "security"], AlternateContact] = (
+        Field(default_factory=dict)
+    )
+    identity_center: IdentityCenter | None = None
+    delete_default_vpcs: bool = False
+    # Regions allowed by the region-deny SCP attached to each member account (empty: none).
+    allowed_regions: list[Annotated[str, AfterValidator(_region)]] = Field(default_factory=list)
+    # OU name (from organizationalUnits) offboarded accounts are moved to.
+    suspended_ou: str | None = None
+
+
 class OrganizationConfig(Model):
     organization: Organization
     tag_schema: TagSchema
+    account_factory: AccountFactory = Field(default_factory=AccountFactory)
+
+    @model_validator(mode="after")
+    def _suspended_ou_exists(self) -> OrganizationConfig:
+        ou = self.account_factory.suspended_ou
+        names = [o.name for o in self.organization.organizational_units]
+        if ou is not None and ou not in names:
+            raise ValueError(
+                f"accountFactory.suspendedOu {ou!r} is not one of organizationalUnits "
+                f"({', '.join(names)})"
+            )
+        return self

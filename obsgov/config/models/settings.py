@@ -137,11 +137,27 @@ class OpenSearchSizing(Model):
         default_factory=list
     )
 
+    @property
+    def availability_zones(self) -> int:
+        """The zones the domain spreads over: three with zone awareness and at least two data
+        nodes (as components/log_analytics.py builds it), else one."""
+        return 3 if self.zone_awareness and self.instance_count >= 2 else 1
+
     @model_validator(mode="after")
     def _network(self) -> OpenSearchSizing:
         if self.security_group_ids and not self.subnet_ids:
             raise ValueError(
                 "securityGroupIds need subnetIds: the domain is in a VPC only with subnets"
+            )
+        zones = self.availability_zones
+        if self.subnet_ids and len(self.subnet_ids) != zones:
+            # CreateDomain: "You must specify exactly <n> subnets because you've set zone
+            # count to <n>" (docs.aws.amazon.com/opensearch-service/latest/developerguide/vpc.html)
+            raise ValueError(
+                f"subnetIds must name exactly {zones} subnet{'s' if zones > 1 else ''}, one "
+                f"per Availability Zone the domain spans ({zones}: zoneAwareness "
+                f"{'on' if self.zone_awareness else 'off'}, instanceCount "
+                f"{self.instance_count}); it names {len(self.subnet_ids)}"
             )
         return self
 

@@ -1,3 +1,5 @@
 """The security-baseline pack's policies."""
 
-DESCRIPTION = "S3, KMS, SNS, CloudTrail, OpenSearch, OAM, IAM and SageMaker security settings."
+DESCRIPTION = (
+    "S3, KMS, SNS, CloudTrail, OpenSearch, OAM, IAM, SageMaker, EC2 and RDS security settings."
+)

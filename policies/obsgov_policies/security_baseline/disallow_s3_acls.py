@@ -1,13 +1,13 @@
 """Buckets are governed by policies, not ACLs."""
 
-from ..aws_types import BUCKET
 from ..catalog import FSBP, Control, policy
 from ..props import as_str, get, is_set
+from ..s3 import BUCKETS
 
 
 def disallow_s3_acls(args, report_violation):
     kind = args.resource_type
-    if kind == "aws:s3/bucketAcl:BucketAcl":
+    if kind in ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"):
         report_violation("Bucket ACLs are not allowed; grant access with bucket policies.")
     elif kind == "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
         ownership = as_str(get(args.props, "rule", "objectOwnership"))
@@ -29,8 +29,9 @@ policy(
     service="s3",
     resource_types=(
         "aws:s3/bucketAcl:BucketAcl",
+        "aws:s3/bucketAclV2:BucketAclV2",
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-        BUCKET,
+        *BUCKETS,
     ),
     controls=[Control(FSBP, "S3.12")],
     remediation="Remove the ACL and set object_ownership to BucketOwnerEnforced.",

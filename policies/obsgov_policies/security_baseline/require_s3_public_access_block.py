@@ -1,5 +1,6 @@
 """Every bucket blocks public access with all four settings."""
 
+from ..aws_types import BUCKET
 from ..catalog import FSBP, Control, policy
 from ..props import as_bool, get
 from ..s3 import buckets, configs_for
@@ -30,6 +31,7 @@ policy(
     severity="critical",
     service="s3",
     kind="stack",
+    resource_types=(BUCKET,),  # it judges every bucket
     controls=[Control(FSBP, "S3.8"), Control(FSBP, "S3.2"), Control(FSBP, "S3.3")],
     remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
     "block_public_policy, ignore_public_acls and restrict_public_buckets set to true.",

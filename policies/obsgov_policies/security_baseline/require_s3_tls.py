@@ -1,6 +1,6 @@
 """Every bucket's policy denies requests that do not use TLS."""
 
-from ..aws_types import BUCKET_POLICY
+from ..aws_types import BUCKET, BUCKET_POLICY
 from ..catalog import FSBP, Control, policy
 from ..props import as_dict, as_list, get, json_document, statements, str_list
 from ..s3 import buckets, configs_for
@@ -42,6 +42,7 @@ policy(
     severity="high",
     service="s3",
     kind="stack",
+    resource_types=(BUCKET,),  # it judges every bucket
     controls=[Control(FSBP, "S3.5")],
     remediation="Add a bucket policy statement that denies s3:* when aws:SecureTransport is false.",
 )

@@ -26,7 +26,8 @@ def trace(args, report_violation):
 
 
 PolicyPack(
-    name="trace",
+    # named after its folder: the copies a test runs side by side are distinct packs
+    name=os.path.basename(os.getcwd()),
     policies=[
         ResourceValidationPolicy(
             name="trace",

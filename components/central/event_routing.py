@@ -1,0 +1,246 @@
+"""Severity topics and the central event bus, in the observability account.
+
+Member accounts (and the trail's account) forward CloudWatch alarm state changes to one custom
+EventBridge bus; rules on it send each change to the topic of its severity. The severity is read
+from the alarm's description, which the alarm state change event carries in
+``detail.configuration.description``: an alarm of level ``high`` has a description that starts
+with ``[HIGH]`` (see :func:`severity_description`), and config says which levels each topic
+receives. The bus admits ``PutEvents`` only from principals of the organization.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from obsgov.config.models.central import EventRoutingSettings, Subscribers
+
+from ..shared.iam_documents import (
+    account_administers,
+    account_root,
+    alarms_publish,
+    document,
+    event_bus_arn,
+    event_rule_arn,
+    service,
+    statement,
+    topic_arn,
+)
+from ..shared.keys import rotated_key
+from ..shared.type_tokens import formerly
+
+ALARM_SOURCE = "aws.cloudwatch"
+ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
+# Transitions worth a message: into ALARM, and back to OK so on-call knows it cleared.
+ROUTED_STATES = ("ALARM", "OK")
+
+
+def severity_description(level: str, text: str) -> str:
+    """The alarm description that routes an alarm by ``level`` (written in upper case, as the
+    member accounts' alarms write theirs)."""
+    return f"[{level.upper()}] {text}"
+
+
+def default_bus_name(environment: str) -> str:
+    return f"obsgov-{environment}-alerts"
+
+
+def severity_topic_name(environment: str, severity: str) -> str:
+    return f"obsgov-{environment}-{severity}"
+
+
+def severity_rule_name(severity: str) -> str:
+    return f"route-{severity}-alarms"
+
+
+def severity_event_pattern(levels: Sequence[str]) -> dict[str, Any]:
+    """Alarm state changes whose description starts with ``[<level>]`` for one of ``levels``,
+    in any case (member alarms write ``[HIGH]``, the CIS alarms ``[SECURITY]``): EventBridge's
+    "begins with (ignore case)" operator (eb-create-pattern-operators)."""
+    return {
+        "source": [ALARM_SOURCE],
+        "detail-type": [ALARM_DETAIL_TYPE],
+        "detail": {
+            "state": {"value": list(ROUTED_STATES)},
+            "configuration": {
+                "description": [
+                    {"prefix": {"equals-ignore-case": f"[{level}]"}} for level in levels
+                ]
+            },
+        },
+    }
+
+
+def bus_policy(bus_arn: str, organization_id: str) -> str:
+    """Any principal, but only of this organization, may put events on the bus."""
+    return document(
+        statement(
+            "OrganizationPutEvents",
+            "events:PutEvents",
+            bus_arn,
+            principal={"AWS": "*"},
+            condition={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+        )
+    )
+
+
+def topics_key_policy(account_id: str) -> str:
+    """CloudWatch and EventBridge must be able to use the key to publish to encrypted topics."""
+    return document(
+        account_administers(account_id),
+        statement(
+            "AlarmsAndRulesEncrypt",
+            ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "*",
+            principal={"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+            condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        ),
+    )
+
+
+def severity_topic_policy(topic: str, account_id: str, rule_arns: list[str]) -> str:
+    """Only CloudWatch alarms of this account, the routing rules and this account publish."""
+    return document(
+        alarms_publish(topic, account_id),
+        statement(
+            "RoutingRulesPublish",
+            "sns:Publish",
+            topic,
+            principal=service("events.amazonaws.com"),
+            condition={"ArnEquals": {"aws:SourceArn": sorted(rule_arns)}},
+        ),
+        statement(
+            "AccountPublishes", "sns:Publish", topic, principal={"AWS": account_root(account_id)}
+        ),
+    )
+
+
+@dataclass
+class EventRoutingArgs:
+    environment: str
+    region: str
+    account_id: str
+    organization_id: str
+    settings: EventRoutingSettings = field(default_factory=EventRoutingSettings)
+
+    @property
+    def bus_name(self) -> str:
+        return self.settings.bus_name or default_bus_name(self.environment)
+
+    @property
+    def bus_arn(self) -> str:
+        return event_bus_arn(self.region, self.account_id, self.bus_name)
+
+
+class EventRouting(pulumi.ComponentResource):
+    """The central bus, its routing rules and one encrypted topic per severity."""
+
+    key: aws.kms.Key
+    bus: aws.cloudwatch.EventBus
+    topics: dict[str, aws.sns.Topic]
+
+    def __init__(
+        self,
+        name: str,
+        args: EventRoutingArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            "obsgov:event_routing:EventRouting",
+            name,
+            None,
+            formerly(opts, "obsgov:eventrouting:EventRouting"),
+        )
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.key = rotated_key(
+            f"{name}-key",
+            description=f"obsgov {args.environment} severity topics",
+            policy=topics_key_policy(args.account_id),
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/obsgov-{args.environment}-severity-topics",
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
+
+        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=args.bus_name, opts=child)
+        aws.cloudwatch.EventBusPolicy(
+            f"{name}-bus-policy",
+            event_bus_name=self.bus.name,
+            policy=bus_policy(args.bus_arn, args.organization_id),
+            opts=child,
+        )
+
+        self.topics = {}
+        for severity, subscribers in sorted(args.settings.severities.items()):
+            self.topics[severity] = self._severity(name, args, severity, subscribers)
+
+        self.register_outputs(
+            {
+                "eventBusArn": self.bus.arn,
+                "topicArns": {s: t.arn for s, t in self.topics.items()},
+            }
+        )
+
+    def _severity(
+        self, name: str, args: EventRoutingArgs, severity: str, subscribers: Subscribers
+    ) -> aws.sns.Topic:
+        child = pulumi.ResourceOptions(parent=self)
+        topic_name = severity_topic_name(args.environment, severity)
+        arn = topic_arn(args.region, args.account_id, topic_name)
+        rule_name = severity_rule_name(severity)
+        topic = aws.sns.Topic(
+            f"{name}-{severity}", name=topic_name, kms_master_key_id=self.key.arn, opts=child
+        )
+        aws.sns.TopicPolicy(
+            f"{name}-{severity}-policy",
+            arn=topic.arn,
+            policy=severity_topic_policy(
+                arn,
+                args.account_id,
+                [event_rule_arn(args.region, args.account_id, args.bus_name, rule_name)],
+            ),
+            opts=child,
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-{severity}-rule",
+            name=rule_name,
+            event_bus_name=self.bus.name,
+            description=f"CloudWatch alarm state changes of severity {severity}",
+            event_pattern=json.dumps(
+                severity_event_pattern(args.settings.levels_of(severity)), sort_keys=True
+            ),
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-{severity}-target",
+            rule=rule.name,
+            event_bus_name=self.bus.name,
+            arn=topic.arn,
+            target_id=f"{severity}-topic",
+            opts=child,
+        )
+        by_protocol = {
+            "email": subscribers.emails,
+            "https": subscribers.https_endpoints,
+            "sqs": subscribers.sqs_queue_arns,
+        }
+        for protocol, endpoints in by_protocol.items():
+            # Numbered per protocol: adding an email does not rename the HTTPS subscriptions.
+            for i, endpoint in enumerate(endpoints):
+                aws.sns.TopicSubscription(
+                    f"{name}-{severity}-{protocol}-{i}",
+                    topic=topic.arn,
+                    protocol=protocol,
+                    endpoint=endpoint,
+                    opts=child,
+                )
+        return topic

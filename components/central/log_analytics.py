@@ -1,0 +1,281 @@
+"""OpenSearch log analytics in the observability account, fed by every member account.
+
+Member accounts subscribe their log groups to one CloudWatch Logs destination here. The
+destination admits only the organization's principals; it hands records to Kinesis Data Firehose,
+which indexes them in the OpenSearch domain and backs up failed documents to an encrypted bucket.
+
+The domain meets Security Hub Opensearch.1-.8 and .10: a customer-managed key at rest,
+node-to-node encryption, HTTPS only with ``Policy-Min-TLS-1-2-PFS-2023-10``, fine-grained
+access control with an IAM master role (no internal users, so no password anywhere), audit and
+error logs in KMS-encrypted log groups, at least three data nodes across zones, automatic
+software updates, and a VPC when subnets are given, else an access policy naming principals.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from ..shared.buckets import hardened_bucket
+from ..shared.firehose import delivery_stream, firehose_role
+from ..shared.iam_documents import (
+    deny_insecure_transport,
+    document,
+)
+from ..shared.keys import rotated_key
+from .log_analytics_args import LogAnalyticsArgs
+from .log_analytics_documents import (
+    INDEX,
+    LOG_TYPES,
+    destination_policy,
+    destination_role_policy,
+    destination_trust_policy,
+    domain_access_policy,
+    domain_log_groups,
+    firehose_role_policy,
+    key_policy,
+    log_publishing_policy,
+    master_trust_policy,
+    names,
+)
+
+TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
+
+
+class LogAnalytics(pulumi.ComponentResource):
+    """The domain, its ingestion path and the destination member accounts subscribe to."""
+
+    domain: aws.opensearch.Domain
+    destination: aws.cloudwatch.LogDestination
+
+    def __init__(
+        self, name: str, args: LogAnalyticsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("obsgov:log_analytics:LogAnalytics", name, None, opts)
+        key, groups, publishing = self._create_key_and_logs(name, args)
+        self._create_domain(name, args, key, groups, publishing)
+        stream = self._create_ingestion(name, args, key)
+        self._create_destination(name, args, stream)
+        self.register_outputs(
+            {"domainArn": self.domain.arn, "destinationArn": self.destination.arn}
+        )
+
+    def _create_key_and_logs(
+        self, name: str, args: LogAnalyticsArgs
+    ) -> tuple[aws.kms.Key, dict[str, aws.cloudwatch.LogGroup], aws.cloudwatch.LogResourcePolicy]:
+        """The domain's key, its log groups and the policy that lets OpenSearch write to them."""
+        child = pulumi.ResourceOptions(parent=self)
+        key = rotated_key(
+            f"{name}-key",
+            description=f"obsgov {args.environment} log analytics",
+            policy=key_policy(args),
+            opts=child,
+        )
+        groups = {}
+        for log_type, group_name in domain_log_groups(args.environment).items():
+            groups[log_type] = aws.cloudwatch.LogGroup(
+                f"{name}-{LOG_TYPES[log_type]}-logs",
+                name=group_name,
+                retention_in_days=args.log_retention_days,
+                kms_key_id=key.arn,
+                opts=child,
+            )
+        publishing = aws.cloudwatch.LogResourcePolicy(
+            f"{name}-log-publishing",
+            policy_name=f"obsgov-{args.environment}-opensearch-logs",
+            policy_document=log_publishing_policy(args),
+            opts=child,
+        )
+        return key, groups, publishing
+
+    def _create_domain(
+        self,
+        name: str,
+        args: LogAnalyticsArgs,
+        key: aws.kms.Key,
+        groups: dict[str, aws.cloudwatch.LogGroup],
+        publishing: aws.cloudwatch.LogResourcePolicy,
+    ) -> None:
+        """The domain, and the master role fine-grained access control maps to IAM."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
+        master = aws.iam.Role(
+            f"{name}-master-role",
+            name=n["master_role"],
+            assume_role_policy=master_trust_policy(args),
+            opts=child,
+        )
+
+        in_vpc = bool(args.subnet_ids)
+        zones = min(args.zone_count, 3) if args.instance_count >= 2 else 1
+        self.domain = aws.opensearch.Domain(
+            f"{name}-domain",
+            domain_name=n["domain"],
+            engine_version=args.engine_version,
+            cluster_config=aws.opensearch.DomainClusterConfigArgs(
+                instance_type=args.instance_type,
+                instance_count=args.instance_count,
+                zone_awareness_enabled=zones > 1,
+                zone_awareness_config=aws.opensearch.DomainClusterConfigZoneAwarenessConfigArgs(
+                    availability_zone_count=zones
+                )
+                if zones > 1
+                else None,
+                dedicated_master_enabled=args.dedicated_master_count > 0,
+                dedicated_master_count=args.dedicated_master_count or None,
+                dedicated_master_type=args.dedicated_master_type
+                if args.dedicated_master_count
+                else None,
+            ),
+            ebs_options=aws.opensearch.DomainEbsOptionsArgs(
+                ebs_enabled=True, volume_size=args.volume_size_gib, volume_type="gp3"
+            ),
+            encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(
+                enabled=True, kms_key_id=key.arn
+            ),
+            node_to_node_encryption=aws.opensearch.DomainNodeToNodeEncryptionArgs(enabled=True),
+            domain_endpoint_options=aws.opensearch.DomainDomainEndpointOptionsArgs(
+                enforce_https=True, tls_security_policy=TLS_POLICY
+            ),
+            advanced_security_options=aws.opensearch.DomainAdvancedSecurityOptionsArgs(
+                enabled=True,
+                internal_user_database_enabled=False,
+                master_user_options=aws.opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs(
+                    master_user_arn=master.arn
+                ),
+            ),
+            log_publishing_options=[
+                aws.opensearch.DomainLogPublishingOptionArgs(
+                    log_type=log_type, cloudwatch_log_group_arn=group.arn, enabled=True
+                )
+                for log_type, group in groups.items()
+            ],
+            software_update_options=aws.opensearch.DomainSoftwareUpdateOptionsArgs(
+                auto_software_update_enabled=True
+            ),
+            vpc_options=aws.opensearch.DomainVpcOptionsArgs(
+                subnet_ids=list(args.subnet_ids), security_group_ids=list(args.security_group_ids)
+            )
+            if in_vpc
+            else None,
+            access_policies=domain_access_policy(args),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[publishing]),
+        )
+
+    def _create_ingestion(
+        self, name: str, args: LogAnalyticsArgs, key: aws.kms.Key
+    ) -> aws.kinesis.FirehoseDeliveryStream:
+        """The Firehose stream into the domain, with its role, logs and failed-document bucket."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
+        backup = hardened_bucket(
+            self,
+            f"{name}-failed-documents",
+            n["backup"],
+            kms_key_arn=key.arn,
+            policy=document(deny_insecure_transport(n["backup"])),
+            lifecycle_rules=[
+                {
+                    "id": "expire-failed-documents",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"days": args.backup_expiry_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": 7},
+                }
+            ],
+            purpose="log-ingest-backup",
+        )
+        firehose_logs = aws.cloudwatch.LogGroup(
+            f"{name}-firehose-logs",
+            name=n["firehose_logs"],
+            retention_in_days=args.log_retention_days,
+            kms_key_id=key.arn,
+            opts=child,
+        )
+        aws.cloudwatch.LogStream(
+            f"{name}-firehose-errors",
+            name="DestinationDelivery",
+            log_group_name=firehose_logs.name,
+            opts=child,
+        )
+        delivery_role, firehose_policy = firehose_role(
+            name,
+            role_name=n["firehose_role"],
+            account_id=args.account_id,
+            policy=firehose_role_policy(args),
+            opts=child,
+        )
+        stream = delivery_stream(
+            f"{name}-ingest",
+            parent=self,
+            stream_name=n["stream"],
+            key_arn=key.arn,
+            role_policy=firehose_policy,
+            destination="opensearch",
+            opensearch_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs(
+                domain_arn=self.domain.arn,
+                index_name=INDEX,
+                index_rotation_period="OneDay",
+                # Subscription records arrive gzip-compressed; indexed decompressed, one
+                # document per batch with owner, logGroup, logStream and logEvents.
+                processing_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationArgs(
+                    enabled=True,
+                    processors=[
+                        aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorArgs(
+                            type="Decompression",
+                            parameters=[
+                                aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorParameterArgs(
+                                    parameter_name="CompressionFormat", parameter_value="GZIP"
+                                )
+                            ],
+                        )
+                    ],
+                ),
+                role_arn=delivery_role.arn,
+                s3_backup_mode="FailedDocumentsOnly",
+                s3_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationS3ConfigurationArgs(
+                    role_arn=delivery_role.arn,
+                    bucket_arn=backup.arn,
+                    kms_key_arn=key.arn,
+                    compression_format="GZIP",
+                ),
+                cloudwatch_logging_options=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationCloudwatchLoggingOptionsArgs(
+                    enabled=True,
+                    log_group_name=n["firehose_logs"],
+                    log_stream_name="DestinationDelivery",
+                ),
+            ),
+        )
+        return stream
+
+    def _create_destination(
+        self, name: str, args: LogAnalyticsArgs, stream: aws.kinesis.FirehoseDeliveryStream
+    ) -> None:
+        """The CloudWatch Logs destination member accounts subscribe to, and who may."""
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
+        destination_role = aws.iam.Role(
+            f"{name}-destination-role",
+            name=n["destination_role"],
+            assume_role_policy=destination_trust_policy(args),
+            opts=child,
+        )
+        destination_policy_attachment = aws.iam.RolePolicy(
+            f"{name}-destination-role-policy",
+            role=destination_role.id,
+            policy=destination_role_policy(args),
+            opts=child,
+        )
+        self.destination = aws.cloudwatch.LogDestination(
+            f"{name}-destination",
+            name=n["destination"],
+            role_arn=destination_role.arn,
+            target_arn=stream.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[destination_policy_attachment]),
+        )
+        aws.cloudwatch.LogDestinationPolicy(
+            f"{name}-destination-policy",
+            destination_name=self.destination.name,
+            access_policy=destination_policy(args),
+            opts=child,
+        )

@@ -1,0 +1,33 @@
+"""The inputs of :class:`~components.central.log_analytics.LogAnalytics`.
+
+In a module of their own because the policy documents (``log_analytics_documents``) are built
+from them and the component is built from the documents: with the Args in the component's
+module the two imported each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LogAnalyticsArgs:
+    environment: str
+    account_id: str
+    region: str
+    organization_id: str
+    member_account_ids: Sequence[str]
+    engine_version: str = "OpenSearch_2.17"
+    instance_type: str = "r6g.large.search"
+    instance_count: int = 3
+    dedicated_master_count: int = 0
+    dedicated_master_type: str = "m6g.large.search"
+    volume_size_gib: int = 100
+    zone_count: int = 3
+    # Principals (IAM ARNs) that may assume the master role and search the domain.
+    admin_principals: Sequence[str] = field(default_factory=list)
+    subnet_ids: Sequence[str] = field(default_factory=list)
+    security_group_ids: Sequence[str] = field(default_factory=list)
+    log_retention_days: int = 365
+    backup_expiry_days: int = 90

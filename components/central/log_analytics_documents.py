@@ -1,0 +1,194 @@
+"""The names and policy documents of the log analytics stack.
+
+All are derived from the environment, the account and the region, never from resource outputs,
+so they are plain JSON at preview and the policy packs judge them there.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..shared.iam_documents import (
+    account_administers,
+    account_root,
+    assume_role_policy,
+    bucket_arn,
+    document,
+    log_group_arn,
+    logs_encrypt,
+    service,
+    statement,
+)
+from .log_analytics_args import LogAnalyticsArgs
+
+LOG_TYPES = {"AUDIT_LOGS": "audit", "ES_APPLICATION_LOGS": "error"}
+INDEX = "obsgov-logs"
+
+
+def names(environment: str, account_id: str) -> dict[str, str]:
+    base = f"obsgov-{environment}"
+    return {
+        "domain": f"{base}-logs",
+        "stream": f"{base}-log-ingest",
+        "destination": f"{base}-logs",
+        "backup": f"{base}-log-ingest-failed-{account_id}",
+        "firehose_logs": f"/aws/kinesisfirehose/{base}-log-ingest",
+        "master_role": f"{base}-opensearch-master",
+        "firehose_role": f"{base}-log-ingest-firehose",
+        "destination_role": f"{base}-log-destination",
+    }
+
+
+def domain_arn(region: str, account_id: str, domain: str) -> str:
+    return f"arn:aws:es:{region}:{account_id}:domain/{domain}"
+
+
+def domain_log_groups(environment: str) -> dict[str, str]:
+    return {
+        log_type: f"/aws/opensearch/obsgov-{environment}-logs/{kind}"
+        for log_type, kind in LOG_TYPES.items()
+    }
+
+
+def key_policy(args: LogAnalyticsArgs) -> str:
+    groups = [
+        log_group_arn(args.region, args.account_id, g)
+        for g in [
+            *domain_log_groups(args.environment).values(),
+            names(args.environment, args.account_id)["firehose_logs"],
+        ]
+    ]
+    return document(
+        account_administers(args.account_id),
+        logs_encrypt(args.region, groups),
+    )
+
+
+def log_publishing_policy(args: LogAnalyticsArgs) -> str:
+    """The resource policy that lets OpenSearch write its audit and error logs, and nothing
+    else (confused-deputy conditions on the account and the domain)."""
+    n = names(args.environment, args.account_id)
+    resources = [
+        f"{log_group_arn(args.region, args.account_id, g)}:*"
+        for g in domain_log_groups(args.environment).values()
+    ]
+    return document(
+        statement(
+            "OpenSearchPublishesLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources,
+            principal=service("es.amazonaws.com"),
+            condition={
+                "StringEquals": {"aws:SourceAccount": args.account_id},
+                "ArnLike": {"aws:SourceArn": domain_arn(args.region, args.account_id, n["domain"])},
+            },
+        )
+    )
+
+
+def domain_access_policy(args: LogAnalyticsArgs) -> str:
+    n = names(args.environment, args.account_id)
+    arn = domain_arn(args.region, args.account_id, n["domain"])
+    principals = sorted(
+        {
+            f"arn:aws:iam::{args.account_id}:role/{n['master_role']}",
+            f"arn:aws:iam::{args.account_id}:role/{n['firehose_role']}",
+            *args.admin_principals,
+        }
+    )
+    return document(
+        statement("NamedPrincipalsOnly", "es:ESHttp*", f"{arn}/*", principal={"AWS": principals})
+    )
+
+
+def firehose_role_policy(args: LogAnalyticsArgs) -> str:
+    n = names(args.environment, args.account_id)
+    arn = domain_arn(args.region, args.account_id, n["domain"])
+    backup = bucket_arn(n["backup"])
+    return document(
+        statement(
+            "DescribeDomain",
+            ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"],
+            arn,
+        ),
+        statement(
+            "IndexDocuments",
+            ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
+            [
+                f"{arn}/_bulk",
+                f"{arn}/{INDEX}*",
+                f"{arn}/_all/_settings",
+                f"{arn}/_cluster/stats",
+                f"{arn}/_nodes",
+                f"{arn}/_nodes/*/stats",
+                f"{arn}/_stats",
+            ],
+        ),
+        statement(
+            "BackUpFailedDocuments",
+            [
+                "s3:AbortMultipartUpload",
+                "s3:GetBucketLocation",
+                "s3:GetObject",
+                "s3:ListBucket",
+                "s3:ListBucketMultipartUploads",
+                "s3:PutObject",
+            ],
+            [backup, f"{backup}/*"],
+        ),
+        statement(
+            "LogDeliveryErrors",
+            "logs:PutLogEvents",
+            f"{log_group_arn(args.region, args.account_id, n['firehose_logs'])}:log-stream:*",
+        ),
+    )
+
+
+def destination_role_policy(args: LogAnalyticsArgs) -> str:
+    n = names(args.environment, args.account_id)
+    stream = f"arn:aws:firehose:{args.region}:{args.account_id}:deliverystream/{n['stream']}"
+    return document(
+        statement("ForwardToFirehose", ["firehose:PutRecord", "firehose:PutRecordBatch"], stream)
+    )
+
+
+def destination_trust_policy(args: LogAnalyticsArgs) -> str:
+    """CloudWatch Logs assumes the role only on behalf of the member accounts' log groups."""
+    sources = sorted(
+        f"arn:aws:logs:{args.region}:{a}:*" for a in {*args.member_account_ids, args.account_id}
+    )
+    return assume_role_policy("logs.amazonaws.com", {"StringLike": {"aws:SourceArn": sources}})
+
+
+def destination_policy(args: LogAnalyticsArgs) -> str:
+    n = names(args.environment, args.account_id)
+    arn = f"arn:aws:logs:{args.region}:{args.account_id}:destination:{n['destination']}"
+    return document(
+        statement(
+            "OrganizationSubscribes",
+            "logs:PutSubscriptionFilter",
+            arn,
+            principal={"AWS": "*"},
+            condition={"StringEquals": {"aws:PrincipalOrgID": [args.organization_id]}},
+        )
+    )
+
+
+def master_trust_policy(args: LogAnalyticsArgs) -> str:
+    """The administrators assume the domain's master role; with none named, the account."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AdministratorsAssume",
+                    "Effect": "Allow",
+                    "Principal": {
+                        "AWS": sorted(args.admin_principals) or account_root(args.account_id)
+                    },
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        },
+        sort_keys=True,
+    )

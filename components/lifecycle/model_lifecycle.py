@@ -1,0 +1,374 @@
+"""The model lifecycle, observable and auditable across accounts.
+
+* :class:`ModelRegistry` (the environment's registry account): one model package group per
+  group the accounts registry's ML endpoints name, each with a resource policy that lets exactly
+  the accounts serving that model describe and list its packages, and a KMS key for model
+  artifacts shared with the same accounts.
+* :class:`LifecycleForwarding` (every ML account and the registry account): EventBridge rules
+  for training, processing, transform and tuning failures, failed SageMaker Pipelines
+  executions, every model package state change and the CloudTrail record of approvals,
+  forwarded to the central bus by a role that may only put events there.
+* :class:`LifecycleCentral` (the observability account): failures notify the severity topic and
+  land in a log group whose metric filter counts them per account; alarms per account; every
+  lifecycle event is archived to S3 through Firehose and catalogued for Athena.
+
+The events watched are in :mod:`.lifecycle_events`, the archive in :mod:`.lifecycle_archive`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from ..shared.iam_documents import (
+    account_administers,
+    account_root,
+    document,
+    log_group_arn,
+    logs_encrypt,
+    put_events_policy,
+    statement,
+)
+from ..shared.keys import rotated_key
+from ..shared.service_roles import service_role
+from .lifecycle_archive import lifecycle_archive
+from .lifecycle_events import (
+    FAILURE_METRIC,
+    FAILURE_METRIC_NAMESPACE,
+    FAILURE_PATTERNS,
+    RECORD_PATTERNS,
+    event_pattern,
+)
+
+# --------------------------------------------------------------------------- registry
+
+
+def group_policy(region: str, registry_account: str, group: str, serving: Sequence[str]) -> str:
+    base = f"arn:aws:sagemaker:{region}:{registry_account}"
+    principals = sorted(account_root(a) for a in set(serving))
+    return document(
+        statement(
+            "ServingAccountsDescribeGroup",
+            "sagemaker:DescribeModelPackageGroup",
+            f"{base}:model-package-group/{group}",
+            principal={"AWS": principals},
+        ),
+        statement(
+            "ServingAccountsReadPackages",
+            ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+            f"{base}:model-package/{group}/*",
+            principal={"AWS": principals},
+        ),
+    )
+
+
+def artifact_key_policy(region: str, registry_account: str, serving: Sequence[str]) -> str:
+    statements = [
+        statement(
+            "RegistryAdministers", "kms:*", "*", principal={"AWS": account_root(registry_account)}
+        )
+    ]
+    if serving:
+        statements.append(
+            statement(
+                "ServingAccountsDecryptArtifacts",
+                ["kms:Decrypt", "kms:DescribeKey"],
+                "*",
+                principal={"AWS": sorted(account_root(a) for a in set(serving))},
+                condition={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            )
+        )
+    return document(*statements)
+
+
+@dataclass
+class ModelRegistryArgs:
+    environment: str
+    account_id: str
+    region: str
+    # model package group -> the member accounts whose endpoints serve it
+    serving_accounts: Mapping[str, Sequence[str]]
+    # model package group -> the model id its endpoints serve (its model-id tag)
+    model_ids: Mapping[str, str] = field(default_factory=dict)
+
+
+class ModelRegistry(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: ModelRegistryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("obsgov:model_lifecycle:ModelRegistry", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        every_serving = sorted({a for accounts in args.serving_accounts.values() for a in accounts})
+        self.artifact_key = rotated_key(
+            f"{name}-artifact-key",
+            description=f"obsgov {args.environment} model artifacts",
+            policy=artifact_key_policy(args.region, args.account_id, every_serving),
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-artifact-key-alias",
+            name=f"alias/obsgov-{args.environment}-model-artifacts",
+            target_key_id=self.artifact_key.key_id,
+            opts=child,
+        )
+        for group, serving in sorted(args.serving_accounts.items()):
+            package_group = aws.sagemaker.ModelPackageGroup(
+                f"{name}-{group}",
+                model_package_group_name=group,
+                model_package_group_description=f"obsgov {args.environment}: {group}",
+                tags={"model-id": args.model_ids[group]} if group in args.model_ids else None,
+                opts=child,
+            )
+            aws.sagemaker.ModelPackageGroupPolicy(
+                f"{name}-{group}-policy",
+                model_package_group_name=package_group.model_package_group_name,
+                resource_policy=group_policy(args.region, args.account_id, group, serving),
+                opts=child,
+            )
+        self.register_outputs({"artifactKeyArn": self.artifact_key.arn})
+
+
+# --------------------------------------------------------------------------- forwarding
+
+
+@dataclass
+class LifecycleForwardingArgs:
+    environment: str
+    account_id: str
+    central_bus_arn: str
+
+
+class LifecycleForwarding(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: LifecycleForwardingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("obsgov:model_lifecycle:LifecycleForwarding", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role, _ = service_role(
+            f"{name}-role",
+            f"{name}-role-policy",
+            role_name=f"obsgov-{args.environment}-lifecycle-forwarding",
+            service="events.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+            policy=put_events_policy(args.central_bus_arn, sid="PutToCentralBusOnly"),
+            opts=child,
+        )
+        for kind in [*FAILURE_PATTERNS, *RECORD_PATTERNS]:
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{kind}",
+                name=f"obsgov-{args.environment}-{kind}",
+                description=f"Forward SageMaker {kind.replace('-', ' ')} to the central bus.",
+                event_pattern=json.dumps(event_pattern(kind), sort_keys=True),
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{kind}-target",
+                rule=rule.name,
+                arn=args.central_bus_arn,
+                role_arn=role.arn,
+                opts=child,
+            )
+        self.register_outputs({})
+
+
+# --------------------------------------------------------------------------- central
+
+
+@dataclass
+class LifecycleCentralArgs:
+    environment: str
+    account_id: str
+    region: str
+    bus_name: str
+    failure_topic_arn: str
+    ml_account_ids: Sequence[str]
+    log_retention_days: int = 365
+    archive_expiry_days: int = 1827
+
+
+class LifecycleCentral(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: LifecycleCentralArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("obsgov:model_lifecycle:LifecycleCentral", name, None, opts)
+        prefix = f"obsgov-{args.environment}-model-lifecycle"
+        failures_group = f"/aws/events/{prefix}-failures"
+        bucket_name = f"{prefix}-archive-{args.account_id}"
+        database = f"obsgov_{args.environment}_lifecycle"
+        self.database_name, self.table_name = database, "events"
+        key = self._create_key(name, args, prefix, failures_group)
+        failures = self._create_failure_log(name, args, prefix, failures_group, key)
+        self._create_failure_rules(name, args, prefix, failures_group, failures)
+        self._create_failure_alarms(name, args, prefix, failures_group)
+        archive = self._create_archive(name, args, prefix, bucket_name, database, key)
+        self.register_outputs({"archiveBucket": archive.bucket})
+
+    def _create_key(
+        self, name: str, args: LifecycleCentralArgs, prefix: str, failures_group: str
+    ) -> aws.kms.Key:
+        """The key of the archive and the failures log group."""
+        child = pulumi.ResourceOptions(parent=self)
+        key = rotated_key(
+            f"{name}-key",
+            description=f"{prefix}: archive and logs",
+            policy=document(
+                account_administers(args.account_id),
+                logs_encrypt(
+                    args.region, log_group_arn(args.region, args.account_id, failures_group)
+                ),
+            ),
+            opts=child,
+        )
+        return key
+
+    def _create_failure_log(
+        self,
+        name: str,
+        args: LifecycleCentralArgs,
+        prefix: str,
+        failures_group: str,
+        key: aws.kms.Key,
+    ) -> aws.cloudwatch.LogGroup:
+        """The log group failure events land in, and the metric that counts them."""
+        child = pulumi.ResourceOptions(parent=self)
+        failures = aws.cloudwatch.LogGroup(
+            f"{name}-failures",
+            name=failures_group,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=key.arn,
+            opts=child,
+        )
+        aws.cloudwatch.LogResourcePolicy(
+            f"{name}-failures-delivery",
+            policy_name=f"{prefix}-failures",
+            policy_document=document(
+                statement(
+                    "EventBridgeDelivers",
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    f"{log_group_arn(args.region, args.account_id, failures_group)}:*",
+                    principal={"Service": ["delivery.logs.amazonaws.com", "events.amazonaws.com"]},
+                    condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+                )
+            ),
+            opts=child,
+        )
+        aws.cloudwatch.LogMetricFilter(
+            f"{name}-failure-count",
+            name=f"{prefix}-failures",
+            log_group_name=failures.name,
+            pattern='{ $.source = "aws.sagemaker" }',
+            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                name=FAILURE_METRIC,
+                namespace=FAILURE_METRIC_NAMESPACE,
+                value="1",
+                unit="Count",
+                dimensions={"Account": "$.account", "EventType": "$.detail-type"},
+            ),
+            opts=child,
+        )
+        return failures
+
+    def _create_failure_rules(
+        self,
+        name: str,
+        args: LifecycleCentralArgs,
+        prefix: str,
+        failures_group: str,
+        failures: aws.cloudwatch.LogGroup,
+    ) -> None:
+        """One rule per failure kind on the central bus: notified, and counted in the log group."""
+        child = pulumi.ResourceOptions(parent=self)
+        for kind in FAILURE_PATTERNS:
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{kind}",
+                name=f"{prefix}-{kind}",
+                event_bus_name=args.bus_name,
+                event_pattern=json.dumps(event_pattern(kind, args.ml_account_ids), sort_keys=True),
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{kind}-notify",
+                rule=rule.name,
+                event_bus_name=args.bus_name,
+                arn=args.failure_topic_arn,
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{kind}-count",
+                rule=rule.name,
+                event_bus_name=args.bus_name,
+                arn=failures.arn,
+                opts=child,
+            )
+
+    def _create_failure_alarms(
+        self, name: str, args: LifecycleCentralArgs, prefix: str, failures_group: str
+    ) -> None:
+        """One alarm per ML account on its failure count."""
+        child = pulumi.ResourceOptions(parent=self)
+        for account in sorted(set(args.ml_account_ids)):
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-failures-{account}",
+                name=f"{prefix}-failures-{account}",
+                alarm_description=f"[HIGH] SageMaker training, processing, tuning or pipeline "
+                f"failures in account {account}. Details: {failures_group}.",
+                metric_queries=[
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id=f"f{i}",
+                        return_data=False,
+                        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                            namespace=FAILURE_METRIC_NAMESPACE,
+                            metric_name=FAILURE_METRIC,
+                            period=300,
+                            stat="Sum",
+                            unit="Count",
+                            dimensions={"Account": account, "EventType": event_type},
+                        ),
+                    )
+                    for i, event_type in enumerate(
+                        p["detail-type"][0] for p in FAILURE_PATTERNS.values()
+                    )
+                ]
+                + [
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id="total", expression="SUM(METRICS())", label="failures", return_data=True
+                    )
+                ],
+                comparison_operator="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=1,
+                # no datapoint means no failure was logged in the period
+                treat_missing_data="notBreaching",
+                actions_enabled=True,
+                alarm_actions=[args.failure_topic_arn],
+                ok_actions=[args.failure_topic_arn],
+                opts=child,
+            )
+
+    def _create_archive(
+        self,
+        name: str,
+        args: LifecycleCentralArgs,
+        prefix: str,
+        bucket_name: str,
+        database: str,
+        key: aws.kms.Key,
+    ) -> aws.s3.Bucket:
+        """The archive every lifecycle event is kept in, queryable with Athena."""
+        archive = lifecycle_archive(
+            self,
+            name,
+            prefix=prefix,
+            bucket_name=bucket_name,
+            database=database,
+            key=key,
+            account_id=args.account_id,
+            region=args.region,
+            bus_name=args.bus_name,
+            expiry_days=args.archive_expiry_days,
+        )
+        return archive

@@ -1,0 +1,100 @@
+"""The log groups a workload writes to, the critical events found in them, and their forwarding.
+
+Each log group the registry names (or the kind's default) is created encrypted with the
+account's key and kept for the environment's retention. One metric filter per group counts the
+lines matching any of the workload's critical-event terms into one metric per workload, which
+gets an alarm; a subscription filter forwards the group to the central log destination.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from obsgov_policies.signals import ERRORS
+
+from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
+
+LOG_EVENTS_NAMESPACE = "Obsgov/LogEvents"
+CRITICAL_EVENTS_FILTER = "obsgov-critical-events"
+FORWARD_FILTER = "obsgov-central-forward"
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    key_arn: pulumi.Input[str]
+    retention_days: int
+    destination_arn: str | None  # the central log destination; None: no forwarding
+    opts: pulumi.ResourceOptions  # log resources need not wait for the alarm topics
+
+
+def critical_event_pattern(terms: list[str]) -> str:
+    """An unstructured filter pattern matching a line that contains any of ``terms``."""
+    return " ".join(f'?"{term}"' for term in terms)
+
+
+def critical_event_metric(workload: Any) -> str:
+    # Filters on unstructured lines cannot set constant dimensions, so the workload is in the
+    # metric's name.
+    return f"{workload.name}.CriticalEvents"
+
+
+def workload_logs(ctx: AlarmContext, workload: Any, logs: LogSettings) -> list[AlarmSpec]:
+    """Create the workload's log groups and filters; return the critical-event alarm's spec."""
+    groups = workload.log_group_names()
+    terms = workload.critical_patterns()
+    metric = critical_event_metric(workload)
+    for i, group_name in enumerate(groups):
+        group = aws.cloudwatch.LogGroup(
+            f"{ctx.logical_prefix}-{workload.name}-logs-{i}",
+            name=group_name,
+            kms_key_id=logs.key_arn,
+            retention_in_days=logs.retention_days,
+            opts=logs.opts,
+        )
+        # Literal group names keep the filters judgeable at preview; depends_on orders them.
+        after_group = pulumi.ResourceOptions.merge(
+            logs.opts, pulumi.ResourceOptions(depends_on=[group])
+        )
+        if terms:
+            aws.cloudwatch.LogMetricFilter(
+                f"{ctx.logical_prefix}-{workload.name}-critical-events-{i}",
+                name=CRITICAL_EVENTS_FILTER,
+                log_group_name=group_name,
+                pattern=critical_event_pattern(terms),
+                metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                    name=metric,
+                    namespace=LOG_EVENTS_NAMESPACE,
+                    value="1",
+                    unit="Count",
+                ),
+                opts=after_group,
+            )
+        if logs.destination_arn and workload.forward_logs:
+            aws.cloudwatch.LogSubscriptionFilter(
+                f"{ctx.logical_prefix}-{workload.name}-log-forward-{i}",
+                name=FORWARD_FILTER,
+                log_group=group_name,
+                filter_pattern="",  # every event: the central store decides what it keeps
+                destination_arn=logs.destination_arn,
+                opts=after_group,
+            )
+    if not (groups and terms):
+        return []
+    return [
+        AlarmSpec(
+            "critical-logs",
+            ERRORS,
+            f"{workload.name} logged a critical event (any of: {', '.join(terms)}).",
+            f"log group(s) {', '.join(groups)}, filtering on the same terms",
+            "GreaterThanThreshold",
+            {"m1": MetricRef(LOG_EVENTS_NAMESPACE, metric, {}, "Sum", "Count")},
+            threshold=0,
+            evaluation=(1, 1),
+            # the filter emits nothing while no line matches: silence is health
+            treat_missing="notBreaching",
+        )
+    ]

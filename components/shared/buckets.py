@@ -1,0 +1,127 @@
+"""The one way the platform makes an S3 bucket: private, versioned, TLS only, ACLs disabled.
+
+Every bucket obsgov writes to (the trail's archive and its access logs, the metric lake, the
+lifecycle archive, the failed-document backups, the audit query results) goes through
+:func:`hardened_bucket`, so a setting the security-baseline pack checks is made in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+
+def hardened_bucket(
+    owner: pulumi.Resource,
+    logical: str,
+    name: str,
+    *,
+    kms_key_arn: pulumi.Input[str] | None,
+    policy: str,
+    lifecycle_rules: Sequence[Any],
+    access_log_bucket: pulumi.Input[str] | None = None,
+    object_lock_enabled: bool = False,
+    purpose: str = "archive",
+) -> aws.s3.Bucket:
+    """A private, versioned, TLS-only bucket with ACLs disabled and default encryption:
+    SSE-KMS with ``kms_key_arn``, or SSE-S3 where S3 allows nothing else."""
+    return harden_bucket(
+        owner,
+        logical,
+        name,
+        kms_key_arn=kms_key_arn,
+        policy=policy,
+        lifecycle_rules=lifecycle_rules,
+        access_log_bucket=access_log_bucket,
+        object_lock_enabled=object_lock_enabled,
+        purpose=purpose,
+    )[0]
+
+
+def harden_bucket(
+    owner: pulumi.Resource,
+    logical: str,
+    name: str,
+    *,
+    kms_key_arn: pulumi.Input[str] | None,
+    policy: str,
+    lifecycle_rules: Sequence[Any],
+    access_log_bucket: pulumi.Input[str] | None = None,
+    object_lock_enabled: bool = False,
+    purpose: str = "archive",
+) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
+    """:func:`hardened_bucket`, also returning the bucket policy (for resources that must wait
+    until the policy admits them)."""
+    child = pulumi.ResourceOptions(parent=owner)
+    # `purpose` is the tag the security-baseline pack reads to recognise archives.
+    bucket = aws.s3.Bucket(
+        logical,
+        bucket=name,
+        object_lock_enabled=object_lock_enabled or None,
+        tags={"purpose": purpose},
+        opts=child,
+    )
+    after = pulumi.ResourceOptions(parent=owner, depends_on=[bucket])
+    block = aws.s3.BucketPublicAccessBlock(
+        f"{logical}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=after,
+    )
+    aws.s3.BucketOwnershipControls(
+        f"{logical}-ownership",
+        bucket=bucket.id,
+        rule={"object_ownership": "BucketOwnerEnforced"},
+        opts=after,
+    )
+    versioning = aws.s3.BucketVersioning(
+        f"{logical}-versioning",
+        bucket=bucket.id,
+        versioning_configuration={"status": "Enabled"},
+        opts=after,
+    )
+    default = (
+        aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm="aws:kms" if kms_key_arn is not None else "AES256",
+            kms_master_key_id=kms_key_arn,
+        )
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{logical}-encryption",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=default,
+                bucket_key_enabled=kms_key_arn is not None,
+            )
+        ],
+        opts=after,
+    )
+    # The public access block first: BlockPublicPolicy judges the policy we put next.
+    bucket_policy = aws.s3.BucketPolicy(
+        f"{logical}-policy",
+        bucket=bucket.id,
+        policy=policy,
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=[block]),
+    )
+    aws.s3.BucketLifecycleConfiguration(
+        f"{logical}-lifecycle",
+        bucket=bucket.id,
+        rules=list(lifecycle_rules),
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=[versioning]),
+    )
+    if access_log_bucket is not None:
+        aws.s3.BucketLogging(
+            f"{logical}-access-logging",
+            bucket=bucket.id,
+            target_bucket=access_log_bucket,
+            target_prefix=f"{name}/",
+            opts=after,
+        )
+    return bucket, bucket_policy

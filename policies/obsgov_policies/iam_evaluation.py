@@ -1,0 +1,596 @@
+"""A small IAM policy evaluator with a third answer: "can't be known before deployment".
+
+It follows AWS's documented evaluation logic for one request:
+
+* a statement applies when its Action/NotAction, Resource/NotResource, Principal/NotPrincipal
+  (resource policies) and every condition match; condition operators are ANDed, the values of
+  one key are ORed, negated operators need every value to miss, a key absent from the request
+  makes a condition false except for negated operators, ``...IfExists`` and ``Null``
+  (reference_policies_elements_condition_operators.html, reference_policies_multi-value-conditions.html);
+* an explicit Deny in any policy wins, else at least one Allow is needed
+  (reference_policies_evaluation-logic.html, "Determining whether a request is allowed or
+  denied within an account");
+* within one account an Allow in the identity policy or in the resource policy is enough,
+  except for KMS key policies and role trust policies, which must allow themselves; a resource
+  policy that names the account (``arn:aws:iam::111122223333:root`` or ``111122223333``)
+  delegates to the account's IAM policies rather than granting;
+* across accounts both the principal's account (identity policy) and the resource's account
+  (resource policy) must allow (reference_policies_evaluation-logic-cross-account.html).
+
+Every answer is three-valued. A request value the graph cannot know before ``pulumi up`` (an
+unknown account, an ARN computed by AWS) is :data:`UNKNOWN`; a statement whose match depends on
+it is undecided, and the decision is :attr:`Decision.UNKNOWN` unless a known Deny or Allow
+settles it anyway. A principal whose identity policies the graph does not hold (a role another
+stack made) is evaluated with ``identity=None``: unknown, never allowed.
+
+No maintained Python library evaluates requests this way: policyuniverse and parliament parse
+and lint, iam-ape flattens a principal's own policies, principalmapper is unmaintained since
+2022 and AGPL-licensed (the packs are vendored into published bundles); none answers "unknown".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class _Unknown:
+    """A request value that cannot be known before deployment."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+class Decision(Enum):
+    ALLOW = "allowed"
+    IMPLICIT_DENY = "implicitly denied"
+    EXPLICIT_DENY = "explicitly denied"
+    UNKNOWN = "can't be known before deployment"
+
+    @property
+    def denied(self) -> bool:
+        return self in (Decision.IMPLICIT_DENY, Decision.EXPLICIT_DENY)
+
+
+# Three-valued truth: True, False or None (unknown).
+Truth = bool | None
+
+
+def _and(values: Iterable[Truth]) -> Truth:
+    result: Truth = True
+    for value in values:
+        if value is False:
+            return False
+        if value is None:
+            result = None
+    return result
+
+
+def _or(values: Iterable[Truth]) -> Truth:
+    result: Truth = False
+    for value in values:
+        if value is True:
+            return True
+        if value is None:
+            result = None
+    return result
+
+
+def _not(value: Truth) -> Truth:
+    return None if value is None else not value
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes the request: an AWS service (``service="events.amazonaws.com"``) or an IAM
+    principal in ``account`` (``arn`` of a role or user, or the account root)."""
+
+    account: Any = UNKNOWN  # 12 digits, or UNKNOWN
+    arn: Any = None  # role/user ARN, UNKNOWN, or None for a service
+    service: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.service:
+            return self.service
+        if isinstance(self.arn, str):
+            return self.arn
+        return f"a principal of account {_text(self.account)}"
+
+
+@dataclass(frozen=True)
+class Request:
+    principal: Principal
+    action: str
+    resource: Any  # an ARN, or UNKNOWN
+    # condition keys (any case) -> value: a string, a list of strings (multivalued keys),
+    # or UNKNOWN; a key that is absent is not in the request
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def keys(self) -> dict[str, Any]:
+        return {k.lower(): v for k, v in self.context.items()}
+
+
+def _text(value: Any) -> str:
+    return "(unknown until deployment)" if value is UNKNOWN else str(value)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@functools.lru_cache(maxsize=4096)
+def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    """IAM wildcards: ``*`` any run of characters, ``?`` one character; nothing else is
+    special (fnmatch's ``[...]`` classes are not IAM syntax)."""
+    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
+    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def wildcard_match(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    return _glob(pattern, ignore_case).fullmatch(value) is not None
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Actions are case-insensitive (reference_policies_elements_action.html)."""
+    return wildcard_match(pattern, action, ignore_case=True)
+
+
+def arn_matches(pattern: str, arn: Any) -> Truth:
+    """ARN matching as ``ArnLike`` does it: each of the six colon-separated parts matched on
+    its own, wildcards allowed (reference_policies_elements_condition_operators.html#Conditions_ARN)."""
+    if pattern == "*":
+        return True
+    if arn is UNKNOWN:
+        return None
+    if not isinstance(arn, str):
+        return False
+    pattern_parts = pattern.split(":", 5)
+    arn_parts = arn.split(":", 5)
+    if len(pattern_parts) != 6 or len(arn_parts) != 6:
+        return wildcard_match(pattern, arn)
+    return all(wildcard_match(p, a) for p, a in zip(pattern_parts, arn_parts, strict=True))
+
+
+def _strings(value: Any) -> list[Any]:
+    if isinstance(value, (str, bool, int, float)):
+        return [value]
+    if isinstance(value, Sequence):
+        return list(value)
+    return []
+
+
+def _has_variable(value: Any) -> bool:
+    return isinstance(value, str) and "${" in value
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def _string_equals(policy: str, actual: str, ignore_case: bool = False) -> bool:
+    return policy.lower() == actual.lower() if ignore_case else policy == actual
+
+
+def _compare(base: str, policy: Any, actual: Any) -> Truth:
+    """One policy value against one request value, for a non-negated base operator."""
+    if _has_variable(policy):
+        return None  # policy variables resolve from the request at run time
+    policy_text = str(policy).lower() if isinstance(policy, bool) else str(policy)
+    actual_text = str(actual).lower() if isinstance(actual, bool) else str(actual)
+    if base == "StringEquals":
+        return _string_equals(policy_text, actual_text)
+    if base == "StringEqualsIgnoreCase":
+        return _string_equals(policy_text, actual_text, ignore_case=True)
+    if base == "StringLike":
+        return wildcard_match(policy_text, actual_text)
+    if base == "ArnEquals":
+        return policy_text == actual_text
+    if base == "ArnLike":
+        return arn_matches(policy_text, actual_text)
+    if base == "Bool":
+        return policy_text.lower() == actual_text.lower()
+    if base.startswith("Numeric"):
+        try:
+            p, a = float(policy_text), float(actual_text)
+        except ValueError:
+            return False
+        return {
+            "NumericEquals": a == p,
+            "NumericLessThan": a < p,
+            "NumericLessThanEquals": a <= p,
+            "NumericGreaterThan": a > p,
+            "NumericGreaterThanEquals": a >= p,
+        }.get(base, False)
+    return None  # an operator this evaluator does not model: undecided, never a pass
+
+
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+    "NumericNotEquals": "NumericEquals",
+}
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    truth: Truth
+    operator: str
+    key: str
+    expected: tuple[str, ...]
+    actual: Any  # the request's value, UNKNOWN, or None when absent
+
+
+def evaluate_condition(operator: str, key: str, expected: Any, request: Request) -> ConditionResult:
+    """One ``operator: {key: values}`` pair of a Condition block."""
+    values = _strings(expected)
+    expected_text = tuple(str(v) for v in values)
+    present = key.lower() in request.keys
+    actual = request.keys.get(key.lower())
+    if operator == "Null":
+        if actual is UNKNOWN:
+            truth: Truth = None
+        else:
+            wants_absent = _or(str(v).lower() == "true" for v in values)
+            truth = wants_absent if not present else _not(wants_absent)
+        return ConditionResult(truth, operator, key, expected_text, actual)
+
+    set_op = ""
+    base = operator
+    if ":" in operator:
+        set_op, base = operator.split(":", 1)
+    if_exists = base.endswith("IfExists")
+    if if_exists:
+        base = base.removesuffix("IfExists")
+    negated = base in _NEGATED
+    positive = _NEGATED.get(base, base)
+
+    if not present:
+        if set_op == "ForAllValues":
+            truth = True  # an empty request set is a subset of anything
+        elif set_op == "ForAnyValue":
+            truth = False
+        else:
+            truth = True if (if_exists or negated) else False
+        return ConditionResult(truth, operator, key, expected_text, None)
+    if actual is UNKNOWN:
+        return ConditionResult(None, operator, key, expected_text, actual)
+
+    request_values = _strings(actual)
+    if any(v is UNKNOWN for v in request_values):
+        return ConditionResult(None, operator, key, expected_text, actual)
+
+    def one(request_value: Any) -> Truth:
+        matched = _or(_compare(positive, p, request_value) for p in values)
+        return _not(matched) if negated else matched
+
+    if set_op == "ForAllValues":
+        truth = _and(one(v) for v in request_values)
+    elif set_op == "ForAnyValue":
+        truth = _or(one(v) for v in request_values)
+    elif negated:
+        # negated operators need every request value to miss every policy value
+        truth = _and(one(v) for v in request_values)
+    else:
+        truth = _or(one(v) for v in request_values)
+    return ConditionResult(truth, operator, key, expected_text, actual)
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def _listed(statement: Mapping[str, Any], key: str) -> list[Any] | None:
+    if key not in statement:
+        return None
+    return _strings(statement[key])
+
+
+def _principal_matches(
+    principal_block: Any, who: Principal, resource_account: Any
+) -> tuple[Truth, bool]:
+    """(matches, delegated): whether the Principal element names ``who``; ``delegated`` is true
+    when it matched only through the account (``arn:aws:iam::ACCOUNT:root`` or ``ACCOUNT``),
+    which grants nothing by itself: the account's IAM policies decide."""
+    if principal_block == "*":
+        return True, False
+    if not isinstance(principal_block, Mapping):
+        return False, False
+    # "Principal": {"AWS": "*"} is the same as "Principal": "*": everyone, services included
+    # (reference_policies_elements_principal.html, "All principals")
+    if "*" in _strings(principal_block.get("AWS")):
+        return True, False
+    if who.service:
+        services = _strings(principal_block.get("Service"))
+        return who.service in services, False
+    entries = _strings(principal_block.get("AWS"))
+    result: Truth = False
+    delegated = False
+    for entry in entries:
+        entry = str(entry)
+        account_entry = entry if entry.isdigit() else None
+        match = re.fullmatch(r"arn:aws[a-z-]*:iam::(\d{12}):root", entry)
+        if match:
+            account_entry = match.group(1)
+        if account_entry is not None:
+            if who.account is UNKNOWN:
+                result = _or([result, None])
+            elif who.account == account_entry:
+                result, delegated = True, True
+            continue
+        if who.arn is UNKNOWN:
+            result = _or([result, None])
+        elif isinstance(who.arn, str) and entry == who.arn:
+            return True, False
+    return result, delegated
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    sid: str
+    effect: str
+    applies: Truth
+    delegated: bool
+    failed: tuple[ConditionResult, ...]  # conditions that were false or unknown
+
+
+def evaluate_statement(
+    statement: Mapping[str, Any], request: Request, resource_policy: bool, resource_account: Any
+) -> StatementResult:
+    sid = str(statement.get("Sid", ""))
+    effect = str(statement.get("Effect", ""))
+    parts: list[Truth] = []
+    actions = _listed(statement, "Action")
+    not_actions = _listed(statement, "NotAction")
+    if actions is not None:
+        parts.append(any(action_matches(str(a), request.action) for a in actions))
+    elif not_actions is not None:
+        parts.append(not any(action_matches(str(a), request.action) for a in not_actions))
+    else:
+        parts.append(False)
+    resources = _listed(statement, "Resource")
+    not_resources = _listed(statement, "NotResource")
+    if resources is not None:
+        parts.append(_or(arn_matches(str(r), request.resource) for r in resources))
+    elif not_resources is not None:
+        parts.append(_not(_or(arn_matches(str(r), request.resource) for r in not_resources)))
+    elif not resource_policy:
+        parts.append(False)  # identity statements must name resources
+    delegated = False
+    if resource_policy:
+        if "Principal" in statement:
+            matched, delegated = _principal_matches(
+                statement["Principal"], request.principal, resource_account
+            )
+            parts.append(matched)
+        elif "NotPrincipal" in statement:
+            matched, _ = _principal_matches(
+                statement["NotPrincipal"], request.principal, resource_account
+            )
+            parts.append(_not(matched))
+        else:
+            parts.append(False)
+    failed: list[ConditionResult] = []
+    if _and(parts) is not False:
+        conditions = statement.get("Condition")
+        for operator, pairs in conditions.items() if isinstance(conditions, Mapping) else ():
+            for key, expected in pairs.items() if isinstance(pairs, Mapping) else ():
+                result = evaluate_condition(str(operator), str(key), expected, request)
+                parts.append(result.truth)
+                if result.truth is not True:
+                    failed.append(result)
+    return StatementResult(sid, effect, _and(parts), delegated, tuple(failed))
+
+
+def policy_statements(document: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(document, Mapping):
+        return []
+    raw = document.get("Statement")
+    if isinstance(raw, Mapping):
+        raw = [raw]
+    return [s for s in _strings(raw) if isinstance(s, Mapping)]
+
+
+# --------------------------------------------------------------------------- policies
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """What one set of policies says about a request."""
+
+    decision: Decision  # ALLOW, EXPLICIT_DENY, IMPLICIT_DENY or UNKNOWN
+    delegated_only: bool = False  # allowed only by naming the account (resource policies)
+    closest: tuple[StatementResult, ...] = ()  # Allow statements that nearly applied
+
+    def why(self, label: str) -> str:
+        if self.decision is Decision.ALLOW:
+            return f"{label} allows it"
+        if self.decision is Decision.EXPLICIT_DENY:
+            return f"{label} denies it explicitly"
+        reasons = []
+        for statement in self.closest:
+            for failed in statement.failed:
+                name = f"statement {statement.sid}" if statement.sid else "a statement"
+                verb = "can't be checked" if failed.truth is None else "fails"
+                reasons.append(
+                    f"{name} {verb} on {failed.operator} {failed.key} "
+                    f"{' or '.join(failed.expected)} (the request has "
+                    f"{'none' if failed.actual is None else _text(failed.actual)})"
+                )
+        if self.decision is Decision.UNKNOWN:
+            return f"{label} can't be judged before deployment" + (
+                f": {'; '.join(reasons)}" if reasons else ""
+            )
+        return f"no statement of {label} allows it" + (f": {'; '.join(reasons)}" if reasons else "")
+
+
+def evaluate_policies(
+    documents: Iterable[Any],
+    request: Request,
+    resource_policy: bool,
+    resource_account: Any = UNKNOWN,
+) -> PolicyResult:
+    """AWS's order: any applicable Deny wins, then at least one Allow is needed."""
+    deny: Truth = False
+    allow: Truth = False
+    direct_allow = False
+    closest: list[StatementResult] = []
+    for document in documents:
+        for statement in policy_statements(document):
+            result = evaluate_statement(statement, request, resource_policy, resource_account)
+            if result.effect == "Deny":
+                deny = _or([deny, result.applies])
+            elif result.effect == "Allow":
+                if result.applies is True and not result.delegated:
+                    direct_allow = True
+                allow = _or([allow, result.applies])
+                if result.applies is not True and result.failed:
+                    closest.append(result)
+    if deny is True:
+        return PolicyResult(Decision.EXPLICIT_DENY)
+    if allow is True and deny is False:
+        return PolicyResult(Decision.ALLOW, delegated_only=not direct_allow)
+    if allow is False:
+        return PolicyResult(Decision.IMPLICIT_DENY, closest=tuple(closest))
+    return PolicyResult(Decision.UNKNOWN, closest=tuple(closest))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    decision: Decision
+    reasons: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def evaluate(
+    request: Request,
+    identity: Sequence[Any] | None,
+    resource: Sequence[Any] | None,
+    resource_account: Any,
+    *,
+    resource_label: str = "the resource policy",
+    identity_label: str = "the principal's policies",
+    resource_must_allow: bool = False,
+) -> Evaluation:
+    """The decision for ``request`` given the principal's identity policies (None when the
+    graph does not hold them; a service principal has none) and the resource's policy
+    (None when the resource has no resource policy).
+
+    ``resource_must_allow`` is for KMS key policies and role trust policies, which must allow
+    the request themselves (directly, or by naming the account, which then delegates to IAM).
+    """
+    service = request.principal.service is not None
+    cross_account: Truth
+    if service:
+        cross_account = False
+    elif request.principal.account is UNKNOWN or resource_account is UNKNOWN:
+        cross_account = None
+    else:
+        cross_account = request.principal.account != resource_account
+
+    resource_result = (
+        evaluate_policies(resource, request, True, resource_account)
+        if resource is not None
+        else None
+    )
+    identity_result: PolicyResult | None = None
+    if not service:
+        identity_result = (
+            evaluate_policies(identity, request, False) if identity is not None else None
+        )
+
+    reasons: list[str] = []
+    # explicit denies first, wherever they are
+    for result, label in ((resource_result, resource_label), (identity_result, identity_label)):
+        if result is not None and result.decision is Decision.EXPLICIT_DENY:
+            return Evaluation(Decision.EXPLICIT_DENY, (result.why(label),))
+
+    def identity_allows() -> Truth:
+        if service:
+            return False  # services have no identity policies
+        if identity_result is None:
+            reasons.append(f"{identity_label} are not in this stack")
+            return None
+        if identity_result.decision is Decision.ALLOW:
+            return True
+        reasons.append(identity_result.why(identity_label))
+        return None if identity_result.decision is Decision.UNKNOWN else False
+
+    def resource_allows() -> tuple[Truth, bool]:
+        """(allows, directly): ``directly`` false when it allows only by naming the account."""
+        if resource_result is None:
+            return False, False
+        if resource_result.decision is Decision.ALLOW:
+            return True, not resource_result.delegated_only
+        reasons.append(resource_result.why(resource_label))
+        return (None if resource_result.decision is Decision.UNKNOWN else False), False
+
+    res_allows, res_direct = resource_allows()
+    if service:
+        decision = res_allows
+        if resource_result is None:
+            reasons.append(f"{resource_label} does not exist, so no service may use it")
+    elif resource_must_allow or cross_account is True:
+        # both sides: the resource policy must allow (naming the account delegates to IAM,
+        # which then must allow too); cross-account, the identity must allow as well
+        ident = identity_allows()
+        if res_allows is True and res_direct and not cross_account:
+            decision = True
+        else:
+            decision = _and([res_allows, ident])
+    elif cross_account is None:
+        ident = identity_allows()
+        same = _or([_and([res_allows, res_direct]), ident, _and([res_allows, ident])])
+        both = _and([res_allows, ident])
+        decision = both if both is True else (False if same is False else None)
+    else:
+        # the same account: an Allow on either side is enough, but an Allow that names only
+        # the account delegates to the identity policies
+        ident = identity_allows()
+        decision = _or([_and([res_allows, res_direct]), ident])
+    if decision is True:
+        return Evaluation(Decision.ALLOW, ())
+    if decision is None:
+        return Evaluation(Decision.UNKNOWN, tuple(reasons))
+    return Evaluation(Decision.IMPLICIT_DENY, tuple(reasons))
+
+
+def document_actions(document: Any) -> Iterable[str]:
+    """Every action an identity document names (for reporting)."""
+    for statement in policy_statements(document):
+        yield from (str(a) for a in _strings(statement.get("Action")))
+
+
+__all__ = [
+    "UNKNOWN",
+    "Decision",
+    "Evaluation",
+    "Principal",
+    "Request",
+    "arn_matches",
+    "evaluate",
+    "evaluate_condition",
+    "evaluate_policies",
+    "wildcard_match",
+]
