@@ -39,7 +39,13 @@ def baseline(
         help=f"Training data: {_DATA_HELP}. Read as a stream, at most twice.",
     ),
     output: Path = typer.Option(
-        ..., "--out", "-o", metavar="FILE", dir_okay=False, help="Baseline file to write (JSON)."
+        ...,
+        "--output",
+        "-o",
+        "--out",
+        metavar="FILE",
+        dir_okay=False,
+        help="Baseline file to write (JSON).",
     ),
     schema: Path | None = typer.Option(
         None,
@@ -102,7 +108,7 @@ def baseline(
     inputs = [schema] if schema else []
     if not data.startswith("s3://"):
         inputs.append(Path(data))
-    check_output(output, "--out", inputs)
+    check_output(output, "--output", inputs)
     declared = load_schema(schema) if schema else None
     source = open_source(data, "--data")
     result = build_baseline(

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from .common import (
     EXIT_INPUT,
-    StackOption,
+    EnvStackOption,
     StacksDirOption,
     command,
     err,
@@ -34,7 +34,7 @@ from .team_project import (
 
 @command
 def validate(
-    stack: str = StackOption,
+    stack: str = EnvStackOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Validate an environment's config, organization file and registry.
@@ -63,6 +63,8 @@ def synth(
     ),
     json_file: Path | None = typer.Option(
         None,
+        "--output",
+        "-o",
         "--json",
         metavar="FILE",
         dir_okay=False,
@@ -107,7 +109,7 @@ def synth(
     if json_file is not None and not to_stdout:
         check_output(
             json_file,
-            "--json",
+            "--output",
             inputs=inputs,
             stacks_dir=env.stack_file.parent if team is None else stacks_dir,
             team=team,

@@ -249,6 +249,7 @@ def make_folder(folder: Path, option: str) -> None:
 def bundle(
     out_dir: Path = typer.Option(
         Path("policy-bundles"),
+        "--out-dir",
         "--out",
         metavar="DIR",
         file_okay=False,
@@ -279,8 +280,8 @@ def bundle(
         fail(f"no policy packs found under {POLICIES_ROOT}", EXIT_INPUT)
     projects = [load_policy_pack(d) for d in directories]
     refuse_duplicates(projects)
-    check_output_folder(out_dir, "--out", packs=projects)
-    make_folder(out_dir, "--out")
+    check_output_folder(out_dir, "--out-dir", packs=projects)
+    make_folder(out_dir, "--out-dir")
     for project in projects:
         written = write_bundle(project, out_dir)
         out.print(str(written.directory))
@@ -292,6 +293,8 @@ def inventory(
     stacks_dir: Path | None = StacksDirOption,
     output: Path | None = typer.Option(
         None,
+        "--output",
+        "-o",
         "--out",
         metavar="FILE",
         dir_okay=False,
@@ -322,7 +325,7 @@ def inventory(
     directory = stacks_dir or default_stacks_dir()
     target = output or inventory_path(directory)
     if not check:
-        check_output(target, "--out", [])
+        check_output(target, "--output", [])
     current = build_inventory(directory)
     findings = judge_all(current)
     for finding in findings:

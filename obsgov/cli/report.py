@@ -96,11 +96,12 @@ def report(
     stack: str = StackOption,
     out_file: Path | None = typer.Option(
         None,
-        "--out",
+        "--output",
         "-o",
+        "--out",
         metavar="FILE",
         dir_okay=False,
-        help="Where to write the report (default: print Markdown or JSON; HTML needs --out).",
+        help="Where to write the report (default: print Markdown or JSON; HTML needs --output).",
     ),
     fmt: str = typer.Option(
         "html",
@@ -187,7 +188,7 @@ def report(
             "--format", "", f"{fmt!r} is not one of {', '.join(REPORT_FORMATS)}"
         )
     if fmt == "html" and out_file is None:
-        raise InputError.single("--out", "", "--format html needs --out FILE")
+        raise InputError.single("--output", "", "--format html needs --output FILE")
     team = None
     if project is not None:
         team = load_team(
@@ -206,7 +207,7 @@ def report(
     if out_file is not None:
         check_output(
             out_file,
-            "--out",
+            "--output",
             inputs,
             stacks_dir=env.stack_file.parent if env is not None else stacks_dir,
             team=team,
@@ -286,7 +287,10 @@ def report(
     else:
         write_atomic(out_file, text)
         err.print(
-            f"wrote {fmt} report to {out_file}: {len(built.inventory)} AWS resources, "
+            # counted as `obsgov preview` counts them (every resource of the stack), then
+            # the AWS resources the inventory lists
+            f"wrote {fmt} report to {out_file}: {len(run.graph)} resources "
+            f"({len(built.inventory)} in AWS), "
             f"${built.estimate.total:,.2f} a month, gate {data['verdict']}",
             markup=False,
         )
