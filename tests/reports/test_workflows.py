@@ -96,6 +96,7 @@ def test_gate_permissions_are_what_code_scanning_uploads_need():
         "actions": "read",
         "contents": "read",
         "security-events": "write",
+        "pull-requests": "write",
     }
 
 
@@ -296,7 +297,7 @@ def test_pull_requests_get_the_report_with_the_change_against_the_base(tmp_path)
     result = _run_step(steps["Environment report"], checkout, env)
     assert result.returncode == 0, result.stderr
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.startswith("## obsgov environment report: dev\n")
+    assert summary.startswith("<!-- obsgov-report: obsgov/dev -->\n## obsgov obsgov/dev: ")
     assert "This change: **+$40.00** a month" in summary
     assert f"| {account} | {report['accountNames'][account]} | +40.00 |" in summary
     assert "| FSBP CloudWatch.16 | failed | passed |" in summary
@@ -309,5 +310,7 @@ def test_without_a_base_report_the_summary_has_no_diff(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.startswith("## obsgov environment report: dev\n")
+    assert summary.startswith("<!-- obsgov-report: obsgov/dev -->\n## obsgov obsgov/dev: ")
+    # the comment is the summary's text
+    assert (tmp_path / "runner-temp" / "comment-dev.md").read_text() == summary
     assert "This change" not in summary and "Estimated monthly cost: **$" in summary
