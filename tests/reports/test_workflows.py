@@ -92,7 +92,7 @@ def test_gate_runs_on_pull_requests_and_the_default_branch():
 
 
 def test_gate_permissions_are_what_code_scanning_uploads_need():
-    assert load(GATE)["permissions"] == {
+    assert load(GATE)["jobs"]["gate"]["permissions"] == {
         "actions": "read",
         "contents": "read",
         "security-events": "write",
@@ -140,10 +140,10 @@ def test_the_pulumi_token_reaches_only_the_steps_that_run_pulumi():
     with_token = [
         s.get("id") for s in job["steps"] if "PULUMI_ACCESS_TOKEN" in (s.get("env") or {})
     ]
-    assert with_token == ["preview", "up"]
+    assert with_token == ["stack", "preview", "up"]
     for step in job["steps"]:
         runs_pulumi = re.search(r"^\s*pulumi ", step.get("run", ""), re.M) is not None
-        assert runs_pulumi == (step.get("id") in ("preview", "up")), step
+        assert runs_pulumi == (step.get("id") in ("stack", "preview", "up")), step
 
 
 def test_packs_run_in_the_environment_the_project_is_installed_in():
