@@ -178,8 +178,8 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
 
 
 def test_the_readme_caller_is_a_valid_workflow_passing_only_known_inputs(tmp_path):
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("### In a team's repository") :]
+    readme = (ROOT / "docs" / "team-projects.md").read_text()
+    section = readme[readme.index("## In a team's repository") :]
     block = section[section.index("```yaml\n") + 8 : section.index("```\n", 8)]
     caller = YAML(typ="safe").load(block)
     path = tmp_path / "policy-gate.yml"

@@ -66,8 +66,8 @@ def test_the_team_gate_reads_a_private_obsgov_with_a_token_the_caller_passes():
     checkout = steps_by_name(workflow["jobs"]["gate"])["Check out obsgov"]
     assert checkout["with"]["token"] == "${{ secrets.obsgov-token || github.token }}"
     # the README's caller passes it
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("### In a team's repository") :]
+    readme = (ROOT / "docs" / "team-projects.md").read_text()
+    section = readme[readme.index("## In a team's repository") :]
     caller = section[section.index("```yaml\n") : section.index("```\n", 8)]
     assert "obsgov-token: ${{ secrets." in caller
 
