@@ -95,6 +95,7 @@ def build_report(
         notes=list(notes or []),
         account_names=dict(run.graph.accounts),
         project=run.graph.project,
+        resource_count=len(run.graph),
         findings=findings,
     )
     report.thresholds = thresholds(run, env)

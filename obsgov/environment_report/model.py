@@ -34,6 +34,7 @@ class EnvironmentReport:
     notes: list[str] = field(default_factory=list)
     account_names: dict[str, str] = field(default_factory=dict)  # account id -> name
     project: str = "obsgov"
+    resource_count: int = 0  # every resource of the stack, as `obsgov preview` counts them
     # every violation the gate found, with its status and file:line (see obsgov.reports)
     findings: list[dict[str, Any]] = field(default_factory=list)
     # policy -> numeric config property -> {"value": judged with, "floor": the organisation's}
@@ -45,6 +46,7 @@ class EnvironmentReport:
             "project": self.project,
             "stack": self.stack,
             "preview": self.preview,
+            "resourceCount": self.resource_count,
             "verdict": self.verdict,
             "findings": self.findings,
             "accountNames": dict(sorted(self.account_names.items())),

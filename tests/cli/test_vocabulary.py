@@ -184,5 +184,5 @@ def test_preview_and_report_count_the_same_resources(tmp_path):
         r"report to \S+: (\d+) resources \((\d+) in AWS\)", report.output
     )[0]
     data = json.loads((tmp_path / "r.json").read_text())
-    assert written == judged
+    assert written == judged == str(data["resourceCount"])
     assert int(in_aws) == len(data["inventory"]) < int(judged)
