@@ -1274,9 +1274,9 @@ def test_a_text_report_interrupted_while_rendering_keeps_the_previous_one(tmp_pa
     real = obsgov.reports.render_text
     calls = []
 
-    def render_then_fail(run, console):
+    def render_then_fail(run, console, *args, **kwargs):
         calls.append(console)
-        real(run, console)
+        real(run, console, *args, **kwargs)
         if len(calls) == 2:  # the file's copy: fail after writing the whole block to it
             raise RuntimeError("interrupted while rendering")
 

@@ -163,7 +163,12 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
     }
     config = (tmp_path / "repo" / "teams/checkout-api/Pulumi.prod.yaml").read_text()
     assert config.split("\n")[5].strip() == "owner: commerce"
-    assert {place(loc) for r in tagging for loc in r["relatedLocations"]} == {
+    # related: the program lines that made each resource, and the stack's other tag values
+    related = {place(loc) for r in tagging for loc in r["relatedLocations"]}
+    assert {p for p in related if p[0].endswith("Pulumi.prod.yaml")} <= {
+        ("teams/checkout-api/Pulumi.prod.yaml", n) for n in range(4, 9)
+    }
+    assert {p for p in related if not p[0].endswith("Pulumi.prod.yaml")} == {
         ("teams/checkout-api/hosts.py", 13),  # the instances
         ("teams/checkout-api/hosts.py", 22),  # their alarms
         ("teams/checkout-api/permissions.py", 7),  # the role
@@ -172,6 +177,7 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
     }
     # paths from the root of the team's repository, lines where the program makes each
     assert {place(loc) for r in others for loc in r["locations"]} == {
+        ("teams/checkout-api/hosts.py", 13),  # the instances with unencrypted root volumes
         ("teams/checkout-api/hosts.py", 22),  # the alarms without actions
         ("teams/checkout-api/permissions.py", 27),  # the policy granting *:*
     }
