@@ -159,8 +159,39 @@ def trail_location(bucket: str, organization_id: str) -> str:
     return f"s3://{bucket}/AWSLogs/{organization_id}/"
 
 
+# Global services (IAM, STS, CloudFront, the console sign-in) log to us-east-1 in a multi-region
+# trail that includes global service events (CloudTrail user guide, "Global service events").
+GLOBAL_EVENTS_REGION = "us-east-1"
+
+
+def projected_regions(
+    configured: Sequence[str], allowed: Sequence[str], stack_region: str
+) -> list[str]:
+    """The Regions the table projects: ``analytics.regions`` when set, else the organization's
+    allowed Regions (the region-deny SCP keeps everything else empty), else the stack's
+    Region; always with us-east-1, where global service events land."""
+    chosen = list(configured) or list(allowed) or [stack_region]
+    return sorted({*chosen, GLOBAL_EVENTS_REGION})
+
+
+def projection_range(start: str, unqueryable_after_days: int | None) -> str:
+    """The days the table projects. Athena skips objects in GLACIER and DEEP_ARCHIVE (they
+    must be restored first), so when the archive moves logs there after N days the table stops
+    at the last day still readable: a query then sees a shorter history, not a silently partial
+    one. Relative ranges are documented for date projection (``NOW-3YEARS,NOW``)."""
+    if unqueryable_after_days is None:
+        return f"{start},NOW"
+    # an object transitions at midnight UTC after N days: the day N-1 back is whole
+    return f"NOW-{max(unqueryable_after_days - 1, 0)}DAYS,NOW"
+
+
 def projection_parameters(
-    bucket: str, organization_id: str, accounts: Sequence[str], regions: Sequence[str], start: str
+    bucket: str,
+    organization_id: str,
+    accounts: Sequence[str],
+    regions: Sequence[str],
+    start: str,
+    unqueryable_after_days: int | None = None,
 ) -> dict[str, str]:
     return {
         "EXTERNAL": "TRUE",
@@ -172,7 +203,7 @@ def projection_parameters(
         "projection.region.values": ",".join(sorted(set(regions))),
         "projection.logdate.type": "date",
         "projection.logdate.format": "yyyy/MM/dd",
-        "projection.logdate.range": f"{start},NOW",
+        "projection.logdate.range": projection_range(start, unqueryable_after_days),
         "projection.logdate.interval": "1",
         "projection.logdate.interval.unit": "DAYS",
         "storage.location.template": f"{trail_location(bucket, organization_id)}${{account}}/CloudTrail/${{region}}/"
@@ -220,6 +251,8 @@ class AuditAnalyticsArgs:
     regions: Sequence[str]
     reader_arns: Sequence[str] = ()
     settings: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    # The age at which the archive moves logs where Athena cannot read them (None: never).
+    unqueryable_after_days: int | None = None
 
     @property
     def database_name(self) -> str:
@@ -325,6 +358,7 @@ class AuditAnalytics(pulumi.ComponentResource):
                 args.account_ids,
                 args.regions,
                 settings.projection_start,
+                args.unqueryable_after_days,
             ),
             partition_keys=[{"name": n, "type": t} for n, t in PARTITION_KEYS],
             storage_descriptor={

@@ -21,11 +21,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from obsgov.config.models.central import DataEvents, TrailSettings
+from obsgov.config.models.central import DataEvents, Subscribers, TrailSettings
 
 from ..central.event_routing import severity_description
 from ..shared.iam_documents import (
     alarm_topic_policy,
+    event_rule_arn,
     log_group_arn,
     put_events_policy,
     topic_arn,
@@ -36,6 +37,7 @@ from ..shared.service_roles import service_role
 from ..shared.type_tokens import formerly
 from .audit_trail_documents import (
     delivery_role_policy,
+    forward_dead_letter_policy,
     logs_key_policy,
     trail_key_policy,
 )
@@ -44,6 +46,23 @@ from .cis_controls import CIS_CONTROLS, CisControl, cis_alarm_name, forwarding_e
 
 def default_trail_name(environment: str) -> str:
     return f"obsgov-{environment}-organization-trail"
+
+
+def forward_rule_name(environment: str) -> str:
+    return f"obsgov-{environment}-cis-alarms-to-central-bus"
+
+
+def forward_dead_letter_queue_name(environment: str) -> str:
+    return f"obsgov-{environment}-cis-forward-dead-letters"
+
+
+# EventBridge retries a failed delivery with backoff for up to 24 hours and 185 attempts (its
+# defaults, made explicit so the policy is reviewable); what still fails goes to the queue.
+FORWARD_RETRY = aws.cloudwatch.EventTargetRetryPolicyArgs(
+    maximum_event_age_in_seconds=86_400, maximum_retry_attempts=185
+)
+# SQS keeps a message at most 14 days: the longest time to notice and replay a dead letter.
+DEAD_LETTER_RETENTION_SECONDS = 1_209_600
 
 
 def trail_log_group_name(environment: str) -> str:
@@ -100,6 +119,16 @@ def advanced_event_selectors(data_events: DataEvents) -> list[Any]:
     return selectors
 
 
+def security_endpoints(contacts: Subscribers) -> dict[str, list[str]]:
+    """The security contacts by SNS protocol (email and HTTPS subscriptions wait for their
+    endpoint to confirm them; SQS queues must admit the topic in their own policy)."""
+    return {
+        "email": list(contacts.emails),
+        "https": list(contacts.https_endpoints),
+        "sqs": list(contacts.sqs_queue_arns),
+    }
+
+
 @dataclass
 class AuditTrailArgs:
     environment: str
@@ -112,6 +141,12 @@ class AuditTrailArgs:
     settings: TrailSettings = field(default_factory=TrailSettings)
     # The archive's bucket policy: CreateTrail fails until it admits CloudTrail.
     archive_ready: Sequence[pulumi.Resource] = ()
+    # The central bus and its policy: the forwarding target delivers nothing until both exist.
+    central_bus_ready: Sequence[pulumi.Resource] = ()
+    # Who the CIS alarms' topic notifies: the organization's security contacts
+    # (``eventRouting.severities.security``). Security Hub CloudWatch.1-14 fail while the
+    # alarm's topic has no subscriber.
+    security_contacts: Subscribers = field(default_factory=Subscribers)
 
     @property
     def trail_name(self) -> str:
@@ -181,7 +216,12 @@ class AuditTrail(pulumi.ComponentResource):
         self.logs_key = rotated_key(
             f"{name}-logs-key",
             description=f"obsgov {env} organization trail log group and security topic",
-            policy=logs_key_policy(account, region, group_name),
+            policy=logs_key_policy(
+                account,
+                region,
+                group_name,
+                event_rule_arn(region, account, "default", forward_rule_name(env)),
+            ),
             opts=child,
         )
         aws.kms.Alias(
@@ -250,14 +290,29 @@ class AuditTrail(pulumi.ComponentResource):
             opts=child,
         )
 
+        for protocol, endpoints in security_endpoints(args.security_contacts).items():
+            # Numbered per protocol: adding an email does not rename the HTTPS subscriptions.
+            for i, endpoint in enumerate(endpoints):
+                aws.sns.TopicSubscription(
+                    f"{name}-security-{protocol}-{i}",
+                    topic=self.security_topic.arn,
+                    protocol=protocol,
+                    endpoint=endpoint,
+                    opts=child,
+                )
+
         self.alarms = []
         for control in CIS_CONTROLS:
             self.alarms.append(self._cis_alarm(name, args, control))
 
     def _create_forwarding(self, name: str, args: AuditTrailArgs) -> None:
-        """The rule that forwards the CIS alarms' state changes to the central bus."""
+        """The rule that forwards the CIS alarms' state changes to the central bus, with retries
+        and a dead-letter queue whose depth alarms the security topic: a state change the bus
+        refuses reaches people instead of vanishing."""
         child = pulumi.ResourceOptions(parent=self)
-        env, account = args.environment, args.account_id
+        env, region, account = args.environment, args.region, args.account_id
+        rule_name = forward_rule_name(env)
+        rule_arn = event_rule_arn(region, account, "default", rule_name)
         forward_role, _ = service_role(
             f"{name}-forward-role",
             f"{name}-forward-policy",
@@ -268,9 +323,25 @@ class AuditTrail(pulumi.ComponentResource):
             policy_name="put-events-central-bus",
             opts=child,
         )
+        queue_name = forward_dead_letter_queue_name(env)
+        dead_letters = aws.sqs.Queue(
+            f"{name}-forward-dlq",
+            name=queue_name,
+            kms_master_key_id=self.logs_key.arn,
+            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+            opts=child,
+        )
+        queue_policy = aws.sqs.QueuePolicy(
+            f"{name}-forward-dlq-policy",
+            queue_url=dead_letters.url,
+            policy=forward_dead_letter_policy(
+                f"arn:aws:sqs:{region}:{account}:{queue_name}", rule_arn
+            ),
+            opts=child,
+        )
         rule = aws.cloudwatch.EventRule(
             f"{name}-forward-rule",
-            name=f"obsgov-{env}-cis-alarms-to-central-bus",
+            name=rule_name,
             description="CIS alarm state changes, forwarded to the central event bus",
             event_pattern=json.dumps(forwarding_event_pattern(env), sort_keys=True),
             opts=child,
@@ -281,7 +352,32 @@ class AuditTrail(pulumi.ComponentResource):
             arn=args.central_bus_arn,
             role_arn=forward_role.arn,
             target_id="central-bus",
-            opts=child,
+            retry_policy=FORWARD_RETRY,
+            dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=dead_letters.arn),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[queue_policy, *args.central_bus_ready]
+            ),
+        )
+        # SQS publishes AWS/SQS queue metrics itself; one undelivered state change is enough.
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-forward-dlq-alarm",
+            name=f"obsgov-{env}-audit-forward-dead-letters",
+            alarm_description=severity_description(
+                "security",
+                "CIS alarm state changes the central bus did not accept are waiting in "
+                f"{queue_name}.",
+            ),
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": queue_name},
+            statistic="Maximum",
+            period=300,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[self.security_topic.arn],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[dead_letters]),
         )
 
     def _cis_alarm(

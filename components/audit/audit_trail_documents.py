@@ -59,9 +59,42 @@ def trail_key_policy(
     return document(*statements)
 
 
-def logs_key_policy(account_id: str, region: str, log_group: str) -> str:
+def forward_dead_letter_policy(queue_arn: str, rule_arn: str) -> str:
+    """EventBridge may send to the dead-letter queue the undelivered events of the forwarding
+    rule, and of no other rule (EventBridge user guide, "Using dead-letter queues to process
+    undelivered events", granting permissions to the dead-letter queue)."""
+    return document(
+        statement(
+            "EventBridgeDeadLetters",
+            "sqs:SendMessage",
+            queue_arn,
+            principal=service("events.amazonaws.com"),
+            condition={"ArnEquals": {"aws:SourceArn": rule_arn}},
+        )
+    )
+
+
+def logs_key_policy(
+    account_id: str, region: str, log_group: str, forward_rule_arn: str | None = None
+) -> str:
     """CloudWatch Logs may use the key for the trail's log group only; CloudWatch alarms may use
-    it to publish to the encrypted security topic of this account."""
+    it to publish to the encrypted security topic of this account; EventBridge may use it for
+    the forwarding rule's dead letters (a queue encrypted with a customer managed key needs the
+    key policy to admit events.amazonaws.com, EventBridge user guide, "Using dead-letter
+    queues")."""
+    dead_letters = (
+        [
+            statement(
+                "EventBridgeEncryptDeadLetters",
+                ["kms:Decrypt", "kms:GenerateDataKey"],
+                "*",
+                principal=service("events.amazonaws.com"),
+                condition={"ArnEquals": {"aws:SourceArn": forward_rule_arn}},
+            )
+        ]
+        if forward_rule_arn
+        else []
+    )
     return document(
         account_administers(account_id),
         # AWS's example also lists kms:Describe*, but DescribeKey carries no encryption
@@ -81,6 +114,7 @@ def logs_key_policy(account_id: str, region: str, log_group: str) -> str:
             },
         ),
         alarms_use_key(account_id),
+        *dead_letters,
     )
 
 

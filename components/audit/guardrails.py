@@ -3,8 +3,10 @@
 The tag policy is generated from the tag schema in ``organization.yaml``, the same schema the
 providers' default tags and the tagging policy pack read: one schema, three places. The service
 control policy keeps member accounts (except through the deployment role) from dismantling what
-obsgov builds: OAM links, the organization trail, the baseline's log groups, alarms, topics and
-keys. A second SCP, attached to the model registry account, lets only the environment's model
+obsgov builds: OAM links, the organization trail, the forwarding rules and their targets, the
+baseline's log groups (retention, subscription filters), alarms, topics and keys; optionally it
+keeps them in the organization. A Region-deny SCP is not made here: ``obsgov org prepare``
+attaches one from ``accountFactory.allowedRegions``, and two copies would disagree. A second SCP, attached to the model registry account, lets only the environment's model
 approvers set a package Approved (the preventive half of the approval guard).
 """
 
@@ -77,10 +79,44 @@ def deployment_role_pattern(role_name: str) -> str:
     return f"arn:aws:iam::*:role/{role_name}"
 
 
-LOG_GROUP_ACTIONS = ("logs:DeleteLogGroup", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey")
-ALARM_ACTIONS = ("cloudwatch:DeleteAlarms", "cloudwatch:DisableAlarmActions")
-TOPIC_ACTIONS = ("sns:DeleteTopic", "sns:SetTopicAttributes", "sns:RemovePermission")
-KEY_ACTIONS = ("kms:DisableKey", "kms:ScheduleKeyDeletion")
+# What would silence the monitoring, by resource. Writing logs and reading anything stays
+# allowed; teams' own log groups, alarms and rules (not named or tagged obsgov's) are untouched.
+LOG_GROUP_ACTIONS = (
+    "logs:DeleteLogGroup",
+    "logs:PutRetentionPolicy",
+    "logs:DeleteRetentionPolicy",
+    "logs:DisassociateKmsKey",
+    # the forwarding to the central log destination (a log group holds two filters)
+    "logs:PutSubscriptionFilter",
+    "logs:DeleteSubscriptionFilter",
+)
+ALARM_ACTIONS = (
+    "cloudwatch:DeleteAlarms",
+    "cloudwatch:DisableAlarmActions",
+    "cloudwatch:PutMetricAlarm",
+)
+TOPIC_ACTIONS = (
+    "sns:DeleteTopic",
+    "sns:SetTopicAttributes",
+    "sns:RemovePermission",
+    "sns:Unsubscribe",
+)
+KEY_ACTIONS = ("kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy")
+# The rules that forward alarm state changes and lifecycle events to the central bus.
+RULE_ACTIONS = (
+    "events:DeleteRule",
+    "events:DisableRule",
+    "events:PutRule",
+    "events:PutTargets",
+    "events:RemoveTargets",
+)
+# Who may set or remove the managed-by tag: removing it would lift the tag statement's
+# protection, so only the deployment role touches it.
+TAGGING_ACTIONS = tuple(
+    f"{service}:{verb}Resource"
+    for service in ("logs", "cloudwatch", "events", "sns", "kms", "oam")
+    for verb in ("Tag", "Untag")
+) + ("logs:TagLogGroup", "logs:UntagLogGroup")
 
 
 def protect_baseline_policy(
@@ -89,17 +125,23 @@ def protect_baseline_policy(
     trail_name: str,
     log_group_prefixes: Sequence[str],
     managed_by_tag: tuple[str, str] = ("managed-by", "obsgov"),
+    deny_leave_organization: bool = False,
 ) -> str:
-    """Deny, to everyone but the deployment role, the calls that would silence monitoring.
+    """Deny, to everyone but the deployment role, the calls that would silence monitoring or
+    its forwarding: OAM links, the organization trail, the forwarding rules and their targets,
+    the log groups' retention and subscription filters, alarms, topics and keys.
 
     The baseline's resources are matched twice: by the names obsgov gives them, and by the
     ``managed-by`` tag every obsgov provider stamps on what it creates (key ids are random and
-    workload alarm names vary, so the tag is what reaches all of them). Denies add up, so a
-    resource either statement matches is protected."""
+    member alarms and workload log groups are named after workloads, so the tag is what reaches
+    them without reaching a team's own alarms and log groups). Denies add up, so a resource
+    either statement matches is protected; the tag itself is protected too. With
+    ``deny_leave_organization`` no one in the OUs may take an account out of the organization
+    (and so out of the trail and the guardrails)."""
     exempt = {"ArnNotLike": {"aws:PrincipalArn": deployment_role_pattern(deployment_role_name)}}
     prefix = f"obsgov-{environment}-"
     key, value = managed_by_tag
-    return document(
+    statements = [
         statement(
             "ProtectOamLinks",
             ["oam:DeleteLink", "oam:UpdateLink"],
@@ -121,25 +163,43 @@ def protect_baseline_policy(
         ),
         statement(
             "ProtectBaselineByName",
-            [*LOG_GROUP_ACTIONS, *ALARM_ACTIONS, *TOPIC_ACTIONS],
+            [*LOG_GROUP_ACTIONS, *ALARM_ACTIONS, *TOPIC_ACTIONS, *RULE_ACTIONS],
             [
                 *(f"arn:aws:logs:*:*:log-group:{p}*" for p in log_group_prefixes),
                 f"arn:aws:cloudwatch:*:*:alarm:{prefix}*",
-                # member alarms are named <env>-<account>-<workload>-<signal>
-                f"arn:aws:cloudwatch:*:*:alarm:{environment}-*",
                 f"arn:aws:sns:*:*:{prefix}*",
+                # rules on the default bus, and on a named bus
+                f"arn:aws:events:*:*:rule/{prefix}*",
+                f"arn:aws:events:*:*:rule/*/{prefix}*",
             ],
             effect="Deny",
             condition=exempt,
         ),
         statement(
             "ProtectBaselineByTag",
-            [*LOG_GROUP_ACTIONS, *ALARM_ACTIONS, *TOPIC_ACTIONS, *KEY_ACTIONS],
+            [*LOG_GROUP_ACTIONS, *ALARM_ACTIONS, *TOPIC_ACTIONS, *KEY_ACTIONS, *RULE_ACTIONS],
             "*",
             effect="Deny",
             condition={**exempt, "StringEquals": {f"aws:ResourceTag/{key}": value}},
         ),
-    )
+        statement(
+            "ProtectTheManagedByTag",
+            list(TAGGING_ACTIONS),
+            "*",
+            effect="Deny",
+            condition={**exempt, "ForAnyValue:StringEquals": {"aws:TagKeys": [key]}},
+        ),
+    ]
+    if deny_leave_organization:
+        statements.append(
+            statement(
+                "DenyLeavingTheOrganization",
+                "organizations:LeaveOrganization",
+                "*",
+                effect="Deny",
+            )
+        )
+    return document(*statements)
 
 
 MODEL_PACKAGE_WRITES = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage")
@@ -238,6 +298,7 @@ class GuardrailsArgs:
     log_group_prefixes: Sequence[str] = ("/obsgov/",)
     tag_policy_enabled: bool = True
     service_control_policy_enabled: bool = True
+    deny_leave_organization: bool = False
     # Registers CloudTrail's delegated administrator (an organization-wide, one-time setting:
     # set it in one stack only).
     cloudtrail_admin_account_id: str | None = None
@@ -293,6 +354,7 @@ class Guardrails(pulumi.ComponentResource):
                     args.trail_name,
                     args.log_group_prefixes,
                     args.managed_by_tag,
+                    args.deny_leave_organization,
                 ),
                 opts=child,
             )

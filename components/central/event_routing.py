@@ -103,9 +103,24 @@ def topics_key_policy(account_id: str) -> str:
     )
 
 
-def severity_topic_policy(topic: str, account_id: str, rule_arns: list[str]) -> str:
-    """Only CloudWatch alarms of this account, the routing rules and this account publish."""
-    return document(
+# The severity of SageMaker lifecycle failures (components.lifecycle.model_lifecycle), whose
+# rules on the central bus notify that topic directly.
+LIFECYCLE_FAILURE_SEVERITY = "critical"
+
+
+def lifecycle_rule_prefix(environment: str) -> str:
+    """Every rule the central model lifecycle puts on the bus is named with this prefix."""
+    return f"obsgov-{environment}-model-lifecycle-"
+
+
+def severity_topic_policy(
+    topic: str, account_id: str, rule_arns: list[str], lifecycle_rules: str | None = None
+) -> str:
+    """Only CloudWatch alarms of this account, the routing rules and this account publish;
+    with ``lifecycle_rules`` (an ARN pattern) also the lifecycle's failure rules: SNS admits
+    an EventBridge rule only when the topic policy names it (eb-use-resource-based, "Amazon
+    SNS permissions")."""
+    statements = [
         alarms_publish(topic, account_id),
         statement(
             "RoutingRulesPublish",
@@ -114,10 +129,23 @@ def severity_topic_policy(topic: str, account_id: str, rule_arns: list[str]) -> 
             principal=service("events.amazonaws.com"),
             condition={"ArnEquals": {"aws:SourceArn": sorted(rule_arns)}},
         ),
+    ]
+    if lifecycle_rules:
+        statements.append(
+            statement(
+                "LifecycleRulesPublish",
+                "sns:Publish",
+                topic,
+                principal=service("events.amazonaws.com"),
+                condition={"ArnLike": {"aws:SourceArn": lifecycle_rules}},
+            )
+        )
+    statements.append(
         statement(
             "AccountPublishes", "sns:Publish", topic, principal={"AWS": account_root(account_id)}
-        ),
+        )
     )
+    return document(*statements)
 
 
 @dataclass
@@ -200,13 +228,21 @@ class EventRouting(pulumi.ComponentResource):
         topic = aws.sns.Topic(
             f"{name}-{severity}", name=topic_name, kms_master_key_id=self.key.arn, opts=child
         )
-        aws.sns.TopicPolicy(
+        policy = aws.sns.TopicPolicy(
             f"{name}-{severity}-policy",
             arn=topic.arn,
             policy=severity_topic_policy(
                 arn,
                 args.account_id,
                 [event_rule_arn(args.region, args.account_id, args.bus_name, rule_name)],
+                event_rule_arn(
+                    args.region,
+                    args.account_id,
+                    args.bus_name,
+                    lifecycle_rule_prefix(args.environment) + "*",
+                )
+                if severity == LIFECYCLE_FAILURE_SEVERITY
+                else None,
             ),
             opts=child,
         )
@@ -226,7 +262,9 @@ class EventRouting(pulumi.ComponentResource):
             event_bus_name=self.bus.name,
             arn=topic.arn,
             target_id=f"{severity}-topic",
-            opts=child,
+            # EventBridge drops what it cannot deliver: the topic policy must admit the rule
+            # before the target exists (eb-use-resource-based)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
         by_protocol = {
             "email": subscribers.emails,

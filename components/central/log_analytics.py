@@ -9,6 +9,17 @@ node-to-node encryption, HTTPS only with ``Policy-Min-TLS-1-2-PFS-2023-10``, fin
 access control with an IAM master role (no internal users, so no password anywhere), audit and
 error logs in KMS-encrypted log groups, at least three data nodes across zones, automatic
 software updates, and a VPC when subnets are given, else an access policy naming principals.
+
+In a VPC, Firehose reaches the domain through network interfaces it places in the domain's
+subnets (the stream's ``vpc_config``), in a security group of its own that the domain's security
+group admits on 443 (docs.aws.amazon.com/firehose/latest/dev/vpc.html). Firehose decompresses
+the subscription records and extracts each log event's message, dropping CloudWatch Logs'
+control messages, so one log event is one document. Fine-grained access control maps IAM
+principals to OpenSearch roles inside the domain, which no Pulumi resource of pulumi-aws can
+write: ``obsgov opensearch bootstrap`` maps the Firehose role (see obsgov/opensearch/security.py
+for why it is that command and not the pulumi-opensearch provider), with the index template
+and the ISM policy. Health alarms on the domain and the stream notify the central severity
+topics.
 """
 
 from __future__ import annotations
@@ -17,12 +28,13 @@ import pulumi
 import pulumi_aws as aws
 
 from ..shared.buckets import hardened_bucket
-from ..shared.firehose import delivery_stream, firehose_role
+from ..shared.firehose import cloudwatch_logs_processing, delivery_stream, firehose_role
 from ..shared.iam_documents import (
     deny_insecure_transport,
     document,
 )
 from ..shared.keys import rotated_key
+from .log_analytics_alarms import health_alarms
 from .log_analytics_args import LogAnalyticsArgs
 from .log_analytics_documents import (
     INDEX,
@@ -33,6 +45,7 @@ from .log_analytics_documents import (
     domain_access_policy,
     domain_log_groups,
     firehose_role_policy,
+    key_alias,
     key_policy,
     log_publishing_policy,
     master_trust_policy,
@@ -47,17 +60,29 @@ class LogAnalytics(pulumi.ComponentResource):
 
     domain: aws.opensearch.Domain
     destination: aws.cloudwatch.LogDestination
+    destination_policy: aws.cloudwatch.LogDestinationPolicy
+    # The destination's ARN, known only once its access policy exists: a subscription filter
+    # that takes it as input is created after both (PutSubscriptionFilter fails with
+    # ResourceNotFoundException before the destination, AccessDeniedException before its policy).
+    subscribable_destination_arn: pulumi.Output[str]
+    firehose_security_group: aws.ec2.SecurityGroup | None
+    alarms: list[aws.cloudwatch.MetricAlarm]
 
     def __init__(
         self, name: str, args: LogAnalyticsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("obsgov:log_analytics:LogAnalytics", name, None, opts)
         key, groups, publishing = self._create_key_and_logs(name, args)
-        self._create_domain(name, args, key, groups, publishing)
-        stream = self._create_ingestion(name, args, key)
+        domain_groups, network = self._create_network(name, args)
+        self._create_domain(name, args, key, groups, publishing, domain_groups)
+        stream = self._create_ingestion(name, args, key, network)
         self._create_destination(name, args, stream)
+        self.alarms = health_alarms(self, name, args, self.domain, stream)
         self.register_outputs(
-            {"domainArn": self.domain.arn, "destinationArn": self.destination.arn}
+            {
+                "domainArn": self.domain.arn,
+                "destinationArn": self.subscribable_destination_arn,
+            }
         )
 
     def _create_key_and_logs(
@@ -69,6 +94,12 @@ class LogAnalytics(pulumi.ComponentResource):
             f"{name}-key",
             description=f"obsgov {args.environment} log analytics",
             policy=key_policy(args),
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=key_alias(args.environment),
+            target_key_id=key.key_id,
             opts=child,
         )
         groups = {}
@@ -88,6 +119,71 @@ class LogAnalytics(pulumi.ComponentResource):
         )
         return key, groups, publishing
 
+    def _create_network(
+        self, name: str, args: LogAnalyticsArgs
+    ) -> tuple[list[pulumi.Input[str]], list[pulumi.Resource]]:
+        """In a VPC: the security group Firehose's network interfaces use, 443 from it into the
+        domain's security groups (a group of the component's own when config names none), and
+        443 out of it to them only. Returns the domain's groups and the rules Firehose needs.
+
+        The VPC is the one of the domain's first subnet (``ec2:DescribeSubnets``), so config
+        names the network once."""
+        self.firehose_security_group = None
+        if not args.subnet_ids:
+            return [], []
+        child = pulumi.ResourceOptions(parent=self)
+        n = names(args.environment, args.account_id)
+        vpc_id = aws.ec2.get_subnet_output(
+            id=args.subnet_ids[0], opts=pulumi.InvokeOutputOptions(parent=self)
+        ).vpc_id
+        # Without inline rules the provider removes the default allow-all egress rule, so the
+        # group's only traffic is the rules below.
+        firehose_group = aws.ec2.SecurityGroup(
+            f"{name}-firehose-sg",
+            name=n["firehose_security_group"],
+            description="Firehose network interfaces that index logs into the domain",
+            vpc_id=vpc_id,
+            opts=child,
+        )
+        self.firehose_security_group = firehose_group
+        domain_groups: list[pulumi.Input[str]] = list(args.security_group_ids)
+        if not domain_groups:
+            domain_group = aws.ec2.SecurityGroup(
+                f"{name}-domain-sg",
+                name=n["domain_security_group"],
+                description="The log analytics domain: HTTPS from the named sources only",
+                vpc_id=vpc_id,
+                opts=child,
+            )
+            domain_groups = [domain_group.id]
+        rules: list[pulumi.Resource] = []
+        for i, group in enumerate(domain_groups):
+            rules.append(
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-domain-https-from-firehose-{i}",
+                    security_group_id=group,
+                    referenced_security_group_id=firehose_group.id,
+                    ip_protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    description="HTTPS from the log ingest Firehose stream",
+                    opts=child,
+                )
+            )
+            rules.append(
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{name}-firehose-https-to-domain-{i}",
+                    security_group_id=firehose_group.id,
+                    referenced_security_group_id=group,
+                    ip_protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    description="HTTPS to the log analytics domain",
+                    opts=child,
+                )
+            )
+        return domain_groups, rules
+
     def _create_domain(
         self,
         name: str,
@@ -95,6 +191,7 @@ class LogAnalytics(pulumi.ComponentResource):
         key: aws.kms.Key,
         groups: dict[str, aws.cloudwatch.LogGroup],
         publishing: aws.cloudwatch.LogResourcePolicy,
+        domain_groups: list[pulumi.Input[str]],
     ) -> None:
         """The domain, and the master role fine-grained access control maps to IAM."""
         child = pulumi.ResourceOptions(parent=self)
@@ -154,7 +251,7 @@ class LogAnalytics(pulumi.ComponentResource):
                 auto_software_update_enabled=True
             ),
             vpc_options=aws.opensearch.DomainVpcOptionsArgs(
-                subnet_ids=list(args.subnet_ids), security_group_ids=list(args.security_group_ids)
+                subnet_ids=list(args.subnet_ids), security_group_ids=domain_groups
             )
             if in_vpc
             else None,
@@ -163,7 +260,11 @@ class LogAnalytics(pulumi.ComponentResource):
         )
 
     def _create_ingestion(
-        self, name: str, args: LogAnalyticsArgs, key: aws.kms.Key
+        self,
+        name: str,
+        args: LogAnalyticsArgs,
+        key: aws.kms.Key,
+        network: list[pulumi.Resource],
     ) -> aws.kinesis.FirehoseDeliveryStream:
         """The Firehose stream into the domain, with its role, logs and failed-document bucket."""
         child = pulumi.ResourceOptions(parent=self)
@@ -216,21 +317,7 @@ class LogAnalytics(pulumi.ComponentResource):
                 domain_arn=self.domain.arn,
                 index_name=INDEX,
                 index_rotation_period="OneDay",
-                # Subscription records arrive gzip-compressed; indexed decompressed, one
-                # document per batch with owner, logGroup, logStream and logEvents.
-                processing_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationArgs(
-                    enabled=True,
-                    processors=[
-                        aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorArgs(
-                            type="Decompression",
-                            parameters=[
-                                aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorParameterArgs(
-                                    parameter_name="CompressionFormat", parameter_value="GZIP"
-                                )
-                            ],
-                        )
-                    ],
-                ),
+                processing_configuration=cloudwatch_logs_processing(),
                 role_arn=delivery_role.arn,
                 s3_backup_mode="FailedDocumentsOnly",
                 s3_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationS3ConfigurationArgs(
@@ -244,7 +331,15 @@ class LogAnalytics(pulumi.ComponentResource):
                     log_group_name=n["firehose_logs"],
                     log_stream_name="DestinationDelivery",
                 ),
+                vpc_config=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationVpcConfigArgs(
+                    subnet_ids=list(args.subnet_ids),
+                    security_group_ids=[self.firehose_security_group.id],
+                    role_arn=delivery_role.arn,
+                )
+                if self.firehose_security_group is not None
+                else None,
             ),
+            depends_on=network,
         )
         return stream
 
@@ -273,9 +368,12 @@ class LogAnalytics(pulumi.ComponentResource):
             target_arn=stream.arn,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[destination_policy_attachment]),
         )
-        aws.cloudwatch.LogDestinationPolicy(
+        self.destination_policy = aws.cloudwatch.LogDestinationPolicy(
             f"{name}-destination-policy",
             destination_name=self.destination.name,
             access_policy=destination_policy(args),
             opts=child,
         )
+        self.subscribable_destination_arn = pulumi.Output.all(
+            self.destination.arn, self.destination_policy.destination_name
+        ).apply(lambda values: values[0])

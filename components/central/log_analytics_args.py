@@ -7,8 +7,10 @@ module the two imported each other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+import pulumi
 
 
 @dataclass
@@ -31,3 +33,7 @@ class LogAnalyticsArgs:
     security_group_ids: Sequence[str] = field(default_factory=list)
     log_retention_days: int = 365
     backup_expiry_days: int = 90
+    # The central severity topics the domain's and the stream's health alarms notify, by
+    # severity ("critical", "warning"); a severity without a topic leaves its alarms silent
+    # (only a stack without event routing, such as a unit test, passes none).
+    alarm_topic_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from ..shared.firehose import VPC_DELIVERY_ACTIONS
 from ..shared.iam_documents import (
     account_administers,
     account_root,
@@ -36,7 +37,15 @@ def names(environment: str, account_id: str) -> dict[str, str]:
         "master_role": f"{base}-opensearch-master",
         "firehose_role": f"{base}-log-ingest-firehose",
         "destination_role": f"{base}-log-destination",
+        "firehose_security_group": f"{base}-log-ingest-firehose",
+        "domain_security_group": f"{base}-logs-domain",
     }
+
+
+def key_alias(environment: str) -> str:
+    """The alias of the domain's key: the Firehose role's policy names the key by it
+    (``kms:ResourceAliases``), so the policy is plain JSON at preview, before the key exists."""
+    return f"alias/obsgov-{environment}-log-analytics"
 
 
 def domain_arn(region: str, account_id: str, domain: str) -> str:
@@ -136,10 +145,31 @@ def firehose_role_policy(args: LogAnalyticsArgs) -> str:
             ],
             [backup, f"{backup}/*"],
         ),
+        # The failed-documents bucket is encrypted with the domain's key (SSE-KMS with an S3
+        # Bucket Key): Firehose's role must use the key through S3
+        # (docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3). No
+        # condition on kms:EncryptionContext:aws:s3:arn: with a Bucket Key the context is the
+        # bucket's ARN, not the object's, and an object-ARN condition would refuse every write
+        # (docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html).
+        statement(
+            "EncryptFailedDocuments",
+            ["kms:GenerateDataKey", "kms:Decrypt"],
+            f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
+            condition={
+                "StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"},
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias(args.environment)},
+            },
+        ),
         statement(
             "LogDeliveryErrors",
             "logs:PutLogEvents",
             f"{log_group_arn(args.region, args.account_id, n['firehose_logs'])}:log-stream:*",
+        ),
+        *(
+            # Only a domain in a VPC needs them; AWS documents them on every resource.
+            [statement("PlaceNetworkInterfaces", list(VPC_DELIVERY_ACTIONS), "*")]
+            if args.subnet_ids
+            else []
         ),
     )
 

@@ -5,11 +5,19 @@ metrics (``include_linked_accounts_metrics``), filtered to the namespaces the pl
 and delivers them as JSON through Kinesis Data Firehose to an encrypted, lifecycle-managed bucket.
 A Glue table with partition projection on the delivery date makes them queryable through an
 Athena workgroup that enforces its own encrypted result location.
+
+A stream sends only Max, Min, Sum and SampleCount by default, from which no percentile can be
+rebuilt; ``statistics_configuration`` adds the percentiles of the latency metrics
+(:data:`PERCENTILE_METRICS`), so p99 ``ModelLatency`` reaches the lake as ``value.p99``
+(docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStreamStatisticsConfiguration.html).
+Alarms watch the metric stream (publish errors, and updates stopping) and the Firehose delivery
+(failures, freshness), notifying the central severity topics. Every named query restricts the
+``dt`` partition, so Athena reads days, not the whole lake.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -35,6 +43,12 @@ from ..shared.iam_documents import (
 )
 from ..shared.keys import rotated_key
 from ..shared.service_roles import service_role
+from .log_analytics_alarms import (
+    METRIC_STREAMS_NAMESPACE,
+    HealthAlarm,
+    create_alarms,
+    delivery_alarms,
+)
 
 PLATFORM_NAMESPACES = (
     SAGEMAKER_NAMESPACE,
@@ -49,6 +63,14 @@ PLATFORM_NAMESPACES = (
 METRICS_PREFIX = "metrics/"
 RESULTS_PREFIX = "athena-results/"
 
+# The latency metrics whose percentiles the stream adds (JSON output format: each additional
+# statistic is a key of ``value`` named as requested). All dimensions of a pair are streamed.
+PERCENTILE_METRICS = (
+    (SAGEMAKER_NAMESPACE, "ModelLatency"),
+    (SAGEMAKER_NAMESPACE, "OverheadLatency"),
+)
+PERCENTILES = ("p50", "p90", "p99")
+
 # The fields of a metric stream's JSON output format, one record per line.
 TABLE_COLUMNS = (
     ("metric_stream_name", "string"),
@@ -58,7 +80,12 @@ TABLE_COLUMNS = (
     ("metric_name", "string"),
     ("dimensions", "map<string,string>"),
     ("timestamp", "bigint"),
-    ("value", "struct<max:double,min:double,sum:double,count:double>"),
+    (
+        "value",
+        "struct<max:double,min:double,sum:double,count:double,"
+        + ",".join(f"{p}:double" for p in PERCENTILES)
+        + ">",
+    ),
     ("unit", "string"),
 )
 
@@ -71,6 +98,8 @@ class MetricLakeArgs:
     extra_namespaces: Sequence[str] = field(default_factory=list)  # business KPIs
     transition_to_ia_days: int = 30
     expiry_days: int = 730
+    # The central severity topics the stream's and the delivery's alarms notify, by severity.
+    alarm_topic_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def names(environment: str, account_id: str) -> dict[str, str]:
@@ -130,6 +159,66 @@ def stream_role_policy(args: MetricLakeArgs) -> str:
     )
 
 
+def stream_alarms() -> list[HealthAlarm]:
+    """The metric stream's own health: unrecoverable publish errors, and updates stopping
+    (``MetricUpdate`` is not emitted for a period without updates, nor while the stream is
+    stopped, so missing data is the failure and breaches)."""
+    return [
+        HealthAlarm(
+            "publish-errors",
+            "warning",
+            "the metric stream fails to put records into Firehose",
+            METRIC_STREAMS_NAMESPACE,
+            "PublishErrorRate",
+            "Maximum",
+            "GreaterThanThreshold",
+            0,
+            period=300,
+            evaluation_periods=3,
+            treat_missing_data="notBreaching",
+        ),
+        HealthAlarm(
+            "updates-stopped",
+            "warning",
+            "the metric stream sent no metric update for 15 minutes: the lake stops filling",
+            METRIC_STREAMS_NAMESPACE,
+            "MetricUpdate",
+            "Sum",
+            "LessThanThreshold",
+            1,
+            period=900,
+            evaluation_periods=1,
+            treat_missing_data="breaching",
+        ),
+    ]
+
+
+def partition_predicate(days: int) -> str:
+    """The ``dt`` range of the last ``days`` days, in the projection's ``yyyy/MM/dd`` format
+    (which sorts as text in date order)."""
+    return f"dt >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
+
+
+def named_queries(n: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Athena named queries over the lake, by resource role: (description, SQL). Each one
+    restricts ``dt`` first."""
+    table = f'"{n["database"]}"."{n["table"]}"'
+    return {
+        "p99-model-latency": (
+            "Hourly p99 ModelLatency (microseconds) of every endpoint variant, last 7 days",
+            f"SELECT account_id, dimensions['EndpointName'] AS endpoint_name,\n"
+            f"       dimensions['VariantName'] AS variant_name,\n"
+            f"       date_trunc('hour', from_unixtime(timestamp / 1000)) AS hour,\n"
+            f"       max(value.p99) AS p99_model_latency_us\n"
+            f"FROM {table}\n"
+            f"WHERE {partition_predicate(7)}\n"
+            f"  AND namespace = '{SAGEMAKER_NAMESPACE}' AND metric_name = 'ModelLatency'\n"
+            f"GROUP BY 1, 2, 3, 4\n"
+            f"ORDER BY hour DESC, p99_model_latency_us DESC",
+        ),
+    }
+
+
 def table_parameters(bucket: str) -> dict[str, str]:
     return {
         "classification": "json",
@@ -154,6 +243,7 @@ class MetricLake(pulumi.ComponentResource):
         key = self._create_bucket(name, args)
         self._create_stream(name, args, key)
         self._create_catalog(name, args, key)
+        self._create_alarms(name, args)
         self.register_outputs({"bucket": self.bucket.bucket, "workgroup": self.workgroup.name})
 
     def _create_bucket(self, name: str, args: MetricLakeArgs) -> aws.kms.Key:
@@ -211,7 +301,7 @@ class MetricLake(pulumi.ComponentResource):
             policy=firehose_role_policy(args),
             opts=child,
         )
-        stream = delivery_stream(
+        self.delivery = stream = delivery_stream(
             f"{name}-delivery",
             parent=self,
             stream_name=n["stream"],
@@ -236,7 +326,7 @@ class MetricLake(pulumi.ComponentResource):
             policy=stream_role_policy(args),
             opts=child,
         )
-        aws.cloudwatch.MetricStream(
+        self.metric_stream = aws.cloudwatch.MetricStream(
             f"{name}-metric-stream",
             name=n["metric_stream"],
             firehose_arn=stream.arn,
@@ -246,6 +336,17 @@ class MetricLake(pulumi.ComponentResource):
             include_filters=[
                 aws.cloudwatch.MetricStreamIncludeFilterArgs(namespace=ns)
                 for ns in namespaces(args)
+            ],
+            statistics_configurations=[
+                aws.cloudwatch.MetricStreamStatisticsConfigurationArgs(
+                    additional_statistics=list(PERCENTILES),
+                    include_metrics=[
+                        aws.cloudwatch.MetricStreamStatisticsConfigurationIncludeMetricArgs(
+                            namespace=namespace, metric_name=metric
+                        )
+                        for namespace, metric in PERCENTILE_METRICS
+                    ],
+                )
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[stream_policy]),
         )
@@ -293,5 +394,37 @@ class MetricLake(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        for role, (description, query) in named_queries(n).items():
+            aws.athena.NamedQuery(
+                f"{name}-{role}-query",
+                name=f"{n['workgroup']}-{role}",
+                description=description,
+                database=database.name,
+                workgroup=self.workgroup.name,
+                query=query,
+                opts=child,
+            )
         self.database_name = n["database"]
         self.table_name = n["table"]
+
+    def _create_alarms(self, name: str, args: MetricLakeArgs) -> None:
+        """The metric stream's and the delivery's health, to the central severity topics."""
+        n = names(args.environment, args.account_id)
+        self.alarms = [
+            *create_alarms(
+                self,
+                name,
+                n["metric_stream"],
+                stream_alarms(),
+                {"MetricStreamName": self.metric_stream.name},
+                args.alarm_topic_arns,
+            ),
+            *create_alarms(
+                self,
+                name,
+                n["stream"],
+                delivery_alarms("S3"),
+                {"DeliveryStreamName": self.delivery.name},
+                args.alarm_topic_arns,
+            ),
+        ]

@@ -29,8 +29,14 @@ class Central:
     sink: CentralObservability
     routing: EventRouting
     routing_args: EventRoutingArgs
-    log_destination_arn: str
+    # The analytics destination's ARN, known at preview so the packs can follow the flow;
+    # member subscription filters wait for the destination and its policy through
+    # log_analytics (their depends_on), not through this value.
+    log_destination_arn: pulumi.Input[str]
     lake: MetricLake
+    # the log destination's component (None when log analytics is off): subscription filters
+    # of member accounts wait for it
+    log_analytics: LogAnalytics | None = None
 
 
 def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Central:
@@ -55,8 +61,11 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         f"event-routing-{environment}", routing_args, opts=on(providers.observability)
     )
 
-    organization_audit(env, providers, routing_args.bus_arn)
+    # the routing component: depending on it waits for the bus and its policy
+    organization_audit(env, providers, routing_args.bus_arn, [routing])
 
+    # The central pipelines' own health alarms notify the severity topics directly.
+    health_topics = {s: t.arn for s, t in routing.topics.items() if s in ("critical", "warning")}
     search = env.settings.open_search
     analytics_args = LogAnalyticsArgs(
         environment=environment,
@@ -75,13 +84,15 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
         subnet_ids=search.subnet_ids,
         security_group_ids=search.security_group_ids,
         log_retention_days=env.settings.log_retention_days,
+        alarm_topic_arns=health_topics,
     )
     destination = (
         f"arn:aws:logs:{region}:{org.observability_account_id}:destination:"
         f"{log_analytics_names(environment, org.observability_account_id)['destination']}"
     )
+    log_analytics = None
     if search.enabled:
-        LogAnalytics(
+        log_analytics = LogAnalytics(
             f"log-analytics-{environment}", analytics_args, opts=on(providers.observability)
         )
     kpis = [
@@ -94,6 +105,7 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
             account_id=org.observability_account_id,
             region=region,
             extra_namespaces=sorted({k.namespace for k in kpis}),
+            alarm_topic_arns=health_topics,
         ),
         opts=on(providers.observability),
     )
@@ -114,4 +126,4 @@ def central_account(env: EnvironmentConfig, providers: CentralProviders) -> Cent
     pulumi.export("centralEventBusArn", routing_args.bus_arn)
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
     pulumi.export("logDestinationArn", destination)
-    return Central(sink, routing, routing_args, destination, lake)
+    return Central(sink, routing, routing_args, destination, lake, log_analytics)

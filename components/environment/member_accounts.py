@@ -53,6 +53,9 @@ def member_account(
             alert_routing=routing,
             tracing=env.settings.tracing,
             workloads=env.workloads_for(account),
+            sink_ready=[central.sink],
+            event_bus_ready=[central.routing],
+            log_destination_ready=[central.log_analytics] if central.log_analytics else [],
         ),
         opts=on(provider),
     )

@@ -3,12 +3,14 @@ centre, and the approval guard in the registry account."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi_aws as aws
 
 from obsgov.config.environment import EnvironmentConfig
 from obsgov.config.models import MlEndpoint
 
-from ..central.event_routing import severity_topic_name
+from ..central.event_routing import LIFECYCLE_FAILURE_SEVERITY, severity_topic_name
 from ..lifecycle.model_approval_guard import ModelApprovalGuard, ModelApprovalGuardArgs
 from ..lifecycle.model_lifecycle import (
     LifecycleCentral,
@@ -42,28 +44,44 @@ def model_lifecycle(
         if account.id in ml_accounts:
             LifecycleForwarding(
                 f"{account.name}-lifecycle",
-                LifecycleForwardingArgs(environment, account.id, central.routing_args.bus_arn),
+                LifecycleForwardingArgs(
+                    environment, account.id, central.routing_args.bus_arn, [central.routing]
+                ),
                 opts=on(member_providers[account.id]),
             )
     approval = env.settings.model_approval
     registry = approval.registry_account_id
     if registry is not None and endpoints:
+        # The first environment of the promotion order owns the shared registry's groups and
+        # grants the accounts serving them in every environment of the order.
+        order: list[str] = list(approval.promotion_order) or [environment]
+        owns_groups = order[0] == environment
         serving: dict[str, set[str]] = {}
         for account, endpoint in endpoints:
             serving.setdefault(endpoint.model_package_group, set()).add(account.id)
+        for account, endpoint in _promoted_endpoints(env, order):
+            if endpoint.model_package_group in serving:
+                serving[endpoint.model_package_group].add(account.id)
         registry_provider = member_providers.get(registry) or providers.for_account(env, registry)
         model_ids = {e.model_package_group: e.model_id for _, e in endpoints}
         ModelRegistry(
             f"model-registry-{environment}",
             ModelRegistryArgs(
-                environment, registry, region, {g: sorted(a) for g, a in serving.items()}, model_ids
+                environment,
+                registry,
+                region,
+                {g: sorted(a) for g, a in serving.items()},
+                model_ids,
+                owns_groups=owns_groups,
             ),
             opts=on(registry_provider),
         )
         if registry not in ml_accounts:
             LifecycleForwarding(
                 f"registry-lifecycle-{environment}",
-                LifecycleForwardingArgs(environment, registry, central.routing_args.bus_arn),
+                LifecycleForwardingArgs(
+                    environment, registry, central.routing_args.bus_arn, [central.routing]
+                ),
                 opts=on(registry_provider),
             )
         if approval.guard.enabled:
@@ -91,12 +109,23 @@ def model_lifecycle(
                 org.observability_account_id,
                 region,
                 central.routing_args.bus_name,
-                _topic_arn(env, central, "critical"),
+                _topic_arn(env, central, LIFECYCLE_FAILURE_SEVERITY),
                 ml_accounts,
                 log_retention_days=env.settings.log_retention_days,
+                topic_ready=[central.routing],
             ),
             opts=on(providers.observability),
         )
+
+
+def _promoted_endpoints(env: EnvironmentConfig, order: list[str]) -> list[tuple[Any, MlEndpoint]]:
+    """The ML endpoints of every environment of the promotion order, with their accounts."""
+    accounts = {a.name: a for a in env.registry.accounts if a.environment in order}
+    return [
+        (accounts[w.account], w)
+        for w in env.registry.workloads
+        if isinstance(w, MlEndpoint) and w.environment in order and w.account in accounts
+    ]
 
 
 def _topic_arn(env: EnvironmentConfig, central: Central, severity: str) -> str:

@@ -6,11 +6,18 @@ log-archive account; the guardrails (tag policy, SCP) in the management account.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 
 from obsgov.config.environment import EnvironmentConfig
 
-from ..audit.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+from ..audit.audit_analytics import (
+    AuditAnalytics,
+    AuditAnalyticsArgs,
+    projected_regions,
+    results_bucket_name,
+)
 from ..audit.audit_trail import AuditTrail, AuditTrailArgs
 from ..audit.guardrails import Guardrails, GuardrailsArgs, ModelApprovalGuardrail
 from ..audit.log_archive import LogArchive, LogArchiveArgs
@@ -19,9 +26,13 @@ from .central_providers import CentralProviders, on
 
 
 def organization_audit(
-    env: EnvironmentConfig, providers: CentralProviders, central_bus_arn: str
+    env: EnvironmentConfig,
+    providers: CentralProviders,
+    central_bus_arn: str,
+    central_bus_ready: Sequence[pulumi.Resource] = (),
 ) -> None:
-    """The trail sends its events to the central bus (``central_bus_arn``)."""
+    """The trail sends its events to the central bus (``central_bus_arn``), once the resources
+    of ``central_bus_ready`` (the bus and its policy) exist."""
     org = env.org.organization
     region, environment = env.settings.region, env.environment
     audit = env.settings.central_audit
@@ -35,6 +46,8 @@ def organization_audit(
         archive_bucket_name="",
         central_bus_arn=central_bus_arn,
         settings=audit.trail,
+        security_contacts=audit.event_routing.severities["security"],
+        central_bus_ready=central_bus_ready,
     )
     readers = list(audit.trail.decrypt_principals)
     if audit.trail.enabled:
@@ -81,9 +94,12 @@ def organization_audit(
                         org.log_archive_account_id,
                         *(a.id for a in env.registry.accounts),
                     ],
-                    regions=audit.analytics.regions or [region, "us-east-1"],
+                    regions=projected_regions(
+                        audit.analytics.regions, env.org.account_factory.allowed_regions, region
+                    ),
                     reader_arns=readers,
                     settings=audit.analytics,
+                    unqueryable_after_days=audit.archive.first_unqueryable_day,
                 ),
                 opts=on(providers.log_archive),
             )
@@ -102,6 +118,7 @@ def organization_audit(
             enforced_for=audit.tag_policy.enforced_for,
             tag_policy_enabled=audit.tag_policy.enabled,
             service_control_policy_enabled=audit.service_control_policy.enabled,
+            deny_leave_organization=audit.service_control_policy.deny_leave_organization,
             cloudtrail_admin_account_id=audit.trail.admin_account_id,
             model_approval=_model_approval(env),
         ),

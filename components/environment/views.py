@@ -5,7 +5,16 @@ from __future__ import annotations
 from obsgov.config.environment import EnvironmentConfig
 from obsgov.config.models import BusinessKpi, MlEndpoint
 
-from ..views.business_views import BusinessViews, BusinessViewsArgs, KpiLink, ServedModel
+from ..audit.catalog_encryption import key_alias as catalog_key_alias
+from ..central.metric_lake import METRICS_PREFIX, RESULTS_PREFIX
+from ..central.metric_lake import names as lake_names
+from ..views.business_views import (
+    BusinessViews,
+    BusinessViewsArgs,
+    KpiLink,
+    LakeAccess,
+    ServedModel,
+)
 from ..views.ops_dashboards import DashboardSpec, OperationsDashboards, OperationsDashboardsArgs
 from ..workload_kinds import WORKLOAD_KINDS
 from .central_account import Central
@@ -40,6 +49,22 @@ def analytics_views(
     lake = central.lake
     quicksight = env.settings.quick_sight
     if quicksight.principals or quicksight.owners:
+        lake_bucket = lake_names(env.environment, org.observability_account_id)["bucket"]
+        lifecycle = (f"obsgov_{env.environment}_lifecycle", "events") if served else None
+        lifecycle_bucket = (
+            f"obsgov-{env.environment}-model-lifecycle-archive-{org.observability_account_id}"
+        )
+        access = LakeAccess(
+            region=region,
+            workgroup=lake_names(env.environment, org.observability_account_id)["workgroup"],
+            tables=((lake.database_name, lake.table_name), *([lifecycle] if lifecycle else [])),
+            reads=(
+                (lake_bucket, METRICS_PREFIX),
+                *([(lifecycle_bucket, "events/")] if lifecycle else []),
+            ),
+            results=(lake_bucket, RESULTS_PREFIX),
+            catalog_key_alias=catalog_key_alias(env.environment),
+        )
         BusinessViews(
             f"business-views-{env.environment}",
             BusinessViewsArgs(
@@ -50,9 +75,8 @@ def analytics_views(
                 table=lake.table_name,
                 served_models=served,
                 kpi_links=links,
-                lifecycle_archive=(f"obsgov_{env.environment}_lifecycle", "events")
-                if served
-                else None,
+                lifecycle_archive=lifecycle,
+                lake_access=access,
                 viewers=quicksight.principals,
                 owners=quicksight.owners,
             ),

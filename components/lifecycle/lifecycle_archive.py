@@ -108,8 +108,14 @@ def lifecycle_archive(
                 "*",
                 condition={
                     "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    # With an S3 Bucket Key the encryption context is the bucket's ARN, not
+                    # the object's (S3 user guide, "Reducing the cost of SSE-KMS with Amazon
+                    # S3 Bucket Keys": "Changes to note before enabling an S3 Bucket Key").
                     "StringLike": {
-                        "kms:EncryptionContext:aws:s3:arn": f"{bucket_arn(bucket_name)}/*"
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            bucket_arn(bucket_name),
+                            f"{bucket_arn(bucket_name)}/*",
+                        ]
                     },
                 },
             ),
@@ -129,6 +135,9 @@ def lifecycle_archive(
             key_arn=key.arn,
             prefix="events/!{timestamp:yyyy/MM/dd}/",
             buffering_size=5,
+            # one event per line: the table's JSON SerDe reads a line as a record, and
+            # EventBridge's events end without a newline
+            newline_delimited=True,
         ),
     )
     events_role, _ = service_role(

@@ -15,7 +15,10 @@ SAGEMAKER = "aws.sagemaker"
 FAILURE_PATTERNS: dict[str, dict[str, Any]] = {
     "training-failed": {
         "detail-type": ["SageMaker Training Job State Change"],
-        "detail": {"TrainingJobStatus": ["Failed", "Stopped"]},
+        # Not "Stopped": a tuning job's early stopping stops the trials it judges unpromising,
+        # which is the tuner working, not failing (SageMaker developer guide, "Stop Training
+        # Jobs Early"); a real stop-by-hand is not a failure either.
+        "detail": {"TrainingJobStatus": ["Failed"]},
     },
     "processing-failed": {
         "detail-type": ["SageMaker Processing Job State Change"],

@@ -204,15 +204,20 @@ class ModelApprovalGuard(pulumi.ComponentResource):
                 event_pattern=pattern,
                 opts=child,
             )
-            aws.cloudwatch.EventTarget(
-                f"{name}-{role_name}-target", rule=rule.name, arn=self.function.arn, opts=child
-            )
-            aws.lambda_.Permission(
+            invoke = aws.lambda_.Permission(
                 f"{name}-{role_name}-invoke",
                 action="lambda:InvokeFunction",
                 function=self.function.name,
                 principal="events.amazonaws.com",
                 source_arn=rule.arn,
                 opts=child,
+            )
+            # EventBridge invokes the function only once its resource policy admits the rule;
+            # events matched before are dropped (eb-use-resource-based, "Lambda permissions").
+            aws.cloudwatch.EventTarget(
+                f"{name}-{role_name}-target",
+                rule=rule.name,
+                arn=self.function.arn,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[invoke]),
             )
         self.register_outputs({"functionArn": self.function.arn, "topicArn": self.topic.arn})

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from ..central.event_routing import lifecycle_rule_prefix
 from ..shared.iam_documents import (
     account_administers,
     account_root,
@@ -94,6 +95,11 @@ class ModelRegistryArgs:
     serving_accounts: Mapping[str, Sequence[str]]
     # model package group -> the model id its endpoints serve (its model-id tag)
     model_ids: Mapping[str, str] = field(default_factory=dict)
+    # Whether this stack creates the groups and their policies. Environments of one promotion
+    # order share the registry account, where a group is one object (CreateModelPackageGroup
+    # fails on the second stack, PutModelPackageGroupPolicy overwrites): the first environment
+    # owns them and grants every environment's serving accounts; the others name them only.
+    owns_groups: bool = True
 
 
 class ModelRegistry(pulumi.ComponentResource):
@@ -115,7 +121,7 @@ class ModelRegistry(pulumi.ComponentResource):
             target_key_id=self.artifact_key.key_id,
             opts=child,
         )
-        for group, serving in sorted(args.serving_accounts.items()):
+        for group, serving in sorted(args.serving_accounts.items() if args.owns_groups else ()):
             package_group = aws.sagemaker.ModelPackageGroup(
                 f"{name}-{group}",
                 model_package_group_name=group,
@@ -140,6 +146,9 @@ class LifecycleForwardingArgs:
     environment: str
     account_id: str
     central_bus_arn: str
+    # the central bus and its policy (or the component holding them): the targets wait for
+    # them, as EventBridge drops events it cannot deliver (eb-use-resource-based)
+    bus_ready: Sequence[pulumi.Resource] = ()
 
 
 class LifecycleForwarding(pulumi.ComponentResource):
@@ -170,7 +179,7 @@ class LifecycleForwarding(pulumi.ComponentResource):
                 rule=rule.name,
                 arn=args.central_bus_arn,
                 role_arn=role.arn,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.bus_ready)),
             )
         self.register_outputs({})
 
@@ -188,6 +197,9 @@ class LifecycleCentralArgs:
     ml_account_ids: Sequence[str]
     log_retention_days: int = 365
     archive_expiry_days: int = 1827
+    # the failure topic and its policy (or the component holding them): the notify targets
+    # wait for them
+    topic_ready: Sequence[pulumi.Resource] = ()
 
 
 class LifecycleCentral(pulumi.ComponentResource):
@@ -195,14 +207,15 @@ class LifecycleCentral(pulumi.ComponentResource):
         self, name: str, args: LifecycleCentralArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("obsgov:model_lifecycle:LifecycleCentral", name, None, opts)
-        prefix = f"obsgov-{args.environment}-model-lifecycle"
+        # lifecycle_rule_prefix: the critical topic's policy admits the rules by this prefix
+        prefix = lifecycle_rule_prefix(args.environment).rstrip("-")
         failures_group = f"/aws/events/{prefix}-failures"
         bucket_name = f"{prefix}-archive-{args.account_id}"
         database = f"obsgov_{args.environment}_lifecycle"
         self.database_name, self.table_name = database, "events"
         key = self._create_key(name, args, prefix, failures_group)
-        failures = self._create_failure_log(name, args, prefix, failures_group, key)
-        self._create_failure_rules(name, args, prefix, failures_group, failures)
+        failures, delivery = self._create_failure_log(name, args, prefix, failures_group, key)
+        self._create_failure_rules(name, args, prefix, failures, delivery)
         self._create_failure_alarms(name, args, prefix, failures_group)
         archive = self._create_archive(name, args, prefix, bucket_name, database, key)
         self.register_outputs({"archiveBucket": archive.bucket})
@@ -232,8 +245,9 @@ class LifecycleCentral(pulumi.ComponentResource):
         prefix: str,
         failures_group: str,
         key: aws.kms.Key,
-    ) -> aws.cloudwatch.LogGroup:
-        """The log group failure events land in, and the metric that counts them."""
+    ) -> tuple[aws.cloudwatch.LogGroup, aws.cloudwatch.LogResourcePolicy]:
+        """The log group failure events land in, the resource policy that lets EventBridge
+        write to it, and the metric that counts them."""
         child = pulumi.ResourceOptions(parent=self)
         failures = aws.cloudwatch.LogGroup(
             f"{name}-failures",
@@ -242,7 +256,7 @@ class LifecycleCentral(pulumi.ComponentResource):
             kms_key_id=key.arn,
             opts=child,
         )
-        aws.cloudwatch.LogResourcePolicy(
+        delivery = aws.cloudwatch.LogResourcePolicy(
             f"{name}-failures-delivery",
             policy_name=f"{prefix}-failures",
             policy_document=document(
@@ -270,15 +284,15 @@ class LifecycleCentral(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        return failures
+        return failures, delivery
 
     def _create_failure_rules(
         self,
         name: str,
         args: LifecycleCentralArgs,
         prefix: str,
-        failures_group: str,
         failures: aws.cloudwatch.LogGroup,
+        delivery: aws.cloudwatch.LogResourcePolicy,
     ) -> None:
         """One rule per failure kind on the central bus: notified, and counted in the log group."""
         child = pulumi.ResourceOptions(parent=self)
@@ -295,14 +309,15 @@ class LifecycleCentral(pulumi.ComponentResource):
                 rule=rule.name,
                 event_bus_name=args.bus_name,
                 arn=args.failure_topic_arn,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.topic_ready)),
             )
             aws.cloudwatch.EventTarget(
                 f"{name}-{kind}-count",
                 rule=rule.name,
                 event_bus_name=args.bus_name,
                 arn=failures.arn,
-                opts=child,
+                # EventBridge writes to a log group only once its resource policy admits it
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery]),
             )
 
     def _create_failure_alarms(

@@ -9,6 +9,7 @@ may only ``events:PutEvents`` to that one bus.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -17,11 +18,19 @@ from ..shared.iam_documents import put_events_policy
 
 
 def event_pattern(alarm_name_prefix: str) -> str:
+    """State changes of the account's composite alarms only. One incident pages once: the
+    composite ``<workload>-unhealthy`` contains every alarm of the workload, so forwarding the
+    children too would page the central on-call once per child and again for the composite.
+    Only a composite alarm's event carries ``detail.configuration.alarmRule``
+    (CloudWatch user guide, "Alarm events and EventBridge")."""
     return json.dumps(
         {
             "source": ["aws.cloudwatch"],
             "detail-type": ["CloudWatch Alarm State Change"],
-            "detail": {"alarmName": [{"prefix": alarm_name_prefix}]},
+            "detail": {
+                "alarmName": [{"prefix": alarm_name_prefix}],
+                "configuration": {"alarmRule": [{"exists": True}]},
+            },
         },
         sort_keys=True,
     )
@@ -56,7 +65,11 @@ def forward_alarm_events(
     alarm_name_prefix: str,
     bus_arn: str,
     opts: pulumi.ResourceOptions,
+    bus_ready: Sequence[pulumi.Resource] = (),
 ) -> aws.cloudwatch.EventRule:
+    """The forwarding rule, its role and its target. ``bus_ready``: what must exist before the
+    target, the central bus and the bus policy that admits this account (EventBridge drops
+    events it cannot deliver: eb-use-resource-based)."""
     rule_name = f"obsgov-{environment}-alarm-forwarding"
     role_name = f"obsgov-{environment}-alarm-forwarding"
     # Names are fixed, so both ARNs are literals: the policies are whole at preview time.
@@ -88,6 +101,8 @@ def forward_alarm_events(
         target_id="central-event-bus",
         arn=bus_arn,
         role_arn=role_arn,
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[rule, role])),
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(depends_on=[rule, role, *bus_ready])
+        ),
     )
     return rule

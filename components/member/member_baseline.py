@@ -33,6 +33,7 @@ from ..shared.type_tokens import formerly
 from ..workload_kinds import kind_of
 from .alarm_spec import AlarmContext
 from .alert_routing import forward_alarm_events
+from .glue_runs import glue_run_rules
 from .workload_alarms import create_alarms, create_composite
 from .workload_logs import LogSettings, workload_logs
 from .workload_traces import workload_traces
@@ -55,6 +56,15 @@ class MemberAccountBaselineArgs:
     tracing: Tracing = field(default_factory=Tracing)
     # Registry entries of any kind in components.workload_kinds.WORKLOAD_KINDS.
     workloads: Sequence[Any] = field(default_factory=list)
+    # What must exist before this account sends to the centre (the ARNs above are literals,
+    # so only these make the graph state the order): the sink and its policy before the OAM
+    # link (CreateLink is refused until the sink policy admits the account), the bus and its
+    # policy before the forwarding target (EventBridge drops what it cannot deliver), the log
+    # destination and its access policy before a subscription filter (PutSubscriptionFilter is
+    # refused until then). Usually the central components, whose children they wait for.
+    sink_ready: Sequence[pulumi.Resource] = ()
+    event_bus_ready: Sequence[pulumi.Resource] = ()
+    log_destination_ready: Sequence[pulumi.Resource] = ()
 
 
 def key_policy(account_id: str, region: str) -> str:
@@ -143,14 +153,13 @@ class MemberAccountBaseline(pulumi.ComponentResource):
 
     def _create_oam_link(self, name: str, args: MemberAccountBaselineArgs) -> None:
         """The link that shares the account's signals with the central sink."""
-        child = pulumi.ResourceOptions(parent=self)
         if args.sink_arn is not None:
             aws.oam.Link(
                 f"{name}-oam-link",
                 label_template="$AccountName",
                 resource_types=SHARED_RESOURCE_TYPES,
                 sink_identifier=args.sink_arn,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.sink_ready)),
             )
 
     def _create_workload_monitoring(
@@ -182,18 +191,22 @@ class MemberAccountBaseline(pulumi.ComponentResource):
                 alarm_name_prefix=ctx.name_prefix,
                 bus_arn=routing.central_event_bus_arn,
                 opts=child,
+                bus_ready=args.event_bus_ready,
             )
         logs = LogSettings(
             key_arn=self.key.arn,
             retention_days=args.log_retention_days,
             destination_arn=routing.central_log_destination_arn,
             opts=child,
+            destination_ready=tuple(args.log_destination_ready),
         )
 
         self.alarms, self.composites = [], []
         for workload in args.workloads:
             specs = kind_of(workload).alarms(ctx, workload)
             specs += workload_logs(ctx, workload, logs)
+            if getattr(workload, "engine", None) == "glue":
+                glue_run_rules(name, args.environment, workload, child)
             if workload.traced:
                 workload_traces(name, workload, args.tracing, child)
             alarms = create_alarms(ctx, workload, specs)

@@ -27,6 +27,7 @@ from obsgov_policies.signals import (
 )
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
+from .glue_runs import EVENTS_NAMESPACE, MATCHED_EVENTS, RULE_NAME, run_rule_name
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class _Engine:
     total: tuple[str, ...]  # metrics whose sum is the number of attempts
     duration_unit: str | None
     logs: str
+    # further metrics whose count is also a failed run (Step Functions counts a timed-out or
+    # aborted execution only in its own metric, never in ExecutionsFailed)
+    also_failed: tuple[str, ...] = ()
 
 
 def _engine(ctx: AlarmContext, pipeline: EtlPipeline) -> tuple[_Engine, dict[str, str]]:
@@ -63,6 +67,8 @@ def _engine(ctx: AlarmContext, pipeline: EtlPipeline) -> tuple[_Engine, dict[str
                 ("ExecutionsStarted",),
                 "Milliseconds",
                 "the state machine's failed executions",
+                # https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
+                ("ExecutionsTimedOut", "ExecutionsAborted"),
             ),
             {STATE_MACHINE_ARN: arn},
         )
@@ -90,8 +96,16 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
 
     total_ids = [f"t{i}" for i in range(len(engine.total))]
     total = " + ".join(total_ids)
+    failed_ids = ["failed", *(f"x{i}" for i in range(len(engine.also_failed)))]
+    failed_metrics = {
+        i: aws_metric(m, "Sum")
+        for i, m in zip(failed_ids, (engine.failed, *engine.also_failed), strict=True)
+    }
+    # every failure metric is absent in periods without one: FILL keeps the sum defined
+    failed = " + ".join(f"FILL({i}, 0)" for i in failed_ids) if engine.also_failed else "failed"
+    failed_names = " / ".join((engine.failed, *engine.also_failed))
     rate_metrics = {
-        "failed": aws_metric(engine.failed, "Sum"),
+        **failed_metrics,
         **{i: aws_metric(m, "Sum") for i, m in zip(total_ids, engine.total, strict=True)},
     }
     # A batch run reports once (Step Functions, Lambda) or only while it runs (Glue): one
@@ -114,10 +128,12 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
             "failures",
             ERRORS,
             f"{name} failed more than {slo.max_failed_runs} time(s) in a period.",
-            f"{engine.namespace} {engine.failed} and {engine.logs}",
+            f"{engine.namespace} {failed_names} and {engine.logs}",
             "GreaterThanThreshold",
-            {"m1": aws_metric(engine.failed, "Sum")},
+            failed_metrics if engine.also_failed else {"m1": aws_metric(engine.failed, "Sum")},
             threshold=slo.max_failed_runs,
+            expression=failed if engine.also_failed else None,
+            label="failed runs" if engine.also_failed else None,
             evaluation=per_run,
             treat_missing="notBreaching",
         ),
@@ -125,11 +141,13 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
             "error-rate",
             ERRORS,
             f"Error rate of {name} is above {slo.max_error_rate_percent:g}%.",
-            f"{engine.namespace} {engine.failed} and {engine.logs}",
+            f"{engine.namespace} {failed_names} and {engine.logs}",
             "GreaterThanThreshold",
             rate_metrics,
             threshold=slo.max_error_rate_percent,
-            expression=f"IF(({total}) > 0, 100 * failed / ({total}), 0)",
+            expression=f"IF(({total}) > 0, 100 * {failed} / ({total}), 0)"
+            if not engine.also_failed
+            else f"IF(({total}) > 0, 100 * ({failed}) / ({total}), 0)",
             label="error rate (%)",
             evaluation=per_run,
             treat_missing="notBreaching",
@@ -179,6 +197,10 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
             treat_missing="breaching",
         ),
     ]
+    if pipeline.engine == "glue":
+        specs = [
+            _glue_run_spec(ctx, pipeline, s) if s.signal in _GLUE_RUN_SIGNALS else s for s in specs
+        ]
     if pipeline.data_quality_monitoring:
         violations = mc.SCHEMA_VIOLATIONS
         specs.append(
@@ -204,3 +226,49 @@ def pipeline_alarms(ctx: AlarmContext, pipeline: EtlPipeline) -> list[AlarmSpec]
             )
         )
     return specs
+
+
+_GLUE_RUN_SIGNALS = ("failures", "error-rate")
+
+
+def _glue_run_spec(ctx: AlarmContext, pipeline: EtlPipeline, spec: AlarmSpec) -> AlarmSpec:
+    """The Glue job's failures and error rate from its run state-change events
+    (:mod:`.glue_runs`), not from Spark's task counters."""
+
+    def runs(which: str) -> MetricRef:
+        rule = run_rule_name(ctx.environment, pipeline.name, which)
+        return MetricRef(EVENTS_NAMESPACE, MATCHED_EVENTS, {RULE_NAME: rule}, "Sum", "Count")
+
+    where = (
+        f"{EVENTS_NAMESPACE} {MATCHED_EVENTS} of rules "
+        f"{run_rule_name(ctx.environment, pipeline.name, 'failed')} and "
+        f"{run_rule_name(ctx.environment, pipeline.name, 'ended')}, and the Glue job's runs"
+    )
+    if spec.signal == "failures":
+        return AlarmSpec(
+            spec.signal,
+            spec.signal_class,
+            f"{pipeline.name} had more than {pipeline.slo.max_failed_runs} failed, timed-out "
+            f"or errored run(s) in a period.",
+            where,
+            spec.operator,
+            {"m1": runs("failed")},
+            threshold=spec.threshold,
+            evaluation=spec.evaluation,
+            # a period without a failed run publishes nothing: silence is health here
+            treat_missing="notBreaching",
+        )
+    return AlarmSpec(
+        spec.signal,
+        spec.signal_class,
+        f"Share of failed runs of {pipeline.name} is above "
+        f"{pipeline.slo.max_error_rate_percent:g}%.",
+        where,
+        spec.operator,
+        {"failed": runs("failed"), "ended": runs("ended")},
+        threshold=spec.threshold,
+        expression="IF(FILL(ended, 0) > 0, 100 * FILL(failed, 0) / ended, 0)",
+        label="failed runs (%)",
+        evaluation=spec.evaluation,
+        treat_missing="notBreaching",
+    )

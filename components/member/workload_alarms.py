@@ -138,7 +138,9 @@ def create_composite(
     paging_actions: Sequence[str],
 ) -> aws.cloudwatch.CompositeAlarm:
     """``<workload> unhealthy``: in ALARM while any of the workload's alarms is, and the only
-    alarm that notifies the paging topic."""
+    alarm that notifies the paging topic. Its recovery (OK) goes to the alarm topic, the
+    team's channel, with the child alarms' messages: nobody is paged to hear that all is
+    well."""
     return aws.cloudwatch.CompositeAlarm(
         f"{ctx.logical_prefix}-{workload.name}-unhealthy",
         alarm_name=ctx.alarm_name(workload.name, "unhealthy"),
@@ -153,7 +155,7 @@ def create_composite(
         alarm_rule=composite_rule(alarm_names),
         actions_enabled=True,
         alarm_actions=list(paging_actions),
-        ok_actions=list(paging_actions),
+        ok_actions=list(ctx.actions),
         tags={
             "severity": workload.severity,
             "signal-class": COMPOSITE,

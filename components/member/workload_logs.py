@@ -29,6 +29,8 @@ class LogSettings:
     retention_days: int
     destination_arn: str | None  # the central log destination; None: no forwarding
     opts: pulumi.ResourceOptions  # log resources need not wait for the alarm topics
+    # the central destination and its access policy: a subscription filter waits for them
+    destination_ready: tuple[pulumi.Resource, ...] = ()
 
 
 def critical_event_pattern(terms: list[str]) -> str:
@@ -80,7 +82,9 @@ def workload_logs(ctx: AlarmContext, workload: Any, logs: LogSettings) -> list[A
                 log_group=group_name,
                 filter_pattern="",  # every event: the central store decides what it keeps
                 destination_arn=logs.destination_arn,
-                opts=after_group,
+                opts=pulumi.ResourceOptions.merge(
+                    after_group, pulumi.ResourceOptions(depends_on=list(logs.destination_ready))
+                ),
             )
     if not (groups and terms):
         return []

@@ -7,6 +7,8 @@ S3) each deliver through one such stream; only the destination differs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 
@@ -22,6 +24,20 @@ S3_DELIVERY_ACTIONS = (
 )
 # Records Firehose cannot deliver land here, by error type and day, beside the delivered ones.
 ERROR_OUTPUT_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
+# What the role named in a stream's ``vpc_config`` needs so that Firehose can place its network
+# interfaces in the destination's subnets, exactly the list of the Firehose developer guide
+# (docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-es-vpc), which grants
+# them on every resource ("Resource": "*"): the interfaces do not exist before Firehose makes them.
+VPC_DELIVERY_ACTIONS = (
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+)
 
 
 def firehose_role(
@@ -57,9 +73,11 @@ def delivery_stream(
     | None = None,
     opensearch_configuration: aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs
     | None = None,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> aws.kinesis.FirehoseDeliveryStream:
     """A stream encrypted at rest with ``key_arn``, created after its role's policy
-    (``role_policy``) so that its first delivery is allowed."""
+    (``role_policy``) so that its first delivery is allowed, and after ``depends_on`` (what
+    else its first delivery needs, such as the network path to a VPC destination)."""
     return aws.kinesis.FirehoseDeliveryStream(
         resource_name,
         name=stream_name,
@@ -69,7 +87,40 @@ def delivery_stream(
         ),
         extended_s3_configuration=extended_s3_configuration,
         opensearch_configuration=opensearch_configuration,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy, *depends_on]),
+    )
+
+
+def cloudwatch_logs_processing() -> (
+    aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationArgs
+):
+    """Firehose's own CloudWatch Logs processing for a stream fed by a subscription filter:
+    ``Decompression`` (the records arrive gzip-compressed) then ``CloudWatchLogProcessing``
+    with ``DataMessageExtraction``, so each log event leaves as one record holding its message
+    and the ``CONTROL_MESSAGE`` records CloudWatch Logs sends to test the destination are dropped
+    (docs.aws.amazon.com/firehose/latest/dev/Message_extraction.html). Message extraction
+    requires decompression before it, in this order."""
+    processing = aws.kinesis
+    return processing.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationArgs(
+        enabled=True,
+        processors=[
+            processing.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorArgs(
+                type="Decompression",
+                parameters=[
+                    processing.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorParameterArgs(
+                        parameter_name="CompressionFormat", parameter_value="GZIP"
+                    )
+                ],
+            ),
+            processing.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorArgs(
+                type="CloudWatchLogProcessing",
+                parameters=[
+                    processing.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorParameterArgs(
+                        parameter_name="DataMessageExtraction", parameter_value="true"
+                    )
+                ],
+            ),
+        ],
     )
 
 
@@ -81,9 +132,23 @@ def s3_destination(
     prefix: str,
     buffering_size: int,
     compression_format: str | None = None,
+    newline_delimited: bool = False,
 ) -> aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs:
     """Objects encrypted with ``key_arn`` under ``prefix``, flushed every five minutes or every
-    ``buffering_size`` MiB; undeliverable records under :data:`ERROR_OUTPUT_PREFIX`."""
+    ``buffering_size`` MiB; undeliverable records under :data:`ERROR_OUTPUT_PREFIX`.
+    ``newline_delimited``: Firehose appends a newline to every record (processor
+    ``AppendDelimiterToRecord``, Firehose API reference "Processor"); without it records that
+    carry none (EventBridge events) are concatenated on one line."""
+    processing = None
+    if newline_delimited:
+        processing = aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs(
+            enabled=True,
+            processors=[
+                aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs(
+                    type="AppendDelimiterToRecord"
+                )
+            ],
+        )
     return aws.kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs(
         role_arn=role_arn,
         bucket_arn=bucket_arn,
@@ -93,4 +158,5 @@ def s3_destination(
         buffering_interval=300,
         buffering_size=buffering_size,
         compression_format=compression_format,
+        processing_configuration=processing,
     )

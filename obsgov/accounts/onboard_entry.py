@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from obsgov import api_limits
 from obsgov.config import EnvironmentConfig
+from obsgov.config.aws_api import ACCESS_ROLE, policy_arn_problem, principal_problem
 from obsgov.config.models import MemberAccount
 from obsgov.errors import InputError, Problem
 
@@ -61,9 +61,9 @@ def request_problems(state: RunState) -> list[Problem]:
     API models (botocore) and IAM's ARN formats, before any call."""
     r = state.request
     problems: list[Problem] = []
-    reason = api_limits.problem("organizations", "CreateAccount", "RoleName", r.access_role)
+    reason = ACCESS_ROLE.problem(r.access_role)
     if reason:
-        problems.append(Problem("--access-role", "", f"{r.access_role!r} {reason}"))
+        problems.append(Problem("--access-role", "", reason))
     deployer = deployer_of(state.env, r.deployer_arn)
     if deployer is None:
         problems.append(
@@ -76,19 +76,17 @@ def request_problems(state: RunState) -> list[Problem]:
             )
         )
     elif r.deployer_arn is not None:
-        reason = api_limits.principal_problem(r.deployer_arn)
+        reason = principal_problem(r.deployer_arn)
         if reason:
-            problems.append(Problem("--deployer-arn", "", f"{r.deployer_arn!r} {reason}"))
+            problems.append(Problem("--deployer-arn", "", reason))
     if r.permissions_boundary is not None:
-        reason = api_limits.policy_arn_problem(r.permissions_boundary)
+        reason = policy_arn_problem(r.permissions_boundary)
         if reason:
-            problems.append(
-                Problem("--permissions-boundary", "", f"{r.permissions_boundary!r} {reason}")
-            )
+            problems.append(Problem("--permissions-boundary", "", reason))
     for policy in r.role_policies:
-        reason = api_limits.policy_arn_problem(policy)
+        reason = policy_arn_problem(policy)
         if reason:
-            problems.append(Problem("--role-policy", "", f"{policy!r} {reason}"))
+            problems.append(Problem("--role-policy", "", reason))
     if r.ou is not None:
         other = ou_environment(r.ou)
         if other is not None and other != state.env.environment:

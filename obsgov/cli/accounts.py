@@ -465,13 +465,13 @@ def offboard(
     from obsgov.accounts.aws import aws_failure
     from obsgov.accounts.edits import remove_account
     from obsgov.accounts.offboard import find_target, release
-    from obsgov.api_limits import problem
+    from obsgov.config.aws_api import ACCESS_ROLE
 
     if not re.fullmatch(r"\d{12}", account_id):
         raise InputError.single("ID", "", f"{account_id!r} must be 12 digits")
-    reason = problem("organizations", "CreateAccount", "RoleName", access_role)
+    reason = ACCESS_ROLE.problem(access_role)
     if reason:
-        raise InputError.single("--access-role", "", f"{access_role!r} {reason}")
+        raise InputError.single("--access-role", "", reason)
     envs = _environments(env_name, stacks_dir)
     editor, mutate = None, remove_account(account_id, with_workloads)
     registered = next((e for e in envs if account_id in {a.id for a in e.member_accounts}), None)

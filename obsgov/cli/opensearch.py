@@ -9,7 +9,11 @@ import typer
 from .common import EXIT_AWS, StacksDirOption, aws_errors, command, fail, load_stack, out
 
 app = typer.Typer(
-    help="The log analytics domain: index templates and ISM policies.", no_args_is_help=True
+    help=(
+        "The log analytics domain: index templates, ISM policies, and the Firehose role's "
+        "access (fine-grained access control)."
+    ),
+    no_args_is_help=True,
 )
 
 
@@ -33,17 +37,25 @@ def bootstrap(
     ),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
-    """Apply the shipped index templates and ISM policies with signed requests.
+    """Apply the shipped index templates and ISM policies, and map the log ingest Firehose
+    role to the OpenSearch role that may write the log indexes, with signed requests.
 
-    Idempotent: each document is read first and written only when missing or different.
-    Exit 4 when AWS or the domain refuses.
+    Run it as the domain's master role, once after the first deployment and after each
+    upgrade. Idempotent: each document is read first and written only when missing or
+    different. Exit 4 when AWS or the domain refuses.
     """
     import boto3
 
     from obsgov.opensearch.bootstrap import RemoteError, apply, load_documents, signed_sender
+    from obsgov.opensearch.security import security_documents
 
     env = load_stack(env_name, stacks_dir)
-    documents = load_documents()
+    # The Firehose role is mapped last: until then the domain answers its _bulk with 403, so
+    # no log index exists before the ISM policy whose ism_template manages every new one.
+    documents = [
+        *load_documents(),
+        *security_documents(env.environment, env.org.organization.observability_account_id),
+    ]
     region = env.settings.region
     session = boto3.Session(region_name=region)
     credentials = session.get_credentials()

@@ -41,13 +41,13 @@ def _run(env_name: str, stacks_dir: Path | None, dry_run: bool, access_role: str
 
     from obsgov.accounts import Aws
     from obsgov.accounts.aws import aws_failure
-    from obsgov.api_limits import problem
+    from obsgov.config.aws_api import ACCESS_ROLE
     from obsgov.errors import InputError
     from obsgov.org.prepare import prepare
 
-    reason = problem("organizations", "CreateAccount", "RoleName", access_role)
+    reason = ACCESS_ROLE.problem(access_role)
     if reason:
-        raise InputError.single("--access-role", "", f"{access_role!r} {reason}")
+        raise InputError.single("--access-role", "", reason)
     env = load_env(env_name, stacks_dir)
     try:
         return env, prepare(

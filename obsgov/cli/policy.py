@@ -325,7 +325,10 @@ def inventory(
     directory = stacks_dir or default_stacks_dir()
     target = output or inventory_path(directory)
     if not check:
-        check_output(target, "--output", [])
+        # the inventory file is this command's own output, the one file in stacks/ it may write
+        check_output(
+            target, "--output", [], stacks_dir=directory, allowed=[inventory_path(directory)]
+        )
     current = build_inventory(directory)
     findings = judge_all(current)
     for finding in findings:

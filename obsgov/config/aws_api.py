@@ -291,6 +291,50 @@ def region_problem(value: str) -> str | None:
     return None
 
 
+# IAM identifiers (IAM User Guide, "IAM identifiers", ARN formats): a managed policy and an
+# IAM principal a trust policy may name. AWS's API models give these parameters only a length.
+IAM_IDENTIFIERS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html"
+_PARTITION = r"aws(?:-[a-z]+){0,3}"
+POLICY_ARN = re.compile(
+    rf"arn:{_PARTITION}:iam::(?:\d{{12}}|aws):policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{{1,128}}"
+)
+PRINCIPAL_ARN = re.compile(
+    rf"arn:{_PARTITION}:iam::(\d{{12}}):(root|(role|user)/(?:[\x21-\x7e]*/)?[\w+=,.@-]{{1,64}})"
+)
+
+
+def policy_arn_problem(value: str) -> str | None:
+    """A managed policy onboarding attaches (a boundary, a role policy)."""
+    reason = MANAGED_POLICY_ARN.problem(value)
+    if reason:
+        return reason
+    if not POLICY_ARN.fullmatch(value):
+        return (
+            f"{value!r} must be a managed policy ARN (arn:aws:iam::<account or aws>:policy/<name>)"
+        )
+    return None
+
+
+def principal_problem(value: str) -> str | None:
+    """A principal a deployment role may trust: one named role or user, never a wildcard
+    and never a whole account (``:root`` trusts every principal the account allows)."""
+    if "*" in value or "?" in value:
+        return f"{value!r} must name one role or user: wildcards would let anyone assume the role"
+    match = PRINCIPAL_ARN.fullmatch(value)
+    if match is None:
+        return (
+            f"{value!r} must be an IAM role or user ARN "
+            "(arn:aws:iam::<account>:role/<path/><name>), not a session ARN "
+            "(arn:aws:sts::...:assumed-role/...): give the role's ARN with its path"
+        )
+    if match.group(2) == "root":
+        return (
+            f"{value!r} must name one role or user, not the whole account (:root trusts "
+            "every principal the account allows)"
+        )
+    return None
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -354,6 +398,9 @@ BUCKET = Docs(bucket_name_problem, BUCKET_RULES)
 S3_URI = Docs(s3_uri_problem, BUCKET_RULES)
 REGION = Docs(region_problem, REGIONS)
 IAM_ARN = Api("iam", "arnType")
+MANAGED_POLICY_ARN = Api("iam", "AttachRolePolicyRequest", "PolicyArn")
+# the role Organizations creates in a new account, and the one onboarding assumes there
+ACCESS_ROLE = Api("organizations", "CreateAccountRequest", "RoleName")
 OU_NAME = Api("organizations", "CreateOrganizationalUnitRequest", "Name")
 OBSGOV_ENUM = NotSent("one of obsgov's own choices; AWS never receives it")
 SWITCH = NotSent("switches a part of the program on or off")
@@ -501,6 +548,9 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         Within(None, "the start of the table's projection.timestamp.range; the model checks it"),
     ),
     "AnalyticsSettings.regions": (REGION,),
+    "AnalyticsSettings.query_window_days": (
+        NotSent("compared with the archive's transitions to GLACIER and DEEP_ARCHIVE"),
+    ),
     "TagPolicySettings.enabled": (SWITCH,),
     "TagPolicySettings.enforced_for": (
         Within(
@@ -509,6 +559,7 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         ),
     ),
     "ServiceControlPolicySettings.enabled": (SWITCH,),
+    "ServiceControlPolicySettings.deny_leave_organization": (SWITCH,),
     "DriftMonitoringSettings.image_uri": (Api("lambda", "FunctionCode", "ImageUri"),),
     "DriftMonitoringSettings.capture_bucket": (BUCKET,),
     "DriftMonitoringSettings.capture_prefix": (Api("s3", "ListObjectsV2Request", "Prefix"),),
@@ -550,6 +601,7 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     # ---- stacks/organization.yaml accountFactory (what onboarding sets up in each account)
     "AccountFactory.deployer_arn": (
         Within(IAM_ARN, "the principal the deployment role's trust policy names"),
+        Docs(principal_problem, IAM_IDENTIFIERS),
     ),
     "AccountFactory.alternate_contacts{}": (
         Within(None, "upper-cased, PutAlternateContact's AlternateContactType"),

@@ -398,6 +398,12 @@ FREE_TYPES = frozenset(
         "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy",
         "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
         "aws:lambda/permission:Permission",
+        # security groups and their rules carry no charge (Amazon VPC pricing bills NAT,
+        # endpoints and IPs, not groups); a queue's policy is part of the queue
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        "aws:sqs/queuePolicy:QueuePolicy",
         "aws:s3/bucketPolicy:BucketPolicy",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls",

@@ -1,4 +1,5 @@
-"""Apply the shipped index templates and ISM policies to an OpenSearch domain, idempotently.
+"""Apply the shipped index templates and ISM policies, and the security role and roles mapping
+of the Firehose role (obsgov.opensearch.security), to an OpenSearch domain, idempotently.
 
 Each document is read first; it is written only when missing or different, so a rerun makes no
 change. Requests are signed with SigV4 for the ``es`` service, as fine-grained access control
@@ -25,15 +26,21 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @dataclass(frozen=True)
 class Document:
-    kind: str  # index-template | ism-policy
+    kind: str  # index-template | ism-policy | security-role | roles-mapping
     name: str
     body: dict
 
     @property
     def path(self) -> str:
-        if self.kind == "index-template":
-            return f"/_index_template/{self.name}"
-        return f"/_plugins/_ism/policies/{self.name}"
+        return f"{PATHS[self.kind]}/{self.name}"
+
+
+PATHS = {
+    "index-template": "/_index_template",
+    "ism-policy": "/_plugins/_ism/policies",
+    "security-role": "/_plugins/_security/api/roles",
+    "roles-mapping": "/_plugins/_security/api/rolesmapping",
+}
 
 
 @dataclass
@@ -124,6 +131,11 @@ def _current(send: Send, document: Document) -> tuple[dict | None, dict]:
     if document.kind == "index-template":
         found = [t for t in data.get("index_templates", []) if t.get("name") == document.name]
         return (found[0].get("index_template") if found else None), {}
+    if document.kind in ("security-role", "roles-mapping"):
+        # The security API answers {name: {...}} with its own keys (reserved, hidden, static)
+        # beside the ones written; only the written ones are compared.
+        current = data.get(document.name)
+        return (current if isinstance(current, dict) else None), {}
     version = {"if_seq_no": data.get("_seq_no"), "if_primary_term": data.get("_primary_term")}
     policy = data.get("policy") or {}
     comparable = {k: policy.get(k) for k in document.body.get("policy", {})}

@@ -22,6 +22,8 @@ _ARN_FORMATS: dict[str, tuple[str, str]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("cloudwatch", "alarm:{name}"),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("cloudwatch", "alarm:{name}"),
     "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:{name}"),
+    # PutDestination's ARN (CloudWatch Logs API reference, Destination)
+    "aws:cloudwatch/logDestination:LogDestination": ("logs", "destination:{name}"),
     "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch", "dashboard/{name}"),
     "aws:cloudwatch/eventRule:EventRule": ("events", "rule/{name}"),
     "aws:oam/sink:Sink": ("oam", "sink/{id}"),

@@ -135,6 +135,22 @@ def subnets(args, account, region):
     }
 
 
+def subnet(args, account, region):
+    """One subnet by id: its VPC is derived from the account and region, so the subnets a
+    stack names share one VPC, as the subnets of one OpenSearch domain must."""
+    ident = args.get("id") or f"subnet-{_hex(account, region, args.get('filters'))}"
+    zone = availability_zones({}, account, region)["names"][0]
+    return {
+        "id": ident,
+        "arn": f"arn:aws:ec2:{region}:{account}:subnet/{ident}",
+        "vpcId": f"vpc-{_hex(account, region)}",
+        "availabilityZone": args.get("availabilityZone") or zone,
+        "cidrBlock": args.get("cidrBlock") or "10.0.0.0/24",
+        "ownerId": account,
+        "state": "available",
+    }
+
+
 def kms_key(args, account, region):
     key_id = str(args.get("keyId", ""))
     if key_id.startswith("arn:aws:kms:") and ":key/" in key_id:
@@ -277,6 +293,7 @@ ANSWERS: dict[str, Answer] = {
     "aws:ec2/getAmiIds:getAmiIds": ami_ids,
     "aws:ec2/getVpc:getVpc": default_vpc,
     "aws:ec2/getSubnets:getSubnets": subnets,
+    "aws:ec2/getSubnet:getSubnet": subnet,
     "aws:kms/getKey:getKey": kms_key,
     "aws:iam/getPolicy:getPolicy": iam_policy,
     "aws:iam/getRole:getRole": iam_role,
@@ -291,6 +308,7 @@ DERIVED = frozenset(
         "aws:ec2/getAmiIds:getAmiIds",
         "aws:ec2/getVpc:getVpc",
         "aws:ec2/getSubnets:getSubnets",
+        "aws:ec2/getSubnet:getSubnet",
         "aws:ssm/getParameter:getParameter",
         "aws:route53/getZone:getZone",
         "aws:acm/getCertificate:getCertificate",

@@ -15,13 +15,23 @@ It follows AWS's documented evaluation logic for one request:
   policy that names the account (``arn:aws:iam::111122223333:root`` or ``111122223333``)
   delegates to the account's IAM policies rather than granting;
 * across accounts both the principal's account (identity policy) and the resource's account
-  (resource policy) must allow (reference_policies_evaluation-logic-cross-account.html).
+  (resource policy) must allow (reference_policies_evaluation-logic-cross-account.html);
+* a permissions boundary and each level of service control policies above the principal's
+  account are further kinds of policy that must each allow an IAM principal's request, and
+  whose explicit Deny wins like any other (reference_policies_evaluation-logic.html,
+  access_policies_boundaries.html; a service principal has neither).
 
 Every answer is three-valued. A request value the graph cannot know before ``pulumi up`` (an
 unknown account, an ARN computed by AWS) is :data:`UNKNOWN`; a statement whose match depends on
 it is undecided, and the decision is :attr:`Decision.UNKNOWN` unless a known Deny or Allow
 settles it anyway. A principal whose identity policies the graph does not hold (a role another
 stack made) is evaluated with ``identity=None``: unknown, never allowed.
+
+Where a caller needs a definite answer (onboarding proves the deployment role can deploy the
+baseline), ``definite=True`` refuses with :class:`PolicyError` instead of answering UNKNOWN,
+and refuses what it cannot model (policy variables, an operator outside the table,
+``NotPrincipal`` outside a resource policy, a statement without Action or NotAction) at the
+statement that holds it.
 
 No maintained Python library evaluates requests this way: policyuniverse and parliament parse
 and lint, iam-ape flattens a principal's own policies, principalmapper is unmaintained since
@@ -30,7 +40,9 @@ and lint, iam-ape flattens a principal's own policies, principalmapper is unmain
 
 from __future__ import annotations
 
+import datetime
 import functools
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +65,17 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
+
+
+class PolicyError(ValueError):
+    """A policy or request this evaluator cannot judge faithfully (``definite=True``)."""
+
+
+def _undecidable(reason: str, definite: bool) -> Truth:
+    """Undecided (None), or refused when the caller needs a definite answer."""
+    if definite:
+        raise PolicyError(reason)
+    return None
 
 
 class Decision(Enum):
@@ -119,7 +142,7 @@ class Principal:
 class Request:
     principal: Principal
     action: str
-    resource: Any  # an ARN, or UNKNOWN
+    resource: Any = "*"  # an ARN, or UNKNOWN; "*" for actions without resource types
     # condition keys (any case) -> value: a string, a list of strings (multivalued keys),
     # or UNKNOWN; a key that is absent is not in the request
     context: Mapping[str, Any] = field(default_factory=dict)
@@ -188,10 +211,34 @@ def _string_equals(policy: str, actual: str, ignore_case: bool = False) -> bool:
     return policy.lower() == actual.lower() if ignore_case else policy == actual
 
 
-def _compare(base: str, policy: Any, actual: Any) -> Truth:
-    """One policy value against one request value, for a non-negated base operator."""
-    if _has_variable(policy):
-        return None  # policy variables resolve from the request at run time
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _instant(text: str) -> datetime.datetime | None:
+    """A Date operator's value: W3C ISO 8601 or epoch seconds
+    (reference_policies_elements_condition_operators.html#Conditions_Date)."""
+    try:
+        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+            # the epoch plus the seconds: no wall-clock or local-zone reading involved
+            return _EPOCH + datetime.timedelta(seconds=float(text))
+        found = datetime.datetime.fromisoformat(text)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=datetime.UTC)
+
+
+_ORDERED = {
+    "Equals": lambda a, p: a == p,
+    "LessThan": lambda a, p: a < p,
+    "LessThanEquals": lambda a, p: a <= p,
+    "GreaterThan": lambda a, p: a > p,
+    "GreaterThanEquals": lambda a, p: a >= p,
+}
+
+
+def _compare(base: str, policy: Any, actual: Any) -> bool:
+    """One policy value against one request value, for a non-negated base operator of
+    :data:`_POSITIVE` (policy variables are handled by the caller)."""
     policy_text = str(policy).lower() if isinstance(policy, bool) else str(policy)
     actual_text = str(actual).lower() if isinstance(actual, bool) else str(actual)
     if base == "StringEquals":
@@ -200,34 +247,45 @@ def _compare(base: str, policy: Any, actual: Any) -> Truth:
         return _string_equals(policy_text, actual_text, ignore_case=True)
     if base == "StringLike":
         return wildcard_match(policy_text, actual_text)
-    if base == "ArnEquals":
-        return policy_text == actual_text
     if base == "ArnLike":
-        return arn_matches(policy_text, actual_text)
+        # ArnEquals and ArnLike are the same operator: "Case-sensitive matching of the ARN.
+        # Each of the six colon-delimited components of the ARN is checked separately and
+        # each can include multi-character match wildcards (*) or single-character match
+        # wildcards (?)." (reference_policies_elements_condition_operators.html#Conditions_ARN)
+        return arn_matches(policy_text, actual_text) is True
     if base == "Bool":
         return policy_text.lower() == actual_text.lower()
     if base.startswith("Numeric"):
         try:
-            p, a = float(policy_text), float(actual_text)
+            number, limit = float(actual_text), float(policy_text)
         except ValueError:
             return False
-        return {
-            "NumericEquals": a == p,
-            "NumericLessThan": a < p,
-            "NumericLessThanEquals": a <= p,
-            "NumericGreaterThan": a > p,
-            "NumericGreaterThanEquals": a >= p,
-        }.get(base, False)
-    return None  # an operator this evaluator does not model: undecided, never a pass
+        return bool(_ORDERED[base.removeprefix("Numeric")](number, limit))
+    # Date*
+    instant, limit_instant = _instant(actual_text), _instant(policy_text)
+    if instant is None or limit_instant is None:
+        return False
+    return bool(_ORDERED[base.removeprefix("Date")](instant, limit_instant))
 
 
+# every documented operator this evaluator models, negated form -> positive form
 _NEGATED = {
     "StringNotEquals": "StringEquals",
     "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
     "StringNotLike": "StringLike",
-    "ArnNotEquals": "ArnEquals",
+    "ArnNotEquals": "ArnLike",
     "ArnNotLike": "ArnLike",
     "NumericNotEquals": "NumericEquals",
+    "DateNotEquals": "DateEquals",
+}
+_POSITIVE = {
+    "StringEquals": "StringEquals",
+    "StringEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringLike": "StringLike",
+    "ArnEquals": "ArnLike",
+    "ArnLike": "ArnLike",
+    "Bool": "Bool",
+    **{f"{kind}{order}": f"{kind}{order}" for kind in ("Numeric", "Date") for order in _ORDERED},
 }
 
 
@@ -240,19 +298,33 @@ class ConditionResult:
     actual: Any  # the request's value, UNKNOWN, or None when absent
 
 
-def evaluate_condition(operator: str, key: str, expected: Any, request: Request) -> ConditionResult:
+def _is_empty(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and not value
+
+
+def evaluate_condition(
+    operator: str, key: str, expected: Any, request: Request, *, definite: bool = False
+) -> ConditionResult:
     """One ``operator: {key: values}`` pair of a Condition block."""
     values = _strings(expected)
     expected_text = tuple(str(v) for v in values)
     present = key.lower() in request.keys
     actual = request.keys.get(key.lower())
+
+    def result(truth: Truth, shown: Any = actual) -> ConditionResult:
+        return ConditionResult(truth, operator, key, expected_text, shown)
+
     if operator == "Null":
         if actual is UNKNOWN:
-            truth: Truth = None
-        else:
-            wants_absent = _or(str(v).lower() == "true" for v in values)
-            truth = wants_absent if not present else _not(wants_absent)
-        return ConditionResult(truth, operator, key, expected_text, actual)
+            return result(_undecidable(f"{key} is unknown until deployment", definite))
+        # "Null": "true" asks for the key to be absent, "false" for it to exist with a value
+        # that is not empty; the values are ORed like any other
+        # (reference_policies_condition_examples-multi-valued-context-keys.html: a Null
+        # condition set to false checks "the context key in the request exists and its
+        # value is not null"; an empty list counts as null)
+        absent = not present or _is_empty(actual)
+        wanted = "true" if absent else "false"
+        return result(any(str(v).lower() == wanted for v in values))
 
     set_op = ""
     base = operator
@@ -262,37 +334,46 @@ def evaluate_condition(operator: str, key: str, expected: Any, request: Request)
     if if_exists:
         base = base.removesuffix("IfExists")
     negated = base in _NEGATED
-    positive = _NEGATED.get(base, base)
+    positive = _NEGATED.get(base) or _POSITIVE.get(base)
+    if positive is None or set_op not in ("", "ForAllValues", "ForAnyValue"):
+        # not modelled: undecided whether or not the key is present (an unknown operator
+        # may be a negated one, which an absent key satisfies)
+        return result(
+            _undecidable(f"condition operator {operator} is not supported", definite), None
+        )
+    if definite and any(_has_variable(v) for v in values):
+        raise PolicyError(f"policy variables are not supported: {', '.join(expected_text)}")
 
     if not present:
         if set_op == "ForAllValues":
-            truth = True  # an empty request set is a subset of anything
+            truth: Truth = True  # an empty request set is a subset of anything
         elif set_op == "ForAnyValue":
             truth = False
         else:
             truth = True if (if_exists or negated) else False
-        return ConditionResult(truth, operator, key, expected_text, None)
+        return result(truth, None)
     if actual is UNKNOWN:
-        return ConditionResult(None, operator, key, expected_text, actual)
+        return result(_undecidable(f"{key} is unknown until deployment", definite))
 
     request_values = _strings(actual)
     if any(v is UNKNOWN for v in request_values):
-        return ConditionResult(None, operator, key, expected_text, actual)
+        return result(_undecidable(f"{key} is unknown until deployment", definite))
 
     def one(request_value: Any) -> Truth:
-        matched = _or(_compare(positive, p, request_value) for p in values)
+        # a policy variable resolves from the request at run time: that value is undecided
+        matched = _or(
+            None if _has_variable(p) else _compare(positive, p, request_value) for p in values
+        )
         return _not(matched) if negated else matched
 
     if set_op == "ForAllValues":
-        truth = _and(one(v) for v in request_values)
-    elif set_op == "ForAnyValue":
-        truth = _or(one(v) for v in request_values)
-    elif negated:
+        return result(_and(one(v) for v in request_values))
+    if set_op == "ForAnyValue":
+        return result(_or(one(v) for v in request_values))
+    if negated:
         # negated operators need every request value to miss every policy value
-        truth = _and(one(v) for v in request_values)
-    else:
-        truth = _or(one(v) for v in request_values)
-    return ConditionResult(truth, operator, key, expected_text, actual)
+        return result(_and(one(v) for v in request_values))
+    return result(_or(one(v) for v in request_values))
 
 
 # --------------------------------------------------------------------------- statements
@@ -352,26 +433,47 @@ class StatementResult:
     failed: tuple[ConditionResult, ...]  # conditions that were false or unknown
 
 
+def _resource_matches(patterns: list[Any], resource: Any, definite: bool) -> Truth:
+    def one(pattern: str) -> Truth:
+        if _has_variable(pattern):
+            # a policy variable resolves from the request at run time
+            return _undecidable(f"policy variables are not supported: {pattern}", definite)
+        return arn_matches(pattern, resource)
+
+    return _or(one(str(p)) for p in patterns)
+
+
 def evaluate_statement(
-    statement: Mapping[str, Any], request: Request, resource_policy: bool, resource_account: Any
+    statement: Mapping[str, Any],
+    request: Request,
+    resource_policy: bool,
+    resource_account: Any,
+    *,
+    definite: bool = False,
 ) -> StatementResult:
     sid = str(statement.get("Sid", ""))
     effect = str(statement.get("Effect", ""))
     parts: list[Truth] = []
+    if definite and not resource_policy and "NotPrincipal" in statement:
+        raise PolicyError("NotPrincipal is not supported outside a resource policy")
     actions = _listed(statement, "Action")
     not_actions = _listed(statement, "NotAction")
     if actions is not None:
         parts.append(any(action_matches(str(a), request.action) for a in actions))
     elif not_actions is not None:
         parts.append(not any(action_matches(str(a), request.action) for a in not_actions))
+    elif definite:
+        raise PolicyError("a statement needs Action or NotAction")
     else:
         parts.append(False)
     resources = _listed(statement, "Resource")
     not_resources = _listed(statement, "NotResource")
-    if resources is not None:
-        parts.append(_or(arn_matches(str(r), request.resource) for r in resources))
+    if parts[0] is False:
+        pass  # the action decides; a resource it would not reach is never refused
+    elif resources is not None:
+        parts.append(_resource_matches(resources, request.resource, definite))
     elif not_resources is not None:
-        parts.append(_not(_or(arn_matches(str(r), request.resource) for r in not_resources)))
+        parts.append(_not(_resource_matches(not_resources, request.resource, definite)))
     elif not resource_policy:
         parts.append(False)  # identity statements must name resources
     delegated = False
@@ -393,7 +495,9 @@ def evaluate_statement(
         conditions = statement.get("Condition")
         for operator, pairs in conditions.items() if isinstance(conditions, Mapping) else ():
             for key, expected in pairs.items() if isinstance(pairs, Mapping) else ():
-                result = evaluate_condition(str(operator), str(key), expected, request)
+                result = evaluate_condition(
+                    str(operator), str(key), expected, request, definite=definite
+                )
                 parts.append(result.truth)
                 if result.truth is not True:
                     failed.append(result)
@@ -401,12 +505,28 @@ def evaluate_statement(
 
 
 def policy_statements(document: Any) -> list[Mapping[str, Any]]:
+    """The statements of a policy document (a mapping, or its JSON text as IAM stores it)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []
     if not isinstance(document, Mapping):
         return []
     raw = document.get("Statement")
     if isinstance(raw, Mapping):
         raw = [raw]
     return [s for s in _strings(raw) if isinstance(s, Mapping)]
+
+
+def _is_policy(document: Any) -> bool:
+    """A document with no statements is still a policy (it allows nothing)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return False
+    return isinstance(document, Mapping)
 
 
 # --------------------------------------------------------------------------- policies
@@ -447,6 +567,8 @@ def evaluate_policies(
     request: Request,
     resource_policy: bool,
     resource_account: Any = UNKNOWN,
+    *,
+    definite: bool = False,
 ) -> PolicyResult:
     """AWS's order: any applicable Deny wins, then at least one Allow is needed."""
     deny: Truth = False
@@ -454,8 +576,12 @@ def evaluate_policies(
     direct_allow = False
     closest: list[StatementResult] = []
     for document in documents:
+        if definite and not policy_statements(document) and not _is_policy(document):
+            raise PolicyError(f"not a policy document: {str(document)[:80]}")
         for statement in policy_statements(document):
-            result = evaluate_statement(statement, request, resource_policy, resource_account)
+            result = evaluate_statement(
+                statement, request, resource_policy, resource_account, definite=definite
+            )
             if result.effect == "Deny":
                 deny = _or([deny, result.applies])
             elif result.effect == "Allow":
@@ -482,6 +608,10 @@ class Evaluation:
     def reason(self) -> str:
         return "; ".join(self.reasons)
 
+    @property
+    def allowed(self) -> bool:
+        return self.decision is Decision.ALLOW
+
 
 def evaluate(
     request: Request,
@@ -492,6 +622,9 @@ def evaluate(
     resource_label: str = "the resource policy",
     identity_label: str = "the principal's policies",
     resource_must_allow: bool = False,
+    boundary: Any | None = None,
+    scps: Sequence[Sequence[Any]] = (),
+    definite: bool = False,
 ) -> Evaluation:
     """The decision for ``request`` given the principal's identity policies (None when the
     graph does not hold them; a service principal has none) and the resource's policy
@@ -499,6 +632,10 @@ def evaluate(
 
     ``resource_must_allow`` is for KMS key policies and role trust policies, which must allow
     the request themselves (directly, or by naming the account, which then delegates to IAM).
+    ``boundary`` is the principal's permissions boundary and ``scps`` the service control
+    policies of each level above its account (root, OUs, the account): each must allow an
+    IAM principal's request too. ``definite`` raises :class:`PolicyError` where the answer
+    would be UNKNOWN.
     """
     service = request.principal.service is not None
     cross_account: Truth
@@ -510,19 +647,41 @@ def evaluate(
         cross_account = request.principal.account != resource_account
 
     resource_result = (
-        evaluate_policies(resource, request, True, resource_account)
+        evaluate_policies(resource, request, True, resource_account, definite=definite)
         if resource is not None
         else None
     )
     identity_result: PolicyResult | None = None
+    # policies that must each allow an IAM principal's request (services have none)
+    guardrails: list[tuple[PolicyResult, str]] = []
     if not service:
         identity_result = (
-            evaluate_policies(identity, request, False) if identity is not None else None
+            evaluate_policies(identity, request, False, definite=definite)
+            if identity is not None
+            else None
         )
+        if boundary is not None:
+            guardrails.append(
+                (
+                    evaluate_policies([boundary], request, False, definite=definite),
+                    "the permissions boundary",
+                )
+            )
+        for level, documents in enumerate(scps, start=1):
+            guardrails.append(
+                (
+                    evaluate_policies(documents, request, False, definite=definite),
+                    f"the service control policies (level {level})",
+                )
+            )
 
     reasons: list[str] = []
     # explicit denies first, wherever they are
-    for result, label in ((resource_result, resource_label), (identity_result, identity_label)):
+    for result, label in (
+        (resource_result, resource_label),
+        (identity_result, identity_label),
+        *guardrails,
+    ):
         if result is not None and result.decision is Decision.EXPLICIT_DENY:
             return Evaluation(Decision.EXPLICIT_DENY, (result.why(label),))
 
@@ -569,9 +728,16 @@ def evaluate(
         # the account delegates to the identity policies
         ident = identity_allows()
         decision = _or([_and([res_allows, res_direct]), ident])
+    for result, label in guardrails:
+        # an Allow elsewhere is capped by every boundary and SCP level that does not allow
+        if decision is not False and result.decision is not Decision.ALLOW:
+            reasons.append(result.why(label))
+            decision = _and([decision, None if result.decision is Decision.UNKNOWN else False])
     if decision is True:
         return Evaluation(Decision.ALLOW, ())
     if decision is None:
+        if definite:
+            raise PolicyError(f"{request.action} can't be decided: {'; '.join(reasons)}")
         return Evaluation(Decision.UNKNOWN, tuple(reasons))
     return Evaluation(Decision.IMPLICIT_DENY, tuple(reasons))
 
@@ -586,11 +752,13 @@ __all__ = [
     "UNKNOWN",
     "Decision",
     "Evaluation",
+    "PolicyError",
     "Principal",
     "Request",
     "arn_matches",
     "evaluate",
     "evaluate_condition",
     "evaluate_policies",
+    "policy_statements",
     "wildcard_match",
 ]

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from obsgov.accounts.policy_eval import Request
 from obsgov.graph import UNKNOWN, GraphResource, ResourceGraph, plain
 
 PHASES = ("create", "read", "update", "delete")
@@ -513,7 +512,7 @@ class Need:
     action: str
     arn: str
     source: str  # the SAR page (and the Terraform source for provider-only calls)
-    request: Request
+    context: dict[str, Any]  # the request's condition keys
 
 
 def _context(
@@ -632,7 +631,5 @@ def needs(graph: ResourceGraph, account: str, region: str) -> list[Need]:
                 )
                 context = _context(ctx, row, phase, action, privilege)
                 for arn in dict.fromkeys(targets):
-                    found.append(
-                        Need(resource, phase, action, arn, source, Request(action, arn, context))
-                    )
+                    found.append(Need(resource, phase, action, arn, source, context))
     return found

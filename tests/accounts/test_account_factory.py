@@ -301,21 +301,42 @@ def test_default_vpcs_are_deleted_in_every_region_then_left_alone(org):
 
 def test_two_runs_of_the_same_create_wait_for_each_other(org, tmp_path):
     """The AWS phase holds a lock per account: the second run starts once the first is done
-    and finds the account (the subprocess race is in test_end_to_end)."""
+    and finds the account (the subprocess race is in test_end_to_end). The lock is a POSIX
+    record lock, held per process, so the first run here is another process holding it."""
+    import multiprocessing
     import threading
 
     from obsgov.accounts.onboard import account_lock
 
     registry = org.stacks / "accounts.yaml"
-    order = []
-    with account_lock(registry, "aws+ml-new-prod@example.com"):
-        worker = threading.Thread(
-            target=lambda: (order.append("waiting"), onboard(org), order.append("second done"))
+    forked = multiprocessing.get_context("fork")
+    held, release = forked.Event(), forked.Event()
+
+    def first_run() -> None:
+        with account_lock(registry, "aws+ml-new-prod@example.com"):
+            held.set()
+            release.wait(120)
+
+    holder = forked.Process(target=first_run)
+    holder.start()
+    assert held.wait(120)
+    order: list[str] = []
+    started = threading.Event()
+    worker = threading.Thread(
+        target=lambda: (
+            order.append("waiting"),
+            started.set(),
+            onboard(org),
+            order.append("second done"),
         )
-        worker.start()
-        worker.join(timeout=2)
-        assert worker.is_alive() and order == ["waiting"]  # blocked behind the lock
-        order.append("first released")
+    )
+    worker.start()
+    assert started.wait(timeout=120)
+    worker.join(timeout=2)
+    assert worker.is_alive() and order == ["waiting"]  # blocked behind the lock
+    order.append("first released")
+    release.set()
+    holder.join(timeout=120)
     worker.join(timeout=120)
     assert order == ["waiting", "first released", "second done"]
     # another account is not held up by this one's lock
@@ -449,5 +470,5 @@ def test_validate_refuses_names_and_emails_aws_would_refuse(inline_env):
     with pytest.raises(InputError) as exc:
         env.load()
     messages = [p.message for p in exc.value.problems]
-    assert "must be 1-50 characters, not 51 (organizations CreateAccount AccountName)" in messages
-    assert "must be 6-64 characters, not 65 (organizations CreateAccount Email)" in messages
+    assert "must be 1-50 characters for Organizations AccountName (this one has 51)" in messages
+    assert "must be 6-64 characters for Organizations Email (this one has 65)" in messages

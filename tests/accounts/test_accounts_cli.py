@@ -238,20 +238,20 @@ BAD_INPUT += [
     (
         "email over 64",
         with_option(CREATE, "--email", "aws+" + "a" * 49 + "@example.com"),
-        "1 problem found:\n  --email: must be 6-64 characters, not 65 (organizations "
-        "CreateAccount Email)",
+        "1 problem found:\n  --email: must be 6-64 characters for Organizations Email (this "
+        "one has 65)",
     ),
     (
         "name over 50",
         with_option(CREATE, "--name", "ml-" + "n" * 48),
-        "1 problem found:\n  --name: must be 1-50 characters, not 51 (organizations "
-        "CreateAccount AccountName)",
+        "1 problem found:\n  --name: must be 1-50 characters for Organizations AccountName "
+        "(this one has 51)",
     ),
     (
         "boundary not an ARN",
         [*CREATE, "--permissions-boundary", "notanarn"],
-        "1 problem found:\n  --permissions-boundary: 'notanarn' must be 20-2048 characters, not 8 "
-        "(iam AttachRolePolicy PolicyArn)",
+        "1 problem found:\n  --permissions-boundary: must be 20-2048 characters for IAM "
+        "PolicyArn (this one has 8)",
     ),
     (
         "boundary ARN of another kind",
@@ -262,14 +262,14 @@ BAD_INPUT += [
     (
         "role policy not an ARN",
         [*CREATE, "--role-policy", "not-an-arn"],
-        "1 problem found:\n  --role-policy: 'not-an-arn' must be 20-2048 characters, not 10 "
-        "(iam AttachRolePolicy PolicyArn)",
+        "1 problem found:\n  --role-policy: must be 20-2048 characters for IAM PolicyArn (this "
+        "one has 10)",
     ),
     (
         "access role with a path",
         [*CREATE, "--access-role", "../x"],
-        "1 problem found:\n  --access-role: '../x' does not match AWS's pattern [\\w+=,.@-]{1,64} "
-        "(organizations CreateAccount RoleName)",
+        "1 problem found:\n  --access-role: '../x' is not a valid Organizations RoleName (AWS's "
+        "pattern: [\\w+=,.@-]{1,64})",
     ),
     (
         "OU of another environment",

@@ -7,7 +7,7 @@ data checks). Every resource it puts in a member account becomes the authorizati
 CloudFormation's published handler permissions per type, the Service Authorization
 Reference per action). Each is evaluated against the role's identity policy, its
 permissions boundary and the program's own SCPs, as AWS evaluates them
-(obsgov/accounts/policy_eval.py).
+(policies/obsgov_policies/iam_evaluation.py, asked for a definite answer).
 """
 
 from __future__ import annotations
@@ -30,8 +30,16 @@ from obsgov.accounts.deployment_policy import (
     size,
     workload_boundary,
 )
-from obsgov.accounts.policy_eval import Request, decide, evaluate, statements
 from obsgov.graph import ResourceGraph, plain
+from obsgov_policies.iam_evaluation import (
+    Decision,
+    Evaluation,
+    Principal,
+    Request,
+    evaluate,
+    evaluate_policies,
+    policy_statements,
+)
 from tests.support.environments import shipped
 
 from .baseline_needs import ROWS, needs, sar_page
@@ -42,6 +50,14 @@ FULL_ACCESS = {
 }
 MEMBER = "400000000001"
 SCOPE = DeploymentScope(MEMBER, "ObsgovDeploymentRole", ("100000000002",))
+
+
+def _role_decides(
+    account: str, request: Request, identity: list, boundary=None, scps=()
+) -> Evaluation:
+    """What AWS answers a role of ``account`` acting in its own account (no resource
+    policy): identity policies, boundary and SCPs must each allow; never UNKNOWN."""
+    return evaluate(request, identity, None, account, boundary=boundary, scps=scps, definite=True)
 
 
 @pytest.fixture(scope="module")
@@ -93,11 +109,12 @@ def _denied(env, graph: ResourceGraph) -> tuple[list[str], Counter]:
         for need in needs(graph, account.id, region):
             seen[(need.resource.type, need.action)] += 1
             request = Request(
+                Principal(account.id, scope.deployment_role_arn),
                 need.action,
                 need.arn,
-                {**need.request.context, "aws:PrincipalArn": scope.deployment_role_arn},
+                {**need.context, "aws:PrincipalArn": scope.deployment_role_arn},
             )
-            decision = evaluate(request, [identity], boundary, scps)
+            decision = _role_decides(account.id, request, [identity], boundary, scps)
             if not decision.allowed:
                 denied.append(
                     f"{need.resource.name} ({need.resource.type}) {need.phase}: "
@@ -149,14 +166,19 @@ def test_what_the_table_holds_for_a_role(full_member):
     profile check Terraform makes first."""
     env, graph = full_member
     found = needs(graph, MEMBER, env.settings.region)
+    # picked by name: the order in which components register their roles is not the point
     role = next(
-        n for n in found if n.resource.type == "aws:iam/role:Role" and n.action == "iam:CreateRole"
+        n
+        for n in found
+        if n.resource.type == "aws:iam/role:Role"
+        and n.action == "iam:CreateRole"
+        and n.arn.endswith(":role/obsgov-prod-alarm-forwarding")
     )
     assert role.arn == f"arn:aws:iam::{MEMBER}:role/obsgov-prod-alarm-forwarding"
-    assert role.request.context["iam:PermissionsBoundary"] == (
+    assert role.context["iam:PermissionsBoundary"] == (
         f"arn:aws:iam::{MEMBER}:policy/obsgov-workload-boundary"
     )
-    assert role.request.context["aws:RequestTag/managed-by"] == "obsgov"
+    assert role.context["aws:RequestTag/managed-by"] == "obsgov"
     deletes = {n.action for n in found if n.resource is role.resource and n.phase == "delete"}
     assert {"iam:DeleteRole", "iam:ListInstanceProfilesForRole", "iam:DeleteRolePolicy"} <= deletes
 
@@ -174,9 +196,9 @@ def test_every_role_the_baseline_creates_carries_the_workload_boundary(full_memb
         assert (inputs.get("name") or inputs.get("namePrefix")).startswith("obsgov-"), role.name
 
 
-def _statement_requests(policy: str):
+def _statement_requests(policy: str, principal: Principal):
     """A request per action and resource a policy allows, its conditions satisfied."""
-    for statement in statements(policy):
+    for statement in policy_statements(policy):
         if statement.get("Effect") != "Allow":
             continue
         context = {}
@@ -193,7 +215,9 @@ def _statement_requests(policy: str):
         )
         for action in actions:
             for resource in resources:
-                yield Request(action, resource, {**context, "aws:ResourceTag/managed-by": "obsgov"})
+                yield Request(
+                    principal, action, resource, {**context, "aws:ResourceTag/managed-by": "obsgov"}
+                )
 
 
 def test_the_workload_boundary_leaves_every_platform_role_what_its_policies_grant(full_member):
@@ -213,9 +237,10 @@ def test_the_workload_boundary_leaves_every_platform_role_what_its_policies_gran
             documents = [inputs["policy"]]
         boundary = workload_boundary(scope_for(env, resource.account))
         for document in documents:
-            for request in _statement_requests(document):
+            for request in _statement_requests(document, Principal(resource.account)):
                 checked += 1
-                if decide([boundary], request) != "allow":
+                verdict = evaluate_policies([boundary], request, False, definite=True).decision
+                if verdict is not Decision.ALLOW:
                     cut.append(f"{resource.name}: {request.action} on {request.resource}")
     assert cut == []
     assert checked >= 20
@@ -224,9 +249,13 @@ def test_the_workload_boundary_leaves_every_platform_role_what_its_policies_gran
 # --------------------------------------------------------------------------- escalation
 
 
+DEPLOYER = Principal(MEMBER, f"arn:aws:iam::{MEMBER}:role/ObsgovDeploymentRole")
+
+
 def _decide(action: str, resource: str, **context):
-    return evaluate(
-        Request(action, resource, {"aws:RequestedRegion": "eu-west-1", **context}),
+    return _role_decides(
+        MEMBER,
+        Request(DEPLOYER, action, resource, {"aws:RequestedRegion": "eu-west-1", **context}),
         [deployment_policy(SCOPE)],
         deployment_boundary(SCOPE),
     )
@@ -392,8 +421,8 @@ def test_the_escalation_cases_fail_for_the_policy_they_replaced():
             },
         ],
     }
-    request = Request("s3:GetObject", "arn:aws:s3:::team-data/customers.csv")
-    assert evaluate(request, [power_user], power_user).allowed
+    request = Request(DEPLOYER, "s3:GetObject", "arn:aws:s3:::team-data/customers.csv")
+    assert _role_decides(MEMBER, request, [power_user], power_user).allowed
     assert not _decide("s3:GetObject", "arn:aws:s3:::team-data/customers.csv").allowed
 
 

@@ -162,5 +162,5 @@ def test_bad_access_role_is_refused_before_any_call(org):
     result = run("check", "--env", "prod", "--access-role", "../x", "--stacks-dir", "stacks")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "error: 1 problem found:\n  --access-role: '../x' does not match"
+        "error: 1 problem found:\n  --access-role: '../x' is not a valid Organizations RoleName"
     )

@@ -22,7 +22,10 @@ def test_rule_matches_this_accounts_platform_alarms_and_targets_the_bus(prod, ac
     assert json.loads(rule["eventPattern"]) == {
         "source": ["aws.cloudwatch"],
         "detail-type": ["CloudWatch Alarm State Change"],
-        "detail": {"alarmName": [{"prefix": f"prod-{name}-"}]},
+        "detail": {
+            "alarmName": [{"prefix": f"prod-{name}-"}],
+            "configuration": {"alarmRule": [{"exists": True}]},
+        },
     }
     # canonical JSON, as every document obsgov writes: the stored text only changes with the
     # pattern, so `pulumi up` shows no diff for a reordering
@@ -67,3 +70,52 @@ def test_role_may_only_put_events_to_the_central_bus(prod):
     }
     assert "managedPolicyArns" not in role.inputs
     assert members(prod, "aws:iam/rolePolicy:RolePolicy") == []
+
+
+def _alarm_event(name: str, configuration: dict) -> dict:
+    return {
+        "source": "aws.cloudwatch",
+        "detail-type": "CloudWatch Alarm State Change",
+        "detail": {
+            "alarmName": name,
+            "state": {"value": "ALARM"},
+            "configuration": configuration,
+        },
+    }
+
+
+def test_one_incident_pages_once_centrally(prod):
+    # A composite alarm's state change carries configuration.alarmRule, a metric alarm's
+    # carries configuration.metrics (CloudWatch user guide, "Alarm events and EventBridge",
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
+    # Only the composite reaches the central bus, so a breaching child does not page the
+    # central on-call beside the composite that contains it.
+    from moto.events.models import EventPattern
+
+    [rule] = [
+        r
+        for r in members(prod, "aws:cloudwatch/eventRule:EventRule")
+        if r.account == "400000000001" and r.inputs["name"] == "obsgov-prod-alarm-forwarding"
+    ]
+    pattern = EventPattern.load(rule.inputs["eventPattern"])
+    child = _alarm_event(
+        "prod-ml-serving-prod-fraud-scoring-prod-latency-p99",
+        {"description": "[MEDIUM] ...", "metrics": [{"id": "m1"}]},
+    )
+    composite = _alarm_event(
+        "prod-ml-serving-prod-fraud-scoring-prod-unhealthy",
+        {"description": "[HIGH] ...", "alarmRule": 'ALARM("x")'},
+    )
+    assert not pattern.matches_event(child)
+    assert pattern.matches_event(composite)
+
+
+def test_recovery_goes_to_the_team_channel_not_the_pager(prod):
+    for composite in members(prod, "aws:cloudwatch/compositeAlarm:CompositeAlarm"):
+        account = composite.account
+        assert composite.inputs["alarmActions"] == [
+            f"arn:aws:sns:eu-west-1:{account}:obsgov-prod-paging"
+        ]
+        assert composite.inputs["okActions"] == [
+            f"arn:aws:sns:eu-west-1:{account}:obsgov-prod-alarms"
+        ]

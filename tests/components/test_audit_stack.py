@@ -102,7 +102,8 @@ def test_prod_shows_every_part_on_the_account_that_owns_it(graphs):
         "aws:cloudtrail/trail:Trail": 1,
         "aws:s3/bucket:Bucket": 3,
         "aws:cloudwatch/logMetricFilter:LogMetricFilter": 14,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 14,
+        # the 14 CIS alarms and the forwarding dead-letter queue's depth
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 15,
         "aws:sns/topic:Topic": 4,  # three severity topics and the trail account's own
         "aws:cloudwatch/eventBus:EventBus": 1,
         "aws:glue/catalogTable:CatalogTable": 1,

@@ -32,7 +32,8 @@ REGION = "eu-west-1"
 PROGRAM = textwrap.dedent("""
     import json
     import pulumi
-    from components.audit.audit_analytics import AuditAnalytics, AuditAnalyticsArgs, results_bucket_name
+    from components.audit.audit_analytics import (
+        AuditAnalytics, AuditAnalyticsArgs, projected_regions, results_bucket_name)
     from components.audit.audit_trail import AuditTrail, AuditTrailArgs
     from components.audit.catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
     from components.central.event_routing import EventRouting, EventRoutingArgs
@@ -71,7 +72,8 @@ PROGRAM = textwrap.dedent("""
     trail_args = AuditTrailArgs(
         environment=environment, region=region, account_id=trail_account,
         management_account_id=org.management_account_id, organization_id=org.id,
-        archive_bucket_name="", central_bus_arn=routing_args.bus_arn, settings=audit.trail)
+        archive_bucket_name="", central_bus_arn=routing_args.bus_arn, settings=audit.trail,
+        security_contacts=audit.event_routing.severities["security"])
     readers = list(audit.trail.decrypt_principals)
     if audit.trail.enabled:
         archive_args = LogArchiveArgs(
@@ -93,8 +95,10 @@ PROGRAM = textwrap.dedent("""
                 access_log_bucket=archive.access_log_bucket.id,
                 account_ids=[org.management_account_id, org.observability_account_id,
                              org.log_archive_account_id, *[a.id for a in env.registry.accounts]],
-                regions=audit.analytics.regions or [region, "us-east-1"],
-                reader_arns=readers, settings=audit.analytics),
+                regions=projected_regions(audit.analytics.regions,
+                                          env.org.account_factory.allowed_regions, region),
+                reader_arns=readers, settings=audit.analytics,
+                unqueryable_after_days=audit.archive.first_unqueryable_day),
                 opts=pulumi.ResourceOptions(providers=[log_archive]))
             CatalogEncryption(f"audit-catalog-{environment}", CatalogEncryptionArgs(
                 environment=environment, account_id=org.log_archive_account_id),
@@ -109,6 +113,7 @@ PROGRAM = textwrap.dedent("""
         trail_name=trail_args.trail_name, enforced_for=audit.tag_policy.enforced_for,
         tag_policy_enabled=audit.tag_policy.enabled,
         service_control_policy_enabled=audit.service_control_policy.enabled,
+        deny_leave_organization=audit.service_control_policy.deny_leave_organization,
         cloudtrail_admin_account_id=audit.trail.admin_account_id),
         opts=pulumi.ResourceOptions(providers=[management]))
 """)
@@ -143,6 +148,7 @@ PROD_SETTINGS: dict[str, Any] = {
         }
     },
     "tagPolicy": {"enforcedFor": ["sagemaker:endpoint", "s3:bucket"]},
+    "serviceControlPolicy": {"denyLeaveOrganization": True},
 }
 
 

@@ -200,10 +200,12 @@ def test_log_group_is_encrypted_and_kept_as_configured(prod, dev):
         == 365
     )
     policy = by_sid(logs_key.inputs["policy"])
-    # the account administers the key, and the CIS alarms publish to the encrypted topic
+    # the account administers the key, the CIS alarms publish to the encrypted topic, and
+    # EventBridge encrypts the forwarding rule's dead letters
     assert sorted(policy) == [
         "AccountAdministers",
         "CloudWatchAlarmsEncrypt",
+        "EventBridgeEncryptDeadLetters",
         "LogsEncryptTrailGroup",
     ]
     assert policy["AccountAdministers"]["Principal"] == {"AWS": f"arn:aws:iam::{MANAGEMENT}:root"}

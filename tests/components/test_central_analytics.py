@@ -360,7 +360,7 @@ def _top_level(select_list: str) -> list[str]:
 
 
 def test_dataset_sql_reads_only_real_lake_columns_and_declares_its_output():
-    real = {c for c, _ in TABLE_COLUMNS}
+    real = {c for c, _ in TABLE_COLUMNS} | {"dt"}  # and the table's day partition
     served = [business_views.ServedModel("4", "fraud-scoring", "fraud", "7")]
     links = [business_views.KpiLink("4", "payments", "Biz", "Payments", "fraud-scoring")]
     for dataset in business_views.datasets("db", "platform_metrics", served, links):

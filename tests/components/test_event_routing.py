@@ -180,6 +180,24 @@ def test_topic_policy_lets_only_cloudwatch_the_routing_rule_and_this_account_pub
             prod, "aws:sns/topicPolicy:TopicPolicy", f"event-routing-prod-{severity}-policy"
         ).inputs["policy"]
     )
+    # The critical topic also admits the model lifecycle's failure rules, by their name prefix
+    # (issue 29): SNS delivers a rule's events only when the topic policy allows it.
+    lifecycle = policy.pop("LifecycleRulesPublish", None)
+    if severity == "critical":
+        assert lifecycle == {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "ArnLike": {
+                    "aws:SourceArn": f"arn:aws:events:{REGION}:{OBSERVABILITY}:rule/{BUS}/"
+                    "obsgov-prod-model-lifecycle-*"
+                }
+            },
+        }
+    else:
+        assert lifecycle is None
     assert policy == {
         "CloudWatchAlarmsPublish": {
             "Effect": "Allow",
@@ -224,6 +242,8 @@ def test_subscriptions_come_from_config(prod, dev):
     subs = sorted(
         (r.name, r.inputs["protocol"], r.inputs["endpoint"])
         for r in prod.of_type("aws:sns/topicSubscription:TopicSubscription")
+        # the trail's CIS topic subscribes the security contacts too (test_audit_security_contacts)
+        if r.name.startswith("event-routing-")
     )
     assert subs == [
         ("event-routing-prod-critical-email-0", "email", "ml-oncall@example.com"),
@@ -261,3 +281,17 @@ def test_every_routing_policy_lints_clean_and_opens_only_to_the_organization(pro
     key = one(prod, "aws:kms/key:Key", "event-routing-prod-key").inputs["policy"]
     assert lint(key, allowed=KEY_POLICY_ALLOWED) == []
     assert wildcard_principals(key) == []
+
+
+def test_each_topic_target_waits_for_the_topic_policy_that_admits_its_rule(prod):
+    # EventBridge drops events it cannot deliver, and delivery to SNS needs the topic policy
+    # to allow the rule first:
+    # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+    for severity in ("critical", "warning", "security"):
+        target = one(
+            prod, "aws:cloudwatch/eventTarget:EventTarget", f"event-routing-prod-{severity}-target"
+        )
+        policy = one(
+            prod, "aws:sns/topicPolicy:TopicPolicy", f"event-routing-prod-{severity}-policy"
+        )
+        assert policy.urn in target.dependencies

@@ -105,9 +105,38 @@ def test_scp_denies_dismantling_monitoring_except_to_the_deployment_role(prod):
     statements = by_sid(scp.inputs["content"])
     assert all(s["Effect"] == "Deny" for s in statements.values())
     assert all("Principal" not in s for s in statements.values())
-    logs = ["logs:DeleteLogGroup", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey"]
-    alarms = ["cloudwatch:DeleteAlarms", "cloudwatch:DisableAlarmActions"]
-    topics = ["sns:DeleteTopic", "sns:SetTopicAttributes", "sns:RemovePermission"]
+    logs = [
+        "logs:DeleteLogGroup",
+        "logs:PutRetentionPolicy",
+        "logs:DeleteRetentionPolicy",
+        "logs:DisassociateKmsKey",
+        "logs:PutSubscriptionFilter",
+        "logs:DeleteSubscriptionFilter",
+    ]
+    alarms = [
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DisableAlarmActions",
+        "cloudwatch:PutMetricAlarm",
+    ]
+    topics = [
+        "sns:DeleteTopic",
+        "sns:SetTopicAttributes",
+        "sns:RemovePermission",
+        "sns:Unsubscribe",
+    ]
+    rules = [
+        "events:DeleteRule",
+        "events:DisableRule",
+        "events:PutRule",
+        "events:PutTargets",
+        "events:RemoveTargets",
+    ]
+    keys = ["kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"]
+    tagging = [
+        f"{service}:{verb}Resource"
+        for service in ("logs", "cloudwatch", "events", "sns", "kms", "oam")
+        for verb in ("Tag", "Untag")
+    ] + ["logs:TagLogGroup", "logs:UntagLogGroup"]
     assert statements == {
         "ProtectOamLinks": {
             "Effect": "Deny",
@@ -128,20 +157,32 @@ def test_scp_denies_dismantling_monitoring_except_to_the_deployment_role(prod):
         },
         "ProtectBaselineByName": {
             "Effect": "Deny",
-            "Action": [*logs, *alarms, *topics],
+            "Action": [*logs, *alarms, *topics, *rules],
             "Resource": [
                 "arn:aws:logs:*:*:log-group:/obsgov/*",
                 "arn:aws:cloudwatch:*:*:alarm:obsgov-prod-*",
-                "arn:aws:cloudwatch:*:*:alarm:prod-*",
                 "arn:aws:sns:*:*:obsgov-prod-*",
+                "arn:aws:events:*:*:rule/obsgov-prod-*",
+                "arn:aws:events:*:*:rule/*/obsgov-prod-*",
             ],
             "Condition": DEPLOY,
         },
         "ProtectBaselineByTag": {
             "Effect": "Deny",
-            "Action": [*logs, *alarms, *topics, "kms:DisableKey", "kms:ScheduleKeyDeletion"],
+            "Action": [*logs, *alarms, *topics, *keys, *rules],
             "Resource": "*",
             "Condition": {**DEPLOY, "StringEquals": {"aws:ResourceTag/managed-by": "obsgov"}},
+        },
+        "ProtectTheManagedByTag": {
+            "Effect": "Deny",
+            "Action": tagging,
+            "Resource": "*",
+            "Condition": {**DEPLOY, "ForAnyValue:StringEquals": {"aws:TagKeys": ["managed-by"]}},
+        },
+        "DenyLeavingTheOrganization": {
+            "Effect": "Deny",
+            "Action": "organizations:LeaveOrganization",
+            "Resource": "*",
         },
     }
 

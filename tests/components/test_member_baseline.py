@@ -132,7 +132,9 @@ def test_one_composite_per_workload_over_exactly_its_alarms_pages(prod, example_
         # the composite is created after the alarms its rule names
         assert {r.urn for r in own} <= set(composite.dependencies)
         paging = f"arn:aws:sns:eu-west-1:{composite.account}:obsgov-prod-paging"
-        assert props["alarmActions"] == [paging] and props["okActions"] == [paging]
+        chat = f"arn:aws:sns:eu-west-1:{composite.account}:obsgov-prod-alarms"
+        # recovery goes to the team's channel, not the pager (issue 29)
+        assert props["alarmActions"] == [paging] and props["okActions"] == [chat]
         assert props["actionsEnabled"] is True
         assert props["tags"]["severity"] == workload.severity
         assert props["alarmDescription"].startswith(

@@ -173,6 +173,12 @@ def test_forwarding_rules_match_their_documented_event_and_no_other(graph):
     succeeded = json.loads(json.dumps(SAMPLES["training-failed"]))
     succeeded["detail"]["TrainingJobStatus"] = "Completed"
     assert not _matches(rules["obsgov-prod-training-failed"], succeeded)
+    # A tuning job's early stopping stops the trials it judges unpromising: TrainingJobStatus
+    # Stopped is the tuner working, not a failure (SageMaker developer guide, "Stop Training
+    # Jobs Early", https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tuning-early-stopping.html).
+    early_stopped = json.loads(json.dumps(SAMPLES["training-failed"]))
+    early_stopped["detail"]["TrainingJobStatus"] = "Stopped"
+    assert not _matches(rules["obsgov-prod-training-failed"], early_stopped)
 
 
 def test_forwarding_role_may_only_put_to_the_central_bus(graph):

@@ -266,19 +266,30 @@ def test_pipeline_engine_metrics(prod, workload, namespace, dims, duration, unit
     # one bad run is enough: batch runs report once
     assert (timing["evaluationPeriods"], timing["datapointsToAlarm"]) == (1, 1)
     failures = alarm(prod, f"{prefix}-failures")
-    assert (failures["metricName"], failures["statistic"], failures["threshold"]) == (
-        failed,
-        "Sum",
-        {"feature-refresh-prod": 1}.get(workload, 0),
-    )
+    assert failures["threshold"] == {"feature-refresh-prod": 1}.get(workload, 0)
+    if namespace == "Glue":
+        # Glue: runs counted from Glue's state-change events (issue 29); pinned by
+        # test_glue_failures_count_failed_runs_from_state_change_events
+        assert failures["namespace"] == "AWS/Events"
+        return
+    if namespace == "AWS/States":
+        # Step Functions: timed-out and aborted executions are failed runs too (issue 29);
+        # test_step_functions_failures_count_timeouts_and_aborts pins the expression.
+        failure_queries = {q["id"]: q for q in failures["metricQueries"]}
+        assert failure_queries["failed"]["metric"]["metricName"] == failed
+    else:
+        assert (failures["metricName"], failures["statistic"]) == (failed, "Sum")
     rate = alarm(prod, f"{prefix}-error-rate")
     queries = {q["id"]: q for q in rate["metricQueries"]}
     assert queries["failed"]["metric"]["metricName"] == failed
     assert [queries[f"t{i}"]["metric"]["metricName"] for i in range(len(total))] == total
     assert all(q["metric"]["dimensions"] == dims for q in queries.values() if "metric" in q)
     denominator = " + ".join(f"t{i}" for i in range(len(total)))
+    numerator = (
+        "(FILL(failed, 0) + FILL(x0, 0) + FILL(x1, 0))" if namespace == "AWS/States" else "failed"
+    )
     assert queries["e1"]["expression"] == (
-        f"IF(({denominator}) > 0, 100 * failed / ({denominator}), 0)"
+        f"IF(({denominator}) > 0, 100 * {numerator} / ({denominator}), 0)"
     )
     assert rate["threshold"] == {"events-enricher-prod": 2}.get(workload, 5)
 
@@ -437,3 +448,85 @@ def test_alarms_and_kinds_speak_the_shared_signal_vocabulary(example_graph, exam
         from components.workload_kinds import kind_of
 
         assert kind_of(workload).signal_classes(workload) <= set(SIGNAL_CLASSES)
+
+
+def test_step_functions_failures_count_timeouts_and_aborts(prod):
+    # ExecutionsFailed does not count executions that timed out or were aborted: Step Functions
+    # publishes ExecutionsTimedOut and ExecutionsAborted for those
+    # (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html).
+    for signal in ("failures", "error-rate"):
+        queries = {
+            q["id"]: q
+            for q in alarm(prod, f"{DATA}-feature-refresh-prod-{signal}")["metricQueries"]
+        }
+        names = {q["metric"]["metricName"] for q in queries.values() if "metric" in q}
+        assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= names
+        [expression] = [q["expression"] for q in queries.values() if "expression" in q]
+        assert "FILL(x0, 0)" in expression and "FILL(x1, 0)" in expression
+
+
+def test_glue_failures_count_failed_runs_from_state_change_events(prod):
+    # numFailedTasks counts retried Spark tasks and nothing when a run fails before Spark
+    # starts; Glue's "Glue Job State Change" event carries the run's end state
+    # (https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html),
+    # and EventBridge publishes each rule's MatchedEvents by RuleName
+    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+    import json
+
+    from moto.events.models import EventPattern
+
+    job = "transactions-daily-prod"
+    rules = {
+        r.inputs["name"]: json.loads(r.inputs["eventPattern"])
+        for r in prod.of_type("aws:cloudwatch/eventRule:EventRule")
+        if r.inputs["name"].startswith(f"obsgov-prod-glue-{job}-")
+    }
+    failed, ended = f"obsgov-prod-glue-{job}-failed", f"obsgov-prod-glue-{job}-ended"
+    assert set(rules) == {failed, ended}
+
+    def event(state: str) -> dict:
+        return {
+            "source": "aws.glue",
+            "detail-type": "Glue Job State Change",
+            "detail": {"jobName": job, "state": state, "jobRunId": "jr_1"},
+        }
+
+    def matches(rule: str, state: str) -> bool:
+        return EventPattern.load(json.dumps(rules[rule])).matches_event(event(state))
+
+    for state in ("FAILED", "TIMEOUT", "ERROR"):
+        assert matches(failed, state) and matches(ended, state)
+    for state in ("SUCCEEDED", "STOPPED"):
+        assert not matches(failed, state) and matches(ended, state)
+    assert not matches(failed, "RUNNING") and not matches(ended, "RUNNING")
+
+    failures = alarm(prod, f"{DATA}-{job}-failures")
+    assert (failures["namespace"], failures["metricName"], failures["dimensions"]) == (
+        "AWS/Events",
+        "MatchedEvents",
+        {"RuleName": failed},
+    )
+    rate = alarm(prod, f"{DATA}-{job}-error-rate")
+    queries = {q["id"]: q for q in rate["metricQueries"]}
+    assert queries["failed"]["metric"]["dimensions"] == {"RuleName": failed}
+    assert queries["ended"]["metric"]["dimensions"] == {"RuleName": ended}
+    assert "numFailedTasks" not in json.dumps(rate) + json.dumps(failures)
+
+
+def test_a_quiet_kpi_period_does_not_page_but_a_silent_producer_does(dev):
+    # CloudWatch evaluates a period without a datapoint by treatMissingData
+    # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data):
+    # the band and bounds ignore a quiet period, and one heartbeat per KPI (SampleCount over
+    # an hour, missing = breaching) says when the application stopped publishing it.
+    prefix = "dev-analytics-dev-approved-loans-dev"
+    for signal in ("anomaly", "below-bound"):
+        assert alarm(dev, f"{prefix}-{signal}")["treatMissingData"] == "notBreaching"
+    heartbeat = alarm(dev, f"{prefix}-heartbeat")
+    assert heartbeat["treatMissingData"] == "breaching"
+    assert (heartbeat["statistic"], heartbeat["period"], heartbeat["threshold"]) == (
+        "SampleCount",
+        3600,
+        1,
+    )
+    assert heartbeat["comparisonOperator"] == "LessThanThreshold"
+    assert heartbeat["metricName"] == alarm(dev, f"{prefix}-below-bound")["metricName"]

@@ -131,3 +131,16 @@ def test_registry_log_settings_override_the_defaults(inline_env):
     assert "dev-data-platform-dev-transactions-daily-dev-critical-logs" not in names
     assert "dev-data-platform-dev-feature-refresh-dev-critical-logs" not in names
     assert "dev-ml-serving-dev-fraud-scoring-dev-critical-logs" in names
+
+
+def test_step_functions_critical_events_match_what_step_functions_logs(prod):
+    # Step Functions writes execution history events to its log group with their type
+    # (ExecutionFailed, ExecutionTimedOut, ExecutionAborted), not an upper-case ERROR:
+    # https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+    [flt] = [
+        f
+        for f in prod.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+        if f.inputs["logGroupName"] == "/aws/vendedlogs/states/feature-refresh-prod"
+    ]
+    for term in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
+        assert f'?"{term}"' in flt.inputs["pattern"]

@@ -38,18 +38,8 @@ def test_judging_every_environment_finds_the_shared_central_accounts(shipped):
     assert heads == [
         "[dev] CloudWatch OAM sink in account 100000000002 eu-west-1",
         "[dev] Glue Data Catalog encryption settings in account 100000000002 eu-west-1",
-        "[prod] SageMaker model package group churn-propensity in account 100000000002 eu-west-1 "
-        "is created by model-registry-prod-churn-propensity and also by "
-        "model-registry-staging-churn-propensity in stack staging",
-        "[prod] SageMaker model package group fraud-scoring in account 100000000002 eu-west-1 is "
-        "created by model-registry-prod-fraud-scoring and also by "
-        "model-registry-staging-fraud-scoring in stack staging",
-        "[prod] SageMaker model package group policy churn-propensity in account 100000000002 "
-        "eu-west-1 is created by model-registry-prod-churn-propensity-policy and also by "
-        "model-registry-staging-churn-propensity-policy in stack staging",
-        "[prod] SageMaker model package group policy fraud-scoring in account 100000000002 "
-        "eu-west-1 is created by model-registry-prod-fraud-scoring-policy and also by "
-        "model-registry-staging-fraud-scoring-policy in stack staging",
+        # the shared registry's model package groups have one owner, staging, the first of the
+        # promotion order (issue 29): prod no longer creates them
     ]
 
 
@@ -103,3 +93,18 @@ def test_the_command_writes_checks_and_exits_1_on_collisions(tmp_path, monkeypat
     out.write_text(inv.Inventory({}).to_json())
     stale = CliRunner().invoke(app, ["policy", "inventory", "--out", str(out), "--check"])
     assert stale.exit_code == 1 and "is not what the stacks make now" in stale.output
+
+
+def test_the_command_writes_its_own_file_in_the_stacks_folder(tmp_path, monkeypatch):
+    # stacks/ is a folder obsgov writes no output into, except this command's own file
+    monkeypatch.setattr(inv, "build_inventory", lambda directory: inv.Inventory({"dev": []}))
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    result = CliRunner().invoke(app, ["policy", "inventory", "--stacks-dir", str(stacks)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(inv.inventory_path(stacks).read_text())["stacks"] == {"dev": []}
+    elsewhere = stacks / "Pulumi.dev.yaml"
+    refused = CliRunner().invoke(
+        app, ["policy", "inventory", "--stacks-dir", str(stacks), "--out", str(elsewhere)]
+    )
+    assert refused.exit_code == 2 and not elsewhere.exists()

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from obsgov.metric_contract import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
+from ..aws_api import Api
 from .suppressions import RegistrySuppression
 from .types import (
     AccountId,
@@ -31,6 +32,7 @@ from .types import (
     Namespace,
     ResourceName,
     TagValue,
+    _aws,
 )
 
 Severity = Literal["critical", "high", "medium", "low"]
@@ -231,6 +233,14 @@ class EtlPipeline(_Workload):
             )
         return slo
 
+    def default_critical_patterns(self) -> list[str]:
+        terms = super().default_critical_patterns()
+        if self.engine == "step-functions":
+            # Step Functions logs execution history events by their type, never "ERROR":
+            # https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+            terms += ["ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]
+        return terms
+
     def default_log_groups(self) -> list[str]:
         # Glue shares /aws-glue/jobs/output between jobs, so each job logs continuously to its
         # own group (--continuous-log-logGroup); Step Functions logs to a vended-logs group.
@@ -274,24 +284,16 @@ WorkloadModel = MlEndpoint | EtlPipeline | BusinessKpi
 Workload = Annotated[WorkloadModel, Field(discriminator="kind")]
 
 
-def _create_account(member: str) -> AfterValidator:
-    """AWS's own limit for a CreateAccount parameter (botocore's Organizations model)."""
-    from obsgov import api_limits
-
-    def check(value: str) -> str:
-        reason = api_limits.problem("organizations", "CreateAccount", member, value)
-        if reason:
-            raise ValueError(reason)
-        return value
-
-    return AfterValidator(check)
+# CreateAccount's parameters in botocore's Organizations model
+_CREATE_ACCOUNT_NAME = Api("organizations", "CreateAccountRequest", "AccountName")
+_CREATE_ACCOUNT_EMAIL = Api("organizations", "CreateAccountRequest", "Email")
 
 
 class MemberAccount(Model):
     id: AccountId
     # AWS account names hold at most 50 characters and emails 64 (CreateAccount).
-    name: Annotated[ResourceName, _create_account("AccountName")]
-    email: Annotated[Email, _create_account("Email")]
+    name: Annotated[ResourceName, _aws(_CREATE_ACCOUNT_NAME.problem)]
+    email: Annotated[Email, _aws(_CREATE_ACCOUNT_EMAIL.problem)]
     environment: Environment
     organizational_unit: str
     owner: Email

@@ -91,6 +91,11 @@ class ObjectLock(Model):
     days: Annotated[int, Field(ge=1, le=36500)]
 
 
+# Storage classes whose objects Athena skips unless restored (Athena user guide, "Query
+# restored Amazon S3 Glacier objects"): GLACIER_IR is read like STANDARD.
+UNQUERYABLE_STORAGE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
+
+
 class ArchiveSettings(Model):
     bucket_name: S3BucketName | None = None
     access_log_bucket_name: S3BucketName | None = None
@@ -99,6 +104,12 @@ class ArchiveSettings(Model):
     noncurrent_version_expiration_days: Annotated[int, Field(ge=1, le=36500)] = 90
     object_lock: ObjectLock | None = None
     access_log_expiration_days: Annotated[int, Field(ge=1, le=36500)] = 365
+
+    @property
+    def first_unqueryable_day(self) -> int | None:
+        """The age in days at which the archive moves logs where Athena cannot read them."""
+        days = [t.days for t in self.transitions if t.storage_class in UNQUERYABLE_STORAGE_CLASSES]
+        return min(days) if days else None
 
     @model_validator(mode="after")
     def _ordered(self) -> ArchiveSettings:
@@ -184,11 +195,15 @@ class AnalyticsSettings(Model):
     # Athena's minimum per-query cutoff is 10 MB.
     bytes_scanned_cutoff_per_query: Annotated[int, Field(ge=10_485_760)] = 10 * 1024**3
     projection_start: Annotated[str, Field(pattern=r"^\d{4}/\d{2}/\d{2}$")] = "2024/01/01"
-    # Regions the table projects; empty means the stack's region and us-east-1 (where global
-    # services such as IAM and the console sign-in log their events).
+    # Regions the table projects; empty means accountFactory.allowedRegions (where the
+    # region-deny SCP lets anything run), else the stack's region; us-east-1 is always added
+    # (global services such as IAM and the console sign-in log their events there).
     regions: list[Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")]] = Field(
         default_factory=list
     )
+    # Days of trail the table must answer for. Athena ignores objects in GLACIER and
+    # DEEP_ARCHIVE, so the archive may not move logs there before this many days.
+    query_window_days: Annotated[int, Field(ge=1, le=36500)] | None = None
 
 
 class TagPolicySettings(Model):
@@ -198,6 +213,8 @@ class TagPolicySettings(Model):
 
 class ServiceControlPolicySettings(Model):
     enabled: bool = True
+    # Deny organizations:LeaveOrganization to every principal of the environment's OUs.
+    deny_leave_organization: bool = False
 
 
 class CentralAuditSettings(Model):
@@ -211,6 +228,18 @@ class CentralAuditSettings(Model):
     service_control_policy: ServiceControlPolicySettings = Field(
         default_factory=ServiceControlPolicySettings
     )
+
+    @model_validator(mode="after")
+    def _query_window_before_cold_storage(self) -> CentralAuditSettings:
+        window = self.analytics.query_window_days
+        cold = self.archive.first_unqueryable_day
+        if self.analytics.enabled and window is not None and cold is not None and cold < window:
+            raise ValueError(
+                f"analytics.queryWindowDays is {window} but archive.transitions move the trail "
+                f"to a storage class Athena cannot read (GLACIER, DEEP_ARCHIVE) after {cold} "
+                "days; move that transition to at least queryWindowDays"
+            )
+        return self
 
     @model_validator(mode="after")
     def _analytics_needs_trail(self) -> CentralAuditSettings:

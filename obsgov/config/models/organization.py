@@ -6,11 +6,22 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from obsgov import api_limits
 from obsgov_policies.aws_limits import tag_value_problem
 from obsgov_policies.tag_rules import expectation, value_accepted
 
-from .types import AccountId, Email, Model, OrgId, OuId, Regex, ResourceName, TagKey, TagValue
+from ..aws_api import Api, principal_problem, region_problem
+from .types import (
+    AccountId,
+    Email,
+    Model,
+    OrgId,
+    OuId,
+    Regex,
+    ResourceName,
+    TagKey,
+    TagValue,
+    _aws,
+)
 
 
 def _tag_value(value: str) -> str:
@@ -86,62 +97,38 @@ class TagSchema(Model):
         return None
 
 
-def _api(service: str, operation: str, member: str):
-    def check(value: str) -> str:
-        reason = api_limits.problem(service, operation, member, value)
-        if reason:
-            raise ValueError(reason)
-        return value
-
-    return AfterValidator(check)
+def _aws_api(service: str, shape: str, member: str) -> AfterValidator:
+    """AWS's own limits for a parameter (botocore's model, :class:`~obsgov.config.aws_api.Api`)."""
+    return _aws(Api(service, shape, member).problem)
 
 
-def _deployer(value: str) -> str:
-    reason = api_limits.principal_problem(value)
-    if reason:
-        raise ValueError(reason)
-    return value
-
-
-def _region(value: str) -> str:
-    import botocore.session
-
-    regions = set()
-    session = botocore.session.get_session()
-    for partition in session.get_available_partitions():
-        regions |= set(session.get_available_regions("ec2", partition))
-    if value not in regions:
-        raise ValueError(f"{value!r} is not an AWS Region botocore knows")
-    return value
-
-
-_CONTACT = ("account", "PutAlternateContact")
+_CONTACT = ("account", "PutAlternateContactRequest")
 
 
 class AlternateContact(Model):
     """One of an account's alternate contacts (Account Management, PutAlternateContact)."""
 
-    name: Annotated[str, _api(*_CONTACT, "Name")]
-    title: Annotated[str, _api(*_CONTACT, "Title")]
-    email: Annotated[str, _api(*_CONTACT, "EmailAddress")]
-    phone: Annotated[str, _api(*_CONTACT, "PhoneNumber")]
+    name: Annotated[str, _aws_api(*_CONTACT, "Name")]
+    title: Annotated[str, _aws_api(*_CONTACT, "Title")]
+    email: Annotated[str, _aws_api(*_CONTACT, "EmailAddress")]
+    phone: Annotated[str, _aws_api(*_CONTACT, "PhoneNumber")]
 
 
-_ASSIGN = ("sso-admin", "CreateAccountAssignment")
+_ASSIGN = ("sso-admin", "CreateAccountAssignmentRequest")
 
 
 class AccessAssignment(Model):
     """An IAM Identity Center group or user given a permission set in member accounts."""
 
-    permission_set_arn: Annotated[str, _api(*_ASSIGN, "PermissionSetArn")]
+    permission_set_arn: Annotated[str, _aws_api(*_ASSIGN, "PermissionSetArn")]
     principal_type: Literal["USER", "GROUP"]
-    principal_id: Annotated[str, _api(*_ASSIGN, "PrincipalId")]
+    principal_id: Annotated[str, _aws_api(*_ASSIGN, "PrincipalId")]
     # only accounts of these environments (default: every environment)
     environments: list[Literal["dev", "staging", "prod"]] = Field(default_factory=list)
 
 
 class IdentityCenter(Model):
-    instance_arn: Annotated[str, _api(*_ASSIGN, "InstanceArn")]
+    instance_arn: Annotated[str, _aws_api(*_ASSIGN, "InstanceArn")]
     assignments: list[AccessAssignment] = Field(default_factory=list)
 
 
@@ -152,14 +139,14 @@ class AccountFactory(Model):
     where offboarded accounts wait."""
 
     # The CI principal pulumi up runs as; the deployment role trusts it and nothing else.
-    deployer_arn: Annotated[str, AfterValidator(_deployer)] | None = None
+    deployer_arn: Annotated[str, _aws(principal_problem)] | None = None
     alternate_contacts: dict[Literal["billing", "operations", "security"], AlternateContact] = (
         Field(default_factory=dict)
     )
     identity_center: IdentityCenter | None = None
     delete_default_vpcs: bool = False
     # Regions allowed by the region-deny SCP attached to each member account (empty: none).
-    allowed_regions: list[Annotated[str, AfterValidator(_region)]] = Field(default_factory=list)
+    allowed_regions: list[Annotated[str, _aws(region_problem)]] = Field(default_factory=list)
     # OU name (from organizationalUnits) offboarded accounts are moved to.
     suspended_ou: str | None = None
 
