@@ -16,7 +16,7 @@ import pytest
 
 from .conftest import ROOT
 from .test_pr_comment import run_step, stand_in
-from .test_workflows import DEPLOY, GATE, WORKFLOWS, load, steps_by_name
+from .test_workflows import DEPLOY, DEPLOY_STACKS, GATE, WORKFLOWS, deploy_job, load, steps_by_name
 
 TEAM_GATE = WORKFLOWS / "team-gate.yml"
 ALL = [GATE, DEPLOY, TEAM_GATE]
@@ -40,8 +40,8 @@ def test_a_new_push_cancels_the_gate_of_the_one_before_but_never_a_deploy():
     gate = load(GATE)["concurrency"]
     assert gate["group"] == "policy-gate-${{ github.event.pull_request.number || github.ref }}"
     assert gate["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
-    deploy = load(DEPLOY)["jobs"]["deploy"]["concurrency"]
-    assert deploy["cancel-in-progress"] is False
+    for stack in DEPLOY_STACKS:
+        assert deploy_job(stack)["concurrency"]["cancel-in-progress"] is False
 
 
 def test_zizmor_finds_nothing_in_its_pedantic_persona():
@@ -106,7 +106,7 @@ def test_the_deploy_logs_in_to_its_backend_and_creates_a_missing_stack(tmp_path,
     """`pulumi login [url]` and `pulumi stack select --create --secrets-provider` (Pulumi CLI
     reference: pulumi_login, pulumi_stack_select)."""
     variables, login, select = BACKENDS[backend]
-    job = load(DEPLOY)["jobs"]["deploy"]
+    job = deploy_job()
     # the variables reach every step through the job's env; GitHub gives '' when unset
     assert job["env"]["PULUMI_BACKEND_URL"] == "${{ vars.PULUMI_BACKEND_URL }}"
     assert job["env"]["PULUMI_SECRETS_PROVIDER"] == "${{ vars.PULUMI_SECRETS_PROVIDER }}"
@@ -128,6 +128,6 @@ def test_the_deploy_logs_in_to_its_backend_and_creates_a_missing_stack(tmp_path,
 
 
 def test_every_step_that_runs_pulumi_gets_the_backends_secrets():
-    for step in load(DEPLOY)["jobs"]["deploy"]["steps"]:
+    for step in deploy_job()["steps"]:
         if "pulumi " in step.get("run", ""):
             assert set(step["env"]) == {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}, step
