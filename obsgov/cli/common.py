@@ -28,6 +28,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from obsgov.errors import InputError
@@ -109,6 +110,44 @@ def _plain_arguments(command: Any) -> None:
             param.__class__ = AliasedOption
 
 
+#: U+2011 NON-BREAKING HYPHEN: one column wide like "-", and not a place textwrap breaks.
+_KEEP_HYPHEN = "\u2011"
+
+
+class WholeWordHelpFormatter(HelpFormatter):
+    """Click's help formatter wraps with textwrap's ``break_on_hyphens``, so at 80 columns
+    help split options and names at their hyphens (``--window-`` / ``hours``). This one
+    wraps only at spaces: hyphens are held as non-breaking while a text is wrapped and put
+    back in what it wrote."""
+
+    def _whole_words(self, write: Callable[[], None]) -> None:
+        start = len(self.buffer)
+        write()
+        self.buffer[start:] = [chunk.replace(_KEEP_HYPHEN, "-") for chunk in self.buffer[start:]]
+
+    def write_text(self, text: str) -> None:
+        self._whole_words(lambda: super(WholeWordHelpFormatter, self).write_text(_held(text)))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        held = [(_held(term), _held(text)) for term, text in rows]
+        self._whole_words(
+            lambda: super(WholeWordHelpFormatter, self).write_dl(held, col_max, col_spacing)
+        )
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        self._whole_words(
+            lambda: super(WholeWordHelpFormatter, self).write_usage(prog, _held(args), prefix)
+        )
+
+
+def _held(text: str) -> str:
+    return text.replace("-", _KEEP_HYPHEN)
+
+
+class WholeWordContext(typer.Context):
+    formatter_class = WholeWordHelpFormatter
+
+
 class WrappingGroup(TyperGroup):
     """A command group whose command list wraps each command's first paragraph instead of
     cutting it at the terminal's width with "..." (click's default). Nested groups get the
@@ -118,10 +157,13 @@ class WrappingGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         WrappingGroup._adopt(self)
 
+    context_class = WholeWordContext
+
     @staticmethod
     def _adopt(group: Any) -> None:
         for command in group.commands.values():
             _plain_arguments(command)
+            command.context_class = WholeWordContext
             if type(command) is TyperGroup:
                 command.__class__ = WrappingGroup
                 WrappingGroup._adopt(command)
