@@ -9,7 +9,8 @@ the organization file, a default in a team's ``Pulumi.yaml``. For each finding t
    names (``Tag 'owner' is 'commerce'`` -> ``Pulumi.prod.yaml:6  owner: commerce``);
 2. for obsgov's own stack: the registry entry (workload, else account) that produced the
    resource; the section of the stack config its component is built from (the deepest key
-   whose values only that component's resources hold); the organization file's line naming
+   whose values only that component's resources hold, leaving out values it borrows from
+   another component's section); the organization file's line naming
    the central account it lives in;
 3. the line of the program that made the resource (team projects record it while the program
    runs; obsgov's own program too);
@@ -589,14 +590,33 @@ class Locator:
             if len(tops) <= MAX_SHARING:
                 for top in tops:
                     by_top.setdefault(top, []).append(leaf)
+        chosen: dict[str, list[Leaf]] = {}
         for top, shared in by_top.items():
             # the values only this component holds, when there are two; else those it shares
             # with at most two others (a trail and the archive it writes to share a principal)
             own = [leaf for leaf in shared if len(owners[leaf]) == 1]
             leaves = own if len(own) >= 2 else shared
-            if len(leaves) < 2:
-                continue  # one value is a value, not a section
-            common = _common_prefix([leaf.keys for leaf in leaves])
+            if len(leaves) >= 2:  # one value is a value, not a section
+                chosen[top] = leaves
+        first = {
+            top: _common_prefix([leaf.keys for leaf in leaves]) for top, leaves in chosen.items()
+        }
+        for top, leaves in chosen.items():
+            # a value that lies in another component's section is borrowed from it (the trail's
+            # CIS topic subscribes the security contacts of centralAudit.eventRouting): the
+            # section is where the rest are, when two are left
+            kept = [
+                leaf
+                for leaf in leaves
+                if not any(
+                    other != top
+                    and len(section) >= 2
+                    and leaf.keys[: len(section)] == section
+                    and first[top][: len(section)] != section  # not a section around this one
+                    for other, section in first.items()
+                )
+            ]
+            common = _common_prefix([leaf.keys for leaf in (kept if len(kept) >= 2 else leaves)])
             # at least a key under config: (the whole config is no section)
             named = tuple(k for k in common if isinstance(k, str))
             while common and not isinstance(common[-1], str):
