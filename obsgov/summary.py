@@ -18,6 +18,21 @@ def account_label(graph: ResourceGraph, account: str | None) -> str:
     return f"{account} {name}" if name else account
 
 
+#: Borders and padding of a three-column rich table: four bars and one space either side of
+#: each cell.
+_TABLE_FRAME = 4 + 3 * 2
+
+
+def _fit_type(ctype: str, width: int) -> str:
+    """A component type as it is, or, when it is wider than its column, broken after its
+    module (``obsgov:member_baseline:`` over ``MemberAccountBaseline``) so that no part of the
+    token is cut off: rich breaks words only at spaces and would end it in an ellipsis."""
+    if len(ctype) <= width or ":" not in ctype:
+        return ctype
+    module, _, kind = ctype.rpartition(":")
+    return f"{module}:\n{kind}"
+
+
 def render_summary(graph: ResourceGraph, console: Console) -> None:
     custom = graph.custom_resources()
     mode = "preview" if graph.preview else "update (all outputs known)"
@@ -43,8 +58,10 @@ def render_summary(graph: ResourceGraph, console: Console) -> None:
     components.add_column("Component type")
     components.add_column("Name")
     components.add_column("Resources", justify="right")
+    names = [name for _, name in per_component]
+    type_width = console.width - _TABLE_FRAME - len("Resources") - max(map(len, names), default=0)
     for (ctype, name), count in sorted(per_component.items()):
-        components.add_row(escape(ctype), escape(name), str(count))
+        components.add_row(escape(_fit_type(ctype, type_width)), escape(name), str(count))
     console.print(components)
 
     types = Counter(r.type for r in custom)

@@ -209,12 +209,29 @@ def test_stack_config_reaches_the_program_as_the_cli_passes_it(inline_env, tmp_p
     assert topic.inputs["name"] == "eu-west-1-dev-30-300"
 
 
-def test_cli_summary_counts_accounts_and_components():
+def test_cli_summary_counts_accounts_and_components(monkeypatch):
+    from obsgov.cli import common
+
+    monkeypatch.setattr(common.out, "_width", 80)
     result = CliRunner().invoke(app, ["synth", "--stack", "dev"])
     assert result.exit_code == 0, result.output
     assert "200000000001 ml-serving-dev" in result.output
-    # the type column fits 80 columns: a long token is cut short
-    assert "obsgov:member_baseline:" in result.output
+    # the type column fits 80 columns and every type is shown whole (issue 36: they were cut
+    # to `obsgov:member_baseline:MemberAccount…`): a long one is broken after its module
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in result.output
+    table = lines[lines.index("Resources per component") :]
+    first_cells = [line.split("│")[1].strip() for line in table if line.startswith("│ ")]
+    types, pending = [], ""
+    for cell in first_cells:
+        if pending:
+            types.append(pending + cell)
+            pending = ""
+        elif cell.endswith(":"):
+            pending = cell
+        else:
+            types.append(cell)
+    assert "obsgov:member_baseline:" in first_cells and "MemberAccountBaseline" in first_cells
     graph = synthesize(load_environment("dev", STACKS / "Pulumi.dev.yaml"))
     accounts = {r.account for r in graph.custom_resources()}
     assert (
@@ -222,6 +239,8 @@ def test_cli_summary_counts_accounts_and_components():
         f"{len({r.type for r in graph.custom_resources()})} types, {len(graph.components())} "
         f"components, {len(graph.providers())} providers, {len(accounts)} accounts"
     ) in result.output
+    rows = {(c.type, c.name) for r in graph.custom_resources() if (c := graph.component_of(r))}
+    assert sorted(types) == sorted(ctype for ctype, _ in rows)
 
 
 def test_the_program_reads_the_environment_it_was_given(inline_env):

@@ -312,7 +312,13 @@ def apply(
 @command
 def list_accounts(
     env_name: str | None = typer.Option(
-        None, "--env", "-e", metavar="ENV", help="Only this environment (default: all)."
+        None,
+        "--stack",
+        "-s",
+        "--env",
+        "-e",
+        metavar="ENV",
+        help="Only this environment (default: all).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     stacks_dir: Path | None = StacksDirOption,
@@ -326,20 +332,25 @@ def list_accounts(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "name", "env", "OU", "owner", "cost centre"):
-        table.add_column(column, overflow="fold")
-    for r in rows:
-        table.add_row(
-            r["id"],
-            r["name"],
-            r["environment"],
-            r["organizationalUnit"],
-            r["owner"],
-            r["costCentre"],
-        )
-    out.print(table)
-    out.print(f"{len(rows)} accounts")
+    headers = ("id", "name", "env", "OU", "owner", "cost centre")
+    cells = [
+        (r["id"], r["name"], r["environment"], r["organizationalUnit"], r["owner"], r["costCentre"])
+        for r in rows
+    ]
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *cells, strict=False)]
+    if sum(widths) + 2 * (len(widths) - 1) <= out.width:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in headers:
+            table.add_column(column, no_wrap=True)
+        for row in cells:
+            table.add_row(*(Text(str(c)) for c in row))
+        out.print(table)
+    else:
+        # too narrow for the table: one block per account, never a name or address cut in two
+        for account_id, name, env_name_, ou, owner, cost in cells:
+            out.print(f"{name}  {account_id}  {env_name_}", markup=False, soft_wrap=True)
+            out.print(f"  OU {ou}, owner {owner}, cost centre {cost}", markup=False, soft_wrap=True)
+    out.print(f"{len(rows)} account{'' if len(rows) == 1 else 's'}", markup=False)
 
 
 @app.command(
@@ -355,7 +366,13 @@ def list_accounts(
 @command
 def verify_accounts(
     env_name: str | None = typer.Option(
-        None, "--env", "-e", metavar="ENV", help="Only this environment (default: all)."
+        None,
+        "--stack",
+        "-s",
+        "--env",
+        "-e",
+        metavar="ENV",
+        help="Only this environment (default: all).",
     ),
     check_role: bool = typer.Option(
         True,
@@ -423,6 +440,8 @@ def offboard(
     account_id: str = typer.Argument(..., metavar="ID", help="The account's 12-digit id."),
     env_name: str | None = typer.Option(
         None,
+        "--stack",
+        "-s",
         "--env",
         "-e",
         metavar="ENV",

@@ -28,9 +28,10 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperArgument, TyperGroup
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from obsgov.errors import InputError, Problem
+from obsgov.errors import InputError
 
 EXIT_OK = 0
 EXIT_VERDICT = 1
@@ -68,10 +69,83 @@ class PlainArgument(TyperArgument):
         return name + ("..." if self.nargs != 1 else "")
 
 
+#: One vocabulary (the Pulumi CLI's where it has one): each option's name in help, and the old
+#: spellings it still accepts without showing them. ``--stack/-s`` names the environment (a
+#: stack of obsgov's program) everywhere; ``--output/-o`` names the file a command writes.
+HIDDEN_ALIASES: dict[str, frozenset[str]] = {
+    "--stack": frozenset({"--env", "-e"}),
+    "--output": frozenset({"--out", "--json"}),
+    "--out-dir": frozenset({"--out"}),
+}
+
+
+class AliasedOption(TyperOption):
+    """An option whose old spellings (:data:`HIDDEN_ALIASES`) parse but are not shown in
+    help or in error hints."""
+
+    def _shown(self) -> list[str]:
+        hidden = HIDDEN_ALIASES.get(self.opts[0], frozenset()) if self.opts else frozenset()
+        return [o for o in self.opts if o not in hidden]
+
+    def get_help_record(self, ctx: Any) -> Any:
+        saved, self.opts = self.opts, self._shown()
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = saved
+
+    def get_error_hint(self) -> str:
+        saved, self.opts = self.opts, self._shown()
+        try:
+            return super().get_error_hint()
+        finally:
+            self.opts = saved
+
+
 def _plain_arguments(command: Any) -> None:
     for param in getattr(command, "params", ()):
         if type(param) is TyperArgument:
             param.__class__ = PlainArgument
+        elif type(param) is TyperOption and param.opts and param.opts[0] in HIDDEN_ALIASES:
+            param.__class__ = AliasedOption
+
+
+#: U+2011 NON-BREAKING HYPHEN: one column wide like "-", and not a place textwrap breaks.
+_KEEP_HYPHEN = "\u2011"
+
+
+class WholeWordHelpFormatter(HelpFormatter):
+    """Click's help formatter wraps with textwrap's ``break_on_hyphens``, so at 80 columns
+    help split options and names at their hyphens (``--window-`` / ``hours``). This one
+    wraps only at spaces: hyphens are held as non-breaking while a text is wrapped and put
+    back in what it wrote."""
+
+    def _whole_words(self, write: Callable[[], None]) -> None:
+        start = len(self.buffer)
+        write()
+        self.buffer[start:] = [chunk.replace(_KEEP_HYPHEN, "-") for chunk in self.buffer[start:]]
+
+    def write_text(self, text: str) -> None:
+        self._whole_words(lambda: super(WholeWordHelpFormatter, self).write_text(_held(text)))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        held = [(_held(term), _held(text)) for term, text in rows]
+        self._whole_words(
+            lambda: super(WholeWordHelpFormatter, self).write_dl(held, col_max, col_spacing)
+        )
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        self._whole_words(
+            lambda: super(WholeWordHelpFormatter, self).write_usage(prog, _held(args), prefix)
+        )
+
+
+def _held(text: str) -> str:
+    return text.replace("-", _KEEP_HYPHEN)
+
+
+class WholeWordContext(typer.Context):
+    formatter_class = WholeWordHelpFormatter
 
 
 class WrappingGroup(TyperGroup):
@@ -83,10 +157,13 @@ class WrappingGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         WrappingGroup._adopt(self)
 
+    context_class = WholeWordContext
+
     @staticmethod
     def _adopt(group: Any) -> None:
         for command in group.commands.values():
             _plain_arguments(command)
+            command.context_class = WholeWordContext
             if type(command) is TyperGroup:
                 command.__class__ = WrappingGroup
                 WrappingGroup._adopt(command)
@@ -213,6 +290,17 @@ StackOption = typer.Option(
     metavar="ENV",
     help="Environment to use: reads stacks/Pulumi.<ENV>.yaml.",
 )
+#: ``--stack`` for a command without ``--project`` (where a stack is always an environment):
+#: also accepts the old ``--env``/``-e``.
+EnvStackOption = typer.Option(
+    ...,
+    "--stack",
+    "-s",
+    "--env",
+    "-e",
+    metavar="ENV",
+    help="Environment to use: reads stacks/Pulumi.<ENV>.yaml.",
+)
 StacksDirOption = typer.Option(
     None,
     "--stacks-dir",
@@ -231,18 +319,9 @@ def load_stack(stack: str, stacks_dir: Path | None, option: str = "--stack"):
     return load_environment(stack, stack_file_for(directory, stack, option))
 
 
-EnvOption = typer.Option(
-    ..., "--env", "-e", metavar="ENV", help="Environment: reads stacks/Pulumi.<ENV>.yaml."
-)
+EnvOption = EnvStackOption  # the old name: commands that said --env now say --stack
 
 
 def load_env(env_name: str, stacks_dir: Path | None) -> Any:
-    """:func:`load_stack` for a command whose option is ``--env``: an unknown environment is
-    reported against --env."""
-    try:
-        return load_stack(env_name, stacks_dir)
-    except InputError as exc:
-        raise InputError(
-            Problem("--env", p.key_path, p.message) if p.file == "--stack" else p
-            for p in exc.problems
-        ) from None
+    """:func:`load_stack` under its old name."""
+    return load_stack(env_name, stacks_dir)

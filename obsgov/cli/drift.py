@@ -9,13 +9,31 @@ import typer
 
 from obsgov.errors import InputError
 
-from .common import EXIT_OK, EXIT_VERDICT, aws_errors, command, out
+from .common import EXIT_INPUT, EXIT_OK, EXIT_VERDICT, aws_errors, command, fail, out
 from .output import check_output
 
 app = typer.Typer(
     help="Data drift and data quality of inference and pipeline data against a baseline.",
     no_args_is_help=True,
 )
+
+
+#: What the drift engine needs beyond obsgov's core (pyproject's `drift` extra): the policy gate
+#: installs without them.
+DRIFT_MODULES = ("numpy", "scipy", "pyarrow", "datasketches")
+
+
+def require_drift_extra() -> None:
+    """Refuse, with the install command, when the `drift` extra is not installed."""
+    import importlib.util
+
+    missing = [m for m in DRIFT_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        fail(
+            f"obsgov drift needs the drift extra ({', '.join(missing)} not installed): "
+            "pip install 'obsgov[drift]'",
+            EXIT_INPUT,
+        )
 
 
 def _positive(value: int, option: str) -> None:
@@ -39,7 +57,13 @@ def baseline(
         help=f"Training data: {_DATA_HELP}. Read as a stream, at most twice.",
     ),
     output: Path = typer.Option(
-        ..., "--out", "-o", metavar="FILE", dir_okay=False, help="Baseline file to write (JSON)."
+        ...,
+        "--output",
+        "-o",
+        "--out",
+        metavar="FILE",
+        dir_okay=False,
+        help="Baseline file to write (JSON).",
     ),
     schema: Path | None = typer.Option(
         None,
@@ -93,6 +117,7 @@ def baseline(
 
     Exit 2 on bad input (unreadable or empty data, bad schema YAML, unwritable output).
     """
+    require_drift_extra()
     from obsgov.drift.data import open_source
     from obsgov.drift.profile import build_baseline
     from obsgov.drift.schema import load_schema
@@ -102,7 +127,7 @@ def baseline(
     inputs = [schema] if schema else []
     if not data.startswith("s3://"):
         inputs.append(Path(data))
-    check_output(output, "--out", inputs)
+    check_output(output, "--output", inputs)
     declared = load_schema(schema) if schema else None
     source = open_source(data, "--data")
     result = build_baseline(
@@ -213,6 +238,7 @@ def run(
     Exit 0 no dataset drift; 1 dataset drift; 2 bad input, or a window that cannot be
     judged (no rows, nothing readable); 4 AWS refused or unreachable.
     """
+    require_drift_extra()
     from obsgov.drift.capture import read_capture
     from obsgov.drift.data import FrameSource, Source, open_source
     from obsgov.drift.engine import evaluate

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
+from obsgov.errors import InputError, Problem
+
 from .common import (
     EXIT_INPUT,
-    StackOption,
+    EnvStackOption,
     StacksDirOption,
     command,
     err,
+    error,
     fail,
     load_stack,
     out,
@@ -35,21 +39,49 @@ from .team_project import (
 
 @command
 def validate(
-    stack: str = StackOption,
+    stack: str = EnvStackOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Validate an environment's config, organization file and registry.
 
-    Every problem is listed with its file and key path; exit code 2 when any is found.
+    Every problem is listed with its file and key path, then the line and column of that
+    key (file:line:column); in a GitHub Actions job each is also an error annotation on its
+    line. Exit code 2 when any is found.
     """
     from obsgov.io import display_path
 
-    env = load_stack(stack, stacks_dir)
+    try:
+        env = load_stack(stack, stacks_dir)
+    except InputError as exc:
+        _report_with_positions(exc)
+        raise typer.Exit(EXIT_INPUT) from None
     workloads = sum(len(env.workloads_for(a)) for a in env.member_accounts)
     out.print(
         f"[green]ok[/green] {escape(display_path(env.stack_file))}: environment "
         f"{env.environment}, {len(env.member_accounts)} member accounts, {workloads} workloads"
     )
+
+
+def _report_with_positions(exc: InputError) -> None:
+    """The problem list as every command prints it, each problem followed by where its key
+    is, and, when GitHub Actions runs the command (``GITHUB_ACTIONS=true``), one error
+    annotation per problem on stdout, where the runner reads workflow commands."""
+    from obsgov.config.positions import Position, github_annotation, locate
+
+    cache: dict[str, dict[str, tuple[int, int]]] = {}
+    lines = [exc.report().split("\n", 1)[0]]
+    placed: list[tuple[Problem, Position | None]] = []
+    for problem in exc.problems:
+        position = locate(problem, cache)
+        placed.append((problem, position))
+        lines.append(f"  {problem}")
+        if position is not None:
+            lines.append(f"    at {position}")
+    error("\n".join(lines))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for problem, position in placed:
+            sys.stdout.write(github_annotation(problem, position) + "\n")
+        sys.stdout.flush()
 
 
 @command
@@ -64,6 +96,8 @@ def synth(
     ),
     json_file: Path | None = typer.Option(
         None,
+        "--output",
+        "-o",
         "--json",
         metavar="FILE",
         dir_okay=False,
@@ -106,7 +140,7 @@ def synth(
     if json_file is not None and not to_stdout:
         check_output(
             json_file,
-            "--json",
+            "--output",
             inputs=inputs,
             stacks_dir=env.stack_file.parent if team is None else stacks_dir,
             team=team,

@@ -9,6 +9,7 @@ import io
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -147,19 +148,107 @@ def pack_projects(chosen: Sequence[Any]) -> list[Any]:
     return [project for project, _ in chosen]
 
 
-def report(run, fmt: str, output: Path | None, location_file: Path | None) -> None:
-    from obsgov.reports import render_text, write_report
+SeverityOption = typer.Option(
+    None,
+    "--severity",
+    metavar="LEVEL",
+    help="Judge and show only findings of this severity or above (low, medium, high, "
+    "critical); findings below are counted, never shown, and never fail the gate.",
+)
+BaselineOption = typer.Option(
+    None,
+    "--baseline",
+    metavar="FILE",
+    dir_okay=False,
+    help="Findings listed in FILE (written by --write-baseline) are reported as baseline "
+    "and do not fail the gate: only new ones do.",
+)
+WriteBaselineOption = typer.Option(
+    None,
+    "--write-baseline",
+    metavar="FILE",
+    dir_okay=False,
+    help="Write every finding of this run to FILE, to pass as --baseline later.",
+)
+CompactOption = typer.Option(
+    False, "--compact", help="One line per finding, with the file and line it points at."
+)
+QuietOption = typer.Option(
+    False,
+    "--quiet",
+    "-q",
+    help="Print only what fails the gate (one line each) and the verdict.",
+)
 
-    render_text(run, out)
+
+@dataclass
+class ReviewOptions:
+    """How findings are judged and shown beyond the packs' own verdict."""
+
+    severity: str | None = None
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    compact: bool = False
+    quiet: bool = False
+
+    def check(self, inputs: Sequence[Path]) -> None:
+        from obsgov.reports.findings import SEVERITY_ORDER
+
+        if self.severity is not None and self.severity not in SEVERITY_ORDER:
+            raise InputError.single(
+                "--severity", "", f"{self.severity!r} is not one of {', '.join(SEVERITY_ORDER)}"
+            )
+        if self.write_baseline is not None:
+            check_output(self.write_baseline, "--write-baseline", [*inputs])
+
+
+def report(
+    run,
+    fmt: str,
+    output: Path | None,
+    sources,
+    suppressions: Sequence[Any] = (),
+    options: ReviewOptions | None = None,
+) -> bool:
+    """Review the run, print the text report, write the ``--format`` report and the baseline;
+    whether the gate failed."""
+    from obsgov.clock import utc_today
+    from obsgov.reports import render_text, review, write_report
+    from obsgov.reports.findings import baseline_text, read_baseline
+
+    options = options or ReviewOptions()
+    baseline = None
+    if options.write_baseline is not None:
+        write_atomic(options.write_baseline, baseline_text(run))
+        err.print(f"wrote the baseline to {options.write_baseline}", markup=False)
+        baseline = (options.write_baseline, read_baseline(options.write_baseline))
+    elif options.baseline is not None:
+        baseline = (options.baseline, read_baseline(options.baseline))
+    checked = review(
+        run,
+        sources,
+        today=utc_today(),
+        suppressions=suppressions,
+        baseline=baseline,
+        severity=options.severity,
+    )
+    render_text(run, out, checked, compact=options.compact, quiet=options.quiet)
     if fmt != "text":
         assert output is not None
-        write_report(run, fmt, output, location_file)
-        err.print(f"wrote {fmt} report to {output}")
+        write_report(run, fmt, output, checked=checked)
+        err.print(f"wrote {fmt} report to {output}", markup=False)
     elif output is not None:
         # Rendered whole, then replaced atomically: an interrupted run keeps the old report.
         buffer = io.StringIO()
-        render_text(run, Console(file=buffer, width=200, highlight=False, soft_wrap=True))
+        render_text(
+            run,
+            Console(file=buffer, width=200, highlight=False, soft_wrap=True),
+            checked,
+            compact=options.compact,
+            quiet=options.quiet,
+        )
         write_atomic(output, buffer.getvalue())
+    return checked.failed
 
 
 def run_and_report(
@@ -167,7 +256,7 @@ def run_and_report(
     env,
     fmt: str,
     output: Path | None,
-    location_file: Path | None,
+    sources,
     timeout: float,
     start_timeout: float | None = None,
     analyze_file: bool = False,
@@ -175,11 +264,13 @@ def run_and_report(
     stack_tags: Mapping[str, str] | None = None,
     organization: str = "organization",
     secret_keys: list[str] | None = None,
+    suppressions: Sequence[Any] = (),
+    review_options: ReviewOptions | None = None,
 ) -> None:
-    """Run ``gate(options)``, report, and exit with the gate's verdict. ``analyze_file`` runs
+    """Run ``gate(options)``, report, and exit with the verdict. ``analyze_file`` runs
     packs as ``pulumi policy analyze --file`` does: no ConfigureStack, no stack environment.
     ``stack_config`` and ``stack_tags`` are those of the stack judged when it is not one of
-    obsgov's environments (``--project``)."""
+    obsgov's environments (``--project``). ``sources`` are the files findings point at."""
     from obsgov.gate.engine import GateOptions, PolicyConfigError
     from obsgov.gate.project import builtin_stack_tags
 
@@ -209,8 +300,31 @@ def run_and_report(
     for pack in run.packs:
         for line in pack.warnings:
             err.print(f"warning: {escape(line)}")
-    report(run, fmt, output, location_file)
-    raise typer.Exit(EXIT_VERDICT if run.failed else EXIT_OK)
+    failed = report(run, fmt, output, sources, suppressions, review_options)
+    raise typer.Exit(EXIT_VERDICT if failed else EXIT_OK)
+
+
+def environment_sources(env):
+    """The files an obsgov environment's findings point at."""
+    from obsgov.reports import SourceFiles
+
+    return SourceFiles(
+        config=[env.stack_file, env.organization_file],
+        registry=env.registry_file,
+        stack_file=env.stack_file,
+        program_root=project_root(),
+    )
+
+
+def team_sources(team):
+    """The files a team project's findings point at: its stack file and Pulumi.yaml."""
+    from obsgov.reports import SourceFiles
+
+    stack_file = team.stack.file if team.stack.file.is_file() else None
+    return SourceFiles(
+        config=[p for p in (stack_file, team.project.file) if p is not None],
+        stack_file=stack_file or team.project.file,
+    )
 
 
 PreviewStackOption = typer.Option(
@@ -274,6 +388,11 @@ def preview(
     environment: str | None = EnvironmentOption,
     program_timeout: float = ProgramTimeoutOption,
     remote_components: str = RemoteComponentsOption,
+    severity: str | None = SeverityOption,
+    baseline: Path | None = BaselineOption,
+    write_baseline: Path | None = WriteBaselineOption,
+    compact: bool = CompactOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Synthesize a stack offline and judge it with the CrossGuard policy packs.
 
@@ -318,6 +437,7 @@ def preview(
         config_file=config_file,
         environment=environment,
     )
+    review_options = ReviewOptions(severity, baseline, write_baseline, compact, quiet)
     if project is not None:
         _preview_project(
             project,
@@ -336,6 +456,7 @@ def preview(
             pack_start_timeout,
             program_timeout,
             remote_components,
+            review_options,
         )
         return
 
@@ -348,6 +469,9 @@ def preview(
         stacks_dir=env.stack_file.parent,
         packs=pack_projects(chosen),
     )
+    review_options.check(
+        [*env.input_files, *(policy_pack_config or []), *([output] if output else [])]
+    )
 
     given, _ = parse_stack_outputs(stack_outputs or [])
 
@@ -359,7 +483,19 @@ def preview(
         except SynthesisError as exc:
             fail(f"the program failed: {exc}", EXIT_INPUT)
 
-    run_and_report(gate, env, fmt, output, env.registry_file, pack_timeout, pack_start_timeout)
+    from obsgov.reports.findings import environment_suppressions
+
+    run_and_report(
+        gate,
+        env,
+        fmt,
+        output,
+        environment_sources(env),
+        pack_timeout,
+        pack_start_timeout,
+        suppressions=environment_suppressions(env),
+        review_options=review_options,
+    )
 
 
 def _preview_environment(
@@ -436,9 +572,11 @@ def _preview_project(
     pack_start_timeout: float | None,
     program_timeout: float = 900.0,
     remote_components: str = "fail",
+    review_options: ReviewOptions | None = None,
 ) -> None:
     from obsgov.gate.engine import synthesize_program_and_gate
     from obsgov.gate.selection import select_packs
+    from obsgov.reports.findings import stack_suppressions
     from obsgov.synth import SynthesisError
 
     check_remote_choice(remote_components)
@@ -451,6 +589,11 @@ def _preview_project(
             "pass --environment ENV",
             EXIT_INPUT,
         )
+    review_options = review_options or ReviewOptions()
+    review_options.check(
+        [*team.input_files, *(policy_pack_config or []), *([output] if output else [])]
+    )
+    suppressions = stack_suppressions(team.stack.config, team.stack.file)
     chosen = select_packs(env, policy_pack, policy_pack_config)
     check_format(
         fmt,
@@ -478,13 +621,15 @@ def _preview_project(
         env,
         fmt,
         output,
-        team.project.program,
+        team_sources(team),
         pack_timeout,
         pack_start_timeout,
         stack_config=team.stack.config,
         stack_tags=team.stack.tags,
         organization=team.program.organization,
         secret_keys=team.stack.secret_keys,
+        suppressions=suppressions,
+        review_options=review_options,
     )
 
 

@@ -14,8 +14,8 @@ from .common import EXIT_OK, command, out
 def build_layer(
     output: Path = typer.Option(
         None,
+        "--out-dir",
         "--out",
-        "-o",
         metavar="DIR",
         file_okay=False,
         help="Layer folder to write (replaced only once the new one is complete). Default: "

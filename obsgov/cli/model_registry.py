@@ -21,9 +21,10 @@ app = typer.Typer(
 def snapshot(
     env_name: str = typer.Option(
         ...,
-        "--env",
         "--stack",
         "-s",
+        "--env",
+        "-e",
         metavar="ENV",
         help="Environment whose modelApproval settings name the "
         "registry: reads stacks/Pulumi.<ENV>.yaml.",
@@ -63,7 +64,7 @@ def snapshot(
         snapshot_registry,
     )
 
-    env = load_stack(env_name, stacks_dir, option="--env")
+    env = load_stack(env_name, stacks_dir, option="--stack")
     approval = env.settings.model_approval
     shown = display_path(env.stack_file)
     if not approval.registry_account_id:

@@ -26,7 +26,13 @@ def check(
         ..., metavar="MODEL_PACKAGE_ARN", help="The versioned model package to check."
     ),
     env_name: str = typer.Option(
-        ..., "--env", "-s", metavar="ENV", help="Environment whose approval rules apply."
+        ...,
+        "--stack",
+        "-s",
+        "--env",
+        "-e",
+        metavar="ENV",
+        help="Environment whose approval rules apply.",
     ),
     approver: str | None = typer.Option(
         None, "--approver", metavar="ARN", help="Check this principal against allowedApprovers too."
@@ -103,7 +109,13 @@ def _aws_call(fn):
 
 
 EnvOption = typer.Option(
-    ..., "--env", "-s", metavar="ENV", help="Environment whose model registry to read."
+    ...,
+    "--stack",
+    "-s",
+    "--env",
+    "-e",
+    metavar="ENV",
+    help="Environment whose model registry to read.",
 )
 AssumeRoleOption = typer.Option(
     False,

@@ -22,8 +22,10 @@ app = typer.Typer(
 def bootstrap(
     env_name: str = typer.Option(
         ...,
-        "--env",
+        "--stack",
         "-s",
+        "--env",
+        "-e",
         metavar="ENV",
         help="Environment whose log analytics domain to configure.",
     ),

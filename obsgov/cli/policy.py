@@ -29,6 +29,7 @@ from .gate import (
     StartTimeoutOption,
     TimeoutOption,
     check_format,
+    environment_sources,
     pack_projects,
     run_and_report,
     start_seconds,
@@ -80,6 +81,7 @@ def analyze(
     from obsgov.gate.engine import run_gate
     from obsgov.gate.selection import select_packs
     from obsgov.gate.state import load_state
+    from obsgov.reports.findings import environment_suppressions
 
     check_format(fmt, output, [], check_path=False)  # the path once the inputs are known
     graph, warnings = load_state(file, stack)
@@ -109,11 +111,12 @@ def analyze(
         env,
         fmt,
         output,
-        # results point at the registry entry; the state file is rarely in the repository
-        env.registry_file if env is not None else file,
+        # results point at the environment's files; the state file is rarely in the repository
+        environment_sources(env) if env is not None else file,
         pack_timeout,
         pack_start_timeout,
         analyze_file=True,
+        suppressions=environment_suppressions(env) if env is not None else (),
     )
 
 
@@ -246,6 +249,7 @@ def make_folder(folder: Path, option: str) -> None:
 def bundle(
     out_dir: Path = typer.Option(
         Path("policy-bundles"),
+        "--out-dir",
         "--out",
         metavar="DIR",
         file_okay=False,
@@ -276,8 +280,8 @@ def bundle(
         fail(f"no policy packs found under {POLICIES_ROOT}", EXIT_INPUT)
     projects = [load_policy_pack(d) for d in directories]
     refuse_duplicates(projects)
-    check_output_folder(out_dir, "--out", packs=projects)
-    make_folder(out_dir, "--out")
+    check_output_folder(out_dir, "--out-dir", packs=projects)
+    make_folder(out_dir, "--out-dir")
     for project in projects:
         written = write_bundle(project, out_dir)
         out.print(str(written.directory))
@@ -289,6 +293,8 @@ def inventory(
     stacks_dir: Path | None = StacksDirOption,
     output: Path | None = typer.Option(
         None,
+        "--output",
+        "-o",
         "--out",
         metavar="FILE",
         dir_okay=False,
@@ -320,7 +326,9 @@ def inventory(
     target = output or inventory_path(directory)
     if not check:
         # the inventory file is this command's own output, the one file in stacks/ it may write
-        check_output(target, "--out", [], stacks_dir=directory, allowed=[inventory_path(directory)])
+        check_output(
+            target, "--output", [], stacks_dir=directory, allowed=[inventory_path(directory)]
+        )
     current = build_inventory(directory)
     findings = judge_all(current)
     for finding in findings:

@@ -26,6 +26,16 @@ from .common import (
 )
 from .gate import PreviewModeOption, StartTimeoutOption, TimeoutOption, start_seconds
 from .output import check_output
+from .team_project import (
+    ConfigFileOption,
+    ConfigOption,
+    EnvironmentOption,
+    ProjectOption,
+    StackOutputsOption,
+    load_team,
+    refuse_without_project,
+    team_environment,
+)
 
 REPORT_FORMATS = ("html", "json", "md")
 
@@ -66,16 +76,32 @@ def _read_previous(path: Path) -> dict[str, Any]:
     return data
 
 
+def _refuse_another_stack(previous: dict[str, Any], project: str, stack: str, path: Path) -> None:
+    """A diff against another stack's report would show every difference between two
+    environments as this change's: refuse it."""
+    from obsgov.io.paths import display_path
+
+    was = (str(previous.get("project", "obsgov")), str(previous.get("stack", "")))
+    if was != (project, stack):
+        raise InputError.single(
+            "--against",
+            "",
+            f"{display_path(path)} reports {was[0]}/{was[1]}, not {project}/{stack}: compare "
+            "a stack with an earlier report of the same stack",
+        )
+
+
 @command
 def report(
     stack: str = StackOption,
     out_file: Path | None = typer.Option(
         None,
-        "--out",
+        "--output",
         "-o",
+        "--out",
         metavar="FILE",
         dir_okay=False,
-        help="Where to write the report (default: print Markdown or JSON; HTML needs --out).",
+        help="Where to write the report (default: print Markdown or JSON; HTML needs --output).",
     ),
     fmt: str = typer.Option(
         "html",
@@ -105,13 +131,19 @@ def report(
         "--against",
         metavar="FILE",
         dir_okay=False,
-        help="A JSON report of the same environment before a change: the report then shows "
-        "the monthly cost change per account and the controls whose status moved.",
+        help="A JSON report of the same stack before a change: the report then shows the "
+        "cost change per resource and account, the controls whose status moved and the new "
+        "violations.",
     ),
     preview_mode: bool = PreviewModeOption,
     pack_timeout: float = TimeoutOption,
     pack_start_timeout: float | None = StartTimeoutOption,
     stacks_dir: Path | None = StacksDirOption,
+    project: Path | None = ProjectOption,
+    config: list[str] | None = ConfigOption,
+    config_file: Path | None = ConfigFileOption,
+    stack_outputs: list[str] | None = StackOutputsOption,
+    environment: str | None = EnvironmentOption,
 ) -> None:
     """Report an environment: inventory, compliance map and monthly cost estimate.
 
@@ -119,51 +151,101 @@ def report(
     preview` does), then writes: resources per account and component with the registry entry
     each came from; for every Security Hub and CIS control the packs map to, the resources
     that passed, failed or could not be judged (controls no policy checks are gaps); and the
-    monthly cost per account and service with every usage assumption shown. Exit 0 when the
-    report is written, whatever the gate's verdict (the report shows it); 2 for bad input.
+    monthly cost per account, service and resource at the prices of each resource's region,
+    with every usage assumption shown. With --project DIR, a team's Python Pulumi project is
+    reported instead. Exit 0 when the report is written, whatever the gate's verdict (the
+    report shows it); 2 for bad input.
     """
+    from obsgov.clock import utc_today
     from obsgov.environment_report.build import build_report, stack_assumptions
     from obsgov.environment_report.cost import PRICES, load_assumptions, load_prices
     from obsgov.environment_report.html import render
     from obsgov.environment_report.model import diff, markdown
-    from obsgov.gate.engine import GateOptions, PolicyConfigError, synthesize_and_gate
+    from obsgov.gate.engine import (
+        GateOptions,
+        PolicyConfigError,
+        synthesize_and_gate,
+        synthesize_program_and_gate,
+    )
     from obsgov.gate.project import builtin_stack_tags
     from obsgov.gate.selection import select_packs
     from obsgov.io.writer import write_atomic
+    from obsgov.reports import review
+    from obsgov.reports.findings import environment_suppressions, stack_suppressions
     from obsgov.synth import SynthesisError
 
+    from .gate import environment_sources, team_sources
+
+    refuse_without_project(
+        project,
+        config=config,
+        config_file=config_file,
+        stack_outputs=stack_outputs,
+        environment=environment,
+    )
     if fmt not in REPORT_FORMATS:
         raise InputError.single(
             "--format", "", f"{fmt!r} is not one of {', '.join(REPORT_FORMATS)}"
         )
     if fmt == "html" and out_file is None:
-        raise InputError.single("--out", "", "--format html needs --out FILE")
-    env = load_stack(stack, stacks_dir)
+        raise InputError.single("--output", "", "--format html needs --output FILE")
+    team = None
+    if project is not None:
+        team = load_team(
+            project, stack, config or [], config_file, stack_outputs or [], preview_mode
+        )
+        env = team_environment(team, environment, stacks_dir)
+        inputs = [*team.input_files]
+        region = team.stack.region
+    else:
+        env = load_stack(stack, stacks_dir)
+        inputs = list(env.input_files)
+        region = env.settings.region
     live = prices == "live"
     table = load_prices(PRICES if prices is None or live else Path(prices))
-    inputs = [*env.input_files, *(p for p in (assumptions, against) if p is not None)]
+    inputs += [p for p in (assumptions, against) if p is not None]
     if out_file is not None:
-        check_output(out_file, "--out", inputs, stacks_dir=env.stack_file.parent)
+        check_output(
+            out_file,
+            "--output",
+            inputs,
+            stacks_dir=env.stack_file.parent if env is not None else stacks_dir,
+            team=team,
+        )
     overrides = {
-        **stack_assumptions(env, table),
+        **(stack_assumptions(env, table) if env is not None and team is None else {}),
         **(load_assumptions(assumptions, table.assumptions) if assumptions else {}),
     }
     previous = _read_previous(against) if against is not None else None
+    if previous is not None and against is not None:
+        name = team.project.name if team is not None else "obsgov"
+        _refuse_another_stack(previous, name, team.stack.stack if team else stack, against)
     notes: list[str] = []
     if live:
         from obsgov.environment_report.live_prices import live_table
 
         with aws_errors():
-            table, notes = live_table(table, env.settings.region)
+            table, notes = live_table(table, region)
 
+    chosen = select_packs(env, None, None)
     options = GateOptions(
-        stack_config=env.config_map,
+        stack_config=team.stack.config if team is not None else env.config_map,
         start_timeout=start_seconds(pack_timeout, pack_start_timeout),
         call_timeout=pack_timeout,
-        stack_tags=builtin_stack_tags(project_root() / "Pulumi.yaml"),
+        stack_tags=(
+            dict(team.stack.tags)
+            if team is not None
+            else builtin_stack_tags(project_root() / "Pulumi.yaml")
+        ),
     )
+    if team is not None:  # as `obsgov preview --project` judges the team's stack
+        options.organization = team.program.organization
+        options.stack_secret_keys = list(team.stack.secret_keys)
     try:
-        run = synthesize_and_gate(env, select_packs(env, None, None), options, preview=preview_mode)
+        if team is not None:
+            run = synthesize_program_and_gate(team.program, chosen, options)
+        else:
+            run = synthesize_and_gate(env, chosen, options, preview=preview_mode)
     except SynthesisError as exc:
         fail(f"the program failed: {exc}", EXIT_INPUT)
     except PolicyConfigError as exc:
@@ -171,7 +253,23 @@ def report(
             error(line)
         raise typer.Exit(EXIT_INPUT) from None
 
-    built = build_report(run, env, table, overrides, notes)
+    if team is not None:
+        checked = review(
+            run,
+            team_sources(team),
+            today=utc_today(),
+            suppressions=stack_suppressions(team.stack.config, team.stack.file),
+        )
+    else:
+        checked = review(
+            run,
+            environment_sources(env),
+            today=utc_today(),
+            suppressions=environment_suppressions(env),
+        )
+    built = build_report(
+        run, env if team is None else None, table, overrides, notes, checked, region
+    )
     data = built.to_json()
     delta = diff(data, previous) if previous is not None else None
     if delta is not None:
@@ -189,7 +287,11 @@ def report(
     else:
         write_atomic(out_file, text)
         err.print(
-            f"wrote {fmt} report to {out_file}: {len(built.inventory)} resources, "
-            f"${built.estimate.total:,.2f} a month, gate {data['verdict']}"
+            # counted as `obsgov preview` counts them (every resource of the stack), then
+            # the AWS resources the inventory lists
+            f"wrote {fmt} report to {out_file}: {len(run.graph)} resources "
+            f"({len(built.inventory)} in AWS), "
+            f"${built.estimate.total:,.2f} a month, gate {data['verdict']}",
+            markup=False,
         )
     raise typer.Exit(EXIT_OK)

@@ -430,6 +430,13 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "StackSettings.shard_of": (NotSent("the Pulumi stack a member shard belongs to"),),
     "StackSettings.shard": (NotSent("a member shard's number"),),
     "MemberShards.count": (NotSent("how many member shard stacks"),),
+    # suppressions (stack config and registry): read by the gate's reports, never by AWS
+    "Suppression.policy": (NotSent("a policy id the gate's findings are matched against"),),
+    "Suppression.resource": (NotSent("a resource name or glob findings are matched against"),),
+    "Suppression.reason": (NotSent("shown with the suppressed finding in every report"),),
+    "Suppression.expires": (NotSent("the day after which the suppression no longer holds"),),
+    "RegistrySuppression.workload": (REFERENCE,),
+    "RegistrySuppression.account": (REFERENCE,),
     "PolicyPackRef.path": (FILE,),
     "PolicyPackRef.config": (FILE,),
     "AlarmDefaults.period_seconds": (Api("cloudwatch", "PutMetricAlarmInput", "Period"),),

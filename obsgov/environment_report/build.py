@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from obsgov.errors import InputError, Problem
 from obsgov.gate.results import GateRun
+from obsgov.reports.findings import Review
 
 from .compliance import compliance_map, load_catalog
 from .cost import PriceTable, estimate
@@ -42,28 +43,65 @@ def build_report(
     prices: PriceTable,
     overrides: Mapping[str, float] = (),  # type: ignore[assignment]
     notes: list[str] | None = None,
+    checked: Review | None = None,
+    region: str | None = None,
 ) -> EnvironmentReport:
     """``overrides`` are usage assumptions on top of the table's (the stack's, checked with
-    :func:`stack_assumptions` before the run, then a file's)."""
+    :func:`stack_assumptions` before the run, then a file's). ``env`` is None for a team's
+    project (no registry to trace resources to); ``checked`` is the gate's review
+    (suppressions, baseline), whose verdict the report shows; ``region`` is the stack's."""
+    from obsgov.reports.common import display_type
+
     prices = prices.with_assumptions(dict(overrides))
     workloads: dict[str, list[str]] = {}
-    for workload in env.registry.workloads:
+    for workload in env.registry.workloads if env is not None else ():
         if workload.environment == env.environment:
             workloads.setdefault(workload.account, []).append(workload.name)
     outcomes = gate_outcomes(run)
+    if checked is None:
+        verdict = "failed" if run.failed else ("warnings" if run.violations else "passed")
+        findings: list[dict] = []
+    else:
+        verdict = (
+            "failed"
+            if checked.failed
+            else ("warnings" if any(f.status == "open" for f in checked.findings) else "passed")
+        )
+        findings = [
+            {
+                "policy": f.violation.policy,
+                "urn": f.violation.urn,
+                "name": f.violation.resource_name,
+                "type": display_type(f.violation.resource_type),
+                "level": f.violation.level,
+                "severity": f.violation.severity,
+                "status": f.status,
+                "message": f.violation.detail,
+                "where": checked.where(f),
+            }
+            for f in checked.findings
+            if f.shown
+        ]
+    if region is None and env is not None:
+        region = env.settings.region
     report = EnvironmentReport(
         stack=run.graph.stack,
         preview=run.graph.preview,
         inventory=inventory(run.graph, workloads),
         controls=compliance_map(outcomes, gate_controls(run), load_catalog(), run.graph),
-        estimate=estimate(run.graph, prices),
+        estimate=estimate(run.graph, prices, region),
         prices=prices,
-        verdict="failed" if run.failed else ("warnings" if run.violations else "passed"),
+        verdict=verdict,
         notes=list(notes or []),
         account_names=dict(run.graph.accounts),
+        project=run.graph.project,
+        resource_count=len(run.graph),
+        findings=findings,
     )
     report.thresholds = thresholds(run, env)
     report.notes += config_notes(run)
+    for item, where, priced in report.estimate.stand_ins:
+        report.notes.append(f"{item}: no {where} price in the table; priced at {priced}")
     unjudged = sum(1 for o in outcomes if o.status == "not-judged")
     if unjudged:
         report.notes.append(
@@ -80,7 +118,8 @@ def thresholds(run: GateRun, env) -> dict[str, dict[str, dict[str, object]]]:
     from obsgov_policies.catalog import REGISTRY, load_all
 
     load_all()
-    floors = FloorLayer(env).floors
+    # a team project judged without --environment has no organisation floors to show
+    floors = FloorLayer(env).floors if env is not None else {}
     found: dict[str, dict[str, dict[str, object]]] = {}
     for pack in run.packs:
         for policy, config in sorted(pack.config.items()):

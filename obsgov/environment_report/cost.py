@@ -24,12 +24,24 @@ DAYS_PER_MONTH = 30
 
 @dataclass(frozen=True)
 class Price:
+    """One priced unit: ``usd`` in the table's region, ``regions`` the prices read for other
+    regions (AWS's prices differ by region: CloudWatch Logs ingestion is $0.50 a GB in
+    us-east-1 and $0.57 in eu-west-1)."""
+
     key: str
     unit: str
     usd: float
     source: str
     read: str
     verified: bool
+    regions: Mapping[str, float] = field(default_factory=dict)
+
+    def in_region(self, region: str, table_region: str) -> tuple[float, str]:
+        """(price, the region it is the price of): the region's own when the table has it,
+        else the table region's, which the estimate then names as a stand-in."""
+        if region in self.regions:
+            return self.regions[region], region
+        return self.usd, table_region
 
 
 @dataclass
@@ -60,6 +72,12 @@ def load_prices(path: Path = PRICES) -> PriceTable:
             else:
                 queries[str(key)] = query
         try:
+            regions = entry.get("regions") or {}
+            if not isinstance(regions, dict) or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
+                for v in regions.values()
+            ):
+                raise ValueError("regions must map region names to prices")
             items[key] = Price(
                 key,
                 str(entry["unit"]),
@@ -67,10 +85,13 @@ def load_prices(path: Path = PRICES) -> PriceTable:
                 str(entry["source"]),
                 str(entry["read"]),
                 bool(entry.get("verified", False)),
+                {str(r): float(v) for r, v in regions.items()},
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             problems.append(
-                Problem(shown, f"items.{key}", f"needs unit, usd, source and read ({exc})")
+                Problem(
+                    shown, f"items.{key}", f"needs unit, usd, source and read, and regions ({exc})"
+                )
             )
     assumptions = data.get("assumptions") or {}
     if problems:
@@ -143,15 +164,30 @@ class Charge:
     usd: float
     assumptions: tuple[str, ...] = ()
     verified: bool = True
+    region: str = ""  # where the resource is
+    priced_region: str = ""  # whose price was used (the table's region when it had none)
 
 
 @dataclass
 class Estimate:
-    region: str
+    region: str  # the environment's region
     charges: list[Charge] = field(default_factory=list)
     unpriced: list[GraphResource] = field(default_factory=list)
     free: list[GraphResource] = field(default_factory=list)
     assumptions: dict[str, float] = field(default_factory=dict)
+    table_region: str = ""
+
+    @property
+    def stand_ins(self) -> list[tuple[str, str, str]]:
+        """(price key, region, region priced at) for every price the table has only for
+        another region: named in the report, never silently used."""
+        return sorted(
+            {
+                (c.item, c.region, c.priced_region)
+                for c in self.charges
+                if c.region and c.priced_region != c.region
+            }
+        )
 
     @property
     def total(self) -> float:
@@ -178,6 +214,7 @@ def _known(value: Any) -> Any:
 def _alarm(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
     queries = props.get("metricQueries") or []
     if any("ANOMALY_DETECTION_BAND" in str(q.get("expression", "")) for q in queries):
+        # billed as three alarm metrics: the metric and the band's two bounds
         return [("cloudwatch-alarm-anomaly-detection", 1, ())]
     metrics = [q for q in queries if q.get("metric")] or [props]
     periods = [(_known((q.get("metric") or q).get("period")) or 60) for q in metrics]
@@ -195,11 +232,12 @@ def _log_group(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
     retention = _known(props.get("retentionInDays")) or 365
     return [
         ("cloudwatch-logs-ingestion", daily * DAYS_PER_MONTH, ("logGbPerDayPerLogGroup",)),
-        # steady state: a retention period's worth of data is stored
+        # steady state: a retention period's worth of data is stored, billed on its size
+        # after CloudWatch Logs compresses it (ingestion is billed uncompressed)
         (
             "cloudwatch-logs-storage",
-            daily * min(float(retention), 3653),
-            ("logGbPerDayPerLogGroup",),
+            daily * min(float(retention), 3653) * a["logCompressedFraction"],
+            ("logGbPerDayPerLogGroup", "logCompressedFraction"),
         ),
     ]
 
@@ -238,9 +276,12 @@ def _opensearch(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
                 (),
             )
         )
-    volume = _known((props.get("ebsOptions") or {}).get("volumeSize")) or 0
+    ebs = props.get("ebsOptions") or {}
+    volume = _known(ebs.get("volumeSize")) or 0
     if volume:
-        lines.append(("opensearch-gp3-storage", volume * count, ()))
+        # OpenSearch bills its EBS storage at its own price (not EC2's EBS price)
+        kind = str(_known(ebs.get("volumeType")) or "gp3")
+        lines.append((f"opensearch-{kind}-storage", volume * count, ()))
     return lines
 
 
@@ -252,6 +293,27 @@ def _lambda(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
         ("lambda-requests", invocations / 1_000_000, used[:1]),
         ("lambda-compute", invocations * a["lambdaAverageMilliseconds"] / 1000 * memory_gb, used),
     ]
+
+
+def _event_target(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    return []  # priced by the estimate, which knows the target's account (cross-account)
+
+
+def _kms_key(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    return [
+        ("kms-key", 1, ()),
+        (
+            "kms-requests",
+            a["kmsRequestsPerMonthPerKey"] / 10_000,
+            ("kmsRequestsPerMonthPerKey",),
+        ),
+    ]
+
+
+def _dataset(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    if str(_known(props.get("importMode")) or "").upper() != "SPICE":
+        return []  # direct query: the source (Athena) bills the scans
+    return [("quicksight-spice", a["spiceGbPerDataset"], ("spiceGbPerDataset",))]
 
 
 RULES: dict[str, Rule] = {
@@ -272,7 +334,16 @@ RULES: dict[str, Rule] = {
         )
     ],
     "aws:cloudtrail/trail:Trail": _trail,
-    "aws:kms/key:Key": lambda p, a: [("kms-key", 1, ())],
+    "aws:kms/key:Key": _kms_key,
+    "aws:athena/workgroup:Workgroup": lambda p, a: [
+        (
+            "athena-data-scanned",
+            a["athenaTbScannedPerMonthPerWorkgroup"],
+            ("athenaTbScannedPerMonthPerWorkgroup",),
+        )
+    ],
+    "aws:quicksight/dataSet:DataSet": _dataset,
+    "aws:cloudwatch/eventTarget:EventTarget": _event_target,
     "aws:opensearch/domain:Domain": _opensearch,
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": lambda p, a: [
         ("firehose-ingestion", a["firehoseGbPerMonthPerStream"], ("firehoseGbPerMonthPerStream",))
@@ -321,7 +392,6 @@ FREE_TYPES = frozenset(
         "aws:oam/sinkPolicy:SinkPolicy",
         "aws:oam/link:Link",
         "aws:cloudwatch/eventRule:EventRule",
-        "aws:cloudwatch/eventTarget:EventTarget",
         "aws:cloudwatch/eventBus:EventBus",
         "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
         "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
@@ -347,13 +417,11 @@ FREE_TYPES = frozenset(
         "aws:glue/catalogTable:CatalogTable",
         "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings",
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
-        "aws:athena/workgroup:Workgroup",
         "aws:athena/namedQuery:NamedQuery",
         "aws:organizations/policy:Policy",
         "aws:organizations/policyAttachment:PolicyAttachment",
         "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
         "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
-        "aws:quicksight/dataSet:DataSet",
         "aws:quicksight/refreshSchedule:RefreshSchedule",
         "aws:xray/group:Group",
         # Lambda bills requests and duration, not layers (AWS Lambda pricing); an object's
@@ -368,8 +436,76 @@ def _service(token: str) -> str:
     return token.split(":")[1].split("/")[0] if token.count(":") >= 2 else token
 
 
-def estimate(graph: ResourceGraph, prices: PriceTable) -> Estimate:
-    result = Estimate(prices.region, assumptions=dict(prices.assumptions))
+def _account_of_arn(arn: Any) -> str:
+    parts = str(arn).split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
+
+
+def _usage_lines(
+    resource: GraphResource, props: Mapping[str, Any], a: Mapping[str, float]
+) -> list[Line]:
+    """Usage the resource's own inputs cannot price alone."""
+    if resource.type == "aws:cloudwatch/eventTarget:EventTarget":
+        target = _known(props.get("arn"))
+        if ":event-bus/" in str(target) and _account_of_arn(target) not in ("", resource.account):
+            # EventBridge bills events delivered to another account's bus as custom events
+            return [
+                (
+                    "eventbridge-cross-account-events",
+                    a["crossAccountEventsPerMonthPerTarget"] / 1_000_000,
+                    ("crossAccountEventsPerMonthPerTarget",),
+                )
+            ]
+    return []
+
+
+CUSTOM_NAMESPACE_PREFIX = "Obsgov/"
+
+
+def _custom_metrics(graph: ResourceGraph) -> dict[str, tuple[str, str | None, str | None]]:
+    """The custom metrics obsgov's alarms watch in its own namespaces (``Obsgov/*``), once
+    each per account: whoever publishes them (the platform's jobs, the teams' KPI code) pays a
+    custom metric-month for each. Metrics that a log metric filter makes are priced on the
+    filter. Returns urn of the first alarm watching each metric -> (metric key, account,
+    region)."""
+    from_filters = set()
+    for f in graph.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter"):
+        for t in plain(f.inputs).get("metricTransformation") or []:
+            if isinstance(t, dict):
+                from_filters.add((f.account, t.get("namespace"), t.get("name")))
+    seen: dict[tuple[Any, ...], str] = {}
+    first: dict[str, tuple[str, str | None, str | None]] = {}
+    for alarm in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        props = plain(alarm.inputs)
+        metrics = [q.get("metric") for q in props.get("metricQueries") or [] if q.get("metric")]
+        if not metrics:
+            metrics = [props]
+        for metric in metrics:
+            namespace = str(metric.get("namespace") or "")
+            if not namespace.startswith(CUSTOM_NAMESPACE_PREFIX):
+                continue
+            name = metric.get("metricName")
+            if (alarm.account, namespace, name) in from_filters:
+                continue
+            dims = tuple(sorted((metric.get("dimensions") or {}).items()))
+            key = (alarm.account, namespace, name, dims)
+            if key not in seen:
+                seen[key] = alarm.urn
+                first.setdefault(alarm.urn, (f"{namespace}/{name}", alarm.account, alarm.region))
+    counts: dict[str, int] = {}
+    for urn in seen.values():
+        counts[urn] = counts.get(urn, 0) + 1
+    return {
+        urn: (f"{first[urn][0]} x{counts[urn]}", first[urn][1], first[urn][2]) for urn in counts
+    }
+
+
+def estimate(graph: ResourceGraph, prices: PriceTable, region: str | None = None) -> Estimate:
+    """Price every custom resource at its own region's price (``region``, the environment's,
+    for resources whose provider names none)."""
+    home = region or prices.region
+    result = Estimate(home, assumptions=dict(prices.assumptions), table_region=prices.region)
+    custom_metrics = _custom_metrics(graph)
     for resource in graph.resources:
         if not resource.custom or resource.is_provider or resource.pending_delete:
             continue
@@ -377,11 +513,21 @@ def estimate(graph: ResourceGraph, prices: PriceTable) -> Estimate:
         if rule is None:
             (result.free if resource.type in FREE_TYPES else result.unpriced).append(resource)
             continue
-        for key, quantity, used in rule(plain(resource.inputs), prices.assumptions):
+        props = plain(resource.inputs)
+        lines = list(rule(props, prices.assumptions)) + _usage_lines(
+            resource, props, prices.assumptions
+        )
+        if resource.urn in custom_metrics:
+            metric, _, _ = custom_metrics[resource.urn]
+            count = int(metric.rsplit(" x", 1)[1])
+            lines.append(("cloudwatch-custom-metric", count, ()))
+        where = resource.region or home
+        for key, quantity, used in lines:
             price = prices.items.get(key)
             if price is None:
                 result.unpriced.append(resource)
                 continue
+            usd, priced_at = price.in_region(where, prices.region)
             result.charges.append(
                 Charge(
                     urn=resource.urn,
@@ -391,9 +537,11 @@ def estimate(graph: ResourceGraph, prices: PriceTable) -> Estimate:
                     name=resource.name,
                     item=key,
                     quantity=quantity,
-                    usd=quantity * price.usd,
+                    usd=quantity * usd,
                     assumptions=used,
-                    verified=price.verified,
+                    verified=price.verified and priced_at == where,
+                    region=where,
+                    priced_region=priced_at,
                 )
             )
     return result

@@ -169,7 +169,9 @@ def render(
     shares = report["accountShares"]
     summary = (
         f'<p class="summary"><span>gate: {_badge(report["verdict"] or "not run")[0]}</span>'
-        f"<span>resources: {len(report['inventory'])}</span>"
+        # counted as `obsgov preview` counts them, then the AWS resources the inventory lists
+        f"<span>resources: {report.get('resourceCount', len(report['inventory']))} "
+        f"({len(report['inventory'])} in AWS)</span>"
         f"<span>estimated monthly cost: <b>${cost['monthlyUsd']:,.2f}</b> "
         f"({_e(cost['region'])} list prices)</span></p>"
     )

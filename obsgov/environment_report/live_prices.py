@@ -47,9 +47,11 @@ def live_table(
             )
             continue
         usd, unit, sku = found
+        price = usd * float(query.get("scale", 1))
         items[key] = replace(
             shipped.items[key],
-            usd=usd * float(query.get("scale", 1)),
+            usd=price if region == shipped.region else shipped.items[key].usd,
+            regions={**shipped.items[key].regions, region: price},
             source=f"AWS Price List API: {query['service']} SKU {sku} (USD per {unit}"
             + (f" x {query['scale']:,}" if query.get("scale", 1) != 1 else "")
             + ")",
@@ -59,7 +61,8 @@ def live_table(
     unqueried = sorted(set(shipped.items) - set(shipped.queries))
     if unqueried:
         notes.append("shipped prices kept (no Price List query): " + ", ".join(unqueried))
-    return PriceTable(region, items, dict(shipped.assumptions), dict(shipped.queries)), notes
+    table = PriceTable(shipped.region, items, dict(shipped.assumptions), dict(shipped.queries))
+    return table, notes
 
 
 def _query_price(

@@ -2,7 +2,10 @@
 
 A gate run (:class:`obsgov.gate.results.GateRun`) is reported as the Pulumi CLI's
 ``Policies:`` block (:mod:`.text`), JSON (:mod:`.json`), SARIF 2.1.0 for GitHub code scanning
-(:mod:`.sarif`) or JUnit XML (:mod:`.junit`).
+(:mod:`.sarif`), JUnit XML (:mod:`.junit`) or a pull-request comment in Markdown
+(:mod:`.comment`). Every format reads the same :class:`~.findings.Review`: each violation
+with the line that caused it, and whether it is open, suppressed, in the baseline or below
+the severity threshold.
 """
 
 from __future__ import annotations
@@ -13,26 +16,45 @@ from pathlib import Path
 from obsgov.gate.results import GateRun
 from obsgov.io import write_atomic
 
+from .findings import Review, review
 from .json import to_json
 from .junit import to_junit
+from .locations import SourceFiles
 from .sarif import to_sarif
 from .text import render_text
 
 FORMATS = ("json", "sarif", "junit")
 
 
-def write_report(run: GateRun, fmt: str, output: Path, location_file: Path | None) -> None:
-    """Write the ``fmt`` report to ``output`` whole or not at all. SARIF results point at
-    ``location_file`` (the accounts registry, or the state file that was judged)."""
+def write_report(
+    run: GateRun,
+    fmt: str,
+    output: Path,
+    sources: SourceFiles | Path | None = None,
+    checked: Review | None = None,
+) -> None:
+    """Write the ``fmt`` report to ``output`` whole or not at all. Findings point at the line
+    that caused them among ``sources``."""
+    checked = checked or review(run, sources)
     if fmt == "json":
-        text = _json.dumps(to_json(run), indent=2, sort_keys=True) + "\n"
+        text = _json.dumps(to_json(run, checked), indent=2, sort_keys=True) + "\n"
     elif fmt == "sarif":
-        text = _json.dumps(to_sarif(run, location_file), indent=2) + "\n"
+        text = _json.dumps(to_sarif(run, checked=checked), indent=2) + "\n"
     elif fmt == "junit":
-        text = to_junit(run)
+        text = to_junit(run, checked)
     else:
         raise ValueError(f"unknown report format {fmt!r}")
     write_atomic(output, text)
 
 
-__all__ = ["FORMATS", "render_text", "to_json", "to_junit", "to_sarif", "write_report"]
+__all__ = [
+    "FORMATS",
+    "Review",
+    "SourceFiles",
+    "render_text",
+    "review",
+    "to_json",
+    "to_junit",
+    "to_sarif",
+    "write_report",
+]

@@ -28,9 +28,13 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def clean_text(text: str) -> str:
     """Pack output made safe to print and to embed: escape sequences and control characters
-    removed, line ends normalised to ``\\n``, tabs as spaces."""
+    removed, line ends (``\\r\\n``, ``\\r``, U+2028, U+2029) normalised to ``\\n``, tabs as
+    spaces."""
     text = _ANSI.sub("", text)
+    # U+2028 and U+2029 end lines in JavaScript, JSON viewers and some terminals: a message
+    # carrying one would read as two lines where the report shows one
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
     return _CONTROL.sub("", text)
 
 

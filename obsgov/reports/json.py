@@ -1,4 +1,5 @@
-"""The gate run as one JSON document, for scripts: every pack, violation and remediation."""
+"""The gate run as one JSON document, for scripts: every pack, violation and remediation,
+each violation with where it points and whether it counts."""
 
 from __future__ import annotations
 
@@ -7,40 +8,79 @@ from typing import Any
 from obsgov.gate.results import GateRun
 from obsgov.io import display_path
 
-from .common import pack_name, sort_violations
+from .common import pack_name
+from .findings import Finding, Review, review
 from .guesses import guesses
+from .locations import Place
 
 
-def to_json(run: GateRun) -> dict[str, Any]:
+def _place(place: Place, checked: Review) -> dict[str, Any]:
+    region = place.region
+    return {
+        "file": place.shown(checked.root).rsplit(":", 1)[0],
+        "line": region.start_line,
+        "column": region.start_column,
+        "endLine": region.end_line,
+        "endColumn": region.end_column,
+        "what": place.label,
+    }
+
+
+def _violation(finding: Finding, checked: Review) -> dict[str, Any]:
+    v = finding.violation
+    primary = finding.located.primary
+    return {
+        "policy": v.policy,
+        "level": v.level,
+        "severity": v.severity,
+        "urn": v.urn,
+        "type": v.resource_type,
+        "name": v.resource_name,
+        "description": v.description,
+        "message": v.detail,
+        "phase": v.phase,
+        "status": finding.status,
+        "location": _place(primary, checked) if primary is not None else None,
+        "relatedLocations": [_place(p, checked) for p in finding.located.related],
+        "suppression": finding.suppression.to_json() if finding.suppression else None,
+        "expiredSuppression": finding.expired.to_json() if finding.expired else None,
+    }
+
+
+def to_json(run: GateRun, checked: Review | None = None) -> dict[str, Any]:
     """Values as the packs sent them (messages are not cleaned: this is data, not display)."""
+    checked = checked or review(run)
     return {
         "project": run.graph.project,
         "stack": run.graph.stack,
         "preview": run.graph.preview,
         "resources": len(run.graph),
-        "failed": run.failed,
+        "failed": checked.failed,
         "guesses": guesses(run.graph),
+        "counts": checked.counts(),
+        "severityThreshold": checked.severity,
+        "suppressions": [
+            {**s.to_json(), "expired": s.expires < checked.today, "used": s not in checked.unused}
+            for s in checked.suppressions
+        ],
+        "baseline": (
+            {
+                "file": display_path(checked.baseline),
+                "fixed": [{"policy": e.policy, "urn": e.urn} for e in checked.fixed],
+            }
+            if checked.baseline is not None
+            else None
+        ),
         "packs": [
             {
                 "name": pack_name(p),
                 "version": p.version,
                 "path": display_path(p.project.directory),
-                "status": "error" if p.error else p.status,
+                "status": checked.pack_status(p),
                 "error": p.error,
                 "config": p.config,
                 "violations": [
-                    {
-                        "policy": v.policy,
-                        "level": v.level,
-                        "severity": v.severity,
-                        "urn": v.urn,
-                        "type": v.resource_type,
-                        "name": v.resource_name,
-                        "description": v.description,
-                        "message": v.detail,
-                        "phase": v.phase,
-                    }
-                    for v in sort_violations(p.violations)
+                    _violation(f, checked) for f in checked.of_pack(pack_name(p)) if f.shown
                 ],
                 "remediations": [
                     {

@@ -1,23 +1,73 @@
-"""Where a finding points in the repository: the registry entry that produced the resource.
+"""Where a finding points in the repository: the line that caused it.
 
-Code scanning matches a result to a file by a URI relative to the repository root and shows
-it on the lines its region names; both must be the same whatever directory obsgov ran in.
+A resource is made by the program, but what it looks like is usually decided by a value in a
+file someone edits: a key of the stack's config, an entry of the accounts registry, a value of
+the organization file, a default in a team's ``Pulumi.yaml``. For each finding the
+:class:`Locator` looks for those causes, most specific first:
+
+1. a config or registry value that the resource's inputs hold *and* the finding's message
+   names (``Tag 'owner' is 'commerce'`` -> ``Pulumi.prod.yaml:6  owner: commerce``);
+2. for obsgov's own stack: the registry entry (workload, else account) that produced the
+   resource; the section of the stack config its component is built from (the deepest key
+   whose values only that component's resources hold, leaving out values it borrows from
+   another component's section); the organization file's line naming
+   the central account it lives in;
+3. the line of the program that made the resource (team projects record it while the program
+   runs; obsgov's own program too);
+4. for a stack policy, the stack file's ``config:``.
+
+The first found is the primary location; the others, with the config values the resource
+holds (most specific first), are related locations (SARIF ``relatedLocations``; text, JSON and
+JUnit name them as ``file:line``). A value "is held" by a resource when one of its inputs
+equals it (numbers and booleans only when the input's name and the config key's name share a
+word, ``logRetentionDays`` and ``retentionInDays``), or when a string input or the resource's
+name contains it as a whole token and it is at least five characters long. A value is more
+specific the fewer resources hold it. No location ever lands on a comment or a blank line.
+
+Code scanning matches a result to a file by a URI relative to the repository root and shows it
+on the lines its region names; both must be the same whatever directory obsgov ran in.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import yaml
 
-from obsgov.graph import GraphResource, ResourceGraph
+from obsgov.graph import STACK_TYPE, GraphResource, ResourceGraph, plain
 
 SRCROOT = "%SRCROOT%"
+MAX_RELATED = 4
+MAX_SHARING = 3  # a value held by more components than this names no component's section
+MIN_TOKEN_LENGTH = 5  # shorter values (raw, prod, dev) are held by too many strings by chance
+# Config keys whose values every resource holds (region, environment) or that say nothing
+# about one resource: they are never a cause.
+IGNORED_KEYS = {
+    "aws:region",
+    "obsgov:environment",
+    "environment",
+    "obsgov:policyEnforcement",
+    "obsgov:policyPacks",
+    "obsgov:costAssumptions",
+    "obsgov:suppressions",
+    "suppressions",
+    "pulumi:tags",
+    "description",
+    "type",
+    "secure",
+}
+# A registry entry's own names: they say which entry it is, which the entry's place says.
+ENTRY_NAMES = {"name", "account", "kind", "id", "email"}
+# Words too common in property names to tie a number to a config key.
+STOP_WORDS = {"in", "of", "the", "to", "id", "ids", "arn", "name", "enabled", "config", "value"}
 
 
 def repository_root(path: Path) -> Path | None:
@@ -42,17 +92,20 @@ class Artifacts:
     def __init__(self, anchor: Path | None):
         self.root = repository_root(anchor) if anchor is not None else None
 
-    def location(self, path: Path) -> dict[str, Any]:
+    def relative(self, path: Path) -> str | None:
         # Symlinks resolved: code scanning cannot show a result on a symlinked path.
-        resolved = path.resolve()
-        if self.root is not None:
-            try:
-                relative = resolved.relative_to(self.root)
-            except ValueError:
-                pass
-            else:
-                return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": SRCROOT}
-        return {"uri": resolved.as_uri()}
+        if self.root is None:
+            return None
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def location(self, path: Path) -> dict[str, Any]:
+        relative = self.relative(path)
+        if relative is not None:
+            return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+        return {"uri": path.resolve().as_uri()}
 
     def base_ids(self) -> dict[str, Any]:
         if self.root is None:
@@ -81,34 +134,209 @@ class Region:
         }
 
 
+@dataclass(frozen=True)
+class Place:
+    """One location: a region of a file, and what is there (``workload fraud-scoring-prod``,
+    ``config obsgov:logRetentionDays``, ``program``)."""
+
+    path: Path
+    region: Region
+    label: str
+
+    def shown(self, root: Path | None = None) -> str:
+        """``file:line`` relative to ``root`` (else as obsgov shows paths)."""
+        from obsgov.io import display_path
+
+        relative = None
+        if root is not None:
+            try:
+                relative = self.path.resolve().relative_to(root).as_posix()
+            except ValueError:
+                relative = None
+        return f"{relative or display_path(self.path)}:{self.region.start_line}"
+
+
+@dataclass(frozen=True)
+class Located:
+    primary: Place | None
+    related: tuple[Place, ...] = ()
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        return ((self.primary,) if self.primary else ()) + self.related
+
+
+@dataclass
+class SourceFiles:
+    """The files a stack's findings may point at.
+
+    ``config``: YAML files whose values make resources what they are (the stack file first,
+    then the organization file; for a team's project its stack file and ``Pulumi.yaml``);
+    ``registry``: obsgov's accounts registry; ``state``: a ``pulumi stack export`` file that was
+    judged; ``stack_file``: where findings on the whole stack point; ``program_root``: the
+    folder the graph's program lines are relative to (obsgov's own program)."""
+
+    config: list[Path] = field(default_factory=list)
+    registry: Path | None = None
+    state: Path | None = None
+    stack_file: Path | None = None
+    program_root: Path | None = None  # what the graph's relative program lines are relative to
+
+    @property
+    def anchor(self) -> Path | None:
+        """The file whose repository the URIs are relative to."""
+        for path in (self.stack_file, self.registry, self.state, *self.config):
+            if path is not None:
+                return path
+        return None
+
+    @classmethod
+    def coerce(cls, value: SourceFiles | Path | None) -> SourceFiles:
+        """A plain path is the one file results point at: a registry, or a state file."""
+        if value is None or isinstance(value, SourceFiles):
+            return value or cls()
+        if value.suffix.lower() in (".yaml", ".yml"):
+            return cls(registry=value)
+        return cls(state=value)
+
+
 def line_region(path: Path, line: int) -> Region:
     """The text of one line of ``path`` (1-based), without its indentation."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        lines = []
+    lines = _lines(path)
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     if not text.strip():
         return Region(line, 1, line, 1)
     return Region(line, len(text) - len(text.lstrip()) + 1, line, len(text.rstrip()) + 1)
 
 
-def _scalar(node: yaml.Node, key: str) -> str | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    for k, v in node.value:
-        if isinstance(k, yaml.ScalarNode) and k.value == key and isinstance(v, yaml.ScalarNode):
-            return str(v.value)
-    return None
+@functools.lru_cache(maxsize=64)
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
-def _items(root: yaml.Node, key: str) -> list[yaml.Node]:
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for k, v in root.value:
-        if isinstance(k, yaml.ScalarNode) and k.value == key and isinstance(v, yaml.SequenceNode):
-            return list(v.value)
-    return []
+def _lines(path: Path) -> list[str]:
+    return _read(path).split("\n")
+
+
+def _is_content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def first_content_region(path: Path) -> Region:
+    """The first line that is neither blank nor a comment (line 1 when there is none)."""
+    for number, line in enumerate(_lines(path), 1):
+        if _is_content(line):
+            return line_region(path, number)
+    return Region(1, 1, 1, 1)
+
+
+# --------------------------------------------------------------------------- YAML values
+
+
+def words(name: str) -> set[str]:
+    """``logRetentionDays`` / ``retention_in_days`` / ``obsgov:alarmDefaults`` -> words."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return {w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w and w not in STOP_WORDS}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One scalar of a YAML file: where it is and the key path leading to it."""
+
+    path: Path
+    keys: tuple[str | int, ...]
+    value: Any
+    region: Region  # the `key: value` line (the item for a list element)
+
+    @property
+    def name(self) -> str:
+        """The key the value belongs to: the nearest named key (a list's key for its items,
+        a project config key for its ``default``/``value``)."""
+        for key in reversed(self.keys):
+            if isinstance(key, str) and key not in ("default", "value", "items"):
+                return key
+        return ""
+
+    @property
+    def key_path(self) -> str:
+        out = ""
+        for key in self.keys:
+            out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
+        return out
+
+
+def _region_of(lines: list[str], start: yaml.Mark, end: yaml.Mark) -> Region:
+    end_line = end.line if end.column > 0 else end.line - 1
+    end_line = max(min(end_line, len(lines) - 1), start.line)
+    while end_line > start.line and not _is_content(lines[end_line]):
+        end_line -= 1
+    return Region(start.line + 1, start.column + 1, end_line + 1, len(lines[end_line].rstrip()) + 1)
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except yaml.YAMLError:
+        return node.value
+
+
+class YamlFile:
+    """A YAML file's scalars with their positions, and the key line of every mapping entry."""
+
+    def __init__(self, path: Path, root_key: str | None = None):
+        self.path = path
+        self.lines = _lines(path)
+        self.leaves: list[Leaf] = []
+        self.keys: dict[tuple[str | int, ...], Region] = {}
+        self.nodes: dict[tuple[str | int, ...], yaml.Node] = {}
+        try:
+            root = yaml.compose(_read(path), Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            root = None  # the loader has already reported it
+        if root is None:
+            return
+        self.root = root
+        if root_key is not None:
+            for key, value in (
+                getattr(root, "value", ()) if isinstance(root, yaml.MappingNode) else ()
+            ):
+                if isinstance(key, yaml.ScalarNode) and key.value == root_key:
+                    self.keys[(root_key,)] = line_region(path, key.start_mark.line + 1)
+                    self._walk(value, (root_key,), key.start_mark)
+            return
+        self._walk(root, (), root.start_mark)
+
+    def _walk(self, node: yaml.Node, keys: tuple[str | int, ...], mark: yaml.Mark) -> None:
+        self.nodes[keys] = node
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                self.keys[(*keys, key.value)] = line_region(self.path, key.start_mark.line + 1)
+                self._walk(value, (*keys, key.value), key.start_mark)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, (*keys, i), item.start_mark)
+        elif isinstance(node, yaml.ScalarNode):
+            region = Region(
+                mark.line + 1,
+                mark.column + 1,
+                node.end_mark.line + 1,
+                node.end_mark.column + 1,
+            )
+            if region.end_line != region.start_line:  # a block scalar: its first line
+                region = line_region(self.path, mark.line + 1)
+            self.leaves.append(Leaf(self.path, keys, _scalar_value(node), region))
+
+    def entry_region(self, keys: tuple[str | int, ...]) -> Region | None:
+        node = self.nodes.get(keys)
+        if node is None:
+            return None
+        return _region_of(self.lines, node.start_mark, _last_mark(node))
 
 
 def _last_mark(node: yaml.Node) -> yaml.Mark:
@@ -121,103 +349,425 @@ def _last_mark(node: yaml.Node) -> yaml.Mark:
     return node.end_mark
 
 
-def _is_content(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#")
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _usable(leaf: Leaf) -> bool:
+    if any(isinstance(k, str) and k in IGNORED_KEYS for k in leaf.keys):
+        return False
+    value = leaf.value
+    if isinstance(value, bool) or value is None:
+        return isinstance(value, bool)
+    if isinstance(value, (int, float)):
+        return math.isfinite(value)
+    return isinstance(value, str) and len(value) >= 2
+
+
+# --------------------------------------------------------------------------- resource values
+
+
+def _flatten(value: Any, keys: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _flatten(item, (*keys, str(key)))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _flatten(item, keys)
+    else:
+        yield keys, value
+
+
+@dataclass
+class _Held:
+    """A resource's input values, ready to be matched against config values."""
+
+    strings: set[str]
+    text: str  # every string input and the resource's name, newline-separated
+    scalars: list[tuple[set[str], Any]]  # (words of the input's key path, number or bool)
+
+    @classmethod
+    def of(cls, resource: GraphResource) -> _Held:
+        strings: list[str] = [resource.name]
+        scalars: list[tuple[set[str], Any]] = []
+        for keys, value in _flatten(plain(resource.inputs)):
+            if isinstance(value, str):
+                strings.append(value)
+                # a JSON document in a string (policies, definitions) holds values too
+                if value[:1] in "{[":
+                    try:
+                        inner = json.loads(value)
+                    except ValueError:
+                        inner = None
+                    for inner_keys, inner_value in _flatten(inner, keys):
+                        if isinstance(inner_value, (bool, int, float)):
+                            scalars.append((_key_words(inner_keys), inner_value))
+            elif isinstance(value, (bool, int, float)):
+                scalars.append((_key_words(keys), value))
+        return cls(set(strings), "\n".join(strings), scalars)
+
+    def holds(self, leaf: Leaf, by_value: bool = False) -> bool:
+        """Whether the resource holds ``leaf``'s value; ``by_value``: a number or boolean is
+        held when any input equals it (for the registry entry that produced the resource,
+        whose numbers are the resource's thresholds under other names)."""
+        value = leaf.value
+        if isinstance(value, str):
+            if value in self.strings:
+                return len(value) >= MIN_TOKEN_LENGTH or bool(words(leaf.name))
+            return len(value) >= MIN_TOKEN_LENGTH and _contains_token(self.text, value)
+        name = words(leaf.name)
+        for key_words, held in self.scalars:
+            if isinstance(value, bool) != isinstance(held, bool):
+                continue
+            if held == value and (by_value or name & key_words):
+                return True
+        return False
+
+
+def _key_words(keys: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for key in keys:
+        found |= words(key)
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _token_pattern(value: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![A-Za-z0-9])" + re.escape(value) + r"(?![A-Za-z0-9])")
+
+
+def _contains_token(text: str, value: str) -> bool:
+    return value in text and _token_pattern(value).search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_pattern(value: str) -> re.Pattern[str]:
+    # A name joins its parts with - _ . / :, so a value inside one (fraud-scoring in the alarm
+    # name fraud-scoring-prod-p99) is part of that name, not a mention of the value.
+    joined = r"A-Za-z0-9_.\-/:"
+    return re.compile(rf"(?<![{joined}])" + re.escape(value) + rf"(?![{joined}]?[A-Za-z0-9])")
+
+
+def mentions(message: str, value: Any) -> bool:
+    """Whether a finding's message names ``value`` as a word of its own (``Tag 'owner' is
+    'commerce'`` names commerce; ``alarm fraud-scoring-prod-p99`` does not name fraud-scoring)."""
+    if isinstance(value, bool):
+        return False
+    text = _number_text(value) if isinstance(value, (int, float)) else value
+    if not isinstance(text, str) or len(text) < 1 or text not in message:
+        return False
+    return _word_pattern(text).search(message) is not None
+
+
+# --------------------------------------------------------------------------- the locator
 
 
 class Locator:
-    """Regions of the location file for resources of one graph.
+    """The places findings on ``graph``'s resources point at."""
 
-    For the accounts registry (YAML with ``accounts`` and ``workloads``) a resource points at
-    the workload entry that produced it (its logical name holds the workload's name, inside the
-    workload's account), else at its account's entry (by account id, or by the component named
-    after the account). For a ``pulumi stack export`` file it points at the resource's URN.
-    Anything else points at the first line."""
-
-    def __init__(self, path: Path, graph: ResourceGraph):
+    def __init__(self, sources: SourceFiles | Path | None, graph: ResourceGraph):
+        self.sources = SourceFiles.coerce(sources)
         self.graph = graph
-        try:
-            self.text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            self.text = ""
-        self.lines = self.text.split("\n")
-        self.accounts_by_id: dict[str, Region] = {}
-        self.accounts_by_name: dict[str, Region] = {}
-        self.workloads: list[tuple[str, str, Region]] = []  # account name, workload name, region
-        if path.suffix.lower() in (".yaml", ".yml"):
-            self._read_registry()
-
-    def _read_registry(self) -> None:
-        try:
-            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            return  # the loader has already reported it; results point at line 1
-        if root is None:
-            return
-        for node in _items(root, "accounts"):
-            region = self._region(node)
-            account_id, name = _scalar(node, "id"), _scalar(node, "name")
-            if account_id:
-                self.accounts_by_id.setdefault(account_id, region)
-            if name:
-                self.accounts_by_name.setdefault(name, region)
-        for node in _items(root, "workloads"):
-            name, account = _scalar(node, "name"), _scalar(node, "account")
-            if name:
-                self.workloads.append((account or "", name, self._region(node)))
-
-    def _region(self, node: yaml.Node) -> Region:
-        start = node.start_mark
-        end = _last_mark(node)
-        # A mark at column 0 is the start of the line after the value (block scalars end so).
-        end_line = end.line if end.column > 0 else end.line - 1
-        end_line = max(min(end_line, len(self.lines) - 1), start.line)
-        while end_line > start.line and not _is_content(self.lines[end_line]):
-            end_line -= 1
-        return Region(
-            start.line + 1, start.column + 1, end_line + 1, len(self.lines[end_line].rstrip()) + 1
-        )
-
-    def _line_region(self, index: int) -> Region:
-        line = self.lines[index] if index < len(self.lines) else ""
-        body = line.strip()
-        start = len(line) - len(line.lstrip()) + 1
-        return Region(
-            index + 1, start if body else 1, index + 1, len(line.rstrip()) + 1 if body else 1
-        )
-
-    def _workload(self, resource: GraphResource, account: str | None) -> Region | None:
-        name = f"-{resource.name}-"
-        found = [
-            (len(w), region)
-            for owner, w, region in self.workloads
-            if f"-{w}-" in name and (account is None or owner == account)
+        self.config_files = [
+            YamlFile(p, root_key="config" if _is_stack_or_project(p) else None)
+            for p in self.sources.config
+            if p.is_file()
         ]
-        return max(found, key=lambda item: item[0])[1] if found else None
+        self.registry = (
+            YamlFile(self.sources.registry)
+            if self.sources.registry is not None and self.sources.registry.is_file()
+            else None
+        )
+        self.leaves = [leaf for f in self.config_files for leaf in f.leaves if _usable(leaf)]
+        self._held: dict[str, _Held] = {}
+        self._holders: dict[Leaf, int] = {}
+        self._workloads: list[tuple[str, str, tuple[str | int, ...]]] = []
+        self._accounts: dict[str, tuple[str | int, ...]] = {}
+        self._account_names: dict[str, tuple[str | int, ...]] = {}
+        if self.registry is not None:
+            self._read_registry(self.registry)
+        self._sections: dict[str, Place | None] | None = None
 
-    def region(self, urn: str) -> Region:
+    # ------------------------------------------------------------------ registry
+    def _read_registry(self, registry: YamlFile) -> None:
+        by_keys: dict[tuple[str | int, ...], dict[str, Any]] = {}
+        for leaf in registry.leaves:
+            if len(leaf.keys) == 3 and isinstance(leaf.keys[1], int):
+                by_keys.setdefault(leaf.keys[:2], {})[str(leaf.keys[2])] = leaf.value
+        for keys, fields in by_keys.items():
+            if keys[0] == "accounts":
+                if fields.get("id") is not None:
+                    self._accounts.setdefault(str(fields["id"]), keys)
+                if fields.get("name"):
+                    self._account_names.setdefault(str(fields["name"]), keys)
+            elif keys[0] == "workloads" and fields.get("name"):
+                self._workloads.append(
+                    (str(fields.get("account") or ""), str(fields["name"]), keys)
+                )
+
+    def _entry(self, resource: GraphResource) -> tuple[str, tuple[str | int, ...]] | None:
+        """The registry entry that produced ``resource``: (label, key path)."""
+        if self.registry is None:
+            return None
+        account = self.graph.accounts.get(resource.account) if resource.account else None
+        component = self.graph.component_of(resource)
+        if account is None and component is not None and component.name in self._account_names:
+            account = component.name
+        if account is not None:
+            name = f"-{resource.name}-"
+            found = [
+                (len(w), w, keys)
+                for owner, w, keys in self._workloads
+                if f"-{w}-" in name and owner == account
+            ]
+            if found:
+                _, workload, keys = max(found, key=lambda item: item[0])
+                return f"workload {workload}", keys
+        for entry, label in (
+            (self._accounts.get(resource.account or ""), f"account {account}"),
+            (self._account_names.get(account or ""), f"account {account}"),
+            (self._account_names.get(resource.name), f"account {resource.name}"),
+        ):
+            if entry is not None:
+                return label, entry
+        return None
+
+    def workload_of(self, urn: str) -> str | None:
+        """The registry workload that produced the resource, if any."""
         resource = self.graph.get(urn)
-        if resource is not None and (self.workloads or self.accounts_by_id):
-            account = self.graph.accounts.get(resource.account) if resource.account else None
-            component = self.graph.component_of(resource)
-            if (
-                account is None
-                and component is not None
-                and component.name in self.accounts_by_name
-            ):
-                account = component.name
-            for candidate in (
-                self._workload(resource, account) if account else None,
-                self.accounts_by_id.get(resource.account or ""),
-                self.accounts_by_name.get(account or ""),
-                self.accounts_by_name.get(resource.name),
-            ):
-                if candidate is not None:
-                    return candidate
+        entry = self._entry(resource) if resource is not None else None
+        return entry[0].split(" ", 1)[1] if entry and entry[0].startswith("workload ") else None
+
+    # ------------------------------------------------------------------ values
+    def held(self, resource: GraphResource) -> _Held:
+        found = self._held.get(resource.urn)
+        if found is None:
+            found = self._held[resource.urn] = _Held.of(resource)
+        return found
+
+    def holders(self, leaf: Leaf) -> int:
+        """How many of the stack's resources hold ``leaf``'s value (its specificity)."""
+        count = self._holders.get(leaf)
+        if count is None:
+            count = sum(1 for r in self.graph.custom_resources() if self.held(r).holds(leaf))
+            self._holders[leaf] = count
+        return count
+
+    def _matches(
+        self, resource: GraphResource, leaves: Sequence[Leaf], entry: Sequence[Leaf] = ()
+    ) -> list[Leaf]:
+        held = self.held(resource)
+        found = [leaf for leaf in leaves if held.holds(leaf)]
+        found += [leaf for leaf in entry if held.holds(leaf, by_value=True)]
+        return sorted(found, key=lambda leaf: (self.holders(leaf), len(leaf.keys)))
+
+    # ------------------------------------------------------------------ sections
+    def _component_sections(self) -> dict[str, Place | None]:
+        """Per top-level component: the deepest stack-config key holding the string values that
+        component's resources hold and few others do."""
+        if self._sections is not None:
+            return self._sections
+        self._sections = {}
+        stack_file = self.config_files[0] if self.config_files else None
+        if stack_file is None or not _is_stack_or_project(stack_file.path):
+            return self._sections
+        strings = [
+            leaf
+            for leaf in stack_file.leaves
+            if _usable(leaf) and isinstance(leaf.value, str) and len(leaf.value) >= 5
+        ]
+        owners: dict[Leaf, set[str]] = {}
+        for resource in self.graph.custom_resources():
+            top = self._top_component(resource)
+            if top is None:
+                continue
+            held = self.held(resource)
+            for leaf in strings:
+                if held.holds(leaf):
+                    owners.setdefault(leaf, set()).add(top)
+        by_top: dict[str, list[Leaf]] = {}
+        for leaf, tops in owners.items():
+            if len(tops) <= MAX_SHARING:
+                for top in tops:
+                    by_top.setdefault(top, []).append(leaf)
+        chosen: dict[str, list[Leaf]] = {}
+        for top, shared in by_top.items():
+            # the values only this component holds, when there are two; else those it shares
+            # with at most two others (a trail and the archive it writes to share a principal)
+            own = [leaf for leaf in shared if len(owners[leaf]) == 1]
+            leaves = own if len(own) >= 2 else shared
+            if len(leaves) >= 2:  # one value is a value, not a section
+                chosen[top] = leaves
+        first = {
+            top: _common_prefix([leaf.keys for leaf in leaves]) for top, leaves in chosen.items()
+        }
+        for top, leaves in chosen.items():
+            # a value that lies in another component's section is borrowed from it (the trail's
+            # CIS topic subscribes the security contacts of centralAudit.eventRouting): the
+            # section is where the rest are, when two are left
+            kept = [
+                leaf
+                for leaf in leaves
+                if not any(
+                    other != top
+                    and len(section) >= 2
+                    and leaf.keys[: len(section)] == section
+                    and first[top][: len(section)] != section  # not a section around this one
+                    for other, section in first.items()
+                )
+            ]
+            common = _common_prefix([leaf.keys for leaf in (kept if len(kept) >= 2 else leaves)])
+            # at least a key under config: (the whole config is no section)
+            named = tuple(k for k in common if isinstance(k, str))
+            while common and not isinstance(common[-1], str):
+                common = common[:-1]
+            if len(named) >= 2 and common in stack_file.keys:
+                label = "config " + ".".join(str(k) for k in common[1:])
+                self._sections[top] = Place(stack_file.path, stack_file.keys[common], label)
+        return self._sections
+
+    def _top_component(self, resource: GraphResource) -> str | None:
+        component = self.graph.component_of(resource)
+        top = None
+        while component is not None:
+            top = component.urn
+            component = self.graph.component_of(component)
+        return top
+
+    def _central_account(self, resource: GraphResource) -> Place | None:
+        if not resource.account:
+            return None
+        for config in self.config_files[1:]:
+            for leaf in config.leaves:
+                if str(leaf.value) == resource.account and "account" in words(leaf.name):
+                    return Place(config.path, leaf.region, f"{leaf.key_path} (the account)")
+        return None
+
+    # ------------------------------------------------------------------ locate
+    def locate(self, urn: str, message: str = "") -> Located:
+        if self.sources.state is not None:
+            return Located(Place(self.sources.state, self._state_region(urn), "resource"))
+        resource = self.graph.get(urn)
+        candidates: list[Place] = []
+        related: list[Place] = []
+        if resource is None or resource.type == STACK_TYPE or not urn:
+            return Located(self._stack_place())
+
+        entry = self._entry(resource)
+        entry_leaves: list[Leaf] = []
+        entry_place = None
+        if entry is not None and self.registry is not None:
+            label, keys = entry
+            region = self.registry.entry_region(keys)
+            if region is not None:
+                entry_place = Place(self.registry.path, region, label)
+            entry_leaves = [
+                leaf
+                for leaf in self.registry.leaves
+                if leaf.keys[: len(keys)] == keys
+                and _usable(leaf)
+                and leaf.keys[-1] not in ENTRY_NAMES
+            ]
+        matched = self._matches(resource, self.leaves, entry_leaves)
+        named = [leaf for leaf in matched if mentions(message, leaf.value)]
+        if named:
+            candidates.append(_leaf_place(named[0]))
+        if entry_place is not None:
+            candidates.append(entry_place)
+        top = self._top_component(resource)
+        section = self._component_sections().get(top) if top else None
+        if section is not None:
+            candidates.append(section)
+        if entry_place is None:
+            central = self._central_account(resource)
+            if central is not None:
+                candidates.append(central)
+        program = self._program_place(urn)
+        if program is not None:
+            candidates.append(program)
+        related += [_leaf_place(leaf) for leaf in matched]
+        places = _unique([*candidates, *related])
+        if not places:
+            return Located(self._stack_place())
+        return Located(places[0], tuple(places[1 : 1 + MAX_RELATED]))
+
+    def _program_place(self, urn: str) -> Place | None:
+        source = self.graph.sources.get(urn)
+        if not source:
+            return None
+        file, _, line = source.rpartition(":")
+        if not line.isdigit():
+            return None
+        path = Path(file)
+        if not path.is_absolute() and self.sources.program_root is not None:
+            path = self.sources.program_root / path
+        return Place(path, line_region(path, int(line)), "program")
+
+    def _stack_place(self) -> Place | None:
+        stack_file = self.sources.stack_file
+        if stack_file is not None and stack_file.is_file():
+            config = YamlFile(stack_file, root_key="config")
+            region = config.keys.get(("config",)) or first_content_region(stack_file)
+            return Place(stack_file, region, "stack config")
+        for path in (self.sources.registry, *self.sources.config):
+            if path is not None and path.is_file():
+                return Place(path, first_content_region(path), "stack")
+        return None
+
+    def _state_region(self, urn: str) -> Region:
+        assert self.sources.state is not None
+        lines = _lines(self.sources.state)
         if urn:
             needle = re.compile(r'"urn":\s*' + re.escape(json.dumps(urn)))
-            for i, line in enumerate(self.lines):
+            for i, line in enumerate(lines):
                 if needle.search(line):
-                    return self._line_region(i)
-        return self._line_region(0)
+                    return line_region(self.sources.state, i + 1)
+        return first_content_region(self.sources.state)
+
+    def region(self, urn: str) -> Region:
+        """The primary region of a finding on ``urn`` (line 1 when there is none)."""
+        primary = self.locate(urn).primary
+        return primary.region if primary is not None else Region(1, 1, 1, 1)
+
+
+def _is_stack_or_project(path: Path) -> bool:
+    return path.name.startswith("Pulumi.") and path.suffix.lower() in (".yaml", ".yml")
+
+
+def _leaf_place(leaf: Leaf) -> Place:
+    shown = leaf.key_path
+    if shown.startswith("config."):
+        shown = shown[len("config.") :]
+    return Place(leaf.path, leaf.region, f"{shown}: {_shown_value(leaf.value)}")
+
+
+def _shown_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _number_text(value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _common_prefix(paths: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+    if not paths:
+        return ()
+    prefix = paths[0]
+    for path in paths[1:]:
+        n = 0
+        while n < min(len(prefix), len(path)) and prefix[n] == path[n]:
+            n += 1
+        prefix = prefix[:n]
+    return prefix
+
+
+def _unique(places: Iterable[Place]) -> list[Place]:
+    seen: set[tuple[Path, int]] = set()
+    out = []
+    for place in places:
+        key = (place.path.resolve(), place.region.start_line)
+        if key not in seen:
+            seen.add(key)
+            out.append(place)
+    return out

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from obsgov import __version__
-from obsgov.gate.results import GateRun, PackResult, PolicyMeta, Violation
+from obsgov.environment_report.compliance import policy_controls
+from obsgov.gate.results import GateRun, PackResult, PolicyMeta
 
 from .common import (
     clean_text,
@@ -32,9 +33,9 @@ from .common import (
     pack_name,
     resource_clause,
     sort_packs,
-    sort_violations,
 )
-from .locations import Artifacts, Locator, Region, line_region
+from .findings import Finding, Review, review
+from .locations import Artifacts, Located, Locator, Place, Region, SourceFiles
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -92,6 +93,12 @@ def _rule(pack: str, policy: PolicyMeta) -> dict[str, Any]:
         properties["security-severity"] = SECURITY_SEVERITY[policy.severity]
     if policy.framework:
         properties["framework"] = policy.framework
+    controls = policy_controls(policy.tags, (policy.framework or {}).get("specification", ""))
+    if controls:  # every control, grouped by its framework (the framework field names one)
+        grouped: dict[str, list[str]] = {}
+        for control in controls:
+            grouped.setdefault(control.framework, []).append(control.control)
+        properties["controls"] = grouped
     if policy.enforcement_level == "disabled":
         # "none" is not a level code scanning accepts; SARIF says so with enabled: false.
         configuration: dict[str, Any] = {"enabled": False, "level": "note"}
@@ -111,6 +118,14 @@ def _rule(pack: str, policy: PolicyMeta) -> dict[str, Any]:
         "defaultConfiguration": configuration,
         "properties": properties,
     }
+    # obsgov's own policies link their generated page and carry its text, which code
+    # scanning shows beside the alert; a third-party pack's policy keeps its own URL
+    from .policy_docs import docs_url, help_markdown  # not at import: it runs as a script
+
+    markdown = help_markdown(policy.name) if pack.startswith("obsgov-") else None
+    if markdown is not None:
+        rule["help"]["markdown"] = markdown
+        rule["helpUri"] = docs_url(policy.name)
     if policy.url:
         rule["helpUri"] = policy.url
     return rule
@@ -146,11 +161,11 @@ def fingerprint(kind: str, rule_id: str, urn: str, occurrence: int) -> str:
 
 
 class _Builder:
-    def __init__(self, run: GateRun, location_file: Path | None):
+    def __init__(self, run: GateRun, checked: Review):
         self.run = run
-        self.artifacts = Artifacts(location_file)
-        self.location_file = location_file
-        self.locator = Locator(location_file, run.graph) if location_file is not None else None
+        self.review = checked
+        self.artifacts = Artifacts(checked.sources.anchor)
+        self.locator = Locator(checked.sources, run.graph)
         self.rules: list[dict[str, Any]] = []
         self.index: dict[str, int] = {}
         self.results: list[dict[str, Any]] = []
@@ -161,24 +176,43 @@ class _Builder:
             self.index[rule["id"]] = len(self.rules)
             self.rules.append(rule)
 
-    def location(
-        self, path: Path | None, region: Region | None, urn: str = "", name: str = ""
-    ) -> dict[str, Any]:
+    def physical(self, place: Place) -> dict[str, Any]:
+        return {
+            "artifactLocation": self.artifacts.location(place.path),
+            "region": place.region.to_sarif(),
+        }
+
+    def location(self, place: Place | None, urn: str = "", name: str = "") -> dict[str, Any]:
         location: dict[str, Any] = {}
-        if path is not None:
-            physical: dict[str, Any] = {"artifactLocation": self.artifacts.location(path)}
-            if region is not None:
-                physical["region"] = region.to_sarif()
-            location["physicalLocation"] = physical
+        if place is not None:
+            location["physicalLocation"] = self.physical(place)
         if urn:
             location["logicalLocations"] = [
                 {"name": name, "fullyQualifiedName": urn, "kind": "resource"}
             ]
         return location
 
+    def related(self, located: Located) -> list[dict[str, Any]]:
+        """The other causes of the finding, each with what it is (``message``)."""
+        return [
+            {
+                "id": i,
+                "physicalLocation": self.physical(place),
+                "message": {"text": clean_text(place.label)},
+            }
+            for i, place in enumerate(located.related, 1)
+        ]
+
     def result(
-        self, kind: str, rule_id: str, level: str, text: str, urn: str, location: dict[str, Any]
-    ) -> None:
+        self,
+        kind: str,
+        rule_id: str,
+        level: str,
+        text: str,
+        urn: str,
+        location: dict[str, Any],
+        located: Located | None = None,
+    ) -> dict[str, Any]:
         self.seen[(kind, rule_id, urn)] += 1
         result: dict[str, Any] = {
             "ruleId": rule_id,
@@ -192,21 +226,15 @@ class _Builder:
                 ),
             },
         }
+        if located is not None and located.related:
+            result["relatedLocations"] = self.related(located)
         if kind == "remediation":
             result["kind"] = "informational"
         self.results.append(result)
+        return result
 
-    def resource_location(self, violation_urn: str, name: str) -> dict[str, Any]:
-        source = self.run.graph.sources.get(violation_urn)
-        if source is not None:  # the line of the program that made the resource
-            file, _, line = source.rpartition(":")
-            return self.location(
-                Path(file), line_region(Path(file), int(line)), violation_urn, name
-            )
-        region = self.locator.region(violation_urn) if self.locator is not None else None
-        return self.location(self.location_file, region, violation_urn, name)
-
-    def violation(self, pack: str, v: Violation) -> None:
+    def violation(self, finding: Finding) -> None:
+        pack, v = finding.pack, finding.violation
         rule_id = f"{pack}/{v.policy}"
         if rule_id not in self.index:  # a policy the pack did not describe
             self.add_rule(
@@ -223,21 +251,44 @@ class _Builder:
             )
         clause = resource_clause(v)
         text = f"{v.detail or v.description} ({clause})" if clause else (v.detail or v.description)
-        self.result(
+        level = RESULT_LEVEL.get(v.level, "warning")
+        if finding.status in ("suppressed", "baseline"):
+            level = "note"  # accepted: shown, never an error
+        if finding.expired is not None and finding.status == "open":
+            text += f" [suppression expired on {finding.expired.expires.isoformat()}]"
+        result = self.result(
             "violation",
             rule_id,
-            RESULT_LEVEL.get(v.level, "warning"),
+            level,
             text,
             v.urn,
-            self.resource_location(v.urn, v.resource_name),
+            self.location(finding.located.primary, v.urn, v.resource_name),
+            finding.located,
         )
+        if finding.suppression is not None:
+            rule = finding.suppression
+            where = f" ({rule.place.shown(self.artifacts.root)})" if rule.place else ""
+            result["suppressions"] = [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": clean_text(
+                        f"{rule.reason} (until {rule.expires.isoformat()}){where}"
+                    ),
+                }
+            ]
+        elif finding.status == "baseline":
+            result["baselineState"] = "unchanged"
+        elif self.review.baseline is not None:
+            result["baselineState"] = "new"
 
     def pack(self, pack: PackResult) -> None:
         name = pack_name(pack)
         for policy in pack.policies:
             self.add_rule(_rule(name, policy))
-        for v in sort_violations(pack.violations):
-            self.violation(name, v)
+        for finding in self.review.of_pack(name):
+            if finding.shown:
+                self.violation(finding)
         for r in sorted(pack.remediations, key=lambda r: (r.policy, r.urn)):
             rule_id = f"{name}/{r.policy}"
             if rule_id not in self.index:
@@ -260,25 +311,26 @@ class _Builder:
             )
             change = ", ".join(sorted(r.changes)) or "nothing"
             note = r.diagnostic or f"remediation would change {change}"
+            located = self.locator.locate(r.urn)
             self.result(
                 "remediation",
                 rule_id,
                 "note",
                 f"{note} ({clause})",
                 r.urn,
-                self.resource_location(r.urn, resource_name),
+                self.location(located.primary, r.urn, resource_name),
+                located,
             )
         if pack.error:
             self.add_rule(_pack_error_rule(name))
             manifest = pack.project.directory / "PulumiPolicy.yaml"
-            region = Region(1, 1, 1, 1)
             self.result(
                 "pack-error",
                 f"{name}/{PACK_ERROR}",
                 "error",
                 f"policy pack {name} failed: {pack.error}",
                 "",
-                self.location(manifest, region),
+                self.location(Place(manifest, Region(1, 1, 1, 1), "policy pack")),
             )
 
 
@@ -288,10 +340,14 @@ def _analysis_id(run: GateRun) -> str:
     return f"obsgov/{run.graph.project}/{run.graph.stack}/"
 
 
-def to_sarif(run: GateRun, location_file: Path | None = None) -> dict[str, Any]:
-    """One SARIF run; results point at ``location_file`` (the accounts registry, or the
-    state file) with URIs relative to its repository root."""
-    builder = _Builder(run, location_file)
+def to_sarif(
+    run: GateRun, sources: SourceFiles | Path | None = None, checked: Review | None = None
+) -> dict[str, Any]:
+    """One SARIF run; results point at the line that caused each finding among ``sources``
+    (the environment's files, a team's project, or a state file), with URIs relative to the
+    repository root; ``checked`` carries suppressions and the baseline."""
+    checked = checked or review(run, sources)
+    builder = _Builder(run, checked)
     for pack in sort_packs(run.packs):
         builder.pack(pack)
     sarif_run: dict[str, Any] = {

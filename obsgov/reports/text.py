@@ -22,7 +22,8 @@ from rich.text import Text
 from obsgov.gate.results import GateRun, PackResult
 from obsgov.io import display_path
 
-from .common import clean_text, pack_label, pack_name, resource_clause, sort_packs, sort_violations
+from .common import clean_text, pack_label, pack_name, resource_clause, sort_packs
+from .findings import Finding, Review, review
 from .guesses import guess_lines
 
 _ICONS = {"failed": "❌", "warnings": "⚠️", "passed": "✅"}
@@ -101,8 +102,57 @@ def _print(console: Console, line: str) -> None:
     console.print(line, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
-def _pack_lines(pack: PackResult, width: int) -> list[str]:
-    status = "failed" if pack.error else pack.status
+def _finding_lines(finding: Finding, checked: Review, width: int, compact: bool) -> list[str]:
+    v = finding.violation
+    severity = f" [severity: {v.severity}]" if v.severity else ""
+    status = {"suppressed": ", suppressed", "baseline": ", baseline"}.get(finding.status, "")
+    head = f"- [{v.level}{status}]{severity}  {clean_text(v.policy)}"
+    clause = clean_text(resource_clause(v))
+    where = checked.where(finding)
+    if compact:
+        tail = " ".join(
+            x for x in (f"({clause})" if clause else "", f"at {where}" if where else "") if x
+        )
+        return wrap(f"{head}  {tail}".rstrip(), width, ITEM_INDENT, HANG * 2)
+    lines: list[str] = []
+    one_line = f"{ITEM_INDENT}{head}  ({clause})" if clause else f"{ITEM_INDENT}{head}"
+    if cell_len(one_line) <= width:
+        lines.append(one_line)
+    else:
+        # The resource gets its own line, where the CLI puts message lines.
+        lines += wrap(head, width, ITEM_INDENT, HANG * 2)
+        if clause:
+            lines += wrap(f"({clause})", width, LINE_INDENT)
+    for line in clean_text(v.message).rstrip("\n").split("\n"):
+        lines += wrap(line, width, LINE_INDENT)
+    primary = finding.located.primary
+    if primary is not None:
+        lines += wrap(f"at {where} ({clean_text(primary.label)})", width, LINE_INDENT)
+    for place in finding.located.related:
+        lines += wrap(
+            f"see {place.shown(checked.root)} ({clean_text(place.label)})", width, LINE_INDENT
+        )
+    if finding.suppression is not None:
+        rule = finding.suppression
+        lines += wrap(
+            f"suppressed until {rule.expires.isoformat()}: {clean_text(rule.reason)}",
+            width,
+            LINE_INDENT,
+        )
+    elif finding.expired is not None:
+        lines += wrap(
+            f"its suppression expired on {finding.expired.expires.isoformat()}: it counts again",
+            width,
+            LINE_INDENT,
+        )
+    return lines
+
+
+def _pack_lines(
+    pack: PackResult, checked: Review, width: int, compact: bool = False, quiet: bool = False
+) -> list[str]:
+    status = checked.pack_status(pack)
+    status = "failed" if status == "error" else status
     head = f"{PACK_INDENT}{_ICONS[status]} {clean_text(pack_label(pack))}"
     local = f"(local: {display_path(pack.project.directory)})"
     if cell_len(f"{head} {local}") <= width:
@@ -114,66 +164,127 @@ def _pack_lines(pack: PackResult, width: int) -> list[str]:
             lines += wrap(("error: " if i == 0 else "") + line, width, ITEM_INDENT)
         return lines
 
-    counts = Counter(r.policy for r in pack.remediations)
-    for policy in sorted(counts):
-        n = counts[policy]
-        summary = f"- [remediate]  {clean_text(policy)}  ({n} resource{'' if n == 1 else 's'})"
-        lines += wrap(summary, width, ITEM_INDENT, HANG * 2)
+    if not quiet:
+        counts = Counter(r.policy for r in pack.remediations)
+        for policy in sorted(counts):
+            n = counts[policy]
+            summary = f"- [remediate]  {clean_text(policy)}  ({n} resource{'' if n == 1 else 's'})"
+            lines += wrap(summary, width, ITEM_INDENT, HANG * 2)
 
-    for v in sort_violations(pack.violations):
-        severity = f" [severity: {v.severity}]" if v.severity else ""
-        head = f"- [{v.level}]{severity}  {clean_text(v.policy)}"
-        clause = clean_text(resource_clause(v))
-        one_line = f"{ITEM_INDENT}{head}  ({clause})" if clause else f"{ITEM_INDENT}{head}"
-        if cell_len(one_line) <= width:
-            lines.append(one_line)
-        else:
-            # The resource gets its own line, where the CLI puts message lines.
-            lines += wrap(head, width, ITEM_INDENT, HANG * 2)
-            if clause:
-                lines += wrap(f"({clause})", width, LINE_INDENT)
-        for line in clean_text(v.message).rstrip("\n").split("\n"):
-            lines += wrap(line, width, LINE_INDENT)
+    for finding in checked.of_pack(pack_name(pack)):
+        if not finding.shown or (quiet and not finding.blocking):
+            continue
+        lines += _finding_lines(finding, checked, width, compact or quiet)
     return lines
 
 
-def render_text(run: GateRun, console: Console) -> None:
-    """The ``Policies:`` block, a summary table and the verdict, on ``console``."""
+def _plural(count: int, word: str) -> str:
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
+
+
+def _review_lines(checked: Review, width: int) -> list[str]:
+    """What the verdict rests on beyond the packs: suppressions that expired or match
+    nothing, baseline entries now fixed, findings under the severity threshold."""
+    lines: list[str] = []
+    root = checked.root
+    counts = checked.counts()
+    if counts["suppressed"] or counts["baseline"] or counts["below-threshold"]:
+        parts = []
+        if counts["suppressed"]:
+            parts.append(f"{counts['suppressed']} suppressed")
+        if counts["baseline"]:
+            parts.append(f"{counts['baseline']} in the baseline")
+        if counts["below-threshold"]:
+            parts.append(
+                f"{counts['below-threshold']} below --severity {checked.severity} (not shown)"
+            )
+        lines += wrap("Not counted: " + ", ".join(parts) + ".", width, "")
+    for rule in checked.expired:
+        where = f" ({rule.place.shown(root)})" if rule.place else ""
+        lines += wrap(
+            f"warning: suppression of {clean_text(rule.label)} expired on "
+            f"{rule.expires.isoformat()}{where}: renew it with a new reason, or fix the "
+            "resources",
+            width,
+            "",
+        )
+    for rule in checked.unused:
+        if rule.expires < checked.today:
+            continue
+        where = f" ({rule.place.shown(root)})" if rule.place else ""
+        lines += wrap(
+            f"warning: suppression of {clean_text(rule.label)} matches no finding{where}: "
+            "remove it",
+            width,
+            "",
+        )
+    if checked.fixed:
+        lines += wrap(
+            f"{_plural(len(checked.fixed), 'baseline entry')} no longer found (fixed): "
+            f"refresh {display_path(checked.baseline) if checked.baseline else 'the baseline'} "
+            "with --write-baseline",
+            width,
+            "",
+        )
+    return lines
+
+
+def render_text(
+    run: GateRun,
+    console: Console,
+    checked: Review | None = None,
+    *,
+    compact: bool = False,
+    quiet: bool = False,
+) -> None:
+    """The ``Policies:`` block, a summary table and the verdict, on ``console``. ``compact``
+    prints one line per finding (with its ``file:line``); ``quiet`` prints only what fails the
+    gate and the verdict."""
+    checked = checked or review(run)
     width = console.width
     packs = sort_packs(run.packs)
-    block = ["Policies:"]
-    for pack in packs:
-        block += _pack_lines(pack, width)
-    # Written as it is: the lines are wrapped and cleaned already, and rich's rendering
-    # (splitting, wrapping and styling every line again) cost over a minute for a pack
-    # writing 100 KB messages about a few hundred resources.
-    console.file.write("\n".join(block) + "\n")
+    if not quiet or checked.failed:
+        block = ["Policies:"]
+        for pack in packs:
+            if quiet and checked.pack_status(pack) not in ("failed", "error"):
+                continue
+            block += _pack_lines(pack, checked, width, compact, quiet)
+        # Written as it is: the lines are wrapped and cleaned already, and rich's rendering
+        # (splitting, wrapping and styling every line again) cost over a minute for a pack
+        # writing 100 KB messages about a few hundred resources.
+        console.file.write("\n".join(block) + "\n")
 
-    # compact enough for the 80 columns CI logs get (versions are in the Policies block)
-    table = Table(title="Policy gate summary", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("pack", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    for column in ("mandatory", "advisory", "remediate", "secs"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for pack in packs:
-        table.add_row(
-            Text(clean_text(pack_name(pack))),
-            "error" if pack.error else pack.status,
-            str(len(pack.mandatory)),
-            str(len(pack.advisory)),
-            str(len(pack.remediations)),
-            f"{pack.seconds:.2f}",
-        )
-    console.print(table)
-    for heading, items in guess_lines(run.graph):
-        for line in wrap(clean_text(heading), width, ""):
-            _print(console, line)
-        for item in items:
-            for line in wrap(clean_text(item), width, PACK_INDENT):
+    if not quiet:
+        # compact enough for the 80 columns CI logs get (versions are in the Policies block)
+        table = Table(title="Policy gate summary", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("pack", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for column in ("mandatory", "advisory", "remediate", "secs"):
+            table.add_column(column, justify="right", no_wrap=True)
+        for pack in packs:
+            found = [f for f in checked.of_pack(pack_name(pack)) if f.status == "open"]
+            table.add_row(
+                Text(clean_text(pack_name(pack))),
+                checked.pack_status(pack),
+                str(sum(1 for f in found if f.violation.level == "mandatory")),
+                str(sum(1 for f in found if f.violation.level == "advisory")),
+                str(len(pack.remediations)),
+                f"{pack.seconds:.2f}",
+            )
+        console.print(table)
+        for heading, items in guess_lines(run.graph):
+            for line in wrap(clean_text(heading), width, ""):
                 _print(console, line)
-    verdict = "[bold red]FAILED[/bold red]" if run.failed else "[bold green]PASSED[/bold green]"
+            for item in items:
+                for line in wrap(clean_text(item), width, PACK_INDENT):
+                    _print(console, line)
+    for line in _review_lines(checked, width):
+        _print(console, line)
+    verdict = "[bold red]FAILED[/bold red]" if checked.failed else "[bold green]PASSED[/bold green]"
     console.print(
-        f"{verdict}: {len(run.graph)} resources of "
+        f"{verdict}: {_plural(len(run.graph), 'resource')} of "
         f"{escape(clean_text(f'{run.graph.project}/{run.graph.stack}'))} judged by "
-        f"{len(run.packs)} packs in {run.seconds:.2f}s"
+        f"{_plural(len(run.packs), 'pack')} in {run.seconds:.2f}s"
     )

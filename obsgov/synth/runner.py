@@ -199,10 +199,15 @@ def _synthesize(
 
         _register_stack_outputs()
 
+    from .program_host import creation_sites
+
     stdout = io.StringIO()
+    sites: dict[tuple[str, str], str] = {}
     try:
         with (
             _program_context(program, env.stack_file.parent),
+            # the program's own line that made each resource, for findings to point at
+            creation_sites(program.parent.resolve(), sites),
             output_form_invokes(),
             _relaxed_gc(),
             contextlib.redirect_stdout(stdout),
@@ -232,6 +237,12 @@ def _synthesize(
         unanswered_invokes=dict(impl.invokes.unanswered),
         derived_invokes=dict(impl.invokes.derived),
         stack_references=dict(impl.stack_references),
+        # relative to the program's folder, so the graph is the same wherever it runs
+        sources={
+            urn: os.path.relpath(sites[(record.type, record.name)], program.parent.resolve())
+            for urn, record in monitor.records.items()
+            if (record.type, record.name) in sites
+        },
     )
 
 

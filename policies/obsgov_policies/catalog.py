@@ -123,11 +123,15 @@ class PolicySpec:
         )
         framework = None
         if self.controls:
-            first = self.controls[0]
+            # The SDK's framework names one framework: its reference and specification hold
+            # that framework's controls only (IAM.1 with CIS 1.16 would read as FSBP 1.16).
+            # Every control, of every framework, is in the tags.
+            first = self.controls[0].framework
+            own = [c for c in self.controls if c.framework == first]
             framework = PolicyComplianceFramework(
-                name=first.framework,
-                reference=", ".join(c.control_id for c in self.controls),
-                specification="; ".join(str(c) for c in self.controls),
+                name=first,
+                reference=", ".join(c.control_id for c in own),
+                specification="; ".join(str(c) for c in own),
             )
         common = dict(
             name=self.id,

@@ -105,7 +105,7 @@ BAD_INPUT = [
     (
         "unknown env",
         with_option(CREATE, "--env", "qa"),
-        "1 problem found:\n  --env: no stack 'qa': stacks/Pulumi.qa.yaml does not exist "
+        "1 problem found:\n  --stack: no stack 'qa': stacks/Pulumi.qa.yaml does not exist "
         "(available: dev, prod)",
     ),
     (

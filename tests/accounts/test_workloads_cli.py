@@ -153,7 +153,7 @@ def test_remove_deletes_only_the_entrys_lines(stacks):
     before = registry.read_text()
     result = run("remove", "transactions-daily-staging", "--env", "staging")
     assert result.exit_code == 2  # no staging stack in the test copy
-    assert "--env: no stack 'staging'" in result.stderr
+    assert "--stack: no stack 'staging'" in result.stderr
 
     at = index_of(stacks, "feature-refresh-prod")
     result = run("remove", "feature-refresh-prod", "--env", "prod")

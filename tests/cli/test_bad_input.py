@@ -638,37 +638,37 @@ COMMAND_CASES = [
     Case(
         "synth-json-is-an-input",
         lambda ws: None,
-        ("--json", "is one of this command's inputs (stacks/accounts.yaml)"),
+        ("--output", "is one of this command's inputs (stacks/accounts.yaml)"),
         ("synth", "--stack", "dev", "--json", ACCOUNTS),
     ),
     Case(
         "synth-json-through-symlink-to-an-input",
         lambda ws: os.symlink("stacks/Pulumi.dev.yaml", ws.path("graph.json")),
-        ("--json", "is one of this command's inputs (stacks/Pulumi.dev.yaml)"),
+        ("--output", "is one of this command's inputs (stacks/Pulumi.dev.yaml)"),
         ("synth", "--stack", "dev", "--json", "graph.json"),
     ),
     Case(
         "synth-json-parent-is-a-file",
         lambda ws: ws.write("file", ""),
-        ("--json: file/graph.json: file is not a folder",),
+        ("--output: file/graph.json: file is not a folder",),
         ("synth", "--stack", "dev", "--json", "file/graph.json"),
     ),
     Case(
         "synth-json-folder-missing",
         lambda ws: None,
-        ("--json: nowhere/graph.json: folder nowhere does not exist",),
+        ("--output: nowhere/graph.json: folder nowhere does not exist",),
         ("synth", "--stack", "dev", "--json", "nowhere/graph.json"),
     ),
     Case(
         "synth-json-is-a-folder",
         lambda ws: ws.path("graphdir").mkdir(),
-        ("--json", "graphdir"),
+        ("--output", "graphdir"),
         ("synth", "--stack", "dev", "--json", "graphdir"),
     ),
     Case(
         "synth-json-symlink-loop",
         lambda ws: os.symlink("loop.json", ws.path("loop.json")),
-        ("--json: loop.json", "symlink loop"),
+        ("--output: loop.json", "symlink loop"),
         ("synth", "--stack", "dev", "--json", "loop.json"),
     ),
     Case(
@@ -704,13 +704,13 @@ COMMAND_CASES = [
     Case(
         "report-html-needs-out",
         lambda ws: None,
-        ("--format html needs --out FILE",),
+        ("--format html needs --output FILE",),
         ("report", "--stack", "dev"),
     ),
     Case(
         "report-out-is-an-input",
         lambda ws: None,
-        ("--out", "inputs"),
+        ("--output", "inputs"),
         ("report", "--stack", "dev", "--out", ORG),
     ),
     Case(
@@ -796,7 +796,7 @@ COMMAND_CASES = [
     Case(
         "policy-bundle-out-cannot-be-created",
         lambda ws: None,
-        ("--out: /proc/obsgov cannot be written in /proc",),
+        ("--out-dir: /proc/obsgov cannot be written in /proc",),
         ("policy", "bundle", "--out", "/proc/obsgov"),
     ),
     Case(
@@ -988,7 +988,7 @@ COMMAND_CASES = [
     Case(
         "snapshot-unknown-env-names-env",
         lambda ws: None,
-        ("--env: no stack 'qa'",),
+        ("--stack: no stack 'qa'",),
         ("registry", "snapshot", "--env", "qa"),
     ),
     Case(
@@ -1144,17 +1144,17 @@ WRONG_WRITES = [
         ("preview", "--stack", "prod", "--policy-pack", "policies/tagging", "--format", "json"),
         ("--output", "stacks/registry-snapshot.prod.json"),
     ),
-    ("synth-json-over-the-program", ("synth", "--stack", "dev"), ("--json", "__main__.py")),
-    ("synth-json-over-the-project-file", ("synth", "--stack", "dev"), ("--json", "Pulumi.yaml")),
+    ("synth-json-over-the-program", ("synth", "--stack", "dev"), ("--output", "__main__.py")),
+    ("synth-json-over-the-project-file", ("synth", "--stack", "dev"), ("--output", "Pulumi.yaml")),
     (
         "report-over-the-shipped-price-table",
         ("report", "--stack", "dev", "--format", "json"),
-        ("--out", "obsgov/environment_report/prices.yaml"),
+        ("--output", "obsgov/environment_report/prices.yaml"),
     ),
     (
         "report-over-a-component",
         ("report", "--stack", "dev", "--format", "md"),
-        ("--out", "components/keys.py"),
+        ("--output", "components/keys.py"),
     ),
     (
         "policy-config-over-a-pack-manifest",
@@ -1166,7 +1166,7 @@ WRONG_WRITES = [
         ("policy", "config", "--stack", "prod"),
         ("--out-dir", "stacks/policy-packs/prod"),
     ),
-    ("policy-bundle-over-the-packs", ("policy", "bundle"), ("--out", "policies")),
+    ("policy-bundle-over-the-packs", ("policy", "bundle"), ("--out-dir", "policies")),
     (
         "snapshot-over-another-stack-file",
         ("registry", "snapshot", "--env", "prod", "--no-assume-role"),
@@ -1185,12 +1185,12 @@ WRONG_WRITES = [
     (
         "team-synth-over-a-team-module",
         ("synth", "--project", "team", "--stack", "prod"),
-        ("--json", "team/hosts.py"),
+        ("--output", "team/hosts.py"),
     ),
     (
         "drift-baseline-over-the-organization-file",
         ("drift", "baseline", "--data", "team/network-prod.json"),
-        ("--out", "stacks/organization.yaml"),
+        ("--output", "stacks/organization.yaml"),
     ),
 ]
 
@@ -1274,9 +1274,9 @@ def test_a_text_report_interrupted_while_rendering_keeps_the_previous_one(tmp_pa
     real = obsgov.reports.render_text
     calls = []
 
-    def render_then_fail(run, console):
+    def render_then_fail(run, console, *args, **kwargs):
         calls.append(console)
-        real(run, console)
+        real(run, console, *args, **kwargs)
         if len(calls) == 2:  # the file's copy: fail after writing the whole block to it
             raise RuntimeError("interrupted while rendering")
 

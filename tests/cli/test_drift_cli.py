@@ -152,7 +152,7 @@ def test_capture_input(files):
         ),
         (
             ["baseline", "--data", "train.parquet", "--out", "train.parquet"],
-            "--out: train.parquet is one of this command's inputs (train.parquet); it would be "
+            "--output: train.parquet is one of this command's inputs (train.parquet); it would be "
             "overwritten",
         ),
         (

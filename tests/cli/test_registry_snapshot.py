@@ -135,7 +135,7 @@ def test_environment_without_registry_is_a_usage_error(tmp_path):
 def test_unknown_environment_names_the_env_option(tmp_path):
     result = run("--env", "qa", "--output", str(tmp_path / "s.json"))
     assert result.exit_code == 2
-    assert "--env: no stack 'qa'" in result.output
+    assert "--stack: no stack 'qa'" in result.output
 
 
 def test_missing_credentials_are_explained(no_aws_credentials, tmp_path):

@@ -64,6 +64,11 @@ def test_help_fits_80_columns_without_cut_text_or_odd_metavars(path):
         "a metavar shows a Python type"
     )
     assert not re.search(r"\{[A-Z0-9_]+\}", text), "an argument's metavar is in braces"
+    # lines break at spaces only: never inside --window-hours or obsgov-deployment-boundary
+    # (issue 36: click's textwrap broke words at their hyphens)
+    split = [line for line in text.splitlines() if re.search(r"\w-$", line)]
+    assert split == [], "a word was split at a hyphen"
+    assert "\u2011" not in text
 
 
 def test_root_help_lists_only_commands_that_exist_and_the_exit_codes():

@@ -84,7 +84,9 @@ def test_the_exact_usage_type_in_the_region_is_priced_at_its_first_paid_tier(pri
     )
     priced, notes = live_table(shipped, "eu-west-1", client, today=date(2026, 11, 27))
     price = priced.items["lambda-requests"]
-    assert price.usd == pytest.approx(0.2)
+    # the table stays a us-east-1 table: the answer is eu-west-1's price, kept beside it
+    assert price.regions["eu-west-1"] == pytest.approx(0.2)
+    assert price.usd == 9.99 and priced.region == "us-east-1"
     assert price.source == "AWS Price List API: AWSLambda SKU X86 (USD per Requests x 1,000,000)"
     assert (price.read, price.verified) == ("2026-11-27", True)
     assert priced.items["unqueried"] == shipped.items["unqueried"]

@@ -1,4 +1,4 @@
-"""Markers for the policy tests a mutation run leaves out (see README, "Mutation testing")."""
+"""Markers for the policy tests a mutation run leaves out (see docs/mutation-testing.md)."""
 
 
 def pytest_configure(config):

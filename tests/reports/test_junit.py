@@ -18,7 +18,7 @@ from obsgov.gate.results import GateRun, PackResult
 from obsgov.graph import ResourceGraph
 from obsgov.reports.junit import classname, to_junit
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
 
 POLICIES = ["alarm-runbook", "key-rotation", "never-called", "stack-summary", "owner-tag"]
 
@@ -80,7 +80,7 @@ def test_report_with_control_characters_is_well_formed_and_valid(noisy, doc):
     assert noisy["junit"].startswith("<?xml version='1.0' encoding='utf-8'?>\n<testsuites")
 
 
-def test_totals_on_the_root_and_each_suite(doc):
+def test_totals_on_the_root_and_each_suite(doc, said):
     suites = doc.findall("testsuite")
     assert doc.tag == "testsuites" and len(suites) == 1
     for suite in suites:
@@ -91,78 +91,80 @@ def test_totals_on_the_root_and_each_suite(doc):
         assert float(suite.get("time")) > 0
     for key in ("tests", "failures", "errors", "skipped"):
         assert doc.get(key) == str(sum(int(s.get(key)) for s in suites)), key
-    assert (doc.get("tests"), doc.get("failures"), doc.get("errors"), doc.get("skipped")) == (
-        "5",
-        "2",
-        "0",
-        "1",
-    )
+    # one case per policy and resource: every resource a policy reported (or remediated)
+    pairs = {(v["policy"], v["urn"]) for v in said["violations"]}
+    pairs |= {(r["policy"], r["urn"]) for r in said["remediations"]}
+    mandatory = {(v["policy"], v["urn"]) for v in said["violations"] if v["level"] == "mandatory"}
+    assert int(doc.get("tests")) == len(pairs) + 1  # and the disabled policy's one case
+    assert int(doc.get("failures")) == len(mandatory)
+    assert (doc.get("errors"), doc.get("skipped")) == ("0", "1")
     assert float(doc.get("time")) > 0
     assert all(case.get("time") is not None for case in doc.iter("testcase"))
 
 
-def test_names_are_stack_pack_and_policy_without_versions(doc, cases):
+def case_name(policy: str, violation: dict) -> str:
+    kind = violation["type"].split(":")
+    shown = f"{kind[0]}:{kind[1].split('/')[0]}:{kind[2]}"
+    return f"{policy} ({shown}: {violation['name']})"
+
+
+def test_names_are_stack_pack_policy_and_resource_without_versions(doc, cases, said):
     assert [s.get("name") for s in doc.findall("testsuite")] == ["obsgov.prod.noisy"]
-    assert sorted(cases) == sorted(POLICIES)
+    expected = {case_name(v["policy"], v) for v in said["violations"]}
+    assert expected <= set(cases)
+    assert "never-called" in cases  # disabled: one case for the policy
     assert {c.get("classname") for c in cases.values()} == {"obsgov.prod.noisy"}
     assert "2.0.0" not in doc.find("testsuite").get("name")
 
 
-def test_a_failure_names_its_resources(cases, said):
-    mandatory = sorted(
-        (
-            v
-            for v in said["violations"]
-            if v["policy"] == "alarm-runbook" and v["level"] == "mandatory"
-        ),
-        key=lambda v: v["urn"],
-    )
-    names = [v["name"] for v in mandatory]
-    failure = cases["alarm-runbook"].find("failure")
-    assert failure.get("type") == "mandatory"
-    assert failure.get("message") == (
-        f"{len(names)} mandatory violations: {', '.join(names[:5])} and {len(names) - 5} more"
-    )
-    body = failure.text.split("\n")
-    assert len(body) == 2 * len(names)
-    physical = re.search(r"alarm (\S+) has no runbook", mandatory[0]["message"]).group(1)
-    assert body[0] == (
-        f"[mandatory] (aws:cloudwatch:MetricAlarm: {names[0]}) alarm {physical} "
-        "has no runbook: set alarmDescription to a runbook URL so that whoever "
-        "is paged knows what to do (see docs)"
-    )
-    assert body[1] == f"    urn: {mandatory[0]['urn']}"
+def test_each_failure_is_its_resources_case_with_its_file_and_line(cases, said):
+    mandatory = [
+        v
+        for v in said["violations"]
+        if v["level"] == "mandatory" and v["policy"] == "alarm-runbook"
+    ]
+    assert len(mandatory) >= 20
+    for v in mandatory:
+        case = cases[case_name("alarm-runbook", v)]
+        failure = case.find("failure")
+        assert failure.get("type") == "mandatory"
+        physical = re.search(r"alarm (\S+) has no runbook", v["message"]).group(1)
+        assert failure.get("message") == (
+            f"1 mandatory violation: alarm {physical} has no runbook: set alarmDescription to "
+            "a runbook URL so that whoever is paged knows what to do (see docs)"
+        )
+        body = failure.text.split("\n")
+        assert body[0] == (
+            f"[mandatory] (aws:cloudwatch:MetricAlarm: {v['name']}) alarm {physical} "
+            "has no runbook: set alarmDescription to a runbook URL so that whoever "
+            "is paged knows what to do (see docs)"
+        )
+        assert body[1] == f"    urn: {v['urn']}"
+        location = v["location"]
+        assert (case.get("file"), case.get("line")) == (location["file"], str(location["line"]))
+        assert body[2] == f"    at {location['file']}:{location['line']} ({location['what']})"
+        line = (ROOT / case.get("file")).read_text().split("\n")[int(case.get("line")) - 1]
+        assert line.strip() and not line.strip().startswith("#")
 
 
 def test_remediations_are_labelled_as_remediations_and_pass(cases, said):
-    case = cases["owner-tag"]
-    assert case.find("failure") is None and case.find("skipped") is None
-    lines = [
-        line
-        for line in case.find("system-out").text.split("\n")
-        if not line.startswith("    urn: ")
-    ]
-    expected = sorted(
-        f"[remediate] ({r['urn'].rsplit('::', 1)[-1]}) would change tags"
-        for r in said["remediations"]
-    )
-    assert sorted(lines) == expected and expected
+    for r in said["remediations"]:
+        name = r["urn"].rsplit("::", 1)[-1]
+        case = cases[f"owner-tag (aws:sns:Topic: {name})"]
+        assert case.find("failure") is None and case.find("skipped") is None
+        lines = case.find("system-out").text.split("\n")
+        assert lines[0] == f"[remediate] ({name}) would change tags"
+        assert case.get("file") and int(case.get("line")) >= 1
 
 
 def test_advisory_findings_pass_with_their_level(cases, said):
-    case = cases["key-rotation"]
-    assert case.find("failure") is None
-    lines = [
-        line
-        for line in case.find("system-out").text.split("\n")
-        if not line.startswith("    urn: ")
-    ]
-    expected = sorted(
-        f"[advisory] (aws:kms:Key: {v['name']}) key rotation is not enabled"
-        for v in said["violations"]
-        if v["policy"] == "key-rotation"
-    )
-    assert sorted(lines) == expected and expected
+    advisory = [v for v in said["violations"] if v["policy"] == "key-rotation"]
+    assert advisory
+    for v in advisory:
+        case = cases[case_name("key-rotation", v)]
+        assert case.find("failure") is None
+        text = case.find("system-out").text
+        assert text.startswith(f"[advisory] (aws:kms:Key: {v['name']}) key rotation is not enabled")
 
 
 def test_disabled_policies_are_skipped(cases):

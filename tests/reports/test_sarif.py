@@ -208,11 +208,38 @@ def test_the_same_run_from_another_directory_gives_the_same_sarif(noisy):
 # --------------------------------------------------------------------------- locations
 
 
-def test_results_point_at_the_registry_relative_to_the_repository_root(run):
+ENVIRONMENT_FILES = {"stacks/accounts.yaml", "stacks/Pulumi.prod.yaml", "stacks/organization.yaml"}
+
+
+def places(result: dict) -> list[tuple[str, dict]]:
+    """(uri, region) of the primary location, then of each related location."""
+    found = []
+    for location in [*result["locations"], *result.get("relatedLocations", [])]:
+        physical = location["physicalLocation"]
+        assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        found.append((physical["artifactLocation"]["uri"], physical["region"]))
+    return found
+
+
+def line_at(uri: str, region: dict) -> str:
+    return (ROOT / uri).read_text().split("\n")[region["startLine"] - 1]
+
+
+def test_results_point_at_the_environments_files_relative_to_the_repository_root(run):
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == ROOT.resolve().as_uri() + "/"
     for r in run["results"]:
-        artifact = r["locations"][0]["physicalLocation"]["artifactLocation"]
-        assert artifact == {"uri": "stacks/accounts.yaml", "uriBaseId": "%SRCROOT%"}
+        primary, *related = places(r)
+        assert primary[0] in ENVIRONMENT_FILES, urn_of(r)
+        for uri, _ in related:
+            assert uri in ENVIRONMENT_FILES or uri.startswith("components/"), uri
+
+
+def test_no_location_is_a_comment_or_a_blank_line(run):
+    """The old gate put every central-account finding on accounts.yaml line 1, a comment."""
+    for r in run["results"]:
+        for uri, region in places(r):
+            text = line_at(uri, region).strip()
+            assert text and not text.startswith("#"), (urn_of(r), uri, region)
 
 
 def test_results_start_and_end_on_the_registry_entry_that_produced_the_resource(run, example_graph):
@@ -221,16 +248,83 @@ def test_results_start_and_end_on_the_registry_entry_that_produced_the_resource(
     checked = Counter()
     for r in run["results"]:
         entry = expected_entry(urn_of(r), graph, entries)
-        region = r["locations"][0]["physicalLocation"]["region"]
+        uri, region = places(r)[0]
         if entry is None:  # the stack and central-account resources: no registry entry
-            assert region["startLine"] == 1, urn_of(r)
+            assert uri != "stacks/accounts.yaml", urn_of(r)
+            checked["central"] += 1
             continue
+        assert uri == "stacks/accounts.yaml"
         assert (region["startLine"], region["endLine"]) == (entry["first"], entry["last"]), urn_of(
             r
         )
         assert region["startColumn"] == entry["column"]
         checked[entry["section"]] += 1
-    assert checked["workloads"] >= 10 and checked["accounts"] >= 3
+    assert checked["workloads"] >= 10 and checked["accounts"] >= 3 and checked["central"] >= 30
+
+
+def config_key_line(path: Path, *keys: str) -> int:
+    """The line of a nested key in a YAML file, found by indentation (no YAML parser)."""
+    lines = path.read_text().split("\n")
+    start, indent = 0, -1
+    for key in keys:
+        for number in range(start, len(lines)):
+            line = lines[number]
+            depth = len(line) - len(line.lstrip())
+            if depth > indent and line.strip().startswith(f"{key}:"):
+                start, indent = number + 1, depth
+                break
+        else:
+            raise AssertionError(f"no key {keys} in {path}")
+    return start
+
+
+def test_central_resources_point_at_the_config_section_they_are_built_from(run):
+    stack_file = STACKS / "Pulumi.prod.yaml"
+    expected = {
+        r"audit-trail-prod-cis-\d+-alarm$": ("obsgov:centralAudit", "trail"),
+        "::log-analytics-prod-key$": ("obsgov:openSearch",),
+        "::model-guard-prod-fn-errors$": ("obsgov:modelApproval",),
+        "::log-archive-prod-key$": ("obsgov:centralAudit", "archive"),
+        "::event-routing-prod-key$": ("obsgov:centralAudit", "eventRouting", "severities"),
+    }
+    for pattern, keys in expected.items():
+        found = [r for r in run["results"] if re.search(pattern, urn_of(r))]
+        assert found, pattern
+        for r in found:
+            uri, region = places(r)[0]
+            assert (uri, region["startLine"]) == (
+                "stacks/Pulumi.prod.yaml",
+                config_key_line(stack_file, "config", *keys),
+            ), urn_of(r)
+
+
+def test_the_program_line_that_made_the_resource_is_a_related_location(run, said):
+    made = 0
+    for r in run["results"]:
+        resource_class = urn_of(r).split("::")[2].split("$")[-1].split(":")[-1]
+        programs = [(u, g) for u, g in places(r)[1:] if u.startswith("components/")]
+        if "pulumi:Stack" in urn_of(r):
+            assert not programs  # the stack is made by the engine, not by a line
+            continue
+        assert len(programs) == 1, urn_of(r)
+        assert f"{resource_class}(" in line_at(*programs[0]), (urn_of(r), programs)
+        made += 1
+    assert made == len(said["violations"]) + len(said["remediations"]) - 2
+
+
+def test_findings_on_the_stack_point_at_its_config(run):
+    stack = [r for r in run["results"] if "pulumi:pulumi:Stack" in urn_of(r)]
+    assert len(stack) == 2
+    for r in stack:
+        uri, region = places(r)[0]
+        assert (uri, line_at(uri, region)) == ("stacks/Pulumi.prod.yaml", "config:")
+
+
+def test_related_locations_say_what_each_is(run):
+    for r in run["results"]:
+        for i, related in enumerate(r.get("relatedLocations", []), 1):
+            assert related["id"] == i
+            assert related["message"]["text"]
 
 
 def test_an_alarm_points_at_its_workload_and_a_key_at_its_account(run):

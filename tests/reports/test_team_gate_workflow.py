@@ -143,28 +143,49 @@ def test_the_gate_step_fails_the_check_on_mandatory_violations(tmp_path):
         "obsgov-security-baseline/obsgov-iam-policy-disallow-full-admin",
         "obsgov-tagging/obsgov-aws-resource-require-tags",
     ]
-    locations = {
-        (
-            loc["physicalLocation"]["artifactLocation"]["uri"],
-            loc["physicalLocation"]["region"]["startLine"],
-        )
+
+    def place(location: dict) -> tuple[str, int]:
+        physical = location["physicalLocation"]
+        return physical["artifactLocation"]["uri"], physical["region"]["startLine"]
+
+    # the deploy-readiness pack's advisory findings (not pinned for team projects yet) aside
+    results = [
+        r
         for r in sarif["runs"][0]["results"]
         if not r["ruleId"].startswith("obsgov-deploy-readiness/")
-        for loc in r["locations"]
+    ]
+    tagging = [r for r in results if r["ruleId"].endswith("require-tags")]
+    others = [r for r in results if not r["ruleId"].endswith("require-tags")]
+    # the owner tag that is not an email is the stack config's value, which the message names:
+    # the finding points at that line, and at the program line that made the resource
+    assert {place(loc) for r in tagging for loc in r["locations"]} == {
+        ("teams/checkout-api/Pulumi.prod.yaml", 6)
     }
-    # paths from the root of the team's repository, lines where the program makes each
-    assert locations == {
+    config = (tmp_path / "repo" / "teams/checkout-api/Pulumi.prod.yaml").read_text()
+    assert config.split("\n")[5].strip() == "owner: commerce"
+    # related: the program lines that made each resource, and the stack's other tag values
+    related = {place(loc) for r in tagging for loc in r["relatedLocations"]}
+    assert {p for p in related if p[0].endswith("Pulumi.prod.yaml")} <= {
+        ("teams/checkout-api/Pulumi.prod.yaml", n) for n in range(4, 9)
+    }
+    assert {p for p in related if not p[0].endswith("Pulumi.prod.yaml")} == {
         ("teams/checkout-api/hosts.py", 13),  # the instances
         ("teams/checkout-api/hosts.py", 22),  # their alarms
         ("teams/checkout-api/permissions.py", 7),  # the role
         ("teams/checkout-api/permissions.py", 27),  # the policy
         ("teams/checkout-api/permissions.py", 48),  # the instance profile
     }
+    # paths from the root of the team's repository, lines where the program makes each
+    assert {place(loc) for r in others for loc in r["locations"]} == {
+        ("teams/checkout-api/hosts.py", 13),  # the instances with unencrypted root volumes
+        ("teams/checkout-api/hosts.py", 22),  # the alarms without actions
+        ("teams/checkout-api/permissions.py", 27),  # the policy granting *:*
+    }
 
 
 def test_the_readme_caller_is_a_valid_workflow_passing_only_known_inputs(tmp_path):
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("### In a team's repository") :]
+    readme = (ROOT / "docs" / "team-projects.md").read_text()
+    section = readme[readme.index("## In a team's repository") :]
     block = section[section.index("```yaml\n") + 8 : section.index("```\n", 8)]
     caller = YAML(typ="safe").load(block)
     path = tmp_path / "policy-gate.yml"

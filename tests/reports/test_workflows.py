@@ -51,6 +51,15 @@ def check_jsonschema(*files: Path) -> subprocess.CompletedProcess:
     )
 
 
+#: The deploy's jobs, in the order it promotes a change: the organisation stack (the OAM sink
+#: the environments read by StackReference) first.
+DEPLOY_STACKS = ["org", "dev", "staging", "prod"]
+
+
+def deploy_job(stack: str = "prod") -> dict:
+    return load(DEPLOY)["jobs"][stack]
+
+
 def steps_by_name(job: dict) -> dict:
     return {step.get("id") or step.get("name") or step.get("uses"): step for step in job["steps"]}
 
@@ -59,7 +68,7 @@ def steps_by_name(job: dict) -> dict:
 
 
 def test_workflows_are_valid_against_the_github_actions_schema():
-    result = check_jsonschema(GATE, DEPLOY)
+    result = check_jsonschema(GATE, DEPLOY, WORKFLOWS / "team-gate.yml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -92,10 +101,11 @@ def test_gate_runs_on_pull_requests_and_the_default_branch():
 
 
 def test_gate_permissions_are_what_code_scanning_uploads_need():
-    assert load(GATE)["permissions"] == {
+    assert load(GATE)["jobs"]["gate"]["permissions"] == {
         "actions": "read",
         "contents": "read",
         "security-events": "write",
+        "pull-requests": "write",
     }
 
 
@@ -124,29 +134,56 @@ def test_pip_cache_is_keyed_on_pyproject(path):
 
 
 def test_one_deploy_per_stack_at_a_time():
-    job = load(DEPLOY)["jobs"]["deploy"]
-    assert job["concurrency"] == {
-        "group": "deploy-${{ matrix.stack }}",
-        "cancel-in-progress": False,
-    }
+    for stack in DEPLOY_STACKS:
+        assert deploy_job(stack)["concurrency"] == {
+            "group": f"deploy-{stack}",
+            "cancel-in-progress": False,
+        }
+
+
+def test_a_change_is_promoted_dev_then_staging_then_prod():
+    """Each stack's job `needs:` the one before, so dev deploys only after the organisation
+    stack, staging only after dev
+    succeeded and prod only after staging ("Using jobs in a workflow": a job that needs
+    another is skipped when that one fails or is cancelled); each runs in the GitHub
+    environment of its stack, whose protection rules (required reviewers on prod) gate it
+    ("Managing environments for deployment")."""
+    jobs = load(DEPLOY)["jobs"]
+    assert list(jobs) == DEPLOY_STACKS
+    assert "strategy" not in jobs["org"] and "needs" not in jobs["org"]
+    assert jobs["dev"]["needs"] == "org"
+    assert jobs["staging"]["needs"] == "dev"
+    assert jobs["prod"]["needs"] == "staging"
+    for stack, job in jobs.items():
+        assert job["environment"] == stack
+        assert job["env"]["STACK"] == stack
+        assert job["name"] == f"deploy ({stack})"
+        # one list of steps (a YAML anchor), so the environments cannot drift apart
+        assert job["steps"] == jobs["org"]["steps"], stack
+        assert job["permissions"] == jobs["org"]["permissions"]
+    # nothing in the steps names an environment or a matrix: the job's STACK does
+    text = DEPLOY.read_text()
+    assert "matrix" not in text
+    snapshot = next(s for s in jobs["prod"]["steps"] if "registry snapshot" in s.get("run", ""))
+    assert snapshot["if"] == "env.STACK != 'dev' && env.STACK != 'org'"
 
 
 def test_the_pulumi_token_reaches_only_the_steps_that_run_pulumi():
     workflow = load(DEPLOY)
-    job = workflow["jobs"]["deploy"]
+    job = workflow["jobs"]["prod"]
     assert "PULUMI_ACCESS_TOKEN" not in (workflow.get("env") or {})
     assert "PULUMI_ACCESS_TOKEN" not in (job.get("env") or {})
     with_token = [
         s.get("id") for s in job["steps"] if "PULUMI_ACCESS_TOKEN" in (s.get("env") or {})
     ]
-    assert with_token == ["preview", "up"]
+    assert with_token == ["stack", "preview", "up", "shards"]
     for step in job["steps"]:
         runs_pulumi = re.search(r"^\s*pulumi ", step.get("run", ""), re.M) is not None
-        assert runs_pulumi == (step.get("id") in ("preview", "up")), step
+        assert runs_pulumi == (step.get("id") in ("stack", "preview", "up", "shards")), step
 
 
 def test_packs_run_in_the_environment_the_project_is_installed_in():
-    steps = load(DEPLOY)["jobs"]["deploy"]["steps"]
+    steps = deploy_job()["steps"]
     names = [s.get("id") or s.get("name") for s in steps]
     install = next(i for i, s in enumerate(steps) if "pip install -e ." in s.get("run", ""))
     assert 'echo "$PWD/.venv/bin" >> "$GITHUB_PATH"' in steps[install]["run"]
@@ -158,7 +195,7 @@ def test_packs_run_in_the_environment_the_project_is_installed_in():
 
 
 def test_no_pack_is_named_in_the_deploy_workflows_commands():
-    scripts = [s.get("run", "") for s in load(DEPLOY)["jobs"]["deploy"]["steps"]]
+    scripts = [s.get("run", "") for s in deploy_job()["steps"]]
     for pack in (ROOT / "policies").glob("*/PulumiPolicy.yaml"):
         assert not any(pack.parent.name in script for script in scripts), pack.parent.name
     assert sum("--policy-pack" in script for script in scripts) == 0
@@ -212,7 +249,7 @@ def test_preview_and_up_get_the_packs_the_stack_lists(tmp_path, packs):
         "STACK": "prod",
         "PULUMI_CALLS": str(calls),
     }
-    steps = steps_by_name(load(DEPLOY)["jobs"]["deploy"])
+    steps = steps_by_name(deploy_job())
     for step_id in ("packs", "preview", "up"):
         result = _run_step(steps[step_id], checkout, env)
         assert result.returncode == 0, f"{step_id}: {result.stdout}{result.stderr}"
@@ -296,7 +333,7 @@ def test_pull_requests_get_the_report_with_the_change_against_the_base(tmp_path)
     result = _run_step(steps["Environment report"], checkout, env)
     assert result.returncode == 0, result.stderr
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.startswith("## obsgov environment report: dev\n")
+    assert summary.startswith("<!-- obsgov-report: obsgov/dev -->\n## obsgov obsgov/dev: ")
     assert "This change: **+$40.00** a month" in summary
     assert f"| {account} | {report['accountNames'][account]} | +40.00 |" in summary
     assert "| FSBP CloudWatch.16 | failed | passed |" in summary
@@ -309,5 +346,7 @@ def test_without_a_base_report_the_summary_has_no_diff(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.startswith("## obsgov environment report: dev\n")
+    assert summary.startswith("<!-- obsgov-report: obsgov/dev -->\n## obsgov obsgov/dev: ")
+    # the comment is the summary's text
+    assert (tmp_path / "runner-temp" / "comment-dev.md").read_text() == summary
     assert "This change" not in summary and "Estimated monthly cost: **$" in summary

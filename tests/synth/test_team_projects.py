@@ -208,16 +208,29 @@ def test_a_stack_reference_without_outputs_is_unknown_and_listed(tmp_path):
     assert all(len(line) <= 80 for line in lines)
 
 
-def test_sarif_results_point_at_the_line_that_made_the_resource(tmp_path):
+def test_sarif_results_point_at_the_line_that_caused_them(tmp_path):
+    """The config value the message names when the resource holds it (issue 36: a violation
+    caused by a stack's config pointed only at Python lines), else the program line that made
+    the resource; the program line is then a related location."""
     result, sarif = preview(tmp_path, "--project", str(LAKE), "--stack", "staging", fmt="sarif")
     assert result.exit_code == 1, result.output
-    found = []
+    found, related = [], {}
     for r in sarif["runs"][0]["results"]:
         if r["ruleId"].startswith(f"{DEPLOY_READINESS}/"):
             continue  # not pinned for team projects yet (see violations())
         (location,) = r["locations"]
         physical = location["physicalLocation"]
         region = physical["region"]
+        related[r["ruleId"].split("/")[1]] = [
+            (
+                loc["physicalLocation"]["artifactLocation"]["uri"].rpartition("clickstream-lake/")[
+                    2
+                ],
+                loc["physicalLocation"]["region"]["startLine"],
+                loc["message"]["text"],
+            )
+            for loc in r.get("relatedLocations", [])
+        ]
         found.append(
             (
                 r["ruleId"].split("/")[1],
@@ -227,15 +240,25 @@ def test_sarif_results_point_at_the_line_that_made_the_resource(tmp_path):
                 region["endColumn"],
             )
         )
-    # lake/telemetry.py line 6 is "    aws.cloudwatch.LogGroup(", line 9
-    # "    topic = aws.sns.Topic(...)"; lake/storage.py line 78 makes the bucket policy
+    # Pulumi.yaml line 16 is logRetentionDays' "default: 7", which staging keeps and the
+    # message names ("Retention is 7 days"); lake/telemetry.py line 6 is
+    # "    aws.cloudwatch.LogGroup(", line 9 "    topic = aws.sns.Topic(...)"; lake/storage.py
+    # line 78 makes the bucket policy
+    project = (LAKE / "Pulumi.yaml").read_text().splitlines()
+    assert project[13:16] == ["  logRetentionDays:", "    type: integer", "    default: 7"]
+    assert "logRetentionDays" not in (LAKE / "Pulumi.staging.yaml").read_text()
     lines = (LAKE / "lake" / "storage.py").read_text().splitlines()
     assert lines[77].strip().startswith('aws.s3.BucketPolicy(f"{zone}-policy"')
     assert found == [
-        ("obsgov-logs-loggroup-require-retention", "lake/telemetry.py", 6, 5, 29),
+        ("obsgov-logs-loggroup-require-retention", "Pulumi.yaml", 16, 5, 15),
         ("obsgov-iam-policy-disallow-public-principal", "lake/storage.py", 78, 9, 98),
         ("obsgov-sns-topic-require-kms", "lake/telemetry.py", 9, 5, 41),
     ]
+    assert related["obsgov-logs-loggroup-require-retention"][0] == (
+        "lake/telemetry.py",
+        6,
+        "program",
+    )
     assert {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"]
         for r in sarif["runs"][0]["results"]

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from obsgov.metric_contract import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
 from ..aws_api import Api
+from .suppressions import RegistrySuppression
 from .types import (
     AccountId,
     Dimensions,
@@ -308,6 +309,19 @@ class MemberAccount(Model):
 class AccountsRegistry(Model):
     accounts: list[MemberAccount] = Field(min_length=1)
     workloads: list[Workload] = Field(default_factory=list)
+    # accepted findings of one workload's or account's resources (obsgov.config.models.suppressions)
+    suppressions: list[RegistrySuppression] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _suppressions_name_entries(self) -> AccountsRegistry:
+        workloads = {w.name for w in self.workloads}
+        accounts = {a.name for a in self.accounts}
+        for s in self.suppressions:
+            if s.workload is not None and s.workload not in workloads:
+                raise ValueError(f"suppression of {s.policy}: no workload named {s.workload}")
+            if s.account is not None and s.account not in accounts:
+                raise ValueError(f"suppression of {s.policy}: no account named {s.account}")
+        return self
 
 
 WORKLOAD_MODELS: dict[str, type[_Workload]] = {

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from .approval import ApprovalGuardSettings
 from .central import CentralAuditSettings
+from .suppressions import Suppression
 from .types import AccountId, Email, Environment, Model, _retention_days
 
 IamPrincipalArn = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:\S+$")]
@@ -314,3 +315,6 @@ class StackSettings(Model):
         if self.stack_role != "shard" and (self.shard_of is not None or self.shard is not None):
             raise ValueError("shardOf and shard are for stackRole: shard only")
         return self
+
+    # findings the gate accepts until a date, with the reason (obsgov.config.models.suppressions)
+    suppressions: list[Suppression] = Field(default_factory=list)
