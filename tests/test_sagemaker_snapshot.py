@@ -132,7 +132,8 @@ def test_every_page_of_groups_and_packages_is_recorded():
         ("fraud", 8),
         ("fraud", 9),
     ]
-    assert snapshot["registryAccountId"] == ACCOUNT and snapshot["region"] == REGION
+    assert snapshot["registryAccountId"] == ACCOUNT
+    assert snapshot["region"] == REGION
 
 
 class Sessions:

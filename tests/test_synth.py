@@ -27,7 +27,8 @@ def test_urns_have_the_engine_form(example_graph, stack):
     for resource in graph:
         match = URN_RE.match(resource.urn)
         assert match, resource.urn
-        assert match["stack"] == stack and match["project"] == "obsgov"
+        assert match["stack"] == stack
+        assert match["project"] == "obsgov"
         assert match["name"] == resource.name
         qualified = match["qtype"]
         if resource.type == STACK_TYPE:
@@ -71,14 +72,16 @@ def test_nested_component_urn_keeps_full_parent_chain(inline_env, tmp_path):
     )
     # a resource with no provider gets the engine's default provider, account unknown offline
     provider = graph.provider_of(topic)
-    assert provider is not None and provider.name.startswith("default_")
+    assert provider is not None
+    assert provider.name.startswith("default_")
     assert topic.account is None
 
 
 def test_json_is_deterministic(example_graph, inline_env, tmp_path):
     first = example_graph("prod", True).to_json()
     second = inline_env("prod").synthesize().to_json()
-    assert json.loads(first)["resources"] and json.loads(first)["stack"] == "prod"
+    assert json.loads(first)["resources"]
+    assert json.loads(first)["stack"] == "prod"
     # same stack, fresh run, different folder: byte-identical
     assert first == second
 
@@ -241,7 +244,8 @@ def test_the_program_reads_the_environment_it_was_given(inline_env):
 def test_graph_queries_by_type_account_and_component(example_graph):
     graph = example_graph("dev", True)
     in_account = graph.in_account("200000000002")
-    assert in_account and {r.account for r in in_account} == {"200000000002"}
+    assert in_account
+    assert {r.account for r in in_account} == {"200000000002"}
     in_component = graph.in_component("data-platform-dev")
     assert {r.urn for r in in_component} == {r.urn for r in in_account}
     assert {r.type for r in graph.in_component("central-dev")} == {

@@ -60,7 +60,7 @@ def function_name(kind: str, name: str) -> str:
     return f"obsgov-drift-{kind.lower()}-{name}"[:_MAX_FUNCTION_NAME]
 
 
-def role_policy(
+def role_policy(  # noqa: PLR0913 - the resolved Args fields of one Output.all, each a name in the document
     partition: str,
     region: str,
     account: str,

@@ -129,7 +129,7 @@ class PolicySpec:
                 reference=", ".join(c.control_id for c in self.controls),
                 specification="; ".join(str(c) for c in self.controls),
             )
-        common = dict(
+        common: dict[str, Any] = dict(
             name=self.id,
             description=self.description,
             enforcement_level=EnforcementLevel.ADVISORY,
@@ -157,7 +157,7 @@ def _pack_of(module: str) -> str:
     return pack_name(parts[1])
 
 
-def policy(
+def policy(  # noqa: PLR0913 - keyword-only: the policy's metadata record, as CONTRIBUTING spells it
     fn: Callable[..., Any],
     *,
     id: str,

@@ -333,7 +333,8 @@ def test_two_runs_of_the_same_create_wait_for_each_other(org, tmp_path):
     worker.start()
     assert started.wait(timeout=120)
     worker.join(timeout=2)
-    assert worker.is_alive() and order == ["waiting"]  # blocked behind the lock
+    assert worker.is_alive()
+    assert order == ["waiting"]  # blocked behind the lock
     order.append("first released")
     release.set()
     holder.join(timeout=120)
@@ -442,7 +443,8 @@ def test_apply_plans_first_then_converges_and_reports_unregistered_accounts(org)
     assert member_iam(legacy).get_role(RoleName=ROLE)
     org.calls.calls.clear()
     again = reconcile(org.env(), org.aws(), dry_run=False, poll_interval=0)
-    assert again.writes == 0 and org.calls.writes == []
+    assert again.writes == 0
+    assert org.calls.writes == []
     assert path.read_bytes() == before  # the registry was the request: never rewritten
 
 

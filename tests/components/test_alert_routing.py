@@ -12,7 +12,7 @@ BUS = "arn:aws:events:eu-west-1:100000000002:event-bus/obsgov-prod-alerts"
 
 
 @pytest.mark.parametrize(
-    "account, name", [("400000000001", "ml-serving-prod"), ("400000000003", "analytics-prod")]
+    ("account", "name"), [("400000000001", "ml-serving-prod"), ("400000000003", "analytics-prod")]
 )
 def test_rule_matches_this_accounts_platform_alarms_and_targets_the_bus(prod, account, name):
     rules = [r for r in members(prod, "aws:cloudwatch/eventRule:EventRule") if r.account == account]

@@ -170,7 +170,8 @@ def test_table_reads_the_organization_trail_path_with_projection(prod):
     table = one(prod, "aws:glue/catalogTable:CatalogTable", "audit-analytics-prod-table")
     props = table.inputs
     assert table.account == LOG_ARCHIVE
-    assert props["name"] == "organization_trail" and props["tableType"] == "EXTERNAL_TABLE"
+    assert props["name"] == "organization_trail"
+    assert props["tableType"] == "EXTERNAL_TABLE"
     storage = props["storageDescriptor"]
     assert storage["location"] == f"s3://{ARCHIVE}/AWSLogs/{ORG_ID}/"
     assert storage["inputFormat"] == "com.amazon.emr.cloudtrail.CloudTrailInputFormat"

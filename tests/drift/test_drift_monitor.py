@@ -92,7 +92,8 @@ def test_function_hygiene(graph):
     assert env["OBSGOV_DATA_URI"] == "s3://ml-capture/datacapture/churn-prod/"
     assert env["OBSGOV_BASELINE_URI"] == "s3://ml-baselines/churn/v12/baseline.json"
     logs = one(graph, "aws:cloudwatch/logGroup:LogGroup").inputs
-    assert logs["retentionInDays"] == 365 and logs["kmsKeyId"] == KEY
+    assert logs["retentionInDays"] == 365
+    assert logs["kmsKeyId"] == KEY
     assert one(graph, "aws:sqs/queue:Queue").inputs["kmsMasterKeyId"] == KEY
     rule = one(graph, "aws:cloudwatch/eventRule:EventRule").inputs
     assert rule["scheduleExpression"] == "rate(1 hour)"

@@ -61,7 +61,8 @@ def test_report_has_a_plot_and_a_table_per_feature_and_nothing_external():
     parser = Collector()
     parser.feed(document)
     assert document.startswith("<!DOCTYPE html>")
-    assert parser.external == [] and "script" not in parser.tags
+    assert parser.external == []
+    assert "script" not in parser.tags
     assert set(parser.sections) == {"amount", "<city>"}  # names escaped, still recovered
     amount = parser.sections["amount"]
     # eight quantile bins plus the two open ends, one bar each side

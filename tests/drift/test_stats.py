@@ -26,7 +26,7 @@ def _pair(rng, n1, n2, shift, kind):
     return np.sort(rng.exponential(1, n1)), np.sort(rng.exponential(1 + shift, n2))
 
 
-@pytest.mark.parametrize("n1,n2", [(50, 80), (3000, 9000), (20_000, 50_000)])
+@pytest.mark.parametrize(("n1", "n2"), [(50, 80), (3000, 9000), (20_000, 50_000)])
 @pytest.mark.parametrize("kind", ["normal", "ties", "exponential"])
 @pytest.mark.parametrize("shift", [0.0, 0.1, 1.0])
 def test_ks_and_wasserstein_equal_scipy(n1, n2, kind, shift):
@@ -70,7 +70,7 @@ def test_psi_table_with_four_bins_by_hand():
 
 
 @pytest.mark.parametrize(
-    "p,q", [([1, 2, 3], [3, 2, 1]), ([5, 0, 5], [0, 10, 0]), ([100, 1, 0, 7], [90, 3, 2, 9])]
+    ("p", "q"), [([1, 2, 3], [3, 2, 1]), ([5, 0, 5], [0, 10, 0]), ([100, 1, 0, 7], [90, 3, 2, 9])]
 )
 def test_jensen_shannon_equals_scipy(p, q):
     assert stats.jensen_shannon(p, q) == pytest.approx(
@@ -82,7 +82,7 @@ def test_jensen_shannon_equals_scipy(p, q):
 
 
 @pytest.mark.parametrize(
-    "ref,cur",
+    ("ref", "cur"),
     [
         ([30, 70], [45, 55]),
         ([30, 70], [30, 70]),

@@ -161,8 +161,11 @@ def test_every_rule_prices_with_a_sourced_line():
         for props in SAMPLE_PROPS.get(token, [{}]):
             for key, quantity, used in rule(props, prices.assumptions):
                 price = prices.items[key]
-                assert price.source and price.read and price.usd > 0, key
-                assert quantity >= 0 and set(used) <= set(prices.assumptions)
+                assert price.source, key
+                assert price.read, key
+                assert price.usd > 0, key
+                assert quantity >= 0
+                assert set(used) <= set(prices.assumptions)
     assert not FREE_TYPES & set(RULES)
 
 
@@ -195,4 +198,5 @@ def test_every_resource_the_shipped_environments_deploy_is_priced_or_known_free(
     """A new resource type in a component needs a pricing rule or a place in FREE_TYPES."""
     result = estimate(example_graph(stack, True), load_prices())
     assert sorted({r.type for r in result.unpriced}) == []
-    assert result.charges and result.free
+    assert result.charges
+    assert result.free

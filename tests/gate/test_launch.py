@@ -104,7 +104,8 @@ def test_no_pack_process_is_left_after_a_failure(graph, packs, layers, expect):
             run_gate(graph, chosen, options)
     else:
         run = run_gate(graph, chosen, options)
-        assert run.failed and any(p.error for p in run.packs)
+        assert run.failed
+        assert any(p.error for p in run.packs)
     assert _settled(before) == set()
 
 
@@ -113,15 +114,17 @@ def test_no_pack_process_is_left_when_synthesis_fails_after_launch(tmp_path):
     mocks must stop them."""
     before = child_pids()
     projects = [load_policy_pack(PACKS / "probe"), load_policy_pack(PACKS / "strict-config")]
-    with pytest.raises(RuntimeError):
-        with PackLauncher(
+    with (
+        pytest.raises(RuntimeError),
+        PackLauncher(
             projects,
             stack="dev",
             project_name="obsgov",
             dry_run=True,
             options=GateOptions(stack_config={}),
-        ):
-            raise RuntimeError("synthesis failed")
+        ),
+    ):
+        raise RuntimeError("synthesis failed")
     assert _settled(before) == set()
 
 

@@ -100,7 +100,8 @@ def test_the_stack_lists_its_packs_and_their_files(scenario, tmp_path):
     ]
     probe_layers, strict_layers = (layers for _, layers in chosen)
     assert [type(layer) for layer in probe_layers] == [FloorLayer, EnvironmentLayer, SourcedConfig]
-    assert probe_layers[2] == LAYER and probe_layers[2].source.endswith("probe.json")
+    assert probe_layers[2] == LAYER
+    assert probe_layers[2].source.endswith("probe.json")
     assert [type(layer) for layer in strict_layers] == [FloorLayer, EnvironmentLayer]
     assert stack_pack_projects(loaded) == [project for project, _ in chosen]
 

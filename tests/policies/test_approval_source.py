@@ -222,7 +222,8 @@ def test_auto_and_registry_use_the_registry_when_credentials_exist(aws_credentia
 def test_snapshot_mode_never_asks_the_registry(aws_credentials, tmp_path):
     path = snapshot(tmp_path, {"formatVersion": 1, "packages": [RECORD]})
     source = approval_source({"approvalSource": "snapshot", "registrySnapshotFile": path})
-    assert isinstance(source, SnapshotSource) and source.path == path
+    assert isinstance(source, SnapshotSource)
+    assert source.path == path
 
 
 def test_without_credentials(no_aws_credentials, tmp_path):

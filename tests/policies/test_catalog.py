@@ -1,5 +1,6 @@
 """The policy catalog: a policy's package decides its pack, and the pack table is discovered."""
 
+import re
 import sys
 
 import pytest
@@ -117,7 +118,7 @@ def test_packs_without_warm_up_have_none(fake_library):
 def test_a_package_without_description_is_refused(fake_library, init):
     (fake_library / "beta").mkdir()
     (fake_library / "beta" / "__init__.py").write_text(init)
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="must declare the pack's DESCRIPTION") as caught:
         pack_table.__wrapped__()
     assert str(caught.value) == (
         "fakelib.beta holds policies, so its __init__ must declare the pack's DESCRIPTION"
@@ -142,7 +143,7 @@ def _define(module: str, policy_id: str, **kwargs):
 
 def test_a_policy_module_outside_a_pack_is_refused():
     for module in ("obsgov_policies.props", "obsgov_policies.tagging.sub.deep", "other.tagging.x"):
-        with pytest.raises(ValueError) as caught:
+        with pytest.raises(ValueError, match="is not directly inside a pack package") as caught:
             _define(module, "obsgov-x-y-z")
         assert str(caught.value) == (
             f"policy module {module} is not directly inside a pack package "
@@ -160,7 +161,7 @@ def test_pack_comes_from_the_module():
 
 def test_duplicate_ids_are_refused():
     existing = next(iter(load_all()))
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="^duplicate policy id ") as caught:
         _define("obsgov_policies.tagging.x", existing, service=existing.split("-")[1])
     assert str(caught.value) == f"duplicate policy id {existing}"
     assert load_all()[existing].module != "obsgov_policies.tagging.x"
@@ -265,9 +266,8 @@ def test_build_with_config_but_nothing_required():
     ],
 )
 def test_ids_severities_and_kinds_are_checked_at_registration(policy_id, options, message):
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         _define("obsgov_policies.tagging.x", policy_id, **options)
-    assert str(caught.value) == message
     assert policy_id not in catalog.REGISTRY
 
 

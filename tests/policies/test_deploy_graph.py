@@ -49,7 +49,8 @@ def test_accounts_regions_and_arns_come_from_the_provider():
     assert topic.arn == "arn:aws:sns:eu-west-1:111122223333:alerts"
     assert bucket.arn == "arn:aws:s3:::data"
     assert role.arn == "arn:aws:iam::111122223333:role/x/app"
-    assert nowhere.account is EVAL_UNKNOWN and nowhere.arn is EVAL_UNKNOWN
+    assert nowhere.account is EVAL_UNKNOWN
+    assert nowhere.arn is EVAL_UNKNOWN
 
 
 def test_references_resolve_by_arn_by_name_or_by_dependency():
@@ -91,7 +92,8 @@ def test_ancestors_are_transitive_and_handle_long_chains():
     ]
     graph = _graph(chain)
     last, first = graph.nodes[-1], graph.nodes[0]
-    assert graph.waits_for(last, first) and not graph.waits_for(first, last)
+    assert graph.waits_for(last, first)
+    assert not graph.waits_for(first, last)
     assert len(graph.ancestors(last.urn)) == 2999
 
 

@@ -259,7 +259,8 @@ def test_condition_keys_are_case_insensitive_and_unknown_values_stay_unknown():
     assert _applies(condition, {"aws:sourceaccount": "111122223333"}) is Decision.ALLOW
     assert _applies(condition, {"aws:SourceAccount": UNKNOWN}) is Decision.UNKNOWN
     result = evaluate_condition("StringEquals", "aws:SourceAccount", "1", Request(CARLOS, "a", "*"))
-    assert result.truth is False and result.actual is None
+    assert result.truth is False
+    assert result.actual is None
 
 
 def test_policy_variables_are_undecided_not_matched():
@@ -407,7 +408,7 @@ def test_identity_policies_the_stack_does_not_hold_are_unknown():
 
 
 @pytest.mark.parametrize(
-    "principal_block, expected",
+    ("principal_block", "expected"),
     [
         ("*", Decision.ALLOW),
         ({"AWS": "*"}, Decision.ALLOW),

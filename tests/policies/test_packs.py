@@ -46,7 +46,8 @@ def test_descriptions_are_full_sentences():
     for spec in load_all().values():
         assert re.match(r"^[A-Z][^\n]+[.]$", spec.description), spec.id
         assert len(spec.description.split()) >= 6, spec.id
-        assert spec.remediation and spec.remediation.endswith("."), spec.id
+        assert spec.remediation, spec.id
+        assert spec.remediation.endswith("."), spec.id
 
 
 def test_resource_policies_say_which_types_they_judge():
@@ -87,7 +88,9 @@ def test_pack_starts_as_a_process_and_lists_its_policies(pack):
     assert info.name == f"obsgov-{pack}"
     assert sorted(p.name for p in info.policies) == [s.id for s in policies_for(pack)]
     for policy in info.policies:
-        assert policy.severity != 0 and policy.description and policy.remediation_steps
+        assert policy.severity != 0
+        assert policy.description
+        assert policy.remediation_steps
 
 
 def _all_packs(env):
@@ -230,7 +233,7 @@ def test_build_pack_warms_the_tagging_pack_up(served, monkeypatch):
 def test_build_pack_refuses_an_unknown_pack(served):
     from obsgov_policies.packs import build_pack
 
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="^unknown pack 'logging'") as caught:
         build_pack("logging")
     assert str(caught.value) == (
         "unknown pack 'logging'; expected one of deploy-readiness, model-governance, "

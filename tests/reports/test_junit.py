@@ -82,7 +82,8 @@ def test_report_with_control_characters_is_well_formed_and_valid(noisy, doc):
 
 def test_totals_on_the_root_and_each_suite(doc):
     suites = doc.findall("testsuite")
-    assert doc.tag == "testsuites" and len(suites) == 1
+    assert doc.tag == "testsuites"
+    assert len(suites) == 1
     for suite in suites:
         assert int(suite.get("tests")) == len(suite.findall("testcase"))
         assert int(suite.get("failures")) == len(suite.findall("testcase/failure"))
@@ -136,7 +137,8 @@ def test_a_failure_names_its_resources(cases, said):
 
 def test_remediations_are_labelled_as_remediations_and_pass(cases, said):
     case = cases["owner-tag"]
-    assert case.find("failure") is None and case.find("skipped") is None
+    assert case.find("failure") is None
+    assert case.find("skipped") is None
     lines = [
         line
         for line in case.find("system-out").text.split("\n")
@@ -146,7 +148,8 @@ def test_remediations_are_labelled_as_remediations_and_pass(cases, said):
         f"[remediate] ({r['urn'].rsplit('::', 1)[-1]}) would change tags"
         for r in said["remediations"]
     )
-    assert sorted(lines) == expected and expected
+    assert sorted(lines) == expected
+    assert expected
 
 
 def test_advisory_findings_pass_with_their_level(cases, said):
@@ -162,12 +165,14 @@ def test_advisory_findings_pass_with_their_level(cases, said):
         for v in said["violations"]
         if v["policy"] == "key-rotation"
     )
-    assert sorted(lines) == expected and expected
+    assert sorted(lines) == expected
+    assert expected
 
 
 def test_disabled_policies_are_skipped(cases):
     skipped = cases["never-called"].find("skipped")
-    assert skipped is not None and skipped.get("message") == "disabled by the policy config"
+    assert skipped is not None
+    assert skipped.get("message") == "disabled by the policy config"
 
 
 def test_a_failed_pack_is_an_error_and_its_policies_are_not_passed(crashed):

@@ -230,7 +230,8 @@ def test_results_start_and_end_on_the_registry_entry_that_produced_the_resource(
         )
         assert region["startColumn"] == entry["column"]
         checked[entry["section"]] += 1
-    assert checked["workloads"] >= 10 and checked["accounts"] >= 3
+    assert checked["workloads"] >= 10
+    assert checked["accounts"] >= 3
 
 
 def test_an_alarm_points_at_its_workload_and_a_key_at_its_account(run):
@@ -289,7 +290,8 @@ def test_levels_follow_what_each_result_means(run, said):
 def test_remediations_are_notes_on_the_remediated_resource(run, said):
     notes = [r for r in run["results"] if r["ruleId"] == "noisy/owner-tag"]
     assert sorted(urn_of(r) for r in notes) == sorted(x["urn"] for x in said["remediations"])
-    assert notes and all(r["level"] == "note" and r["kind"] == "informational" for r in notes)
+    assert notes
+    assert all(r["level"] == "note" and r["kind"] == "informational" for r in notes)
     for r in notes:
         name = urn_of(r).rsplit("::", 1)[-1]
         assert r["message"]["text"] == f"remediation would change tags (aws:sns:Topic: {name})"

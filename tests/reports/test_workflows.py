@@ -310,4 +310,5 @@ def test_without_a_base_report_the_summary_has_no_diff(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("## obsgov environment report: dev\n")
-    assert "This change" not in summary and "Estimated monthly cost: **$" in summary
+    assert "This change" not in summary
+    assert "Estimated monthly cost: **$" in summary

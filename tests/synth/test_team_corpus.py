@@ -123,7 +123,8 @@ def test_generated_names_are_known_and_unset_optional_inputs_are_null(tmp_path):
     (bucket,) = graph.of_type("aws:s3/bucket:Bucket")
     (policy,) = graph.of_type("aws:s3/bucketPolicy:BucketPolicy")
     (topic,) = graph.of_type("aws:sns/topic:Topic")
-    assert bucket.inputs["bucket"].startswith("reports-") and len(bucket.inputs["bucket"]) == 15
+    assert bucket.inputs["bucket"].startswith("reports-")
+    assert len(bucket.inputs["bucket"]) == 15
     assert policy.inputs["bucket"] == bucket.inputs["bucket"]
     assert topic.inputs["name"].startswith("alerts-")
     assert topic.inputs["tagsAll"] == {}  # tags.go applyTags: an empty map without tags
