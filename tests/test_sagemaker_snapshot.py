@@ -96,9 +96,9 @@ def stub_registry(
         stubber.add_response("list_model_package_groups", response, params)
     for group in sorted(groups):
         pages = groups[group]
-        for i, page in enumerate(pages):
+        for i, versions in enumerate(pages):
             response = {
-                "ModelPackageSummaryList": [package_summary(group, v, account) for v in page]
+                "ModelPackageSummaryList": [package_summary(group, v, account) for v in versions]
             }
             params = {"ModelPackageGroupName": group, "ModelPackageType": "Versioned"}
             if i:

@@ -38,6 +38,7 @@ def test_urns_have_the_engine_form(example_graph, stack):
         assert STACK_TYPE not in qualified, resource.urn
         assert qualified.split("$")[-1] == resource.type
         # ... and chains the parent's full qualified type.
+        assert resource.parent is not None, resource.urn
         parent = graph.get(resource.parent)
         assert parent is not None, f"{resource.urn} has no recorded parent"
         if parent.type == STACK_TYPE:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from moto.events.utils import EventMessageType
 
 from .conftest import members, statements
 
@@ -72,7 +73,7 @@ def test_role_may_only_put_events_to_the_central_bus(prod):
     assert members(prod, "aws:iam/rolePolicy:RolePolicy") == []
 
 
-def _alarm_event(name: str, configuration: dict) -> dict:
+def _alarm_event(name: str, configuration: dict) -> EventMessageType:
     return {
         "source": "aws.cloudwatch",
         "detail-type": "CloudWatch Alarm State Change",

@@ -76,7 +76,9 @@ def parse_type(text: str):
     def parse(i: int):
         match = re.match(r"(struct|array|map)<", text[i:])
         if not match:
-            end = re.match(r"[a-z0-9_]+", text[i:]).end()
+            word = re.match(r"[a-z0-9_]+", text[i:])
+            assert word is not None
+            end = word.end()
             return text[i : i + end], i + end
         kind, i = match.group(1), i + match.end()
         if kind == "struct":

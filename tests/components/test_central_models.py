@@ -69,6 +69,7 @@ def test_example_shape_is_accepted():
         }
     )
     assert settings.trail.admin_account_id == "100000000009"
+    assert settings.archive.object_lock is not None
     assert settings.archive.object_lock.mode == "GOVERNANCE"
 
 

@@ -58,7 +58,7 @@ def classes_of(props) -> set[str]:
     found = {SIGNAL_OF_METRIC.get((s["namespace"], s["metricName"])) for s in sources}
     if any(s["namespace"] == "Obsgov/LogEvents" for s in sources):
         found.add("errors")  # critical events counted from the workload's logs
-    return found - {None}
+    return {name for name in found if name is not None}
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])

@@ -5,6 +5,7 @@ anomaly-band structure (AWS facts: SageMaker and CloudWatch alarm documentation)
 from __future__ import annotations
 
 import pytest
+from moto.events.utils import EventMessageType
 
 from components.workload_kinds import WORKLOAD_KINDS
 from obsgov.config.models.accounts import WORKLOAD_MODELS
@@ -491,7 +492,7 @@ def test_glue_failures_count_failed_runs_from_state_change_events(prod):
     failed, ended = f"obsgov-prod-glue-{job}-failed", f"obsgov-prod-glue-{job}-ended"
     assert set(rules) == {failed, ended}
 
-    def event(state: str) -> dict:
+    def event(state: str) -> EventMessageType:
         return {
             "source": "aws.glue",
             "detail-type": "Glue Job State Change",

@@ -209,6 +209,7 @@ def test_string_hashes_are_deterministic_and_slice_safe():
     column = pa.array(values)
     hashed = hash_strings(column)
     for value, got in zip(values[:-1], hashed[:-1].tolist(), strict=True):
+        assert value is not None
         assert got == _reference_string_hash(value.encode("utf-8"))
     assert len(set(hashed[:-1].tolist())) == 6
     # a slice of an array hashes its own strings, not its neighbours'

@@ -553,18 +553,18 @@ def test_baselines_merge_from_partition_profiles():
             first.update(batch)
         firsts.append(first)
     merged = firsts[0]
-    for other in firsts[1:]:
-        merged.merge(other)
+    for first_part in firsts[1:]:
+        merged.merge(first_part)
     plans = plan_features(merged)
     assert needs_grid_pass(plans)
-    seconds = []
+    seconds: list[GridPass] = []
     for part in parts:
         second = GridPass(plans)
         for batch in part.to_batches(max_chunksize=4096):
             second.update(batch)
         seconds.append(second)
-    for other in seconds[1:]:
-        seconds[0].merge(other)
+    for second_part in seconds[1:]:
+        seconds[0].merge(second_part)
     combined = finalize_baseline(merged, plans, seconds[0], source="all")
     for name in ("x", "y"):
         a, b = numeric(whole, name), numeric(combined, name)

@@ -85,6 +85,7 @@ def test_grid_statistics_show_their_bounds_and_not_judged_windows_say_so():
     parser = Collector()
     parser.feed(render(report))
     rows = parser.sections["x"]["rows"]
+    assert x.ks_statistic_bounds is not None
     low, high = x.ks_statistic_bounds
     assert rows["KS statistic"] == f"{x.ks_statistic:.4g} (between {low:.4g} and {high:.4g})"
     assert rows["KS and Wasserstein"] == "baseline grid, with bounds"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from obsgov.environment_report.cost import (
@@ -88,7 +90,7 @@ SMALL = ResourceGraph(
 def test_small_stack_matches_hand_computed_figures():
     prices = load_prices().with_assumptions({"logGbPerDayPerLogGroup": 2})
     result = estimate(SMALL, prices)
-    by_name = {}
+    by_name: dict[str, Any] = {}
     for charge in result.charges:
         by_name[charge.name] = by_name.get(charge.name, 0) + charge.usd
     assert by_name["key"] == pytest.approx(1.00)
@@ -131,7 +133,7 @@ def test_an_unpriced_instance_type_is_listed_not_zero():
     assert [r.name for r in result.unpriced] == ["odd"]
 
 
-SAMPLE_PROPS = {
+SAMPLE_PROPS: dict[str, list[dict[str, Any]]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": [
         {"period": 60},
         {"period": 10},

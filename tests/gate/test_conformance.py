@@ -215,7 +215,7 @@ def test_a_diagnostic_without_severity_takes_the_policys(graphs):
     response = proto.AnalyzeResponse(
         diagnostics=[
             proto.AnalyzeDiagnostic(
-                policyName="p", description="d", message="d\nm", enforcementLevel=1
+                policyName="p", description="d", message="d\nm", enforcementLevel=proto.MANDATORY
             )
         ]
     )

@@ -7,6 +7,7 @@ import importlib.resources
 import json
 import shutil
 import textwrap
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import jsonschema
@@ -243,6 +244,7 @@ def test_properties_larger_than_4mb_go_through(inline_env, tmp_path):
 def test_a_pack_that_crashes_at_start_fails_closed(graphs):
     result = run_probe(graphs[True], pack="crash-at-start")
     assert result.status == "failed"
+    assert result.error is not None
     assert "crash-at-start printed no port and exited with code 1" in result.error
     assert "this pack cannot load its policies" in result.error
 
@@ -250,18 +252,21 @@ def test_a_pack_that_crashes_at_start_fails_closed(graphs):
 def test_a_pack_that_never_prints_a_port_times_out(graphs):
     result = run_probe(graphs[True], pack="no-port", start_timeout=2)
     assert result.status == "failed"
+    assert result.error is not None
     assert "no-port printed no port within 2s" in result.error
 
 
 def test_a_pack_that_dies_during_analyze_fails_closed(graphs):
     result = run_probe(graphs[True], pack="crash-in-analyze")
     assert result.status == "failed"
+    assert result.error is not None
     assert "crash-in-analyze exited with code 7 during Analyze" in result.error
 
 
 def test_a_pack_that_hangs_in_analyze_times_out(graphs):
     result = run_probe(graphs[True], pack="hang-in-analyze", call_timeout=2)
     assert result.status == "failed"
+    assert result.error is not None
     assert "hang-in-analyze did not answer Analyze within 2s" in result.error
 
 
@@ -306,7 +311,7 @@ def test_pulumipolicy_yaml_main_and_virtualenv_are_respected(tmp_path, graphs):
 
 def test_packs_are_reported_by_name_and_version_as_the_cli_displays_them(graphs):
     """pkg/backend/display/progress.go, printPolicies: packs sorted by ``name@vversion``."""
-    packs = [
+    packs: list[tuple[Any, list[Any]]] = [
         (load_policy_pack(PACKS / name), [])
         for name in ("strict-config", "probe", "crash-at-start")
     ]
@@ -435,8 +440,10 @@ def test_junit_and_json_reports(graphs):
     )
     suites = ET.fromstring(to_junit(run))
     cases = {c.get("name"): c for c in suites.iter("testcase")}
-    assert cases[KMS].find("failure") is not None
-    assert "plain" in cases[KMS].find("failure").text
+    failure = cases[KMS].find("failure")
+    assert failure is not None
+    assert failure.text is not None
+    assert "plain" in failure.text
     assert cases["never-called"].find("skipped") is not None
     assert suites.get("failures") == "1"
     sarif = to_sarif(run)

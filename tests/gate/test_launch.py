@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -206,7 +207,7 @@ def test_a_team_program_is_judged_by_the_packs_started_meanwhile(tmp_path):
         provider_config={"region": "eu-west-1"},
     )
     packs, options = _starts(tmp_path)
-    seen_graphs = []
+    seen_graphs: list[Any] = []
     run = synthesize_program_and_gate(program, packs, options, on_graph=seen_graphs.append)
     [seen] = run.packs[0].violations
     assert seen.urn == "urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa"

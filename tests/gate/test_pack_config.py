@@ -365,7 +365,9 @@ def test_the_merged_document_shares_no_values_with_its_layers():
     """Changing the merged document (or a layer afterwards) leaves the other as it was."""
     layer = parse_pack_config({"a": {"tags": ["team"]}}, "t")
     merged = merge_layers([layer], POLICIES)
-    merged["a"].properties["tags"].append("cost-center")
+    properties = merged["a"].properties
+    assert properties is not None
+    properties["tags"].append("cost-center")
     assert layer["a"].properties == {"tags": ["team"]}
 
 

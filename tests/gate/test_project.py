@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_an_existing_folder_that_is_not_a_virtualenv_is_named_so(tmp_path):
 def test_a_declared_virtualenv_is_the_interpreter(tmp_path):
     pack = _pack(tmp_path, "runtime:\n  name: python\n  options:\n    virtualenv: env\n")
     (pack / "env" / "bin").mkdir(parents=True)
-    os.symlink(os.path.realpath(os.sys.executable), pack / "env" / "bin" / "python")
+    os.symlink(os.path.realpath(sys.executable), pack / "env" / "bin" / "python")
     project = load_policy_pack(pack)
     assert project.python() == str(pack / "env" / "bin" / "python")
     assert (project.runtime, project.runtime_options) == ("python", {"virtualenv": "env"})

@@ -27,9 +27,9 @@ def test_output_names_come_from_the_installed_sdk_class():
     names = output_names(TOPIC)
     assert {"arn", "name", "kmsMasterKeyId", "tagsAll", "owner"} <= names
     assert names == {
-        p.fget._pulumi_name
+        name
         for p in vars(pulumi_aws.sns.Topic).values()
-        if isinstance(p, property) and hasattr(p.fget, "_pulumi_name")
+        if isinstance(p, property) and (name := getattr(p.fget, "_pulumi_name", None))
     }
     assert output_names("test:index:Alarms") == frozenset()
     assert output_names("aws:nosuchmodule/x:X") == frozenset()

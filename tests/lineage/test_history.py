@@ -74,6 +74,7 @@ def test_history_lists_versions_with_training_runs_and_metrics(churn):
     records = history(churn.clients.sagemaker, churn.clients.s3, "churn")
     assert [r.version for r in records] == [1, 2]
     first, second = records
+    assert first.training is not None
     assert first.training.name == "churn-2026-10"
     assert first.training.hyperparameters == {"eta": "0.3", "depth": "6"}
     assert first.training.inputs == {"train": "s3://data/churn/2026-10/"}

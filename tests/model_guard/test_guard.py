@@ -29,7 +29,7 @@ def test_a_compliant_approval_passes_and_is_left_alone(registry):
     arn = registry.package(
         report_uri=registry.report("churn/3.json", GOOD_REPORT), metadata={"owner": "ml-team"}
     )
-    lines = []
+    lines: list[str] = []
     verdict = check_package(registry.clients, arn, RULES)
     assert verdict.passed, verdict.results
     assert (
@@ -47,7 +47,7 @@ def test_a_violating_approval_is_reverted_notified_counted_and_audited(registry)
             "churn/3.json", {"binary_classification_metrics": {"auc": {"value": 0.61}}}
         )
     )
-    lines = []
+    lines: list[str] = []
     verdict = check_package(registry.clients, arn, RULES)
     assert [r.rule for r in verdict.failed] == ["metadata", "metrics"]
     action = enforce(

@@ -103,6 +103,7 @@ def test_every_subpackage_is_a_pack_and_modules_are_not(fake_library):
         "fakelib.alpha_pack",
         "Alpha.",
     )
+    assert pack.warm_up is not None
     assert pack.warm_up() == "warm"
 
 
@@ -184,14 +185,14 @@ def test_resource_policies_run_only_for_their_types():
         ("a:b/d:D", ["called"]),
         ("e:f/g:G", []),
     ):
-        found = []
+        found: list[str] = []
         spec.validate(_Args(resource_type), found.append)
         assert found == expected, resource_type
 
 
 def test_stack_policies_are_called_as_they_are():
     spec = _define("obsgov_policies.tagging.x", "obsgov-x-y-z", kind="stack")
-    found = []
+    found: list[str] = []
     spec.validate(object(), found.append)
     assert found == ["called"]
 
@@ -212,6 +213,7 @@ def test_build_carries_the_metadata_to_the_sdk():
         "D.",
         EnforcementLevel.ADVISORY,
     )
+    assert built.severity is not None
     assert built.severity.value == "low"
     assert built.remediation_steps == "Fix it."
     assert built.tags == [
@@ -220,11 +222,13 @@ def test_build_carries_the_metadata_to_the_sdk():
         "AWS Foundational Security Best Practices S3.5",
         "CIS AWS Foundations Benchmark 1.16",
     ]
+    assert built.framework is not None
     assert (built.framework.name, built.framework.reference, built.framework.specification) == (
         FSBP,
         "S3.5, 1.16",
         "AWS Foundational Security Best Practices S3.5; CIS AWS Foundations Benchmark 1.16",
     )
+    assert built.config_schema is not None
     assert built.config_schema.properties == spec.config_properties
     assert built.config_schema.required == ["name"]
     assert spec.config_defaults() == {"limit": 3}

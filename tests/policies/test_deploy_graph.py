@@ -1,6 +1,8 @@
 """The deploy graph: accounts, ARNs, references and transitive dependencies."""
 
-from pulumi_policy import PolicyResource
+from typing import cast
+
+from pulumi_policy import PolicyResource, PolicyResourceOptions
 
 from obsgov_policies.deploy_graph import DeployGraph, graph_of, plain
 from obsgov_policies.iam_evaluation import UNKNOWN as EVAL_UNKNOWN
@@ -104,12 +106,20 @@ def test_plain_turns_unknowns_into_the_evaluator_sentinel():
     assert plain(proxied) == {"a": EVAL_UNKNOWN, "b": [1, EVAL_UNKNOWN], "c": {"d": "x"}}
 
 
+# the graph reads no options of these resources
+OPTIONS = cast(PolicyResourceOptions, None)
+
+
 def test_graph_of_shares_one_graph_only_for_the_same_property_objects():
     props = {"name": "x"}
-    first = [PolicyResource("aws:sns/topic:Topic", props, "urn:a", "a", None, None, None, [], {})]
-    same = [PolicyResource("aws:sns/topic:Topic", props, "urn:a", "a", None, None, None, [], {})]
+    first = [
+        PolicyResource("aws:sns/topic:Topic", props, "urn:a", "a", OPTIONS, None, None, [], {})
+    ]
+    same = [PolicyResource("aws:sns/topic:Topic", props, "urn:a", "a", OPTIONS, None, None, [], {})]
     other = [
-        PolicyResource("aws:sns/topic:Topic", {"name": "y"}, "urn:a", "a", None, None, None, [], {})
+        PolicyResource(
+            "aws:sns/topic:Topic", {"name": "y"}, "urn:a", "a", OPTIONS, None, None, [], {}
+        )
     ]
     assert graph_of(first) is graph_of(same)
     assert graph_of(other) is not graph_of(first)

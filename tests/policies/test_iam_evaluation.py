@@ -16,6 +16,8 @@ allows the account delegates to IAM policies); determining-access-key-policy.htm
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from obsgov_policies.iam_evaluation import (
@@ -393,7 +395,7 @@ def test_a_key_policy_naming_the_account_needs_an_iam_grant_too():
     )
     assert with_grant.decision is Decision.ALLOW
     # an identity grant alone never opens a key whose policy does not name the account
-    closed = {"Statement": []}
+    closed: dict[str, Any] = {"Statement": []}
     assert evaluate(
         request, [grant], [closed], "111122223333", resource_must_allow=True
     ).decision.denied

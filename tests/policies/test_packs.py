@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -229,9 +230,13 @@ def test_build_pack_warms_the_tagging_pack_up(served, monkeypatch):
     from obsgov_policies import catalog
     from obsgov_policies.packs import build_pack
 
-    warmed = []
+    warmed: list[str] = []
+
+    def warm_up(name: str) -> None:
+        warmed.append(name)
+
     table = {
-        name: catalog.Pack(p.name, p.package, p.description, lambda name=name: warmed.append(name))
+        name: catalog.Pack(p.name, p.package, p.description, functools.partial(warm_up, name))
         for name, p in pack_table().items()
     }
     monkeypatch.setattr("obsgov_policies.packs.pack_table", lambda: table)

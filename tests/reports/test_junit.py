@@ -126,7 +126,9 @@ def test_a_failure_names_its_resources(cases, said):
     )
     body = failure.text.split("\n")
     assert len(body) == 2 * len(names)
-    physical = re.search(r"alarm (\S+) has no runbook", mandatory[0]["message"]).group(1)
+    found = re.search(r"alarm (\S+) has no runbook", mandatory[0]["message"])
+    assert found is not None
+    physical = found.group(1)
     assert body[0] == (
         f"[mandatory] (aws:cloudwatch:MetricAlarm: {names[0]}) alarm {physical} "
         "has no runbook: set alarmDescription to a runbook URL so that whoever "

@@ -104,7 +104,9 @@ def test_gate_uploads_with_the_current_action_only_when_a_sarif_file_exists():
     upload = steps_by_name(job)["Upload SARIF"]
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
     line = next(x for x in GATE.read_text().splitlines() if "upload-sarif@" in x)
-    assert PINNED.match(line).group(3).startswith("v4.")
+    pinned = PINNED.match(line)
+    assert pinned is not None
+    assert pinned.group(3).startswith("v4.")
     assert upload["if"] == "always() && hashFiles(format('gate-{0}.sarif', matrix.stack)) != ''"
     assert upload["with"]["sarif_file"] == "gate-${{ matrix.stack }}.sarif"
     gate_step = steps_by_name(job)["Offline policy gate"]

@@ -93,9 +93,9 @@ def test_default_provider_takes_its_account_and_config_from_the_stacks_aws_keys(
         provider_config={"assumeRoles": roles, "defaultTags": '{"tags":{"owner":"x"}}'},
     )
     assert monitor.account_of_ref("") == ("300000000003", "us-east-2")
-    assert monitor.mock_impl.answer("aws:index/getCallerIdentity:getCallerIdentity", {}, "")[
-        "accountId"
-    ] == ("300000000003")
+    identity = monitor.mock_impl.answer("aws:index/getCallerIdentity:getCallerIdentity", {}, "")
+    assert identity is not None
+    assert identity["accountId"] == "300000000003"
     ref = monitor._default_provider_ref()
     provider = monitor.records[ref.rpartition("::")[0]]
     assert provider.inputs == {

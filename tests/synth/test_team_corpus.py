@@ -199,9 +199,9 @@ def test_reads_and_stack_references_are_in_the_stack_but_not_analyzed(tmp_path):
     reads = {r.type: r for r in graph.resources if r.read}
     assert set(reads) == {"aws:s3/bucket:Bucket", "pulumi:pulumi:StackReference"}
     assert reads["aws:s3/bucket:Bucket"].id == "corpus-archive"
-    assert graph.provider_of(reads["pulumi:pulumi:StackReference"]).urn == (
-        "urn:pulumi:dev::reads::pulumi:providers:pulumi::default"
-    )
+    provider = graph.provider_of(reads["pulumi:pulumi:StackReference"])
+    assert provider is not None
+    assert provider.urn == ("urn:pulumi:dev::reads::pulumi:providers:pulumi::default")
     (topic,) = graph.of_type("aws:sns/topic:Topic")
     assert topic.inputs["name"] == "corpus-archive-events"  # a read is known in preview
 
