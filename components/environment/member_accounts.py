@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pulumi_aws as aws
 
@@ -17,9 +17,12 @@ from ..workload_kinds import kind_of
 from .central_account import Central
 from .central_providers import on
 
+if TYPE_CHECKING:
+    from obsgov.config.models import MemberAccount
+
 
 def member_account(
-    env: EnvironmentConfig, account: Any, central: Central
+    env: EnvironmentConfig, account: MemberAccount, central: Central
 ) -> tuple[aws.Provider, MemberAccountBaseline]:
     """One member account's baseline, sending alarms and logs to the central account unless the
     stack's alertRouting names other targets."""
@@ -63,7 +66,10 @@ def member_account(
 
 
 def member_monitoring_jobs(
-    env: EnvironmentConfig, account: Any, provider: aws.Provider, baseline: MemberAccountBaseline
+    env: EnvironmentConfig,
+    account: MemberAccount,
+    provider: aws.Provider,
+    baseline: MemberAccountBaseline,
 ) -> None:
     """The scheduled drift and model-quality jobs of one member account's workloads."""
     workloads = env.workloads_for(account)
