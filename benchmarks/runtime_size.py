@@ -141,9 +141,8 @@ def strip(site: Path) -> None:
         # libarrow_python.so, .so.N and .so.N.M are three copies; the modules load .so.N
         for path in list(arrow.glob("*.so*")):
             parts = path.name.split(".so")
-            if parts[1] in ("",) and list(arrow.glob(f"{parts[0]}.so.*")):
-                path.unlink()
-            elif parts[1].count(".") >= 2:
+            unversioned_twin = parts[1] == "" and list(arrow.glob(f"{parts[0]}.so.*"))
+            if unversioned_twin or parts[1].count(".") >= 2:
                 path.unlink()
 
 

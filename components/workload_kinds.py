@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from obsgov import metric_contract as mc
 from obsgov.config.models import BusinessKpi, EtlPipeline, MlEndpoint
+from obsgov.config.models.accounts import WorkloadModel
 from obsgov.config.models.settings import DriftMonitoringSettings
 from obsgov_policies.signals import ERRORS, FRESHNESS, LATENCY, QUALITY, SATURATION, TRAFFIC
 
@@ -136,7 +137,7 @@ WORKLOAD_KINDS: tuple[WorkloadKind[Any], ...] = (
 _BY_NAME = {kind.name: kind for kind in WORKLOAD_KINDS}
 
 
-def kind_of(workload: Any) -> WorkloadKind[Any]:
+def kind_of(workload: WorkloadModel) -> WorkloadKind[Any]:
     """The table entry of a registry entry's kind."""
     try:
         return _BY_NAME[workload.kind]

@@ -133,9 +133,7 @@ def strip_tree(site: Path) -> None:
                 path.unlink()
         for path in list(arrow.glob("*.so*")):
             stem, _, version = path.name.partition(".so")
-            if version == "" and list(arrow.glob(f"{stem}.so.*")):
-                path.unlink()
-            elif version.count(".") >= 2:
+            if version == "" and list(arrow.glob(f"{stem}.so.*")) or version.count(".") >= 2:
                 path.unlink()
 
 

@@ -14,6 +14,7 @@ import ast
 import datetime as dt
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -150,9 +151,8 @@ def test_parse_instant_reads_offsets_as_utc(text, instant):
     ],
 )
 def test_parse_instant_refuses_times_that_depend_on_the_machine(text, message):
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         clock.parse_instant(text)
-    assert str(error.value) == message
 
 
 def _score_a_day(moved: dt.datetime) -> dict:
@@ -206,7 +206,8 @@ def test_model_quality_gives_the_same_answer_400_days_later_and_in_kiritimati(
 ):
     written = dt.datetime(2026, 11, 27, 5, 0, tzinfo=dt.timezone.utc)
     today = _score_a_day(written)
-    assert today["pairs"] == 4 and today["labelsLate"] == 0
+    assert today["pairs"] == 4
+    assert today["labelsLate"] == 0
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")
     time.tzset()
     try:

@@ -96,9 +96,9 @@ def stub_registry(
         stubber.add_response("list_model_package_groups", response, params)
     for group in sorted(groups):
         pages = groups[group]
-        for i, page in enumerate(pages):
+        for i, versions in enumerate(pages):
             response = {
-                "ModelPackageSummaryList": [package_summary(group, v, account) for v in page]
+                "ModelPackageSummaryList": [package_summary(group, v, account) for v in versions]
             }
             params = {"ModelPackageGroupName": group, "ModelPackageType": "Versioned"}
             if i:
@@ -132,7 +132,8 @@ def test_every_page_of_groups_and_packages_is_recorded():
         ("fraud", 8),
         ("fraud", 9),
     ]
-    assert snapshot["registryAccountId"] == ACCOUNT and snapshot["region"] == REGION
+    assert snapshot["registryAccountId"] == ACCOUNT
+    assert snapshot["region"] == REGION
 
 
 class Sessions:

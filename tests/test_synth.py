@@ -27,7 +27,8 @@ def test_urns_have_the_engine_form(example_graph, stack):
     for resource in graph:
         match = URN_RE.match(resource.urn)
         assert match, resource.urn
-        assert match["stack"] == stack and match["project"] == "obsgov"
+        assert match["stack"] == stack
+        assert match["project"] == "obsgov"
         assert match["name"] == resource.name
         qualified = match["qtype"]
         if resource.type == STACK_TYPE:
@@ -38,6 +39,7 @@ def test_urns_have_the_engine_form(example_graph, stack):
         assert STACK_TYPE not in qualified.split("$"), resource.urn
         assert qualified.split("$")[-1] == resource.type
         # ... and chains the parent's full qualified type.
+        assert resource.parent is not None, resource.urn
         parent = graph.get(resource.parent)
         assert parent is not None, f"{resource.urn} has no recorded parent"
         if parent.type == STACK_TYPE:
@@ -72,14 +74,16 @@ def test_nested_component_urn_keeps_full_parent_chain(inline_env, tmp_path):
     )
     # a resource with no provider gets the engine's default provider, account unknown offline
     provider = graph.provider_of(topic)
-    assert provider is not None and provider.name.startswith("default_")
+    assert provider is not None
+    assert provider.name.startswith("default_")
     assert topic.account is None
 
 
 def test_json_is_deterministic(example_graph, inline_env, tmp_path):
     first = example_graph("prod", True).to_json()
     second = inline_env("prod").synthesize().to_json()
-    assert json.loads(first)["resources"] and json.loads(first)["stack"] == "prod"
+    assert json.loads(first)["resources"]
+    assert json.loads(first)["stack"] == "prod"
     # same stack, fresh run, different folder: byte-identical
     assert first == second
 
@@ -219,7 +223,8 @@ def test_cli_summary_counts_accounts_and_components(monkeypatch):
     # the type column fits 80 columns and every type is shown whole (issue 36: they were cut
     # to `obsgov:member_baseline:MemberAccount…`): a long one is broken after its module
     lines = result.output.splitlines()
-    assert max(map(len, lines)) <= 80 and "…" not in result.output
+    assert max(map(len, lines)) <= 80
+    assert "…" not in result.output
     table = lines[lines.index("Resources per component") :]
     first_cells = [line.split("│")[1].strip() for line in table if line.startswith("│ ")]
     types, pending = [], ""
@@ -231,7 +236,8 @@ def test_cli_summary_counts_accounts_and_components(monkeypatch):
             pending = cell
         else:
             types.append(cell)
-    assert "obsgov:member_baseline:" in first_cells and "MemberAccountBaseline" in first_cells
+    assert "obsgov:member_baseline:" in first_cells
+    assert "MemberAccountBaseline" in first_cells
     graph = synthesize(load_environment("dev", STACKS / "Pulumi.dev.yaml"))
     accounts = {r.account for r in graph.custom_resources()}
     assert (
@@ -265,7 +271,8 @@ def test_the_program_reads_the_environment_it_was_given(inline_env):
 def test_graph_queries_by_type_account_and_component(example_graph):
     graph = example_graph("dev", True)
     in_account = graph.in_account("200000000002")
-    assert in_account and {r.account for r in in_account} == {"200000000002"}
+    assert in_account
+    assert {r.account for r in in_account} == {"200000000002"}
     # the account's resources are its baseline's and its monitoring jobs' (the store with the
     # signal alarms, the drift job of the pipeline with drift monitoring, the freshness job)
     in_component = [

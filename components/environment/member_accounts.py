@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pulumi_aws as aws
 
@@ -14,9 +14,12 @@ from ..shared.providers import account_provider
 from .central_account import Central, CentralTargets
 from .central_providers import on
 
+if TYPE_CHECKING:
+    from obsgov.config.models import MemberAccount
+
 
 def member_account(
-    env: EnvironmentConfig, account: Any, central: Central | CentralTargets
+    env: EnvironmentConfig, account: MemberAccount, central: Central | CentralTargets
 ) -> tuple[aws.Provider, MemberAccountBaseline]:
     """One member account's baseline, sending alarms and logs to the central account unless the
     stack's alertRouting names other targets."""
@@ -66,7 +69,10 @@ def member_account(
 
 
 def member_monitoring_jobs(
-    env: EnvironmentConfig, account: Any, provider: aws.Provider, baseline: MemberAccountBaseline
+    env: EnvironmentConfig,
+    account: MemberAccount,
+    provider: aws.Provider,
+    baseline: MemberAccountBaseline,
 ) -> None:
     """The scheduled drift, model-quality and freshness jobs of one member account's workloads,
     with the alarms on their signals (components/lifecycle/monitoring_jobs.py)."""

@@ -59,7 +59,7 @@ def lineage_sql(database: str, table: str) -> str:
     )
 
 
-def lifecycle_archive(
+def lifecycle_archive(  # noqa: PLR0913 - keyword-only names of the archive's account, bus and key
     parent: pulumi.Resource,
     name: str,
     *,

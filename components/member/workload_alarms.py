@@ -14,7 +14,7 @@ waits on another resource's outputs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -22,6 +22,20 @@ import pulumi_aws as aws
 from obsgov_policies.signals import COMPOSITE
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
+
+if TYPE_CHECKING:
+    from obsgov.config.models.accounts import WorkloadModel
+
+
+class NamedWorkload(Protocol):
+    """What an alarm reads of its workload: a registry entry or a platform job's subject."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
 
 # Alarm descriptions are at most 1024 characters (PutMetricAlarm).
 _MAX_DESCRIPTION = 1024
@@ -45,7 +59,9 @@ def _metric_args(ref: MetricRef, period: int) -> aws.cloudwatch.MetricAlarmMetri
     )
 
 
-def create_alarm(ctx: AlarmContext, workload: Any, spec: AlarmSpec) -> aws.cloudwatch.MetricAlarm:
+def create_alarm(
+    ctx: AlarmContext, workload: NamedWorkload, spec: AlarmSpec
+) -> aws.cloudwatch.MetricAlarm:
     """The one place alarm actions, naming, tags and descriptions are set."""
     d = ctx.defaults
     periods, datapoints = spec.evaluation or (d.evaluation_periods, d.datapoints_to_alarm)
@@ -121,7 +137,7 @@ def create_alarm(ctx: AlarmContext, workload: Any, spec: AlarmSpec) -> aws.cloud
 
 
 def create_alarms(
-    ctx: AlarmContext, workload: Any, specs: Sequence[AlarmSpec]
+    ctx: AlarmContext, workload: WorkloadModel, specs: Sequence[AlarmSpec]
 ) -> list[aws.cloudwatch.MetricAlarm]:
     return [create_alarm(ctx, workload, spec) for spec in specs]
 
@@ -132,7 +148,7 @@ def composite_rule(alarm_names: Sequence[str]) -> str:
 
 def create_composite(
     ctx: AlarmContext,
-    workload: Any,
+    workload: WorkloadModel,
     alarms: Sequence[Any],
     alarm_names: Sequence[str],
     paging_actions: Sequence[str],

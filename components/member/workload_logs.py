@@ -9,7 +9,7 @@ gets an alarm; a subscription filter forwards the group to the central log desti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +17,9 @@ import pulumi_aws as aws
 from obsgov_policies.signals import ERRORS
 
 from .alarm_spec import AlarmContext, AlarmSpec, MetricRef
+
+if TYPE_CHECKING:
+    from obsgov.config.models.accounts import WorkloadModel
 
 LOG_EVENTS_NAMESPACE = "Obsgov/LogEvents"
 CRITICAL_EVENTS_FILTER = "obsgov-critical-events"
@@ -38,13 +41,13 @@ def critical_event_pattern(terms: list[str]) -> str:
     return " ".join(f'?"{term}"' for term in terms)
 
 
-def critical_event_metric(workload: Any) -> str:
+def critical_event_metric(workload: WorkloadModel) -> str:
     # Filters on unstructured lines cannot set constant dimensions, so the workload is in the
     # metric's name.
     return f"{workload.name}.CriticalEvents"
 
 
-def workload_logs(ctx: AlarmContext, workload: Any, logs: LogSettings) -> list[AlarmSpec]:
+def workload_logs(ctx: AlarmContext, workload: WorkloadModel, logs: LogSettings) -> list[AlarmSpec]:
     """Create the workload's log groups and filters; return the critical-event alarm's spec."""
     groups = workload.log_group_names()
     terms = workload.critical_patterns()

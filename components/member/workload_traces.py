@@ -4,12 +4,15 @@ workload's traces, with insights and insight notifications on, and a sampling ru
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 
 from obsgov.config.models.settings import Tracing
+
+if TYPE_CHECKING:
+    from obsgov.config.models.accounts import WorkloadModel
 
 # CreateGroup and CreateSamplingRule accept names of at most 32 characters.
 _MAX_NAME = 32
@@ -24,12 +27,12 @@ def xray_name(workload_name: str) -> str:
     return f"{workload_name[: _MAX_NAME - 9]}-{digest}"
 
 
-def filter_expression(workload: Any) -> str:
+def filter_expression(workload: WorkloadModel) -> str:
     return f'service("{workload.name}")'
 
 
 def workload_traces(
-    logical_prefix: str, workload: Any, tracing: Tracing, opts: pulumi.ResourceOptions
+    logical_prefix: str, workload: WorkloadModel, tracing: Tracing, opts: pulumi.ResourceOptions
 ) -> None:
     name = xray_name(workload.name)
     aws.xray.Group(

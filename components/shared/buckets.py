@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 
-def hardened_bucket(
+def hardened_bucket(  # noqa: PLR0913 - keyword-only hardening options of one bucket, spelled at each call
     owner: pulumi.Resource,
     logical: str,
     name: str,
@@ -41,7 +41,7 @@ def hardened_bucket(
     )[0]
 
 
-def harden_bucket(
+def harden_bucket(  # noqa: PLR0913 - keyword-only hardening options of one bucket, spelled at each call
     owner: pulumi.Resource,
     logical: str,
     name: str,

@@ -61,7 +61,7 @@ def firehose_role(
     )
 
 
-def delivery_stream(
+def delivery_stream(  # noqa: PLR0913 - keyword-only: the stream's destination settings as the provider names them
     resource_name: str,
     *,
     parent: pulumi.Resource,

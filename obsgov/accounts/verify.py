@@ -25,6 +25,7 @@ from .deployment_policy import (
     DEPLOYMENT_POLICY_NAME,
     MANAGED_BY,
     WORKLOAD_BOUNDARY_NAME,
+    DeploymentScope,
     deployment_boundary,
     deployment_policy,
     scope_for,
@@ -147,43 +148,62 @@ def _role_drift(
                 f"{error_message(exc)}"
             )
         ]
-    found: list[Finding] = []
     scope = scope_for(env, account.id, [deployer] if deployer else [])
-    trusted = trusted_principals(role["AssumeRolePolicyDocument"])
-    if deployer is not None:
-        extra = sorted(trusted - {deployer})
-        if extra:
-            found.append(finding(f"trusts {', '.join(extra)} besides the deployer"))
-        if deployer not in trusted:
-            found.append(finding(f"does not trust the deployer {deployer}"))
-    boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-    if boundary is None:
-        found.append(finding("has no permissions boundary"))
-    elif boundary != scope.deployment_boundary_arn:
-        found.append(finding(f"bounded by {boundary}, not {DEPLOYMENT_BOUNDARY_NAME}"))
-    for policy in paginate(
-        iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role_name
-    ):
-        found.append(finding(f"has {policy['PolicyArn']} attached"))
-    inline = paginate(iam, "list_role_policies", "PolicyNames", RoleName=role_name)
-    for name in inline:
-        if name != DEPLOYMENT_POLICY_NAME:
-            found.append(finding(f"has inline policy {name}"))
-    if DEPLOYMENT_POLICY_NAME not in inline:
-        found.append(finding(f"lacks its inline policy {DEPLOYMENT_POLICY_NAME}"))
-    else:
-        current = iam.get_role_policy(RoleName=role_name, PolicyName=DEPLOYMENT_POLICY_NAME)
-        if canonical_policy(current["PolicyDocument"]) != canonical_policy(
-            deployment_policy(scope)
-        ):
-            found.append(finding(f"inline policy {DEPLOYMENT_POLICY_NAME} was changed"))
+    details = [
+        *_trust_drift(role, deployer),
+        *_boundary_drift(role, scope),
+        *_role_policies_drift(iam, role_name, scope),
+    ]
     for name, document in (
         (DEPLOYMENT_BOUNDARY_NAME, deployment_boundary(scope)),
         (WORKLOAD_BOUNDARY_NAME, workload_boundary(scope)),
     ):
         detail = _managed_policy_drift(iam, account.id, name, document)
         if detail:
-            found.append(finding(detail))
+            details.append(detail)
+    return [finding(detail) for detail in details]
+
+
+def _trust_drift(role: Any, deployer: str | None) -> list[str]:
+    """Who the role trusts, against the deployer alone (nothing to judge without one)."""
+    if deployer is None:
+        return []
+    found: list[str] = []
+    trusted = trusted_principals(role["AssumeRolePolicyDocument"])
+    extra = sorted(trusted - {deployer})
+    if extra:
+        found.append(f"trusts {', '.join(extra)} besides the deployer")
+    if deployer not in trusted:
+        found.append(f"does not trust the deployer {deployer}")
+    return found
+
+
+def _boundary_drift(role: Any, scope: DeploymentScope) -> list[str]:
+    boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    if boundary is None:
+        return ["has no permissions boundary"]
+    if boundary != scope.deployment_boundary_arn:
+        return [f"bounded by {boundary}, not {DEPLOYMENT_BOUNDARY_NAME}"]
+    return []
+
+
+def _role_policies_drift(iam: Any, role_name: str, scope: DeploymentScope) -> list[str]:
+    """Managed policies attached and inline policies, against the one inline policy
+    onboarding writes."""
+    found = [
+        f"has {policy['PolicyArn']} attached"
+        for policy in paginate(
+            iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role_name
+        )
+    ]
+    inline = paginate(iam, "list_role_policies", "PolicyNames", RoleName=role_name)
+    found.extend(f"has inline policy {name}" for name in inline if name != DEPLOYMENT_POLICY_NAME)
+    if DEPLOYMENT_POLICY_NAME not in inline:
+        found.append(f"lacks its inline policy {DEPLOYMENT_POLICY_NAME}")
+        return found
+    current = iam.get_role_policy(RoleName=role_name, PolicyName=DEPLOYMENT_POLICY_NAME)
+    if canonical_policy(current["PolicyDocument"]) != canonical_policy(deployment_policy(scope)):
+        found.append(f"inline policy {DEPLOYMENT_POLICY_NAME} was changed")
     return found
 
 

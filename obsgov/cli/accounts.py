@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.table import Table
@@ -29,6 +29,9 @@ from .common import (
     load_env,
     out,
 )
+
+if TYPE_CHECKING:
+    from obsgov.config.models import MemberAccount
 
 app = typer.Typer(
     help="Bring AWS accounts under governance and keep stacks/accounts.yaml in step with "
@@ -402,7 +405,7 @@ def verify_accounts(
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("checking accounts", total=total)
 
-            def step(account: Any) -> None:
+            def step(account: MemberAccount) -> None:
                 progress.update(task, advance=1, description=f"checking {account.name}")
 
             for env in envs:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -35,6 +37,9 @@ from .gate import (
     start_seconds,
 )
 from .output import check_output, check_output_folder
+
+if TYPE_CHECKING:
+    from obsgov.gate.project import PolicyPackProject
 
 app = typer.Typer(
     help="Policy packs: judge a deployed stack, write pack configs for the Pulumi CLI, "
@@ -167,12 +172,7 @@ def config(
     from obsgov.gate.selection import environment_pack_config, stack_pack_projects
     from obsgov.io import write_atomic
 
-    if (policy_pack is None) == (out_dir is None):
-        fail("give either --policy-pack DIR with --output FILE, or --out-dir DIR", EXIT_INPUT)
-    if policy_pack is not None and output is None:
-        fail("--policy-pack needs --output FILE", EXIT_INPUT)
-    if out_dir is not None and output is not None:
-        fail("--output goes with --policy-pack; --out-dir names its files itself", EXIT_INPUT)
+    _check_config_destination(policy_pack, output, out_dir)
     env = load_stack(stack, stacks_dir)
     inputs = env.input_files
     where = {"stacks_dir": env.stack_file.parent}
@@ -186,15 +186,7 @@ def config(
         # checked before it is created: a folder among the project's files, or one that
         # cannot be created, is bad input (exit 2), and nothing is left behind
         check_output_folder(out_dir, "--out-dir", packs=projects, **where)
-        names = [p.directory.name for p in projects]
-        clash = sorted({n for n in names if names.count(n) > 1})
-        if clash:
-            fail(
-                f"--out-dir: two packs share the folder name {clash[0]!r}; their files "
-                "would collide",
-                EXIT_INPUT,
-            )
-        targets = [out_dir / f"{name}.json" for name in names]
+        targets = _config_files_in(out_dir, projects)
     option = "--output" if out_dir is None else "--out-dir"
     if out_dir is None:
         for target in targets:
@@ -213,14 +205,7 @@ def config(
                 documents.append(future.result())
             except (PackError, PolicyConfigError) as exc:
                 problems.append(exc)
-    for problem in problems:
-        if isinstance(problem, PolicyConfigError):
-            for line in problem.lines:
-                error(line)
-    if any(isinstance(p, PolicyConfigError) for p in problems):
-        raise typer.Exit(EXIT_INPUT)
-    if problems:
-        fail(str(problems[0]), EXIT_VERDICT)
+    _stop_on_config_problems(problems)
     if out_dir is not None:
         make_folder(out_dir, "--out-dir")
         for target in targets:
@@ -231,6 +216,46 @@ def config(
             out.print(f"--policy-pack {project.directory} --policy-pack-config {target}")
         else:
             err.print(f"wrote {target}")
+
+
+def _check_config_destination(
+    policy_pack: Path | None, output: Path | None, out_dir: Path | None
+) -> None:
+    """`policy config` writes one pack's file (--policy-pack with --output) or every pack's
+    into a folder (--out-dir), never both."""
+    if (policy_pack is None) == (out_dir is None):
+        fail("give either --policy-pack DIR with --output FILE, or --out-dir DIR", EXIT_INPUT)
+    if policy_pack is not None and output is None:
+        fail("--policy-pack needs --output FILE", EXIT_INPUT)
+    if out_dir is not None and output is not None:
+        fail("--output goes with --policy-pack; --out-dir names its files itself", EXIT_INPUT)
+
+
+def _config_files_in(out_dir: Path, projects: list[PolicyPackProject]) -> list[Path]:
+    """One ``<pack folder name>.json`` per pack; two packs of one name would collide."""
+    names = [p.directory.name for p in projects]
+    clash = sorted({n for n in names if names.count(n) > 1})
+    if clash:
+        fail(
+            f"--out-dir: two packs share the folder name {clash[0]!r}; their files would collide",
+            EXIT_INPUT,
+        )
+    return [out_dir / f"{name}.json" for name in names]
+
+
+def _stop_on_config_problems(problems: Sequence[Exception]) -> None:
+    """A config a pack rejects is bad input (exit 2, every line of it); a pack that fails to
+    answer is a failed run (exit 1)."""
+    from obsgov.gate.engine import PolicyConfigError
+
+    for problem in problems:
+        if isinstance(problem, PolicyConfigError):
+            for line in problem.lines:
+                error(line)
+    if any(isinstance(p, PolicyConfigError) for p in problems):
+        raise typer.Exit(EXIT_INPUT)
+    if problems:
+        fail(str(problems[0]), EXIT_VERDICT)
 
 
 def make_folder(folder: Path, option: str) -> None:

@@ -91,6 +91,15 @@ def _refuse_another_stack(previous: dict[str, Any], project: str, stack: str, pa
         )
 
 
+def _check_format(fmt: str, out_file: Path | None) -> None:
+    if fmt not in REPORT_FORMATS:
+        raise InputError.single(
+            "--format", "", f"{fmt!r} is not one of {', '.join(REPORT_FORMATS)}"
+        )
+    if fmt == "html" and out_file is None:
+        raise InputError.single("--output", "", "--format html needs --output FILE")
+
+
 @command
 def report(
     stack: str = StackOption,
@@ -183,12 +192,7 @@ def report(
         stack_outputs=stack_outputs,
         environment=environment,
     )
-    if fmt not in REPORT_FORMATS:
-        raise InputError.single(
-            "--format", "", f"{fmt!r} is not one of {', '.join(REPORT_FORMATS)}"
-        )
-    if fmt == "html" and out_file is None:
-        raise InputError.single("--output", "", "--format html needs --output FILE")
+    _check_format(fmt, out_file)
     team = None
     if project is not None:
         team = load_team(

@@ -100,7 +100,9 @@ def load_environment(
         )
     if problems:
         raise InputError(_unique(problems))
-    assert settings is not None and org is not None and registry is not None
+    assert settings is not None
+    assert org is not None
+    assert registry is not None
     return EnvironmentConfig(
         stack=stack,
         stack_file=stack_file,

@@ -486,7 +486,7 @@ class GridPass:
 # --------------------------------------------------------------------------- finishing
 
 
-def finalize_baseline(
+def finalize_baseline(  # noqa: PLR0913 - keyword-only profile settings, each a `drift baseline` option
     first: ReferencePass,
     plans: dict[str, FeaturePlan],
     second: GridPass | None,
@@ -632,10 +632,8 @@ def build_baseline(
     declared = dict(schema.features) if schema is not None else None
     columns = list(declared) if declared is not None else None
     first = ReferencePass(declared, source.untyped, exact_limit)
-    batches = 0
     for batch in source.batches(columns):
         first.update(batch)
-        batches += 1
     first.malformed = source.malformed.count
     first.malformed_examples = list(source.malformed.examples)
     if declared is not None:
@@ -743,61 +741,10 @@ def parse_baseline(text: str, shown: str) -> Baseline:
 
 
 def _check_feature(shown: str, where: str, feature: Any) -> list[Problem]:
-    problems: list[Problem] = []
     if isinstance(feature, NumericProfile):
-        try:
-            values = feature.reference
-            sample = feature.grid.sample
-        except (ValueError, TypeError, zlib.error):
-            return [Problem(shown, where, "holds an array that is not base64 zlib data")]
-        if values is not None:
-            if values.size != feature.reference_count:
-                problems.append(
-                    Problem(
-                        shown,
-                        f"{where}.reference_values",
-                        f"holds {values.size} values, reference_count says "
-                        f"{feature.reference_count}",
-                    )
-                )
-            elif values.size and (not np.all(np.isfinite(values)) or np.any(np.diff(values) < 0)):
-                problems.append(
-                    Problem(shown, f"{where}.reference_values", "must be finite and sorted")
-                )
-        grid = sample.grid
-        if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
-            problems.append(Problem(shown, f"{where}.grid.points", "must be finite and increasing"))
-        elif (
-            sample.atoms.size != grid.size
-            or sample.inner.size != max(grid.size - 1, 0)
-            or sample.inner_offset.size != sample.inner.size
-        ):
-            problems.append(Problem(shown, f"{where}.grid", "arrays do not match the grid"))
-        elif (
-            np.any(sample.atoms < 0)
-            or np.any(sample.inner < 0)
-            or not np.all(np.isfinite(sample.inner_offset))
-        ):
-            problems.append(Problem(shown, f"{where}.grid", "holds negative or non-finite counts"))
-        elif sample.n != feature.values:
-            problems.append(
-                Problem(
-                    shown,
-                    f"{where}.grid",
-                    f"counts {sample.n} values, values says {feature.values}",
-                )
-            )
-        bins = 3 if len(feature.edges) == 1 else len(feature.edges) + 1
-        if len(feature.bin_counts) != bins:
-            problems.append(Problem(shown, f"{where}.bin_counts", f"must hold {bins} counts"))
-        elif any(c < 0 for c in feature.bin_counts):
-            problems.append(Problem(shown, f"{where}.bin_counts", "must not be negative"))
-        if (
-            any(not math.isfinite(e) for e in feature.edges)
-            or sorted(feature.edges) != feature.edges
-        ):
-            problems.append(Problem(shown, f"{where}.edges", "must be finite and sorted"))
-    elif isinstance(feature, CategoricalProfile):
+        return _check_numeric(shown, where, feature)
+    problems: list[Problem] = []
+    if isinstance(feature, CategoricalProfile):
         if len(feature.counts) != len(feature.categories):
             problems.append(Problem(shown, f"{where}.counts", "must hold one count per category"))
         elif any(c < 0 for c in feature.counts):
@@ -807,6 +754,73 @@ def _check_feature(shown: str, where: str, feature: Any) -> list[Problem]:
             _ = feature.sketch
         except (ValueError, TypeError, zlib.error):
             problems.append(Problem(shown, f"{where}.hashes", "is not base64 zlib data"))
+    return problems
+
+
+def _check_numeric(shown: str, where: str, feature: NumericProfile) -> list[Problem]:
+    try:
+        values = feature.reference
+        sample = feature.grid.sample
+    except (ValueError, TypeError, zlib.error):
+        return [Problem(shown, where, "holds an array that is not base64 zlib data")]
+    return [
+        *_reference_values_problems(shown, where, values, feature.reference_count),
+        *_grid_problems(shown, where, sample, feature.values),
+        *_bin_problems(shown, where, feature),
+    ]
+
+
+def _reference_values_problems(
+    shown: str, where: str, values: Any, reference_count: int
+) -> list[Problem]:
+    """The exact reference values (when kept): as many as counted, finite and sorted."""
+    if values is None:
+        return []
+    if values.size != reference_count:
+        return [
+            Problem(
+                shown,
+                f"{where}.reference_values",
+                f"holds {values.size} values, reference_count says {reference_count}",
+            )
+        ]
+    if values.size and (not np.all(np.isfinite(values)) or np.any(np.diff(values) < 0)):
+        return [Problem(shown, f"{where}.reference_values", "must be finite and sorted")]
+    return []
+
+
+def _grid_problems(shown: str, where: str, sample: Any, counted: int) -> list[Problem]:
+    """The grid sketch: increasing points, arrays that fit them, counts that sum to the
+    feature's values (the first failing check only: later ones assume the earlier)."""
+    grid = sample.grid
+    if not np.all(np.isfinite(grid)) or np.any(np.diff(grid) <= 0):
+        return [Problem(shown, f"{where}.grid.points", "must be finite and increasing")]
+    if (
+        sample.atoms.size != grid.size
+        or sample.inner.size != max(grid.size - 1, 0)
+        or sample.inner_offset.size != sample.inner.size
+    ):
+        return [Problem(shown, f"{where}.grid", "arrays do not match the grid")]
+    if (
+        np.any(sample.atoms < 0)
+        or np.any(sample.inner < 0)
+        or not np.all(np.isfinite(sample.inner_offset))
+    ):
+        return [Problem(shown, f"{where}.grid", "holds negative or non-finite counts")]
+    if sample.n != counted:
+        return [Problem(shown, f"{where}.grid", f"counts {sample.n} values, values says {counted}")]
+    return []
+
+
+def _bin_problems(shown: str, where: str, feature: NumericProfile) -> list[Problem]:
+    problems: list[Problem] = []
+    bins = 3 if len(feature.edges) == 1 else len(feature.edges) + 1
+    if len(feature.bin_counts) != bins:
+        problems.append(Problem(shown, f"{where}.bin_counts", f"must hold {bins} counts"))
+    elif any(c < 0 for c in feature.bin_counts):
+        problems.append(Problem(shown, f"{where}.bin_counts", "must not be negative"))
+    if any(not math.isfinite(e) for e in feature.edges) or sorted(feature.edges) != feature.edges:
+        problems.append(Problem(shown, f"{where}.edges", "must be finite and sorted"))
     return problems
 
 

@@ -140,10 +140,7 @@ def window_report(
     window = WindowAccumulator(baseline, exact_limit=exact_limit, duplicates=False)
     for row in states:
         window.merge(pickle.loads(row.state))
-    if features:
-        duplicates = window.rows - selected.distinct().count()
-    else:
-        duplicates = 0
+    duplicates = window.rows - selected.distinct().count() if features else 0
     return compare(
         baseline,
         window,
@@ -171,7 +168,7 @@ def _cached_baseline(text: str) -> Baseline:
 # --------------------------------------------------------------------------- a baseline
 
 
-def baseline_from_spark(
+def baseline_from_spark(  # noqa: PLR0913 - keyword-only profile settings, each a `drift baseline` option
     spark: Any,
     frame: Any,
     *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -93,10 +94,8 @@ class PackLauncher:
     def close(self) -> None:
         """Stop packs that were started but never taken (the run was cut short)."""
         for future in self._futures.values():
-            try:
+            with contextlib.suppress(PackError):
                 future.result().close()
-            except PackError:
-                pass
         self._futures.clear()
         self._pool.shutdown(wait=True)
 

@@ -13,6 +13,7 @@ stop on request: no call here waits on a pipe a process outside the gate's contr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -109,10 +110,8 @@ class PipeReader:
             pass  # the pipe broke or was closed: nothing more to read
         finally:
             self.finished.set()
-            try:
+            with contextlib.suppress(OSError):
                 self._stream.close()
-            except OSError:
-                pass
 
     def stop(self, wait: float = 1.0) -> None:
         self._stop.set()
@@ -120,7 +119,7 @@ class PipeReader:
 
 
 class AnalyzerPlugin:
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only: the engine's analyzer launch settings
         self,
         project: PolicyPackProject,
         *,
@@ -175,7 +174,8 @@ class AnalyzerPlugin:
             raise PackError(f"policy pack {project.label}: cannot start {args[0]}: {exc}") from None
         self._first_line: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
         self._port_taken = False
-        assert self.process.stdout is not None and self.process.stderr is not None
+        assert self.process.stdout is not None
+        assert self.process.stderr is not None
         self._readers = [
             PipeReader(self.process.stderr, self._keep, f"{project.label} stderr"),
             PipeReader(self.process.stdout, self._stdout_line, f"{project.label} stdout"),
@@ -231,10 +231,8 @@ class AnalyzerPlugin:
         text = _ANSI.sub("", (first or b"").decode("utf-8", "replace")).strip()
         if not text.isdigit():
             if not text:  # stdout closed: the process is exiting, let it finish
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     self.process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    pass
             code = self.process.poll()
             self._readers[0].finished.wait(timeout=2)
             status = f"exited with code {code}" if code is not None else "is still running"
@@ -290,10 +288,9 @@ class AnalyzerPlugin:
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
+    # the group is gone (or what remains of it is not ours)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass  # the group is gone (or what remains of it is not ours)
 
 
 def stop_process_group(process: subprocess.Popen, grace: float = TERMINATE_SECONDS) -> None:
@@ -302,9 +299,7 @@ def stop_process_group(process: subprocess.Popen, grace: float = TERMINATE_SECON
     the group is left, the leader included. A process that left the session (a daemon that
     called setsid) is out of reach; :class:`PipeReader` makes sure nothing waits on it."""
     _signal_group(process, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
     _signal_group(process, signal.SIGKILL)
     process.wait()

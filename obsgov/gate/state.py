@@ -222,6 +222,44 @@ def load_state(
     ``stack``: the stack the user named; the file must be that stack's. A file without
     resources gives an empty graph: nothing to analyze."""
     shown = display_path(path)
+    data = _read_export(path, shown)
+    version = _deployment_version(data, shown)
+    if version >= 4:
+        _check_features(data.get("features"), shown)
+    deployment = _migrate(data["deployment"], version)
+    raw = deployment.get("resources")
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise InputError.single(shown, "deployment.resources", "must be a list")
+    if not raw:
+        # policy_analyze.go: "%s has no resources; nothing to analyze." and no error
+        graph = ResourceGraph(
+            project="", stack=stack or "", preview=False, resources=[], source="state"
+        )
+        return graph, []
+
+    check = _Checker(shown)
+    for i, item in enumerate(raw):
+        _check_resource(check, f"deployment.resources[{i}]", item)
+    if check.problems:
+        raise InputError(check.problems)
+    _check_duplicates(raw, check)
+    if check.problems:
+        raise InputError(check.problems)
+
+    file_stack, project, warnings = _stack_of(raw, stack, shown)
+    decrypt = _readable_secrets(deployment, raw, environ, shown)
+    providers = {item["urn"]: item for item in raw if item["type"].startswith("pulumi:providers:")}
+    resources = [_graph_resource(item, providers, decrypt) for item in raw]
+    graph = ResourceGraph(
+        project=project, stack=file_stack, preview=False, resources=resources, source="state"
+    )
+    return graph, warnings
+
+
+def _read_export(path: Path, shown: str) -> dict[str, Any]:
+    """The JSON of `pulumi stack export`: an object with a ``deployment`` object."""
     try:
         data = read_json(path)
     except InputError:
@@ -236,6 +274,10 @@ def load_state(
         raise InputError.single(
             shown, "deployment", "is missing: expected the output of `pulumi stack export`"
         )
+    return data
+
+
+def _deployment_version(data: dict[str, Any], shown: str) -> int:
     version = data.get("version")
     # UntypedDeployment.Version is `json:"version,omitempty"`: absent reads as 0, too old.
     if version is None:
@@ -259,65 +301,53 @@ def load_state(
             f"{wording} (version {version}; obsgov reads versions {OLDEST_VERSION} to "
             f"{LATEST_VERSION})",
         )
-    if version >= 4:
-        _check_features(data.get("features"), shown)
-    deployment = _migrate(data["deployment"], version)
-    raw = deployment.get("resources")
-    if raw is None:
-        raw = []
-    if not isinstance(raw, list):
-        raise InputError.single(shown, "deployment.resources", "must be a list")
-    if not raw:
-        # policy_analyze.go: "%s has no resources; nothing to analyze." and no error
-        graph = ResourceGraph(
-            project="", stack=stack or "", preview=False, resources=[], source="state"
+    return version
+
+
+def _check_resource(check: _Checker, where: str, item: Any) -> None:
+    """The shape of one resource of the state file, every problem at once."""
+    if not isinstance(item, dict):
+        check.fail(where, "must be an object with urn and type")
+        return
+    urn = item.get("urn")
+    if not is_valid_urn(urn):
+        # policy_analyze.go: "state file %s contains a resource with an invalid URN %q"
+        check.fail(
+            f"{where}.urn",
+            f"state file {check.shown} contains a resource with an invalid "
+            f"URN {json.dumps(urn)[:120]}",
         )
-        return graph, []
-
-    check = _Checker(shown)
-    for i, item in enumerate(raw):
-        where = f"deployment.resources[{i}]"
-        if not isinstance(item, dict):
-            check.fail(where, "must be an object with urn and type")
-            continue
-        urn = item.get("urn")
-        if not is_valid_urn(urn):
-            # policy_analyze.go: "state file %s contains a resource with an invalid URN %q"
-            check.fail(
-                f"{where}.urn",
-                f"state file {shown} contains a resource with an invalid "
-                f"URN {json.dumps(urn)[:120]}",
-            )
-        if not isinstance(item.get("type"), str) or not item.get("type"):
-            check.fail(f"{where}.type", "must be a resource type token (a string)")
-        for key in ("inputs", "outputs", "propertyDependencies"):
-            check.optional(item, key, where, (dict,), "an object")
-        for key in ("parent", "provider", "id"):
-            check.optional(item, key, where, (str,), "a string")
-        for key in ("custom", "protect", "delete"):
-            check.optional(item, key, where, (bool,), "true or false")
-        for key in ("dependencies", "ignoreChanges", "additionalSecretOutputs"):
-            check.strings(item, key, where)
-        check.optional(item, "aliases", where, (list,), "a list")
-        timeouts = check.optional(item, "customTimeouts", where, (dict,), "an object")
-        for key, seconds in (timeouts or {}).items():
-            if key in TIMEOUT_KINDS and (
-                isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+    if not isinstance(item.get("type"), str) or not item.get("type"):
+        check.fail(f"{where}.type", "must be a resource type token (a string)")
+    for key in ("inputs", "outputs", "propertyDependencies"):
+        check.optional(item, key, where, (dict,), "an object")
+    for key in ("parent", "provider", "id"):
+        check.optional(item, key, where, (str,), "a string")
+    for key in ("custom", "protect", "delete"):
+        check.optional(item, key, where, (bool,), "true or false")
+    for key in ("dependencies", "ignoreChanges", "additionalSecretOutputs"):
+        check.strings(item, key, where)
+    check.optional(item, "aliases", where, (list,), "a list")
+    timeouts = check.optional(item, "customTimeouts", where, (dict,), "an object")
+    for key, seconds in (timeouts or {}).items():
+        if key in TIMEOUT_KINDS and (
+            isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+        ):
+            check.fail(f"{where}.customTimeouts.{key}", "must be a number of seconds")
+    deps = item.get("propertyDependencies")
+    if isinstance(deps, dict):
+        for key, urns in deps.items():
+            if urns is not None and (
+                not isinstance(urns, list) or not all(isinstance(u, str) for u in urns)
             ):
-                check.fail(f"{where}.customTimeouts.{key}", "must be a number of seconds")
-        deps = item.get("propertyDependencies")
-        if isinstance(deps, dict):
-            for key, urns in deps.items():
-                if urns is not None and (
-                    not isinstance(urns, list) or not all(isinstance(u, str) for u in urns)
-                ):
-                    check.fail(f"{where}.propertyDependencies.{key}", "must be a list of URNs")
-    if check.problems:
-        raise InputError(check.problems)
-    _check_duplicates(raw, check)
-    if check.problems:
-        raise InputError(check.problems)
+                check.fail(f"{where}.propertyDependencies.{key}", "must be a list of URNs")
 
+
+def _stack_of(
+    raw: list[dict[str, Any]], stack: str | None, shown: str
+) -> tuple[str, str, list[str]]:
+    """The stack and project the file's URNs name (MULTIPLE for a file of several stacks,
+    with a warning), refused when the user named another stack."""
     stacks = sorted(
         {
             (item["urn"].split("::")[0].removeprefix("urn:pulumi:"), item["urn"].split("::")[1])
@@ -351,47 +381,43 @@ def load_state(
             f"stack {file_stack!r}; give --stack {file_stack} or the "
             f"{stack} stack's export",
         )
+    return file_stack, project, warnings
 
-    decrypt = _readable_secrets(deployment, raw, environ, shown)
 
-    providers = {item["urn"]: item for item in raw if item["type"].startswith("pulumi:providers:")}
-    resources: list[GraphResource] = []
-    for item in raw:
-        provider_ref = item.get("provider") or None
-        account = None
-        if provider_ref:
-            provider = providers.get(split_provider_ref(provider_ref)[0])
-            account = _account_of(provider) if provider else None
-        elif item["type"].startswith("pulumi:providers:"):
-            account = _account_of(item)
-        resources.append(
-            GraphResource(
-                urn=item["urn"],
-                type=item["type"],
-                name=item["urn"].rsplit("::", 1)[-1],
-                custom=bool(item.get("custom", False)),
-                inputs=_reveal(item.get("inputs") or {}, decrypt),
-                outputs=_reveal(item.get("outputs") or {}, decrypt),
-                id=item.get("id"),
-                parent=item.get("parent") or None,
-                provider=provider_ref,
-                dependencies=list(item.get("dependencies") or []),
-                property_dependencies={
-                    k: list(v or []) for k, v in (item.get("propertyDependencies") or {}).items()
-                },
-                protect=bool(item.get("protect", False)),
-                ignore_changes=list(item.get("ignoreChanges") or []),
-                additional_secret_outputs=list(item.get("additionalSecretOutputs") or []),
-                aliases=[a for a in (item.get("aliases") or []) if isinstance(a, str)],
-                account=account,
-                pending_delete=bool(item.get("delete", False)),
-                custom_timeouts=_custom_timeouts(item.get("customTimeouts")),
-            )
-        )
-    graph = ResourceGraph(
-        project=project, stack=file_stack, preview=False, resources=resources, source="state"
+def _graph_resource(
+    item: dict[str, Any],
+    providers: dict[str, dict[str, Any]],
+    decrypt: Callable[[str], str] | None,
+) -> GraphResource:
+    provider_ref = item.get("provider") or None
+    account = None
+    if provider_ref:
+        provider = providers.get(split_provider_ref(provider_ref)[0])
+        account = _account_of(provider) if provider else None
+    elif item["type"].startswith("pulumi:providers:"):
+        account = _account_of(item)
+    return GraphResource(
+        urn=item["urn"],
+        type=item["type"],
+        name=item["urn"].rsplit("::", 1)[-1],
+        custom=bool(item.get("custom", False)),
+        inputs=_reveal(item.get("inputs") or {}, decrypt),
+        outputs=_reveal(item.get("outputs") or {}, decrypt),
+        id=item.get("id"),
+        parent=item.get("parent") or None,
+        provider=provider_ref,
+        dependencies=list(item.get("dependencies") or []),
+        property_dependencies={
+            k: list(v or []) for k, v in (item.get("propertyDependencies") or {}).items()
+        },
+        protect=bool(item.get("protect", False)),
+        ignore_changes=list(item.get("ignoreChanges") or []),
+        additional_secret_outputs=list(item.get("additionalSecretOutputs") or []),
+        aliases=[a for a in (item.get("aliases") or []) if isinstance(a, str)],
+        account=account,
+        pending_delete=bool(item.get("delete", False)),
+        custom_timeouts=_custom_timeouts(item.get("customTimeouts")),
     )
-    return graph, warnings
 
 
 def _blank(path: Path) -> bool:

@@ -353,7 +353,7 @@ def guard_approval(
     raise RuntimeError(f"{arn} changed during each of {CHECK_ATTEMPTS} checks")
 
 
-def guard_stage_write(
+def guard_stage_write(  # noqa: PLR0913 - keyword-only fields of the stage write being judged
     clients: Clients,
     arn: str,
     rules: GuardRules,

@@ -127,7 +127,7 @@ def _collected(item: ObjectInfo, uri: str, layout: str | None) -> datetime:
     return item.last_modified
 
 
-def run(
+def run(  # noqa: PLR0913 - keyword-only job settings, each a `model-quality run` option
     s3: Any,
     *,
     capture_uri: str,

@@ -246,31 +246,7 @@ def _positive_position(vector: list[float], names: Sequence[str], spec: OutputSp
 def read_prediction(text: str, kind: str, spec: OutputSpec) -> Any:
     """The prediction value ``spec.problem`` needs, from one output payload."""
     document = _unwrap(_document(text, kind))
-    label = probability = None
-    names: Sequence[str] = spec.classes
-    if spec.inference_attribute is not None:
-        label = _attribute(document, spec.inference_attribute, "inferenceAttribute")
-    if spec.probability_attribute is not None:
-        probability = _attribute(document, spec.probability_attribute, "probabilityAttribute")
-    if spec.inference_attribute is None and spec.probability_attribute is None:
-        if isinstance(document, dict):
-            label = next((document[k] for k in _LABEL_KEYS if k in document), None)
-            probability = next(
-                (document[k] for k in (*_VECTOR_KEYS, *_PROBABILITY_KEYS) if k in document), None
-            )
-            listed = next((document[k] for k in _CLASS_LIST_KEYS if k in document), None)
-            if isinstance(listed, list):
-                names = [class_text(n) for n in listed]
-            if label is None and probability is None:
-                raise LineError(f"output {_short(document)} names no label or probability")
-        elif _vector(document) is not None:
-            probability = document
-        elif isinstance(document, list):
-            raise LineError(f"output {_short(document)}: set inferenceAttribute")
-        elif spec.problem == "multiclass":
-            label = document
-        else:
-            probability = document
+    label, probability, names = _prediction_fields(document, spec)
     if spec.problem == "regression":
         return _finite(label if label is not None else probability, "prediction")
     vector = _vector(probability)
@@ -287,6 +263,43 @@ def read_prediction(text: str, kind: str, spec: OutputSpec) -> Any:
         return _finite(probability, "probability")
     # a predicted class alone: certain of it, so its score is 1 for the positive class
     return 1.0 if class_text(label) == class_text(spec.positive_class) else 0.0
+
+
+def _prediction_fields(document: Any, spec: OutputSpec) -> tuple[Any, Any, Sequence[str]]:
+    """(label, probability, class names) of one output: at the attributes the spec names,
+    else where the common output shapes keep them."""
+    if spec.inference_attribute is None and spec.probability_attribute is None:
+        return _common_prediction_fields(document, spec)
+    label = probability = None
+    if spec.inference_attribute is not None:
+        label = _attribute(document, spec.inference_attribute, "inferenceAttribute")
+    if spec.probability_attribute is not None:
+        probability = _attribute(document, spec.probability_attribute, "probabilityAttribute")
+    return label, probability, spec.classes
+
+
+def _common_prediction_fields(document: Any, spec: OutputSpec) -> tuple[Any, Any, Sequence[str]]:
+    label = probability = None
+    names: Sequence[str] = spec.classes
+    if isinstance(document, dict):
+        label = next((document[k] for k in _LABEL_KEYS if k in document), None)
+        probability = next(
+            (document[k] for k in (*_VECTOR_KEYS, *_PROBABILITY_KEYS) if k in document), None
+        )
+        listed = next((document[k] for k in _CLASS_LIST_KEYS if k in document), None)
+        if isinstance(listed, list):
+            names = [class_text(n) for n in listed]
+        if label is None and probability is None:
+            raise LineError(f"output {_short(document)} names no label or probability")
+    elif _vector(document) is not None:
+        probability = document
+    elif isinstance(document, list):
+        raise LineError(f"output {_short(document)}: set inferenceAttribute")
+    elif spec.problem == "multiclass":
+        label = document
+    else:
+        probability = document
+    return label, probability, names
 
 
 def _time(text: Any) -> datetime | None:

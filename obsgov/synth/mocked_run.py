@@ -44,7 +44,7 @@ def _relaxed_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def install_mocks(
+def install_mocks(  # noqa: PLR0913 - keyword-only: pulumi.runtime.Settings' fields
     impl: Any,
     monitor: Any,
     *,

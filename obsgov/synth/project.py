@@ -213,12 +213,15 @@ def _check_config_type(project: str, t: ConfigType) -> str | None:
                 f"The configuration key '{t.key}' declares an array but does not specify the "
                 "underlying type via the 'items' attribute"
             )
-        if t.type is not None and t.default is not None:
-            if not value_has_type(t.type, t.items, t.default):
-                return (
-                    f"The default value specified for configuration key '{t.key}' is not of the "
-                    f"expected type '{full_type_name(t.type, t.items)}'"
-                )
+        if (
+            t.type is not None
+            and t.default is not None
+            and not value_has_type(t.type, t.items, t.default)
+        ):
+            return (
+                f"The default value specified for configuration key '{t.key}' is not of the "
+                f"expected type '{full_type_name(t.type, t.items)}'"
+            )
         return None
     if t.type is not None:
         return (

@@ -272,6 +272,51 @@ def _project_value(value: Any) -> _Value:
     return _Value(_json(value), checked=value, from_stack=False)
 
 
+def _add_project_values(
+    project: PulumiProject, values: dict[str, _Value], name: str, notes: list[str]
+) -> None:
+    """The project's declared defaults and values where the stack sets none; a key of the
+    project's own namespace with neither is missing (every missing key named at once)."""
+    missing: list[str] = []
+    for key in sorted(project.config):
+        declared = project.config[key]
+        full = _namespaced(project.name, key)
+        if full in values:
+            continue
+        if declared.default is not None:
+            values[full] = _project_value(declared.default)
+        elif declared.value is not None:
+            values[full] = _project_value(declared.value)
+        elif full.split(":", 1)[0] == project.name:
+            missing.append(key)
+    if missing:
+        raise ProjectError(_missing_keys_message(name, missing), notes)
+
+
+def _check_declared_types(
+    project: PulumiProject, values: dict[str, _Value], name: str, notes: list[str]
+) -> None:
+    """Secret keys must be encrypted in the stack file; typed keys must hold their type."""
+    for key in sorted(project.config):
+        declared = project.config[key]
+        value = values.get(_namespaced(project.name, key))
+        if declared.type is None or value is None:
+            continue
+        if declared.secret and not (value.secret and value.from_stack):
+            raise ProjectError(
+                f"Stack '{name}' with configuration key '{key}' must be encrypted as it's secret",
+                notes,
+            )
+        if value.secret and not value.decrypted:
+            continue  # not decrypted, so its type cannot be checked
+        if not value_has_type(declared.type, declared.items, value.checked):
+            raise ProjectError(
+                f"Stack '{name}' with configuration key '{key}' must be of type "
+                f"'{full_type_name(declared.type, declared.items)}'",
+                notes,
+            )
+
+
 def load_stack_config(
     project: PulumiProject,
     stack: str,
@@ -295,38 +340,8 @@ def load_stack_config(
     for key, text in overrides.items():
         values[key] = _Value(text, checked=text)
 
-    missing: list[str] = []
-    for key in sorted(project.config):
-        declared = project.config[key]
-        full = _namespaced(project.name, key)
-        if full in values:
-            continue
-        if declared.default is not None:
-            values[full] = _project_value(declared.default)
-        elif declared.value is not None:
-            values[full] = _project_value(declared.value)
-        elif full.split(":", 1)[0] == project.name:
-            missing.append(key)
-    if missing:
-        raise ProjectError(_missing_keys_message(name, missing), notes)
-    for key in sorted(project.config):
-        declared = project.config[key]
-        value = values.get(_namespaced(project.name, key))
-        if declared.type is None or value is None:
-            continue
-        if declared.secret and not (value.secret and value.from_stack):
-            raise ProjectError(
-                f"Stack '{name}' with configuration key '{key}' must be encrypted as it's secret",
-                notes,
-            )
-        if value.secret and not value.decrypted:
-            continue  # not decrypted, so its type cannot be checked
-        if not value_has_type(declared.type, declared.items, value.checked):
-            raise ProjectError(
-                f"Stack '{name}' with configuration key '{key}' must be of type "
-                f"'{full_type_name(declared.type, declared.items)}'",
-                notes,
-            )
+    _add_project_values(project, values, name, notes)
+    _check_declared_types(project, values, name, notes)
 
     config = {k: v.text for k, v in sorted(values.items())}
     tags = project.builtin_tags()

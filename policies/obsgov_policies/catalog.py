@@ -133,7 +133,7 @@ class PolicySpec:
                 reference=", ".join(c.control_id for c in own),
                 specification="; ".join(str(c) for c in own),
             )
-        common = dict(
+        common: dict[str, Any] = dict(
             name=self.id,
             description=self.description,
             enforcement_level=EnforcementLevel.ADVISORY,
@@ -161,7 +161,7 @@ def _pack_of(module: str) -> str:
     return pack_name(parts[1])
 
 
-def policy(
+def policy(  # noqa: PLR0913 - keyword-only: the policy's metadata record, as CONTRIBUTING spells it
     fn: Callable[..., Any],
     *,
     id: str,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .deploy_graph import KINDS, DeployGraph, Node, known
+from .deploy_graph import KINDS, DeployGraph, Kind, Node, known
 from .iam_evaluation import UNKNOWN
 from .props import as_list, as_str
 
@@ -50,7 +50,8 @@ class Claim:
         values = as_list(row)
         if len(values) != 6 or not all(isinstance(v, str) for v in values):
             return None
-        return cls(*values, stack=stack)
+        type_, account, region, scope, name, logical = values
+        return cls(type_, account, region, scope, name, logical, stack=stack)
 
 
 @dataclass(frozen=True)
@@ -207,24 +208,12 @@ def claims(graph: DeployGraph) -> Iterator[Claim]:
         account, region = where
         kind = KINDS.get(node.type)
         if kind is not None and node.physical_name:
-            scope = ""
-            if kind.scope == "global":
-                account, region = "", ""
-            elif kind.scope == "account":
-                region = ""
-            elif kind.scope.startswith("parent:"):
-                prop = kind.scope.split(":", 1)[1]
-                parent = known(node.props.get(prop))
-                if parent is None:
-                    if prop == "eventBusName" and node.props.get(prop) is None:
-                        parent = "default"
-                    else:
-                        parents = graph.resolve(node, prop)
-                        parent = parents[0].physical_name if parents else None
-                if parent is None:
-                    continue
-                scope = parent.rsplit("/", 1)[-1] if prop == "eventBusName" else parent
-            yield Claim(node.type, account, region, scope, node.physical_name, node.name)
+            named = _name_claim(graph, node, kind, account, region)
+            if named is None:
+                continue  # the parent it is named within is unknown: nothing to place
+            yield named
+            # a name unique in the account or the world claims the rest there too
+            account, region = named.account, named.region
         attachment = ATTACHMENTS.get(node.type)
         if attachment is not None:
             prop, parent_type = attachment
@@ -234,18 +223,52 @@ def claims(graph: DeployGraph) -> Iterator[Claim]:
                 yield Claim(node.type, account, region, "", name, node.name)
         singleton = SINGLETONS.get(node.type)
         if singleton is not None:
-            scope = ""
-            if singleton.scope_prop:
-                value = known(node.props.get(singleton.scope_prop))
-                if value is None:
-                    parents = graph.resolve(node, singleton.scope_prop)
-                    value = parents[0].physical_name if parents else None
-                if value is None:
-                    continue
-                if singleton.scope_prop == "rule":
-                    value = f"{as_str(node.props.get('eventBusName')) or 'default'}/{value}"
-                scope = value
-            yield Claim(node.type, account, region, scope, "*", node.name)
+            scope = _singleton_scope(graph, node, singleton)
+            if scope is not None:
+                yield Claim(node.type, account, region, scope, "*", node.name)
+
+
+def _name_claim(
+    graph: DeployGraph, node: Node, kind: Kind, account: str, region: str
+) -> Claim | None:
+    """The node's physical name in the scope AWS keeps it unique in (None when that scope is
+    a parent whose name is unknown)."""
+    physical = node.physical_name
+    assert physical  # claims() places named nodes only
+    scope = ""
+    if kind.scope == "global":
+        account, region = "", ""
+    elif kind.scope == "account":
+        region = ""
+    elif kind.scope.startswith("parent:"):
+        prop = kind.scope.split(":", 1)[1]
+        parent = known(node.props.get(prop))
+        if parent is None:
+            if prop == "eventBusName" and node.props.get(prop) is None:
+                parent = "default"
+            else:
+                parents = graph.resolve(node, prop)
+                parent = parents[0].physical_name if parents else None
+        if parent is None:
+            return None
+        scope = parent.rsplit("/", 1)[-1] if prop == "eventBusName" else parent
+    return Claim(node.type, account, region, scope, physical, node.name)
+
+
+def _singleton_scope(graph: DeployGraph, node: Node, singleton: Singleton) -> str | None:
+    """What the one-per-scope resource is one of ("" for the account and Region; None when
+    its scope is a resource whose name is unknown)."""
+    if not singleton.scope_prop:
+        return ""
+    value = known(node.props.get(singleton.scope_prop))
+    if value is None:
+        parents = graph.resolve(node, singleton.scope_prop)
+        value = parents[0].physical_name if parents else None
+    if value is None:
+        return None
+    if singleton.scope_prop == "rule":
+        value = f"{as_str(node.props.get('eventBusName')) or 'default'}/{value}"
+    return value
 
 
 def other_stacks(config: Any) -> list[Claim]:

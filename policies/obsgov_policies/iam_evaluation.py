@@ -302,6 +302,27 @@ def _is_empty(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and not value
 
 
+def _split_operator(operator: str) -> tuple[str, str, bool]:
+    """``ForAnyValue:StringLikeIfExists`` -> (set operator, base operator, IfExists)."""
+    set_op = ""
+    base = operator
+    if ":" in operator:
+        set_op, base = operator.split(":", 1)
+    if_exists = base.endswith("IfExists")
+    if if_exists:
+        base = base.removesuffix("IfExists")
+    return set_op, base, if_exists
+
+
+def _truth_when_absent(set_op: str, if_exists: bool, negated: bool) -> Truth:
+    """A condition on a key the request does not carry."""
+    if set_op == "ForAllValues":
+        return True  # an empty request set is a subset of anything
+    if set_op == "ForAnyValue":
+        return False
+    return bool(if_exists or negated)
+
+
 def evaluate_condition(
     operator: str, key: str, expected: Any, request: Request, *, definite: bool = False
 ) -> ConditionResult:
@@ -326,13 +347,7 @@ def evaluate_condition(
         wanted = "true" if absent else "false"
         return result(any(str(v).lower() == wanted for v in values))
 
-    set_op = ""
-    base = operator
-    if ":" in operator:
-        set_op, base = operator.split(":", 1)
-    if_exists = base.endswith("IfExists")
-    if if_exists:
-        base = base.removesuffix("IfExists")
+    set_op, base, if_exists = _split_operator(operator)
     negated = base in _NEGATED
     positive = _NEGATED.get(base) or _POSITIVE.get(base)
     if positive is None or set_op not in ("", "ForAllValues", "ForAnyValue"):
@@ -345,13 +360,7 @@ def evaluate_condition(
         raise PolicyError(f"policy variables are not supported: {', '.join(expected_text)}")
 
     if not present:
-        if set_op == "ForAllValues":
-            truth: Truth = True  # an empty request set is a subset of anything
-        elif set_op == "ForAnyValue":
-            truth = False
-        else:
-            truth = True if (if_exists or negated) else False
-        return result(truth, None)
+        return result(_truth_when_absent(set_op, if_exists, negated), None)
     if actual is UNKNOWN:
         return result(_undecidable(f"{key} is unknown until deployment", definite))
 
@@ -443,6 +452,19 @@ def _resource_matches(patterns: list[Any], resource: Any, definite: bool) -> Tru
     return _or(one(str(p)) for p in patterns)
 
 
+def _principal_part(
+    statement: Mapping[str, Any], who: Principal, resource_account: Any
+) -> tuple[Truth, bool]:
+    """(matches, delegated) of a resource policy statement's Principal or NotPrincipal; a
+    statement with neither names nobody."""
+    if "Principal" in statement:
+        return _principal_matches(statement["Principal"], who, resource_account)
+    if "NotPrincipal" in statement:
+        matched, _ = _principal_matches(statement["NotPrincipal"], who, resource_account)
+        return _not(matched), False
+    return False, False
+
+
 def evaluate_statement(
     statement: Mapping[str, Any],
     request: Request,
@@ -478,18 +500,8 @@ def evaluate_statement(
         parts.append(False)  # identity statements must name resources
     delegated = False
     if resource_policy:
-        if "Principal" in statement:
-            matched, delegated = _principal_matches(
-                statement["Principal"], request.principal, resource_account
-            )
-            parts.append(matched)
-        elif "NotPrincipal" in statement:
-            matched, _ = _principal_matches(
-                statement["NotPrincipal"], request.principal, resource_account
-            )
-            parts.append(_not(matched))
-        else:
-            parts.append(False)
+        matched, delegated = _principal_part(statement, request.principal, resource_account)
+        parts.append(matched)
     failed: list[ConditionResult] = []
     if _and(parts) is not False:
         conditions = statement.get("Condition")
@@ -613,7 +625,7 @@ class Evaluation:
         return self.decision is Decision.ALLOW
 
 
-def evaluate(
+def evaluate(  # noqa: PLR0913 - AWS's evaluation inputs: request, identity, resource, boundary, SCPs
     request: Request,
     identity: Sequence[Any] | None,
     resource: Sequence[Any] | None,
@@ -638,13 +650,7 @@ def evaluate(
     would be UNKNOWN.
     """
     service = request.principal.service is not None
-    cross_account: Truth
-    if service:
-        cross_account = False
-    elif request.principal.account is UNKNOWN or resource_account is UNKNOWN:
-        cross_account = None
-    else:
-        cross_account = request.principal.account != resource_account
+    cross_account = _cross_account(request.principal, resource_account)
 
     resource_result = (
         evaluate_policies(resource, request, True, resource_account, definite=definite)
@@ -660,22 +666,8 @@ def evaluate(
             if identity is not None
             else None
         )
-        if boundary is not None:
-            guardrails.append(
-                (
-                    evaluate_policies([boundary], request, False, definite=definite),
-                    "the permissions boundary",
-                )
-            )
-        for level, documents in enumerate(scps, start=1):
-            guardrails.append(
-                (
-                    evaluate_policies(documents, request, False, definite=definite),
-                    f"the service control policies (level {level})",
-                )
-            )
+        guardrails = _guardrail_results(request, boundary, scps, definite)
 
-    reasons: list[str] = []
     # explicit denies first, wherever they are
     for result, label in (
         (resource_result, resource_label),
@@ -685,49 +677,18 @@ def evaluate(
         if result is not None and result.decision is Decision.EXPLICIT_DENY:
             return Evaluation(Decision.EXPLICIT_DENY, (result.why(label),))
 
-    def identity_allows() -> Truth:
-        if service:
-            return False  # services have no identity policies
-        if identity_result is None:
-            reasons.append(f"{identity_label} are not in this stack")
-            return None
-        if identity_result.decision is Decision.ALLOW:
-            return True
-        reasons.append(identity_result.why(identity_label))
-        return None if identity_result.decision is Decision.UNKNOWN else False
-
-    def resource_allows() -> tuple[Truth, bool]:
-        """(allows, directly): ``directly`` false when it allows only by naming the account."""
-        if resource_result is None:
-            return False, False
-        if resource_result.decision is Decision.ALLOW:
-            return True, not resource_result.delegated_only
-        reasons.append(resource_result.why(resource_label))
-        return (None if resource_result.decision is Decision.UNKNOWN else False), False
-
-    res_allows, res_direct = resource_allows()
+    reasons: list[str] = []
+    res_allows, res_direct = _resource_allows(resource_result, resource_label, reasons)
+    decision: Truth
     if service:
         decision = res_allows
         if resource_result is None:
             reasons.append(f"{resource_label} does not exist, so no service may use it")
-    elif resource_must_allow or cross_account is True:
-        # both sides: the resource policy must allow (naming the account delegates to IAM,
-        # which then must allow too); cross-account, the identity must allow as well
-        ident = identity_allows()
-        if res_allows is True and res_direct and not cross_account:
-            decision = True
-        else:
-            decision = _and([res_allows, ident])
-    elif cross_account is None:
-        ident = identity_allows()
-        same = _or([_and([res_allows, res_direct]), ident, _and([res_allows, ident])])
-        both = _and([res_allows, ident])
-        decision = both if both is True else (False if same is False else None)
     else:
-        # the same account: an Allow on either side is enough, but an Allow that names only
-        # the account delegates to the identity policies
-        ident = identity_allows()
-        decision = _or([_and([res_allows, res_direct]), ident])
+        ident = _identity_allows(identity_result, identity_label, reasons)
+        decision = _both_sides_allow(
+            res_allows, res_direct, ident, cross_account, resource_must_allow
+        )
     for result, label in guardrails:
         # an Allow elsewhere is capped by every boundary and SCP level that does not allow
         if decision is not False and result.decision is not Decision.ALLOW:
@@ -740,6 +701,86 @@ def evaluate(
             raise PolicyError(f"{request.action} can't be decided: {'; '.join(reasons)}")
         return Evaluation(Decision.UNKNOWN, tuple(reasons))
     return Evaluation(Decision.IMPLICIT_DENY, tuple(reasons))
+
+
+def _cross_account(principal: Principal, resource_account: Any) -> Truth:
+    """Whether an IAM principal reaches into another account (never, for a service)."""
+    if principal.service is not None:
+        return False
+    if principal.account is UNKNOWN or resource_account is UNKNOWN:
+        return None
+    return principal.account != resource_account
+
+
+def _guardrail_results(
+    request: Request, boundary: Any | None, scps: Sequence[Sequence[Any]], definite: bool
+) -> list[tuple[PolicyResult, str]]:
+    """The permissions boundary and each SCP level, with the label a reason names them by."""
+    guardrails: list[tuple[PolicyResult, str]] = []
+    if boundary is not None:
+        guardrails.append(
+            (
+                evaluate_policies([boundary], request, False, definite=definite),
+                "the permissions boundary",
+            )
+        )
+    for level, documents in enumerate(scps, start=1):
+        guardrails.append(
+            (
+                evaluate_policies(documents, request, False, definite=definite),
+                f"the service control policies (level {level})",
+            )
+        )
+    return guardrails
+
+
+def _identity_allows(
+    identity_result: PolicyResult | None, identity_label: str, reasons: list[str]
+) -> Truth:
+    """Whether an IAM principal's own policies allow (None when the stack lacks them)."""
+    if identity_result is None:
+        reasons.append(f"{identity_label} are not in this stack")
+        return None
+    if identity_result.decision is Decision.ALLOW:
+        return True
+    reasons.append(identity_result.why(identity_label))
+    return None if identity_result.decision is Decision.UNKNOWN else False
+
+
+def _resource_allows(
+    resource_result: PolicyResult | None, resource_label: str, reasons: list[str]
+) -> tuple[Truth, bool]:
+    """(allows, directly): ``directly`` false when it allows only by naming the account."""
+    if resource_result is None:
+        return False, False
+    if resource_result.decision is Decision.ALLOW:
+        return True, not resource_result.delegated_only
+    reasons.append(resource_result.why(resource_label))
+    return (None if resource_result.decision is Decision.UNKNOWN else False), False
+
+
+def _both_sides_allow(
+    res_allows: Truth,
+    res_direct: bool,
+    ident: Truth,
+    cross_account: Truth,
+    resource_must_allow: bool,
+) -> Truth:
+    """An IAM principal's request, from what the resource policy and the identity policies
+    each say."""
+    if resource_must_allow or cross_account is True:
+        # both sides: the resource policy must allow (naming the account delegates to IAM,
+        # which then must allow too); cross-account, the identity must allow as well
+        if res_allows is True and res_direct and not cross_account:
+            return True
+        return _and([res_allows, ident])
+    if cross_account is None:
+        same = _or([_and([res_allows, res_direct]), ident, _and([res_allows, ident])])
+        both = _and([res_allows, ident])
+        return both if both is True else (False if same is False else None)
+    # the same account: an Allow on either side is enough, but an Allow that names only
+    # the account delegates to the identity policies
+    return _or([_and([res_allows, res_direct]), ident])
 
 
 def document_actions(document: Any) -> Iterable[str]:

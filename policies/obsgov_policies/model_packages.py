@@ -7,11 +7,12 @@ judge the packages a model's containers name.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from .approval_source import PACKAGE_ARN, ApprovalUnavailable, PackageRecord, approval_source
 from .props import as_bool, as_list, as_str, get, is_set
 
-APPROVAL_CONFIG = {
+APPROVAL_CONFIG: dict[str, dict[str, Any]] = {
     "modelApprovalRequired": {
         "type": "boolean",
         "default": True,
@@ -37,7 +38,7 @@ def approval_required(config) -> bool:
     return as_bool(config.get("modelApprovalRequired", True))
 
 
-def containers(props) -> Iterator[tuple[str, object]]:
+def containers(props) -> Iterator[tuple[str, Any]]:
     if is_set(props, "primaryContainer"):
         yield "primaryContainer", get(props, "primaryContainer")
     for i, container in enumerate(as_list(get(props, "containers"))):

@@ -23,8 +23,9 @@ def build_pack(pack: str) -> None:
     packs = pack_table()
     if pack not in packs:
         raise ValueError(f"unknown pack {pack!r}; expected one of {', '.join(packs)}")
-    if packs[pack].warm_up is not None:
-        packs[pack].warm_up()
+    warm_up = packs[pack].warm_up
+    if warm_up is not None:
+        warm_up()
     relax_gc()
     PolicyPack(
         name=f"obsgov-{pack}",

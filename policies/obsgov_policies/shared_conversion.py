@@ -65,9 +65,9 @@ def install() -> None:
         return
     from pulumi_policy import policy as sdk
 
-    sdk.json_format = _JsonFormat(sdk.json_format)  # type: ignore[assignment]
-    sdk.deserialize_properties = _shared(sdk.deserialize_properties)  # type: ignore[assignment]
-    sdk.unknown_checking_proxy = _shared(sdk.unknown_checking_proxy)  # type: ignore[assignment]
+    sdk.json_format = _JsonFormat(sdk.json_format)
+    sdk.deserialize_properties = _shared(sdk.deserialize_properties)
+    sdk.unknown_checking_proxy = _shared(sdk.unknown_checking_proxy)
     servicer = sdk._PolicyAnalyzerServicer
     original_provider = servicer._get_provider_resource
     original_options = servicer._get_resource_options

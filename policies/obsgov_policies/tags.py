@@ -88,8 +88,11 @@ def effective_tags(args: Any) -> dict[str, Any]:
 
 def _constraints(rule: Mapping[str, Any]) -> tuple[list[str] | None, str | None]:
     raw = rule.get("allowedValues")
-    listed = isinstance(raw, Sequence) and not isinstance(raw, str)
-    allowed = [v for v in raw if isinstance(v, str)] if listed else None
+    allowed = (
+        [v for v in raw if isinstance(v, str)]
+        if isinstance(raw, Sequence) and not isinstance(raw, str)
+        else None
+    )
     pattern = rule.get("pattern")
     return allowed, pattern if isinstance(pattern, str) else None
 

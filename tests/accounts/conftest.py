@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,7 @@ class Org:
 
 
 @pytest.fixture
-def org(aws_credentials, tmp_path, monkeypatch) -> Org:
+def org(aws_credentials, tmp_path, monkeypatch) -> Iterator[Org]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("moto.iam.models.aws_managed_policies_data", only_power_user_policy())
     with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):

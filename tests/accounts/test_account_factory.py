@@ -10,6 +10,7 @@ synchronously (AWS answers IN_PROGRESS first: the waiting is tested with a fault
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import boto3
 import pytest
@@ -243,7 +244,7 @@ def test_account_factory_steps_are_applied_and_a_rerun_writes_nothing(org):
 
 def test_identity_center_assignment_in_progress_is_waited_for(org):
     """AWS answers CreateAccountAssignment with IN_PROGRESS; moto with SUCCEEDED at once."""
-    polls = []
+    polls: list[Any] = []
 
     def in_progress(parsed=None, model=None, **_):
         if model.name == "CreateAccountAssignment":
@@ -322,18 +323,19 @@ def test_two_runs_of_the_same_create_wait_for_each_other(org, tmp_path):
     assert held.wait(120)
     order: list[str] = []
     started = threading.Event()
-    worker = threading.Thread(
-        target=lambda: (
-            order.append("waiting"),
-            started.set(),
-            onboard(org),
-            order.append("second done"),
-        )
-    )
+
+    def second_run() -> None:
+        order.append("waiting")
+        started.set()
+        onboard(org)
+        order.append("second done")
+
+    worker = threading.Thread(target=second_run)
     worker.start()
     assert started.wait(timeout=120)
     worker.join(timeout=2)
-    assert worker.is_alive() and order == ["waiting"]  # blocked behind the lock
+    assert worker.is_alive()
+    assert order == ["waiting"]  # blocked behind the lock
     order.append("first released")
     release.set()
     holder.join(timeout=120)
@@ -442,7 +444,8 @@ def test_apply_plans_first_then_converges_and_reports_unregistered_accounts(org)
     assert member_iam(legacy).get_role(RoleName=ROLE)
     org.calls.calls.clear()
     again = reconcile(org.env(), org.aws(), dry_run=False, poll_interval=0)
-    assert again.writes == 0 and org.calls.writes == []
+    assert again.writes == 0
+    assert org.calls.writes == []
     assert path.read_bytes() == before  # the registry was the request: never rewritten
 
 

@@ -594,7 +594,8 @@ def test_offboard_with_workloads_removes_them_too(org):
     assert "analytics-prod" not in {a.name for a in env.registry.accounts}
     assert not [w for w in env.registry.workloads if w.account == "analytics-prod"]
     text = (org.stacks / "accounts.yaml").read_text()
-    assert text.count("# --- prod") == 2 and text.startswith("# The accounts registry")
+    assert text.count("# --- prod") == 2
+    assert text.startswith("# The accounts registry")
 
 
 def test_help_documents_the_exit_codes(org):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -101,7 +102,8 @@ def _scps(graph: ResourceGraph) -> list[list[dict]]:
 def _denied(env, graph: ResourceGraph) -> tuple[list[str], Counter]:
     region = env.settings.region
     scps = _scps(graph)
-    denied, seen = [], Counter()
+    denied: list[Any] = []
+    seen: Counter[tuple[str, str]] = Counter()
     for account in env.member_accounts:
         scope = scope_for(env, account.id)
         identity, boundary = deployment_policy(scope), deployment_boundary(scope)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from typing import Any
 
 import boto3
 import pytest
@@ -21,7 +22,7 @@ from obsgov.accounts.errors import (
 
 from .support import DEPLOYER, REGION, Throttle, fake_error, fake_response
 
-NEW = dict(
+NEW: dict[str, Any] = dict(
     owner="ml-platform@example.com",
     cost_centre="CC-2100",
     data_classification="confidential",
@@ -175,7 +176,7 @@ def test_create_polls_until_the_account_exists(org):
             if len(polls) < 3:
                 parsed["CreateAccountStatus"]["State"] = "IN_PROGRESS"
 
-    slept = []
+    slept: list[float] = []
     aws = org.aws(("after-call", in_progress))
     aws.sleep = slept.append
     result = Onboarding(org.env(), CREATE, aws, poll_interval=7).run()
@@ -487,7 +488,8 @@ def test_dry_run_of_an_existing_account_reads_state_and_plans_only_the_differenc
         "registry",
     ]
     proof = [s for s in result.plan.steps if s.call == "sts:AssumeRole"]
-    assert [s.status for s in proof] == ["planned"] and not proof[0].is_write
+    assert [s.status for s in proof] == ["planned"]
+    assert not proof[0].is_write
 
 
 def test_rerun_while_aws_is_still_creating_waits_for_that_request(org):
@@ -560,7 +562,7 @@ def test_create_of_an_account_the_registry_already_has_never_creates_another(org
 
 def test_new_accounts_access_role_is_retried_until_iam_has_propagated(org):
     """STS refuses a just-created account's role for a few seconds: retried, then done."""
-    slept = []
+    slept: list[float] = []
     aws = org.aws(fake_error("AssumeRole", "AccessDenied", "not yet", times=2))
     aws.sleep = slept.append
     result = Onboarding(org.env(), CREATE, aws, poll_interval=0, role_wait=3).run()

@@ -71,11 +71,12 @@ class Workspace:
         with self.path(name).open("a", encoding="utf-8") as handle:
             handle.write(text)
 
-    def replace(self, name: str, old: bytes, new: bytes) -> None:
+    def replace(self, name: str, old: bytes, new: bytes) -> Path:
         path = self.path(name)
         data = path.read_bytes()
         assert old in data, f"{old!r} not in {name}"
         path.write_bytes(data.replace(old, new, 1))
+        return path
 
     def write(self, name: str, data) -> Path:
         path = self.path(name)
@@ -117,7 +118,7 @@ def _alias_bomb() -> str:
 @dataclass(frozen=True)
 class Case:
     id: str
-    edit: Callable[[Workspace], None]
+    edit: Callable[[Workspace], object]  # what it returns is ignored
     names: tuple[str, ...]  # each must appear in the output ({stack}/{other} filled in)
     args: tuple[str, ...] = ()  # for command-specific cases
     code: int = 2
@@ -471,7 +472,7 @@ def _state(stack: str = "dev", **resource_overrides) -> dict:
     }
 
 
-def _state_file(text) -> Callable[[Workspace], None]:
+def _state_file(text) -> Callable[[Workspace], object]:
     return lambda ws: ws.write("state.json", text)
 
 
@@ -1052,7 +1053,7 @@ def _render(text: str, ws: Workspace) -> str:
     return text.replace("{stack}", ws.stack).replace("{other}", ws.other)
 
 
-@pytest.mark.parametrize("case, stack, args", list(_params()))
+@pytest.mark.parametrize(("case", "stack", "args"), list(_params()))
 def test_bad_input(case: Case, stack: str, args: tuple[str, ...], tmp_path, monkeypatch):
     ws = _workspace(tmp_path, monkeypatch, stack)
     ws.path("out").mkdir()
@@ -1065,7 +1066,8 @@ def test_bad_input(case: Case, stack: str, args: tuple[str, ...], tmp_path, monk
     elapsed = time.perf_counter() - started
     output = result.output
     assert result.exit_code == case.code, output
-    assert "Traceback" not in output and not isinstance(result.exception, RecursionError)
+    assert "Traceback" not in output
+    assert not isinstance(result.exception, RecursionError)
     for name in case.names:
         assert _render(name, ws) in output, output
     assert not compare(before, tree_digest(ws.root)), "a refused command changed files"
@@ -1115,7 +1117,7 @@ SUBPROCESS_CASES = [
 
 
 @pytest.mark.parametrize(
-    "case_id, args, expected", SUBPROCESS_CASES, ids=[c[0] for c in SUBPROCESS_CASES]
+    ("case_id", "args", "expected"), SUBPROCESS_CASES, ids=[c[0] for c in SUBPROCESS_CASES]
 )
 def test_bad_input_in_a_real_process(case_id, args, expected, tmp_path, monkeypatch):
     """The console script itself: stderr carries the message, no traceback, exit 2."""
@@ -1208,7 +1210,7 @@ def repository_copy(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize(
-    "case_id, args, output", WRONG_WRITES, ids=[case[0] for case in WRONG_WRITES]
+    ("case_id", "args", "output"), WRONG_WRITES, ids=[case[0] for case in WRONG_WRITES]
 )
 def test_no_output_replaces_a_file_the_project_reads(case_id, args, output, repository_copy):
     option, path = output

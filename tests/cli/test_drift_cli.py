@@ -100,7 +100,8 @@ def test_drift_is_a_verdict_and_reports_are_written(files):
     assert report["dataset"]["malformed_records"] == 1
     assert report["dataset"]["drifted_features"] == ["age", "income", "plan"]
     plan = report["features"][2]
-    assert plan["unseen_examples"].keys() == {"team"} and plan["schema_violations"] == 0
+    assert plan["unseen_examples"].keys() == {"team"}
+    assert plan["schema_violations"] == 0
     assert Path("r.html").read_text().count('<section class="feature"') == 3
     quiet = invoke(
         "run", "--baseline", "baseline.json", "--data", "drifted.csv", "--no-fail-on-drift"
@@ -143,7 +144,7 @@ def test_capture_input(files):
 
 
 @pytest.mark.parametrize(
-    "args,message",
+    ("args", "message"),
     [
         (["baseline", "--data", "nope.parquet", "--out", "b.json"], "nope.parquet: file not found"),
         (

@@ -240,13 +240,16 @@ def _load(text: str):
         try:
             return load_state(path)[0]
         except InputError as exc:
-            assert exc.problems and all(p.file for p in exc.problems)
-            return None
+            problems = exc.problems
+    assert problems
+    assert all(p.file for p in problems)
+    return None
 
 
 def test_the_base_state_loads():
     graph = _load(json.dumps(_valid_state()))
-    assert graph is not None and graph.stack == "dev"
+    assert graph is not None
+    assert graph.stack == "dev"
 
 
 @SETTINGS

@@ -66,7 +66,8 @@ def test_snapshot_records_status_metadata_and_deployments(sagemaker, tmp_path, s
     assert by_arn[other]["approvalStatus"] == "Rejected"
     assert [p["group"] for p in snapshot["packages"]] == ["churn", "fraud-scoring", "fraud-scoring"]
     record = SnapshotSource(str(target)).lookup(approved)
-    assert record is not None and record.approval_status == "Approved"
+    assert record is not None
+    assert record.approval_status == "Approved"
 
 
 def test_assuming_the_deployment_role_reaches_the_registry(sagemaker, tmp_path, stacks):
@@ -141,7 +142,8 @@ def test_unknown_environment_names_the_env_option(tmp_path):
 def test_missing_credentials_are_explained(no_aws_credentials, tmp_path):
     result = run("--env", "prod", "--output", str(tmp_path / "s.json"), "--no-assume-role")
     assert result.exit_code == 4  # AWS unreachable: not a verdict
-    assert "no AWS credentials" in result.output and "Traceback" not in result.output
+    assert "no AWS credentials" in result.output
+    assert "Traceback" not in result.output
     assert not (tmp_path / "s.json").exists()
 
 

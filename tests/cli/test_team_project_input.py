@@ -167,7 +167,8 @@ def test_the_gate_needs_an_environment_for_the_organisations_packs(tmp_path):
 def test_an_unknown_environment_names_where_it_came_from(tmp_path):
     result = run("preview", "--project", str(CHECKOUT), "--stack", "prod", "--environment", "qa")
     assert result.exit_code == 2
-    assert "--environment" in result.output and "Pulumi.qa.yaml" in result.output
+    assert "--environment" in result.output
+    assert "Pulumi.qa.yaml" in result.output
 
 
 def test_a_failing_program_names_its_own_line(tmp_path):

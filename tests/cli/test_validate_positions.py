@@ -131,5 +131,6 @@ def test_nested_aliases_are_walked_once_per_node(tmp_path):
     # 5**29 paths if aliases were expanded; one visit per node here. An alias's items are
     # placed where the anchored node is written.
     position = locate(Problem(str(path), "l29[4][0]", "bad"))
-    assert position is not None and position.line < 30
+    assert position is not None
+    assert position.line < 30
     assert locate(Problem(str(path), "l29[4]", "bad")) is not None

@@ -104,10 +104,11 @@ OLD_SPELLINGS = [
 ]
 
 
-@pytest.mark.parametrize("path,old,new", OLD_SPELLINGS, ids=lambda v: " ".join(v))
+@pytest.mark.parametrize(("path", "old", "new"), OLD_SPELLINGS, ids=lambda v: " ".join(v))
 def test_an_old_spelling_is_a_hidden_alias_of_the_new(path, old, new):
     [param] = [p for p in options(COMMANDS[path]) if new in p.opts]
-    assert old in param.opts and old in HIDDEN_ALIASES[new]
+    assert old in param.opts
+    assert old in HIDDEN_ALIASES[new]
     text = help_of(*path)
     assert re.search(rf"(^|[ ,]){re.escape(new)}\b", text, re.MULTILINE)
     assert not re.search(rf"(^|[ ,]){re.escape(old)}( |,|$)", text, re.MULTILINE), text

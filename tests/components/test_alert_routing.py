@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from moto.events.utils import EventMessageType
 
 from .conftest import members, statements
 
@@ -12,7 +13,7 @@ BUS = "arn:aws:events:eu-west-1:100000000002:event-bus/obsgov-prod-alerts"
 
 
 @pytest.mark.parametrize(
-    "account, name", [("400000000001", "ml-serving-prod"), ("400000000003", "analytics-prod")]
+    ("account", "name"), [("400000000001", "ml-serving-prod"), ("400000000003", "analytics-prod")]
 )
 def test_rule_matches_this_accounts_platform_alarms_and_targets_the_bus(prod, account, name):
     rules = [r for r in members(prod, "aws:cloudwatch/eventRule:EventRule") if r.account == account]
@@ -72,7 +73,7 @@ def test_role_may_only_put_events_to_the_central_bus(prod):
     assert members(prod, "aws:iam/rolePolicy:RolePolicy") == []
 
 
-def _alarm_event(name: str, configuration: dict) -> dict:
+def _alarm_event(name: str, configuration: dict) -> EventMessageType:
     return {
         "source": "aws.cloudwatch",
         "detail-type": "CloudWatch Alarm State Change",

@@ -76,7 +76,9 @@ def parse_type(text: str):
     def parse(i: int):
         match = re.match(r"(struct|array|map)<", text[i:])
         if not match:
-            end = re.match(r"[a-z0-9_]+", text[i:]).end()
+            word = re.match(r"[a-z0-9_]+", text[i:])
+            assert word is not None
+            end = word.end()
             return text[i : i + end], i + end
         kind, i = match.group(1), i + match.end()
         if kind == "struct":
@@ -170,7 +172,8 @@ def test_table_reads_the_organization_trail_path_with_projection(prod):
     table = one(prod, "aws:glue/catalogTable:CatalogTable", "audit-analytics-prod-table")
     props = table.inputs
     assert table.account == LOG_ARCHIVE
-    assert props["name"] == "organization_trail" and props["tableType"] == "EXTERNAL_TABLE"
+    assert props["name"] == "organization_trail"
+    assert props["tableType"] == "EXTERNAL_TABLE"
     storage = props["storageDescriptor"]
     assert storage["location"] == f"s3://{ARCHIVE}/AWSLogs/{ORG_ID}/"
     assert storage["inputFormat"] == "com.amazon.emr.cloudtrail.CloudTrailInputFormat"

@@ -159,7 +159,7 @@ def _gate(stack: str, graph: ResourceGraph):
 
 
 @pytest.mark.parametrize(
-    "stack,preview", [("dev", True), ("staging", True), ("prod", True), ("prod", False)]
+    ("stack", "preview"), [("dev", True), ("staging", True), ("prod", True), ("prod", False)]
 )
 def test_the_four_packs_pass_but_for_the_documented_policy_gap(stack, preview, no_aws_credentials):
     run = _gate(stack, central_graph(stack, SETTINGS[stack], preview=preview))

@@ -191,7 +191,7 @@ KEY_POLICY_ALLOWED = {"RESOURCE_STAR"}
 
 
 def lint(
-    document: str, *, allowed: set[str] = frozenset(), trust_for: str | None = None
+    document: str, *, allowed: frozenset[str] | set[str] = frozenset(), trust_for: str | None = None
 ) -> list[tuple[str, str, str]]:
     """Parliament's findings as (issue, severity, detail), minus ``allowed`` issues.
 

@@ -134,7 +134,8 @@ def test_trail_key_policy_statement_by_statement(prod):
     aws:SourceArn; DescribeKey for CloudTrail; decrypt only where the CloudTrail context is
     present, and here only for the configured principals."""
     key = one(prod, "aws:kms/key:Key", "audit-trail-prod-key")
-    assert key.inputs["enableKeyRotation"] is True and key.account == MANAGEMENT
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.account == MANAGEMENT
     policy = by_sid(key.inputs["policy"])
     assert policy == {
         "AccountAdministers": {
@@ -287,7 +288,8 @@ def test_each_cis_alarm_watches_its_filters_metric_and_notifies_the_security_top
         number = props["name"].split("-")[3]
         metric = filters[number]["metricTransformation"]
         assert (props["namespace"], props["metricName"]) == (metric["namespace"], metric["name"])
-        assert props["statistic"] == "Sum" and props["threshold"] == 1
+        assert props["statistic"] == "Sum"
+        assert props["threshold"] == 1
         assert props["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert props["treatMissingData"] == "notBreaching"
         assert alarm.property_dependencies["alarmActions"] == [topic.urn]

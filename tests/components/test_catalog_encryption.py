@@ -27,7 +27,8 @@ def deployed(example_graph) -> ResourceGraph:
 def test_each_account_with_catalog_databases_has_one_kms_setting(prod, dev, example_graph):
     database_accounts = {r.account for g in (prod, dev) for r in g.of_type(DATABASE)}
     assert database_accounts == {OBSERVABILITY, LOG_ARCHIVE}
-    assert not prod.of_type(SETTINGS) and not dev.of_type(SETTINGS)
+    assert not prod.of_type(SETTINGS)
+    assert not dev.of_type(SETTINGS)
     settings = example_graph("org", True).of_type(SETTINGS)
     assert sorted(r.account for r in settings) == sorted(database_accounts)
     for setting in settings:

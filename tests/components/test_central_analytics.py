@@ -71,25 +71,27 @@ def statements(document):
 
 def test_domain_meets_security_hub_opensearch_controls(graph):
     [domain] = of(graph, "aws:opensearch/domain:Domain")
-    assert (
-        domain["encryptAtRest"]["enabled"] is True and "kmsKeyId" in domain["encryptAtRest"]
-    )  # .1
+    assert domain["encryptAtRest"]["enabled"] is True
+    assert "kmsKeyId" in domain["encryptAtRest"]  # .1
     assert domain["nodeToNodeEncryption"] == {"enabled": True}  # .3
     assert domain["domainEndpointOptions"] == {
         "enforceHttps": True,
         "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10",
     }  # .8
     security = domain["advancedSecurityOptions"]  # .7, and no master password anywhere
-    assert security["enabled"] is True and security["internalUserDatabaseEnabled"] is False
+    assert security["enabled"] is True
+    assert security["internalUserDatabaseEnabled"] is False
     assert "masterUserPassword" not in json.dumps(domain)
     assert {o["logType"] for o in domain["logPublishingOptions"]} == {
         "AUDIT_LOGS",
         "ES_APPLICATION_LOGS",
     }  # .4 .5
     cluster = domain["clusterConfig"]  # .6 and .11
-    assert cluster["instanceCount"] >= 3 and cluster["zoneAwarenessEnabled"] is True
+    assert cluster["instanceCount"] >= 3
+    assert cluster["zoneAwarenessEnabled"] is True
     assert cluster["zoneAwarenessConfig"] == {"availabilityZoneCount": 3}
-    assert cluster["dedicatedMasterEnabled"] is True and cluster["dedicatedMasterCount"] == 3
+    assert cluster["dedicatedMasterEnabled"] is True
+    assert cluster["dedicatedMasterCount"] == 3
     assert domain["softwareUpdateOptions"] == {"autoSoftwareUpdateEnabled": True}  # .10
     access = statements(domain["accessPolicies"])["NamedPrincipalsOnly"]
     assert access["Principal"] == {
@@ -108,7 +110,8 @@ def test_domain_logs_are_encrypted_kept_and_writable_only_by_this_domain(graph):
         "/aws/opensearch/obsgov-prod-logs/audit",
         "/aws/opensearch/obsgov-prod-logs/error",
     ):
-        assert groups[name]["retentionInDays"] == 365 and groups[name]["kmsKeyId"]
+        assert groups[name]["retentionInDays"] == 365
+        assert groups[name]["kmsKeyId"]
     [policy] = of(graph, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
     publish = statements(policy["policyDocument"])["OpenSearchPublishesLogs"]
     assert publish["Principal"] == {"Service": "es.amazonaws.com"}
@@ -188,7 +191,8 @@ def test_ingestion_roles_are_limited_to_named_resources(graph):
     ]
     for document in policies.values():
         for s in json.loads(document)["Statement"]:
-            assert "*" not in s["Action"] and s["Resource"] != "*", s
+            assert "*" not in s["Action"], s
+            assert s["Resource"] != "*", s
 
 
 def test_firehose_to_opensearch_is_encrypted_backs_up_failures_and_logs_errors(graph):
@@ -220,7 +224,8 @@ def test_firehose_writes_one_opensearch_index_per_day(graph):
 
 def test_metric_stream_carries_linked_accounts_platform_namespaces(graph):
     [stream] = of(graph, "aws:cloudwatch/metricStream:MetricStream")
-    assert stream["includeLinkedAccountsMetrics"] is True and stream["outputFormat"] == "json"
+    assert stream["includeLinkedAccountsMetrics"] is True
+    assert stream["outputFormat"] == "json"
     assert [f["namespace"] for f in stream["includeFilters"]] == sorted(
         [
             "/aws/sagemaker/Endpoints",
@@ -299,7 +304,8 @@ def test_the_stream_prefix_and_the_projection_template_agree():
 
 def test_quicksight_source_uses_ssl_and_grants_by_role(graph):
     [source] = of(graph, "aws:quicksight/dataSource:DataSource")
-    assert source["type"] == "ATHENA" and source["sslProperties"] == {"disableSsl": False}
+    assert source["type"] == "ATHENA"
+    assert source["sslProperties"] == {"disableSsl": False}
     grants = {p["principal"]: set(p["actions"]) for p in source["permissions"]}
     viewer = f"arn:aws:quicksight:eu-west-1:{OBS}:group/default/viewers"
     owner = f"arn:aws:quicksight:eu-west-1:{OBS}:group/default/platform"
@@ -491,7 +497,8 @@ def _check_body(body):
             assert set(options) <= METRIC_OPTIONS, options
             if "expression" not in options:
                 strings = row[:-1] if options else row
-                assert all(isinstance(s, str) for s in strings) and len(strings) % 2 == 0
+                assert all(isinstance(s, str) for s in strings)
+                assert len(strings) % 2 == 0
                 assert options.get("accountId"), (
                     row
                 )  # cross-account: every metric names its account
@@ -515,9 +522,8 @@ def test_dashboard_widgets_reference_each_metrics_source_account():
     ]
     band = body["widgets"][3]["properties"]["metrics"][1][0]
     assert band == {"expression": "ANOMALY_DETECTION_BAND(m1, 2)", "label": "expected", "id": "ad1"}
-    assert body["widgets"][0]["type"] == "alarm" and body["widgets"][0]["properties"]["states"] == [
-        "ALARM"
-    ]
+    assert body["widgets"][0]["type"] == "alarm"
+    assert body["widgets"][0]["properties"]["states"] == ["ALARM"]
 
 
 def _math(widget):
@@ -545,7 +551,8 @@ def test_metric_math_ids_are_valid_and_each_expression_reads_defined_ids():
             assert re.fullmatch(r"[a-z][a-zA-Z0-9_]*", id_), id_
         for expression in expressions:
             named = set(re.findall(r"\b[a-z][a-zA-Z0-9_]*\b", expression["expression"]))
-            assert named and named <= set(ids), expression
+            assert named, expression
+            assert named <= set(ids), expression
     errors = widgets[1]
     ids, expressions = _math(errors)
     assert ids == ["e4", "e5", "calls", "r4", "r5"]
@@ -581,6 +588,7 @@ def test_the_dashboard_component_names_each_split(tmp_path):
     )
     graph = synthesize(load_environment("prod", STACKS / "Pulumi.prod.yaml"), program=program)
     names = sorted(d["dashboardName"] for d in of(graph, "aws:cloudwatch/dashboard:Dashboard"))
-    assert names[0] == "obsgov-prod-operations-1" and len(names) >= 2
+    assert names[0] == "obsgov-prod-operations-1"
+    assert len(names) >= 2
     for dashboard in of(graph, "aws:cloudwatch/dashboard:Dashboard"):
         _check_body(json.loads(dashboard["dashboardBody"]))

@@ -26,9 +26,11 @@ def problems(data: dict) -> list[str]:
 
 def test_defaults_are_valid_and_route_member_levels():
     settings = CentralAuditSettings()
-    assert settings.trail.enabled and settings.trail.log_retention_days == 365
+    assert settings.trail.enabled
+    assert settings.trail.log_retention_days == 365
     assert settings.trail.metric_namespace == "LogMetrics"
-    assert settings.archive.object_lock is None and settings.archive.expiration_days is None
+    assert settings.archive.object_lock is None
+    assert settings.archive.expiration_days is None
     assert sorted(settings.event_routing.severities) == ["critical", "security", "warning"]
     assert settings.event_routing.levels_of("critical") == ["critical", "high"]
     assert settings.event_routing.levels_of("warning") == ["warning", "medium", "low"]
@@ -67,11 +69,12 @@ def test_example_shape_is_accepted():
         }
     )
     assert settings.trail.admin_account_id == "100000000009"
+    assert settings.archive.object_lock is not None
     assert settings.archive.object_lock.mode == "GOVERNANCE"
 
 
 @pytest.mark.parametrize(
-    "data,expected",
+    ("data", "expected"),
     [
         (
             {"trail": {"logRetentionDays": 42}},
@@ -217,7 +220,7 @@ def test_prod_needs_a_year_of_trail_logs_and_other_environments_do_not():
 
 
 @pytest.mark.parametrize(
-    "admin,message",
+    ("admin", "message"),
     [
         (
             LOG_ARCHIVE,

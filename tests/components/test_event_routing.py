@@ -115,7 +115,7 @@ def test_matcher_can_say_no():
 
 
 @pytest.mark.parametrize(
-    "description,expected",
+    ("description", "expected"),
     [
         ("[HIGH] p99 latency above the SLO. Look at: ...", ["route-critical-alarms"]),
         ("[critical] model endpoint down", ["route-critical-alarms"]),
@@ -140,7 +140,8 @@ def test_recoveries_are_routed_but_insufficient_data_is_not(prod):
 
 def test_rules_target_their_topic_on_the_central_bus(prod):
     bus = one(prod, "aws:cloudwatch/eventBus:EventBus", "event-routing-prod-bus")
-    assert bus.inputs["name"] == BUS and bus.account == OBSERVABILITY
+    assert bus.inputs["name"] == BUS
+    assert bus.account == OBSERVABILITY
     for severity in ("critical", "warning", "security"):
         rule = one(
             prod, "aws:cloudwatch/eventRule:EventRule", f"event-routing-prod-{severity}-rule"
@@ -224,7 +225,8 @@ def test_topic_policy_lets_only_cloudwatch_the_routing_rule_and_this_account_pub
 
 def test_topics_are_encrypted_with_a_rotated_key_cloudwatch_and_eventbridge_can_use(prod):
     key = one(prod, "aws:kms/key:Key", "event-routing-prod-key")
-    assert key.inputs["enableKeyRotation"] is True and key.account == OBSERVABILITY
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.account == OBSERVABILITY
     for severity in ("critical", "warning", "security"):
         topic = one(prod, "aws:sns/topic:Topic", f"event-routing-prod-{severity}")
         assert topic.inputs["name"] == f"obsgov-prod-{severity}"
@@ -265,7 +267,8 @@ def test_default_levels_group_member_alarm_levels_into_the_three_topics(dev):
 
 def test_the_bus_arn_the_trail_forwards_to_is_this_bus(prod):
     target = one(prod, "aws:cloudwatch/eventTarget:EventTarget", "audit-trail-prod-forward-target")
-    assert target.inputs["arn"] == BUS_ARN and target.account == MANAGEMENT
+    assert target.inputs["arn"] == BUS_ARN
+    assert target.account == MANAGEMENT
 
 
 def test_every_routing_policy_lints_clean_and_opens_only_to_the_organization(prod):

@@ -46,7 +46,8 @@ def example_env_module():
 
 def test_tag_policy_is_generated_from_the_tag_schema(prod, schema):
     policy = one(prod, "aws:organizations/policy:Policy", "guardrails-prod-tag-policy")
-    assert policy.account == MANAGEMENT and policy.inputs["type"] == "TAG_POLICY"
+    assert policy.account == MANAGEMENT
+    assert policy.inputs["type"] == "TAG_POLICY"
     content = json.loads(policy.inputs["content"])
     keys = [r.key for r in [*schema.required, *schema.ml_resources, *schema.pipelines]]
     assert sorted(content["tags"]) == sorted(k.lower() for k in keys)
@@ -63,7 +64,8 @@ def test_tag_policy_is_generated_from_the_tag_schema(prod, schema):
     }
     # Patterns become their literal prefix plus the one wildcard tag policies know.
     assert tags["cost-centre"]["tag_value"] == {"@@assign": ["CC-*"]}
-    assert "tag_value" not in tags["owner"] and "tag_value" not in tags["model-id"]
+    assert "tag_value" not in tags["owner"]
+    assert "tag_value" not in tags["model-id"]
     assert len(policy.inputs["content"]) <= TAG_POLICY_MAX_CHARS
 
 
@@ -203,7 +205,8 @@ def test_scp_reaches_every_baseline_resource_by_name_or_tag(example_graph):
     topic_re = re.escape(topic_pattern.split(":")[-1]).replace(r"\*", ".*")
     member = example_graph("prod", True)
     topics = [r.inputs["name"] for r in member.of_type("aws:sns/topic:Topic")]
-    assert topics and all(re.fullmatch(topic_re, t) for t in topics), topics
+    assert topics
+    assert all(re.fullmatch(topic_re, t) for t in topics), topics
     protected = (
         "aws:cloudwatch/metricAlarm:MetricAlarm",
         "aws:kms/key:Key",
@@ -255,7 +258,8 @@ def test_only_model_approvers_approve_in_the_registry_account(example_graph):
     ARN (IAM user guide, "AWS global condition context keys")."""
     prod = example_graph("prod", True)
     policy = one(prod, "aws:organizations/policy:Policy", "guardrails-prod-model-approval-scp")
-    assert policy.inputs["type"] == "SERVICE_CONTROL_POLICY" and policy.account == MANAGEMENT
+    assert policy.inputs["type"] == "SERVICE_CONTROL_POLICY"
+    assert policy.account == MANAGEMENT
     assert len(policy.inputs["content"]) <= SCP_MAX_CHARS
     [attachment] = [
         a

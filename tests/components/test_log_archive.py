@@ -65,7 +65,8 @@ def single(graph, target, type_token) -> dict:
 def test_every_bucket_is_private_versioned_owner_enforced_and_in_the_log_archive(prod, name):
     b = bucket(prod, name)
     assert b.account == LOG_ARCHIVE
-    assert "acl" not in b.inputs and "grants" not in b.inputs
+    assert "acl" not in b.inputs
+    assert "grants" not in b.inputs
     block = single(prod, b, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert {
         k: block[k]
@@ -93,7 +94,7 @@ def test_every_bucket_is_private_versioned_owner_enforced_and_in_the_log_archive
 
 
 @pytest.mark.parametrize(
-    "name,key", [(ARCHIVE, "log-archive-prod-key"), (RESULTS, "audit-analytics-prod-key")]
+    ("name", "key"), [(ARCHIVE, "log-archive-prod-key"), (RESULTS, "audit-analytics-prod-key")]
 )
 def test_archive_and_results_buckets_use_sse_kms_with_their_own_rotated_key(prod, name, key):
     b = bucket(prod, name)
@@ -274,7 +275,8 @@ def test_without_object_lock_config_there_is_no_lock_and_no_expiry(dev):
     rules = single(
         dev, archive, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
     )["rules"]
-    assert "expiration" not in rules[0] and "transitions" not in rules[0]
+    assert "expiration" not in rules[0]
+    assert "transitions" not in rules[0]
 
 
 def test_archive_key_lets_cloudtrail_use_it_for_this_trail_and_readers_decrypt(prod):
@@ -312,7 +314,8 @@ def test_archive_key_lets_cloudtrail_use_it_for_this_trail_and_readers_decrypt(p
 
 def test_every_log_archive_policy_lints_clean_and_opens_to_no_one(prod):
     documents = [r.inputs["policy"] for r in prod.of_type("aws:s3/bucketPolicy:BucketPolicy")]
-    assert len(documents) == 3 and UNKNOWN not in documents
+    assert len(documents) == 3
+    assert UNKNOWN not in documents
     for document in documents:
         assert lint(document) == [], document
         assert wildcard_principals(document) == []

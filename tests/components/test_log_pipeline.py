@@ -48,7 +48,8 @@ def test_the_stream_reaches_the_vpc_domain_through_its_own_security_group(prod):
     group = _one(prod, "aws:ec2/securityGroup:SecurityGroup", "log-analytics-prod-firehose-sg")
     # the VPC of the domain's subnets (obsgov.synth answers ec2:DescribeSubnets offline)
     assert group.inputs["vpcId"].startswith("vpc-")
-    assert "ingress" not in group.inputs and "egress" not in group.inputs
+    assert "ingress" not in group.inputs
+    assert "egress" not in group.inputs
 
     ingress = _one(
         prod,

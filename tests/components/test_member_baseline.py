@@ -58,7 +58,7 @@ def classes_of(props) -> set[str]:
     found = {SIGNAL_OF_METRIC.get((s["namespace"], s["metricName"])) for s in sources}
     if any(s["namespace"] == "Obsgov/LogEvents" for s in sources):
         found.add("errors")  # critical events counted from the workload's logs
-    return found - {None}
+    return {name for name in found if name is not None}
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
@@ -89,7 +89,8 @@ def test_alarm_names_actions_tags_and_descriptions(example_graph, example_env, s
         assert workload in workloads
         assert re.fullmatch(rf"{stack}-{account}-{workload}-[a-z0-9-]+", props["name"])
         topic = f"arn:aws:sns:eu-west-1:{resource.account}:obsgov-{stack}-alarms"
-        assert props["alarmActions"] == [topic] and props["okActions"] == [topic]
+        assert props["alarmActions"] == [topic]
+        assert props["okActions"] == [topic]
         assert props["actionsEnabled"] is True
         severity = props["tags"]["severity"]
         assert severity in ("critical", "high", "medium", "low")
@@ -134,7 +135,8 @@ def test_one_composite_per_workload_over_exactly_its_alarms_pages(prod, example_
         paging = f"arn:aws:sns:eu-west-1:{composite.account}:obsgov-prod-paging"
         chat = f"arn:aws:sns:eu-west-1:{composite.account}:obsgov-prod-alarms"
         # recovery goes to the team's channel, not the pager (issue 29)
-        assert props["alarmActions"] == [paging] and props["okActions"] == [chat]
+        assert props["alarmActions"] == [paging]
+        assert props["okActions"] == [chat]
         assert props["actionsEnabled"] is True
         assert props["tags"]["severity"] == workload.severity
         assert props["alarmDescription"].startswith(
@@ -238,7 +240,8 @@ def test_without_routing_config_members_send_to_the_programs_own_central_account
     }
     assert destinations == {"arn:aws:logs:eu-west-1:100000000002:destination:obsgov-dev-logs"}
     descriptions = [a.inputs["alarmDescription"] for a in members(graph, ALARM)]
-    assert descriptions and not any("Runbook:" in d for d in descriptions)
+    assert descriptions
+    assert not any("Runbook:" in d for d in descriptions)
 
 
 def test_the_sink_admits_links_from_the_organization_for_the_shared_types_only(example_graph):

@@ -92,7 +92,8 @@ def test_lifecycle_notifications_wait_for_and_are_admitted_by_the_critical_topic
     assert admitted["Principal"] == {"Service": "events.amazonaws.com"}
     pattern = admitted["Condition"]["ArnLike"]["aws:SourceArn"]
     for target in notify:
-        assert _waits_for(prod, target, topic) and _waits_for(prod, target, policy), target.name
+        assert _waits_for(prod, target, topic), target.name
+        assert _waits_for(prod, target, policy), target.name
         rule = rules[target.name.removesuffix("-notify")]
         arn = f"arn:aws:events:eu-west-1:100000000002:rule/obsgov-prod-alerts/{rule.inputs['name']}"
         assert fnmatch.fnmatchcase(arn, pattern), (arn, pattern)
@@ -173,7 +174,8 @@ def test_archive_records_are_newline_delimited_and_the_bucket_key_context_admitt
     [encrypt] = [statements(d)["EncryptArchive"] for d in documents if "EncryptArchive" in d]
     contexts = encrypt["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]
     bucket = "arn:aws:s3:::obsgov-prod-model-lifecycle-archive-100000000002"
-    assert bucket in contexts and f"{bucket}/*" in contexts
+    assert bucket in contexts
+    assert f"{bucket}/*" in contexts
 
 
 def test_registry_groups_have_one_owner_that_grants_every_environment(example_graph):
@@ -182,7 +184,8 @@ def test_registry_groups_have_one_owner_that_grants_every_environment(example_gr
     staging, prod = example_graph("staging", True), example_graph("prod", True)
     group_type = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
     policy_type = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy"
-    assert prod.of_type(group_type) == [] and prod.of_type(policy_type) == []
+    assert prod.of_type(group_type) == []
+    assert prod.of_type(policy_type) == []
     groups = {g.inputs["modelPackageGroupName"] for g in staging.of_type(group_type)}
     assert groups == {"fraud-scoring", "churn-propensity"}
     for policy in staging.of_type(policy_type):

@@ -54,7 +54,8 @@ def test_children_are_parented_and_named_after_the_component(graph):
     children = graph.children(component.urn)
     assert all(c.name.startswith("guard-prod-") for c in children)
     [function] = graph.of_type("obsgov:platform_function:PlatformFunction")
-    assert function.parent == component.urn and function.name == "guard-prod-fn"
+    assert function.parent == component.urn
+    assert function.name == "guard-prod-fn"
     grandchildren = {c.type for c in graph.children(function.urn)}
     assert {
         "aws:lambda/function:Function",
@@ -111,17 +112,21 @@ def test_role_may_touch_only_named_resources(graph):
 
 def test_function_is_encrypted_bounded_and_dead_lettered(graph):
     fn = one(graph, "aws:lambda/function:Function").inputs
-    assert fn["handler"] == "obsgov.model_guard.handler.handler" and fn["runtime"] == "python3.12"
-    assert fn["kmsKeyArn"].startswith("arn:aws:kms:") and fn["reservedConcurrentExecutions"] == 2
+    assert fn["handler"] == "obsgov.model_guard.handler.handler"
+    assert fn["runtime"] == "python3.12"
+    assert fn["kmsKeyArn"].startswith("arn:aws:kms:")
+    assert fn["reservedConcurrentExecutions"] == 2
     assert fn["deadLetterConfig"]["targetArn"].endswith(":obsgov-prod-model-guard-dlq")
     rules = json.loads(fn["environment"]["variables"]["OBSGOV_GUARD_RULES"])
     groups = json.loads(fn["environment"]["variables"]["OBSGOV_GUARD_GROUPS"])
     assert groups == ["churn-propensity", "fraud-scoring"]
-    assert rules["defaultThresholds"] == ["auc >= 0.8"] and rules["requiredMetadata"] == ["owner"]
+    assert rules["defaultThresholds"] == ["auc >= 0.8"]
+    assert rules["requiredMetadata"] == ["owner"]
     assert one(graph, "aws:sqs/queue:Queue").inputs["kmsMasterKeyId"].startswith("arn:aws:kms:")
     assert one(graph, "aws:sns/topic:Topic").inputs["kmsMasterKeyId"].startswith("arn:aws:kms:")
     logs = one(graph, "aws:cloudwatch/logGroup:LogGroup").inputs
-    assert logs["name"] == "/aws/lambda/obsgov-prod-model-guard" and logs["retentionInDays"] == 365
+    assert logs["name"] == "/aws/lambda/obsgov-prod-model-guard"
+    assert logs["retentionInDays"] == 365
     key = json.loads(one(graph, "aws:kms/key:Key").inputs["policy"])
     [logs_statement] = [s for s in key["Statement"] if s["Sid"] == "CloudWatchLogsEncrypt"]
     assert logs_statement["Condition"] == {
@@ -215,7 +220,9 @@ def test_alarms_watch_errors_throttles_and_dead_letters(graph):
         alarms["Invocations"]["treatMissingData"],
     ) == ("GreaterThanThreshold", 100, "notBreaching")
     for alarm in alarms.values():
-        assert alarm["alarmActions"] and alarm["okActions"] and alarm["actionsEnabled"]
+        assert alarm["alarmActions"]
+        assert alarm["okActions"]
+        assert alarm["actionsEnabled"]
 
 
 def test_archive_holds_only_what_the_handler_imports(tmp_path):

@@ -183,7 +183,8 @@ def test_forwarding_rules_match_their_documented_event_and_no_other(graph):
 
 def test_forwarding_role_may_only_put_to_the_central_bus(graph):
     targets = [t for t in of(graph, "aws:cloudwatch/eventTarget:EventTarget") if t["arn"] == BUS]
-    assert len(targets) == 7 and all(t["roleArn"] for t in targets)
+    assert len(targets) == 7
+    assert all(t["roleArn"] for t in targets)
     policies = [
         json.loads(p["policy"])
         for p in of(graph, "aws:iam/rolePolicy:RolePolicy")

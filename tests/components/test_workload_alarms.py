@@ -5,6 +5,7 @@ anomaly-band structure (AWS facts: SageMaker and CloudWatch alarm documentation)
 from __future__ import annotations
 
 import pytest
+from moto.events.utils import EventMessageType
 
 from components.workload_kinds import WORKLOAD_KINDS
 from obsgov.config.models.accounts import WORKLOAD_MODELS
@@ -65,7 +66,7 @@ def test_overhead_latency_uses_the_slo_or_its_default(prod):
 
 
 @pytest.mark.parametrize(
-    "signal, metric, slo",
+    ("signal", "metric", "slo"),
     [("errors-5xx", "Invocation5XXErrors", 1), ("errors-4xx", "Invocation4XXErrors", 5)],
 )
 def test_error_rates_are_metric_math_over_invocations(prod, signal, metric, slo):
@@ -83,12 +84,14 @@ def test_error_rates_are_metric_math_over_invocations(prod, signal, metric, slo)
         }
     assert queries["e1"]["expression"] == "IF(calls > 0, 100 * errors / calls, 0)"
     assert queries["e1"]["returnData"] is True
-    assert rate["threshold"] == slo and rate["comparisonOperator"] == "GreaterThanThreshold"
-    assert "namespace" not in rate and "metricName" not in rate
+    assert rate["threshold"] == slo
+    assert rate["comparisonOperator"] == "GreaterThanThreshold"
+    assert "namespace" not in rate
+    assert "metricName" not in rate
 
 
 @pytest.mark.parametrize(
-    "signal, metric, stat, operator",
+    ("signal", "metric", "stat", "operator"),
     [
         ("latency-anomaly", "ModelLatency", "Average", "GreaterThanUpperThreshold"),
         ("invocations-anomaly", "Invocations", "Sum", "LessThanLowerThreshold"),
@@ -100,11 +103,15 @@ def test_anomaly_bands_have_the_structure_cloudwatch_requires(prod, signal, metr
     assert band["thresholdMetricId"] == "ad1"
     assert "threshold" not in band
     m1, ad1 = band["metricQueries"]
-    assert m1["id"] == "m1" and m1["returnData"] is True
+    assert m1["id"] == "m1"
+    assert m1["returnData"] is True
     assert m1["metric"]["namespace"] == "AWS/SageMaker"
-    assert m1["metric"]["metricName"] == metric and m1["metric"]["stat"] == stat
-    assert m1["metric"]["dimensions"] == SM_DIMS and m1["metric"]["period"] == 60
-    assert ad1["id"] == "ad1" and ad1["expression"] == "ANOMALY_DETECTION_BAND(m1, 2)"
+    assert m1["metric"]["metricName"] == metric
+    assert m1["metric"]["stat"] == stat
+    assert m1["metric"]["dimensions"] == SM_DIMS
+    assert m1["metric"]["period"] == 60
+    assert ad1["id"] == "ad1"
+    assert ad1["expression"] == "ANOMALY_DETECTION_BAND(m1, 2)"
 
 
 def test_zero_invocations_alarm_breaches_on_missing_data(prod, dev):
@@ -262,7 +269,7 @@ def test_regression_quality_metrics_alarm_when_they_rise(inline_env):
 
 
 @pytest.mark.parametrize(
-    "workload, namespace, dims, duration, unit, failed, total",
+    ("workload", "namespace", "dims", "duration", "unit", "failed", "total"),
     [
         (
             "transactions-daily-prod",
@@ -343,7 +350,7 @@ def test_pipeline_engine_metrics(prod, workload, namespace, dims, duration, unit
 
 
 @pytest.mark.parametrize(
-    "workload, interval_minutes",
+    ("workload", "interval_minutes"),
     [("transactions-daily-prod", 1440), ("feature-refresh-prod", 60), ("events-enricher-prod", 15)],
 )
 def test_pipeline_freshness_and_throughput_use_the_contract_and_the_schedule(
@@ -510,7 +517,8 @@ def test_step_functions_failures_count_timeouts_and_aborts(prod):
         names = {q["metric"]["metricName"] for q in queries.values() if "metric" in q}
         assert {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} <= names
         [expression] = [q["expression"] for q in queries.values() if "expression" in q]
-        assert "FILL(x0, 0)" in expression and "FILL(x1, 0)" in expression
+        assert "FILL(x0, 0)" in expression
+        assert "FILL(x1, 0)" in expression
 
 
 def test_glue_failures_count_failed_runs_from_state_change_events(prod):
@@ -532,7 +540,7 @@ def test_glue_failures_count_failed_runs_from_state_change_events(prod):
     failed, ended = f"obsgov-prod-glue-{job}-failed", f"obsgov-prod-glue-{job}-ended"
     assert set(rules) == {failed, ended}
 
-    def event(state: str) -> dict:
+    def event(state: str) -> EventMessageType:
         return {
             "source": "aws.glue",
             "detail-type": "Glue Job State Change",
@@ -543,10 +551,13 @@ def test_glue_failures_count_failed_runs_from_state_change_events(prod):
         return EventPattern.load(json.dumps(rules[rule])).matches_event(event(state))
 
     for state in ("FAILED", "TIMEOUT", "ERROR"):
-        assert matches(failed, state) and matches(ended, state)
+        assert matches(failed, state)
+        assert matches(ended, state)
     for state in ("SUCCEEDED", "STOPPED"):
-        assert not matches(failed, state) and matches(ended, state)
-    assert not matches(failed, "RUNNING") and not matches(ended, "RUNNING")
+        assert not matches(failed, state)
+        assert matches(ended, state)
+    assert not matches(failed, "RUNNING")
+    assert not matches(ended, "RUNNING")
 
     failures = alarm(prod, f"{DATA}-{job}-failures")
     assert (failures["namespace"], failures["metricName"], failures["dimensions"]) == (

@@ -104,7 +104,8 @@ def test_every_log_group_is_forwarded_to_the_central_destination(prod):
         assert inputs["destinationArn"] == (
             "arn:aws:logs:eu-west-1:100000000002:destination:obsgov-prod-logs"
         )
-        assert inputs["filterPattern"] == "" and inputs["name"] == "obsgov-central-forward"
+        assert inputs["filterPattern"] == ""
+        assert inputs["name"] == "obsgov-central-forward"
         # cross-account delivery to a Logs destination takes no role
         assert "roleArn" not in inputs
 

@@ -46,5 +46,6 @@ def test_xray_names_fit_32_characters_and_stay_stable():
     assert xray_name("fraud-scoring-prod") == "fraud-scoring-prod"
     long = "a-very-long-workload-name-that-exceeds-x-ray-limits"
     short = xray_name(long)
-    assert len(short) == 32 and short.startswith(long[:23] + "-")
+    assert len(short) == 32
+    assert short.startswith(long[:23] + "-")
     assert short == xray_name(long) != xray_name(long + "2")

@@ -38,10 +38,7 @@ def _leaf_kinds(annotation) -> Iterator[tuple[str, object]]:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         yield from _leaf_kinds(typing.get_args(annotation)[0])
-    elif origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            yield from _leaf_kinds(arg)
-    elif origin in (list, tuple, set):
+    elif origin in (typing.Union, types.UnionType) or origin in (list, tuple, set):
         for arg in typing.get_args(annotation):
             yield from _leaf_kinds(arg)
     elif origin is dict:
@@ -146,14 +143,16 @@ def test_limits_are_read_from_botocore_not_retyped():
         "type": "string",
     }
     instance_types = Api("opensearch", "ClusterConfig", "InstanceType").constraints()["enum"]
-    assert "r6g.large.search" in instance_types and "r6g.huge.search" not in instance_types
+    assert "r6g.large.search" in instance_types
+    assert "r6g.huge.search" not in instance_types
 
 
 def test_java_patterns_read_as_aws_reads_them():
     """Smithy patterns are Java's: \\p{L} classes, surrogate pairs, whole-value matches,
     ASCII \\w (so an IAM role name cannot hold é)."""
     key = Api("sagemaker", "CustomerMetadataKey")
-    assert key.problem("team:owner") is None and key.problem("équipe") is None
+    assert key.problem("team:owner") is None
+    assert key.problem("équipe") is None
     assert "is not a valid SageMaker CustomerMetadataKey" in (key.problem("a;b") or "")
     role = Api("iam", "CreateRoleRequest", "RoleName")
     assert role.problem("Obsgov_Role") is None

@@ -21,11 +21,14 @@ from ..support.environments import InlineEnvironment, account
 
 def problems_of(env: InlineEnvironment, written: bool = False) -> list[Problem]:
     """The problems of ``env``; ``written`` when a test has edited the files themselves."""
-    with pytest.raises(InputError) as caught:
+
+    def load() -> object:
         if written:
-            load_environment(env.stack, env.stack_file)
-        else:
-            env.load()
+            return load_environment(env.stack, env.stack_file)
+        return env.load()
+
+    with pytest.raises(InputError) as caught:
+        load()
     return list(caught.value.problems)
 
 
@@ -111,7 +114,8 @@ def test_sections_must_be_lists_and_may_be_empty():
         {"accounts": [account("a", "200000000001")], "workloads": None}, "r.yaml"
     )
     assert problems == []
-    assert registry is not None and registry.workloads == []
+    assert registry is not None
+    assert registry.workloads == []
     assert positions.workloads == []
     _, _, problems = validate_registry(
         {"accounts": {"a": account("a", "200000000001")}, "workloads": "none"}, "r.yaml"

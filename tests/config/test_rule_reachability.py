@@ -41,7 +41,7 @@ from obsgov.config.models import AccountsRegistry, OrganizationConfig, StackSett
 
 from ..support.environments import EXAMPLE_STACKS, STACKS
 
-ROOTS = (StackSettings, OrganizationConfig, AccountsRegistry)
+ROOTS: tuple[type[BaseModel], ...] = (StackSettings, OrganizationConfig, AccountsRegistry)
 VALIDATOR_KINDS = (AfterValidator, BeforeValidator, PlainValidator, WrapValidator)
 
 

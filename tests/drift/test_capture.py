@@ -90,7 +90,7 @@ def test_json_objects_by_name_and_output_only_capture():
 
 
 @pytest.mark.parametrize(
-    "line,why",
+    ("line", "why"),
     [
         ("not json", "not JSON (Expecting value)"),
         (json.dumps({"eventVersion": "0"}), "has no captureData object"),
@@ -195,9 +195,12 @@ CHURN_INPUTS = [f"f{i:02d}" for i in range(69)]
 def test_the_documented_csv_capture_lines():
     first, second = (parse_record(line, CHURN_INPUTS, ["score"]) for line in DOCUMENTED_CAPTURE)
     assert len(first) == len(second) == 1
-    assert first[0]["f00"] == "69" and first[0]["f02"] == "153.7" and first[0]["f68"] == "0"
+    assert first[0]["f00"] == "69"
+    assert first[0]["f02"] == "153.7"
+    assert first[0]["f68"] == "0"
     assert first[0]["score"] == "0.0254181120544672"
-    assert second[0]["f01"] == "23" and second[0]["score"] == "0.07675473392009735"
+    assert second[0]["f01"] == "23"
+    assert second[0]["score"] == "0.07675473392009735"
 
 
 def test_csv_with_a_header_line_maps_fields_by_name():
@@ -377,7 +380,8 @@ def test_input_only_capture_leaves_the_output_features_out():
 
     lines = [capture_record(f"{30 + i},{1000 * i},DE", None) for i in range(3)]
     frame = read_capture_lines([("c.jsonl", lines)], INPUTS, OUTPUTS, "c")
-    assert frame.rows == 3 and set(frame.columns) == set(INPUTS)
+    assert frame.rows == 3
+    assert set(frame.columns) == set(INPUTS)
     assert captured_features(INPUTS, OUTPUTS, frame) == INPUTS
     both = read_capture_lines(
         [("c.jsonl", [capture_record("1,2,DE", "0.5")])], INPUTS, OUTPUTS, "c"

@@ -30,8 +30,10 @@ def test_csv_keeps_declared_text_columns_as_text(tmp_path):
     frame = read_frame(path, text_columns=["zip"])
     assert frame.columns["zip"].to_pylist() == ["01234", "98765", "01234"]
     amounts = numeric_column(frame.columns["amount"])
-    assert amounts.missing == 1 and amounts.invalid == 0
-    assert amounts.values[0] == 1.5 and math.isnan(amounts.values[1])
+    assert amounts.missing == 1
+    assert amounts.invalid == 0
+    assert amounts.values[0] == 1.5
+    assert math.isnan(amounts.values[1])
 
 
 def test_jsonl_counts_bad_lines_and_mixed_types(tmp_path):
@@ -46,7 +48,8 @@ def test_jsonl_counts_bad_lines_and_mixed_types(tmp_path):
     ]
     a = numeric_column(frame.columns["a"])
     assert (a.missing, a.invalid) == (0, 1)
-    assert a.values[0] == 1.0 and a.values[2] == 2.5
+    assert a.values[0] == 1.0
+    assert a.values[2] == 2.5
     assert frame.columns["b"].to_pylist() == ["x", "y", None]
 
 
@@ -62,7 +65,9 @@ def test_categories_compare_as_text():
 
 def test_numeric_column_from_booleans_and_nulls():
     column = numeric_column(pa.chunked_array([pa.array([True, None, False])]))
-    assert column.missing == 1 and column.values[0] == 1.0 and column.values[2] == 0.0
+    assert column.missing == 1
+    assert column.values[0] == 1.0
+    assert column.values[2] == 0.0
     assert np.isnan(column.values[1])
 
 
@@ -172,13 +177,16 @@ def test_kinds_are_inferred_from_values():
 def test_numbers_past_2_53_convert_without_error():
     """Issue 31: int64 above 2**53 raised ArrowInvalid in the float conversion."""
     converted = numeric_values(pa.chunked_array([pa.array([2**60, 5], pa.int64())]))
-    assert converted.values.tolist() == [float(2**60), 5.0] and converted.invalid == 0
+    assert converted.values.tolist() == [float(2**60), 5.0]
+    assert converted.invalid == 0
 
 
 def test_text_with_stray_words_in_a_numeric_column_is_counted_invalid():
     converted = numeric_values(pa.array(["1.5", "abc", None, " 2 ", "inf"]))
-    assert converted.invalid == 1 and converted.missing == 1
-    assert converted.values[0] == 1.5 and converted.values[3] == 2.0
+    assert converted.invalid == 1
+    assert converted.missing == 1
+    assert converted.values[0] == 1.5
+    assert converted.values[3] == 2.0
     assert converted.values[4] == math.inf
 
 
@@ -201,6 +209,7 @@ def test_string_hashes_are_deterministic_and_slice_safe():
     column = pa.array(values)
     hashed = hash_strings(column)
     for value, got in zip(values[:-1], hashed[:-1].tolist(), strict=True):
+        assert value is not None
         assert got == _reference_string_hash(value.encode("utf-8"))
     assert len(set(hashed[:-1].tolist())) == 6
     # a slice of an array hashes its own strings, not its neighbours'

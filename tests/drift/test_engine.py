@@ -17,7 +17,9 @@ from obsgov.drift import definition
 from obsgov.drift.data import Frame, FrameSource
 from obsgov.drift.engine import evaluate, feature_thresholds
 from obsgov.drift.profile import (
+    CategoricalProfile,
     GridPass,
+    NumericProfile,
     ReferencePass,
     build_baseline,
     finalize_baseline,
@@ -51,6 +53,18 @@ def roundtrip(baseline):
     return parse_baseline(baseline.to_json(), "baseline.json")
 
 
+def numeric(baseline, name) -> NumericProfile:
+    profile = baseline.features[name]
+    assert isinstance(profile, NumericProfile), name
+    return profile
+
+
+def categorical(baseline, name) -> CategoricalProfile:
+    profile = baseline.features[name]
+    assert isinstance(profile, CategoricalProfile), name
+    return profile
+
+
 def feature(report, name):
     return next(f for f in report.features if f.name == name)
 
@@ -65,24 +79,34 @@ def run(baseline, window, thresholds=None, **options):
 def test_baseline_round_trips_and_profiles(training):
     baseline = roundtrip(build_baseline(training))
     x = baseline.features["x"]
-    assert x.type == "numeric" and x.rows == 4000 and x.missing == 0 and x.values == 4000
-    assert x.reference_count == 4000 and x.reference is not None
+    assert x.type == "numeric"
+    assert x.rows == 4000
+    assert x.missing == 0
+    assert x.values == 4000
+    assert x.reference_count == 4000
+    assert x.reference is not None
     assert x.spec.nullable is False  # inferred: training had no missing values
     assert x.summary.mean == pytest.approx(float(np.mean(training.columns["x"])), rel=1e-12)
     assert x.summary.std == pytest.approx(float(np.std(training.columns["x"], ddof=1)), rel=1e-9)
     assert x.summary.quantile_rank_error == 0.0
-    assert sum(x.bin_counts) == 4000 and len(x.edges) == 11
+    assert sum(x.bin_counts) == 4000
+    assert len(x.edges) == 11
     # every distinct reference value is a grid point: the reference CDF is exact everywhere
-    assert x.grid.sample.n == 4000 and x.grid.sample.inner.sum() == 0
+    assert x.grid.sample.n == 4000
+    assert x.grid.sample.inner.sum() == 0
     k = baseline.features["k"]
-    assert k.type == "categorical" and k.categories == ["a", "b", "c"]
-    assert sum(k.counts) == 4000 and k.other == 0 and not k.truncated and k.pooled_complete
+    assert k.type == "categorical"
+    assert k.categories == ["a", "b", "c"]
+    assert sum(k.counts) == 4000
+    assert k.other == 0
+    assert not k.truncated
+    assert k.pooled_complete
 
 
 def test_bins_are_reference_quantiles_with_open_ends():
     values = np.arange(1.0, 101.0)
     baseline = build_baseline(frame("t", v=values), bins=4)
-    v = baseline.features["v"]
+    v = numeric(baseline, "v")
     assert v.edges == [1.0, 25.75, 50.5, 75.25, 100.0]
     assert v.bin_counts == [0, 25, 25, 25, 25, 0]
     window = frame(v=np.array([0.0, 1.0, 25.75, 100.0, 100.5]))
@@ -94,11 +118,14 @@ def test_bins_are_reference_quantiles_with_open_ends():
 def test_same_data_is_not_drift(training):
     report = run(roundtrip(build_baseline(training)), training)
     for result in report.features:
-        assert result.psi == 0.0 and result.js_distance == 0.0
-        assert not result.drifted and result.judged
+        assert result.psi == 0.0
+        assert result.js_distance == 0.0
+        assert not result.drifted
+        assert result.judged
     assert feature(report, "x").ks_statistic == 0.0
     assert feature(report, "x").wasserstein == 0.0
-    assert report.dataset.drifted_share == 0.0 and not report.dataset.dataset_drift
+    assert report.dataset.drifted_share == 0.0
+    assert not report.dataset.dataset_drift
     assert report.dataset.status == "no_drift"
 
 
@@ -110,18 +137,21 @@ def test_numeric_statistics_match_scipy_exactly_while_samples_are_small(training
     x = feature(report, "x")
     reference = np.asarray(training.columns["x"])
     want = sps.ks_2samp(reference, shifted)
-    assert x.method == "exact" and x.ks_statistic_bounds is None
+    assert x.method == "exact"
+    assert x.ks_statistic_bounds is None
     assert x.ks_statistic == pytest.approx(float(want.statistic), abs=1e-12)
     assert x.ks_pvalue == pytest.approx(float(want.pvalue), rel=1e-9, abs=1e-300)
     assert x.wasserstein == pytest.approx(sps.wasserstein_distance(reference, shifted), rel=1e-12)
     # Evidently's normalisation: W / max(population std of the reference, 0.001)
     assert x.wasserstein_normed == pytest.approx(x.wasserstein / np.std(reference), rel=1e-9)
-    assert x.drifted and x.drift_reasons[0].startswith("normed Wasserstein ")
+    assert x.drifted
+    assert x.drift_reasons[0].startswith("normed Wasserstein ")
     k = feature(report, "k")
     assert k.chi2_pvalue == pytest.approx(0.0, abs=1e-300)
     assert report.dataset.drifted_features == ["x", "k"]
     assert report.dataset.drifted_share == pytest.approx(2 / 3)
-    assert report.dataset.dataset_drift and report.dataset.status == "drift"
+    assert report.dataset.dataset_drift
+    assert report.dataset.status == "drift"
 
 
 def test_all_missing_feature_counts_as_missing_rate_change(training):
@@ -132,9 +162,13 @@ def test_all_missing_feature_counts_as_missing_rate_change(training):
         frame(x=pa.array([None] * n, pa.float64()), k=pa.array(["a"] * n), c=np.full(n, 5.0)),
     )
     x = feature(report, "x")
-    assert x.missing == n and x.missing_rate == 1.0 and x.missing_rate_change == 1.0
-    assert x.psi is None and x.note == "no usable values in the window"
-    assert x.drifted and x.drift_reasons == ["missing-rate change 1 >= 0.1"]
+    assert x.missing == n
+    assert x.missing_rate == 1.0
+    assert x.missing_rate_change == 1.0
+    assert x.psi is None
+    assert x.note == "no usable values in the window"
+    assert x.drifted
+    assert x.drift_reasons == ["missing-rate change 1 >= 0.1"]
 
 
 def test_constant_feature_that_moves_is_drift(training):
@@ -144,8 +178,10 @@ def test_constant_feature_that_moves_is_drift(training):
     c = feature(report, "c")
     assert c.bins == ["< 5", "[5, 5]", "> 5"]
     assert c.current_shares == [0.0, 0.0, 1.0]
-    assert c.ks_statistic == 1.0 and c.wasserstein == pytest.approx(1.0)
-    assert c.out_of_range == n and c.out_of_range_rate == 1.0
+    assert c.ks_statistic == 1.0
+    assert c.wasserstein == pytest.approx(1.0)
+    assert c.out_of_range == n
+    assert c.out_of_range_rate == 1.0
     assert c.drifted
 
 
@@ -157,7 +193,8 @@ def test_nan_infinity_and_text_in_numeric_features(training):
     assert (result.missing, result.nonfinite, result.invalid, result.values) == (2, 2, 1, 2)
     # two infinities, one non-number, and two nulls in a feature training always filled
     assert result.schema_violations == 5
-    assert result.ks_statistic is not None and math.isfinite(result.ks_statistic)
+    assert result.ks_statistic is not None
+    assert math.isfinite(result.ks_statistic)
 
 
 def test_unseen_categories_are_counted_and_named(training):
@@ -165,7 +202,8 @@ def test_unseen_categories_are_counted_and_named(training):
     k = pa.array(["a", "zz", "zz", "b", None, "yy"])
     report = run(baseline, frame(x=np.full(6, 10.0), k=k, c=np.full(6, 5.0)))
     result = feature(report, "k")
-    assert result.unseen == 3 and result.unseen_rate == pytest.approx(3 / 5)
+    assert result.unseen == 3
+    assert result.unseen_rate == pytest.approx(3 / 5)
     assert result.unseen_examples == {"zz": 2, "yy": 1}
     assert result.bins == ["a", "b", "c", "(other)", "(unseen)"]
     assert result.current_shares == pytest.approx([0.2, 0.2, 0, 0, 0.6])
@@ -189,9 +227,11 @@ def test_declared_schema_drives_violations():
     )
     report = run(baseline, window)
     age, country = feature(report, "age"), feature(report, "country")
-    assert age.out_of_range == 2 and age.schema_violations == 1  # one null, not nullable
+    assert age.out_of_range == 2
+    assert age.schema_violations == 1  # one null, not nullable
     # US is allowed but unseen in training; XX is neither
-    assert country.unseen == 2 and country.schema_violations == 2
+    assert country.unseen == 2
+    assert country.schema_violations == 2
     assert report.dataset.schema_violations == 3
 
 
@@ -209,8 +249,11 @@ def test_absent_column_in_the_window(training):
     baseline = roundtrip(build_baseline(training))
     report = run(baseline, frame(x=np.full(3, 10.0), c=np.full(3, 5.0)))
     k = feature(report, "k")
-    assert k.absent and k.missing_rate == 1.0 and k.note == "the window has no such column"
-    assert k.drifted and k.judged
+    assert k.absent
+    assert k.missing_rate == 1.0
+    assert k.note == "the window has no such column"
+    assert k.drifted
+    assert k.judged
 
 
 def test_threshold_overrides_apply_per_feature(training):
@@ -224,8 +267,10 @@ def test_threshold_overrides_apply_per_feature(training):
     strict = ThresholdConfig.model_validate({"features": {"x": {"ks_pvalue": 0.05}}})
     report = run(baseline, window, strict)
     x = feature(report, "x")
-    assert x.drifted and x.drift_reasons[0].startswith("KS p-value ")
-    assert x.thresholds["ks_pvalue"] == 0.05 and x.thresholds["wasserstein_normed"] == 0.1
+    assert x.drifted
+    assert x.drift_reasons[0].startswith("KS p-value ")
+    assert x.thresholds["ks_pvalue"] == 0.05
+    assert x.thresholds["wasserstein_normed"] == 0.1
     assert x.thresholds["psi"] is None
 
 
@@ -245,11 +290,13 @@ def test_default_thresholds_follow_evidentlys_sample_size_rule():
     assert definition.default_thresholds("categorical", large, 50).js_distance == 0.1
     for kind in ("numeric", "categorical", "timestamp"):
         limits = definition.default_thresholds(kind, large, None)
-        assert limits.missing_rate_change == 0.1 and limits.psi is None
+        assert limits.missing_rate_change == 0.1
+        assert limits.psi is None
     assert (
         definition.default_thresholds("identifier", large, None).model_dump(exclude_none=True) == {}
     )
-    assert definition.dataset_drift(1, 2) and not definition.dataset_drift(1, 3)
+    assert definition.dataset_drift(1, 2)
+    assert not definition.dataset_drift(1, 3)
     assert not definition.dataset_drift(0, 0)
     assert definition.alarm_threshold_percent() == 50.0
     assert definition.ALARM_COMPARISON_OPERATOR == "GreaterThanOrEqualToThreshold"
@@ -277,10 +324,14 @@ def test_pooled_categories_are_other_not_unseen():
     values = pa.array(names[rng.choice(600, 20_000, p=weights / weights.sum())])
     baseline = roundtrip(build_baseline(frame("t", k=values)))
     k = baseline.features["k"]
-    assert k.truncated and len(k.categories) == 200 and len(k.pooled) == k.distinct - 200
+    assert k.truncated
+    assert len(k.categories) == 200
+    assert len(k.pooled) == k.distinct - 200
     result = feature(run(baseline, frame(k=values)), "k")
-    assert result.unseen == 0 and result.unseen_rate == 0.0
-    assert result.psi == 0.0 and not result.drifted
+    assert result.unseen == 0
+    assert result.unseen_rate == 0.0
+    assert result.psi == 0.0
+    assert not result.drifted
 
 
 def test_a_column_of_only_new_values_is_drift():
@@ -291,7 +342,8 @@ def test_a_column_of_only_new_values_is_drift():
     fresh = pa.array([f"new{i % 50}" for i in range(3000)])
     result = feature(run(baseline, frame(k=fresh)), "k")
     assert result.unseen_rate == 1.0
-    assert result.psi > 9 and result.js_distance == pytest.approx(1.0)
+    assert result.psi > 9
+    assert result.js_distance == pytest.approx(1.0)
     assert result.drifted
 
 
@@ -318,7 +370,9 @@ def test_timestamps_are_their_own_type():
     assert baseline.features["at"].type == "timestamp"
     same = run(baseline, frame(at=stamps))
     at = feature(same, "at")
-    assert not at.drifted and at.ks_statistic == 0.0 and same.dataset.unseen == 0
+    assert not at.drifted
+    assert at.ks_statistic == 0.0
+    assert same.dataset.unseen == 0
     assert at.newest == "2026-01-15T13:53:00+00:00"
     assert (
         at.age_seconds
@@ -329,7 +383,8 @@ def test_timestamps_are_their_own_type():
         pa.timestamp("us", tz="UTC"),
     )
     moved = feature(run(baseline, frame(at=later)), "at")
-    assert moved.drifted and moved.wasserstein == pytest.approx(30 * 86400.0, rel=1e-9)
+    assert moved.drifted
+    assert moved.wasserstein == pytest.approx(30 * 86400.0, rel=1e-9)
     stale = ThresholdConfig.model_validate({"features": {"at": {"max_age_seconds": 86400}}})
     assert (
         "age of newest value (s)"
@@ -360,19 +415,23 @@ def test_identifiers_are_detected_excluded_and_judged_by_new_value_rate():
     )
     baseline = roundtrip(build_baseline(train))
     ident = baseline.features["customer_id"]
-    assert ident.type == "identifier" and ident.distinct_exact is False
+    assert ident.type == "identifier"
+    assert ident.distinct_exact is False
     window = frame(
         customer_id=pa.array([f"c-{i:08d}" for i in range(2500, 2500 + n)]),
         x=rng.normal(size=n),
     )
     report = run(baseline, window)
     result = feature(report, "customer_id")
-    assert not result.judged and not result.drifted and result.psi is None
+    assert not result.judged
+    assert not result.drifted
+    assert result.psi is None
     assert report.dataset.features_judged == 1  # x only
     assert result.new_value_rate == pytest.approx(0.5, abs=4 * result.new_value_rate_error)
     judged = ThresholdConfig.model_validate({"features": {"customer_id": {"new_value_rate": 0.3}}})
     result = feature(run(baseline, window, judged), "customer_id")
-    assert result.judged and result.drifted
+    assert result.judged
+    assert result.drifted
 
 
 def test_integers_named_like_ids_are_identifiers_but_amounts_are_not():
@@ -403,10 +462,13 @@ def test_empty_window_is_not_judged(training):
         x=pa.array([], pa.float64()), k=pa.array([], pa.string()), c=pa.array([], pa.float64())
     )
     report = run(baseline, empty)
-    assert report.dataset.rows == 0 and report.dataset.status == "not_judged"
-    assert not report.dataset.judged and not report.dataset.dataset_drift
+    assert report.dataset.rows == 0
+    assert report.dataset.status == "not_judged"
+    assert not report.dataset.judged
+    assert not report.dataset.dataset_drift
     for result in report.features:
-        assert result.psi is None and result.note == "no usable values in the window"
+        assert result.psi is None
+        assert result.note == "no usable values in the window"
         assert not result.judged
 
 
@@ -491,21 +553,21 @@ def test_baselines_merge_from_partition_profiles():
             first.update(batch)
         firsts.append(first)
     merged = firsts[0]
-    for other in firsts[1:]:
-        merged.merge(other)
+    for first_part in firsts[1:]:
+        merged.merge(first_part)
     plans = plan_features(merged)
     assert needs_grid_pass(plans)
-    seconds = []
+    seconds: list[GridPass] = []
     for part in parts:
         second = GridPass(plans)
         for batch in part.to_batches(max_chunksize=4096):
             second.update(batch)
         seconds.append(second)
-    for other in seconds[1:]:
-        seconds[0].merge(other)
+    for second_part in seconds[1:]:
+        seconds[0].merge(second_part)
     combined = finalize_baseline(merged, plans, seconds[0], source="all")
     for name in ("x", "y"):
-        a, b = whole.features[name], combined.features[name]
+        a, b = numeric(whole, name), numeric(combined, name)
         assert (a.rows, a.values, a.missing) == (b.rows, b.values, b.missing)
         assert b.summary.mean == pytest.approx(a.summary.mean, rel=1e-12)
         assert b.summary.std == pytest.approx(a.summary.std, rel=1e-9)
@@ -520,7 +582,7 @@ def test_baselines_merge_from_partition_profiles():
             upto = np.searchsorted(values, b.summary.quantiles[key], side="right") / n
             error = b.summary.quantile_rank_error
             assert below - error - 1 / n <= q <= upto + error + 1 / n
-    assert combined.features["k"].counts == whole.features["k"].counts
+    assert categorical(combined, "k").counts == categorical(whole, "k").counts
 
 
 # --------------------------------------------------------------------------- loading

@@ -61,7 +61,8 @@ def test_report_has_a_plot_and_a_table_per_feature_and_nothing_external():
     parser = Collector()
     parser.feed(document)
     assert document.startswith("<!DOCTYPE html>")
-    assert parser.external == [] and "script" not in parser.tags
+    assert parser.external == []
+    assert "script" not in parser.tags
     assert set(parser.sections) == {"amount", "<city>"}  # names escaped, still recovered
     amount = parser.sections["amount"]
     # eight quantile bins plus the two open ends, one bar each side
@@ -84,6 +85,7 @@ def test_grid_statistics_show_their_bounds_and_not_judged_windows_say_so():
     parser = Collector()
     parser.feed(render(report))
     rows = parser.sections["x"]["rows"]
+    assert x.ks_statistic_bounds is not None
     low, high = x.ks_statistic_bounds
     assert rows["KS statistic"] == f"{x.ks_statistic:.4g} (between {low:.4g} and {high:.4g})"
     assert rows["KS and Wasserstein"] == "baseline grid, with bounds"

@@ -117,8 +117,11 @@ def test_a_run_reads_the_window_and_publishes(aws):
     put_capture(aws, other, [(1.0, "pro", 0.5)], at=written)
     with time_machine.travel(NOW, tick=False):
         result = handler({}, None)
-    assert result["rows"] == 400 and result["malformed_records"] == 2
-    assert result["judged"] and result["dataset_drift"] and result["put_metric_data_calls"] == 1
+    assert result["rows"] == 400
+    assert result["malformed_records"] == 2
+    assert result["judged"]
+    assert result["dataset_drift"]
+    assert result["put_metric_data_calls"] == 1
     key = result["report"].removeprefix("s3://reports/")
     report = json.loads(aws.get_object(Bucket="reports", Key=key)["Body"].read())
     assert report["dataset"]["drifted_features"] == ["age", "plan"]
@@ -143,8 +146,10 @@ def test_each_run_reads_only_new_objects_and_lists_only_recent_hours(aws):
         put_capture(aws, hour_prefix(written) + "x.jsonl", healthy(20, hours_ago), at=written)
     first = run_at(config, aws, NOW)
     # the first run reads the last 60 minutes: the objects of hours 05 and 06
-    assert first["objects_read"] == 1 and first["rows"] == 20
-    assert first["objects_listed"] == 1 and first["list_calls"] == 3  # variants, hour 05, 06
+    assert first["objects_read"] == 1
+    assert first["rows"] == 20
+    assert first["objects_listed"] == 1
+    assert first["list_calls"] == 3  # variants, hour 05, 06
 
     later = NOW + dt.timedelta(minutes=40)
     put_capture(aws, hour_prefix(later) + "y.jsonl", healthy(30, 99), at=later)
@@ -152,19 +157,24 @@ def test_each_run_reads_only_new_objects_and_lists_only_recent_hours(aws):
     late = hour_prefix(NOW - dt.timedelta(hours=1)) + "late.jsonl"
     put_capture(aws, late, healthy(5, 7), at=NOW + dt.timedelta(minutes=5))
     second = run_at(config, aws, NOW + dt.timedelta(hours=1))
-    assert second["objects_read"] == 2 and second["rows"] == 35
+    assert second["objects_read"] == 2
+    assert second["rows"] == 35
     # hours 05 (lag), 06 and 07 listed: 3 objects seen, 2 of them new
-    assert second["objects_listed"] == 3 and second["list_calls"] == 4
+    assert second["objects_listed"] == 3
+    assert second["list_calls"] == 4
 
     third = run_at(config, aws, NOW + dt.timedelta(hours=2))
-    assert third["objects_read"] == 0 and third["rows"] == 0
-    assert not third["judged"] and third["drifted_share"] is None
+    assert third["objects_read"] == 0
+    assert third["rows"] == 0
+    assert not third["judged"]
+    assert third["drifted_share"] is None
 
 
 def test_an_empty_window_publishes_no_data_and_no_drift_share(aws):
     config = JobConfig.from_env(ENV)
     result = run_at(config, aws, NOW)
-    assert result["rows"] == 0 and result["judged"] is False
+    assert result["rows"] == 0
+    assert result["judged"] is False
     assert result["no_data_reason"] == "the window holds no readable rows"
     listed = cloudwatch().list_metrics(Namespace="Obsgov/DataQuality")["Metrics"]
     names = {m["MetricName"] for m in listed}
@@ -205,7 +215,9 @@ def test_json_lines_capture_is_read_not_dropped(aws):
             Bucket="capture", Key=hour_prefix(written) + "j.jsonl", Body="\n".join(records)
         )
     result = run_at(JobConfig.from_env(ENV), aws, NOW)
-    assert result["rows"] == 400 and result["malformed_records"] == 0 and result["judged"]
+    assert result["rows"] == 400
+    assert result["malformed_records"] == 0
+    assert result["judged"]
 
 
 def test_input_only_capture_judges_no_output_feature(aws):
@@ -259,10 +271,13 @@ def test_pipeline_output_files(aws):
     assert config.key_layout is None  # pipelines: LastModified, not a capture layout
     result = run_at(config, aws, NOW)
     # the manifest is not data, the broken Parquet file cannot be read: both counted
-    assert result["rows"] == 1000 and result["malformed_records"] == 2
-    assert not result["dataset_drift"] and result["objects_read"] == 4
+    assert result["rows"] == 1000
+    assert result["malformed_records"] == 2
+    assert not result["dataset_drift"]
+    assert result["objects_read"] == 4
     again = run_at(config, aws, NOW + dt.timedelta(hours=1))
-    assert again["objects_read"] == 0 and not again["judged"]
+    assert again["objects_read"] == 0
+    assert not again["judged"]
 
 
 def test_a_missing_baseline_fails_the_run(aws):
@@ -303,6 +318,7 @@ def test_s3_data_is_read_from_a_prefix_or_one_object(aws):
     put_capture(aws, "manual/a.jsonl", healthy(10), at=NOW)
     put_capture(aws, "manual/b.jsonl", healthy(5), at=NOW)
     everything, stats = read_s3_data(aws, "s3://capture/manual/", baseline, capture=True)
-    assert everything.rows == 15 and stats.list_calls == 1
+    assert everything.rows == 15
+    assert stats.list_calls == 1
     one, _ = read_s3_data(aws, "s3://capture/manual/b.jsonl", baseline, capture=True)
     assert one.rows == 5

@@ -32,7 +32,8 @@ def hashes(values) -> np.ndarray:
 def test_distinct_sketch_is_exact_below_k_and_within_its_error_above():
     small = DistinctSketch(k=1024)
     small.update(hashes(np.arange(1000) % 700))
-    assert small.exact and small.estimate() == 700
+    assert small.exact
+    assert small.estimate() == 700
     large = DistinctSketch(k=1024)
     for start in range(0, 200_000, 50_000):
         large.update(hashes(np.arange(start, start + 50_000)))
@@ -50,7 +51,8 @@ def test_new_value_share_is_exact_for_small_sets_and_estimated_for_large():
     seen.update(hashes(np.arange(100_000)))
     window.update(hashes(np.arange(70_000, 170_000)))
     share, error = new_value_share(seen, window)
-    assert error > 0 and abs(share - 0.7) <= 4 * error
+    assert error > 0
+    assert abs(share - 0.7) <= 4 * error
 
 
 def test_duplicate_counter_is_exact_within_its_limit_and_unbiased_past_it():
@@ -67,7 +69,8 @@ def test_duplicate_counter_is_exact_within_its_limit_and_unbiased_past_it():
     right.update(hashes(rows[50_000:]))
     left.merge(right)
     estimate, is_exact = left.result()
-    assert not is_exact and left.level >= 1
+    assert not is_exact
+    assert left.level >= 1
     # the kept fraction 2**-level of distinct rows: a binomial count, 5 standard errors
     kept = truth / 2**left.level
     assert abs(estimate - truth) <= 5 * math.sqrt(kept) * 2**left.level
@@ -83,7 +86,8 @@ def test_category_counter_switches_to_a_sketch_whose_counts_keep_their_bound():
     for chunk in np.array_split(values, 10):
         names, counts = np.unique(chunk, return_counts=True)
         counter.add([f"v{n}" for n in names], counts)
-    assert not counter.exact and counter.total == 200_000
+    assert not counter.exact
+    assert counter.total == 200_000
     error = counter.max_error()
     assert error > 0
     for name, estimate in counter.top(50):
@@ -201,4 +205,6 @@ def test_grid_sample_counts_equal_a_histogram():
 
 def test_number_hashes_treat_nan_alike_and_negative_zero_as_zero():
     codes = hash_numbers(np.array([np.nan, -np.nan, 0.0, -0.0, 1.0]))
-    assert codes[0] == codes[1] and codes[2] == codes[3] and codes[2] != codes[4]
+    assert codes[0] == codes[1]
+    assert codes[2] == codes[3]
+    assert codes[2] != codes[4]

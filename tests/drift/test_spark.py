@@ -19,7 +19,12 @@ import pytest
 
 from obsgov.drift.data import open_source
 from obsgov.drift.engine import evaluate
-from obsgov.drift.profile import build_baseline, parse_baseline
+from obsgov.drift.profile import (
+    CategoricalProfile,
+    NumericProfile,
+    build_baseline,
+    parse_baseline,
+)
 from obsgov.drift.spark_job import baseline_from_spark, main, read_dataframe, window_report
 
 NOW = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.timezone.utc)
@@ -123,7 +128,8 @@ def test_the_spark_job_equals_the_single_machine_engine(spark, lake, window):
     assert {f.method for f in local.features if f.type in ("numeric", "timestamp")} == {"grid"}
     assert_same_report(local, distributed)
     if window == "same":
-        assert local.dataset.status == "no_drift" and local.dataset.duplicate_rows == 25
+        assert local.dataset.status == "no_drift"
+        assert local.dataset.duplicate_rows == 25
     else:
         assert local.dataset.drifted_features == ["amount", "visits", "plan", "seen_at"]
 
@@ -140,6 +146,8 @@ def test_a_baseline_built_on_spark_matches_within_the_documented_bounds(spark, l
         assert theirs.type == mine.type, name
         assert (theirs.rows, theirs.missing) == (mine.rows, mine.missing), name
         if mine.type in ("numeric", "timestamp"):
+            assert isinstance(mine, NumericProfile)
+            assert isinstance(theirs, NumericProfile)
             assert theirs.values == mine.values
             assert theirs.summary.mean == pytest.approx(mine.summary.mean, rel=1e-12)
             assert theirs.summary.std == pytest.approx(mine.summary.std, rel=1e-9)
@@ -159,6 +167,8 @@ def test_a_baseline_built_on_spark_matches_within_the_documented_bounds(spark, l
                 level = int(key[1:]) / 100
                 assert below - bound <= level <= upto + bound, (name, key)
         elif mine.type == "categorical":
+            assert isinstance(mine, CategoricalProfile)
+            assert isinstance(theirs, CategoricalProfile)
             assert (theirs.categories, theirs.counts) == (mine.categories, mine.counts)
     # the verdicts on a window agree whichever baseline judges it
     window = open_source(lake / "drifted")
@@ -218,7 +228,8 @@ def test_the_entry_point_runs_both_jobs_and_writes_their_files(spark, lake, tmp_
         now=NOW,
     )
     written = reports / "2026/11/27/060000.json"
-    assert done["report"] == str(written) and done["rows"] == 2_000
+    assert done["report"] == str(written)
+    assert done["rows"] == 2_000
     report = json.loads(written.read_text())
     local = evaluate(baseline, open_source(csv), now=NOW)
     assert report["dataset"]["drifted_features"] == local.dataset.drifted_features

@@ -89,12 +89,16 @@ def test_statuses_gaps_and_accounts():
         Outcome("require-kms-rotation", urn(KEY, "k2"), "111111111111", "not-judged"),
     ]
     rows = {r.control: r for r in compliance_map(outcomes, POLICIES, CATALOG, g)}
-    assert rows[S35].status == "failed" and rows[S35].count("passed") == 1
+    assert rows[S35].status == "failed"
+    assert rows[S35].count("passed") == 1
     assert rows[KMS4].status == "not-judged"
     sqs = rows[SQS1]
-    assert sqs.gap and sqs.status == "gap" and sqs.count("not-judged") == 1
+    assert sqs.gap
+    assert sqs.status == "gap"
+    assert sqs.count("not-judged") == 1
     # the queue's account has SQS.1, unmet (a gap); the trail's control applies to no account
-    assert rows[TRAIL9].accounts == {} and rows[TRAIL9].resources == {}
+    assert rows[TRAIL9].accounts == {}
+    assert rows[TRAIL9].resources == {}
     # S3.2 is a gap too: each account's buckets count against it
     assert account_shares(list(rows.values())) == {
         "111111111111": (1, 3),
@@ -116,7 +120,8 @@ def test_a_policy_mapped_to_several_controls_counts_only_each_controls_types():
         r.control: r for r in compliance_map(outcomes, {"require-tags": [TRAIL9, S35]}, CATALOG, g)
     }
     assert (rows[TRAIL9].count("passed"), rows[TRAIL9].accounts) == (1, {"111111111111": "passed"})
-    assert rows[S35].count("passed") == 5 and set(rows[S35].accounts) == {"222222222222"}
+    assert rows[S35].count("passed") == 5
+    assert set(rows[S35].accounts) == {"222222222222"}
 
 
 def test_an_outcome_on_a_part_counts_for_the_resource_it_configures():
@@ -154,7 +159,8 @@ def test_passed_only_when_every_judgement_passed(judgements):
     [row] = [r for r in compliance_map(outcomes, POLICIES, CATALOG, g) if r.control == S35]
     every = {s for _, s in judgements}
     if row.status == "passed":
-        assert every == {"passed"} and len({n for n, _ in judgements}) == 3
+        assert every == {"passed"}
+        assert len({n for n, _ in judgements}) == 3
     if "failed" in every:
         assert row.status == "failed"
     elif "not-judged" in every:
@@ -216,7 +222,8 @@ def test_counts_equal_the_graphs_resources_of_each_controls_types(stack):
         if row.policies:
             assert row.status == ("no resources" if not subjects else row.status)
         else:
-            assert row.status == "gap" and set(row.resources.values()) <= {"not-judged"}
+            assert row.status == "gap"
+            assert set(row.resources.values()) <= {"not-judged"}
 
 
 def test_the_shipped_catalog_names_the_types_of_every_control():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from obsgov.environment_report.cost import (
@@ -88,7 +90,7 @@ SMALL = ResourceGraph(
 def test_small_stack_matches_hand_computed_figures():
     prices = load_prices().with_assumptions({"logGbPerDayPerLogGroup": 2})
     result = estimate(SMALL, prices)
-    by_name = {}
+    by_name: dict[str, Any] = {}
     for charge in result.charges:
         by_name[charge.name] = by_name.get(charge.name, 0) + charge.usd
     # the key-month, and 100,000 requests a month (the assumption) at $0.03 per 10,000
@@ -137,7 +139,7 @@ def test_an_unpriced_instance_type_is_listed_not_zero():
     assert [r.name for r in result.unpriced] == ["odd"]
 
 
-SAMPLE_PROPS = {
+SAMPLE_PROPS: dict[str, list[dict[str, Any]]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": [
         {"period": 60},
         {"period": 10},
@@ -167,8 +169,11 @@ def test_every_rule_prices_with_a_sourced_line():
         for props in SAMPLE_PROPS.get(token, [{}]):
             for key, quantity, used in rule(props, prices.assumptions):
                 price = prices.items[key]
-                assert price.source and price.read and price.usd > 0, key
-                assert quantity >= 0 and set(used) <= set(prices.assumptions)
+                assert price.source, key
+                assert price.read, key
+                assert price.usd > 0, key
+                assert quantity >= 0
+                assert set(used) <= set(prices.assumptions)
     assert not FREE_TYPES & set(RULES)
 
 
@@ -201,7 +206,8 @@ def test_every_resource_the_shipped_environments_deploy_is_priced_or_known_free(
     """A new resource type in a component needs a pricing rule or a place in FREE_TYPES."""
     result = estimate(example_graph(stack, True), load_prices())
     assert sorted({r.type for r in result.unpriced}) == []
-    assert result.charges and result.free
+    assert result.charges
+    assert result.free
 
 
 def graph_of(*resources: GraphResource) -> ResourceGraph:
@@ -229,7 +235,8 @@ def test_a_resource_is_priced_at_its_own_regions_price():
         "eu-west-1": pytest.approx(30 * 0.57),
         "us-east-1": pytest.approx(30 * 0.50),
     }
-    assert result.region == "eu-west-1" and result.stand_ins == []
+    assert result.region == "eu-west-1"
+    assert result.stand_ins == []
 
 
 def test_a_price_the_table_lacks_for_the_region_is_named_never_silently_used():

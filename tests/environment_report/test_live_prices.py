@@ -86,7 +86,8 @@ def test_the_exact_usage_type_in_the_region_is_priced_at_its_first_paid_tier(pri
     price = priced.items["lambda-requests"]
     # the table stays a us-east-1 table: the answer is eu-west-1's price, kept beside it
     assert price.regions["eu-west-1"] == pytest.approx(0.2)
-    assert price.usd == 9.99 and priced.region == "us-east-1"
+    assert price.usd == 9.99
+    assert priced.region == "us-east-1"
     assert price.source == "AWS Price List API: AWSLambda SKU X86 (USD per Requests x 1,000,000)"
     assert (price.read, price.verified) == ("2026-11-27", True)
     assert priced.items["unqueried"] == shipped.items["unqueried"]

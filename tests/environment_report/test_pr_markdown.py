@@ -5,6 +5,7 @@ per resource with its old and new figure."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from obsgov.environment_report.model import MAX_ROWS, diff, markdown
 
@@ -45,7 +46,7 @@ BASE = {
 
 
 def changed() -> dict:
-    after = copy.deepcopy(BASE)
+    after: dict[str, Any] = copy.deepcopy(BASE)
     after["verdict"] = "failed"
     after["findings"] = [
         finding("obsgov-sns-topic-require-kms", "old-topic"),

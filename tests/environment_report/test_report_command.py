@@ -80,7 +80,8 @@ def test_a_failing_policy_fails_its_control_on_exactly_the_resources_the_gate_na
     named = {
         v["urn"] for pack in gate["packs"] for v in pack["violations"] if v["policy"] == RETENTION
     }
-    assert preview.exit_code == 0 and named  # advisory in dev: the gate passes, with findings
+    assert preview.exit_code == 0
+    assert named  # advisory in dev: the gate passes, with findings
     [row] = [c for c in report["controls"] if c["control"] == CLOUDWATCH_16]
     log_groups = [r for r in report["inventory"] if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]
     assert row["status"] == "failed"
@@ -175,7 +176,8 @@ def test_markdown_for_a_pull_request_shows_the_change_and_the_failing_controls(
     assert lines[1] == "## obsgov obsgov/dev: ⚠️ the policy gate passed with warnings"
     assert "| resource | type | account | before $/month | after $/month | change |" in lines
     [row] = [line for line in lines if line.startswith(f"| {charge['resource']} | ")]
-    assert row.endswith(" | +12.50 |") and f"| {name} |" in row
+    assert row.endswith(" | +12.50 |")
+    assert f"| {name} |" in row
 
 
 def test_a_team_project_is_reported_with_its_findings_and_region(tmp_path):
@@ -206,4 +208,5 @@ def test_a_team_project_is_reported_with_its_findings_and_region(tmp_path):
     # each finding is located in the team's own files
     assert all(f["where"] for f in report["findings"])
     assert report["cost"]["region"] == "eu-west-1"
-    assert report["inventory"] and report["cost"]["charges"]
+    assert report["inventory"]
+    assert report["cost"]["charges"]

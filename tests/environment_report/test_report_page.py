@@ -83,7 +83,8 @@ def test_the_page_renders_with_a_screenshot_and_no_console_errors(page, tmp_path
     shot = tmp_path / "report.png"
     page.screenshot(path=str(shot), full_page=True)
     data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000
     assert page.title() == "obsgov report prod"
 
 
@@ -100,7 +101,8 @@ def test_tables_chart_and_heat_map_hold_the_report(page, report_page):
     bars = page.locator("svg#cost-chart rect.bar")
     assert bars.count() == len(data["cost"]["byAccount"])
     widths = [float(bars.nth(i).get_attribute("width")) for i in range(bars.count())]
-    assert widths == sorted(widths, reverse=True) and widths[0] > 0  # costliest account first
+    assert widths == sorted(widths, reverse=True)
+    assert widths[0] > 0  # costliest account first
     judged_accounts = {a for c in data["controls"] for a in c["accounts"]}
     assert page.locator("#heat-map tbody tr").count() == len(judged_accounts)
     # every heat-map cell shows its account's status for that control
@@ -144,4 +146,6 @@ def test_the_printed_page_drops_the_filters(page):
 def test_the_page_needs_nothing_but_itself(report_page):
     _, path = report_page
     text = Path(path).read_text()
-    assert "<script src" not in text and "<link" not in text and "http://" not in text
+    assert "<script src" not in text
+    assert "<link" not in text
+    assert "http://" not in text

@@ -71,7 +71,8 @@ def test_age_is_the_newest_objects_and_the_grace_period_decides(aws):
     write(s3, "features/part-1.parquet", NOW - timedelta(hours=25))
     write(s3, "features/_SUCCESS", NOW - timedelta(hours=1), b"")  # a marker is not data
     fresh = measure(daily("s3://out/features/"), NOW, s3=s3)
-    assert fresh.age == timedelta(hours=25) and not fresh.stale
+    assert fresh.age == timedelta(hours=25)
+    assert not fresh.stale
     assert fresh.where == "features/part-1.parquet"
     tight = measure(daily("s3://out/features/", grace_minutes=30), NOW, s3=s3)
     assert tight.stale
@@ -86,7 +87,8 @@ def test_a_partition_layout_is_searched_newest_period_first(aws):
     output = daily("s3://out/orders/", layout="dt=%Y-%m-%d/")
     result = measure(output, NOW, s3=s3)
     assert result.where == "orders/dt=2026-11-26/part-0.parquet"
-    assert result.age == timedelta(hours=22) and not result.stale
+    assert result.age == timedelta(hours=22)
+    assert not result.stale
     # today's partition is empty, yesterday's holds the newest: two periods, one object listed
     assert result.listed == 1
 
@@ -96,7 +98,8 @@ def test_nothing_within_the_lookback_is_stale_without_an_age(aws):
     write(s3, "orders/dt=2026-09-01/part-0.parquet", datetime(2026, 9, 1, tzinfo=timezone.utc))
     output = daily("s3://out/orders/", layout="dt=%Y-%m-%d/")
     results = job.run([output], NOW, s3=s3, cloudwatch=cloudwatch)
-    assert results[0].stale and results[0].age is None
+    assert results[0].stale
+    assert results[0].age is None
     assert results[0].reason == "no output found under s3://out/orders/ in the last 192 h"
     names = {
         m["MetricName"] for m in cloudwatch.list_metrics(Namespace="Obsgov/Pipelines")["Metrics"]
@@ -110,11 +113,13 @@ def test_glue_partitions_by_registration_or_by_their_values(aws):
         day = (NOW - timedelta(days=days_ago)).replace(hour=0)
         partition(glue, day, day + timedelta(hours=26))  # registered the next morning
     by_creation = measure(daily("glue://sales/orders"), NOW, glue=glue)
-    assert by_creation.where == "2026/11/26" and by_creation.age == timedelta(hours=4)
+    assert by_creation.where == "2026/11/26"
+    assert by_creation.age == timedelta(hours=4)
     by_values = measure(
         daily("glue://sales/orders", partition_time_format="%Y/%m/%d"), NOW, glue=glue
     )
-    assert by_values.age == timedelta(hours=30) and by_values.stale
+    assert by_values.age == timedelta(hours=30)
+    assert by_values.stale
     assert by_values.listed == 3
 
 
@@ -143,9 +148,11 @@ def test_the_handler_publishes_and_fails_when_an_output_cannot_be_read(aws):
         )
         return [p["Maximum"] for p in stats["Datapoints"]]
 
-    assert latest("DataAge", "nightly") == [7200.0] and latest("DataStale", "nightly") == [0.0]
+    assert latest("DataAge", "nightly") == [7200.0]
+    assert latest("DataStale", "nightly") == [0.0]
     # the unreadable pipeline is reported stale before the run fails
-    assert latest("DataStale", "orders") == [1.0] and latest("DataAge", "orders") == []
+    assert latest("DataStale", "orders") == [1.0]
+    assert latest("DataAge", "orders") == []
 
 
 def test_every_problem_in_the_schedule_input_is_named_at_once():

@@ -112,7 +112,8 @@ def test_a_bundle_in_a_fresh_virtualenv_gives_the_in_repo_verdicts(
             run_gate(graph, [(pack, layers)], GateOptions(stack_config=env.config_map)).packs[0]
             for pack in (in_repo, published)
         )
-        assert ours.error is None and theirs.error is None, theirs.error
+        assert ours.error is None, ours.error
+        assert theirs.error is None, theirs.error
         assert ours.config == theirs.config
         assert [(v.policy, v.urn, v.level, v.message) for v in ours.violations] == [
             (v.policy, v.urn, v.level, v.message) for v in theirs.violations

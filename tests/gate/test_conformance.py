@@ -59,7 +59,8 @@ def test_remediation_is_applied_before_analysis(graphs):
         ("plain", {"kmsMasterKeyId": "alias/remediated"})
     ]
     assert _stack_view(result)["plain"].startswith("plain: key=alias/remediated arn=arn:aws:sns:")
-    assert not result.mandatory and result.status == "warnings"
+    assert not result.mandatory
+    assert result.status == "warnings"
 
 
 def test_remediations_are_summarised_per_policy(graphs):
@@ -105,7 +106,8 @@ def test_stack_policies_see_unknown_computed_outputs_in_preview(graphs):
     preview = run_probe(graphs[True], pack="conformance")
     assert preview.error is None, preview.error
     [seen] = by_policy(preview, "stack-sees-topics")
-    assert seen.level == "advisory" and seen.message == (
+    assert seen.level == "advisory"
+    assert seen.message == (
         "can't run policy 'stack-sees-topics' from policy pack 'conformance@v0.0.1' during "
         "preview: string value at .arn can't be known during preview"
     )
@@ -213,7 +215,7 @@ def test_a_diagnostic_without_severity_takes_the_policys(graphs):
     response = proto.AnalyzeResponse(
         diagnostics=[
             proto.AnalyzeDiagnostic(
-                policyName="p", description="d", message="d\nm", enforcementLevel=1
+                policyName="p", description="d", message="d\nm", enforcementLevel=proto.MANDATORY
             )
         ]
     )
@@ -232,7 +234,8 @@ def test_packs_run_at_the_same_time(graphs, tmp_path):
     assert [p.error for p in run.packs] == [None, None]
     spans = trace_spans(trace)
     a, b = spans["trace-a"], spans["trace-b"]
-    assert a["start"] < b["end"] and b["start"] < a["end"], spans
+    assert a["start"] < b["end"], spans
+    assert b["start"] < a["end"], spans
 
 
 # --------------------------------------------------------------------------- helpers

@@ -122,6 +122,7 @@ def test_the_packs_policies_are_reported_with_their_metadata(remediated):
 def test_a_pack_that_dies_during_remediate_fails_closed(preview_graph):
     result = run_probe(preview_graph, pack="crash-in-remediate")
     assert result.status == "failed"
+    assert result.error is not None
     assert result.error.startswith(
         f"policy pack {load_policy_pack(PACKS / 'crash-in-remediate').label} "
         "exited with code 8 during Remediate\n"
@@ -134,6 +135,7 @@ def test_a_pack_that_dies_on_the_last_resources_in_flight_fails_closed():
     graph = ResourceGraph(project="team", stack="qa", preview=False, resources=[_topic()])
     result = run_probe(graph, pack="crash-in-analyze")
     assert result.status == "failed"
+    assert result.error is not None
     assert result.error.startswith(
         f"policy pack {PACKS / 'crash-in-analyze'} exited with code 7 during Analyze\n"
     )
@@ -195,7 +197,10 @@ def test_a_diagnostic_at_a_level_outside_the_protocol_fails_the_pack_closed():
     response = proto.AnalyzeResponse(
         diagnostics=[
             proto.AnalyzeDiagnostic(
-                policyName="p", description="d", message="d", enforcementLevel=7
+                policyName="p",
+                description="d",
+                message="d",
+                enforcementLevel=7,  # type: ignore[arg-type]  # a level this protocol lacks
             )
         ]
     )
@@ -278,7 +283,10 @@ def test_a_severity_outside_the_protocol_is_unspecified():
         version="2.0.0",
         policies=[
             proto.PolicyInfo(
-                name="p", description="d", enforcementLevel=proto.MANDATORY, severity=9
+                name="p",
+                description="d",
+                enforcementLevel=proto.MANDATORY,
+                severity=9,  # type: ignore[arg-type]  # a severity this protocol lacks
             )
         ],
     )

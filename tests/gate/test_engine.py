@@ -7,6 +7,7 @@ import importlib.resources
 import json
 import shutil
 import textwrap
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import jsonschema
@@ -103,7 +104,8 @@ def test_disabled_policies_are_never_called(graphs):
     quiet = run_probe(graphs[False])
     assert quiet.error is None  # "never-called" raises if the pack ever runs it
     awake = run_probe(graphs[False], {"never-called": "advisory"})
-    assert awake.error is not None and "a disabled policy was called" in awake.error
+    assert awake.error is not None
+    assert "a disabled policy was called" in awake.error
 
 
 # --------------------------------------------------------------------------- config
@@ -190,7 +192,8 @@ def test_invalid_level_in_a_config_file_names_file_and_key(tmp_path):
 def test_unknown_values_give_the_advisory_preview_diagnostic(graphs):
     preview = by_policy(run_probe(graphs[True]), KMS)
     unknown = [v for v in preview if v.resource_name == "alarms-topic"]
-    assert len(unknown) == 1 and unknown[0].level == "advisory"
+    assert len(unknown) == 1
+    assert unknown[0].level == "advisory"
     assert unknown[0].message == (
         "can't run policy 'topic-needs-kms' from policy pack 'probe@v0.0.1' during preview: "
         "string value at .kmsMasterKeyId can't be known during preview"
@@ -202,7 +205,8 @@ def test_unknown_values_give_the_advisory_preview_diagnostic(graphs):
 
 def test_stack_policies_see_parents_and_dependencies(graphs):
     [seen] = by_policy(run_probe(graphs[True]), "parents-and-dependencies")
-    assert seen.phase == "stack" and seen.resource_name == "alarms-policy"
+    assert seen.phase == "stack"
+    assert seen.resource_name == "alarms-policy"
     assert seen.detail == (
         "parent=test:index:Alarms deps=['alarms-topic'] "
         "propdeps={'arn': ['alarms-topic'], 'policy': ['alarms-topic']}"
@@ -240,6 +244,7 @@ def test_properties_larger_than_4mb_go_through(inline_env, tmp_path):
 def test_a_pack_that_crashes_at_start_fails_closed(graphs):
     result = run_probe(graphs[True], pack="crash-at-start")
     assert result.status == "failed"
+    assert result.error is not None
     assert "crash-at-start printed no port and exited with code 1" in result.error
     assert "this pack cannot load its policies" in result.error
 
@@ -247,18 +252,21 @@ def test_a_pack_that_crashes_at_start_fails_closed(graphs):
 def test_a_pack_that_never_prints_a_port_times_out(graphs):
     result = run_probe(graphs[True], pack="no-port", start_timeout=2)
     assert result.status == "failed"
+    assert result.error is not None
     assert "no-port printed no port within 2s" in result.error
 
 
 def test_a_pack_that_dies_during_analyze_fails_closed(graphs):
     result = run_probe(graphs[True], pack="crash-in-analyze")
     assert result.status == "failed"
+    assert result.error is not None
     assert "crash-in-analyze exited with code 7 during Analyze" in result.error
 
 
 def test_a_pack_that_hangs_in_analyze_times_out(graphs):
     result = run_probe(graphs[True], pack="hang-in-analyze", call_timeout=2)
     assert result.status == "failed"
+    assert result.error is not None
     assert "hang-in-analyze did not answer Analyze within 2s" in result.error
 
 
@@ -296,12 +304,14 @@ def test_pulumipolicy_yaml_main_and_virtualenv_are_respected(tmp_path, graphs):
         [(project, [parse_pack_config({"needs-config": {"owner": "me"}}, "t")])],
         GateOptions(stack_config={}),
     ).packs[0]
-    assert result.error is None and result.version == "9.9.9" and result.name == "strict-config"
+    assert result.error is None
+    assert result.version == "9.9.9"
+    assert result.name == "strict-config"
 
 
 def test_packs_are_reported_by_name_and_version_as_the_cli_displays_them(graphs):
     """pkg/backend/display/progress.go, printPolicies: packs sorted by ``name@vversion``."""
-    packs = [
+    packs: list[tuple[Any, list[Any]]] = [
         (load_policy_pack(PACKS / name), [])
         for name in ("strict-config", "probe", "crash-at-start")
     ]
@@ -359,11 +369,13 @@ def _cli(*args):
 def test_cli_exit_codes(tmp_path):
     dev = _cli("preview", "--stack", "dev", "--policy-pack", str(PACKS / "probe"))
     assert dev.exit_code == 0, dev.output  # dev makes every policy advisory
-    assert "Policies:" in dev.output and "⚠️ probe@v1.2.3" in dev.output
+    assert "Policies:" in dev.output
+    assert "⚠️ probe@v1.2.3" in dev.output
     assert "- [advisory]  provider-account  (aws:sns:Topic: ml-serving-dev-alarms)" in dev.output
     prod = _cli("preview", "--stack", "prod", "--policy-pack", str(PACKS / "probe"))
     assert prod.exit_code == 1, prod.output  # prod makes them mandatory
-    assert "❌ probe@v1.2.3" in prod.output and "[mandatory]" in prod.output
+    assert "❌ probe@v1.2.3" in prod.output
+    assert "[mandatory]" in prod.output
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name-prefix": {"mode": "fast"}}))
     config_error = _cli(
@@ -378,13 +390,14 @@ def test_cli_exit_codes(tmp_path):
     assert config_error.exit_code == 2
     assert "validating policy config: probe 1.2.3  name-prefix: mode" in config_error.output
     usage = _cli("preview", "--stack", "dev", "--format", "sarif")
-    assert usage.exit_code == 2 and "--format sarif needs --output FILE" in usage.output
+    assert usage.exit_code == 2
+    assert "--format sarif needs --output FILE" in usage.output
     mismatch = _cli("preview", "--stack", "dev", "--policy-pack-config", str(bad))
-    assert (
-        mismatch.exit_code == 2 and "one --policy-pack-config per --policy-pack" in mismatch.output
-    )
+    assert mismatch.exit_code == 2
+    assert "one --policy-pack-config per --policy-pack" in mismatch.output
     crash = _cli("preview", "--stack", "dev", "--policy-pack", str(PACKS / "crash-at-start"))
-    assert crash.exit_code == 1 and "error: policy pack" in crash.output
+    assert crash.exit_code == 1
+    assert "error: policy pack" in crash.output
 
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema(tmp_path):
@@ -408,14 +421,16 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(tmp_path):
     jsonschema.Draft4Validator(schema).validate(sarif)
     run = sarif["runs"][0]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert "probe/topic-needs-kms" in rule_ids and len(rule_ids) == len(set(rule_ids))
+    assert "probe/topic-needs-kms" in rule_ids
+    assert len(rule_ids) == len(set(rule_ids))
     assert run["results"], "a failing gate has results"
     for item in run["results"]:
         assert rule_ids[item["ruleIndex"]] == item["ruleId"]
         # the line that caused the finding: a stack config value, a registry entry or a line
         # of the program (obsgov.reports.locations), never a file outside the project
         uri = item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        assert uri.endswith((".yaml", ".py")) and not uri.startswith("/"), uri
+        assert uri.endswith((".yaml", ".py")), uri
+        assert not uri.startswith("/"), uri
         assert item["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith(
             "urn:pulumi:prod::"
         )
@@ -428,12 +443,15 @@ def test_junit_and_json_reports(graphs):
     suites = ET.fromstring(to_junit(run))
     # one case per policy and resource (issue 36): the KMS policy's failing case names the
     # plain topic; a policy that judged nothing is one skipped case of its own
-    cases = {c.get("name"): c for c in suites.iter("testcase")}
+    cases = {str(c.get("name")): c for c in suites.iter("testcase")}
     failing = [
         c for name, c in cases.items() if name.startswith(KMS) and c.find("failure") is not None
     ]
-    assert len(failing) == 1 and "plain" in failing[0].get("name")
-    assert "plain" in failing[0].find("failure").text
+    assert len(failing) == 1
+    assert "plain" in str(failing[0].get("name"))
+    failure = failing[0].find("failure")
+    assert failure is not None
+    assert "plain" in str(failure.text)
     assert any(
         n.startswith("never-called") and c.find("skipped") is not None for n, c in cases.items()
     )
@@ -495,7 +513,8 @@ def test_state_file_analysis(tmp_path, graphs):
     prefix = [v for v in report["violations"] if v["policy"] == PREFIX]
     assert [v["message"] for v in prefix] == ["name 'plain' lacks prefix 'obsgov-'"]
     stack_seen = [v for v in report["violations"] if v["policy"] == "parents-and-dependencies"]
-    assert stack_seen and "parent=test:index:Alarms" in stack_seen[0]["message"]
+    assert stack_seen
+    assert "parent=test:index:Alarms" in stack_seen[0]["message"]
 
     # a secret obsgov cannot decrypt: refused, never judged as the text "[secret]"
     plain["inputs"]["name"] = {
@@ -518,10 +537,12 @@ def test_state_file_analysis(tmp_path, graphs):
         "--output",
         str(out),
     )
-    assert secret.exit_code == 2 and "holds 1 encrypted secret value" in secret.output
+    assert secret.exit_code == 2
+    assert "holds 1 encrypted secret value" in secret.output
     assert not out.exists()
 
     broken = tmp_path / "broken.json"
     broken.write_text("{}")
     bad = _cli("policy", "analyze", "--file", str(broken), "--policy-pack", str(PACKS / "probe"))
-    assert bad.exit_code == 2 and "expected the output of `pulumi stack export`" in bad.output
+    assert bad.exit_code == 2
+    assert "expected the output of `pulumi stack export`" in bad.output

@@ -188,7 +188,8 @@ def test_one_verdict_for_the_environment_and_bad_input_beats_a_verdict(sharded):
     assert [v.stack for v in verdict.judged] == list(codes)
     assert verdict.exit_code == 2
     report = verdict.to_json()
-    assert report["exitCodes"] == codes and report["stacks"]["dev"] == {"stack": "dev"}
+    assert report["exitCodes"] == codes
+    assert report["stacks"]["dev"] == {"stack": "dev"}
     codes["dev-members-1"] = 0
     assert eg.judge_environment(env, list(codes), run=run).exit_code == 1
 
@@ -237,6 +238,8 @@ def test_all_stacks_is_for_obsgovs_own_stacks_and_workers_need_it(tmp_path):
     result = CliRunner().invoke(
         app, ["preview", "--stack", "dev", "--all-stacks", "--project", str(tmp_path)]
     )
-    assert result.exit_code == 2 and "not --project" in result.output
+    assert result.exit_code == 2
+    assert "not --project" in result.output
     result = CliRunner().invoke(app, ["preview", "--stack", "dev", "--workers", "2"])
-    assert result.exit_code == 2 and "--workers goes with --all-stacks" in result.output
+    assert result.exit_code == 2
+    assert "--workers goes with --all-stacks" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_environment_facts_and_per_env_file_reach_the_pack(example_env, example_graph):
     env = example_env("dev")
-    layers = [
+    layers: list[Any] = [
         EnvironmentLayer(env),
         load_pack_config_file(ROOT / "stacks/policy-packs/dev/observability.json"),
     ]

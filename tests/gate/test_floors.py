@@ -94,7 +94,8 @@ def test_a_pack_config_below_the_floor_is_refused_naming_the_file(workspace, mon
         ],
         env={"COLUMNS": "200"},
     )
-    assert config.exit_code == 2 and "below the organisation's floor 365" in config.output
+    assert config.exit_code == 2
+    assert "below the organisation's floor 365" in config.output
     assert not (workspace / "observability.json").exists()
 
 

@@ -79,7 +79,7 @@ def test_the_inventory_round_trips_one_claim_a_line():
 
 
 @pytest.mark.parametrize(
-    "claims, code", [([], 0), ([["aws:oam/sink:Sink", "1", "r", "", "*", "x"]] * 2, 1)]
+    ("claims", "code"), [([], 0), ([["aws:oam/sink:Sink", "1", "r", "", "*", "x"]] * 2, 1)]
 )
 def test_the_command_writes_checks_and_exits_1_on_collisions(tmp_path, monkeypatch, claims, code):
     monkeypatch.setattr(inv, "build_inventory", lambda directory: inv.Inventory({"dev": claims}))
@@ -91,7 +91,8 @@ def test_the_command_writes_checks_and_exits_1_on_collisions(tmp_path, monkeypat
     assert checked.exit_code == code
     out.write_text(inv.Inventory({}).to_json())
     stale = CliRunner().invoke(app, ["policy", "inventory", "--out", str(out), "--check"])
-    assert stale.exit_code == 1 and "is not what the stacks make now" in stale.output
+    assert stale.exit_code == 1
+    assert "is not what the stacks make now" in stale.output
 
 
 def test_the_command_writes_its_own_file_in_the_stacks_folder(tmp_path, monkeypatch):
@@ -106,4 +107,5 @@ def test_the_command_writes_its_own_file_in_the_stacks_folder(tmp_path, monkeypa
     refused = CliRunner().invoke(
         app, ["policy", "inventory", "--stacks-dir", str(stacks), "--out", str(elsewhere)]
     )
-    assert refused.exit_code == 2 and not elsewhere.exists()
+    assert refused.exit_code == 2
+    assert not elsewhere.exists()

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -104,7 +105,8 @@ def test_no_pack_process_is_left_after_a_failure(graph, packs, layers, expect):
             run_gate(graph, chosen, options)
     else:
         run = run_gate(graph, chosen, options)
-        assert run.failed and any(p.error for p in run.packs)
+        assert run.failed
+        assert any(p.error for p in run.packs)
     assert _settled(before) == set()
 
 
@@ -113,15 +115,17 @@ def test_no_pack_process_is_left_when_synthesis_fails_after_launch(tmp_path):
     mocks must stop them."""
     before = child_pids()
     projects = [load_policy_pack(PACKS / "probe"), load_policy_pack(PACKS / "strict-config")]
-    with pytest.raises(RuntimeError):
-        with PackLauncher(
+    with (
+        pytest.raises(RuntimeError),
+        PackLauncher(
             projects,
             stack="dev",
             project_name="obsgov",
             dry_run=True,
             options=GateOptions(stack_config={}),
-        ):
-            raise RuntimeError("synthesis failed")
+        ),
+    ):
+        raise RuntimeError("synthesis failed")
     assert _settled(before) == set()
 
 
@@ -203,7 +207,7 @@ def test_a_team_program_is_judged_by_the_packs_started_meanwhile(tmp_path):
         provider_config={"region": "eu-west-1"},
     )
     packs, options = _starts(tmp_path)
-    seen_graphs = []
+    seen_graphs: list[Any] = []
     run = synthesize_program_and_gate(program, packs, options, on_graph=seen_graphs.append)
     [seen] = run.packs[0].violations
     assert seen.urn == "urn:pulumi:qa::team::pulumi:pulumi:Stack::team-qa"

@@ -219,7 +219,8 @@ def test_policy_config_refuses_to_write_a_file_the_pack_rejects(inline_env, tmp_
     preview = CliRunner().invoke(
         app, ["preview", "--stack", "dev", "--stacks-dir", str(env.directory)]
     )
-    assert preview.exit_code == 2 and "minLogRetentionDays: Invalid type" in preview.output
+    assert preview.exit_code == 2
+    assert "minLogRetentionDays: Invalid type" in preview.output
 
 
 def test_policy_config_single_pack_form(tmp_path):
@@ -258,7 +259,8 @@ def test_policy_config_single_pack_form(tmp_path):
 )
 def test_policy_config_usage_errors(args, message):
     result = CliRunner().invoke(app, ["policy", "config", "--stack", "dev", *args])
-    assert result.exit_code == 2 and message in result.output
+    assert result.exit_code == 2
+    assert message in result.output
 
 
 def test_pack_config_layers_map_and_unknown_names_warn(tmp_path):
@@ -323,7 +325,8 @@ def test_all_with_properties_but_no_level_fails_as_the_cli_fails():
     ]
     # with a level, all sets every policy's level and its properties go to no policy
     passed = run_probe(_empty_graph("dev"), {"all": {"enforcementLevel": "mandatory", "x": 1}})
-    assert not passed.error and not passed.warnings
+    assert not passed.error
+    assert not passed.warnings
 
 
 def test_config_errors_of_every_pack_are_reported_together_and_sorted(tmp_path):
@@ -362,7 +365,9 @@ def test_the_merged_document_shares_no_values_with_its_layers():
     """Changing the merged document (or a layer afterwards) leaves the other as it was."""
     layer = parse_pack_config({"a": {"tags": ["team"]}}, "t")
     merged = merge_layers([layer], POLICIES)
-    merged["a"].properties["tags"].append("cost-center")
+    properties = merged["a"].properties
+    assert properties is not None
+    properties["tags"].append("cost-center")
     assert layer["a"].properties == {"tags": ["team"]}
 
 

@@ -3,6 +3,7 @@ failure to start tells."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -308,10 +309,8 @@ def test_a_daemon_the_pack_detaches_does_not_hold_the_gate(tmp_path):
         assert done.stdout.strip() == "['judged']", done.stderr
     finally:
         if pid_file.exists():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid_file.read_text()), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def test_a_pack_that_prints_without_end_is_judged_not_blocked(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_an_existing_folder_that_is_not_a_virtualenv_is_named_so(tmp_path):
 def test_a_declared_virtualenv_is_the_interpreter(tmp_path):
     pack = _pack(tmp_path, "runtime:\n  name: python\n  options:\n    virtualenv: env\n")
     (pack / "env" / "bin").mkdir(parents=True)
-    os.symlink(os.path.realpath(os.sys.executable), pack / "env" / "bin" / "python")
+    os.symlink(os.path.realpath(sys.executable), pack / "env" / "bin" / "python")
     project = load_policy_pack(pack)
     assert project.python() == str(pack / "env" / "bin" / "python")
     assert (project.runtime, project.runtime_options) == ("python", {"virtualenv": "env"})
@@ -74,7 +75,8 @@ def test_shipped_packs_declare_no_virtualenv_and_import_the_library_normally():
         project = load_policy_pack(directory)
         assert project.virtualenv is None, directory
         main = (directory / "__main__.py").read_text()
-        assert "sys.path" not in main and "from obsgov_policies.packs import build_pack" in main
+        assert "sys.path" not in main
+        assert "from obsgov_policies.packs import build_pack" in main
 
 
 @pytest.mark.parametrize(
@@ -127,13 +129,16 @@ def test_a_manifest_that_is_a_folder(tmp_path):
     pack = _pack(tmp_path, "")
     (pack / "PulumiPolicy.yaml").unlink()
     (pack / "PulumiPolicy.yaml").mkdir()
-    assert "PulumiPolicy.yaml" in _problem(pack) and "Traceback" not in _problem(pack)
+    assert "PulumiPolicy.yaml" in _problem(pack)
+    assert "Traceback" not in _problem(pack)
 
 
 def test_a_manifest_parse_error_is_one_line_with_its_line(tmp_path):
     pack = _pack(tmp_path, "runtime: python\nversion: [1\n")
     problem = _problem(pack)
-    assert "\n" not in problem and "line" in problem and "<unicode string>" not in problem
+    assert "\n" not in problem
+    assert "line" in problem
+    assert "<unicode string>" not in problem
 
 
 def test_builtin_stack_tags_come_from_pulumi_yaml():

@@ -62,6 +62,7 @@ def test_pack_folders_without_config_files_get_only_the_environment(scenario):
     [(project, layers)] = select_packs(env, [PACKS / "probe"], None)
     assert project.directory == (PACKS / "probe").resolve()
     assert [type(layer) for layer in layers] == [FloorLayer, EnvironmentLayer]
+    assert isinstance(layers[1], EnvironmentLayer)
     assert layers[1].env is env
 
 
@@ -100,7 +101,9 @@ def test_the_stack_lists_its_packs_and_their_files(scenario, tmp_path):
     ]
     probe_layers, strict_layers = (layers for _, layers in chosen)
     assert [type(layer) for layer in probe_layers] == [FloorLayer, EnvironmentLayer, SourcedConfig]
-    assert probe_layers[2] == LAYER and probe_layers[2].source.endswith("probe.json")
+    assert probe_layers[2] == LAYER
+    assert isinstance(probe_layers[2], SourcedConfig)
+    assert probe_layers[2].source.endswith("probe.json")
     assert [type(layer) for layer in strict_layers] == [FloorLayer, EnvironmentLayer]
     assert stack_pack_projects(loaded) == [project for project, _ in chosen]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -37,7 +37,7 @@ def _resources(**topic) -> list[dict]:
     ]
 
 
-def _write(tmp_path, document) -> os.PathLike:
+def _write(tmp_path, document) -> Path:
     path = tmp_path / "state.json"
     path.write_text(document if isinstance(document, str) else json.dumps(document))
     return path
@@ -144,7 +144,8 @@ def test_the_cli_reports_bad_state_with_exit_2_and_no_traceback(tmp_path):
     result = CliRunner().invoke(
         app, ["policy", "analyze", "--file", str(path), "--policy-pack", str(PACKS / "probe")]
     )
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
     assert "deployment.resources[1].type: must be a resource type token" in result.output
 
 
@@ -201,7 +202,7 @@ def test_passphrase_secrets_are_decrypted_as_the_cli_does(tmp_path, key):
         _write(tmp_path, _secret_state(key)), environ={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
     )
     assert warnings == []
-    assert graph.get(TOPIC).inputs["name"] == {SIG_KEY: SECRET_SIG, "value": "obsgov-plain"}
+    assert graph.by_urn[TOPIC].inputs["name"] == {SIG_KEY: SECRET_SIG, "value": "obsgov-plain"}
 
 
 def test_the_passphrase_may_come_from_a_file(tmp_path, key):
@@ -210,7 +211,8 @@ def test_the_passphrase_may_come_from_a_file(tmp_path, key):
     graph, warnings = load_state(
         _write(tmp_path, _secret_state(key)), environ={"PULUMI_CONFIG_PASSPHRASE_FILE": str(phrase)}
     )
-    assert warnings == [] and graph.get(TOPIC).inputs["name"]["value"] == "obsgov-plain"
+    assert warnings == []
+    assert graph.by_urn[TOPIC].inputs["name"]["value"] == "obsgov-plain"
 
 
 REFUSAL = (
@@ -313,7 +315,8 @@ def test_pending_deletes_are_skipped_by_the_gate(tmp_path):
     )
     assert result.exit_code == 0, result.output  # the file's stack, dev, is advisory
     names = {v["name"] for v in json.loads(out.read_text())["packs"][0]["violations"]}
-    assert "plain" in names and "doomed" not in names
+    assert "plain" in names
+    assert "doomed" not in names
 
 
 def _secret(**fields) -> dict:
@@ -333,7 +336,7 @@ def test_secrets_exported_with_show_secrets_are_read_from_their_plaintext(tmp_pa
     path = _write(tmp_path, {"version": 3, "deployment": {"resources": _resources(**topic)}})
     graph, warnings = load_state(path)
     assert warnings == []
-    assert graph.get(TOPIC).inputs == {
+    assert graph.by_urn[TOPIC].inputs == {
         "name": _secret(value="shown"),
         "tags": [_secret(value={"team": "ml"}), _secret(value="raw text")],
         "policy": _secret(value={"already": "plain"}),
@@ -348,7 +351,7 @@ def test_a_secret_inside_a_list_is_decrypted_and_one_without_a_passphrase_refuse
     path = _write(tmp_path, state)
     graph, warnings = load_state(path, environ={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
     assert warnings == []
-    assert graph.get(TOPIC).inputs["subscribers"] == [{"endpoints": _secret(value=["a", "b"])}]
+    assert graph.by_urn[TOPIC].inputs["subscribers"] == [{"endpoints": _secret(value=["a", "b"])}]
     del topic["inputs"]["name"]  # the list's secret alone must be found
     with pytest.raises(InputError) as caught:
         load_state(_write(tmp_path, state), environ={})
@@ -422,15 +425,15 @@ def test_a_resource_lands_in_its_providers_assumed_account(tmp_path, provider, a
         {"urn": PROVIDER, "type": "pulumi:providers:aws", "custom": True, "id": "id-1", **provider},
     )
     graph, _ = load_state(_write(tmp_path, {"version": 3, "deployment": {"resources": resources}}))
-    assert graph.get(PROVIDER).account == account
-    assert graph.get(TOPIC).account == account
-    assert graph.get(TOPIC).provider == f"{PROVIDER}::id-1"
+    assert graph.by_urn[PROVIDER].account == account
+    assert graph.by_urn[TOPIC].account == account
+    assert graph.by_urn[TOPIC].provider == f"{PROVIDER}::id-1"
 
 
 def test_a_resource_whose_provider_is_not_in_the_state_has_no_account(tmp_path):
     resources = _resources(provider=f"{PROVIDER}::gone")
     graph, _ = load_state(_write(tmp_path, {"version": 3, "deployment": {"resources": resources}}))
-    assert graph.get(TOPIC).account is None
+    assert graph.by_urn[TOPIC].account is None
 
 
 # --------------------------------------------------------------------------- every field
@@ -564,8 +567,9 @@ def test_versions_one_and_two_are_migrated_as_the_cli_migrates_them(tmp_path, ve
     stack = {"urn": STACK, "type": "pulumi:pulumi:Stack", "custom": False}
     path = _write(tmp_path, {"version": version, "deployment": {"resources": [stack, V1_RESOURCE]}})
     graph, warnings = load_state(path)
-    topic = graph.get(TOPIC)
-    assert warnings == [] and (graph.stack, graph.project) == ("dev", "obsgov")
+    topic = graph.by_urn[TOPIC]
+    assert warnings == []
+    assert (graph.stack, graph.project) == ("dev", "obsgov")
     assert topic.inputs == {"name": "plain", "kmsMasterKeyId": ""}
     assert topic.outputs == {"arn": "arn:aws:sns:x"}
     assert topic.property_dependencies == {"name": [STACK], "kmsMasterKeyId": [STACK]}
@@ -605,19 +609,28 @@ def test_every_field_of_a_state_resource_reaches_the_graph(tmp_path):
     }
     path = _write(tmp_path, {"version": 4, "deployment": {"resources": _resources(**full)}})
     graph, warnings = load_state(path)
-    assert warnings == [] and graph.stack == "dev" and graph.project == "obsgov"
-    assert graph.preview is False and graph.source == "state"
-    stack, topic = graph.get(STACK), graph.get(TOPIC)
+    assert warnings == []
+    assert graph.stack == "dev"
+    assert graph.project == "obsgov"
+    assert graph.preview is False
+    assert graph.source == "state"
+    stack, topic = graph.by_urn[STACK], graph.by_urn[TOPIC]
     assert (stack.custom, stack.parent, stack.id, stack.protect) == (False, None, None, False)
     assert (stack.dependencies, stack.ignore_changes, stack.aliases) == ([], [], [])
-    assert topic.name == "plain" and topic.type == "aws:sns/topic:Topic" and topic.custom
-    assert topic.id == "topic-id" and topic.parent == STACK and topic.provider is None
+    assert topic.name == "plain"
+    assert topic.type == "aws:sns/topic:Topic"
+    assert topic.custom
+    assert topic.id == "topic-id"
+    assert topic.parent == STACK
+    assert topic.provider is None
     assert topic.inputs == {"name": "plain"}
     assert topic.outputs == {"name": "plain", "arn": "arn:aws:sns:x"}
     assert topic.dependencies == [STACK]
     assert topic.property_dependencies == {"name": [STACK], "arn": []}
-    assert topic.protect is True and topic.pending_delete is False
-    assert topic.ignore_changes == ["tags"] and topic.additional_secret_outputs == ["arn"]
+    assert topic.protect is True
+    assert topic.pending_delete is False
+    assert topic.ignore_changes == ["tags"]
+    assert topic.additional_secret_outputs == ["arn"]
     # alias specs (objects) carry no URN the packs could use
     assert topic.aliases == ["urn:pulumi:dev::obsgov::aws:sns/topic:Topic::old"]
     assert topic.account is None
@@ -653,7 +666,7 @@ def test_custom_timeouts_reach_the_graph_in_seconds_and_bad_ones_are_named(tmp_p
     path = _write(
         tmp_path, {"version": 3, "deployment": {"resources": _resources(customTimeouts=timeouts)}}
     )
-    assert load_state(path)[0].get(TOPIC).custom_timeouts == {"create": 300.0, "update": 90.5}
+    assert load_state(path)[0].by_urn[TOPIC].custom_timeouts == {"create": 300.0, "update": 90.5}
     bad = {"version": 3, "deployment": {"resources": _resources(customTimeouts={"delete": "5m"})}}
     assert _problems(tmp_path, bad) == [
         f"{tmp_path / 'state.json'}: deployment.resources[1].customTimeouts.delete: "

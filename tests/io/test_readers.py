@@ -104,7 +104,7 @@ def test_empty_yaml_is_none(here):
 
 
 @pytest.mark.parametrize(
-    "text, expected",
+    ("text", "expected"),
     [
         (
             "a: 1\nb: 2\na: 3\n",
@@ -174,7 +174,8 @@ def test_merge_keys_are_expanded_and_local_keys_win(here):
 def test_aliases_are_copies_not_shared_objects(here):
     write(here / "a.yaml", "a: &x [1]\nb: *x\n")
     data = read_yaml("a.yaml")
-    assert data == {"a": [1], "b": [1]} and data["a"] is not data["b"]
+    assert data == {"a": [1], "b": [1]}
+    assert data["a"] is not data["b"]
 
 
 def _alias_bomb(levels: int = 12) -> str:
@@ -219,7 +220,7 @@ def test_parse_yaml_names_what_it_was_given():
 
 
 @pytest.mark.parametrize(
-    "text, expected",
+    ("text", "expected"),
     [
         (
             '{"a": {"b": 1,\n "b": 2}}',

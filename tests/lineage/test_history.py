@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -36,10 +37,8 @@ def _training_job(registry, name, *, eta, data, auc=None):
 
 def _version(registry, group, job_arn, auc, image="churn:7"):
     sm = registry.clients.sagemaker
-    try:
+    with contextlib.suppress(sm.exceptions.ClientError):
         sm.create_model_package_group(ModelPackageGroupName=group)
-    except sm.exceptions.ClientError:
-        pass
     report = registry.report(
         f"{group}/{auc}.json", {"binary_classification_metrics": {"auc": {"value": auc}}}
     )
@@ -75,10 +74,12 @@ def test_history_lists_versions_with_training_runs_and_metrics(churn):
     records = history(churn.clients.sagemaker, churn.clients.s3, "churn")
     assert [r.version for r in records] == [1, 2]
     first, second = records
+    assert first.training is not None
     assert first.training.name == "churn-2026-10"
     assert first.training.hyperparameters == {"eta": "0.3", "depth": "6"}
     assert first.training.inputs == {"train": "s3://data/churn/2026-10/"}
-    assert first.report_metrics == {"auc": 0.81} and second.report_metrics == {"auc": 0.86}
+    assert first.report_metrics == {"auc": 0.81}
+    assert second.report_metrics == {"auc": 0.86}
     assert (second.approval_status, second.approval_description) == ("Approved", "better auc")
 
 
@@ -170,9 +171,11 @@ def test_cli_history_and_diff(churn, monkeypatch):
     assert [v["training"]["name"] for v in data] == ["churn-2026-10", "churn-2026-11"]
     table = CliRunner().invoke(app, ["models", "diff", "churn", "1", "2", "--env", "dev"])
     assert table.exit_code == 0, table.output
-    assert "churn: v1 -> v2" in table.output and "eta" in table.output
+    assert "churn: v1 -> v2" in table.output
+    assert "eta" in table.output
     missing = CliRunner().invoke(app, ["models", "diff", "churn", "1", "9", "--env", "dev"])
-    assert missing.exit_code == 4 and "AWS refused DescribeModelPackage" in missing.output
+    assert missing.exit_code == 4
+    assert "AWS refused DescribeModelPackage" in missing.output
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from the clock, so the registry runs at a fixed instant that a test moves on wit
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -64,10 +65,8 @@ class Registry:
         image: str = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/churn:7",
     ) -> str:
         sm = self.clients.sagemaker
-        try:
+        with contextlib.suppress(sm.exceptions.ClientError):
             sm.create_model_package_group(ModelPackageGroupName=group)
-        except sm.exceptions.ClientError:
-            pass
         args: dict = dict(
             ModelPackageGroupName=group,
             ModelApprovalStatus="PendingManualApproval",

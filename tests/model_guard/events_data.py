@@ -1,10 +1,11 @@
 """The guard's trigger events, shaped as AWS documents them (shared by the guard's tests)."""
 
 import copy
+from typing import Any
 
 ARN = "arn:aws:sagemaker:eu-west-1:100000000002:model-package/churn/3"
 # Shaped like the documented "SageMaker Model Package State Change" event.
-STATE_CHANGE = {
+STATE_CHANGE: dict[str, Any] = {
     "version": "0",
     "id": "9d0c5ef6-1e7a-4d1b-a9a6-0c1c7c9f1b11",
     "detail-type": "SageMaker Model Package State Change",
@@ -24,7 +25,7 @@ STATE_CHANGE = {
     },
 }
 # Shaped like CloudTrail's record of UpdateModelPackage, delivered by EventBridge.
-API_CALL = {
+API_CALL: dict[str, Any] = {
     "version": "0",
     "id": "2b1c8d33-5a1e-4c55-9d2f-8e4f1c0a7e22",
     "detail-type": "AWS API Call via CloudTrail",

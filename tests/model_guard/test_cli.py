@@ -74,4 +74,5 @@ def test_a_malformed_arn_is_bad_input_before_any_aws_call(no_aws_credentials):
 def test_aws_refusal_exits_4(registry):
     ghost = f"arn:aws:sagemaker:{REGION}:123456789012:model-package/ghost/1"
     result = _check(ghost, "--env", "prod")
-    assert result.exit_code == 4 and "AWS refused DescribeModelPackage" in result.output
+    assert result.exit_code == 4
+    assert "AWS refused DescribeModelPackage" in result.output

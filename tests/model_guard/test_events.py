@@ -5,18 +5,31 @@ import json
 
 import pytest
 
-from obsgov.model_guard.events import MalformedEvent, StageWrite, parse_event, unwrap_redrive
+from obsgov.model_guard.events import (
+    ApprovalEvent,
+    MalformedEvent,
+    StageWrite,
+    parse_event,
+    unwrap_redrive,
+)
 
 from .events_data import API_CALL, ARN, CREATE_CALL, STATE_CHANGE
 
 
+def approval(event) -> ApprovalEvent:
+    """The event the guard judges, where the test expects one."""
+    parsed = parse_event(event)
+    assert parsed is not None
+    return parsed
+
+
 def test_state_change_approval_has_no_identity():
-    event = parse_event(STATE_CHANGE)
+    event = approval(STATE_CHANGE)
     assert (event.package_arn, event.approver, event.account) == (ARN, None, "100000000002")
 
 
 def test_cloudtrail_approval_carries_the_approver():
-    event = parse_event(API_CALL)
+    event = approval(API_CALL)
     assert event.approver == "arn:aws:sts::100000000002:assumed-role/MLApprovers/alice"
 
 
@@ -28,7 +41,7 @@ def test_other_statuses_approve_nothing(status):
 
 
 def test_create_model_package_with_approved_is_an_approval_with_its_caller():
-    event = parse_event(CREATE_CALL)
+    event = approval(CREATE_CALL)
     assert (event.package_arn, event.approver, event.call, event.approves) == (
         ARN,
         "arn:aws:sts::100000000002:assumed-role/MLApprovers/alice",
@@ -43,13 +56,16 @@ def test_a_lifecycle_stage_write_is_reported_with_its_caller():
         "modelPackageArn": ARN,
         "modelLifeCycle": {"stage": "prod", "stageStatus": "Approved"},
     }
-    parsed = parse_event(event)
+    parsed = approval(event)
     assert (parsed.approves, parsed.stage_write) == (False, StageWrite("prod", "Approved"))
 
 
 def test_the_event_instant_is_read_for_conditional_writes():
-    assert parse_event(STATE_CHANGE).occurred_at.isoformat() == "2025-11-27T08:01:40+00:00"
-    assert parse_event(API_CALL).occurred_at.isoformat() == "2026-11-27T08:00:00+00:00"
+    state_change, api_call = approval(STATE_CHANGE).occurred_at, approval(API_CALL).occurred_at
+    assert state_change is not None
+    assert api_call is not None
+    assert state_change.isoformat() == "2025-11-27T08:01:40+00:00"
+    assert api_call.isoformat() == "2026-11-27T08:00:00+00:00"
 
 
 def test_a_redriven_dead_letter_is_unwrapped_into_the_original_events():
@@ -146,4 +162,4 @@ def test_an_unreadable_event_time_compares_with_nothing():
     for value in (10**20, True, "yesterday", "2026-11-27T08:00:00", None):
         event["detail"]["LastModifiedTime"] = value
         event["time"] = value
-        assert parse_event(event).occurred_at is None
+        assert approval(event).occurred_at is None

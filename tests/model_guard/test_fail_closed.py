@@ -94,7 +94,7 @@ def test_an_approval_that_cannot_be_checked_is_reverted_when_retries_run_out(reg
     clients.s3.meta.events.register("before-send.s3.GetObject", slow_down)
     monkeypatch.setenv("OBSGOV_GUARD_RULES", RULES.to_json())
     monkeypatch.setenv("OBSGOV_GUARD_TOPIC_ARN", registry.topic_arn)
-    lines = []
+    lines: list[str] = []
     monkeypatch.setattr("builtins.print", lambda line, **_: lines.append(line))
     result = lambda_module.handler(_event(arn), None, clients=clients)
     after = _status(registry, arn)
@@ -152,7 +152,7 @@ def test_a_reviewers_later_rejection_is_never_overwritten(registry):
     registry.clients.sagemaker.update_model_package(
         ModelPackageArn=arn, ModelApprovalStatus="Rejected", ApprovalDescription="auc too low"
     )
-    lines = []
+    lines: list[str] = []
     action = enforce(registry.clients, verdict, topic_arn=registry.topic_arn, log=lines.append)
     after = _status(registry, arn)
     assert (action, after["ModelApprovalStatus"], after["ApprovalDescription"]) == (

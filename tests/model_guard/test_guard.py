@@ -29,7 +29,7 @@ def test_a_compliant_approval_passes_and_is_left_alone(registry):
     arn = registry.package(
         report_uri=registry.report("churn/3.json", GOOD_REPORT), metadata={"owner": "ml-team"}
     )
-    lines = []
+    lines: list[str] = []
     verdict = check_package(registry.clients, arn, RULES)
     assert verdict.passed, verdict.results
     assert (
@@ -47,7 +47,7 @@ def test_a_violating_approval_is_reverted_notified_counted_and_audited(registry)
             "churn/3.json", {"binary_classification_metrics": {"auc": {"value": 0.61}}}
         )
     )
-    lines = []
+    lines: list[str] = []
     verdict = check_package(registry.clients, arn, RULES)
     assert [r.rule for r in verdict.failed] == ["metadata", "metrics"]
     action = enforce(
@@ -61,7 +61,8 @@ def test_a_violating_approval_is_reverted_notified_counted_and_audited(registry)
         "metrics: auc is 0.61, needs auc >= 0.8"
     )
     [message] = registry.notifications()
-    assert arn in message and "- metrics: auc is 0.61, needs auc >= 0.8" in message
+    assert arn in message
+    assert "- metrics: auc is 0.61, needs auc >= 0.8" in message
     stats = registry.clients.cloudwatch.get_metric_statistics(
         Namespace="Obsgov/ModelGovernance",
         MetricName="ApprovalViolations",
@@ -100,7 +101,8 @@ def test_unreadable_reports_fail_the_metrics_rule(registry, body, reason):
     [metrics] = [
         r for r in check_package(registry.clients, arn, RULES).results if r.rule == "metrics"
     ]
-    assert not metrics.passed and reason in metrics.detail
+    assert not metrics.passed
+    assert reason in metrics.detail
 
 
 def test_a_missing_report_object_fails_closed(registry):

@@ -83,7 +83,8 @@ def test_a_package_never_approved_in_staging_fails_before_and_after_approval(reg
     after = _check(arn)
     assert (before[0], after[0]) == (1, 1), (before[1], after[1])
     for output in (before[1], after[1]):
-        assert "not approved in staging first" in output and "has no model lifecycle" in output
+        assert "not approved in staging first" in output
+        assert "has no model lifecycle" in output
 
 
 def test_the_prod_guard_reverts_a_package_never_approved_in_staging(registry, monkeypatch):
@@ -131,7 +132,8 @@ def test_the_state_change_alone_records_no_stage_while_the_approver_is_unknown(
     arn = _pending(registry, lifecycle=("staging", "Approved"))
     _approve(registry, arn)
     verdict = check_package(registry.clients, arn, _prod_rules())
-    assert verdict.passed and not verdict.judged
+    assert verdict.passed
+    assert not verdict.judged
     from .events_data import STATE_CHANGE
 
     event = json.loads(

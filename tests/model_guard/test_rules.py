@@ -86,10 +86,8 @@ def test_metric_thresholds_default_and_per_group():
 
 def test_metrics_fail_closed_without_a_report():
     result = check_metrics(package(), RULES, None, "the package has no report")
-    assert (
-        not result.passed
-        and result.detail == "model quality report unavailable: the package has no report"
-    )
+    assert not result.passed
+    assert result.detail == "model quality report unavailable: the package has no report"
 
 
 def test_description_rule_ignores_the_guards_own_rejection_text():
@@ -116,13 +114,15 @@ def test_approver_rule_matches_patterns_and_is_unjudged_without_identity():
         "arn:aws:sts::100000000002:assumed-role/Dev/bob may not approve models"
     )
     unknown = check_approver(RULES, None)
-    assert unknown.passed and not unknown.judged
+    assert unknown.passed
+    assert not unknown.judged
 
 
 def test_rejection_description_fits_the_api_limit():
     long = [RuleResult("metrics", False, "x" * 2000)]
     text = rejection_description(long)
-    assert len(text) == 1024 and text.endswith("...")
+    assert len(text) == 1024
+    assert text.endswith("...")
 
 
 def test_rules_round_trip_through_the_functions_environment():

@@ -276,7 +276,8 @@ def test_cli_scores_from_s3(buckets):
     result = invoke_at(NOW, [*args, "--window-end", "2026-11-27T06:00:00Z"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["metrics"]["Accuracy"] == pytest.approx(0.7) and data["labelsMissing"] == 0
+    assert data["metrics"]["Accuracy"] == pytest.approx(0.7)
+    assert data["labelsMissing"] == 0
     assert data["labelsLate"] == 0
     # a day later the same captures are outside the 24-hour window: nothing is scored
     later = invoke_at(NOW, [*args, "--window-end", "2026-11-28T07:00:00+00:00"])
@@ -287,7 +288,8 @@ def test_cli_scores_from_s3(buckets):
         ("2026-11-27T06:00:00", "'2026-11-27T06:00:00' has no UTC offset: add Z or +00:00"),
     ):
         naive = invoke_at(NOW, [*args, "--window-end", value])
-        assert naive.exit_code == 2 and f"--window-end: {reason}" in naive.output, naive.output
+        assert naive.exit_code == 2, naive.output
+        assert f"--window-end: {reason}" in naive.output, naive.output
     bad = CliRunner().invoke(
         app,
         [
@@ -303,7 +305,5 @@ def test_cli_scores_from_s3(buckets):
             "1",
         ],
     )
-    assert (
-        bad.exit_code == 2
-        and "--capture: 'capture/fraud' is not an s3://bucket/prefix URI" in bad.output
-    )
+    assert bad.exit_code == 2
+    assert "--capture: 'capture/fraud' is not an s3://bucket/prefix URI" in bad.output

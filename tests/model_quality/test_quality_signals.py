@@ -118,7 +118,8 @@ def test_probability_vectors_are_scored_on_the_positive_class(aws):
         window_end=NOW,
     )
     expected = roc_auc(list(p1), [bool(y) for y in labels])
-    assert expected is not None and expected > 0.95
+    assert expected is not None
+    assert expected > 0.95
     assert result.metrics["AUC"] == pytest.approx(expected)
     # the first class instead (positive index 0, positive label "0"): the mirror image
     flipped = job.run(
@@ -141,7 +142,8 @@ def test_the_documented_binary_example():
     metrics = classification(pairs)
     assert metrics["Recall"] == 1.0
     assert metrics["Precision"] == pytest.approx(0.3333333333333333)
-    assert metrics["Accuracy"] == 0.5 and metrics["F1"] == 0.5
+    assert metrics["Accuracy"] == 0.5
+    assert metrics["F1"] == 0.5
     hard = [(int(s > 0.5), int(y)) for s, y in pairs]
     assert confusion_matrix(hard) == {"0": {"0": 1, "1": 2}, "1": {"1": 1}}
 
@@ -237,7 +239,8 @@ def test_below_the_minimum_no_metric_and_a_not_enough_labels_signal(aws):
         problem="binary",
         window_end=NOW,
     )
-    assert result.metrics == {} and not result.enough_labels
+    assert result.metrics == {}
+    assert not result.enough_labels
     published = {
         (d["MetricName"], len(d["Dimensions"])): d["Value"] for d in job.metric_data(result, NOW)
     }
@@ -307,7 +310,8 @@ def test_a_run_lists_only_the_hours_its_window_needs(aws):
     assert len(result.joined.pairs) == 24
     # 1 variant listing + 24 capture hours; 25 label hours (the run's own hour included)
     assert result.stats.list_calls == 1 + 24 + 25
-    assert result.stats.objects_listed == 24 + 24 and result.objects_read == 48
+    assert result.stats.objects_listed == 24 + 24
+    assert result.objects_read == 48
 
 
 # --------------------------------------------------------------------------- the served version
@@ -356,7 +360,7 @@ def sagemaker(aws):
         ],
     )
     client.create_endpoint(EndpointName="fraud", EndpointConfigName="fraud-config")
-    yield client
+    return client
 
 
 def test_the_version_is_read_from_the_endpoints_current_model(sagemaker):
@@ -388,7 +392,8 @@ def test_the_handler_scores_under_the_served_version(sagemaker, aws, monkeypatch
     }
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
         summary = job.handler(event)
-    assert summary["modelVersion"] == "2" and summary["pairs"] == 60
+    assert summary["modelVersion"] == "2"
+    assert summary["pairs"] == 60
     assert "the schedule names version 7; the endpoint serves 2" in summary["notes"]
     listed = boto3.client("cloudwatch", region_name=REGION).list_metrics(
         Namespace="Obsgov/ModelQuality", MetricName="AUC"

@@ -42,6 +42,13 @@ def snapshot(tmp_path, document, name="s.json"):
     return str(path)
 
 
+def approval_of(source) -> str:
+    """The approval status ``source`` holds for ARN, which the test expects it to know."""
+    record = source.lookup(ARN)
+    assert record is not None
+    return record.approval_status
+
+
 def test_records_round_trip_sorted():
     record = PackageRecord.from_json(RECORD)
     assert record == PackageRecord(
@@ -100,9 +107,9 @@ def test_snapshot_lookup(tmp_path):
 
 def test_a_rewritten_snapshot_is_read_again(tmp_path):
     path = snapshot(tmp_path, {"formatVersion": 1, "packages": [RECORD]})
-    assert SnapshotSource(path).lookup(ARN).approval_status == "Approved"
+    assert approval_of(SnapshotSource(path)) == "Approved"
     snapshot(tmp_path, {"formatVersion": 1, "packages": [{**RECORD, "approvalStatus": "Rejected"}]})
-    assert SnapshotSource(path).lookup(ARN).approval_status == "Rejected"
+    assert approval_of(SnapshotSource(path)) == "Rejected"
 
 
 def test_an_empty_snapshot_has_no_packages(tmp_path):
@@ -174,8 +181,8 @@ def test_registry_lookups_are_asked_once_per_package(stubbed):
     stubber.add_response("describe_model_package", describe_response(), {"ModelPackageName": ARN})
     source = RegistrySource(client)
     assert source.describe() == "the SageMaker model registry"
-    assert source.lookup(ARN).approval_status == "Approved"
-    assert source.lookup(ARN).approval_status == "Approved"  # cached: one stubbed response
+    assert approval_of(source) == "Approved"
+    assert approval_of(source) == "Approved"  # cached: one stubbed response
     stubber.assert_no_pending_responses()
 
 
@@ -222,7 +229,8 @@ def test_auto_and_registry_use_the_registry_when_credentials_exist(aws_credentia
 def test_snapshot_mode_never_asks_the_registry(aws_credentials, tmp_path):
     path = snapshot(tmp_path, {"formatVersion": 1, "packages": [RECORD]})
     source = approval_source({"approvalSource": "snapshot", "registrySnapshotFile": path})
-    assert isinstance(source, SnapshotSource) and source.path == path
+    assert isinstance(source, SnapshotSource)
+    assert source.path == path
 
 
 def test_without_credentials(no_aws_credentials, tmp_path):
@@ -244,10 +252,10 @@ def test_a_rewrite_within_the_same_modification_time_is_read_again(tmp_path):
 
     path = snapshot(tmp_path, {"formatVersion": 1, "packages": [RECORD]})
     stat = os.stat(path)
-    assert SnapshotSource(path).lookup(ARN).approval_status == "Approved"
+    assert approval_of(SnapshotSource(path)) == "Approved"
     snapshot(tmp_path, {"formatVersion": 1, "packages": [{**RECORD, "approvalStatus": "No"}]})
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert SnapshotSource(path).lookup(ARN).approval_status == "No"
+    assert approval_of(SnapshotSource(path)) == "No"
 
 
 def test_a_snapshot_path_through_a_file_cannot_be_read(tmp_path):

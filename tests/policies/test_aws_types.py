@@ -18,4 +18,5 @@ def test_every_token_names_a_pulumi_aws_resource():
         file_name = re.sub("([A-Z])", r"_\1", resource).lower() + ".py"
         folder = root / module if (root / module).is_dir() else root / f"{module}_"  # lambda_
         source = (folder / file_name).read_text()
-        assert provider == "aws" and f"'{token}'" in source, name
+        assert provider == "aws", name
+        assert f"'{token}'" in source, name

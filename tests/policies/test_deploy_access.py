@@ -11,14 +11,17 @@ def test_a_role_gets_its_inline_and_attached_policies():
     graph = _graph(firehose_without_backup_key_grant(True))
     role = graph.by_name[("aws:iam/role:Role", "log-ingest-firehose")][0]
     identity = access.role_identity(graph, role)
-    assert len(identity.documents) == 1 and identity.unseen == ()
+    assert len(identity.documents) == 1
+    assert identity.unseen == ()
 
 
 def test_bucket_encryption_reports_the_key_and_bucket_keys():
     graph = _graph(firehose_without_backup_key_grant(True))
     bucket = graph.by_name[("aws:s3/bucket:Bucket", "failed-docs")][0]
     key, bucket_keys = access.bucket_encryption(graph, bucket)
-    assert key is not None and key.name == "backup-key" and bucket_keys is True
+    assert key is not None
+    assert key.name == "backup-key"
+    assert bucket_keys is True
 
 
 def test_a_topic_without_a_policy_gets_snss_default_and_an_unset_output_counts_as_unset():

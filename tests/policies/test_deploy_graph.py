@@ -1,6 +1,8 @@
 """The deploy graph: accounts, ARNs, references and transitive dependencies."""
 
-from pulumi_policy import PolicyResource
+from typing import cast
+
+from pulumi_policy import PolicyResource, PolicyResourceOptions
 
 from obsgov_policies.deploy_graph import DeployGraph, graph_of, plain
 from obsgov_policies.iam_evaluation import UNKNOWN as EVAL_UNKNOWN
@@ -49,7 +51,8 @@ def test_accounts_regions_and_arns_come_from_the_provider():
     assert topic.arn == "arn:aws:sns:eu-west-1:111122223333:alerts"
     assert bucket.arn == "arn:aws:s3:::data"
     assert role.arn == "arn:aws:iam::111122223333:role/x/app"
-    assert nowhere.account is EVAL_UNKNOWN and nowhere.arn is EVAL_UNKNOWN
+    assert nowhere.account is EVAL_UNKNOWN
+    assert nowhere.arn is EVAL_UNKNOWN
 
 
 def test_references_resolve_by_arn_by_name_or_by_dependency():
@@ -91,7 +94,8 @@ def test_ancestors_are_transitive_and_handle_long_chains():
     ]
     graph = _graph(chain)
     last, first = graph.nodes[-1], graph.nodes[0]
-    assert graph.waits_for(last, first) and not graph.waits_for(first, last)
+    assert graph.waits_for(last, first)
+    assert not graph.waits_for(first, last)
     assert len(graph.ancestors(last.urn)) == 2999
 
 
@@ -102,12 +106,20 @@ def test_plain_turns_unknowns_into_the_evaluator_sentinel():
     assert plain(proxied) == {"a": EVAL_UNKNOWN, "b": [1, EVAL_UNKNOWN], "c": {"d": "x"}}
 
 
+# the graph reads no options of these resources
+OPTIONS = cast(PolicyResourceOptions, None)
+
+
 def test_graph_of_shares_one_graph_only_for_the_same_property_objects():
     props = {"name": "x"}
-    first = [PolicyResource("aws:sns/topic:Topic", props, "urn:a", "a", None, None, None, [], {})]
-    same = [PolicyResource("aws:sns/topic:Topic", props, "urn:a", "a", None, None, None, [], {})]
+    first = [
+        PolicyResource("aws:sns/topic:Topic", props, "urn:a", "a", OPTIONS, None, None, [], {})
+    ]
+    same = [PolicyResource("aws:sns/topic:Topic", props, "urn:a", "a", OPTIONS, None, None, [], {})]
     other = [
-        PolicyResource("aws:sns/topic:Topic", {"name": "y"}, "urn:a", "a", None, None, None, [], {})
+        PolicyResource(
+            "aws:sns/topic:Topic", {"name": "y"}, "urn:a", "a", OPTIONS, None, None, [], {}
+        )
     ]
     assert graph_of(first) is graph_of(same)
     assert graph_of(other) is not graph_of(first)

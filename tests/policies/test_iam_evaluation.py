@@ -16,6 +16,8 @@ allows the account delegates to IAM policies); determining-access-key-policy.htm
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from obsgov_policies.iam_evaluation import (
@@ -259,7 +261,8 @@ def test_condition_keys_are_case_insensitive_and_unknown_values_stay_unknown():
     assert _applies(condition, {"aws:sourceaccount": "111122223333"}) is Decision.ALLOW
     assert _applies(condition, {"aws:SourceAccount": UNKNOWN}) is Decision.UNKNOWN
     result = evaluate_condition("StringEquals", "aws:SourceAccount", "1", Request(CARLOS, "a", "*"))
-    assert result.truth is False and result.actual is None
+    assert result.truth is False
+    assert result.actual is None
 
 
 def test_policy_variables_are_undecided_not_matched():
@@ -392,7 +395,7 @@ def test_a_key_policy_naming_the_account_needs_an_iam_grant_too():
     )
     assert with_grant.decision is Decision.ALLOW
     # an identity grant alone never opens a key whose policy does not name the account
-    closed = {"Statement": []}
+    closed: dict[str, Any] = {"Statement": []}
     assert evaluate(
         request, [grant], [closed], "111122223333", resource_must_allow=True
     ).decision.denied
@@ -407,7 +410,7 @@ def test_identity_policies_the_stack_does_not_hold_are_unknown():
 
 
 @pytest.mark.parametrize(
-    "principal_block, expected",
+    ("principal_block", "expected"),
     [
         ("*", Decision.ALLOW),
         ({"AWS": "*"}, Decision.ALLOW),

@@ -342,7 +342,8 @@ def test_null_treats_an_empty_value_as_absent_and_ors_its_values():
     assert not _when(exists, {"aws:TagKeys": []})
     assert not _when(exists, {})
     either = {"Null": {"aws:TagKeys": ["true", "false"]}}  # values of one key are ORed
-    assert _when(either, {}) and _when(either, {"aws:TagKeys": ["team"]})
+    assert _when(either, {})
+    assert _when(either, {"aws:TagKeys": ["team"]})
 
 
 def test_date_operators_compare_iso_8601_and_epoch_instants():

@@ -1,5 +1,7 @@
 """The packages a model serves, and their records in the approval source."""
 
+from typing import Any
+
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from obsgov_policies.model_packages import (
@@ -15,7 +17,7 @@ from .model_governance.conftest import ARN, package, write_snapshot
 
 
 def served(props, registry_account=""):
-    found = []
+    found: list[Any] = []
     arns = served_packages(unknown_checking_proxy(props), found.append, registry_account)
     return arns, found
 
@@ -66,7 +68,7 @@ def test_lookup_reports_what_it_cannot_verify(tmp_path, no_aws_credentials):
         "approvalSource": "snapshot",
         "registrySnapshotFile": write_snapshot(tmp_path / "s.json", package()),
     }
-    found = []
+    found: list[Any] = []
     records = lookup_packages(Args(config), [ARN, missing], "Approval", found.append)
     assert [(arn, r.approval_status) for arn, r in records] == [(ARN, "Approved")]
     assert found == [
@@ -76,7 +78,7 @@ def test_lookup_reports_what_it_cannot_verify(tmp_path, no_aws_credentials):
 
 
 def test_lookup_without_any_source_reports_every_package(no_aws_credentials):
-    found = []
+    found: list[Any] = []
     assert lookup_packages(Args({}, region=None), [ARN, ARN + "0"], "Metadata", found.append) == []
     why = "no AWS credentials to ask the model registry and no registrySnapshotFile configured"
     assert found == [
@@ -100,7 +102,7 @@ def test_lookups_ask_the_registry_in_the_provider_region(aws_credentials, monkey
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         arn = register(boto3.client("sagemaker", region_name="eu-west-1"), "fraud-scoring")
-        found = []
+        found: list[Any] = []
         records = lookup_packages(Args({}, region="eu-west-1"), [arn], "Approval", found.append)
         assert ([a for a, _ in records], found) == ([arn], [])
         records = lookup_packages(Args({}, region="us-east-1"), [arn], "Approval", found.append)
@@ -124,7 +126,7 @@ def test_a_lookup_that_fails_for_one_package_goes_on_with_the_next(monkeypatch):
             return PackageRecord(arn, "g", 1, "Approved")
 
     monkeypatch.setattr(model_packages, "approval_source", lambda config, region: Flaky())
-    found = []
+    found: list[Any] = []
     records = lookup_packages(Args({}), ["first", "second"], "Approval", found.append)
     assert [arn for arn, _ in records] == ["second"]
     assert found == [

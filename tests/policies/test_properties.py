@@ -3,6 +3,8 @@ states what the policy must answer for every one of them."""
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import string
 
@@ -41,7 +43,9 @@ def tagged_resource(draw):
         kind = draw(st.sampled_from(["present", "allowed", "pattern"]))
         rule = {"key": key}
         if kind == "allowed":
-            others = draw(st.lists(tag_value.filter(lambda v, value=value: v != value), max_size=3))
+            others = draw(
+                st.lists(tag_value.filter(functools.partial(operator.ne, value)), max_size=3)
+            )
             rule["allowedValues"] = draw(st.permutations([*others, value]))
             expected[key] = "one of " + ", ".join(rule["allowedValues"])
         elif kind == "pattern":

@@ -2,6 +2,7 @@
 values (behind the SDK's unknown-checking proxy, as policies see them)."""
 
 import json
+from typing import Any
 
 import pytest
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
@@ -161,14 +162,14 @@ def test_str_list():
 def test_is_everyone():
     for principal in ("*", {"AWS": "*"}, {"AWS": ["111111111111", "*"]}):
         assert is_everyone(principal) is True, principal
-    for principal in (
+    for nobody in (
         "111111111111",
         {"AWS": "arn:aws:iam::1:root"},
         {"Service": "*"},
         None,
         ["*"],
     ):
-        assert is_everyone(principal) is False, principal
+        assert is_everyone(nobody) is False, nobody
 
 
 def test_negative_indexes_reach_the_first_item():
@@ -179,7 +180,8 @@ def test_negative_indexes_reach_the_first_item():
 
 
 def test_is_list():
-    assert [is_list(v) for v in ([], (1,), proxied({"a": [1]})["a"], "ab", b"ab", {}, None)] == [
+    values: list[Any] = [[], (1,), proxied({"a": [1]})["a"], "ab", b"ab", {}, None]
+    assert [is_list(v) for v in values] == [
         True,
         True,
         True,

@@ -48,5 +48,7 @@ def _run(mode):
 
 def test_shared_conversion_gives_the_same_diagnostics_and_shares_the_objects():
     plain, shared = _run("plain"), _run("shared")
-    assert shared["messages"] == plain["messages"] and len(plain["messages"]) == 12
-    assert shared["shared"] is True and plain["shared"] is False
+    assert shared["messages"] == plain["messages"]
+    assert len(plain["messages"]) == 12
+    assert shared["shared"] is True
+    assert plain["shared"] is False

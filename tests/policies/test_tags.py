@@ -1,6 +1,7 @@
 """Which tags a resource will carry, and what the tag rules say about them."""
 
 import json
+from typing import Any
 
 import pytest
 from pulumi_policy import PolicyProviderResource
@@ -62,7 +63,7 @@ def test_an_unknown_tag_map_cannot_be_judged():
 
 
 def test_check_tags_lists_missing_tags_first_then_bad_values_in_rule_order():
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"key": "b", "allowedValues": ["x"]},
         {"key": "a"},
         {"key": "c"},
@@ -79,12 +80,12 @@ def test_check_tags_lists_missing_tags_first_then_bad_values_in_rule_order():
 
 
 def test_a_null_value_is_missing_and_an_unknown_one_is_not_judged():
-    rules = [{"key": "a"}, {"key": "b", "allowedValues": ["x"]}]
+    rules: list[dict[str, Any]] = [{"key": "a"}, {"key": "b", "allowedValues": ["x"]}]
     assert check_tags(rules, {"a": None, "b": UNKNOWN_VALUE}) == ["Missing required tags: a."]
 
 
 def test_rules_without_a_key_and_malformed_constraints():
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"key": ""},
         {"key": 3},
         {"allowedValues": ["x"]},
@@ -103,14 +104,14 @@ def test_rules_from_config_keeps_only_rule_objects():
 
 
 def test_report_tag_violations_reads_the_rules_under_its_key():
-    found = []
+    found: list[Any] = []
     args = Args({"a": "1"}, config={"mine": [{"key": "a"}, {"key": "b"}], "other": [{"key": "c"}]})
     report_tag_violations(args, "mine", found.append)
     assert found == ["Missing required tags: b."]
 
 
 def test_report_tag_violations_reports_then_raises_for_an_unknown_required_tag():
-    found = []
+    found: list[Any] = []
     args = Args({"a": UNKNOWN, "z": UNKNOWN}, config={"k": [{"key": "a"}, {"key": "b"}]})
     with pytest.raises(UnknownValueError) as caught:
         report_tag_violations(args, "k", found.append)
@@ -119,7 +120,7 @@ def test_report_tag_violations_reports_then_raises_for_an_unknown_required_tag()
 
 
 def test_an_unknown_tag_no_rule_names_is_ignored():
-    found = []
+    found: list[Any] = []
     report_tag_violations(
         Args({"a": "1", "z": UNKNOWN}, config={"k": [{"key": "a"}]}), "k", found.append
     )

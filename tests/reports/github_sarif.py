@@ -131,44 +131,65 @@ def github_problems(sarif: dict[str, Any], repo_root: Path) -> list[str]:
                 "(category/run-id) so several uploads per commit coexist"
             )
         categories.append(category.rsplit("/", 1)[0])
-        results = run.get("results")
-        if results is None:
-            problems.append(f"runs[{r}]: results is required")
-            results = []
-        if len(results) > MAX_RESULTS:
-            problems.append(f"runs[{r}]: over {MAX_RESULTS} results")
-        base_ids = run.get("originalUriBaseIds") or {}
-        hashes = []
-        for i, result in enumerate(results):
-            where = f"runs[{r}].results[{i}]"
-            rule_id, index = result.get("ruleId"), result.get("ruleIndex")
-            if rule_id not in ids:
-                problems.append(f"{where}: ruleId {rule_id!r} is not among the rules")
-            elif index is None or not 0 <= index < len(rules) or ids[index] != rule_id:
-                problems.append(f"{where}: ruleIndex does not point at rule {rule_id!r}")
-            if result.get("level", "warning") not in LEVELS | {"none"}:
-                problems.append(f"{where}: level {result.get('level')!r} is not a SARIF level")
-            if not _text(result, "message").strip():
-                problems.append(f"{where}: message.text is required")
-            locations = result.get("locations") or []
-            if not locations:
-                problems.append(f"{where}: at least one location is required to show it")
-            if len(locations) > MAX_LOCATIONS:
-                problems.append(f"{where}: over {MAX_LOCATIONS} locations")
-            if locations:
-                problems += location_problems(where, locations[0], base_ids, repo_root)
-            line_hash = (result.get("partialFingerprints") or {}).get("primaryLocationLineHash")
-            if not line_hash:
-                problems.append(
-                    f"{where}: partialFingerprints.primaryLocationLineHash is "
-                    "missing: the upload action would hash the line's text"
-                )
-            hashes.append(line_hash)
-        if len(set(hashes)) != len(hashes):
-            problems.append(
-                f"runs[{r}]: results share a primaryLocationLineHash and would "
-                "be folded into one alert"
-            )
+        problems += _results_problems(f"runs[{r}]", run, rules, ids, repo_root)
     if len(set(categories)) != len(categories):
         problems.append("two runs share a category")
+    return problems
+
+
+def _results_problems(
+    where_run: str, run: dict[str, Any], rules: list[Any], ids: list[Any], repo_root: Path
+) -> list[str]:
+    problems = []
+    results = run.get("results")
+    if results is None:
+        problems.append(f"{where_run}: results is required")
+        results = []
+    if len(results) > MAX_RESULTS:
+        problems.append(f"{where_run}: over {MAX_RESULTS} results")
+    base_ids = run.get("originalUriBaseIds") or {}
+    hashes = []
+    for i, result in enumerate(results):
+        where = f"{where_run}.results[{i}]"
+        problems += result_problems(where, result, rules, ids, base_ids, repo_root)
+        hashes.append((result.get("partialFingerprints") or {}).get("primaryLocationLineHash"))
+    if len(set(hashes)) != len(hashes):
+        problems.append(
+            f"{where_run}: results share a primaryLocationLineHash and would "
+            "be folded into one alert"
+        )
+    return problems
+
+
+def result_problems(
+    where: str,
+    result: dict[str, Any],
+    rules: list[Any],
+    ids: list[Any],
+    base_ids: dict[str, Any],
+    repo_root: Path,
+) -> list[str]:
+    problems = []
+    rule_id, index = result.get("ruleId"), result.get("ruleIndex")
+    if rule_id not in ids:
+        problems.append(f"{where}: ruleId {rule_id!r} is not among the rules")
+    elif index is None or not 0 <= index < len(rules) or ids[index] != rule_id:
+        problems.append(f"{where}: ruleIndex does not point at rule {rule_id!r}")
+    if result.get("level", "warning") not in LEVELS | {"none"}:
+        problems.append(f"{where}: level {result.get('level')!r} is not a SARIF level")
+    if not _text(result, "message").strip():
+        problems.append(f"{where}: message.text is required")
+    locations = result.get("locations") or []
+    if not locations:
+        problems.append(f"{where}: at least one location is required to show it")
+    if len(locations) > MAX_LOCATIONS:
+        problems.append(f"{where}: over {MAX_LOCATIONS} locations")
+    if locations:
+        problems += location_problems(where, locations[0], base_ids, repo_root)
+    line_hash = (result.get("partialFingerprints") or {}).get("primaryLocationLineHash")
+    if not line_hash:
+        problems.append(
+            f"{where}: partialFingerprints.primaryLocationLineHash is "
+            "missing: the upload action would hash the line's text"
+        )
     return problems

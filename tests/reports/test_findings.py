@@ -171,7 +171,8 @@ def test_a_suppression_holds_through_its_expiry_day_and_not_a_day_longer(tmp_pat
     after = review(run, sources, today=DAY + dt.timedelta(days=1), suppressions=suppressions)
     assert [f.status for f in after.findings] == ["open"]
     assert after.findings[0].expired == suppressions[0]
-    assert after.failed and after.expired == suppressions
+    assert after.failed
+    assert after.expired == suppressions
 
 
 def test_suppressions_need_the_date_they_are_judged_on(tmp_path):
@@ -219,11 +220,13 @@ def test_every_output_lists_the_suppressed_finding_with_its_reason(tmp_path):
     text = text_of(run, checked)
     assert "[mandatory, suppressed]" in text
     assert "suppressed until 2027-03-31: accepted by the platform team until the" in text
-    assert "PASSED" in text and "Not counted: 1 suppressed." in text
+    assert "PASSED" in text
+    assert "Not counted: 1 suppressed." in text
     data = to_json(run, checked)
     found = data["packs"][0]["violations"][0]
     assert (found["status"], found["suppression"]["expires"]) == ("suppressed", "2027-03-31")
-    assert data["failed"] is False and data["counts"]["suppressed"] == 1
+    assert data["failed"] is False
+    assert data["counts"]["suppressed"] == 1
     result = to_sarif(run, checked=checked)["runs"][0]["results"][0]
     assert result["level"] == "note"
     assert result["suppressions"] == [
@@ -252,7 +255,8 @@ def test_every_output_says_a_suppression_expired(tmp_path):
     assert data["packs"][0]["violations"][0]["expiredSuppression"]["expires"] == "2027-03-31"
     assert data["suppressions"][0]["expired"] is True
     result = to_sarif(run, checked=checked)["runs"][0]["results"][0]
-    assert result["level"] == "error" and "suppressions" not in result
+    assert result["level"] == "error"
+    assert "suppressions" not in result
     assert result["message"]["text"].endswith("[suppression expired on 2027-03-31]")
     junit = etree.fromstring(to_junit(run, checked).encode())
     assert junit.get("failures") == "1"
@@ -308,6 +312,7 @@ def test_a_team_stack_files_suppressions_are_read_with_their_line(tmp_path):
         dt.date(2027, 6, 30),
     )
     lines = stack_file.read_text().split("\n")
+    assert found.place is not None
     assert lines[found.place.region.start_line - 1].strip() == (
         "- policy: obsgov-iam-policy-disallow-public-principal"
     )
@@ -400,10 +405,12 @@ def test_a_baseline_lets_only_new_findings_fail(tmp_path):
     entries = read_baseline(path)
     assert [(e.policy, e.urn) for e in entries] == [("alarm-runbook", RESOURCES["latency"].urn)]
     same = review(run, sources, baseline=(path, entries))
-    assert [f.status for f in same.findings] == ["baseline"] and not same.failed
+    assert [f.status for f in same.findings] == ["baseline"]
+    assert not same.failed
     later, _ = make_run(tmp_path, violation("key", "key-rotation"))
     new = review(later, sources, baseline=(path, entries))
-    assert [f.status for f in new.findings] == ["open"] and new.failed
+    assert [f.status for f in new.findings] == ["open"]
+    assert new.failed
     assert [e.policy for e in new.fixed] == ["alarm-runbook"]
     assert "1 baseline entry no longer found (fixed)" in text_of(later, new)
     sarif = to_sarif(later, checked=new)["runs"][0]["results"][0]
@@ -478,7 +485,8 @@ def test_compact_prints_one_line_per_finding_and_quiet_only_failures(tmp_path):
     assert "at stacks/accounts.yaml:8" in compact
     assert "it does not" not in compact  # no message lines
     quiet = text_of(run, checked, quiet=True)
-    assert "key-rotation" not in quiet and "Policy gate summary" not in quiet
+    assert "key-rotation" not in quiet
+    assert "Policy gate summary" not in quiet
     assert (
         quiet.strip()
         .splitlines()[-1]

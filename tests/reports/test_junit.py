@@ -82,7 +82,8 @@ def test_report_with_control_characters_is_well_formed_and_valid(noisy, doc):
 
 def test_totals_on_the_root_and_each_suite(doc, said):
     suites = doc.findall("testsuite")
-    assert doc.tag == "testsuites" and len(suites) == 1
+    assert doc.tag == "testsuites"
+    assert len(suites) == 1
     for suite in suites:
         assert int(suite.get("tests")) == len(suite.findall("testcase"))
         assert int(suite.get("failures")) == len(suite.findall("testcase/failure"))
@@ -128,7 +129,9 @@ def test_each_failure_is_its_resources_case_with_its_file_and_line(cases, said):
         case = cases[case_name("alarm-runbook", v)]
         failure = case.find("failure")
         assert failure.get("type") == "mandatory"
-        physical = re.search(r"alarm (\S+) has no runbook", v["message"]).group(1)
+        found = re.search(r"alarm (\S+) has no runbook", v["message"])
+        assert found is not None, v["message"]
+        physical = found.group(1)
         assert failure.get("message") == (
             f"1 mandatory violation: alarm {physical} has no runbook: set alarmDescription to "
             "a runbook URL so that whoever is paged knows what to do (see docs)"
@@ -144,17 +147,20 @@ def test_each_failure_is_its_resources_case_with_its_file_and_line(cases, said):
         assert (case.get("file"), case.get("line")) == (location["file"], str(location["line"]))
         assert body[2] == f"    at {location['file']}:{location['line']} ({location['what']})"
         line = (ROOT / case.get("file")).read_text().split("\n")[int(case.get("line")) - 1]
-        assert line.strip() and not line.strip().startswith("#")
+        assert line.strip()
+        assert not line.strip().startswith("#")
 
 
 def test_remediations_are_labelled_as_remediations_and_pass(cases, said):
     for r in said["remediations"]:
         name = r["urn"].rsplit("::", 1)[-1]
         case = cases[f"owner-tag (aws:sns:Topic: {name})"]
-        assert case.find("failure") is None and case.find("skipped") is None
+        assert case.find("failure") is None
+        assert case.find("skipped") is None
         lines = case.find("system-out").text.split("\n")
         assert lines[0] == f"[remediate] ({name}) would change tags"
-        assert case.get("file") and int(case.get("line")) >= 1
+        assert case.get("file")
+        assert int(case.get("line")) >= 1
 
 
 def test_advisory_findings_pass_with_their_level(cases, said):
@@ -169,7 +175,8 @@ def test_advisory_findings_pass_with_their_level(cases, said):
 
 def test_disabled_policies_are_skipped(cases):
     skipped = cases["never-called"].find("skipped")
-    assert skipped is not None and skipped.get("message") == "disabled by the policy config"
+    assert skipped is not None
+    assert skipped.get("message") == "disabled by the policy config"
 
 
 def test_a_failed_pack_is_an_error_and_its_policies_are_not_passed(crashed):

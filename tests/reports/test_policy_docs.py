@@ -139,6 +139,7 @@ def test_the_framework_field_never_mixes_two_frameworks(team_sarif):
             continue
         for control in framework["reference"].split(", "):
             parsed = parse_control(f"{framework['name']} {control}")
+            assert parsed is not None, control
             listed = rule["properties"]["controls"][parsed.framework]
             assert control in listed, (rule["id"], control)
         assert all(

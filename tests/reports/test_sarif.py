@@ -13,6 +13,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -64,7 +65,9 @@ def registry_entries(path: Path) -> list[dict]:
     """Entries of the registry's ``accounts`` and ``workloads`` lists, read line by line:
     first line (the ``- `` item), last line with content, and their scalar fields."""
     lines = path.read_text().split("\n")
-    entries, section, current = [], None, None
+    entries: list[dict[str, Any]] = []
+    section: str | None = None
+    current: dict[str, Any] | None = None
     for number, line in enumerate(lines, 1):
         top = re.match(r"^([A-Za-z]\w*):", line)
         if top:
@@ -185,7 +188,7 @@ def test_each_result_has_its_own_fingerprint_even_on_one_registry_line(run):
 
 
 def test_fingerprints_name_the_rule_resource_and_occurrence(run):
-    seen = Counter()
+    seen: Counter[Any] = Counter()
     for r in run["results"]:
         kind = {"note": "remediation"}.get(r["level"], "violation")
         seen[(kind, r["ruleId"], urn_of(r))] += 1
@@ -239,13 +242,14 @@ def test_no_location_is_a_comment_or_a_blank_line(run):
     for r in run["results"]:
         for uri, region in places(r):
             text = line_at(uri, region).strip()
-            assert text and not text.startswith("#"), (urn_of(r), uri, region)
+            assert text, (urn_of(r), uri, region)
+            assert not text.startswith("#"), (urn_of(r), uri, region)
 
 
 def test_results_start_and_end_on_the_registry_entry_that_produced_the_resource(run, example_graph):
     graph = example_graph("prod", True)
     entries = registry_entries(REGISTRY)
-    checked = Counter()
+    checked: Counter[Any] = Counter()
     for r in run["results"]:
         entry = expected_entry(urn_of(r), graph, entries)
         uri, region = places(r)[0]
@@ -259,7 +263,9 @@ def test_results_start_and_end_on_the_registry_entry_that_produced_the_resource(
         )
         assert region["startColumn"] == entry["column"]
         checked[entry["section"]] += 1
-    assert checked["workloads"] >= 10 and checked["accounts"] >= 3 and checked["central"] >= 30
+    assert checked["workloads"] >= 10
+    assert checked["accounts"] >= 3
+    assert checked["central"] >= 30
 
 
 def config_key_line(path: Path, *keys: str) -> int:
@@ -367,7 +373,7 @@ def test_pack_errors_have_a_rule_an_index_and_a_region(crashed):
 
 def test_levels_follow_what_each_result_means(run, said):
     level = {"mandatory": "error", "advisory": "warning"}
-    by_urn_policy = Counter()
+    by_urn_policy: Counter[Any] = Counter()
     for v in said["violations"]:
         by_urn_policy[(f"noisy/{v['policy']}", v["urn"], level[v["level"]])] += 1
     for r in said["remediations"]:
@@ -383,7 +389,8 @@ def test_levels_follow_what_each_result_means(run, said):
 def test_remediations_are_notes_on_the_remediated_resource(run, said):
     notes = [r for r in run["results"] if r["ruleId"] == "noisy/owner-tag"]
     assert sorted(urn_of(r) for r in notes) == sorted(x["urn"] for x in said["remediations"])
-    assert notes and all(r["level"] == "note" and r["kind"] == "informational" for r in notes)
+    assert notes
+    assert all(r["level"] == "note" and r["kind"] == "informational" for r in notes)
     for r in notes:
         name = urn_of(r).rsplit("::", 1)[-1]
         assert r["message"]["text"] == f"remediation would change tags (aws:sns:Topic: {name})"
@@ -395,7 +402,9 @@ def test_messages_are_what_the_pack_said_without_terminal_escapes(run, said):
     results = [r for r in run["results"] if r["ruleId"] == "noisy/alarm-runbook"]
     assert len(results) == len(raw)
     for r in results:
-        physical = RUNBOOK.search(raw[urn_of(r)]).group(1)
+        found = RUNBOOK.search(raw[urn_of(r)])
+        assert found is not None
+        physical = found.group(1)
         name = urn_of(r).rsplit("::", 1)[-1]
         assert r["message"]["text"] == (
             f"alarm {physical} has no runbook: set alarmDescription to a runbook URL so that "

@@ -114,7 +114,9 @@ def test_gate_uploads_with_the_current_action_only_when_a_sarif_file_exists():
     upload = steps_by_name(job)["Upload SARIF"]
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
     line = next(x for x in GATE.read_text().splitlines() if "upload-sarif@" in x)
-    assert PINNED.match(line).group(3).startswith("v4.")
+    pinned = PINNED.match(line)
+    assert pinned is not None
+    assert pinned.group(3).startswith("v4.")
     assert upload["if"] == "always() && hashFiles(format('gate-{0}.sarif', matrix.stack)) != ''"
     assert upload["with"]["sarif_file"] == "gate-${{ matrix.stack }}.sarif"
     gate_step = steps_by_name(job)["Offline policy gate"]
@@ -150,7 +152,8 @@ def test_a_change_is_promoted_dev_then_staging_then_prod():
     ("Managing environments for deployment")."""
     jobs = load(DEPLOY)["jobs"]
     assert list(jobs) == DEPLOY_STACKS
-    assert "strategy" not in jobs["org"] and "needs" not in jobs["org"]
+    assert "strategy" not in jobs["org"]
+    assert "needs" not in jobs["org"]
     assert jobs["dev"]["needs"] == "org"
     assert jobs["staging"]["needs"] == "dev"
     assert jobs["prod"]["needs"] == "staging"
@@ -349,4 +352,5 @@ def test_without_a_base_report_the_summary_has_no_diff(tmp_path):
     assert summary.startswith("<!-- obsgov-report: obsgov/dev -->\n## obsgov obsgov/dev: ")
     # the comment is the summary's text
     assert (tmp_path / "runner-temp" / "comment-dev.md").read_text() == summary
-    assert "This change" not in summary and "Estimated monthly cost: **$" in summary
+    assert "This change" not in summary
+    assert "Estimated monthly cost: **$" in summary

@@ -13,7 +13,8 @@ from tests.support.gate import ROOT
 _spec = importlib.util.spec_from_file_location(
     "mutation_sample", ROOT / "scripts" / "mutation_sample.py"
 )
-assert _spec and _spec.loader
+assert _spec
+assert _spec.loader
 sample = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(sample)
 
@@ -28,7 +29,8 @@ def test_the_same_seed_draws_the_same_sample_whatever_the_listing_order():
     names = [f"m.f__mutmut_{i}" for i in range(50)]
     first = sample.pick(names, 10, seed=7)
     assert first == sample.pick(list(reversed(names)), 10, seed=7)
-    assert len(set(first)) == 10 and set(first) <= set(names)
+    assert len(set(first)) == 10
+    assert set(first) <= set(names)
     assert first != sample.pick(names, 10, seed=8)
     assert sample.pick(names[:3], 10, seed=7) == sorted(names[:3])
 

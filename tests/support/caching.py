@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
+
+import pytest
 
 F = TypeVar("F", bound=Callable[..., Any])
 _CACHES: list[Any] = []
@@ -38,7 +40,7 @@ def clear_session_caches() -> None:
         cached.cache_clear()
 
 
-def graph_scope(fixture_name: str, config: object) -> str:
+def graph_scope(fixture_name: str, config: pytest.Config) -> Literal["function", "module"]:
     """The scope of a fixture that builds a graph for a module's tests: ``module``, but
     ``function`` while mutmut maps tests to functions, for the reason above."""
     return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"

@@ -79,7 +79,8 @@ def test_without_a_virtualenv_the_interpreter_is_pulumi_python_cmd_or_python3(tm
     found = resolve_environment(
         tmp_path, tmp_path, RuntimeOptions(), {"PULUMI_PYTHON_CMD": sys.executable}
     )
-    assert found.python == sys.executable and found.toolchain == "pip"
+    assert found.python == sys.executable
+    assert found.toolchain == "pip"
     with pytest.raises(EnvironmentProblem) as caught:
         resolve_environment(tmp_path, tmp_path, RuntimeOptions(), {"PATH": str(tmp_path)})
     assert str(caught.value) == (

@@ -80,7 +80,8 @@ def test_a_document_the_provider_rejects_fails_the_program_as_the_invoke(inline_
 def test_a_graph_without_invokes_serializes_as_before(inline_env, tmp_path):
     graph = _graph(inline_env, tmp_path, "import pulumi_aws as aws\naws.sns.Topic('t')\n")
     data = json.loads(graph.to_json())
-    assert "unansweredInvokes" not in data and "derivedInvokes" not in data
+    assert "unansweredInvokes" not in data
+    assert "derivedInvokes" not in data
 
 
 def test_default_provider_takes_its_account_and_config_from_the_stacks_aws_keys():
@@ -92,9 +93,9 @@ def test_default_provider_takes_its_account_and_config_from_the_stacks_aws_keys(
         provider_config={"assumeRoles": roles, "defaultTags": '{"tags":{"owner":"x"}}'},
     )
     assert monitor.account_of_ref("") == ("300000000003", "us-east-2")
-    assert monitor.mock_impl.answer("aws:index/getCallerIdentity:getCallerIdentity", {}, "")[
-        "accountId"
-    ] == ("300000000003")
+    identity = monitor.mock_impl.answer("aws:index/getCallerIdentity:getCallerIdentity", {}, "")
+    assert identity is not None
+    assert identity["accountId"] == "300000000003"
     ref = monitor._default_provider_ref()
     provider = monitor.records[ref.rpartition("::")[0]]
     assert provider.inputs == {

@@ -90,7 +90,8 @@ def test_stack_values_are_passed_as_the_cli_passes_them(tmp_path):
         "defaultTags": '{"tags":{"owner":"me"}}',
         "region": "us-west-2",
     }
-    assert result.tags["obsgov:environment"] == "prod" and result.tags["team"] == "web"
+    assert result.tags["obsgov:environment"] == "prod"
+    assert result.tags["team"] == "web"
 
 
 @pytest.mark.parametrize(
@@ -133,9 +134,11 @@ def test_typed_keys_are_checked_against_their_type(tmp_path, declared, given, me
 
 
 def test_values_the_cli_accepts_for_their_types():
-    assert value_has_type("integer", None, "12") and value_has_type("integer", None, 3.0)
+    assert value_has_type("integer", None, "12")
+    assert value_has_type("integer", None, 3.0)
     assert not value_has_type("integer", None, True)
-    assert value_has_type("boolean", None, "false") and value_has_type("boolean", None, True)
+    assert value_has_type("boolean", None, "false")
+    assert value_has_type("boolean", None, True)
     assert value_has_type("array", {"type": "array", "items": {"type": "integer"}}, [[1], []])
 
 
@@ -145,7 +148,8 @@ def test_a_secret_is_handed_over_without_its_type_checked(tmp_path):
         "name: api\nruntime: python\nconfig:\n  port: {type: integer, secret: true}\n",
         "config:\n  api:port: {secure: AAAA}\n",
     )
-    assert result.config == {"api:port": "[secret]"} and result.secret_keys == ["api:port"]
+    assert result.config == {"api:port": "[secret]"}
+    assert result.secret_keys == ["api:port"]
 
 
 @pytest.mark.parametrize(

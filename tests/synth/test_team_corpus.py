@@ -123,7 +123,8 @@ def test_generated_names_are_known_and_unset_optional_inputs_are_null(tmp_path):
     (bucket,) = graph.of_type("aws:s3/bucket:Bucket")
     (policy,) = graph.of_type("aws:s3/bucketPolicy:BucketPolicy")
     (topic,) = graph.of_type("aws:sns/topic:Topic")
-    assert bucket.inputs["bucket"].startswith("reports-") and len(bucket.inputs["bucket"]) == 15
+    assert bucket.inputs["bucket"].startswith("reports-")
+    assert len(bucket.inputs["bucket"]) == 15
     assert policy.inputs["bucket"] == bucket.inputs["bucket"]
     assert topic.inputs["name"].startswith("alerts-")
     assert topic.inputs["tagsAll"] == {}  # tags.go applyTags: an empty map without tags
@@ -198,9 +199,9 @@ def test_reads_and_stack_references_are_in_the_stack_but_not_analyzed(tmp_path):
     reads = {r.type: r for r in graph.resources if r.read}
     assert set(reads) == {"aws:s3/bucket:Bucket", "pulumi:pulumi:StackReference"}
     assert reads["aws:s3/bucket:Bucket"].id == "corpus-archive"
-    assert graph.provider_of(reads["pulumi:pulumi:StackReference"]).urn == (
-        "urn:pulumi:dev::reads::pulumi:providers:pulumi::default"
-    )
+    provider = graph.provider_of(reads["pulumi:pulumi:StackReference"])
+    assert provider is not None
+    assert provider.urn == ("urn:pulumi:dev::reads::pulumi:providers:pulumi::default")
     (topic,) = graph.of_type("aws:sns/topic:Topic")
     assert topic.inputs["name"] == "corpus-archive-events"  # a read is known in preview
 

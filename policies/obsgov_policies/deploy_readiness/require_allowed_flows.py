@@ -93,7 +93,7 @@ def _labels(nodes: Sequence[Node], fallback: str) -> str:
 # --------------------------------------------------------------------------- KMS
 
 
-def key_flows(
+def key_flows(  # noqa: PLR0913 - one flow's parties and the policies that judge it
     ctx: Context,
     source: Node,
     holder: Node,
@@ -289,7 +289,7 @@ def _trust_flow(
     )
 
 
-def _role_flow(
+def _role_flow(  # noqa: PLR0913 - one flow's parties and the policies that judge it
     ctx: Context,
     source: Node,
     rule: Node,
@@ -359,7 +359,8 @@ ALARM_TYPES = (
 def alarm_flows(ctx: Context) -> Iterator[Flow]:
     graph = ctx.graph
     doc = f"{DOCS}/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html"
-    cache: dict[tuple[str, Any], list[Node]] = {}
+    # a topic's policy (documents, the resources that set them), read once per topic
+    topic_policies: dict[str, tuple[list[Any], list[Node]]] = {}
     for alarm in graph.of_type(*ALARM_TYPES):
         actions: list[Any] = []
         for key in ("alarmActions", "okActions", "insufficientDataActions"):
@@ -385,10 +386,9 @@ def alarm_flows(ctx: Context) -> Iterator[Flow]:
                 seen.add(topic.urn)
                 context = {"aws:SourceArn": alarm.arn, "aws:SourceAccount": alarm.account}
                 cloudwatch = _service("cloudwatch.amazonaws.com", alarm.account)
-                key = (topic.urn, "documents")
-                if key not in cache:
-                    cache[key] = list(access.topic_policy(graph, topic))  # type: ignore[arg-type]
-                documents, nodes = cache[key]
+                if topic.urn not in topic_policies:
+                    topic_policies[topic.urn] = access.topic_policy(graph, topic)
+                documents, nodes = topic_policies[topic.urn]
                 yield Flow(
                     alarm,
                     topic,

@@ -59,7 +59,8 @@ def test_a_metric_filter_with_the_same_dimension_keys_is_a_producer():
     assert check_stack(ID, [group, metric_filter, alarm]) == []
     alarm.props["dimensions"] = {"Service": "x"}  # the filter publishes no such dimension
     [(name, message)] = check_stack(ID, [group, metric_filter, alarm])
-    assert name == "errors" and "(metric filter errors (filter) publishes it with other " in message
+    assert name == "errors"
+    assert "(metric filter errors (filter) publishes it with other " in message
 
 
 def test_a_contract_needs_an_owner_and_a_paging_alarm():

@@ -9,6 +9,7 @@ only through its own VPC configuration (docs.aws.amazon.com/firehose/latest/dev/
 
 import pytest
 
+from obsgov_policies.props import UnknownValueError
 from tests.policies.deploy_readiness.corpus import (
     DOMAIN,
     FIREHOSE,
@@ -78,7 +79,7 @@ def test_a_bus_of_another_organization_denies_and_an_unknown_org_is_not_passed()
         message
     )
     # the member is not known to be in the organization: unknown, never allowed
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(UnknownValueError) as raised:
         check_stack(ID, member_target_to_bus_outside_org(True))
     assert "can't be judged until deployment" in raised.value.message
 

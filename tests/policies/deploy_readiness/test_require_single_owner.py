@@ -26,7 +26,8 @@ def test_a_sink_in_every_environment_is_over_the_limit():
 def test_limits_per_parent_count_within_the_parent():
     filters = [at(OBS, FILTER, f"f{i}", {"name": f"f{i}", "logGroup": "/g"}) for i in range(3)]
     [(name, message)] = check_stack(ID, filters)
-    assert name == "f0" and message.startswith(
+    assert name == "f0"
+    assert message.startswith(
         "subscription filter in account 100000000002 eu-west-1 for /g: 3 created (f0, f1, f2); "
         "AWS allows 2"
     )

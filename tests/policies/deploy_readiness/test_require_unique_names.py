@@ -37,7 +37,8 @@ def test_other_names_other_accounts_and_other_regions_do_not_collide():
 def test_two_claims_in_one_stack_collide_too():
     twice = [at(OBS, GROUP, n, {"modelPackageGroupName": "g"}) for n in ("a", "b")]
     [(name, message)] = check_stack(ID, twice)
-    assert name == "a" and "created by a and also by b:" in message
+    assert name == "a"
+    assert "created by a and also by b:" in message
 
 
 def test_malformed_inventory_rows_are_skipped():

@@ -1,3 +1,4 @@
+import contextlib
 import json
 
 import boto3
@@ -23,10 +24,8 @@ def sagemaker(aws_credentials):
 
 
 def register(client, group, approval="Approved", metadata=None):
-    try:
+    with contextlib.suppress(client.exceptions.ClientError):
         client.create_model_package_group(ModelPackageGroupName=group)
-    except client.exceptions.ClientError:
-        pass
     kwargs = dict(
         ModelPackageGroupName=group,
         ModelApprovalStatus=approval,

@@ -1,9 +1,10 @@
 import copy
+from typing import Any
 
 from tests.support.policies import check
 
 ID = "obsgov-cloudwatch-alarm-valid-anomaly-detection"
-GOOD = {
+GOOD: dict[str, Any] = {
     "comparisonOperator": "LessThanLowerThreshold",
     "thresholdMetricId": "ad1",
     "metricQueries": [

@@ -1,9 +1,10 @@
 import json
+from typing import Any
 
 from tests.support.policies import R, check_stack
 
 ID = "obsgov-glue-catalog-require-encryption"
-OBS = {"tags": {}}
+OBS: dict[str, Any] = {"tags": {}}
 
 
 def provider_for(account):

@@ -1,9 +1,10 @@
 import copy
+from typing import Any
 
 from tests.support.policies import check
 
 ID = "obsgov-opensearch-domain-require-baseline"
-GOOD = {
+GOOD: dict[str, Any] = {
     "encryptAtRest": {"enabled": True},
     "nodeToNodeEncryption": {"enabled": True},
     "vpcOptions": {"subnetIds": ["subnet-1", "subnet-2", "subnet-3"]},
@@ -22,7 +23,7 @@ GOOD = {
 
 def without(path, value=None):
     props = copy.deepcopy(GOOD)
-    target = props
+    target: Any = props
     for key in path[:-1]:
         target = target[key]
     if value is None:

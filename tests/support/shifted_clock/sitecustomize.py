@@ -43,18 +43,18 @@ if _SHIFT:
     import time as _time
     import types as _types
 
-    import _time_machine
+    import _time_machine as _time_machine_c
 
     class _RealClock(_types.ModuleType):
         def __getattr__(self, name: str) -> object:
             return getattr(_time, name)
 
     _real_clock = _RealClock("time")
-    _real_clock.time = _time_machine.original_time  # type: ignore[attr-defined]
-    _real_clock.time_ns = _time_machine.original_time_ns  # type: ignore[attr-defined]
+    _real_clock.time = _time_machine_c.original_time  # type: ignore[attr-defined]
+    _real_clock.time_ns = _time_machine_c.original_time_ns  # type: ignore[attr-defined]
 
     class _GrpcKeepsRealDeadlines(_abc.MetaPathFinder):
-        def find_spec(self, name, path, target=None):  # type: ignore[no-untyped-def]
+        def find_spec(self, name, path, target=None):
             if name.partition(".")[0] != "grpc":
                 return None
             for finder in _sys.meta_path:
