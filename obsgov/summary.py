@@ -33,6 +33,12 @@ def _fit_type(ctype: str, width: int) -> str:
     return f"{module}:\n{kind}"
 
 
+def _broken_width(ctype: str) -> int:
+    """The width a type needs once broken after its module."""
+    module, _, kind = ctype.rpartition(":")
+    return max(len(module) + 1, len(kind)) if module else len(kind)
+
+
 def render_summary(graph: ResourceGraph, console: Console) -> None:
     custom = graph.custom_resources()
     mode = "preview" if graph.preview else "update (all outputs known)"
@@ -55,11 +61,16 @@ def render_summary(graph: ResourceGraph, console: Console) -> None:
         key = (component.type, component.name) if component else ("(stack)", graph.stack)
         per_component[key] += 1
     components = Table(title="Resources per component", title_justify="left")
-    components.add_column("Component type")
-    components.add_column("Name")
-    components.add_column("Resources", justify="right")
     names = [name for _, name in per_component]
-    type_width = console.width - _TABLE_FRAME - len("Resources") - max(map(len, names), default=0)
+    # a type is never cut: it is shown whole, or broken after its module when the names leave
+    # too little room; a name too long for what is left wraps (monitoring jobs' names are long)
+    broken = max((_broken_width(ctype) for ctype, _ in per_component), default=0)
+    type_width = max(
+        console.width - _TABLE_FRAME - len("Resources") - max(map(len, names), default=0), broken
+    )
+    components.add_column("Component type", min_width=broken)
+    components.add_column("Name", overflow="fold")
+    components.add_column("Resources", justify="right")
     for (ctype, name), count in sorted(per_component.items()):
         components.add_row(escape(_fit_type(ctype, type_width)), escape(name), str(count))
     console.print(components)

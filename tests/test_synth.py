@@ -226,7 +226,10 @@ def test_cli_summary_counts_accounts_and_components(monkeypatch):
     assert max(map(len, lines)) <= 80
     assert "…" not in result.output
     table = lines[lines.index("Resources per component") :]
-    first_cells = [line.split("│")[1].strip() for line in table if line.startswith("│ ")]
+    # a long name wraps onto a line whose type cell is empty
+    first_cells = [
+        cell for line in table if line.startswith("│ ") and (cell := line.split("│")[1].strip())
+    ]
     types, pending = [], ""
     for cell in first_cells:
         if pending:
@@ -245,8 +248,15 @@ def test_cli_summary_counts_accounts_and_components(monkeypatch):
         f"{len({r.type for r in graph.custom_resources()})} types, {len(graph.components())} "
         f"components, {len(graph.providers())} providers, {len(accounts)} accounts"
     ) in result.output
-    rows = {(c.type, c.name) for r in graph.custom_resources() if (c := graph.component_of(r))}
+    # a resource outside any component (dev's StackReference to the organisation stack) is
+    # counted under "(stack)"
+    rows = {
+        (c.type, c.name) if (c := graph.component_of(r)) else ("(stack)", "dev")
+        for r in graph.custom_resources()
+    }
     assert sorted(types) == sorted(ctype for ctype, _ in rows)
+    names = [line.split("│")[2].strip() for line in table if line.startswith("│ ")]
+    assert "data-platform-dev-transactions-daily-dev-drift" in "".join(names)
 
 
 def test_the_program_reads_the_environment_it_was_given(inline_env):
