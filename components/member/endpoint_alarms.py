@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from obsgov import metric_contract as mc
 from obsgov.config.models.accounts import MlEndpoint
-from obsgov.drift.definition import ALARM_COMPARISON_OPERATOR, alarm_threshold_percent
 from obsgov_policies.signals import (
     ENDPOINT_NAME,
     ERRORS,
@@ -152,34 +151,9 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
     # Drift and model-quality jobs publish once per run (hourly or slower): between runs the
     # metric is absent, and ``ignore`` keeps the last verdict instead of flapping to OK.
     hourly = (1, 1)
-    if endpoint.drift_monitoring:
-        share = mc.DRIFTED_FEATURE_SHARE
-        # the one definition of "drifted" obsgov drift run and the drift job use
-        # (obsgov/drift/definition.py): the dataset drifts when the share reaches it
-        threshold = alarm_threshold_percent()
-        specs.append(
-            AlarmSpec(
-                "drift",
-                QUALITY,
-                f"At least {threshold:g}% of {name}'s features drifted from the training "
-                "baseline (obsgov's drift definition).",
-                f"{mc.DATA_QUALITY_NAMESPACE} metrics with Endpoint={name} and the drift report",
-                ALARM_COMPARISON_OPERATOR,
-                {
-                    "m1": MetricRef(
-                        mc.DATA_QUALITY_NAMESPACE,
-                        share.name,
-                        {mc.ENDPOINT_DIMENSION: name},
-                        "Maximum",
-                        share.unit,
-                        3600,
-                    )
-                },
-                threshold=threshold,
-                treat_missing="ignore",
-                evaluation=hourly,
-            )
-        )
+    # Drift has no alarm here: the drift job that publishes DriftedFeatureShare brings its own
+    # (components/lifecycle/signal_alarms.py, dataset-drift, with its no-data and malformed
+    # siblings), so one drifted window pages once, and only where a job produces the metric.
     if endpoint.model_quality is not None:
         target = endpoint.model_quality
         unit = next(

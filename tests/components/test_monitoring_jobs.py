@@ -161,6 +161,38 @@ def test_dataset_drift_alarm_uses_the_one_definition(example_graph):
         assert [a.inputs["treatMissingData"] for a in siblings] == ["breaching"]
 
 
+def _watched_series(alarm) -> list[tuple[str, str, tuple]]:
+    """(namespace, metric, dimensions) of every metric an alarm reads, whether it names one
+    metric or holds metric queries."""
+    inputs = alarm.inputs
+    if inputs.get("metricName"):
+        dims = tuple(sorted((inputs.get("dimensions") or {}).items()))
+        return [(inputs["namespace"], inputs["metricName"], dims)]
+    series = []
+    for query in inputs.get("metricQueries") or []:
+        metric = query.get("metric") or {}
+        if metric.get("metricName"):
+            dims = tuple(sorted((metric.get("dimensions") or {}).items()))
+            series.append((metric["namespace"], metric["metricName"], dims))
+    return series
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_a_drifted_window_pages_once(stack, example_graph):
+    """Before: the endpoint baseline carried its own drift alarm on the DriftedFeatureShare the
+    drift job's dataset-drift alarm watches, so each drifted window paged twice. Every alarm on
+    a job's quality figures now comes with the job: one alarm per series."""
+    graph = example_graph(stack, True)
+    watchers: dict[tuple, list[str]] = {}
+    for alarm in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        for series in _watched_series(alarm):
+            if series[1] == mc.DRIFTED_FEATURE_SHARE.name:
+                watchers.setdefault(series, []).append(alarm.inputs["name"])
+    assert watchers, stack
+    assert {k: v for k, v in watchers.items() if len(v) > 1} == {}
+    assert all(names[0].endswith("-dataset-drift") for names in watchers.values())
+
+
 def test_signal_alarms_are_routed_by_severity(example_graph):
     graph = example_graph("prod", True)
     [alarm] = [
