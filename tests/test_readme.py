@@ -53,3 +53,21 @@ def test_the_report_picture_is_there():
     picture = ROOT / "docs" / "report.png"
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "](docs/report.png)" in README
+
+
+def test_the_architecture_tree_names_every_package_and_module():
+    """docs/architecture.md's code tree is the map a new engineer reads first (issue 26): every
+    component folder and every package or top-level module of obsgov/ is on it, so a module
+    added without a line there fails here."""
+    tree_text = (ROOT / "docs" / "architecture.md").read_text().split("```")[1]
+    listed = {line.split()[0] for line in tree_text.splitlines() if line.strip()}
+    expected = set()
+    for parent in ("components", "obsgov"):
+        for path in (ROOT / parent).iterdir():
+            if path.name.startswith(("_", ".")):
+                continue
+            if path.is_dir() and (path / "__init__.py").exists():
+                expected.add(f"{path.name}/")
+            elif path.suffix == ".py":
+                expected.add(path.name)
+    assert sorted(expected - listed) == []
