@@ -5,7 +5,8 @@ An alarm fires only on data. Its metric is produced by one of:
 * an AWS service that publishes it for the resource the alarm's dimensions name
   (:data:`AWS_PRODUCERS`, each row citing the service's metrics page); some publish only when
   there is activity (:attr:`AwsProducer.sparse`), so an alarm on "too little" of such a metric
-  must treat missing data as breaching;
+  must treat missing data as breaching, itself or through an alarm on the same metric and
+  dimensions that does (an anomaly band beside a "no traffic at all" alarm);
 * something the stack deploys: a metric filter (namespace, metric name and dimension keys
   match), or a job whose role may ``cloudwatch:PutMetricData`` in the namespace (the
   platform's drift and model-quality jobs, the approval guard);
@@ -267,21 +268,36 @@ def findings(graph: DeployGraph, contracts: list[dict[str, Any]]) -> Iterator[tu
         if alarm.props.get("treatMissingData") == "breaching"
         for m in metrics
     }
+    # the same, per metric: a sparse AWS metric's silence pages through any of its alarms
+    silence_pages = {
+        (*_family(m), m.name)
+        for alarm, metrics in alarms
+        if alarm.props.get("treatMissingData") == "breaching"
+        for m in metrics
+    }
     for alarm, metrics in alarms:
         missing = as_str(alarm.props.get("treatMissingData")) or "missing"
         operator = as_str(alarm.props.get("comparisonOperator"))
         for metric in metrics:
             aws = AWS_PRODUCERS.get(metric.namespace)
             if aws is not None or metric.namespace.startswith("AWS/"):
-                if aws and metric.name in aws.sparse and operator in LOW and missing in QUIET:
+                if (
+                    aws
+                    and metric.name in aws.sparse
+                    and operator in LOW
+                    and missing in QUIET
+                    and (*_family(metric), metric.name) not in silence_pages
+                ):
                     yield (
                         alarm,
                         (
                             f"{alarm.describe()} alarms on too little {metric.namespace} "
                             f"{metric.name}, which {aws.service} publishes only when "
                             f"{aws.resource} has activity; with treatMissingData {missing} it "
-                            "never fires when the activity stops. Fix: set treat_missing_data="
-                            f"'breaching' on {alarm.name}. AWS: {aws.doc}"
+                            "never fires when the activity stops, and no alarm on that metric "
+                            "pages on silence. Fix: set treat_missing_data="
+                            f"'breaching' on {alarm.name}, or add an alarm on the same metric "
+                            f"that does. AWS: {aws.doc}"
                         ),
                     )
                 continue

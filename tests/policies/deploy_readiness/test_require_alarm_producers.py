@@ -10,6 +10,7 @@ from tests.policies.deploy_readiness.corpus import (
     PIPELINE_CONTRACT,
     contract_metric_hidden_when_silent,
     quality_alarms_without_producer,
+    zero_invocations_hidden,
 )
 from tests.support.deploy_graphs import at
 from tests.support.policies import check_stack
@@ -71,3 +72,24 @@ def test_a_contract_needs_an_owner_and_a_paging_alarm():
     found = check_stack(ID, contract_metric_hidden_when_silent(True), ownerless)
     assert {n for n, _ in found} == {"etl-records", "etl-fresh"}
     assert all("nothing publishes it" in m for _, m in found)
+
+
+def test_a_sparse_metric_pages_on_silence_through_an_alarm_on_the_same_metric():
+    """An anomaly band below which "too little" traffic alarms keeps missing data quiet (a
+    band needs data to compare), and a "no traffic at all" alarm on the same endpoint's
+    Invocations that treats missing data as breaching pages when SageMaker stops publishing:
+    together they page once. A breaching alarm on another endpoint covers nothing."""
+    [band] = zero_invocations_hidden(False)
+    [same] = zero_invocations_hidden(True)
+    same = at(MEMBER, ALARM, "fraud-zero", {**same.props, "name": "fraud-zero"})
+    other_dims = {"EndpointName": "churn", "VariantName": "AllTraffic"}
+    other = at(MEMBER, ALARM, "churn-zero", {**same.props, "dimensions": other_dims})
+    assert check_stack(ID, [band, same]) == []
+    [(name, message)] = check_stack(ID, [band, other])
+    assert name == "fraud-no-traffic"
+    assert message.endswith(
+        "with treatMissingData notBreaching it never fires when the activity stops, and no "
+        "alarm on that metric pages on silence. Fix: set treat_missing_data='breaching' on "
+        "fraud-no-traffic, or add an alarm on the same metric that does. AWS: "
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html"
+    )
