@@ -539,7 +539,8 @@ def _preview_environment(
         options.append("--no-preview")
     for given in stack_outputs:
         options += ["--stack-outputs", given]
-    verdict = eg.judge_environment(env, stacks, options, workers)
+    with eg.sigterm_interrupts():
+        verdict = eg.judge_environment(env, stacks, options, workers)
     for judged in verdict.judged:
         out.print(f"== {judged.stack} (exit {judged.exit_code})", soft_wrap=False)
         out.print(escape(judged.text.rstrip()), soft_wrap=False)

@@ -18,13 +18,16 @@ reads the pack facts derived from the whole environment
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,8 +261,46 @@ class EnvironmentVerdict:
 Runner = Callable[[list[str]], subprocess.CompletedProcess]
 
 
+#: The per-stack processes running now, so an interrupted environment gate stops them
+#: instead of leaving them judging (and holding their packs) after it has gone.
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+
+#: How long a stack's process may take to stop its packs once interrupted before it is killed.
+STOP_GRACE_SECONDS = 10.0
+
+
 def _run(argv: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, capture_output=True, text=True, check=False)
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        with _running_lock:
+            _running.add(process)
+        try:
+            out, err = process.communicate()
+        finally:
+            with _running_lock:
+                _running.discard(process)
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
+
+
+def stop_running_stacks(grace: float = STOP_GRACE_SECONDS) -> int:
+    """Interrupt every per-stack process still running, then SIGKILL what outlives ``grace``;
+    returns how many there were. SIGINT, as Ctrl-C in a terminal would deliver it: a stack's
+    ``obsgov preview`` stops its packs on KeyboardInterrupt (obsgov/gate/engine.py closes them
+    in a ``finally``), while SIGTERM's default action would end it at once and orphan them
+    (they run in sessions of their own)."""
+    with _running_lock:
+        running = list(_running)
+    for process in running:
+        process.send_signal(signal.SIGINT)
+    for process in running:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return len(running)
 
 
 def judge_stack(stack: str, options: Sequence[str], run: Runner = _run) -> StackVerdict:
@@ -283,6 +324,25 @@ def judge_stack(stack: str, options: Sequence[str], run: Runner = _run) -> Stack
     return StackVerdict(stack, done.returncode, done.stdout, done.stderr, report)
 
 
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, `kill`) ends the environment gate as Ctrl-C does, so the
+    per-stack processes are stopped (:func:`judge_environment`) instead of orphaned; the
+    default action would end this process at once and leave them running."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def judge_environment(
     env: EnvironmentConfig,
     stacks: Iterable[str],
@@ -297,6 +357,14 @@ def judge_environment(
     if not chosen:
         return EnvironmentVerdict(env.stack, [], skipped)
     pool_size = workers or worker_count(len(chosen))
-    with ThreadPoolExecutor(max_workers=pool_size) as pool:
+    pool = ThreadPoolExecutor(max_workers=pool_size)
+    try:
         judged = list(pool.map(lambda s: judge_stack(s, options, run), chosen))
+    except BaseException:
+        # interrupted (Ctrl-C, or SIGTERM through sigterm_interrupts): the stacks not
+        # started never start, and the running ones are stopped rather than left behind
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_running_stacks()
+        raise
+    pool.shutdown()
     return EnvironmentVerdict(env.stack, judged, skipped)

@@ -4,6 +4,7 @@ verdict, and ``--changed-since`` judging only the stacks whose inputs changed.""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,8 @@ from obsgov.config.loader import load_environment
 from obsgov.gate import environment_gate as eg
 from obsgov.synth import synthesize
 from tests.conftest import STACKS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SLO_BEFORE = "      latencyP99Ms: 120\n"
 SLO_AFTER = "      latencyP99Ms: 150\n"
@@ -243,3 +246,46 @@ def test_all_stacks_is_for_obsgovs_own_stacks_and_workers_need_it(tmp_path):
     result = CliRunner().invoke(app, ["preview", "--stack", "dev", "--workers", "2"])
     assert result.exit_code == 2
     assert "--workers goes with --all-stacks" in result.output
+
+
+def test_an_interrupted_environment_gate_stops_the_stacks_it_started():
+    """Before: SIGTERM (a cancelled CI job, `kill`) ended `preview --all-stacks` at once and
+    left every per-stack `obsgov preview` (and its packs) running. Now SIGTERM interrupts the
+    gate as Ctrl-C does, and the running stacks' processes are stopped and reaped. Run in its
+    own process, whose main thread may take signals."""
+    import sys
+
+    script = """
+import json, os, signal, sys, threading, time
+from pathlib import Path
+from obsgov.config.loader import load_environment
+from obsgov.gate import environment_gate as eg
+
+env = load_environment("dev", Path("stacks/Pulumi.dev.yaml"))
+sleeper = [sys.executable, "-c", "import time; time.sleep(120)"]
+
+def terminate_once_running():
+    while not eg._running:
+        time.sleep(0.05)
+    print(json.dumps([p.pid for p in eg._running]), flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+threading.Thread(target=terminate_once_running, daemon=True).start()
+try:
+    with eg.sigterm_interrupts():
+        eg.judge_environment(env, ["dev"], run=lambda argv: eg._run(sleeper))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "interrupted", done.stdout + done.stderr
+    [pid] = json.loads(lines[0])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # stopped and reaped, not left running
