@@ -218,6 +218,30 @@ def test_model_quality_gives_the_same_answer_400_days_later_and_in_kiritimati(
     assert later == today
 
 
+#: The environment of a child Python process under scripts/shifted-clock-suite's harness.
+SHIFTED_ENV = {
+    "PATH": os.environ.get("PATH", ""),
+    "PYTHONPATH": str(ROOT / "tests" / "support" / "shifted_clock"),
+    "TZ": "Pacific/Kiritimati",
+}
+
+
+def _run_shifted(probe: str, shift: str, timeout: float) -> dict:
+    """Run ``probe`` in a child Python with the clock moved by ``shift``; its printed JSON."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**SHIFTED_ENV, "OBSGOV_TEST_CLOCK_SHIFT": shift},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    ).stdout
+    return json.loads(out)
+
+
 def test_the_shifted_clock_moves_dates_in_child_processes_and_keeps_durations_real():
     """scripts/shifted-clock-suite relies on this: a child Python process started with the
     shift in its environment reads a date 400 days on, in the zone TZ names, while its sleeps
@@ -232,31 +256,14 @@ def test_the_shifted_clock_moves_dates_in_child_processes_and_keeps_durations_re
         "print(json.dumps({'utc': datetime.datetime.now(datetime.timezone.utc).isoformat(),"
         " 'offset': now.utcoffset().total_seconds(), 'waited': time.monotonic() - start}))\n"
     )
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT / "tests" / "support" / "shifted_clock"),
-        "TZ": "Pacific/Kiritimati",
-    }
-
-    def run(shift: str) -> dict:
-        out = subprocess.run(
-            [sys.executable, "-c", probe],
-            env={**env, "OBSGOV_TEST_CLOCK_SHIFT": shift},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout
-        return json.loads(out)
-
-    plain, moved = run(""), run("+400d")
+    plain, moved = _run_shifted(probe, "", 60), _run_shifted(probe, "+400d", 60)
     gap = dt.datetime.fromisoformat(moved["utc"]) - dt.datetime.fromisoformat(plain["utc"])
     assert dt.timedelta(days=400) <= gap < dt.timedelta(days=400, minutes=5)
     assert moved["offset"] == plain["offset"] == 14 * 3600
     assert 0.25 <= moved["waited"] < 5
     bad = subprocess.run(
         [sys.executable, "-c", "pass"],
-        env={**env, "OBSGOV_TEST_CLOCK_SHIFT": "400 days"},
+        env={**SHIFTED_ENV, "OBSGOV_TEST_CLOCK_SHIFT": "400 days"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -271,8 +278,6 @@ def test_the_shifted_clock_keeps_grpc_deadlines_real():
     time.time() made server.start() poll until the moved date: every pack hung at start in
     the shifted suite. Under the shift a child process starts a server, calls it with a
     deadline and sees a call to a closed port fail by its deadline, while its date moved."""
-    import subprocess
-    import sys
 
     probe = (
         "import datetime, json, time\n"
@@ -295,24 +300,7 @@ def test_the_shifted_clock_keeps_grpc_deadlines_real():
         "print(json.dumps({'year': datetime.datetime.now().year, 'start': start_took,"
         " 'code': code, 'deadline': time.monotonic() - started}))\n"
     )
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT / "tests" / "support" / "shifted_clock"),
-        "TZ": "Pacific/Kiritimati",
-    }
-
-    def run(shift: str) -> dict:
-        out = subprocess.run(
-            [sys.executable, "-c", probe],
-            env={**env, "OBSGOV_TEST_CLOCK_SHIFT": shift},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        ).stdout
-        return json.loads(out)
-
-    plain, moved = run(""), run("+400d")
+    plain, moved = _run_shifted(probe, "", 120), _run_shifted(probe, "+400d", 120)
     assert moved["year"] > plain["year"]
     for result in (plain, moved):
         assert result["start"] < 30
