@@ -131,3 +131,27 @@ def test_every_step_that_runs_pulumi_gets_the_backends_secrets():
     for step in deploy_job()["steps"]:
         if "pulumi " in step.get("run", ""):
             assert set(step["env"]) == {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}, step
+
+
+@pytest.mark.parametrize("stack", DEPLOY_STACKS)
+def test_the_deploy_lists_each_environments_shards(stack):
+    """The shards step's first line lists the environment's member shard stacks (none in the
+    single-stack mode the shipped stacks use); a failing list fails the step, as GitHub runs
+    `bash -e`. It once passed a str where the loader reads `.parent` of a Path."""
+    step = next(s for s in deploy_job(stack)["steps"] if s.get("id") == "shards")
+    listing = step["run"].splitlines()[0]
+    assert listing.startswith("shards=$(python -c ")
+    done = subprocess.run(
+        ["bash", "-e", "-c", listing + '\nprintf "%s" "$shards"'],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "STACK": stack,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
