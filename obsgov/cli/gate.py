@@ -515,8 +515,10 @@ def _preview_environment(
 ) -> None:
     """``--all-stacks``: every stack of the environment, each in its own process."""
     import json
+    import tempfile
 
     from obsgov.gate import environment_gate as eg
+    from obsgov.synth import SynthesisError
 
     if project is not None:
         fail("--all-stacks and --changed-since judge obsgov's own stacks, not --project", 2)
@@ -539,7 +541,15 @@ def _preview_environment(
         options.append("--no-preview")
     for given in stack_outputs:
         options += ["--stack-outputs", given]
-    with eg.sigterm_interrupts():
+    with tempfile.TemporaryDirectory(prefix="obsgov-outputs-") as folder, eg.sigterm_interrupts():
+        if stacks:
+            # the referenced stacks (the organisation stack) synthesized once for every
+            # stack's process instead of once in each
+            outputs, _ = parse_stack_outputs(stack_outputs)
+            try:
+                options += eg.shared_stack_outputs(env, stacks, Path(folder), outputs)
+            except SynthesisError as exc:
+                fail(f"the program failed: {exc}", EXIT_INPUT)
         verdict = eg.judge_environment(env, stacks, options, workers)
     for judged in verdict.judged:
         out.print(f"== {judged.stack} (exit {judged.exit_code})", soft_wrap=False)
