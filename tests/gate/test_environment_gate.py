@@ -362,3 +362,60 @@ def test_the_sharded_gate_judges_alike_with_the_outputs_handed_over(sharded, tmp
     assert before.exit_code == 0, [v.errors for v in before.judged]
     assert after.to_json() == before.to_json()
     assert [len(r["packs"]) for r in after.to_json()["stacks"].values()] == [5, 5, 5, 5]
+
+
+# ------------------------------------------------- dev, staging and prod as central + shards
+
+
+@pytest.fixture(scope="module")
+def every_environment_sharded(tmp_path_factory) -> Path:
+    """dev, staging and prod each as its central stack and two member shards, with the
+    physical-name inventory rewritten for the new stacks (`obsgov policy inventory`, as
+    README "Stacks" asks after a change of stacks: the shards' names move out of their
+    environment's stack)."""
+    from obsgov.gate.inventory import build_inventory, inventory_path, write_inventory
+    from tests.synth.test_stacks import shard_environment
+
+    root = tmp_path_factory.mktemp("sharded")
+    stacks = root / "stacks"
+    shutil.copytree(STACKS, stacks)
+    (root / "policies").symlink_to(ROOT / "policies")  # the stacks' ../policies
+    for stack in ("dev", "staging", "prod"):
+        shard_environment(stacks, stack, 2)
+    write_inventory(build_inventory(stacks), inventory_path(stacks))
+    return stacks
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_environment_passes_its_packs_as_central_and_shards(
+    every_environment_sharded, stack, tmp_path
+):
+    """`obsgov preview --stack ENV --all-stacks` with each environment's own packs: its
+    central stack and both shards judged, and the environment passes, as it does as one
+    stack."""
+    report = tmp_path / "env.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "preview",
+            "--stack",
+            stack,
+            "--all-stacks",
+            "--stacks-dir",
+            str(every_environment_sharded),
+            "--format",
+            "json",
+            "--output",
+            str(report),
+        ],
+    )
+    data = json.loads(report.read_text())
+    assert data["exitCodes"] == {stack: 0, f"{stack}-members-0": 0, f"{stack}-members-1": 0}, (
+        result.output
+    )
+    assert result.exit_code == 0
+    for judged in data["stacks"].values():
+        assert judged["failed"] is False
+        assert len(judged["packs"]) >= 4
+        # advisory findings (dev's and staging's deploy-readiness) warn; none fails or errs
+        assert {p["status"] for p in judged["packs"]} <= {"passed", "warnings"}
