@@ -378,6 +378,10 @@ def timed_preview(stacks: Path, stack: str, *extra: str) -> Timed:
                 "--stacks-dir",
                 str(stacks),
                 *extra,
+                # a loaded machine (or --nice-from) can starve a pack's start past the
+                # default minute: the gate would fail closed and time a broken run
+                "--pack-start-timeout",
+                "900",
                 "--format",
                 "json",
                 "--output",
@@ -404,6 +408,12 @@ def timed_preview(stacks: Path, stack: str, *extra: str) -> Timed:
             f"obsgov preview --stack {stack} {' '.join(extra)} failed ({cli.returncode}):\n"
             f"{stderr[-4000:]}"
         )
+    if partial is None:
+        found = json.loads(report.read_text())
+        judged = found["stacks"].values() if "stacks" in found else [found]
+        errors = [p["error"] for r in judged for p in (r or {}).get("packs", []) if p["error"]]
+        if errors:  # a pack that did not run: the figure would time a broken gate
+            raise SystemExit(f"obsgov preview --stack {stack}: packs failed: {errors[:3]}")
     return Timed(
         seconds=seconds,
         cpu_seconds=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
