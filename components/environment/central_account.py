@@ -64,6 +64,20 @@ class CentralTargets:
     log_destination_arn: str
 
 
+def bus_sender_accounts(env: EnvironmentConfig) -> list[str]:
+    """The accounts that put events on the environment's bus: its members (alarm and lifecycle
+    forwarding), the organization trail's account (its CIS alarms, with the trail) and the
+    model registry's account (its lifecycle forwarding)."""
+    org = env.org.organization
+    audit = env.settings.central_audit
+    senders = {a.id for a in env.member_accounts}
+    if audit.trail.enabled:
+        senders.add(audit.trail.admin_account_id or org.management_account_id)
+    if env.settings.model_approval.registry_account_id is not None:
+        senders.add(env.settings.model_approval.registry_account_id)
+    return sorted(senders)
+
+
 def event_routing_args(env: EnvironmentConfig) -> EventRoutingArgs:
     org = env.org.organization
     return EventRoutingArgs(
@@ -71,6 +85,7 @@ def event_routing_args(env: EnvironmentConfig) -> EventRoutingArgs:
         region=env.settings.region,
         account_id=org.observability_account_id,
         organization_id=org.id,
+        sender_account_ids=bus_sender_accounts(env),
         settings=env.settings.central_audit.event_routing,
     )
 
@@ -94,7 +109,12 @@ def central_account(
     if sink_arn is None:
         sink = CentralObservability(
             f"central-{environment}",
-            CentralObservabilityArgs(organization_id=org.id, environment=environment),
+            CentralObservabilityArgs(
+                organization_id=org.id,
+                environment=environment,
+                account_id=org.observability_account_id,
+                source_account_ids=[a.id for a in env.member_accounts],
+            ),
             opts=on(providers.observability),
         )
         sink_arn = sink.sink.arn

@@ -247,16 +247,20 @@ def test_without_routing_config_members_send_to_the_programs_own_central_account
     assert not any("Runbook:" in d for d in descriptions)
 
 
-def test_the_sink_admits_links_from_the_organization_for_the_shared_types_only(example_graph):
+def test_the_sink_admits_links_from_registered_members_for_the_shared_types_only(example_graph):
     """OAM sink policies name the sink as ``"Resource": "*"`` (the policy is attached to the
-    one sink); who may link is limited by the organization and the resource types. The sink
-    is the organisation stack's, shared by every environment."""
+    one sink); who may link is limited to the member accounts of every environment sharing the
+    organisation stack's sink (the account form of the policy: CloudWatch user guide, "Create
+    a sink", https://docs.aws.amazon.com/OAM/latest/APIReference/API_PutSinkPolicy.html), inside
+    the organization, and to the resource types. A sandbox account of the organization may not
+    link."""
     [policy] = example_graph("org", True).of_type("aws:oam/sinkPolicy:SinkPolicy")
     assert policy.account == "100000000002"
+    members = [f"{e}0000000000{n}" for e in "234" for n in "123"]  # stacks/accounts.yaml
     assert statements(policy.inputs["policy"]) == {
-        "OrganizationMembersLink": {
+        "RegisteredAccountsLink": {
             "Effect": "Allow",
-            "Principal": "*",
+            "Principal": {"AWS": members},
             "Resource": "*",
             "Action": ["oam:CreateLink", "oam:UpdateLink"],
             "Condition": {
