@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from obsgov.accounts.deployment_policy import DEPLOYMENT_BOUNDARY_NAME, WORKLOAD_BOUNDARY_NAME
 from obsgov.config.models import TagRule, TagSchema
 
 from ..shared.iam_documents import document, statement
@@ -79,6 +80,33 @@ def deployment_role_pattern(role_name: str) -> str:
     return f"arn:aws:iam::*:role/{role_name}"
 
 
+# The role the management account reaches member accounts through: `obsgov accounts onboard`
+# creates and updates the deployment role with it (obsgov.accounts.onboard_run).
+MANAGEMENT_ACCESS_ROLE = "OrganizationAccountAccessRole"
+# What would let an account's administrator take over the deployment role (or the access role
+# that manages it) and so pass every deny below: its trust, its policies, its boundary, and the
+# managed boundaries onboarding attaches. Reads stay allowed.
+ROLE_ACTIONS = (
+    "iam:AttachRolePolicy",
+    "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+)
+MANAGED_POLICY_ACTIONS = (
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+)
+
+
 # What would silence the monitoring, by resource. Writing logs and reading anything stays
 # allowed; teams' own log groups, alarms and rules (not named or tagged obsgov's) are untouched.
 LOG_GROUP_ACTIONS = (
@@ -126,6 +154,7 @@ def protect_baseline_policy(
     log_group_prefixes: Sequence[str],
     managed_by_tag: tuple[str, str] = ("managed-by", "obsgov"),
     deny_leave_organization: bool = False,
+    access_role_name: str = MANAGEMENT_ACCESS_ROLE,
 ) -> str:
     """Deny, to everyone but the deployment role, the calls that would silence monitoring or
     its forwarding: OAM links, the organization trail, the forwarding rules and their targets,
@@ -137,11 +166,32 @@ def protect_baseline_policy(
     them without reaching a team's own alarms and log groups). Denies add up, so a resource
     either statement matches is protected; the tag itself is protected too. With
     ``deny_leave_organization`` no one in the OUs may take an account out of the organization
-    (and so out of the trail and the guardrails)."""
+    (and so out of the trail and the guardrails).
+
+    The exemption is only as strong as the deployment role: its trust, policies and boundaries
+    (and those of the management account's access role, which onboarding manages it through)
+    are changed only by those two roles, or an account administrator could make the role
+    trust them and pass every deny (the pattern of AWS Control Tower's guardrail that protects
+    its AWSControlTowerExecution role)."""
     exempt = {"ArnNotLike": {"aws:PrincipalArn": deployment_role_pattern(deployment_role_name)}}
     prefix = f"obsgov-{environment}-"
     key, value = managed_by_tag
+    managing_roles = [
+        deployment_role_pattern(deployment_role_name),
+        deployment_role_pattern(access_role_name),
+    ]
     statements = [
+        statement(
+            "ProtectTheDeploymentRole",
+            [*ROLE_ACTIONS, *MANAGED_POLICY_ACTIONS],
+            [
+                *managing_roles,
+                f"arn:aws:iam::*:policy/{DEPLOYMENT_BOUNDARY_NAME}",
+                f"arn:aws:iam::*:policy/{WORKLOAD_BOUNDARY_NAME}",
+            ],
+            effect="Deny",
+            condition={"ArnNotLike": {"aws:PrincipalArn": managing_roles}},
+        ),
         statement(
             "ProtectOamLinks",
             ["oam:DeleteLink", "oam:UpdateLink"],

@@ -117,3 +117,70 @@ def test_leaving_the_organization_is_denied_only_when_config_asks():
     assert "LeaveOrganization" in protect_baseline_policy(
         "dev", "R", "t", ["/obsgov/"], deny_leave_organization=True
     )
+
+
+ACCESS_ROLE = f"arn:aws:iam::{MEMBER}:role/OrganizationAccountAccessRole"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("iam:UpdateAssumeRolePolicy", DEPLOYER),
+        ("iam:PutRolePolicy", DEPLOYER),
+        ("iam:AttachRolePolicy", DEPLOYER),
+        ("iam:DetachRolePolicy", DEPLOYER),
+        ("iam:DeleteRolePermissionsBoundary", DEPLOYER),
+        ("iam:DeleteRole", DEPLOYER),
+        ("iam:UpdateAssumeRolePolicy", ACCESS_ROLE),
+        ("iam:CreatePolicyVersion", f"arn:aws:iam::{MEMBER}:policy/obsgov-deployment-boundary"),
+        ("iam:SetDefaultPolicyVersion", f"arn:aws:iam::{MEMBER}:policy/obsgov-workload-boundary"),
+    ],
+)
+def test_an_account_administrator_cannot_take_over_the_exempt_deployment_role(
+    example_graph, action, resource
+):
+    """The SCP exempts the deployment role, so the role itself (its trust, policies and
+    boundaries, and the management access role onboarding manages it through) is protected
+    too: otherwise a member administrator makes it trust them and passes every deny. AWS
+    Control Tower protects its execution role the same way (Control Tower user guide,
+    "Mandatory controls", https://docs.aws.amazon.com/controltower/latest/controlreference/mandatory-controls.html);
+    the IAM actions and their role/policy resources: Service Authorization Reference,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html."""
+    scp = _scp(example_graph("prod", True), "prod")
+    assert _blocked(scp, action, resource)
+    # the management path (onboarding through the access role) still manages it
+    assert not _blocked(scp, action, resource, who=ACCESS_ROLE)
+
+
+def test_teams_keep_their_own_roles(example_graph):
+    scp = _scp(example_graph("prod", True), "prod")
+    own = f"arn:aws:iam::{MEMBER}:role/ml-serving-engineer"
+    for action in ("iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"):
+        assert not _blocked(scp, action, own), action
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "context"),
+    [
+        # PutMetricAlarm can turn an alarm's actions off (ActionsEnabled false)
+        ("cloudwatch:PutMetricAlarm", "alarm:obsgov-prod-cis-root-usage", {}),
+        ("cloudwatch:DisableAlarmActions", "alarm:ml-serving-prod-fraud-latency", OBSGOV_TAG),
+        ("logs:PutRetentionPolicy", "log-group:/obsgov/prod/x", {}),
+        ("logs:DeleteSubscriptionFilter", "log-group:/aws/lambda/fraud", OBSGOV_TAG),
+        ("events:DisableRule", "rule/obsgov-prod-alarm-forwarding", {}),
+        ("events:RemoveTargets", "rule/obsgov-prod-alarm-forwarding", {}),
+        ("kms:PutKeyPolicy", "key/1234abcd-12ab-34cd-56ef-1234567890ab", OBSGOV_TAG),
+        (
+            "cloudwatch:UntagResource",
+            "alarm:ml-serving-prod-fraud-latency",
+            {**OBSGOV_TAG, "aws:TagKeys": ["managed-by"]},
+        ),
+    ],
+)
+def test_the_calls_that_silence_monitoring_are_denied(example_graph, action, resource, context):
+    """Issue 33's list, each call on an obsgov resource (by name or by its managed-by tag)."""
+    service = action.split(":")[0]
+    arn = f"arn:aws:{service}:eu-west-1:{MEMBER}:{resource}"
+    scp = _scp(example_graph("prod", True), "prod")
+    assert _blocked(scp, action, arn, context)
+    assert not _blocked(scp, action, arn, context, who=DEPLOYER)
