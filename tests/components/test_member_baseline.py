@@ -149,8 +149,19 @@ def test_one_composite_per_workload_over_exactly_its_alarms_pages(prod, example_
     assert fraud["tags"]["severity"] == "critical"  # the registry's severity for it
 
 
-def test_key_policy_lets_alarms_and_this_accounts_log_groups_use_the_key(prod):
+def test_key_policy_lets_alarms_and_the_log_groups_it_encrypts_use_the_key(prod):
+    """CloudWatch Logs may use the key for the workload log groups the baseline encrypts with
+    it, named exactly, not every log group of the account (CloudWatch Logs user guide,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html, step 2,
+    kms:EncryptionContext:aws:logs:arn); the deploy-readiness pack's key flows prove each
+    encrypted group is still admitted."""
     key = next(k for k in members(prod, "aws:kms/key:Key") if k.account == "400000000002")
+    encrypted = sorted(
+        f"arn:aws:logs:eu-west-1:400000000002:log-group:{g.inputs['name']}"
+        for g in members(prod, "aws:cloudwatch/logGroup:LogGroup")
+        if g.account == "400000000002" and g.inputs.get("kmsKeyId") is not None
+    )
+    assert encrypted
     assert key.inputs["enableKeyRotation"] is True
     assert statements(key.inputs["policy"]) == {
         "AccountAdministers": {
@@ -177,11 +188,7 @@ def test_key_policy_lets_alarms_and_this_accounts_log_groups_use_the_key(prod):
                 "kms:Describe*",
             ],
             "Resource": "*",
-            "Condition": {
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:400000000002:log-group:*"
-                }
-            },
+            "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": encrypted}},
         },
     }
 
