@@ -134,10 +134,13 @@ def lifecycle_rule_prefix(environment: str) -> str:
 def severity_topic_policy(
     topic: str, account_id: str, rule_arns: list[str], lifecycle_rules: str | None = None
 ) -> str:
-    """Only CloudWatch alarms of this account, the routing rules and this account publish;
-    with ``lifecycle_rules`` (an ARN pattern) also the lifecycle's failure rules: SNS admits
-    an EventBridge rule only when the topic policy names it (eb-use-resource-based, "Amazon
-    SNS permissions")."""
+    """Only CloudWatch alarms of this account and the routing rules publish; with
+    ``lifecycle_rules`` (an ARN pattern) also the lifecycle's failure rules: SNS admits an
+    EventBridge rule only when the topic policy names it (eb-use-resource-based, "Amazon SNS
+    permissions"). Every grant names a service and the source it acts for. No statement names
+    the account: within one account an identity policy alone lets a principal publish (IAM
+    user guide, "Policy evaluation logic"), and an unconditioned account grant reads as
+    cross-account access (Checkov CKV_AWS_385)."""
     statements = [
         alarms_publish(topic, account_id),
         statement(
@@ -158,11 +161,6 @@ def severity_topic_policy(
                 condition={"ArnLike": {"aws:SourceArn": lifecycle_rules}},
             )
         )
-    statements.append(
-        statement(
-            "AccountPublishes", "sns:Publish", topic, principal={"AWS": account_root(account_id)}
-        )
-    )
     return document(*statements)
 
 

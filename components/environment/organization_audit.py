@@ -88,6 +88,7 @@ def organization_audit(
                     organization_id=org.id,
                     archive_bucket_name=archive_args.bucket_name,
                     access_log_bucket=archive.access_log_bucket.id,
+                    access_log_ready=[archive.access_log_bucket_policy],
                     account_ids=[
                         org.management_account_id,
                         org.observability_account_id,

@@ -6,6 +6,7 @@ version, when, from which training job).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -81,6 +82,8 @@ def lifecycle_archive(  # noqa: PLR0913 - keyword-only names of the archive's ac
     region: str,
     bus_name: str,
     expiry_days: int,
+    access_log_bucket: pulumi.Input[str] | None = None,
+    access_log_ready: Sequence[pulumi.Resource] = (),
 ) -> aws.s3.Bucket:
     """Every SageMaker event on the bus ``bus_name``, archived under ``events/`` by day and
     expired after ``expiry_days``: children of ``parent`` (the central lifecycle component), named
@@ -101,6 +104,8 @@ def lifecycle_archive(  # noqa: PLR0913 - keyword-only names of the archive's ac
             }
         ],
         purpose="model-lifecycle-archive",
+        access_log_bucket=access_log_bucket,
+        access_log_ready=access_log_ready,
     )
     # Firehose's role names the key by this alias (kms:ResourceAliases), not every key of the
     # account: the policy stays plain JSON at preview, before the key's ARN exists.

@@ -213,6 +213,9 @@ class LifecycleCentralArgs:
     # the failure topic and its policy (or the component holding them): the notify targets
     # wait for them
     topic_ready: Sequence[pulumi.Resource] = ()
+    # the account's server access log bucket and its policy (components.shared.access_logs)
+    access_log_bucket: pulumi.Input[str] | None = None
+    access_log_ready: Sequence[pulumi.Resource] = ()
 
 
 class LifecycleCentral(pulumi.ComponentResource):
@@ -398,5 +401,7 @@ class LifecycleCentral(pulumi.ComponentResource):
             region=args.region,
             bus_name=args.bus_name,
             expiry_days=args.archive_expiry_days,
+            access_log_bucket=args.access_log_bucket,
+            access_log_ready=args.access_log_ready,
         )
         return archive

@@ -95,6 +95,7 @@ PROGRAM = textwrap.dedent("""
                 environment=environment, region=region, account_id=org.log_archive_account_id,
                 organization_id=org.id, archive_bucket_name=archive_args.bucket_name,
                 access_log_bucket=archive.access_log_bucket.id,
+                access_log_ready=[archive.access_log_bucket_policy],
                 account_ids=[org.management_account_id, org.observability_account_id,
                              org.log_archive_account_id, *[a.id for a in env.registry.accounts]],
                 regions=projected_regions(audit.analytics.regions,

@@ -209,9 +209,11 @@ def test_routing_rules_route_only_the_environments_accounts(prod):
 
 
 @pytest.mark.parametrize("severity", ["critical", "warning", "security"])
-def test_topic_policy_lets_only_cloudwatch_the_routing_rule_and_this_account_publish(
-    prod, severity
-):
+def test_topic_policy_lets_only_cloudwatch_and_the_routing_rules_publish(prod, severity):
+    """Each grant names a service and the source it acts for, none an account without a
+    condition (Checkov CKV_AWS_385, "Ensure AWS SNS topic policies do not allow cross-account
+    access", reads such a grant as cross-account; same-account principals publish through
+    their IAM policy: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
     topic_arn = f"arn:aws:sns:{REGION}:{OBSERVABILITY}:obsgov-prod-{severity}"
     rule_arn = f"arn:aws:events:{REGION}:{OBSERVABILITY}:rule/{BUS}/route-{severity}-alarms"
     policy = by_sid(
@@ -251,12 +253,6 @@ def test_topic_policy_lets_only_cloudwatch_the_routing_rule_and_this_account_pub
             "Action": "sns:Publish",
             "Resource": topic_arn,
             "Condition": {"ArnEquals": {"aws:SourceArn": [rule_arn]}},
-        },
-        "AccountPublishes": {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{OBSERVABILITY}:root"},
-            "Action": "sns:Publish",
-            "Resource": topic_arn,
         },
     }
 
