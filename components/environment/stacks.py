@@ -32,6 +32,7 @@ from .central_account import (
     log_destination_arn,
 )
 from .central_providers import CentralProviders, on
+from .organization_audit import central_guardrails
 
 #: The outputs environments and shards read (``pulumi stack output``).
 SINK_OUTPUT = "sinkArn"
@@ -143,6 +144,7 @@ def organization_stack(env: EnvironmentConfig, providers: CentralProviders) -> N
         ),
         opts=on(providers.observability),
     )
+    central_guardrails(env, environments, providers)
     for account_id, catalog in catalog_accounts(env, environments).items():
         CatalogEncryption(
             catalog,
