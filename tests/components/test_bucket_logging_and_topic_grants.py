@@ -108,7 +108,7 @@ def test_each_target_admits_exactly_its_sources_through_the_logging_service(prod
         # the logging configuration waits for the policy that admits the service
         assert policy.urn in configuration.dependencies, source
         document = json.loads(policy.inputs["policy"])
-        account = target.account
+        account = str(target.account)
         bucket = target.inputs["bucket"]
 
         delivers = functools.partial(_delivers, document, bucket, account)
