@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -38,7 +39,7 @@ TEMPLATES = (
 )
 
 # What each example's README has the user `pulumi config set` before `pulumi up` (values made
-# up; secrets as plain values, which `require_secret` accepts).
+# up; secrets as plain values, which `require_secret` accepts; a bare key is the project's).
 EXAMPLE_CONFIG: dict[str, dict[str, str]] = {
     "aws-py-ansible-wordpress": {
         "publicKeyPath": "keys/id_rsa.pub",
@@ -68,12 +69,18 @@ EXAMPLE_CONFIG: dict[str, dict[str, str]] = {
         "publicKey": "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC0 user@example",
         "privateKey": "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n",
     },
-    "aws-py-ecs-instances-autoapi-py-ecs-instance": {"autoscalingGroupSize": "2"},
+    "aws-py-ecs-instances-autoapi-py-ecs-instance": {"cfg:autoscalingGroupSize": "2"},
     "aws-py-redshift-glue-etl": {
         "clusterIdentifier": "etl-cluster",
         "clusterNodeType": "ra3.xlplus",
         "clusterDBName": "dev",
         "clusterDBUsername": "admin",
+        "clusterDBPassword": "Correct-horse-battery-1",
+        "glueDBName": "events",
+    },
+    "aws-py-slackbot": {
+        "mentionbot:slackToken": "xoxb-not-a-token",
+        "mentionbot:verificationToken": "not-a-token",
     },
     "aws-py-static-website": {"targetDomain": "www.example.com"},
     "aws-py-stackreference-company": {"companyName": "acme"},
@@ -109,8 +116,8 @@ def lay_out(project: Path, folder: str, out: Path, venv: Path, template: bool) -
     settings = yaml.load(text)
     name = str(settings["name"])
     target = out / folder
-    target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["cp", "-r", str(project), str(target)], check=True)
+    shutil.rmtree(target, ignore_errors=True)  # laid out afresh on every run
+    shutil.copytree(project, target)
     stack_config: dict[str, object] = {}
     template_config = (settings.get("template") or {}).get("config") or {}
     for key, spec in template_config.items():
@@ -118,7 +125,7 @@ def lay_out(project: Path, folder: str, out: Path, venv: Path, template: bool) -
             full = key if ":" in key else f"{name}:{key}"
             stack_config[full] = spec["default"]
     for key, value in EXAMPLE_CONFIG.get(folder, {}).items():
-        stack_config[f"{name}:{key}"] = value
+        stack_config[key if ":" in key else f"{name}:{key}"] = value
     stack_config.setdefault("aws:region", "us-east-1")
     runtime = settings.get("runtime")
     if template and not isinstance(runtime, dict):
