@@ -81,8 +81,8 @@ def _datasets_by_arn(graph: ResourceGraph) -> dict[str, Any]:
 def _output_columns(dataset: Any) -> set[str]:
     (table,) = dataset.inputs["physicalTableMaps"]
     sql = table["customSql"]["sqlQuery"]
-    (statement,) = sqlglot.parse(sql, read="trino")
-    assert statement is not None
+    statement = sqlglot.parse_one(sql, read="trino")
+    assert isinstance(statement, sqlglot.exp.Query)
     return set(statement.named_selects)
 
 
@@ -216,7 +216,8 @@ def test_the_dashboards_are_on_the_observability_accounts_native_provider(
     observability = env.org.organization.observability_account_id
     for asset in _assets(graph):
         provider = graph.provider_of(asset)
-        assert provider is not None and provider.type == "pulumi:providers:aws-native"
+        assert provider is not None
+        assert provider.type == "pulumi:providers:aws-native"
         assert json.loads(provider.inputs["assumeRole"])["roleArn"] == env.role_arn(observability)
         assert json.loads(provider.inputs["allowedAccountIds"]) == [observability]
         assert asset.account == observability == asset.inputs["awsAccountId"]
