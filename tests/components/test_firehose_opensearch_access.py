@@ -147,5 +147,5 @@ def test_the_opensearch_role_firehose_is_mapped_to_has_the_fgac_pages_permission
     assert role.body["index_permissions"] == [
         {"index_patterns": [INDEX_PATTERN], "allowed_actions": ["create_index", "manage", "crud"]}
     ]
-    assert INDEX_PATTERN == f"{INDEX}*"
+    assert f"{INDEX}*" == INDEX_PATTERN
     assert mapping.body["backend_roles"] == [firehose_role_arn("prod", OBSERVABILITY)] == [ROLE]
