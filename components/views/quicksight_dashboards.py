@@ -539,7 +539,7 @@ def create_dashboards(
                         OWNER_DASHBOARD_ACTIONS,
                     )
                 ],
-                # the published version is the one readers see: publish each update
+                # readers may filter what they see (ad hoc filtering on the published version)
                 dashboard_publish_options=cast(
                     Any, {"ad_hoc_filtering_option": {"availability_status": "ENABLED"}}
                 ),
