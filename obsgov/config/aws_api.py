@@ -508,6 +508,9 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "ModelApprovalRules.data_capture_min_percent": (PACK_ONLY,),
     "ModelApprovalRules.required_metadata": (Api("sagemaker", "CustomerMetadataKey"),),
     "ModelApprovalRules.promotion_order": (OBSGOV_ENUM,),
+    "ModelApprovalRules.image_repositories": (
+        Api("ecr", "SetRepositoryPolicyRequest", "repositoryName"),
+    ),
     "ApprovalGuardSettings.enabled": (SWITCH,),
     "ApprovalGuardSettings.require_description": (SWITCH,),
     "ApprovalGuardSettings.allowed_approvers": (
