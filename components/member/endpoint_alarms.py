@@ -21,6 +21,7 @@ Drift and model quality come from :mod:`obsgov.metric_contract`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -149,6 +150,14 @@ def endpoint_alarms(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
     if asynchronous:
         specs += _asynchronous_specs(endpoint, sm, metrics)
     specs += _instance_specs(ctx, endpoint)
+    if asynchronous:
+        # An idle asynchronous endpoint (empty queue, scaled to zero) publishes no latency or
+        # instance metrics: silence is not a fault there, and the queue alarms say when
+        # requests wait (backlog-age, backlog-without-capacity).
+        specs = [
+            s if s.treat_missing else dataclasses.replace(s, treat_missing="notBreaching")
+            for s in specs
+        ]
     # Drift and model-quality jobs publish once per run (hourly or slower): between runs the
     # metric is absent, and ``ignore`` keeps the last verdict instead of flapping to OK.
     hourly = (1, 1)
@@ -361,9 +370,6 @@ def _instance_specs(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
     name, slo, d = endpoint.name, endpoint.slo, ctx.defaults
     dims = {ENDPOINT_NAME: name, VARIANT_NAME: endpoint.variant_name}
     instances = f"{SAGEMAKER_INSTANCES_NAMESPACE} metrics and the endpoint's instances"
-    # An asynchronous endpoint may scale to zero instances, which then publish nothing: its
-    # queue alarms watch that state, so silence here is not saturation.
-    missing = "notBreaching" if endpoint.inference == "asynchronous" else None
 
     def instance(metric: str) -> MetricRef:
         return MetricRef(SAGEMAKER_INSTANCES_NAMESPACE, metric, dims, "Average", "Percent")
@@ -377,7 +383,6 @@ def _instance_specs(ctx: AlarmContext, endpoint: MlEndpoint) -> list[AlarmSpec]:
             "GreaterThanThreshold",
             {"m1": instance(metric)},
             threshold=threshold,
-            treat_missing=missing,
         )
 
     memory = slo.max_memory_percent or d.memory_utilization_percent

@@ -163,8 +163,11 @@ def test_asynchronous_endpoints_alarm_on_the_queue_not_on_invocations():
         "Average",
         0.01,
     )
-    # instances may scale to zero and then publish nothing
-    assert found["cpu"].treat_missing == "notBreaching"
+    # an idle endpoint may scale to zero and then publish no latency or instance metric
+    assert {found[s].treat_missing for s in ("cpu", "latency-p99", "latency-anomaly")} == {
+        "notBreaching"
+    }
+    assert specs()["latency-p99"].treat_missing is None  # real-time: the environment's rule
 
 
 def metric_names(spec: AlarmSpec) -> set[str]:
