@@ -285,6 +285,8 @@ class LogAnalytics(pulumi.ComponentResource):
                 }
             ],
             purpose="log-ingest-backup",
+            access_log_bucket=args.access_log_bucket,
+            access_log_ready=args.access_log_ready,
         )
         firehose_logs = aws.cloudwatch.LogGroup(
             f"{name}-firehose-logs",

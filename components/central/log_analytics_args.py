@@ -37,3 +37,7 @@ class LogAnalyticsArgs:
     # severity ("critical", "warning"); a severity without a topic leaves its alarms silent
     # (only a stack without event routing, such as a unit test, passes none).
     alarm_topic_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # the account's server access log bucket (components.shared.access_logs) and its policy,
+    # which the bucket's logging waits for; None: not logged (a unit test's stack)
+    access_log_bucket: pulumi.Input[str] | None = None
+    access_log_ready: Sequence[pulumi.Resource] = ()

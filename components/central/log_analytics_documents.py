@@ -193,12 +193,17 @@ def destination_trust_policy(args: LogAnalyticsArgs) -> str:
 def destination_policy(args: LogAnalyticsArgs) -> str:
     n = names(args.environment, args.account_id)
     arn = f"arn:aws:logs:{args.region}:{args.account_id}:destination:{n['destination']}"
+    # Only the environment's member accounts (and this one) subscribe, as the destination role's
+    # trust admits only their log groups: another account of the organization may not fill
+    # prod's index (CloudWatch Logs user guide, "Step 2: Create a destination",
+    # CreateDestination: the access policy names the sender accounts).
+    senders = sorted({*args.member_account_ids, args.account_id})
     return document(
         statement(
-            "OrganizationSubscribes",
+            "RegisteredAccountsSubscribe",
             "logs:PutSubscriptionFilter",
             arn,
-            principal={"AWS": "*"},
+            principal={"AWS": [account_root(a) for a in senders]},
             condition={"StringEquals": {"aws:PrincipalOrgID": [args.organization_id]}},
         )
     )
