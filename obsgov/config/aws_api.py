@@ -528,6 +528,9 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "ModelApprovalRules.data_capture_min_percent": (PACK_ONLY,),
     "ModelApprovalRules.required_metadata": (Api("sagemaker", "CustomerMetadataKey"),),
     "ModelApprovalRules.promotion_order": (OBSGOV_ENUM,),
+    "ModelApprovalRules.image_repositories": (
+        Api("ecr", "SetRepositoryPolicyRequest", "repositoryName"),
+    ),
     "ApprovalGuardSettings.enabled": (SWITCH,),
     "ApprovalGuardSettings.require_description": (SWITCH,),
     "ApprovalGuardSettings.allowed_approvers": (
@@ -689,7 +692,8 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         Api("sagemaker", "CreateModelPackageGroupInput", "ModelPackageGroupName"),
     ),
     "MlEndpoint.variant_name": (Api("sagemaker", "ProductionVariant", "VariantName"),),
-    "MlEndpoint.instance_vcpus": (NotSent("multiplies the CPU alarm's threshold"),),
+    "MlEndpoint.inference": (OBSGOV_ENUM,),
+    "MlEndpoint.instance_type": (Api("sagemaker", "ProductionVariant", "InstanceType"),),
     "MlEndpoint.drift_monitoring": (SWITCH,),
     "ModelQualityTarget.metric": (OBSGOV_ENUM,),
     "ModelQualityTarget.threshold": (THRESHOLD,),
@@ -704,6 +708,13 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "EndpointSlo.max_cpu_percent": (THRESHOLD,),
     "EndpointSlo.max_memory_percent": (THRESHOLD,),
     "EndpointSlo.max_disk_percent": (THRESHOLD,),
+    "EndpointSlo.max_gpu_percent": (THRESHOLD,),
+    "EndpointSlo.max_gpu_memory_percent": (THRESHOLD,),
+    "EndpointSlo.max_invocations_per_instance_per_minute": (THRESHOLD,),
+    "EndpointSlo.max_concurrency_utilization": (THRESHOLD,),
+    "EndpointSlo.max_model_setup_seconds": (THRESHOLD,),
+    "EndpointSlo.max_backlog_age_seconds": (THRESHOLD,),
+    "EndpointSlo.max_backlog_size": (THRESHOLD,),
     "EtlPipeline.kind": (OBSGOV_ENUM,),
     "EtlPipeline.engine": (OBSGOV_ENUM,),
     "EtlPipeline.schedule_interval_minutes": (

@@ -266,6 +266,9 @@ class ModelApprovalRules(Model):
     data_capture_min_percent: Annotated[int, Field(ge=0, le=100)] = 10
     required_metadata: list[str] = Field(default_factory=list)
     promotion_order: list[Environment] = Field(default_factory=list)
+    # Private ECR repositories in the registry account holding the models' inference images;
+    # the registry's stack sets their policies so every serving account may pull.
+    image_repositories: list[str] = Field(default_factory=list)
     guard: ApprovalGuardSettings = Field(default_factory=ApprovalGuardSettings)
 
     def guard_rules(self, environment: str):  # -> obsgov.model_guard.rules.GuardRules
