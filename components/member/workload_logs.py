@@ -2,11 +2,12 @@
 
 Each log group the registry names (or the kind's default) is encrypted with the account's key
 and kept for the environment's retention. A workload whose ``logGroup`` is ``adopt`` already
-has its groups (AWS made them when it first ran): they are imported with Pulumi's import
-option (the id of a log group is its name) and the same settings are then applied in place
-(``AssociateKmsKey``, ``PutRetentionPolicy``), which the engine does in the same update since
-Pulumi 3.174 (Pulumi.yaml's requiredPulumiVersion); they are retained when the stack is
-destroyed, since the workload keeps writing to them (docs/log-group-adoption.md). One metric filter per group counts the
+has its groups (the service made them when the workload first ran, or its logging set-up
+did): they are imported with Pulumi's import option (a log group's import id is its name) and
+the same settings are applied in place (``AssociateKmsKey``, ``PutRetentionPolicy``), which
+the engine does in the same update since Pulumi 3.174 (Pulumi.yaml's requiredPulumiVersion);
+they are retained when the stack is destroyed, since the workload keeps writing to them
+(docs/log-group-adoption.md). One metric filter per group counts the
 lines matching any of the workload's critical-event terms into one metric per workload, which
 gets an alarm; a subscription filter forwards the group to the central log destination.
 """
