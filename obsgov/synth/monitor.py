@@ -485,8 +485,11 @@ class RecordingMonitor(mocks.MockMonitor):
     def Invoke(self, request):  # noqa: N802
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
-        if self._pending(request.dependsOn):
-            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        # `dependsOn` is on the request from SDK 3.256 (pulumi/pulumi#24040,
+        # proto/pulumi/resource.proto); an older SDK waits for the invoke's dependencies
+        # itself and has no such field (AttributeError on pulumi 3.150-3.255).
+        if self._pending(getattr(request, "dependsOn", ())):
+            return _invoke_response(unknown=True)
         provider_ref = self._provider_for(request) or ""
         _ensure_event_loop()
         args = rpc.deserialize_properties(
@@ -497,22 +500,37 @@ class RecordingMonitor(mocks.MockMonitor):
         except (PolicyDocumentError, ValueError) as exc:
             # what the provider would fail the invoke with; the SDK raises it in the program
             failure = provider_pb2.CheckFailure(property="", reason=str(exc))
-            return resource_pb2.ResourceInvokeResponse(failures=[failure])
+            return _invoke_response(failures=[failure])
         if answer is None:
-            if _OUTPUT_FORM.get():
-                return resource_pb2.ResourceInvokeResponse(unknown=True)
+            if _OUTPUT_FORM.get() and _INVOKE_RESPONSE is not None:
+                return _invoke_response(unknown=True)
             # the SDK cannot hand a plain invoke an unknown: the program gets an empty result,
             # and a failure it leads to is reported naming the invoke
             self.mock_impl.invokes.record_empty(request.tok)
             answer = {}
         result = _sync_await(rpc.serialize_properties(answer, {}))
-        return resource_pb2.ResourceInvokeResponse(**{"return": result})
+        return _invoke_response(**{"return": result})
 
     def RegisterResourceOutputs(self, request):  # noqa: N802
         record = self.records.get(request.urn)
         if record is not None and not record.custom:
             record.outputs = _struct_dict(request.outputs)
         return super().RegisterResourceOutputs(request)
+
+
+# The monitor's own Invoke response, with `unknown`, came with SDK 3.256 (pulumi/pulumi#24100,
+# proto/pulumi/resource.proto); before it the monitor answered with provider.proto's
+# InvokeResponse, which cannot say "unknown": an older SDK decides that itself (unknown
+# arguments, dependencies without ids) and gets an empty result where obsgov has no answer.
+_INVOKE_RESPONSE = getattr(resource_pb2, "ResourceInvokeResponse", None)
+
+
+def _invoke_response(**fields: Any) -> Any:
+    if _INVOKE_RESPONSE is not None:
+        return _INVOKE_RESPONSE(**fields)
+    if fields.pop("unknown", False):
+        fields["return"] = None
+    return provider_pb2.InvokeResponse(**fields)
 
 
 class ObsgovMocks(mocks.Mocks):
