@@ -640,15 +640,31 @@ def deploy(
         ..., "--stack", "-s", metavar="ENV", help="The environment: its stack, then its shards."
     ),
     workers: int = typer.Option(4, "--workers", min=1, metavar="N", help="Shards at once."),
+    skip_org_check: bool = typer.Option(
+        False,
+        "--skip-org-check",
+        help="Deploy without `obsgov org check` first. Risk: a missing prerequisite "
+        "(trusted access, a policy type, a service-linked role, a principal a policy names) "
+        "fails `pulumi up` part-way, with the stack partly updated.",
+    ),
+    access_role: str = typer.Option(
+        "OrganizationAccountAccessRole",
+        "--access-role",
+        metavar="ROLE",
+        help="Role the org check assumes in the central accounts.",
+    ),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Run `pulumi up` on every stack of an environment (Pulumi Automation API).
 
     For users outside GitHub Actions (the deploy workflow runs the same as a job matrix).
-    The environment's stack goes first; if it fails nothing else runs. Then its member
-    shards, --workers at once: a failed shard does not stop the others and is reported.
-    Each stack runs with the policy packs and configs `obsgov policy config` writes. Needs
-    the Pulumi CLI, a backend and AWS credentials. Exit 1 when any stack failed.
+    First the checks of `obsgov org check` (read-only): if the organization lacks what the
+    stacks need (the deploy-readiness pack's prerequisites), nothing is deployed and the
+    exit code is 1; AWS refusing the checks exits as `obsgov org` does. Then the
+    environment's stack; if it fails nothing else runs. Then its member shards, --workers
+    at once: a failed shard does not stop the others and is reported. Each stack runs with
+    the policy packs and configs `obsgov policy config` writes. Needs the Pulumi CLI, a
+    backend and AWS credentials. Exit 1 when any stack failed.
     """
     import subprocess
     import sys
@@ -657,7 +673,21 @@ def deploy(
     from obsgov.gate.deploy import deploy_environment
     from obsgov.gate.environment_gate import environment_stacks
 
+    from .org import organization_ready
+
     env = load_stack(env_name, stacks_dir)
+    if skip_org_check:
+        out.print(
+            "[yellow]warning:[/yellow] --skip-org-check: the organization was not checked;\n"
+            "a missing prerequisite fails `pulumi up` part-way"
+        )
+    elif not organization_ready(env.environment, stacks_dir, access_role):
+        out.print(
+            "not deploying: make what is missing (`obsgov org prepare --env "
+            f"{env.environment}`,\nthen create the missing principals), or pass "
+            "--skip-org-check"
+        )
+        raise typer.Exit(EXIT_VERDICT)
     folder = Path(tempfile.mkdtemp(prefix="obsgov-deploy-"))
 
     def policy_args(stack: str) -> list[str]:

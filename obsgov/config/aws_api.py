@@ -683,6 +683,7 @@ FIELDS: dict[str, tuple[Target, ...]] = {
             "a term of the critical-events filter pattern",
         ),
     ),
+    "_Workload.log_group": (NotSent("whether the program imports the log groups or creates them"),),
     "_Workload.forward_logs": (SWITCH,),
     "_Workload.traced": (SWITCH,),
     "MlEndpoint.kind": (OBSGOV_ENUM,),

@@ -425,6 +425,8 @@ class RecordingMonitor(mocks.MockMonitor):
             account=account,
             region=region,
             remote=bool(getattr(request, "remote", False)),
+            import_id=request.importId or None,
+            retain_on_delete=bool(request.retainOnDelete),
         )
         return response
 

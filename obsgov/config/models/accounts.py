@@ -80,10 +80,26 @@ class _Workload(Model):
     severity: Severity = "high"
     # None: the kind's default log groups (see ``log_group_names``); [] for none.
     log_groups: list[LogGroupName] | None = None
+    # Who makes the workload's log groups. "create": this stack creates them (right for a
+    # workload that has not run yet in its account). "adopt": they exist already (AWS creates
+    # /aws/lambda/<fn> and /aws/sagemaker/Endpoints/<ep> when the workload first runs, and a
+    # running state machine logs to a group that exists), so the stack imports them with
+    # Pulumi's import option instead of calling CreateLogGroup, which would fail with
+    # ResourceAlreadyExistsException. See docs/log-group-adoption.md.
+    log_group: Literal["adopt", "create"] = "create"
     # Terms any of which marks a log line as a critical event; None: the kind's defaults.
     critical_event_patterns: list[FilterTerm] | None = None
     forward_logs: bool = True
     traced: bool = False
+
+    @model_validator(mode="after")
+    def _adopt_needs_groups(self) -> _Workload:
+        if self.log_group == "adopt" and not self.log_group_names():
+            raise ValueError(
+                "logGroup is adopt but the workload has no log groups to adopt "
+                "(set logGroups, or leave logGroup unset)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _pattern_fits(self) -> _Workload:
