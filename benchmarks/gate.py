@@ -99,6 +99,7 @@ def generate_environment(
                 "modelId": "scoring",
                 "modelVersion": "1",
                 "modelPackageGroup": "scoring",
+                "instanceType": "ml.m5.large",
                 "slo": {"latencyP99Ms": 100, "errorRatePercent": 1},
                 **base,
             },

@@ -91,6 +91,10 @@ class GraphResource:
     read: bool = False
     # a multi-language component: its children are built by its provider, not the program
     remote: bool = False
+    # the import resource option (adopt an existing resource by this id) and retainOnDelete;
+    # the Analyzer protocol carries neither, so the packs never see them
+    import_id: str | None = None
+    retain_on_delete: bool = False
 
     @property
     def is_provider(self) -> bool:

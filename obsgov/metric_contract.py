@@ -53,7 +53,15 @@ DATA_STALE = Metric(
     "1 when the newest output is older than the pipeline's interval plus grace, or none was "
     "found; else 0.",
 )
-FRESHNESS_METRICS = (DATA_AGE, DATA_STALE)
+# Also the freshness job's: a hung Step Functions execution sends no ExecutionTime until it ends
+# (and a standard workflow may run for a year), so the job counts RUNNING executions older
+# than the pipeline's maxDurationMinutes (ListExecutions).
+OVERDUE_EXECUTIONS = Metric(
+    "OverdueExecutions",
+    "Count",
+    "Executions still RUNNING longer than the pipeline's maximum duration.",
+)
+FRESHNESS_METRICS = (DATA_AGE, DATA_STALE, OVERDUE_EXECUTIONS)
 
 # Who publishes each family when nothing in the stack does: the deploy-readiness pack accepts
 # such a metric as alive only with a named owner (the workload's account owner), and only for

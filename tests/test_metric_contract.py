@@ -108,5 +108,6 @@ def test_every_signal_metric_has_a_cloudwatch_unit():
         "WeightedF1": "None",
         "DataAge": "Seconds",
         "DataStale": "Count",
+        "OverdueExecutions": "Count",
     }
     assert {m.unit for m in signals} <= standard

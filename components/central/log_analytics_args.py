@@ -31,6 +31,11 @@ class LogAnalyticsArgs:
     admin_principals: Sequence[str] = field(default_factory=list)
     subnet_ids: Sequence[str] = field(default_factory=list)
     security_group_ids: Sequence[str] = field(default_factory=list)
+    # UltraWarm (and cold storage) nodes; off, indexes age read-only on the hot nodes
+    warm_enabled: bool = False
+    warm_type: str = "ultrawarm1.medium.search"
+    warm_count: int = 2
+    cold_storage: bool = False
     log_retention_days: int = 365
     backup_expiry_days: int = 90
     # The central severity topics the domain's and the stream's health alarms notify, by

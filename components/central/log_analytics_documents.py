@@ -120,15 +120,24 @@ def firehose_role_policy(args: LogAnalyticsArgs) -> str:
             ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"],
             arn,
         ),
+        # Firehose's documented role (docs.aws.amazon.com/firehose/latest/dev/
+        # controlling-access.html#using-iam-es) grants ESHttpPost/Put on the whole domain; here
+        # only on what Firehose writes: _bulk and the log indexes.
         statement(
-            "IndexDocuments",
-            ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
+            "IndexDocuments", ["es:ESHttpPost", "es:ESHttpPut"], [f"{arn}/_bulk", f"{arn}/{INDEX}*"]
+        ),
+        # ... and ESHttpGet on exactly the paths that page lists (index-name* is the log index's;
+        # its mapping without a type name on OpenSearch), never on the documents
+        statement(
+            "ReadClusterState",
+            "es:ESHttpGet",
             [
-                f"{arn}/_bulk",
-                f"{arn}/{INDEX}*",
+                f"{arn}/{INDEX}*/_mapping*",
+                f"{arn}/{INDEX}*/_stats",
                 f"{arn}/_all/_settings",
                 f"{arn}/_cluster/stats",
                 f"{arn}/_nodes",
+                f"{arn}/_nodes/stats",
                 f"{arn}/_nodes/*/stats",
                 f"{arn}/_stats",
             ],

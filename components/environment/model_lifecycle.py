@@ -88,6 +88,7 @@ def model_lifecycle(
                 region,
                 {g: sorted(a) for g, a in serving.items()},
                 model_ids,
+                image_repositories=approval.image_repositories,
                 owns_groups=owns_groups,
             ),
             opts=on(registry_provider),

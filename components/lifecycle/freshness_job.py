@@ -1,6 +1,7 @@
 """The scheduled freshness job of one member account: the age of each pipeline's newest output,
 from the platform's side (:mod:`obsgov.freshness.job`), as ``Obsgov/Pipelines`` DataAge and
-DataStale.
+DataStale, and each Step Functions pipeline's hung executions as OverdueExecutions (a hung
+execution sends no ExecutionTime, so only listing RUNNING executions sees it).
 
 One function per account reads every pipeline's output location named in its schedule's input
 (interval, grace and key layout per pipeline). Its role may list exactly those prefixes (or read
@@ -18,8 +19,11 @@ import pulumi
 import pulumi_aws as aws
 
 from obsgov import metric_contract as contract
+from obsgov_policies.signals import LATENCY
 
+from ..member.alarm_spec import AlarmSpec, MetricRef
 from ..shared.platform_function import PlatformFunction, PlatformFunctionArgs, package_files
+from .signal_alarms import heartbeat_period
 
 HANDLER = "obsgov.freshness.job.handler"
 
@@ -31,6 +35,9 @@ class PipelineOutput:
     interval_minutes: int
     grace_minutes: int
     layout: str | None = None
+    # a Step Functions pipeline: its executions are listed for hung ones
+    state_machine_arn: str | None = None
+    max_duration_minutes: int | None = None
 
     def to_input(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -41,6 +48,9 @@ class PipelineOutput:
         }
         if self.layout:
             entry["layout"] = self.layout
+        if self.state_machine_arn and self.max_duration_minutes:
+            entry["stateMachineArn"] = self.state_machine_arn
+            entry["maxDurationMinutes"] = self.max_duration_minutes
         return entry
 
 
@@ -77,6 +87,18 @@ def job_statements(
                 "Condition": {"StringLike": {"s3:prefix": sorted(wanted)}},
             }
         )
+    machines = sorted({o.state_machine_arn for o in outputs if o.state_machine_arn})
+    if machines:
+        statements.append(
+            {
+                "Sid": "ListRunningExecutions",
+                "Effect": "Allow",
+                # ListExecutions is authorised on the state machine
+                # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html)
+                "Action": "states:ListExecutions",
+                "Resource": machines,
+            }
+        )
     if tables:
         statements.append(
             {
@@ -87,6 +109,47 @@ def job_statements(
             }
         )
     return statements
+
+
+def running_watch(pipeline: Any, region: str, account_id: str) -> tuple[str | None, int | None]:
+    """(state machine ARN, maximum duration) of a Step Functions pipeline, whose hung
+    executions the job counts; (None, None) for other engines, whose runs end on their own
+    (a Lambda invocation within 15 minutes, a Glue run at its job timeout)."""
+    if getattr(pipeline, "engine", None) != "step-functions":
+        return None, None
+    arn = f"arn:aws:states:{region}:{account_id}:stateMachine:{pipeline.name}"
+    return arn, pipeline.slo.max_duration_minutes
+
+
+def overdue_signal_specs(output: PipelineOutput, schedule_seconds: int) -> list[AlarmSpec]:
+    """The hung-execution alarm of a Step Functions pipeline the job watches."""
+    if not (output.state_machine_arn and output.max_duration_minutes):
+        return []
+    return [
+        AlarmSpec(
+            "running-overdue",
+            LATENCY,
+            f"An execution of {output.pipeline} has been running for more than "
+            f"{output.max_duration_minutes} minutes: it is hung or far slower than its SLO.",
+            f"the RUNNING executions of {output.state_machine_arn} and the freshness job's logs",
+            "GreaterThanOrEqualToThreshold",
+            {
+                "m1": MetricRef(
+                    contract.PIPELINE_NAMESPACE,
+                    contract.OVERDUE_EXECUTIONS.name,
+                    {contract.PIPELINE_DIMENSION: output.pipeline},
+                    "Maximum",
+                    period=heartbeat_period(schedule_seconds),
+                )
+            },
+            threshold=1,
+            # the job publishes a count every run; its silence pages through data-stale, the
+            # breaching alarm on the same Pipeline dimension
+            treat_missing="notBreaching",
+            evaluation=(1, 1),
+            severity="high",
+        )
+    ]
 
 
 @dataclass

@@ -2,8 +2,12 @@
 
 * :class:`ModelRegistry` (the environment's registry account): one model package group per
   group the accounts registry's ML endpoints name, each with a resource policy that lets exactly
-  the accounts serving that model describe and list its packages, and a KMS key for model
-  artifacts shared with the same accounts.
+  the accounts serving that model describe and list its packages and create models from them;
+  a model-artifact bucket and KMS key those accounts may read; and pull access to the private
+  ECR repositories (``modelApproval.imageRepositories``) holding the inference images. Those
+  are the three resources SageMaker's cross-account deployment needs shared: the group, the
+  bucket holding the model versions and the image's repository
+  (https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-deploy-xaccount.html).
 * :class:`LifecycleForwarding` (every ML account and the registry account): EventBridge rules
   for training, processing, transform and tuning failures, failed SageMaker Pipelines
   executions, every model package state change and the CloudTrail record of approvals,
@@ -25,9 +29,11 @@ import pulumi
 import pulumi_aws as aws
 
 from ..central.event_routing import lifecycle_rule_prefix
+from ..shared.buckets import hardened_bucket
 from ..shared.iam_documents import (
     account_administers,
     account_root,
+    deny_insecure_transport,
     document,
     event_rule_arn,
     log_group_arn,
@@ -61,10 +67,54 @@ def group_policy(region: str, registry_account: str, group: str, serving: Sequen
         ),
         statement(
             "ServingAccountsReadPackages",
-            ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+            # CreateModel with the package's ARN is how a serving account deploys a version.
+            # UpdateModelPackage, which SageMaker's example also grants, is withheld: it sets
+            # ModelApprovalStatus, and approvals belong to the registry and its guard.
+            [
+                "sagemaker:CreateModel",
+                "sagemaker:DescribeModelPackage",
+                "sagemaker:ListModelPackages",
+            ],
             f"{base}:model-package/{group}/*",
             principal={"AWS": principals},
         ),
+    )
+
+
+def artifact_bucket_name(environment: str, registry_account: str) -> str:
+    return f"obsgov-{environment}-model-artifacts-{registry_account}"
+
+
+def artifact_bucket_policy(bucket: str, serving: Sequence[str]) -> str:
+    """TLS only; the serving accounts may read model versions (their endpoints' execution roles
+    fetch ModelDataUrl at CreateModel and on every instance start)."""
+    statements = [deny_insecure_transport(bucket)]
+    if serving:
+        statements.append(
+            statement(
+                "ServingAccountsReadArtifacts",
+                "s3:GetObject",
+                f"arn:aws:s3:::{bucket}/*",
+                principal={"AWS": sorted(account_root(a) for a in set(serving))},
+            )
+        )
+    return document(*statements)
+
+
+# What pulling an image needs of a private repository (ECR's "allow pull" policy example:
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html)
+ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+
+
+def image_pull_policy(serving: Sequence[str]) -> str:
+    # A repository policy applies to its repository: its statements carry no Resource.
+    return document(
+        {
+            "Sid": "ServingAccountsPullImages",
+            "Effect": "Allow",
+            "Principal": {"AWS": sorted(account_root(a) for a in set(serving))},
+            "Action": ECR_PULL,
+        }
     )
 
 
@@ -96,6 +146,10 @@ class ModelRegistryArgs:
     serving_accounts: Mapping[str, Sequence[str]]
     # model package group -> the model id its endpoints serve (its model-id tag)
     model_ids: Mapping[str, str] = field(default_factory=dict)
+    # Private ECR repositories in the registry account holding the models' inference images:
+    # each gets a repository policy (the platform's, replacing any other) letting every
+    # serving account pull.
+    image_repositories: Sequence[str] = ()
     # Whether this stack creates the groups and their policies. Environments of one promotion
     # order share the registry account, where a group is one object (CreateModelPackageGroup
     # fails on the second stack, PutModelPackageGroupPolicy overwrites): the first environment
@@ -122,6 +176,32 @@ class ModelRegistry(pulumi.ComponentResource):
             target_key_id=self.artifact_key.key_id,
             opts=child,
         )
+        bucket = artifact_bucket_name(args.environment, args.account_id)
+        self.artifact_bucket = hardened_bucket(
+            self,
+            f"{name}-artifacts",
+            bucket,
+            kms_key_arn=self.artifact_key.arn,
+            policy=artifact_bucket_policy(bucket, every_serving),
+            lifecycle_rules=[
+                {
+                    # a version a package points at must stay: only replaced copies age out
+                    "id": "expire-replaced-artifacts",
+                    "status": "Enabled",
+                    "filter": {},
+                    "noncurrent_version_expiration": {"noncurrent_days": 90},
+                }
+            ],
+            purpose="model-artifacts",
+        )
+        if args.owns_groups and every_serving:
+            for repository in sorted(set(args.image_repositories)):
+                aws.ecr.RepositoryPolicy(
+                    f"{name}-image-{repository.replace('/', '-')}",
+                    repository=repository,
+                    policy=image_pull_policy(every_serving),
+                    opts=child,
+                )
         for group, serving in sorted(args.serving_accounts.items() if args.owns_groups else ()):
             package_group = aws.sagemaker.ModelPackageGroup(
                 f"{name}-{group}",
@@ -136,7 +216,9 @@ class ModelRegistry(pulumi.ComponentResource):
                 resource_policy=group_policy(args.region, args.account_id, group, serving),
                 opts=child,
             )
-        self.register_outputs({"artifactKeyArn": self.artifact_key.arn})
+        self.register_outputs(
+            {"artifactKeyArn": self.artifact_key.arn, "artifactBucket": self.artifact_bucket.id}
+        )
 
 
 # --------------------------------------------------------------------------- forwarding

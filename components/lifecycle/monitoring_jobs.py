@@ -25,7 +25,13 @@ from obsgov.config.models.settings import monitoring_bucket_name, rate_seconds
 from ..member.alarm_spec import AlarmContext
 from ..workload_kinds import kind_of, pipeline_output
 from .drift_monitor import DriftMonitor, DriftMonitorArgs
-from .freshness_job import FreshnessJob, FreshnessJobArgs, PipelineOutput
+from .freshness_job import (
+    FreshnessJob,
+    FreshnessJobArgs,
+    PipelineOutput,
+    overdue_signal_specs,
+    running_watch,
+)
 from .model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
 from .monitoring_store import MonitoringStore, MonitoringStoreArgs, use_key_statement
 from .signal_alarms import (
@@ -96,6 +102,7 @@ def monitoring_jobs(
             w.schedule_interval_minutes,
             w.freshness_grace_minutes,
             w.output_layout,
+            *running_watch(w, region, account.id),
         )
         for w in workloads
         if isinstance(w, EtlPipeline)
@@ -201,5 +208,6 @@ def monitoring_jobs(
             create_signal_alarms(
                 ctx,
                 SignalWorkload(output.pipeline, "etl-pipeline"),
-                freshness_signal_specs(output.pipeline, freshness_period),
+                freshness_signal_specs(output.pipeline, freshness_period)
+                + overdue_signal_specs(output, freshness_period),
             )

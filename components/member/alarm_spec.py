@@ -63,6 +63,10 @@ class AlarmSpec:
     treat_missing: str | None = None
     evaluation: tuple[int, int] | None = None  # (periods, datapoints); None: defaults
     severity: str | None = None  # None: by signal class
+    # A percentile alarm's EvaluateLowSampleCountPercentile: "ignore" keeps the alarm's state
+    # through periods with too few samples for the percentile to mean anything (CloudWatch:
+    # fewer than 10/(1-p), 1,000 for p99, where p99 is just the period's maximum).
+    low_sample_percentile: str | None = None
 
     @property
     def level(self) -> str:

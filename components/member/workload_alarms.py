@@ -131,6 +131,8 @@ def create_alarm(
             extended_statistic=ref.stat if percentile else None,
             unit=ref.unit,
         )
+        if percentile and spec.low_sample_percentile:
+            args["evaluate_low_sample_count_percentiles"] = spec.low_sample_percentile
     return aws.cloudwatch.MetricAlarm(
         f"{ctx.logical_prefix}-{workload.name}-{spec.signal}", opts=ctx.opts, **args
     )

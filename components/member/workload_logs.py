@@ -1,7 +1,13 @@
 """The log groups a workload writes to, the critical events found in them, and their forwarding.
 
-Each log group the registry names (or the kind's default) is created encrypted with the
-account's key and kept for the environment's retention. One metric filter per group counts the
+Each log group the registry names (or the kind's default) is encrypted with the account's key
+and kept for the environment's retention. A workload whose ``logGroup`` is ``adopt`` already
+has its groups (the service made them when the workload first ran, or its logging set-up
+did): they are imported with Pulumi's import option (a log group's import id is its name) and
+the same settings are applied in place (``AssociateKmsKey``, ``PutRetentionPolicy``), which
+the engine does in the same update since Pulumi 3.174 (Pulumi.yaml's requiredPulumiVersion);
+they are retained when the stack is destroyed, since the workload keeps writing to them
+(docs/log-group-adoption.md). One metric filter per group counts the
 lines matching any of the workload's critical-event terms into one metric per workload, which
 gets an alarm; a subscription filter forwards the group to the central log destination.
 """
@@ -47,6 +53,17 @@ def critical_event_metric(workload: WorkloadModel) -> str:
     return f"{workload.name}.CriticalEvents"
 
 
+def _group_options(
+    workload: WorkloadModel, group_name: str, opts: pulumi.ResourceOptions
+) -> pulumi.ResourceOptions:
+    if workload.log_group != "adopt":
+        return opts
+    # Only settings the provider updates in place are declared (name is the import id; no
+    # logGroupClass, which would force a replacement the engine refuses for an import).
+    adopted = pulumi.ResourceOptions(import_=group_name, retain_on_delete=True)
+    return pulumi.ResourceOptions.merge(opts, adopted)
+
+
 def workload_logs(ctx: AlarmContext, workload: WorkloadModel, logs: LogSettings) -> list[AlarmSpec]:
     """Create the workload's log groups and filters; return the critical-event alarm's spec."""
     groups = workload.log_group_names()
@@ -58,7 +75,7 @@ def workload_logs(ctx: AlarmContext, workload: WorkloadModel, logs: LogSettings)
             name=group_name,
             kms_key_id=logs.key_arn,
             retention_in_days=logs.retention_days,
-            opts=logs.opts,
+            opts=_group_options(workload, group_name, logs.opts),
         )
         # Literal group names keep the filters judgeable at preview; depends_on orders them.
         after_group = pulumi.ResourceOptions.merge(

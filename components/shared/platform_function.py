@@ -4,7 +4,8 @@ One place decides what each platform function gets: a rotated KMS key for its en
 variables, dead letters and logs; an encrypted dead-letter queue; a log group with retention; a
 role that trusts Lambda in this account only and holds the function's own statements plus the
 ones every function needs (its log streams, its queue, its key); bounded concurrency; and alarms
-on errors, throttles and dead letters that notify a topic.
+on errors, throttles and dead letters that notify a topic; and active X-Ray tracing, whose
+segments its role may send (traces reach the central account through the OAM link).
 """
 
 from __future__ import annotations
@@ -81,6 +82,20 @@ def key_policy(args: PlatformFunctionArgs) -> str:
     )
 
 
+# Active tracing: Lambda samples invocations and sends their segments to X-Ray from the
+# function's execution role, which needs these two actions (AWSXRayDaemonWriteAccess holds them;
+# they have no resource type, so "*"):
+# https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
+TRACING_MODE = "Active"
+TRACES_STATEMENT = {
+    "Sid": "SendTraces",
+    "Effect": "Allow",
+    "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    "Resource": "*",
+}
+
+
 def role_policy(args: PlatformFunctionArgs) -> str:
     """Known at preview: the key is named by its alias (``kms:ResourceAliases``), not by an ARN
     that exists only after the key does."""
@@ -105,6 +120,7 @@ def role_policy(args: PlatformFunctionArgs) -> str:
             "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": n["key_alias"]}},
         },
+        TRACES_STATEMENT,
     ]
     return json.dumps(
         {"Version": "2012-10-17", "Statement": [*map(dict, args.statements), *baseline]},
@@ -314,6 +330,8 @@ class PlatformFunction(pulumi.ComponentResource):
             reserved_concurrent_executions=args.reserved_concurrency,
             layers=list(args.layers) or None,
             dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=queue.arn),
+            # traces reach the central account through the OAM link (AWS::XRay::Trace)
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode=TRACING_MODE),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="Text", log_group=n["log_group"]
             ),

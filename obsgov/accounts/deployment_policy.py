@@ -681,6 +681,9 @@ def workload_boundary(scope: DeploymentScope) -> dict[str, Any]:
             condition={"StringEquals": {f"aws:ResourceTag/{MANAGED_BY[0]}": MANAGED_BY[1]}},
         ),
         _statement("Traces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+        # The freshness job lists Step Functions pipelines' RUNNING executions for hung ones
+        # (obsgov.freshness.job.overdue_executions).
+        _statement("PipelineRuns", ["states:ListExecutions"], s.arn("states", "stateMachine:*")),
         # The model-quality job reads the version an endpoint serves at run time
         # (obsgov.model_quality.served); a model package may live in the registry account.
         _statement(

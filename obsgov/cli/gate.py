@@ -669,16 +669,33 @@ def deploy(
         help="Secrets provider of a stack the backend does not have yet (created with it, as "
         "`pulumi stack init --secrets-provider`); default: the backend's.",
     ),
+    skip_org_check: bool = typer.Option(
+        False,
+        "--skip-org-check",
+        help="Deploy without `obsgov org check` first. Risk: a missing prerequisite "
+        "(trusted access, a policy type, a service-linked role, a principal a policy names) "
+        "fails `pulumi up` part-way, with the stack partly updated.",
+    ),
+    access_role: str = typer.Option(
+        "OrganizationAccountAccessRole",
+        "--access-role",
+        metavar="ROLE",
+        help="Role the org check assumes in the central accounts.",
+    ),
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
     """Run `pulumi up` on every stack of an environment (Pulumi Automation API).
 
-    The environment's stack goes first; if it fails nothing else runs. Then its member
-    shards, --workers at once: a failed shard does not stop the others and is reported.
-    --shards-only and --only STACK choose fewer (the deploy workflow's shards step runs
-    --shards-only). Each stack runs with the policy packs and configs `obsgov policy config`
-    writes; a stack the backend lacks is created. Needs the Pulumi CLI, a backend and AWS
-    credentials. Exit 1 when any stack failed.
+    For users outside GitHub Actions, and the deploy workflow's shards step (--shards-only).
+    First the checks of `obsgov org check` (read-only): if the organization lacks what the
+    stacks need (the deploy-readiness pack's prerequisites), nothing is deployed and the
+    exit code is 1; AWS refusing the checks exits as `obsgov org` does. Then the
+    environment's stack; if it fails nothing else runs. Then its member shards, --workers
+    at once: a failed shard does not stop the others and is reported. --shards-only and
+    --only STACK choose fewer (nothing to deploy: no check either). Each stack runs with the
+    policy packs and configs `obsgov policy config` writes; a stack the backend lacks is
+    created. Needs the Pulumi CLI, a backend and AWS credentials. Exit 1 when any stack
+    failed.
     """
     import subprocess
     import sys
@@ -687,11 +704,25 @@ def deploy(
 
     from obsgov.gate import deploy as dg
 
+    from .org import organization_ready
+
     env = load_stack(env_name, stacks_dir)
     stacks = dg.chosen_stacks(env, only or [], shards_only)
     if not stacks:
         out.print(f"{env.stack} has no member shards (the single-stack mode): nothing to deploy")
         raise typer.Exit(EXIT_OK)
+    if skip_org_check:
+        out.print(
+            "[yellow]warning:[/yellow] --skip-org-check: the organization was not checked;\n"
+            "a missing prerequisite fails `pulumi up` part-way"
+        )
+    elif not organization_ready(env.environment, stacks_dir, access_role):
+        out.print(
+            "not deploying: make what is missing (`obsgov org prepare --env "
+            f"{env.environment}`,\nthen create the missing principals), or pass "
+            "--skip-org-check"
+        )
+        raise typer.Exit(EXIT_VERDICT)
     folder = Path(tempfile.mkdtemp(prefix="obsgov-deploy-"))
 
     def policy_args(stack: str) -> list[str]:

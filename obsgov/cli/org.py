@@ -108,11 +108,20 @@ def check_org(
     access_role: str = AccessRoleOption,
     stacks_dir: Path | None = StacksDirOption,
 ) -> None:
+    if not organization_ready(env_name, stacks_dir, access_role):
+        raise typer.Exit(EXIT_VERDICT)
+
+
+def organization_ready(env_name: str, stacks_dir: Path | None, access_role: str) -> bool:
+    """``org check``: print what the organization lacks for the environment (the settings
+    ``org prepare`` would enable, the principals the config names that do not exist) and say
+    whether it is ready. ``obsgov deploy`` runs it before any ``pulumi up``. AWS failures end
+    the command with the accounts' exit codes (:func:`_failed`)."""
     env, done = _run(env_name, stacks_dir, True, access_role)
     todo = done.plan.changes
     if not todo and not done.missing:
         out.print(f"[green]ok[/green] the organization is ready for {env.environment}")
-        return
+        return True
     if todo:
         out.print(_plan_table(type(done.plan)(True, todo)))
     if done.missing:
@@ -121,4 +130,4 @@ def check_org(
         f"[red]not ready:[/red] {len(todo)} settings to enable (`obsgov org prepare`), "
         f"{len(done.missing)} missing principals"
     )
-    raise typer.Exit(EXIT_VERDICT)
+    return False

@@ -266,6 +266,19 @@ def quicksight_principal_problem(value: str) -> str | None:
     return None
 
 
+ULTRAWARM_QUOTAS = (
+    "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/limits.html"
+    " (UltraWarm storage quotas: 2 to 150 warm nodes per domain)"
+)
+
+
+def warm_count_problem(value: int) -> str | None:
+    """An UltraWarm domain has at least two and at most 150 warm nodes."""
+    if not 2 <= value <= 150:
+        return f"must be 2 to 150 UltraWarm nodes; it is {value}"
+    return None
+
+
 def dedicated_master_count_problem(value: int) -> str | None:
     """One dedicated master node is refused by OpenSearch Service; an even number cannot
     keep a quorum ("Never choose an even number of dedicated master nodes")."""
@@ -484,6 +497,13 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "OpenSearchSizing.zone_awareness": (
         Api("opensearch", "ClusterConfig", "ZoneAwarenessEnabled"),
     ),
+    "OpenSearchSizing.warm_enabled": (Api("opensearch", "ClusterConfig", "WarmEnabled"),),
+    "OpenSearchSizing.warm_type": (Api("opensearch", "ClusterConfig", "WarmType"),),
+    "OpenSearchSizing.warm_count": (
+        Api("opensearch", "ClusterConfig", "WarmCount"),
+        Docs(warm_count_problem, ULTRAWARM_QUOTAS),
+    ),
+    "OpenSearchSizing.cold_storage": (Api("opensearch", "ColdStorageOptions", "Enabled"),),
     "OpenSearchSizing.admin_principals": (
         Api("opensearch", "MasterUserOptions", "MasterUserARN"),
         IAM_ARN,
@@ -508,6 +528,9 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "ModelApprovalRules.data_capture_min_percent": (PACK_ONLY,),
     "ModelApprovalRules.required_metadata": (Api("sagemaker", "CustomerMetadataKey"),),
     "ModelApprovalRules.promotion_order": (OBSGOV_ENUM,),
+    "ModelApprovalRules.image_repositories": (
+        Api("ecr", "SetRepositoryPolicyRequest", "repositoryName"),
+    ),
     "ApprovalGuardSettings.enabled": (SWITCH,),
     "ApprovalGuardSettings.require_description": (SWITCH,),
     "ApprovalGuardSettings.allowed_approvers": (
@@ -660,6 +683,7 @@ FIELDS: dict[str, tuple[Target, ...]] = {
             "a term of the critical-events filter pattern",
         ),
     ),
+    "_Workload.log_group": (NotSent("whether the program imports the log groups or creates them"),),
     "_Workload.forward_logs": (SWITCH,),
     "_Workload.traced": (SWITCH,),
     "MlEndpoint.kind": (OBSGOV_ENUM,),
@@ -669,7 +693,8 @@ FIELDS: dict[str, tuple[Target, ...]] = {
         Api("sagemaker", "CreateModelPackageGroupInput", "ModelPackageGroupName"),
     ),
     "MlEndpoint.variant_name": (Api("sagemaker", "ProductionVariant", "VariantName"),),
-    "MlEndpoint.instance_vcpus": (NotSent("multiplies the CPU alarm's threshold"),),
+    "MlEndpoint.inference": (OBSGOV_ENUM,),
+    "MlEndpoint.instance_type": (Api("sagemaker", "ProductionVariant", "InstanceType"),),
     "MlEndpoint.drift_monitoring": (SWITCH,),
     "ModelQualityTarget.metric": (OBSGOV_ENUM,),
     "ModelQualityTarget.threshold": (THRESHOLD,),
@@ -684,6 +709,13 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "EndpointSlo.max_cpu_percent": (THRESHOLD,),
     "EndpointSlo.max_memory_percent": (THRESHOLD,),
     "EndpointSlo.max_disk_percent": (THRESHOLD,),
+    "EndpointSlo.max_gpu_percent": (THRESHOLD,),
+    "EndpointSlo.max_gpu_memory_percent": (THRESHOLD,),
+    "EndpointSlo.max_invocations_per_instance_per_minute": (THRESHOLD,),
+    "EndpointSlo.max_concurrency_utilization": (THRESHOLD,),
+    "EndpointSlo.max_model_setup_seconds": (THRESHOLD,),
+    "EndpointSlo.max_backlog_age_seconds": (THRESHOLD,),
+    "EndpointSlo.max_backlog_size": (THRESHOLD,),
     "EtlPipeline.kind": (OBSGOV_ENUM,),
     "EtlPipeline.engine": (OBSGOV_ENUM,),
     "EtlPipeline.schedule_interval_minutes": (

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from obsgov.errors import PathPart, Problem, format_key_path
 
 from .models import AccountsRegistry
-from .wording import friendly, strip_kinds
+from .wording import as_written, friendly, strip_kinds
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,7 +35,7 @@ def validate_model(
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            loc = strip_kinds(error["loc"])
+            loc = strip_kinds(as_written(tuple(error["loc"]), model))
             problems.append(Problem(file, format_key_path(prefix(loc)), friendly(error, model)))
         return None, problems
 

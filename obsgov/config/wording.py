@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 
 from .models import WORKLOAD_MODELS
 
@@ -69,6 +70,18 @@ def strip_kinds(loc: Sequence[Any]) -> tuple:
             continue
         out.append(part)
     return tuple(out)
+
+
+def as_written(loc: tuple, model: type[BaseModel]) -> tuple:
+    """``loc`` with a last part pydantic names by its Python field name (it does when it
+    validates a default, ``validate_default``) given as the key the user writes."""
+    if not loc or not isinstance(loc[-1], str):
+        return loc
+    known = known_keys(model, list(loc[:-1]))
+    written = to_camel(loc[-1])
+    if loc[-1] not in known and written in known:
+        return (*loc[:-1], written)
+    return loc
 
 
 def suggestion(loc: Sequence[Any], model: type[BaseModel]) -> str:

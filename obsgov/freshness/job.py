@@ -17,17 +17,27 @@ to publish. A pipeline whose output cannot be read (access denied, no such table
 stale with the reason, and the run then fails, so the function's error alarm tells a broken
 job from a stale pipeline.
 
+A Step Functions pipeline (``stateMachineArn`` with ``maxDurationMinutes``) is also checked for
+hung executions: one that never ends sends no ``ExecutionTime`` (Step Functions publishes it when
+an execution closes), so no duration alarm can see it. The job lists the state machine's RUNNING
+executions (ListExecutions) and publishes ``OverdueExecutions``, how many started more than
+``maxDurationMinutes`` ago (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html).
+
 Schedule input::
 
     {"pipelines": [{"pipeline": "nightly-features", "location": "s3://out/features/",
                     "intervalMinutes": 1440, "graceMinutes": 120, "layout": "dt=%Y-%m-%d/"},
                    {"pipeline": "orders", "location": "glue://sales/orders",
-                    "intervalMinutes": 60, "graceMinutes": 15}]}
+                    "intervalMinutes": 60, "graceMinutes": 15,
+                    "stateMachineArn": "arn:aws:states:eu-west-1:111111111111:stateMachine:orders",
+                    "maxDurationMinutes": 45}]}
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -58,6 +68,8 @@ class PipelineOutput:
     layout: str | None = None  # key time layout under an S3 prefix
     partition_time_format: str | None = None  # Glue partition values -> time
     lookback: timedelta = timedelta(days=8)
+    state_machine_arn: str | None = None  # a Step Functions pipeline: watch for hung runs
+    max_duration: timedelta | None = None
 
     @property
     def limit(self) -> timedelta:
@@ -74,6 +86,7 @@ class Freshness:
     reason: str
     listed: int = 0  # objects or partitions looked at
     failed: bool = False
+    overdue: int | None = None  # RUNNING executions past maxDurationMinutes; None: not watched
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +97,7 @@ class Freshness:
             "stale": self.stale,
             "reason": self.reason,
             "listed": self.listed,
+            "overdueExecutions": self.overdue,
         }
 
 
@@ -121,6 +135,17 @@ def _output(entry: Any) -> PipelineOutput:
     time_format = entry.get("partitionTimeFormat") or None
     if time_format is not None and not isinstance(time_format, str):
         raise ValueError(f"partitionTimeFormat must be a strptime format, not {time_format!r}")
+    state_machine = entry.get("stateMachineArn") or None
+    max_duration = None
+    if state_machine is not None:
+        if not isinstance(state_machine, str) or not _STATE_MACHINE_ARN.fullmatch(state_machine):
+            raise ValueError(
+                f"stateMachineArn must be arn:aws:states:<region>:<account>:stateMachine:<name>, "
+                f"not {state_machine!r}"
+            )
+        max_duration = _minutes(entry, "maxDurationMinutes", None, low=1)
+    elif "maxDurationMinutes" in entry:
+        raise ValueError("maxDurationMinutes needs the stateMachineArn whose runs it limits")
     return PipelineOutput(
         name,
         location,
@@ -129,7 +154,12 @@ def _output(entry: Any) -> PipelineOutput:
         layout,
         time_format,
         _minutes(entry, "lookbackMinutes", DEFAULT_LOOKBACK_MINUTES, low=1),
+        state_machine,
+        max_duration,
     )
+
+
+_STATE_MACHINE_ARN = re.compile(r"arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}")
 
 
 def parse_outputs(event: Any) -> list[PipelineOutput]:
@@ -249,6 +279,50 @@ def measure(
     return Freshness(output.pipeline, newest, where, age, stale, reason, listed)
 
 
+def overdue_executions(states: Any, output: PipelineOutput, now: datetime) -> tuple[int, str]:
+    """(how many, the oldest's name) of the state machine's RUNNING executions that started
+    more than the pipeline's maximum duration ago."""
+    if output.state_machine_arn is None or output.max_duration is None:
+        raise ValueError(f"{output.pipeline}: no state machine and maximum duration to watch")
+    cutoff = now - output.max_duration
+    overdue: list[tuple[datetime, str]] = []
+    for page in states.get_paginator("list_executions").paginate(
+        stateMachineArn=output.state_machine_arn, statusFilter="RUNNING"
+    ):
+        for execution in page.get("executions", []):
+            started = execution["startDate"].astimezone(timezone.utc)
+            if started < cutoff:
+                overdue.append((started, execution["name"]))
+    return len(overdue), min(overdue)[1] if overdue else ""
+
+
+def watch_running(
+    output: PipelineOutput, now: datetime, states: Any, result: Freshness
+) -> Freshness:
+    """``result`` with the pipeline's overdue executions counted, or marked failed (and
+    stale, so the run's error alarm fires) when they cannot be listed."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if output.state_machine_arn is None or output.max_duration is None:
+        return result
+    try:
+        count, oldest = overdue_executions(states, output, now)
+    except (ClientError, BotoCoreError) as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+        return dataclasses.replace(
+            result,
+            failed=True,
+            reason=f"{result.reason}; cannot list executions of {output.state_machine_arn}: {code}",
+        )
+    if count:
+        reason = (
+            f"{result.reason}; {count} execution(s) running longer than "
+            f"{_hours(output.max_duration)} (oldest: {oldest})"
+        )
+        return dataclasses.replace(result, overdue=count, reason=reason)
+    return dataclasses.replace(result, overdue=0)
+
+
 def _hours(span: timedelta) -> str:
     return f"{span.total_seconds() / 3600:g} h"
 
@@ -276,6 +350,16 @@ def metric_data(results: Sequence[Freshness], timestamp: datetime) -> list[dict[
                 "Timestamp": timestamp,
             }
         )
+        if result.overdue is not None:
+            data.append(
+                {
+                    "MetricName": contract.OVERDUE_EXECUTIONS.name,
+                    "Dimensions": dims,
+                    "Value": float(result.overdue),
+                    "Unit": contract.OVERDUE_EXECUTIONS.unit,
+                    "Timestamp": timestamp,
+                }
+            )
     return data
 
 
@@ -295,8 +379,9 @@ def run(
     s3: Any = None,
     glue: Any = None,
     cloudwatch: Any = None,
+    states: Any = None,
 ) -> list[Freshness]:
-    results = [measure(o, now, s3=s3, glue=glue) for o in outputs]
+    results = [watch_running(o, now, states, measure(o, now, s3=s3, glue=glue)) for o in outputs]
     if cloudwatch is not None:
         publish(cloudwatch, results, now)
     return results
@@ -314,6 +399,7 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
         s3=boto3.client("s3"),
         glue=boto3.client("glue"),
         cloudwatch=boto3.client("cloudwatch"),
+        states=boto3.client("stepfunctions"),
     )
     summary = {"obsgov": "freshness", "pipelines": [r.to_json() for r in results]}
     print(json.dumps(summary, sort_keys=True))

@@ -64,6 +64,19 @@ def producer_contracts(env: EnvironmentConfig) -> list[dict[str, Any]]:
     return contracts
 
 
+def adopted_log_groups(env: EnvironmentConfig) -> list[dict[str, str]]:
+    """The log groups the program imports instead of creating (workloads with ``logGroup:
+    adopt``, components/member/workload_logs.py): the deploy-readiness pack cannot see the
+    import option (the Analyzer protocol has no field for it), so it learns them here."""
+    return [
+        {"account": account.id, "region": env.settings.region, "name": name}
+        for account in env.member_accounts
+        for workload in env.workloads_for(account)
+        if workload.log_group == "adopt"
+        for name in workload.log_group_names()
+    ]
+
+
 def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
     org = env.org.organization
     approval = env.settings.model_approval
@@ -88,6 +101,7 @@ def environment_facts(env: EnvironmentConfig) -> dict[str, Any]:
         # the other environments' physical names and singletons (obsgov policy inventory)
         facts["otherStacks"] = inventory.others(env.stack)
     facts["producerContracts"] = producer_contracts(env)
+    facts["adoptedLogGroups"] = adopted_log_groups(env)
     if approval.registry_account_id:
         facts["registryAccountId"] = approval.registry_account_id
     if approval.snapshot_file:

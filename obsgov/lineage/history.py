@@ -1,8 +1,15 @@
 """Read a model package group's versions and their training jobs with boto3.
 
-A version's training job is the one its ``MetadataProperties.GeneratedBy`` names (SageMaker
-Pipelines and the SDK set it to the training job's ARN), else the ``training-job`` customer
-metadata key. Versions whose producer is unknown are listed with the gap said, not guessed.
+A version's training job is the one its ``MetadataProperties.GeneratedBy`` names when that is a
+training job's ARN (the SDK sets it so), else the ``training-job`` customer metadata key. A
+package a SageMaker Pipelines RegisterModel step registered names its pipeline execution in
+``GeneratedBy`` instead (``arn:aws:sagemaker:<region>:<account>:pipeline/<name>/execution/<id>``):
+its training job is then read from that execution's steps (ListPipelineExecutionSteps: a
+Training step's ``Metadata.TrainingJob.Arn``, or a Tuning step's best training job,
+https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListPipelineExecutionSteps.html).
+An execution with several training steps names none of them as the version's, so the choice is
+left to the ``training-job`` key. Versions whose producer is unknown are listed with the gap
+said, not guessed.
 """
 
 from __future__ import annotations
@@ -18,6 +25,12 @@ from obsgov.model_guard.rules import report_metrics
 
 TRAINING_JOB_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:training-job/(.+)$")
 TRAINING_JOB_KEY = "training-job"
+PIPELINE_EXECUTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[^/]+/execution/[^/]+$"
+)
+TUNING_JOB_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:hyper-parameter-tuning-job/(.+)$"
+)
 
 
 @dataclass
@@ -46,6 +59,8 @@ class VersionRecord:
     # The model lifecycle stage, the promotion state the approval guard reads ("" when none).
     stage: str = ""
     stage_status: str = ""
+    # The SageMaker Pipelines execution that registered the version ("" when none did).
+    pipeline_execution: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +84,7 @@ class VersionRecord:
                 "image": self.training.image,
             },
             "trainingNote": self.training_note,
+            "pipelineExecution": self.pipeline_execution or None,
             "lifecycle": {"stage": self.stage, "stageStatus": self.stage_status}
             if self.stage
             else None,
@@ -88,6 +104,45 @@ def training_job_name(package: Mapping[str, Any]) -> str | None:
         return match.group(1)
     named = (package.get("CustomerMetadataProperties") or {}).get(TRAINING_JOB_KEY)
     return named or None
+
+
+def pipeline_execution_arn(package: Mapping[str, Any]) -> str | None:
+    """The pipeline execution that registered ``package``, when a Pipelines step did."""
+    generated_by = (package.get("MetadataProperties") or {}).get("GeneratedBy", "") or ""
+    return generated_by if PIPELINE_EXECUTION_ARN.match(generated_by) else None
+
+
+def pipeline_training_job(sagemaker: Any, execution_arn: str) -> tuple[str | None, str | None]:
+    """(training job name, None) from the execution's one Training step, or its Tuning step's
+    best training job; (None, why) when the steps name none or several."""
+    trained: list[str] = []
+    tuned: list[str] = []
+    for page in sagemaker.get_paginator("list_pipeline_execution_steps").paginate(
+        PipelineExecutionArn=execution_arn
+    ):
+        for step in page.get("PipelineExecutionSteps", []):
+            metadata = step.get("Metadata") or {}
+            match = TRAINING_JOB_ARN.match((metadata.get("TrainingJob") or {}).get("Arn", ""))
+            if match:
+                trained.append(match.group(1))
+            match = TUNING_JOB_ARN.match((metadata.get("TuningJob") or {}).get("Arn", ""))
+            if match:
+                tuned.append(match.group(1))
+    if len(trained) == 1 and not tuned:
+        return trained[0], None
+    if len(tuned) == 1 and not trained:
+        job = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=tuned[0])
+        best = (job.get("BestTrainingJob") or {}).get("TrainingJobName")
+        if best:
+            return best, None
+        return None, f"tuning job {tuned[0]} of {execution_arn} has no best training job"
+    jobs = sorted(trained + tuned)
+    if not jobs:
+        return None, f"pipeline execution {execution_arn} ran no training or tuning step"
+    return None, (
+        f"pipeline execution {execution_arn} ran {len(jobs)} training/tuning jobs "
+        f"({', '.join(jobs)}); name this version's in the {TRAINING_JOB_KEY} metadata key"
+    )
 
 
 def training_run(sagemaker: Any, name: str) -> TrainingRun:
@@ -119,8 +174,19 @@ def version_record(sagemaker: Any, s3: Any, arn: str) -> VersionRecord:
     training = None
     training_note = None
     name = training_job_name(package)
+    execution = pipeline_execution_arn(package)
+    if name is None and execution is not None:
+        try:
+            name, training_note = pipeline_training_job(sagemaker, execution)
+        except ClientError as exc:
+            training_note = (
+                f"pipeline execution {execution} cannot be read "
+                f"({exc.response.get('Error', {}).get('Code')})"
+            )
     if name is None:
-        training_note = "no training job recorded (MetadataProperties.GeneratedBy)"
+        training_note = training_note or (
+            "no training job recorded (MetadataProperties.GeneratedBy)"
+        )
     else:
         try:
             training = training_run(sagemaker, name)
@@ -145,6 +211,7 @@ def version_record(sagemaker: Any, s3: Any, arn: str) -> VersionRecord:
         training_note=training_note,
         stage=str(lifecycle.get("Stage") or ""),
         stage_status=str(lifecycle.get("StageStatus") or ""),
+        pipeline_execution=execution or "",
     )
 
 
@@ -157,7 +224,8 @@ def history(sagemaker: Any, s3: Any, group: str) -> list[VersionRecord]:
 
 @dataclass(frozen=True)
 class Change:
-    area: str  # metrics | hyperparameters | data | image | metadata | approval (and stage)
+    # metrics | hyperparameters | data | image | metadata | pipeline | approval (and stage)
+    area: str
     key: str
     before: Any
     after: Any
@@ -195,6 +263,15 @@ def diff(old: VersionRecord, new: VersionRecord) -> list[Change]:
     changes += _mapping_changes("metadata", old.metadata, new.metadata)
     if old.approval_status != new.approval_status:
         changes.append(Change("approval", "status", old.approval_status, new.approval_status))
+    if old.pipeline_execution != new.pipeline_execution:
+        changes.append(
+            Change(
+                "pipeline",
+                "execution",
+                old.pipeline_execution or None,
+                new.pipeline_execution or None,
+            )
+        )
     for key, before, after in (
         ("stage", old.stage, new.stage),
         ("stage status", old.stage_status, new.stage_status),

@@ -18,7 +18,7 @@ Each requirement names what in the config needs it and the AWS documentation tha
 * the Region-deny SCP, when ``accountFactory.allowedRegions`` is set;
 * principals the config names and nothing creates: trail decrypt principals, OpenSearch admin
   principals, QuickSight readers and owners, approvers of the model guard, the deployer, and
-  the deployment role of each central account (``pulumi up`` assumes it there).
+  the deployment role of each central and member account (``pulumi up`` assumes it there).
 
 ``prepare`` makes what it can, ``check`` only reads: it is ``prepare`` run dry, and every
 write it would make is a finding. Principals cannot be made here; a missing one is a finding
@@ -105,12 +105,13 @@ def principals(env: EnvironmentConfig) -> list[tuple[str, str]]:
         ("observabilityAccountId", org.observability_account_id),
         ("logArchiveAccountId", org.log_archive_account_id),
     ):
-        found.append(
-            (
-                f"arn:aws:iam::{account}:role/{org.deployment_role_name}",
-                f"organization.{key} (deployment role)",
-            )
-        )
+        found.append((env.role_arn(account), f"organization.{key} (deployment role)"))
+    # every member account's provider assumes it too (the deploy-readiness pack's
+    # deployment-role prerequisites); `obsgov accounts onboard` creates it in new accounts
+    found += [
+        (env.role_arn(a.id), f"accounts.yaml {a.name} (deployment role)")
+        for a in env.member_accounts
+    ]
     return list(dict.fromkeys(found))
 
 
@@ -125,6 +126,7 @@ def prepare(env: EnvironmentConfig, aws: Aws, *, dry_run: bool, access_role: str
     sessions = _Sessions(aws, env, access_role)
     _service_linked_roles(env, sessions, plan)
     done.missing = _principals(env, sessions, plan)
+    done.missing += _quicksight_subscription(env, sessions, plan)
     return done
 
 
@@ -206,6 +208,41 @@ def _service_linked_roles(env: EnvironmentConfig, sessions: _Sessions, plan: Pla
         "iam:CreateServiceLinkedRole",
         "obsgov:openSearch in a VPC",
     )
+
+
+QUICKSIGHT_EDITIONS = ("ENTERPRISE", "ENTERPRISE_AND_Q")
+
+
+def _quicksight_subscription(
+    env: EnvironmentConfig, sessions: _Sessions, plan: Plan
+) -> list[Missing]:
+    """The observability account's QuickSight Enterprise subscription, which the analytics
+    views need (every QuickSight call fails without one: QuickSight User Guide, "Signing up
+    for an Amazon QuickSight subscription"; DescribeAccountSubscription answers
+    ResourceNotFoundException). Subscribing has a price and an administrator to choose, so
+    ``prepare`` does not: a missing one is a finding, like a missing principal."""
+    quicksight = env.settings.quick_sight
+    if not (quicksight.principals or quicksight.owners):
+        return []  # no analytics views (components/environment/views.py)
+    account = env.org.organization.observability_account_id
+    what = f"QuickSight subscription in {account}"
+    client = sessions.client("quicksight", account)
+    try:
+        info = client.describe_account_subscription(AwsAccountId=account)["AccountInfo"]
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        info = None
+    edition = (info or {}).get("Edition")
+    if edition in QUICKSIGHT_EDITIONS:
+        plan.ok(f"{what} ({edition})", "quicksight:DescribeAccountSubscription", "quickSight")
+        return []
+    detail = (
+        "does not exist: sign the account up for QuickSight Enterprise"
+        if info is None
+        else f"is the {edition} edition; the views need Enterprise"
+    )
+    return [Missing(f"quicksight-subscription@{account}", "obsgov:quickSight", detail)]
 
 
 def _principals(env: EnvironmentConfig, sessions: _Sessions, plan: Plan) -> list[Missing]:

@@ -44,6 +44,8 @@ from .policy_document import PolicyDocumentError
 from .provider_check import check as provider_check
 
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+# pulumi-aws-native: configured like pulumi-aws, but ``assumeRole`` is one role, not a list
+AWS_NATIVE_PROVIDER_TYPE = "pulumi:providers:aws-native"
 PROVIDER_PREFIX = "pulumi:providers:"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 DEFAULT_AWS_PROVIDER = "default_7_51_1"
@@ -359,6 +361,11 @@ class RecordingMonitor(mocks.MockMonitor):
                 inputs.setdefault("version", request.version)
             self.provider_account[urn] = account_from_assume_roles(inputs.get("assumeRoles"))
             self.provider_region[urn] = inputs.get("region") or self.default_region
+        elif request.type == AWS_NATIVE_PROVIDER_TYPE:
+            if request.version:
+                inputs.setdefault("version", request.version)
+            self.provider_account[urn] = account_from_assume_roles(inputs.get("assumeRole"))
+            self.provider_region[urn] = inputs.get("region") or self.default_region
         elif request.type.startswith(PROVIDER_PREFIX):
             if request.version:
                 inputs.setdefault("version", request.version)
@@ -386,7 +393,7 @@ class RecordingMonitor(mocks.MockMonitor):
             state = json_format.MessageToDict(response.object)
             resource_id = response.id or None
 
-        if request.type == AWS_PROVIDER_TYPE:
+        if request.type in (AWS_PROVIDER_TYPE, AWS_NATIVE_PROVIDER_TYPE):
             account, region = self.provider_account[urn], self.provider_region[urn]
         elif request.custom and not request.type.startswith(PROVIDER_PREFIX):
             account, region = self.account_of_ref(provider_ref or "")
@@ -418,6 +425,8 @@ class RecordingMonitor(mocks.MockMonitor):
             account=account,
             region=region,
             remote=bool(getattr(request, "remote", False)),
+            import_id=request.importId or None,
+            retain_on_delete=bool(request.retainOnDelete),
         )
         return response
 

@@ -18,6 +18,7 @@ account: ml-serving-prod
 modelId: credit-limit
 modelVersion: "3"
 modelPackageGroup: credit-limit
+instanceType: ml.m5.xlarge
 slo:
   latencyP99Ms: 150
   errorRatePercent: 1
@@ -30,6 +31,7 @@ ADDED = """\
     modelId: credit-limit
     modelVersion: "3"
     modelPackageGroup: credit-limit
+    instanceType: ml.m5.xlarge
     slo:
       latencyP99Ms: 150
       errorRatePercent: 1

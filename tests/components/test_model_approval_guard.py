@@ -104,7 +104,9 @@ def test_role_may_touch_only_named_resources(graph):
         "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/obsgov-prod-model-guard"}
     }
     wildcard = [s["Sid"] for s in policy["Statement"] if s["Resource"] == "*"]
-    assert wildcard == ["Metrics"]
+    # PutMetricData and the X-Ray segment actions have no resource type
+    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html)
+    assert wildcard == ["Metrics", "SendTraces"]
     trust = json.loads(one(graph, "aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "100000000002"}}

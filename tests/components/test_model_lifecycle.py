@@ -34,7 +34,8 @@ PROGRAM = textwrap.dedent(f'''
             assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=f"arn:aws:iam::{{account}}:role/Deploy")])
     registry = pulumi.ResourceOptions(providers=[provider("registry", "{REGISTRY}")])
     member = pulumi.ResourceOptions(providers=[provider("ml", "400000000001")])
-    ModelRegistry("registry-prod", ModelRegistryArgs("prod", "{REGISTRY}", "eu-west-1", {SERVING!r}), opts=registry)
+    ModelRegistry("registry-prod", ModelRegistryArgs("prod", "{REGISTRY}", "eu-west-1", {SERVING!r},
+        image_repositories=["models/fraud-inference"]), opts=registry)
     LifecycleForwarding("forward-ml", LifecycleForwardingArgs("prod", "400000000001", "{BUS}"), opts=member)
     LifecycleCentral("lifecycle-prod", LifecycleCentralArgs("prod", "{OBS}", "eu-west-1",
         "obsgov-prod-alerts", "{TOPIC}", ["400000000001", "400000000004"]), opts=registry)
@@ -53,6 +54,9 @@ def of(graph, token):
 
 
 def test_group_policies_admit_exactly_the_serving_accounts(graph):
+    """SageMaker's cross-account deployment shares the group (DescribeModelPackageGroup) and its
+    versions (DescribeModelPackage, ListModelPackages, CreateModel):
+    https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-deploy-xaccount.html"""
     policies = {
         p["modelPackageGroupName"]: json.loads(p["resourcePolicy"])
         for p in of(graph, "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy")
@@ -63,9 +67,19 @@ def test_group_policies_admit_exactly_the_serving_accounts(graph):
         "Sid": "ServingAccountsReadPackages",
         "Effect": "Allow",
         "Principal": {"AWS": ["arn:aws:iam::400000000001:root", "arn:aws:iam::400000000004:root"]},
-        "Action": ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+        "Action": [
+            "sagemaker:CreateModel",
+            "sagemaker:DescribeModelPackage",
+            "sagemaker:ListModelPackages",
+        ],
         "Resource": f"arn:aws:sagemaker:eu-west-1:{REGISTRY}:model-package/churn-propensity/*",
     }
+    # approving is the registry's: UpdateModelPackage sets ModelApprovalStatus
+    assert not any(
+        "sagemaker:UpdateModelPackage" in s["Action"]
+        for policy in policies.values()
+        for s in policy["Statement"]
+    )
     assert churn["ServingAccountsDescribeGroup"]["Resource"] == (
         f"arn:aws:sagemaker:eu-west-1:{REGISTRY}:model-package-group/churn-propensity"
     )
@@ -344,3 +358,48 @@ def test_lineage_dataset_reads_archive_columns():
         "modelPackageArn",
     ):
         assert field in detail
+
+
+def test_the_artifact_bucket_is_readable_by_the_serving_accounts_only(graph):
+    """Cross-account deployment needs the bucket holding the model versions shared
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-deploy-xaccount.html); it is
+    encrypted with the artifact key, which the same accounts may use through S3."""
+    name = f"obsgov-prod-model-artifacts-{REGISTRY}"
+    [bucket] = [b for b in of(graph, "aws:s3/bucket:Bucket") if b["bucket"] == name]
+    assert bucket["tags"] == {"purpose": "model-artifacts"}
+    [policy] = [
+        json.loads(p["policy"])
+        for p in of(graph, "aws:s3/bucketPolicy:BucketPolicy")
+        if name in p["policy"]
+    ]
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["ServingAccountsReadArtifacts"] == {
+        "Sid": "ServingAccountsReadArtifacts",
+        "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::400000000001:root", "arn:aws:iam::400000000004:root"]},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{name}/*",
+    }
+    assert by_sid["DenyInsecureTransport"]["Effect"] == "Deny"
+
+
+def test_private_inference_images_may_be_pulled_by_the_serving_accounts(graph):
+    """ECR's pull policy (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html):
+    BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability; a repository policy's
+    statements name no Resource."""
+    [repository] = of(graph, "aws:ecr/repositoryPolicy:RepositoryPolicy")
+    assert repository["repository"] == "models/fraud-inference"
+    assert json.loads(repository["policy"])["Statement"] == [
+        {
+            "Sid": "ServingAccountsPullImages",
+            "Effect": "Allow",
+            "Principal": {
+                "AWS": ["arn:aws:iam::400000000001:root", "arn:aws:iam::400000000004:root"]
+            },
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+        }
+    ]

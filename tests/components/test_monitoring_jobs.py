@@ -281,3 +281,54 @@ def test_defaults_work_on_a_fresh_environment_and_an_image_is_refused(tmp_path):
     assert rate_seconds(fresh.freshness_schedule) == 900
     with pytest.raises(ValueError, match="imageUri is no longer used"):
         DriftMonitoringSettings.model_validate({"imageUri": "1.dkr.ecr.x.amazonaws.com/d:1"})
+
+
+def test_a_hung_step_functions_execution_has_a_deployed_producer_and_an_alarm(example_graph):
+    """Step Functions publishes ExecutionTime only when an execution closes
+    (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html): the
+    freshness job lists RUNNING executions (ListExecutions, authorised on the state machine:
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html)
+    and publishes OverdueExecutions, which one alarm per Step Functions pipeline watches."""
+    graph = example_graph("prod", True)
+    arn = "arn:aws:states:eu-west-1:400000000002:stateMachine:feature-refresh-prod"
+    targets = [
+        json.loads(t.inputs["input"])
+        for t in graph.of_type("aws:cloudwatch/eventTarget:EventTarget")
+        if isinstance(t.inputs.get("input"), str)
+    ]
+    [freshness] = [t for t in targets if "pipelines" in t]
+    by_name = {p["pipeline"]: p for p in freshness["pipelines"]}
+    assert (
+        by_name["feature-refresh-prod"]["stateMachineArn"],
+        by_name["feature-refresh-prod"]["maxDurationMinutes"],
+    ) == (arn, 45)
+    assert "stateMachineArn" not in by_name["transactions-daily-prod"]  # Glue
+    [policy] = [
+        json.loads(p.inputs["policy"])
+        for p in graph.of_type("aws:iam/rolePolicy:RolePolicy")
+        if isinstance(p.inputs.get("policy"), str) and "ListRunningExecutions" in p.inputs["policy"]
+    ]
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["ListRunningExecutions"] == {
+        "Sid": "ListRunningExecutions",
+        "Effect": "Allow",
+        "Action": "states:ListExecutions",
+        "Resource": [arn],
+    }
+    [overdue] = _alarms(graph, mc.OVERDUE_EXECUTIONS.name)
+    assert overdue.inputs["name"] == "prod-data-platform-prod-feature-refresh-prod-running-overdue"
+    assert (
+        overdue.inputs["namespace"],
+        overdue.inputs["dimensions"],
+        overdue.inputs["statistic"],
+        overdue.inputs["comparisonOperator"],
+        overdue.inputs["threshold"],
+        overdue.inputs["period"],
+    ) == (
+        mc.PIPELINE_NAMESPACE,
+        {"Pipeline": "feature-refresh-prod"},
+        "Maximum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+        1800,
+    )

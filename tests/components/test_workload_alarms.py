@@ -45,14 +45,22 @@ def test_static_latency_alarm_is_p99_model_latency_in_microseconds(prod):
         "extendedStatistic": "p99",
         "unit": "Microseconds",
         "dimensions": SM_DIMS,
-        "period": 60,
+        # minInvocationsPerMinute 5 needs 200 minutes for p99's 1,000 samples: capped at an hour
+        "period": 3600,
         "threshold": 120_000,  # the SLO's 120 ms
         "comparisonOperator": "GreaterThanThreshold",
     }
     assert "statistic" not in latency
-    # the prod stack's alarm defaults
-    assert (latency["evaluationPeriods"], latency["datapointsToAlarm"]) == (5, 3)
+    # a period short of 1,000 samples keeps the state instead of judging its maximum
+    # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html)
+    assert latency["evaluateLowSampleCountPercentiles"] == "ignore"
+    # one hour of enough samples is a p99 already
+    assert (latency["evaluationPeriods"], latency["datapointsToAlarm"]) == (1, 1)
     assert latency["treatMissingData"] == "breaching"
+    churn = alarm(prod, f"{CHURN}-latency-p99")
+    # no expected rate: the environment's period, low-sample minutes ignored
+    assert (churn["period"], churn["evaluateLowSampleCountPercentiles"]) == (60, "ignore")
+    assert (churn["evaluationPeriods"], churn["datapointsToAlarm"]) == (5, 3)
 
 
 def test_overhead_latency_uses_the_slo_or_its_default(prod):

@@ -145,3 +145,35 @@ def test_step_functions_critical_events_match_what_step_functions_logs(prod):
     ]
     for term in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
         assert f'?"{term}"' in flt.inputs["pattern"]
+
+
+def test_adopted_log_groups_are_imported_by_name_and_kept_on_destroy(prod, example_env):
+    """`logGroup: adopt` declares the group with the import option (a log group's import id
+    is its name, pulumi-aws's aws:cloudwatch/logGroup:LogGroup "Import" section) and
+    retainOnDelete (the workload keeps logging there after the stack goes); `create` keeps
+    the plain create. The engine imports, then applies the declared kmsKeyId and retention
+    as an in-place update in the same `pulumi up` (pulumi/pulumi
+    pkg/resource/deploy/step_generator.go: an import continues into the normal diff;
+    TestImportOption in pkg/engine/lifecycletest/import_test.go), and refuses only a diff
+    that needs a replacement, so no replace-forcing input (logGroupClass) is declared."""
+    env = example_env("prod")
+    ids = {a.name: a.id for a in env.registry.accounts}
+    adopt = {
+        (ids[w.account], name)
+        for w in env.registry.workloads
+        if w.environment == "prod" and w.log_group == "adopt"
+        for name in w.log_group_names()
+    }
+    assert adopt == {
+        ("400000000001", "/aws/sagemaker/Endpoints/fraud-scoring-prod"),
+        ("400000000001", "/aws/sagemaker/Endpoints/churn-propensity-prod"),
+        ("400000000002", "/aws/vendedlogs/states/feature-refresh-prod"),
+        ("400000000002", "/aws/lambda/events-enricher-prod"),
+    }
+    for group in members(prod, LOG_GROUP):
+        name = group.inputs["name"]
+        if (group.account, name) in adopt:
+            assert (group.import_id, group.retain_on_delete) == (name, True), name
+            assert "logGroupClass" not in group.inputs
+        else:
+            assert (group.import_id, group.retain_on_delete) == (None, False), name

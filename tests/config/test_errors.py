@@ -361,3 +361,41 @@ def test_the_shipped_examples_are_valid(example_env):
         env = example_env(stack)
         assert env.environment == stack
         assert len(env.member_accounts) == 3
+
+
+# --------------------------------------------------------------------------- instance types
+
+
+def test_an_endpoint_instance_type_missing_from_the_shipped_table_names_its_key(scenario):
+    """The saturation alarms are sized from obsgov/config/sagemaker_instance_types.yaml
+    (CPUUtilization reaches vCPUs x 100%, GPUUtilization GPUs x 100%:
+    https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html), so a type the
+    table lacks is refused, not sized by a guess."""
+    env = scenario()
+    env.workloads[0]["instanceType"] = "ml.m5.xlarg"
+    assert problems_of(env) == [
+        f"{files(env)['accounts']}: workloads[0].instanceType: 'ml.m5.xlarg' is not in "
+        "obsgov's table of SageMaker instance types "
+        "(obsgov/config/sagemaker_instance_types.yaml) (did you mean ml.m5.xlarge, "
+        "ml.m5d.xlarge, ml.m5.4xlarge?); add its row (vCPUs, GPUs, GPU memory) there if "
+        "SageMaker hosts endpoints on it"
+    ]
+
+
+def test_a_real_time_endpoint_needs_an_instance_type(scenario):
+    env = scenario()
+    del env.workloads[0]["instanceType"]
+    assert problems_of(env) == [
+        f"{files(env)['accounts']}: workloads[0].instanceType: is required for a real-time or "
+        "asynchronous endpoint (an instance type such as ml.m5.xlarge: its vCPUs and GPUs "
+        "size the saturation alarms)"
+    ]
+
+
+def test_a_serverless_endpoint_has_no_instance_type(scenario):
+    env = scenario()
+    env.workloads[0]["inference"] = "serverless"
+    assert problems_of(env) == [
+        f"{files(env)['accounts']}: workloads[0].instanceType: must not be set for a "
+        "serverless endpoint (it has no instances)"
+    ]

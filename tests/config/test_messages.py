@@ -133,6 +133,18 @@ def test_critical_event_pattern_of_200_characters_is_accepted(scenario):
     assert loaded.registry.workloads[1].critical_patterns() == ["x" * 200]
 
 
+def test_log_group_setting_is_adopt_or_create(scenario):
+    env = scenario()
+    env.workloads[0]["logGroup"] = "import"
+    env.workloads[1]["logGroup"] = "adopt"  # an etl-pipeline: its default group
+    env.workloads[2]["logGroup"] = "adopt"  # a business KPI has no log groups
+    assert problems_of(env) == [
+        f"{registry_file(env)}: workloads[0].logGroup: must be one of adopt, create",
+        f"{registry_file(env)}: workloads[2]: logGroup is adopt but the "
+        "workload has no log groups to adopt (set logGroups, or leave logGroup unset)",
+    ]
+
+
 # --------------------------------------------------------------------------- stack settings
 
 

@@ -38,20 +38,23 @@ def test_every_control_counts_exactly_the_resources_of_its_types(prod):
         assert row.count("passed") + row.count("failed") + row.count("not-judged") == len(subjects)
 
 
-def test_stack_policies_attribute_the_eight_buckets(prod):
-    """The six central buckets and the monitoring bucket of each of prod's two member accounts
-    that run monitoring jobs (components/lifecycle/monitoring_store.py)."""
+def test_stack_policies_attribute_the_ten_buckets(prod):
+    """The seven central buckets (with the observability account's access-log bucket), the
+    monitoring bucket of each of prod's two member accounts that run monitoring jobs
+    (components/lifecycle/monitoring_store.py) and the registry's model-artifact bucket
+    (components/lifecycle/model_lifecycle.py)."""
     run, report = prod
     buckets = applicable(run.graph, ("aws:s3/bucket:Bucket",))
     rows = {str(r.control): r for r in report.controls}
     monitoring = [b for b in buckets if "-monitoring-" in b.inputs["bucket"]]
-    assert (len(buckets), len(monitoring)) == (8, 2)
+    artifacts = [b for b in buckets if "-model-artifacts-" in b.inputs["bucket"]]
+    assert (len(buckets), len(monitoring), len(artifacts)) == (10, 2, 1)
     for control in ("FSBP S3.3", "FSBP S3.5", "FSBP S3.8", "FSBP S3.17"):
-        assert (rows[control].status, rows[control].count("passed")) == ("passed", 8), control
+        assert (rows[control].status, rows[control].count("passed")) == ("passed", 10), control
     # versioning is demanded of archive buckets only: the others are not judged, never passed
     s314 = rows["FSBP S3.14"]
     assert s314.status == "not-judged"
-    assert s314.count("passed") + s314.count("not-judged") == 8
+    assert s314.count("passed") + s314.count("not-judged") == 10
 
 
 def test_a_policy_mapped_to_several_controls_counts_one_trail_for_cloudtrail_9(prod):

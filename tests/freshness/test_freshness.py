@@ -220,3 +220,123 @@ def test_the_archive_holds_only_stdlib_and_boto3_code(tmp_path):
         cwd=tmp_path,
     )
     assert check.stdout.strip() == "ok", check.stderr
+
+
+# --------------------------------------------------------------------------- hung executions
+# Step Functions publishes ExecutionTime when an execution closes
+# (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html), so a hung
+# execution is seen only by listing RUNNING ones: ListExecutions with statusFilter RUNNING
+# returns each execution's startDate
+# (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html).
+
+DEFINITION = '{"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": true}}}'
+
+
+@pytest.fixture
+def states(aws):
+    client = boto3.client("stepfunctions", region_name=REGION)
+    arn = client.create_state_machine(
+        name="feature-refresh",
+        definition=DEFINITION,
+        roleArn="arn:aws:iam::123456789012:role/states",
+    )["stateMachineArn"]
+    return client, arn
+
+
+def start(client, arn, name, when):
+    with time_machine.travel(when, tick=False):
+        return client.start_execution(stateMachineArn=arn, name=name)["executionArn"]
+
+
+def watched(arn, location="s3://out/features/"):
+    return daily(location, state_machine_arn=arn, max_duration=timedelta(minutes=45))
+
+
+def test_running_executions_past_the_maximum_duration_are_counted(aws, states):
+    s3, _, cloudwatch = aws
+    client, arn = states
+    write(s3, "features/part-0.parquet", NOW - timedelta(hours=1))
+    start(client, arn, "hung", NOW - timedelta(hours=3))
+    start(client, arn, "also-hung", NOW - timedelta(minutes=46))
+    start(client, arn, "on-time", NOW - timedelta(minutes=10))
+    ended = start(client, arn, "ended", NOW - timedelta(hours=5))
+    client.stop_execution(executionArn=ended)
+    (result,) = job.run([watched(arn)], NOW, s3=s3, cloudwatch=cloudwatch, states=client)
+    assert result.overdue == 2
+    assert not result.stale
+    assert result.reason.endswith("2 execution(s) running longer than 0.75 h (oldest: hung)")
+    data = {d["MetricName"]: d for d in job.metric_data([result], NOW)}
+    assert data["OverdueExecutions"]["Value"] == 2
+    assert data["OverdueExecutions"]["Dimensions"] == [{"Name": "Pipeline", "Value": "nightly"}]
+    published = cloudwatch.list_metrics(
+        Namespace="Obsgov/Pipelines", MetricName="OverdueExecutions"
+    )
+    assert [m["Dimensions"] for m in published["Metrics"]] == [
+        [{"Name": "Pipeline", "Value": "nightly"}]
+    ]
+
+
+def test_no_overdue_execution_publishes_zero_and_unwatched_pipelines_publish_none(aws, states):
+    s3, _, _ = aws
+    client, arn = states
+    write(s3, "features/part-0.parquet", NOW - timedelta(hours=1))
+    start(client, arn, "on-time", NOW - timedelta(minutes=10))
+    on_time, unwatched = job.run(
+        [watched(arn), daily("s3://out/features/")], NOW, s3=s3, states=client
+    )
+    assert on_time.overdue == 0
+    assert unwatched.overdue is None
+    names = [d["MetricName"] for d in job.metric_data([on_time, unwatched], NOW)]
+    assert names.count("OverdueExecutions") == 1
+
+
+def test_a_state_machine_that_cannot_be_listed_fails_the_run(aws, states):
+    s3, _, _ = aws
+    client, arn = states
+    write(s3, "features/part-0.parquet", NOW - timedelta(hours=1))
+    missing = arn.replace("feature-refresh", "gone")
+    (result,) = job.run([watched(missing)], NOW, s3=s3, states=client)
+    assert result.failed
+    assert result.overdue is None
+    assert result.reason.endswith(f"cannot list executions of {missing}: StateMachineDoesNotExist")
+
+
+def test_the_schedule_input_names_the_state_machine_and_its_limit():
+    (output,) = parse_outputs(
+        {
+            "pipelines": [
+                {
+                    "pipeline": "feature-refresh",
+                    "location": "s3://out/features/",
+                    "intervalMinutes": 60,
+                    "stateMachineArn": "arn:aws:states:eu-west-1:111111111111:stateMachine:fr",
+                    "maxDurationMinutes": 45,
+                }
+            ]
+        }
+    )
+    assert output.max_duration == timedelta(minutes=45)
+    with pytest.raises(FreshnessConfigError) as caught:
+        parse_outputs(
+            {
+                "pipelines": [
+                    {
+                        "pipeline": "fr",
+                        "location": "s3://out/features/",
+                        "intervalMinutes": 60,
+                        "stateMachineArn": "arn:aws:states:eu-west-1:111111111111:stateMachine:fr",
+                    },
+                    {
+                        "pipeline": "other",
+                        "location": "s3://out/other/",
+                        "intervalMinutes": 60,
+                        "maxDurationMinutes": 45,
+                    },
+                ]
+            }
+        )
+    assert str(caught.value) == (
+        "pipelines[0] (fr): maxDurationMinutes must be a whole number of minutes >= 1, not "
+        "None; pipelines[1] (other): maxDurationMinutes needs the stateMachineArn whose runs "
+        "it limits"
+    )

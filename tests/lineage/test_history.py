@@ -207,3 +207,105 @@ def test_history_and_diff_show_the_promotion_stage(churn):
         None,
         {"stage": "staging", "stageStatus": "Approved"},
     ]
+
+
+# --------------------------------------------------------------------------- SageMaker Pipelines
+# A RegisterModel step records the pipeline execution as the package's
+# MetadataProperties.GeneratedBy; the execution's steps name their jobs
+# (ListPipelineExecutionSteps: Metadata.TrainingJob.Arn, Metadata.TuningJob.Arn,
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListPipelineExecutionSteps.html).
+# moto has no ListPipelineExecutionSteps: its pages come from botocore's Stubber, which checks
+# each response against SageMaker's service model; everything else is moto's registry.
+
+EXECUTION = "arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn-train/execution/abc123"
+
+
+class PipelineSteps:
+    """The moto SageMaker client, with ListPipelineExecutionSteps answered by a stubbed client."""
+
+    def __init__(self, sagemaker, steps):
+        self._sagemaker, self._steps = sagemaker, steps
+
+    def __getattr__(self, name):
+        return getattr(self._sagemaker, name)
+
+    def get_paginator(self, operation):
+        client = self._steps if operation == "list_pipeline_execution_steps" else self._sagemaker
+        return client.get_paginator(operation)
+
+
+def _steps_client(*pages):
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(
+        "sagemaker", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stub = Stubber(client)
+    for i, steps in enumerate(pages):
+        response = {"PipelineExecutionSteps": steps}
+        expected = {"PipelineExecutionArn": EXECUTION}
+        if i + 1 < len(pages):
+            response["NextToken"] = f"page-{i + 2}"
+        if i:
+            expected["NextToken"] = f"page-{i + 1}"
+        stub.add_response("list_pipeline_execution_steps", response, expected)
+    stub.activate()
+    return client, stub
+
+
+def _step(name, kind, arn):
+    return {
+        "StepName": name,
+        "StepStatus": "Succeeded",
+        "Metadata": {kind: {"Arn": arn}},
+    }
+
+
+def test_a_version_registered_by_a_pipeline_finds_its_training_job_in_the_steps(registry):
+    sm = registry.clients.sagemaker
+    job = _training_job(registry, "churn-pipeline-train", eta="0.2", data="s3://d/2026-12/")
+    _version(registry, "churn", EXECUTION, 0.9)
+    steps, stub = _steps_client(
+        [_step("Preprocess", "ProcessingJob", job.replace("training-job", "processing-job"))],
+        [_step("Train", "TrainingJob", job), _step("Register", "RegisterModel", "x")],
+    )
+    [record] = history(PipelineSteps(sm, steps), registry.clients.s3, "churn")
+    stub.assert_no_pending_responses()
+    assert record.pipeline_execution == EXECUTION
+    assert record.training is not None
+    assert (record.training.name, record.training.hyperparameters["eta"]) == (
+        "churn-pipeline-train",
+        "0.2",
+    )
+    assert record.training.inputs == {"train": "s3://d/2026-12/"}
+    assert record.training_note is None
+    assert record.to_json()["pipelineExecution"] == EXECUTION
+
+
+def test_an_execution_with_several_training_steps_names_none_of_them(registry):
+    sm = registry.clients.sagemaker
+    first = _training_job(registry, "churn-a", eta="0.1", data="s3://d/a/")
+    second = _training_job(registry, "churn-b", eta="0.3", data="s3://d/b/")
+    _version(registry, "churn", EXECUTION, 0.9)
+    steps, _ = _steps_client(
+        [_step("TrainA", "TrainingJob", first), _step("TrainB", "TrainingJob", second)]
+    )
+    [record] = history(PipelineSteps(sm, steps), registry.clients.s3, "churn")
+    assert record.training is None
+    assert record.training_note == (
+        f"pipeline execution {EXECUTION} ran 2 training/tuning jobs (churn-a, churn-b); name "
+        "this version's in the training-job metadata key"
+    )
+
+
+def test_diff_names_the_pipeline_execution_that_changed(registry):
+    sm = registry.clients.sagemaker
+    job = _training_job(registry, "churn-old", eta="0.1", data="s3://d/a/")
+    _version(registry, "churn", job, 0.8)
+    _version(registry, "churn", EXECUTION, 0.9)
+    steps, _ = _steps_client([_step("Train", "TrainingJob", job)])
+    old, new = history(PipelineSteps(sm, steps), registry.clients.s3, "churn")
+    assert ("pipeline", "execution", None, EXECUTION) in {
+        (c.area, c.key, c.before, c.after) for c in diff(old, new)
+    }

@@ -161,6 +161,7 @@ def ml_endpoint(name: str, account_name: str, environment: str = "dev", **extra:
         "modelVersion": "1.0",
         "modelPackageGroup": "fraud",
         "slo": {"latencyP99Ms": 200, "errorRatePercent": 1},
+        "instanceType": "ml.m5.large",
     }
     entry.update(extra)
     return entry

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from obsgov.metric_contract import CLASSIFICATION_METRICS, REGRESSION_METRICS
 
 from ..aws_api import Api
+from ..instance_types import InstanceType, lookup
 from .suppressions import RegistrySuppression
 from .types import (
     AccountId,
@@ -79,10 +80,26 @@ class _Workload(Model):
     severity: Severity = "high"
     # None: the kind's default log groups (see ``log_group_names``); [] for none.
     log_groups: list[LogGroupName] | None = None
+    # Who makes the workload's log groups. "create": this stack creates them (right for a
+    # workload that has not run yet in its account). "adopt": they exist already (AWS creates
+    # /aws/lambda/<fn> and /aws/sagemaker/Endpoints/<ep> when the workload first runs, and a
+    # running state machine logs to a group that exists), so the stack imports them with
+    # Pulumi's import option instead of calling CreateLogGroup, which would fail with
+    # ResourceAlreadyExistsException. See docs/log-group-adoption.md.
+    log_group: Literal["adopt", "create"] = "create"
     # Terms any of which marks a log line as a critical event; None: the kind's defaults.
     critical_event_patterns: list[FilterTerm] | None = None
     forward_logs: bool = True
     traced: bool = False
+
+    @model_validator(mode="after")
+    def _adopt_needs_groups(self) -> _Workload:
+        if self.log_group == "adopt" and not self.log_group_names():
+            raise ValueError(
+                "logGroup is adopt but the workload has no log groups to adopt "
+                "(set logGroups, or leave logGroup unset)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _pattern_fits(self) -> _Workload:
@@ -133,6 +150,21 @@ class EndpointSlo(Model):
     max_cpu_percent: Annotated[float, Field(gt=0, le=100)] | None = None
     max_memory_percent: Annotated[float, Field(gt=0, le=100)] | None = None
     max_disk_percent: Annotated[float, Field(gt=0, le=100)] | None = None
+    # Per GPU, as CPU is per vCPU: SageMaker sums GPUUtilization and GPUMemoryUtilization over
+    # the instance's GPUs, so the alarms multiply these by the type's GPU count.
+    max_gpu_percent: Annotated[float, Field(gt=0, le=100)] = 90
+    max_gpu_memory_percent: Annotated[float, Field(gt=0, le=100)] = 90
+    # The invocations one instance serves in a minute before it saturates (from a load test):
+    # the InvocationsPerInstance alarm, real-time endpoints only (the only kind that publishes it).
+    max_invocations_per_instance_per_minute: Annotated[float, Field(gt=0)] | None = None
+    # Serverless endpoints: concurrent executions over MaxConcurrency (a fraction, as SageMaker
+    # publishes ServerlessConcurrentExecutionsUtilization), and the slowest acceptable cold start.
+    max_concurrency_utilization: Annotated[float, Field(gt=0, le=1)] = 0.9
+    max_model_setup_seconds: Annotated[float, Field(gt=0)] = 60
+    # Asynchronous endpoints: the oldest queued request's age, and the queue's length (None: no
+    # backlog-size alarm; the age alarm already says the queue is not draining).
+    max_backlog_age_seconds: Annotated[float, Field(gt=0)] = 900
+    max_backlog_size: Annotated[float, Field(gt=0)] | None = None
 
 
 _CLASSIFICATION = tuple(m.name for m in CLASSIFICATION_METRICS)
@@ -187,12 +219,37 @@ class MlEndpoint(_Workload):
     model_version: str
     model_package_group: ResourceName
     variant_name: str = "AllTraffic"
-    # CPUUtilization sums every core (up to 100 x vCPUs), so its alarm needs the count.
-    instance_vcpus: Annotated[int, Field(ge=1, le=192)] = 2
+    # How SageMaker serves it; each kind publishes its own metrics (see endpoint_alarms).
+    inference: Literal["real-time", "serverless", "asynchronous"] = "real-time"
+    # The variant's instance type, a row of obsgov/config/sagemaker_instance_types.yaml: its
+    # vCPU and GPU counts size the saturation alarms. Required unless serverless (which runs
+    # on no instance type of yours).
+    instance_type: str | None = Field(default=None, validate_default=True)
     drift_monitoring: bool = True
     model_quality: ModelQualityTarget | None = None
     ground_truth: GroundTruth | None = None
     slo: EndpointSlo
+
+    @field_validator("instance_type")
+    @classmethod
+    def _known_instance_type(cls, value: str | None, info: ValidationInfo) -> str | None:
+        serverless = info.data.get("inference") == "serverless"
+        if value is None:
+            if serverless:
+                return None
+            raise ValueError(
+                "is required for a real-time or asynchronous endpoint (an instance type such "
+                "as ml.m5.xlarge: its vCPUs and GPUs size the saturation alarms)"
+            )
+        if serverless:
+            raise ValueError("must not be set for a serverless endpoint (it has no instances)")
+        lookup(value)
+        return value
+
+    @property
+    def instance(self) -> InstanceType | None:
+        """The instance type's row of the shipped table; None for a serverless endpoint."""
+        return lookup(self.instance_type) if self.instance_type else None
 
     def default_log_groups(self) -> list[str]:
         return [f"/aws/sagemaker/Endpoints/{self.name}"]

@@ -4,10 +4,15 @@ make it.
 AWS refuses some creations until something outside the stack exists: a service-linked role, an
 organization's trusted access or policy type, an IAM principal a policy names, a QuickSight
 subscription, the role each provider assumes. :data:`PREREQUISITES` lists what each kind of
-resource needs, citing AWS's documentation. ``obsgov org prepare --env ENV`` (being built on
-the ``onboarding`` branch) makes the organization-level ones; ``obsgov org check --env ENV``
-confirms them. A prerequisite that has been confirmed is listed in the policy's
-``verifiedPrerequisites`` by the key the message gives, and is then not reported.
+resource needs, citing AWS's documentation. ``obsgov org prepare --env ENV`` makes the
+organization-level ones; ``obsgov org check --env ENV`` confirms all of them against AWS. A
+prerequisite that has been confirmed is listed in the policy's ``verifiedPrerequisites`` by the
+key the message gives, and is then not reported.
+
+Offline nobody can know whether an account has a service-linked role or a principal, so this
+policy is a checklist, advisory at every level (stacks/policy-packs/<env>/deploy-readiness.json),
+while ``obsgov deploy`` runs the checks of ``obsgov org check`` before any ``pulumi up`` and
+stops (exit 1) when one is missing.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from ..iam_evaluation import policy_statements
 from ..props import as_list, str_list
 
 DOCS = "https://docs.aws.amazon.com"
-PREPARE = "`obsgov org prepare --env ENV` (branch onboarding)"
+PREPARE = "`obsgov org prepare --env ENV`"
 
 
 @dataclass(frozen=True)

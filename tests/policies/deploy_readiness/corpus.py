@@ -773,6 +773,24 @@ def endpoint_log_group_for_running_endpoint(fixed: bool) -> list[R]:
     return resources
 
 
+def state_machine_log_group_for_running_state_machine(fixed: bool) -> list[R]:
+    """/aws/vendedlogs/states/<sm> for a state machine that already logs there: its logging
+    configuration named an existing group (issue 29)."""
+    name = "/aws/vendedlogs/states/feature-refresh-prod"
+    resources = [at(MEMBER, LOG_GROUP, "feature-refresh-logs", {"name": name})]
+    if fixed:
+        resources.append(
+            at(
+                MEMBER,
+                "aws:sfn/stateMachine:StateMachine",
+                "feature-refresh",
+                {"name": "feature-refresh-prod"},
+                depends_on=["feature-refresh-logs"],
+            )
+        )
+    return resources
+
+
 def oam_sink_per_environment(fixed: bool) -> list[R]:
     """dev, staging and prod each create an OAM sink in the observability account (issue 27)."""
     return [] if fixed else [at(OBS, SINK, "central-prod-sink", {"name": "obsgov-prod"})]
@@ -1045,6 +1063,12 @@ CASES: dict[str, Case] = {
         "fraud-scoring-prod",
         endpoint_log_group_for_running_endpoint,
         issue_example=True,
+    ),
+    "step-functions-log-group-a-running-state-machine-logs-to": Case(
+        SERVICE_NAMES,
+        "feature-refresh-logs",
+        "feature-refresh-prod",
+        state_machine_log_group_for_running_state_machine,
     ),
     "oam-sink-in-every-environment": Case(
         SINGLE,
