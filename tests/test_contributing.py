@@ -115,7 +115,7 @@ def test_add_a_policy(tmp_path):
     assert "policies/obsgov_policies/<pack>/<require_or_disallow_x>.py" in recipe
     assert "tests/policies/<pack>/test_<module>.py" in recipe
     copy = copy_repository(tmp_path)
-    # 1. one module in the pack's package: the function, then the registering call
+    # 1. one module in the pack's package: the function under its registering decorator
     write(
         copy,
         POLICY_MODULE,
@@ -126,13 +126,7 @@ def test_add_a_policy(tmp_path):
         from ..props import get
 
 
-        def require_topic_owner_tag(args, report_violation):
-            if not get(args.props, "tags", "owner"):
-                report_violation("The topic has no owner tag.")
-
-
-        policy(
-            require_topic_owner_tag,
+        @policy(
             id="{POLICY_ID}",
             description="SNS topics must carry an owner tag naming the team that reads them.",
             severity="low",
@@ -140,6 +134,9 @@ def test_add_a_policy(tmp_path):
             resource_types=("aws:sns/topic:Topic",),
             remediation="Tag the topic with the owning team's address (owner).",
         )
+        def require_topic_owner_tag(args, report_violation):
+            if not get(args.props, "tags", "owner"):
+                report_violation("The topic has no owner tag.")
         ''',
     )
     # 2. its test: a compliant baseline, then one mutation per case with the exact message

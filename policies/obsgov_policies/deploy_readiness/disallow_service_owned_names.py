@@ -47,6 +47,16 @@ SERVICE_LOG_GROUPS = (
 )
 
 
+@policy(
+    id="obsgov-deploy-loggroup-disallow-service-owned-names",
+    description="Log groups named as AWS services name their own (/aws/lambda/<fn>, "
+    "/aws/sagemaker/Endpoints/<ep>) are created only together with that workload.",
+    severity="high",
+    service="deploy",
+    kind="stack",
+    remediation="Import the existing log group into the stack, or create it in the stack that "
+    "creates the workload, before the workload.",
+)
 def require_no_service_owned_names(args, report_violation):
     graph = graph_of(args.resources)
     for group in graph.of_type(LOG_GROUP):
@@ -73,16 +83,3 @@ def require_no_service_owned_names(args, report_violation):
                 f"own it. AWS: {rule.doc}",
                 group.urn,
             )
-
-
-policy(
-    require_no_service_owned_names,
-    id="obsgov-deploy-loggroup-disallow-service-owned-names",
-    description="Log groups named as AWS services name their own (/aws/lambda/<fn>, "
-    "/aws/sagemaker/Endpoints/<ep>) are created only together with that workload.",
-    severity="high",
-    service="deploy",
-    kind="stack",
-    remediation="Import the existing log group into the stack, or create it in the stack that "
-    "creates the workload, before the workload.",
-)
