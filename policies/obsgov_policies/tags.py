@@ -34,7 +34,8 @@ TAG_RULE_SCHEMA = {
 }
 
 
-def _find_taggable_types() -> frozenset[str]:
+@functools.lru_cache(maxsize=1)
+def taggable_types() -> frozenset[str]:
     """Type tokens of pulumi-aws resources that accept ``tags`` (read from the SDK's source,
     which is much faster than importing all of its modules)."""
     import pulumi_aws
@@ -53,10 +54,6 @@ def _find_taggable_types() -> frozenset[str]:
         if _TAGS_ARG.search(signature):
             found.add(match.group(1))
     return frozenset(found)
-
-
-# Cached by wrapping rather than decorating: mutation testing leaves decorated functions alone.
-taggable_types = functools.lru_cache(maxsize=1)(_find_taggable_types)
 
 
 def is_taggable(resource_type: str) -> bool:
