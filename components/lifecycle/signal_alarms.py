@@ -22,7 +22,7 @@ import pulumi
 
 from obsgov import metric_contract as mc
 from obsgov.drift.definition import ALARM_COMPARISON_OPERATOR, alarm_threshold_percent
-from obsgov_policies.signals import FRESHNESS, QUALITY
+from obsgov_policies.signals import ERRORS, FRESHNESS, QUALITY
 
 from ..member.alarm_spec import AlarmContext, AlarmSpec, MetricRef
 from ..member.workload_alarms import create_alarm
@@ -91,6 +91,51 @@ def drift_signal_specs(kind: str, workload: str, schedule_seconds: int) -> list[
             {"m1": ref(mc.DRIFTED_FEATURE_SHARE, "Maximum")},
             threshold=alarm_threshold_percent(),
             treat_missing="notBreaching",  # unjudged windows publish no share: drift-no-data
+            evaluation=(1, 1),
+            severity="high",
+        ),
+    ]
+
+
+def glue_run_signal_specs(
+    job: str, failed_rule: str, ended_rule: str, schedule_seconds: int
+) -> list[AlarmSpec]:
+    """The Spark drift job's runs, from Glue's own state-change events (``Glue Job State
+    Change``, https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html)
+    counted by EventBridge's ``MatchedEvents`` of the two rules :mod:`.drift_glue_job` creates
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html). A run that
+    fails before the script publishes anything is seen here, not by the drift alarms."""
+    where = f"the Glue job {job}: its runs and its /aws-glue/jobs/{job}/error logs"
+
+    def matched(rule: str, period: int) -> MetricRef:
+        return MetricRef(
+            "AWS/Events", "MatchedEvents", {"RuleName": rule}, "Sum", period=period
+        )
+
+    return [
+        AlarmSpec(
+            "drift-job-failed",
+            ERRORS,
+            f"A run of the Spark drift job {job} failed, timed out or hit an error.",
+            where,
+            "GreaterThanThreshold",
+            {"m1": matched(failed_rule, 300)},
+            threshold=0,
+            # no failed run, no event: healthy; drift-job-not-run pages on silence
+            treat_missing="notBreaching",
+            evaluation=(1, 1),
+            severity="high",
+        ),
+        AlarmSpec(
+            "drift-job-not-run",
+            QUALITY,
+            f"The Spark drift job {job} ended no run within two schedule periods: its "
+            "trigger is stopped or the job cannot start.",
+            where,
+            "LessThanThreshold",
+            {"m1": matched(ended_rule, heartbeat_period(schedule_seconds))},
+            threshold=1,
+            treat_missing="breaching",
             evaluation=(1, 1),
             severity="high",
         ),
