@@ -97,6 +97,8 @@ class DriftGlueJobArgs:
     report_bucket: str
     report_prefix: str  # ending in "/"
     key_statement: Mapping[str, Any]  # use of the key the buckets are encrypted with
+    # use of the monitoring bucket's key, which encrypts the code; None: key_statement covers it
+    code_key_statement: Mapping[str, Any] | None = None
     schedule_expression: str = "rate(1 hour)"  # rate() or cron(); the trigger takes cron()
     worker_type: str = "G.1X"
     number_of_workers: int = 2
@@ -209,6 +211,7 @@ def job_statements(args: DriftGlueJobArgs) -> list[dict[str, Any]]:
             ],
         },
         dict(args.key_statement),
+        *([dict(args.code_key_statement)] if args.code_key_statement else []),
     ]
 
 

@@ -167,6 +167,16 @@ def monitoring_jobs(
                 report_bucket=drift.buckets(env.environment, account.id)[2],
                 report_prefix=f"reports/drift/{workload.name}/",
                 key_statement=key,
+                # configured buckets have their own key; the code is under the monitoring key
+                code_key_statement=(
+                    {
+                        **use_key_statement(region, account.id, env.environment),
+                        "Sid": "ReadJobCodeKey",
+                        "Action": "kms:Decrypt",
+                    }
+                    if drift.kms_key_arn
+                    else None
+                ),
                 schedule_expression=schedule,
                 worker_type=job.worker_type,
                 number_of_workers=job.number_of_workers,
