@@ -23,8 +23,8 @@ from obsgov.config.models.accounts import GroundTruth
 from obsgov.config.models.settings import monitoring_bucket_name, rate_seconds
 
 from ..member.alarm_spec import AlarmContext
-from ..workload_kinds import kind_of, pipeline_output
 from ..member.glue_runs import run_rule_name
+from ..workload_kinds import kind_of, pipeline_output
 from .drift_glue_job import DriftGlueJob, DriftGlueJobArgs
 from .drift_monitor import DriftMonitor, DriftMonitorArgs
 from .freshness_job import FreshnessJob, FreshnessJobArgs, PipelineOutput
@@ -145,6 +145,7 @@ def monitoring_jobs(
     )
     drift_period = rate_seconds(drift.schedule)
     for workload, data in on_spark:
+        assert isinstance(workload, EtlPipeline)  # config refuses spark for endpoints
         job = workload.drift_job
         schedule = job.schedule or drift.schedule
         glue = DriftGlueJob(

@@ -108,9 +108,7 @@ def glue_run_signal_specs(
     where = f"the Glue job {job}: its runs and its /aws-glue/jobs/{job}/error logs"
 
     def matched(rule: str, period: int) -> MetricRef:
-        return MetricRef(
-            "AWS/Events", "MatchedEvents", {"RuleName": rule}, "Sum", period=period
-        )
+        return MetricRef("AWS/Events", "MatchedEvents", {"RuleName": rule}, "Sum", period=period)
 
     return [
         AlarmSpec(

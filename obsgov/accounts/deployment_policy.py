@@ -487,7 +487,10 @@ def _baseline_statements(scope: DeploymentScope) -> list[dict[str, Any]]:
                 "glue:TagResource",
                 "glue:UntagResource",
             ],
-            [s.arn("glue", f"job/{PLATFORM_PREFIX}*"), s.arn("glue", f"trigger/{PLATFORM_PREFIX}*")],
+            [
+                s.arn("glue", f"job/{PLATFORM_PREFIX}*"),
+                s.arn("glue", f"trigger/{PLATFORM_PREFIX}*"),
+            ],
         ),
         _statement("MonitoringBucket", BUCKET_ACTIONS, s.monitoring_bucket),
         _statement("LayerArchive", LAYER_ARCHIVE_ACTIONS, s.layer_archives),
@@ -688,7 +691,10 @@ def deployment_boundary(scope: DeploymentScope) -> dict[str, Any]:
         _statement(
             "GlueJobs",
             ["glue:*"],
-            [s.arn("glue", f"job/{PLATFORM_PREFIX}*"), s.arn("glue", f"trigger/{PLATFORM_PREFIX}*")],
+            [
+                s.arn("glue", f"job/{PLATFORM_PREFIX}*"),
+                s.arn("glue", f"trigger/{PLATFORM_PREFIX}*"),
+            ],
         ),
     ]
     return _document(*coarse, *exact.values(), *_guard_statements(scope))

@@ -293,9 +293,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="obsgov-drift-spark", description=__doc__.split("\n\n")[0], allow_abbrev=False
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser(
-        "run", help="Judge a window against a baseline.", allow_abbrev=False
-    )
+    run = commands.add_parser("run", help="Judge a window against a baseline.", allow_abbrev=False)
     run.add_argument("--baseline", required=True, help="Baseline JSON (s3:// or a path).")
     run.add_argument("--data", required=True, help="Window: s3:// prefix or path.")
     run.add_argument("--format", choices=("parquet", "csv", "jsonl"))

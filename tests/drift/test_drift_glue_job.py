@@ -62,7 +62,9 @@ def prod(example_graph):
 
 @pytest.fixture
 def job(prod):
-    return plain(_one(prod, "aws:glue/job:Job", f"data-platform-prod-{PIPELINE}-drift-glue-job").inputs)
+    return plain(
+        _one(prod, "aws:glue/job:Job", f"data-platform-prod-{PIPELINE}-drift-glue-job").inputs
+    )
 
 
 def test_engine_spark_deploys_a_glue_5_job_and_no_lambda_job(prod, job):
@@ -100,7 +102,8 @@ def test_the_script_and_its_modules_are_uploaded_where_the_job_reads_them(prod, 
     ):
         assert module in archive
     # the deployment role may write objects under layers/ only (NoDataObjects)
-    assert script_key.startswith("layers/") and modules_key.startswith("layers/")
+    assert script_key.startswith("layers/")
+    assert modules_key.startswith("layers/")
     # Glue's image lacks datasketches: pip installs it at job start
     modules = job["defaultArguments"]["--additional-python-modules"].split(",")
     assert any(m.startswith("datasketches") for m in modules)
@@ -108,7 +111,9 @@ def test_the_script_and_its_modules_are_uploaded_where_the_job_reads_them(prod, 
 
 def test_the_trigger_runs_the_job_on_the_workloads_schedule(prod):
     trigger = plain(
-        _one(prod, "aws:glue/trigger:Trigger", f"data-platform-prod-{PIPELINE}-drift-glue-schedule").inputs
+        _one(
+            prod, "aws:glue/trigger:Trigger", f"data-platform-prod-{PIPELINE}-drift-glue-schedule"
+        ).inputs
     )
     assert trigger["type"] == "SCHEDULED"
     assert trigger["schedule"] == "cron(0 0 * * ? *)"  # driftJob.schedule: rate(1 day)
@@ -117,7 +122,9 @@ def test_the_trigger_runs_the_job_on_the_workloads_schedule(prod):
 
 
 def test_the_role_is_glues_in_this_account_only_under_the_workload_boundary(prod, job):
-    role = plain(_one(prod, "aws:iam/role:Role", f"data-platform-prod-{PIPELINE}-drift-glue-role").inputs)
+    role = plain(
+        _one(prod, "aws:iam/role:Role", f"data-platform-prod-{PIPELINE}-drift-glue-role").inputs
+    )
     assert role["name"] == JOB
     trust = json.loads(role["assumeRolePolicy"])
     [statement] = trust["Statement"]
@@ -227,7 +234,8 @@ def test_a_misspelled_argument_would_be_caught_by_the_contract(job):
     arguments["--workload"] = arguments.pop("--workload-name")
     assert not set(arguments) - GLUE_ARGUMENTS <= options("run")
     parsed, ignored = parse_arguments(_glue_argv(arguments))
-    assert parsed.workload_name is None and "--workload" in ignored
+    assert parsed.workload_name is None
+    assert "--workload" in ignored
 
 
 def test_the_spark_submit_form_still_parses():
@@ -242,7 +250,9 @@ def test_the_spark_submit_form_still_parses():
 
 def _role_policy(graph) -> list[dict]:
     policy = _one(
-        graph, "aws:iam/rolePolicy:RolePolicy", f"data-platform-prod-{PIPELINE}-drift-glue-role-policy"
+        graph,
+        "aws:iam/rolePolicy:RolePolicy",
+        f"data-platform-prod-{PIPELINE}-drift-glue-role-policy",
     )
     return [json.loads(plain(policy.inputs)["policy"])]
 
@@ -280,11 +290,17 @@ DOES_NOT = [
     ("s3:PutObject", f"{S3}{BUCKET}/baselines/{PIPELINE}/baseline.json", {}),
     ("s3:PutObject", f"{S3}{BUCKET}/layers/drift-spark/spark_job.py", {}),
     ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "AWS/Glue"}),
-    ("logs:PutLogEvents", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/x:log-stream:y", {}),
+    (
+        "logs:PutLogEvents",
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/x:log-stream:y",
+        {},
+    ),
 ]
 
 
-@pytest.mark.parametrize("action, resource, context", DOES, ids=[f"{a} {r}" for a, r, _ in DOES])
+@pytest.mark.parametrize(
+    ("action", "resource", "context"), DOES, ids=[f"{a} {r}" for a, r, _ in DOES]
+)
 def test_the_role_allows_what_the_job_does(prod, example_env, action, resource, context):
     boundary = workload_boundary(scope_for(example_env("prod"), ACCOUNT))
     request = Request(Principal(ACCOUNT, ROLE), action, resource, context)
@@ -293,7 +309,7 @@ def test_the_role_allows_what_the_job_does(prod, example_env, action, resource, 
 
 
 @pytest.mark.parametrize(
-    "action, resource, context", DOES_NOT, ids=[f"{a} {r}" for a, r, _ in DOES_NOT]
+    ("action", "resource", "context"), DOES_NOT, ids=[f"{a} {r}" for a, r, _ in DOES_NOT]
 )
 def test_the_role_allows_nothing_else(prod, example_env, action, resource, context):
     boundary = workload_boundary(scope_for(example_env("prod"), ACCOUNT))
@@ -317,12 +333,12 @@ def _producer_findings(example_env, graph) -> list[str]:
         GateOptions(stack_config=env.config_map),
     )
     assert result.error is None
-    return [v.detail for v in result.violations if v.policy == "obsgov-deploy-alarm-require-producer"]
+    return [
+        v.detail for v in result.violations if v.policy == "obsgov-deploy-alarm-require-producer"
+    ]
 
 
-def test_the_glue_job_is_the_producer_of_the_pipelines_drift_alarms(
-    prod, example_env, monkeypatch
-):
+def test_the_glue_job_is_the_producer_of_the_pipelines_drift_alarms(prod, example_env, monkeypatch):
     """The deploy-readiness producer rule counts a Glue job whose role may publish in the
     namespace (require_alarm_producers.JOB_ROLE_PROPS). With the declared producer contracts
     taken away, only the stack itself can prove a producer: the Glue job does, and with its
