@@ -191,7 +191,9 @@ def monitoring_jobs(
             ctx,
             SignalWorkload(workload.name, workload.kind),
             [
-                *drift_signal_specs(data.dimension, workload.name, period),
+                *drift_signal_specs(
+                    data.dimension, workload.name, period, f"/aws-glue/jobs/{glue.job_name}/*"
+                ),
                 *glue_run_signal_specs(
                     glue.job_name,
                     run_rule_name(env.environment, glue.job_name, "failed"),

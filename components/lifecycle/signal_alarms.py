@@ -33,11 +33,14 @@ def heartbeat_period(schedule_seconds: int) -> int:
     return max(60, min(86_400, 2 * schedule_seconds) // 60 * 60)
 
 
-def drift_signal_specs(kind: str, workload: str, schedule_seconds: int) -> list[AlarmSpec]:
-    """The drift job's signals for one workload (``kind``: Endpoint or Pipeline)."""
+def drift_signal_specs(
+    kind: str, workload: str, schedule_seconds: int, logs: str = "/aws/lambda/obsgov-*-drift-*"
+) -> list[AlarmSpec]:
+    """The drift job's signals for one workload (``kind``: Endpoint or Pipeline); ``logs``:
+    where its job logs (the Lambda function's, or the Glue job's groups)."""
     dims = {kind: workload}
     period = heartbeat_period(schedule_seconds)
-    where = f"the drift reports of {workload} and /aws/lambda/obsgov-*-drift-* logs"
+    where = f"the drift reports of {workload} and {logs} logs"
 
     def ref(metric: mc.Metric, stat: str) -> MetricRef:
         return MetricRef(mc.DATA_QUALITY_NAMESPACE, metric.name, dims, stat, period=period)

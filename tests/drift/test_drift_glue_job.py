@@ -151,6 +151,8 @@ def test_the_drift_alarms_watch_what_the_glue_job_publishes(prod):
         # a daily job: two schedule periods, capped at CloudWatch's one day
         assert alarm["period"] == 86_400
     assert alarms[prefix + "drift-no-data"]["treatMissingData"] == "breaching"
+    # the on-call is sent to the Glue job's logs, not to a Lambda function's
+    assert f"/aws-glue/jobs/{JOB}/" in alarms[prefix + "drift-no-data"]["alarmDescription"]
 
 
 def test_failed_and_missing_runs_page_from_glues_state_change_events(prod):
@@ -371,3 +373,19 @@ def test_the_glue_job_is_the_producer_of_the_pipelines_drift_alarms(prod, exampl
     lost = " ".join(pipeline_drift(silenced))
     for signal in ("drift-no-data", "drift-rows", "drift-malformed", "dataset-drift"):
         assert f"{PIPELINE}-{signal}" in lost
+
+
+def test_the_environment_report_prices_the_glue_job_per_dpu_hour(prod):
+    """Glue bills Spark jobs per DPU-hour, per second with a one-minute minimum; a G.1X worker
+    is 1 DPU (https://aws.amazon.com/glue/pricing/, $0.44 a DPU-hour in its example)."""
+    from obsgov.environment_report.cost import estimate, load_prices
+
+    prices = load_prices()
+    result = estimate(prod, prices)
+    [charge] = [
+        c for c in result.charges if c.name == f"data-platform-prod-{PIPELINE}-drift-glue-job"
+    ]
+    a = prices.assumptions
+    dpu_hours = 2 * 1 * a["glueRunsPerMonthPerJob"] * a["glueMinutesPerRun"] / 60
+    assert charge.item == "glue-etl-dpu-hour"
+    assert charge.usd == pytest.approx(dpu_hours * 0.44)
