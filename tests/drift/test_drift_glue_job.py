@@ -389,3 +389,12 @@ def test_the_environment_report_prices_the_glue_job_per_dpu_hour(prod):
     dpu_hours = 2 * 1 * a["glueRunsPerMonthPerJob"] * a["glueMinutesPerRun"] / 60
     assert charge.item == "glue-etl-dpu-hour"
     assert charge.usd == pytest.approx(dpu_hours * 0.44)
+
+
+def test_the_code_is_where_the_deployment_role_may_write_and_the_job_role_may_read():
+    from components.lifecycle.monitoring_store import SPARK_MODULES_KEY, SPARK_SCRIPT_KEY
+    from obsgov.accounts.deployment_policy import LAYER_PREFIX, SPARK_CODE_PREFIX
+
+    for key in (SPARK_SCRIPT_KEY, SPARK_MODULES_KEY):
+        assert key.startswith(SPARK_CODE_PREFIX)
+        assert key.startswith(LAYER_PREFIX)
