@@ -125,6 +125,12 @@ def data_uri(args: DriftGlueJobArgs) -> str:
     return f"s3://{args.data_bucket}/{args.data_prefix}"
 
 
+def pipeline_tags(args: DriftGlueJobArgs) -> dict[str, str]:
+    """The tagging pack holds Glue jobs and triggers to the organization's pipeline tags
+    (tagSchema.pipelines): the drift job of a pipeline carries the pipeline's name."""
+    return {"pipeline": args.workload_name}
+
+
 def default_arguments(args: DriftGlueJobArgs) -> dict[str, str]:
     """The job's DefaultArguments: the script's own (``spark_job.parse_arguments``) and
     Glue's (:data:`GLUE_ARGUMENTS`)."""
@@ -144,6 +150,8 @@ def default_arguments(args: DriftGlueJobArgs) -> dict[str, str]:
         "--extra-py-files": f"s3://{args.code_bucket}/{args.modules_key}",
         "--additional-python-modules": ",".join(PYTHON_MODULES),
         "--custom-logGroup-prefix": log_group_prefix(name),
+        # Glue's job metrics (Glue namespace), which the duration and task-failure alarms read
+        "--enable-metrics": "true",
     }
 
 
@@ -232,7 +240,7 @@ class DriftGlueJob(pulumi.ComponentResource):
         logs = self._create_logs(name, args)
         role, policy = self._create_role(name, args)
         self._create_job(name, args, role, [policy, *logs, *args.code_objects])
-        self._create_trigger(name)
+        self._create_trigger(name, args)
         self._create_run_rules(name, args)
         self.register_outputs({"jobName": self.job.name})
 
@@ -303,11 +311,12 @@ class DriftGlueJob(pulumi.ComponentResource):
             timeout=args.timeout_minutes,
             max_retries=0,
             execution_property=aws.glue.JobExecutionPropertyArgs(max_concurrent_runs=1),
+            tags=pipeline_tags(args),
             # the role's permissions and the code must exist before the first run can
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
 
-    def _create_trigger(self, name: str) -> None:
+    def _create_trigger(self, name: str, args: DriftGlueJobArgs) -> None:
         aws.glue.Trigger(
             f"{name}-schedule",
             name=self.job_name,
@@ -316,6 +325,7 @@ class DriftGlueJob(pulumi.ComponentResource):
             start_on_creation=True,
             actions=[aws.glue.TriggerActionArgs(job_name=self.job.name)],
             description=f"Runs {self.job_name} on its schedule",
+            tags=pipeline_tags(args),
             opts=pulumi.ResourceOptions(parent=self),
         )
 

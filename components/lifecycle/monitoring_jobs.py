@@ -199,6 +199,7 @@ def monitoring_jobs(
                     run_rule_name(env.environment, glue.job_name, "failed"),
                     run_rule_name(env.environment, glue.job_name, "ended"),
                     period,
+                    job.timeout_minutes,
                 ),
             ],
         )

@@ -22,7 +22,7 @@ import pulumi
 
 from obsgov import metric_contract as mc
 from obsgov.drift.definition import ALARM_COMPARISON_OPERATOR, alarm_threshold_percent
-from obsgov_policies.signals import ERRORS, FRESHNESS, QUALITY
+from obsgov_policies.signals import ERRORS, FRESHNESS, GLUE_NAMESPACE, JOB_NAME, LATENCY, QUALITY
 
 from ..member.alarm_spec import AlarmContext, AlarmSpec, MetricRef
 from ..member.workload_alarms import create_alarm
@@ -101,19 +101,53 @@ def drift_signal_specs(
 
 
 def glue_run_signal_specs(
-    job: str, failed_rule: str, ended_rule: str, schedule_seconds: int
+    job: str, failed_rule: str, ended_rule: str, schedule_seconds: int, timeout_minutes: int
 ) -> list[AlarmSpec]:
     """The Spark drift job's runs, from Glue's own state-change events (``Glue Job State
     Change``, https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html)
     counted by EventBridge's ``MatchedEvents`` of the two rules :mod:`.drift_glue_job` creates
     (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html). A run that
-    fails before the script publishes anything is seen here, not by the drift alarms."""
+    fails before the script publishes anything is seen here, not by the drift alarms. Glue's
+    own job metrics (``--enable-metrics``: ``Glue`` namespace, ``JobRunId=ALL``, ``Type=count``,
+    https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html)
+    add a run nearing its timeout and Spark task failures (retried tasks included, so a
+    warning only: the failed-run alarm is the one that pages for a run)."""
     where = f"the Glue job {job}: its runs and its /aws-glue/jobs/{job}/error logs"
 
     def matched(rule: str, period: int) -> MetricRef:
         return MetricRef("AWS/Events", "MatchedEvents", {"RuleName": rule}, "Sum", period=period)
 
+    def glue(metric: str, stat: str) -> MetricRef:
+        dims = {JOB_NAME: job, "JobRunId": "ALL", "Type": "count"}
+        return MetricRef(GLUE_NAMESPACE, metric, dims, stat, period=300)
+
     return [
+        AlarmSpec(
+            "drift-job-duration",
+            LATENCY,
+            f"A run of the Spark drift job {job} is near its {timeout_minutes}-minute timeout.",
+            where,
+            "GreaterThanThreshold",
+            {"m1": glue("glue.driver.aggregate.elapsedTime", "Maximum")},
+            # milliseconds; 80% of the timeout leaves room to act before Glue stops the run
+            threshold=timeout_minutes * 60_000 * 0.8,
+            treat_missing="notBreaching",  # published only while a run runs
+            evaluation=(1, 1),
+            severity="warning",
+        ),
+        AlarmSpec(
+            "drift-job-task-failures",
+            ERRORS,
+            f"Spark tasks of the drift job {job} failed (Glue retries them; a failed run "
+            "pages as drift-job-failed).",
+            where,
+            "GreaterThanThreshold",
+            {"m1": glue("glue.driver.aggregate.numFailedTasks", "Sum")},
+            threshold=0,
+            treat_missing="notBreaching",  # published only while a run runs
+            evaluation=(1, 1),
+            severity="warning",
+        ),
         AlarmSpec(
             "drift-job-failed",
             ERRORS,

@@ -398,3 +398,23 @@ def test_the_code_is_where_the_deployment_role_may_write_and_the_job_role_may_re
     for key in (SPARK_SCRIPT_KEY, SPARK_MODULES_KEY):
         assert key.startswith(SPARK_CODE_PREFIX)
         assert key.startswith(LAYER_PREFIX)
+
+
+def test_glues_job_metrics_give_the_job_its_duration_and_errors_alarms(prod, job):
+    """The observability pack requires a Glue job's duration and errors alarms on Glue's job
+    metrics, which Glue publishes only with --enable-metrics
+    (https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html)."""
+    assert job["defaultArguments"]["--enable-metrics"] == "true"
+    alarms = _alarms(prod)
+    prefix = f"prod-data-platform-prod-{PIPELINE}-"
+    dims = {"JobName": JOB, "JobRunId": "ALL", "Type": "count"}
+    duration = alarms[prefix + "drift-job-duration"]
+    assert (duration["namespace"], duration["metricName"]) == (
+        "Glue",
+        "glue.driver.aggregate.elapsedTime",
+    )
+    assert duration["dimensions"] == dims
+    assert duration["threshold"] == 120 * 60_000 * 0.8  # 80% of the job's timeout, in ms
+    tasks = alarms[prefix + "drift-job-task-failures"]
+    assert tasks["metricName"] == "glue.driver.aggregate.numFailedTasks"
+    assert tasks["dimensions"] == dims
