@@ -2,7 +2,8 @@
 
     python scripts/check_team_programs.py --policy-pack policies/security-baseline DIR...
 
-A run reaches a verdict when every pack judged the stack (exit 0 or 1, no pack error); every
+A run reaches a verdict when every pack judged the stack (exit 0 or 1, no pack error), followed
+by what the verdict rests on that obsgov could only guess (invokes, stack references); every
 other ending is listed with its first error line. Extra arguments after ``--`` go to each
 ``obsgov preview`` (``--stack``, ``--config``, ``--program-timeout``...). Prints one line per
 project and the totals; writes nothing.
@@ -17,6 +18,18 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+
+
+def guessed(guesses: dict) -> str:
+    """What a verdict rests on that obsgov could only guess (the report's ``guesses``), short:
+    such a verdict is the CLI's only as far as the guesses are right."""
+    parts = [
+        f"{token.rsplit(':', 1)[-1]}" + (f" x{n}" if n > 1 else "")
+        for key in ("unansweredInvokes", "derivedInvokes")
+        for token, n in guesses.get(key, {}).items()
+    ]
+    parts += [f"stackref {name}" for name in guesses.get("unknownStackReferences", [])]
+    return ", ".join(parts)
 
 
 def outcome(project: Path, packs: list[str], extra: list[str], timeout: float) -> tuple[str, str]:
@@ -42,7 +55,9 @@ def outcome(project: Path, packs: list[str], extra: list[str], timeout: float) -
             counts = Counter(
                 v["level"] for p in data.get("packs", []) for v in p.get("violations", [])
             )
-            return "verdict", f"exit {done.returncode}; {dict(sorted(counts.items()))}"
+            rests_on = guessed(data.get("guesses", {}))
+            detail = f"exit {done.returncode}; {dict(sorted(counts.items()))}"
+            return "verdict", detail + (f"; guessed: {rests_on}" if rests_on else "")
         if done.returncode == 1 and errors:
             return "refused", errors[0][:160]
         return f"exit {done.returncode}", (errors or done.stderr.splitlines()[-1:] or [""])[0][:160]

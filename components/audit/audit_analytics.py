@@ -253,6 +253,8 @@ class AuditAnalyticsArgs:
     settings: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     # The age at which the archive moves logs where Athena cannot read them (None: never).
     unqueryable_after_days: int | None = None
+    # The access-log bucket's policy: the results bucket's logging waits for it.
+    access_log_ready: Sequence[pulumi.Resource] = ()
 
     @property
     def database_name(self) -> str:
@@ -334,6 +336,7 @@ class AuditAnalytics(pulumi.ComponentResource):
                 }
             ],
             access_log_bucket=args.access_log_bucket,
+            access_log_ready=args.access_log_ready,
             purpose="query-results",
         )
 

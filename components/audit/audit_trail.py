@@ -318,7 +318,12 @@ class AuditTrail(pulumi.ComponentResource):
             f"{name}-forward-policy",
             role_name=f"obsgov-{env}-audit-alarms-to-central-bus",
             service="events.amazonaws.com",
-            condition={"StringEquals": {"aws:SourceAccount": account}},
+            # only the forwarding rule (EventBridge user guide, "Cross-service confused deputy
+            # prevention": for rule targets aws:SourceArn is the rule's ARN)
+            condition={
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnEquals": {"aws:SourceArn": rule_arn},
+            },
             policy=put_events_policy(args.central_bus_arn),
             policy_name="put-events-central-bus",
             opts=child,

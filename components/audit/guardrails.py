@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from obsgov.accounts.deployment_policy import DEPLOYMENT_BOUNDARY_NAME, WORKLOAD_BOUNDARY_NAME
 from obsgov.config.models import TagRule, TagSchema
 
 from ..shared.iam_documents import document, statement
@@ -79,6 +80,33 @@ def deployment_role_pattern(role_name: str) -> str:
     return f"arn:aws:iam::*:role/{role_name}"
 
 
+# The role the management account reaches member accounts through: `obsgov accounts onboard`
+# creates and updates the deployment role with it (obsgov.accounts.onboard_run).
+MANAGEMENT_ACCESS_ROLE = "OrganizationAccountAccessRole"
+# What would let an account's administrator take over the deployment role (or the access role
+# that manages it) and so pass every deny below: its trust, its policies, its boundary, and the
+# managed boundaries onboarding attaches. Reads stay allowed.
+ROLE_ACTIONS = (
+    "iam:AttachRolePolicy",
+    "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+)
+MANAGED_POLICY_ACTIONS = (
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+)
+
+
 # What would silence the monitoring, by resource. Writing logs and reading anything stays
 # allowed; teams' own log groups, alarms and rules (not named or tagged obsgov's) are untouched.
 LOG_GROUP_ACTIONS = (
@@ -119,14 +147,38 @@ TAGGING_ACTIONS = tuple(
 ) + ("logs:TagLogGroup", "logs:UntagLogGroup")
 
 
-def protect_baseline_policy(
+def protect_baseline_policy(  # noqa: PLR0913 - the SCP's names, each from config
     environment: str,
     deployment_role_name: str,
     trail_name: str,
     log_group_prefixes: Sequence[str],
     managed_by_tag: tuple[str, str] = ("managed-by", "obsgov"),
     deny_leave_organization: bool = False,
+    access_role_name: str = MANAGEMENT_ACCESS_ROLE,
 ) -> str:
+    """The environment's SCP document (:func:`protect_baseline_statements`)."""
+    return document(
+        *protect_baseline_statements(
+            environment,
+            deployment_role_name,
+            trail_name,
+            log_group_prefixes,
+            managed_by_tag,
+            deny_leave_organization,
+            access_role_name,
+        )
+    )
+
+
+def protect_baseline_statements(  # noqa: PLR0913 - the SCP's names, each from config
+    environment: str,
+    deployment_role_name: str,
+    trail_name: str,
+    log_group_prefixes: Sequence[str],
+    managed_by_tag: tuple[str, str] = ("managed-by", "obsgov"),
+    deny_leave_organization: bool = False,
+    access_role_name: str = MANAGEMENT_ACCESS_ROLE,
+) -> list[dict[str, Any]]:
     """Deny, to everyone but the deployment role, the calls that would silence monitoring or
     its forwarding: OAM links, the organization trail, the forwarding rules and their targets,
     the log groups' retention and subscription filters, alarms, topics and keys.
@@ -137,11 +189,32 @@ def protect_baseline_policy(
     them without reaching a team's own alarms and log groups). Denies add up, so a resource
     either statement matches is protected; the tag itself is protected too. With
     ``deny_leave_organization`` no one in the OUs may take an account out of the organization
-    (and so out of the trail and the guardrails)."""
+    (and so out of the trail and the guardrails).
+
+    The exemption is only as strong as the deployment role: its trust, policies and boundaries
+    (and those of the management account's access role, which onboarding manages it through)
+    are changed only by those two roles, or an account administrator could make the role
+    trust them and pass every deny (the pattern of AWS Control Tower's guardrail that protects
+    its AWSControlTowerExecution role)."""
     exempt = {"ArnNotLike": {"aws:PrincipalArn": deployment_role_pattern(deployment_role_name)}}
     prefix = f"obsgov-{environment}-"
     key, value = managed_by_tag
+    managing_roles = [
+        deployment_role_pattern(deployment_role_name),
+        deployment_role_pattern(access_role_name),
+    ]
     statements = [
+        statement(
+            "ProtectTheDeploymentRole",
+            [*ROLE_ACTIONS, *MANAGED_POLICY_ACTIONS],
+            [
+                *managing_roles,
+                f"arn:aws:iam::*:policy/{DEPLOYMENT_BOUNDARY_NAME}",
+                f"arn:aws:iam::*:policy/{WORKLOAD_BOUNDARY_NAME}",
+            ],
+            effect="Deny",
+            condition={"ArnNotLike": {"aws:PrincipalArn": managing_roles}},
+        ),
         statement(
             "ProtectOamLinks",
             ["oam:DeleteLink", "oam:UpdateLink"],
@@ -199,7 +272,115 @@ def protect_baseline_policy(
                 effect="Deny",
             )
         )
-    return document(*statements)
+    return statements
+
+
+# The receivers every environment's members send to, in the central accounts: the OAM sink and
+# its policy, the bus's policy, the log destination and its policy, and the buckets obsgov makes
+# there (their policies, logging, lifecycle and encryption).
+CENTRAL_RECEIVER_ACTIONS = (
+    "oam:DeleteSink",
+    "oam:PutSinkPolicy",
+    "events:DeleteEventBus",
+    "events:PutPermission",
+    "events:RemovePermission",
+    "logs:DeleteDestination",
+    "logs:PutDestination",
+    "logs:PutDestinationPolicy",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketLogging",
+    "s3:PutBucketPolicy",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+)
+CENTRAL_SCP_NAME = "obsgov-central-protect-monitoring"
+
+
+def protect_central_policy(
+    deployment_role_name: str,
+    log_group_prefixes: Sequence[str] = ("/obsgov/",),
+    managed_by_tag: tuple[str, str] = ("managed-by", "obsgov"),
+    deny_leave_organization: bool = False,
+    access_role_name: str = MANAGEMENT_ACCESS_ROLE,
+) -> str:
+    """The SCP of the central accounts (observability, log archive, a delegated trail
+    administrator, a model registry), shared by every environment: the members' denies for
+    every environment's names (``obsgov-*``, the trail ``obsgov-*``) and the managed-by tag,
+    and the receivers the members send to. One document for all environments keeps each
+    central account at one obsgov SCP of the five Organizations allows per target."""
+    key, value = managed_by_tag
+    exempt = {"ArnNotLike": {"aws:PrincipalArn": deployment_role_pattern(deployment_role_name)}}
+    receivers = statement(
+        "ProtectTheCentralReceivers",
+        list(CENTRAL_RECEIVER_ACTIONS),
+        [
+            "arn:aws:oam:*:*:sink/*",
+            "arn:aws:events:*:*:event-bus/obsgov-*",
+            "arn:aws:logs:*:*:destination:obsgov-*",
+            "arn:aws:s3:::obsgov-*",
+        ],
+        effect="Deny",
+        condition=exempt,
+    )
+    return document(
+        *protect_baseline_statements(
+            "*",
+            deployment_role_name,
+            "obsgov-*",
+            log_group_prefixes,
+            (key, value),
+            deny_leave_organization,
+            access_role_name,
+        ),
+        receivers,
+    )
+
+
+@dataclass
+class CentralGuardrailsArgs:
+    # the central accounts that hold obsgov's resources (never the management account: SCPs
+    # do not apply to it)
+    account_ids: Sequence[str]
+    deployment_role_name: str
+    deny_leave_organization: bool = False
+    managed_by_tag: tuple[str, str] = field(default=("managed-by", "obsgov"))
+
+
+class CentralGuardrails(pulumi.ComponentResource):
+    """The central accounts' SCP, attached to each of them (made once per organisation: by the
+    organisation stack, or by an environment's stack in the single-stack mode)."""
+
+    service_control_policy: aws.organizations.Policy
+
+    def __init__(
+        self,
+        name: str,
+        args: CentralGuardrailsArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("obsgov:guardrails:CentralGuardrails", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.service_control_policy = aws.organizations.Policy(
+            f"{name}-scp",
+            name=CENTRAL_SCP_NAME,
+            type="SERVICE_CONTROL_POLICY",
+            description="Keeps the central accounts from disabling obsgov's monitoring",
+            content=protect_central_policy(
+                args.deployment_role_name,
+                managed_by_tag=args.managed_by_tag,
+                deny_leave_organization=args.deny_leave_organization,
+            ),
+            opts=child,
+        )
+        for account in sorted(set(args.account_ids)):
+            aws.organizations.PolicyAttachment(
+                f"{name}-scp-{account}",
+                policy_id=self.service_control_policy.id,
+                target_id=account,
+                opts=child,
+            )
+        self.register_outputs({"serviceControlPolicyId": self.service_control_policy.id})
 
 
 MODEL_PACKAGE_WRITES = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage")

@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from obsgov.config.models.central import ArchiveSettings
 
-from ..shared.buckets import harden_bucket, hardened_bucket
+from ..shared.buckets import access_log_bucket_policy, harden_bucket
 from ..shared.iam_documents import (
     account_administers,
     bucket_arn,
@@ -99,26 +99,6 @@ def archive_bucket_policy(
     )
 
 
-def access_log_bucket_policy(bucket: str, account_id: str, sources: Sequence[str]) -> str:
-    """S3's logging service may write under each source bucket's prefix, for this account's
-    buckets only (enable-server-access-logging, bucket policy for logging.s3.amazonaws.com)."""
-    statements = [deny_insecure_transport(bucket)]
-    for i, source in enumerate(sources):
-        statements.append(
-            statement(
-                f"S3ServerAccessLogs{i}",
-                "s3:PutObject",
-                f"{bucket_arn(bucket)}/{source}/*",
-                principal=service("logging.s3.amazonaws.com"),
-                condition={
-                    "ArnLike": {"aws:SourceArn": bucket_arn(source)},
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                },
-            )
-        )
-    return document(*statements)
-
-
 def archive_key_policy(account_id: str, trail: str, reader_arns: Sequence[str]) -> str:
     statements = [
         account_administers(account_id),
@@ -194,6 +174,8 @@ class LogArchive(pulumi.ComponentResource):
     # CloudTrail's CreateTrail checks this policy: the trail must wait for it.
     bucket_policy: aws.s3.BucketPolicy
     access_log_bucket: aws.s3.Bucket
+    # the access-log bucket's policy: a bucket's logging waits for it to admit the service
+    access_log_bucket_policy: aws.s3.BucketPolicy
 
     def __init__(
         self,
@@ -225,7 +207,7 @@ class LogArchive(pulumi.ComponentResource):
         )
 
         log_bucket = args.access_log_bucket_name
-        self.access_log_bucket = hardened_bucket(
+        self.access_log_bucket, self.access_log_bucket_policy = harden_bucket(
             self,
             f"{name}-access-logs",
             log_bucket,
@@ -245,6 +227,7 @@ class LogArchive(pulumi.ComponentResource):
             ),
             lifecycle_rules=archive_lifecycle_rules(settings),
             access_log_bucket=self.access_log_bucket.id,
+            access_log_ready=[self.access_log_bucket_policy],
             object_lock_enabled=settings.object_lock is not None,
         )
         if settings.object_lock is not None:

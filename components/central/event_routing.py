@@ -5,7 +5,9 @@ EventBridge bus; rules on it send each change to the topic of its severity. The 
 from the alarm's description, which the alarm state change event carries in
 ``detail.configuration.description``: an alarm of level ``high`` has a description that starts
 with ``[HIGH]`` (see :func:`severity_description`), and config says which levels each topic
-receives. The bus admits ``PutEvents`` only from principals of the organization.
+receives. The bus admits ``PutEvents`` only from the environment's registered accounts (its
+members, the trail's account, the model registry's), and the routing rules route only their
+alarms: a dev or sandbox account of the same organization cannot page prod's on-call.
 """
 
 from __future__ import annotations
@@ -58,11 +60,13 @@ def severity_rule_name(severity: str) -> str:
     return f"route-{severity}-alarms"
 
 
-def severity_event_pattern(levels: Sequence[str]) -> dict[str, Any]:
-    """Alarm state changes whose description starts with ``[<level>]`` for one of ``levels``,
-    in any case (member alarms write ``[HIGH]``, the CIS alarms ``[SECURITY]``): EventBridge's
-    "begins with (ignore case)" operator (eb-create-pattern-operators)."""
+def severity_event_pattern(levels: Sequence[str], accounts: Sequence[str]) -> dict[str, Any]:
+    """Alarm state changes of ``accounts`` whose description starts with ``[<level>]`` for one
+    of ``levels``, in any case (member alarms write ``[HIGH]``, the CIS alarms ``[SECURITY]``):
+    EventBridge's "begins with (ignore case)" operator (eb-create-pattern-operators). A
+    forwarded event keeps the ``account`` of the alarm that changed state (eb-cross-account)."""
     return {
+        "account": sorted(set(accounts)),
         "source": [ALARM_SOURCE],
         "detail-type": [ALARM_DETAIL_TYPE],
         "detail": {
@@ -76,14 +80,28 @@ def severity_event_pattern(levels: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def bus_policy(bus_arn: str, organization_id: str) -> str:
-    """Any principal, but only of this organization, may put events on the bus."""
+def senders_or_owner(bus_arn: str, sender_account_ids: Sequence[str]) -> list[str]:
+    """The sending accounts; with none (no members, no trail), the bus's own account, since
+    neither a policy's Principal nor a pattern's field may be an empty list."""
+    return sorted(set(sender_account_ids)) or [bus_arn.split(":")[4]]
+
+
+def bus_policy(bus_arn: str, organization_id: str, sender_account_ids: Sequence[str]) -> str:
+    """Only the registered accounts that send to the bus may put events on it, and only while
+    they are in this organization. Naming the accounts delegates to their IAM policies (the
+    forwarding roles' put-events policy), as EventBridge's cross-account example does
+    (eb-event-bus-perms, "Example policy: Send events to the default bus in a different
+    account")."""
     return document(
         statement(
-            "OrganizationPutEvents",
+            "RegisteredAccountsPutEvents",
             "events:PutEvents",
             bus_arn,
-            principal={"AWS": "*"},
+            principal={
+                "AWS": sorted(
+                    {account_root(a) for a in senders_or_owner(bus_arn, sender_account_ids)}
+                )
+            },
             condition={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
         )
     )
@@ -116,10 +134,13 @@ def lifecycle_rule_prefix(environment: str) -> str:
 def severity_topic_policy(
     topic: str, account_id: str, rule_arns: list[str], lifecycle_rules: str | None = None
 ) -> str:
-    """Only CloudWatch alarms of this account, the routing rules and this account publish;
-    with ``lifecycle_rules`` (an ARN pattern) also the lifecycle's failure rules: SNS admits
-    an EventBridge rule only when the topic policy names it (eb-use-resource-based, "Amazon
-    SNS permissions")."""
+    """Only CloudWatch alarms of this account and the routing rules publish; with
+    ``lifecycle_rules`` (an ARN pattern) also the lifecycle's failure rules: SNS admits an
+    EventBridge rule only when the topic policy names it (eb-use-resource-based, "Amazon SNS
+    permissions"). Every grant names a service and the source it acts for. No statement names
+    the account: within one account an identity policy alone lets a principal publish (IAM
+    user guide, "Policy evaluation logic"), and an unconditioned account grant reads as
+    cross-account access (Checkov CKV_AWS_385)."""
     statements = [
         alarms_publish(topic, account_id),
         statement(
@@ -140,11 +161,6 @@ def severity_topic_policy(
                 condition={"ArnLike": {"aws:SourceArn": lifecycle_rules}},
             )
         )
-    statements.append(
-        statement(
-            "AccountPublishes", "sns:Publish", topic, principal={"AWS": account_root(account_id)}
-        )
-    )
     return document(*statements)
 
 
@@ -154,6 +170,9 @@ class EventRoutingArgs:
     region: str
     account_id: str
     organization_id: str
+    # the accounts that forward to the bus (bus_sender_accounts): members, the trail's account
+    # and the model registry's
+    sender_account_ids: Sequence[str]
     settings: EventRoutingSettings = field(default_factory=EventRoutingSettings)
 
     @property
@@ -203,7 +222,7 @@ class EventRouting(pulumi.ComponentResource):
         aws.cloudwatch.EventBusPolicy(
             f"{name}-bus-policy",
             event_bus_name=self.bus.name,
-            policy=bus_policy(args.bus_arn, args.organization_id),
+            policy=bus_policy(args.bus_arn, args.organization_id, args.sender_account_ids),
             opts=child,
         )
 
@@ -252,7 +271,11 @@ class EventRouting(pulumi.ComponentResource):
             event_bus_name=self.bus.name,
             description=f"CloudWatch alarm state changes of severity {severity}",
             event_pattern=json.dumps(
-                severity_event_pattern(args.settings.levels_of(severity)), sort_keys=True
+                severity_event_pattern(
+                    args.settings.levels_of(severity),
+                    senders_or_owner(args.bus_arn, args.sender_account_ids),
+                ),
+                sort_keys=True,
             ),
             opts=child,
         )

@@ -223,6 +223,16 @@ class LogAnalytics(pulumi.ComponentResource):
                 dedicated_master_type=args.dedicated_master_type
                 if args.dedicated_master_count
                 else None,
+                # UltraWarm and cold storage only when configured (the settings check their
+                # prerequisites: dedicated masters, UltraWarm before cold)
+                warm_enabled=True if args.warm_enabled else None,
+                warm_type=args.warm_type if args.warm_enabled else None,
+                warm_count=args.warm_count if args.warm_enabled else None,
+                cold_storage_options=aws.opensearch.DomainClusterConfigColdStorageOptionsArgs(
+                    enabled=True
+                )
+                if args.cold_storage
+                else None,
             ),
             ebs_options=aws.opensearch.DomainEbsOptionsArgs(
                 ebs_enabled=True, volume_size=args.volume_size_gib, volume_type="gp3"
@@ -285,6 +295,8 @@ class LogAnalytics(pulumi.ComponentResource):
                 }
             ],
             purpose="log-ingest-backup",
+            access_log_bucket=args.access_log_bucket,
+            access_log_ready=args.access_log_ready,
         )
         firehose_logs = aws.cloudwatch.LogGroup(
             f"{name}-firehose-logs",

@@ -120,15 +120,24 @@ def firehose_role_policy(args: LogAnalyticsArgs) -> str:
             ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"],
             arn,
         ),
+        # Firehose's documented role (docs.aws.amazon.com/firehose/latest/dev/
+        # controlling-access.html#using-iam-es) grants ESHttpPost/Put on the whole domain; here
+        # only on what Firehose writes: _bulk and the log indexes.
         statement(
-            "IndexDocuments",
-            ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
+            "IndexDocuments", ["es:ESHttpPost", "es:ESHttpPut"], [f"{arn}/_bulk", f"{arn}/{INDEX}*"]
+        ),
+        # ... and ESHttpGet on exactly the paths that page lists (index-name* is the log index's;
+        # its mapping without a type name on OpenSearch), never on the documents
+        statement(
+            "ReadClusterState",
+            "es:ESHttpGet",
             [
-                f"{arn}/_bulk",
-                f"{arn}/{INDEX}*",
+                f"{arn}/{INDEX}*/_mapping*",
+                f"{arn}/{INDEX}*/_stats",
                 f"{arn}/_all/_settings",
                 f"{arn}/_cluster/stats",
                 f"{arn}/_nodes",
+                f"{arn}/_nodes/stats",
                 f"{arn}/_nodes/*/stats",
                 f"{arn}/_stats",
             ],
@@ -193,12 +202,17 @@ def destination_trust_policy(args: LogAnalyticsArgs) -> str:
 def destination_policy(args: LogAnalyticsArgs) -> str:
     n = names(args.environment, args.account_id)
     arn = f"arn:aws:logs:{args.region}:{args.account_id}:destination:{n['destination']}"
+    # Only the environment's member accounts (and this one) subscribe, as the destination role's
+    # trust admits only their log groups: another account of the organization may not fill
+    # prod's index (CloudWatch Logs user guide, "Step 2: Create a destination",
+    # CreateDestination: the access policy names the sender accounts).
+    senders = sorted({*args.member_account_ids, args.account_id})
     return document(
         statement(
-            "OrganizationSubscribes",
+            "RegisteredAccountsSubscribe",
             "logs:PutSubscriptionFilter",
             arn,
-            principal={"AWS": "*"},
+            principal={"AWS": [account_root(a) for a in senders]},
             condition={"StringEquals": {"aws:PrincipalOrgID": [args.organization_id]}},
         )
     )

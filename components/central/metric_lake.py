@@ -96,6 +96,10 @@ class MetricLakeArgs:
     account_id: str
     region: str
     extra_namespaces: Sequence[str] = field(default_factory=list)  # business KPIs
+    # the account's server access log bucket (components.shared.access_logs) and its policy,
+    # which the bucket's logging waits for; None: not logged (a unit test's stack)
+    access_log_bucket: pulumi.Input[str] | None = None
+    access_log_ready: Sequence[pulumi.Resource] = ()
     transition_to_ia_days: int = 30
     expiry_days: int = 730
     # The central severity topics the stream's and the delivery's alarms notify, by severity.
@@ -287,6 +291,8 @@ class MetricLake(pulumi.ComponentResource):
                 },
             ],
             purpose="metric-lake",
+            access_log_bucket=args.access_log_bucket,
+            access_log_ready=args.access_log_ready,
         )
         return key
 

@@ -16,10 +16,12 @@ from obsgov.config.models import BusinessKpi
 
 from ..audit.catalog_encryption import CatalogEncryption, CatalogEncryptionArgs
 from ..central.central import CentralObservability, CentralObservabilityArgs
-from ..central.event_routing import EventRouting, EventRoutingArgs
+from ..central.event_routing import EventRouting, EventRoutingArgs, lifecycle_rule_prefix
 from ..central.log_analytics import LogAnalytics, LogAnalyticsArgs
 from ..central.log_analytics_documents import names as log_analytics_names
 from ..central.metric_lake import MetricLake, MetricLakeArgs
+from ..central.metric_lake import names as metric_lake_names
+from ..shared.access_logs import AccessLogs, AccessLogsArgs
 from .central_providers import CentralProviders, on
 from .organization_audit import organization_audit
 
@@ -40,6 +42,8 @@ class Central:
     # the sink's component when this stack makes it (None: the organisation stack's, deployed
     # first): OAM links wait for it and its policy
     sink: CentralObservability | None = None
+    # the observability account's server access log bucket (the lifecycle archive logs there)
+    access_logs: AccessLogs | None = None
 
     @property
     def bus_arn(self) -> str:
@@ -64,6 +68,20 @@ class CentralTargets:
     log_destination_arn: str
 
 
+def bus_sender_accounts(env: EnvironmentConfig) -> list[str]:
+    """The accounts that put events on the environment's bus: its members (alarm and lifecycle
+    forwarding), the organization trail's account (its CIS alarms, with the trail) and the
+    model registry's account (its lifecycle forwarding)."""
+    org = env.org.organization
+    audit = env.settings.central_audit
+    senders = {a.id for a in env.member_accounts}
+    if audit.trail.enabled:
+        senders.add(audit.trail.admin_account_id or org.management_account_id)
+    if env.settings.model_approval.registry_account_id is not None:
+        senders.add(env.settings.model_approval.registry_account_id)
+    return sorted(senders)
+
+
 def event_routing_args(env: EnvironmentConfig) -> EventRoutingArgs:
     org = env.org.organization
     return EventRoutingArgs(
@@ -71,6 +89,7 @@ def event_routing_args(env: EnvironmentConfig) -> EventRoutingArgs:
         region=env.settings.region,
         account_id=org.observability_account_id,
         organization_id=org.id,
+        sender_account_ids=bus_sender_accounts(env),
         settings=env.settings.central_audit.event_routing,
     )
 
@@ -94,7 +113,12 @@ def central_account(
     if sink_arn is None:
         sink = CentralObservability(
             f"central-{environment}",
-            CentralObservabilityArgs(organization_id=org.id, environment=environment),
+            CentralObservabilityArgs(
+                organization_id=org.id,
+                environment=environment,
+                account_id=org.observability_account_id,
+                source_account_ids=[a.id for a in env.member_accounts],
+            ),
             opts=on(providers.observability),
         )
         sink_arn = sink.sink.arn
@@ -106,6 +130,8 @@ def central_account(
 
     # the routing component: depending on it waits for the bus and its policy
     organization_audit(env, providers, routing_args.bus_arn, [routing])
+
+    access_logs = observability_access_logs(env, providers)
 
     # The central pipelines' own health alarms notify the severity topics directly.
     health_topics = {s: t.arn for s, t in routing.topics.items() if s in ("critical", "warning")}
@@ -122,12 +148,18 @@ def central_account(
         dedicated_master_count=search.dedicated_master_count,
         dedicated_master_type=search.dedicated_master_type,
         volume_size_gib=search.volume_size_gib,
+        warm_enabled=search.warm_enabled,
+        warm_type=search.warm_type,
+        warm_count=search.warm_count,
+        cold_storage=search.cold_storage,
         zone_count=3 if search.zone_awareness else 1,
         admin_principals=search.admin_principals,
         subnet_ids=search.subnet_ids,
         security_group_ids=search.security_group_ids,
         log_retention_days=env.settings.log_retention_days,
         alarm_topic_arns=health_topics,
+        access_log_bucket=access_logs.bucket.id,
+        access_log_ready=[access_logs.bucket_policy],
     )
     destination = log_destination_arn(env)
     log_analytics = None
@@ -146,6 +178,8 @@ def central_account(
             region=region,
             extra_namespaces=sorted({k.namespace for k in kpis}),
             alarm_topic_arns=health_topics,
+            access_log_bucket=access_logs.bucket.id,
+            access_log_ready=[access_logs.bucket_policy],
         ),
         opts=on(providers.observability),
     )
@@ -169,4 +203,28 @@ def central_account(
     pulumi.export("severityTopicArns", {s: t.arn for s, t in routing.topics.items()})
     pulumi.export("logDestinationArn", destination)
     pulumi.export("sinkArn", sink_arn)
-    return Central(sink_arn, routing, routing_args, destination, lake, log_analytics, sink)
+    return Central(
+        sink_arn, routing, routing_args, destination, lake, log_analytics, sink, access_logs
+    )
+
+
+def observability_access_logs(env: EnvironmentConfig, providers: CentralProviders) -> AccessLogs:
+    """The observability account's access-log bucket (S3 logs a bucket only into a bucket of
+    its own account and Region), for the buckets obsgov makes there: the metric lake, the
+    log-ingest backup and the model lifecycle archive (by their derived names; a grant for a
+    bucket a stack does not make is never used)."""
+    account, environment = env.org.organization.observability_account_id, env.environment
+    lifecycle = lifecycle_rule_prefix(environment).rstrip("-")
+    return AccessLogs(
+        f"access-logs-{environment}",
+        AccessLogsArgs(
+            environment=environment,
+            account_id=account,
+            source_bucket_names=[
+                metric_lake_names(environment, account)["bucket"],
+                log_analytics_names(environment, account)["backup"],
+                f"{lifecycle}-archive-{account}",
+            ],
+        ),
+        opts=on(providers.observability),
+    )

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_aws_native as aws_native
 
 from obsgov.config.environment import EnvironmentConfig
 
-from ..shared.providers import account_provider
+from ..shared.providers import account_provider, native_account_provider
 
 
 @dataclass
@@ -22,6 +23,8 @@ class CentralProviders:
     management: aws.Provider
     log_archive: aws.Provider
     by_account: dict[str, aws.Provider] = field(default_factory=dict)
+    # pulumi-aws-native in the observability account: the QuickSight dashboards and analyses
+    observability_native: aws_native.Provider | None = None
 
     def for_account(self, env: EnvironmentConfig, account_id: str) -> aws.Provider:
         """The provider of a central account, or one made for another account (a delegated
@@ -57,9 +60,17 @@ def central_providers(env: EnvironmentConfig) -> CentralProviders:
         made[org.management_account_id],
         made[org.log_archive_account_id],
         dict(made),
+        native_account_provider(
+            "observability-native",
+            account_id=org.observability_account_id,
+            role_arn=env.role_arn(org.observability_account_id),
+            region=env.settings.region,
+            default_tags=env.central_default_tags(),
+        ),
     )
 
 
-def on(provider: aws.Provider) -> pulumi.ResourceOptions:
-    """Options that put a component on one account's provider."""
-    return pulumi.ResourceOptions(providers=[provider])
+def on(provider: aws.Provider, native: aws_native.Provider | None = None) -> pulumi.ResourceOptions:
+    """Options that put a component on one account's provider (and, for components with
+    pulumi-aws-native children, that account's native provider)."""
+    return pulumi.ResourceOptions(providers=[provider, *([native] if native else [])])

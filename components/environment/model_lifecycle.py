@@ -129,6 +129,8 @@ def model_lifecycle(
                 ml_accounts,
                 log_retention_days=env.settings.log_retention_days,
                 topic_ready=[central.routing],
+                access_log_bucket=central.access_logs.bucket.id if central.access_logs else None,
+                access_log_ready=[central.access_logs.bucket_policy] if central.access_logs else [],
             ),
             opts=on(providers.observability),
         )

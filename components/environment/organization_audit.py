@@ -19,7 +19,13 @@ from ..audit.audit_analytics import (
     results_bucket_name,
 )
 from ..audit.audit_trail import AuditTrail, AuditTrailArgs
-from ..audit.guardrails import Guardrails, GuardrailsArgs, ModelApprovalGuardrail
+from ..audit.guardrails import (
+    CentralGuardrails,
+    CentralGuardrailsArgs,
+    Guardrails,
+    GuardrailsArgs,
+    ModelApprovalGuardrail,
+)
 from ..audit.log_archive import LogArchive, LogArchiveArgs
 from ..lifecycle.model_approval_guard import guard_role_arn
 from .central_providers import CentralProviders, on
@@ -88,6 +94,7 @@ def organization_audit(
                     organization_id=org.id,
                     archive_bucket_name=archive_args.bucket_name,
                     access_log_bucket=archive.access_log_bucket.id,
+                    access_log_ready=[archive.access_log_bucket_policy],
                     account_ids=[
                         org.management_account_id,
                         org.observability_account_id,
@@ -121,6 +128,46 @@ def organization_audit(
             deny_leave_organization=audit.service_control_policy.deny_leave_organization,
             cloudtrail_admin_account_id=audit.trail.admin_account_id,
             model_approval=_model_approval(env),
+        ),
+        opts=on(providers.management),
+    )
+    if env.settings.organization_stack is None:
+        # the single-stack mode: no organisation stack makes the central accounts' SCP
+        central_guardrails(env, [env], providers)
+
+
+def central_guardrail_accounts(environments: Sequence[EnvironmentConfig]) -> list[str]:
+    """The central accounts that hold obsgov's resources for ``environments``: observability,
+    log archive, a delegated trail administrator, a model registry; not the management account
+    (SCPs do not apply to it) nor a member account (its OU's SCP covers it)."""
+    if not environments:
+        return []
+    org = environments[0].org.organization
+    accounts = {org.observability_account_id, org.log_archive_account_id}
+    members: set[str] = set()
+    for env in environments:
+        accounts.add(env.settings.central_audit.trail.admin_account_id or "")
+        accounts.add(env.settings.model_approval.registry_account_id or "")
+        members |= {a.id for a in env.registry.accounts}
+    return sorted(accounts - members - {"", org.management_account_id})
+
+
+def central_guardrails(
+    env: EnvironmentConfig, environments: Sequence[EnvironmentConfig], providers: CentralProviders
+) -> CentralGuardrails | None:
+    """The central accounts' SCP (issue 33: the central accounts were not covered), when an
+    environment asks for SCPs."""
+    policies = [e.settings.central_audit.service_control_policy for e in environments]
+    accounts = central_guardrail_accounts(environments)
+    if not accounts or not any(p.enabled for p in policies):
+        return None
+    org = env.org.organization
+    return CentralGuardrails(
+        f"central-guardrails-{env.stack}",
+        CentralGuardrailsArgs(
+            account_ids=accounts,
+            deployment_role_name=org.deployment_role_name,
+            deny_leave_organization=any(p.deny_leave_organization for p in policies),
         ),
         opts=on(providers.management),
     )

@@ -32,6 +32,7 @@ from .central_account import (
     log_destination_arn,
 )
 from .central_providers import CentralProviders, on
+from .organization_audit import central_guardrails
 
 #: The outputs environments and shards read (``pulumi stack output``).
 SINK_OUTPUT = "sinkArn"
@@ -128,14 +129,23 @@ def environments_of(env: EnvironmentConfig) -> list[EnvironmentConfig]:
 
 
 def organization_stack(env: EnvironmentConfig, providers: CentralProviders) -> None:
-    """The organisation stack: one OAM sink, open to every account of the organisation (its
-    policy's ``aws:PrincipalOrgID``), and one catalog encryption setting per account."""
+    """The organisation stack: one OAM sink, open to the member accounts of every environment
+    that references this stack (and only while they are in the organisation), and one catalog
+    encryption setting per account."""
+    environments = environments_of(env)
+    org = env.org.organization
     sink = CentralObservability(
         f"central-{env.stack}",
-        CentralObservabilityArgs(organization_id=env.org.organization.id, environment=env.stack),
+        CentralObservabilityArgs(
+            organization_id=org.id,
+            environment=env.stack,
+            account_id=org.observability_account_id,
+            source_account_ids=sorted({a.id for e in environments for a in e.member_accounts}),
+        ),
         opts=on(providers.observability),
     )
-    for account_id, catalog in catalog_accounts(env, environments_of(env)).items():
+    central_guardrails(env, environments, providers)
+    for account_id, catalog in catalog_accounts(env, environments).items():
         CatalogEncryption(
             catalog,
             CatalogEncryptionArgs(environment=env.stack, account_id=account_id),

@@ -79,8 +79,9 @@ def analytics_views(
                 lake_access=access,
                 viewers=quicksight.principals,
                 owners=quicksight.owners,
+                region=region,
             ),
-            opts=on(providers.observability),
+            opts=on(providers.observability, providers.observability_native),
         )
     OperationsDashboards(
         f"dashboards-{env.environment}",

@@ -6,13 +6,20 @@ version, when, from which training job).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from ..shared.buckets import hardened_bucket
 from ..shared.firehose import S3_DELIVERY_ACTIONS, delivery_stream, firehose_role, s3_destination
-from ..shared.iam_documents import bucket_arn, deny_insecure_transport, document, statement
+from ..shared.iam_documents import (
+    bucket_arn,
+    deny_insecure_transport,
+    document,
+    event_rule_arn,
+    statement,
+)
 from ..shared.service_roles import service_role
 from .lifecycle_events import SAGEMAKER
 
@@ -59,6 +66,10 @@ def lineage_sql(database: str, table: str) -> str:
     )
 
 
+def archive_key_alias(prefix: str) -> str:
+    return f"alias/{prefix}"
+
+
 def lifecycle_archive(  # noqa: PLR0913 - keyword-only names of the archive's account, bus and key
     parent: pulumi.Resource,
     name: str,
@@ -71,6 +82,8 @@ def lifecycle_archive(  # noqa: PLR0913 - keyword-only names of the archive's ac
     region: str,
     bus_name: str,
     expiry_days: int,
+    access_log_bucket: pulumi.Input[str] | None = None,
+    access_log_ready: Sequence[pulumi.Resource] = (),
 ) -> aws.s3.Bucket:
     """Every SageMaker event on the bus ``bus_name``, archived under ``events/`` by day and
     expired after ``expiry_days``: children of ``parent`` (the central lifecycle component), named
@@ -91,6 +104,16 @@ def lifecycle_archive(  # noqa: PLR0913 - keyword-only names of the archive's ac
             }
         ],
         purpose="model-lifecycle-archive",
+        access_log_bucket=access_log_bucket,
+        access_log_ready=access_log_ready,
+    )
+    # Firehose's role names the key by this alias (kms:ResourceAliases), not every key of the
+    # account: the policy stays plain JSON at preview, before the key's ARN exists.
+    alias = aws.kms.Alias(
+        f"{name}-archive-key-alias",
+        name=archive_key_alias(prefix),
+        target_key_id=key.key_id,
+        opts=child,
     )
     delivery_role, firehose_policy = firehose_role(
         name,
@@ -105,9 +128,11 @@ def lifecycle_archive(  # noqa: PLR0913 - keyword-only names of the archive's ac
             statement(
                 "EncryptArchive",
                 ["kms:GenerateDataKey", "kms:Decrypt"],
-                "*",
+                f"arn:aws:kms:{region}:{account_id}:key/*",
                 condition={
                     "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    # KMS developer guide, "kms:ResourceAliases" (conditions-kms.html)
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": archive_key_alias(prefix)},
                     # With an S3 Bucket Key the encryption context is the bucket's ARN, not
                     # the object's (S3 user guide, "Reducing the cost of SSE-KMS with Amazon
                     # S3 Bucket Keys": "Changes to note before enabling an S3 Bucket Key").
@@ -139,13 +164,23 @@ def lifecycle_archive(  # noqa: PLR0913 - keyword-only names of the archive's ac
             # EventBridge's events end without a newline
             newline_delimited=True,
         ),
+        depends_on=[alias],  # the role's key grant names the key by it
     )
     events_role, _ = service_role(
         f"{name}-archive-role",
         f"{name}-archive-role-policy",
         role_name=f"{prefix}-archive-events",
         service="events.amazonaws.com",
-        condition={"StringEquals": {"aws:SourceAccount": account_id}},
+        # only the archive rule (EventBridge user guide, "Cross-service confused deputy
+        # prevention": for rule targets aws:SourceArn is the rule's ARN)
+        condition={
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnEquals": {
+                "aws:SourceArn": event_rule_arn(
+                    region, account_id, bus_name, f"{prefix}-archive-all"
+                )
+            },
+        },
         policy=document(
             statement(
                 "DeliverToArchive",

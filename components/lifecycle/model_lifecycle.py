@@ -29,6 +29,7 @@ from ..shared.iam_documents import (
     account_administers,
     account_root,
     document,
+    event_rule_arn,
     log_group_arn,
     logs_encrypt,
     put_events_policy,
@@ -157,16 +158,28 @@ class LifecycleForwarding(pulumi.ComponentResource):
     ) -> None:
         super().__init__("obsgov:model_lifecycle:LifecycleForwarding", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        kinds = [*FAILURE_PATTERNS, *RECORD_PATTERNS]
+        # a cross-account bus target is in the rule's Region: the bus ARN names it
+        region = args.central_bus_arn.split(":")[3]
+        rule_arns = [
+            event_rule_arn(region, args.account_id, "default", f"obsgov-{args.environment}-{k}")
+            for k in kinds
+        ]
         role, _ = service_role(
             f"{name}-role",
             f"{name}-role-policy",
             role_name=f"obsgov-{args.environment}-lifecycle-forwarding",
             service="events.amazonaws.com",
-            condition={"StringEquals": {"aws:SourceAccount": args.account_id}},
+            # only these rules (EventBridge user guide, "Cross-service confused deputy
+            # prevention": for rule targets aws:SourceArn is the rule's ARN)
+            condition={
+                "StringEquals": {"aws:SourceAccount": args.account_id},
+                "ArnEquals": {"aws:SourceArn": sorted(rule_arns)},
+            },
             policy=put_events_policy(args.central_bus_arn, sid="PutToCentralBusOnly"),
             opts=child,
         )
-        for kind in [*FAILURE_PATTERNS, *RECORD_PATTERNS]:
+        for kind in kinds:
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{kind}",
                 name=f"obsgov-{args.environment}-{kind}",
@@ -200,6 +213,9 @@ class LifecycleCentralArgs:
     # the failure topic and its policy (or the component holding them): the notify targets
     # wait for them
     topic_ready: Sequence[pulumi.Resource] = ()
+    # the account's server access log bucket and its policy (components.shared.access_logs)
+    access_log_bucket: pulumi.Input[str] | None = None
+    access_log_ready: Sequence[pulumi.Resource] = ()
 
 
 class LifecycleCentral(pulumi.ComponentResource):
@@ -385,5 +401,7 @@ class LifecycleCentral(pulumi.ComponentResource):
             region=args.region,
             bus_name=args.bus_name,
             expiry_days=args.archive_expiry_days,
+            access_log_bucket=args.access_log_bucket,
+            access_log_ready=args.access_log_ready,
         )
         return archive

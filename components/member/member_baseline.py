@@ -67,14 +67,20 @@ class MemberAccountBaselineArgs:
     log_destination_ready: Sequence[pulumi.Resource] = ()
 
 
-def key_policy(account_id: str, region: str) -> str:
-    return document(
+def key_policy(account_id: str, region: str, log_groups: Sequence[str] = ()) -> str:
+    """CloudWatch Logs may use the key for the workload log groups the baseline encrypts with
+    it (``log_groups``), named exactly, not for every log group of the account: Logs names the
+    group in the encryption context of each call (CloudWatch Logs user guide, "Encrypt log data
+    in CloudWatch Logs using AWS KMS", step 2: kms:EncryptionContext:aws:logs:arn)."""
+    statements = [
         account_administers(account_id),
         # CloudWatch alarms publish to an encrypted topic only if they can use its key.
         alarms_use_key(account_id),
-        # Any of this account's log groups in this region.
-        logs_encrypt(region, log_group_arn(region, account_id, "*"), operator="ArnLike"),
-    )
+    ]
+    if log_groups:
+        arns = sorted({log_group_arn(region, account_id, g) for g in log_groups})
+        statements.append(logs_encrypt(region, arns))
+    return document(*statements)
 
 
 class MemberAccountBaseline(pulumi.ComponentResource):
@@ -118,7 +124,11 @@ class MemberAccountBaseline(pulumi.ComponentResource):
         self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov alarm topics and log groups of {args.account_name}",
-            policy=key_policy(args.account_id, args.region),
+            policy=key_policy(
+                args.account_id,
+                args.region,
+                [g for w in args.workloads for g in w.log_group_names()],
+            ),
             opts=child,
         )
         aws.kms.Alias(

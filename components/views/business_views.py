@@ -7,7 +7,8 @@ version serves an endpoint, and which workload drives a KPI, come from the regis
 written into the SQL as small VALUES tables, so the datasets need no other source.
 
 pulumi-aws cannot express a dashboard or analysis *definition* (only ``source_entity`` from an
-existing template), so the datasets are the deliverable; dashboards are authored on them.
+existing template): the dashboards and analyses on these data sets are pulumi-aws-native
+resources (:mod:`.quicksight_dashboards`), on the component's native provider.
 
 QuickSight runs the data sets' queries as the data source's own role (AthenaParameters
 ``RoleArn``), not as its account-wide service role, whose reach is chosen by hand in
@@ -29,6 +30,7 @@ import pulumi_aws as aws
 from ..lifecycle.lifecycle_archive import lineage_sql
 from ..shared.iam_documents import bucket_arn, document, statement
 from ..shared.service_roles import service_role
+from .quicksight_dashboards import DashboardsArgs, create_dashboards
 
 VIEWER_DATASET_ACTIONS = (
     "quicksight:DescribeDataSet",
@@ -381,6 +383,8 @@ class BusinessViewsArgs:
     viewers: Sequence[str] = field(default_factory=list)  # QuickSight user/group ARNs
     owners: Sequence[str] = field(default_factory=list)
     refresh_time: str = "03:00"
+    # the Region of the data sets' ARNs the dashboards declare
+    region: str = "eu-west-1"
 
 
 def _permissions(args: BusinessViewsArgs, viewer: Sequence[str], owner: Sequence[str]):
@@ -430,6 +434,8 @@ class BusinessViews(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=role_ready),
         )
         self.dataset_ids = []
+        made: dict[str, str] = {}
+        resources: list[pulumi.Resource] = []
         chosen = datasets(args.database, args.table, args.served_models, args.kpi_links)
         if args.lifecycle_archive is not None:
             chosen.append(lineage_dataset(*args.lifecycle_archive))
@@ -477,4 +483,20 @@ class BusinessViews(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[resource]),
             )
             self.dataset_ids.append(dataset_id)
-        self.register_outputs({"dataSetIds": self.dataset_ids})
+            made[dataset.key] = dataset_id
+            resources.append(resource)
+        dashboards = create_dashboards(
+            self,
+            name,
+            DashboardsArgs(
+                environment=args.environment,
+                account_id=args.account_id,
+                region=args.region,
+                dataset_ids=made,
+                viewers=args.viewers,
+                owners=args.owners,
+                depends_on=resources,
+            ),
+        )
+        self.dashboard_ids = [d.dashboard_id for d in dashboards]
+        self.register_outputs({"dataSetIds": self.dataset_ids, "dashboardIds": self.dashboard_ids})

@@ -47,13 +47,16 @@ def bootstrap(
     import boto3
 
     from obsgov.opensearch.bootstrap import RemoteError, apply, load_documents, signed_sender
+    from obsgov.opensearch.ism import for_storage
     from obsgov.opensearch.security import security_documents
 
     env = load_stack(env_name, stacks_dir)
     # The Firehose role is mapped last: until then the domain answers its _bulk with 403, so
     # no log index exists before the ISM policy whose ism_template manages every new one.
+    search = env.settings.open_search
     documents = [
-        *load_documents(),
+        # the retention policy migrates to UltraWarm (and cold) when the domain has them
+        *for_storage(load_documents(), warm=search.warm_enabled, cold=search.cold_storage),
         *security_documents(env.environment, env.org.organization.observability_account_id),
     ]
     region = env.settings.region

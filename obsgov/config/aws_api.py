@@ -266,6 +266,19 @@ def quicksight_principal_problem(value: str) -> str | None:
     return None
 
 
+ULTRAWARM_QUOTAS = (
+    "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/limits.html"
+    " (UltraWarm storage quotas: 2 to 150 warm nodes per domain)"
+)
+
+
+def warm_count_problem(value: int) -> str | None:
+    """An UltraWarm domain has at least two and at most 150 warm nodes."""
+    if not 2 <= value <= 150:
+        return f"must be 2 to 150 UltraWarm nodes; it is {value}"
+    return None
+
+
 def dedicated_master_count_problem(value: int) -> str | None:
     """One dedicated master node is refused by OpenSearch Service; an even number cannot
     keep a quorum ("Never choose an even number of dedicated master nodes")."""
@@ -484,6 +497,13 @@ FIELDS: dict[str, tuple[Target, ...]] = {
     "OpenSearchSizing.zone_awareness": (
         Api("opensearch", "ClusterConfig", "ZoneAwarenessEnabled"),
     ),
+    "OpenSearchSizing.warm_enabled": (Api("opensearch", "ClusterConfig", "WarmEnabled"),),
+    "OpenSearchSizing.warm_type": (Api("opensearch", "ClusterConfig", "WarmType"),),
+    "OpenSearchSizing.warm_count": (
+        Api("opensearch", "ClusterConfig", "WarmCount"),
+        Docs(warm_count_problem, ULTRAWARM_QUOTAS),
+    ),
+    "OpenSearchSizing.cold_storage": (Api("opensearch", "ColdStorageOptions", "Enabled"),),
     "OpenSearchSizing.admin_principals": (
         Api("opensearch", "MasterUserOptions", "MasterUserARN"),
         IAM_ARN,

@@ -276,6 +276,16 @@ def _opensearch(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
                 (),
             )
         )
+    if cluster.get("warmEnabled"):
+        # UltraWarm nodes by the hour; the S3-backed storage they address is billed per GB
+        # used, which the estimate has no figure for
+        lines.append(
+            (
+                f"opensearch-{cluster.get('warmType', 'ultrawarm1.medium.search')}",
+                (_known(cluster.get("warmCount")) or 2) * HOURS_PER_MONTH,
+                (),
+            )
+        )
     ebs = props.get("ebsOptions") or {}
     volume = _known(ebs.get("volumeSize")) or 0
     if volume:
@@ -439,6 +449,10 @@ FREE_TYPES = frozenset(
         "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
         "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
         "aws:quicksight/refreshSchedule:RefreshSchedule",
+        # QuickSight bills readers, authors and SPICE (priced on the data source and data
+        # sets), not dashboards or analyses (Amazon QuickSight pricing)
+        "aws-native:quicksight:Dashboard",
+        "aws-native:quicksight:Analysis",
         "aws:xray/group:Group",
         # Lambda bills requests and duration, not layers (AWS Lambda pricing); an object's
         # storage is its bucket's, counted in the bucket's bucketGb

@@ -44,6 +44,8 @@ from .policy_document import PolicyDocumentError
 from .provider_check import check as provider_check
 
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+# pulumi-aws-native: configured like pulumi-aws, but ``assumeRole`` is one role, not a list
+AWS_NATIVE_PROVIDER_TYPE = "pulumi:providers:aws-native"
 PROVIDER_PREFIX = "pulumi:providers:"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 DEFAULT_AWS_PROVIDER = "default_7_51_1"
@@ -359,6 +361,11 @@ class RecordingMonitor(mocks.MockMonitor):
                 inputs.setdefault("version", request.version)
             self.provider_account[urn] = account_from_assume_roles(inputs.get("assumeRoles"))
             self.provider_region[urn] = inputs.get("region") or self.default_region
+        elif request.type == AWS_NATIVE_PROVIDER_TYPE:
+            if request.version:
+                inputs.setdefault("version", request.version)
+            self.provider_account[urn] = account_from_assume_roles(inputs.get("assumeRole"))
+            self.provider_region[urn] = inputs.get("region") or self.default_region
         elif request.type.startswith(PROVIDER_PREFIX):
             if request.version:
                 inputs.setdefault("version", request.version)
@@ -386,7 +393,7 @@ class RecordingMonitor(mocks.MockMonitor):
             state = json_format.MessageToDict(response.object)
             resource_id = response.id or None
 
-        if request.type == AWS_PROVIDER_TYPE:
+        if request.type in (AWS_PROVIDER_TYPE, AWS_NATIVE_PROVIDER_TYPE):
             account, region = self.provider_account[urn], self.provider_region[urn]
         elif request.custom and not request.type.startswith(PROVIDER_PREFIX):
             account, region = self.account_of_ref(provider_ref or "")
@@ -483,8 +490,11 @@ class RecordingMonitor(mocks.MockMonitor):
     def Invoke(self, request):  # noqa: N802
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
-        if self._pending(request.dependsOn):
-            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        # `dependsOn` is on the request from SDK 3.256 (pulumi/pulumi#24040,
+        # proto/pulumi/resource.proto); an older SDK waits for the invoke's dependencies
+        # itself and has no such field (AttributeError on pulumi 3.150-3.255).
+        if self._pending(getattr(request, "dependsOn", ())):
+            return _invoke_response(unknown=True)
         provider_ref = self._provider_for(request) or ""
         _ensure_event_loop()
         args = rpc.deserialize_properties(
@@ -495,22 +505,37 @@ class RecordingMonitor(mocks.MockMonitor):
         except (PolicyDocumentError, ValueError) as exc:
             # what the provider would fail the invoke with; the SDK raises it in the program
             failure = provider_pb2.CheckFailure(property="", reason=str(exc))
-            return resource_pb2.ResourceInvokeResponse(failures=[failure])
+            return _invoke_response(failures=[failure])
         if answer is None:
-            if _OUTPUT_FORM.get():
-                return resource_pb2.ResourceInvokeResponse(unknown=True)
+            if _OUTPUT_FORM.get() and _INVOKE_RESPONSE is not None:
+                return _invoke_response(unknown=True)
             # the SDK cannot hand a plain invoke an unknown: the program gets an empty result,
             # and a failure it leads to is reported naming the invoke
             self.mock_impl.invokes.record_empty(request.tok)
             answer = {}
         result = _sync_await(rpc.serialize_properties(answer, {}))
-        return resource_pb2.ResourceInvokeResponse(**{"return": result})
+        return _invoke_response(**{"return": result})
 
     def RegisterResourceOutputs(self, request):  # noqa: N802
         record = self.records.get(request.urn)
         if record is not None and not record.custom:
             record.outputs = _struct_dict(request.outputs)
         return super().RegisterResourceOutputs(request)
+
+
+# The monitor's own Invoke response, with `unknown`, came with SDK 3.256 (pulumi/pulumi#24100,
+# proto/pulumi/resource.proto); before it the monitor answered with provider.proto's
+# InvokeResponse, which cannot say "unknown": an older SDK decides that itself (unknown
+# arguments, dependencies without ids) and gets an empty result where obsgov has no answer.
+_INVOKE_RESPONSE = getattr(resource_pb2, "ResourceInvokeResponse", None)
+
+
+def _invoke_response(**fields: Any) -> Any:
+    if _INVOKE_RESPONSE is not None:
+        return _INVOKE_RESPONSE(**fields)
+    if fields.pop("unknown", False):
+        fields["return"] = None
+    return provider_pb2.InvokeResponse(**fields)
 
 
 class ObsgovMocks(mocks.Mocks):

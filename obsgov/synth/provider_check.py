@@ -121,6 +121,50 @@ def generated_name(logical_name: str, seed: str, max_length: int, lower: bool) -
     return name if len(name) <= max_length else None
 
 
+def _native_tags_are_a_list(type_token: str) -> bool:
+    """Whether a pulumi-aws-native resource's ``tags`` is a list of ``{key, value}`` (most
+    Cloud Control types), read from its generated inputs class."""
+    package, _, rest = type_token.partition(":")
+    module, _, class_name = rest.rpartition(":")
+    if package != "aws-native" or not class_name:
+        return False
+    try:
+        sdk = importlib.import_module(f"pulumi_aws_native.{module}")
+    except ImportError:
+        return False
+    args = getattr(sdk, class_name + "Args", None)
+    if not isinstance(args, type):
+        return False
+    tags = inspect.signature(args).parameters.get("tags")
+    return tags is not None and "Sequence" in str(tags.annotation)
+
+
+def native_check(
+    type_token: str, inputs: Mapping[str, Any], default_tags: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The inputs as pulumi-aws-native's Check returns them: the provider's default tags
+    appended to a list-shaped ``tags`` (none set counts as an empty list) for the keys the
+    resource does not set itself (``MergeDefaultTags`` in the provider's
+    provider/pkg/default_tags/default_tags.go). Unknown default tags leave the tags unknown."""
+    checked = dict(inputs)
+    if not default_tags and default_tags is not None:
+        return checked
+    if not _native_tags_are_a_list(type_token):
+        return checked
+    tags = checked.get("tags")
+    if default_tags is None or _contains_unknown(tags):
+        checked["tags"] = UNKNOWN
+        return checked
+    own = [t for t in tags if isinstance(t, Mapping)] if isinstance(tags, list) else []
+    present = {t.get("key") for t in own}
+    checked["tags"] = own + [
+        {"key": k, "value": v}
+        for k, v in default_tags.items()
+        if k not in present and isinstance(v, str)
+    ]
+    return checked
+
+
 def check(
     type_token: str,
     logical_name: str,
@@ -129,6 +173,8 @@ def check(
     seed: str,
 ) -> dict[str, Any]:
     """The inputs as pulumi-aws's Check returns them (``default_tags`` None: unknown)."""
+    if type_token.startswith("aws-native:"):
+        return native_check(type_token, inputs, default_tags)
     checked = dict(inputs)
     names = input_names(type_token)
     if not names:

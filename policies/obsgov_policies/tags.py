@@ -2,7 +2,11 @@
 
 The taggable types are derived from the installed pulumi-aws SDK (every resource whose
 constructor takes ``tags``), never maintained by hand: a new pulumi-aws release brings its new
-taggable resources with it.
+taggable resources with it. A pulumi-aws-native type is taggable when its generated class takes
+``tags`` (read from that one module, when the SDK is installed: it is too large to scan whole);
+its tags are most often a list of ``{key, value}``, which :func:`effective_tags` reads as a map,
+with the provider's ``defaultTags`` under them as pulumi-aws-native's Check merges them
+(provider/pkg/default_tags/default_tags.go in pulumi/pulumi-aws-native).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .props import UNKNOWN_VALUE, as_dict, as_list, as_str, get, known_items
+from .props import UNKNOWN_VALUE, UnknownValueError, as_dict, as_list, as_str, get, known_items
 from .tag_rules import expectation, value_accepted
 
 _TOKEN = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'(aws:[^']+)'")
@@ -59,8 +63,58 @@ def _find_taggable_types() -> frozenset[str]:
 taggable_types = functools.lru_cache(maxsize=1)(_find_taggable_types)
 
 
+def _native_module_path(resource_type: str) -> Path | None:
+    """The generated module of a pulumi-aws-native type (``aws-native:quicksight:Dashboard``
+    -> ``pulumi_aws_native/quicksight/dashboard.py``), None without the SDK."""
+    package, _, rest = resource_type.partition(":")
+    module, _, class_name = rest.rpartition(":")
+    if package != "aws-native" or not module.isidentifier() or not class_name.isidentifier():
+        return None
+    try:
+        import pulumi_aws_native
+    except ImportError:
+        return None
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower()
+    return Path(pulumi_aws_native.__file__).parent / module / f"{snake}.py"
+
+
+def _native_taggable(resource_type: str) -> bool:
+    path = _native_module_path(resource_type)
+    if path is None or not path.is_file():
+        return False
+    text = path.read_text(encoding="utf-8")
+    if f"'{resource_type}'" not in text:
+        return False
+    start = text.find("def _internal_init(")
+    signature = text[start : text.find("):", start)] if start >= 0 else ""
+    return bool(_TAGS_ARG.search(signature))
+
+
+native_taggable = functools.lru_cache(maxsize=None)(_native_taggable)
+
+
 def is_taggable(resource_type: str) -> bool:
+    if resource_type.startswith("aws-native:"):
+        return native_taggable(resource_type)
     return resource_type in taggable_types()
+
+
+def _tag_map(value: Any) -> dict[str, Any]:
+    """A resource's tags as a map: pulumi-aws's map as it is; pulumi-aws-native's list of
+    ``{key, value}`` by key (a value unknown until deployment is UNKNOWN_VALUE)."""
+    if isinstance(value, Mapping):
+        return known_items(value)
+    out: dict[str, Any] = {}
+    try:
+        items = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else []
+    except UnknownValueError:
+        return out
+    for item in items:
+        tag = known_items(item)
+        key = tag.get("key")
+        if isinstance(key, str):
+            out[key] = tag.get("value", UNKNOWN_VALUE)
+    return out
 
 
 def provider_default_tags(provider: Any) -> dict[str, Any]:
@@ -82,7 +136,7 @@ def effective_tags(args: Any) -> dict[str, Any]:
     deployment is :data:`~obsgov_policies.props.UNKNOWN_VALUE`, so that one unknown tag does
     not stop the other tags from being checked."""
     tags = provider_default_tags(args.provider)
-    tags.update(known_items(get(args.props, "tags")))
+    tags.update(_tag_map(get(args.props, "tags")))
     return tags
 
 
@@ -148,4 +202,6 @@ def report_tag_violations(
     for rule in rules:
         key = as_str(rule.get("key"))
         if tags.get(key) is UNKNOWN_VALUE:
-            get(args.props, "tags", key)  # raises the SDK's UnknownValueError
+            own = get(args.props, "tags")  # raises the SDK's UnknownValueError when unknown
+            if isinstance(own, Mapping):
+                get(args.props, "tags", key)

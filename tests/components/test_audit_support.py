@@ -39,6 +39,7 @@ PROGRAM = textwrap.dedent("""
     from components.central.event_routing import EventRouting, EventRoutingArgs
     from components.audit.guardrails import Guardrails, GuardrailsArgs
     from components.audit.log_archive import LogArchive, LogArchiveArgs
+    from components.environment.central_account import bus_sender_accounts
     from components.shared.providers import account_provider
     from obsgov.config.loader import load_environment
     from obsgov.config.models.central import CentralAuditSettings
@@ -65,7 +66,8 @@ PROGRAM = textwrap.dedent("""
 
     routing_args = EventRoutingArgs(
         environment=environment, region=region, account_id=org.observability_account_id,
-        organization_id=org.id, settings=audit.event_routing)
+        organization_id=org.id, sender_account_ids=bus_sender_accounts(env),
+        settings=audit.event_routing)
     EventRouting(f"event-routing-{environment}", routing_args,
                  opts=pulumi.ResourceOptions(providers=[observability]))
 
@@ -93,6 +95,7 @@ PROGRAM = textwrap.dedent("""
                 environment=environment, region=region, account_id=org.log_archive_account_id,
                 organization_id=org.id, archive_bucket_name=archive_args.bucket_name,
                 access_log_bucket=archive.access_log_bucket.id,
+                access_log_ready=[archive.access_log_bucket_policy],
                 account_ids=[org.management_account_id, org.observability_account_id,
                              org.log_archive_account_id, *[a.id for a in env.registry.accounts]],
                 regions=projected_regions(audit.analytics.regions,

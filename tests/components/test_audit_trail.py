@@ -331,13 +331,19 @@ def test_cis_alarm_state_changes_are_forwarded_to_the_central_bus_through_a_narr
     role = one(prod, "aws:iam/role:Role", "audit-trail-prod-forward-role")
     assert target.property_dependencies["roleArn"] == [role.urn]
     assert role.inputs["name"] == "obsgov-prod-audit-alarms-to-central-bus"
-    # EventBridge, and only EventBridge, assumes the role to deliver to the target
+    # EventBridge, and only EventBridge, assumes the role to deliver to the target, and only
+    # for this rule (eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html)
+    rule_arn = f"arn:aws:events:{REGION}:{MANAGEMENT}:rule/obsgov-prod-cis-alarms-to-central-bus"
+    assert rule.inputs["name"] == rule_arn.rsplit("/", 1)[1]
     assert by_sid(role.inputs["assumeRolePolicy"]) == {
         "ServiceAssumesRole": {
             "Effect": "Allow",
             "Principal": {"Service": "events.amazonaws.com"},
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": MANAGEMENT}},
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": MANAGEMENT},
+                "ArnEquals": {"aws:SourceArn": rule_arn},
+            },
         }
     }
     policy = one(prod, "aws:iam/rolePolicy:RolePolicy", "audit-trail-prod-forward-policy")

@@ -147,10 +147,16 @@ def test_the_key_serves_exactly_the_log_groups_the_component_creates(graph):
     ]
 
 
-def test_destination_admits_only_the_organization(graph):
+def test_destination_admits_only_the_environments_accounts(graph):
+    """The access policy names the accounts that may subscribe (CloudWatch Logs user guide,
+    "Cross-account cross-Region subscriptions", step "Create a destination":
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateDestination.html): the
+    environment's members and this account, not every account of the organization."""
     [policy] = of(graph, "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy")
-    statement = statements(policy["accessPolicy"])["OrganizationSubscribes"]
-    assert statement["Principal"] == {"AWS": "*"}
+    statement = statements(policy["accessPolicy"])["RegisteredAccountsSubscribe"]
+    assert statement["Principal"] == {
+        "AWS": [f"arn:aws:iam::{a}:root" for a in sorted([OBS, *MEMBERS])]
+    }
     assert statement["Action"] == "logs:PutSubscriptionFilter"
     assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": [ORG]}}
     roles = {r["name"]: r for r in of(graph, "aws:iam/role:Role")}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from obsgov.graph import ResourceGraph
+from obsgov_policies.iam_evaluation import Decision, Principal, Request, evaluate
 
 from ..support.caching import graph_scope
 from .test_audit_support import (
@@ -31,7 +32,7 @@ BUS_ARN = f"arn:aws:events:{REGION}:{OBSERVABILITY}:event-bus/{BUS}"
 
 # The "Single Metric Alarm" example of CloudWatch's "Alarm events and EventBridge" page
 # (cloudwatch-and-eventbridge), trimmed to the fields routing reads; `account` is the member
-# account that forwarded it.
+# account that forwarded it (event() sets one of the environment's own).
 SAMPLE_EVENT: dict[str, Any] = {
     "version": "0",
     "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
@@ -77,8 +78,12 @@ def matches(pattern: Any, event: Any) -> bool:
     return False
 
 
-def event(description: str, state: str = "ALARM") -> dict[str, Any]:
+PROD_MEMBER, DEV_MEMBER = "400000000001", "200000000001"  # stacks/accounts.yaml
+
+
+def event(description: str, state: str = "ALARM", account: str = PROD_MEMBER) -> dict[str, Any]:
     out = copy.deepcopy(SAMPLE_EVENT)
+    out["account"] = account
     out["detail"]["configuration"]["description"] = description
     out["detail"]["state"]["value"] = state
     return out
@@ -155,25 +160,60 @@ def test_rules_target_their_topic_on_the_central_bus(prod):
         assert target.property_dependencies["rule"] == [rule.urn]
 
 
-def test_bus_policy_admits_put_events_from_the_organization_only(prod):
+# prod's members (stacks/accounts.yaml), the trail's account (management) and the model
+# registry's (the observability account, Pulumi.prod.yaml modelApproval.registryAccountId)
+PROD_SENDERS = [MANAGEMENT, OBSERVABILITY, "400000000001", "400000000002", "400000000003"]
+
+
+def test_bus_policy_admits_put_events_from_the_environments_registered_accounts_only(prod):
+    """Naming accounts in a bus policy delegates to their IAM policies (EventBridge user guide,
+    "Permissions for Amazon EventBridge event buses", eb-event-bus-perms): another account of
+    the organization, a dev or sandbox one, may not put events on prod's bus."""
     policy = one(
         prod, "aws:cloudwatch/eventBusPolicy:EventBusPolicy", "event-routing-prod-bus-policy"
     ).inputs["policy"]
     assert by_sid(policy) == {
-        "OrganizationPutEvents": {
+        "RegisteredAccountsPutEvents": {
             "Effect": "Allow",
-            "Principal": {"AWS": "*"},
+            "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in PROD_SENDERS]},
             "Action": "events:PutEvents",
             "Resource": BUS_ARN,
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG_ID}},
         }
     }
+    document = json.loads(policy)
+
+    def put_events(account: str) -> Decision:
+        role = f"arn:aws:iam::{account}:role/forwarder"
+        request = Request(
+            Principal(account=account, arn=role),
+            "events:PutEvents",
+            BUS_ARN,
+            {"aws:PrincipalOrgID": ORG_ID, "aws:PrincipalArn": role},
+        )
+        forwarder = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": BUS_ARN}],
+        }
+        return evaluate(request, [forwarder], [document], OBSERVABILITY).decision
+
+    assert put_events("400000000002") is Decision.ALLOW
+    assert put_events(DEV_MEMBER) is not Decision.ALLOW
+
+
+def test_routing_rules_route_only_the_environments_accounts(prod):
+    """A dev account's [HIGH] alarm forwarded to prod's bus pages no one in prod."""
+    assert routed_to(prod, event("[HIGH] x", account="400000000003")) == ["route-critical-alarms"]
+    assert routed_to(prod, event("[HIGH] x", account=DEV_MEMBER)) == []
+    assert routed_to(prod, event("[SECURITY] x", account=MANAGEMENT)) == ["route-security-alarms"]
 
 
 @pytest.mark.parametrize("severity", ["critical", "warning", "security"])
-def test_topic_policy_lets_only_cloudwatch_the_routing_rule_and_this_account_publish(
-    prod, severity
-):
+def test_topic_policy_lets_only_cloudwatch_and_the_routing_rules_publish(prod, severity):
+    """Each grant names a service and the source it acts for, none an account without a
+    condition (Checkov CKV_AWS_385, "Ensure AWS SNS topic policies do not allow cross-account
+    access", reads such a grant as cross-account; same-account principals publish through
+    their IAM policy: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)."""
     topic_arn = f"arn:aws:sns:{REGION}:{OBSERVABILITY}:obsgov-prod-{severity}"
     rule_arn = f"arn:aws:events:{REGION}:{OBSERVABILITY}:rule/{BUS}/route-{severity}-alarms"
     policy = by_sid(
@@ -213,12 +253,6 @@ def test_topic_policy_lets_only_cloudwatch_the_routing_rule_and_this_account_pub
             "Action": "sns:Publish",
             "Resource": topic_arn,
             "Condition": {"ArnEquals": {"aws:SourceArn": [rule_arn]}},
-        },
-        "AccountPublishes": {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{OBSERVABILITY}:root"},
-            "Action": "sns:Publish",
-            "Resource": topic_arn,
         },
     }
 
@@ -261,7 +295,7 @@ def test_subscriptions_come_from_config(prod, dev):
 
 
 def test_default_levels_group_member_alarm_levels_into_the_three_topics(dev):
-    sample = event("[MEDIUM] x")
+    sample = event("[MEDIUM] x", account=DEV_MEMBER)
     assert [n for n, p in rules(dev).items() if matches(p, sample)] == ["route-warning-alarms"]
 
 
@@ -276,8 +310,7 @@ def test_every_routing_policy_lints_clean_and_opens_only_to_the_organization(pro
         prod, "aws:cloudwatch/eventBusPolicy:EventBusPolicy", "event-routing-prod-bus-policy"
     ).inputs["policy"]
     assert lint(bus) == []
-    opened = wildcard_principals(bus)
-    assert [s["Condition"] for s in opened] == [{"StringEquals": {"aws:PrincipalOrgID": ORG_ID}}]
+    assert wildcard_principals(bus) == []
     for topic_policy in prod.of_type("aws:sns/topicPolicy:TopicPolicy"):
         assert lint(topic_policy.inputs["policy"]) == [], topic_policy.name
         assert wildcard_principals(topic_policy.inputs["policy"]) == []

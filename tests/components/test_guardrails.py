@@ -139,7 +139,37 @@ def test_scp_denies_dismantling_monitoring_except_to_the_deployment_role(prod):
         for service in ("logs", "cloudwatch", "events", "sns", "kms", "oam")
         for verb in ("Tag", "Untag")
     ] + ["logs:TagLogGroup", "logs:UntagLogGroup"]
+    managing = [
+        "arn:aws:iam::*:role/ObsgovDeploymentRole",
+        "arn:aws:iam::*:role/OrganizationAccountAccessRole",
+    ]
     assert statements == {
+        "ProtectTheDeploymentRole": {
+            "Effect": "Deny",
+            "Action": [
+                "iam:AttachRolePolicy",
+                "iam:DeleteRole",
+                "iam:DeleteRolePermissionsBoundary",
+                "iam:DeleteRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:PutRolePermissionsBoundary",
+                "iam:PutRolePolicy",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:UpdateRole",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:SetDefaultPolicyVersion",
+            ],
+            "Resource": [
+                *managing,
+                "arn:aws:iam::*:policy/obsgov-deployment-boundary",
+                "arn:aws:iam::*:policy/obsgov-workload-boundary",
+            ],
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": managing}},
+        },
         "ProtectOamLinks": {
             "Effect": "Deny",
             "Action": ["oam:DeleteLink", "oam:UpdateLink"],

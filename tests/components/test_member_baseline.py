@@ -149,8 +149,19 @@ def test_one_composite_per_workload_over_exactly_its_alarms_pages(prod, example_
     assert fraud["tags"]["severity"] == "critical"  # the registry's severity for it
 
 
-def test_key_policy_lets_alarms_and_this_accounts_log_groups_use_the_key(prod):
+def test_key_policy_lets_alarms_and_the_log_groups_it_encrypts_use_the_key(prod):
+    """CloudWatch Logs may use the key for the workload log groups the baseline encrypts with
+    it, named exactly, not every log group of the account (CloudWatch Logs user guide,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html, step 2,
+    kms:EncryptionContext:aws:logs:arn); the deploy-readiness pack's key flows prove each
+    encrypted group is still admitted."""
     key = next(k for k in members(prod, "aws:kms/key:Key") if k.account == "400000000002")
+    encrypted = sorted(
+        f"arn:aws:logs:eu-west-1:400000000002:log-group:{g.inputs['name']}"
+        for g in members(prod, "aws:cloudwatch/logGroup:LogGroup")
+        if g.account == "400000000002" and g.inputs.get("kmsKeyId") is not None
+    )
+    assert encrypted
     assert key.inputs["enableKeyRotation"] is True
     assert statements(key.inputs["policy"]) == {
         "AccountAdministers": {
@@ -177,11 +188,7 @@ def test_key_policy_lets_alarms_and_this_accounts_log_groups_use_the_key(prod):
                 "kms:Describe*",
             ],
             "Resource": "*",
-            "Condition": {
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:400000000002:log-group:*"
-                }
-            },
+            "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": encrypted}},
         },
     }
 
@@ -247,16 +254,20 @@ def test_without_routing_config_members_send_to_the_programs_own_central_account
     assert not any("Runbook:" in d for d in descriptions)
 
 
-def test_the_sink_admits_links_from_the_organization_for_the_shared_types_only(example_graph):
+def test_the_sink_admits_links_from_registered_members_for_the_shared_types_only(example_graph):
     """OAM sink policies name the sink as ``"Resource": "*"`` (the policy is attached to the
-    one sink); who may link is limited by the organization and the resource types. The sink
-    is the organisation stack's, shared by every environment."""
+    one sink); who may link is limited to the member accounts of every environment sharing the
+    organisation stack's sink (the account form of the policy: CloudWatch user guide, "Create
+    a sink", https://docs.aws.amazon.com/OAM/latest/APIReference/API_PutSinkPolicy.html), inside
+    the organization, and to the resource types. A sandbox account of the organization may not
+    link."""
     [policy] = example_graph("org", True).of_type("aws:oam/sinkPolicy:SinkPolicy")
     assert policy.account == "100000000002"
+    members = [f"{e}0000000000{n}" for e in "234" for n in "123"]  # stacks/accounts.yaml
     assert statements(policy.inputs["policy"]) == {
-        "OrganizationMembersLink": {
+        "RegisteredAccountsLink": {
             "Effect": "Allow",
-            "Principal": "*",
+            "Principal": {"AWS": members},
             "Resource": "*",
             "Action": ["oam:CreateLink", "oam:UpdateLink"],
             "Condition": {

@@ -36,7 +36,11 @@ def test_every_resource_resolves_to_its_accounts_provider(example_graph, example
             continue  # a read of another stack, through the builtin pulumi provider
         provider = graph.provider_of(resource)
         assert provider is not None, f"{resource.urn} has no provider"
-        roles = json.loads(provider.inputs["assumeRoles"])
+        if provider.type == "pulumi:providers:aws-native":
+            # pulumi-aws-native takes one role (``assumeRole``), not a list
+            roles = [json.loads(provider.inputs["assumeRole"])]
+        else:
+            roles = json.loads(provider.inputs["assumeRoles"])
         assert roles[0]["roleArn"] == expected_role[resource.account]
         assert json.loads(provider.inputs["allowedAccountIds"]) == [resource.account]
         outer = graph.component_of(resource)

@@ -15,7 +15,11 @@ import json
 
 import pytest
 
-from components.audit.guardrails import SCP_MAX_CHARS, protect_baseline_policy
+from components.audit.guardrails import (
+    SCP_MAX_CHARS,
+    protect_baseline_policy,
+    protect_central_policy,
+)
 from obsgov.graph import ResourceGraph
 from obsgov_policies.iam_evaluation import Decision, Principal, Request, evaluate
 
@@ -117,3 +121,187 @@ def test_leaving_the_organization_is_denied_only_when_config_asks():
     assert "LeaveOrganization" in protect_baseline_policy(
         "dev", "R", "t", ["/obsgov/"], deny_leave_organization=True
     )
+
+
+ACCESS_ROLE = f"arn:aws:iam::{MEMBER}:role/OrganizationAccountAccessRole"
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("iam:UpdateAssumeRolePolicy", DEPLOYER),
+        ("iam:PutRolePolicy", DEPLOYER),
+        ("iam:AttachRolePolicy", DEPLOYER),
+        ("iam:DetachRolePolicy", DEPLOYER),
+        ("iam:DeleteRolePermissionsBoundary", DEPLOYER),
+        ("iam:DeleteRole", DEPLOYER),
+        ("iam:UpdateAssumeRolePolicy", ACCESS_ROLE),
+        ("iam:CreatePolicyVersion", f"arn:aws:iam::{MEMBER}:policy/obsgov-deployment-boundary"),
+        ("iam:SetDefaultPolicyVersion", f"arn:aws:iam::{MEMBER}:policy/obsgov-workload-boundary"),
+    ],
+)
+def test_an_account_administrator_cannot_take_over_the_exempt_deployment_role(
+    example_graph, action, resource
+):
+    """The SCP exempts the deployment role, so the role itself (its trust, policies and
+    boundaries, and the management access role onboarding manages it through) is protected
+    too: otherwise a member administrator makes it trust them and passes every deny. AWS
+    Control Tower protects its execution role the same way (Control Tower user guide,
+    "Mandatory controls", https://docs.aws.amazon.com/controltower/latest/controlreference/mandatory-controls.html);
+    the IAM actions and their role/policy resources: Service Authorization Reference,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html."""
+    scp = _scp(example_graph("prod", True), "prod")
+    assert _blocked(scp, action, resource)
+    # the management path (onboarding through the access role) still manages it
+    assert not _blocked(scp, action, resource, who=ACCESS_ROLE)
+
+
+def test_teams_keep_their_own_roles(example_graph):
+    scp = _scp(example_graph("prod", True), "prod")
+    own = f"arn:aws:iam::{MEMBER}:role/ml-serving-engineer"
+    for action in ("iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"):
+        assert not _blocked(scp, action, own), action
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "context"),
+    [
+        # PutMetricAlarm can turn an alarm's actions off (ActionsEnabled false)
+        ("cloudwatch:PutMetricAlarm", "alarm:obsgov-prod-cis-root-usage", {}),
+        ("cloudwatch:DisableAlarmActions", "alarm:ml-serving-prod-fraud-latency", OBSGOV_TAG),
+        ("logs:PutRetentionPolicy", "log-group:/obsgov/prod/x", {}),
+        ("logs:DeleteSubscriptionFilter", "log-group:/aws/lambda/fraud", OBSGOV_TAG),
+        ("events:DisableRule", "rule/obsgov-prod-alarm-forwarding", {}),
+        ("events:RemoveTargets", "rule/obsgov-prod-alarm-forwarding", {}),
+        ("kms:PutKeyPolicy", "key/1234abcd-12ab-34cd-56ef-1234567890ab", OBSGOV_TAG),
+        (
+            "cloudwatch:UntagResource",
+            "alarm:ml-serving-prod-fraud-latency",
+            {**OBSGOV_TAG, "aws:TagKeys": ["managed-by"]},
+        ),
+    ],
+)
+def test_the_calls_that_silence_monitoring_are_denied(example_graph, action, resource, context):
+    """Issue 33's list, each call on an obsgov resource (by name or by its managed-by tag)."""
+    service = action.split(":")[0]
+    arn = f"arn:aws:{service}:eu-west-1:{MEMBER}:{resource}"
+    scp = _scp(example_graph("prod", True), "prod")
+    assert _blocked(scp, action, arn, context)
+    assert not _blocked(scp, action, arn, context, who=DEPLOYER)
+
+
+# ------------------------------------------------------------------------ central accounts
+
+OBSERVABILITY = "100000000002"
+PLATFORM_ADMIN = f"arn:aws:iam::{OBSERVABILITY}:role/platform-admin"
+CENTRAL_DEPLOYER = f"arn:aws:iam::{OBSERVABILITY}:role/ObsgovDeploymentRole"
+
+
+def _central_scp(graph: ResourceGraph) -> str:
+    [policy] = [
+        r
+        for r in graph.of_type("aws:organizations/policy:Policy")
+        if r.inputs["name"] == "obsgov-central-protect-monitoring"
+    ]
+    return policy.inputs["content"]
+
+
+def test_the_central_accounts_have_one_scp_for_every_environment(example_graph):
+    """The organisation stack attaches one SCP to the observability and log-archive accounts
+    (the management account is beyond SCPs: Organizations user guide, "Service control
+    policies", https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html);
+    the environments' stacks make none (dev, staging and prod would hold three of the five SCPs
+    Organizations allows per target)."""
+    org = example_graph("org", True)
+    policy = _central_scp(org)
+    assert len(policy) <= SCP_MAX_CHARS
+    attachments = [
+        r.inputs["targetId"]
+        for r in org.of_type("aws:organizations/policyAttachment:PolicyAttachment")
+    ]
+    assert sorted(attachments) == ["100000000002", "100000000003"]
+    for stack in ("dev", "staging", "prod"):
+        names = {
+            r.inputs["name"]
+            for r in example_graph(stack, True).of_type("aws:organizations/policy:Policy")
+        }
+        assert "obsgov-central-protect-monitoring" not in names
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("events:RemovePermission", "arn:aws:events:eu-west-1:{a}:event-bus/obsgov-prod-alerts"),
+        ("events:PutPermission", "arn:aws:events:eu-west-1:{a}:event-bus/obsgov-dev-alerts"),
+        ("oam:PutSinkPolicy", "arn:aws:oam:eu-west-1:{a}:sink/1234abcd"),
+        ("logs:PutDestinationPolicy", "arn:aws:logs:eu-west-1:{a}:destination:obsgov-prod-logs"),
+        ("s3:PutBucketPolicy", "arn:aws:s3:::obsgov-prod-metric-lake-{a}"),
+        ("s3:PutLifecycleConfiguration", "arn:aws:s3:::obsgov-staging-access-logs-{a}"),
+        ("cloudwatch:DisableAlarmActions", "arn:aws:cloudwatch:eu-west-1:{a}:alarm:obsgov-prod-x"),
+        ("sns:SetTopicAttributes", "arn:aws:sns:eu-west-1:{a}:obsgov-prod-critical"),
+        ("events:DisableRule", "arn:aws:events:eu-west-1:{a}:rule/obsgov-prod-alerts/route-x"),
+        ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::{a}:role/ObsgovDeploymentRole"),
+        ("cloudtrail:StopLogging", "arn:aws:cloudtrail:eu-west-1:{a}:trail/obsgov-prod-trail"),
+    ],
+)
+def test_a_central_administrator_cannot_silence_the_receivers(example_graph, action, resource):
+    """The receivers every member sends to (the bus and its policy, the sink and its policy,
+    the log destination, the buckets), and the names and tag the members' SCP protects, for
+    every environment; the deployment role still deploys them."""
+    scp = _central_scp(example_graph("org", True))
+    arn = resource.format(a=OBSERVABILITY)
+
+    def blocked(who: str) -> bool:
+        request = Request(
+            Principal(account=OBSERVABILITY, arn=who), action, arn, {"aws:PrincipalArn": who}
+        )
+        decision = evaluate(request, [json.loads(scp)], None, OBSERVABILITY).decision
+        return decision is Decision.EXPLICIT_DENY
+
+    assert blocked(PLATFORM_ADMIN)
+    assert not blocked(CENTRAL_DEPLOYER)
+
+
+def test_central_teams_keep_their_own_resources(example_graph):
+    scp = _central_scp(example_graph("org", True))
+    for action, arn in (
+        ("s3:PutBucketPolicy", "arn:aws:s3:::platform-team-reports"),
+        ("events:PutPermission", "arn:aws:events:eu-west-1:100000000002:event-bus/team-bus"),
+        ("cloudwatch:PutMetricAlarm", "arn:aws:cloudwatch:eu-west-1:100000000002:alarm:team-x"),
+    ):
+        request = Request(
+            Principal(account=OBSERVABILITY, arn=PLATFORM_ADMIN),
+            action,
+            arn,
+            {"aws:PrincipalArn": PLATFORM_ADMIN},
+        )
+        decision = evaluate(request, [json.loads(scp)], None, OBSERVABILITY).decision
+        assert decision is not Decision.EXPLICIT_DENY, action
+
+
+def test_the_central_scp_fits_with_the_longest_names_config_allows():
+    assert len(protect_central_policy("R" * 64, deny_leave_organization=True)) <= SCP_MAX_CHARS
+
+
+def test_no_target_holds_more_scps_than_organizations_allows(example_graph):
+    """Five SCPs per root, OU or account, FullAWSAccess among them (Organizations user guide,
+    "Quotas and service limits", "Maximum number of policies of a type attached to a root, OU,
+    or account": https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html).
+    Every stack together leaves room for FullAWSAccess and the Region-deny SCP onboarding
+    attaches to each member account."""
+    scps = {
+        r.urn
+        for s in ("dev", "staging", "prod", "org")
+        for r in example_graph(s, True).of_type("aws:organizations/policy:Policy")
+        if r.inputs["type"] == "SERVICE_CONTROL_POLICY"
+    }
+    per_target: dict[str, int] = {}
+    for s in ("dev", "staging", "prod", "org"):
+        for attachment in example_graph(s, True).of_type(
+            "aws:organizations/policyAttachment:PolicyAttachment"
+        ):
+            if set(attachment.property_dependencies["policyId"]) & scps:
+                target = attachment.inputs["targetId"]
+                per_target[target] = per_target.get(target, 0) + 1
+    assert per_target
+    assert max(per_target.values()) <= 3, per_target

@@ -244,6 +244,42 @@ INVALID = [
         "subnetIds must name exactly 3 subnets, one per Availability Zone the domain spans "
         "(3: zoneAwareness on, instanceCount 3); it names 1",
     ),
+    # UltraWarm: dedicated masters, no T2/T3 data nodes, 2 to 150 warm nodes of botocore's
+    # types; cold storage needs UltraWarm (OpenSearch developer guide, "UltraWarm storage",
+    # "Cold storage", "Quotas")
+    (
+        "ultrawarm-without-dedicated-masters",
+        _stack("obsgov:openSearch", {"warmEnabled": True, "dedicatedMasterCount": 0}),
+        "stack",
+        "config.obsgov:openSearch",
+        "warmEnabled needs dedicated master nodes (dedicatedMasterCount >= 1): UltraWarm is "
+        "refused on a domain without them",
+    ),
+    (
+        "ultrawarm-on-t3-data-nodes",
+        _stack("obsgov:openSearch", {"warmEnabled": True, "instanceType": "t3.medium.search"}),
+        "stack",
+        "config.obsgov:openSearch",
+        "warmEnabled cannot be used with t3.medium.search data nodes: UltraWarm needs a data "
+        "node type other than T2 or T3",
+    ),
+    (
+        "cold-storage-without-ultrawarm",
+        _stack("obsgov:openSearch", {"coldStorage": True}),
+        "stack",
+        "config.obsgov:openSearch",
+        "coldStorage needs warmEnabled: cold storage requires UltraWarm",
+    ),
+    *(
+        (
+            f"ultrawarm-count-{count}",
+            _stack("obsgov:openSearch", {"warmEnabled": True, "warmCount": count}),
+            "stack",
+            "config.obsgov:openSearch.warmCount",
+            f"must be 2 to 150 UltraWarm nodes; it is {count}",
+        )
+        for count in (1, 151)
+    ),
     (
         "schedule-in-words",
         _stack("obsgov:driftMonitoring", {**DRIFT, "schedule": "every hour"}),

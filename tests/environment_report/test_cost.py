@@ -350,3 +350,40 @@ def test_obsgov_custom_metrics_are_priced_once_per_metric_and_account():
         "drift-other-account": 1,
         "denied-filter": 1,
     }
+
+
+def test_ultrawarm_nodes_are_priced_by_the_hour_beside_the_hot_nodes():
+    """UltraWarm nodes bill per instance-hour like data nodes (Amazon OpenSearch Service
+    pricing, "UltraWarm"); their S3-backed managed storage is billed per GB used, which the
+    estimate has no figure for, so it is not a line."""
+    cluster = {
+        "instanceType": "r6g.large.search",
+        "instanceCount": 3,
+        "dedicatedMasterEnabled": True,
+        "dedicatedMasterType": "m6g.large.search",
+        "dedicatedMasterCount": 3,
+    }
+    hot = resource("aws:opensearch/domain:Domain", "search", clusterConfig=cluster)
+    warm = resource(
+        "aws:opensearch/domain:Domain",
+        "search",
+        clusterConfig={
+            **cluster,
+            "warmEnabled": True,
+            "warmType": "ultrawarm1.medium.search",
+            "warmCount": 2,
+        },
+    )
+    prices = load_prices()
+    without = charges_by_item(estimate(graph_of(hot), prices))
+    with_warm = charges_by_item(estimate(graph_of(warm), prices))
+    assert "opensearch-ultrawarm1.medium.search" not in without
+    assert with_warm["opensearch-ultrawarm1.medium.search"] == pytest.approx(2 * 730 * 0.238)
+    assert {k: v for k, v in with_warm.items() if "ultrawarm" not in k} == without
+
+
+def test_prod_prices_its_ultrawarm_nodes(example_graph):
+    result = estimate(example_graph("prod", True), load_prices())
+    assert charges_by_item(result)["opensearch-ultrawarm1.medium.search"] == pytest.approx(
+        2 * 730 * 0.238
+    )

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from obsgov.cli import app
 from obsgov.opensearch.bootstrap import TEMPLATES, load_documents
+from obsgov.opensearch.ism import for_storage
 from obsgov.opensearch.security import security_documents
 
 OBS = "100000000002"  # the observability account of stacks/organization.yaml
@@ -119,8 +120,12 @@ def test_first_run_creates_every_shipped_document_with_signed_requests(domain):
     assert "created   ism-policy obsgov-logs-retention" in result.output
     assert "created   roles-mapping obsgov_log_ingest" in result.output
     puts = [(path, body) for method, path, _, body in handler.requests if method == "PUT"]
-    shipped = {d.path: d.body for d in [*load_documents(), *security_documents("prod", OBS)]}
+    # prod has UltraWarm (Pulumi.prod.yaml): its retention policy migrates to the warm nodes
+    tiered = for_storage(load_documents(), warm=True, cold=False)
+    shipped = {d.path: d.body for d in [*tiered, *security_documents("prod", OBS)]}
     assert dict(puts) == shipped
+    (policy,) = [b for p, b in puts if p.startswith("/_plugins/_ism/")]
+    assert any("warm_migration" in a for s in policy["policy"]["states"] for a in s["actions"])
     # Firehose is refused (403) until its role is mapped, so mapping it last means no log index
     # can exist before the ISM policy whose ism_template manages each new one; the role exists
     # before the mapping that names it.

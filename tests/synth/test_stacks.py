@@ -95,6 +95,13 @@ def test_the_single_stack_mode_is_one_switch(tmp_path, stack):
         ["100000000002", "100000000003"] if analytics else ["100000000002"]
     )
     assert {link.inputs["sinkIdentifier"] for link in graph.of_type(LINK)} == {sink.outputs["arn"]}
+    # and the central accounts' SCP, which the organisation stack makes otherwise
+    [central] = [
+        r
+        for r in graph.of_type("aws:organizations/policy:Policy")
+        if r.inputs["name"] == "obsgov-central-protect-monitoring"
+    ]
+    assert central.account == "100000000001"
 
 
 def test_the_shipped_stacks_no_longer_share_a_singleton():

@@ -262,3 +262,66 @@ def test_the_program_timeout_must_be_a_finite_positive_number(value):
     )
     assert result.exit_code == 2
     assert "--program-timeout" in result.output
+
+
+# ------------------------------------------------- the program's own SDK, older than obsgov's
+def _invoke_request_of_an_sdk_before_3_256():
+    """ResourceInvokeRequest as pulumi 3.150-3.255 define it: proto/pulumi/resource.proto
+    gained ``dependsOn`` (and ``acceptsUnknowns``) with pulumi/pulumi#24040 (v3.256.0). The
+    program's monitor modules run on the program's SDK, so they get this message."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, struct_pb2
+    from pulumi.runtime.proto import resource_pb2
+
+    current = descriptor_pb2.DescriptorProto()
+    resource_pb2.ResourceInvokeRequest.DESCRIPTOR.CopyToProto(current)
+    old_file = descriptor_pb2.FileDescriptorProto(
+        name="old_sdk_resource.proto",
+        package="oldsdk",
+        dependency=["google/protobuf/struct.proto"],
+        syntax="proto3",
+    )
+    message = old_file.message_type.add(name="ResourceInvokeRequest")
+    for field in current.field:
+        kept = field.type != field.TYPE_MESSAGE or field.type_name == ".google.protobuf.Struct"
+        if kept and field.name not in ("dependsOn", "acceptsUnknowns"):
+            message.field.add().CopyFrom(field)
+    pool = descriptor_pool.DescriptorPool()
+    struct_file = descriptor_pb2.FileDescriptorProto()
+    struct_pb2.DESCRIPTOR.CopyToProto(struct_file)
+    pool.Add(struct_file)
+    pool.Add(old_file)
+    return message_factory.GetMessageClass(
+        pool.FindMessageTypeByName("oldsdk.ResourceInvokeRequest")
+    )
+
+
+def test_an_invoke_from_an_sdk_before_3_256_is_answered_in_its_own_messages(monkeypatch):
+    """aws-py-fargate (pulumi/examples) pins pulumi 3.228.0: its first invoke crashed the
+    monitor with ``AttributeError: dependsOn``, then on the missing ResourceInvokeResponse
+    (proto/pulumi/resource.proto has it from pulumi/pulumi#24100, v3.256.0; before, the
+    monitor's Invoke answered provider.proto's InvokeResponse, which has no ``unknown``),
+    failures the CLI never has."""
+    from pulumi.runtime.proto import provider_pb2
+
+    from obsgov.synth import monitor as monitor_module
+
+    request_type = _invoke_request_of_an_sdk_before_3_256()
+    assert "dependsOn" not in request_type.DESCRIPTOR.fields_by_name
+    monkeypatch.setattr(monitor_module, "_INVOKE_RESPONSE", None, raising=False)
+    monitor = monitor_module.RecordingMonitor(
+        True, "eu-west-1", monitor_module.ObsgovMocks("team", "dev")
+    )
+    answer = monitor.Invoke(request_type(tok="aws:index/getRegion:getRegion"))
+    assert isinstance(answer, provider_pb2.InvokeResponse)
+    assert dict(getattr(answer, "return"))["name"] == "eu-west-1"
+    # no realistic answer: an old SDK cannot be told "unknown", so it gets an empty result
+    # that a later failure names, as a plain invoke does
+    token = monitor_module._OUTPUT_FORM.set(True)
+    try:
+        empty = monitor.Invoke(request_type(tok="aws:ec2/getInstance:getInstance"))
+    finally:
+        monitor_module._OUTPUT_FORM.reset(token)
+    assert isinstance(empty, provider_pb2.InvokeResponse)
+    assert dict(getattr(empty, "return")) == {}
+    assert monitor.mock_impl.invokes.unanswered == {"aws:ec2/getInstance:getInstance": 1}
+    assert monitor.mock_impl.invokes.empty == {"aws:ec2/getInstance:getInstance": 1}

@@ -136,6 +136,17 @@ class OpenSearchSizing(Model):
     security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
         default_factory=list
     )
+    # UltraWarm: a week-old log index moves to S3-backed warm nodes (ISM ``warm_migration``)
+    # instead of staying read-only on the hot nodes' EBS volumes; cold storage detaches it
+    # further (``cold_migration``). Off, the ISM "warm" state is read-only on hot storage.
+    # Limits: OpenSearch developer guide, "UltraWarm storage" (prerequisites: dedicated master
+    # nodes, no T2/T3 data nodes) and "Cold storage" (needs UltraWarm), checked below; the
+    # warm node types (botocore's enum) and count (2 to 150, the UltraWarm quotas) are checked
+    # with the AWS values (obsgov/config/aws_api.py).
+    warm_enabled: bool = False
+    warm_type: str = "ultrawarm1.medium.search"
+    warm_count: int = 2
+    cold_storage: bool = False
 
     @property
     def availability_zones(self) -> int:
@@ -159,6 +170,25 @@ class OpenSearchSizing(Model):
                 f"{'on' if self.zone_awareness else 'off'}, instanceCount "
                 f"{self.instance_count}); it names {len(self.subnet_ids)}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _tiers(self) -> OpenSearchSizing:
+        problems = []
+        if self.warm_enabled and self.dedicated_master_count == 0:
+            problems.append(
+                "warmEnabled needs dedicated master nodes (dedicatedMasterCount >= 1): "
+                "UltraWarm is refused on a domain without them"
+            )
+        if self.warm_enabled and self.instance_type.startswith(("t2.", "t3.")):
+            problems.append(
+                f"warmEnabled cannot be used with {self.instance_type} data nodes: UltraWarm "
+                "needs a data node type other than T2 or T3"
+            )
+        if self.cold_storage and not self.warm_enabled:
+            problems.append("coldStorage needs warmEnabled: cold storage requires UltraWarm")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 

@@ -3,7 +3,7 @@ import re
 import pytest
 from pulumi_policy.proxy import UnknownValueError
 
-from obsgov_policies.tags import _find_taggable_types, taggable_types
+from obsgov_policies.tags import _find_taggable_types, is_taggable, taggable_types
 from tests.support.policies import UNKNOWN, check, provider
 
 ID = "obsgov-aws-resource-require-tags"
@@ -81,3 +81,47 @@ def test_defaults_apply_without_config():
 def test_unknown_tag_value_cannot_be_judged_in_preview():
     with pytest.raises(UnknownValueError):
         run({**GOOD, "owner": UNKNOWN})
+
+
+# pulumi-aws-native resources carry tags as a list of {key, value} (the Cloud Control schema's
+# Tag type); its provider's Check appends the provider's defaultTags for keys the resource does
+# not set (MergeDefaultTags, provider/pkg/default_tags/default_tags.go in
+# pulumi/pulumi-aws-native), so the rules read the list by key, defaults underneath.
+NATIVE_DASHBOARD = "aws-native:quicksight:Dashboard"
+
+
+def _as_list(tags):
+    return [{"key": k, "value": v} for k, v in tags.items()]
+
+
+def test_native_list_tags_are_judged_by_key():
+    assert run(_as_list(GOOD), resource_type=NATIVE_DASHBOARD) == []
+    assert run(_as_list({**GOOD, "environment": "qa"}), resource_type=NATIVE_DASHBOARD) == [
+        "Tag 'environment' is 'qa'; expected one of dev, staging, prod."
+    ]
+
+
+def test_native_resources_missing_tags_are_reported():
+    assert run([], resource_type=NATIVE_DASHBOARD) == [
+        "Missing required tags: environment, owner, cost-centre."
+    ]
+    assert run(resource_type=NATIVE_DASHBOARD) == [
+        "Missing required tags: environment, owner, cost-centre."
+    ]
+
+
+def test_native_provider_default_tags_count_under_the_resources_own():
+    assert run([], default_tags=GOOD, resource_type=NATIVE_DASHBOARD) == []
+    assert run(
+        [{"key": "environment", "value": "qa"}], default_tags=GOOD, resource_type=NATIVE_DASHBOARD
+    ) == ["Tag 'environment' is 'qa'; expected one of dev, staging, prod."]
+
+
+def test_native_taggable_types_come_from_their_module():
+    assert is_taggable(NATIVE_DASHBOARD)
+    assert is_taggable("aws-native:quicksight:Analysis")
+    # a Cloud Control type without tags, and names that are no type at all
+    assert not is_taggable("aws-native:quicksight:RefreshSchedule")
+    assert not is_taggable("aws-native:quicksight:NoSuchThing")
+    assert not is_taggable("aws-native:../etc:Passwd")
+    assert run([], resource_type="aws-native:quicksight:RefreshSchedule") == []
