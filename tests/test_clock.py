@@ -191,12 +191,13 @@ def _score_a_day(moved: dt.datetime) -> dict:
             s3.put_object(Bucket="labels", Key=f"ep/{hour}/l.jsonl", Body="\n".join(labels))
         result = quality_job.run(
             s3,
-            capture_uri="s3://capture/ep/",
-            labels_uri="s3://labels/ep/",
-            endpoint="ep",
-            model_version="1",
-            problem="binary",
-            window_end=moved + dt.timedelta(hours=1),
+            quality_job.QualityRun(
+                capture_uri="s3://capture/ep/",
+                labels_uri="s3://labels/ep/",
+                endpoint="ep",
+                model_version="1",
+                window_end=moved + dt.timedelta(hours=1),
+            ),
         )
         return result.to_json()
 

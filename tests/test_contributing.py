@@ -115,7 +115,7 @@ def test_add_a_policy(tmp_path):
     assert "policies/obsgov_policies/<pack>/<require_or_disallow_x>.py" in recipe
     assert "tests/policies/<pack>/test_<module>.py" in recipe
     copy = copy_repository(tmp_path)
-    # 1. one module in the pack's package: the function, then the registering call
+    # 1. one module in the pack's package: the function under its registering decorator
     write(
         copy,
         POLICY_MODULE,
@@ -126,13 +126,7 @@ def test_add_a_policy(tmp_path):
         from ..props import get
 
 
-        def require_topic_owner_tag(args, report_violation):
-            if not get(args.props, "tags", "owner"):
-                report_violation("The topic has no owner tag.")
-
-
-        policy(
-            require_topic_owner_tag,
+        @policy(
             id="{POLICY_ID}",
             description="SNS topics must carry an owner tag naming the team that reads them.",
             severity="low",
@@ -140,6 +134,9 @@ def test_add_a_policy(tmp_path):
             resource_types=("aws:sns/topic:Topic",),
             remediation="Tag the topic with the owning team's address (owner).",
         )
+        def require_topic_owner_tag(args, report_violation):
+            if not get(args.props, "tags", "owner"):
+                report_violation("The topic has no owner tag.")
         ''',
     )
     # 2. its test: a compliant baseline, then one mutation per case with the exact message
@@ -263,6 +260,89 @@ def test_add_a_component(tmp_path):
     # 3. its test under the mocks
     write(copy, "tests/components/test_owner_topic.py", COMPONENT_TEST)
     pytest_in(copy, "tests/components/test_owner_topic.py")
+    wire_the_owner_topic(copy)
+
+
+def wire_the_owner_topic(copy: Path) -> None:
+    """Step 2 and 4 of the recipe: its settings, its wiring on the account's provider, a
+    stack that turns it on, the inventory of physical names, and the program building it."""
+    recipe = section("Add a component")
+    for named in ("components/environment/", "obsgov/config/models/settings.py", "inventory"):
+        assert named in recipe, named
+    edit(
+        copy,
+        "obsgov/config/models/settings.py",
+        "\n\nclass StackSettings(Model):",
+        "\n\nclass OwnerTopicSettings(Model):\n"
+        "    enabled: bool = False\n"
+        "    owner: Email | None = None\n"
+        "\n\nclass StackSettings(Model):",
+    )
+    edit(
+        copy,
+        "obsgov/config/models/settings.py",
+        "    drift_monitoring: DriftMonitoringSettings = Field(default_factory=DriftMonitoringSettings)\n",
+        "    drift_monitoring: DriftMonitoringSettings = Field(default_factory=DriftMonitoringSettings)\n"
+        "    owner_topic: OwnerTopicSettings = Field(default_factory=OwnerTopicSettings)\n",
+    )
+    # in the module of the part it belongs to, on the provider of the account that owns it
+    edit(
+        copy,
+        "components/environment/member_accounts.py",
+        "from ..member.member_baseline import",
+        "from ..member.owner_topic import OwnerTopic, OwnerTopicArgs\n"
+        "from ..member.member_baseline import",
+    )
+    edit(
+        copy,
+        "components/environment/member_accounts.py",
+        "    return provider, baseline\n",
+        "    if env.settings.owner_topic.enabled:\n"
+        "        OwnerTopic(\n"
+        '            f"{account.name}-owners",\n'
+        "            OwnerTopicArgs(\n"
+        '                topic_name=f"owners-{account.name}",\n'
+        '                owner=env.settings.owner_topic.owner or "",\n'
+        "            ),\n"
+        "            opts=on(provider),\n"
+        "        )\n"
+        "    return provider, baseline\n",
+    )
+    edit(
+        copy,
+        "stacks/Pulumi.dev.yaml",
+        "  obsgov:environment: dev\n",
+        "  obsgov:environment: dev\n"
+        "  obsgov:ownerTopic:\n"
+        "    enabled: true\n"
+        "    owner: ml-platform@example.com\n",
+    )
+    inventory = run(copy, "-m", "obsgov.cli", "policy", "inventory")
+    assert inventory.returncode == 0, inventory.stdout + inventory.stderr
+    names = (copy / "stacks" / "physical-names.json").read_text(encoding="utf-8")
+    synthesized = run(copy, "-m", "obsgov.cli", "synth", "--stack", "dev", "--json", "graph.json")
+    assert synthesized.returncode == 0, synthesized.stdout + synthesized.stderr
+    graph = json.loads((copy / "graph.json").read_text(encoding="utf-8"))
+    by_urn = {r["urn"]: r for r in graph["resources"]}
+    components = [r for r in graph["resources"] if r["type"] == "obsgov:owner_topic:OwnerTopic"]
+    accounts = [r for r in graph["resources"] if r["type"] == "pulumi:providers:aws"]
+    topics = {
+        r["parent"]: r
+        for r in graph["resources"]
+        if r["type"] == "aws:sns/topic:Topic" and r["parent"] in {c["urn"] for c in components}
+    }
+    assert components
+    assert len(topics) == len(components)
+    for component in components:
+        topic = topics[component["urn"]]
+        account = component["name"].removesuffix("-owners")
+        # built in the member account: its children take the account's provider
+        assert by_urn[topic["provider"].rpartition("::")[0]]["name"] == f"account-{account}"
+        assert topic["inputs"]["name"] == f"owners-{account}"
+        assert f"owners-{account}" in names
+    assert {c["name"].removesuffix("-owners") for c in components} < {
+        a["name"].removeprefix("account-") for a in accounts
+    }
 
 
 # --------------------------------------------------------------------------- add a workload kind

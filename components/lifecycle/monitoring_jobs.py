@@ -23,7 +23,9 @@ from obsgov.config.models.accounts import GroundTruth
 from obsgov.config.models.settings import monitoring_bucket_name, rate_seconds
 
 from ..member.alarm_spec import AlarmContext
+from ..member.glue_runs import run_rule_name
 from ..workload_kinds import kind_of, pipeline_output
+from .drift_glue_job import DriftGlueJob, DriftGlueJobArgs
 from .drift_monitor import DriftMonitor, DriftMonitorArgs
 from .freshness_job import (
     FreshnessJob,
@@ -33,12 +35,19 @@ from .freshness_job import (
     running_watch,
 )
 from .model_quality_job import ModelQualityJob, ModelQualityJobArgs, QualitySource
-from .monitoring_store import MonitoringStore, MonitoringStoreArgs, use_key_statement
+from .monitoring_store import (
+    SPARK_MODULES_KEY,
+    SPARK_SCRIPT_KEY,
+    MonitoringStore,
+    MonitoringStoreArgs,
+    use_key_statement,
+)
 from .signal_alarms import (
     SignalWorkload,
     create_signal_alarms,
     drift_signal_specs,
     freshness_signal_specs,
+    glue_run_signal_specs,
     model_quality_signal_specs,
 )
 
@@ -60,6 +69,13 @@ def ground_truth(endpoint: MlEndpoint, own_bucket: str) -> GroundTruth | None:
         labels_uri=f"s3://{own_bucket}/ground-truth/{endpoint.name}/",
         problem=problem,
     )
+
+
+def drift_engine(workload: Any) -> Literal["lambda", "spark"]:
+    """Which engine runs a workload's drift job (``driftJob``; config refuses spark for
+    endpoints, whose capture the Lambda job reads)."""
+    job = getattr(workload, "drift_job", None)
+    return job.chosen if job is not None else "lambda"
 
 
 def monitoring_jobs(
@@ -109,6 +125,8 @@ def monitoring_jobs(
     ]
     if not (drifted or sources or outputs):
         return
+    on_spark = [(w, data) for w, data in drifted if drift_engine(w) == "spark"]
+    on_lambda = [(w, data) for w, data in drifted if drift_engine(w) == "lambda"]
     on = pulumi.ResourceOptions(providers=[provider])
     store = MonitoringStore(
         f"{account.name}-monitoring",
@@ -116,7 +134,8 @@ def monitoring_jobs(
             env.environment,
             account.id,
             region,
-            (REPOSITORY / drift.layer_dir) if drifted else None,
+            (REPOSITORY / drift.layer_dir) if on_lambda else None,
+            spark_code=bool(on_spark),
         ),
         opts=on,
     )
@@ -132,7 +151,66 @@ def monitoring_jobs(
         runbook_url=env.settings.alert_routing.runbook_url,
     )
     drift_period = rate_seconds(drift.schedule)
-    for workload, data in drifted:
+    for workload, data in on_spark:
+        assert isinstance(workload, EtlPipeline)  # config refuses spark for endpoints
+        job = workload.drift_job
+        schedule = job.schedule or drift.schedule
+        glue = DriftGlueJob(
+            f"{account.name}-{workload.name}-drift-glue",
+            DriftGlueJobArgs(
+                environment=env.environment,
+                account_id=account.id,
+                region=region,
+                workload_kind=data.dimension,
+                workload_name=workload.name,
+                code_bucket=store.bucket_name,
+                script_key=SPARK_SCRIPT_KEY,
+                modules_key=SPARK_MODULES_KEY,
+                code_objects=list(store.spark_code),
+                data_bucket=data.bucket,
+                data_prefix=data.prefix,
+                data_format=job.data_format,
+                baseline_bucket=drift.buckets(env.environment, account.id)[1],
+                baseline_key=f"baselines/{workload.name}/baseline.json",
+                report_bucket=drift.buckets(env.environment, account.id)[2],
+                report_prefix=f"reports/drift/{workload.name}/",
+                key_statement=key,
+                # configured buckets have their own key; the code is under the monitoring key
+                code_key_statement=(
+                    {
+                        **use_key_statement(region, account.id, env.environment),
+                        "Sid": "ReadJobCodeKey",
+                        "Action": "kms:Decrypt",
+                    }
+                    if drift.kms_key_arn
+                    else None
+                ),
+                schedule_expression=schedule,
+                worker_type=job.worker_type,
+                number_of_workers=job.number_of_workers,
+                timeout_minutes=job.timeout_minutes,
+                log_retention_days=env.settings.log_retention_days,
+            ),
+            opts=on,
+        )
+        period = rate_seconds(schedule)
+        create_signal_alarms(
+            ctx,
+            SignalWorkload(workload.name, workload.kind),
+            [
+                *drift_signal_specs(
+                    data.dimension, workload.name, period, f"/aws-glue/jobs/{glue.job_name}/*"
+                ),
+                *glue_run_signal_specs(
+                    glue.job_name,
+                    run_rule_name(env.environment, glue.job_name, "failed"),
+                    run_rule_name(env.environment, glue.job_name, "ended"),
+                    period,
+                    job.timeout_minutes,
+                ),
+            ],
+        )
+    for workload, data in on_lambda:
         DriftMonitor(
             f"{account.name}-{workload.name}-drift",
             DriftMonitorArgs(

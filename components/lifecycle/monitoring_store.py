@@ -27,8 +27,14 @@ from obsgov.job_layer import ARCHITECTURE, RUNTIME, LayerManifest, LayerMissing,
 from ..shared.buckets import hardened_bucket
 from ..shared.iam_documents import account_administers, deny_insecure_transport, document
 from ..shared.keys import rotated_key
+from ..shared.platform_function import package_files
 
 LAYER_KEY = "layers/obsgov-drift.zip"
+# The Spark drift job's code (components/lifecycle/drift_glue_job.py), under the same prefix:
+# the one the deployment role may write (obsgov/accounts/deployment_policy.py, LAYER_PREFIX).
+SPARK_SCRIPT_KEY = "layers/drift-spark/spark_job.py"
+SPARK_MODULES_KEY = "layers/drift-spark/obsgov-drift.zip"
+SPARK_SCRIPT = Path(__file__).resolve().parents[2] / "obsgov" / "drift" / "spark_job.py"
 
 
 def key_alias(environment: str) -> str:
@@ -52,7 +58,9 @@ class MonitoringStoreArgs:
     environment: str
     account_id: str
     region: str
-    layer_dir: Path | None  # None: no drift job in this account, no layer
+    layer_dir: Path | None  # None: no Lambda drift job in this account, no layer
+    # the Spark drift job's script and modules, for a Glue drift job in this account
+    spark_code: bool = False
 
 
 # what a preview without a built layer shows in place of the layer's content hash
@@ -73,6 +81,9 @@ class MonitoringStore(pulumi.ComponentResource):
         self.bucket_name = monitoring_bucket_name(args.environment, args.account_id)
         self._create_bucket(name, args)
         self.layer = self._create_layer(name, args) if args.layer_dir is not None else None
+        self.spark_code: list[aws.s3.BucketObjectv2] = (
+            self._create_spark_code(name) if args.spark_code else []
+        )
         self.register_outputs(
             {
                 "bucket": self.bucket.id,
@@ -119,6 +130,30 @@ class MonitoringStore(pulumi.ComponentResource):
             ],
             purpose="monitoring",
         )
+
+    def _create_spark_code(self, name: str) -> list[aws.s3.BucketObjectv2]:
+        """The Spark job's script (the Glue job's ScriptLocation) and the zip of the obsgov
+        modules it imports (its --extra-py-files), derived from the imports as the Lambda
+        function's archive is: no build step, so a preview shows what a deploy uploads."""
+        child = pulumi.ResourceOptions(parent=self)
+        script = aws.s3.BucketObjectv2(
+            f"{name}-spark-script",
+            bucket=self.bucket.id,
+            key=SPARK_SCRIPT_KEY,
+            source=pulumi.FileAsset(str(SPARK_SCRIPT)),
+            content_type="text/x-python",
+            opts=child,
+        )
+        modules = aws.s3.BucketObjectv2(
+            f"{name}-spark-modules",
+            bucket=self.bucket.id,
+            key=SPARK_MODULES_KEY,
+            source=pulumi.AssetArchive(
+                {path: pulumi.FileAsset(str(file)) for path, file in package_files("drift").items()}
+            ),
+            opts=child,
+        )
+        return [script, modules]
 
     def _create_layer(self, name: str, args: MonitoringStoreArgs) -> aws.lambda_.LayerVersion:
         """The drift layer: uploaded to the bucket, published from it."""

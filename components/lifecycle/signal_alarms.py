@@ -22,7 +22,7 @@ import pulumi
 
 from obsgov import metric_contract as mc
 from obsgov.drift.definition import ALARM_COMPARISON_OPERATOR, alarm_threshold_percent
-from obsgov_policies.signals import FRESHNESS, QUALITY
+from obsgov_policies.signals import ERRORS, FRESHNESS, GLUE_NAMESPACE, JOB_NAME, LATENCY, QUALITY
 
 from ..member.alarm_spec import AlarmContext, AlarmSpec, MetricRef
 from ..member.workload_alarms import create_alarm
@@ -33,11 +33,14 @@ def heartbeat_period(schedule_seconds: int) -> int:
     return max(60, min(86_400, 2 * schedule_seconds) // 60 * 60)
 
 
-def drift_signal_specs(kind: str, workload: str, schedule_seconds: int) -> list[AlarmSpec]:
-    """The drift job's signals for one workload (``kind``: Endpoint or Pipeline)."""
+def drift_signal_specs(
+    kind: str, workload: str, schedule_seconds: int, logs: str = "/aws/lambda/obsgov-*-drift-*"
+) -> list[AlarmSpec]:
+    """The drift job's signals for one workload (``kind``: Endpoint or Pipeline); ``logs``:
+    where its job logs (the Lambda function's, or the Glue job's groups)."""
     dims = {kind: workload}
     period = heartbeat_period(schedule_seconds)
-    where = f"the drift reports of {workload} and /aws/lambda/obsgov-*-drift-* logs"
+    where = f"the drift reports of {workload} and {logs} logs"
 
     def ref(metric: mc.Metric, stat: str) -> MetricRef:
         return MetricRef(mc.DATA_QUALITY_NAMESPACE, metric.name, dims, stat, period=period)
@@ -91,6 +94,83 @@ def drift_signal_specs(kind: str, workload: str, schedule_seconds: int) -> list[
             {"m1": ref(mc.DRIFTED_FEATURE_SHARE, "Maximum")},
             threshold=alarm_threshold_percent(),
             treat_missing="notBreaching",  # unjudged windows publish no share: drift-no-data
+            evaluation=(1, 1),
+            severity="high",
+        ),
+    ]
+
+
+def glue_run_signal_specs(
+    job: str, failed_rule: str, ended_rule: str, schedule_seconds: int, timeout_minutes: int
+) -> list[AlarmSpec]:
+    """The Spark drift job's runs, from Glue's own state-change events (``Glue Job State
+    Change``, https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html)
+    counted by EventBridge's ``MatchedEvents`` of the two rules :mod:`.drift_glue_job` creates
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html). A run that
+    fails before the script publishes anything is seen here, not by the drift alarms. Glue's
+    own job metrics (``--enable-metrics``: ``Glue`` namespace, ``JobRunId=ALL``, ``Type=count``,
+    https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html)
+    add a run nearing its timeout and Spark task failures (retried tasks included, so a
+    warning only: the failed-run alarm is the one that pages for a run)."""
+    where = f"the Glue job {job}: its runs and its /aws-glue/jobs/{job}/error logs"
+
+    def matched(rule: str, period: int) -> MetricRef:
+        return MetricRef("AWS/Events", "MatchedEvents", {"RuleName": rule}, "Sum", period=period)
+
+    def glue(metric: str, stat: str) -> MetricRef:
+        dims = {JOB_NAME: job, "JobRunId": "ALL", "Type": "count"}
+        return MetricRef(GLUE_NAMESPACE, metric, dims, stat, period=300)
+
+    return [
+        AlarmSpec(
+            "drift-job-duration",
+            LATENCY,
+            f"A run of the Spark drift job {job} is near its {timeout_minutes}-minute timeout.",
+            where,
+            "GreaterThanThreshold",
+            {"m1": glue("glue.driver.aggregate.elapsedTime", "Maximum")},
+            # milliseconds; 80% of the timeout leaves room to act before Glue stops the run
+            threshold=timeout_minutes * 60_000 * 0.8,
+            treat_missing="notBreaching",  # published only while a run runs
+            evaluation=(1, 1),
+            severity="warning",
+        ),
+        AlarmSpec(
+            "drift-job-task-failures",
+            ERRORS,
+            f"Spark tasks of the drift job {job} failed (Glue retries them; a failed run "
+            "pages as drift-job-failed).",
+            where,
+            "GreaterThanThreshold",
+            {"m1": glue("glue.driver.aggregate.numFailedTasks", "Sum")},
+            threshold=0,
+            treat_missing="notBreaching",  # published only while a run runs
+            evaluation=(1, 1),
+            severity="warning",
+        ),
+        AlarmSpec(
+            "drift-job-failed",
+            ERRORS,
+            f"A run of the Spark drift job {job} failed, timed out or hit an error.",
+            where,
+            "GreaterThanThreshold",
+            {"m1": matched(failed_rule, 300)},
+            threshold=0,
+            # no failed run, no event: healthy; drift-job-not-run pages on silence
+            treat_missing="notBreaching",
+            evaluation=(1, 1),
+            severity="high",
+        ),
+        AlarmSpec(
+            "drift-job-not-run",
+            QUALITY,
+            f"The Spark drift job {job} ended no run within two schedule periods: its "
+            "trigger is stopped or the job cannot start.",
+            where,
+            "LessThanThreshold",
+            {"m1": matched(ended_rule, heartbeat_period(schedule_seconds))},
+            threshold=1,
+            treat_missing="breaching",
             evaluation=(1, 1),
             severity="high",
         ),

@@ -6,8 +6,8 @@ Three documents, all generated from one :class:`DeploymentScope`:
   ``pulumi up`` needs to create, read, update and delete the member baseline (alarms, log
   groups and filters, rules and targets, topics, keys and aliases, the OAM link, X-Ray groups,
   the platform functions, their queues and roles, the monitoring bucket and the drift
-  layer), each scoped to this account and, where the
-  platform owns the names, to ``obsgov-*``;
+  layer, the Spark drift job on Glue and its trigger), each scoped to this account and,
+  where the platform owns the names, to ``obsgov-*``;
 * its permissions boundary (managed, ``obsgov-deployment-boundary``): the same ceiling, so a
   managed policy attached later (by hand, or ``--role-policy``) cannot widen it;
 * the workload boundary (managed, ``obsgov-workload-boundary``): what any role the baseline
@@ -20,10 +20,11 @@ Privilege escalation is closed the way AWS's delegation example does it (IAM Use
 access_policies_boundaries.html): roles may be created, and their policies changed, only
 with the workload boundary attached (``iam:PermissionsBoundary``); the boundary may not be
 removed; the deployment role, its policies and the boundaries themselves may not be edited;
-``iam:PassRole`` reaches only the platform's roles and only for Lambda and EventBridge. Data
-is out of reach: no Secrets Manager or SSM parameter action, no S3 object but the drift
-layer's archive in the account's own monitoring bucket (``layers/``, which the program
-uploads and publishes the layer from), and KMS use only through Lambda or, for that upload,
+``iam:PassRole`` reaches only the platform's roles and only for Lambda, EventBridge and
+Glue. Data is out of reach: no Secrets Manager or SSM parameter action, no S3 object but the
+drift jobs' code in the account's own monitoring bucket (``layers/``: the layer's archive,
+which the program uploads and publishes the layer from, and the Spark job's script and
+modules), and KMS use only through Lambda or, for that upload,
 S3 (``kms:ViaService``).
 
 A known limit of IAM, not of this policy: AWS requires the permission to tag a key at
@@ -45,12 +46,16 @@ DEPLOYMENT_POLICY_NAME = "obsgov-deployment"
 DEPLOYMENT_BOUNDARY_NAME = "obsgov-deployment-boundary"
 WORKLOAD_BOUNDARY_NAME = "obsgov-workload-boundary"
 MANAGED_BY = ("managed-by", "obsgov")
-# Services the platform's roles are handed to (iam:PassedToService).
-PASSED_TO = ("lambda.amazonaws.com", "events.amazonaws.com")
+# Services the platform's roles are handed to (iam:PassedToService): Glue runs the Spark drift
+# job (components/lifecycle/drift_glue_job.py) with its role.
+PASSED_TO = ("lambda.amazonaws.com", "events.amazonaws.com", "glue.amazonaws.com")
 # The namespaces platform functions publish (obsgov.metric_contract), for the workload boundary.
 METRIC_NAMESPACES = ("Obsgov/DataQuality", "Obsgov/ModelQuality", "Obsgov/Pipelines")
 # The monitoring bucket's prefix for the drift layer's archive (monitoring_store.LAYER_KEY).
 LAYER_PREFIX = "layers/"
+# Under it, the Spark drift job's script and modules (monitoring_store.SPARK_SCRIPT_KEY), which
+# the job's role reads at run time.
+SPARK_CODE_PREFIX = "layers/drift-spark/"
 # What the bucket's provider reads and sets (tests/accounts/baseline_needs.py names the source
 # of each): the bucket, its settings, its policy and its tags.
 BUCKET_ACTIONS = (
@@ -151,6 +156,11 @@ class DeploymentScope:
         (components/lifecycle/monitoring_store.py, LAYER_KEY): the one prefix whose objects
         the deployment role writes and reads."""
         return f"{self.monitoring_bucket}/{LAYER_PREFIX}*"
+
+    @property
+    def spark_code(self) -> str:
+        """The Spark drift job's code in the monitoring bucket, read by the job's role."""
+        return f"{self.monitoring_bucket}/{SPARK_CODE_PREFIX}*"
 
     def central(self, service: str, resource: str) -> list[str]:
         return [self.arn(service, resource, account=a) for a in self.central_account_ids]
@@ -457,6 +467,31 @@ def _baseline_statements(scope: DeploymentScope) -> list[dict[str, Any]]:
                 s.arn("lambda", f"layer:{PLATFORM_PREFIX}*:*"),
             ],
         ),
+        # The Spark drift job and its schedule (components/lifecycle/drift_glue_job.py): the
+        # CloudFormation handlers' calls for AWS::Glue::Job and AWS::Glue::Trigger, plus the
+        # provider's start and stop of a trigger (tests/accounts/baseline_needs.py)
+        _statement(
+            "GlueJobs",
+            [
+                "glue:CreateJob",
+                "glue:UpdateJob",
+                "glue:DeleteJob",
+                "glue:GetJob",
+                "glue:CreateTrigger",
+                "glue:UpdateTrigger",
+                "glue:DeleteTrigger",
+                "glue:GetTrigger",
+                "glue:StartTrigger",
+                "glue:StopTrigger",
+                "glue:GetTags",
+                "glue:TagResource",
+                "glue:UntagResource",
+            ],
+            [
+                s.arn("glue", f"job/{PLATFORM_PREFIX}*"),
+                s.arn("glue", f"trigger/{PLATFORM_PREFIX}*"),
+            ],
+        ),
         _statement("MonitoringBucket", BUCKET_ACTIONS, s.monitoring_bucket),
         _statement("LayerArchive", LAYER_ARCHIVE_ACTIONS, s.layer_archives),
         # Reads with no resource-level permission (the service authorization reference lists
@@ -653,6 +688,14 @@ def deployment_boundary(scope: DeploymentScope) -> dict[str, Any]:
             ],
         ),
         _statement("MonitoringBucket", ["s3:*"], s.monitoring_bucket),
+        _statement(
+            "GlueJobs",
+            ["glue:*"],
+            [
+                s.arn("glue", f"job/{PLATFORM_PREFIX}*"),
+                s.arn("glue", f"trigger/{PLATFORM_PREFIX}*"),
+            ],
+        ),
     ]
     return _document(*coarse, *exact.values(), *_guard_statements(scope))
 
@@ -671,8 +714,14 @@ def workload_boundary(scope: DeploymentScope) -> dict[str, Any]:
         _statement(
             "OwnLogs",
             ["logs:CreateLogStream", "logs:PutLogEvents"],
-            s.arn("logs", f"log-group:/aws/lambda/{PLATFORM_PREFIX}*"),
+            [
+                s.arn("logs", f"log-group:/aws/lambda/{PLATFORM_PREFIX}*"),
+                # the Spark drift job's groups (Glue 5.0 --custom-logGroup-prefix)
+                s.arn("logs", f"log-group:/aws-glue/jobs/{PLATFORM_PREFIX}*"),
+            ],
         ),
+        # the Spark drift job's script and modules, which Glue loads with the job's role
+        _statement("SparkJobCode", ["s3:GetObject"], s.spark_code),
         _statement("DeadLetters", ["sqs:SendMessage"], s.arn("sqs", f"{PLATFORM_PREFIX}*")),
         _statement(
             "OwnKeys",

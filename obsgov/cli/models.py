@@ -387,8 +387,8 @@ def quality(
 
     from obsgov.clock import parse_instant, utc_now
     from obsgov.errors import InputError as Bad
+    from obsgov.model_quality.job import QualityRun, run, split_s3_uri
     from obsgov.model_quality.job import publish as publish_metrics
-    from obsgov.model_quality.job import run, split_s3_uri
     from obsgov.model_quality.join import PROBLEMS, OutputSpec
     from obsgov.model_quality.served import served_model
 
@@ -428,17 +428,18 @@ def quality(
     result = _aws_call(
         lambda: run(
             boto3.client("s3", config=config),
-            capture_uri=capture,
-            labels_uri=labels,
-            endpoint=endpoint,
-            model_version=version,
-            problem=problem,
-            window_end=end,
-            window=timedelta(hours=window_hours),
-            label_deadline=timedelta(hours=label_deadline_hours),
-            spec=spec,
-            min_labels=min_labels,
-            as_of=now,
+            QualityRun(
+                capture_uri=capture,
+                labels_uri=labels,
+                endpoint=endpoint,
+                model_version=version,
+                window_end=end,
+                spec=spec,
+                window=timedelta(hours=window_hours),
+                label_deadline=timedelta(hours=label_deadline_hours),
+                min_labels=min_labels,
+                as_of=now,
+            ),
         )
     )
     if publish:

@@ -19,7 +19,11 @@ Run it (Glue: this file is the job's ScriptLocation; EMR Serverless: its entryPo
     spark-submit obsgov/drift/spark_job.py baseline --data s3://lake/train/ \\
         --out s3://b/baseline.json [--schema s3://b/schema.yaml]
 
-Glue adds its own arguments (``--JOB_NAME``, ``--JOB_RUN_ID``, ...); they are ignored.
+Glue passes a job's arguments as ``--key value`` pairs and has no positional command, so
+a Glue job names it with ``--command run|baseline`` and sets ``--publish true`` (the drift
+component's DefaultArguments); Glue's own arguments (``--JOB_NAME``, ``--JOB_RUN_ID``,
+``--extra-py-files``, ...) are ignored. AWS Glue, "Using job parameters in AWS Glue jobs":
+https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
 """
 
 from __future__ import annotations
@@ -280,12 +284,16 @@ def _write_text(location: str, text: str, kms_key_id: str | None = None) -> None
     write_atomic(Path(location), text)
 
 
+COMMANDS = ("run", "baseline")
+
+
 def _parser() -> argparse.ArgumentParser:
+    # allow_abbrev=False: an argument Glue adds must never be taken for a prefix of ours
     parser = argparse.ArgumentParser(
-        prog="obsgov-drift-spark", description=__doc__.split("\n\n")[0]
+        prog="obsgov-drift-spark", description=__doc__.split("\n\n")[0], allow_abbrev=False
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="Judge a window against a baseline.")
+    run = commands.add_parser("run", help="Judge a window against a baseline.", allow_abbrev=False)
     run.add_argument("--baseline", required=True, help="Baseline JSON (s3:// or a path).")
     run.add_argument("--data", required=True, help="Window: s3:// prefix or path.")
     run.add_argument("--format", choices=("parquet", "csv", "jsonl"))
@@ -295,7 +303,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workload-name")
     run.add_argument("--publish", action="store_true", help="Publish CloudWatch metrics.")
     run.add_argument("--kms-key-id")
-    base = commands.add_parser("baseline", help="Profile training data into a baseline.")
+    base = commands.add_parser(
+        "baseline", help="Profile training data into a baseline.", allow_abbrev=False
+    )
     base.add_argument("--data", required=True)
     base.add_argument("--format", choices=("parquet", "csv", "jsonl"))
     base.add_argument("--out", required=True)
@@ -308,13 +318,45 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _glue_parser() -> argparse.ArgumentParser:
+    """The two arguments only the Glue form has."""
+    parser = argparse.ArgumentParser(prog="obsgov-drift-spark", add_help=False, allow_abbrev=False)
+    parser.add_argument("--command", choices=COMMANDS, required=True)
+    parser.add_argument("--publish", choices=("true", "false"), default="false")
+    return parser
+
+
+def parse_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The job's arguments, in the ``spark-submit`` form (``run --data ...``) or Glue's
+    (``--command run --data ... --publish true`` among Glue's own), and the arguments it does
+    not define (Glue's), which it ignores."""
+    argv = list(argv)
+    if argv and argv[0] in COMMANDS:
+        return _parser().parse_known_args(argv)
+    glue, rest = _glue_parser().parse_known_args(argv)
+    if glue.publish == "true" and glue.command != "run":
+        _glue_parser().error("--publish applies to --command run only")
+    command = [glue.command, *rest, *(["--publish"] if glue.publish == "true" else [])]
+    return _parser().parse_known_args(command)
+
+
+def options(command: str) -> frozenset[str]:
+    """The options a command defines, in the Glue form (``--command`` included)."""
+    sub = next(
+        action
+        for action in _parser()._actions  # noqa: SLF001 - argparse has no public accessor
+        if isinstance(action, argparse._SubParsersAction)  # noqa: SLF001
+    )
+    parser = sub.choices[command]
+    defined = {o for action in parser._actions for o in action.option_strings}  # noqa: SLF001
+    return frozenset(defined - {"-h", "--help"} | {"--command"})
+
+
 def main(
     argv: Sequence[str] | None = None, spark: Any = None, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Run one job; returns what it did (also printed as one JSON line for the job's log)."""
-    args, _glue_extras = _parser().parse_known_args(
-        list(argv if argv is not None else sys.argv[1:])
-    )
+    args, _glue_extras = parse_arguments(list(argv if argv is not None else sys.argv[1:]))
     spark = spark or spark_session()
     now = now or utc_now()
     if args.command == "baseline":

@@ -305,6 +305,19 @@ def _lambda(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
     ]
 
 
+# DPUs per worker of a Glue Spark job (AWS Glue API, Job.WorkerType:
+# https://docs.aws.amazon.com/glue/latest/webapi/API_Job.html)
+GLUE_DPU_PER_WORKER = {"G.1X": 1, "G.2X": 2, "G.4X": 4, "G.8X": 8}
+
+
+def _glue_job(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
+    workers = _known(props.get("numberOfWorkers")) or 2
+    dpus = workers * GLUE_DPU_PER_WORKER.get(str(_known(props.get("workerType")) or "G.1X"), 1)
+    minutes = max(1.0, a["glueMinutesPerRun"])  # billed per second, one minute at least
+    used = ("glueRunsPerMonthPerJob", "glueMinutesPerRun")
+    return [("glue-etl-dpu-hour", dpus * a["glueRunsPerMonthPerJob"] * minutes / 60, used)]
+
+
 def _event_target(props: Mapping[str, Any], a: Mapping[str, float]) -> list[Line]:
     return []  # priced by the estimate, which knows the target's account (cross-account)
 
@@ -366,6 +379,7 @@ RULES: dict[str, Rule] = {
         )
     ],
     "aws:lambda/function:Function": _lambda,
+    "aws:glue/job:Job": _glue_job,
     "aws:quicksight/dataSource:DataSource": lambda p, a: [
         ("quicksight-reader", a["quicksightReaders"], ("quicksightReaders",)),
         ("quicksight-author", a["quicksightAuthors"], ("quicksightAuthors",)),
@@ -402,6 +416,8 @@ FREE_TYPES = frozenset(
         "aws:oam/sinkPolicy:SinkPolicy",
         "aws:oam/link:Link",
         "aws:cloudwatch/eventRule:EventRule",
+        # a trigger only starts a job; the job's runs are priced
+        "aws:glue/trigger:Trigger",
         "aws:cloudwatch/eventBus:EventBus",
         "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
         "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",

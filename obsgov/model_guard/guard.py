@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from .events import PACKAGE_ARN
+from .events import PACKAGE_ARN, ApprovalEvent, StageWrite
 from .rules import (
     REJECTION_PREFIX,
     SOURCE_PACKAGE_KEY,
@@ -353,20 +353,20 @@ def guard_approval(
     raise RuntimeError(f"{arn} changed during each of {CHECK_ATTEMPTS} checks")
 
 
-def guard_stage_write(  # noqa: PLR0913 - keyword-only fields of the stage write being judged
+def guard_stage_write(
     clients: Clients,
-    arn: str,
+    event: ApprovalEvent,
+    write: StageWrite,
     rules: GuardRules,
     *,
-    stage: str,
-    status: str,
-    caller: str,
     topic_arn: str | None,
-    event_id: str | None = None,
     log: Callable[[str], None] = lambda line: print(line, file=sys.stdout),
 ) -> str:
     """Undo a lifecycle stage written by a caller the rules do not allow: the stage keeps its
-    name and goes back to PendingApproval, so it proves nothing."""
+    name and goes back to PendingApproval, so it proves nothing. ``write`` is ``event``'s
+    stage write."""
+    arn, stage, status = event.package_arn, write.stage, write.status
+    caller, event_id = event.approver or "", event.event_id
     result = check_stage_write(rules, stage, status, caller, clients.identity)
     package = clients.sagemaker.describe_model_package(ModelPackageName=arn)
     verdict = Verdict(

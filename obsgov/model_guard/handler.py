@@ -80,16 +80,7 @@ def _handle(event: Any, clients: Clients | None) -> dict:
         actions = []
         if approval.stage_write is not None:
             actions.append(
-                guard_stage_write(
-                    clients,
-                    arn,
-                    rules,
-                    stage=approval.stage_write.stage,
-                    status=approval.stage_write.status,
-                    caller=approval.approver or "",
-                    topic_arn=topic,
-                    event_id=approval.event_id,
-                )
+                guard_stage_write(clients, approval, approval.stage_write, rules, topic_arn=topic)
             )
         if approval.approves:
             actions.append(

@@ -35,7 +35,7 @@ from obsgov.s3_window import (
     list_prefix,
 )
 
-from .join import PROBLEMS, Joined, OutputSpec, join
+from .join import Joined, OutputSpec, join
 from .metrics import classification, confusion_matrix, multiclass, regression
 
 # Below this many labelled predictions a quality figure is noise (accuracy's standard error
@@ -127,35 +127,39 @@ def _collected(item: ObjectInfo, uri: str, layout: str | None) -> datetime:
     return item.last_modified
 
 
-def run(  # noqa: PLR0913 - keyword-only job settings, each a `model-quality run` option
-    s3: Any,
-    *,
-    capture_uri: str,
-    labels_uri: str,
-    endpoint: str,
-    model_version: str,
-    problem: str,
-    window_end: datetime,
-    window: timedelta = timedelta(hours=24),
-    label_deadline: timedelta = timedelta(hours=24),
-    threshold: float = 0.5,
-    spec: OutputSpec | None = None,
-    min_labels: int = DEFAULT_MIN_LABELS,
-    as_of: datetime | None = None,
-    capture_layout: str | None = CAPTURE_LAYOUT,
-    labels_layout: str | None = GROUND_TRUTH_LAYOUT,
-) -> QualityResult:
+@dataclass(frozen=True)
+class QualityRun:
+    """One scoring of an endpoint's predictions: where they and their labels are, which
+    window, and how to read them (each field a `models quality` option or event key)."""
+
+    capture_uri: str
+    labels_uri: str
+    endpoint: str
+    model_version: str
+    window_end: datetime
+    spec: OutputSpec = field(default_factory=OutputSpec)  # the problem and its threshold
+    window: timedelta = timedelta(hours=24)
+    label_deadline: timedelta = timedelta(hours=24)
+    min_labels: int = DEFAULT_MIN_LABELS
+    as_of: datetime | None = None  # labels collected up to then (default: window_end)
+    capture_layout: str | None = CAPTURE_LAYOUT
+    labels_layout: str | None = GROUND_TRUTH_LAYOUT
+
+    def __post_init__(self) -> None:
+        if self.min_labels < 1:
+            raise ValueError(f"min_labels must be at least 1, not {self.min_labels}")
+
+
+def run(s3: Any, job: QualityRun) -> QualityResult:
     """Score the predictions made in [window_end - window, window_end) against the labels
     collected up to ``as_of`` (default: ``window_end``)."""
-    if problem not in PROBLEMS:
-        raise ValueError(f"problem must be one of {', '.join(PROBLEMS)}, not {problem!r}")
-    if min_labels < 1:
-        raise ValueError(f"min_labels must be at least 1, not {min_labels}")
-    spec = spec or OutputSpec(problem=problem, threshold=threshold)
-    if spec.problem != problem:
-        raise ValueError(f"the output spec is for {spec.problem}, the run for {problem}")
+    spec, window_end, window = job.spec, job.window_end, job.window
+    capture_uri, labels_uri = job.capture_uri, job.labels_uri
+    capture_layout, labels_layout = job.capture_layout, job.labels_layout
+    label_deadline, min_labels = job.label_deadline, job.min_labels
+    endpoint, model_version, problem = job.endpoint, job.model_version, spec.problem
     start = window_end - window
-    as_of = max(as_of or window_end, window_end)
+    as_of = max(job.as_of or window_end, window_end)
     stats = ListingStats()
     # an object keyed by an hour holds that hour's inferences: the window's hours suffice
     capture_objects = _listed(
@@ -334,19 +338,20 @@ def handler(event: Any, context: Any = None) -> dict[str, Any]:
     served = _served(boto3.client("sagemaker"), event)
     result = run(
         boto3.client("s3"),
-        capture_uri=event["captureUri"],
-        labels_uri=event["labelsUri"],
-        endpoint=event["endpoint"],
-        model_version=served.version,
-        problem=spec.problem,
-        window_end=now - offset,
-        window=window,
-        label_deadline=deadline,
-        spec=spec,
-        min_labels=min_labels,
-        as_of=now,
-        capture_layout=layouts["captureLayout"],
-        labels_layout=layouts["labelsLayout"],
+        QualityRun(
+            capture_uri=event["captureUri"],
+            labels_uri=event["labelsUri"],
+            endpoint=event["endpoint"],
+            model_version=served.version,
+            window_end=now - offset,
+            spec=spec,
+            window=window,
+            label_deadline=deadline,
+            min_labels=min_labels,
+            as_of=now,
+            capture_layout=layouts["captureLayout"],
+            labels_layout=layouts["labelsLayout"],
+        ),
     )
     result.notes.extend(_release_notes(served, event, result))
     publish(boto3.client("cloudwatch"), result, now)

@@ -96,7 +96,8 @@ class SnapshotSource:
         return self.records.get(arn)
 
 
-def _read_snapshot(path: str, mtime_ns: int, size: int) -> dict[str, PackageRecord]:
+@functools.lru_cache(maxsize=8)
+def _load_snapshot(path: str, mtime_ns: int, size: int) -> dict[str, PackageRecord]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -113,10 +114,6 @@ def _read_snapshot(path: str, mtime_ns: int, size: int) -> dict[str, PackageReco
             f"the registry snapshot {path} has a malformed package ({exc})"
         ) from None
     return {r.arn: r for r in records}
-
-
-# Cached by wrapping rather than decorating: mutation testing leaves decorated functions alone.
-_load_snapshot = functools.lru_cache(maxsize=8)(_read_snapshot)
 
 
 class RegistrySource:

@@ -8,6 +8,7 @@ policy is one module (and its test file) and a new pack is one package.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import pkgutil
@@ -161,8 +162,10 @@ def _pack_of(module: str) -> str:
     return pack_name(parts[1])
 
 
+PolicyFunction = Callable[..., Any]
+
+
 def policy(  # noqa: PLR0913 - keyword-only: the policy's metadata record, as CONTRIBUTING spells it
-    fn: Callable[..., Any],
     *,
     id: str,
     description: str,
@@ -176,15 +179,15 @@ def policy(  # noqa: PLR0913 - keyword-only: the policy's metadata record, as CO
     kind: str = "resource",
     applies_to: Callable[[str], bool] | None = None,
     judges: Callable[[Any, Any], Iterable[str]] | None = None,
-) -> PolicySpec:
-    """Register ``fn`` as a policy of the pack its package defines, with its metadata.
+) -> Callable[[PolicyFunction], PolicyFunction]:
+    """Decorate a policy function to register it, with its metadata, in the pack its package
+    defines; the function itself is returned unchanged, so tests call it directly.
 
     Resource policies are only called for ``resource_types`` (or types ``applies_to`` accepts);
-    ``fn`` receives the SDK's ``args`` and ``report_violation``. A stack policy's
+    the function receives the SDK's ``args`` and ``report_violation``. A stack policy's
     ``resource_types`` are the types whose resources it judges (all of them, or those
-    ``judges`` picks), which reports use to count its passes. A policy module calls this
-    after defining ``fn`` rather than decorating it, so that mutation testing (which leaves
-    decorated functions alone) reaches the policy's logic.
+    ``judges`` picks), which reports use to count its passes. The metadata is checked when the
+    decorator is made, so a wrong id fails at import, naming the policy.
     """
     types = tuple(resource_types)
     if not ID_PATTERN.match(id) or not id.startswith(f"obsgov-{service}-"):
@@ -193,36 +196,45 @@ def policy(  # noqa: PLR0913 - keyword-only: the policy's metadata record, as CO
         raise ValueError(f"policy {id}: severity {severity} is not one of {', '.join(SEVERITIES)}")
     if kind not in ("resource", "stack"):
         raise ValueError(f"policy {id}: kind {kind} is not resource or stack")
-    if id in REGISTRY:
-        raise ValueError(f"duplicate policy id {id}")
-    validate = fn
-    if kind == "resource":
 
-        @functools.wraps(fn)
-        def validate(args, report_violation):
-            if spec.applies(args.resource_type):
-                return fn(args, report_violation)
-            return None
+    def register(fn: PolicyFunction) -> PolicyFunction:
+        if id in REGISTRY:
+            raise ValueError(f"duplicate policy id {id}")
+        spec = PolicySpec(
+            id=id,
+            pack=_pack_of(fn.__module__),
+            description=description,
+            severity=severity,
+            service=service,
+            kind=kind,
+            validate=fn,
+            module=fn.__module__,
+            resource_types=types,
+            controls=tuple(controls),
+            remediation=remediation,
+            config_properties=dict(config or {}),
+            config_required=tuple(required_config),
+            applies_to=applies_to,
+            judges=judges,
+        )
+        if kind == "resource":
+            spec = dataclasses.replace(spec, validate=_called_where_it_applies(spec, fn))
+        REGISTRY[id] = spec
+        return fn
 
-    spec = PolicySpec(
-        id=id,
-        pack=_pack_of(fn.__module__),
-        description=description,
-        severity=severity,
-        service=service,
-        kind=kind,
-        validate=validate,
-        module=fn.__module__,
-        resource_types=types,
-        controls=tuple(controls),
-        remediation=remediation,
-        config_properties=dict(config or {}),
-        config_required=tuple(required_config),
-        applies_to=applies_to,
-        judges=judges,
-    )
-    REGISTRY[id] = spec
-    return spec
+    return register
+
+
+def _called_where_it_applies(spec: PolicySpec, fn: PolicyFunction) -> PolicyFunction:
+    """The SDK calls a resource policy for every resource; ``fn`` sees only its types."""
+
+    @functools.wraps(fn)
+    def validate(args: Any, report_violation: Any) -> Any:
+        if spec.applies(args.resource_type):
+            return fn(args, report_violation)
+        return None
+
+    return validate
 
 
 def load_all() -> dict[str, PolicySpec]:

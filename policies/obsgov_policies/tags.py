@@ -38,7 +38,8 @@ TAG_RULE_SCHEMA = {
 }
 
 
-def _find_taggable_types() -> frozenset[str]:
+@functools.lru_cache(maxsize=1)
+def taggable_types() -> frozenset[str]:
     """Type tokens of pulumi-aws resources that accept ``tags`` (read from the SDK's source,
     which is much faster than importing all of its modules)."""
     import pulumi_aws
@@ -59,10 +60,6 @@ def _find_taggable_types() -> frozenset[str]:
     return frozenset(found)
 
 
-# Cached by wrapping rather than decorating: mutation testing leaves decorated functions alone.
-taggable_types = functools.lru_cache(maxsize=1)(_find_taggable_types)
-
-
 def _native_module_path(resource_type: str) -> Path | None:
     """The generated module of a pulumi-aws-native type (``aws-native:quicksight:Dashboard``
     -> ``pulumi_aws_native/quicksight/dashboard.py``), None without the SDK."""
@@ -78,7 +75,9 @@ def _native_module_path(resource_type: str) -> Path | None:
     return Path(pulumi_aws_native.__file__).parent / module / f"{snake}.py"
 
 
-def _native_taggable(resource_type: str) -> bool:
+@functools.cache
+def native_taggable(resource_type: str) -> bool:
+    """Whether a pulumi-aws-native type accepts tags, read from its generated module."""
     path = _native_module_path(resource_type)
     if path is None or not path.is_file():
         return False
@@ -88,9 +87,6 @@ def _native_taggable(resource_type: str) -> bool:
     start = text.find("def _internal_init(")
     signature = text[start : text.find("):", start)] if start >= 0 else ""
     return bool(_TAGS_ARG.search(signature))
-
-
-native_taggable = functools.lru_cache(maxsize=None)(_native_taggable)
 
 
 def is_taggable(resource_type: str) -> bool:

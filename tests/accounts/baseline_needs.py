@@ -436,6 +436,17 @@ def _role_policy(ctx: Ctx) -> Named:
     return {"iam:role": [role_arn_of(ctx, ctx.referenced("role"), ctx.known("role"))]}, {}
 
 
+def _glue_job(ctx: Ctx) -> Named:
+    own: Arns = {"glue:job": [sar_arn("glue", "job", ctx.base(JobName=_name(ctx.resource)))]}
+    role = role_arn_of(ctx, ctx.referenced("roleArn"), ctx.known("roleArn"))
+    return own, {"iam:role": [role]}
+
+
+def _glue_trigger(ctx: Ctx) -> Named:
+    name = _name(ctx.resource)
+    return {"glue:trigger": [sar_arn("glue", "trigger", ctx.base(TriggerName=name))]}, {}
+
+
 LAMBDA_PROPERTY_ONLY = {
     "s3:GetObject": ("s3Bucket", "code from S3; obsgov uploads a zip or names an image"),
     "s3:GetObjectVersion": ("s3ObjectVersion", "code from S3"),
@@ -621,6 +632,26 @@ ROWS: dict[str, Row] = {
                 "imageUri": ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
             },
         ),
+        # The Spark drift job (components/lifecycle/drift_glue_job.py): CreateJob and
+        # UpdateJob pass its role to Glue.
+        Row(
+            "aws:glue/job:Job",
+            "AWS::Glue::Job",
+            _glue_job,
+            passed_to="glue.amazonaws.com",
+        ),
+        Row(
+            "aws:glue/trigger:Trigger",
+            "AWS::Glue::Trigger",
+            _glue_trigger,
+            terraform={
+                # resourceTriggerUpdate starts or stops the trigger when `enabled` changes
+                "update": [
+                    ("glue:StartTrigger", f"{TF}/glue/trigger.go"),
+                    ("glue:StopTrigger", f"{TF}/glue/trigger.go"),
+                ],
+            },
+        ),
         Row(
             "aws:lambda/permission:Permission",
             "AWS::Lambda::Permission",
@@ -769,7 +800,12 @@ def _context(
         if key is not None:
             context.update({f"aws:ResourceTag/{k}": v for k, v in tags_of(ctx, key).items()})
     if "iam:PermissionsBoundary" in keys:
-        role = ctx.resource if row.pulumi_type == "aws:iam/role:Role" else ctx.referenced("role")
+        role = (
+            ctx.resource
+            if row.pulumi_type == "aws:iam/role:Role"
+            # a function names its role in `role`, a Glue job in `roleArn`
+            else ctx.referenced("role") or ctx.referenced("roleArn")
+        )
         boundary = plain(role.inputs).get("permissionsBoundary") if role is not None else None
         if isinstance(boundary, str):
             context["iam:PermissionsBoundary"] = boundary

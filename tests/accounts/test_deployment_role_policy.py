@@ -313,6 +313,24 @@ ROLE = f"arn:aws:iam::{MEMBER}:role/obsgov-x"
             {"iam:PassedToService": "ec2.amazonaws.com"},
         ),
         (
+            "pass a team role to Glue",
+            "iam:PassRole",
+            f"arn:aws:iam::{MEMBER}:role/team-etl",
+            {"iam:PassedToService": "glue.amazonaws.com"},
+        ),
+        (
+            "rewrite a team's Glue job",
+            "glue:UpdateJob",
+            f"arn:aws:glue:eu-west-1:{MEMBER}:job/transactions-daily",
+            {},
+        ),
+        (
+            "read a Glue job's code outside the drift job's",
+            "s3:GetObject",
+            f"arn:aws:s3:::obsgov-prod-monitoring-{MEMBER}/datasets/x/part-0.parquet",
+            {},
+        ),
+        (
             "widen its own trust",
             "iam:UpdateAssumeRolePolicy",
             f"arn:aws:iam::{MEMBER}:role/ObsgovDeploymentRole",

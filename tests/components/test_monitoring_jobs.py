@@ -74,14 +74,18 @@ def _alarms(graph, metric: str) -> list:
 
 
 def test_jobs_are_deployed_by_default_as_zip_functions(example_graph):
+    """prod's transactions-daily pipeline sets driftJob.engine spark (stacks/accounts.yaml):
+    its drift job is the Glue job (tests/drift/test_drift_glue_job.py), so its account has
+    no Lambda drift job and no layer."""
     graph = example_graph("prod", True)
     functions = {f.inputs["name"]: f.inputs for f in graph.of_type("aws:lambda/function:Function")}
     drift = {n: f for n, f in functions.items() if n.startswith("obsgov-drift-")}
     assert sorted(drift) == [
         "obsgov-drift-endpoint-churn-propensity-prod",
         "obsgov-drift-endpoint-fraud-scoring-prod",
-        "obsgov-drift-pipeline-transactions-daily-prod",
     ]
+    glue_jobs = [j.inputs["name"] for j in graph.of_type("aws:glue/job:Job")]
+    assert "obsgov-drift-pipeline-transactions-daily-prod" in glue_jobs
     for function in drift.values():
         assert function.get("packageType") in (None, "Zip")
         assert "imageUri" not in function
@@ -90,7 +94,7 @@ def test_jobs_are_deployed_by_default_as_zip_functions(example_graph):
     assert "obsgov-prod-ml-serving-prod-model-quality" in functions
     assert "obsgov-prod-data-platform-prod-freshness" in functions
     layers = graph.of_type("aws:lambda/layerVersion:LayerVersion")
-    assert len(layers) == 2  # one per account with a drift job
+    assert len(layers) == 1  # one per account with a Lambda drift job
     for layer in layers:
         assert layer.inputs["layerName"] == "obsgov-prod-drift"
         # published from S3: the layer is above the 50 MB a direct upload allows

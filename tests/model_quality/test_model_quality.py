@@ -226,13 +226,14 @@ def test_job_reads_s3_scores_and_publishes_to_cloudwatch(buckets):
     _upload(s3, SCORED, now)
     result = job.run(
         s3,
-        capture_uri="s3://capture/fraud/",
-        labels_uri="s3://labels/fraud/",
-        endpoint="fraud",
-        model_version="7",
-        problem="binary",
-        window_end=now,
-        min_labels=len(SCORED),
+        job.QualityRun(
+            capture_uri="s3://capture/fraud/",
+            labels_uri="s3://labels/fraud/",
+            endpoint="fraud",
+            model_version="7",
+            window_end=now,
+            min_labels=len(SCORED),
+        ),
     )
     assert result.metrics == classification(SCORED)
     assert (result.joined.missing, result.joined.late) == (0, 0)

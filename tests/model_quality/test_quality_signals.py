@@ -110,12 +110,13 @@ def test_probability_vectors_are_scored_on_the_positive_class(aws):
     put_hour(aws, "labels", "fraud/", hour, [label_line(f"i{i}", y) for i, y in enumerate(labels)])
     result = job.run(
         aws,
-        capture_uri="s3://capture/fraud/",
-        labels_uri="s3://labels/fraud/",
-        endpoint="fraud",
-        model_version="3",
-        problem="binary",
-        window_end=NOW,
+        job.QualityRun(
+            capture_uri="s3://capture/fraud/",
+            labels_uri="s3://labels/fraud/",
+            endpoint="fraud",
+            model_version="3",
+            window_end=NOW,
+        ),
     )
     expected = roc_auc(list(p1), [bool(y) for y in labels])
     assert expected is not None
@@ -124,13 +125,14 @@ def test_probability_vectors_are_scored_on_the_positive_class(aws):
     # the first class instead (positive index 0, positive label "0"): the mirror image
     flipped = job.run(
         aws,
-        capture_uri="s3://capture/fraud/",
-        labels_uri="s3://labels/fraud/",
-        endpoint="fraud",
-        model_version="3",
-        problem="binary",
-        window_end=NOW,
-        spec=OutputSpec(positive_class="0", positive_index=0),
+        job.QualityRun(
+            capture_uri="s3://capture/fraud/",
+            labels_uri="s3://labels/fraud/",
+            endpoint="fraud",
+            model_version="3",
+            window_end=NOW,
+            spec=OutputSpec(positive_class="0", positive_index=0),
+        ),
     )
     assert flipped.metrics["AUC"] == pytest.approx(expected)
 
@@ -211,15 +213,16 @@ def test_late_labels_are_counted_by_their_collection_hour(aws):
     put_hour(aws, "labels", "fraud/", late, [label_line(f"i{i}", 1) for i in range(3, 5)])
     result = job.run(
         aws,
-        capture_uri="s3://capture/fraud/",
-        labels_uri="s3://labels/fraud/",
-        endpoint="fraud",
-        model_version="1",
-        problem="binary",
-        window_end=NOW - timedelta(hours=24),
-        label_deadline=timedelta(hours=24),
-        as_of=NOW,
-        min_labels=1,
+        job.QualityRun(
+            capture_uri="s3://capture/fraud/",
+            labels_uri="s3://labels/fraud/",
+            endpoint="fraud",
+            model_version="1",
+            window_end=NOW - timedelta(hours=24),
+            label_deadline=timedelta(hours=24),
+            as_of=NOW,
+            min_labels=1,
+        ),
     )
     assert len(result.joined.pairs) == 5
     assert (result.joined.late, result.joined.missing) == (2, 1)
@@ -232,12 +235,13 @@ def test_below_the_minimum_no_metric_and_a_not_enough_labels_signal(aws):
     put_hour(aws, "labels", "fraud/", hour, [label_line(f"i{i}", i % 2) for i in range(10)])
     result = job.run(
         aws,
-        capture_uri="s3://capture/fraud/",
-        labels_uri="s3://labels/fraud/",
-        endpoint="fraud",
-        model_version="1",
-        problem="binary",
-        window_end=NOW,
+        job.QualityRun(
+            capture_uri="s3://capture/fraud/",
+            labels_uri="s3://labels/fraud/",
+            endpoint="fraud",
+            model_version="1",
+            window_end=NOW,
+        ),
     )
     assert result.metrics == {}
     assert not result.enough_labels
@@ -275,13 +279,14 @@ def test_multiclass_end_to_end(aws):
     )
     result = job.run(
         aws,
-        capture_uri="s3://capture/pets/",
-        labels_uri="s3://labels/pets/",
-        endpoint="pets",
-        model_version="1",
-        problem="multiclass",
-        window_end=NOW,
-        spec=OutputSpec(problem="multiclass", classes=tuple(classes)),
+        job.QualityRun(
+            capture_uri="s3://capture/pets/",
+            labels_uri="s3://labels/pets/",
+            endpoint="pets",
+            model_version="1",
+            window_end=NOW,
+            spec=OutputSpec(problem="multiclass", classes=tuple(classes)),
+        ),
     )
     expected = multiclass([(classes[g], classes[t]) for g, t in zip(guessed, truth, strict=True)])
     assert result.metrics == pytest.approx(expected)
@@ -299,13 +304,14 @@ def test_a_run_lists_only_the_hours_its_window_needs(aws):
         put_hour(aws, "labels", "fraud/", hour, [label_line(f"i{hours_ago}", 1)])
     result = job.run(
         aws,
-        capture_uri="s3://capture/fraud/",
-        labels_uri="s3://labels/fraud/",
-        endpoint="fraud",
-        model_version="1",
-        problem="binary",
-        window_end=NOW,
-        min_labels=1,
+        job.QualityRun(
+            capture_uri="s3://capture/fraud/",
+            labels_uri="s3://labels/fraud/",
+            endpoint="fraud",
+            model_version="1",
+            window_end=NOW,
+            min_labels=1,
+        ),
     )
     assert len(result.joined.pairs) == 24
     # 1 variant listing + 24 capture hours; 25 label hours (the run's own hour included)

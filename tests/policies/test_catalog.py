@@ -132,7 +132,8 @@ def _define(module: str, policy_id: str, **kwargs):
     before = catalog.REGISTRY.get(policy_id)
     try:
         options = {"description": "D.", "severity": "low", "service": "x", **kwargs}
-        return policy(validate, id=policy_id, **options)
+        policy(id=policy_id, **options)(validate)
+        return catalog.REGISTRY[policy_id]
     finally:  # leave the registry as it was
         if before is None:
             catalog.REGISTRY.pop(policy_id, None)
@@ -280,15 +281,17 @@ def test_a_registered_policy_is_in_the_registry_with_its_types():
 
     validate.__module__ = "obsgov_policies.tagging.x"
     try:
-        spec = policy(
-            validate,
+        registered = policy(
             id="obsgov-x-y-z",
             description="D.",
             severity="low",
             service="x",
             resource_types=["a:b/c:C", "a:b/d:D"],
-        )
-        assert catalog.REGISTRY["obsgov-x-y-z"] is spec
+        )(validate)
+        # the decorator gives the function back, for its tests to call directly
+        assert registered is validate
+        spec = catalog.REGISTRY["obsgov-x-y-z"]
+        assert spec.module == "obsgov_policies.tagging.x"
         assert spec.resource_types == ("a:b/c:C", "a:b/d:D")
     finally:
         catalog.REGISTRY.pop("obsgov-x-y-z", None)

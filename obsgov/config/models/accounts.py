@@ -209,6 +209,64 @@ class GroundTruth(Model):
     problem: Literal["binary", "regression"] = "binary"
 
 
+# Glue 5.0 worker types for Spark jobs (AWS Glue API, Job.WorkerType:
+# https://docs.aws.amazon.com/glue/latest/webapi/API_Job.html)
+GlueWorkerType = Literal["G.1X", "G.2X", "G.4X", "G.8X"]
+# engine: auto judges a window on Spark above this many rows. At the single-machine engine's
+# 305,653 rows per CPU second (50 features, docs/drift.md "Performance") a 20M-row window is
+# about a minute of comparison; the rest of Lambda's 15 minutes is left to reading the window
+# from S3, wider rows and capture parsing, with a tenfold margin.
+SPARK_ABOVE_ROWS = 20_000_000
+
+
+class DriftJob(Model):
+    """How a workload's drift job runs (docs/drift.md, "Deploying the Spark engine").
+
+    ``engine``: ``lambda`` (the default: the scheduled zip function), ``spark`` (an AWS Glue 5.0
+    job reading the pipeline's output prefix in place), or ``auto``: ``spark`` when
+    ``windowRows``, the rows one window is expected to hold, is above ``sparkAboveRows``,
+    else ``lambda``. The choice is made when the program runs, from config, so a preview shows
+    the job that will be deployed. The Glue settings apply to ``spark`` only."""
+
+    engine: Literal["lambda", "spark", "auto"] = "lambda"
+    window_rows: Annotated[int, Field(gt=0)] | None = None
+    spark_above_rows: Annotated[int, Field(gt=0)] = SPARK_ABOVE_ROWS
+    # None: driftMonitoring.schedule. Glue triggers take cron(); a rate converts (glue_cron).
+    schedule: str | None = None
+    # how the Spark job reads the output prefix (spark_job.py --format)
+    data_format: Literal["parquet", "csv", "jsonl"] = "parquet"
+    worker_type: GlueWorkerType = "G.1X"
+    # Glue: at least 2 workers for G.1X and above (one runs the driver)
+    number_of_workers: Annotated[int, Field(ge=2, le=299)] = 2
+    timeout_minutes: Annotated[int, Field(ge=1, le=2880)] = 120
+
+    @model_validator(mode="after")
+    def _auto_needs_the_window_size(self) -> DriftJob:
+        if self.engine == "auto" and self.window_rows is None:
+            raise ValueError(
+                "windowRows is required when engine is auto: the rows one window is expected "
+                f"to hold choose spark above sparkAboveRows ({self.spark_above_rows}), "
+                "else lambda"
+            )
+        if self.schedule is not None:
+            from .settings import glue_cron, rate_seconds
+
+            if self.chosen == "spark":
+                glue_cron(self.schedule)  # raises ValueError naming what converts
+            elif not self.schedule.startswith(("rate(", "cron(")):
+                raise ValueError("schedule must be rate(...) or cron(...)")
+            rate_seconds(self.schedule)
+        return self
+
+    @property
+    def chosen(self) -> Literal["lambda", "spark"]:
+        """The engine the program deploys."""
+        if self.engine == "auto":
+            assert self.window_rows is not None
+            return "spark" if self.window_rows > self.spark_above_rows else "lambda"
+        return self.engine
+
+
 class MlEndpoint(_Workload):
     tag_section = "mlResources"
     tag_fields = {"model-id": "modelId", "model-version": "modelVersion"}
@@ -228,6 +286,7 @@ class MlEndpoint(_Workload):
     drift_monitoring: bool = True
     model_quality: ModelQualityTarget | None = None
     ground_truth: GroundTruth | None = None
+    drift_job: DriftJob = Field(default_factory=DriftJob)
     slo: EndpointSlo
 
     @field_validator("instance_type")
@@ -250,6 +309,16 @@ class MlEndpoint(_Workload):
     def instance(self) -> InstanceType | None:
         """The instance type's row of the shipped table; None for a serverless endpoint."""
         return lookup(self.instance_type) if self.instance_type else None
+
+    @field_validator("drift_job")
+    @classmethod
+    def _capture_is_read_by_lambda(cls, job: DriftJob) -> DriftJob:
+        if job.chosen != "lambda":
+            raise ValueError(
+                "engine must be lambda for an endpoint: the Spark job reads Parquet, CSV or "
+                "JSON Lines datasets, and SageMaker data capture is read by the lambda engine"
+            )
+        return job
 
     def default_log_groups(self) -> list[str]:
         return [f"/aws/sagemaker/Endpoints/{self.name}"]
@@ -282,6 +351,7 @@ class EtlPipeline(_Workload):
     # interval plus this grace; its key layout (dt=%Y-%m-%d/) lets the job list recent keys only
     freshness_grace_minutes: Annotated[int, Field(ge=0, le=10080)] = 30
     output_layout: str | None = None
+    drift_job: DriftJob = Field(default_factory=DriftJob)
     slo: PipelineSlo
 
     @field_validator("slo")

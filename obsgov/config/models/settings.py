@@ -210,6 +210,36 @@ def rate_seconds(expression: str) -> int:
     return int(found.group(1)) * _RATE_SECONDS[found.group(2)]
 
 
+_CRON = re.compile(r"cron\(\S+( \S+){5}\)")
+
+
+def glue_cron(expression: str) -> str:
+    """The Glue trigger schedule of an EventBridge ``rate()`` or ``cron()`` expression.
+
+    Glue's scheduled triggers take only ``cron(...)`` (AWS Glue Developer Guide, "Time-based
+    schedules for jobs and crawlers":
+    https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html), so a rate
+    converts when it fits the clock: minutes dividing an hour, hours dividing a day, one day;
+    Glue refuses schedules more frequent than every 5 minutes (same page). Raises ValueError
+    naming what converts."""
+    text = expression.strip()
+    if _CRON.fullmatch(text):
+        return text
+    found = _RATE.fullmatch(text)
+    if found is not None:
+        count, unit = int(found.group(1)), found.group(2)
+        if unit == "minute" and count >= 5 and 60 % count == 0:
+            return f"cron(0/{count} * * * ? *)"
+        if unit == "hour" and count > 0 and 24 % count == 0:
+            return "cron(0 * * * ? *)" if count == 1 else f"cron(0 0/{count} * * ? *)"
+        if unit == "day" and count == 1:
+            return "cron(0 0 * * ? *)"
+    raise ValueError(
+        f"{expression!r} has no Glue trigger schedule: use cron(...) or a rate of minutes "
+        "dividing an hour (5 or more), hours dividing a day, or 1 day"
+    )
+
+
 def monitoring_bucket_name(environment: str, account_id: str) -> str:
     """The bucket the platform creates in each member account with monitoring jobs: data
     capture, baselines, ground truth, reports and the drift layer, unless config names others."""

@@ -98,6 +98,19 @@ def _owner(rule: ServiceLogGroup, name: str) -> str:
     return owner
 
 
+@policy(
+    id="obsgov-deploy-loggroup-disallow-service-owned-names",
+    description="Log groups named as AWS services name their own (/aws/lambda/<fn>, "
+    "/aws/sagemaker/Endpoints/<ep>, /aws/vendedlogs/states/<sm>) are adopted (imported), "
+    "or created only together with that workload.",
+    severity="high",
+    service="deploy",
+    kind="stack",
+    remediation="Adopt the existing log group (obsgov: logGroup: adopt on the workload; "
+    "elsewhere the import resource option and adoptedLogGroups), or create it in the stack "
+    "that creates the workload, before the workload.",
+    config={"adoptedLogGroups": ADOPTED_SCHEMA},
+)
 def require_no_service_owned_names(args, report_violation):
     graph = graph_of(args.resources)
     imported = adopted(args.get_config())
@@ -128,19 +141,3 @@ def require_no_service_owned_names(args, report_violation):
                 f"{owner} own it. AWS: {rule.doc}",
                 group.urn,
             )
-
-
-policy(
-    require_no_service_owned_names,
-    id="obsgov-deploy-loggroup-disallow-service-owned-names",
-    description="Log groups named as AWS services name their own (/aws/lambda/<fn>, "
-    "/aws/sagemaker/Endpoints/<ep>, /aws/vendedlogs/states/<sm>) are adopted (imported), "
-    "or created only together with that workload.",
-    severity="high",
-    service="deploy",
-    kind="stack",
-    remediation="Adopt the existing log group (obsgov: logGroup: adopt on the workload; "
-    "elsewhere the import resource option and adoptedLogGroups), or create it in the stack "
-    "that creates the workload, before the workload.",
-    config={"adoptedLogGroups": ADOPTED_SCHEMA},
-)

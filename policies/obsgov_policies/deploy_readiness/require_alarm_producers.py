@@ -354,14 +354,7 @@ def findings(graph: DeployGraph, contracts: list[dict[str, Any]]) -> Iterator[tu
                 )
 
 
-def require_alarm_producers(args, report_violation):
-    graph = graph_of(args.resources)
-    for alarm, text in findings(graph, _contracts(args.get_config())):
-        report_violation(text, alarm.urn)
-
-
-policy(
-    require_alarm_producers,
+@policy(
     id="obsgov-deploy-alarm-require-producer",
     description="Every alarm's metric has a producer (an AWS service, a metric filter or job "
     "in the stack, or a declared contract with an owner) and pages when that producer may be "
@@ -382,3 +375,7 @@ policy(
         }
     },
 )
+def require_alarm_producers(args, report_violation):
+    graph = graph_of(args.resources)
+    for alarm, text in findings(graph, _contracts(args.get_config())):
+        report_violation(text, alarm.urn)

@@ -994,32 +994,7 @@ def context_of(args) -> Context:
     )
 
 
-def require_allowed_flows(args, report_violation):
-    ctx = context_of(args)
-    unknown: list[str] = []
-    reported: set[tuple[str, str]] = set()
-    for verdict in flow_verdicts(ctx):
-        if verdict.decision is Decision.ALLOW:
-            continue
-        text = message(verdict)
-        if verdict.decision is Decision.UNKNOWN:
-            unknown.append(text)
-            continue
-        if (verdict.flow.source.urn, text) not in reported:
-            reported.add((verdict.flow.source.urn, text))
-            report_violation(text, verdict.flow.source.urn)
-    for node, text in firehose_network_findings(ctx):
-        report_violation(text, node.urn)
-    if unknown:
-        error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
-        error.message = f"{len(unknown)} flow(s) can't be judged until deployment: " + " | ".join(
-            unknown
-        )
-        raise error
-
-
-policy(
-    require_allowed_flows,
+@policy(
     id="obsgov-deploy-flow-require-allowed",
     description="Every flow the stack sets up (event targets, alarm actions, Firehose "
     "deliveries, log subscriptions, OAM links, encrypted log groups, trails, QuickSight "
@@ -1044,3 +1019,25 @@ policy(
         },
     },
 )
+def require_allowed_flows(args, report_violation):
+    ctx = context_of(args)
+    unknown: list[str] = []
+    reported: set[tuple[str, str]] = set()
+    for verdict in flow_verdicts(ctx):
+        if verdict.decision is Decision.ALLOW:
+            continue
+        text = message(verdict)
+        if verdict.decision is Decision.UNKNOWN:
+            unknown.append(text)
+            continue
+        if (verdict.flow.source.urn, text) not in reported:
+            reported.add((verdict.flow.source.urn, text))
+            report_violation(text, verdict.flow.source.urn)
+    for node, text in firehose_network_findings(ctx):
+        report_violation(text, node.urn)
+    if unknown:
+        error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
+        error.message = f"{len(unknown)} flow(s) can't be judged until deployment: " + " | ".join(
+            unknown
+        )
+        raise error

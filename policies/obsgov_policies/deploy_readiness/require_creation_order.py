@@ -382,14 +382,7 @@ def message(node: Node, prerequisite: Node, fact: OrderFact) -> str:
     )
 
 
-def require_creation_order(args, report_violation):
-    graph = graph_of(args.resources)
-    for node, prerequisite, fact in out_of_order(graph):
-        report_violation(message(node, prerequisite, fact), node.urn)
-
-
-policy(
-    require_creation_order,
+@policy(
     id="obsgov-deploy-graph-require-creation-order",
     description="Every resource depends, directly or transitively, on the resources AWS needs "
     "to exist before it (destinations and their policies, sinks and sink policies, role "
@@ -400,3 +393,7 @@ policy(
     remediation="Add depends_on from the resource to the prerequisite the message names, or "
     "pass the prerequisite's output into the resource's input so Pulumi orders them.",
 )
+def require_creation_order(args, report_violation):
+    graph = graph_of(args.resources)
+    for node, prerequisite, fact in out_of_order(graph):
+        report_violation(message(node, prerequisite, fact), node.urn)

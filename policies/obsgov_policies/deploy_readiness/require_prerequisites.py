@@ -309,18 +309,7 @@ def message(need: Need, nodes: list[Any]) -> str:
     )
 
 
-def require_prerequisites(args, report_violation):
-    config = args.get_config()
-    verified = {v for v in as_list(config.get("verifiedPrerequisites")) if isinstance(v, str)}
-    graph = graph_of(args.resources)
-    for key, (need, nodes) in sorted(needs(graph).items(), key=lambda i: (i[1][0].account, i[0])):
-        if key in verified or not nodes:
-            continue
-        report_violation(message(need, nodes), nodes[0].urn)
-
-
-policy(
-    require_prerequisites,
+@policy(
     id="obsgov-deploy-account-require-prerequisites",
     description="What the stack needs but does not create (service-linked roles, trusted "
     "access, policy types, named principals, QuickSight, deployment roles) is named per "
@@ -340,3 +329,11 @@ policy(
         }
     },
 )
+def require_prerequisites(args, report_violation):
+    config = args.get_config()
+    verified = {v for v in as_list(config.get("verifiedPrerequisites")) if isinstance(v, str)}
+    graph = graph_of(args.resources)
+    for key, (need, nodes) in sorted(needs(graph).items(), key=lambda i: (i[1][0].account, i[0])):
+        if key in verified or not nodes:
+            continue
+        report_violation(message(need, nodes), nodes[0].urn)

@@ -49,15 +49,7 @@ def message(claim: Claim, everyone: list[Claim]) -> str:
     )
 
 
-def require_single_owner(args, report_violation):
-    graph = graph_of(args.resources)
-    urns = {n.name: n.urn for n in graph.nodes}
-    for claim, everyone in overfull(list(claims(graph)), other_stacks(args.get_config())):
-        report_violation(message(claim, everyone), urns.get(claim.logical))
-
-
-policy(
-    require_single_owner,
+@policy(
     id="obsgov-deploy-account-require-single-owner",
     description="Resources AWS allows once or a few times per account and Region (OAM sink, "
     "catalog encryption, log resource policies, filters per log group) stay within the limit "
@@ -69,3 +61,8 @@ policy(
     "reference, and tell the environments' data apart inside it.",
     config={"otherStacks": OTHER_STACKS_SCHEMA},
 )
+def require_single_owner(args, report_violation):
+    graph = graph_of(args.resources)
+    urns = {n.name: n.urn for n in graph.nodes}
+    for claim, everyone in overfull(list(claims(graph)), other_stacks(args.get_config())):
+        report_violation(message(claim, everyone), urns.get(claim.logical))

@@ -50,16 +50,7 @@ def message(claim: Claim, rivals: list[Claim]) -> str:
     )
 
 
-def require_unique_names(args, report_violation):
-    graph = graph_of(args.resources)
-    mine = list(claims(graph))
-    urns = {n.name: n.urn for n in graph.nodes}
-    for claim, rivals in collisions(mine, other_stacks(args.get_config())):
-        report_violation(message(claim, rivals), urns.get(claim.logical))
-
-
-policy(
-    require_unique_names,
+@policy(
     id="obsgov-deploy-name-require-unique",
     description="No physical name is claimed twice in the scope where AWS makes it unique, "
     "within the stack or across the organisation's other stacks.",
@@ -70,3 +61,9 @@ policy(
     "environment in its name.",
     config={"otherStacks": OTHER_STACKS_SCHEMA},
 )
+def require_unique_names(args, report_violation):
+    graph = graph_of(args.resources)
+    mine = list(claims(graph))
+    urns = {n.name: n.urn for n in graph.nodes}
+    for claim, rivals in collisions(mine, other_stacks(args.get_config())):
+        report_violation(message(claim, rivals), urns.get(claim.logical))

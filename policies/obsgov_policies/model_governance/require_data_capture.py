@@ -5,6 +5,25 @@ from ..catalog import policy
 from ..props import as_bool, as_number, as_str, get, is_set, number_text
 
 
+@policy(
+    id="obsgov-sagemaker-endpointconfig-require-data-capture",
+    description="SageMaker endpoint configurations must capture at least the configured "
+    "percentage of requests, encrypted with KMS, to S3.",
+    severity="medium",
+    service="sagemaker",
+    resource_types=(SAGEMAKER_ENDPOINT_CONFIG,),
+    remediation="Set data_capture_config with enable_capture, initial_sampling_percentage, "
+    "kms_key_id and an s3:// destination_s3_uri.",
+    config={
+        "dataCaptureMinPercent": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100,
+            "default": 10,
+            "description": "Smallest sampling percentage allowed.",
+        }
+    },
+)
 def require_data_capture(args, report_violation):
     minimum = as_number(args.get_config().get("dataCaptureMinPercent"))
     minimum = 10 if minimum is None else minimum
@@ -26,25 +45,3 @@ def require_data_capture(args, report_violation):
         report_violation(
             "Captured data has no s3:// destination (dataCaptureConfig.destinationS3Uri)."
         )
-
-
-policy(
-    require_data_capture,
-    id="obsgov-sagemaker-endpointconfig-require-data-capture",
-    description="SageMaker endpoint configurations must capture at least the configured "
-    "percentage of requests, encrypted with KMS, to S3.",
-    severity="medium",
-    service="sagemaker",
-    resource_types=(SAGEMAKER_ENDPOINT_CONFIG,),
-    remediation="Set data_capture_config with enable_capture, initial_sampling_percentage, "
-    "kms_key_id and an s3:// destination_s3_uri.",
-    config={
-        "dataCaptureMinPercent": {
-            "type": "integer",
-            "minimum": 0,
-            "maximum": 100,
-            "default": 10,
-            "description": "Smallest sampling percentage allowed.",
-        }
-    },
-)

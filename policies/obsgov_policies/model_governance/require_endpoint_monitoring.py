@@ -43,6 +43,26 @@ def monitored(endpoint, resources) -> bool:
     return False
 
 
+@policy(
+    id="obsgov-sagemaker-endpoint-require-monitoring",
+    description="SageMaker endpoints must have a drift monitoring schedule and latency and "
+    "error alarms.",
+    severity="high",
+    service="sagemaker",
+    kind="stack",
+    remediation="Add a model monitor data-quality schedule for the endpoint and CloudWatch "
+    "alarms on ModelLatency and Invocation5XXErrors, or list the endpoint type in "
+    "monitoredElsewhere.",
+    config={
+        "requiredAlarms": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["latency", "errors"],
+        },
+        "requireDriftMonitoring": {"type": "boolean", "default": True},
+        "monitoredElsewhere": {"type": "array", "items": {"type": "string"}, "default": []},
+    },
+)
 def require_endpoint_monitoring(args, report_violation):
     config = args.get_config()
     if SAGEMAKER_ENDPOINT in as_list(config.get("monitoredElsewhere")):
@@ -64,26 +84,3 @@ def require_endpoint_monitoring(args, report_violation):
                 f"SageMaker endpoint {endpoint.name} has no {', '.join(missing)} alarm.",
                 endpoint.urn,
             )
-
-
-policy(
-    require_endpoint_monitoring,
-    id="obsgov-sagemaker-endpoint-require-monitoring",
-    description="SageMaker endpoints must have a drift monitoring schedule and latency and "
-    "error alarms.",
-    severity="high",
-    service="sagemaker",
-    kind="stack",
-    remediation="Add a model monitor data-quality schedule for the endpoint and CloudWatch "
-    "alarms on ModelLatency and Invocation5XXErrors, or list the endpoint type in "
-    "monitoredElsewhere.",
-    config={
-        "requiredAlarms": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["latency", "errors"],
-        },
-        "requireDriftMonitoring": {"type": "boolean", "default": True},
-        "monitoredElsewhere": {"type": "array", "items": {"type": "string"}, "default": []},
-    },
-)

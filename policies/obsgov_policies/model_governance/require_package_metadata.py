@@ -6,23 +6,7 @@ from ..model_packages import APPROVAL_CONFIG, approval_required, lookup_packages
 from ..props import as_list, as_str
 
 
-def require_package_metadata(args, report_violation):
-    config = args.get_config()
-    required = [k for k in as_list(config.get("requiredModelMetadata")) if isinstance(k, str)]
-    if not required or not approval_required(config):
-        return
-    # the approval policy reports containers that serve no registered package
-    packages = served_packages(
-        args.props, lambda message: None, as_str(config.get("registryAccountId"))
-    )
-    for arn, record in lookup_packages(args, packages, "Metadata", report_violation):
-        missing = [k for k in required if not record.metadata.get(k, "").strip()]
-        if missing:
-            report_violation(f"Model package {arn} lacks metadata: {', '.join(missing)}.")
-
-
-policy(
-    require_package_metadata,
+@policy(
     id="obsgov-sagemaker-model-require-package-metadata",
     description="Model packages served by SageMaker models must carry the required metadata "
     "properties.",
@@ -40,3 +24,16 @@ policy(
         },
     },
 )
+def require_package_metadata(args, report_violation):
+    config = args.get_config()
+    required = [k for k in as_list(config.get("requiredModelMetadata")) if isinstance(k, str)]
+    if not required or not approval_required(config):
+        return
+    # the approval policy reports containers that serve no registered package
+    packages = served_packages(
+        args.props, lambda message: None, as_str(config.get("registryAccountId"))
+    )
+    for arn, record in lookup_packages(args, packages, "Metadata", report_violation):
+        missing = [k for k in required if not record.metadata.get(k, "").strip()]
+        if missing:
+            report_violation(f"Model package {arn} lacks metadata: {', '.join(missing)}.")

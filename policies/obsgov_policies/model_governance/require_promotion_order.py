@@ -6,6 +6,26 @@ from ..model_packages import APPROVAL_CONFIG, approval_required, lookup_packages
 from ..props import as_list, as_str
 
 
+@policy(
+    id="obsgov-sagemaker-model-require-promotion-order",
+    description="Model packages must be deployed to each earlier environment of the promotion "
+    "order before this one.",
+    severity="high",
+    service="sagemaker",
+    resource_types=(SAGEMAKER_MODEL,),
+    remediation="Deploy the package to the earlier environments first; the deployment pipeline "
+    "records them in the package's deployed-environments metadata.",
+    config={
+        **APPROVAL_CONFIG,
+        "promotionOrder": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Environments in promotion order, e.g. staging, prod.",
+        },
+        "environment": {"type": "string", "description": "This stack's environment."},
+    },
+)
 def require_promotion_order(args, report_violation):
     config = args.get_config()
     order = [e for e in as_list(config.get("promotionOrder")) if isinstance(e, str)]
@@ -26,26 +46,3 @@ def require_promotion_order(args, report_violation):
                 f"Model package {arn} has not been deployed to "
                 f"{', '.join(skipped)} before {environment}."
             )
-
-
-policy(
-    require_promotion_order,
-    id="obsgov-sagemaker-model-require-promotion-order",
-    description="Model packages must be deployed to each earlier environment of the promotion "
-    "order before this one.",
-    severity="high",
-    service="sagemaker",
-    resource_types=(SAGEMAKER_MODEL,),
-    remediation="Deploy the package to the earlier environments first; the deployment pipeline "
-    "records them in the package's deployed-environments metadata.",
-    config={
-        **APPROVAL_CONFIG,
-        "promotionOrder": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Environments in promotion order, e.g. staging, prod.",
-        },
-        "environment": {"type": "string", "description": "This stack's environment."},
-    },
-)

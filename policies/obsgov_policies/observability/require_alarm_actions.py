@@ -5,16 +5,7 @@ from ..catalog import FSBP, Control, policy
 from ..props import as_bool, get, is_set
 
 
-def require_alarm_actions(args, report_violation):
-    if not is_set(args.props, "alarmActions"):
-        report_violation("The alarm has no action for the ALARM state (alarmActions is empty).")
-    enabled = get(args.props, "actionsEnabled")  # unset: enabled
-    if enabled is False or (isinstance(enabled, str) and not as_bool(enabled)):
-        report_violation("The alarm's actions are disabled (actionsEnabled is false).")
-
-
-policy(
-    require_alarm_actions,
+@policy(
     id="obsgov-cloudwatch-alarm-require-actions",
     description="CloudWatch alarms must have an action for the ALARM state and actions enabled.",
     severity="high",
@@ -24,3 +15,9 @@ policy(
     remediation="Set alarm_actions to the account's alarm SNS topic and leave actions_enabled "
     "at true.",
 )
+def require_alarm_actions(args, report_violation):
+    if not is_set(args.props, "alarmActions"):
+        report_violation("The alarm has no action for the ALARM state (alarmActions is empty).")
+    enabled = get(args.props, "actionsEnabled")  # unset: enabled
+    if enabled is False or (isinstance(enabled, str) and not as_bool(enabled)):
+        report_violation("The alarm's actions are disabled (actionsEnabled is false).")

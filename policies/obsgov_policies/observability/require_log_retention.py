@@ -5,19 +5,7 @@ from ..catalog import FSBP, Control, policy
 from ..props import as_number, get, number_text
 
 
-def require_log_retention(args, report_violation):
-    minimum = as_number(args.get_config().get("minLogRetentionDays")) or 365
-    days = as_number(get(args.props, "retentionInDays"))
-    if days is None or days == 0:
-        return  # no retention policy: CloudWatch keeps the logs forever
-    if days < minimum:
-        report_violation(
-            f"Retention is {number_text(days)} days; at least {number_text(minimum)} are required."
-        )
-
-
-policy(
-    require_log_retention,
+@policy(
     id="obsgov-logs-loggroup-require-retention",
     description="CloudWatch log groups must retain logs for at least the configured number "
     "of days.",
@@ -35,3 +23,12 @@ policy(
         }
     },
 )
+def require_log_retention(args, report_violation):
+    minimum = as_number(args.get_config().get("minLogRetentionDays")) or 365
+    days = as_number(get(args.props, "retentionInDays"))
+    if days is None or days == 0:
+        return  # no retention policy: CloudWatch keeps the logs forever
+    if days < minimum:
+        report_violation(
+            f"Retention is {number_text(days)} days; at least {number_text(minimum)} are required."
+        )

@@ -19,6 +19,16 @@ BAND_OPERATORS = (
 _BAND = re.compile(r"^\s*ANOMALY_DETECTION_BAND\s*\(\s*([A-Za-z0-9_]+)\s*(,\s*[0-9.]+\s*)?\)\s*$")
 
 
+@policy(
+    id="obsgov-cloudwatch-alarm-valid-anomaly-detection",
+    description="Anomaly-detection alarms must compare a metric to an ANOMALY_DETECTION_BAND "
+    "query named by thresholdMetricId, with a band operator and no static threshold.",
+    severity="medium",
+    service="cloudwatch",
+    resource_types=(METRIC_ALARM,),
+    remediation="Add a metric query with expression ANOMALY_DETECTION_BAND(m1, 2), set "
+    "threshold_metric_id to its id, use a band operator and drop threshold.",
+)
 def require_valid_anomaly_detection(args, report_violation):
     props = args.props
     operator = as_str(get(props, "comparisonOperator"))
@@ -58,16 +68,3 @@ def require_valid_anomaly_detection(args, report_violation):
                 f"Band query {band_id!r} reads {match.group(1)!r}, which is not a "
                 "metric query of this alarm."
             )
-
-
-policy(
-    require_valid_anomaly_detection,
-    id="obsgov-cloudwatch-alarm-valid-anomaly-detection",
-    description="Anomaly-detection alarms must compare a metric to an ANOMALY_DETECTION_BAND "
-    "query named by thresholdMetricId, with a band operator and no static threshold.",
-    severity="medium",
-    service="cloudwatch",
-    resource_types=(METRIC_ALARM,),
-    remediation="Add a metric query with expression ANOMALY_DETECTION_BAND(m1, 2), set "
-    "threshold_metric_id to its id, use a band operator and drop threshold.",
-)

@@ -11,6 +11,16 @@ def _valid_period(period: float) -> bool:
     return period in (10, 20, 30) or (period >= 60 and period % 60 == 0)
 
 
+@policy(
+    id="obsgov-cloudwatch-alarm-valid-evaluation-window",
+    description="Alarm periods must be 10, 20, 30 or a multiple of 60 seconds and the "
+    "evaluation window must fit CloudWatch's limits.",
+    severity="low",
+    service="cloudwatch",
+    resource_types=(METRIC_ALARM,),
+    remediation="Use a period of 10, 20, 30 or a multiple of 60 seconds; keep period x "
+    "evaluation_periods within one day (one week for periods of an hour or more).",
+)
 def require_valid_evaluation_window(args, report_violation):
     props = args.props
     periods = []
@@ -45,16 +55,3 @@ def require_valid_evaluation_window(args, report_violation):
         report_violation(
             f"datapointsToAlarm ({number_text(datapoints)}) exceeds evaluationPeriods ({number_text(evaluations)})."
         )
-
-
-policy(
-    require_valid_evaluation_window,
-    id="obsgov-cloudwatch-alarm-valid-evaluation-window",
-    description="Alarm periods must be 10, 20, 30 or a multiple of 60 seconds and the "
-    "evaluation window must fit CloudWatch's limits.",
-    severity="low",
-    service="cloudwatch",
-    resource_types=(METRIC_ALARM,),
-    remediation="Use a period of 10, 20, 30 or a multiple of 60 seconds; keep period x "
-    "evaluation_periods within one day (one week for periods of an hour or more).",
-)

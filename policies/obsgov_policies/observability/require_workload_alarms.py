@@ -42,19 +42,7 @@ def missing_alarms(resources, required: dict, skip: set) -> list[tuple[str, str]
     return findings
 
 
-def require_workload_alarms(args, report_violation):
-    config = args.get_config()
-    required = {
-        k: [c for c in as_list(v) if isinstance(c, str)]
-        for k, v in as_dict(config.get("requiredAlarms")).items()
-    }
-    skip = {t for t in as_list(config.get("monitoredElsewhere")) if isinstance(t, str)}
-    for urn, message in missing_alarms(args.resources, required, skip):
-        report_violation(message, urn)
-
-
-policy(
-    require_workload_alarms,
+@policy(
     id="obsgov-cloudwatch-workload-require-alarms",
     description="SageMaker endpoints, Glue jobs, Step Functions state machines and Lambda "
     "functions must have the required latency, error and throughput alarms.",
@@ -78,3 +66,12 @@ policy(
         },
     },
 )
+def require_workload_alarms(args, report_violation):
+    config = args.get_config()
+    required = {
+        k: [c for c in as_list(v) if isinstance(c, str)]
+        for k, v in as_dict(config.get("requiredAlarms")).items()
+    }
+    skip = {t for t in as_list(config.get("monitoredElsewhere")) if isinstance(t, str)}
+    for urn, message in missing_alarms(args.resources, required, skip):
+        report_violation(message, urn)

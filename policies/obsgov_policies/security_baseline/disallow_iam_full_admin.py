@@ -25,6 +25,15 @@ def _inline_label(inline) -> str:
     return f" (inline policy {name})" if isinstance(name, str) else ""
 
 
+@policy(
+    id="obsgov-iam-policy-disallow-full-admin",
+    description="IAM policies must not allow every action (*) on every resource (*).",
+    severity="critical",
+    service="iam",
+    resource_types=(*IDENTITY_POLICIES, IAM_ROLE),
+    controls=[Control(FSBP, "IAM.1"), Control(CIS, "1.16")],
+    remediation="Grant the specific actions and resources the principal needs.",
+)
 def disallow_iam_full_admin(args, report_violation):
     for where, document in documents(args.resource_type, args.props):
         for i, statement in enumerate(statements(document)):
@@ -34,15 +43,3 @@ def disallow_iam_full_admin(args, report_violation):
             resources = set(str_list(statement.get("Resource")))
             if actions & {"*", "*:*"} and "*" in resources:
                 report_violation(f"Statement {i}{where} allows action * on resource *.")
-
-
-policy(
-    disallow_iam_full_admin,
-    id="obsgov-iam-policy-disallow-full-admin",
-    description="IAM policies must not allow every action (*) on every resource (*).",
-    severity="critical",
-    service="iam",
-    resource_types=(*IDENTITY_POLICIES, IAM_ROLE),
-    controls=[Control(FSBP, "IAM.1"), Control(CIS, "1.16")],
-    remediation="Grant the specific actions and resources the principal needs.",
-)

@@ -78,24 +78,7 @@ def _rules(
     ]
 
 
-def disallow_open_ingress(args, report_violation):
-    authorized = [
-        float(p)
-        for p in as_list((args.get_config() or {}).get("authorizedPorts", AUTHORIZED_PORTS))
-        if as_number(p) is not None
-    ]
-    shown = ", ".join(str(int(p)) for p in authorized) or "none"
-    for label, protocol, low, high, sources in _rules(args.resource_type, args.props):
-        open_to = [s for s in sources if s in OPEN]
-        if open_to and _unauthorized(protocol, low, high, authorized):
-            report_violation(
-                f"{label[0].upper()}{label[1:]} allows {_ports(protocol, low, high)} from "
-                f"{' and '.join(open_to)}; only ports {shown} may be open to the internet."
-            )
-
-
-policy(
-    disallow_open_ingress,
+@policy(
     id="obsgov-ec2-securitygroup-disallow-open-ingress",
     description="Security groups must not open ports other than the authorized ones "
     "(80, 443 by default) to 0.0.0.0/0 or ::/0.",
@@ -114,3 +97,17 @@ policy(
         }
     },
 )
+def disallow_open_ingress(args, report_violation):
+    authorized = [
+        float(p)
+        for p in as_list((args.get_config() or {}).get("authorizedPorts", AUTHORIZED_PORTS))
+        if as_number(p) is not None
+    ]
+    shown = ", ".join(str(int(p)) for p in authorized) or "none"
+    for label, protocol, low, high, sources in _rules(args.resource_type, args.props):
+        open_to = [s for s in sources if s in OPEN]
+        if open_to and _unauthorized(protocol, low, high, authorized):
+            report_violation(
+                f"{label[0].upper()}{label[1:]} allows {_ports(protocol, low, high)} from "
+                f"{' and '.join(open_to)}; only ports {shown} may be open to the internet."
+            )

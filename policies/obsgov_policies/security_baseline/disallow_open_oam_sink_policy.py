@@ -20,6 +20,16 @@ def _scoped(condition) -> bool:
     return False
 
 
+@policy(
+    id="obsgov-oam-sinkpolicy-disallow-open-principal",
+    description="OAM sink policies must not admit any principal without an organization or "
+    "account condition.",
+    severity="critical",
+    service="oam",
+    resource_types=("aws:oam/sinkPolicy:SinkPolicy",),
+    remediation="Scope the statement with a Condition on aws:PrincipalOrgID (or name the "
+    "accounts in Principal.AWS).",
+)
 def disallow_open_oam_sink_policy(args, report_violation):
     raw = get(args.props, "policy")
     document = json_document(raw)
@@ -34,16 +44,3 @@ def disallow_open_oam_sink_policy(args, report_violation):
                 f"Statement {i} allows any principal without a condition on "
                 f"{' or '.join(SCOPING_KEYS[:3])}."
             )
-
-
-policy(
-    disallow_open_oam_sink_policy,
-    id="obsgov-oam-sinkpolicy-disallow-open-principal",
-    description="OAM sink policies must not admit any principal without an organization or "
-    "account condition.",
-    severity="critical",
-    service="oam",
-    resource_types=("aws:oam/sinkPolicy:SinkPolicy",),
-    remediation="Scope the statement with a Condition on aws:PrincipalOrgID (or name the "
-    "accounts in Principal.AWS).",
-)

@@ -17,6 +17,16 @@ RESOURCE_POLICIES = {
 }
 
 
+@policy(
+    id="obsgov-iam-policy-disallow-public-principal",
+    description="Resource policies must not allow a wildcard principal without a condition.",
+    severity="critical",
+    service="iam",
+    resource_types=tuple(RESOURCE_POLICIES),
+    controls=[Control(FSBP, "S3.2"), Control(FSBP, "KMS.5"), Control(FSBP, "SNS.4")],
+    remediation="Name the principals, or add a Condition such as aws:PrincipalOrgID or "
+    "aws:SourceAccount.",
+)
 def disallow_public_principal(args, report_violation):
     key = RESOURCE_POLICIES[args.resource_type]
     document = json_document(get(args.props, key))
@@ -29,16 +39,3 @@ def disallow_public_principal(args, report_violation):
             report_violation(
                 f"Statement {i} of {key} allows any principal (*) without a condition."
             )
-
-
-policy(
-    disallow_public_principal,
-    id="obsgov-iam-policy-disallow-public-principal",
-    description="Resource policies must not allow a wildcard principal without a condition.",
-    severity="critical",
-    service="iam",
-    resource_types=tuple(RESOURCE_POLICIES),
-    controls=[Control(FSBP, "S3.2"), Control(FSBP, "KMS.5"), Control(FSBP, "SNS.4")],
-    remediation="Name the principals, or add a Condition such as aws:PrincipalOrgID or "
-    "aws:SourceAccount.",
-)

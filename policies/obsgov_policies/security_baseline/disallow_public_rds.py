@@ -7,13 +7,7 @@ INSTANCE = "aws:rds/instance:Instance"
 CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 
 
-def disallow_public_rds(args, report_violation):
-    if as_bool(get(args.props, "publiclyAccessible")):
-        report_violation("The DB instance is publicly accessible (publiclyAccessible is true).")
-
-
-policy(
-    disallow_public_rds,
+@policy(
     id="obsgov-rds-instance-disallow-public-access",
     description="RDS DB instances must not be publicly accessible.",
     severity="critical",
@@ -22,3 +16,6 @@ policy(
     controls=[Control(FSBP, "RDS.2")],
     remediation="Set publicly_accessible=False and reach the database from inside the VPC.",
 )
+def disallow_public_rds(args, report_violation):
+    if as_bool(get(args.props, "publiclyAccessible")):
+        report_violation("The DB instance is publicly accessible (publiclyAccessible is true).")

@@ -9,6 +9,16 @@ VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolume
 BLOCK_PUBLIC_ACCESS = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
 
 
+@policy(
+    id="obsgov-ec2-snapshot-disallow-public",
+    description="RDS and EBS snapshots must not be shared publicly.",
+    severity="critical",
+    service="ec2",
+    resource_types=(RDS_SNAPSHOT, RDS_CLUSTER_SNAPSHOT, VOLUME_PERMISSION, BLOCK_PUBLIC_ACCESS),
+    controls=[Control(FSBP, "RDS.1"), Control(FSBP, "EC2.1")],
+    remediation="Share snapshots with named accounts only, and set EBS snapshot block public "
+    "access to block-all-sharing.",
+)
 def disallow_public_snapshots(args, report_violation):
     kind = args.resource_type
     if kind in (RDS_SNAPSHOT, RDS_CLUSTER_SNAPSHOT):
@@ -21,16 +31,3 @@ def disallow_public_snapshots(args, report_violation):
             )
     elif as_str(get(args.props, "state")) == "unblocked":
         report_violation("Block public access for EBS snapshots is set to unblocked.")
-
-
-policy(
-    disallow_public_snapshots,
-    id="obsgov-ec2-snapshot-disallow-public",
-    description="RDS and EBS snapshots must not be shared publicly.",
-    severity="critical",
-    service="ec2",
-    resource_types=(RDS_SNAPSHOT, RDS_CLUSTER_SNAPSHOT, VOLUME_PERMISSION, BLOCK_PUBLIC_ACCESS),
-    controls=[Control(FSBP, "RDS.1"), Control(FSBP, "EC2.1")],
-    remediation="Share snapshots with named accounts only, and set EBS snapshot block public "
-    "access to block-all-sharing.",
-)

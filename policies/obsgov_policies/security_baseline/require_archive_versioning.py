@@ -28,18 +28,7 @@ def judged_archives(resources, config) -> list[str]:
     return [bucket.urn for bucket in archive_buckets(resources, config)]
 
 
-def require_archive_versioning(args, report_violation):
-    for bucket in archive_buckets(args.resources, args.get_config()):
-        versioning = configs_for(args.resources, bucket, "aws:s3/bucketVersioning:BucketVersioning")
-        statuses = [as_str(get(v.props, "versioningConfiguration", "status")) for v in versioning]
-        if "Enabled" not in statuses:
-            report_violation(
-                f"Archive bucket {bucket.name} does not have versioning enabled.", bucket.urn
-            )
-
-
-policy(
-    require_archive_versioning,
+@policy(
     id="obsgov-s3-bucket-require-archive-versioning",
     description="S3 buckets that hold archives must have versioning enabled.",
     severity="medium",
@@ -62,6 +51,14 @@ policy(
         },
     },
 )
+def require_archive_versioning(args, report_violation):
+    for bucket in archive_buckets(args.resources, args.get_config()):
+        versioning = configs_for(args.resources, bucket, "aws:s3/bucketVersioning:BucketVersioning")
+        statuses = [as_str(get(v.props, "versioningConfiguration", "status")) for v in versioning]
+        if "Enabled" not in statuses:
+            report_violation(
+                f"Archive bucket {bucket.name} does not have versioning enabled.", bucket.urn
+            )
 
 
 def _search(pattern: str, text: str) -> bool:

@@ -5,6 +5,16 @@ from ..catalog import policy
 from ..props import as_bool, as_str, get
 
 
+@policy(
+    id="obsgov-athena-workgroup-require-enforced-encryption",
+    description="Athena workgroups must enforce their configuration and encrypt query results "
+    "with KMS.",
+    severity="medium",
+    service="athena",
+    resource_types=(ATHENA_WORKGROUP,),
+    remediation="Set configuration.enforce_workgroup_configuration to true and "
+    "result_configuration.encryption_configuration to SSE_KMS with a key.",
+)
 def require_athena_workgroup_enforcement(args, report_violation):
     configuration = get(args.props, "configuration")
     # The provider defaults enforce_workgroup_configuration to true (as does CreateWorkGroup;
@@ -23,16 +33,3 @@ def require_athena_workgroup_enforcement(args, report_violation):
             f"Query results are encrypted with {option or 'nothing'}, not a KMS key "
             "(SSE_KMS or CSE_KMS)."
         )
-
-
-policy(
-    require_athena_workgroup_enforcement,
-    id="obsgov-athena-workgroup-require-enforced-encryption",
-    description="Athena workgroups must enforce their configuration and encrypt query results "
-    "with KMS.",
-    severity="medium",
-    service="athena",
-    resource_types=(ATHENA_WORKGROUP,),
-    remediation="Set configuration.enforce_workgroup_configuration to true and "
-    "result_configuration.encryption_configuration to SSE_KMS with a key.",
-)

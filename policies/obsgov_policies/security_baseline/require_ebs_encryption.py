@@ -11,6 +11,16 @@ def _encrypted(props) -> bool:
     return as_bool(get(props, "encrypted"))
 
 
+@policy(
+    id="obsgov-ec2-volume-require-encryption",
+    description="EBS volumes, and the volumes EC2 instances launch with, must be encrypted.",
+    severity="medium",
+    service="ec2",
+    resource_types=(VOLUME, INSTANCE),
+    controls=[Control(FSBP, "EC2.3")],
+    remediation="Set encrypted=True (and a customer managed kms_key_id) on the volume, or on "
+    "the instance's root_block_device and ebs_block_devices.",
+)
 def require_ebs_encryption(args, report_violation):
     if args.resource_type == VOLUME:
         if not _encrypted(args.props):
@@ -22,16 +32,3 @@ def require_ebs_encryption(args, report_violation):
         if not _encrypted(device):
             name = get(device, "deviceName", default="(unnamed)")
             report_violation(f"The instance's EBS volume {name} is not encrypted.")
-
-
-policy(
-    require_ebs_encryption,
-    id="obsgov-ec2-volume-require-encryption",
-    description="EBS volumes, and the volumes EC2 instances launch with, must be encrypted.",
-    severity="medium",
-    service="ec2",
-    resource_types=(VOLUME, INSTANCE),
-    controls=[Control(FSBP, "EC2.3")],
-    remediation="Set encrypted=True (and a customer managed kms_key_id) on the volume, or on "
-    "the instance's root_block_device and ebs_block_devices.",
-)

@@ -5,6 +5,16 @@ from ..catalog import FSBP, Control, policy
 from ..props import as_bool, as_str, get
 
 
+@policy(
+    id="obsgov-firehose-stream-require-encryption",
+    description="Firehose delivery streams must encrypt data at rest with a customer managed KMS key.",
+    severity="medium",
+    service="firehose",
+    resource_types=(FIREHOSE_STREAM,),
+    controls=[Control(FSBP, "DataFirehose.1")],
+    remediation="Set server_side_encryption with enabled true, key_type CUSTOMER_MANAGED_CMK and "
+    "the key's ARN.",
+)
 def require_firehose_encryption(args, report_violation):
     if as_str(get(args.props, "kinesisSourceConfiguration", "kinesisStreamArn")):
         return  # data arrives encrypted by its Kinesis stream; stream SSE does not apply
@@ -18,16 +28,3 @@ def require_firehose_encryption(args, report_violation):
             f"Server-side encryption uses {as_str(get(sse, 'keyType')) or 'an AWS owned key'}, "
             "not a customer managed key."
         )
-
-
-policy(
-    require_firehose_encryption,
-    id="obsgov-firehose-stream-require-encryption",
-    description="Firehose delivery streams must encrypt data at rest with a customer managed KMS key.",
-    severity="medium",
-    service="firehose",
-    resource_types=(FIREHOSE_STREAM,),
-    controls=[Control(FSBP, "DataFirehose.1")],
-    remediation="Set server_side_encryption with enabled true, key_type CUSTOMER_MANAGED_CMK and "
-    "the key's ARN.",
-)

@@ -11,6 +11,17 @@ from ..deploy_names import OTHER_STACKS_SCHEMA, other_stacks
 from ..props import as_str, get, provider_account
 
 
+@policy(
+    id="obsgov-glue-catalog-require-encryption",
+    description="Accounts that hold Glue Data Catalog databases or tables must encrypt the "
+    "catalog with KMS.",
+    severity="medium",
+    service="glue",
+    kind="stack",
+    config={"otherStacks": OTHER_STACKS_SCHEMA},
+    remediation="Add an aws.glue.DataCatalogEncryptionSettings with encryption_at_rest "
+    "catalog_encryption_mode SSE-KMS on the same provider.",
+)
 def require_glue_catalog_encryption(args, report_violation):
     encrypted = set()
     for resource in args.resources:
@@ -37,17 +48,3 @@ def require_glue_catalog_encryption(args, report_violation):
                 "(no DataCatalogEncryptionSettings with SSE-KMS on its account).",
                 resource.urn,
             )
-
-
-policy(
-    require_glue_catalog_encryption,
-    id="obsgov-glue-catalog-require-encryption",
-    description="Accounts that hold Glue Data Catalog databases or tables must encrypt the "
-    "catalog with KMS.",
-    severity="medium",
-    service="glue",
-    kind="stack",
-    config={"otherStacks": OTHER_STACKS_SCHEMA},
-    remediation="Add an aws.glue.DataCatalogEncryptionSettings with encryption_at_rest "
-    "catalog_encryption_mode SSE-KMS on the same provider.",
-)

@@ -5,13 +5,7 @@ from ..catalog import FSBP, Control, policy
 from ..props import as_bool, get
 
 
-def require_model_network_isolation(args, report_violation):
-    if not as_bool(get(args.props, "enableNetworkIsolation")):
-        report_violation("Network isolation is off (enableNetworkIsolation is not true).")
-
-
-policy(
-    require_model_network_isolation,
+@policy(
     id="obsgov-sagemaker-model-require-network-isolation",
     description="SageMaker models must enable network isolation.",
     severity="medium",
@@ -20,3 +14,6 @@ policy(
     controls=[Control(FSBP, "SageMaker.5")],
     remediation="Set enable_network_isolation=True on the model.",
 )
+def require_model_network_isolation(args, report_violation):
+    if not as_bool(get(args.props, "enableNetworkIsolation")):
+        report_violation("Network isolation is off (enableNetworkIsolation is not true).")

@@ -22,6 +22,18 @@ def _log_enabled(props, log_type: str) -> bool:
     return False
 
 
+@policy(
+    id="obsgov-opensearch-domain-require-baseline",
+    description="OpenSearch domains must be encrypted, private, logged, highly available, use "
+    "fine-grained access control and enforce modern TLS.",
+    severity="high",
+    service="opensearch",
+    resource_types=("aws:opensearch/domain:Domain",),
+    controls=[Control(FSBP, f"Opensearch.{i}") for i in range(1, 9)],
+    remediation="Enable encrypt_at_rest, node_to_node_encryption, vpc_options, error and audit "
+    "log publishing, three data nodes across zones, advanced security options and "
+    "enforce_https with Policy-Min-TLS-1-2-PFS-2023-10.",
+)
 def require_opensearch_baseline(args, report_violation):
     props = args.props
     if not as_bool(get(props, "encryptAtRest", "enabled")):
@@ -51,18 +63,3 @@ def require_opensearch_baseline(args, report_violation):
             f"HTTPS is not enforced with {STRONG_TLS[0]} or stronger "
             f"(tlsSecurityPolicy is {tls or 'unset'}) (Opensearch.8)."
         )
-
-
-policy(
-    require_opensearch_baseline,
-    id="obsgov-opensearch-domain-require-baseline",
-    description="OpenSearch domains must be encrypted, private, logged, highly available, use "
-    "fine-grained access control and enforce modern TLS.",
-    severity="high",
-    service="opensearch",
-    resource_types=("aws:opensearch/domain:Domain",),
-    controls=[Control(FSBP, f"Opensearch.{i}") for i in range(1, 9)],
-    remediation="Enable encrypt_at_rest, node_to_node_encryption, vpc_options, error and audit "
-    "log publishing, three data nodes across zones, advanced security options and "
-    "enforce_https with Policy-Min-TLS-1-2-PFS-2023-10.",
-)

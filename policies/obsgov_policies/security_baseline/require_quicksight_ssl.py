@@ -5,15 +5,7 @@ from ..catalog import policy
 from ..props import as_bool, get
 
 
-def require_quicksight_ssl(args, report_violation):
-    if as_bool(get(args.props, "sslProperties", "disableSsl")):
-        report_violation(
-            "The data source disables SSL, so queries and results cross the network in clear text."
-        )
-
-
-policy(
-    require_quicksight_ssl,
+@policy(
     id="obsgov-quicksight-datasource-require-ssl",
     description="QuickSight data sources must connect over SSL.",
     severity="high",
@@ -21,3 +13,8 @@ policy(
     resource_types=(QUICKSIGHT_DATA_SOURCE,),
     remediation="Remove ssl_properties.disable_ssl or set it to false.",
 )
+def require_quicksight_ssl(args, report_violation):
+    if as_bool(get(args.props, "sslProperties", "disableSsl")):
+        report_violation(
+            "The data source disables SSL, so queries and results cross the network in clear text."
+        )

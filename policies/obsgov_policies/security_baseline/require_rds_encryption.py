@@ -7,17 +7,7 @@ INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
 
 
-def require_rds_encryption(args, report_violation):
-    value = get(args.props, "storageEncrypted")
-    if not as_bool(value):
-        kind = "instance" if args.resource_type == INSTANCE else "cluster"
-        report_violation(
-            f"The DB {kind} does not encrypt its storage (storageEncrypted is not true)."
-        )
-
-
-policy(
-    require_rds_encryption,
+@policy(
     id="obsgov-rds-database-require-encryption",
     description="RDS DB instances and clusters must encrypt their storage at rest.",
     severity="medium",
@@ -27,3 +17,10 @@ policy(
     remediation="Set storage_encrypted=True (with a customer managed kms_key_id); an existing "
     "database is encrypted by restoring an encrypted copy of a snapshot.",
 )
+def require_rds_encryption(args, report_violation):
+    value = get(args.props, "storageEncrypted")
+    if not as_bool(value):
+        kind = "instance" if args.resource_type == INSTANCE else "cluster"
+        report_violation(
+            f"The DB {kind} does not encrypt its storage (storageEncrypted is not true)."
+        )

@@ -8,6 +8,17 @@ from ..s3 import buckets, configs_for
 SETTINGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
+@policy(
+    id="obsgov-s3-bucket-block-public-access",
+    description="S3 buckets must have a public access block with all four settings enabled.",
+    severity="critical",
+    service="s3",
+    kind="stack",
+    resource_types=(BUCKET,),  # it judges every bucket
+    controls=[Control(FSBP, "S3.8"), Control(FSBP, "S3.2"), Control(FSBP, "S3.3")],
+    remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
+    "block_public_policy, ignore_public_acls and restrict_public_buckets set to true.",
+)
 def require_s3_public_access_block(args, report_violation):
     for bucket in buckets(args.resources):
         blocks = configs_for(
@@ -22,17 +33,3 @@ def require_s3_public_access_block(args, report_violation):
                 f"Bucket {bucket.name}'s public access block leaves {', '.join(off)} off.",
                 bucket.urn,
             )
-
-
-policy(
-    require_s3_public_access_block,
-    id="obsgov-s3-bucket-block-public-access",
-    description="S3 buckets must have a public access block with all four settings enabled.",
-    severity="critical",
-    service="s3",
-    kind="stack",
-    resource_types=(BUCKET,),  # it judges every bucket
-    controls=[Control(FSBP, "S3.8"), Control(FSBP, "S3.2"), Control(FSBP, "S3.3")],
-    remediation="Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
-    "block_public_policy, ignore_public_acls and restrict_public_buckets set to true.",
-)

@@ -41,6 +41,17 @@ def _inline_algorithms(bucket) -> list[str]:
     return [a for a in found if a]
 
 
+@policy(
+    id="obsgov-s3-bucket-require-sse-kms",
+    description="S3 buckets must encrypt objects by default with SSE-KMS.",
+    severity="high",
+    service="s3",
+    kind="stack",
+    resource_types=(BUCKET,),  # it judges every bucket
+    controls=[Control(FSBP, "S3.17")],
+    remediation="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm "
+    "aws:kms and a customer managed key.",
+)
 def require_s3_sse_kms(args, report_violation):
     for bucket in buckets(args.resources):
         configs = configs_for(
@@ -67,17 +78,3 @@ def require_s3_sse_kms(args, report_violation):
                 f"{', '.join(a or '(none)' for a in algorithms)}, not aws:kms.",
                 bucket.urn,
             )
-
-
-policy(
-    require_s3_sse_kms,
-    id="obsgov-s3-bucket-require-sse-kms",
-    description="S3 buckets must encrypt objects by default with SSE-KMS.",
-    severity="high",
-    service="s3",
-    kind="stack",
-    resource_types=(BUCKET,),  # it judges every bucket
-    controls=[Control(FSBP, "S3.17")],
-    remediation="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm "
-    "aws:kms and a customer managed key.",
-)

@@ -23,6 +23,16 @@ def denies_plain_http(document) -> bool:
     return False
 
 
+@policy(
+    id="obsgov-s3-bucket-require-tls",
+    description="S3 bucket policies must deny requests that do not use TLS.",
+    severity="high",
+    service="s3",
+    kind="stack",
+    resource_types=(BUCKET,),  # it judges every bucket
+    controls=[Control(FSBP, "S3.5")],
+    remediation="Add a bucket policy statement that denies s3:* when aws:SecureTransport is false.",
+)
 def require_s3_tls(args, report_violation):
     for bucket in buckets(args.resources):
         policies = configs_for(args.resources, bucket, BUCKET_POLICY)
@@ -33,16 +43,3 @@ def require_s3_tls(args, report_violation):
                 "(aws:SecureTransport false).",
                 bucket.urn,
             )
-
-
-policy(
-    require_s3_tls,
-    id="obsgov-s3-bucket-require-tls",
-    description="S3 bucket policies must deny requests that do not use TLS.",
-    severity="high",
-    service="s3",
-    kind="stack",
-    resource_types=(BUCKET,),  # it judges every bucket
-    controls=[Control(FSBP, "S3.5")],
-    remediation="Add a bucket policy statement that denies s3:* when aws:SecureTransport is false.",
-)

@@ -5,13 +5,7 @@ from ..catalog import policy
 from ..props import is_set
 
 
-def require_sagemaker_endpoint_kms(args, report_violation):
-    if not is_set(args.props, "kmsKeyArn"):
-        report_violation("The endpoint configuration has no kmsKeyArn.")
-
-
-policy(
-    require_sagemaker_endpoint_kms,
+@policy(
     id="obsgov-sagemaker-endpointconfig-require-kms",
     description="SageMaker endpoint configurations must encrypt data with a KMS key.",
     severity="high",
@@ -19,3 +13,6 @@ policy(
     resource_types=(SAGEMAKER_ENDPOINT_CONFIG,),
     remediation="Set kms_key_arn on the endpoint configuration.",
 )
+def require_sagemaker_endpoint_kms(args, report_violation):
+    if not is_set(args.props, "kmsKeyArn"):
+        report_violation("The endpoint configuration has no kmsKeyArn.")

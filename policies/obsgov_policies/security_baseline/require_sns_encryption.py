@@ -5,13 +5,7 @@ from ..catalog import FSBP, Control, policy
 from ..props import is_set
 
 
-def require_sns_encryption(args, report_violation):
-    if not is_set(args.props, "kmsMasterKeyId"):
-        report_violation("The topic has no kmsMasterKeyId, so messages are stored unencrypted.")
-
-
-policy(
-    require_sns_encryption,
+@policy(
     id="obsgov-sns-topic-require-kms",
     description="SNS topics must encrypt messages at rest with a KMS key.",
     severity="medium",
@@ -20,3 +14,6 @@ policy(
     controls=[Control(FSBP, "SNS.1")],
     remediation="Set kms_master_key_id on the topic to a customer managed key.",
 )
+def require_sns_encryption(args, report_violation):
+    if not is_set(args.props, "kmsMasterKeyId"):
+        report_violation("The topic has no kmsMasterKeyId, so messages are stored unencrypted.")

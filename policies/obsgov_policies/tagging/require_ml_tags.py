@@ -9,19 +9,7 @@ MODEL_PACKAGE_GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
 ML_TYPES = (SAGEMAKER_MODEL, SAGEMAKER_ENDPOINT, SAGEMAKER_ENDPOINT_CONFIG, MODEL_PACKAGE_GROUP)
 
 
-def require_ml_tags(args, report_violation):
-    # A model package group holds every version of its model, so version tags name nothing
-    # on it; it still says which model it is.
-    skip = (
-        frozenset(as_list(args.get_config().get("versionTagKeys")))
-        if args.resource_type == MODEL_PACKAGE_GROUP
-        else frozenset()
-    )
-    report_tag_violations(args, "mlResourceTags", report_violation, skip)
-
-
-policy(
-    require_ml_tags,
+@policy(
     id="obsgov-sagemaker-resource-require-ml-tags",
     description="SageMaker models, endpoints and endpoint configs must carry the ML tags (model "
     "id and version); model package groups all but the version tags.",
@@ -45,3 +33,12 @@ policy(
         },
     },
 )
+def require_ml_tags(args, report_violation):
+    # A model package group holds every version of its model, so version tags name nothing
+    # on it; it still says which model it is.
+    skip = (
+        frozenset(as_list(args.get_config().get("versionTagKeys")))
+        if args.resource_type == MODEL_PACKAGE_GROUP
+        else frozenset()
+    )
+    report_tag_violations(args, "mlResourceTags", report_violation, skip)

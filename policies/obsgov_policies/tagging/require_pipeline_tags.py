@@ -12,12 +12,7 @@ PIPELINE_TYPES = (
 )
 
 
-def require_pipeline_tags(args, report_violation):
-    report_tag_violations(args, "pipelineTags", report_violation)
-
-
-policy(
-    require_pipeline_tags,
+@policy(
     id="obsgov-pipeline-resource-require-pipeline-tags",
     description="Glue jobs, crawlers, triggers and Step Functions state machines must carry "
     "the pipeline tags.",
@@ -33,3 +28,5 @@ policy(
         },
     },
 )
+def require_pipeline_tags(args, report_violation):
+    report_tag_violations(args, "pipelineTags", report_violation)

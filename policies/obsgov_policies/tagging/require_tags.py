@@ -4,12 +4,7 @@ from ..catalog import TAGGING_STANDARD, Control, policy
 from ..tags import TAG_RULE_SCHEMA, is_taggable, report_tag_violations
 
 
-def require_tags(args, report_violation):
-    report_tag_violations(args, "requiredTags", report_violation)
-
-
-policy(
-    require_tags,
+@policy(
     id="obsgov-aws-resource-require-tags",
     description="Taggable AWS resources must carry every required tag with an allowed value.",
     severity="medium",
@@ -30,3 +25,5 @@ policy(
         },
     },
 )
+def require_tags(args, report_violation):
+    report_tag_violations(args, "requiredTags", report_violation)
