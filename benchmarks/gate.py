@@ -18,6 +18,16 @@ stacks judged in parallel processes), the gate after a one-account change
 of the largest single process and of all processes summed.
 
     .venv/bin/python benchmarks/gate.py --sharded 1000 --shards 20
+
+``--environments 100 1000`` prints the issue's figures in one run as one table
+(docs/performance.md): the single stack against the sharded environment at 100 accounts, then
+at each size (``--per-shard`` accounts a shard, default 50) the full environment gate and the
+one-account change gate, each with its CPU seconds, the largest obsgov and pack process, all
+processes summed, and the load average before and after. ``--workdir DIR`` keeps the generated
+environments (and their physical-name inventory, minutes to build at 1,000 accounts) for the
+next run.
+
+    nice .venv/bin/python benchmarks/gate.py --environments 100 1000 --workdir /tmp/gate-envs
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -146,12 +157,18 @@ def floor_seconds(graph, packs) -> float:
 
 
 class RssSampler:
-    """Peak of the summed resident memory of this process and all its children."""
+    """Peak of the summed resident memory of this process and all its children, and each
+    process's own peak by what it is (:meth:`largest`)."""
 
     def __init__(self, interval: float = 0.05):
         import threading
 
         self.peak_kib = 0
+        self.process_kib: dict[int, int] = {}  # pid -> its peak
+        self.process_kind: dict[int, str] = {}  # pid -> "obsgov" or "pack"
+        self.process_stack: dict[int, str] = {}  # pid -> the stack an obsgov process judges
+        self.seen: dict[int, tuple[float, float]] = {}  # pid -> first and last seen
+        self.alive: set[int] = set()
         self._stop = threading.Event()
         self._interval = interval
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -182,11 +199,50 @@ class RssSampler:
             found.extend(frontier)
         return found
 
+    @staticmethod
+    def _kind(pid: int) -> tuple[str, str]:
+        """(kind, stack): a pack, the environment gate, or one stack's preview and its stack."""
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return "other", ""
+        if b"pulumi.policy" in argv:
+            return "pack", ""
+        if b"obsgov.cli" in argv:
+            if b"--all-stacks" in argv or b"--changed-since" in argv:
+                return "obsgov", ""  # the environment gate itself
+            stack = argv[argv.index(b"--stack") + 1].decode() if b"--stack" in argv else ""
+            return "obsgov", stack
+        return "other", ""
+
+    def judged(self) -> dict[str, float]:
+        """stack -> seconds, of the stack previews that ended while sampled."""
+        return {
+            self.process_stack[pid]: last - first
+            for pid, (first, last) in self.seen.items()
+            if self.process_stack.get(pid) and pid not in self.alive
+        }
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = self._rss_kib(os.getpid()) + sum(self._rss_kib(p) for p in self._children())
+            total = self._rss_kib(os.getpid())
+            now = time.perf_counter()
+            self.alive = set(self._children())
+            for pid in self.alive:
+                rss = self._rss_kib(pid)
+                total += rss
+                if pid not in self.process_kind:
+                    self.process_kind[pid], self.process_stack[pid] = self._kind(pid)
+                self.process_kib[pid] = max(self.process_kib.get(pid, 0), rss)
+                self.seen[pid] = (self.seen.get(pid, (now, now))[0], now)
             self.peak_kib = max(self.peak_kib, total)
             self._stop.wait(self._interval)
+
+    def largest(self, kind: str) -> float:
+        """MiB: the largest peak of one process of ``kind`` (obsgov: a stack's preview or
+        the environment gate; pack: a policy pack)."""
+        peaks = [k for pid, k in self.process_kib.items() if self.process_kind.get(pid) == kind]
+        return max(peaks, default=0) / 1024
 
     def __enter__(self) -> RssSampler:
         self._thread.start()
@@ -277,77 +333,306 @@ def _rewrite_packs(document: dict, stacks: Path) -> dict:
     return document
 
 
-def _timed_env_gate(tmp: str, *extra: str) -> tuple[float, dict, float, float]:
-    """(seconds, report, largest process MiB, all processes summed MiB) of one
-    ``obsgov preview --stack prod --all-stacks`` run in a fresh process (the stacks in ``tmp``/stacks)."""
-    report = Path(tmp) / "env-report.json"
+def load_average() -> float:
+    """The one-minute load average now (`uptime`): the machine is shared, so every figure
+    carries the load it was measured under."""
+    return os.getloadavg()[0]
+
+
+@dataclass
+class Timed:
+    """One ``obsgov preview`` run in a fresh process, its packs and (--all-stacks) its
+    per-stack processes."""
+
+    seconds: float
+    cpu_seconds: float  # every process it ran, summed
+    exit_code: int
+    report: dict
+    largest_obsgov_mib: float  # the largest obsgov process (a stack's preview, or the gate)
+    largest_pack_mib: float
+    total_mib: float  # every process summed, at its peak
+    load_before: float
+    load_after: float
+    #: stopped at --deadline: the stacks judged by then (stack -> seconds), else None
+    partial: dict[str, float] | None = None
+
+
+#: --deadline: when a run still going is stopped and reported as far as it got (epoch s)
+DEADLINE: float | None = None
+
+
+def timed_preview(stacks: Path, stack: str, *extra: str) -> Timed:
+    """``obsgov preview --stack STACK [extra]`` in a fresh process, as a user runs it."""
+    report = stacks.parent / f"report-{stack}.json"
+    load_before = load_average()
     with RssSampler() as sampler:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        cli = subprocess.run(
+        cli = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "obsgov.cli",
                 "preview",
                 "--stack",
-                "prod",
-                "--all-stacks",
+                stack,
                 "--stacks-dir",
-                str(Path(tmp) / "stacks"),
+                str(stacks),
                 *extra,
+                # a loaded machine (or --nice-from) can starve a pack's start past the
+                # default minute: the gate would fail closed and time a broken run
+                "--pack-start-timeout",
+                "900",
                 "--format",
                 "json",
                 "--output",
                 str(report),
             ],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
             cwd=ROOT,
         )
+        partial = None
+        try:
+            timeout = None if DEADLINE is None else max(1.0, DEADLINE - time.time())
+            _, stderr = cli.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            # SIGTERM: the environment gate stops its stacks' processes and their packs
+            cli.terminate()
+            _, stderr = cli.communicate()
+            partial = sampler.judged()
         seconds = time.perf_counter() - started
-    if cli.returncode not in (0, 1):
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if partial is None and cli.returncode not in (0, 1):
         raise SystemExit(
-            f"obsgov preview --all-stacks failed ({cli.returncode}):\n{cli.stderr[-4000:]}"
+            f"obsgov preview --stack {stack} {' '.join(extra)} failed ({cli.returncode}):\n"
+            f"{stderr[-4000:]}"
         )
-    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, json.loads(report.read_text()), largest, sampler.peak_kib / 1024
+    if partial is None:
+        found = json.loads(report.read_text())
+        judged = found["stacks"].values() if "stacks" in found else [found]
+        errors = [p["error"] for r in judged for p in (r or {}).get("packs", []) if p["error"]]
+        if errors:  # a pack that did not run: the figure would time a broken gate
+            raise SystemExit(f"obsgov preview --stack {stack}: packs failed: {errors[:3]}")
+    return Timed(
+        seconds=seconds,
+        cpu_seconds=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        exit_code=cli.returncode,
+        report=json.loads(report.read_text()) if partial is None else {"stacks": {}},
+        largest_obsgov_mib=sampler.largest("obsgov"),
+        largest_pack_mib=sampler.largest("pack"),
+        total_mib=sampler.peak_kib / 1024,
+        load_before=load_before,
+        load_after=load_average(),
+        partial=partial,
+    )
 
 
-def run_sharded(accounts: int, shards: int) -> dict:
-    """The environment as central + ``shards`` member shards, judged whole and after one
-    account's change."""
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "stacks"
-        stack_file = generate_environment(folder, accounts, single_stack=False)
+def _git(repository: Path, *args: str) -> None:
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(repository),
+            "-c",
+            "user.email=b@example.com",
+            "-c",
+            "user.name=b",
+            *args,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def prepare_environment(folder: Path, accounts: int, shards: int | None) -> Path:
+    """The generated prod environment in ``folder``/stacks, in a git repository of its own
+    (``--changed-since`` reads its history): one stack with its own sink (``shards`` None), or
+    the organisation stack, prod's central stack and ``shards`` member shards, with the
+    physical-name inventory ``obsgov policy inventory`` writes (the gate hands each stack the
+    others' claims: without it the organisation stack's catalog settings count as missing).
+    Kept and reused when ``folder`` already holds the same environment (the inventory
+    synthesizes every stack: minutes at 1,000 accounts); it is set up, never timed."""
+    stacks = folder / "stacks"
+    stamp = folder / "generated.json"
+    want = {"accounts": accounts, "shards": shards, "generator": _generator_digest()}
+    _wait_for_another_preparer(folder.parent / f"{folder.name}.preparing")
+    if stamp.is_file() and json.loads(stamp.read_text()) == want:
+        _git(folder, "checkout", "-q", "--", ".")  # a run's one-account change undone
+        return stacks
+    marker = folder.parent / f"{folder.name}.preparing"
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(os.getpid()))
+    if folder.exists():
+        import shutil
+
+        shutil.rmtree(folder)
+    stack_file = generate_environment(stacks, accounts, single_stack=shards is None)
+    if shards is not None:
         document = yaml.safe_load(stack_file.read_text())
         document["config"]["obsgov:memberShards"] = {"count": shards}
         stack_file.write_text(yaml.safe_dump(document))
         for n in range(shards):
-            (folder / f"Pulumi.prod-members-{n}.yaml").write_text(
+            (stacks / f"Pulumi.prod-members-{n}.yaml").write_text(
                 f"config:\n  obsgov:stackRole: shard\n  obsgov:shardOf: prod\n  obsgov:shard: {n}\n"
             )
-        git = ["git", "-C", tmp, "-c", "user.email=b@example.com", "-c", "user.name=b"]
-        subprocess.run([*git, "init", "-q"], check=True)
-        subprocess.run([*git, "add", "."], check=True)
-        subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
-        full_s, full, full_largest, full_total = _timed_env_gate(tmp)
-        registry = folder / "accounts.yaml"
-        data = yaml.safe_load(registry.read_text())
-        data["workloads"][0]["slo"]["latencyP99Ms"] += 50  # one account's endpoint
-        registry.write_text(yaml.safe_dump(data))
-        one_s, one, _, _ = _timed_env_gate(tmp, "--changed-since", "HEAD")
-    return {
-        "accounts": accounts,
-        "shards": shards,
-        "full_s": full_s,
-        "full_stacks": len(full["stacks"]),
-        "full_exit": full["exitCode"],
-        "one_s": one_s,
-        "one_stacks": sorted(one["stacks"]),
-        "largest_process_mib": full_largest,
-        "total_mib": full_total,
-    }
+        write_inventory_in_parallel(stacks)
+    _git(folder, "init", "-q")
+    _git(folder, "add", ".")
+    _git(folder, "commit", "-q", "-m", "generated")
+    stamp.write_text(json.dumps(want))
+    marker.unlink(missing_ok=True)
+    return stacks
+
+
+def _wait_for_another_preparer(marker: Path) -> None:
+    """Another process preparing the same --workdir folder (its pid in ``marker``): wait
+    for it rather than generate the folder under it."""
+    while marker.is_file():
+        try:
+            os.kill(int(marker.read_text()), 0)
+        except (ValueError, ProcessLookupError):
+            return  # it died: this one generates the folder again
+        time.sleep(5)
+
+
+def _stack_claims(stacks: Path, stack: str) -> list:
+    from obsgov.gate.inventory import build_inventory
+
+    return build_inventory(stacks, [stack]).stacks[stack]
+
+
+def write_inventory_in_parallel(stacks: Path) -> None:
+    """What ``obsgov policy inventory --stacks-dir`` writes (its own functions: every stack
+    synthesized as the gate does and its claims recorded), one stack per process on every
+    core: the command does them one after another, half an hour at 1,000 accounts."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from obsgov.gate.inventory import Inventory, environments, inventory_path, write_inventory
+
+    names = environments(stacks)
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        claims = list(pool.map(_stack_claims, [stacks] * len(names), names))
+    write_inventory(Inventory(dict(zip(names, claims, strict=True))), inventory_path(stacks))
+
+
+def _generator_digest() -> str:
+    """What the generated folder is made from: the shipped prod and organisation stacks (a
+    folder kept with --workdir is the caller's to delete when the program changes)."""
+    import hashlib
+
+    parts = [(ROOT / "stacks" / n).read_bytes() for n in ("Pulumi.prod.yaml", "Pulumi.org.yaml")]
+    return hashlib.sha256(b"".join(parts)).hexdigest()[:16]
+
+
+def change_one_account(stacks: Path) -> str:
+    """One account's endpoint latency objective moved (a one-line registry change); returns
+    the account's name."""
+    registry = stacks / "accounts.yaml"
+    data = yaml.safe_load(registry.read_text())
+    data["workloads"][0]["slo"]["latencyP99Ms"] += 50
+    registry.write_text(yaml.safe_dump(data))
+    return data["workloads"][0]["account"]
+
+
+def run_sharded(accounts: int, shards: int, workdir: Path) -> dict:
+    """The environment as central + ``shards`` member shards, judged whole and after one
+    account's change (not run once --deadline has passed)."""
+    folder = workdir / f"sharded-{accounts}x{shards}"
+    stacks = prepare_environment(folder, accounts, shards)
+    full = timed_preview(stacks, "prod", "--all-stacks")
+    one = None
+    if not _past_deadline():
+        change_one_account(stacks)
+        one = timed_preview(stacks, "prod", "--changed-since", "HEAD")
+        _git(folder, "checkout", "-q", "--", ".")
+    return {"accounts": accounts, "shards": shards, "full": full, "one": one}
+
+
+def _past_deadline() -> bool:
+    return DEADLINE is not None and time.time() >= DEADLINE
+
+
+def run_single(accounts: int, workdir: Path) -> Timed:
+    stacks = prepare_environment(workdir / f"single-{accounts}", accounts, None)
+    return timed_preview(stacks, "prod")
+
+
+def _row(label: str, t: Timed, stacks: int | str) -> str:
+    if t.partial is not None:
+        done = len(t.partial)
+        label += (
+            f" STOPPED at the deadline after {t.seconds:,.0f} s: {done} of {stacks} stacks "
+            f"judged ({', '.join(f'{k} {v:.0f} s' for k, v in sorted(t.partial.items()))})"
+        )
+        if done:
+            label += f"; projected {t.seconds * int(stacks) / done:,.0f} s"
+        stacks = done
+    return (
+        f"| {label} | {stacks} | {t.seconds:,.1f} | {t.cpu_seconds:,.1f} | {t.exit_code} | "
+        f"{t.largest_obsgov_mib:,.0f} | {t.largest_pack_mib:,.0f} | {t.total_mib:,.0f} | "
+        f"{t.load_before:.1f} / {t.load_after:.1f} |"
+    )
+
+
+def environment_figures(
+    sizes: list[int], per_shard: int, workdir: Path, nice_from: int | None = None
+) -> None:
+    """The issue's figures, one run, one table (README "Stacks"): the single stack against
+    the sharded environment at the smallest size, and at every size the full environment gate
+    and the one-account change gate."""
+    print(
+        "| run | stacks judged | wall s | CPU s, all processes | exit | largest obsgov "
+        "process MiB | largest pack MiB | all processes MiB | load (1 min) before / after |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
+    smallest = min(sizes)
+    single = run_single(smallest, workdir)
+    print(_row(f"{smallest} accounts, single stack", single, 1), flush=True)
+    for accounts in sorted(sizes):
+        if _past_deadline():
+            print(f"| {accounts} accounts: not run, the deadline had passed | | | | | | | | |")
+            continue
+        if nice_from is not None and accounts >= nice_from and os.nice(0) == 0:
+            os.nice(10)  # the long sizes give way to the machine's other work
+            print(f"<!-- from {accounts} accounts on: niceness 10 -->", flush=True)
+        shards = max(1, -(-accounts // per_shard))
+        started = time.perf_counter()
+        r = run_sharded(accounts, shards, workdir)
+        setup = time.perf_counter() - started - r["full"].seconds
+        if r["one"] is not None:
+            setup -= r["one"].seconds
+        full, one = r["full"], r["one"]
+        print(
+            _row(f"{accounts} accounts, {shards} shards: full gate", full, shards + 1),
+            flush=True,
+        )
+        if one is not None:
+            share = f"{100 * one.seconds / full.seconds:.0f}% of the full gate"
+            if full.partial is not None:
+                share = "the full gate did not finish"
+            print(
+                _row(
+                    f"{accounts} accounts, {shards} shards: one-account change ({share}; "
+                    f"judged {', '.join(sorted(one.report['stacks']))})",
+                    one,
+                    len(one.report["stacks"]),
+                ),
+                flush=True,
+            )
+        print(
+            f"<!-- {accounts} accounts: generating the folder and its inventory took "
+            f"{setup:,.0f} s (reused when --workdir kept it) -->",
+            flush=True,
+        )
+        if accounts == smallest and full.partial is None:
+            print(
+                f"<!-- {accounts} accounts: sharded full gate / single stack = "
+                f"{full.seconds / single.seconds:.2f} (wall), "
+                f"{full.cpu_seconds / single.cpu_seconds:.2f} (CPU) -->",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -363,15 +648,60 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--sharded", type=int, metavar="ACCOUNTS", help="sharded mode")
     parser.add_argument("--shards", type=int, default=20, help="with --sharded (default 20)")
+    parser.add_argument(
+        "--environments",
+        type=int,
+        nargs="+",
+        metavar="ACCOUNTS",
+        help="the issue's figures in one run: single stack vs sharded at the smallest size, "
+        "full and one-account-change environment gates at each size",
+    )
+    parser.add_argument(
+        "--per-shard", type=int, default=50, help="with --environments: accounts per shard"
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the generated environments here and reuse them (default: a temporary folder)",
+    )
+    parser.add_argument(
+        "--nice-from",
+        type=int,
+        metavar="ACCOUNTS",
+        help="with --environments: run this size and larger ones at niceness 10",
+    )
+    parser.add_argument(
+        "--deadline",
+        metavar="HH:MM",
+        help="UTC time at which a gate still running is stopped and reported as far as it got "
+        "(the stacks judged by then, a projection)",
+    )
     args = parser.parse_args()
-    if args.sharded is not None:
-        r = run_sharded(args.sharded, args.shards)
+    if args.deadline:
+        global DEADLINE
+        from datetime import UTC, datetime
+
+        hour, minute = (int(x) for x in args.deadline.split(":"))
+        now = datetime.now(UTC)
+        DEADLINE = now.replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
+    if args.environments is not None or args.sharded is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = (args.workdir or Path(tmp)).resolve()
+            if args.environments is not None:
+                environment_figures(args.environments, args.per_shard, workdir, args.nice_from)
+                return
+            r = run_sharded(args.sharded, args.shards, workdir)
+        full, one = r["full"], r["one"]
+        if one is None:
+            print(_row(f"{r['accounts']} accounts in {r['shards']} shards", full, r["shards"] + 1))
+            return
         print(
-            f"{r['accounts']} accounts in {r['shards']} shards: full gate {r['full_s']:.1f} s "
-            f"({r['full_stacks']} stacks, exit {r['full_exit']}); one-account change "
-            f"{r['one_s']:.1f} s ({', '.join(r['one_stacks'])}), "
-            f"{100 * r['one_s'] / r['full_s']:.0f}% of the full gate; largest process "
-            f"{r['largest_process_mib']:.0f} MiB, all processes {r['total_mib']:.0f} MiB"
+            f"{r['accounts']} accounts in {r['shards']} shards: full gate {full.seconds:.1f} s "
+            f"({len(full.report['stacks'])} stacks, exit {full.exit_code}); one-account change "
+            f"{one.seconds:.1f} s ({', '.join(sorted(one.report['stacks']))}), "
+            f"{100 * one.seconds / full.seconds:.0f}% of the full gate; largest obsgov process "
+            f"{full.largest_obsgov_mib:.0f} MiB, largest pack {full.largest_pack_mib:.0f} MiB, "
+            f"all processes {full.total_mib:.0f} MiB; load {full.load_before:.1f}"
         )
         return
     if args.one is not None:

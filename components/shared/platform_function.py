@@ -11,6 +11,7 @@ segments its role may send (traces reach the central account through the OAM lin
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -373,6 +374,14 @@ def package_files(package: str) -> dict[str, Path]:
     nothing else (boto3 comes with the Lambda runtime, other libraries with a layer). Derived
     from the imports rather than listed by hand: a module the code imports but the archive
     lacks fails only in AWS, at the function's first run."""
+    return dict(_package_files(package))
+
+
+@functools.cache
+def _package_files(package: str) -> dict[str, Path]:
+    """Parsed once per process and package: every member account's jobs ship the same
+    archive, and parsing the imports again for each (0.2 s of CPU per account for drift)
+    was a fifth of a shard's synthesis (benchmarks/gate.py --sharded)."""
     # components/shared/platform_function.py: the repository root is three levels up
     repository = Path(__file__).resolve().parents[2]
     roots = {"obsgov": repository / "obsgov", "obsgov_policies": repository / "policies"}

@@ -515,8 +515,10 @@ def _preview_environment(
 ) -> None:
     """``--all-stacks``: every stack of the environment, each in its own process."""
     import json
+    import tempfile
 
     from obsgov.gate import environment_gate as eg
+    from obsgov.synth import SynthesisError
 
     if project is not None:
         fail("--all-stacks and --changed-since judge obsgov's own stacks, not --project", 2)
@@ -539,7 +541,15 @@ def _preview_environment(
         options.append("--no-preview")
     for given in stack_outputs:
         options += ["--stack-outputs", given]
-    with eg.sigterm_interrupts():
+    with tempfile.TemporaryDirectory(prefix="obsgov-outputs-") as folder, eg.sigterm_interrupts():
+        if stacks:
+            # the referenced stacks (the organisation stack) synthesized once for every
+            # stack's process instead of once in each
+            outputs, _ = parse_stack_outputs(stack_outputs)
+            try:
+                options += eg.shared_stack_outputs(env, stacks, Path(folder), outputs)
+            except SynthesisError as exc:
+                fail(f"the program failed: {exc}", EXIT_INPUT)
         verdict = eg.judge_environment(env, stacks, options, workers)
     for judged in verdict.judged:
         out.print(f"== {judged.stack} (exit {judged.exit_code})", soft_wrap=False)
@@ -640,6 +650,25 @@ def deploy(
         ..., "--stack", "-s", metavar="ENV", help="The environment: its stack, then its shards."
     ),
     workers: int = typer.Option(4, "--workers", min=1, metavar="N", help="Shards at once."),
+    shards_only: bool = typer.Option(
+        False,
+        "--shards-only",
+        help="Only the environment's member shards (its stack deployed already, as the deploy "
+        "workflow does in the steps before). None in the single-stack mode: nothing to do.",
+    ),
+    only: list[str] | None = typer.Option(
+        None,
+        "--only",
+        metavar="STACK",
+        help="Only this stack of the environment (repeatable): a failed shard again, say.",
+    ),
+    secrets_provider: str | None = typer.Option(
+        None,
+        "--secrets-provider",
+        metavar="URL",
+        help="Secrets provider of a stack the backend does not have yet (created with it, as "
+        "`pulumi stack init --secrets-provider`); default: the backend's.",
+    ),
     skip_org_check: bool = typer.Option(
         False,
         "--skip-org-check",
@@ -657,25 +686,31 @@ def deploy(
 ) -> None:
     """Run `pulumi up` on every stack of an environment (Pulumi Automation API).
 
-    For users outside GitHub Actions (the deploy workflow runs the same as a job matrix).
+    For users outside GitHub Actions, and the deploy workflow's shards step (--shards-only).
     First the checks of `obsgov org check` (read-only): if the organization lacks what the
     stacks need (the deploy-readiness pack's prerequisites), nothing is deployed and the
     exit code is 1; AWS refusing the checks exits as `obsgov org` does. Then the
     environment's stack; if it fails nothing else runs. Then its member shards, --workers
-    at once: a failed shard does not stop the others and is reported. Each stack runs with
-    the policy packs and configs `obsgov policy config` writes. Needs the Pulumi CLI, a
-    backend and AWS credentials. Exit 1 when any stack failed.
+    at once: a failed shard does not stop the others and is reported. --shards-only and
+    --only STACK choose fewer (nothing to deploy: no check either). Each stack runs with the
+    policy packs and configs `obsgov policy config` writes; a stack the backend lacks is
+    created. Needs the Pulumi CLI, a backend and AWS credentials. Exit 1 when any stack
+    failed.
     """
     import subprocess
     import sys
     import tempfile
+    from functools import partial
 
-    from obsgov.gate.deploy import deploy_environment
-    from obsgov.gate.environment_gate import environment_stacks
+    from obsgov.gate import deploy as dg
 
     from .org import organization_ready
 
     env = load_stack(env_name, stacks_dir)
+    stacks = dg.chosen_stacks(env, only or [], shards_only)
+    if not stacks:
+        out.print(f"{env.stack} has no member shards (the single-stack mode): nothing to deploy")
+        raise typer.Exit(EXIT_OK)
     if skip_org_check:
         out.print(
             "[yellow]warning:[/yellow] --skip-org-check: the organization was not checked;\n"
@@ -698,11 +733,17 @@ def deploy(
         )  # fmt: skip
         return done.stdout.split()
 
-    results = deploy_environment(env, project_root(), policy_args, workers=workers)
+    up = partial(dg.automation_up, secrets_provider=secrets_provider or None)
+    results = dg.deploy_environment(
+        env, project_root(), policy_args, up=up, workers=workers, stacks=stacks
+    )
     for result in results:
         state = "updated" if result.ok else "FAILED"
         out.print(f"{result.stack}: {state}: {escape(result.detail)}", soft_wrap=False)
-    skipped = len(environment_stacks(env)) - len(results)
+    skipped = len(stacks) - len(results)
     if skipped:
         out.print(f"{skipped} shard(s) not run: the environment's stack failed")
-    raise typer.Exit(EXIT_VERDICT if any(not r.ok for r in results) or skipped else EXIT_OK)
+    failed = [r.stack for r in results if not r.ok]
+    if failed:
+        err.print(f"failed: {', '.join(failed)}")
+    raise typer.Exit(EXIT_VERDICT if failed or skipped else EXIT_OK)

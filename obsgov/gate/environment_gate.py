@@ -34,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from obsgov.config.environment import EnvironmentConfig
-from obsgov.config.loader import load_environment, stack_file_for
+from obsgov.config.loader import PROJECT, load_environment, stack_file_for
+from obsgov.config.stack_config import settings_from_config_map, stack_config_map
 from obsgov.errors import InputError
+from obsgov.io import display_path, read_yaml, write_atomic
 
 #: What the program and the packs are made of: a change there can change any verdict.
 CODE_PATHS = ("__main__.py", "Pulumi.yaml", "components", "obsgov", "policies", "requirements.txt")
@@ -143,9 +145,17 @@ def stack_inputs(env: EnvironmentConfig) -> dict[str, str]:
     shards = env.settings.member_shards
     for n in range(shards.count if shards else 0):
         name = shard_stack_name(env.stack, n)
-        own = load_environment(name, env.stack_file.parent / f"Pulumi.{name}.yaml")
-        found[name] = _digest([shared, own.config_map, shard_view(env, n)])
+        # a shard's config is its environment's (in ``shared``) with its own file's keys on
+        # top (obsgov.config.loader): its own keys are all it adds. Reading them, not loading
+        # the shard (which validates the whole registry again: 39 s for 20 shards of 1,000
+        # accounts, twice per --changed-since), keeps the one-account gate small.
+        found[name] = _digest([shared, _own_config(env, name), shard_view(env, n)])
     return found
+
+
+def _own_config(env: EnvironmentConfig, stack: str) -> dict[str, str]:
+    path = env.stack_file.parent / f"Pulumi.{stack}.yaml"
+    return stack_config_map(read_yaml(path), display_path(path))
 
 
 def _git(root: Path, *args: str) -> str:
@@ -217,6 +227,58 @@ def _tree_digest(path: Path) -> str:
     return _digest(
         {str(p.relative_to(path)): _tree_digest(p) for p in sorted(path.rglob("*")) if p.is_file()}
     )
+
+
+# ------------------------------------------------------------------------- stack references
+
+
+def referenced_by(env: EnvironmentConfig, stacks: Iterable[str]) -> dict[str, str]:
+    """stack -> the config key naming it, for every stack that ``stacks`` (``env``'s stack
+    and its shards) read through a StackReference (obsgov.synth.runner.referenced_stacks on
+    each stack's settings: the environment's, with a shard's own keys on top)."""
+    from obsgov.synth.runner import stacks_read_by
+
+    found: dict[str, str] = {}
+    for stack in stacks:
+        settings: Any = env.settings
+        if stack != env.stack:
+            config = {**env.config_map, **_own_config(env, stack)}
+            settings, problems = settings_from_config_map(config, stack)
+            if settings is None:
+                raise InputError(problems)
+        for name, key in stacks_read_by(settings):
+            found.setdefault(name, key)
+    return found
+
+
+def shared_stack_outputs(
+    env: EnvironmentConfig,
+    stacks: Sequence[str],
+    folder: Path,
+    given: dict[str, Any],
+    organization: str = "organization",
+) -> list[str]:
+    """``--stack-outputs`` options giving every judged stack the outputs of the stacks it
+    reads (the organisation stack; a shard's central stack when there is none), synthesized
+    here once for the whole gate and written as JSON files under ``folder``. Without them
+    each stack's process synthesized the organisation stack again (obsgov.synth.runner.
+    deployed_outputs) and validated the registry once more to do it. Outputs in ``given``
+    (the gate's own --stack-outputs) win, as in one stack's preview."""
+    from obsgov.synth.runner import deployed_outputs
+
+    options: list[str] = []
+    for stack in referenced_by(env, stacks):
+        name = f"{organization}/{PROJECT}/{stack}"
+        if name in given:
+            continue  # passed on with the gate's own --stack-outputs
+        stack_file = env.stack_file.parent / f"Pulumi.{stack}.yaml"
+        if not stack_file.is_file():
+            continue  # each stack's preview reports it as the bad input it is
+        target = folder / f"{stack}.outputs.json"
+        outputs = deployed_outputs(stack_file, stack)
+        write_atomic(target, json.dumps(outputs, sort_keys=True) + "\n")
+        options += ["--stack-outputs", f"{name}={target}"]
+    return options
 
 
 # ------------------------------------------------------------------------- judging

@@ -88,7 +88,12 @@ REQUIRED_OUTPUTS = ("sinkArn",)
 def referenced_stacks(env: EnvironmentConfig) -> list[tuple[str, str]]:
     """The stacks ``env``'s program reads through a StackReference (components/environment/
     stacks.py), each with the config key that names it."""
-    settings = env.settings
+    return stacks_read_by(env.settings)
+
+
+def stacks_read_by(settings: Any) -> list[tuple[str, str]]:
+    """:func:`referenced_stacks` from a stack's settings alone (the environment gate asks it
+    of every shard without loading the shard's registry)."""
     names = [(settings.organization_stack, "obsgov:organizationStack")]
     if settings.stack_role == "shard" and not settings.organization_stack:
         names.append((settings.shard_of, "obsgov:shardOf"))

@@ -223,7 +223,7 @@ def deployed(monkeypatch) -> list[str]:
 
     calls: list[str] = []
 
-    def deploy_environment(env, project, policy_args, workers=4):
+    def deploy_environment(env, project, policy_args, workers=4, **choices):
         calls.append(env.environment)
         return [Deployed(env.environment, True, "succeeded")]
 

@@ -289,3 +289,151 @@ except KeyboardInterrupt:
     [pid] = json.loads(lines[0])
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # stopped and reaped, not left running
+
+
+# ------------------------------------------------------- the referenced stacks, once a gate
+
+
+def test_the_organisation_stack_is_synthesized_once_for_every_stack(sharded, tmp_path, monkeypatch):
+    """Each stack's process synthesized the organisation stack again to answer its
+    StackReference (benchmarks/gate.py --sharded profiled it); the gate now synthesizes it
+    once and hands its outputs to every stack as ``--stack-outputs`` does."""
+    from obsgov.synth import runner
+
+    env = _dev(sharded)
+    stacks = eg.environment_stacks(env)
+    made: list[str] = []
+    real = runner.deployed_outputs
+
+    def counted(stack_file, stack):
+        made.append(stack)
+        return real(stack_file, stack)
+
+    monkeypatch.setattr(runner, "deployed_outputs", counted)
+    options = eg.shared_stack_outputs(env, stacks, tmp_path, {})
+    target = tmp_path / "org.outputs.json"
+    assert options == ["--stack-outputs", f"organization/obsgov/org={target}"]
+    assert made == ["org"]
+    assert json.loads(target.read_text()) == real(sharded / "Pulumi.org.yaml", "org")
+    # outputs the gate is given win: nothing is synthesized for them
+    given = {"organization/obsgov/org": {"sinkArn": "arn:aws:oam:eu-west-1:1:sink/x"}}
+    assert eg.shared_stack_outputs(env, stacks, tmp_path, given) == []
+    assert made == ["org"]
+
+
+def test_shards_without_an_organisation_stack_read_their_central_stack(sharded, tmp_path):
+    dev = sharded / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text().replace("  obsgov:organizationStack: org\n", ""))
+    env = _dev(sharded)
+    assert eg.referenced_by(env, eg.environment_stacks(env)) == {"dev": "obsgov:shardOf"}
+
+
+def test_the_cli_hands_every_stack_the_outputs(sharded, monkeypatch):
+    seen: list[list[str]] = []
+
+    def judge(env, stacks, options, workers):
+        seen.append(list(options))
+        # the outputs file lives while the stacks are judged
+        given = options[options.index("--stack-outputs") + 1]
+        assert Path(given.split("=", 1)[1]).is_file()
+        return eg.EnvironmentVerdict(env.stack, [], [])
+
+    monkeypatch.setattr(eg, "judge_environment", judge)
+    result = CliRunner().invoke(
+        app, ["preview", "--stack", "dev", "--all-stacks", "--stacks-dir", str(sharded)]
+    )
+    assert result.exit_code == 0, result.output
+    [options] = seen
+    assert options.count("--stack-outputs") == 1
+    assert options[options.index("--stack-outputs") + 1].startswith("organization/obsgov/org=")
+
+
+def test_the_sharded_gate_judges_alike_with_the_outputs_handed_over(sharded, tmp_path):
+    """The aggregated report of dev as central + three shards, with its own packs, is the
+    same whether each stack synthesizes the organisation stack itself (before) or is handed
+    its outputs (now)."""
+    (sharded.parent / "policies").symlink_to(ROOT / "policies")  # the stacks' ../policies
+    env = _dev(sharded)
+    stacks = eg.environment_stacks(env)
+    options = ["--stacks-dir", str(sharded)]
+    before = eg.judge_environment(env, stacks, options, workers=2)
+    handed = eg.shared_stack_outputs(env, stacks, tmp_path, {})
+    after = eg.judge_environment(env, stacks, [*options, *handed], workers=2)
+    assert before.exit_code == 0, [v.errors for v in before.judged]
+    assert after.to_json() == before.to_json()
+    assert [len(r["packs"]) for r in after.to_json()["stacks"].values()] == [5, 5, 5, 5]
+
+
+# ------------------------------------------------- dev, staging and prod as central + shards
+
+
+@pytest.fixture(scope="module")
+def every_environment_sharded(tmp_path_factory) -> Path:
+    """dev, staging and prod each as its central stack and two member shards, with the
+    physical-name inventory rewritten for the new stacks (`obsgov policy inventory`, as
+    README "Stacks" asks after a change of stacks: the shards' names move out of their
+    environment's stack)."""
+    from obsgov.gate.inventory import build_inventory, inventory_path, write_inventory
+    from tests.synth.test_stacks import shard_environment
+
+    root = tmp_path_factory.mktemp("sharded")
+    stacks = root / "stacks"
+    shutil.copytree(STACKS, stacks)
+    (root / "policies").symlink_to(ROOT / "policies")  # the stacks' ../policies
+    for stack in ("dev", "staging", "prod"):
+        shard_environment(stacks, stack, 2)
+    write_inventory(build_inventory(stacks), inventory_path(stacks))
+    return stacks
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_environment_passes_its_packs_as_central_and_shards(
+    every_environment_sharded, stack, tmp_path
+):
+    """`obsgov preview --stack ENV --all-stacks` with each environment's own packs: its
+    central stack and both shards judged, and the environment passes, as it does as one
+    stack."""
+    report = tmp_path / "env.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "preview",
+            "--stack",
+            stack,
+            "--all-stacks",
+            "--stacks-dir",
+            str(every_environment_sharded),
+            "--format",
+            "json",
+            "--output",
+            str(report),
+        ],
+    )
+    data = json.loads(report.read_text())
+    assert data["exitCodes"] == {stack: 0, f"{stack}-members-0": 0, f"{stack}-members-1": 0}, (
+        result.output
+    )
+    assert result.exit_code == 0
+    for judged in data["stacks"].values():
+        assert judged["failed"] is False
+        assert len(judged["packs"]) >= 4
+        # advisory findings (dev's and staging's deploy-readiness) warn; none fails or errs
+        assert {p["status"] for p in judged["packs"]} <= {"passed", "warnings"}
+
+
+def test_finding_the_changed_shards_loads_no_shard(sharded, monkeypatch):
+    """Each shard's environment was loaded (the whole registry validated) before and after
+    REF only to read its own config keys: 39 s of CPU for 20 shards of 1,000 accounts, per
+    pass. Its own keys are read from its file; the answer is the same."""
+    loaded: list[str] = []
+    real = eg.load_environment
+
+    def counted(stack, *args, **kwargs):
+        loaded.append(stack)
+        return real(stack, *args, **kwargs)
+
+    monkeypatch.setattr(eg, "load_environment", counted)
+    _change_one_slo(sharded / "accounts.yaml")
+    changed = eg.changed_stacks(_dev(sharded), "HEAD", sharded.parent)
+    assert changed == [_shard_of(sharded, "ml-serving-dev")]
+    assert [s for s in loaded if "-members-" in s] == []

@@ -113,3 +113,35 @@ def test_ml_tags_trusted_accounts_and_data_capture_reach_the_packs_under_their_k
         "200000000002",
     ]
     assert facts["dataCaptureMinPercent"] == 25
+
+
+def test_a_stacks_packs_share_one_computation_of_the_facts(example_env, monkeypatch):
+    """The layer is called once per pack (five in prod), from the packs' own threads; the
+    facts (a second of CPU at 1,000 accounts) are computed once and give every pack the
+    same properties."""
+    import threading
+
+    from obsgov.gate import environment_layer as layer_module
+    from obsgov.gate.pack_config import PolicySchemaInfo
+
+    computed: list[str] = []
+    real = layer_module.environment_facts
+
+    def counted(env):
+        computed.append(env.stack)
+        return real(env)
+
+    monkeypatch.setattr(layer_module, "environment_facts", counted)
+    layer = EnvironmentLayer(example_env("prod"))
+    schema = PolicySchemaInfo(
+        name="p", enforcement_level="advisory", properties={"environment": {}}
+    )
+    results: list[Any] = []
+    threads = [threading.Thread(target=lambda: results.append(layer([schema]))) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert computed == ["prod"]
+    assert len(results) == 5
+    assert all(dict(r)["p"].properties == {"environment": "prod"} for r in results)

@@ -134,24 +134,27 @@ def test_every_step_that_runs_pulumi_gets_the_backends_secrets():
 
 
 @pytest.mark.parametrize("stack", DEPLOY_STACKS)
-def test_the_deploy_lists_each_environments_shards(stack):
-    """The shards step's first line lists the environment's member shard stacks (none in the
-    single-stack mode the shipped stacks use); a failing list fails the step, as GitHub runs
-    `bash -e`. It once passed a str where the loader reads `.parent` of a Path."""
+def test_the_deploy_lists_each_environments_shards(stack, tmp_path):
+    """The shards step runs as GitHub runs it (`bash -e`): `obsgov deploy --shards-only`
+    lists the environment's member shards, none in the single-stack mode the shipped stacks
+    use, so it deploys nothing and passes; `pulumi` is never reached. It once passed a str
+    where the loader reads `.parent` of a Path, which would have failed every deploy job."""
     step = next(s for s in deploy_job(stack)["steps"] if s.get("id") == "shards")
-    listing = step["run"].splitlines()[0]
-    assert listing.startswith("shards=$(python -c ")
+    assert "obsgov deploy" in step["run"]
+    assert "--shards-only" in step["run"]
+    stand_in(tmp_path / "bin", "pulumi", "exit 99\n")
     done = subprocess.run(
-        ["bash", "-e", "-c", listing + '\nprintf "%s" "$shards"'],
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
         cwd=ROOT,
         env={
             **os.environ,
             "STACK": stack,
-            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "PULUMI_SECRETS_PROVIDER": "",
+            "PATH": f"{tmp_path / 'bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
         },
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == ""
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no member shards" in done.stdout

@@ -181,7 +181,10 @@ def test_the_pulumi_token_reaches_only_the_steps_that_run_pulumi():
     ]
     assert with_token == ["stack", "preview", "up", "shards"]
     for step in job["steps"]:
-        runs_pulumi = re.search(r"^\s*pulumi ", step.get("run", ""), re.M) is not None
+        # `obsgov deploy` drives the Pulumi CLI through the Automation API
+        runs_pulumi = (
+            re.search(r"^\s*(pulumi|obsgov deploy) ", step.get("run", ""), re.M) is not None
+        )
         assert runs_pulumi == (step.get("id") in ("stack", "preview", "up", "shards")), step
 
 

@@ -121,34 +121,45 @@ def test_the_organisation_stack_has_no_member_accounts():
 # ---------------------------------------------------------------------------- member shards
 
 
-def _sharded(tmp_path: Path, count: int) -> Path:
-    stacks = _copy(tmp_path)
+def shard_environment(stacks: Path, stack: str, count: int) -> None:
+    """``stack``'s environment as its central stack and ``count`` member shards (the switch
+    README "Stacks" names: ``obsgov:memberShards`` and one three-line file per shard)."""
     _edit(
-        stacks / "Pulumi.dev.yaml",
+        stacks / f"Pulumi.{stack}.yaml",
         "  obsgov:organizationStack: org\n",
         f"  obsgov:organizationStack: org\n  obsgov:memberShards: {{count: {count}}}\n",
     )
     for shard in range(count):
-        (stacks / f"Pulumi.dev-members-{shard}.yaml").write_text(
-            f"config:\n  obsgov:stackRole: shard\n  obsgov:shardOf: dev\n  obsgov:shard: {shard}\n"
+        (stacks / f"Pulumi.{stack}-members-{shard}.yaml").write_text(
+            f"config:\n  obsgov:stackRole: shard\n  obsgov:shardOf: {stack}\n"
+            f"  obsgov:shard: {shard}\n"
         )
+
+
+def _sharded(tmp_path: Path, count: int, stack: str = "dev") -> Path:
+    stacks = _copy(tmp_path)
+    shard_environment(stacks, stack, count)
     return stacks
 
 
-def test_a_sharded_environment_builds_its_members_in_the_shards_only(tmp_path):
-    stacks = _sharded(tmp_path, 2)
-    central = synth(stacks, "dev")
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_a_sharded_environment_builds_its_members_in_the_shards_only(tmp_path, stack):
+    """dev, staging and prod alike: the central stack keeps the central accounts, each shard
+    builds its own member accounts and nothing else, every member account is built once; and
+    taking ``memberShards`` out again (the one switch) brings them back to one stack."""
+    stacks = _sharded(tmp_path, 2, stack)
+    central = synth(stacks, stack)
     assert not central.of_type(BASELINE)
     assert central.of_type("aws:cloudwatch/eventBus:EventBus")  # the central accounts stay
 
-    env = load_environment("dev", stacks / "Pulumi.dev.yaml")
+    env = load_environment(stack, stacks / f"Pulumi.{stack}.yaml")
+    assert env.member_accounts
     built: list[str] = []
     for shard in range(2):
-        graph = synth(stacks, f"dev-members-{shard}")
+        name = f"{stack}-members-{shard}"
+        graph = synth(stacks, name)
         names = sorted(r.name for r in graph.of_type(BASELINE))
-        shard_env = load_environment(
-            f"dev-members-{shard}", stacks / f"Pulumi.dev-members-{shard}.yaml"
-        )
+        shard_env = load_environment(name, stacks / f"Pulumi.{name}.yaml")
         assert names == sorted(a.name for a in shard_env.stack_accounts)
         # only the member accounts' providers: nothing in the central accounts
         assert {r.account for r in graph.resources if r.account} <= {
@@ -157,6 +168,10 @@ def test_a_sharded_environment_builds_its_members_in_the_shards_only(tmp_path):
         assert graph.stack_references == {"organization/obsgov/org": True}
         built += names
     assert sorted(built) == sorted(a.name for a in env.member_accounts)
+
+    _edit(stacks / f"Pulumi.{stack}.yaml", "  obsgov:memberShards: {count: 2}\n", "")
+    single = synth(stacks, stack)
+    assert sorted(r.name for r in single.of_type(BASELINE)) == sorted(built)
 
 
 def test_adding_an_account_moves_no_other_account_between_shards():
