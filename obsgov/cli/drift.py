@@ -119,7 +119,7 @@ def baseline(
     """
     require_drift_extra()
     from obsgov.drift.data import open_source
-    from obsgov.drift.profile import build_baseline
+    from obsgov.drift.profile import ProfileSettings, build_baseline
     from obsgov.drift.schema import load_schema
     from obsgov.io import display_path, write_atomic
 
@@ -134,10 +134,9 @@ def baseline(
         source,
         declared,
         schema_file=display_path(schema) if schema else "--schema",
-        bins=bins,
-        max_categories=max_categories,
-        exact_limit=exact_limit,
-        grid_size=grid_size,
+        settings=ProfileSettings(
+            bins=bins, max_categories=max_categories, grid_size=grid_size, exact_limit=exact_limit
+        ),
     )
     write_atomic(output, result.to_json())
     kinds: dict[str, int] = {}

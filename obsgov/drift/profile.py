@@ -486,18 +486,31 @@ class GridPass:
 # --------------------------------------------------------------------------- finishing
 
 
-def finalize_baseline(  # noqa: PLR0913 - keyword-only profile settings, each a `drift baseline` option
+@dataclass(frozen=True)
+class ProfileSettings:
+    """How a baseline is profiled, each a `drift baseline` option (and a baseline field)."""
+
+    bins: int = DEFAULT_BINS
+    max_categories: int = DEFAULT_MAX_CATEGORIES
+    grid_size: int = DEFAULT_GRID_SIZE
+    exact_limit: int = DEFAULT_EXACT_LIMIT
+
+
+DEFAULT_PROFILE = ProfileSettings()
+
+
+def finalize_baseline(
     first: ReferencePass,
     plans: dict[str, FeaturePlan],
     second: GridPass | None,
     *,
     source: str,
     schema: SchemaFile | None = None,
-    bins: int = DEFAULT_BINS,
-    grid_size: int = DEFAULT_GRID_SIZE,
-    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    settings: ProfileSettings = DEFAULT_PROFILE,
     created: dt.datetime | None = None,
 ) -> Baseline:
+    """The baseline from both passes' accumulators (merged over partitions if need be); the
+    exact limit is the first pass's own."""
     if first.rows == 0:
         raise InputError.single(
             source, "", "has no data rows: a baseline needs training data to profile"
@@ -511,7 +524,7 @@ def finalize_baseline(  # noqa: PLR0913 - keyword-only profile settings, each a 
         elif plan.kind == "identifier":
             profile = _identifier_profile(first.text[name], plan)
         else:
-            profile = _categorical_profile(first.text[name], plan, max_categories)
+            profile = _categorical_profile(first.text[name], plan, settings.max_categories)
         if schema is None:
             # inferred nullability: a feature the training data always filled must stay filled
             profile.spec = profile.spec.model_copy(update={"nullable": profile.missing > 0})
@@ -522,9 +535,9 @@ def finalize_baseline(  # noqa: PLR0913 - keyword-only profile settings, each a 
         created=(created or utc_now()).replace(microsecond=0).isoformat(),
         source=source,
         rows=first.rows,
-        bins=bins,
-        grid_size=grid_size,
-        max_categories=max_categories,
+        bins=settings.bins,
+        grid_size=settings.grid_size,
+        max_categories=settings.max_categories,
         exact_limit=first.exact_limit,
         schema_declared=schema is not None,
         malformed_records=first.malformed,
@@ -621,17 +634,14 @@ def build_baseline(
     schema: SchemaFile | None = None,
     *,
     schema_file: str = "--schema",
-    bins: int = DEFAULT_BINS,
-    max_categories: int = DEFAULT_MAX_CATEGORIES,
-    grid_size: int = DEFAULT_GRID_SIZE,
-    exact_limit: int = DEFAULT_EXACT_LIMIT,
+    settings: ProfileSettings = DEFAULT_PROFILE,
     created: dt.datetime | None = None,
 ) -> Baseline:
     """Profile ``data`` (a frame or a stream) into a baseline, reading it at most twice."""
     source = FrameSource(data) if isinstance(data, Frame) else data
     declared = dict(schema.features) if schema is not None else None
     columns = list(declared) if declared is not None else None
-    first = ReferencePass(declared, source.untyped, exact_limit)
+    first = ReferencePass(declared, source.untyped, settings.exact_limit)
     for batch in source.batches(columns):
         first.update(batch)
     first.malformed = source.malformed.count
@@ -654,7 +664,7 @@ def build_baseline(
         if source.malformed.count:
             why += f" it could read ({source.malformed.count} malformed; first: {source.malformed.examples[0]})"
         raise InputError.single(source.name, "", why + ": a baseline needs training data")
-    plans = plan_features(first, bins=bins, grid_size=grid_size)
+    plans = plan_features(first, bins=settings.bins, grid_size=settings.grid_size)
     second = None
     if needs_grid_pass(plans):
         second = GridPass(plans)
@@ -666,9 +676,7 @@ def build_baseline(
         second,
         source=source.name,
         schema=schema,
-        bins=bins,
-        grid_size=grid_size,
-        max_categories=max_categories,
+        settings=settings,
         created=created,
     )
 

@@ -48,8 +48,10 @@ from obsgov.drift.profile import (
     DEFAULT_EXACT_LIMIT,
     DEFAULT_GRID_SIZE,
     DEFAULT_MAX_CATEGORIES,
+    DEFAULT_PROFILE,
     Baseline,
     GridPass,
+    ProfileSettings,
     ReferencePass,
     finalize_baseline,
     needs_grid_pass,
@@ -172,17 +174,14 @@ def _cached_baseline(text: str) -> Baseline:
 # --------------------------------------------------------------------------- a baseline
 
 
-def baseline_from_spark(  # noqa: PLR0913 - keyword-only profile settings, each a `drift baseline` option
+def baseline_from_spark(
     spark: Any,
     frame: Any,
     *,
     source: str,
     untyped: bool,
     schema: SchemaFile | None = None,
-    bins: int = DEFAULT_BINS,
-    max_categories: int = DEFAULT_MAX_CATEGORIES,
-    grid_size: int = DEFAULT_GRID_SIZE,
-    exact_limit: int = DEFAULT_EXACT_LIMIT,
+    settings: ProfileSettings = DEFAULT_PROFILE,
     created: dt.datetime | None = None,
 ) -> Baseline:
     """Profile a DataFrame into a baseline: both passes of :mod:`obsgov.drift.profile` run in
@@ -206,12 +205,12 @@ def baseline_from_spark(  # noqa: PLR0913 - keyword-only profile settings, each 
     frame = frame.cache()
 
     def first_pass(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        first = ReferencePass(declared, untyped, exact_limit)
+        first = ReferencePass(declared, untyped, settings.exact_limit)
         for batch in batches:
             first.update(batch)
         yield pa.record_batch({"state": pa.array([pickle.dumps(first)], pa.binary())})
 
-    merged = ReferencePass(declared, untyped, exact_limit)
+    merged = ReferencePass(declared, untyped, settings.exact_limit)
     # keep the column order of the data, whichever task saw a column first
     merged.order = list(declared) if declared is not None else list(frame.columns)
     for row in frame.mapInArrow(first_pass, _STATE).collect():
@@ -220,7 +219,7 @@ def baseline_from_spark(  # noqa: PLR0913 - keyword-only profile settings, each 
     merged.malformed_examples = list(malformed.examples)
     if merged.rows == 0:
         raise InputError.single(source, "", "has no data rows: a baseline needs training data")
-    plans = plan_features(merged, bins=bins, grid_size=grid_size)
+    plans = plan_features(merged, bins=settings.bins, grid_size=settings.grid_size)
     second = None
     if needs_grid_pass(plans):
         counted = GridPass(plans)
@@ -242,9 +241,7 @@ def baseline_from_spark(  # noqa: PLR0913 - keyword-only profile settings, each 
         second,
         source=source,
         schema=schema,
-        bins=bins,
-        grid_size=grid_size,
-        max_categories=max_categories,
+        settings=settings,
         created=created,
     )
 
@@ -370,10 +367,12 @@ def main(
             source=args.data,
             untyped=untyped,
             schema=schema,
-            bins=args.bins,
-            max_categories=args.max_categories,
-            grid_size=args.grid_size,
-            exact_limit=args.exact_limit,
+            settings=ProfileSettings(
+                bins=args.bins,
+                max_categories=args.max_categories,
+                grid_size=args.grid_size,
+                exact_limit=args.exact_limit,
+            ),
             created=now,
         )
         _write_text(args.out, result.to_json(), args.kms_key_id)

@@ -20,6 +20,7 @@ from obsgov.drift.profile import (
     CategoricalProfile,
     GridPass,
     NumericProfile,
+    ProfileSettings,
     ReferencePass,
     build_baseline,
     finalize_baseline,
@@ -105,7 +106,7 @@ def test_baseline_round_trips_and_profiles(training):
 
 def test_bins_are_reference_quantiles_with_open_ends():
     values = np.arange(1.0, 101.0)
-    baseline = build_baseline(frame("t", v=values), bins=4)
+    baseline = build_baseline(frame("t", v=values), settings=ProfileSettings(bins=4))
     v = numeric(baseline, "v")
     assert v.edges == [1.0, 25.75, 50.5, 75.25, 100.0]
     assert v.bin_counts == [0, 25, 25, 25, 25, 0]
@@ -490,7 +491,7 @@ def test_large_samples_use_the_grid_with_bounds_that_hold_and_honest_p_values():
         "cauchy": lambda: rng.standard_cauchy(n),
     }
     reference = {k: make() for k, make in columns.items()}
-    baseline = build_baseline(frame("t", **reference), grid_size=1024)
+    baseline = build_baseline(frame("t", **reference), settings=ProfileSettings(grid_size=1024))
     pvalues = []
     for shift in (0.0, 0.05):
         current = {k: make() + shift for k, make in columns.items()}
@@ -544,7 +545,9 @@ def test_baselines_merge_from_partition_profiles():
             "y": rng.normal(size=n),
         }
     )
-    whole = build_baseline(Frame.from_table(table, "all"), exact_limit=1000)
+    whole = build_baseline(
+        Frame.from_table(table, "all"), settings=ProfileSettings(exact_limit=1000)
+    )
     parts = [table.slice(i, n // 3) for i in range(0, n, n // 3)]
     firsts = []
     for part in parts:

@@ -11,7 +11,7 @@ import pyarrow as pa
 from obsgov.drift.data import Frame
 from obsgov.drift.engine import evaluate
 from obsgov.drift.html import render
-from obsgov.drift.profile import build_baseline
+from obsgov.drift.profile import ProfileSettings, build_baseline
 
 
 class Collector(HTMLParser):
@@ -55,7 +55,7 @@ def test_report_has_a_plot_and_a_table_per_feature_and_nothing_external():
     rng = np.random.default_rng(2)
     train = pa.table({"amount": rng.gamma(2, 10, 800), "<city>": pa.array(["a", "b"] * 400)})
     window = pa.table({"amount": rng.gamma(2, 12, 600), "<city>": pa.array(["a", "z"] * 300)})
-    baseline = build_baseline(Frame.from_table(train, "train"), bins=8)
+    baseline = build_baseline(Frame.from_table(train, "train"), settings=ProfileSettings(bins=8))
     report = evaluate(baseline, Frame.from_table(window, "window"))
     document = render(report)
     parser = Collector()
@@ -79,7 +79,9 @@ def test_report_has_a_plot_and_a_table_per_feature_and_nothing_external():
 def test_grid_statistics_show_their_bounds_and_not_judged_windows_say_so():
     rng = np.random.default_rng(3)
     train = pa.table({"x": rng.normal(size=3000)})
-    baseline = build_baseline(Frame.from_table(train, "train"), exact_limit=100)
+    baseline = build_baseline(
+        Frame.from_table(train, "train"), settings=ProfileSettings(exact_limit=100)
+    )
     report = evaluate(baseline, Frame.from_table(pa.table({"x": rng.normal(size=500)}), "w"))
     x = report.features[0]
     parser = Collector()

@@ -22,6 +22,7 @@ from obsgov.drift.engine import evaluate
 from obsgov.drift.profile import (
     CategoricalProfile,
     NumericProfile,
+    ProfileSettings,
     build_baseline,
     parse_baseline,
 )
@@ -116,7 +117,9 @@ def assert_same_report(local, spark_report):
 
 @pytest.mark.parametrize("window", ["same", "drifted"])
 def test_the_spark_job_equals_the_single_machine_engine(spark, lake, window):
-    baseline = build_baseline(open_source(lake / "train"), exact_limit=5_000)
+    baseline = build_baseline(
+        open_source(lake / "train"), settings=ProfileSettings(exact_limit=5_000)
+    )
     assert baseline.features["session_id"].type == "identifier"
     assert baseline.features["seen_at"].type == "timestamp"
     local = evaluate(baseline, open_source(lake / window), now=NOW, exact_limit=1_000)
@@ -135,10 +138,17 @@ def test_the_spark_job_equals_the_single_machine_engine(spark, lake, window):
 
 
 def test_a_baseline_built_on_spark_matches_within_the_documented_bounds(spark, lake):
-    local = build_baseline(open_source(lake / "train"), exact_limit=5_000, created=NOW)
+    local = build_baseline(
+        open_source(lake / "train"), settings=ProfileSettings(exact_limit=5_000), created=NOW
+    )
     frame, untyped = read_dataframe(spark, str(lake / "train"))
     distributed = baseline_from_spark(
-        spark, frame, source=local.source, untyped=untyped, exact_limit=5_000, created=NOW
+        spark,
+        frame,
+        source=local.source,
+        untyped=untyped,
+        settings=ProfileSettings(exact_limit=5_000),
+        created=NOW,
     )
     assert list(distributed.features) == list(local.features)
     for name, mine in local.features.items():
