@@ -21,6 +21,7 @@ from ..central.log_analytics import LogAnalytics, LogAnalyticsArgs
 from ..central.log_analytics_documents import names as log_analytics_names
 from ..central.metric_lake import MetricLake, MetricLakeArgs
 from ..central.metric_lake import names as metric_lake_names
+from ..lifecycle.model_lifecycle import artifact_bucket_name
 from ..shared.access_logs import AccessLogs, AccessLogsArgs
 from .central_providers import CentralProviders, on
 from .organization_audit import organization_audit
@@ -211,8 +212,9 @@ def central_account(
 def observability_access_logs(env: EnvironmentConfig, providers: CentralProviders) -> AccessLogs:
     """The observability account's access-log bucket (S3 logs a bucket only into a bucket of
     its own account and Region), for the buckets obsgov makes there: the metric lake, the
-    log-ingest backup and the model lifecycle archive (by their derived names; a grant for a
-    bucket a stack does not make is never used)."""
+    log-ingest backup, the model lifecycle archive and, where the observability account is the
+    registry account, the model artifact bucket (by their derived names; a grant for a bucket
+    a stack does not make is never used)."""
     account, environment = env.org.organization.observability_account_id, env.environment
     lifecycle = lifecycle_rule_prefix(environment).rstrip("-")
     return AccessLogs(
@@ -224,6 +226,7 @@ def observability_access_logs(env: EnvironmentConfig, providers: CentralProvider
                 metric_lake_names(environment, account)["bucket"],
                 log_analytics_names(environment, account)["backup"],
                 f"{lifecycle}-archive-{account}",
+                artifact_bucket_name(environment, account),
             ],
         ),
         opts=on(providers.observability),

@@ -21,7 +21,9 @@ from ..lifecycle.model_lifecycle import (
     LifecycleForwardingArgs,
     ModelRegistry,
     ModelRegistryArgs,
+    artifact_bucket_name,
 )
+from ..shared.access_logs import AccessLogs, AccessLogsArgs
 from .central_account import Central
 from .central_providers import CentralProviders, on
 
@@ -80,6 +82,7 @@ def model_lifecycle(
                 serving[endpoint.model_package_group].add(account.id)
         registry_provider = member_providers.get(registry) or providers.for_account(env, registry)
         model_ids = {e.model_package_group: e.model_id for _, e in endpoints}
+        access_logs = registry_access_logs(env, central, registry, registry_provider)
         ModelRegistry(
             f"model-registry-{environment}",
             ModelRegistryArgs(
@@ -90,6 +93,8 @@ def model_lifecycle(
                 model_ids,
                 image_repositories=approval.image_repositories,
                 owns_groups=owns_groups,
+                access_log_bucket=access_logs.bucket.id,
+                access_log_ready=[access_logs.bucket_policy],
             ),
             opts=on(registry_provider),
         )
@@ -135,6 +140,27 @@ def model_lifecycle(
             ),
             opts=on(providers.observability),
         )
+
+
+def registry_access_logs(
+    env: EnvironmentConfig, central: Central, registry: str, provider: aws.Provider
+) -> AccessLogs:
+    """The access-log bucket the model artifact bucket logs into: S3 delivers access logs only
+    within the source's account and Region (S3 user guide, "Enabling Amazon S3 server access
+    logging"). The observability account's when it is the registry account (its grants name
+    the artifact bucket: central_account.observability_access_logs); bucket names are global
+    and the access-log name is per environment and account, so never a second one there."""
+    if registry == env.org.organization.observability_account_id and central.access_logs:
+        return central.access_logs
+    return AccessLogs(
+        f"registry-access-logs-{env.environment}",
+        AccessLogsArgs(
+            environment=env.environment,
+            account_id=registry,
+            source_bucket_names=[artifact_bucket_name(env.environment, registry)],
+        ),
+        opts=on(provider),
+    )
 
 
 def _promoted_endpoints(env: EnvironmentConfig, order: list[str]) -> list[tuple[Any, MlEndpoint]]:

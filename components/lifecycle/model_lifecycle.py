@@ -155,6 +155,10 @@ class ModelRegistryArgs:
     # fails on the second stack, PutModelPackageGroupPolicy overwrites): the first environment
     # owns them and grants every environment's serving accounts; the others name them only.
     owns_groups: bool = True
+    # the registry account's server access log bucket and its policy (the artifact bucket
+    # logs there once the policy admits the logging service: Security Hub S3.9)
+    access_log_bucket: pulumi.Input[str] | None = None
+    access_log_ready: Sequence[pulumi.Resource] = ()
 
 
 class ModelRegistry(pulumi.ComponentResource):
@@ -192,6 +196,8 @@ class ModelRegistry(pulumi.ComponentResource):
                     "noncurrent_version_expiration": {"noncurrent_days": 90},
                 }
             ],
+            access_log_bucket=args.access_log_bucket,
+            access_log_ready=args.access_log_ready,
             purpose="model-artifacts",
         )
         if args.owns_groups and every_serving:

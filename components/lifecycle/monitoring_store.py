@@ -24,6 +24,7 @@ import pulumi_aws as aws
 from obsgov.config.models.settings import monitoring_bucket_name
 from obsgov.job_layer import ARCHITECTURE, RUNTIME, LayerManifest, LayerMissing, read_manifest
 
+from ..shared.access_logs import AccessLogs, AccessLogsArgs
 from ..shared.buckets import hardened_bucket
 from ..shared.iam_documents import account_administers, deny_insecure_transport, document
 from ..shared.keys import rotated_key
@@ -92,8 +93,20 @@ class MonitoringStore(pulumi.ComponentResource):
         )
 
     def _create_bucket(self, name: str, args: MonitoringStoreArgs) -> None:
-        """The bucket and its key."""
+        """The bucket and its key, logging its server access (Security Hub S3.9) into an
+        access-log bucket of this member account: S3 delivers access logs only to a bucket of
+        the source's own account and Region (S3 user guide, "Enabling Amazon S3 server access
+        logging"), so the observability account's cannot serve here."""
         child = pulumi.ResourceOptions(parent=self)
+        self.access_logs = AccessLogs(
+            f"{name}-access-logs",
+            AccessLogsArgs(
+                environment=args.environment,
+                account_id=args.account_id,
+                source_bucket_names=[self.bucket_name],
+            ),
+            opts=child,
+        )
         self.key = rotated_key(
             f"{name}-key",
             description=f"obsgov {args.environment} monitoring data",
@@ -128,6 +141,8 @@ class MonitoringStore(pulumi.ComponentResource):
                     ),
                 )
             ],
+            access_log_bucket=self.access_logs.bucket.id,
+            access_log_ready=[self.access_logs.bucket_policy],
             purpose="monitoring",
         )
 

@@ -74,6 +74,8 @@ BUCKET_ACTIONS = (
     "s3:GetAccelerateConfiguration",
     "s3:GetBucketRequestPayment",
     "s3:GetBucketLogging",
+    # the monitoring bucket's server access logging into the account's access-log bucket
+    "s3:PutBucketLogging",
     "s3:GetLifecycleConfiguration",
     "s3:PutLifecycleConfiguration",
     "s3:GetReplicationConfiguration",
@@ -149,6 +151,12 @@ class DeploymentScope:
         """The account's monitoring bucket (``obsgov-<env>-monitoring-<account id>``,
         obsgov.config.models.settings.monitoring_bucket_name), any environment."""
         return f"arn:{self.partition}:s3:::{PLATFORM_PREFIX}*-monitoring-{self.account_id}"
+
+    @property
+    def access_log_bucket(self) -> str:
+        """The account's server access log bucket (``obsgov-<env>-access-logs-<account id>``,
+        components/shared/access_logs.py), which the monitoring bucket logs into."""
+        return f"arn:{self.partition}:s3:::{PLATFORM_PREFIX}*-access-logs-{self.account_id}"
 
     @property
     def layer_archives(self) -> str:
@@ -493,6 +501,7 @@ def _baseline_statements(scope: DeploymentScope) -> list[dict[str, Any]]:
             ],
         ),
         _statement("MonitoringBucket", BUCKET_ACTIONS, s.monitoring_bucket),
+        _statement("AccessLogBucket", BUCKET_ACTIONS, s.access_log_bucket),
         _statement("LayerArchive", LAYER_ARCHIVE_ACTIONS, s.layer_archives),
         # Reads with no resource-level permission (the service authorization reference lists
         # no resource type for them).
@@ -688,6 +697,7 @@ def deployment_boundary(scope: DeploymentScope) -> dict[str, Any]:
             ],
         ),
         _statement("MonitoringBucket", ["s3:*"], s.monitoring_bucket),
+        _statement("AccessLogBucket", ["s3:*"], s.access_log_bucket),
         _statement(
             "GlueJobs",
             ["glue:*"],

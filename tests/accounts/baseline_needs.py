@@ -528,6 +528,13 @@ BUCKET_SETTINGS = (
         "s3:PutLifecycleConfiguration",
         "s3:GetLifecycleConfiguration",
     ),
+    (
+        # a member's monitoring bucket logs its server access (Security Hub S3.9)
+        "aws:s3/bucketLogging:BucketLogging",
+        "bucket_logging.go",
+        "s3:PutBucketLogging",
+        "s3:GetBucketLogging",
+    ),
 )
 
 ROWS: dict[str, Row] = {

@@ -4,8 +4,9 @@ checkov/terraform/checks/graph_checks/aws/S3BucketLogging.yaml (CKV_AWS_18),
 checkov/terraform/checks/resource/aws/S3AbortIncompleteUploads.py (CKV_AWS_300),
 checkov/terraform/checks/resource/aws/SNSCrossAccountAccess.py (CKV_AWS_385)).
 
-* Every bucket the central accounts hold logs its server access (Security Hub S3.9) into a
-  bucket of its own account, whose policy lets ``logging.s3.amazonaws.com`` write under that
+* Every bucket of the dev, staging and prod graphs (central accounts, the member accounts'
+  monitoring buckets, the registry's model artifact bucket) logs its server access (Security
+  Hub S3.9) into the access-log bucket of its own account, whose policy lets ``logging.s3.amazonaws.com`` write under that
   bucket's prefix for that bucket and account only (S3 user guide, "Enabling Amazon S3 server
   access logging", https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html:
   "the source and destination buckets must be in the same AWS Region and owned by the same
@@ -34,9 +35,17 @@ POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 
 
+STACKS = ("dev", "staging", "prod")
+
+
 @pytest.fixture
 def prod(example_graph) -> ResourceGraph:
     return example_graph("prod", True)
+
+
+@pytest.fixture(params=STACKS)
+def shipped_graph(request, example_graph) -> ResourceGraph:
+    return example_graph(request.param, True)
 
 
 def _by_bucket(graph: ResourceGraph, type_token: str) -> dict[str, GraphResource]:
@@ -53,6 +62,10 @@ def _central_buckets(graph: ResourceGraph) -> dict[str, GraphResource]:
     return {b.inputs["bucket"]: b for b in graph.of_type(BUCKET) if b.account in CENTRAL}
 
 
+def _every_bucket(graph: ResourceGraph) -> dict[str, GraphResource]:
+    return {b.inputs["bucket"]: b for b in graph.of_type(BUCKET)}
+
+
 def _target_of(graph: ResourceGraph, logging: GraphResource) -> GraphResource:
     [urn] = logging.property_dependencies["targetBucket"]
     return graph.by_urn[urn]
@@ -63,13 +76,32 @@ def test_every_central_bucket_but_the_log_targets_logs_its_access(prod):
     logging = _by_bucket(prod, LOGGING)
     targets = {_target_of(prod, lg).inputs["bucket"] for lg in logging.values()}
     # one target per central account that holds logged buckets: log-archive and observability
-    assert targets == {
+    # (the registry's model artifact bucket, in the observability account, logs there too)
+    assert {t for t in targets if _every_bucket(prod)[t].account in CENTRAL} == {
         "obsgov-prod-audit-access-logs-100000000003",
         "obsgov-prod-access-logs-100000000002",
     }
-    assert set(buckets) - set(logging) == targets
+    assert set(buckets) - set(logging) == targets & set(buckets)
     for target in targets:
         assert target not in logging, f"{target} logs (a loop through the log targets)"
+
+
+def test_every_bucket_of_every_shipped_stack_logs_into_its_own_accounts_target(shipped_graph):
+    """Members' monitoring buckets and the model artifact bucket too: each account holding
+    logged buckets has its own target (same account and Region only), and every bucket but the
+    targets logs."""
+    buckets = _every_bucket(shipped_graph)
+    logging = _by_bucket(shipped_graph, LOGGING)
+    targets = {_target_of(shipped_graph, lg).inputs["bucket"] for lg in logging.values()}
+    assert set(buckets) - set(logging) == targets
+    for source, configuration in logging.items():
+        target = _target_of(shipped_graph, configuration)
+        assert target.account == buckets[source].account, source
+        assert target.inputs["bucket"] not in logging
+    # member accounts (outside the central three) hold buckets of their own here
+    assert {b.account for b in buckets.values()} - CENTRAL
+    if shipped_graph.of_type("aws:sagemaker/modelPackageGroup:ModelPackageGroup"):
+        assert any("model-artifacts" in b for b in logging)
 
 
 def _delivers(  # noqa: PLR0913 - one delivery's parties
@@ -96,12 +128,12 @@ def _delivers(  # noqa: PLR0913 - one delivery's parties
     return evaluate(request, None, [document], account).decision
 
 
-def test_each_target_admits_exactly_its_sources_through_the_logging_service(prod):
-    logging = _by_bucket(prod, LOGGING)
-    policies = _by_bucket(prod, POLICY)
-    buckets = _central_buckets(prod)
+def test_each_target_admits_exactly_its_sources_through_the_logging_service(shipped_graph):
+    logging = _by_bucket(shipped_graph, LOGGING)
+    policies = _by_bucket(shipped_graph, POLICY)
+    buckets = _every_bucket(shipped_graph)
     for source, configuration in logging.items():
-        target = _target_of(prod, configuration)
+        target = _target_of(shipped_graph, configuration)
         assert target.account == buckets[source].account, source
         assert configuration.inputs["targetPrefix"] == f"{source}/"
         policy = policies[target.inputs["bucket"]]
@@ -115,8 +147,8 @@ def test_each_target_admits_exactly_its_sources_through_the_logging_service(prod
 
         assert delivers(source, f"{source}/2026-12-06-00-00-00-ABC") is Decision.ALLOW
         # under another bucket's prefix, for a bucket of another account, or another account
-        other = next(b for b in logging if b != source)
-        assert delivers(source, f"{other}/x") is not Decision.ALLOW
+        for other in (b for b in logging if b != source):
+            assert delivers(source, f"{other}/x") is not Decision.ALLOW
         assert delivers("someone-elses-bucket", f"{source}/x") is not Decision.ALLOW
         assert delivers(source, f"{source}/x", "999999999999") is not Decision.ALLOW
 

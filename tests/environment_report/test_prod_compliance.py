@@ -38,23 +38,25 @@ def test_every_control_counts_exactly_the_resources_of_its_types(prod):
         assert row.count("passed") + row.count("failed") + row.count("not-judged") == len(subjects)
 
 
-def test_stack_policies_attribute_the_ten_buckets(prod):
+def test_stack_policies_attribute_the_twelve_buckets(prod):
     """The seven central buckets (with the observability account's access-log bucket), the
     monitoring bucket of each of prod's two member accounts that run monitoring jobs
-    (components/lifecycle/monitoring_store.py) and the registry's model-artifact bucket
-    (components/lifecycle/model_lifecycle.py)."""
+    (components/lifecycle/monitoring_store.py) with the access-log bucket each logs into (S3
+    logs only within an account), and the registry's model-artifact bucket
+    (components/lifecycle/model_lifecycle.py; it logs into the observability account's)."""
     run, report = prod
     buckets = applicable(run.graph, ("aws:s3/bucket:Bucket",))
     rows = {str(r.control): r for r in report.controls}
     monitoring = [b for b in buckets if "-monitoring-" in b.inputs["bucket"]]
     artifacts = [b for b in buckets if "-model-artifacts-" in b.inputs["bucket"]]
-    assert (len(buckets), len(monitoring), len(artifacts)) == (10, 2, 1)
+    access_logs = [b for b in buckets if "-access-logs-" in b.inputs["bucket"]]
+    assert (len(buckets), len(monitoring), len(artifacts), len(access_logs)) == (12, 2, 1, 4)
     for control in ("FSBP S3.3", "FSBP S3.5", "FSBP S3.8", "FSBP S3.17"):
-        assert (rows[control].status, rows[control].count("passed")) == ("passed", 10), control
+        assert (rows[control].status, rows[control].count("passed")) == ("passed", 12), control
     # versioning is demanded of archive buckets only: the others are not judged, never passed
     s314 = rows["FSBP S3.14"]
     assert s314.status == "not-judged"
-    assert s314.count("passed") + s314.count("not-judged") == 10
+    assert s314.count("passed") + s314.count("not-judged") == 12
 
 
 def test_a_policy_mapped_to_several_controls_counts_one_trail_for_cloudtrail_9(prod):
