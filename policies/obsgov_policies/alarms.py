@@ -87,6 +87,9 @@ ALARM_CLASSES: dict[str, dict[str, str]] = {
         "RunSucceeded": FRESHNESS,
         "DataAge": FRESHNESS,
         "DataStale": FRESHNESS,
+        # a hung execution's age, the freshness job's stand-in for the ExecutionTime it never
+        # sends: a duration, as ExecutionTime is
+        "OverdueExecutions": DURATION,
     },
     "Obsgov/DataQuality": {
         m: QUALITY

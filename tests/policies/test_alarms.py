@@ -154,7 +154,9 @@ def test_the_metric_contract_and_instance_metrics_are_classified():
         "RunSucceeded": "freshness",
     }
     for metric in contract.FRESHNESS_METRICS:
-        assert alarm_class(contract.PIPELINE_NAMESPACE, metric.name) == "freshness", metric
+        # the freshness job also publishes hung executions' age, a duration like ExecutionTime
+        expected = "duration" if metric is contract.OVERDUE_EXECUTIONS else "freshness"
+        assert alarm_class(contract.PIPELINE_NAMESPACE, metric.name) == expected, metric
     for metric in (*contract.FEATURE_METRICS, *contract.DATASET_METRICS):
         if metric.name not in ("RowsEvaluated", "MalformedRecords"):
             assert alarm_class(contract.DATA_QUALITY_NAMESPACE, metric.name) == "quality", metric
