@@ -27,7 +27,12 @@ import pulumi
 
 from obsgov import metric_contract as mc
 
-from ..shared.platform_function import PlatformFunction, PlatformFunctionArgs, package_files
+from ..shared.platform_function import (
+    PlatformFunction,
+    PlatformFunctionArgs,
+    invoke_on_schedule,
+    package_files,
+)
 from ..shared.type_tokens import formerly
 
 HANDLER = "obsgov.drift.job.handler"
@@ -161,28 +166,11 @@ class DriftMonitor(pulumi.ComponentResource):
         )
 
     def _create_schedule(self, name: str, args: DriftMonitorArgs, fn_name: str) -> None:
-        import pulumi_aws as aws
-
-        child = pulumi.ResourceOptions(parent=self)
-        rule = aws.cloudwatch.EventRule(
-            f"{name}-schedule",
-            name=fn_name,
-            schedule_expression=args.schedule_expression,
+        invoke_on_schedule(
+            name,
+            self.platform.function,
+            rule_name=fn_name,
+            schedule=args.schedule_expression,
+            parent=self,
             description=f"Drift check of {args.workload_kind.lower()} {args.workload_name}",
-            opts=child,
-        )
-        permission = aws.lambda_.Permission(
-            f"{name}-invoke",
-            action="lambda:InvokeFunction",
-            function=self.platform.function.name,
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
-            opts=child,
-        )
-        # EventBridge drops what it matches until the function's policy admits it
-        aws.cloudwatch.EventTarget(
-            f"{name}-target",
-            rule=rule.name,
-            arn=self.platform.function.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
         )

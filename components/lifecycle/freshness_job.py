@@ -16,13 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
 from obsgov import metric_contract as contract
 from obsgov_policies.signals import LATENCY
 
 from ..member.alarm_spec import AlarmSpec, MetricRef
-from ..shared.platform_function import PlatformFunction, PlatformFunctionArgs, package_files
+from ..shared.platform_function import (
+    PlatformFunction,
+    PlatformFunctionArgs,
+    invoke_on_schedule,
+    package_files,
+)
 from .signal_alarms import heartbeat_period
 
 HANDLER = "obsgov.freshness.job.handler"
@@ -200,27 +204,13 @@ class FreshnessJob(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        rule = aws.cloudwatch.EventRule(
-            f"{name}-schedule",
-            name=function_name,
-            schedule_expression=args.schedule,
+        invoke_on_schedule(
+            name,
+            self.platform.function,
+            rule_name=function_name,
+            schedule=args.schedule,
+            parent=self,
             description=f"Freshness of the pipelines of {args.account_name}",
-            opts=child,
-        )
-        permission = aws.lambda_.Permission(
-            f"{name}-invoke",
-            action="lambda:InvokeFunction",
-            function=self.platform.function.name,
-            principal="events.amazonaws.com",
-            source_arn=rule.arn,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{name}-target",
-            rule=rule.name,
-            arn=self.platform.function.arn,
-            input=json.dumps({"pipelines": [o.to_input() for o in args.outputs]}, sort_keys=True),
-            # EventBridge drops what it matches until the function's policy admits it
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+            event=json.dumps({"pipelines": [o.to_input() for o in args.outputs]}, sort_keys=True),
         )
         self.register_outputs({"functionArn": self.platform.function.arn})

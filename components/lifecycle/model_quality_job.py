@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
 from obsgov import metric_contract as contract
 
-from ..shared.platform_function import PlatformFunction, PlatformFunctionArgs, package_files
+from ..shared.platform_function import (
+    PlatformFunction,
+    PlatformFunctionArgs,
+    invoke_on_schedule,
+    package_files,
+)
 
 HANDLER = "obsgov.model_quality.job.handler"
 
@@ -154,25 +158,14 @@ class ModelQualityJob(pulumi.ComponentResource):
             opts=child,
         )
         for source in args.sources:
-            rule = aws.cloudwatch.EventRule(
+            invoke_on_schedule(
                 f"{name}-{source.endpoint}",
-                name=f"{function_name}-{source.endpoint}"[:64],
-                schedule_expression=args.schedule,
-                opts=child,
-            )
-            permission = aws.lambda_.Permission(
-                f"{name}-{source.endpoint}-invoke",
-                action="lambda:InvokeFunction",
-                function=platform.function.name,
-                principal="events.amazonaws.com",
-                source_arn=rule.arn,
-                opts=child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{name}-{source.endpoint}-target",
-                rule=rule.name,
-                arn=platform.function.arn,
-                input=json.dumps(
+                platform.function,
+                rule_name=f"{function_name}-{source.endpoint}"[:64],
+                schedule=args.schedule,
+                parent=self,
+                rule_suffix="",
+                event=json.dumps(
                     {
                         "endpoint": source.endpoint,
                         "modelVersion": source.model_version,
@@ -184,7 +177,5 @@ class ModelQualityJob(pulumi.ComponentResource):
                     },
                     sort_keys=True,
                 ),
-                # EventBridge drops what it matches until the policy admits it
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
             )
         self.register_outputs({"functionArn": platform.function.arn})

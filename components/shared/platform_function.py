@@ -368,6 +368,46 @@ class PlatformFunction(pulumi.ComponentResource):
             )
 
 
+def invoke_on_schedule(  # noqa: PLR0913 - keyword-only: the rule's settings, spelled at each call
+    name: str,
+    function: aws.lambda_.Function,
+    *,
+    rule_name: pulumi.Input[str],
+    schedule: pulumi.Input[str],
+    parent: pulumi.Resource,
+    rule_suffix: str = "-schedule",
+    description: str | None = None,
+    event: str | None = None,
+) -> aws.cloudwatch.EventTarget:
+    """A scheduled EventBridge rule that invokes ``function`` (with ``event`` as its input):
+    the rule ``{name}{rule_suffix}``, the permission ``{name}-invoke`` that lets the rule invoke
+    the function, and the target ``{name}-target``, which waits for the permission because
+    EventBridge drops what it matches until the function's policy admits it."""
+    child = pulumi.ResourceOptions(parent=parent)
+    rule = aws.cloudwatch.EventRule(
+        f"{name}{rule_suffix}",
+        name=rule_name,
+        schedule_expression=schedule,
+        description=description,
+        opts=child,
+    )
+    permission = aws.lambda_.Permission(
+        f"{name}-invoke",
+        action="lambda:InvokeFunction",
+        function=function.name,
+        principal="events.amazonaws.com",
+        source_arn=rule.arn,
+        opts=child,
+    )
+    return aws.cloudwatch.EventTarget(
+        f"{name}-target",
+        rule=rule.name,
+        arn=function.arn,
+        input=event,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[permission]),
+    )
+
+
 def package_files(package: str) -> dict[str, Path]:
     """Archive path -> file for an ``obsgov`` subpackage and every ``obsgov`` or
     ``obsgov_policies`` module it imports, followed transitively, plus the package markers;
