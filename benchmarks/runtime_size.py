@@ -48,27 +48,9 @@ HANDLERS = {
     "model_quality": "obsgov.model_quality.job",
     "freshness": "obsgov.freshness.job",
 }
-# The Lambda Python runtime ships boto3 and what it needs.
-RUNTIME = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
-# Imported only when present: numpy.f2py tries charset_normalizer and does without it.
-OPTIONAL = {"charset-normalizer"}
-# Arrow modules no job loads and no loaded library links (readelf -d: lib.so and the
-# modules the engine imports link libarrow_substrait, so it stays).
-PYARROW_UNUSED = (
-    "flight",
-    "_orc",
-    "orc",
-    "_cuda",
-    "cuda",
-    "_s3fs",
-    "libarrow_s3",
-    "_gcsfs",
-    "_azurefs",
-    "_hdfs",
-    "gandiva",
-    "_pyarrow_cpp_tests",
-    "_dataset_orc",
-)
+# What the Lambda runtime provides and which Arrow modules no job loads: the layer's own rules.
+from obsgov.job_layer import OPTIONAL, PYARROW_UNUSED  # noqa: E402
+from obsgov.job_layer import RUNTIME_PROVIDED as RUNTIME  # noqa: E402
 
 
 def mb(size: int) -> str:

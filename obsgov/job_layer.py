@@ -52,7 +52,8 @@ RUNTIME_PROVIDED = frozenset(
 )
 # Imported only when present (numpy.f2py tries charset_normalizer and does without it).
 OPTIONAL = frozenset({"charset-normalizer"})
-# Arrow modules no job loads and no loaded library links.
+# Arrow modules no job loads and no loaded library links (readelf -d: lib.so and the modules
+# the engine imports link libarrow_substrait, so it stays).
 PYARROW_UNUSED = (
     "flight",
     "_orc",
