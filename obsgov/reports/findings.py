@@ -30,7 +30,7 @@ from obsgov.gate.results import GateRun, Violation
 from obsgov.graph import ResourceGraph
 
 from .common import pack_name, sort_packs, sort_violations
-from .locations import Located, Locator, Place, SourceFiles, YamlFile
+from .locations import Located, Locator, Place, SourceFiles, yaml_file
 
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
 BASELINE_FORMAT = 1
@@ -234,10 +234,10 @@ def review(
 def _suppressions_from(
     rules: Iterable[Any], file: Path, keys: tuple[str | int, ...], scoped: bool = False
 ) -> list[Suppression]:
-    yaml_file = YamlFile(file)
+    registry_file = yaml_file(file)
     found = []
     for i, rule in enumerate(rules):
-        region = yaml_file.entry_region((*keys, i))
+        region = registry_file.entry_region((*keys, i))
         place = Place(file, region, "suppression") if region is not None else None
         scope = "stack"
         if scoped:

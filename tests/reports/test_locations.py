@@ -12,6 +12,8 @@ from obsgov.graph import GraphResource, ResourceGraph
 from obsgov.reports import to_sarif
 from obsgov.reports.locations import repository_root
 
+ROOT = Path(__file__).resolve().parents[2]
+
 TOPIC = "aws:sns/topic:Topic"
 URN = f"urn:pulumi:prod::obsgov::{TOPIC}::alarms"
 
@@ -117,3 +119,46 @@ def test_a_symlinked_file_is_reported_at_its_target(tmp_path):
     link.symlink_to(target)
     location = physical(to_sarif(one_violation_run(tmp_path), link))
     assert location["artifactLocation"]["uri"] == "exports/prod%20state.json"
+
+
+# --------------------------------------------------------------------------- the holders index
+
+
+def test_the_holders_index_counts_what_testing_every_resource_counts(example_graph):
+    """Counting a value's holders through the index gives the count of testing every resource
+    (the index only narrows the candidates), for every value of the shipped prod stack's
+    config and registry, on the prod graph."""
+    from obsgov.reports.locations import Locator, SourceFiles
+
+    graph = example_graph("prod", True)
+    sources = SourceFiles(
+        registry=ROOT / "stacks" / "accounts.yaml",
+        config=[ROOT / "stacks" / "Pulumi.prod.yaml", ROOT / "stacks" / "organization.yaml"],
+    )
+    locator = Locator(sources, graph)
+    assert locator.registry is not None
+    leaves = [*locator.leaves, *locator.registry.leaves]
+    assert len(leaves) > 400
+    counted = 0
+    for leaf in leaves:
+        brute = sum(1 for r in graph.custom_resources() if locator.held(r).holds(leaf))
+        assert locator.holders(leaf) == brute, leaf.key_path
+        counted += brute > 0
+    assert counted > 100  # the values resources hold, not only ones nobody holds
+
+
+def test_a_file_rewritten_in_the_same_process_is_read_again(tmp_path):
+    """Files are read and composed once per version: a rewrite (new size or mtime) is seen."""
+    import os
+
+    from obsgov.reports.locations import line_region, yaml_file
+
+    path = tmp_path / "accounts.yaml"
+    path.write_text("accounts:\n  - name: a\n")
+    assert yaml_file(path).keys.get(("accounts",)) is not None
+    assert line_region(path, 2).start_column == 3
+    path.write_text("workloads:\n    - name: bb\n")
+    os.utime(path, ns=(1, 1))
+    assert yaml_file(path).keys.get(("accounts",)) is None
+    assert yaml_file(path).keys.get(("workloads",)) is not None
+    assert line_region(path, 2).start_column == 5
