@@ -100,6 +100,9 @@ def generate_environment(
                 "modelVersion": "1",
                 "modelPackageGroup": "scoring",
                 "instanceType": "ml.m5.large",
+                # SageMaker creates the endpoint's log group: adopted, as the shipped
+                # registry's endpoints are (the deploy-readiness pack refuses creating it)
+                "logGroup": "adopt",
                 "slo": {"latencyP99Ms": 100, "errorRatePercent": 1},
                 **base,
             },
@@ -167,6 +170,8 @@ class RssSampler:
         self.process_kib: dict[int, int] = {}  # pid -> its peak
         self.process_kind: dict[int, str] = {}  # pid -> "obsgov" or "pack"
         self.process_stack: dict[int, str] = {}  # pid -> the stack an obsgov process judges
+        self.process_label: dict[int, str] = {}  # pid -> "obsgov" or the pack's folder name
+        self.process_cpu: dict[int, float] = {}  # pid -> CPU seconds when last sampled
         self.seen: dict[int, tuple[float, float]] = {}  # pid -> first and last seen
         self.alive: set[int] = set()
         self._stop = threading.Event()
@@ -198,6 +203,34 @@ class RssSampler:
             frontier = {pid for pid, parent in parents.items() if parent in frontier}
             found.extend(frontier)
         return found
+
+    @staticmethod
+    def _cpu_seconds(pid: int) -> float | None:
+        """utime + stime of ``pid`` (proc(5): fields 14 and 15, in clock ticks)."""
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _label(pid: int, kind: str) -> str:
+        """A pack process runs in its pack's folder: name it by that folder."""
+        if kind != "pack":
+            return kind
+        try:
+            return Path(os.readlink(f"/proc/{pid}/cwd")).name
+        except OSError:
+            return kind
+
+    def cpu_by_label(self) -> dict[str, float]:
+        """CPU seconds per process label, summed (to the last sample: within one interval of
+        each process's end)."""
+        totals: dict[str, float] = {}
+        for pid, seconds in self.process_cpu.items():
+            label = self.process_label.get(pid, "other")
+            totals[label] = totals.get(label, 0.0) + seconds
+        return totals
 
     @staticmethod
     def _kind(pid: int) -> tuple[str, str]:
@@ -233,6 +266,10 @@ class RssSampler:
                 total += rss
                 if pid not in self.process_kind:
                     self.process_kind[pid], self.process_stack[pid] = self._kind(pid)
+                    self.process_label[pid] = self._label(pid, self.process_kind[pid])
+                cpu = self._cpu_seconds(pid)
+                if cpu is not None:
+                    self.process_cpu[pid] = cpu
                 self.process_kib[pid] = max(self.process_kib.get(pid, 0), rss)
                 self.seen[pid] = (self.seen.get(pid, (now, now))[0], now)
             self.peak_kib = max(self.peak_kib, total)
@@ -318,6 +355,7 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
         "e2e_cpu_s": end_to_end_cpu,
         "floor_s": floor,
         "pack_s": {p.name: round(p.seconds, 3) for p in run.packs},
+        "e2e_cpu_by_process": {k: round(v, 2) for k, v in sampler.cpu_by_label().items()},
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_pack_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "peak_total_rss_mib": sampler.peak_kib / 1024,
@@ -758,6 +796,7 @@ def main() -> None:
             f"`obsgov preview` CPU seconds (all processes) at {r['accounts']} accounts: "
             f"{r['e2e_cpu_s']:.2f}"
         )
+        print(f"  of which, by process (sampled): {r['e2e_cpu_by_process']}")
 
 
 if __name__ == "__main__":
