@@ -300,3 +300,20 @@ def test_deploy_stops_with_the_org_exit_codes_when_aws_refuses_the_check(
     assert result.exit_code == 4, result.output
     assert result.stderr.startswith("error: AWS refused ListRoots")
     assert deployed == []
+
+
+def test_the_organisation_stack_is_checked_like_an_environment(org):
+    """The deploy workflow checks every stack before its `pulumi up`, the organisation stack
+    first: `org check --env org` reads Pulumi.org.yaml and judges what that stack needs
+    (the organization trail it owns needs CloudTrail's trusted access), read-only."""
+    import shutil
+
+    from tests.support.environments import STACKS
+
+    shutil.copyfile(STACKS / "Pulumi.org.yaml", org.stacks / "Pulumi.org.yaml")
+    result = run("check", "--env", "org", "--stacks-dir", "stacks")
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.stdout.split())
+    assert "enable trusted access for cloudtrail.amazonaws.com" in text, result.stdout
+    services = org.orgs.list_aws_service_access_for_organization()["EnabledServicePrincipals"]
+    assert services == []

@@ -357,3 +357,16 @@ def test_without_a_base_report_the_summary_has_no_diff(tmp_path):
     assert (tmp_path / "runner-temp" / "comment-dev.md").read_text() == summary
     assert "This change" not in summary
     assert "Estimated monthly cost: **$" in summary
+
+
+def test_every_stack_is_checked_against_the_organisation_before_it_is_deployed():
+    """`obsgov org check` (read-only) runs before the stack's preview and `pulumi up` in every
+    job (one list of steps), so a missing trusted access, policy type, service-linked role or
+    principal stops the deploy before it starts instead of failing `pulumi up` part-way."""
+    for stack in DEPLOY_STACKS:
+        steps = deploy_job(stack)["steps"]
+        names = [s.get("id") or s.get("name") for s in steps]
+        check = steps[names.index("org-check")]
+        assert check["run"] == 'obsgov org check --stack "$STACK"'
+        assert "env" not in check  # no Pulumi token: it calls AWS only
+        assert names.index("packs") < names.index("org-check") < names.index("preview")
