@@ -3,7 +3,8 @@
 For each size it prints: resources, synthesis seconds, gate seconds (the stack's packs, real processes
 over gRPC), end-to-end seconds of a fresh `obsgov preview` process (interpreter start,
 validation, synthesis with the packs starting meanwhile, gate, report), ms per resource, peak RSS of obsgov and of the largest pack process,
-the peak of every process summed (sampled during the end-to-end run),
+the peak of every process summed and the CPU seconds of each process (obsgov and each
+pack, sampled from /proc during the end-to-end run),
 and the floor: the same policies run in-process on the same requests by the SDK's own
 servicer, with no processes and no gRPC. Each size runs in a fresh interpreter so peaks and
 caches do not leak between sizes.

@@ -476,36 +476,44 @@ class _HeldIndex:
     """
 
     def __init__(self, held: Sequence[_Held]):
+        # lists, not sets: most words belong to one resource, and a preview's peak memory is
+        # a goal (each resource's index is added once per key, so a list holds no repeats)
         self.held = held
-        self.by_word: dict[str, set[int]] = {}
-        self.by_string: dict[str, set[int]] = {}
-        self.by_scalar: dict[tuple[bool, Any, str], set[int]] = {}
+        self.by_word: dict[str, list[int]] = {}
+        self.by_string: dict[str, list[int]] = {}
+        self.by_scalar: dict[tuple[bool, Any, str], list[int]] = {}
         for i, one in enumerate(held):
             for word in set(_WORD.findall(one.text)):
-                self.by_word.setdefault(word, set()).add(i)
+                self.by_word.setdefault(word, []).append(i)
             for string in one.strings:
-                self.by_string.setdefault(string, set()).add(i)
-            for key_words, value in one.scalars:
-                for word in key_words:
-                    key = (isinstance(value, bool), value, word)
-                    self.by_scalar.setdefault(key, set()).add(i)
+                self.by_string.setdefault(string, []).append(i)
+            keys = {
+                (isinstance(value, bool), value, word)
+                for key_words, value in one.scalars
+                for word in key_words
+            }
+            for key in keys:
+                self.by_scalar.setdefault(key, []).append(i)
 
     def candidates(self, leaf: Leaf) -> Iterator[_Held]:
         value = leaf.value
+        found: set[int]
         if isinstance(value, str):
             if len(value) < MIN_TOKEN_LENGTH:
-                found = self.by_string.get(value, set())
+                found = set(self.by_string.get(value, ()))
             else:
                 runs = set(_WORD.findall(value))
                 if not runs:
                     return iter(self.held)
-                postings = sorted((self.by_word.get(r, set()) for r in runs), key=len)
-                found = set.intersection(*postings)
+                postings = sorted((self.by_word.get(r, []) for r in runs), key=len)
+                found = set(postings[0])
+                for posting in postings[1:]:
+                    found.intersection_update(posting)
         else:  # held under a key sharing a word with the leaf's name
             kind = isinstance(value, bool)
             found = set()
             for word in words(leaf.name):
-                found |= self.by_scalar.get((kind, value, word), set())
+                found.update(self.by_scalar.get((kind, value, word), ()))
         return (self.held[i] for i in sorted(found))
 
 
