@@ -3,6 +3,8 @@ each violation with where it points and whether it counts."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from obsgov.gate.results import GateRun
@@ -23,6 +25,35 @@ def _place(place: Place, checked: Review) -> dict[str, Any]:
         "endLine": region.end_line,
         "endColumn": region.end_column,
         "what": place.label,
+    }
+
+
+#: A pack config value whose JSON is longer than this is reported by its size and digest. The
+#: values derived from the whole organisation grow with it (at 1,000 accounts the
+#: deploy-readiness pack's physical-name inventory is 28 MB in every stack's report), and the
+#: environment gate holds every stack's report: whole, they took 9 GiB. `obsgov policy config
+#: --stack STACK` writes the configs whole.
+LARGEST_CONFIG_VALUE = 4096
+
+
+def _config_value(value: Any, stack: str) -> Any:
+    text = json.dumps(value, sort_keys=True, default=str)
+    if len(text) <= LARGEST_CONFIG_VALUE:
+        return value
+    return {
+        "omitted": f"{len(text):,} bytes of JSON; `obsgov policy config --stack {stack}` writes it",
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
+
+
+def _pack_config(config: dict[str, Any], stack: str) -> dict[str, Any]:
+    return {
+        policy: (
+            {key: _config_value(v, stack) for key, v in values.items()}
+            if isinstance(values, dict)
+            else _config_value(values, stack)
+        )
+        for policy, values in config.items()
     }
 
 
@@ -78,7 +109,7 @@ def to_json(run: GateRun, checked: Review | None = None) -> dict[str, Any]:
                 "path": display_path(p.project.directory),
                 "status": checked.pack_status(p),
                 "error": p.error,
-                "config": p.config,
+                "config": _pack_config(p.config, run.graph.stack),
                 "violations": [
                     _violation(f, checked) for f in checked.of_pack(pack_name(p)) if f.shown
                 ],

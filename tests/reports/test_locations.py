@@ -162,3 +162,30 @@ def test_a_file_rewritten_in_the_same_process_is_read_again(tmp_path):
     assert yaml_file(path).keys.get(("accounts",)) is None
     assert yaml_file(path).keys.get(("workloads",)) is not None
     assert line_region(path, 2).start_column == 5
+
+
+# --------------------------------------------------------------------------- pack config
+
+
+def test_the_json_report_gives_a_large_pack_config_value_by_size_and_digest(tmp_path):
+    """Values derived from the whole organisation (the physical-name inventory) grow with it;
+    every stack's report carries its packs' config, so past the limit a value is its size and
+    SHA-256, and the command that writes it whole. Small values stay as they are."""
+    import hashlib
+
+    from obsgov.reports.json import LARGEST_CONFIG_VALUE, to_json
+
+    run = one_violation_run(tmp_path)
+    names = [f"obsgov-prod-name-{i:05d}" for i in range(LARGEST_CONFIG_VALUE // 10)]
+    run.packs[0].config = {
+        "topic-kms": {"enforcementLevel": "mandatory", "names": names},
+        "small": {"threshold": 30},
+    }
+    config = to_json(run)["packs"][0]["config"]
+    text = json.dumps(names, sort_keys=True)
+    assert config["topic-kms"]["enforcementLevel"] == "mandatory"
+    assert config["topic-kms"]["names"] == {
+        "omitted": f"{len(text):,} bytes of JSON; `obsgov policy config --stack prod` writes it",
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
+    assert config["small"] == {"threshold": 30}
