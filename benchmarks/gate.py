@@ -20,6 +20,12 @@ of the largest single process and of all processes summed.
 
     .venv/bin/python benchmarks/gate.py --sharded 1000 --shards 20
 
+``--alternate deploy-readiness`` judges one synthesized graph (the largest of ``--sizes``)
+in-process, alternately with the stack's packs and without that one, and prints each run's CPU
+seconds: what one pack adds, steadier than two end-to-end runs on a shared machine.
+
+    .venv/bin/python benchmarks/gate.py --sizes 100 --alternate deploy-readiness --rounds 2
+
 ``--environments 100 1000`` prints the issue's figures in one run as one table
 (docs/performance.md): the single stack against the sharded environment at 100 accounts, then
 at each size (``--per-shard`` accounts a shard, default 50) the full environment gate and the
@@ -674,6 +680,48 @@ def environment_figures(
             )
 
 
+def alternate(accounts: int, pack: str, rounds: int) -> None:
+    """What ``pack`` adds, steadier than two end-to-end runs (whose ``obsgov`` process alone
+    varies by more than a pack costs on a shared machine): one synthesized graph judged
+    in-process, alternately by the stack's packs and by all but ``pack``, ``rounds`` times,
+    each run's CPU seconds: this process (the gate, its requests, placing the findings and the
+    JSON report) and the pack processes it started and reaped. Synthesis is excluded."""
+    from obsgov.config.loader import load_environment
+    from obsgov.gate.engine import GateOptions, run_gate
+    from obsgov.gate.environment_layer import EnvironmentLayer
+    from obsgov.gate.project import load_policy_pack
+    from obsgov.reports import review, to_json
+    from obsgov.synth import synthesize
+    from obsgov_policies.catalog import pack_table
+
+    def cpu() -> tuple[float, float]:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = load_environment("prod", generate_environment(Path(tmp) / "stacks", accounts))
+        graph = synthesize(env)
+        print(f"{accounts} accounts, {len(graph):,} resources; CPU s of the gate and report")
+        print(f"{'round':>5} {'packs':>5} {'obsgov':>7} {'packs':>7} {'total':>7} {'wall s':>7}")
+        for round_ in range(1, rounds + 1):
+            for names in (list(pack_table()), [n for n in pack_table() if n != pack]):
+                packs = [
+                    (load_policy_pack(ROOT / "policies" / n), [EnvironmentLayer(env)])
+                    for n in names
+                ]
+                (own, children), started = cpu(), time.perf_counter()
+                run = run_gate(graph, packs, GateOptions(stack_config=env.config_map))
+                to_json(run, review(run))
+                own_after, children_after = cpu()
+                own, children = own_after - own, children_after - children
+                print(
+                    f"{round_:>5} {len(names):>5} {own:>7.1f} {children:>7.1f} "
+                    f"{own + children:>7.1f} {time.perf_counter() - started:>7.1f}",
+                    flush=True,
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100])
@@ -715,7 +763,17 @@ def main() -> None:
         help="UTC time at which a gate still running is stopped and reported as far as it got "
         "(the stacks judged by then, a projection)",
     )
+    parser.add_argument(
+        "--alternate",
+        metavar="PACK",
+        help="what PACK adds: one graph (the largest of --sizes) judged in-process with and "
+        "without it, alternately, --rounds times",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="with --alternate")
     args = parser.parse_args()
+    if args.alternate is not None:
+        alternate(max(args.sizes), args.alternate, args.rounds)
+        return
     if args.deadline:
         global DEADLINE
         from datetime import UTC, datetime
