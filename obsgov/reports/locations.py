@@ -472,7 +472,8 @@ class _HeldIndex:
     A candidate is only a superset: :meth:`_Held.holds` still decides. A string of
     ``MIN_TOKEN_LENGTH`` or more is held as a token of the text, so each run of letters and
     digits in it is a whole word of that text (the token cannot start or end inside a word);
-    a shorter one only as a whole input. A number or boolean is held by an input equal to it.
+    a shorter one only as a whole input. A number or boolean is held by an input equal to it
+    under a key that shares a word with the leaf's name.
     """
 
     def __init__(self, held: Sequence[_Held]):
