@@ -212,19 +212,24 @@ def run_gate(
 def synthesize_and_gate(
     env, packs, options: GateOptions, preview: bool = True, stack_outputs=None
 ) -> GateRun:
-    """What ``obsgov preview`` does: start the packs, synthesize meanwhile, then judge.
+    """What ``obsgov preview`` does: start the packs, synthesize meanwhile (in a child
+    process, :mod:`obsgov.synth.apart`), then judge.
     ``stack_outputs``: the referenced stacks' outputs given with ``--stack-outputs``."""
     from obsgov.config.loader import PROJECT
-    from obsgov.synth import synthesize
+    from obsgov.synth.apart import synthesis_apart
 
-    with PackLauncher(
-        [p for p, _ in packs],
-        stack=env.stack,
-        project_name=PROJECT,
-        dry_run=preview,
-        options=options,
-    ) as launcher:
-        graph = synthesize(env, preview=preview, stack_outputs=stack_outputs)
+    # the synthesis starts first, in its own process; the packs start while it runs
+    with (
+        synthesis_apart(env, preview=preview, stack_outputs=stack_outputs) as pending,
+        PackLauncher(
+            [p for p, _ in packs],
+            stack=env.stack,
+            project_name=PROJECT,
+            dry_run=preview,
+            options=options,
+        ) as launcher,
+    ):
+        graph = pending.result()
         return run_gate(graph, packs, options, launcher=launcher)
 
 

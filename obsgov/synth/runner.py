@@ -7,6 +7,7 @@ behave as in ``pulumi preview``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import io
@@ -39,6 +40,29 @@ DEFAULT_PROGRAM = PROJECT_ROOT / "__main__.py"
 # The SDK keeps its runtime state in module globals and context variables: one synthesis at a
 # time per process.
 _LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _own_event_loop() -> Iterator[None]:
+    """An event loop for this synthesis alone, closed with its executor afterwards, and the
+    thread's own loop given back. The SDK sends every registration through the loop's default
+    executor; on the thread's long-lived loop those executor threads (six, idle) outlived every
+    synthesis."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        previous = policy.get_event_loop()
+    except RuntimeError:  # a thread that has none
+        previous = None
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
+            asyncio.set_event_loop(previous)
 
 
 @contextlib.contextmanager
@@ -76,7 +100,7 @@ def synthesize(
     deployed: ``stack_outputs`` (``pulumi stack output --json`` by fully qualified name) where
     given, else the outputs of that stack synthesized as after ``pulumi up``."""
     outputs = referenced_outputs(env, program, organization, stack_outputs or {})
-    with _LOCK:
+    with _LOCK, _own_event_loop():
         return _synthesize(env, preview, program, organization, outputs)
 
 
