@@ -53,6 +53,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the module a stack's synthesis runs as, in a child of the stack's preview
+SYNTHESIS_MODULE = b"obsgov.synth.apart"
 sys.path.insert(0, str(ROOT))
 
 
@@ -222,13 +224,16 @@ class RssSampler:
 
     @staticmethod
     def _label(pid: int, kind: str) -> str:
-        """A pack process runs in its pack's folder: name it by that folder."""
-        if kind != "pack":
-            return kind
+        """A pack process runs in its pack's folder: name it by that folder. A stack's
+        synthesis runs in a child of its preview (obsgov/synth/apart.py)."""
         try:
-            return Path(os.readlink(f"/proc/{pid}/cwd")).name
+            if kind == "pack":
+                return Path(os.readlink(f"/proc/{pid}/cwd")).name
+            if SYNTHESIS_MODULE in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                return "obsgov synthesis"
         except OSError:
-            return kind
+            pass
+        return kind
 
     def cpu_by_label(self) -> dict[str, float]:
         """CPU seconds per process label, summed (to the last sample: within one interval of
@@ -248,6 +253,8 @@ class RssSampler:
             return "other", ""
         if b"pulumi.policy" in argv:
             return "pack", ""
+        if SYNTHESIS_MODULE in argv:
+            return "obsgov", ""  # a stack's synthesis, in a child of its preview
         if b"obsgov.cli" in argv:
             if b"--all-stacks" in argv or b"--changed-since" in argv:
                 return "obsgov", ""  # the environment gate itself
