@@ -53,7 +53,8 @@ class PendingGraph:
         except (OSError, EOFError, pickle.UnpicklingError):
             how = f"signal {-code}" if code < 0 else f"exit {code}"
             killed = "; was it killed for memory?" if code == -signal.SIGKILL else ""
-            raise SynthesisError(
+            # not the program's fault nor the input's: an internal error (exit 3)
+            raise RuntimeError(
                 f"the synthesis process ended ({how}) without a graph{killed}"
             ) from None
         if kind == "graph":

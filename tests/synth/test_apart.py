@@ -95,7 +95,7 @@ def test_a_child_killed_midway_is_reported_not_waited_for(example_env):
     """The kernel's OOM killer ends a process with SIGKILL, which nothing in it can catch."""
     with synthesis_apart(example_env("dev")) as pending:
         pending.process.kill()
-        with pytest.raises(SynthesisError, match=r"ended \(signal 9\) without a graph; was it"):
+        with pytest.raises(RuntimeError, match=r"ended \(signal 9\) without a graph; was it"):
             pending.result()
 
 
