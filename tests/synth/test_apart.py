@@ -55,32 +55,31 @@ def test_obsgov_preview_synthesizes_in_a_child(scenario, sdk):
     assert sdk.untouched()
 
 
+def _raised_both_ways(error: type[Exception], env, **kwargs) -> tuple[Exception, Exception]:
+    """What ``error`` the synthesis raised in-process, then apart."""
+    with pytest.raises(error) as in_process:
+        runner.synthesize(env, **kwargs)
+    with pytest.raises(error) as apart, synthesis_apart(env, **kwargs) as pending:
+        pending.result()
+    return in_process.value, apart.value
+
+
 def test_bad_input_found_in_the_child_is_bad_input_here_with_every_problem(example_env):
     """The same report as in-process (tests/synth/test_stacks.py's missing-output case)."""
     given = {"organization/obsgov/org": {"centralEventBusArn": "arn:aws:events:x"}}
-    with pytest.raises(InputError) as in_process:
-        runner.synthesize(example_env("dev"), stack_outputs=given)
-    with (
-        pytest.raises(InputError) as apart,
-        synthesis_apart(example_env("dev"), stack_outputs=given) as pending,
-    ):
-        pending.result()
-    assert apart.value.problems == in_process.value.problems
-    assert "has no output 'sinkArn'" in apart.value.report()
+    in_process, apart = _raised_both_ways(InputError, example_env("dev"), stack_outputs=given)
+    assert isinstance(apart, InputError)
+    assert isinstance(in_process, InputError)
+    assert apart.problems == in_process.problems
+    assert "has no output 'sinkArn'" in apart.report()
 
 
 def test_a_program_failure_keeps_its_message(example_env, tmp_path):
     program = tmp_path / "__main__.py"
     program.write_text("raise ValueError('no such account')\n")
-    with pytest.raises(SynthesisError) as in_process:
-        runner.synthesize(example_env("dev"), program=program)
-    with (
-        pytest.raises(SynthesisError) as apart,
-        synthesis_apart(example_env("dev"), program=program) as pending,
-    ):
-        pending.result()
-    assert str(apart.value) == str(in_process.value)
-    assert str(apart.value) == "__main__.py failed: ValueError: no such account"
+    in_process, apart = _raised_both_ways(SynthesisError, example_env("dev"), program=program)
+    assert str(apart) == str(in_process)
+    assert str(apart) == "__main__.py failed: ValueError: no such account"
 
 
 def test_a_crash_in_the_child_is_an_internal_error_not_a_verdict():
