@@ -223,17 +223,12 @@ class RssSampler:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     @staticmethod
-    def _label(pid: int, kind: str) -> str:
-        """A pack process runs in its pack's folder: name it by that folder. A stack's
-        synthesis runs in a child of its preview (obsgov/synth/apart.py)."""
+    def _pack_folder(pid: int) -> str:
+        """A pack process runs in its pack's folder: it is named by that folder."""
         try:
-            if kind == "pack":
-                return Path(os.readlink(f"/proc/{pid}/cwd")).name
-            if SYNTHESIS_MODULE in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
-                return "obsgov synthesis"
+            return Path(os.readlink(f"/proc/{pid}/cwd")).name
         except OSError:
-            pass
-        return kind
+            return "pack"
 
     def cpu_by_label(self) -> dict[str, float]:
         """CPU seconds per process label, summed (to the last sample: within one interval of
@@ -244,23 +239,24 @@ class RssSampler:
             totals[label] = totals.get(label, 0.0) + seconds
         return totals
 
-    @staticmethod
-    def _kind(pid: int) -> tuple[str, str]:
-        """(kind, stack): a pack, the environment gate, or one stack's preview and its stack."""
+    @classmethod
+    def _kind(cls, pid: int) -> tuple[str, str, str]:
+        """(kind, stack, label): a pack, a stack's synthesis, the environment gate, or one
+        stack's preview and its stack; the label names the process in the CPU breakdown."""
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
-            return "other", ""
+            return "other", "", "other"
         if b"pulumi.policy" in argv:
-            return "pack", ""
-        if SYNTHESIS_MODULE in argv:
-            return "obsgov", ""  # a stack's synthesis, in a child of its preview
+            return "pack", "", cls._pack_folder(pid)
+        if SYNTHESIS_MODULE in argv:  # in a child of its stack's preview
+            return "obsgov", "", "obsgov synthesis"
         if b"obsgov.cli" in argv:
             if b"--all-stacks" in argv or b"--changed-since" in argv:
-                return "obsgov", ""  # the environment gate itself
+                return "obsgov", "", "obsgov"  # the environment gate itself
             stack = argv[argv.index(b"--stack") + 1].decode() if b"--stack" in argv else ""
-            return "obsgov", stack
-        return "other", ""
+            return "obsgov", stack, "obsgov"
+        return "other", "", "other"
 
     def judged(self) -> dict[str, float]:
         """stack -> seconds, of the stack previews that ended while sampled."""
@@ -279,8 +275,11 @@ class RssSampler:
                 rss = self._rss_kib(pid)
                 total += rss
                 if pid not in self.process_kind:
-                    self.process_kind[pid], self.process_stack[pid] = self._kind(pid)
-                    self.process_label[pid] = self._label(pid, self.process_kind[pid])
+                    (
+                        self.process_kind[pid],
+                        self.process_stack[pid],
+                        self.process_label[pid],
+                    ) = self._kind(pid)
                 cpu = self._cpu_seconds(pid)
                 if cpu is not None:
                     self.process_cpu[pid] = cpu
@@ -304,11 +303,17 @@ class RssSampler:
         self._thread.join()
 
 
+def shipped_packs(env, names: list[str]) -> list:
+    """The shipped packs ``names``, each with the environment's config layer, for run_gate."""
+    from obsgov.gate.environment_layer import EnvironmentLayer
+    from obsgov.gate.project import load_policy_pack
+
+    return [(load_policy_pack(ROOT / "policies" / n), [EnvironmentLayer(env)]) for n in names]
+
+
 def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
     from obsgov.config.loader import load_environment
     from obsgov.gate.engine import GateOptions, run_gate
-    from obsgov.gate.environment_layer import EnvironmentLayer
-    from obsgov.gate.project import load_policy_pack
     from obsgov.synth import synthesize
     from obsgov_policies.catalog import pack_table
 
@@ -349,7 +354,7 @@ def run_one(accounts: int, without: tuple[str, ...] = ()) -> dict:
         if cli.returncode not in (0, 1):
             raise SystemExit(f"obsgov preview failed ({cli.returncode}):\n{cli.stderr}")
         names = [name for name in pack_table() if name not in without]
-        packs = [(load_policy_pack(ROOT / "policies" / p), [EnvironmentLayer(env)]) for p in names]
+        packs = shipped_packs(env, names)
         options = GateOptions(stack_config=env.config_map)
         # the parts, one after the other
         started = time.perf_counter()
@@ -695,8 +700,6 @@ def alternate(accounts: int, pack: str, rounds: int) -> None:
     JSON report) and the pack processes it started and reaped. Synthesis is excluded."""
     from obsgov.config.loader import load_environment
     from obsgov.gate.engine import GateOptions, run_gate
-    from obsgov.gate.environment_layer import EnvironmentLayer
-    from obsgov.gate.project import load_policy_pack
     from obsgov.reports import review, to_json
     from obsgov.synth import synthesize
     from obsgov_policies.catalog import pack_table
@@ -713,10 +716,7 @@ def alternate(accounts: int, pack: str, rounds: int) -> None:
         print(f"{'round':>5} {'packs':>5} {'obsgov':>7} {'packs':>7} {'total':>7} {'wall s':>7}")
         for round_ in range(1, rounds + 1):
             for names in (list(pack_table()), [n for n in pack_table() if n != pack]):
-                packs = [
-                    (load_policy_pack(ROOT / "policies" / n), [EnvironmentLayer(env)])
-                    for n in names
-                ]
+                packs = shipped_packs(env, names)
                 (own, children), started = cpu(), time.perf_counter()
                 run = run_gate(graph, packs, GateOptions(stack_config=env.config_map))
                 to_json(run, review(run))
