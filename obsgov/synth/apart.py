@@ -4,7 +4,7 @@ Under the mocks the Pulumi SDK keeps every resource's outputs, futures and tasks
 the program ends: synthesizing a 50-account shard (6,053 resources) took a process from
 150 MiB to 717 MiB, and only 121 MiB (the graph) was still referenced afterwards. The freed
 rest stayed in the process's heap (the allocator's arenas are left partly occupied), so the
-policy run that followed started from 800 MiB and peaked at 947 MiB. In a child process the
+policy run that followed started from 800 MiB and peaked at 965 MiB. In a child process the
 synthesis peaks alone, the parent only ever holds the graph, and the child's memory goes back
 to the system when it exits.
 
